@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+console.error("grt-ls: not implemented yet");
+process.exitCode = 2;

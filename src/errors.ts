@@ -1,0 +1,109 @@
+/**
+ * Every failure grt reports on purpose is a GrtError: a stable `code` a program can switch on,
+ * the on-disk structure it concerns, the absolute byte offset where it was found, and what was
+ * expected against what was there. Its message is one line, so a CLI can print it as it is.
+ * Anything else that escapes is a bug.
+ */
+
+export type GrtErrorCode =
+  // I/O and bounds
+  | 'IO_ERROR' // the operating system refused a read or write
+  | 'OUT_OF_RANGE' // a read past the end of a source, or a negative/unsafe offset
+  | 'TRUNCATED' // a file ends before a structure it must hold
+  | 'NOT_FOUND' // a file, path, partition or stream does not exist
+  | 'LIMIT_EXCEEDED' // a count from disk is past a named safety limit
+  | 'UNSUPPORTED' // a valid format or feature grt does not read (yet)
+  | 'ABORTED' // the caller's AbortSignal fired
+  | 'USAGE' // wrong arguments from a caller or a command line
+  // structure damage
+  | 'BAD_MAGIC' // a signature is not what the format requires
+  | 'BAD_HEADER' // a header field is out of its valid range
+  | 'BAD_DESCRIPTOR' // a VMDK text descriptor cannot be understood
+  | 'BAD_TABLE' // a grain directory/table, partition table or similar map is inconsistent
+  | 'BAD_MARKER' // a streamOptimized marker is not where or what it should be
+  | 'BAD_CHECKSUM' // a CRC or checksum does not match
+  | 'BAD_COMPRESSED_DATA' // zlib/LZNT1 data does not decode, or decodes to the wrong size
+  | 'MISSING_DATA' // the bytes asked for are not in the image (truncated export, missing extent)
+  | 'BAD_RECORD' // an NTFS MFT record (or similar fixed record) is damaged
+  | 'BAD_ATTRIBUTE' // an NTFS attribute header or value is inconsistent
+  | 'BAD_RUNLIST' // an NTFS run list (mapping pairs) is inconsistent
+  | 'BAD_INDEX' // an NTFS index ($I30) node is inconsistent
+  | 'BAD_CATALOG' // a catalog file is damaged or of an unknown version
+  // chains, paths and restores
+  | 'CHAIN_MISMATCH' // a child's parentCID is not its parent's CID
+  | 'CHAIN_CYCLE' // a snapshot chain refers back to itself
+  | 'UNSAFE_PATH' // a name or path would leave its allowed directory
+  | 'NOT_A_DIRECTORY'
+  | 'IS_A_DIRECTORY'
+  | 'CATALOG_MISMATCH' // a catalog made from another image
+  | 'EXISTS' // a restore target exists and overwriting was not asked for
+  | 'ENCRYPTED'; // EFS or BitLocker data grt cannot decrypt
+
+export interface GrtErrorDetails {
+  /** The on-disk structure concerned, e.g. 'KDMV header', 'grain table', 'MFT record 42'. */
+  structure?: string;
+  /** Absolute byte offset in the file or source where the problem was found. */
+  offset?: number;
+  expected?: unknown;
+  actual?: unknown;
+  /** The file (image, extent, restore target) concerned. */
+  path?: string;
+  cause?: unknown;
+}
+
+export class GrtError extends Error {
+  override readonly name = 'GrtError';
+  readonly code: GrtErrorCode;
+  readonly structure: string | undefined;
+  readonly offset: number | undefined;
+  readonly expected: unknown;
+  readonly actual: unknown;
+  readonly path: string | undefined;
+
+  constructor(code: GrtErrorCode, detail: string, details: GrtErrorDetails = {}) {
+    super(formatMessage(code, detail, details), details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.structure = details.structure;
+    this.offset = details.offset;
+    this.expected = details.expected;
+    this.actual = details.actual;
+    this.path = details.path;
+  }
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}`;
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) > 0xffff) {
+    return `${value} (0x${value.toString(16)})`;
+  }
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}
+
+function formatMessage(code: GrtErrorCode, detail: string, d: GrtErrorDetails): string {
+  let text = d.structure ? `${d.structure}: ${detail}` : detail;
+  if (d.offset !== undefined) text += ` at byte ${d.offset}`;
+  if (d.expected !== undefined || d.actual !== undefined) {
+    text += ` (expected ${show(d.expected)}, found ${show(d.actual)})`;
+  }
+  if (d.path) text += ` in ${d.path}`;
+  // One line, always: a CLI prints this as it is.
+  return `${code}: ${text}`.replace(/[\r\n]+/g, ' ');
+}
+
+export function isGrtError(value: unknown): value is GrtError {
+  return value instanceof GrtError;
+}
+
+/** A non-fatal oddity kept on the thing it concerns (an entry, a volume, a disk) instead of aborting. */
+export interface GrtWarning {
+  code: GrtErrorCode | string;
+  message: string;
+  offset?: number;
+}
+
+export function warningFrom(error: GrtError): GrtWarning {
+  return error.offset === undefined
+    ? { code: error.code, message: error.message }
+    : { code: error.code, message: error.message, offset: error.offset };
+}

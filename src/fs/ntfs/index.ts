@@ -1,0 +1,1 @@
+export type { FileEntry, FileSystem, StreamLayout, EntryType, EntryTimes, ListOptions, StreamInfo } from '../entry.js';

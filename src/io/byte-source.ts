@@ -1,0 +1,33 @@
+import { GrtError } from '../errors.js';
+
+/**
+ * The one interface every layer hands the next: a virtual disk is a ByteSource, a partition is a
+ * bounds-checked slice of one, a file's data stream is one.
+ */
+export interface ByteSource {
+  /** Size in bytes; always a safe integer. */
+  readonly size: number;
+  /**
+   * Exactly `length` bytes from `offset`, or a GrtError. The returned array may be a view into a
+   * cache block: callers must not modify it.
+   */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  /** Release file handles. Idempotent. */
+  close?(): Promise<void>;
+}
+
+/** A ByteSource reads past whose ends are refused the same way everywhere. */
+export function checkRange(source: { size: number }, offset: number, length: number, name: string): void {
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > source.size
+  ) {
+    throw new GrtError('OUT_OF_RANGE', `read of ${length} bytes at ${offset} is outside ${name} of ${source.size} bytes`, {
+      structure: name,
+      offset,
+    });
+  }
+}

@@ -1,0 +1,1 @@
+export type { Extent, ExtentRange, ParentRead, RangeState } from './extent.js';

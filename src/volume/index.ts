@@ -1,0 +1,1 @@
+export type { Volume, VolumeLayout, FsKind } from './types.js';

@@ -1,0 +1,40 @@
+/** What the partition layer tells the layers above it. */
+import type { ByteSource } from '../io/byte-source.js';
+import type { GrtWarning } from '../errors.js';
+
+/** Lower-case file-system names, as `grt-ls --info --json` prints them. */
+export type FsKind =
+  | 'ntfs' | 'fat12' | 'fat16' | 'fat32' | 'exfat' | 'ext2' | 'ext3' | 'ext4' | 'xfs' | 'btrfs'
+  | 'refs' | 'bitlocker' | 'luks' | 'swap' | 'lvm2' | 'unknown';
+
+export interface Volume {
+  /** Partition number as Linux and parted number it: MBR slots 1–4, logical from 5; GPT entry slot (1-based). 0 when the whole disk is one volume. */
+  index: number;
+  scheme: 'mbr' | 'gpt' | 'none';
+  /** Byte offset on the disk. */
+  start: number;
+  /** Size in bytes. */
+  size: number;
+  /** MBR type byte as `0x07`, or the GPT type GUID in lower case. */
+  type: string;
+  typeName: string;
+  /** GPT partition name. */
+  name?: string;
+  /** GPT unique partition GUID. */
+  guid?: string;
+  /** GPT attribute bits as a hex string. */
+  attributes?: string;
+  bootable?: boolean;
+  fs: FsKind;
+  label?: string;
+  /** The volume's bytes: a bounds-checked slice of the disk. */
+  source: ByteSource;
+}
+
+export interface VolumeLayout {
+  scheme: 'mbr' | 'gpt' | 'none';
+  /** Logical sector size the table was found with (512 or 4096). */
+  sectorSize: number;
+  volumes: Volume[];
+  warnings: GrtWarning[];
+}

@@ -1,0 +1,33 @@
+import { defineConfig } from 'tsup';
+
+// Two builds: the library (ESM + CommonJS + declarations, one entry per public layer)
+// and the command-line tools (ESM only, with their shebang kept by esbuild).
+export default defineConfig([
+  {
+    entry: {
+      index: 'src/index.ts',
+      'io/index': 'src/io/index.ts',
+      'vmdk/index': 'src/vmdk/index.ts',
+      'volume/index': 'src/volume/index.ts',
+      'fs/ntfs/index': 'src/fs/ntfs/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    splitting: true,
+  },
+  {
+    entry: {
+      'cli/grt-ls': 'src/cli/grt-ls.ts',
+      'cli/grt-extract': 'src/cli/grt-extract.ts',
+      'cli/grt-catalog': 'src/cli/grt-catalog.ts',
+    },
+    format: ['esm'],
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    splitting: true,
+  },
+]);
