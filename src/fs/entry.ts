@@ -95,9 +95,12 @@ export interface FileSystem {
   readDir(path: string, options?: ListOptions): Promise<FileEntry[]>;
   /** Every entry below `path` (not the path itself), parents before children. */
   walk(path: string, options?: ListOptions): AsyncIterable<FileEntry>;
-  /** A stream of the file at `path` ('' = unnamed data) as a ByteSource. */
-  openStream(path: string, streamName?: string): Promise<ByteSource>;
+  /**
+   * A stream ('' = unnamed data) of the file at a path, or of an entry already listed (which
+   * goes straight to its record, no path lookup), as a ByteSource.
+   */
+  openStream(target: string | FileEntry, streamName?: string): Promise<ByteSource>;
   /** Where that stream's bytes live on the source the file system was opened on. */
-  streamLayout(path: string, streamName?: string): Promise<StreamLayout>;
+  streamLayout(target: string | FileEntry, streamName?: string): Promise<StreamLayout>;
   close?(): Promise<void>;
 }
