@@ -1,0 +1,190 @@
+/**
+ * The read/map engine every grained extent shares (hosted sparse, streamOptimized, COWD, seSparse):
+ * a two-level map (grain directory → grain tables → grains), tables loaded lazily into a bounded
+ * LRU, and reads that merge neighbouring grains into as few file reads as the layout allows.
+ *
+ * Each format decodes its own tables into a GrainTableView: a function from a grain's index within
+ * its table to a location code, so the hot loop below is plain arithmetic with no allocation.
+ * Sources: VMware "Virtual Disk Format 5.0" technote, "Grain Directories and Grain Tables".
+ */
+import { LRUCache } from 'lru-cache';
+import { GrtError } from '../errors.js';
+import type { ByteSource } from '../io/byte-source.js';
+import { checkRange } from '../io/byte-source.js';
+import type { Extent, ExtentRange, ParentRead, RangeState } from './extent.js';
+
+/** Location codes; a non-negative code is the byte offset in the file of the grain (or its marker). */
+export const GRAIN_PARENT = -1; // not held here: the parent's bytes (zeros without a parent)
+export const GRAIN_ZERO = -2; // held as "all zeros" without data
+export const GRAIN_MISSING = -3; // should be here but the file lost it (truncated streamOptimized)
+export const GRAIN_BAD = -4; // the table entry is damaged (points outside the file, bad type bits)
+
+export type GrainTableView = (indexInTable: number) => number;
+
+/** A whole table of one kind: unallocated GD entries, or GD entries we could not trust. */
+export const ALL_PARENT: GrainTableView = () => GRAIN_PARENT;
+export const ALL_BAD: GrainTableView = () => GRAIN_BAD;
+
+/** Grain tables kept decoded; 64 × the largest table (seSparse, 32 KiB) stays at 2 MiB. */
+export const DEFAULT_TABLE_CACHE = 64;
+/**
+ * One file read never exceeds this: a large request over contiguous grains is split, so the
+ * temporary buffer a read allocates stays bounded whatever the caller asks for.
+ */
+export const MAX_COALESCED_READ_BYTES = 8 * 1024 * 1024;
+
+export interface GrainedExtentOptions {
+  file: ByteSource;
+  path: string;
+  /** The extent's size in bytes (capacity × 512). */
+  sizeBytes: number;
+  grainBytes: number;
+  grainsPerTable: number;
+  /** Decode grain table `tableIndex` (validate its entries against the file size here). */
+  loadTable(tableIndex: number): Promise<GrainTableView>;
+  /**
+   * For compressed extents: the full grain `grainIndex`, whose record starts at `byteOffset`. When
+   * absent, a non-negative location is raw grain data.
+   */
+  readCompressedGrain?(grainIndex: number, byteOffset: number): Promise<Uint8Array>;
+  tableCacheSize?: number;
+}
+
+const RUN_NONE = 0;
+const RUN_DATA = 1;
+const RUN_ZERO = 2;
+const RUN_PARENT = 3;
+
+export class GrainedExtent implements Extent {
+  readonly size: number;
+  private readonly tables: LRUCache<number, Promise<GrainTableView>>;
+
+  constructor(private readonly options: GrainedExtentOptions) {
+    this.size = options.sizeBytes;
+    this.tables = new LRUCache({ max: Math.max(1, options.tableCacheSize ?? DEFAULT_TABLE_CACHE) });
+  }
+
+  private table(tableIndex: number): Promise<GrainTableView> {
+    let pending = this.tables.get(tableIndex);
+    if (!pending) {
+      pending = this.options.loadTable(tableIndex);
+      this.tables.set(tableIndex, pending);
+      // A failed load is not cached: the next read tries again (and fails the same way).
+      pending.catch(() => this.tables.delete(tableIndex));
+    }
+    return pending;
+  }
+
+  async read(offset: number, out: Uint8Array, fromParent: ParentRead): Promise<void> {
+    checkRange(this, offset, out.length, `extent ${this.options.path}`);
+    const { grainBytes, grainsPerTable, file, readCompressedGrain } = this.options;
+    const end = offset + out.length;
+    // The pending run: bytes [runStart, runStart + runLength) of the extent, all of one kind; for
+    // data, stored contiguously from runFileOffset.
+    let runKind = RUN_NONE;
+    let runStart = offset;
+    let runLength = 0;
+    let runFileOffset = 0;
+
+    const flush = async (): Promise<void> => {
+      const target = out.subarray(runStart - offset, runStart - offset + runLength);
+      if (runKind === RUN_ZERO) target.fill(0);
+      else if (runKind === RUN_PARENT) await fromParent(target, runStart);
+      else if (runKind === RUN_DATA) {
+        if (runFileOffset + runLength > file.size) {
+          throw new GrtError('MISSING_DATA', `grain data for extent byte ${runStart} lies beyond the end of the file`, {
+            structure: 'grain',
+            offset: runFileOffset,
+            expected: runFileOffset + runLength,
+            actual: file.size,
+            path: this.options.path,
+          });
+        }
+        target.set(await file.read(runFileOffset, runLength));
+      }
+      runKind = RUN_NONE;
+      runLength = 0;
+    };
+
+    let pos = offset;
+    while (pos < end) {
+      const grainIndex = Math.floor(pos / grainBytes);
+      const tableIndex = Math.floor(grainIndex / grainsPerTable);
+      const view = await this.table(tableIndex);
+      const tableEnd = Math.min(end, (tableIndex + 1) * grainsPerTable * grainBytes);
+      for (let grain = grainIndex; pos < tableEnd; grain++) {
+        const inGrain = pos - grain * grainBytes;
+        const take = Math.min(grainBytes - inGrain, tableEnd - pos);
+        const location = view(grain - tableIndex * grainsPerTable);
+        if (location >= 0 && readCompressedGrain) {
+          if (runKind !== RUN_NONE) await flush();
+          const bytes = await readCompressedGrain(grain, location);
+          out.set(bytes.subarray(inGrain, inGrain + take), pos - offset);
+        } else if (location >= 0) {
+          const fileOffset = location + inGrain;
+          if (runKind !== RUN_DATA || runFileOffset + runLength !== fileOffset || runLength + take > MAX_COALESCED_READ_BYTES) {
+            if (runKind !== RUN_NONE) await flush();
+            runKind = RUN_DATA;
+            runStart = pos;
+            runFileOffset = fileOffset;
+          }
+          runLength += take;
+        } else if (location === GRAIN_ZERO || location === GRAIN_PARENT) {
+          const kind = location === GRAIN_ZERO ? RUN_ZERO : RUN_PARENT;
+          if (runKind !== kind) {
+            if (runKind !== RUN_NONE) await flush();
+            runKind = kind;
+            runStart = pos;
+          }
+          runLength += take;
+        } else {
+          throw this.unreadable(grain, location);
+        }
+        pos += take;
+      }
+    }
+    if (runKind !== RUN_NONE) await flush();
+  }
+
+  private unreadable(grainIndex: number, location: number): GrtError {
+    const sector = (grainIndex * this.options.grainBytes) / 512;
+    return location === GRAIN_MISSING
+      ? new GrtError('MISSING_DATA', `grain ${grainIndex} (extent sector ${sector}) is not in the file: it was cut short`, {
+          structure: 'grain',
+          path: this.options.path,
+        })
+      : new GrtError('BAD_TABLE', `grain table entry for grain ${grainIndex} (extent sector ${sector}) is damaged or points past the end of the file`, {
+          structure: 'grain table',
+          path: this.options.path,
+        });
+  }
+
+  /**
+   * NOTE: grains lost from a truncated file and grains whose table entry is damaged map as 'data':
+   * the extent should hold them, and reading them throws (MISSING_DATA / BAD_TABLE) rather than
+   * silently returning the parent's or zero bytes.
+   */
+  async map(offset: number, length: number): Promise<ExtentRange[]> {
+    checkRange(this, offset, length, `extent ${this.options.path}`);
+    const { grainBytes, grainsPerTable } = this.options;
+    const ranges: ExtentRange[] = [];
+    const end = offset + length;
+    let pos = offset;
+    while (pos < end) {
+      const grainIndex = Math.floor(pos / grainBytes);
+      const tableIndex = Math.floor(grainIndex / grainsPerTable);
+      const view = await this.table(tableIndex);
+      const tableEnd = Math.min(end, (tableIndex + 1) * grainsPerTable * grainBytes);
+      for (let grain = grainIndex; pos < tableEnd; grain++) {
+        const take = Math.min((grain + 1) * grainBytes, tableEnd) - pos;
+        const location = view(grain - tableIndex * grainsPerTable);
+        const state: RangeState = location === GRAIN_PARENT ? 'parent' : location === GRAIN_ZERO ? 'zero' : 'data';
+        const last = ranges[ranges.length - 1];
+        if (last && last.state === state) last.length += take;
+        else ranges.push({ offset: pos, length: take, state });
+        pos += take;
+      }
+    }
+    return ranges;
+  }
+}
