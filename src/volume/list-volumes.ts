@@ -1,0 +1,131 @@
+/**
+ * From a disk to its volumes: find the partition table (GPT, MBR, or none), make each partition a
+ * bounds-checked slice of the disk, and name the file system on each.
+ * Sources: UEFI 2.10 §5.2.3 (protective MBR) and §5.3.2 (GPT at LBA 1 of the logical block size);
+ * see mbr.ts, gpt.ts and detect.ts for the structures themselves.
+ *
+ * Choices worth knowing:
+ * - GPT wins over any MBR (protective or hybrid), as UEFI firmware and Linux do.
+ * - Without a caller-given sector size, GPT is looked for at byte 512 then byte 4096; an MBR
+ *   alone says nothing about its sector size, so it is read with 512 unless the caller says 4096.
+ * - A file system at byte 0 (a FAT or NTFS boot sector also ends in 0x55AA) means no partition
+ *   table: the whole disk is volume 0.
+ * - A partition reaching past the disk end is clipped to the disk with a warning (a truncated
+ *   backup still yields what it holds); one starting at or past the end is left out with a warning.
+ */
+import { GrtError, type GrtWarning } from '../errors.js';
+import type { ByteSource } from '../io/byte-source.js';
+import { SliceSource } from '../io/slice-source.js';
+import { detectFileSystem } from './detect.js';
+import { gptTypeName } from './gpt-types.js';
+import { hasGptSignature, readGpt } from './gpt.js';
+import { hasProtectiveRecord, looksLikeMbr, mbrTypeName, mbrTypeText, readMbr } from './mbr.js';
+import type { Volume, VolumeLayout } from './types.js';
+
+export interface ListVolumesOptions {
+  /** Logical sector size; found from the table when not given (GPT), else 512. */
+  sectorSize?: 512 | 4096;
+}
+
+const SECTOR_SIZES = [512, 4096] as const;
+const EXTENDED_TYPE_BYTES = new Set([0x05, 0x0f, 0x85]);
+
+type VolumeSkeleton = Omit<Volume, 'fs' | 'label' | 'source'> & { sectorCount: number; startSector: number };
+
+export async function listVolumes(disk: ByteSource, options: ListVolumesOptions = {}): Promise<VolumeLayout> {
+  if (options.sectorSize !== undefined && !SECTOR_SIZES.includes(options.sectorSize)) {
+    throw new GrtError('USAGE', 'sectorSize must be 512 or 4096', { actual: options.sectorSize });
+  }
+  const warnings: GrtWarning[] = [];
+  const candidates = options.sectorSize ? [options.sectorSize] : SECTOR_SIZES;
+  const sector0 = disk.size >= 512 ? await disk.read(0, 512) : new Uint8Array(0);
+
+  // GPT: a signature at LBA 1, or a protective MBR whose primary header may be wiped (try the backup).
+  for (const sectorSize of candidates) {
+    if (await hasGptSignature(disk, 1, sectorSize)) return finish(disk, 'gpt', sectorSize, await gptVolumes(disk, sectorSize, warnings), warnings);
+  }
+  const mbrPlausible = looksLikeMbr(sector0);
+  if (mbrPlausible && hasProtectiveRecord(sector0)) {
+    for (const sectorSize of candidates) {
+      const lastLba = Math.floor(disk.size / sectorSize) - 1;
+      if (lastLba > 1 && (await hasGptSignature(disk, lastLba, sectorSize))) {
+        return finish(disk, 'gpt', sectorSize, await gptVolumes(disk, sectorSize, warnings), warnings);
+      }
+    }
+    warnings.push({ code: 'BAD_TABLE', message: 'protective MBR (type 0xEE) but no GPT header found; showing the MBR', offset: 0 });
+  }
+
+  const sectorSize = options.sectorSize ?? 512;
+  const whole = await detectFileSystem(disk);
+  if (whole.fs !== 'unknown' || !mbrPlausible) {
+    if (whole.fs === 'unknown') warnings.push({ code: 'NOT_FOUND', message: 'no partition table and no known file system at byte 0', offset: 0 });
+    const volume: Volume = { index: 0, scheme: 'none', start: 0, size: disk.size, type: '', typeName: 'whole disk', fs: whole.fs, source: disk };
+    if (whole.label !== undefined) volume.label = whole.label;
+    return { scheme: 'none', sectorSize, volumes: [volume], warnings };
+  }
+  const partitions = await readMbr(disk, sector0, sectorSize, warnings);
+  const skeletons: VolumeSkeleton[] = partitions.map((p) => ({
+    index: p.index,
+    scheme: 'mbr',
+    start: 0,
+    size: 0,
+    startSector: p.startSector,
+    sectorCount: p.sectorCount,
+    type: mbrTypeText(p.typeByte),
+    typeName: mbrTypeName(p.typeByte),
+    bootable: p.bootable,
+  }));
+  return finish(disk, 'mbr', sectorSize, skeletons, warnings);
+}
+
+async function gptVolumes(disk: ByteSource, sectorSize: number, warnings: GrtWarning[]): Promise<VolumeSkeleton[]> {
+  const sector0 = await disk.read(0, Math.min(512, disk.size));
+  if (!looksLikeMbr(sector0) || !hasProtectiveRecord(sector0)) {
+    warnings.push({ code: 'BAD_TABLE', message: 'GPT without a protective MBR (type 0xEE); using the GPT', offset: 0 });
+  }
+  const partitions = await readGpt(disk, sectorSize, warnings);
+  return partitions.map((p) => ({
+    index: p.index,
+    scheme: 'gpt',
+    start: 0,
+    size: 0,
+    startSector: p.firstLba,
+    sectorCount: p.lastLba - p.firstLba + 1,
+    type: p.typeGuid,
+    typeName: gptTypeName(p.typeGuid),
+    name: p.name,
+    guid: p.uniqueGuid,
+    attributes: p.attributes,
+  }));
+}
+
+/** Clip to the disk, slice, and detect the file system of each partition. */
+async function finish(
+  disk: ByteSource,
+  scheme: 'mbr' | 'gpt',
+  sectorSize: number,
+  skeletons: VolumeSkeleton[],
+  warnings: GrtWarning[],
+): Promise<VolumeLayout> {
+  const volumes: Volume[] = [];
+  for (const { startSector, sectorCount, ...fields } of skeletons) {
+    const start = startSector * sectorSize;
+    let size = sectorCount * sectorSize;
+    if (start >= disk.size) {
+      warnings.push({ code: 'OUT_OF_RANGE', message: `partition ${fields.index} starts past the end of the disk (byte ${start}); left out`, offset: start });
+      continue;
+    }
+    if (start + size > disk.size) {
+      warnings.push({ code: 'OUT_OF_RANGE', message: `partition ${fields.index} reaches past the end of the disk; clipped from ${size} to ${disk.size - start} bytes`, offset: start });
+      size = disk.size - start;
+    }
+    const source = new SliceSource(disk, start, size, `partition ${fields.index}`);
+    // An extended partition's bytes are EBRs, not a file system.
+    const isContainer = scheme === 'mbr' && EXTENDED_TYPE_BYTES.has(Number.parseInt(fields.type, 16));
+    const detected = isContainer ? { fs: 'unknown' as const } : await detectFileSystem(source);
+    const volume: Volume = { ...fields, start, size, fs: detected.fs, source };
+    if ('label' in detected && detected.label !== undefined) volume.label = detected.label;
+    volumes.push(volume);
+  }
+  return { scheme, sectorSize, volumes, warnings };
+}
