@@ -66,3 +66,11 @@ export function pattern(seed: number, length: number): Uint8Array {
   }
   return out;
 }
+
+/** Byte-for-byte comparison (vitest's deep equality is slow on large typed arrays). */
+export function expectBytes(actual: Uint8Array, expected: Uint8Array): void {
+  expect(actual.length).toBe(expected.length);
+  if (Buffer.compare(actual, expected) === 0) return;
+  const at = actual.findIndex((b, i) => b !== expected[i]);
+  expect({ at, actual: actual[at] }).toEqual({ at, actual: expected[at] });
+}

@@ -1,0 +1,186 @@
+/**
+ * Opening the extents a descriptor lists, each with the right reader, laid end to end.
+ *
+ * Sources: VMware "Virtual Disk Format 5.0" technote, "Extent Descriptions" (access modes, extent
+ * types, FLAT/VMFS offset in sectors, sector counts laid consecutively); libyal libvmdk, "Extent
+ * descriptor" (VMFSSPARSE files are COWD, SESPARSE files are seSparse).
+ */
+import { GrtError, type GrtWarning } from '../errors.js';
+import type { ByteSource } from '../io/byte-source.js';
+import { CachedSource } from '../io/cached-source.js';
+import { FileSource } from '../io/file-source.js';
+import { resolveExtentPath } from './chain.js';
+import { openCowdExtent } from './cowd-extent.js';
+import type { ExtentAccess, ExtentLine, VmdkDescriptor } from './descriptor.js';
+import type { Extent, ExtentRange, ParentRead } from './extent.js';
+import { FlatExtent, NoAccessExtent, ZeroExtent } from './flat-extent.js';
+import { openSeSparseExtent } from './sesparse-extent.js';
+import { openSparseExtent } from './sparse-extent.js';
+import { SECTOR_BYTES, sniffVmdkFile } from './sparse-header.js';
+
+export type ExtentFormat = 'flat' | 'sparse' | 'streamOptimized' | 'cowd' | 'seSparse' | 'zero';
+
+export interface ExtentInfo {
+  access: ExtentAccess;
+  sectorCount: number;
+  type: string;
+  file?: string;
+  sectorOffset?: number;
+  format: ExtentFormat;
+}
+
+/** An extent placed in the disk's byte space. */
+export interface LaidExtent {
+  /** Disk byte offset of the extent's first byte. */
+  start: number;
+  /** Bytes, from the descriptor's sector count. */
+  size: number;
+  extent: Extent;
+  info: ExtentInfo;
+}
+
+interface CacheOptions {
+  cache?: { blockSize?: number; maxBlocks?: number };
+  allowUnsafeExtentPaths?: boolean;
+}
+
+/** What a binary (KDMV, COWD, seSparse) file's reader gives the disk. */
+export interface OpenedBinaryExtent {
+  extent: Extent;
+  format: ExtentFormat;
+  /** The (cached) source the reader reads; the disk closes it. */
+  file: ByteSource;
+  embeddedDescriptor?: Uint8Array;
+  warnings: GrtWarning[];
+}
+
+/** Open a binary extent file with the reader its magic names; `file` is closed on failure by the caller. */
+export async function openBinaryExtent(
+  file: FileSource,
+  kind: 'kdmv' | 'cowd' | 'sesparse',
+  path: string,
+  options: CacheOptions,
+): Promise<OpenedBinaryExtent> {
+  // Grain tables and headers are re-read on every access: keep them in a block cache.
+  const cached = new CachedSource(file, options.cache ?? {});
+  if (kind === 'kdmv') {
+    const opened = await openSparseExtent(cached, { path });
+    const result: OpenedBinaryExtent = { extent: opened.extent, format: opened.kind, file: cached, warnings: opened.warnings };
+    if (opened.embeddedDescriptor) result.embeddedDescriptor = opened.embeddedDescriptor;
+    return result;
+  }
+  const opened = kind === 'cowd' ? await openCowdExtent(cached, { path }) : await openSeSparseExtent(cached, { path });
+  return { extent: opened.extent, format: kind === 'cowd' ? 'cowd' : 'seSparse', file: cached, warnings: opened.warnings };
+}
+
+/** Open every extent the descriptor at `descriptorPath` lists; on failure, close what was opened. */
+export async function openDescriptorExtents(
+  descriptorPath: string,
+  descriptor: VmdkDescriptor,
+  options: CacheOptions,
+): Promise<{ extents: LaidExtent[]; files: ByteSource[]; warnings: GrtWarning[] }> {
+  const extents: LaidExtent[] = [];
+  const files: ByteSource[] = [];
+  const warnings: GrtWarning[] = [];
+  let start = 0;
+  try {
+    for (const [index, line] of descriptor.extents.entries()) {
+      const size = line.sectorCount * SECTOR_BYTES;
+      const info = extentInfo(line);
+      const extent = await openExtent(descriptorPath, line, index, size, info, options, files, warnings);
+      extents.push({ start, size, extent, info });
+      start += size;
+      if (!Number.isSafeInteger(start)) {
+        throw new GrtError('BAD_DESCRIPTOR', 'extents add up to more than 2^53 bytes', { structure: 'VMDK descriptor', path: descriptorPath });
+      }
+    }
+  } catch (error) {
+    for (const laid of extents) await laid.extent.close?.().catch(() => undefined);
+    for (const file of files) await file.close?.().catch(() => undefined);
+    throw error;
+  }
+  return { extents, files, warnings };
+}
+
+function extentInfo(line: ExtentLine): ExtentInfo {
+  const format: ExtentFormat =
+    line.type === 'ZERO' ? 'zero' : line.type === 'SPARSE' ? 'sparse' : line.type === 'VMFSSPARSE' ? 'cowd' : line.type === 'SESPARSE' ? 'seSparse' : 'flat';
+  const info: ExtentInfo = { access: line.access, sectorCount: line.sectorCount, type: line.type, format };
+  if (line.file !== undefined) info.file = line.file;
+  if (line.sectorOffset !== undefined) info.sectorOffset = line.sectorOffset;
+  return info;
+}
+
+async function openExtent(
+  descriptorPath: string,
+  line: ExtentLine,
+  index: number,
+  size: number,
+  info: ExtentInfo,
+  options: CacheOptions,
+  files: ByteSource[],
+  warnings: GrtWarning[],
+): Promise<Extent> {
+  const name = `#${index + 1} (${line.type}${line.file === undefined ? '' : ` ${JSON.stringify(line.file)}`})`;
+  if (line.type === 'ZERO') return new ZeroExtent(size);
+  if (line.access === 'NOACCESS') return new NoAccessExtent(size, name);
+  if (line.type === 'VMFSRDM' || line.type === 'VMFSRAW') {
+    throw new GrtError('UNSUPPORTED', `extent ${name} maps a raw device, which only exists on its ESXi host`, { structure: 'VMDK descriptor', path: descriptorPath });
+  }
+  const path = resolveExtentPath(descriptorPath, line.file!, options.allowUnsafeExtentPaths ?? false);
+  let file: FileSource;
+  try {
+    file = await FileSource.open(path);
+  } catch (error) {
+    if (error instanceof GrtError && error.code === 'NOT_FOUND') {
+      throw new GrtError('NOT_FOUND', `extent file ${JSON.stringify(line.file)} (extent ${index + 1}) is missing`, { structure: 'VMDK descriptor', path: descriptorPath, cause: error });
+    }
+    throw error;
+  }
+  files.push(file);
+  if (line.type === 'FLAT' || line.type === 'VMFS') {
+    const flat = new FlatExtent(file, (line.sectorOffset ?? 0) * SECTOR_BYTES, size, path);
+    warnings.push(...flat.warnings);
+    return flat;
+  }
+  // SPARSE, VMFSSPARSE, SESPARSE: the file's magic decides the reader, not the type word.
+  const kind = sniffVmdkFile(await file.read(0, Math.min(SECTOR_BYTES, file.size)));
+  if (kind !== 'kdmv' && kind !== 'cowd' && kind !== 'sesparse') {
+    throw new GrtError('BAD_MAGIC', `extent ${name} is not a KDMV, COWD or seSparse file`, { structure: 'sparse extent header', offset: 0, path });
+  }
+  const opened = await openBinaryExtent(file, kind, path, options);
+  files[files.length - 1] = opened.file;
+  info.format = opened.format;
+  warnings.push(...opened.warnings);
+  if (opened.extent.size !== size) {
+    warnings.push({
+      code: 'BAD_DESCRIPTOR',
+      message: `extent ${name}: header capacity ${opened.extent.size / SECTOR_BYTES} sectors, descriptor ${line.sectorCount}; the descriptor's count is used`,
+    });
+    return fitExtent(opened.extent, size);
+  }
+  return opened.extent;
+}
+
+/**
+ * An extent whose reader holds a different size than the descriptor gives it: bytes past what the
+ * reader holds are not held here (parent or zeros); bytes past the descriptor's size are never asked.
+ */
+function fitExtent(inner: Extent, size: number): Extent {
+  const held = Math.min(inner.size, size);
+  return {
+    size,
+    async read(offset: number, out: Uint8Array, fromParent: ParentRead): Promise<void> {
+      const inside = Math.max(0, Math.min(out.length, held - offset));
+      if (inside > 0) await inner.read(offset, out.subarray(0, inside), fromParent);
+      if (inside < out.length) await fromParent(out.subarray(inside), offset + inside);
+    },
+    async map(offset: number, length: number): Promise<ExtentRange[]> {
+      const inside = Math.max(0, Math.min(length, held - offset));
+      const ranges = inside > 0 ? await inner.map(offset, inside) : [];
+      if (inside < length) ranges.push({ offset: offset + inside, length: length - inside, state: 'parent' });
+      return ranges;
+    },
+    close: async () => inner.close?.(),
+  };
+}

@@ -1,0 +1,309 @@
+/**
+ * A virtual disk: a descriptor's extents laid end to end (or one monolithic file, or a raw image),
+ * over its parent in a snapshot chain, as one ByteSource.
+ *
+ * Sources: VMware "Virtual Disk Format 5.0" technote, "The Descriptor File", "Extent
+ * Descriptions" (extents are consecutive in the disk's sector space) and "Hosted Sparse Extent
+ * Header" (a monolithic file embeds its own descriptor; grains not allocated in a delta come from
+ * the parent); libyal libvmdk, "Parent disk".
+ */
+import { realpath } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { GrtError, type GrtWarning } from '../errors.js';
+import type { ByteSource } from '../io/byte-source.js';
+import { checkRange } from '../io/byte-source.js';
+import { FileSource } from '../io/file-source.js';
+import { DEFAULT_MAX_CHAIN_DEPTH, checkParentCid, resolveParentPath } from './chain.js';
+import { MAX_DESCRIPTOR_BYTES, NO_PARENT_CID, parseDescriptor, type VmdkDescriptor } from './descriptor.js';
+import { openDescriptorExtents, openBinaryExtent, type LaidExtent, type ExtentInfo } from './disk-extents.js';
+import type { Extent } from './extent.js';
+import { FlatExtent } from './flat-extent.js';
+import { SECTOR_BYTES, sniffVmdkFile } from './sparse-header.js';
+
+export type { ExtentInfo } from './disk-extents.js';
+
+export interface OpenDiskOptions {
+  /** Follow extent names that are absolute or contain `..`. */
+  allowUnsafeExtentPaths?: boolean;
+  /** Open a child whose parentCID is not its parent's CID (a warning instead of CHAIN_MISMATCH). */
+  ignoreCidMismatch?: boolean;
+  /** Longest snapshot chain to follow; default DEFAULT_MAX_CHAIN_DEPTH. */
+  maxChainDepth?: number;
+  /** The parent of the disk opened, overriding its parentFileNameHint. */
+  parentPath?: string;
+  /** Block cache over sparse extent files (grain tables are read again and again). */
+  cache?: { blockSize?: number; maxBlocks?: number };
+}
+
+export interface ChainLink {
+  path: string;
+  cid?: string;
+  parentCid?: string;
+  createType?: string;
+}
+
+export interface DiskInfo {
+  path: string;
+  format: 'vmdk' | 'raw';
+  createType?: string;
+  /** Bytes. */
+  capacity: number;
+  cid?: string;
+  parentCid?: string;
+  parentFileNameHint?: string;
+  encoding?: string;
+  ddb: Record<string, string>;
+  extents: ExtentInfo[];
+  /** This disk first, the base disk last. */
+  chain: ChainLink[];
+  warnings: GrtWarning[];
+}
+
+export interface DiskRange {
+  offset: number;
+  length: number;
+  state: 'data' | 'zero';
+}
+
+export interface VirtualDisk extends ByteSource {
+  readonly info: DiskInfo;
+  readonly parent: VirtualDisk | undefined;
+  /** What [offset, offset+length) holds after resolving the chain: 'data' or 'zero' (holes). */
+  map(offset: number, length: number): Promise<DiskRange[]>;
+  close(): Promise<void>;
+}
+
+/** Bytes read to tell a descriptor, a binary extent and a raw image apart (one sector). */
+const SNIFF_BYTES = 512;
+
+class Disk implements VirtualDisk {
+  readonly size: number;
+  /** Extents holding at least one byte, by ascending start: the binary search runs over these. */
+  private readonly laid: LaidExtent[];
+  private closed = false;
+
+  constructor(
+    readonly info: DiskInfo,
+    extents: LaidExtent[],
+    private readonly files: ByteSource[],
+    readonly parent: Disk | undefined,
+  ) {
+    this.laid = extents.filter((e) => e.size > 0);
+    this.size = info.capacity;
+  }
+
+  /** Index in `laid` of the extent holding byte `offset` (which is below `size`). */
+  private indexAt(offset: number): number {
+    let low = 0;
+    let high = this.laid.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (this.laid[mid]!.start <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+
+  /** Bytes of this disk's sector space an extent does not hold: the parent's, or zeros. */
+  private async fromParent(diskOffset: number, out: Uint8Array): Promise<void> {
+    const readable = this.parent ? Math.max(0, Math.min(out.length, this.parent.size - diskOffset)) : 0;
+    if (readable > 0) out.set(await this.parent!.read(diskOffset, readable));
+    // NOTE: a parent smaller than its child (grown after the snapshot) reads as zeros past its end.
+    out.fill(0, readable);
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange(this, offset, length, this.info.path);
+    if (this.closed) throw new GrtError('IO_ERROR', 'read after close', { path: this.info.path });
+    const out = new Uint8Array(length);
+    const end = offset + length;
+    const reads: Promise<void>[] = [];
+    for (let i = length === 0 ? this.laid.length : this.indexAt(offset), at = offset; at < end; i++) {
+      const laid = this.laid[i]!;
+      const take = Math.min(laid.start + laid.size, end) - at;
+      const part = out.subarray(at - offset, at - offset + take);
+      reads.push(laid.extent.read(at - laid.start, part, (buf, extentOffset) => this.fromParent(laid.start + extentOffset, buf)));
+      at += take;
+    }
+    await Promise.all(reads);
+    return out;
+  }
+
+  async map(offset: number, length: number): Promise<DiskRange[]> {
+    checkRange(this, offset, length, this.info.path);
+    const ranges: DiskRange[] = [];
+    const end = offset + length;
+    for (let i = length === 0 ? this.laid.length : this.indexAt(offset), at = offset; at < end; i++) {
+      const laid = this.laid[i]!;
+      const take = Math.min(laid.start + laid.size, end) - at;
+      for (const range of await laid.extent.map(at - laid.start, take)) {
+        const diskOffset = laid.start + range.offset;
+        if (range.state !== 'parent') push(ranges, { offset: diskOffset, length: range.length, state: range.state });
+        else for (const inherited of await this.parentMap(diskOffset, range.length)) push(ranges, inherited);
+      }
+      at += take;
+    }
+    return ranges;
+  }
+
+  private async parentMap(offset: number, length: number): Promise<DiskRange[]> {
+    const held = this.parent ? Math.max(0, Math.min(length, this.parent.size - offset)) : 0;
+    const ranges = held > 0 ? await this.parent!.map(offset, held) : [];
+    if (held < length) ranges.push({ offset: offset + held, length: length - held, state: 'zero' });
+    return ranges;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await closeAll(this.laid.map((e) => e.extent), this.files);
+    await this.parent?.close();
+  }
+}
+
+/** Append, merging with the previous range when adjacent and of the same state. */
+function push(ranges: DiskRange[], range: DiskRange): void {
+  const last = ranges[ranges.length - 1];
+  if (last && last.state === range.state && last.offset + last.length === range.offset) last.length += range.length;
+  else if (range.length > 0) ranges.push({ ...range });
+}
+
+async function closeAll(extents: Extent[], files: ByteSource[]): Promise<void> {
+  for (const extent of extents) await extent.close?.().catch(() => undefined);
+  for (const file of files) await file.close?.().catch(() => undefined);
+}
+
+/** One disk's own layout, before its parent is attached. */
+interface Layout {
+  format: 'vmdk' | 'raw';
+  descriptor?: VmdkDescriptor;
+  extents: LaidExtent[];
+  files: ByteSource[];
+  warnings: GrtWarning[];
+}
+
+/** Open the disk at `path`: a descriptor, a monolithic binary VMDK, or a raw image. */
+export async function openDisk(path: string, options: OpenDiskOptions = {}): Promise<VirtualDisk> {
+  const maxDepth = options.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH;
+  return openLink(path, options, maxDepth, new Set());
+}
+
+async function openLink(path: string, options: OpenDiskOptions, maxDepth: number, seen: Set<string>): Promise<Disk> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch (cause) {
+    throw new GrtError('NOT_FOUND', `cannot open ${path}`, { path, cause });
+  }
+  if (seen.has(real)) throw new GrtError('CHAIN_CYCLE', `snapshot chain returns to ${real}`, { structure: 'snapshot chain', path });
+  if (seen.size >= maxDepth) {
+    throw new GrtError('LIMIT_EXCEEDED', `snapshot chain is longer than ${maxDepth} disks (maxChainDepth)`, { structure: 'snapshot chain', path });
+  }
+  seen.add(real);
+  const layout = await openLayout(path, options);
+  try {
+    const descriptor = layout.descriptor;
+    const warnings = [...layout.warnings];
+    let parent: Disk | undefined;
+    if (descriptor?.parentCid !== undefined && descriptor.parentCid !== NO_PARENT_CID) {
+      const parentPath = options.parentPath ?? (await resolveParentPath(path, descriptor.parentFileNameHint));
+      parent = await openLink(parentPath, { ...options, parentPath: undefined }, maxDepth, seen);
+      try {
+        checkParentCid({ path, parentCid: descriptor.parentCid }, { path: parentPath, cid: parent.info.cid }, options.ignoreCidMismatch ?? false, warnings);
+      } catch (error) {
+        await parent.close();
+        throw error;
+      }
+    }
+    const info = describe(path, layout, warnings, parent);
+    return new Disk(info, layout.extents, layout.files, parent);
+  } catch (error) {
+    await closeAll(layout.extents.map((e) => e.extent), layout.files);
+    throw error;
+  }
+}
+
+function describe(path: string, layout: Layout, warnings: GrtWarning[], parent: Disk | undefined): DiskInfo {
+  const d = layout.descriptor;
+  const last = layout.extents[layout.extents.length - 1];
+  const info: DiskInfo = {
+    path,
+    format: layout.format,
+    capacity: last ? last.start + last.size : 0,
+    ddb: d?.ddb ?? {},
+    extents: layout.extents.map((e) => e.info),
+    chain: [],
+    warnings,
+  };
+  if (d?.createType !== undefined) info.createType = d.createType;
+  if (d?.cid !== undefined) info.cid = d.cid;
+  if (d?.parentCid !== undefined) info.parentCid = d.parentCid;
+  if (d?.parentFileNameHint !== undefined) info.parentFileNameHint = d.parentFileNameHint;
+  if (d?.encoding !== undefined) info.encoding = d.encoding;
+  const link: ChainLink = { path };
+  if (info.cid !== undefined) link.cid = info.cid;
+  if (info.parentCid !== undefined) link.parentCid = info.parentCid;
+  if (info.createType !== undefined) link.createType = info.createType;
+  info.chain = [link, ...(parent?.info.chain ?? [])];
+  return info;
+}
+
+async function openLayout(path: string, options: OpenDiskOptions): Promise<Layout> {
+  const file = await FileSource.open(path);
+  try {
+    const first = await file.read(0, Math.min(SNIFF_BYTES, file.size));
+    const kind = sniffVmdkFile(first);
+    if (kind === 'kdmv' || kind === 'cowd' || kind === 'sesparse') return await openMonolithic(file, kind, options);
+    const isVmdkName = extname(path).toLowerCase() === '.vmdk';
+    if (kind === 'text' || isVmdkName) {
+      if (file.size > MAX_DESCRIPTOR_BYTES) {
+        throw new GrtError('BAD_DESCRIPTOR', `neither a binary VMDK nor a descriptor (${file.size} bytes of text is too large)`, { path });
+      }
+      const descriptor = parseDescriptor(await file.read(0, file.size), path);
+      await file.close();
+      const opened = await openDescriptorExtents(path, descriptor, options);
+      return { format: 'vmdk', descriptor, ...opened, warnings: [...descriptor.warnings, ...opened.warnings] };
+    }
+    // Anything else is a raw image (.raw, .img, .dd, …): the file is the disk.
+    const extent = new FlatExtent(file, 0, file.size, path);
+    const info: ExtentInfo = { access: 'RDONLY', sectorCount: Math.ceil(file.size / SECTOR_BYTES), type: 'FLAT', file: basename(path), sectorOffset: 0, format: 'flat' };
+    return { format: 'raw', extents: [{ start: 0, size: file.size, extent, info }], files: [file], warnings: [] };
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+}
+
+/**
+ * A monolithic binary VMDK opened directly. NOTE: its single extent is the file itself; the name
+ * in its embedded descriptor goes stale when the file is renamed and is never opened.
+ */
+async function openMonolithic(file: FileSource, kind: 'kdmv' | 'cowd' | 'sesparse', options: OpenDiskOptions): Promise<Layout> {
+  const opened = await openBinaryExtent(file, kind, file.path, options);
+  const warnings = [...opened.warnings];
+  let descriptor: VmdkDescriptor | undefined;
+  if (opened.embeddedDescriptor) {
+    try {
+      descriptor = parseDescriptor(opened.embeddedDescriptor, file.path);
+      warnings.push(...descriptor.warnings);
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      warnings.push({ code: error.code, message: `embedded descriptor ignored: ${error.message}` });
+    }
+  }
+  const size = opened.extent.size;
+  const line = descriptor?.extents[0];
+  if (descriptor) {
+    const listed = descriptor.extents.reduce((sum, e) => sum + e.sectorCount, 0);
+    if (descriptor.extents.length !== 1 || listed * SECTOR_BYTES !== size) {
+      warnings.push({
+        code: 'BAD_DESCRIPTOR',
+        message: `embedded descriptor lists ${descriptor.extents.length} extent(s) of ${listed} sectors; the header's ${size / SECTOR_BYTES} sectors are used`,
+      });
+    }
+  }
+  const info: ExtentInfo = { access: line?.access ?? 'RW', sectorCount: size / SECTOR_BYTES, type: line?.type ?? 'SPARSE', file: basename(file.path), format: opened.format };
+  const layout: Layout = { format: 'vmdk', extents: [{ start: 0, size, extent: opened.extent, info }], files: [opened.file], warnings };
+  if (descriptor) layout.descriptor = descriptor;
+  return layout;
+}
