@@ -25,6 +25,11 @@ export type GrainTableView = (indexInTable: number) => number;
 export const ALL_PARENT: GrainTableView = () => GRAIN_PARENT;
 export const ALL_BAD: GrainTableView = () => GRAIN_BAD;
 
+/** A table of one kind is handled in one step, so a huge empty extent costs one step per table. */
+function isWholeTable(view: GrainTableView): boolean {
+  return view === ALL_PARENT || view === ALL_BAD;
+}
+
 /** Grain tables kept decoded; 64 × the largest table (seSparse, 32 KiB) stays at 2 MiB. */
 export const DEFAULT_TABLE_CACHE = 64;
 /**
@@ -112,9 +117,10 @@ export class GrainedExtent implements Extent {
       const tableIndex = Math.floor(grainIndex / grainsPerTable);
       const view = await this.table(tableIndex);
       const tableEnd = Math.min(end, (tableIndex + 1) * grainsPerTable * grainBytes);
+      const whole = isWholeTable(view);
       for (let grain = grainIndex; pos < tableEnd; grain++) {
         const inGrain = pos - grain * grainBytes;
-        const take = Math.min(grainBytes - inGrain, tableEnd - pos);
+        const take = whole ? tableEnd - pos : Math.min(grainBytes - inGrain, tableEnd - pos);
         const location = view(grain - tableIndex * grainsPerTable);
         if (location >= 0 && readCompressedGrain) {
           if (runKind !== RUN_NONE) await flush();
@@ -175,8 +181,9 @@ export class GrainedExtent implements Extent {
       const tableIndex = Math.floor(grainIndex / grainsPerTable);
       const view = await this.table(tableIndex);
       const tableEnd = Math.min(end, (tableIndex + 1) * grainsPerTable * grainBytes);
+      const whole = isWholeTable(view);
       for (let grain = grainIndex; pos < tableEnd; grain++) {
-        const take = Math.min((grain + 1) * grainBytes, tableEnd) - pos;
+        const take = whole ? tableEnd - pos : Math.min((grain + 1) * grainBytes, tableEnd) - pos;
         const location = view(grain - tableIndex * grainsPerTable);
         const state: RangeState = location === GRAIN_PARENT ? 'parent' : location === GRAIN_ZERO ? 'zero' : 'data';
         const last = ranges[ranges.length - 1];

@@ -14,6 +14,7 @@ import { ALL_BAD, ALL_PARENT, GRAIN_BAD, GRAIN_PARENT, GRAIN_ZERO, GrainedExtent
 import {
   KDMV_FLAG_COMPRESSED,
   KDMV_FLAG_MARKERS,
+  KDMV_FLAG_ZEROED_GRAIN,
   MAX_EMBEDDED_DESCRIPTOR_SECTORS,
   parseKdmvHeader,
   SECTOR_BYTES,
@@ -166,12 +167,20 @@ async function loadGrainTable(file: ByteSource, header: KdmvHeader, directory: D
   const fileSectors = Math.floor(file.size / SECTOR_BYTES);
   // Grains live after the metadata; an entry pointing into it (when overHead itself is sane) is damage.
   const firstGrainSector = header.overheadSectors <= fileSectors ? Math.max(1, header.overheadSectors) : 1;
+  // NOTE: GTE 1 means "zeroed grain" when flag bit 2 says so, and also without the flag whenever
+  // sector 1 is metadata (overHead > 1) and so can never hold a grain, as VMware reads it. Only a
+  // file whose grains start right after the header (tiny grains, no descriptor) has data there.
+  const oneIsZero = (header.flags & KDMV_FLAG_ZEROED_GRAIN) !== 0 || firstGrainSector > 1;
   for (let i = 0; i < header.gtesPerGt; i++) {
     const gte = view.getUint32(i * GTE_BYTES, true);
-    // NOTE: GTE 1 is treated as zeroed whether or not flag bit 2 is set, as VMware does: sector 1
-    // is inside the header area and can never hold a grain.
     locations[i] =
-      gte === 0 ? GRAIN_PARENT : gte === GTE_ZEROED ? GRAIN_ZERO : gte < firstGrainSector || gte >= fileSectors ? GRAIN_BAD : gte * SECTOR_BYTES;
+      gte === 0
+        ? GRAIN_PARENT
+        : gte === GTE_ZEROED && oneIsZero
+          ? GRAIN_ZERO
+          : gte < firstGrainSector || gte >= fileSectors
+            ? GRAIN_BAD
+            : gte * SECTOR_BYTES;
   }
   return (indexInTable) => locations[indexInTable]!;
 }

@@ -1,6 +1,11 @@
 import { expect } from 'vitest';
 import { GrtError, type GrtErrorCode } from '../../src/errors.js';
+import type { ByteSource } from '../../src/io/byte-source.js';
+import { openCowdExtent } from '../../src/vmdk/cowd-extent.js';
 import type { Extent, ParentRead } from '../../src/vmdk/extent.js';
+import { openSeSparseExtent } from '../../src/vmdk/sesparse-extent.js';
+import { openSparseExtent } from '../../src/vmdk/sparse-extent.js';
+import { writeCowd, writeHostedSparse, writeSeSparse, writeStreamOptimized, type SparseImageSpec } from '../builders/vmdk-writer.js';
 
 /** A parent that is all zeros (a disk without a parent). */
 export const parentIsZero: ParentRead = async (out) => {
@@ -57,3 +62,35 @@ export async function onlyGrtErrors(body: () => Promise<unknown>): Promise<void>
     if (!(error instanceof GrtError)) throw new Error(`non-GrtError escaped: ${String(error)}`, { cause: error });
   }
 }
+
+export type Format = 'hosted' | 'stream' | 'stream-gd-in-header' | 'cowd' | 'sesparse';
+export const FORMATS: Format[] = ['hosted', 'stream', 'stream-gd-in-header', 'cowd', 'sesparse'];
+
+export function writeFormat(format: Format, spec: SparseImageSpec): Uint8Array {
+  switch (format) {
+    case 'hosted':
+      return writeHostedSparse(spec);
+    case 'stream':
+      return writeStreamOptimized(spec);
+    case 'stream-gd-in-header':
+      return writeStreamOptimized({ ...spec, gdAtEnd: false });
+    case 'cowd':
+      return writeCowd({ ...spec, zeroedGrains: [] });
+    case 'sesparse':
+      return writeSeSparse(spec);
+  }
+}
+
+/** Open a file of `format`; `strict` also expects no warnings and the right kind. */
+export async function openFormat(format: Format, file: ByteSource, strict = true): Promise<Extent> {
+  const path = `test.${format}.vmdk`;
+  if (format === 'cowd') return (await openCowdExtent(file, { path })).extent;
+  if (format === 'sesparse') return (await openSeSparseExtent(file, { path })).extent;
+  const opened = await openSparseExtent(file, { path });
+  if (strict) {
+    expect(opened.warnings).toEqual([]);
+    expect(opened.kind).toBe(format === 'hosted' ? 'sparse' : 'streamOptimized');
+  }
+  return opened.extent;
+}
+
