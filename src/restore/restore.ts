@@ -1,0 +1,377 @@
+/**
+ * Restore files, directories, streams and links from a read-only FileSystem to a local directory.
+ * The library call a backup product makes; `grt-extract` is a thin wrapper around it.
+ *
+ * Guarantees: every output path is inside `to` (names made safe per component, directories
+ * checked with lstat, files opened O_EXCL|O_NOFOLLOW); a file appears under its final name only
+ * complete (temp + rename); a failure costs that file only (a 'failure' event) and the restore
+ * goes on; every alternate data stream is restored or reported 'skipped'; abort removes the file
+ * in progress and throws GrtError ABORTED.
+ */
+import { lutimes, mkdir, realpath, symlink, link } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GrtError } from '../errors.js';
+import type { FileEntry, FileSystem, StreamLayout } from '../fs/entry.js';
+import { filetimeToUnixSeconds } from '../util/filetime.js';
+import { NameAllocator, defaultNameRules, tempName, type NameRules } from './safe-name.js';
+import { parseSelection, resolveSelections, splitPath } from './select.js';
+import { probeCaseInsensitive, resolveLinkTarget } from './target.js';
+import { writeXattrs, xattrToolAvailable, XATTR_MAX_BYTES } from './xattr.js';
+import {
+  commit, copyRanges, createTemp, dataRanges, discard, ensureDir, exists, ioError, throwIfAborted, type Overwrite,
+} from './write.js';
+import { randomBytes } from 'node:crypto';
+
+export interface RestoreProgress {
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+  filesTotal: number;
+}
+
+export interface RestoreSummary {
+  files: number;
+  dirs: number;
+  links: number;
+  bytes: number;
+  failed: number;
+  skipped: number;
+  warnings: number;
+  seconds: number;
+}
+
+export type RestoreEvent =
+  | { type: 'file'; path: string; target: string; bytes: number }
+  | { type: 'dir'; path: string; target: string }
+  | { type: 'link'; path: string; target: string; link: 'hard' | 'symbolic'; to: string }
+  | { type: 'warning' | 'failure' | 'skipped'; path: string; target?: string; code: string; message: string }
+  | { type: 'summary'; path: string; summary: RestoreSummary };
+
+export interface RestoreOptions {
+  fs: FileSystem;
+  /** Paths, `PATH:stream`, or globs (`*`, `?`, `**`; case-insensitive). */
+  paths: string[];
+  /** Output directory (created if missing). */
+  to: string;
+  overwrite?: Overwrite;
+  /** Alternate data streams: sibling `<name>.<stream>.ads` files (default), `user.<stream>` xattrs, or skipped (reported). */
+  streams?: 'files' | 'xattr' | 'skip';
+  hardLinks?: 'link' | 'copy';
+  signal?: AbortSignal;
+  onProgress?: (progress: RestoreProgress) => void;
+  onEvent?: (event: RestoreEvent) => void;
+  /** Name rules; default: Win32 rules on Windows, case sensitivity probed on `to`. */
+  nameRules?: NameRules;
+}
+
+/** A node of the output tree: each distinct image name under a directory gets one safe name, once. */
+class OutDir {
+  readonly children = new Map<string, OutDir | string>();
+  readonly names: NameAllocator;
+  constructor(readonly path: string, rules: NameRules) {
+    this.names = new NameAllocator(rules);
+  }
+}
+
+interface PlanItem {
+  entry: FileEntry;
+  /** Named stream asked for alone (`PATH:stream`). */
+  stream?: string;
+  /** Image-path components relative to the restore root. */
+  relative: string[];
+}
+
+export async function restore(options: RestoreOptions): Promise<RestoreSummary> {
+  const started = performance.now();
+  const { fs, signal } = options;
+  const overwrite = options.overwrite ?? 'never';
+  const streamsMode = options.streams ?? 'files';
+  const hardLinks = options.hardLinks ?? 'link';
+  const emit = options.onEvent ?? (() => undefined);
+  const summary: RestoreSummary = { files: 0, dirs: 0, links: 0, bytes: 0, failed: 0, skipped: 0, warnings: 0, seconds: 0 };
+  const report = (type: 'warning' | 'failure' | 'skipped', path: string, error: GrtError | { code: string; message: string }, target?: string) => {
+    if (type === 'warning') summary.warnings++;
+    else if (type === 'failure') summary.failed++;
+    else summary.skipped++;
+    emit(target === undefined ? { type, path, code: error.code, message: error.message } : { type, path, target, code: error.code, message: error.message });
+  };
+
+  if (options.paths.length === 0) throw new GrtError('USAGE', 'nothing to restore: give at least one path');
+  const selections = options.paths.map(parseSelection);
+  throwIfAborted(signal);
+  try {
+    await mkdir(options.to, { recursive: true });
+  } catch (cause) {
+    throw ioError(cause, 'mkdir', options.to);
+  }
+  const root = await realpath(options.to).catch((cause) => {
+    throw ioError(cause, 'realpath', options.to);
+  });
+  const rules = options.nameRules ?? defaultNameRules(await probeCaseInsensitive(root));
+
+  // Plan: every entry with its image-relative output components, parents before children.
+  const plan: PlanItem[] = [];
+  for (const selected of await resolveSelections(fs, selections)) {
+    throwIfAborted(signal);
+    plan.push(selected);
+    if (selected.entry.type !== 'dir' || selected.stream !== undefined) continue;
+    const baseDepth = splitPath(selected.entry.path).length;
+    for await (const entry of fs.walk(selected.entry.path)) {
+      throwIfAborted(signal);
+      plan.push({ entry, relative: [...selected.relative, ...splitPath(entry.path).slice(baseDepth)] });
+    }
+  }
+  const sizeOf = (item: PlanItem) =>
+    item.stream !== undefined
+      ? (item.entry.streams.find((s) => s.name === item.stream)?.size ?? 0)
+      : item.entry.type === 'file'
+        ? item.entry.size + (streamsMode === 'skip' ? 0 : item.entry.streams.reduce((sum, s) => sum + s.size, 0))
+        : 0;
+  const progress: RestoreProgress = {
+    bytesDone: 0,
+    bytesTotal: plan.reduce((sum, item) => sum + sizeOf(item), 0),
+    filesDone: 0,
+    filesTotal: plan.filter((item) => item.entry.type !== 'dir' || item.stream !== undefined).length,
+  };
+  const tick = (bytes: number) => {
+    progress.bytesDone += bytes;
+    summary.bytes += bytes;
+    options.onProgress?.({ ...progress });
+  };
+
+  // Output tree: safe, unique names; a failed directory fails what is under it.
+  const top = new OutDir(root, rules);
+  const madeDirs = new Map<string, GrtError | null>([[root, null]]);
+  const dirTimes: { path: string; entry: FileEntry }[] = [];
+  const outDir = async (relative: string[]): Promise<OutDir> => {
+    let node = top;
+    for (const name of relative) {
+      let child = node.children.get(name);
+      if (typeof child === 'string') throw new GrtError('NOT_A_DIRECTORY', 'a restored file has this directory\'s name', { path: child });
+      if (!child) {
+        child = new OutDir(join(node.path, node.names.allocate(name)), rules);
+        node.children.set(name, child);
+      }
+      const failed = madeDirs.get(child.path);
+      if (failed) throw failed;
+      if (failed === undefined) {
+        try {
+          await ensureDir(child.path);
+          madeDirs.set(child.path, null);
+        } catch (error) {
+          const grt = ioError(error, 'mkdir', child.path);
+          madeDirs.set(child.path, grt);
+          throw grt;
+        }
+      }
+      node = child;
+    }
+    return node;
+  };
+  const fileName = (dir: OutDir, name: string): string => {
+    const known = dir.children.get(name);
+    if (known instanceof OutDir) return known.path;
+    const path = known ?? join(dir.path, dir.names.allocate(name));
+    dir.children.set(name, path);
+    return path;
+  };
+
+  const hardLinked = new Map<string, { path: string; streams: Map<string, string> }>();
+  let xattrChecked: boolean | undefined;
+
+  /** Write one stream of `entry` to `final` through a temp file; returns false when skipped as existing. */
+  const writeStream = async (entry: FileEntry, streamName: string, size: number, final: string, dir: string, xattrs?: Map<string, Uint8Array>) => {
+    if (overwrite !== 'overwrite' && (await exists(final))) {
+      if (overwrite === 'skip-existing') return false;
+      throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: final });
+    }
+    const source = await fs.openStream(entry, streamName);
+    let layout: StreamLayout | undefined;
+    try {
+      layout = await fs.streamLayout(entry, streamName);
+    } catch {
+      layout = undefined; // NOTE: a layout is only an optimisation (holes); without one every byte is written.
+    }
+    const temp = await createTemp(dir, final.slice(dir.length + 1));
+    try {
+      try {
+        await copyRanges(source, temp.handle, dataRanges(layout, size), size, tick, signal);
+        const [atime, mtime] = [filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime)];
+        await temp.handle.utimes(atime, mtime);
+      } finally {
+        await temp.handle.close();
+      }
+      if (xattrs && xattrs.size > 0) await writeXattrs(temp.path, xattrs);
+      await commit(temp.path, final, overwrite);
+    } catch (error) {
+      await discard(temp.path);
+      throw error;
+    } finally {
+      await source.close?.();
+    }
+    return true;
+  };
+
+  /** Named streams of a file in the chosen mode: sidecar files, or xattrs to set on the main file. */
+  const namedStreams = async (
+    item: PlanItem,
+    dir: OutDir,
+    finalPath: string,
+    sidecars: { linkFrom?: Map<string, string>; record?: Map<string, string> },
+  ): Promise<Map<string, Uint8Array> | undefined> => {
+    const entry = item.entry;
+    if (entry.streams.length === 0) return undefined;
+    if (streamsMode === 'skip') {
+      for (const s of entry.streams) report('skipped', `${entry.path}:${s.name}`, { code: 'SKIPPED', message: 'alternate data stream not restored (--streams=skip)' });
+      return undefined;
+    }
+    if (streamsMode === 'xattr') {
+      xattrChecked ??= await xattrToolAvailable();
+      const values = new Map<string, Uint8Array>();
+      for (const s of entry.streams) {
+        const path = `${entry.path}:${s.name}`;
+        if (!xattrChecked) report('skipped', path, { code: 'UNSUPPORTED', message: 'xattrs need the setfattr tool, which is not installed' }, finalPath);
+        else if (s.size > XATTR_MAX_BYTES) report('skipped', path, { code: 'UNSUPPORTED', message: `stream of ${s.size} bytes is larger than an xattr may be (${XATTR_MAX_BYTES})` }, finalPath);
+        else {
+          try {
+            const source = await fs.openStream(entry, s.name);
+            values.set(s.name, (await source.read(0, s.size)).slice());
+            await source.close?.();
+            tick(s.size);
+          } catch (error) {
+            report('failure', path, ioError(error, 'read', path), finalPath);
+          }
+        }
+      }
+      return values;
+    }
+    for (const s of entry.streams) {
+      const path = `${entry.path}:${s.name}`;
+      const sidecar = fileName(dir, `${entry.name}.${s.name}.ads`);
+      try {
+        const linkedFrom = sidecars.linkFrom?.get(s.name);
+        if (linkedFrom !== undefined) await hardLink(linkedFrom, sidecar, dir.path, overwrite);
+        else if (!(await writeStream(entry, s.name, s.size, sidecar, dir.path))) {
+          report('skipped', path, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, sidecar);
+          continue;
+        }
+        sidecars.record?.set(s.name, sidecar);
+        summary.files++;
+        emit({ type: 'file', path, target: sidecar, bytes: s.size });
+      } catch (error) {
+        if (error instanceof GrtError && error.code === 'ABORTED') throw error;
+        report('failure', path, ioError(error, 'write', sidecar), sidecar);
+      }
+    }
+    return undefined;
+  };
+
+  for (const item of plan) {
+    throwIfAborted(signal);
+    const entry = item.entry;
+    const label = item.stream === undefined ? entry.path : `${entry.path}:${item.stream}`;
+    let target: string | undefined;
+    try {
+      if (entry.type === 'dir' && item.stream === undefined) {
+        const dir = await outDir(item.relative);
+        target = dir.path;
+        dirTimes.push({ path: dir.path, entry });
+        summary.dirs++;
+        emit({ type: 'dir', path: label, target });
+        continue;
+      }
+      const parentRelative = item.relative.slice(0, -1);
+      const name = item.relative[item.relative.length - 1] ?? entry.name;
+      const dir = await outDir(parentRelative);
+      if (item.stream !== undefined) {
+        const size = entry.streams.find((s) => s.name === item.stream)?.size;
+        if (size === undefined && item.stream !== '') throw new GrtError('NOT_FOUND', `no stream "${item.stream}"`, { path: entry.path });
+        target = fileName(dir, item.stream === '' ? name : `${name}.${item.stream}.ads`);
+        if (await writeStream(entry, item.stream, size ?? entry.size, target, dir.path)) {
+          summary.files++;
+          emit({ type: 'file', path: label, target, bytes: size ?? entry.size });
+        } else report('skipped', label, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, target);
+      } else if (entry.type === 'file') {
+        target = fileName(dir, name);
+        const first = hardLinked.get(linkKey(entry));
+        if (first && hardLinks === 'link') {
+          await hardLink(first.path, target, dir.path, overwrite);
+          summary.links++;
+          emit({ type: 'link', path: label, target, link: 'hard', to: first.path });
+          tick(0);
+          // xattrs belong to the inode the link shares; sidecar files are linked too.
+          if (streamsMode !== 'xattr') await namedStreams(item, dir, target, { linkFrom: first.streams });
+        } else {
+          const record = new Map<string, string>();
+          if (!first) hardLinked.set(linkKey(entry), { path: target, streams: record });
+          // xattrs are read before the main stream so they can be set on the temp file before it is renamed.
+          const xattrs = await namedStreams(item, dir, target, { record });
+          if (await writeStream(entry, '', entry.size, target, dir.path, xattrs)) {
+            summary.files++;
+            emit({ type: 'file', path: label, target, bytes: entry.size });
+          } else report('skipped', label, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, target);
+        }
+      } else if (entry.type === 'symlink' || entry.type === 'junction') {
+        target = fileName(dir, name);
+        const linkTarget = resolveLinkTarget(entry.target ?? '', parentRelative.length, rules);
+        if (!linkTarget.ok) {
+          report('warning', label, { code: 'UNSAFE_PATH', message: `${entry.type} to ${JSON.stringify(entry.target ?? '')} not created: ${linkTarget.reason}` }, target);
+          continue;
+        }
+        const temp = join(dir.path, tempName(target.slice(dir.path.length + 1), randomBytes(6).toString('hex')));
+        try {
+          await symlink(linkTarget.target, temp);
+          await lutimes(temp, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
+          await commit(temp, target, overwrite === 'skip-existing' ? 'never' : overwrite);
+        } catch (error) {
+          await discard(temp);
+          throw error;
+        }
+        summary.links++;
+        emit({ type: 'link', path: label, target, link: 'symbolic', to: linkTarget.target });
+      } else {
+        report('skipped', label, { code: 'UNSUPPORTED', message: `entry of type ${entry.type} is not restored` });
+      }
+      progress.filesDone++;
+    } catch (error) {
+      if (error instanceof GrtError && error.code === 'ABORTED') throw error;
+      if (!(error instanceof GrtError) && typeof (error as NodeJS.ErrnoException)?.code !== 'string') throw error;
+      const grt = ioError(error, 'restore', target ?? label);
+      if (grt.code === 'EXISTS' && overwrite === 'skip-existing') report('skipped', label, grt, target);
+      else report('failure', label, grt, target);
+      progress.filesDone++;
+    }
+  }
+
+  // Directory times last, deepest first: writing their contents changed them.
+  for (const { path, entry } of dirTimes.reverse()) {
+    try {
+      await lutimes(path, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
+    } catch (error) {
+      report('warning', entry.path, ioError(error, 'utimes', path), path);
+    }
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  emit({ type: 'summary', path: options.to, summary: { ...summary } });
+  return summary;
+}
+
+function linkKey(entry: FileEntry): string {
+  return `${entry.id.record}:${entry.id.sequence}`;
+}
+
+/** A hard link to an already restored file, through a temp name so the overwrite rule applies atomically. */
+async function hardLink(existing: string, final: string, dir: string, overwrite: Overwrite): Promise<void> {
+  const temp = join(dir, tempName(final.slice(dir.length + 1), randomBytes(6).toString('hex')));
+  try {
+    await link(existing, temp);
+  } catch (cause) {
+    throw ioError(cause, 'link', final);
+  }
+  try {
+    await commit(temp, final, overwrite === 'skip-existing' ? 'never' : overwrite);
+  } catch (error) {
+    await discard(temp);
+    throw error;
+  }
+}

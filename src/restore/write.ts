@@ -1,0 +1,182 @@
+/**
+ * Writing restored data to the local file system without ever leaving a half-written file under
+ * its final name and without following a link into somewhere else.
+ *
+ * - Content goes to `.<name>.grt-<random>.part` in the final directory, created with
+ *   O_CREAT|O_EXCL|O_NOFOLLOW (never opens an existing file or a symlink), then is renamed.
+ * - Without overwrite the final step is link(temp, final) + unlink(temp), which fails atomically
+ *   when the target appeared meanwhile (EEXIST); on file systems without hard links, lstat + rename.
+ * - Directories are created one component at a time and checked with lstat: a symlink where a
+ *   directory should be is refused (UNSAFE_PATH), never followed.
+ * - Holes: ranges the layout says are sparse (and past the initialized size) are not written; the
+ *   file is truncated to its size at the end so the file system leaves them unallocated.
+ * - NOTE: Node has no openat(); a process racing us inside the target directory could still swap a
+ *   checked directory for a link between the lstat and the open. Restore into a directory only you
+ *   can write.
+ */
+import { constants } from 'node:fs';
+import { link, lstat, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { GrtError } from '../errors.js';
+import type { ByteSource } from '../io/byte-source.js';
+import type { StreamLayout } from '../fs/entry.js';
+import { tempName } from './safe-name.js';
+
+/** Bytes read from the image per request: large enough to amortise per-read cost, small enough to keep two in memory. */
+export const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Random temp-name attempts before giving up (a clash needs 2^48 guesses). */
+const MAX_TEMP_ATTEMPTS = 8;
+
+export type Overwrite = 'never' | 'overwrite' | 'skip-existing';
+
+/** A Node errno error as a GrtError naming the target path. */
+export function ioError(cause: unknown, what: string, path: string): GrtError {
+  if (cause instanceof GrtError) return cause;
+  const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+  return new GrtError(code === 'EEXIST' ? 'EXISTS' : 'IO_ERROR', `${what} failed (${code})`, { path, cause });
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new GrtError('ABORTED', 'restore aborted');
+}
+
+/** Create directory `path` (its parent already checked) or accept an existing real directory. */
+export async function ensureDir(path: string): Promise<'created' | 'existed'> {
+  try {
+    await mkdir(path, { mode: 0o755 });
+    return 'created';
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(cause, 'mkdir', path);
+  }
+  const stat = await lstat(path);
+  if (stat.isSymbolicLink()) throw new GrtError('UNSAFE_PATH', 'a symbolic link stands where a directory goes; not followed', { path });
+  if (!stat.isDirectory()) throw new GrtError('NOT_A_DIRECTORY', 'a file stands where a directory goes', { path });
+  return 'existed';
+}
+
+/** Whether `path` exists (without following a final symlink). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw ioError(cause, 'lstat', path);
+  }
+}
+
+export interface TempFile {
+  path: string;
+  handle: FileHandle;
+}
+
+/** A new, empty temp file beside `finalName` in `dir`. */
+export async function createTemp(dir: string, finalName: string): Promise<TempFile> {
+  for (let attempt = 0; ; attempt++) {
+    const path = join(dir, tempName(finalName, randomBytes(6).toString('hex')));
+    try {
+      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+      return { path, handle: await open(path, flags, 0o644) };
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'EEXIST' || attempt + 1 >= MAX_TEMP_ATTEMPTS) throw ioError(cause, 'create', path);
+    }
+  }
+}
+
+/** Remove a temp file (or link) after a failure; never throws. */
+export async function discard(path: string): Promise<void> {
+  await unlink(path).catch(() => undefined);
+}
+
+/** Move a finished temp file (or symlink, or hard link) to its final name under the overwrite rule. */
+export async function commit(tempPath: string, finalPath: string, overwrite: Overwrite): Promise<void> {
+  if (overwrite === 'overwrite') {
+    try {
+      await rename(tempPath, finalPath);
+      return;
+    } catch (cause) {
+      throw ioError(cause, 'rename', finalPath);
+    }
+  }
+  try {
+    await link(tempPath, finalPath);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: finalPath });
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw ioError(cause, 'link', finalPath);
+    // No hard links here (FAT, exFAT, some network shares): check, then rename.
+    if (await exists(finalPath)) throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: finalPath });
+    try {
+      await rename(tempPath, finalPath);
+    } catch (renameCause) {
+      throw ioError(renameCause, 'rename', finalPath);
+    }
+    return;
+  }
+  await unlink(tempPath);
+}
+
+/** Byte ranges [offset, offset+length) of a stream that hold data (everything else is a hole), in order. */
+export function dataRanges(layout: StreamLayout | undefined, size: number): { offset: number; length: number }[] {
+  if (!layout || layout.encoding === 'resident') return size > 0 ? [{ offset: 0, length: size }] : [];
+  const unit = layout.encoding === 'lznt1' ? Math.max(1, layout.compressionUnit ?? 1) : 1;
+  const holes: { start: number; end: number }[] = [];
+  for (const run of layout.runs) {
+    if (run.sourceOffset !== null) continue;
+    // NOTE: in a compressed stream a sparse run inside a unit only pads compressed data; only
+    // units sparse from start to end are holes (libyal NTFS doc, "compressed data runs").
+    const start = Math.ceil(run.streamOffset / unit) * unit;
+    const end = Math.floor((run.streamOffset + run.length) / unit) * unit;
+    if (end > start) holes.push({ start, end });
+  }
+  const initialized = Math.max(0, Math.min(size, layout.initializedSize));
+  if (initialized < size) holes.push({ start: initialized, end: size });
+  holes.sort((a, b) => a.start - b.start);
+  const ranges: { offset: number; length: number }[] = [];
+  let at = 0;
+  for (const hole of holes) {
+    const start = Math.min(hole.start, size);
+    if (start > at) ranges.push({ offset: at, length: start - at });
+    at = Math.max(at, Math.min(hole.end, size));
+  }
+  if (at < size) ranges.push({ offset: at, length: size - at });
+  return ranges;
+}
+
+/**
+ * Copy the data ranges of `source` into `handle` at the same offsets, reading the next chunk
+ * while the previous one is written, then truncate to `size` (so trailing holes exist too).
+ */
+export async function copyRanges(
+  source: ByteSource,
+  handle: FileHandle,
+  ranges: { offset: number; length: number }[],
+  size: number,
+  onBytes: (bytes: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const chunks: { offset: number; length: number }[] = [];
+  for (const range of ranges) {
+    for (let at = range.offset; at < range.offset + range.length; at += CHUNK_BYTES) {
+      chunks.push({ offset: at, length: Math.min(CHUNK_BYTES, range.offset + range.length - at) });
+    }
+  }
+  let next: Promise<Uint8Array> | undefined = chunks[0] ? source.read(chunks[0].offset, chunks[0].length) : undefined;
+  for (let i = 0; i < chunks.length; i++) {
+    throwIfAborted(signal);
+    const chunk = chunks[i]!;
+    const data: Uint8Array = await next!;
+    const following = chunks[i + 1];
+    next = following ? source.read(following.offset, following.length) : undefined;
+    // A failed read-ahead must not become an unhandled rejection while we write; it is awaited next turn.
+    next?.catch(() => undefined);
+    let written = 0;
+    while (written < data.length) {
+      const { bytesWritten } = await handle.write(data, written, data.length - written, chunk.offset + written);
+      written += bytesWritten;
+    }
+    onBytes(data.length);
+  }
+  await handle.truncate(size);
+}
