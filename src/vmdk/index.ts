@@ -22,3 +22,9 @@ export {
   type OpenDiskOptions,
   type VirtualDisk,
 } from './disk.js';
+// Binary extent readers (hosted sparse, streamOptimized, COWD, seSparse), for callers that hold one
+// extent file and no descriptor.
+export { SECTOR_BYTES, parseKdmvHeader, sniffVmdkFile, type KdmvHeader } from './sparse-header.js';
+export { openSparseExtent, type OpenedSparseExtent } from './sparse-extent.js';
+export { openCowdExtent } from './cowd-extent.js';
+export { openSeSparseExtent } from './sesparse-extent.js';
