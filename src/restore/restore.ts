@@ -116,9 +116,16 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     plan.push(selected);
     if (selected.entry.type !== 'dir' || selected.stream !== undefined) continue;
     const baseDepth = splitPath(selected.entry.path).length;
+    // Output components come from each entry's own name under its parent's, not from splitting its
+    // path: a hostile name ('.', or one holding '/') must stay one component, made safe later.
+    const relativeOf = new Map<string, string[]>([[selected.entry.path, selected.relative]]);
     for await (const entry of fs.walk(selected.entry.path)) {
       throwIfAborted(signal);
-      plan.push({ entry, relative: [...selected.relative, ...splitPath(entry.path).slice(baseDepth)] });
+      const suffix = `/${entry.name}`;
+      const parent = entry.path.endsWith(suffix) ? relativeOf.get(entry.path.slice(0, -suffix.length) || '/') : undefined;
+      const relative = parent ? [...parent, entry.name] : [...selected.relative, ...splitPath(entry.path).slice(baseDepth)];
+      if (entry.type === 'dir') relativeOf.set(entry.path, relative);
+      plan.push({ entry, relative });
     }
   }
   const sizeOf = (item: PlanItem) =>

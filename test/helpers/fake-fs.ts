@@ -95,6 +95,13 @@ export class FakeFs implements FileSystem {
       parent = node;
     }
     const full = '/' + segments.join('/');
+    const existing = this.nodes.get(this.key(full));
+    if (existing && existing.entry.type === 'dir') {
+      // Made implicitly as a parent earlier: keep its children, take the spec's times.
+      const time = spec.time ?? DEFAULT_TIME;
+      existing.entry.times = { mtime: time, atime: time, ctime: time, btime: time, ...spec.times };
+      return;
+    }
     let node: Node;
     if (spec.hardLinkOf) {
       const original = this.nodes.get(this.key(spec.hardLinkOf))!;
@@ -124,11 +131,17 @@ export class FakeFs implements FileSystem {
     return node.children.filter((c) => options.deleted || !c.entry.deleted).map((c) => c.entry);
   }
 
-  async *walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
-    for (const entry of await this.readDir(path, options)) {
-      yield entry;
-      if (entry.type === 'dir') yield* this.walk(entry.path, options);
+  walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
+    const start = this.get(path);
+    // By node, not by path: a test may give an entry a hostile name its path cannot look up.
+    async function* down(node: Node): AsyncIterable<FileEntry> {
+      for (const child of node.children) {
+        if (child.entry.deleted && !options.deleted) continue;
+        yield child.entry;
+        if (child.entry.type === 'dir') yield* down(child);
+      }
     }
+    return down(start);
   }
 
   async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {
