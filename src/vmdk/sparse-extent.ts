@@ -14,6 +14,7 @@ import { ALL_BAD, ALL_PARENT, GRAIN_BAD, GRAIN_PARENT, GRAIN_ZERO, GrainedExtent
 import {
   KDMV_FLAG_COMPRESSED,
   KDMV_FLAG_MARKERS,
+  KDMV_FLAG_REDUNDANT_GD,
   KDMV_FLAG_ZEROED_GRAIN,
   MAX_EMBEDDED_DESCRIPTOR_SECTORS,
   parseKdmvHeader,
@@ -61,9 +62,9 @@ export async function openSparseExtent(file: ByteSource, options: { path: string
   const gdEntries = Math.ceil(Math.ceil(header.capacitySectors / header.grainSectors) / header.gtesPerGt);
 
   let loadTable: (tableIndex: number) => Promise<GrainTableView>;
-  const directory = header.gdSector === null ? null : await chooseDirectory(file, header, gdEntries, path, warnings);
-  if (directory) {
-    loadTable = (tableIndex) => loadGrainTable(file, header, directory, tableIndex);
+  const directories = header.gdSector === null ? null : await readDirectories(file, header, gdEntries, path, warnings);
+  if (directories) {
+    loadTable = (tableIndex) => loadGrainTable(file, header, directories, tableIndex, warnings);
   } else if (compressed) {
     const recovered = await recoverGrainMap(file, header, header.gtesPerGt);
     warnings.push(...recovered.warnings);
@@ -102,40 +103,51 @@ async function readEmbeddedDescriptor(file: ByteSource, header: KdmvHeader, path
   return bytes.slice(0, nul === -1 ? bytes.length : nul);
 }
 
-/** Grain table sectors by directory entry; entries that cannot be right are marked so. */
+/** Grain table sectors by directory entry: 0 = no table (all grains unallocated), −1 = damaged entry. */
 interface Directory {
-  /** 0 = no table (all grains unallocated), −1 = damaged entry, else the table's sector. */
   tableSectors: Float64Array;
+  /** Entries that point outside the file. */
+  bad: number;
 }
+
+interface Directories {
+  main: Directory;
+  /** The redundant directory, consulted table by table when the main one's table is damaged. */
+  spare: Directory | null;
+}
+
+/** Warnings added while reading (a table taken from the redundant copy) stop at this many. */
+const MAX_LAZY_WARNINGS = 32;
 
 /**
- * Read the primary grain directory and, when it or a table it names does not fit the file, the
- * redundant one (technote: rgdOffset, "redundant grain directory"); use the better of the two.
+ * Read the primary grain directory and, when flag bit 1 says one is kept, the redundant one
+ * (technote: rgdOffset). The primary is used; the redundant copy stands in for it entirely when
+ * the primary does not fit in the file, and table by table when a primary table is damaged.
  */
-async function chooseDirectory(file: ByteSource, header: KdmvHeader, gdEntries: number, path: string, warnings: GrtWarning[]): Promise<Directory | null> {
+async function readDirectories(file: ByteSource, header: KdmvHeader, gdEntries: number, path: string, warnings: GrtWarning[]): Promise<Directories | null> {
   const primary = await readDirectory(file, header, header.gdSector!, gdEntries);
-  if (primary && primary.bad === 0) return primary;
-  const redundant = header.redundantGdSector > 0 ? await readDirectory(file, header, header.redundantGdSector, gdEntries) : null;
-  const best = !primary ? redundant : !redundant ? primary : redundant.bad < primary.bad ? redundant : primary;
-  if (!best) {
-    warnings.push({ code: 'BAD_TABLE', message: `grain directory at sector ${header.gdSector} does not fit in ${path}` });
+  const hasRedundant = (header.flags & KDMV_FLAG_REDUNDANT_GD) !== 0 && header.redundantGdSector > 0 && header.redundantGdSector !== header.gdSector;
+  const redundant = hasRedundant ? await readDirectory(file, header, header.redundantGdSector, gdEntries) : null;
+  const gdOffset = header.gdSector! * SECTOR_BYTES;
+  if (!primary && !redundant) {
+    warnings.push({ code: 'BAD_TABLE', message: `grain directory at sector ${header.gdSector} does not fit in ${path}`, offset: gdOffset });
     return null;
   }
-  const which = best === redundant ? 'redundant' : 'primary';
-  warnings.push({
-    code: 'BAD_TABLE',
-    message: `primary grain directory damaged; using the ${which} one${best.bad ? ` (${best.bad} entries unusable: those grains fail to read)` : ''}`,
-    offset: header.gdSector! * SECTOR_BYTES,
-  });
-  return best;
+  if (!primary) {
+    warnings.push({ code: 'BAD_TABLE', message: 'primary grain directory lies outside the file; using the redundant one', offset: gdOffset });
+    return { main: redundant!, spare: null };
+  }
+  if (primary.bad > 0) {
+    warnings.push({
+      code: 'BAD_TABLE',
+      message: `primary grain directory has ${primary.bad} entries pointing outside the file; ${redundant ? 'the redundant one is used for them' : 'those grains fail to read'}`,
+      offset: gdOffset,
+    });
+  }
+  return { main: primary, spare: redundant };
 }
 
-async function readDirectory(
-  file: ByteSource,
-  header: KdmvHeader,
-  gdSector: number,
-  gdEntries: number,
-): Promise<(Directory & { bad: number }) | null> {
+async function readDirectory(file: ByteSource, header: KdmvHeader, gdSector: number, gdEntries: number): Promise<Directory | null> {
   const start = gdSector * SECTOR_BYTES;
   const length = gdEntries * GTE_BYTES;
   // Checked against the file size before allocating: a huge capacity cannot make us allocate.
@@ -148,7 +160,6 @@ async function readDirectory(
   for (let i = 0; i < gdEntries; i++) {
     const sector = view.getUint32(i * GTE_BYTES, true);
     if (sector === 0) continue;
-    // A table inside the header sector or past the end of the file is damage.
     if (sector * SECTOR_BYTES + tableBytes > file.size) {
       tableSectors[i] = -1;
       bad++;
@@ -157,10 +168,21 @@ async function readDirectory(
   return { tableSectors, bad };
 }
 
-async function loadGrainTable(file: ByteSource, header: KdmvHeader, directory: Directory, tableIndex: number): Promise<GrainTableView> {
+async function loadGrainTable(file: ByteSource, header: KdmvHeader, directories: Directories, tableIndex: number, warnings: GrtWarning[]): Promise<GrainTableView> {
+  const main = await decodeGrainTable(file, header, directories.main, tableIndex);
+  if (main.bad === 0 || !directories.spare) return main.view;
+  const spare = await decodeGrainTable(file, header, directories.spare, tableIndex);
+  if (spare.bad >= main.bad) return main.view;
+  if (warnings.length < MAX_LAZY_WARNINGS) {
+    warnings.push({ code: 'BAD_TABLE', message: `grain table ${tableIndex} is damaged; using its redundant copy` });
+  }
+  return spare.view;
+}
+
+async function decodeGrainTable(file: ByteSource, header: KdmvHeader, directory: Directory, tableIndex: number): Promise<{ view: GrainTableView; bad: number }> {
   const sector = directory.tableSectors[tableIndex]!;
-  if (sector === 0) return ALL_PARENT;
-  if (sector < 0) return ALL_BAD;
+  if (sector === 0) return { view: ALL_PARENT, bad: 0 };
+  if (sector < 0) return { view: ALL_BAD, bad: header.gtesPerGt };
   const bytes = await file.read(sector * SECTOR_BYTES, header.gtesPerGt * GTE_BYTES);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const locations = new Float64Array(header.gtesPerGt);
@@ -171,16 +193,17 @@ async function loadGrainTable(file: ByteSource, header: KdmvHeader, directory: D
   // sector 1 is metadata (overHead > 1) and so can never hold a grain, as VMware reads it. Only a
   // file whose grains start right after the header (tiny grains, no descriptor) has data there.
   const oneIsZero = (header.flags & KDMV_FLAG_ZEROED_GRAIN) !== 0 || firstGrainSector > 1;
+  let bad = 0;
   for (let i = 0; i < header.gtesPerGt; i++) {
     const gte = view.getUint32(i * GTE_BYTES, true);
-    locations[i] =
-      gte === 0
-        ? GRAIN_PARENT
-        : gte === GTE_ZEROED && oneIsZero
-          ? GRAIN_ZERO
-          : gte < firstGrainSector || gte >= fileSectors
-            ? GRAIN_BAD
-            : gte * SECTOR_BYTES;
+    let location: number;
+    if (gte === 0) location = GRAIN_PARENT;
+    else if (gte === GTE_ZEROED && oneIsZero) location = GRAIN_ZERO;
+    else if (gte < firstGrainSector || gte >= fileSectors) {
+      location = GRAIN_BAD;
+      bad++;
+    } else location = gte * SECTOR_BYTES;
+    locations[i] = location;
   }
-  return (indexInTable) => locations[indexInTable]!;
+  return { view: (indexInTable) => locations[indexInTable]!, bad };
 }

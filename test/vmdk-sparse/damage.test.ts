@@ -108,10 +108,30 @@ describe('damaged sparse extents', () => {
     const gdSector = Number(view.getBigUint64(56, true));
     damaged.fill(0xff, gdSector * 512, gdSector * 512 + 8);
     const opened = await openSparseExtent(new MemorySource(damaged), { path: 'x' });
-    expect(opened.warnings.map((w) => w.message).join()).toMatch(/using the redundant one/);
+    expect(opened.warnings.map((w) => w.message).join()).toMatch(/the redundant one is used for them/);
     const out = new Uint8Array(CAPACITY);
     await opened.extent.read(0, out, parentIsZero);
     expect(Buffer.compare(out, content)).toBe(0);
+    // The whole primary directory out of the file: the redundant one stands in.
+    const moved = images.get('hosted')!.slice();
+    new DataView(moved.buffer).setBigUint64(56, 1n << 40n, true);
+    const fallback = await openSparseExtent(new MemorySource(moved), { path: 'x' });
+    expect(fallback.warnings.map((w) => w.message).join()).toMatch(/using the redundant one/);
+    await fallback.extent.read(0, out, parentIsZero);
+    expect(Buffer.compare(out, content)).toBe(0);
+  });
+
+  it('a damaged primary grain table is replaced by its redundant copy', async () => {
+    const damaged = images.get('hosted')!.slice();
+    const view = new DataView(damaged.buffer);
+    const gdSector = Number(view.getBigUint64(56, true));
+    const gtSector = view.getUint32(gdSector * 512, true);
+    damaged.fill(0xff, gtSector * 512, gtSector * 512 + 8); // two GTEs far past the end of the file
+    const opened = await openSparseExtent(new MemorySource(damaged), { path: 'x' });
+    const out = new Uint8Array(CAPACITY);
+    await opened.extent.read(0, out, parentIsZero);
+    expect(Buffer.compare(out, content)).toBe(0);
+    expect(opened.warnings.map((w) => w.message).join()).toMatch(/grain table 0 is damaged; using its redundant copy/);
   });
 
   it('without a redundant directory, damaged entries fail only their own grains', async () => {
@@ -120,7 +140,7 @@ describe('damaged sparse extents', () => {
     const damaged = image.slice();
     damaged.fill(0xff, gdSector * 512 + 4, gdSector * 512 + 8); // table 1: grains 16–31
     const opened = await openSparseExtent(new MemorySource(damaged), { path: 'x' });
-    expect(opened.warnings.map((w) => w.message).join()).toMatch(/1 entries unusable/);
+    expect(opened.warnings.map((w) => w.message).join()).toMatch(/1 entries pointing outside the file; those grains fail to read/);
     const first = new Uint8Array(16 * 8192);
     await opened.extent.read(0, first, parentIsZero);
     expect(Buffer.compare(first, content.subarray(0, first.length))).toBe(0);
