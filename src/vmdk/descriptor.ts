@@ -212,7 +212,10 @@ function decode(body: Uint8Array, encoding: string | undefined, warnings: GrtWar
   try {
     return decoder.decode(body);
   } catch {
-    warnings.push({ code: 'BAD_DESCRIPTOR', message: `descriptor is not valid ${decoder.encoding}; bad bytes replaced` });
-    return new TextDecoder(decoder.encoding).decode(body);
+    // NOTE: descriptors without an `encoding` line were written in the host's code page; VMware's
+    // hosted products on Western Windows used windows-1252, which decodes every byte.
+    const fallback = encoding === undefined ? 'windows-1252' : decoder.encoding;
+    warnings.push({ code: 'BAD_DESCRIPTOR', message: `descriptor is not valid ${decoder.encoding}; read as ${fallback}` });
+    return new TextDecoder(fallback).decode(body);
   }
 }

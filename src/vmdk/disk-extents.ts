@@ -8,10 +8,10 @@
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { CachedSource } from '../io/cached-source.js';
-import { FileSource } from '../io/file-source.js';
 import { resolveExtentPath } from './chain.js';
 import { openCowdExtent } from './cowd-extent.js';
 import type { ExtentAccess, ExtentLine, VmdkDescriptor } from './descriptor.js';
+import type { ExtentFilePool, PooledFile } from './extent-files.js';
 import type { Extent, ExtentRange, ParentRead } from './extent.js';
 import { FlatExtent, NoAccessExtent, ZeroExtent } from './flat-extent.js';
 import { openSeSparseExtent } from './sesparse-extent.js';
@@ -56,7 +56,7 @@ export interface OpenedBinaryExtent {
 
 /** Open a binary extent file with the reader its magic names; `file` is closed on failure by the caller. */
 export async function openBinaryExtent(
-  file: FileSource,
+  file: ByteSource,
   kind: 'kdmv' | 'cowd' | 'sesparse',
   path: string,
   options: CacheOptions,
@@ -78,6 +78,7 @@ export async function openDescriptorExtents(
   descriptorPath: string,
   descriptor: VmdkDescriptor,
   options: CacheOptions,
+  pool: ExtentFilePool,
 ): Promise<{ extents: LaidExtent[]; files: ByteSource[]; warnings: GrtWarning[] }> {
   const extents: LaidExtent[] = [];
   const files: ByteSource[] = [];
@@ -87,7 +88,7 @@ export async function openDescriptorExtents(
     for (const [index, line] of descriptor.extents.entries()) {
       const size = line.sectorCount * SECTOR_BYTES;
       const info = extentInfo(line);
-      const extent = await openExtent(descriptorPath, line, index, size, info, options, files, warnings);
+      const extent = await openExtent(descriptorPath, line, index, size, info, options, pool, files, warnings);
       extents.push({ start, size, extent, info });
       start += size;
       if (!Number.isSafeInteger(start)) {
@@ -118,6 +119,7 @@ async function openExtent(
   size: number,
   info: ExtentInfo,
   options: CacheOptions,
+  pool: ExtentFilePool,
   files: ByteSource[],
   warnings: GrtWarning[],
 ): Promise<Extent> {
@@ -128,9 +130,9 @@ async function openExtent(
     throw new GrtError('UNSUPPORTED', `extent ${name} maps a raw device, which only exists on its ESXi host`, { structure: 'VMDK descriptor', path: descriptorPath });
   }
   const path = resolveExtentPath(descriptorPath, line.file!, options.allowUnsafeExtentPaths ?? false);
-  let file: FileSource;
+  let file: PooledFile;
   try {
-    file = await FileSource.open(path);
+    file = await pool.open(path);
   } catch (error) {
     if (error instanceof GrtError && error.code === 'NOT_FOUND') {
       throw new GrtError('NOT_FOUND', `extent file ${JSON.stringify(line.file)} (extent ${index + 1}) is missing`, { structure: 'VMDK descriptor', path: descriptorPath, cause: error });

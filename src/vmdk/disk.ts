@@ -12,11 +12,11 @@ import { basename, extname } from 'node:path';
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { checkRange } from '../io/byte-source.js';
-import { FileSource } from '../io/file-source.js';
 import { DEFAULT_MAX_CHAIN_DEPTH, checkParentCid, resolveParentPath } from './chain.js';
 import { MAX_DESCRIPTOR_BYTES, NO_PARENT_CID, parseDescriptor, type VmdkDescriptor } from './descriptor.js';
 import { openDescriptorExtents, openBinaryExtent, type LaidExtent, type ExtentInfo } from './disk-extents.js';
 import type { Extent } from './extent.js';
+import { ExtentFilePool, type PooledFile } from './extent-files.js';
 import { FlatExtent } from './flat-extent.js';
 import { SECTOR_BYTES, sniffVmdkFile } from './sparse-header.js';
 
@@ -185,10 +185,20 @@ interface Layout {
 /** Open the disk at `path`: a descriptor, a monolithic binary VMDK, or a raw image. */
 export async function openDisk(path: string, options: OpenDiskOptions = {}): Promise<VirtualDisk> {
   const maxDepth = options.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH;
-  return openLink(path, options, maxDepth, new Set());
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1) {
+    throw new GrtError('USAGE', `maxChainDepth must be a positive integer`, { actual: options.maxChainDepth });
+  }
+  const { blockSize, maxBlocks } = options.cache ?? {};
+  if (blockSize !== undefined && !(Number.isSafeInteger(blockSize) && blockSize >= SECTOR_BYTES && Number.isInteger(Math.log2(blockSize)))) {
+    throw new GrtError('USAGE', `cache.blockSize must be a power of two of at least ${SECTOR_BYTES}`, { actual: blockSize });
+  }
+  if (maxBlocks !== undefined && !(Number.isSafeInteger(maxBlocks) && maxBlocks >= 1)) {
+    throw new GrtError('USAGE', 'cache.maxBlocks must be a positive integer', { actual: maxBlocks });
+  }
+  return openLink(path, options, maxDepth, new Set(), new ExtentFilePool());
 }
 
-async function openLink(path: string, options: OpenDiskOptions, maxDepth: number, seen: Set<string>): Promise<Disk> {
+async function openLink(path: string, options: OpenDiskOptions, maxDepth: number, seen: Set<string>, pool: ExtentFilePool): Promise<Disk> {
   let real: string;
   try {
     real = await realpath(path);
@@ -200,14 +210,14 @@ async function openLink(path: string, options: OpenDiskOptions, maxDepth: number
     throw new GrtError('LIMIT_EXCEEDED', `snapshot chain is longer than ${maxDepth} disks (maxChainDepth)`, { structure: 'snapshot chain', path });
   }
   seen.add(real);
-  const layout = await openLayout(path, options);
+  const layout = await openLayout(path, options, pool);
   try {
     const descriptor = layout.descriptor;
     const warnings = [...layout.warnings];
     let parent: Disk | undefined;
     if (descriptor?.parentCid !== undefined && descriptor.parentCid !== NO_PARENT_CID) {
       const parentPath = options.parentPath ?? (await resolveParentPath(path, descriptor.parentFileNameHint));
-      parent = await openLink(parentPath, { ...options, parentPath: undefined }, maxDepth, seen);
+      parent = await openLink(parentPath, { ...options, parentPath: undefined }, maxDepth, seen, pool);
       try {
         checkParentCid({ path, parentCid: descriptor.parentCid }, { path: parentPath, cid: parent.info.cid }, options.ignoreCidMismatch ?? false, warnings);
       } catch (error) {
@@ -248,29 +258,54 @@ function describe(path: string, layout: Layout, warnings: GrtWarning[], parent: 
   return info;
 }
 
-async function openLayout(path: string, options: OpenDiskOptions): Promise<Layout> {
-  const file = await FileSource.open(path);
+async function openLayout(path: string, options: OpenDiskOptions, pool: ExtentFilePool): Promise<Layout> {
+  const file = await pool.open(path);
   try {
     const first = await file.read(0, Math.min(SNIFF_BYTES, file.size));
     const kind = sniffVmdkFile(first);
     if (kind === 'kdmv' || kind === 'cowd' || kind === 'sesparse') return await openMonolithic(file, kind, options);
     const isVmdkName = extname(path).toLowerCase() === '.vmdk';
-    if (kind === 'text' || isVmdkName) {
-      if (file.size > MAX_DESCRIPTOR_BYTES) {
-        throw new GrtError('BAD_DESCRIPTOR', `neither a binary VMDK nor a descriptor (${file.size} bytes of text is too large)`, { path });
+    const warnings: GrtWarning[] = [];
+    if (kind === 'text' || (isVmdkName && isPlainText(first))) {
+      const descriptor = await readDescriptor(file, isVmdkName, warnings);
+      if (descriptor) {
+        await file.close();
+        const opened = await openDescriptorExtents(path, descriptor, options, pool);
+        return { format: 'vmdk', descriptor, ...opened, warnings: [...descriptor.warnings, ...opened.warnings] };
       }
-      const descriptor = parseDescriptor(await file.read(0, file.size), path);
-      await file.close();
-      const opened = await openDescriptorExtents(path, descriptor, options);
-      return { format: 'vmdk', descriptor, ...opened, warnings: [...descriptor.warnings, ...opened.warnings] };
+    } else if (isVmdkName) {
+      warnings.push({ code: 'UNSUPPORTED', message: `${basename(path)} is neither a descriptor nor a binary VMDK: read as a raw image (a flat extent without its descriptor?)` });
     }
-    // Anything else is a raw image (.raw, .img, .dd, …): the file is the disk.
+    // Anything else is a raw image (.raw, .img, .dd, a lone -flat.vmdk): the file is the disk.
     const extent = new FlatExtent(file, 0, file.size, path);
     const info: ExtentInfo = { access: 'RDONLY', sectorCount: Math.ceil(file.size / SECTOR_BYTES), type: 'FLAT', file: basename(path), sectorOffset: 0, format: 'flat' };
-    return { format: 'raw', extents: [{ start: 0, size: file.size, extent, info }], files: [file], warnings: [] };
+    return { format: 'raw', extents: [{ start: 0, size: file.size, extent, info }], files: [file], warnings };
   } catch (error) {
     await file.close();
     throw error;
+  }
+}
+
+/** Text up to the first NUL (descriptors are NUL-padded): no control bytes but tab, CR and LF. */
+function isPlainText(first: Uint8Array): boolean {
+  const end = first.indexOf(0);
+  return !first.subarray(0, end < 0 ? first.length : end).some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
+}
+
+/**
+ * The descriptor in `file`. A `.vmdk` that is not one is an error; any other name that only looked
+ * like one (a raw disk whose first sector is text) is read as a raw image, with a warning.
+ */
+async function readDescriptor(file: PooledFile, isVmdkName: boolean, warnings: GrtWarning[]): Promise<VmdkDescriptor | undefined> {
+  try {
+    if (file.size > MAX_DESCRIPTOR_BYTES) {
+      throw new GrtError('BAD_DESCRIPTOR', `neither a binary VMDK nor a descriptor (${file.size} bytes of text is too large)`, { path: file.path });
+    }
+    return parseDescriptor(await file.read(0, file.size), file.path);
+  } catch (error) {
+    if (isVmdkName || !(error instanceof GrtError) || error.code !== 'BAD_DESCRIPTOR') throw error;
+    warnings.push({ code: error.code, message: `starts like a descriptor but is not one (${error.message}); read as a raw image` });
+    return undefined;
   }
 }
 
@@ -278,7 +313,7 @@ async function openLayout(path: string, options: OpenDiskOptions): Promise<Layou
  * A monolithic binary VMDK opened directly. NOTE: its single extent is the file itself; the name
  * in its embedded descriptor goes stale when the file is renamed and is never opened.
  */
-async function openMonolithic(file: FileSource, kind: 'kdmv' | 'cowd' | 'sesparse', options: OpenDiskOptions): Promise<Layout> {
+async function openMonolithic(file: PooledFile, kind: 'kdmv' | 'cowd' | 'sesparse', options: OpenDiskOptions): Promise<Layout> {
   const opened = await openBinaryExtent(file, kind, file.path, options);
   const warnings = [...opened.warnings];
   let descriptor: VmdkDescriptor | undefined;

@@ -180,6 +180,14 @@ describe('parseDescriptor: real-world texts', () => {
     expect(d.warnings).toEqual([]);
   });
 
+  it('reads a descriptor without encoding line as UTF-8, or else as windows-1252', () => {
+    const utf8 = parseDescriptor(bytes('RW 8 FLAT "', [...new TextEncoder().encode('é')], '" 0\n'));
+    expect([utf8.extents[0]!.file, utf8.warnings]).toEqual(['é', []]);
+    const legacy = parseDescriptor(bytes('RW 8 FLAT "caf', [0xe9], '" 0\n'));
+    expect(legacy.extents[0]!.file).toBe('café');
+    expect(legacy.warnings.map((w) => w.code)).toEqual(['BAD_DESCRIPTOR']);
+  });
+
   it('warns on an unknown encoding and reads UTF-8', () => {
     const d = parseDescriptor(ascii('encoding="klingon"\nRW 8 ZERO\n'));
     expect(d.warnings.map((w) => w.code)).toEqual(['UNSUPPORTED']);

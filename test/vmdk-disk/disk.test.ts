@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import type { ExtentLine } from '../../src/vmdk/descriptor.js';
+import { MAX_OPEN_EXTENT_FILES } from '../../src/vmdk/extent-files.js';
 import { openDisk, type VirtualDisk } from '../../src/vmdk/index.js';
 import { expectBytes, expectGrtError, pattern, withTempDir, writeDescriptor } from './helpers.js';
 
@@ -266,6 +267,50 @@ describe('flat, split and zero extents', () => {
       await expectGrtError(() => disk.read(4999, 2), 'OUT_OF_RANGE');
       await disk.close();
       await expectGrtError(() => openDisk(join(dir, 'nothing.img')), 'NOT_FOUND');
+    }));
+
+  it('reads a lone flat extent as raw, and a raw image whose first sector is text', () =>
+    withTempDir(async (dir) => {
+      const flat = join(dir, 'web01-flat.vmdk');
+      await writeFile(flat, pattern(13, 4096));
+      const lone = await openDisk(flat);
+      expect(lone.info.format).toBe('raw');
+      expect(lone.info.warnings.map((w) => w.code)).toEqual(['UNSUPPORTED']);
+      expectBytes(await lone.read(0, 4096), pattern(13, 4096));
+      await lone.close();
+      const img = join(dir, 'notes.img');
+      await writeFile(img, 'title = a disk that begins with text\n' + 'x'.repeat(1000));
+      const text = await openDisk(img);
+      expect(text.info).toMatchObject({ format: 'raw', capacity: 1037 });
+      expect(text.info.warnings.map((w) => w.code)).toEqual(['BAD_DESCRIPTOR']);
+      await text.close();
+    }));
+
+  it('refuses bad options with USAGE', async () => {
+    const path = join(images, 'flat.vmdk');
+    await expectGrtError(() => openDisk(path, { maxChainDepth: 0 }), 'USAGE');
+    await expectGrtError(() => openDisk(path, { maxChainDepth: Number.NaN }), 'USAGE');
+    await expectGrtError(() => openDisk(path, { cache: { blockSize: 1000 } }), 'USAGE');
+    await expectGrtError(() => openDisk(path, { cache: { maxBlocks: -1 } }), 'USAGE');
+  });
+
+  it('keeps a bounded number of extent files open on a disk of 300 extents', () =>
+    withTempDir(async (dir) => {
+      const pieces = Array.from({ length: 300 }, (_, i): Piece => ({ sectors: 1 + (i % 3), zero: false, readOnly: false, skipSectors: i % 2 }));
+      const { path, content } = await buildFlatDisk(dir, pieces, 17, (i) => `big-s${String(i).padStart(3, '0')}.vmdk`);
+      const openFds = () => (existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : 0);
+      const before = openFds();
+      const disk = await openDisk(path);
+      expect(openFds() - before).toBeLessThanOrEqual(MAX_OPEN_EXTENT_FILES + 2);
+      expectBytes(await disk.read(0, disk.size), content);
+      for (let i = 0; i < 50; i++) {
+        const offset = (i * 7919 * 512) % (disk.size - 2048);
+        expectBytes(await disk.read(offset, 2048), content.subarray(offset, offset + 2048));
+      }
+      expect(openFds() - before).toBeLessThanOrEqual(MAX_OPEN_EXTENT_FILES + 2);
+      await disk.close();
+      expect(openFds()).toBeLessThanOrEqual(before);
+      await expectGrtError(() => disk.read(0, 1), 'IO_ERROR');
     }));
 
   it('damaged descriptors fail to open only with GrtError', () =>
