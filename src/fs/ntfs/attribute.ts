@@ -1,0 +1,141 @@
+/**
+ * Attribute headers inside an MFT record: common part, resident value, non-resident extent.
+ *
+ * Sources: libyal libfsntfs "MFT attribute" notes; Microsoft's ATTRIBUTE_RECORD_HEADER layout.
+ *   0 type (u32, 0xFFFFFFFF ends the list)   4 length (u32)   8 non-resident (u8)   9 name length
+ *   (u8, UTF-16 units)   10 name offset (u16)   12 flags (u16)   14 attribute id (u16)
+ * Resident:     16 value length (u32)   20 value offset (u16)
+ * Non-resident: 16 first VCN (u64)   24 last VCN (u64)   32 mapping pairs offset (u16)
+ *               34 compression unit exponent (u8)   40 allocated size   48 data size
+ *               56 initialized size (all u64)
+ */
+import { GrtError } from '../../errors.js';
+import { readU64 } from '../../util/safe-number.js';
+import { decodeRunlist, type Run } from './runlist.js';
+import { decodeUtf16 } from './utf16.js';
+
+export const ATTR_STANDARD_INFORMATION = 0x10;
+export const ATTR_ATTRIBUTE_LIST = 0x20;
+export const ATTR_FILE_NAME = 0x30;
+export const ATTR_VOLUME_NAME = 0x60;
+export const ATTR_VOLUME_INFORMATION = 0x70;
+export const ATTR_DATA = 0x80;
+export const ATTR_INDEX_ROOT = 0x90;
+export const ATTR_INDEX_ALLOCATION = 0xa0;
+export const ATTR_BITMAP = 0xb0;
+export const ATTR_REPARSE_POINT = 0xc0;
+const ATTR_END = 0xffffffff;
+
+/** Attribute flags: any bit of the low byte = compressed (LZNT1); 0x4000 encrypted; 0x8000 sparse. */
+export const ATTR_FLAG_COMPRESSED_MASK = 0x00ff;
+export const ATTR_FLAG_ENCRYPTED = 0x4000;
+export const ATTR_FLAG_SPARSE = 0x8000;
+
+/** Smallest possible attribute: the 16-byte common header plus the 8-byte resident part. */
+const MIN_ATTRIBUTE_LENGTH = 24;
+const NON_RESIDENT_HEADER = 64;
+
+export interface NonResidentExtent {
+  startVcn: number;
+  lastVcn: number;
+  /** log2 of clusters per compression unit (0 = not compressed). */
+  compressionUnitExponent: number;
+  /** Sizes are meaningful only in the extent whose startVcn is 0. */
+  allocatedSize: number;
+  dataSize: number;
+  initializedSize: number;
+  runs: Run[];
+}
+
+export interface Attribute {
+  type: number;
+  name: string;
+  flags: number;
+  id: number;
+  /** The record this attribute (extent) was read from. */
+  recordNumber: number;
+  /** The value of a resident attribute; null when non-resident. */
+  value: Uint8Array | null;
+  nonResident: NonResidentExtent | null;
+}
+
+/**
+ * Walk the attributes of a record's used bytes from `first`. Every length is checked against the
+ * record; a damaged attribute throws BAD_ATTRIBUTE (the record is then damaged as a whole).
+ */
+export function parseAttributes(record: Uint8Array, first: number, recordNumber: number, byteOffset: number, clusterCount: number): Attribute[] {
+  const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+  const structure = `MFT record ${recordNumber}`;
+  const attributes: Attribute[] = [];
+  let pos = first;
+  while (pos + 4 <= record.length) {
+    const type = view.getUint32(pos, true);
+    if (type === ATTR_END) return attributes;
+    if (pos + MIN_ATTRIBUTE_LENGTH > record.length) break;
+    const length = view.getUint32(pos + 4, true);
+    const at = byteOffset + pos;
+    if (length < MIN_ATTRIBUTE_LENGTH || length % 8 !== 0 || pos + length > record.length) {
+      throw new GrtError('BAD_ATTRIBUTE', 'attribute length outside the record', { structure, offset: at + 4, expected: record.length - pos, actual: length });
+    }
+    const body = record.subarray(pos, pos + length);
+    const nameUnits = body[9]!;
+    const nameOffset = view.getUint16(pos + 10, true);
+    if (nameUnits > 0 && nameOffset + nameUnits * 2 > length) {
+      throw new GrtError('BAD_ATTRIBUTE', 'attribute name outside the attribute', { structure, offset: at + 10, actual: nameOffset });
+    }
+    const attribute: Attribute = {
+      type,
+      name: nameUnits > 0 ? decodeUtf16(body, nameOffset, nameUnits) : '',
+      flags: view.getUint16(pos + 12, true),
+      id: view.getUint16(pos + 14, true),
+      recordNumber,
+      value: null,
+      nonResident: null,
+    };
+    if (body[8] === 0) {
+      const valueLength = view.getUint32(pos + 16, true);
+      const valueOffset = view.getUint16(pos + 20, true);
+      if (valueOffset + valueLength > length) {
+        throw new GrtError('BAD_ATTRIBUTE', 'resident value outside the attribute', { structure, offset: at + 16, expected: length - valueOffset, actual: valueLength });
+      }
+      attribute.value = body.subarray(valueOffset, valueOffset + valueLength);
+    } else {
+      attribute.nonResident = parseNonResident(body, view, pos, at, structure, clusterCount);
+    }
+    attributes.push(attribute);
+    pos += length;
+  }
+  throw new GrtError('BAD_ATTRIBUTE', 'attribute list not terminated inside the record', { structure, offset: byteOffset + pos });
+}
+
+function parseNonResident(body: Uint8Array, view: DataView, pos: number, at: number, structure: string, clusterCount: number): NonResidentExtent {
+  if (body.length < NON_RESIDENT_HEADER) {
+    throw new GrtError('BAD_ATTRIBUTE', 'non-resident header longer than the attribute', { structure, offset: at, actual: body.length });
+  }
+  const details = { structure, offset: at };
+  const startVcn = readU64(view, pos + 16, 'first VCN', details);
+  // An empty non-resident attribute has last VCN −1 (all ones).
+  const lastHigh = view.getInt32(pos + 28, true);
+  const lastVcn = lastHigh === -1 && view.getUint32(pos + 24, true) === 0xffffffff ? -1 : readU64(view, pos + 24, 'last VCN', details);
+  if (lastVcn < startVcn - 1) {
+    throw new GrtError('BAD_ATTRIBUTE', 'last VCN before first VCN', { structure, offset: at + 24, expected: startVcn, actual: lastVcn });
+  }
+  const pairsOffset = view.getUint16(pos + 32, true);
+  if (pairsOffset < NON_RESIDENT_HEADER || pairsOffset > body.length) {
+    throw new GrtError('BAD_ATTRIBUTE', 'mapping pairs offset outside the attribute', { structure, offset: at + 32, actual: pairsOffset });
+  }
+  const compressionUnitExponent = body[34]!;
+  const extent: NonResidentExtent = {
+    startVcn,
+    lastVcn,
+    compressionUnitExponent,
+    allocatedSize: readU64(view, pos + 40, 'allocated size', details),
+    dataSize: readU64(view, pos + 48, 'data size', details),
+    initializedSize: readU64(view, pos + 56, 'initialized size', details),
+    runs: decodeRunlist(body, pairsOffset, body.length, startVcn, lastVcn, clusterCount, structure, at),
+  };
+  if (startVcn === 0 && (extent.dataSize > extent.allocatedSize && compressionUnitExponent === 0)) {
+    throw new GrtError('BAD_ATTRIBUTE', 'data size larger than allocated size', { structure, offset: at + 48, expected: extent.allocatedSize, actual: extent.dataSize });
+  }
+  return extent;
+}

@@ -1,0 +1,136 @@
+/**
+ * The NTFS boot sector ($Boot, sector 0 of the volume) and its backup in the volume's last sector.
+ *
+ * Sources: libyal libfsntfs "NTFS volume header" notes; the Linux ntfs3 driver documentation of
+ * the boot sector fields; [MS-FSCC] for the meaning of the serial number. Offsets in bytes:
+ *   0x03 OEM id "NTFS    "          0x0B bytes per sector (u16)      0x0D sectors per cluster (u8)
+ *   0x28 total sectors (u64)        0x30 $MFT LCN (u64)              0x38 $MFTMirr LCN (u64)
+ *   0x40 clusters per MFT record    0x44 clusters per index block    0x48 serial number (u64)
+ *   0x1FE 0x55 0xAA
+ * NOTE: sectors per cluster ≥ 0x80 means 2^(256 − value) sectors (clusters past 64 KiB); clusters
+ * per record/index block as a signed byte < 0 means the size is 2^(−value) bytes.
+ */
+import { GrtError, type GrtWarning } from '../../errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { readU64 } from '../../util/safe-number.js';
+
+const STRUCTURE = 'NTFS boot sector';
+/** Sector sizes NTFS is formatted with on real disks (512e and 4Kn included). */
+const MIN_SECTOR = 256;
+const MAX_SECTOR = 4096;
+/** Largest cluster Windows formats (2 MiB, Windows 10 1709+). */
+const MAX_CLUSTER = 2 * 1024 * 1024;
+/** MFT records are 1 KiB or 4 KiB in practice; allow up to 64 KiB, never less than one fixup stride. */
+const MIN_RECORD = 512;
+const MAX_RECORD = 64 * 1024;
+/** Index blocks are 4 KiB in practice; bound them the same way. */
+const MAX_INDEX_BLOCK = 64 * 1024;
+
+export interface BootSector {
+  sectorSize: number;
+  clusterSize: number;
+  /** Clusters in the volume (total sectors / sectors per cluster). */
+  clusterCount: number;
+  /** Bytes covered by the volume according to the boot sector. */
+  volumeSize: number;
+  mftLcn: number;
+  mftMirrorLcn: number;
+  recordSize: number;
+  indexBlockSize: number;
+  /** Volume serial number as 16 upper-case hex digits, as `fsstat` and `vol` print it. */
+  serial: string;
+}
+
+function isPowerOfTwo(value: number): boolean {
+  return value > 0 && (value & (value - 1)) === 0;
+}
+
+/** Size in bytes from a clusters-per-record/index-block byte: positive = clusters, negative = 2^−n bytes. */
+function sizeFromClusterByte(raw: number, clusterSize: number): number {
+  const signed = raw >= 0x80 ? raw - 0x100 : raw;
+  if (signed < 0) return -signed <= 30 ? 2 ** -signed : -1;
+  return signed * clusterSize;
+}
+
+/** Parse one 512-byte boot sector image; throws GrtError when it is not a usable NTFS boot sector. */
+export function parseBootSector(bytes: Uint8Array, offset = 0): BootSector {
+  if (bytes.length < 512) throw new GrtError('TRUNCATED', 'boot sector shorter than 512 bytes', { structure: STRUCTURE, offset });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const oem = String.fromCharCode(...bytes.subarray(3, 11));
+  if (oem !== 'NTFS    ') throw new GrtError('BAD_MAGIC', 'not an NTFS boot sector', { structure: STRUCTURE, offset, expected: 'NTFS    ', actual: oem });
+  if (bytes[510] !== 0x55 || bytes[511] !== 0xaa) {
+    throw new GrtError('BAD_MAGIC', 'boot sector signature missing', { structure: STRUCTURE, offset: offset + 510 });
+  }
+  const sectorSize = view.getUint16(0x0b, true);
+  if (!isPowerOfTwo(sectorSize) || sectorSize < MIN_SECTOR || sectorSize > MAX_SECTOR) {
+    throw new GrtError('BAD_HEADER', 'bytes per sector out of range', { structure: STRUCTURE, offset: offset + 0x0b, actual: sectorSize });
+  }
+  const spcByte = bytes[0x0d]!;
+  const sectorsPerCluster = spcByte >= 0x80 ? (256 - spcByte <= 31 ? 2 ** (256 - spcByte) : 0) : spcByte;
+  const clusterSize = sectorsPerCluster * sectorSize;
+  if (!isPowerOfTwo(sectorsPerCluster) || clusterSize > MAX_CLUSTER) {
+    throw new GrtError('BAD_HEADER', 'sectors per cluster out of range', { structure: STRUCTURE, offset: offset + 0x0d, actual: spcByte });
+  }
+  const details = { structure: STRUCTURE, offset };
+  const totalSectors = readU64(view, 0x28, 'total sectors', details);
+  const clusterCount = Math.floor(totalSectors / sectorsPerCluster);
+  const mftLcn = readU64(view, 0x30, '$MFT LCN', details);
+  const mftMirrorLcn = readU64(view, 0x38, '$MFTMirr LCN', details);
+  if (clusterCount === 0 || mftLcn >= clusterCount) {
+    throw new GrtError('BAD_HEADER', '$MFT cluster outside the volume', { ...details, expected: clusterCount, actual: mftLcn });
+  }
+  const recordSize = sizeFromClusterByte(bytes[0x40]!, clusterSize);
+  if (!isPowerOfTwo(recordSize) || recordSize < MIN_RECORD || recordSize > MAX_RECORD) {
+    throw new GrtError('BAD_HEADER', 'MFT record size out of range', { structure: STRUCTURE, offset: offset + 0x40, actual: recordSize });
+  }
+  const indexBlockSize = sizeFromClusterByte(bytes[0x44]!, clusterSize);
+  if (!isPowerOfTwo(indexBlockSize) || indexBlockSize < MIN_RECORD || indexBlockSize > MAX_INDEX_BLOCK) {
+    throw new GrtError('BAD_HEADER', 'index block size out of range', { structure: STRUCTURE, offset: offset + 0x44, actual: indexBlockSize });
+  }
+  const serial = [...bytes.subarray(0x48, 0x50)].reverse().map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+  return {
+    sectorSize,
+    clusterSize,
+    clusterCount,
+    volumeSize: clusterCount * clusterSize,
+    mftLcn,
+    mftMirrorLcn,
+    recordSize,
+    indexBlockSize,
+    serial,
+  };
+}
+
+/**
+ * The primary boot sector, or the backup in the last sector of the source when the primary is
+ * damaged (with a warning). Tries the backup for both 512- and 4096-byte sectors.
+ */
+export async function readBootSector(source: ByteSource, warnings: GrtWarning[]): Promise<BootSector> {
+  if (source.size < 512) throw new GrtError('TRUNCATED', 'volume smaller than one sector', { structure: STRUCTURE, actual: source.size });
+  let primaryError: GrtError;
+  try {
+    return checkFits(parseBootSector(await source.read(0, 512)), source);
+  } catch (error) {
+    if (!(error instanceof GrtError)) throw error;
+    primaryError = error;
+  }
+  for (const sector of [512, 4096]) {
+    const offset = source.size - sector;
+    if (offset <= 0) continue;
+    try {
+      const boot = checkFits(parseBootSector(await source.read(offset, 512), offset), source);
+      warnings.push({ code: primaryError.code, message: `primary boot sector unusable (${primaryError.message}); using the backup at byte ${offset}`, offset: 0 });
+      return boot;
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+    }
+  }
+  throw primaryError;
+}
+
+function checkFits(boot: BootSector, source: ByteSource): BootSector {
+  if ((boot.mftLcn + 1) * boot.clusterSize > source.size) {
+    throw new GrtError('BAD_HEADER', '$MFT lies past the end of the source', { structure: STRUCTURE, expected: source.size, actual: boot.mftLcn * boot.clusterSize });
+  }
+  return boot;
+}

@@ -1,0 +1,195 @@
+/**
+ * A data stream's layout (where its bytes are on the volume) and a ByteSource that reads a
+ * stream from its layout alone — the same function serves live reads and catalog restores.
+ *
+ * Sources: libyal libfsntfs "Compression" notes and [MS-XCA] 2.5 for compression units: a
+ * compressed attribute is cut into units of 2^exponent clusters (16 usually); a unit whose runs
+ * cover all its clusters is stored as is, a unit with no clusters is zeros, any other unit holds
+ * LZNT1 data in its allocated clusters followed by sparse padding.
+ */
+import { GrtError } from '../../errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { checkRange } from '../../io/byte-source.js';
+import type { StreamLayout } from '../entry.js';
+import { ATTR_FLAG_COMPRESSED_MASK, ATTR_FLAG_ENCRYPTED, type Attribute } from './attribute.js';
+import { decompressLznt1 } from './lznt1.js';
+
+type LayoutRun = StreamLayout['runs'][number];
+
+/** Largest compression unit accepted (2^8 clusters of 4 KiB); Windows uses 16 clusters. */
+const MAX_COMPRESSION_UNIT = 1024 * 1024;
+/** Compressed units kept decoded, so sequential small reads decode each unit once. */
+const DECODED_UNITS_KEPT = 2;
+
+/**
+ * The layout of one attribute: a resident value, or the extents (all records' pieces, sorted by
+ * first VCN) of a non-resident one. EFS-encrypted data is refused (ENCRYPTED). `partial` accepts
+ * extents that stop before the data size (the layout then ends where they end).
+ */
+export function buildLayout(extents: Attribute[], clusterSize: number, structure: string, partial = false): StreamLayout {
+  const first = extents[0]!;
+  const name = first.name;
+  if ((first.flags & ATTR_FLAG_ENCRYPTED) !== 0) {
+    throw new GrtError('ENCRYPTED', 'stream is EFS-encrypted', { structure });
+  }
+  if (first.value) {
+    return { name, size: first.value.length, initializedSize: first.value.length, encoding: 'resident', resident: first.value, runs: [] };
+  }
+  const head = first.nonResident!;
+  if (head.startVcn !== 0) throw new GrtError('BAD_ATTRIBUTE', 'first extent of the stream is missing', { structure, expected: 0, actual: head.startVcn });
+  const compressed = (first.flags & ATTR_FLAG_COMPRESSED_MASK) !== 0 && head.compressionUnitExponent > 0;
+  const runs: LayoutRun[] = [];
+  let nextVcn = 0;
+  for (const extent of extents) {
+    const nr = extent.nonResident;
+    if (!nr) throw new GrtError('BAD_ATTRIBUTE', 'resident and non-resident pieces in one stream', { structure });
+    if (nr.startVcn !== nextVcn) {
+      throw new GrtError('BAD_RUNLIST', 'stream extents are not contiguous', { structure, expected: nextVcn, actual: nr.startVcn });
+    }
+    nextVcn = nr.lastVcn + 1;
+    for (const run of nr.runs) {
+      const piece: LayoutRun = { streamOffset: run.vcn * clusterSize, sourceOffset: run.lcn === null ? null : run.lcn * clusterSize, length: run.clusterCount * clusterSize };
+      const last = runs[runs.length - 1];
+      // Coalesce: adjacent runs contiguous on disk (or both holes) become one read.
+      if (last && last.streamOffset + last.length === piece.streamOffset &&
+          ((last.sourceOffset === null && piece.sourceOffset === null) ||
+           (last.sourceOffset !== null && piece.sourceOffset !== null && last.sourceOffset + last.length === piece.sourceOffset))) {
+        last.length += piece.length;
+      } else {
+        runs.push(piece);
+      }
+    }
+  }
+  // A partial layout (bootstrapping $MFT from its first extents) covers only what the runs map.
+  const size = partial ? Math.min(head.dataSize, nextVcn * clusterSize) : head.dataSize;
+  if (nextVcn * clusterSize < size) {
+    throw new GrtError('BAD_RUNLIST', 'runs cover less than the data size', { structure, expected: size, actual: nextVcn * clusterSize });
+  }
+  const layout: StreamLayout = { name, size, initializedSize: Math.min(head.initializedSize, size), encoding: compressed ? 'lznt1' : 'raw', runs };
+  if (compressed) layout.compressionUnit = clusterSize * 2 ** head.compressionUnitExponent;
+  return layout;
+}
+
+/** Check a layout (possibly from a catalog) against the source before reading through it. */
+function checkLayout(source: ByteSource, layout: StreamLayout): void {
+  const bad = (detail: string, actual?: unknown): GrtError => new GrtError('BAD_RUNLIST', detail, { structure: `stream layout ${JSON.stringify(layout.name)}`, actual });
+  if (!Number.isSafeInteger(layout.size) || layout.size < 0) throw bad('size out of range', layout.size);
+  if (layout.encoding === 'resident') {
+    if (!layout.resident || layout.resident.length < layout.size) throw bad('resident data missing or short');
+    return;
+  }
+  if (layout.encoding === 'lznt1') {
+    const unit = layout.compressionUnit ?? 0;
+    if (!Number.isSafeInteger(unit) || unit <= 0 || unit > MAX_COMPRESSION_UNIT || unit % 4096 !== 0) throw bad('compression unit out of range', unit);
+  }
+  let expected = 0;
+  for (const run of layout.runs) {
+    if (run.streamOffset !== expected || !Number.isSafeInteger(run.length) || run.length <= 0) throw bad('runs not contiguous', run.streamOffset);
+    if (run.sourceOffset !== null && (!Number.isSafeInteger(run.sourceOffset) || run.sourceOffset < 0 || run.sourceOffset + run.length > source.size)) {
+      throw new GrtError('MISSING_DATA', 'run lies past the end of the source', { structure: 'stream layout', offset: run.sourceOffset, expected: source.size });
+    }
+    expected += run.length;
+  }
+  if (expected < layout.size) throw bad('runs cover less than the size', expected);
+}
+
+/** Index of the run holding stream byte `offset` (runs are contiguous from 0). */
+function findRun(runs: readonly LayoutRun[], offset: number): number {
+  let low = 0;
+  let high = runs.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (runs[mid]!.streamOffset <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+/**
+ * Copy stream bytes [offset, offset+length) of a raw run map into `out` at `outOffset`; holes stay
+ * zero. Pieces contiguous on disk were coalesced when the layout was built: one read each.
+ */
+async function readRaw(source: ByteSource, runs: readonly LayoutRun[], offset: number, length: number, out: Uint8Array, outOffset: number): Promise<void> {
+  const reads: Promise<void>[] = [];
+  const end = offset + length;
+  for (let i = findRun(runs, offset); i < runs.length && runs[i]!.streamOffset < end; i++) {
+    const run = runs[i]!;
+    const from = Math.max(offset, run.streamOffset);
+    const to = Math.min(end, run.streamOffset + run.length);
+    if (run.sourceOffset === null || to <= from) continue;
+    const at = outOffset + from - offset;
+    reads.push(source.read(run.sourceOffset + from - run.streamOffset, to - from).then((bytes) => out.set(bytes, at)));
+  }
+  await Promise.all(reads);
+}
+
+export function openLayoutStream(source: ByteSource, layout: StreamLayout): ByteSource {
+  checkLayout(source, layout);
+  const size = layout.size;
+  const valid = Math.min(layout.initializedSize, size);
+  const name = `stream ${JSON.stringify(layout.name)}`;
+  if (layout.encoding === 'resident') {
+    const data = layout.resident!;
+    return { size, read: async (offset, length) => (checkRange({ size }, offset, length, name), data.subarray(offset, offset + length)) };
+  }
+  const runs = layout.runs;
+  if (layout.encoding === 'raw') {
+    return {
+      size,
+      async read(offset, length) {
+        checkRange({ size }, offset, length, name);
+        const end = Math.min(offset + length, valid);
+        if (end > offset) {
+          const run = runs[findRun(runs, offset)]!;
+          // Common case: the whole read lies in one allocated run → hand back the source's bytes.
+          if (end === offset + length && run.sourceOffset !== null && end <= run.streamOffset + run.length) {
+            return source.read(run.sourceOffset + offset - run.streamOffset, length);
+          }
+        }
+        const out = new Uint8Array(length);
+        if (end > offset) await readRaw(source, runs, offset, end - offset, out, 0);
+        return out;
+      },
+    };
+  }
+  const unitSize = layout.compressionUnit!;
+  const decoded: { index: number; bytes: Uint8Array }[] = [];
+  const unit = async (index: number): Promise<Uint8Array> => {
+    const hit = decoded.find((u) => u.index === index);
+    if (hit) return hit.bytes;
+    const start = index * unitSize;
+    let allocated = 0;
+    for (let i = findRun(runs, start); i < runs.length && runs[i]!.streamOffset < start + unitSize; i++) {
+      const run = runs[i]!;
+      if (run.sourceOffset !== null) allocated += Math.min(start + unitSize, run.streamOffset + run.length) - Math.max(start, run.streamOffset);
+    }
+    const bytes = new Uint8Array(unitSize);
+    if (allocated === unitSize) {
+      await readRaw(source, runs, start, unitSize, bytes, 0);
+    } else if (allocated > 0) {
+      // The allocated clusters come first in the unit; sparse padding follows.
+      const packed = new Uint8Array(unitSize);
+      await readRaw(source, runs, start, unitSize, packed, 0);
+      bytes.set(decompressLznt1(packed.subarray(0, allocated), unitSize));
+    }
+    decoded.push({ index, bytes });
+    if (decoded.length > DECODED_UNITS_KEPT) decoded.shift();
+    return bytes;
+  };
+  return {
+    size,
+    async read(offset, length) {
+      checkRange({ size }, offset, length, name);
+      const out = new Uint8Array(length);
+      const end = Math.min(offset + length, valid);
+      for (let pos = offset; pos < end; ) {
+        const index = Math.floor(pos / unitSize);
+        const within = pos - index * unitSize;
+        const take = Math.min(unitSize - within, end - pos);
+        out.set((await unit(index)).subarray(within, within + take), pos - offset);
+        pos += take;
+      }
+      return out;
+    },
+  };
+}

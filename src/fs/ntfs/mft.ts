@@ -1,0 +1,139 @@
+/**
+ * The Master File Table: reading records by number, bootstrapping $MFT's own (possibly
+ * fragmented, attribute-listed) $DATA, and putting a file together from its base record and
+ * extension records.
+ *
+ * Sources: libyal libfsntfs "MFT" and "Attribute list" notes. Record 0 describes $MFT; its first
+ * $DATA extent starts at the boot sector's $MFT LCN. When $MFT has an $ATTRIBUTE_LIST, the rest of
+ * its runs are in extension records that the first extent(s) already map (Windows places them low).
+ */
+import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import type { StreamLayout } from '../entry.js';
+import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, type Attribute } from './attribute.js';
+import { MAX_ATTRIBUTE_LIST_BYTES, parseAttributeList } from './attribute-list.js';
+import type { BootSector } from './boot-sector.js';
+import { buildLayout, openLayoutStream } from './data-stream.js';
+import { parseMftRecord, type MftRecord } from './mft-record.js';
+
+/** Extension records one file may have: bounded by what a maximal attribute list can name. */
+const MAX_EXTENSION_RECORDS = MAX_ATTRIBUTE_LIST_BYTES / 32;
+
+/** A file's base record with the attributes of all its extension records merged in. */
+export interface NtfsFile {
+  record: MftRecord;
+  /** Every attribute, base record first; $ATTRIBUTE_LIST itself is dropped once resolved. */
+  attributes: Attribute[];
+  warnings: GrtWarning[];
+}
+
+export type RecordGetter = (recordNumber: number) => Promise<MftRecord>;
+
+/** All extents of the attribute (type, name), sorted by first VCN. */
+export function extentsOf(attributes: readonly Attribute[], type: number, name: string): Attribute[] {
+  return attributes
+    .filter((a) => a.type === type && a.name === name)
+    .sort((a, b) => (a.nonResident?.startVcn ?? 0) - (b.nonResident?.startVcn ?? 0));
+}
+
+/** Read an attribute's whole value (resident or not), refusing anything longer than `maxBytes`. */
+export async function readAttributeValue(source: ByteSource, extents: Attribute[], clusterSize: number, maxBytes: number, structure: string): Promise<Uint8Array> {
+  const layout = buildLayout(extents, clusterSize, structure);
+  if (layout.size > maxBytes) throw new GrtError('LIMIT_EXCEEDED', 'attribute value too large', { structure, expected: maxBytes, actual: layout.size });
+  return openLayoutStream(source, layout).read(0, layout.size);
+}
+
+/**
+ * Merge a base record with the extension records its $ATTRIBUTE_LIST names. A missing or foreign
+ * extension record is a warning (the attributes it held are then absent), not a failure.
+ */
+export async function assembleFile(base: MftRecord, getRecord: RecordGetter, source: ByteSource, clusterSize: number): Promise<NtfsFile> {
+  const warnings: GrtWarning[] = [];
+  const list = base.attributes.filter((a) => a.type === ATTR_ATTRIBUTE_LIST);
+  if (list.length === 0) return { record: base, attributes: base.attributes, warnings };
+  const structure = `MFT record ${base.recordNumber} attribute list`;
+  const attributes = base.attributes.filter((a) => a.type !== ATTR_ATTRIBUTE_LIST);
+  try {
+    const entries = parseAttributeList(await readAttributeValue(source, list, clusterSize, MAX_ATTRIBUTE_LIST_BYTES, structure), structure);
+    const holders = [...new Set(entries.map((e) => e.holder.record))].filter((n) => n !== base.recordNumber);
+    if (holders.length > MAX_EXTENSION_RECORDS) throw new GrtError('LIMIT_EXCEEDED', 'too many extension records', { structure, expected: MAX_EXTENSION_RECORDS, actual: holders.length });
+    for (const holder of holders) {
+      try {
+        const extension = await getRecord(holder);
+        if (extension.base.record !== base.recordNumber || !extension.inUse) {
+          throw new GrtError('BAD_RECORD', 'extension record belongs to another file', { structure: `MFT record ${holder}`, expected: base.recordNumber, actual: extension.base.record });
+        }
+        attributes.push(...extension.attributes);
+      } catch (error) {
+        if (!(error instanceof GrtError)) throw error;
+        warnings.push(warningFrom(error));
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof GrtError)) throw error;
+    warnings.push(warningFrom(error));
+  }
+  return { record: base, attributes, warnings };
+}
+
+export class Mft {
+  private constructor(
+    /** The volume, cached: records and index nodes are read again and again. */
+    readonly metaSource: ByteSource,
+    readonly boot: BootSector,
+    readonly layout: StreamLayout,
+    private readonly stream: ByteSource,
+  ) {}
+
+  get recordCount(): number {
+    return Math.floor(this.layout.size / this.boot.recordSize);
+  }
+
+  /** Open the MFT: read record 0 at the boot sector's LCN, then its full $DATA run list. */
+  static async open(metaSource: ByteSource, boot: BootSector, warnings: GrtWarning[]): Promise<Mft> {
+    const { recordSize, clusterSize } = boot;
+    const offset = boot.mftLcn * clusterSize;
+    const record0 = parseMftRecord((await metaSource.read(offset, recordSize)).slice(), 0, offset, boot.clusterCount);
+    let extents = extentsOf(record0.attributes, ATTR_DATA, '');
+    if (extents.length === 0 || !extents[0]!.nonResident) throw new GrtError('BAD_RECORD', '$MFT has no non-resident $DATA', { structure: 'MFT record 0', offset });
+    let partial = new Mft(metaSource, boot, buildLayout(extents, clusterSize, '$MFT', true), metaSource);
+    partial = new Mft(metaSource, boot, partial.layout, openLayoutStream(metaSource, partial.layout));
+    if (record0.attributes.some((a) => a.type === ATTR_ATTRIBUTE_LIST)) {
+      const file = await assembleFile(record0, (n) => partial.readRecord(n), metaSource, clusterSize);
+      warnings.push(...file.warnings);
+      extents = extentsOf(file.attributes, ATTR_DATA, '');
+    }
+    const layout = buildLayout(extents, clusterSize, '$MFT');
+    if (layout.size > boot.volumeSize || layout.size < 16 * recordSize) {
+      throw new GrtError('BAD_ATTRIBUTE', '$MFT size does not fit the volume', { structure: 'MFT record 0', expected: boot.volumeSize, actual: layout.size });
+    }
+    return new Mft(metaSource, boot, layout, openLayoutStream(metaSource, layout));
+  }
+
+  /** One record, parsed (fixups applied); throws GrtError when it is damaged. */
+  async readRecord(recordNumber: number): Promise<MftRecord> {
+    const { recordSize } = this.boot;
+    if (!Number.isSafeInteger(recordNumber) || recordNumber < 0 || (recordNumber + 1) * recordSize > this.layout.size) {
+      throw new GrtError('NOT_FOUND', 'record number past the end of $MFT', { structure: `MFT record ${recordNumber}`, expected: this.recordCount, actual: recordNumber });
+    }
+    const bytes = (await this.stream.read(recordNumber * recordSize, recordSize)).slice();
+    return parseMftRecord(bytes, recordNumber, this.recordOffset(recordNumber), this.boot.clusterCount);
+  }
+
+  /** Raw bytes of `count` records from `first`, one large read (the linear scan). */
+  readRecordBytes(first: number, count: number): Promise<Uint8Array> {
+    return this.stream.read(first * this.boot.recordSize, count * this.boot.recordSize);
+  }
+
+  /** Volume byte offset of a record (for messages); -1 in a hole. */
+  recordOffset(recordNumber: number): number {
+    const at = recordNumber * this.boot.recordSize;
+    const run = this.layout.runs.find((r) => r.streamOffset <= at && at < r.streamOffset + r.length);
+    return run && run.sourceOffset !== null ? run.sourceOffset + at - run.streamOffset : -1;
+  }
+
+  async loadFile(recordNumber: number): Promise<NtfsFile> {
+    const base = await this.readRecord(recordNumber);
+    return assembleFile(base, (n) => this.readRecord(n), this.metaSource, this.boot.clusterSize);
+  }
+}
