@@ -215,11 +215,19 @@ async function openLink(path: string, options: OpenDiskOptions, maxDepth: number
     const descriptor = layout.descriptor;
     const warnings = [...layout.warnings];
     let parent: Disk | undefined;
-    if (descriptor?.parentCid !== undefined && descriptor.parentCid !== NO_PARENT_CID) {
-      const parentPath = options.parentPath ?? (await resolveParentPath(path, descriptor.parentFileNameHint));
+    const namesParent = descriptor?.parentCid !== undefined && descriptor.parentCid !== NO_PARENT_CID;
+    // A COWD or seSparse delta opened without its descriptor names no parent: only the caller can.
+    const isBareDelta = descriptor === undefined && layout.extents.some((e) => e.info.format === 'cowd' || e.info.format === 'seSparse');
+    if (isBareDelta && options.parentPath === undefined) {
+      warnings.push({ code: 'NOT_FOUND', message: 'a snapshot delta without its descriptor: grains it does not hold read as zeros (pass parentPath)' });
+    } else if (!namesParent && !isBareDelta && options.parentPath !== undefined) {
+      warnings.push({ code: 'USAGE', message: `parentPath ignored: ${basename(path)} has no parent` });
+    }
+    if (namesParent || (isBareDelta && options.parentPath !== undefined)) {
+      const parentPath = options.parentPath ?? (await resolveParentPath(path, descriptor?.parentFileNameHint));
       parent = await openLink(parentPath, { ...options, parentPath: undefined }, maxDepth, seen, pool);
       try {
-        checkParentCid({ path, parentCid: descriptor.parentCid }, { path: parentPath, cid: parent.info.cid }, options.ignoreCidMismatch ?? false, warnings);
+        checkParentCid({ path, parentCid: descriptor?.parentCid }, { path: parentPath, cid: parent.info.cid }, options.ignoreCidMismatch ?? false, warnings);
       } catch (error) {
         await parent.close();
         throw error;

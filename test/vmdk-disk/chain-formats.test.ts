@@ -89,6 +89,30 @@ describe('chains over KDMV, COWD and seSparse deltas', () => {
       );
     }));
 
+  it.each(['VMFSSPARSE', 'SESPARSE'] as const)('opens a bare %s delta alone (zeros, a warning) or over parentPath', (kind) =>
+    withTempDir(async (dir) => {
+      const base = pattern(21, 4 * GRAIN);
+      const child = base.slice();
+      child.set(pattern(22, GRAIN), 2 * GRAIN);
+      await writeFile(join(dir, 'base.img'), base);
+      await writeFile(join(dir, 'delta.vmdk'), writers[kind]({ capacity: child.length, content: child, base }));
+      const alone = await openDisk(join(dir, 'delta.vmdk'));
+      expect(alone.info.warnings.map((w) => w.code)).toEqual(['NOT_FOUND']);
+      const expected = new Uint8Array(child.length);
+      expected.set(child.subarray(2 * GRAIN, 3 * GRAIN), 2 * GRAIN);
+      expectBytes(await alone.read(0, alone.size), expected);
+      await alone.close();
+      const over = await openDisk(join(dir, 'delta.vmdk'), { parentPath: join(dir, 'base.img') });
+      expect(over.info.warnings).toEqual([]);
+      expect(over.parent?.info.format).toBe('raw');
+      expectBytes(await over.read(0, over.size), child);
+      await over.close();
+      const ignored = await openDisk(join(dir, 'base.img'), { parentPath: join(dir, 'delta.vmdk') });
+      expect(ignored.info.warnings.map((w) => w.code)).toEqual(['USAGE']);
+      expect(ignored.parent).toBeUndefined();
+      await ignored.close();
+    }));
+
   it('maps a delta over nothing as zeros and reads a streamOptimized extent named by a descriptor', () =>
     withTempDir(async (dir) => {
       const content = new Uint8Array(4 * GRAIN);
