@@ -1,3 +1,175 @@
 #!/usr/bin/env node
-console.error("grt-extract: not implemented yet");
-process.exitCode = 2;
+/**
+ * grt-extract: restore files from a backup image, or the whole virtual disk as raw bytes.
+ *   grt-extract IMAGE [--partition N] PATH|GLOB... -o DIR [--overwrite|--skip-existing]
+ *               [--streams=files|xattr|skip] [--hardlinks=link|copy] [--json]
+ *   grt-extract IMAGE [--partition N] PATH[:stream] --stdout
+ *   grt-extract IMAGE --disk (-o FILE | --stdout)
+ */
+import { dirname, basename, resolve } from 'node:path';
+import { mkdir, realpath } from 'node:fs/promises';
+import { GrtError } from '../errors.js';
+import type { VirtualDisk } from '../vmdk/disk.js';
+import { restore, type RestoreEvent } from '../restore/restore.js';
+import { parseSelection } from '../restore/select.js';
+import { CHUNK_BYTES, commit, copyRanges, createTemp, discard, throwIfAborted, type Overwrite } from '../restore/write.js';
+import type { ByteSource } from '../io/byte-source.js';
+import { IMAGE_OPTIONS, oneOf, parse, parseIndex } from './args.js';
+import { openImageArg } from './open-image.js';
+import {
+  EXIT_OK, EXIT_PARTIAL, Progress, formatBytes, isMain, jsonLine, runAsScript, runCommand, writeOut, type CliIo,
+} from './output.js';
+
+const NAME = 'grt-extract';
+const USAGE = `usage: grt-extract IMAGE [--partition N] PATH|GLOB... -o DIR [options]
+       grt-extract IMAGE [--partition N] PATH[:stream] --stdout
+       grt-extract IMAGE --disk (-o FILE | --stdout)
+options:
+  -o, --output DIR      where to restore (created if missing); with --disk, the raw image file
+  --partition N         the volume to read (see grt-ls --info)
+  --overwrite           replace existing files      --skip-existing   leave them and go on
+  --streams=MODE        alternate data streams: files (NAME.STREAM.ads, default), xattr (user.STREAM), skip
+  --hardlinks=MODE      link (default) or copy
+  --stdout              write one file, stream (PATH:stream) or the disk (--disk) to stdout
+  --disk                the whole virtual disk as raw bytes (holes stay sparse in a file)
+  --json                one JSON event per line on stdout, the summary last
+  --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
+paths are case-insensitive; globs: * and ? within a name, ** across directories.
+a directory is restored under its own name: /Users/bob -o out gives out/bob/...
+exit: 0 all restored, 1 some files failed, 2 nothing could start`;
+
+const OPTIONS = {
+  ...IMAGE_OPTIONS,
+  partition: { type: 'string', short: 'p' },
+  output: { type: 'string', short: 'o' },
+  overwrite: { type: 'boolean' },
+  'skip-existing': { type: 'boolean' },
+  streams: { type: 'string' },
+  hardlinks: { type: 'string' },
+  json: { type: 'boolean' },
+  stdout: { type: 'boolean' },
+  disk: { type: 'boolean' },
+} as const;
+
+/** Disk bytes mapped at a time for a sparse copy: bounds the range list kept in memory. */
+const DISK_MAP_WINDOW = 1024 * 1024 * 1024;
+
+/** Copy a whole source to stdout, chunk by chunk, waiting for the pipe. */
+async function toStdout(source: ByteSource, io: CliIo, progress: Progress): Promise<void> {
+  for (let at = 0; at < source.size; at += CHUNK_BYTES) {
+    throwIfAborted(io.signal);
+    const data = await source.read(at, Math.min(CHUNK_BYTES, source.size - at));
+    await writeOut(io.stdout, data);
+    progress.update({ bytesDone: at + data.length, bytesTotal: source.size });
+  }
+}
+
+/** The virtual disk to a file: 'zero' ranges are not written, so the file keeps its holes. */
+async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrite, io: CliIo, progress: Progress): Promise<number> {
+  const target = resolve(output);
+  await mkdir(dirname(target), { recursive: true });
+  const dir = await realpath(dirname(target));
+  const temp = await createTemp(dir, basename(target));
+  let done = 0;
+  try {
+    try {
+      for (let window = 0; window < disk.size; window += DISK_MAP_WINDOW) {
+        const ranges = (await disk.map(window, Math.min(DISK_MAP_WINDOW, disk.size - window))).filter((r) => r.state === 'data');
+        const total = disk.size;
+        await copyRanges(disk, temp.handle, ranges, disk.size, (bytes) => {
+          done += bytes;
+          progress.update({ bytesDone: done, bytesTotal: total });
+        }, io.signal);
+      }
+      await temp.handle.truncate(disk.size);
+    } finally {
+      await temp.handle.close();
+    }
+    await commit(temp.path, `${dir}/${basename(target)}`, overwrite);
+  } catch (error) {
+    await discard(temp.path);
+    throw error;
+  }
+  return done;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(NAME, io, async () => {
+    const { values, positionals } = parse(argv, OPTIONS);
+    if (values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return EXIT_OK;
+    }
+    const [imagePath, ...paths] = positionals;
+    if (values.overwrite && values['skip-existing']) throw new GrtError('USAGE', '--overwrite and --skip-existing exclude each other');
+    if (values.stdout && values.output !== undefined) throw new GrtError('USAGE', '-o and --stdout exclude each other');
+    if (!values.stdout && values.output === undefined) throw new GrtError('USAGE', 'no output: give -o DIR (or --stdout)');
+    if (values.disk && paths.length > 0) throw new GrtError('USAGE', '--disk takes no PATH');
+    if (!values.disk && paths.length === 0) throw new GrtError('USAGE', 'no PATH to extract (or --disk for the whole disk)');
+    if (values.stdout && !values.disk && paths.length !== 1) throw new GrtError('USAGE', '--stdout writes exactly one file or stream');
+    const overwrite: Overwrite = values.overwrite ? 'overwrite' : values['skip-existing'] ? 'skip-existing' : 'never';
+    const streams = oneOf(values.streams, ['files', 'xattr', 'skip'] as const, '--streams') ?? 'files';
+    const hardLinks = oneOf(values.hardlinks, ['link', 'copy'] as const, '--hardlinks') ?? 'link';
+    const partition = parseIndex(values.partition);
+    const selections = paths.map(parseSelection); // USAGE for a bad path before the image is opened
+
+    const image = await openImageArg(imagePath, values, io);
+    const progress = new Progress(io.stderr);
+    const started = performance.now();
+    try {
+      if (values.disk) {
+        let bytes = image.disk.size;
+        if (values.stdout) await toStdout(image.disk, io, progress);
+        else bytes = await diskToFile(image.disk, values.output!, overwrite, io, progress);
+        progress.done();
+        const summary = { files: 1, dirs: 0, links: 0, bytes, failed: 0, skipped: 0, warnings: 0, seconds: (performance.now() - started) / 1000 };
+        if (values.json && !values.stdout) io.stdout.write(jsonLine({ type: 'summary', path: values.output, summary }));
+        else if (!values.stdout) io.stderr.write(`${NAME}: wrote ${formatBytes(image.disk.size)} disk (${formatBytes(bytes)} of data) to ${values.output}\n`);
+        return EXIT_OK;
+      }
+      const fs = await image.openFileSystem(partition);
+      if (values.stdout) {
+        const selection = selections[0]!;
+        if (selection.glob) throw new GrtError('USAGE', '--stdout takes one path, not a glob');
+        const entry = await fs.stat(selection.path);
+        if (entry.type === 'dir') throw new GrtError('IS_A_DIRECTORY', 'cannot write a directory to stdout', { path: entry.path });
+        const source = await fs.openStream(entry, selection.stream ?? '');
+        try {
+          await toStdout(source, io, progress);
+        } finally {
+          await source.close?.();
+          progress.done();
+        }
+        return EXIT_OK;
+      }
+      const onEvent = (event: RestoreEvent) => {
+        if (values.json) {
+          io.stdout.write(jsonLine(event));
+          return;
+        }
+        if (event.type === 'failure' || event.type === 'warning' || event.type === 'skipped') {
+          progress.done();
+          io.stderr.write(`${NAME}: ${event.type === 'failure' ? '' : `${event.type}: `}${event.path}: ${event.message}\n`);
+        }
+      };
+      const summary = await restore({
+        fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent,
+        onProgress: (p) => progress.update(p),
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
+      progress.done();
+      if (!values.json) {
+        io.stderr.write(
+          `${NAME}: ${summary.files} files, ${summary.dirs} directories, ${summary.links} links, ${formatBytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s` +
+            `${summary.failed ? `; ${summary.failed} failed` : ''}${summary.skipped ? `; ${summary.skipped} skipped` : ''}${summary.warnings ? `; ${summary.warnings} warnings` : ''}\n`,
+        );
+      }
+      return summary.failed > 0 ? EXIT_PARTIAL : EXIT_OK;
+    } finally {
+      progress.done();
+      await image.close();
+    }
+  });
+}
+
+if (isMain(import.meta.url)) runAsScript(main);

@@ -1,3 +1,200 @@
 #!/usr/bin/env node
-console.error("grt-ls: not implemented yet");
-process.exitCode = 2;
+/**
+ * grt-ls: what is in a backup image.
+ *   grt-ls IMAGE --info [--json]                  image facts and the partition table
+ *   grt-ls IMAGE [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+ */
+import { GrtError } from '../errors.js';
+import type { FileEntry, FileSystem } from '../fs/entry.js';
+import type { Image } from '../image.js';
+import { filetimeToIso } from '../util/filetime.js';
+import { IMAGE_OPTIONS, parse, parseIndex } from './args.js';
+import { openImageArg } from './open-image.js';
+import { EXIT_OK, EXIT_PARTIAL, formatBytes, isMain, jsonLine, runAsScript, runCommand, type CliIo } from './output.js';
+
+const NAME = 'grt-ls';
+const USAGE = `usage: grt-ls IMAGE --info [--json]
+       grt-ls IMAGE [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+options:
+  --info            image format, capacity, extents, snapshot chain and partitions
+  --partition N     the volume to list (see --info); needed when the disk has several
+  -R, --recursive   list subdirectories too
+  -l, --long        type, size, modification time, name
+  --json            one JSON object per line on stdout
+  --all             include NTFS metadata files ($MFT, ...)
+  --deleted         include deleted entries
+  --parent FILE     parent disk of a snapshot (overrides parentFileNameHint)
+  --ignore-cid-mismatch, --allow-unsafe-extent-paths
+exit: 0 ok, 1 some entries could not be read, 2 nothing could be listed`;
+
+const OPTIONS = {
+  ...IMAGE_OPTIONS,
+  info: { type: 'boolean' },
+  json: { type: 'boolean' },
+  partition: { type: 'string', short: 'p' },
+  recursive: { type: 'boolean', short: 'R' },
+  long: { type: 'boolean', short: 'l' },
+  all: { type: 'boolean' },
+  deleted: { type: 'boolean' },
+} as const;
+
+/** The `--json` shape of one entry. */
+export function entryJson(entry: FileEntry): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    path: entry.path,
+    type: entry.type,
+    size: entry.size,
+    mtime: filetimeToIso(entry.times.mtime),
+    atime: filetimeToIso(entry.times.atime),
+    ctime: filetimeToIso(entry.times.ctime),
+    btime: filetimeToIso(entry.times.btime),
+    attributes: entry.attributes,
+    streams: entry.streams.map((s) => ({ name: s.name, size: s.size })),
+    links: entry.links,
+  };
+  if (entry.target !== undefined) out.target = entry.target;
+  out.mft = { record: entry.id.record, sequence: entry.id.sequence };
+  if (entry.deleted) out.deleted = true;
+  if (entry.undecodable !== undefined) out.undecodable = entry.undecodable;
+  out.warnings = entry.warnings;
+  return out;
+}
+
+const TYPE_CHAR: Record<FileEntry['type'], string> = { file: '-', dir: 'd', symlink: 'l', junction: 'j', other: '?' };
+
+function entryText(entry: FileEntry, name: string, long: boolean): string {
+  const suffix = entry.type === 'dir' ? '/' : '';
+  const link = entry.target !== undefined ? ` -> ${entry.target}` : '';
+  const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
+  if (!long) return `${name}${suffix}${flags}\n`;
+  const mtime = filetimeToIso(entry.times.mtime).replace('T', ' ').slice(0, 19);
+  return `${TYPE_CHAR[entry.type]} ${String(entry.size).padStart(14)} ${mtime} ${name}${suffix}${link}${flags}\n`;
+}
+
+function infoText(image: Image): string {
+  const info = image.disk.info;
+  const lines = [
+    `image:     ${info.path}`,
+    `format:    ${info.format}${info.createType ? ` (${info.createType})` : ''}`,
+    `capacity:  ${info.capacity} bytes (${formatBytes(info.capacity)})`,
+  ];
+  if (info.cid !== undefined) lines.push(`CID:       ${info.cid}${info.parentCid !== undefined ? `  parentCID: ${info.parentCid}` : ''}`);
+  if (info.extents.length > 0) {
+    lines.push('extents:');
+    for (const e of info.extents) {
+      lines.push(`  ${e.access.padEnd(8)} ${String(e.sectorCount).padStart(12)} sectors  ${e.type.padEnd(10)} ${e.format}${e.file ? `  ${e.file}` : ''}${e.sectorOffset ? ` +${e.sectorOffset}` : ''}`);
+    }
+  }
+  if (info.chain.length > 1) {
+    lines.push('snapshot chain (this disk first):');
+    info.chain.forEach((link, i) => lines.push(`  ${i}  CID ${link.cid ?? '-'}  parentCID ${link.parentCid ?? '-'}  ${link.createType ?? ''}  ${link.path}`));
+  }
+  for (const w of info.warnings) lines.push(`warning: ${w.message}`);
+  const layout = image.layout;
+  lines.push('', `partitions (${layout.scheme}, ${layout.sectorSize}-byte sectors):`);
+  lines.push(`  ${'#'.padStart(3)}  ${'start'.padStart(12)}  ${'end'.padStart(12)}  ${'length'.padStart(12)}  ${'size'.padStart(9)}  ${'fs'.padEnd(8)}  type`);
+  const sector = layout.sectorSize;
+  for (const v of layout.volumes) {
+    const start = v.start / sector;
+    const length = v.size / sector;
+    const extra = [v.label ? `label "${v.label}"` : '', v.name ? `name "${v.name}"` : '', v.bootable ? 'bootable' : ''].filter(Boolean).join(', ');
+    lines.push(
+      `  ${String(v.index).padStart(3)}  ${String(start).padStart(12)}  ${String(start + length - 1).padStart(12)}  ${String(length).padStart(12)}  ${formatBytes(v.size).padStart(9)}  ${v.fs.padEnd(8)}  ${v.typeName} (${v.type})${extra ? `  ${extra}` : ''}`,
+    );
+  }
+  for (const w of layout.warnings) lines.push(`warning: ${w.message}`);
+  return lines.join('\n') + '\n';
+}
+
+function infoJson(image: Image): Record<string, unknown> {
+  const info = image.disk.info;
+  return {
+    image: {
+      path: info.path,
+      format: info.format,
+      createType: info.createType,
+      capacity: info.capacity,
+      cid: info.cid,
+      parentCid: info.parentCid,
+      extents: info.extents,
+      chain: info.chain,
+      warnings: info.warnings,
+    },
+    partitions: image.layout.volumes.map((v) => ({
+      index: v.index,
+      scheme: v.scheme,
+      start: v.start,
+      size: v.size,
+      type: v.type,
+      typeName: v.typeName,
+      name: v.name,
+      fs: v.fs,
+      label: v.label,
+      bootable: v.bootable,
+    })),
+    warnings: image.layout.warnings,
+  };
+}
+
+async function list(fs: FileSystem, path: string, values: { json?: boolean; long?: boolean; recursive?: boolean; all?: boolean; deleted?: boolean }, io: CliIo): Promise<number> {
+  const options = { all: values.all ?? false, deleted: values.deleted ?? false };
+  const entry = await fs.stat(path);
+  const print = (e: FileEntry, name: string) => io.stdout.write(values.json ? jsonLine(entryJson(e)) : entryText(e, name, values.long ?? false));
+  if (entry.type !== 'dir') {
+    print(entry, entry.path);
+    return EXIT_OK;
+  }
+  if (!values.recursive) {
+    for (const child of await fs.readDir(path, options)) print(child, child.name);
+    return EXIT_OK;
+  }
+  // Recursive: paths relative to the listed directory; a directory that cannot be read costs only itself.
+  const base = entry.path === '/' ? '/' : `${entry.path}/`;
+  let failed = 0;
+  const pending = [entry.path];
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    let children: FileEntry[];
+    try {
+      children = await fs.readDir(dir, options);
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      io.stderr.write(`${NAME}: ${dir}: ${error.message}\n`);
+      failed++;
+      continue;
+    }
+    const subdirs: string[] = [];
+    for (const child of children) {
+      print(child, child.path.startsWith(base) ? child.path.slice(base.length) : child.path);
+      if (child.type === 'dir' && !child.deleted) subdirs.push(child.path);
+    }
+    pending.push(...subdirs.reverse());
+  }
+  return failed > 0 ? EXIT_PARTIAL : EXIT_OK;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(NAME, io, async () => {
+    const { values, positionals } = parse(argv, OPTIONS);
+    if (values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return EXIT_OK;
+    }
+    if (positionals.length > 2) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(2).join(' ')} (one IMAGE, one PATH)`);
+    if (values.info && positionals.length > 1) throw new GrtError('USAGE', '--info takes no PATH');
+    const partition = parseIndex(values.partition);
+    const image = await openImageArg(positionals[0], values, io);
+    try {
+      if (values.info) {
+        io.stdout.write(values.json ? jsonLine(infoJson(image)) : infoText(image));
+        return EXIT_OK;
+      }
+      const fs = await image.openFileSystem(partition);
+      return await list(fs, positionals[1] ?? '/', values, io);
+    } finally {
+      await image.close();
+    }
+  });
+}
+
+if (isMain(import.meta.url)) runAsScript(main);

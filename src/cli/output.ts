@@ -1,0 +1,129 @@
+/**
+ * What every grt command does the same way: exit codes, one-line errors, JSON lines, progress.
+ *
+ * Exit codes: 0 done; 1 partly done (some files failed); 2 nothing could start (usage, an image
+ * or path that cannot be opened) — and 2 for a bug, which alone prints a stack trace.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { GrtError } from '../errors.js';
+import type { Image, OpenImageOptions } from '../image.js';
+
+export const EXIT_OK = 0;
+export const EXIT_PARTIAL = 1;
+export const EXIT_NOT_STARTED = 2;
+
+/** The parts of a Node stream the commands use (tests pass plain collectors). */
+export interface OutStream {
+  write(chunk: string | Uint8Array): boolean;
+  once?(event: 'drain', listener: () => void): unknown;
+  isTTY?: boolean;
+}
+
+export interface CliIo {
+  stdout: OutStream;
+  stderr: OutStream;
+  env?: Record<string, string | undefined>;
+  /** Stops a long run (the scripts wire SIGINT to it). */
+  signal?: AbortSignal;
+  /** Opens images; tests substitute one that returns a fake file system. */
+  openImage?: (path: string, options: OpenImageOptions) => Promise<Image>;
+}
+
+/** Write to a stream, waiting when it asks us to (large `--stdout` copies). */
+export async function writeOut(stream: OutStream, chunk: string | Uint8Array): Promise<void> {
+  if (!stream.write(chunk) && stream.once) await new Promise<void>((resolve) => stream.once!('drain', resolve));
+}
+
+/** One JSON object on one line; bigints as decimal strings. */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';
+}
+
+/** Run a command body; a thrown GrtError becomes one line on stderr and exit 2. */
+export async function runCommand(name: string, io: CliIo, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof GrtError) {
+      io.stderr.write(`${name}: ${error.message}\n`);
+      // Interrupted work is partial work; anything else thrown here stopped it from starting.
+      return error.code === 'ABORTED' ? EXIT_PARTIAL : EXIT_NOT_STARTED;
+    }
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr.write(`${name}: internal error (a bug in grt; please report it):\n${text}\n`);
+    return EXIT_NOT_STARTED;
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** Updates per second at most: enough to look live, few enough not to slow a copy. */
+const PROGRESS_INTERVAL_MS = 100;
+
+/** A one-line progress display on stderr, only when stderr is a terminal. */
+export class Progress {
+  private last = 0;
+  private readonly started = performance.now();
+  private shown = false;
+  constructor(private readonly stderr: OutStream, private readonly enabled = stderr.isTTY === true) {}
+
+  update(p: { bytesDone: number; bytesTotal: number; filesDone?: number; filesTotal?: number }, force = false): void {
+    if (!this.enabled) return;
+    const now = performance.now();
+    if (!force && now - this.last < PROGRESS_INTERVAL_MS) return;
+    this.last = now;
+    const seconds = (now - this.started) / 1000;
+    const rate = seconds > 0 ? p.bytesDone / seconds : 0;
+    const eta = rate > 0 ? (p.bytesTotal - p.bytesDone) / rate : Infinity;
+    const files = p.filesTotal !== undefined ? `  ${p.filesDone ?? 0}/${p.filesTotal} files` : '';
+    this.stderr.write(`\r${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}${files}  ${formatBytes(rate)}/s  ETA ${formatDuration(eta)}\x1b[K`);
+    this.shown = true;
+  }
+
+  done(): void {
+    if (this.shown) this.stderr.write('\r\x1b[K');
+    this.shown = false;
+  }
+}
+
+/** True when the module at `metaUrl` is the script node was started with (also through an npm bin symlink). */
+export function isMain(metaUrl: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(metaUrl));
+  } catch {
+    return false;
+  }
+}
+
+/** Run `main` as the process: real streams, SIGINT aborts, exit code set. */
+export function runAsScript(main: (argv: string[], io: CliIo) => Promise<number>): void {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT_OK); // `| head` closed the pipe: not an error
+  });
+  void main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal }).then((code) => {
+    process.exitCode = code;
+  });
+}

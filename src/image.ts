@@ -1,0 +1,87 @@
+/**
+ * The user-level entry point: open a backup image (VMDK descriptor, monolithic VMDK, snapshot
+ * chain, or raw disk), see its partitions, and mount one file system read-only.
+ */
+import { GrtError } from './errors.js';
+import type { FileSystem } from './fs/entry.js';
+import { openDisk, type OpenDiskOptions, type VirtualDisk } from './vmdk/disk.js';
+import { listVolumes } from './volume/list-volumes.js';
+import type { Volume, VolumeLayout } from './volume/types.js';
+
+export interface OpenImageOptions extends OpenDiskOptions {}
+
+export interface Image {
+  disk: VirtualDisk;
+  layout: VolumeLayout;
+  /**
+   * Mount the file system of volume `partitionIndex` (as `grt-ls --info` numbers them). Without
+   * one, the disk must hold exactly one readable file system; otherwise USAGE lists the volumes.
+   */
+  openFileSystem(partitionIndex?: number): Promise<FileSystem>;
+  close(): Promise<void>;
+}
+
+/** File systems grt can mount, by the volume layer's name for them (loaded when first mounted). */
+const READERS: Partial<Record<Volume['fs'], (volume: Volume) => Promise<FileSystem>>> = {
+  ntfs: async (volume) => (await import('./fs/ntfs/volume.js')).openNtfs(volume.source),
+};
+
+function sizeText(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** `1 (ntfs, 100 MiB)`: how a volume is named in messages. */
+export function describeVolume(volume: Volume): string {
+  return `${volume.index} (${volume.fs}${volume.label ? ` "${volume.label}"` : ''}, ${sizeText(volume.size)})`;
+}
+
+/** Pick the volume to mount under the rule above. */
+export function chooseVolume(layout: VolumeLayout, partitionIndex: number | undefined): Volume {
+  if (partitionIndex !== undefined) {
+    const volume = layout.volumes.find((v) => v.index === partitionIndex);
+    if (!volume) {
+      const known = layout.volumes.map(describeVolume).join(', ') || 'none';
+      throw new GrtError('NOT_FOUND', `no partition ${partitionIndex}; volumes: ${known}`);
+    }
+    if (!READERS[volume.fs]) throw new GrtError('UNSUPPORTED', `partition ${describeVolume(volume)}: grt cannot read ${volume.fs} file systems yet`);
+    return volume;
+  }
+  const readable = layout.volumes.filter((v) => READERS[v.fs]);
+  if (readable.length === 1) return readable[0]!;
+  const list = layout.volumes.map(describeVolume).join(', ');
+  if (readable.length === 0) throw new GrtError('UNSUPPORTED', `no file system grt can read; volumes: ${list || 'none'}`);
+  throw new GrtError('USAGE', `several volumes: ${list}; choose one with --partition N`);
+}
+
+export async function openImage(path: string, options: OpenImageOptions = {}): Promise<Image> {
+  const disk = await openDisk(path, options);
+  let layout: VolumeLayout;
+  try {
+    layout = await listVolumes(disk);
+  } catch (error) {
+    await disk.close();
+    throw error;
+  }
+  const mounted: FileSystem[] = [];
+  return {
+    disk,
+    layout,
+    async openFileSystem(partitionIndex) {
+      const volume = chooseVolume(layout, partitionIndex);
+      const fs = await READERS[volume.fs]!(volume);
+      mounted.push(fs);
+      return fs;
+    },
+    async close() {
+      for (const fs of mounted.splice(0)) await fs.close?.().catch(() => undefined);
+      await disk.close();
+    },
+  };
+}
