@@ -52,6 +52,19 @@ qemu-io -f vmdk -c 'write -q -P 0x55 64k 64k' chain-child.vmdk
 qemu-img create -q -f vmdk -o subformat=twoGbMaxExtentSparse -b chain-child.vmdk -F vmdk chain-grand.vmdk
 qemu-io -f vmdk -c 'write -q -P 0x77 1056k 16k' -c 'write -q -z 0 64k' chain-grand.vmdk
 
+# qemu picks random CIDs: replace them (same length, in place) so a remake gives identical files.
+python3 - <<'PY'
+import re
+names = ['chain-base.vmdk', 'chain-child.vmdk', 'chain-grand.vmdk', 'flat.vmdk']
+data = {n: open(n, 'rb').read() for n in names}
+fixed = {b'ffffffff': b'ffffffff'}
+for n in names:
+    for cid in re.findall(rb'\nCID=([0-9a-f]+)', data[n]):
+        fixed.setdefault(cid, (b'%x' % (len(fixed) + 1) * 8)[:len(cid)])
+for n in names:
+    open(n, 'wb').write(re.sub(rb'(CID=)([0-9a-f]+)', lambda m: m.group(1) + fixed[m.group(2)], data[n]))
+PY
+
 # Manifest: the raw contents of each disk a test opens. qemu reads no ZERO extents, so split.vmdk's
 # contents are rebuilt from its pieces here instead.
 python3 - <<'PY'
