@@ -103,7 +103,7 @@ describe('sparse extents round-trip', () => {
           const file = smallCache ? new CachedSource(memory, { blockSize: 4096, maxBlocks: 2 }) : memory;
           await checkReadsAndMap(await openFormat(format, file), content, undefined, reads);
         }),
-        { seed: 0x5a17 + FORMATS.indexOf(format), numRuns: 40 },
+        { seed: 0x5a17 + FORMATS.indexOf(format), numRuns: 30 },
       );
     });
 
