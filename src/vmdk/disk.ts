@@ -107,18 +107,27 @@ class Disk implements VirtualDisk {
   /** Bytes of this disk's sector space an extent does not hold: the parent's, or zeros. */
   private async fromParent(diskOffset: number, out: Uint8Array): Promise<void> {
     const readable = this.parent ? Math.max(0, Math.min(out.length, this.parent.size - diskOffset)) : 0;
-    if (readable > 0) out.set(await this.parent!.read(diskOffset, readable));
+    if (readable > 0) await this.parent!.readInto(diskOffset, out.subarray(0, readable));
     // NOTE: a parent smaller than its child (grown after the snapshot) reads as zeros past its end.
     out.fill(0, readable);
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length, this.info.path);
-    if (this.closed) throw new GrtError('IO_ERROR', 'read after close', { path: this.info.path });
     const out = new Uint8Array(length);
-    const end = offset + length;
+    await this.readInto(offset, out);
+    return out;
+  }
+
+  /**
+   * Fill `out` from `offset` (already range-checked). A chain reads straight into the caller's
+   * buffer: each level fills only what the levels above it left, and nothing is copied twice.
+   */
+  private async readInto(offset: number, out: Uint8Array): Promise<void> {
+    this.checkOpen();
+    const end = offset + out.length;
     const reads: Promise<void>[] = [];
-    for (let i = length === 0 ? this.laid.length : this.indexAt(offset), at = offset; at < end; i++) {
+    for (let i = out.length === 0 ? this.laid.length : this.indexAt(offset), at = offset; at < end; i++) {
       const laid = this.laid[i]!;
       const take = Math.min(laid.start + laid.size, end) - at;
       const part = out.subarray(at - offset, at - offset + take);
@@ -126,11 +135,15 @@ class Disk implements VirtualDisk {
       at += take;
     }
     await Promise.all(reads);
-    return out;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new GrtError('IO_ERROR', 'disk used after close', { path: this.info.path });
   }
 
   async map(offset: number, length: number): Promise<DiskRange[]> {
     checkRange(this, offset, length, this.info.path);
+    this.checkOpen();
     const ranges: DiskRange[] = [];
     const end = offset + length;
     for (let i = length === 0 ? this.laid.length : this.indexAt(offset), at = offset; at < end; i++) {
