@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { restore } from '../../src/restore/restore.js';
+import { xattrToolAvailable } from '../../src/restore/xattr.js';
+import { FakeFs } from '../helpers/fake-fs.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'grt-restore-more-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function walkDisk(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(root, { withFileTypes: true })) {
+    const path = join(root, d.name);
+    out.push(path);
+    if (d.isDirectory()) out.push(...(await walkDisk(path)));
+  }
+  return out;
+}
+
+describe('restore with hostile trees', () => {
+  it('property: every file lands inside the root, one output per entry, no temp files left', async () => {
+    const segment = fc.oneof(fc.constantFrom('..', '.', 'CON', 'a', 'A', 'x'.repeat(260), 'a:b', 'ñ', 'n\u0303'), fc.string({ minLength: 1, maxLength: 8 }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(segment, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 12 }), fc.boolean(), fc.boolean(), async (paths, windows, caseInsensitive) => {
+        const fs = new FakeFs({ '/top': { type: 'dir' } });
+        const added = new Set<string>();
+        let files = 0;
+        for (const segs of paths) {
+          // Path lookups in the fake fold case and split on '/': skip what it cannot hold.
+          const clean = segs.map((s) => s.replace(/\//g, '_'));
+          const key = ['top', ...clean].join('/').toLowerCase();
+          if ([...added].some((p) => p.startsWith(`${key}/`) || key.startsWith(`${p}/`)) || added.has(key)) continue;
+          if (clean.some((s) => s === '' || s === '.' || s === '..')) continue;
+          added.add(key);
+          fs.add(`/top/${clean.join('/')}`, { data: key });
+          files++;
+        }
+        const root = join(dir, `run-${Math.random().toString(36).slice(2)}`, 'to');
+        const summary = await restore({ fs, paths: ['/top'], to: root, nameRules: { windows, caseInsensitive } });
+        expect(summary.failed).toBe(0);
+        expect(summary.files).toBe(files);
+        const onDisk = await walkDisk(join(root, '..'));
+        for (const path of onDisk) {
+          expect(path.startsWith(root + sep) || path === root).toBe(true);
+          expect(path).not.toMatch(/\.grt-[0-9a-f]+\.part$/);
+        }
+        const regular = [];
+        for (const path of onDisk) if ((await lstat(path)).isFile()) regular.push(relative(root, path));
+        expect(regular.length).toBe(files);
+      }),
+      { seed: 7, numRuns: 25 },
+    );
+  });
+
+  it('case-insensitive target: names differing in case get distinct outputs', async () => {
+    const fs = new FakeFs({ '/d/Read.me': { data: '1' } });
+    fs.add('/d/x', { data: '2' });
+    Object.assign(await fs.stat('/d/x'), { name: 'READ.ME', path: '/d/READ.ME' });
+    const summary = await restore({ fs, paths: ['/d'], to: dir, nameRules: { windows: false, caseInsensitive: true } });
+    expect(summary.files).toBe(2);
+    expect((await readdir(join(dir, 'd'))).sort()).toEqual(['READ (2).ME', 'Read.me']);
+  });
+});
+
+describe.skipIf(process.platform !== 'linux')('streams as xattrs', () => {
+  it('sets user.<stream> on the restored file, or reports every stream skipped', async () => {
+    await mkdir(join(dir, 'x'));
+    const fs = new FakeFs({ '/f': { data: 'main', streams: { 'Zone.Identifier': '[ZoneTransfer]\r\nZoneId=3', big: new Uint8Array(70000) } } });
+    const events: { type: string; path: string }[] = [];
+    const summary = await restore({ fs, paths: ['/f'], to: join(dir, 'x'), streams: 'xattr', onEvent: (e) => events.push(e) });
+    expect(await readFile(join(dir, 'x/f'), 'utf8')).toBe('main');
+    const skipped = events.filter((e) => e.type === 'skipped').map((e) => e.path);
+    if (!(await xattrToolAvailable())) {
+      expect(skipped).toEqual(['/f:Zone.Identifier', '/f:big']);
+      return;
+    }
+    expect(skipped).toEqual(['/f:big']); // larger than an xattr may be
+    expect(summary.skipped).toBe(1);
+    const dump = execFileSync('getfattr', ['-n', 'user.Zone.Identifier', '--only-values', join(dir, 'x/f')]).toString();
+    expect(dump).toBe('[ZoneTransfer]\r\nZoneId=3');
+  });
+});
