@@ -1,0 +1,372 @@
+/**
+ * Opening and querying a catalog (docs/catalog-format.md §7). Opening checks every section header,
+ * reads the END section (totals and where each FILES chunk is), then inflates only the NAMES
+ * chunks into flat arrays: enough to list, stat and search every path. File records (sizes, times,
+ * layouts) are inflated a chunk at a time on demand and a few chunks are kept.
+ */
+import { readFile } from 'node:fs/promises';
+import { GrtError, type GrtErrorCode } from '../errors.js';
+import type { FileEntry, ListOptions, StreamLayout } from '../fs/entry.js';
+import { checkBinding, decodeBinding, decodeVolume, type CatalogBinding, type CatalogVolume } from './binding.js';
+import { decodeFiles, decodeNames, newNameTable, readFilesHeader, readNamesHeader, type NameTable } from './decode.js';
+import { NameFlag, type FileRecord } from './encode.js';
+import { readSectionHeaders, readSectionPayload, SectionType, type SectionHeader } from './format.js';
+import { compileGlob } from './glob.js';
+import { ByteReader } from './varint.js';
+
+/** Inflated FILES chunks kept (each ~16k records); older ones are dropped. */
+const FILES_CHUNK_CACHE = 8;
+/** Directories with more children than this get a name map on first lookup. */
+const LOOKUP_MAP_CHILDREN = 32;
+/** Volumes in one catalog: a disk has at most a few hundred partitions. */
+const MAX_VOLUMES = 4096;
+
+export interface CatalogListOptions extends ListOptions {
+  /** Every entry below the directory, parents before children, as the file system's walk. */
+  recursive?: boolean;
+}
+
+interface VolumeState {
+  info: CatalogVolume;
+  names: NameTable;
+  /** FILES chunk refs in file order. */
+  chunks: { header: SectionHeader; first: number; count: number }[];
+  /** Child lists (CSR): children of name i are childList[childStart[i] .. childStart[i+1]). */
+  childStart?: Int32Array;
+  childList?: Int32Array;
+  lookup: Map<number, Map<string, number[]>>;
+  /** Paths of directories, filled as they are asked for. */
+  dirPaths: (string | undefined)[];
+}
+
+/** Entries handed out, so layout() can find their file record without a path lookup. */
+const origin = new WeakMap<FileEntry, { volume: number; file: number }>();
+
+export class Catalog {
+  private readonly state = new Map<number, VolumeState>();
+  private readonly fileCache = new Map<string, FileRecord[]>();
+
+  private constructor(
+    private readonly bytes: Uint8Array,
+    readonly binding: CatalogBinding,
+    volumes: VolumeState[],
+  ) {
+    for (const v of volumes) this.state.set(v.info.index, v);
+  }
+
+  get volumes(): CatalogVolume[] {
+    return [...this.state.values()].map((v) => ({ ...v.info }));
+  }
+
+  /** CATALOG_MISMATCH with a one-line reason unless `actual` is the image this catalog describes. */
+  checkBinding(actual: CatalogBinding): void {
+    checkBinding(this.binding, actual);
+  }
+
+  /** The entry at `path`: case-insensitive, an exact-case match preferred, live entries before deleted. */
+  async stat(volume: number, path: string): Promise<FileEntry> {
+    return this.entry(volume, this.lookup(this.volume(volume), path));
+  }
+
+  /** The children of a directory (or everything below it with `recursive`), as listing the image gives them. */
+  async *list(volume: number, path: string, options: CatalogListOptions = {}): AsyncIterable<FileEntry> {
+    const v = this.volume(volume);
+    const start = this.lookup(v, path);
+    if (!(v.names.flags[start]! & NameFlag.dir)) {
+      yield this.entry(volume, start);
+      return;
+    }
+    if (!options.recursive) {
+      const { childStart, childList } = this.children(v);
+      for (let k = childStart[start]!; k < childStart[start + 1]!; k++) {
+        const i = childList[k]!;
+        if (this.visible(v, i, options)) yield this.entry(volume, i);
+      }
+      return;
+    }
+    const included = new Uint8Array(v.info.names);
+    included[start] = 1;
+    for (let i = start + 1; i < v.info.names; i++) {
+      if (included[v.names.parent[i]!] && this.visible(v, i, options)) {
+        included[i] = 1;
+        yield this.entry(volume, i);
+      }
+    }
+  }
+
+  /** Entries whose name (or path, when the glob has a '/') matches `glob`, in catalog order. */
+  async *find(volume: number | undefined, glob: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
+    const pattern = compileGlob(glob);
+    const indexes = volume === undefined ? [...this.state.keys()] : [this.volume(volume).info.index];
+    for (const index of indexes) {
+      const v = this.state.get(index)!;
+      const included = new Uint8Array(v.info.names);
+      included[0] = 1;
+      for (let i = 1; i < v.info.names; i++) {
+        if (!included[v.names.parent[i]!] || !this.visible(v, i, options)) continue;
+        included[i] = 1;
+        if (pattern.test(pattern.matchesPath ? this.pathOf(v, i) : v.names.name[i]!)) yield this.entry(index, i);
+      }
+    }
+  }
+
+  /**
+   * Where a stream ('' = unnamed) of an entry lives, in virtual-disk byte offsets. The entry is one
+   * this catalog returned, or any entry with the same path and id.
+   */
+  layout(volume: number, entry: FileEntry, stream = ''): StreamLayout {
+    const v = this.volume(volume);
+    let file = origin.get(entry);
+    if (!file || file.volume !== volume) {
+      const i = this.lookup(v, entry.path);
+      file = { volume, file: v.names.file[i]! };
+    }
+    const rec = this.record(v, file.file);
+    if (rec.id.record !== entry.id.record || rec.id.sequence !== entry.id.sequence) {
+      throw new GrtError('NOT_FOUND', 'entry is not in this catalog', { structure: 'catalog', path: entry.path, expected: rec.id.record, actual: entry.id.record });
+    }
+    const layout = rec.layouts.find((l) => l.name === stream);
+    if (!layout) throw new GrtError('NOT_FOUND', `no stream "${stream}" in the catalog`, { structure: 'catalog', path: entry.path });
+    // The error the file system gave when the catalog was made, as it was.
+    if ('error' in layout) throw new GrtError(layout.error.code as GrtErrorCode, layout.error.message);
+    return { ...layout, runs: layout.runs.map((r) => ({ ...r })), ...(layout.resident ? { resident: layout.resident.slice() } : {}) };
+  }
+
+  static async open(pathOrBytes: string | Uint8Array): Promise<Catalog> {
+    let bytes: Uint8Array;
+    if (typeof pathOrBytes === 'string') {
+      try {
+        bytes = await readFile(pathOrBytes);
+      } catch (cause) {
+        throw new GrtError('IO_ERROR', 'cannot read catalog', { path: pathOrBytes, cause });
+      }
+    } else bytes = pathOrBytes;
+    try {
+      return Catalog.parse(bytes);
+    } catch (error) {
+      if (error instanceof GrtError && typeof pathOrBytes === 'string' && !error.path) {
+        throw new GrtError(error.code, error.message.slice(error.code.length + 2), { structure: error.structure, offset: error.offset, path: pathOrBytes, cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private static parse(bytes: Uint8Array): Catalog {
+    const headers = readSectionHeaders(bytes);
+    const reader = (h: SectionHeader, structure: string) => new ByteReader(readSectionPayload(bytes, h), h.offset, structure);
+    const first = headers[0]!;
+    if (first.type !== SectionType.binding) {
+      throw new GrtError('BAD_CATALOG', 'catalog does not start with its binding', { structure: 'catalog section', offset: first.offset, actual: first.type });
+    }
+    const br = reader(first, 'catalog binding');
+    const binding = decodeBinding(br);
+    const endHeader = headers[headers.length - 1]!;
+    const er: ByteReader = reader(endHeader, 'catalog END section');
+    const totals = new Map<number, { names: number; files: number }>();
+    const volumeCount = er.bounded(MAX_VOLUMES, 'volume count');
+    for (let i = 0; i < volumeCount; i++) {
+      const index = er.u();
+      // Every name and file record takes at least a few bytes of inflated payload.
+      const names = er.bounded(bytes.length * 64, 'name count');
+      const files = er.bounded(names, 'file count');
+      if (totals.has(index)) er.fail('volume listed twice', index);
+      totals.set(index, { names, files });
+    }
+    const byOffset = new Map(headers.map((h) => [h.offset, h]));
+    const states = new Map<number, VolumeState>();
+    const chunkCount = er.bounded(headers.length, 'FILES chunk count');
+    const fileChunks: { volume: number; header: SectionHeader; first: number; count: number }[] = [];
+    for (let i = 0; i < chunkCount; i++) {
+      const header = byOffset.get(er.u());
+      if (!header || header.type !== SectionType.files) er.fail('FILES chunk reference points at no FILES section');
+      fileChunks.push({ header, volume: er.u(), first: er.u(), count: er.u() });
+    }
+    for (const h of headers) {
+      if (h.type === SectionType.volume) {
+        const info = decodeVolume(reader(h, 'catalog volume section'));
+        const total = totals.get(info.index);
+        if (!total || states.has(info.index) || total.names === 0) {
+          throw new GrtError('BAD_CATALOG', 'volume section disagrees with the END section', { structure: 'catalog volume section', offset: h.offset, actual: info.index });
+        }
+        states.set(info.index, { info: { ...info, ...total }, names: newNameTable(total.names), chunks: [], lookup: new Map(), dirPaths: [] });
+      } else if (h.type === SectionType.names) {
+        const r: ByteReader = reader(h, 'catalog NAMES section');
+        const head = readNamesHeader(r);
+        const v = states.get(head.volume);
+        if (!v) r.fail('NAMES chunk of an unknown volume', head.volume);
+        decodeNames(r, head, v.names, v.info.files);
+      }
+    }
+    for (const v of states.values()) {
+      const filled = v.names.filled;
+      if (filled !== v.info.names || v.names.files !== v.info.files) {
+        throw new GrtError('BAD_CATALOG', `volume ${v.info.index} has fewer records than its END section counts`, { structure: 'catalog', offset: endHeader.offset, expected: v.info.names, actual: filled });
+      }
+    }
+    for (const c of fileChunks) {
+      const v = states.get(c.volume);
+      const expected = v?.chunks.reduce((n, k) => n + k.count, 0);
+      if (!v || c.first !== expected || c.count === 0 || c.first + c.count > v.info.files) {
+        throw new GrtError('BAD_CATALOG', 'FILES chunk out of order', { structure: 'catalog END section', offset: c.header.offset, actual: c.first });
+      }
+      v.chunks.push(c);
+    }
+    for (const v of states.values()) {
+      const covered = v.chunks.reduce((n, k) => n + k.count, 0);
+      if (covered !== v.info.files) {
+        throw new GrtError('BAD_CATALOG', 'FILES chunks do not cover every file', { structure: 'catalog END section', offset: endHeader.offset, expected: v.info.files, actual: covered });
+      }
+    }
+    if (states.size !== totals.size) {
+      throw new GrtError('BAD_CATALOG', 'a volume in the END section has no volume section', { structure: 'catalog END section', offset: endHeader.offset });
+    }
+    return new Catalog(bytes, binding, [...states.values()]);
+  }
+
+  private volume(index: number): VolumeState {
+    const v = this.state.get(index);
+    if (!v) throw new GrtError('NOT_FOUND', `no volume ${index} in the catalog`, { structure: 'catalog' });
+    return v;
+  }
+
+  private visible(v: VolumeState, i: number, options: ListOptions): boolean {
+    const flags = v.names.flags[i]!;
+    if (flags & NameFlag.hidden && !options.all) return false;
+    return options.deleted === true || ((flags >> NameFlag.deletedShift) & 3) !== 2;
+  }
+
+  private children(v: VolumeState): { childStart: Int32Array; childList: Int32Array } {
+    if (!v.childStart || !v.childList) {
+      const n = v.info.names;
+      const start = new Int32Array(n + 1);
+      for (let i = 1; i < n; i++) start[v.names.parent[i]! + 1]!++;
+      for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+      const fill = start.slice(0, n);
+      const list = new Int32Array(Math.max(0, n - 1));
+      for (let i = 1; i < n; i++) list[fill[v.names.parent[i]!]!++] = i;
+      v.childStart = start;
+      v.childList = list;
+    }
+    return { childStart: v.childStart, childList: v.childList };
+  }
+
+  /** Candidates for `part` in directory `dir`, by upper-cased name. */
+  private childrenNamed(v: VolumeState, dir: number, part: string): number[] {
+    const { childStart, childList } = this.children(v);
+    const key = part.toUpperCase();
+    const from = childStart[dir]!;
+    const to = childStart[dir + 1]!;
+    if (to - from <= LOOKUP_MAP_CHILDREN) {
+      const out: number[] = [];
+      for (let k = from; k < to; k++) if (v.names.name[childList[k]!]!.toUpperCase() === key) out.push(childList[k]!);
+      return out;
+    }
+    let map = v.lookup.get(dir);
+    if (!map) {
+      map = new Map();
+      for (let k = from; k < to; k++) {
+        const i = childList[k]!;
+        const upper = v.names.name[i]!.toUpperCase();
+        const list = map.get(upper);
+        if (list) list.push(i);
+        else map.set(upper, [i]);
+      }
+      v.lookup.set(dir, map);
+    }
+    return map.get(key) ?? [];
+  }
+
+  /**
+   * The name index of `path`. NOTE: case folding is JavaScript's toUpperCase, not the volume's
+   * $UpCase table (not stored); they differ only for a few rare characters.
+   */
+  private lookup(v: VolumeState, path: string): number {
+    let at = 0;
+    for (const part of path.split('/')) {
+      if (part === '' || part === '.') continue;
+      if (!(v.names.flags[at]! & NameFlag.dir)) {
+        throw new GrtError('NOT_A_DIRECTORY', 'a path component is not a directory', { structure: 'catalog', path });
+      }
+      const candidates = this.childrenNamed(v, at, part);
+      const live = candidates.filter((i) => ((v.names.flags[i]! >> NameFlag.deletedShift) & 3) !== 2);
+      const pool = live.length > 0 ? live : candidates;
+      const exact = pool.find((i) => v.names.name[i] === part);
+      const found = exact ?? pool[0];
+      if (found === undefined) throw new GrtError('NOT_FOUND', 'no such file in the catalog', { structure: 'catalog', path });
+      at = found;
+    }
+    return at;
+  }
+
+  private pathOf(v: VolumeState, i: number): string {
+    if (i === 0) return '/';
+    const parent = v.names.parent[i]!;
+    let dir = v.dirPaths[parent];
+    if (dir === undefined) {
+      dir = this.pathOf(v, parent);
+      v.dirPaths[parent] = dir;
+    }
+    return dir === '/' ? `/${v.names.name[i]}` : `${dir}/${v.names.name[i]}`;
+  }
+
+  private record(v: VolumeState, file: number): FileRecord {
+    // Binary search for the chunk holding this file.
+    let lo = 0;
+    let hi = v.chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (v.chunks[mid]!.first <= file) lo = mid;
+      else hi = mid - 1;
+    }
+    const chunk = v.chunks[lo]!;
+    const key = `${v.info.index}:${chunk.first}`;
+    let records = this.fileCache.get(key);
+    if (records) {
+      this.fileCache.delete(key);
+    } else {
+      const r = new ByteReader(readSectionPayload(this.bytes, chunk.header), chunk.header.offset, 'catalog FILES section');
+      const head = readFilesHeader(r);
+      if (head.volume !== v.info.index || head.first !== chunk.first || head.count !== chunk.count) {
+        r.fail('FILES chunk disagrees with the END section', head.first);
+      }
+      records = decodeFiles(r, head);
+      if (this.fileCache.size >= FILES_CHUNK_CACHE) this.fileCache.delete(this.fileCache.keys().next().value!);
+    }
+    this.fileCache.set(key, records);
+    return records[file - chunk.first]!;
+  }
+
+  private entry(volume: number, i: number): FileEntry {
+    const v = this.volume(volume);
+    const file = v.names.file[i]!;
+    const rec = this.record(v, file);
+    const flags = v.names.flags[i]!;
+    const entry: FileEntry = {
+      path: this.pathOf(v, i),
+      name: v.names.name[i]!,
+      type: rec.type,
+      size: rec.size,
+      times: { ...rec.times },
+      attributes: rec.attributes,
+      streams: rec.streams.map((s) => ({ ...s })),
+      links: rec.links,
+      id: { ...rec.id },
+      warnings: rec.warnings.map((w) => ({ ...w })),
+    };
+    if (rec.target !== undefined) entry.target = rec.target;
+    const parentMode = (flags >> NameFlag.parentShift) & 3;
+    if (parentMode === 0 && i > 0) entry.parent = { ...this.record(v, v.names.file[v.names.parent[i]!]!).id };
+    else if (parentMode === 2) entry.parent = { ...v.names.parentId.get(i)! };
+    const dosName = v.names.dosName.get(i);
+    if (dosName !== undefined) entry.dosName = dosName;
+    const deletedMode = (flags >> NameFlag.deletedShift) & 3;
+    if (deletedMode !== 0) entry.deleted = deletedMode === 2;
+    if (rec.undecodable !== undefined) entry.undecodable = rec.undecodable;
+    origin.set(entry, { volume, file });
+    return entry;
+  }
+}
+
+export function openCatalog(pathOrBytes: string | Uint8Array): Promise<Catalog> {
+  return Catalog.open(pathOrBytes);
+}

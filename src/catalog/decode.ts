@@ -1,0 +1,170 @@
+/**
+ * Reading NAMES and FILES chunk payloads back (docs/catalog-format.md §5, §6), the inverse of
+ * encode.ts. Every index read is bounded by what it indexes (a parent must come before its child,
+ * a file index must already exist or be the next one), every count by the bytes left, so damage
+ * that slips past the CRC still ends in BAD_CATALOG.
+ */
+import type { StreamLayout } from '../fs/entry.js';
+import { StringTableReader } from './string-table.js';
+import type { ByteReader } from './varint.js';
+import { ENTRY_TYPES, FileFlag, LayoutKind, NameFlag, type FileRecord, type LayoutError } from './encode.js';
+
+/** The name records of one volume, held as arrays: this is what a catalog keeps in memory. */
+export interface NameTable {
+  /** Parent name index (-1 for the root). */
+  parent: Int32Array;
+  file: Int32Array;
+  /** NameFlag bits. */
+  flags: Uint8Array;
+  name: string[];
+  dosName: Map<number, string>;
+  /** Stored FileEntry.parent ids, for names whose flags say so. */
+  parentId: Map<number, { record: number; sequence: number }>;
+  /** Files counted so far while reading (the next new file index). */
+  files: number;
+  /** Names read so far. */
+  filled: number;
+}
+
+export function newNameTable(count: number): NameTable {
+  return {
+    parent: new Int32Array(count),
+    file: new Int32Array(count),
+    flags: new Uint8Array(count),
+    name: new Array<string>(count),
+    dosName: new Map(),
+    parentId: new Map(),
+    files: 0,
+    filled: 0,
+  };
+}
+
+export interface ChunkHeader {
+  volume: number;
+  first: number;
+  count: number;
+}
+
+/** Header of a NAMES chunk (the first new file index is checked against the table). */
+export function readNamesHeader(r: ByteReader): ChunkHeader & { firstNewFile: number } {
+  return { volume: r.u(), first: r.u(), count: r.u(), firstNewFile: r.u() };
+}
+
+export function readFilesHeader(r: ByteReader): ChunkHeader {
+  return { volume: r.u(), first: r.u(), count: r.u() };
+}
+
+/** Fills table rows [first, first + count) from the chunk's records. */
+export function decodeNames(r: ByteReader, h: ChunkHeader & { firstNewFile: number }, table: NameTable, totalFiles: number): void {
+  if (h.first !== table.filled || h.first + h.count > table.parent.length) r.fail('names chunk out of order or beyond its volume', h.first);
+  if (h.firstNewFile !== table.files) r.fail('names chunk does not follow the previous one', h.firstNewFile);
+  let previous = '';
+  for (let i = 0; i < h.count; i++) {
+    const self = h.first + i;
+    const flags = r.bounded(0xff, 'name flags');
+    const parentDelta = r.bounded(self, 'parent distance');
+    if ((parentDelta === 0) !== (self === 0)) r.fail('only the first name may be the root', self);
+    const parent = self - parentDelta;
+    let file: number;
+    if (flags & NameFlag.newFile) {
+      file = table.files++;
+      if (file >= totalFiles) r.fail('more files than the END section counts', file);
+    } else {
+      file = r.bounded(table.files - 1, 'file index');
+    }
+    const shared = r.bounded(previous.length, 'shared name prefix');
+    const name = shared === 0 ? r.str() : previous.slice(0, shared) + r.str();
+    previous = name;
+    table.parent[self] = self === 0 ? -1 : parent;
+    table.file[self] = file;
+    table.flags[self] = flags;
+    table.name[self] = name;
+    if (flags & NameFlag.dosName) table.dosName.set(self, r.str());
+    const parentMode = (flags >> NameFlag.parentShift) & 3;
+    const deletedMode = (flags >> NameFlag.deletedShift) & 3;
+    if (parentMode === 3 || deletedMode === 3) r.fail('reserved name flag value', flags);
+    if (parentMode === 2) table.parentId.set(self, { record: r.u(), sequence: r.u() });
+    if (!(table.flags[self === 0 ? 0 : parent]! & NameFlag.dir)) r.fail('parent of a name is not a directory', parent);
+  }
+  table.filled = h.first + h.count;
+  if (r.remaining !== 0) r.fail('bytes left after the last name record', r.remaining);
+}
+
+/** Every file record of a FILES chunk. */
+export function decodeFiles(r: ByteReader, h: ChunkHeader): FileRecord[] {
+  const strings = new StringTableReader(r);
+  const out: FileRecord[] = [];
+  let previousRecord = 0;
+  let previousMtime = 0n;
+  for (let i = 0; i < h.count; i++) {
+    const flags = r.bounded(0x7f, 'file flags');
+    const type = ENTRY_TYPES[flags & 7];
+    if (type === undefined) r.fail('unknown entry type', flags & 7);
+    const record = previousRecord + r.s();
+    if (!Number.isSafeInteger(record) || record < 0) r.fail('record number out of range', record);
+    previousRecord = record;
+    const sequence = r.u();
+    const size = r.u();
+    const attributes = r.u();
+    const links = r.u();
+    const mtime = previousMtime + r.sbig();
+    previousMtime = mtime;
+    const times = { mtime, atime: mtime + r.sbig(), ctime: mtime + r.sbig(), btime: mtime + r.sbig() };
+    const f: FileRecord = { type, size, times, attributes, streams: [], links, id: { record, sequence }, warnings: [], layouts: [] };
+    if (flags & FileFlag.target) f.target = strings.read();
+    if (flags & FileFlag.undecodable) f.undecodable = strings.read();
+    if (flags & FileFlag.warnings) {
+      const count = r.bounded(r.remaining, 'warning count');
+      for (let k = 0; k < count; k++) {
+        const code = strings.read();
+        const message = strings.read();
+        f.warnings.push(r.bounded(1, 'warning offset flag') ? { code, message, offset: r.s() } : { code, message });
+      }
+    }
+    if (flags & FileFlag.streams) {
+      const count = r.bounded(r.remaining, 'stream count');
+      for (let k = 0; k < count; k++) f.streams.push({ name: strings.read(), size: r.u() });
+    }
+    const layouts = r.bounded(r.remaining, 'layout count');
+    for (let k = 0; k < layouts; k++) f.layouts.push(decodeLayout(r, strings));
+    out.push(f);
+  }
+  if (r.remaining !== 0) r.fail('bytes left after the last file record', r.remaining);
+  return out;
+}
+
+const ENCODINGS = ['raw', 'lznt1', 'resident'] as const;
+
+function decodeLayout(r: ByteReader, strings: StringTableReader): StreamLayout | LayoutError {
+  const name = strings.read();
+  const kind = r.bounded(LayoutKind.error, 'layout kind');
+  if (kind === LayoutKind.error) return { name, error: { code: strings.read(), message: strings.read() } };
+  const size = r.u();
+  const initializedSize = size - r.s();
+  if (!Number.isSafeInteger(initializedSize)) r.fail('initialized size out of range', initializedSize);
+  const layout: StreamLayout = { name, size, initializedSize, encoding: ENCODINGS[kind]!, runs: [] };
+  const unit = r.u();
+  if (unit > 0) layout.compressionUnit = unit - 1;
+  const resident = r.bounded(r.remaining + 1, 'resident length');
+  if (resident > 0) layout.resident = r.raw(resident - 1);
+  // Each run takes at least three bytes, so the count is bounded by what is left.
+  const runs = r.bounded(Math.floor(r.remaining / 3), 'run count');
+  let streamEnd = 0;
+  let sourceEnd = 0;
+  for (let k = 0; k < runs; k++) {
+    const streamOffset = streamEnd + r.s();
+    const length = r.u();
+    const tag = r.ubig();
+    let sourceOffset: number | null = null;
+    if (tag > 0n) {
+      const zig = tag - 1n;
+      sourceOffset = sourceEnd + Number(zig & 1n ? -(zig >> 1n) - 1n : zig >> 1n);
+      if (!Number.isSafeInteger(sourceOffset) || !Number.isSafeInteger(sourceOffset + length)) r.fail('run offset out of range', sourceOffset);
+      sourceEnd = sourceOffset + length;
+    }
+    streamEnd = streamOffset + length;
+    if (!Number.isSafeInteger(streamOffset) || !Number.isSafeInteger(streamEnd)) r.fail('run stream offset out of range', streamOffset);
+    layout.runs.push({ streamOffset, length, sourceOffset });
+  }
+  return layout;
+}

@@ -1,0 +1,220 @@
+/**
+ * Writing name and file records into NAMES and FILES chunk payloads (docs/catalog-format.md §5, §6).
+ * A path is a chain of name records (each points at its parent's name record), so no path is
+ * stored whole; hard links are several name records pointing at one file record. Record numbers
+ * and mtimes are deltas from the previous record, the other times deltas from mtime, runs deltas
+ * from the previous run's end: all small varints for deflate to squeeze further.
+ */
+import type { EntryTimes, EntryType, StreamInfo, StreamLayout } from '../fs/entry.js';
+import type { GrtWarning } from '../errors.js';
+import { StringTableWriter } from './string-table.js';
+import { ByteWriter } from './varint.js';
+
+export const ENTRY_TYPES: readonly EntryType[] = ['file', 'dir', 'symlink', 'junction', 'other'];
+
+/** Name record flag bits (§5.2). */
+export const NameFlag = {
+  newFile: 1, // the file record is the next new one; otherwise its index follows
+  dosName: 2, // a DOS 8.3 name follows
+  parentShift: 2, // bits 2-3: 0 parent id = parent name's file id, 1 none, 2 stored
+  deletedShift: 4, // bits 4-5: 0 `deleted` absent, 1 false, 2 true
+  hidden: 64, // a file-system metadata file: listed only with `all`
+  dir: 128, // the name is a directory's (so lists and lookups need no file record)
+} as const;
+
+/** File record flag bits (§6.2); bits 0-2 are the index into ENTRY_TYPES. */
+export const FileFlag = { target: 8, undecodable: 16, warnings: 32, streams: 64 } as const;
+
+/** Layout kinds (§6.3). */
+export const LayoutKind = { raw: 0, lznt1: 1, resident: 2, error: 3 } as const;
+
+export interface NameRecord {
+  /** Name index of the parent directory; -1 for the root. */
+  parent: number;
+  /** File index this name belongs to. */
+  file: number;
+  name: string;
+  dosName?: string;
+  /** FileEntry.parent: 'derived' when it is the parent name's file id. */
+  parentId: 'derived' | 'none' | { record: number; sequence: number };
+  deleted?: boolean;
+  hidden: boolean;
+  dir: boolean;
+}
+
+/** A stream whose layout could not be taken: restoring it fails with this error again. */
+export interface LayoutError {
+  name: string;
+  error: { code: string; message: string };
+}
+
+export interface FileRecord {
+  type: EntryType;
+  size: number;
+  times: EntryTimes;
+  attributes: number;
+  streams: StreamInfo[];
+  links: number;
+  target?: string;
+  undecodable?: string;
+  id: { record: number; sequence: number };
+  warnings: GrtWarning[];
+  /** Layouts in virtual-disk byte offsets. */
+  layouts: (StreamLayout | LayoutError)[];
+}
+
+/** Encodes one NAMES chunk; `firstNewFile` is the file index the chunk's first new file takes. */
+export class NamesChunkWriter {
+  readonly w = new ByteWriter();
+  count = 0;
+  private previousName = '';
+  private nextFile: number;
+
+  constructor(private readonly volume: number, readonly firstName: number, private readonly firstNewFile: number) {
+    this.nextFile = firstNewFile;
+  }
+
+  add(rec: NameRecord): void {
+    const w = this.w;
+    const self = this.firstName + this.count;
+    const isNew = rec.file === this.nextFile;
+    const parentMode = rec.parentId === 'derived' ? 0 : rec.parentId === 'none' ? 1 : 2;
+    const deletedMode = rec.deleted === undefined ? 0 : rec.deleted ? 2 : 1;
+    w.u(
+      (isNew ? NameFlag.newFile : 0) |
+        (rec.dosName !== undefined ? NameFlag.dosName : 0) |
+        (parentMode << NameFlag.parentShift) |
+        (deletedMode << NameFlag.deletedShift) |
+        (rec.hidden ? NameFlag.hidden : 0) |
+        (rec.dir ? NameFlag.dir : 0),
+    );
+    w.u(rec.parent < 0 ? 0 : self - rec.parent);
+    if (isNew) this.nextFile++;
+    else w.u(rec.file);
+    // Front coding: names in a directory come sorted, so neighbours share prefixes.
+    let shared = 0;
+    const limit = Math.min(rec.name.length, this.previousName.length);
+    while (shared < limit && rec.name.charCodeAt(shared) === this.previousName.charCodeAt(shared)) shared++;
+    w.u(shared);
+    w.str(shared === 0 ? rec.name : rec.name.slice(shared));
+    this.previousName = rec.name;
+    if (rec.dosName !== undefined) w.str(rec.dosName);
+    if (typeof rec.parentId === 'object') {
+      w.u(rec.parentId.record);
+      w.u(rec.parentId.sequence);
+    }
+    this.count++;
+  }
+
+  get nextFileIndex(): number {
+    return this.nextFile;
+  }
+
+  /** Chunk payload: header (volume, first name index, count, first new file index), then records. */
+  finish(): Uint8Array {
+    const out = new ByteWriter();
+    out.u(this.volume);
+    out.u(this.firstName);
+    out.u(this.count);
+    out.u(this.firstNewFile);
+    out.raw(this.w.bytes());
+    return out.bytes();
+  }
+}
+
+/** Encodes one FILES chunk. */
+export class FilesChunkWriter {
+  readonly w = new ByteWriter();
+  count = 0;
+  private readonly strings = new StringTableWriter(this.w);
+  private previousRecord = 0;
+  private previousMtime = 0n;
+
+  constructor(private readonly volume: number, readonly firstFile: number) {}
+
+  add(f: FileRecord): void {
+    const w = this.w;
+    const t = this.strings;
+    w.u(
+      ENTRY_TYPES.indexOf(f.type) |
+        (f.target !== undefined ? FileFlag.target : 0) |
+        (f.undecodable !== undefined ? FileFlag.undecodable : 0) |
+        (f.warnings.length > 0 ? FileFlag.warnings : 0) |
+        (f.streams.length > 0 ? FileFlag.streams : 0),
+    );
+    w.s(f.id.record - this.previousRecord);
+    this.previousRecord = f.id.record;
+    w.u(f.id.sequence);
+    w.u(f.size);
+    w.u(f.attributes);
+    w.u(f.links);
+    w.sbig(f.times.mtime - this.previousMtime);
+    this.previousMtime = f.times.mtime;
+    w.sbig(f.times.atime - f.times.mtime);
+    w.sbig(f.times.ctime - f.times.mtime);
+    w.sbig(f.times.btime - f.times.mtime);
+    if (f.target !== undefined) t.write(f.target);
+    if (f.undecodable !== undefined) t.write(f.undecodable);
+    if (f.warnings.length > 0) {
+      w.u(f.warnings.length);
+      for (const warning of f.warnings) {
+        t.write(warning.code);
+        t.write(warning.message);
+        w.u(warning.offset === undefined ? 0 : 1);
+        if (warning.offset !== undefined) w.s(warning.offset);
+      }
+    }
+    if (f.streams.length > 0) {
+      w.u(f.streams.length);
+      for (const s of f.streams) {
+        t.write(s.name);
+        w.u(s.size);
+      }
+    }
+    w.u(f.layouts.length);
+    for (const layout of f.layouts) this.addLayout(layout);
+    this.count++;
+  }
+
+  private addLayout(layout: StreamLayout | LayoutError): void {
+    const w = this.w;
+    this.strings.write(layout.name);
+    if ('error' in layout) {
+      w.u(LayoutKind.error);
+      this.strings.write(layout.error.code);
+      this.strings.write(layout.error.message);
+      return;
+    }
+    w.u(LayoutKind[layout.encoding]);
+    w.u(layout.size);
+    w.s(layout.size - layout.initializedSize);
+    w.u(layout.compressionUnit === undefined ? 0 : layout.compressionUnit + 1);
+    w.u(layout.resident === undefined ? 0 : layout.resident.length + 1);
+    if (layout.resident !== undefined) w.raw(layout.resident);
+    w.u(layout.runs.length);
+    let streamEnd = 0;
+    let sourceEnd = 0;
+    for (const run of layout.runs) {
+      w.s(run.streamOffset - streamEnd);
+      w.u(run.length);
+      // 0 = sparse hole; otherwise 1 + zigzag(start − previous data run's end).
+      if (run.sourceOffset === null) w.u(0);
+      else {
+        const delta = run.sourceOffset - sourceEnd;
+        w.ubig(1n + (delta >= 0 ? BigInt(delta) * 2n : BigInt(-delta) * 2n - 1n));
+        sourceEnd = run.sourceOffset + run.length;
+      }
+      streamEnd = run.streamOffset + run.length;
+    }
+  }
+
+  /** Chunk payload: header (volume, first file index, count), then records. */
+  finish(): Uint8Array {
+    const out = new ByteWriter();
+    out.u(this.volume);
+    out.u(this.firstFile);
+    out.u(this.count);
+    out.raw(this.w.bytes());
+    return out.bytes();
+  }
+}
