@@ -44,6 +44,21 @@ interface CacheOptions {
   allowUnsafeExtentPaths?: boolean;
 }
 
+/** Cache blocks per disk when the caller sets none (16 MiB with 64 KiB blocks), shared by its sparse files. */
+export const DEFAULT_CACHE_BLOCKS = 256;
+/** Each sparse file keeps at least this many blocks: its header and a few grain tables. */
+const MIN_CACHE_BLOCKS_PER_FILE = 4;
+
+/**
+ * Cache options for one of `fileCount` sparse files of a disk. NOTE: a 2 TB twoGbMaxExtentSparse
+ * disk has ~1000 files; a full cache each would hold gigabytes, so they share the disk's budget.
+ */
+function perFileCache(options: CacheOptions, fileCount: number): CacheOptions {
+  const total = options.cache?.maxBlocks ?? DEFAULT_CACHE_BLOCKS;
+  const maxBlocks = Math.max(MIN_CACHE_BLOCKS_PER_FILE, Math.floor(total / Math.max(1, fileCount)));
+  return { ...options, cache: { ...options.cache, maxBlocks } };
+}
+
 /** What a binary (KDMV, COWD, seSparse) file's reader gives the disk. */
 export interface OpenedBinaryExtent {
   extent: Extent;
@@ -83,12 +98,14 @@ export async function openDescriptorExtents(
   const extents: LaidExtent[] = [];
   const files: ByteSource[] = [];
   const warnings: GrtWarning[] = [];
+  const sparseCount = descriptor.extents.filter((e) => e.access !== 'NOACCESS' && /SPARSE$/.test(e.type)).length;
+  const fileOptions = perFileCache(options, sparseCount);
   let start = 0;
   try {
     for (const [index, line] of descriptor.extents.entries()) {
       const size = line.sectorCount * SECTOR_BYTES;
       const info = extentInfo(line);
-      const extent = await openExtent(descriptorPath, line, index, size, info, options, pool, files, warnings);
+      const extent = await openExtent(descriptorPath, line, index, size, info, fileOptions, pool, files, warnings);
       extents.push({ start, size, extent, info });
       start += size;
       if (!Number.isSafeInteger(start)) {

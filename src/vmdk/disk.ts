@@ -31,7 +31,8 @@ export interface OpenDiskOptions {
   maxChainDepth?: number;
   /** The parent of the disk opened, overriding its parentFileNameHint. */
   parentPath?: string;
-  /** Block cache over sparse extent files (grain tables are read again and again). */
+  /** Block cache over sparse extent files (grain tables are read again and again); `maxBlocks` is
+   *  each disk's budget (default DEFAULT_CACHE_BLOCKS), shared by its sparse files. */
   cache?: { blockSize?: number; maxBlocks?: number };
 }
 

@@ -12,7 +12,8 @@ export {
 } from './descriptor.js';
 export { FlatExtent, NoAccessExtent, ZeroExtent } from './flat-extent.js';
 export { DEFAULT_MAX_CHAIN_DEPTH, resolveExtentPath, resolveParentPath } from './chain.js';
-export type { ExtentFormat } from './disk-extents.js';
+export { MAX_OPEN_EXTENT_FILES } from './extent-files.js';
+export { DEFAULT_CACHE_BLOCKS, type ExtentFormat } from './disk-extents.js';
 export {
   openDisk,
   type ChainLink,
