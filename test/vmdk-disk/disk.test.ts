@@ -86,6 +86,30 @@ async function chainCopy(dir: string, edit: (text: string) => string, childDir =
 const setHint = (hint: string) => (text: string) => text.replace(/parentFileNameHint=".*"/, `parentFileNameHint="${hint}"`);
 
 describe('snapshot chains', () => {
+  it('damaged headers and embedded descriptors of a child fail only with GrtError', () =>
+    withTempDir(async (dir) => {
+      await copyFile(join(images, 'chain-base.vmdk'), join(dir, 'chain-base.vmdk'));
+      const child = await readFile(join(images, 'chain-child.vmdk'));
+      const path = join(dir, 'chain-child.vmdk');
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(fc.nat(1535), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), async (edits) => {
+          const damaged = Uint8Array.from(child);
+          for (const [at, value] of edits) damaged[at] = value;
+          await writeFile(path, damaged);
+          try {
+            const disk = await openDisk(path);
+            await disk.read(0, disk.size).catch((e: unknown) => {
+              if (!(e instanceof GrtError)) throw e;
+            });
+            await disk.close();
+          } catch (error) {
+            if (!(error instanceof GrtError)) throw error;
+          }
+        }),
+        { seed: 5, numRuns: 120 },
+      );
+    }));
+
   it('finds a parent named by a Windows path beside the child', () =>
     withTempDir(async (dir) => {
       const disk = await openDisk(await chainCopy(dir, setHint('C:\\VMs\\Win 10\\chain-child.vmdk')));
