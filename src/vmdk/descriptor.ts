@@ -100,6 +100,10 @@ export function parseDescriptor(bytes: Uint8Array, path?: string): VmdkDescripto
       result.extents.push(parseExtent(extent, i + 1, where));
       continue;
     }
+    if (/^(RW|RDONLY|NOACCESS)\s/i.test(line)) {
+      // Dropping an extent line would shift every extent after it: refuse instead.
+      throw new GrtError('BAD_DESCRIPTOR', `line ${i + 1}: malformed extent line ${JSON.stringify(line.slice(0, 80))}`, where);
+    }
     const property = PROPERTY_LINE.exec(line);
     if (property) {
       setProperty(result, property[1]!, unquote(property[2]!.trim()), i + 1);

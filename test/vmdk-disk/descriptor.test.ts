@@ -203,6 +203,8 @@ describe('parseDescriptor: refusals', () => {
     await expectGrtError(() => parseDescriptor(bytes('RW 8 ZERO\n', [0, 1, 2])), 'BAD_DESCRIPTOR');
     await expectGrtError(() => parseDescriptor(ascii('RW 8 QCOW\n')), 'BAD_DESCRIPTOR');
     await expectGrtError(() => parseDescriptor(ascii('RW 8 FLAT\n')), 'BAD_DESCRIPTOR');
+    await expectGrtError(() => parseDescriptor(ascii('RW 8 FLAT "a.vmdk" 0\nRW 8 VMFS "b.vmdk" 0 extra\n')), 'BAD_DESCRIPTOR');
+    await expectGrtError(() => parseDescriptor(ascii('RW 8 ZERO\nRDONLY -5 ZERO\n')), 'BAD_DESCRIPTOR');
     await expectGrtError(() => parseDescriptor(ascii('RW 99999999999999999999 ZERO\n')), 'BAD_DESCRIPTOR');
     await expectGrtError(() => parseDescriptor(new Uint8Array(MAX_DESCRIPTOR_BYTES + 1).fill(0x23)), 'LIMIT_EXCEEDED');
   });
