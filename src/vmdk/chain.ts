@@ -5,8 +5,8 @@
  * parentFileNameHint, "the path to the parent", may be absolute) and "Extent Descriptions"
  * (extent file names are relative to the descriptor's directory).
  */
-import { stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { GrtError, type GrtWarning } from '../errors.js';
 import { NO_PARENT_CID } from './descriptor.js';
 
@@ -30,24 +30,32 @@ function refuseNul(name: string, what: string, path: string): void {
 }
 
 /**
- * The path of an extent file named in the descriptor at `descriptorPath`. A name that is absolute
- * or climbs out of the descriptor's directory is refused unless `allowUnsafe`: a hostile descriptor
- * must not make us read /etc/shadow or a neighbour's disk.
+ * The path of an extent file named in the descriptor at `descriptorPath`. A name that is absolute,
+ * climbs out of the descriptor's directory, or is a symbolic link leading out of it is refused
+ * unless `allowUnsafe`: a hostile descriptor must not make us read /etc/shadow or a neighbour's disk.
  */
-export function resolveExtentPath(descriptorPath: string, name: string, allowUnsafe: boolean): string {
+export async function resolveExtentPath(descriptorPath: string, name: string, allowUnsafe: boolean): Promise<string> {
   refuseNul(name, 'extent file', descriptorPath);
   const climbs = name.split(/[\\/]/).includes('..');
   const absolute = isAbsolute(name) || isWindowsAbsolute(name);
-  if ((climbs || absolute) && !allowUnsafe) {
-    throw new GrtError('UNSAFE_PATH', `extent file ${JSON.stringify(name)} is outside the descriptor's directory (allowUnsafeExtentPaths permits it)`, {
+  const unsafe = (why: string) =>
+    new GrtError('UNSAFE_PATH', `extent file ${JSON.stringify(name)} ${why} (allowUnsafeExtentPaths permits it)`, {
       structure: 'VMDK descriptor',
       path: descriptorPath,
     });
-  }
+  if ((climbs || absolute) && !allowUnsafe) throw unsafe("is outside the descriptor's directory");
+  const directory = dirname(descriptorPath);
   // NOTE: a Windows path cannot be opened here; the file was most likely copied beside its descriptor.
-  if (isWindowsAbsolute(name)) return resolve(dirname(descriptorPath), lastComponent(name));
-  // NOTE: descriptors written on Windows may separate directories with backslashes.
-  return resolve(dirname(descriptorPath), name.replace(/\\/g, '/'));
+  // Descriptors written on Windows may also separate directories with backslashes.
+  const path = isWindowsAbsolute(name) ? resolve(directory, lastComponent(name)) : resolve(directory, name.replace(/\\/g, '/'));
+  if (!allowUnsafe) {
+    const real = await realpath(path).catch(() => undefined); // a missing file is reported when opened
+    const realDirectory = await realpath(directory).catch(() => directory);
+    if (real !== undefined && !real.startsWith(realDirectory.endsWith(sep) ? realDirectory : realDirectory + sep)) {
+      throw unsafe("is a link leading out of the descriptor's directory");
+    }
+  }
+  return path;
 }
 
 async function isFile(path: string): Promise<boolean> {

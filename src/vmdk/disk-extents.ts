@@ -146,7 +146,7 @@ async function openExtent(
   if (line.type === 'VMFSRDM' || line.type === 'VMFSRAW') {
     throw new GrtError('UNSUPPORTED', `extent ${name} maps a raw device, which only exists on its ESXi host`, { structure: 'VMDK descriptor', path: descriptorPath });
   }
-  const path = resolveExtentPath(descriptorPath, line.file!, options.allowUnsafeExtentPaths ?? false);
+  const path = await resolveExtentPath(descriptorPath, line.file!, options.allowUnsafeExtentPaths ?? false);
   let file: PooledFile;
   try {
     file = await pool.open(path);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -239,6 +239,18 @@ describe('flat, split and zero extents', () => {
       const inside = await openDisk(join(dir, 'vm/d.vmdk'));
       expect(await inside.read(0, 1024)).toEqual(pattern(6, 1024));
       await inside.close();
+      // A link inside the directory that leads out of it is refused too; one that stays inside is not.
+      await symlink(join(dir, 'outside.bin'), join(dir, 'vm/escape.bin'));
+      await symlink(join(dir, 'vm/sub/inside.bin'), join(dir, 'vm/alias.bin'));
+      await write('escape.bin');
+      await expectGrtError(() => openDisk(join(dir, 'vm/d.vmdk')), 'UNSAFE_PATH');
+      const linked = await openDisk(join(dir, 'vm/d.vmdk'), { allowUnsafeExtentPaths: true });
+      expect(await linked.read(0, 1024)).toEqual(pattern(5, 1024));
+      await linked.close();
+      await write('alias.bin');
+      const alias = await openDisk(join(dir, 'vm/d.vmdk'));
+      expect(await alias.read(0, 1024)).toEqual(pattern(6, 1024));
+      await alias.close();
     }));
 
   it('names a missing extent file, a short flat file, NOACCESS and raw-device extents clearly', () =>
