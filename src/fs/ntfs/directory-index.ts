@@ -62,15 +62,16 @@ export function parseIndexRoot(value: Uint8Array, structure: string): IndexRootI
 }
 
 /**
- * Entries of every in-use INDX block in `allocation` (the $INDEX_ALLOCATION stream's bytes).
- * A damaged block becomes a warning; its entries are lost, the others are kept.
+ * Entries of every in-use INDX block in `allocation` (a piece of the $INDEX_ALLOCATION stream
+ * starting at block number `firstBlock`), appended to `entries`. A damaged block becomes a
+ * warning; its entries are lost, the others are kept.
  */
-export function parseIndexAllocation(allocation: Uint8Array, bitmap: Uint8Array | null, blockSize: number, structure: string, warnings: GrtWarning[]): IndexEntry[] {
-  const entries: IndexEntry[] = [];
+export function parseIndexAllocation(allocation: Uint8Array, firstBlock: number, bitmap: Uint8Array | null, blockSize: number, structure: string, entries: IndexEntry[], warnings: GrtWarning[]): void {
   const blocks = Math.floor(allocation.length / blockSize);
-  for (let block = 0; block < blocks; block++) {
+  for (let i = 0; i < blocks; i++) {
+    const block = firstBlock + i;
     if (bitmap && ((bitmap[block >> 3] ?? 0) & (1 << (block & 7))) === 0) continue;
-    const at = block * blockSize;
+    const at = i * blockSize;
     const bytes = allocation.slice(at, at + blockSize);
     try {
       if (String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!) !== 'INDX') {
@@ -84,5 +85,4 @@ export function parseIndexAllocation(allocation: Uint8Array, bitmap: Uint8Array 
       warnings.push(warningFrom(error));
     }
   }
-  return entries;
 }

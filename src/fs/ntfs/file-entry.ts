@@ -1,0 +1,152 @@
+/**
+ * From an assembled MFT file to the parts of a FileEntry that do not depend on the path it was
+ * reached by: times, attributes, type, sizes, streams, link count, reparse target.
+ *
+ * Sources: [MS-FSCC] 2.6 (FILE_ATTRIBUTE_* flags), 2.1.2 (reparse tags); libyal libfsntfs notes.
+ */
+import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import type { EntryTimes, EntryType, FileEntry, StreamInfo } from '../entry.js';
+import {
+  ATTR_DATA,
+  ATTR_FILE_NAME,
+  ATTR_FLAG_ENCRYPTED,
+  ATTR_INDEX_ROOT,
+  ATTR_REPARSE_POINT,
+  ATTR_STANDARD_INFORMATION,
+  type Attribute,
+} from './attribute.js';
+import { buildLayout, openLayoutStream } from './data-stream.js';
+import { NAMESPACE_DOS, parseFileName, type FileName } from './file-name.js';
+import { RECORD_IS_DIRECTORY, type FileReference } from './mft-record.js';
+import type { NtfsFile } from './mft.js';
+import { MAX_INTERIX_BYTES, parseInterixSymlink, parseReparsePoint } from './reparse-point.js';
+import { parseStandardInformation } from './standard-information.js';
+
+export const FILE_ATTRIBUTE_SYSTEM = 0x4;
+export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
+export const FILE_ATTRIBUTE_ENCRYPTED = 0x4000;
+
+/** Reparse data is at most 16 KiB ([MS-FSCC] 2.1.2: MAXIMUM_REPARSE_DATA_BUFFER_SIZE). */
+const MAX_REPARSE_BYTES = 16 * 1024;
+const ZERO_TIMES: EntryTimes = { mtime: 0n, atime: 0n, ctime: 0n, btime: 0n };
+
+/** A FileEntry without the path-dependent fields. */
+export type EntryBody = Omit<FileEntry, 'path' | 'name' | 'parent' | 'dosName'>;
+
+export interface DescribedFile {
+  body: EntryBody;
+  /** Names that are links (POSIX, Win32, Win32&DOS), each with the DOS name paired with it. */
+  links: { name: FileName; dosName?: string }[];
+}
+
+/** The data streams of a file: name → extents sorted by VCN. */
+export function dataStreams(attributes: readonly Attribute[]): Map<string, Attribute[]> {
+  const streams = new Map<string, Attribute[]>();
+  for (const a of attributes) {
+    if (a.type !== ATTR_DATA) continue;
+    const list = streams.get(a.name);
+    if (list) list.push(a);
+    else streams.set(a.name, [a]);
+  }
+  for (const list of streams.values()) list.sort((x, y) => (x.nonResident?.startVcn ?? 0) - (y.nonResident?.startVcn ?? 0));
+  return streams;
+}
+
+function streamSize(extents: Attribute[]): number {
+  const head = extents.find((e) => e.value !== null || e.nonResident?.startVcn === 0);
+  return head ? (head.value?.length ?? head.nonResident!.dataSize) : 0;
+}
+
+/** Describe a file. Errors in single attributes become warnings on the entry. */
+export async function describeFile(file: NtfsFile, dataSource: ByteSource, clusterSize: number): Promise<DescribedFile> {
+  const warnings: GrtWarning[] = [...file.warnings];
+  const structure = `MFT record ${file.record.recordNumber}`;
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      warnings.push(warningFrom(error));
+      return undefined;
+    }
+  };
+  const si = file.attributes.find((a) => a.type === ATTR_STANDARD_INFORMATION && a.value);
+  const standard = si ? attempt(() => parseStandardInformation(si.value!, structure)) : undefined;
+  if (!si) warnings.push({ code: 'BAD_RECORD', message: `${structure}: no $STANDARD_INFORMATION` });
+
+  const names: FileName[] = [];
+  for (const a of file.attributes) {
+    if (a.type !== ATTR_FILE_NAME || !a.value) continue;
+    const parsed = attempt(() => parseFileName(a.value!, structure));
+    if (parsed) names.push(parsed);
+  }
+  const sameParent = (x: FileReference, y: FileReference): boolean => x.record === y.record;
+  const links = names
+    .filter((n) => n.namespace !== NAMESPACE_DOS)
+    .map((name) => ({ name, dosName: names.find((d) => d.namespace === NAMESPACE_DOS && sameParent(d.parent, name.parent))?.name }));
+
+  const isDir = (file.record.flags & RECORD_IS_DIRECTORY) !== 0 || file.attributes.some((a) => a.type === ATTR_INDEX_ROOT && a.name === '$I30');
+  let type: EntryType = isDir ? 'dir' : 'file';
+  let attributes = (standard?.attributes ?? 0) | (isDir ? FILE_ATTRIBUTE_DIRECTORY : 0);
+  let target: string | undefined;
+  let undecodable: string | undefined;
+
+  const reparse = file.attributes.find((a) => a.type === ATTR_REPARSE_POINT);
+  if (reparse) {
+    const value = reparse.value ?? (await attemptAsync(async () => {
+      const layout = buildLayout([reparse], clusterSize, structure);
+      return openLayoutStream(dataSource, layout).read(0, Math.min(MAX_REPARSE_BYTES, layout.size));
+    }, warnings));
+    const point = value ? attempt(() => parseReparsePoint(value, structure)) : undefined;
+    if (point?.kind === 'symlink' || point?.kind === 'junction') {
+      type = point.kind;
+      target = point.target;
+    } else if (point?.kind === 'wof' || point?.kind === 'dedup') {
+      undecodable = point.kind;
+    }
+  }
+
+  const streams = dataStreams(file.attributes);
+  const main = streams.get('');
+  if ((attributes & FILE_ATTRIBUTE_ENCRYPTED) !== 0 || [...streams.values()].some((s) => (s[0]!.flags & ATTR_FLAG_ENCRYPTED) !== 0)) {
+    undecodable ??= 'efs';
+  }
+  const size = isDir || !main ? 0 : streamSize(main);
+  // Interix (SFU / ntfs-3g `ln -s`) symlink: a SYSTEM file whose data is IntxLNK\1 + UTF-16 target.
+  if (type === 'file' && main && (attributes & FILE_ATTRIBUTE_SYSTEM) !== 0 && size >= 10 && size <= MAX_INTERIX_BYTES && !undecodable) {
+    const data = await attemptAsync(async () => openLayoutStream(dataSource, buildLayout(main, clusterSize, structure)).read(0, size), warnings);
+    const interix = data ? parseInterixSymlink(data) : undefined;
+    if (interix !== undefined) {
+      type = 'symlink';
+      target = interix;
+    }
+  }
+  const streamInfo: StreamInfo[] = [];
+  for (const [name, extents] of streams) if (name !== '') streamInfo.push({ name, size: streamSize(extents) });
+
+  const body: EntryBody = {
+    type,
+    size,
+    times: standard?.times ?? ZERO_TIMES,
+    attributes,
+    streams: streamInfo,
+    links: links.length,
+    id: { record: file.record.recordNumber, sequence: file.record.sequence },
+    warnings,
+  };
+  if (target !== undefined) body.target = target;
+  if (undecodable) body.undecodable = undecodable;
+  if (!file.record.inUse) body.deleted = true;
+  return { body, links };
+}
+
+async function attemptAsync<T>(fn: () => Promise<T>, warnings: GrtWarning[]): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (!(error instanceof GrtError)) throw error;
+    warnings.push(warningFrom(error));
+    return undefined;
+  }
+}

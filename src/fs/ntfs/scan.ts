@@ -1,0 +1,184 @@
+/**
+ * The full listing: one linear pass over every MFT record (read in large sequential chunks), then
+ * paths built from the parent references of the $FILE_NAME attributes. Linear in the number of
+ * records, whatever the directory sizes — no index is walked.
+ *
+ * Paths: a name attaches to its parent when the parent record is a directory whose sequence number
+ * matches the reference (a deleted parent may be one ahead: Windows bumps it on delete). Names
+ * that reach no directory under the root — their parent is gone, reused, or they form a cycle —
+ * are listed under `/$Orphan/<name>` (a virtual folder; the entry carries an ORPHAN warning).
+ */
+import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import type { FileEntry, ListOptions, StreamLayout } from '../entry.js';
+import { buildLayout } from './data-stream.js';
+import { ATTR_ATTRIBUTE_LIST } from './attribute.js';
+import { dataStreams, describeFile, type DescribedFile } from './file-entry.js';
+import { parseMftRecord, type MftRecord } from './mft-record.js';
+import { assembleFile, type Mft } from './mft.js';
+
+export const ROOT_RECORD = 5;
+export const EXTEND_RECORD = 11;
+/** Records below this number in the root are reserved for metafiles ($MFT … $Extend, 16–23 spare). */
+const FIRST_USER_RECORD = 24;
+/** Bytes of MFT read per chunk during the scan: large sequential reads, bounded memory. */
+const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
+export const ORPHAN_DIR = '/$Orphan';
+
+export interface ScanOptions extends ListOptions {
+  /** Also build each data stream's StreamLayout (for a catalog). */
+  layouts?: boolean;
+}
+
+export type ScannedEntry = FileEntry & { layouts?: StreamLayout[] };
+
+export interface ScanNode extends DescribedFile {
+  sequence: number;
+  inUse: boolean;
+  layouts?: StreamLayout[];
+}
+
+/** NTFS metafiles: `$…` names of reserved records in the root, and everything in $Extend. */
+export function isMetafile(parentRecord: number, name: string, record: number): boolean {
+  return (parentRecord === ROOT_RECORD && record < FIRST_USER_RECORD && name.startsWith('$')) || parentRecord === EXTEND_RECORD;
+}
+
+/** Read and describe every record; damaged records become volume warnings. */
+export async function scanRecords(mft: Mft, dataSource: ByteSource, options: ScanOptions, warnings: GrtWarning[]): Promise<Map<number, ScanNode>> {
+  const { recordSize, clusterSize, clusterCount } = mft.boot;
+  const nodes = new Map<number, ScanNode>();
+  const extensions = new Map<number, MftRecord>();
+  const deferred: MftRecord[] = [];
+  const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / recordSize));
+  const add = async (record: MftRecord, file: Awaited<ReturnType<typeof assembleFile>>): Promise<void> => {
+    const described = await describeFile(file, dataSource, clusterSize);
+    const node: ScanNode = { ...described, sequence: record.sequence, inUse: record.inUse };
+    if (options.layouts) {
+      node.layouts = [];
+      for (const extents of dataStreams(file.attributes).values()) {
+        try {
+          node.layouts.push(buildLayout(extents, clusterSize, `MFT record ${record.recordNumber}`));
+        } catch (error) {
+          if (!(error instanceof GrtError)) throw error;
+          node.body.warnings.push(warningFrom(error));
+        }
+      }
+    }
+    nodes.set(record.recordNumber, node);
+  };
+  for (let first = 0; first < mft.recordCount; first += perChunk) {
+    const count = Math.min(perChunk, mft.recordCount - first);
+    const chunk = await mft.readRecordBytes(first, count);
+    for (let i = 0; i < count; i++) {
+      const at = i * recordSize;
+      // Never-used records are zeros: skip them without a warning.
+      if (chunk[at] !== 0x46 || chunk[at + 1] !== 0x49 || chunk[at + 2] !== 0x4c || chunk[at + 3] !== 0x45) continue;
+      const number = first + i;
+      let record: MftRecord;
+      try {
+        record = parseMftRecord(chunk.slice(at, at + recordSize), number, mft.recordOffset(number), clusterCount);
+      } catch (error) {
+        if (!(error instanceof GrtError)) throw error;
+        warnings.push(warningFrom(error));
+        continue;
+      }
+      if (record.base.record !== 0) extensions.set(number, record);
+      else if (!record.inUse && !options.deleted) continue;
+      else if (record.attributes.some((a) => a.type === ATTR_ATTRIBUTE_LIST)) deferred.push(record);
+      else await add(record, { record, attributes: record.attributes, warnings: [] });
+    }
+  }
+  for (const record of deferred) {
+    const file = await assembleFile(record, async (n) => extensions.get(n) ?? mft.readRecord(n), mft.metaSource, clusterSize);
+    await add(record, file);
+  }
+  return nodes;
+}
+
+/**
+ * Entries below directory `startRecord` (path `startPath`), parents before children; from the
+ */
+export function* treeEntries(nodes: Map<number, ScanNode>, startRecord: number, startPath: string, options: ListOptions): Generator<ScannedEntry> {
+  const children = new Map<number, { record: number; linkIndex: number }[]>();
+  for (const [record, node] of nodes) {
+    if (record === ROOT_RECORD) continue;
+    node.links.forEach((link, linkIndex) => {
+      const parent = nodes.get(link.name.parent.record);
+      const seqOk = parent && (parent.sequence === link.name.parent.sequence || (!parent.inUse && parent.sequence === ((link.name.parent.sequence + 1) & 0xffff)));
+      if (!parent || !seqOk || parent.body.type === 'file') return;
+      const list = children.get(link.name.parent.record);
+      if (list) list.push({ record, linkIndex });
+      else children.set(link.name.parent.record, [{ record, linkIndex }]);
+    });
+  }
+  for (const list of children.values()) list.sort((a, b) => nameOf(nodes, a) < nameOf(nodes, b) ? -1 : 1);
+  const visitedDirs = new Set<number>([startRecord]);
+  const emitted = new Set<number>();
+
+  function* subtree(dirRecord: number, dirPath: string): Generator<ScannedEntry> {
+    const stack: { record: number; path: string; items: { record: number; linkIndex: number }[]; next: number }[] = [
+      { record: dirRecord, path: dirPath, items: children.get(dirRecord) ?? [], next: 0 },
+    ];
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      if (frame.next >= frame.items.length) {
+        stack.pop();
+        continue;
+      }
+      const { record, linkIndex } = frame.items[frame.next++]!;
+      const node = nodes.get(record)!;
+      const link = node.links[linkIndex]!;
+      if (!options.all && isMetafile(frame.record, link.name.name, record)) continue;
+      if (!node.inUse && !options.deleted) continue;
+      const isDir = node.body.type === 'dir';
+      if (isDir && visitedDirs.has(record)) continue; // a directory reached twice is a cycle
+      const path = frame.path === '/' ? `/${link.name.name}` : `${frame.path}/${link.name.name}`;
+      emitted.add(record);
+      yield makeEntry(node, link, path);
+      if (isDir) {
+        visitedDirs.add(record);
+        stack.push({ record, path, items: children.get(record) ?? [], next: 0 });
+      }
+    }
+  }
+
+  yield* subtree(startRecord, startPath);
+  if (startRecord !== ROOT_RECORD) return;
+  // Orphans are records no chain of parent references connects to the root, filters aside (a
+  // hidden metafile or a skipped deleted directory does not make its children orphans).
+  const reachable = new Set<number>([ROOT_RECORD]);
+  for (const queue = [ROOT_RECORD]; queue.length > 0; ) {
+    for (const child of children.get(queue.pop()!) ?? []) {
+      if (reachable.has(child.record)) continue;
+      reachable.add(child.record);
+      if (nodes.get(child.record)!.body.type === 'dir') queue.push(child.record);
+    }
+  }
+  for (const [record, node] of nodes) {
+    if (reachable.has(record) || emitted.has(record) || node.links.length === 0) continue;
+    if (!node.inUse && !options.deleted) continue;
+    const link = node.links[0]!;
+    if (!options.all && record < FIRST_USER_RECORD) continue;
+    const path = `${ORPHAN_DIR}/${link.name.name}`;
+    const warning: GrtWarning = { code: 'ORPHAN', message: `MFT record ${record}: parent ${link.name.parent.record} is not reachable from the root; listed under ${ORPHAN_DIR}` };
+    emitted.add(record);
+    const entry = makeEntry(node, link, path);
+    entry.warnings = [...entry.warnings, warning];
+    yield entry;
+    if (node.body.type === 'dir' && !visitedDirs.has(record)) {
+      visitedDirs.add(record);
+      yield* subtree(record, path);
+    }
+  }
+}
+
+function nameOf(nodes: Map<number, ScanNode>, item: { record: number; linkIndex: number }): string {
+  return nodes.get(item.record)!.links[item.linkIndex]!.name.name;
+}
+
+function makeEntry(node: ScanNode, link: ScanNode['links'][number], path: string): ScannedEntry {
+  const entry: ScannedEntry = { ...node.body, path, name: link.name.name, parent: { record: link.name.parent.record, sequence: link.name.parent.sequence } };
+  if (link.dosName !== undefined) entry.dosName = link.dosName;
+  if (node.layouts) entry.layouts = node.layouts;
+  return entry;
+}

@@ -1,0 +1,324 @@
+/**
+ * An NTFS volume, read-only: `openNtfs(source)` → `NtfsVolume` (the FileSystem contract).
+ *
+ * Sources: libyal libfsntfs format notes (system files: 3 $Volume, 5 root, 10 $UpCase, 11 $Extend),
+ * [MS-FSCC]. Metadata (records, index nodes) goes through a block cache; file data is read from
+ * the source directly (large reads, read once).
+ */
+import { Readable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
+import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { CachedSource, type CachedSourceOptions } from '../../io/cached-source.js';
+import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../entry.js';
+import { ATTR_BITMAP, ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_INDEX_ROOT, ATTR_VOLUME_INFORMATION, ATTR_VOLUME_NAME } from './attribute.js';
+import { readBootSector } from './boot-sector.js';
+import { buildLayout, openLayoutStream } from './data-stream.js';
+import { parseIndexAllocation, parseIndexRoot, type IndexEntry } from './directory-index.js';
+import { describeFile, dataStreams } from './file-entry.js';
+import { NAMESPACE_DOS } from './file-name.js';
+import { extentsOf, Mft, readAttributeValue, type NtfsFile } from './mft.js';
+import { isMetafile, ROOT_RECORD, scanRecords, treeEntries, type ScanOptions, type ScannedEntry } from './scan.js';
+import { UPCASE_BYTES, UpcaseTable } from './upcase.js';
+import { decodeUtf16 } from './utf16.js';
+
+const VOLUME_RECORD = 3;
+const UPCASE_RECORD = 10;
+/** Path components followed in one lookup (NTFS paths are at most 32767 UTF-16 units). */
+const MAX_PATH_DEPTH = 16384;
+/** Index allocation bytes read per step when listing a directory. */
+const INDEX_CHUNK_BYTES = 1024 * 1024;
+/** A directory's $I30 $BITMAP: one bit per block; 8 MiB covers 256 GiB of index blocks. */
+const MAX_INDEX_BITMAP_BYTES = 8 * 1024 * 1024;
+/** Directories whose lookup table is kept. */
+const DIRECTORY_CACHE = 64;
+/** Chunk size of createReadStream. */
+const READ_STREAM_CHUNK = 1024 * 1024;
+
+export interface OpenNtfsOptions {
+  /** The metadata block cache (records, index nodes). */
+  cache?: CachedSourceOptions;
+}
+
+export interface NtfsInfo {
+  label?: string;
+  /** Volume serial number, 16 upper-case hex digits. */
+  serial: string;
+  clusterSize: number;
+  sectorSize: number;
+  recordSize: number;
+  indexBlockSize: number;
+  /** NTFS version from $VOLUME_INFORMATION, e.g. '3.1'. */
+  version?: string;
+  volumeSize: number;
+  mftRecords: number;
+  [key: string]: unknown;
+}
+
+export async function openNtfs(source: ByteSource, options: OpenNtfsOptions = {}): Promise<NtfsVolume> {
+  const warnings: GrtWarning[] = [];
+  const meta = new CachedSource(source, options.cache);
+  const boot = await readBootSector(meta, warnings);
+  const mft = await Mft.open(meta, boot, warnings);
+  const info: NtfsInfo = {
+    serial: boot.serial,
+    clusterSize: boot.clusterSize,
+    sectorSize: boot.sectorSize,
+    recordSize: boot.recordSize,
+    indexBlockSize: boot.indexBlockSize,
+    volumeSize: boot.volumeSize,
+    mftRecords: mft.recordCount,
+  };
+  const attempt = async (fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      warnings.push(warningFrom(error));
+    }
+  };
+  await attempt(async () => {
+    const volume = await mft.loadFile(VOLUME_RECORD);
+    const name = volume.attributes.find((a) => a.type === ATTR_VOLUME_NAME && a.value);
+    if (name) info.label = decodeUtf16(name.value!, 0, name.value!.length >> 1);
+    const version = volume.attributes.find((a) => a.type === ATTR_VOLUME_INFORMATION && a.value && a.value.length >= 10);
+    if (version) info.version = `${version.value![8]}.${version.value![9]}`;
+  });
+  let upcase: UpcaseTable | undefined;
+  await attempt(async () => {
+    const file = await mft.loadFile(UPCASE_RECORD);
+    upcase = UpcaseTable.fromBytes(await readAttributeValue(meta, extentsOf(file.attributes, ATTR_DATA, ''), boot.clusterSize, UPCASE_BYTES, '$UpCase'));
+  });
+  if (!upcase) warnings.push({ code: 'BAD_ATTRIBUTE', message: '$UpCase unreadable; names compare with ASCII case folding only' });
+  return new NtfsVolume(source, meta, mft, upcase ?? UpcaseTable.ascii(), info, warnings);
+}
+
+interface Resolved {
+  file: NtfsFile;
+  entry: FileEntry;
+}
+
+export class NtfsVolume implements FileSystem {
+  readonly kind = 'ntfs' as const;
+  private readonly directories = new LRUCache<number, Map<string, IndexEntry[]>>({ max: DIRECTORY_CACHE });
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly meta: CachedSource,
+    readonly mft: Mft,
+    private readonly upcase: UpcaseTable,
+    readonly info: NtfsInfo,
+    /** Volume-level oddities: backup boot sector used, damaged records met during a scan, ... */
+    readonly warnings: GrtWarning[],
+  ) {}
+
+  async stat(path: string): Promise<FileEntry> {
+    return (await this.resolve(path)).entry;
+  }
+
+  async readDir(path: string, options: ListOptions = {}): Promise<FileEntry[]> {
+    const dir = await this.resolve(path);
+    if (dir.entry.type !== 'dir') throw new GrtError('NOT_A_DIRECTORY', 'not a directory', { path });
+    const out: FileEntry[] = [];
+    const record = dir.file.record.recordNumber;
+    for (const item of await this.indexEntries(dir.file)) {
+      // DOS names pair with a long name listed anyway; the root lists itself as '.'.
+      if (item.key.namespace === NAMESPACE_DOS || item.file.record === record) continue;
+      if (!options.all && record === ROOT_RECORD && isMetafile(record, item.key.name, item.file.record)) continue;
+      out.push(await this.childEntry(dir.entry.path, record, item));
+    }
+    if (options.deleted) {
+      const nodes = await scanRecords(this.mft, this.source, { deleted: true }, this.warnings);
+      for (const node of nodes.values()) {
+        if (node.inUse) continue;
+        for (const link of node.links) {
+          if (link.name.parent.record !== record) continue;
+          const entry: FileEntry = { ...node.body, path: joinPath(dir.entry.path, link.name.name), name: link.name.name, parent: link.name.parent };
+          if (link.dosName !== undefined) entry.dosName = link.dosName;
+          out.push(entry);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Every entry below `path`, parents before children. From the root, or with deleted entries
+   * asked for, this is one linear MFT scan (`scan`); below the root without deleted entries it
+   * walks the directory indexes.
+   */
+  async *walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
+    const start = await this.resolve(path);
+    if (start.entry.type !== 'dir') throw new GrtError('NOT_A_DIRECTORY', 'not a directory', { path });
+    const record = start.file.record.recordNumber;
+    if (record === ROOT_RECORD || options.deleted) {
+      const nodes = await scanRecords(this.mft, this.source, options, this.warnings);
+      yield* treeEntries(nodes, record, start.entry.path, options);
+      return;
+    }
+    const seen = new Set<number>([record]);
+    const pending: string[] = [start.entry.path];
+    while (pending.length > 0) {
+      const dirPath = pending.pop()!;
+      const children = await this.readDir(dirPath, options);
+      const subdirs: string[] = [];
+      for (const child of children) {
+        yield child;
+        if (child.type === 'dir' && !seen.has(child.id.record)) {
+          seen.add(child.id.record);
+          subdirs.push(child.path);
+        }
+      }
+      pending.push(...subdirs.reverse());
+    }
+  }
+
+  /**
+   * Every entry of the volume for a catalog: one linear pass over the MFT, paths built from parent
+   * references (unattached names under /$Orphan), each entry with its streams' layouts when
+   * `layouts` is set. Parents come before children.
+   */
+  async *scan(options: ScanOptions = {}): AsyncIterable<ScannedEntry> {
+    const nodes = await scanRecords(this.mft, this.source, options, this.warnings);
+    yield* treeEntries(nodes, ROOT_RECORD, '/', options);
+  }
+
+  async streamLayout(target: string | FileEntry, streamName = ''): Promise<StreamLayout> {
+    const { file, entry } = await this.target(target);
+    if (entry.undecodable === 'efs') throw new GrtError('ENCRYPTED', 'EFS-encrypted file', { path: entry.path });
+    if (entry.undecodable) throw new GrtError('UNSUPPORTED', `${entry.undecodable} data cannot be decoded`, { path: entry.path });
+    const extents = dataStreams(file.attributes).get(streamName);
+    if (!extents) {
+      if (entry.type === 'dir' && streamName === '') throw new GrtError('IS_A_DIRECTORY', 'a directory has no data stream', { path: entry.path });
+      throw new GrtError('NOT_FOUND', `no stream ${JSON.stringify(streamName)}`, { path: entry.path });
+    }
+    return buildLayout(extents, this.info.clusterSize, `MFT record ${file.record.recordNumber}`);
+  }
+
+  async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {
+    return openLayoutStream(this.source, await this.streamLayout(target, streamName));
+  }
+
+  /** A node stream of the data, read in 1 MiB chunks as the consumer asks for them. */
+  createReadStream(target: string | FileEntry, streamName = ''): Readable {
+    const open = this.openStream(target, streamName);
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      const stream = await open;
+      for (let offset = 0; offset < stream.size; offset += READ_STREAM_CHUNK) {
+        yield await stream.read(offset, Math.min(READ_STREAM_CHUNK, stream.size - offset));
+      }
+    }
+    open.catch(() => undefined); // the error surfaces through the stream
+    return Readable.from(chunks(), { objectMode: false });
+  }
+
+  async close(): Promise<void> {
+    this.directories.clear();
+    await this.meta.close();
+  }
+
+  private async target(target: string | FileEntry): Promise<Resolved> {
+    if (typeof target === 'string') return this.resolve(target);
+    const file = await this.mft.loadFile(target.id.record);
+    if (file.record.sequence !== target.id.sequence) {
+      throw new GrtError('NOT_FOUND', 'the record was reused since the entry was listed', { structure: `MFT record ${target.id.record}`, expected: target.id.sequence, actual: file.record.sequence, path: target.path });
+    }
+    return { file, entry: target };
+  }
+
+  private async resolve(path: string): Promise<Resolved> {
+    const parts = path.split('/').filter((p) => p !== '');
+    if (parts.length > MAX_PATH_DEPTH) throw new GrtError('LIMIT_EXCEEDED', 'path too deep', { path, expected: MAX_PATH_DEPTH });
+    let file = await this.mft.loadFile(ROOT_RECORD);
+    const described = await describeFile(file, this.source, this.info.clusterSize);
+    let entry: FileEntry = { ...described.body, path: '/', name: '' };
+    for (const part of parts) {
+      if (entry.type !== 'dir') throw new GrtError('NOT_A_DIRECTORY', `${entry.path} is not a directory`, { path });
+      const table = await this.lookupTable(file);
+      const candidates = table.get(this.upcase.key(part));
+      if (!candidates) throw new GrtError('NOT_FOUND', 'no such file or directory', { path });
+      // Names differing only in case (POSIX namespace): prefer the exact spelling.
+      const item = candidates.find((c) => c.key.name === part) ?? candidates[0]!;
+      const parentRecord = file.record.recordNumber;
+      file = await this.mft.loadFile(item.file.record);
+      entry = await this.entryFor(file, joinPath(entry.path, item.key.name), parentRecord, item);
+    }
+    return { file, entry };
+  }
+
+  private async lookupTable(dir: NtfsFile): Promise<Map<string, IndexEntry[]>> {
+    const cached = this.directories.get(dir.record.recordNumber);
+    if (cached) return cached;
+    const table = new Map<string, IndexEntry[]>();
+    for (const item of await this.indexEntries(dir)) {
+      const key = this.upcase.key(item.key.name);
+      const list = table.get(key);
+      if (list) list.push(item);
+      else table.set(key, [item]);
+    }
+    this.directories.set(dir.record.recordNumber, table);
+    return table;
+  }
+
+  /** All entries of a directory's $I30 index: root node, then every in-use allocation block. */
+  private async indexEntries(dir: NtfsFile): Promise<IndexEntry[]> {
+    const structure = `MFT record ${dir.record.recordNumber} $I30`;
+    const root = dir.attributes.find((a) => a.type === ATTR_INDEX_ROOT && a.name === '$I30' && a.value);
+    if (!root) throw new GrtError('BAD_INDEX', 'directory has no $INDEX_ROOT', { structure });
+    const { blockSize, entries } = parseIndexRoot(root.value!, structure);
+    const allocation = extentsOf(dir.attributes, ATTR_INDEX_ALLOCATION, '$I30');
+    if (allocation.length === 0) return entries;
+    if (blockSize !== this.info.indexBlockSize && (blockSize < 512 || blockSize > 65536 || (blockSize & (blockSize - 1)) !== 0)) {
+      throw new GrtError('BAD_INDEX', 'index block size out of range', { structure, actual: blockSize });
+    }
+    const bitmapExtents = extentsOf(dir.attributes, ATTR_BITMAP, '$I30');
+    const bitmap = bitmapExtents.length > 0 ? await readAttributeValue(this.meta, bitmapExtents, this.info.clusterSize, MAX_INDEX_BITMAP_BYTES, structure) : null;
+    const stream = openLayoutStream(this.meta, buildLayout(allocation, this.info.clusterSize, structure));
+    const chunkBytes = Math.max(blockSize, Math.floor(INDEX_CHUNK_BYTES / blockSize) * blockSize);
+    const warnings: GrtWarning[] = [];
+    for (let offset = 0; offset + blockSize <= stream.size; offset += chunkBytes) {
+      const bytes = await stream.read(offset, Math.min(chunkBytes, Math.floor((stream.size - offset) / blockSize) * blockSize));
+      parseIndexAllocation(bytes, offset / blockSize, bitmap, blockSize, structure, entries, warnings);
+    }
+    dir.warnings.push(...warnings);
+    return entries;
+  }
+
+  private async childEntry(dirPath: string, dirRecord: number, item: IndexEntry): Promise<FileEntry> {
+    const path = joinPath(dirPath, item.key.name);
+    try {
+      return await this.entryFor(await this.mft.loadFile(item.file.record), path, dirRecord, item);
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      // A damaged child record: list what the index knows about it.
+      return {
+        path,
+        name: item.key.name,
+        type: (item.key.flags & 0x10000000) !== 0 ? 'dir' : 'file',
+        size: item.key.dataSize,
+        times: { mtime: 0n, atime: 0n, ctime: 0n, btime: 0n },
+        attributes: 0,
+        streams: [],
+        links: 1,
+        id: item.file,
+        parent: item.key.parent,
+        warnings: [warningFrom(error)],
+      };
+    }
+  }
+
+  private async entryFor(file: NtfsFile, path: string, parentRecord: number, item: IndexEntry): Promise<FileEntry> {
+    const { body, links } = await describeFile(file, this.source, this.info.clusterSize);
+    const link = links.find((l) => l.name.name === item.key.name && l.name.parent.record === parentRecord);
+    const entry: FileEntry = { ...body, path, name: item.key.name, parent: item.key.parent };
+    if (link?.dosName !== undefined) entry.dosName = link.dosName;
+    if (file.record.sequence !== item.file.sequence) {
+      entry.warnings = [...entry.warnings, { code: 'BAD_INDEX', message: `index entry for ${path} names sequence ${item.file.sequence}, record has ${file.record.sequence}` }];
+    }
+    return entry;
+  }
+}
+
+function joinPath(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
+}
