@@ -14,7 +14,7 @@ import { expectBytes, expectGrtError, pattern, withTempDir, writeDescriptor } fr
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const images = join(root, 'test-images/vmdk');
 const fixtures = resolve(root, '../shared/fixtures/osv-scalibr');
-const haveFixtures = existsSync(fixtures);
+const haveFixtures = existsSync(fixtures) && existsSync(resolve(fixtures, '../govmomi'));
 const manifest = JSON.parse(await readFile(join(images, 'manifest.json'), 'utf8')) as Record<string, { size: number; sha256: string }>;
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -307,6 +307,19 @@ describe('flat, split and zero extents', () => {
       await expectGrtError(() => openDisk(join(dir, 'nothing.img')), 'NOT_FOUND');
     }));
 
+  it('opens an extent named in Shift_JIS by its decoded name', () =>
+    withTempDir(async (dir) => {
+      await writeFile(join(dir, 'テスト表-flat.vmdk'), pattern(14, 1024));
+      const name = [0x83, 0x65, 0x83, 0x58, 0x83, 0x67, 0x95, 0x5c];
+      const text = Buffer.concat([Buffer.from('encoding="Shift_JIS"\nRW 2 FLAT "'), Buffer.from(name), Buffer.from('-flat.vmdk" 0\n')]);
+      await writeFile(join(dir, 'd.vmdk'), text);
+      const disk = await openDisk(join(dir, 'd.vmdk'));
+      expect(disk.info.encoding).toBe('Shift_JIS');
+      expect(disk.info.extents[0]!.file).toBe('テスト表-flat.vmdk');
+      expectBytes(await disk.read(0, 1024), pattern(14, 1024));
+      await disk.close();
+    }));
+
   it('reads a lone flat extent as raw, and a raw image whose first sector is text', () =>
     withTempDir(async (dir) => {
       const flat = join(dir, 'web01-flat.vmdk');
@@ -388,6 +401,18 @@ describe.skipIf(!haveFixtures)('osv-scalibr fixtures (../shared/fixtures)', () =
       expect(head[510]).toBe(0x55);
       expect(head[511]).toBe(0xaa);
       expect(new TextDecoder().decode(head.subarray(512, 520))).toBe('EFI PART');
+    } finally {
+      await disk.close();
+    }
+  });
+
+  it('opens the cut-off govmomi streamOptimized export with warnings and fails cleanly past the cut', async () => {
+    const disk = await openDisk(resolve(fixtures, '../govmomi/ttylinux-pc_i486-16.1-disk1.vmdk'));
+    try {
+      expect(disk.info).toMatchObject({ createType: 'streamOptimized', extents: [{ access: 'RDONLY', format: 'streamOptimized' }] });
+      expect(disk.info.warnings.map((w) => w.code)).toContain('MISSING_DATA');
+      expect((await disk.read(0, 512))[510]).toBe(0x55);
+      await expectGrtError(() => disk.read(0, disk.size), 'MISSING_DATA');
     } finally {
       await disk.close();
     }
