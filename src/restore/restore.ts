@@ -273,6 +273,24 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     return undefined;
   };
 
+  /** Named streams of a directory: sidecars beside it in its parent, or xattrs on it. */
+  const directoryStreams = async (item: PlanItem, dirPath: string) => {
+    if (item.relative.length === 0) {
+      for (const s of item.entry.streams) {
+        report('skipped', `${item.entry.path}:${s.name}`, { code: 'UNSUPPORTED', message: 'a stream of the directory restored as the output root has no place beside it' }, dirPath);
+      }
+      return;
+    }
+    const parent = await outDir(item.relative.slice(0, -1));
+    const xattrs = await namedStreams(item, parent, dirPath, {});
+    if (!xattrs || xattrs.size === 0) return;
+    try {
+      await writeXattrs(dirPath, xattrs);
+    } catch (error) {
+      for (const name of xattrs.keys()) report('failure', `${item.entry.path}:${name}`, ioError(error, 'setfattr', dirPath), dirPath);
+    }
+  };
+
   for (const item of plan) {
     throwIfAborted(signal);
     const entry = item.entry;
@@ -285,6 +303,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         dirTimes.push({ path: dir.path, entry });
         summary.dirs++;
         emit({ type: 'dir', path: label, target });
+        if (entry.streams.length > 0) await directoryStreams(item, dir.path);
         continue;
       }
       const parentRelative = item.relative.slice(0, -1);

@@ -49,8 +49,8 @@ export class FakeFs implements FileSystem {
   readonly opened: string[] = [];
 
   constructor(tree: Record<string, FakeSpec>) {
-    this.nodes.set('/', this.makeNode('/', '', { type: 'dir' }, 5));
-    for (const [path, spec] of Object.entries(tree)) this.add(path, spec);
+    this.nodes.set('/', this.makeNode('/', '', { type: 'dir', ...tree['/'] }, 5));
+    for (const [path, spec] of Object.entries(tree)) if (path !== '/') this.add(path, spec);
   }
 
   private key(path: string): string {

@@ -179,9 +179,13 @@ describe('restore', () => {
   });
 
   it('streams: files by default, skip reports each stream', async () => {
-    const fs = new FakeFs({ '/f': { data: 'm', streams: { one: '1', two: '22' } } });
-    await restore({ fs, paths: ['/f'], to: join(dir, 'a') });
-    expect(await listAll(join(dir, 'a'))).toEqual(['f', 'f.one.ads', 'f.two.ads']);
+    const fs = new FakeFs({ '/f': { data: 'm', streams: { one: '1', two: '22' } }, '/d': { type: 'dir', streams: { meta: 'dir stream' } } });
+    await restore({ fs, paths: ['/f', '/d'], to: join(dir, 'a') });
+    expect(await listAll(join(dir, 'a'))).toEqual(['d', 'd.meta.ads', 'f', 'f.one.ads', 'f.two.ads']);
+    expect(await readFile(join(dir, 'a/d.meta.ads'), 'utf8')).toBe('dir stream');
+    const rootEvents: RestoreEvent[] = [];
+    await restore({ fs: new FakeFs({ '/': { type: 'dir', streams: { s: 'x' } } }), paths: ['/'], to: join(dir, 'r'), onEvent: (e) => rootEvents.push(e) });
+    expect(rootEvents.filter((e) => e.type === 'skipped').map((e) => e.path)).toEqual(['/:s']);
     const events: RestoreEvent[] = [];
     const s = await restore({ fs, paths: ['/f'], to: join(dir, 'b'), streams: 'skip', onEvent: (e) => events.push(e) });
     expect(s.skipped).toBe(2);
