@@ -87,7 +87,11 @@ async function detect(source: ByteSource): Promise<Detected> {
     if (magic === 'SWAPSPACE2' || magic === 'SWAP-SPACE') return withLabel('swap', paddedLabel(head, 1024 + 28, 16, 'utf-8'));
   }
   const fat = fatKind(view, source.size);
-  if (fat) return withLabel(fat, paddedLabel(head, fat === 'fat32' ? 0x47 : 0x2b, 11));
+  if (fat) {
+    // The extended BPB (boot signature 0x29) holds the label: at 0x26/0x2B, or 0x42/0x47 on FAT32.
+    const [signatureAt, labelAt] = fat === 'fat32' ? [0x42, 0x47] : [0x26, 0x2b];
+    return withLabel(fat, head[signatureAt] === 0x29 ? paddedLabel(head, labelAt, 11) : undefined);
+  }
   return { fs: 'unknown' };
 }
 

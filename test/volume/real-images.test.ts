@@ -25,8 +25,12 @@ interface ManifestImage {
 }
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { images: ManifestImage[] };
 
+const loaded = new Map<string, MemorySource>();
+/** Each image is gunzipped once into memory (the largest is 96 MiB, mostly zeros). */
 function load(file: string): MemorySource {
-  return new MemorySource(new Uint8Array(gunzipSync(readFileSync(join(dir, file)))), file);
+  let source = loaded.get(file);
+  if (!source) loaded.set(file, (source = new MemorySource(new Uint8Array(gunzipSync(readFileSync(join(dir, file)))), file)));
+  return source;
 }
 
 /** Labels given to mkfs in make.sh (NTFS labels live in the MFT and are not read here). */

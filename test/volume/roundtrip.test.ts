@@ -181,6 +181,22 @@ describe('partition tables round-trip through the test writer', () => {
     );
   });
 
+  it('GPT wins over a hybrid MBR; a wiped primary header is found through the protective MBR', async () => {
+    await fc.assert(
+      fc.asyncProperty(gptLayoutArb, async ({ layout, diskBytes }) => {
+        const disk = written(layout, diskBytes);
+        // Hybrid: a second MBR record describing a partition the MBR way.
+        disk.write(446 + 16, Uint8Array.of(0x80, 0, 0, 0, 0x07, 0, 0, 0, 0x40, 0, 0, 0, 0x40, 0, 0, 0));
+        expect((await actual(disk)).rows).toEqual(expectedGpt(layout));
+        disk.write(layout.sectorSize, new Uint8Array(layout.sectorSize));
+        const got = await actual(disk);
+        expect(got.rows).toEqual(expectedGpt(layout));
+        expect(got.warnings.join()).toMatch(/BAD_MAGIC.*using the backup|using the backup.*BAD_MAGIC/);
+      }),
+      { seed: 1705, numRuns: 40 },
+    );
+  });
+
   it('describes a 1 TB disk without allocating it', async () => {
     const sectors = 2 ** 31; // 1 TiB of 512-byte sectors
     const layout: LayoutSpec = {
