@@ -4,3 +4,4 @@ export type { NtfsSpec, NodeSpec, FileSpec, DirSpec, StreamSpec } from './ntfs/s
 export { DEFAULT_FILETIME, RESIDENT_DEFAULT_MAX } from './ntfs/spec.js';
 export { upcaseTable, upcaseName, compareNtfsNames } from './ntfs/upcase.js';
 export { compressLznt1 } from './lznt1-compress.js';
+export { arbNtfsSpec, arbNtfsName } from './ntfs/arbitrary.js';

@@ -15,6 +15,11 @@ for IMG in "$WORK"/*.img; do
   echo "=== $NAME"
   fsstat "$IMG" >"$WORK/$NAME.fsstat" 2>&1 || { echo "fsstat FAILED"; FAIL=1; }
   fls -r -p "$IMG" >"$WORK/$NAME.fls" 2>&1 || { echo "fls FAILED"; FAIL=1; }
+  if [ ! -s "$MANIFEST" ]; then
+    echo "(no files)"
+    ntfsls "$IMG" >/dev/null 2>&1 && echo "ntfsls: ok" || { echo "ntfsls FAILED"; FAIL=1; }
+    continue
+  fi
   # icat every manifest path: resolve its inode (and stream attribute) through fls output.
   BAD=0
   while read -r SUM PATHNAME; do

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildNtfs, type NodeSpec, type NtfsSpec } from '../builders/ntfs-builder.js';
+import fc from 'fast-check';
+import { arbNtfsSpec, buildNtfs, type NodeSpec, type NtfsSpec } from '../builders/ntfs-builder.js';
 
 function bytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -97,7 +98,12 @@ if (process.argv[2]) {
     'tree-4kn': { ...SAMPLES.tree, sectorSize: 4096, recordSize: 4096 },
     'tree-2m': { ...SAMPLES.tree, clusterSize: 2 * 1024 * 1024, freeClusters: 2 },
     'mft-list': { ...SAMPLES.tree, mftAttributeList: true },
+    // 200-character names: few entries per INDX block, so the B-tree gets several levels.
+    'deep-index': {
+      root: { kind: 'dir', name: '', children: Array.from({ length: 700 }, (_, i) => ({ kind: 'file' as const, name: `${String(i).padStart(5, '0')}-${'x'.repeat(194)}`, data: text(i % 50, i) })) },
+    },
   };
+  fc.sample(arbNtfsSpec(), { seed: 20261127, numRuns: 8 }).forEach((spec, i) => (variants[`random-${i}`] = spec));
   for (const [name, spec] of Object.entries(variants)) {
     writeFileSync(join(outDir, `${name}.img`), buildNtfs(spec));
     const lines: string[] = [];

@@ -32,6 +32,8 @@ const BOOT_FILE_BYTES = 8192;
 /** ntfs-3g refuses a $LogFile below 2 restart pages + 48 record pages of 4 KiB. */
 const LOGFILE_BYTES = 256 * 1024;
 const SPARE_RECORDS = 8;
+/** Room a small non-resident $DATA takes in a record: 0x48 header and a few runs. */
+const NON_RESIDENT_ESTIMATE = 0x70;
 const FILE_ATTRIBUTE_HIDDEN_SYSTEM = 0x06;
 const FILE_ATTRIBUTE_ARCHIVE = 0x20;
 const FILE_ATTRIBUTE_SPARSE = 0x200;
@@ -239,22 +241,7 @@ export function buildNtfsVolume(spec: NtfsSpec): BuiltNtfs {
   metaNodes[8].streams.push({ name: '', layout: { kind: 'resident', value: new Uint8Array(0) } });
   metaNodes[9].streams.push({ name: '$SDS', layout: { kind: 'resident', value: new Uint8Array(0) } });
 
-  // User data.
-  for (const node of userNodes) {
-    if (node.spec?.kind !== 'file') continue;
-    const f = node.spec;
-    const wantsClusters = f.compressed || f.fragmented || (f.sparseRanges ?? []).length > 0 || f.initializedSize !== undefined;
-    const resident = f.resident ?? (!wantsClusters && f.data.length <= RESIDENT_DEFAULT_MAX);
-    node.streams.push({
-      name: '',
-      layout: layoutStream(f.data, { resident, sparseRanges: f.sparseRanges, fragmented: f.fragmented, compressed: f.compressed, initializedSize: f.initializedSize }, clusters, cs, node.path),
-    });
-    for (const stream of f.streams ?? []) {
-      node.streams.push({ name: stream.name, layout: layoutStream(stream.data, { resident: stream.data.length <= RESIDENT_DEFAULT_MAX }, clusters, cs, `${node.path}:${stream.name}`) });
-    }
-  }
-
-  // Directory indexes: the shape depends only on key lengths, so size them now, fill them later.
+  // $FILE_NAME values and index keys (sizes are read when called, so call them late).
   const dirs = [...metaNodes, ...userNodes].filter((n) => n.isDir);
   const fileNameFlags = (n: Node) => n.fileAttributes | (n.isDir ? FILE_NAME_INDEX_PRESENT : 0);
   const unnamedSizes = (n: Node): [number, number] => {
@@ -290,6 +277,34 @@ export function buildNtfsVolume(spec: NtfsSpec): BuiltNtfs {
     ...n.links.map((link) => ({ type: ATTR.FILE_NAME, name: '', resident: { value: fileNameValue(n, link), indexed: true } })),
   ];
   const attributesBytes = (attrs: AttributeSpec[]) => encodeAttributes(attrs).reduce((sum, a) => sum + a.bytes.length, 0);
+
+  // User data. Resident by default when small, but streams that would overflow the record
+  // move out to clusters, largest first, as NTFS does.
+  for (const node of userNodes) {
+    if (node.spec?.kind !== 'file') continue;
+    const f = node.spec;
+    const wantsClusters = f.compressed || f.fragmented || (f.sparseRanges ?? []).length > 0 || f.initializedSize !== undefined;
+    const streams = [
+      { name: '', data: f.data, resident: f.resident ?? (!wantsClusters && f.data.length <= RESIDENT_DEFAULT_MAX), forced: f.resident !== undefined || wantsClusters },
+      ...(f.streams ?? []).map((s) => ({ name: s.name, data: s.data, resident: s.data.length <= RESIDENT_DEFAULT_MAX, forced: false })),
+    ];
+    const recordBytes = () =>
+      firstAttributeOffset(g.recordSize) + 8 + (f.attributeList ? 0 : attributesBytes(baseAttributes(node))) +
+      streams.reduce((sum, s) => sum + (s.resident ? align(0x18 + 2 * s.name.length, 8) + align(s.data.length, 8) : NON_RESIDENT_ESTIMATE + 2 * s.name.length), 0);
+    while (recordBytes() > g.recordSize) {
+      const movable = streams.filter((s) => s.resident && !s.forced && s.data.length > 0).sort((a, b) => b.data.length - a.data.length)[0];
+      if (!movable) throw new Error(`${node.path}: its attributes do not fit in a ${g.recordSize}-byte record`);
+      movable.resident = false;
+    }
+    for (const s of streams) {
+      const options = s.name === ''
+        ? { resident: s.resident, sparseRanges: f.sparseRanges, fragmented: f.fragmented, compressed: f.compressed, initializedSize: f.initializedSize }
+        : { resident: s.resident };
+      node.streams.push({ name: s.name, layout: layoutStream(s.data, options, clusters, cs, s.name ? `${node.path}:${s.name}` : node.path) });
+    }
+  }
+
+  // Directory indexes: the shape depends only on key lengths, so size them now, fill them later.
   /** Bytes INDEX_ALLOCATION (one or two runs) and $BITMAP take in a large directory's record. */
   const LARGE_INDEX_ATTRIBUTES = 0x100;
   const indexOf = (dir: Node) => {
