@@ -18,7 +18,11 @@ afterEach(async () => {
 
 const T1 = 132_100_000_001_234_567n; // sub-millisecond digits on purpose
 const T2 = 131_900_000_000_000_000n;
-const pattern = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+function pattern(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (i * 31 + seed) & 0xff;
+  return out;
+}
 
 async function listAll(root: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
@@ -32,7 +36,7 @@ async function listAll(root: string, prefix = ''): Promise<string[]> {
 
 describe('restore', () => {
   it('restores a directory tree with bytes and times, directory relative to its parent', async () => {
-    const big = pattern(9 * 1024 * 1024 + 17);
+    const big = pattern(5 * 1024 * 1024 + 17);
     const fs = new FakeFs({
       '/Users/bob/a.txt': { data: 'hello', times: { mtime: T1, atime: T2 } },
       '/Users/bob/docs/big.bin': { data: big },
@@ -144,7 +148,7 @@ describe('restore', () => {
   });
 
   it('a read failure mid-file leaves neither the file nor a temp file, and the restore goes on', async () => {
-    const fs = new FakeFs({ '/bad.bin': { data: pattern(10 * 1024 * 1024), failAt: 5 * 1024 * 1024 }, '/good.txt': { data: 'ok' } });
+    const fs = new FakeFs({ '/bad.bin': { data: pattern(6 * 1024 * 1024), failAt: 5 * 1024 * 1024 }, '/good.txt': { data: 'ok' } });
     const events: RestoreEvent[] = [];
     const summary = await restore({ fs, paths: ['/bad.bin', '/good.txt'], to: dir, onEvent: (e) => events.push(e) });
     expect(summary).toMatchObject({ failed: 1, files: 1 });
@@ -157,7 +161,7 @@ describe('restore', () => {
     const controller = new AbortController();
     let reads = 0;
     const fs = new FakeFs({
-      '/big.bin': { data: pattern(12 * 1024 * 1024), onRead: () => { if (++reads === 2) controller.abort(); } },
+      '/big.bin': { data: pattern(9 * 1024 * 1024), onRead: () => { if (++reads === 2) controller.abort(); } },
       '/later.txt': { data: 'never' },
     });
     const error = await restore({ fs, paths: ['/big.bin', '/later.txt'], to: dir, signal: controller.signal }).catch((e) => e);
