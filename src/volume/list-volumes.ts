@@ -16,10 +16,10 @@
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { SliceSource } from '../io/slice-source.js';
-import { detectFileSystem } from './detect.js';
+import { detectFileSystem, type Detected } from './detect.js';
 import { gptTypeName } from './gpt-types.js';
 import { hasGptSignature, readGpt } from './gpt.js';
-import { hasProtectiveRecord, looksLikeMbr, mbrTypeName, mbrTypeText, readMbr } from './mbr.js';
+import { hasProtectiveRecord, isExtendedType, looksLikeMbr, mbrTypeName, mbrTypeText, readMbr } from './mbr.js';
 import type { Volume, VolumeLayout } from './types.js';
 
 export interface ListVolumesOptions {
@@ -28,9 +28,13 @@ export interface ListVolumesOptions {
 }
 
 const SECTOR_SIZES = [512, 4096] as const;
-const EXTENDED_TYPE_BYTES = new Set([0x05, 0x0f, 0x85]);
-
-type VolumeSkeleton = Omit<Volume, 'fs' | 'label' | 'source'> & { sectorCount: number; startSector: number };
+/** A partition as its table states it, before clipping and detection. */
+type VolumeSkeleton = Omit<Volume, 'fs' | 'label' | 'source' | 'start' | 'size'> & {
+  startSector: number;
+  sectorCount: number;
+  /** An MBR extended partition: its bytes are EBRs, not a file system. */
+  isContainer: boolean;
+};
 
 export async function listVolumes(disk: ByteSource, options: ListVolumesOptions = {}): Promise<VolumeLayout> {
   if (options.sectorSize !== undefined && !SECTOR_SIZES.includes(options.sectorSize)) {
@@ -67,13 +71,12 @@ export async function listVolumes(disk: ByteSource, options: ListVolumesOptions 
   const skeletons: VolumeSkeleton[] = partitions.map((p) => ({
     index: p.index,
     scheme: 'mbr',
-    start: 0,
-    size: 0,
     startSector: p.startSector,
     sectorCount: p.sectorCount,
     type: mbrTypeText(p.typeByte),
     typeName: mbrTypeName(p.typeByte),
     bootable: p.bootable,
+    isContainer: isExtendedType(p.typeByte),
   }));
   return finish(disk, 'mbr', sectorSize, skeletons, warnings);
 }
@@ -87,8 +90,6 @@ async function gptVolumes(disk: ByteSource, sectorSize: number, warnings: GrtWar
   return partitions.map((p) => ({
     index: p.index,
     scheme: 'gpt',
-    start: 0,
-    size: 0,
     startSector: p.firstLba,
     sectorCount: p.lastLba - p.firstLba + 1,
     type: p.typeGuid,
@@ -96,6 +97,7 @@ async function gptVolumes(disk: ByteSource, sectorSize: number, warnings: GrtWar
     name: p.name,
     guid: p.uniqueGuid,
     attributes: p.attributes,
+    isContainer: false,
   }));
 }
 
@@ -108,7 +110,7 @@ async function finish(
   warnings: GrtWarning[],
 ): Promise<VolumeLayout> {
   const volumes: Volume[] = [];
-  for (const { startSector, sectorCount, ...fields } of skeletons) {
+  for (const { startSector, sectorCount, isContainer, ...fields } of skeletons) {
     const start = startSector * sectorSize;
     let size = sectorCount * sectorSize;
     if (start >= disk.size) {
@@ -120,11 +122,10 @@ async function finish(
       size = disk.size - start;
     }
     const source = new SliceSource(disk, start, size, `partition ${fields.index}`);
-    // An extended partition's bytes are EBRs, not a file system.
-    const isContainer = scheme === 'mbr' && EXTENDED_TYPE_BYTES.has(Number.parseInt(fields.type, 16));
-    const detected = isContainer ? { fs: 'unknown' as const } : await detectFileSystem(source);
-    const volume: Volume = { ...fields, start, size, fs: detected.fs, source };
-    if ('label' in detected && detected.label !== undefined) volume.label = detected.label;
+    const detected: Detected = isContainer ? { fs: 'unknown' } : await detectFileSystem(source);
+    const { index, type, typeName, ...rest } = fields;
+    const volume: Volume = { index, start, size, type, typeName, ...rest, fs: detected.fs, source };
+    if (detected.label !== undefined) volume.label = detected.label;
     volumes.push(volume);
   }
   return { scheme, sectorSize, volumes, warnings };

@@ -74,6 +74,11 @@ const MBR_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [0xfd, 'Linux RAID autodetect'],
 ]);
 
+/** 0x05 (CHS), 0x0F (LBA) and 0x85 (Linux) hold an EBR chain, not a file system. */
+export function isExtendedType(typeByte: number): boolean {
+  return EXTENDED_TYPES.has(typeByte);
+}
+
 export function mbrTypeName(typeByte: number): string {
   return MBR_TYPE_NAMES.get(typeByte) ?? 'unknown';
 }
