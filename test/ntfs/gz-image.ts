@@ -30,7 +30,7 @@ export function loadGzImage(path: string): Promise<ByteSource> {
 async function inflate(path: string): Promise<ByteSource> {
   const blocks: Buffer[] = [];
   const shared: Buffer[] = [];
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   const keep = (view: Buffer): void => {
     const same = shared.find((s) => s.equals(view));
     if (same) return void blocks.push(same);
