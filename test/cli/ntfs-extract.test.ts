@@ -63,6 +63,9 @@ describe.skipIf(!existsSync(MANIFEST) || !existsSync(IMAGE))('grt-extract on an 
       expect(new Date(Math.floor(st.mtimeMs / 1000) * 1000).toISOString().replace('.000', ''), e.path).toBe(e.mtime);
       for (const s of e.streams) expect(sha(await readFile(`${path}.${s.name}.ads`)), `${e.path}:${s.name}`).toBe(s.sha256);
     }
+    for (const e of entries.filter((x) => x.type === 'dir')) {
+      for (const s of e.streams) expect(sha(await readFile(`${join(out, e.path)}.${s.name}.ads`)), `${e.path}:${s.name}`).toBe(s.sha256);
+    }
   });
 
   it('hard links share an inode; relative symlinks are recreated, absolute ones are not', async () => {
