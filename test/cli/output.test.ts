@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { Progress, formatBytes, jsonLine, runCommand } from '../../src/cli/output.js';
+import { GrtError } from '../../src/errors.js';
+
+function sink(isTTY: boolean) {
+  const out: string[] = [];
+  return { out, stream: { isTTY, write: (c: string | Uint8Array) => (out.push(String(c)), true) } };
+}
+
+describe('cli output', () => {
+  it('GrtError: one line, exit 2; ABORTED: exit 1; a bug: stack trace, exit 2', async () => {
+    const err = sink(false);
+    const io = { stdout: sink(false).stream, stderr: err.stream };
+    expect(await runCommand('grt-x', io, async () => { throw new GrtError('NOT_FOUND', 'no such\nthing', { path: '/a' }); })).toBe(2);
+    expect(err.out.join('')).toBe('grt-x: NOT_FOUND: no such thing in /a\n');
+    err.out.length = 0;
+    expect(await runCommand('grt-x', io, async () => { throw new GrtError('ABORTED', 'restore aborted'); })).toBe(1);
+    err.out.length = 0;
+    expect(await runCommand('grt-x', io, async () => { throw new TypeError('oops'); })).toBe(2);
+    expect(err.out.join('')).toMatch(/^grt-x: internal error \(a bug in grt; please report it\):\nTypeError: oops\n\s+at /);
+  });
+
+  it('progress only on a terminal, throttled, cleared at the end', () => {
+    const quiet = sink(false);
+    new Progress(quiet.stream).update({ bytesDone: 1, bytesTotal: 2 }, true);
+    expect(quiet.out).toEqual([]);
+    const tty = sink(true);
+    const progress = new Progress(tty.stream);
+    progress.update({ bytesDone: 1024 * 1024, bytesTotal: 4 * 1024 * 1024, filesDone: 1, filesTotal: 3 }, true);
+    for (let i = 0; i < 100; i++) progress.update({ bytesDone: 2 * 1024 * 1024, bytesTotal: 4 * 1024 * 1024 });
+    expect(tty.out.length).toBe(1);
+    expect(tty.out[0]).toMatch(/^\r1\.0 MiB \/ 4\.0 MiB {2}1\/3 files {2}.*\/s {2}ETA \d\d:\d\d/);
+    progress.done();
+    expect(tty.out[1]).toBe('\r\x1b[K');
+  });
+
+  it('formats', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(100 * 1024 * 1024)).toBe('100 MiB');
+    expect(jsonLine({ a: 1n })).toBe('{"a":"1"}\n');
+  });
+});
