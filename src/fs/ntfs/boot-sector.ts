@@ -7,7 +7,7 @@
  *   0x28 total sectors (u64)        0x30 $MFT LCN (u64)              0x38 $MFTMirr LCN (u64)
  *   0x40 clusters per MFT record    0x44 clusters per index block    0x48 serial number (u64)
  *   0x1FE 0x55 0xAA
- * NOTE: sectors per cluster ≥ 0x80 means 2^(256 − value) sectors (clusters past 64 KiB); clusters
+ * NOTE: sectors per cluster > 0x80 means 2^(256 − value) sectors (clusters past 64 KiB); clusters
  * per record/index block as a signed byte < 0 means the size is 2^(−value) bytes.
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
@@ -66,7 +66,7 @@ export function parseBootSector(bytes: Uint8Array, offset = 0): BootSector {
     throw new GrtError('BAD_HEADER', 'bytes per sector out of range', { structure: STRUCTURE, offset: offset + 0x0b, actual: sectorSize });
   }
   const spcByte = bytes[0x0d]!;
-  const sectorsPerCluster = spcByte >= 0x80 ? (256 - spcByte <= 31 ? 2 ** (256 - spcByte) : 0) : spcByte;
+  const sectorsPerCluster = spcByte > 0x80 ? (256 - spcByte <= 31 ? 2 ** (256 - spcByte) : 0) : spcByte;
   const clusterSize = sectorsPerCluster * sectorSize;
   if (!isPowerOfTwo(sectorsPerCluster) || clusterSize > MAX_CLUSTER) {
     throw new GrtError('BAD_HEADER', 'sectors per cluster out of range', { structure: STRUCTURE, offset: offset + 0x0d, actual: spcByte });
