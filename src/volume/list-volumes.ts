@@ -8,8 +8,9 @@
  * - GPT wins over any MBR (protective or hybrid), as UEFI firmware and Linux do.
  * - Without a caller-given sector size, GPT is looked for at byte 512 then byte 4096; an MBR
  *   alone says nothing about its sector size, so it is read with 512 unless the caller says 4096.
- * - A file system at byte 0 (a FAT or NTFS boot sector also ends in 0x55AA) means no partition
- *   table: the whole disk is volume 0.
+ * - A file system whose first sector is sector 0 (NTFS, FAT, exFAT, ReFS, BitLocker, XFS, LUKS: a
+ *   boot sector also ends in 0x55AA) means no partition table: the whole disk is volume 0. Other
+ *   signatures (ext, swap, LVM, Btrfs) lose to an MBR that lists partitions, with a warning.
  * - A partition reaching past the disk end is clipped to the disk with a warning (a truncated
  *   backup still yields what it holds); one starting at or past the end is left out with a warning.
  */
@@ -19,8 +20,8 @@ import { SliceSource } from '../io/slice-source.js';
 import { detectFileSystem, type Detected } from './detect.js';
 import { gptTypeName } from './gpt-types.js';
 import { hasGptSignature, readGpt } from './gpt.js';
-import { hasProtectiveRecord, isExtendedType, looksLikeMbr, mbrTypeName, mbrTypeText, readMbr } from './mbr.js';
-import type { Volume, VolumeLayout } from './types.js';
+import { hasProtectiveRecord, isExtendedType, looksLikeMbr, mbrTypeName, mbrTypeText, readMbr, type MbrPartition } from './mbr.js';
+import type { FsKind, Volume, VolumeLayout } from './types.js';
 
 export interface ListVolumesOptions {
   /** Logical sector size; found from the table when not given (GPT), else 512. */
@@ -28,6 +29,8 @@ export interface ListVolumesOptions {
 }
 
 const SECTOR_SIZES = [512, 4096] as const;
+/** File systems whose boot sector or superblock is the volume's first sector. */
+const OWNS_SECTOR_ZERO = new Set<FsKind>(['ntfs', 'fat12', 'fat16', 'fat32', 'exfat', 'refs', 'bitlocker', 'xfs', 'luks']);
 /** A partition as its table states it, before clipping and detection. */
 type VolumeSkeleton = Omit<Volume, 'fs' | 'label' | 'source' | 'start' | 'size'> & {
   startSector: number;
@@ -61,14 +64,35 @@ export async function listVolumes(disk: ByteSource, options: ListVolumesOptions 
 
   const sectorSize = options.sectorSize ?? 512;
   const whole = await detectFileSystem(disk);
-  if (whole.fs !== 'unknown' || !mbrPlausible) {
-    if (whole.fs === 'unknown') warnings.push({ code: 'NOT_FOUND', message: 'no partition table and no known file system at byte 0', offset: 0 });
-    const volume: Volume = { index: 0, scheme: 'none', start: 0, size: disk.size, type: '', typeName: 'whole disk', fs: whole.fs, source: disk };
-    if (whole.label !== undefined) volume.label = whole.label;
-    return { scheme: 'none', sectorSize, volumes: [volume], warnings };
+  // A file system whose own first sector is sector 0 (a boot sector also ends in 0x55AA) rules out
+  // an MBR. Other signatures (ext at 1080, swap, LVM, Btrfs) may be stray bytes in the gap after an
+  // MBR (boot loaders live there), so a plausible MBR with partitions wins over them.
+  if (mbrPlausible && !OWNS_SECTOR_ZERO.has(whole.fs)) {
+    const mbrWarnings: GrtWarning[] = [];
+    const partitions = await readMbr(disk, sector0, sectorSize, mbrWarnings);
+    if (partitions.length > 0 || whole.fs === 'unknown') {
+      if (whole.fs !== 'unknown') warnings.push({ code: 'BAD_TABLE', message: `MBR partitions found, ignoring a ${whole.fs} signature on the whole disk`, offset: 0 });
+      warnings.push(...mbrWarnings);
+      return finish(disk, 'mbr', sectorSize, partitions.map(mbrSkeleton), warnings);
+    }
   }
-  const partitions = await readMbr(disk, sector0, sectorSize, warnings);
-  const skeletons: VolumeSkeleton[] = partitions.map((p) => ({
+  if (whole.fs === 'unknown') warnings.push({ code: 'NOT_FOUND', message: 'no partition table and no known file system at byte 0', offset: 0 });
+  const volume: Volume = {
+    index: 0,
+    scheme: 'none',
+    start: 0,
+    size: disk.size,
+    type: '',
+    typeName: 'whole disk',
+    fs: whole.fs,
+    source: new SliceSource(disk, 0, disk.size, 'whole disk'),
+  };
+  if (whole.label !== undefined) volume.label = whole.label;
+  return { scheme: 'none', sectorSize, volumes: [volume], warnings };
+}
+
+function mbrSkeleton(p: MbrPartition): VolumeSkeleton {
+  return {
     index: p.index,
     scheme: 'mbr',
     startSector: p.startSector,
@@ -77,8 +101,7 @@ export async function listVolumes(disk: ByteSource, options: ListVolumesOptions 
     typeName: mbrTypeName(p.typeByte),
     bootable: p.bootable,
     isContainer: isExtendedType(p.typeByte),
-  }));
-  return finish(disk, 'mbr', sectorSize, skeletons, warnings);
+  };
 }
 
 async function gptVolumes(disk: ByteSource, sectorSize: number, warnings: GrtWarning[]): Promise<VolumeSkeleton[]> {

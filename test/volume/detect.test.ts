@@ -146,6 +146,17 @@ describe('listVolumes without a partition table', () => {
     ]);
   });
 
+  it('an ext superblock magic in the gap after a real MBR does not hide its partitions', async () => {
+    const disk = volume(1 << 20, [...extSuperblock(0, 0, 0, ''), [446, Uint8Array.of(0x80, 0, 0, 0, 0x83, 0, 0, 0, 0x40, 0, 0, 0, 0x40, 0, 0, 0)], [510, Uint8Array.of(0x55, 0xaa)]]);
+    const layout = await listVolumes(disk);
+    expect(layout.scheme).toBe('mbr');
+    expect(layout.volumes.map((v) => [v.index, v.start, v.size, v.bootable])).toEqual([[1, 64 * 512, 64 * 512, true]]);
+    expect(layout.warnings.map((w) => w.message).join()).toMatch(/ignoring a ext2 signature/);
+    // Without the partition record it is a whole-disk ext2.
+    disk.write(446, new Uint8Array(16));
+    expect((await listVolumes(disk)).volumes.map((v) => [v.index, v.fs])).toEqual([[0, 'ext2']]);
+  });
+
   it('nothing recognisable: the whole disk as one unknown volume, with a warning', async () => {
     const layout = await listVolumes(new MemorySource(new Uint8Array(4096)));
     expect(layout.scheme).toBe('none');
