@@ -111,7 +111,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
 
   // Plan: every entry with its image-relative output components, parents before children.
   const plan: PlanItem[] = [];
-  for (const selected of await resolveSelections(fs, selections)) {
+  const missing: { path: string; error: GrtError }[] = [];
+  const selectedEntries = await resolveSelections(fs, selections, (selection, error) => missing.push({ path: selection.path, error }));
+  // Reported only once something resolved: when nothing did, resolveSelections threw (nothing to start).
+  for (const { path, error } of missing) report('failure', path, error);
+  for (const selected of selectedEntries) {
     throwIfAborted(signal);
     plan.push(selected);
     if (selected.entry.type !== 'dir' || selected.stream !== undefined) continue;

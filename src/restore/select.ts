@@ -58,7 +58,8 @@ export function globToRegExp(pattern: string): RegExp {
 
 /** Parse one command-line/API selection. `name:stream` (and `name:stream:$DATA`) addresses a named stream. */
 export function parseSelection(text: string): Selection {
-  let path = text.replace(/\\/g, '/');
+  // A Windows-style `C:\Users\bob` names the volume's own root: drop the drive letter.
+  let path = text.replace(/\\/g, '/').replace(/^[A-Za-z]:(?=\/|$)/, '');
   if (!path.startsWith('/')) path = `/${path}`;
   const segments = splitPath(path);
   if (segments.some((s) => s === '..')) throw new GrtError('USAGE', `".." is not allowed in a selection: ${text}`);
@@ -91,9 +92,15 @@ export interface Selected {
 
 /**
  * The entries each selection names (not yet their descendants), de-duplicated, in selection order.
- * A glob walks from its literal prefix; a plain path must exist (NOT_FOUND otherwise).
+ * A glob walks from its literal prefix. A path that does not exist, or a glob that matches nothing,
+ * goes to `onMissing` (NOT_FOUND) and the others go on; when nothing at all resolves, the first
+ * such error is thrown.
  */
-export async function resolveSelections(fs: FileSystem, selections: Selection[]): Promise<Selected[]> {
+export async function resolveSelections(
+  fs: FileSystem,
+  selections: Selection[],
+  onMissing: (selection: Selection, error: GrtError) => void = () => undefined,
+): Promise<Selected[]> {
   const out: Selected[] = [];
   const seen = new Set<string>();
   const add = (entry: FileEntry, selection: Selection, stream?: string) => {
@@ -104,18 +111,31 @@ export async function resolveSelections(fs: FileSystem, selections: Selection[])
     if (stream !== undefined) item.stream = stream;
     out.push(item);
   };
+  const missing: GrtError[] = [];
   for (const selection of selections) {
-    if (!selection.glob) {
-      add(await fs.stat(selection.path), selection, selection.stream);
-      continue;
-    }
-    const base = joinPath(splitPath(selection.path).slice(0, selection.baseDepth));
-    let count = 0;
-    for await (const entry of fs.walk(base)) {
-      if (++count > MAX_SELECTED_ENTRIES) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_SELECTED_ENTRIES} entries under ${base}`);
-      if (selection.glob.test(entry.path)) add(entry, selection);
+    try {
+      if (!selection.glob) {
+        add(await fs.stat(selection.path), selection, selection.stream);
+        continue;
+      }
+      const base = joinPath(splitPath(selection.path).slice(0, selection.baseDepth));
+      let count = 0;
+      let matched = 0;
+      for await (const entry of fs.walk(base)) {
+        if (++count > MAX_SELECTED_ENTRIES) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_SELECTED_ENTRIES} entries under ${base}`);
+        if (selection.glob.test(entry.path)) {
+          add(entry, selection);
+          matched++;
+        }
+      }
+      if (matched === 0) throw new GrtError('NOT_FOUND', 'no entry matches the pattern', { path: selection.path });
+    } catch (error) {
+      if (!(error instanceof GrtError) || (error.code !== 'NOT_FOUND' && error.code !== 'NOT_A_DIRECTORY')) throw error;
+      missing.push(error);
+      onMissing(selection, error);
     }
   }
+  if (out.length === 0 && missing.length > 0) throw missing[0]!;
   // An entry inside a selected directory is restored with it: drop it as a selection of its own.
   const dirs = new Set(out.filter((s) => s.entry.type === 'dir' && s.stream === undefined).map((s) => s.entry.path.toLowerCase()));
   return out.filter((s) => {

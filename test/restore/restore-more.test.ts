@@ -89,3 +89,14 @@ describe.skipIf(process.platform !== 'linux')('streams as xattrs', () => {
     expect(dump).toBe('[ZoneTransfer]\r\nZoneId=3');
   });
 });
+
+describe('selections that resolve to nothing', () => {
+  it('a missing path among others is a failure; alone it throws NOT_FOUND', async () => {
+    const fs = new FakeFs({ '/a.txt': { data: 'a' } });
+    const events: { type: string; path: string }[] = [];
+    const summary = await restore({ fs, paths: ['/nope', 'C:\\A.TXT', '/*.zip'], to: join(dir, 'x'), onEvent: (e) => events.push(e) });
+    expect(summary).toMatchObject({ files: 1, failed: 2 });
+    expect(events.filter((e) => e.type === 'failure').map((e) => e.path)).toEqual(['/nope', '/*.zip']);
+    await expect(restore({ fs, paths: ['/nope'], to: join(dir, 'y') })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
