@@ -49,7 +49,13 @@ const nodeArb = fc.record({
   metadata: fc.boolean(),
 });
 
-export const volumeArb = fc.record({ nodes: fc.array(nodeArb, { maxLength: 40 }), serial: fc.stringMatching(/^[0-9A-F]{16}$/) }).map(({ nodes, serial }) => makeVolume(nodes, serial));
+export function volumeArbOf(minNodes: number, maxNodes: number): fc.Arbitrary<FakeVolume> {
+  return fc
+    .record({ nodes: fc.array(nodeArb, { minLength: minNodes, maxLength: maxNodes }), serial: fc.stringMatching(/^[0-9A-F]{16}$/) })
+    .map(({ nodes, serial }) => makeVolume(nodes, serial));
+}
+
+export const volumeArb = volumeArbOf(0, 40);
 
 type Node = (typeof nodeArb extends fc.Arbitrary<infer T> ? T : never);
 
