@@ -18,7 +18,7 @@ const IMAGE = join(DIR, 'ntfs-mbr.vmdk');
 const PATHS = ['/chain', '/compressed', '/frag', '/links', '/names', '/sparse', '/streams', '/readme.txt', '/hardlink-in-root.txt'];
 
 interface ManifestEntry {
-  volume: string; path: string; type: string; mftRecord: number; size: number | null; sha256: string | null;
+  path: string; type: string; mftRecord: number; size: number | null; sha256: string | null;
   streams: { name: string; size: number; sha256: string }[]; links: number; target?: string; mtime: string; deleted?: boolean;
 }
 
@@ -36,9 +36,9 @@ describe.skipIf(!existsSync(MANIFEST) || !existsSync(IMAGE))('grt-extract on an 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'grt-ntfs-extract-'));
     const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
-    entries = (manifest.entries as ManifestEntry[]).filter(
-      (e) => e.volume === 'vol1' && !e.deleted && PATHS.some((p) => e.path === p || e.path.startsWith(`${p}/`)),
-    );
+    // ntfs-mbr.vmdk holds vol1 (manifest.disks[].partitions[].volume).
+    const volume = (manifest.volumes as { name: string; entries: ManifestEntry[] }[]).find((v) => v.name === 'vol1')!;
+    entries = volume.entries.filter((e) => !e.deleted && PATHS.some((p) => e.path === p || e.path.startsWith(`${p}/`)));
     const err = collect();
     code = await extract([IMAGE, ...PATHS, '-o', out], { stdout: collect().stream, stderr: err.stream });
     stderr = err.out.join('');
