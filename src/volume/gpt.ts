@@ -78,6 +78,8 @@ interface ValidHeader {
   lba: number;
   alternateLba: number;
   entryLba: number;
+  firstUsableLba: number;
+  lastUsableLba: number;
   entryCount: number;
   entrySize: number;
   entries: Uint8Array;
@@ -125,7 +127,9 @@ async function readHeader(disk: ByteSource, lba: number, sectorSize: number): Pr
     throw new GrtError('BAD_CHECKSUM', 'partition entry array CRC32 mismatch', { structure, offset: arrayOffset, expected: storedArrayCrc, actual: arrayCrc });
   }
   const alternateLba = readU64(view, HEADER.alternateLba, 'AlternateLBA', details);
-  return { lba, alternateLba, entryLba, entryCount, entrySize, entries };
+  const firstUsableLba = readU64(view, HEADER.firstUsableLba, 'FirstUsableLBA', details);
+  const lastUsableLba = readU64(view, HEADER.lastUsableLba, 'LastUsableLBA', details);
+  return { lba, alternateLba, entryLba, firstUsableLba, lastUsableLba, entryCount, entrySize, entries };
 }
 
 function decodeName(bytes: Uint8Array): string {
@@ -159,6 +163,10 @@ function decodeEntries(header: ValidHeader, diskSectors: number, warnings: GrtWa
     if (firstLba >= diskSectors) {
       warnings.push({ code: 'BAD_TABLE', message: `GPT entry ${index} starts past the end of the disk; skipped`, offset });
       continue;
+    }
+    if (firstLba < header.firstUsableLba || lastLba > header.lastUsableLba) {
+      // §5.3.3: entries must lie within the usable LBAs; kept, since the data may still be there.
+      warnings.push({ code: 'BAD_TABLE', message: `GPT entry ${index} lies outside the usable LBAs ${header.firstUsableLba}..${header.lastUsableLba}`, offset });
     }
     const attributes = (BigInt(view.getUint32(at + ENTRY.attributes + 4, true)) << 32n) | BigInt(view.getUint32(at + ENTRY.attributes, true));
     out.push({

@@ -133,6 +133,7 @@ async function finish(
   warnings: GrtWarning[],
 ): Promise<VolumeLayout> {
   const volumes: Volume[] = [];
+  const containers = new Set<Volume>(); // MBR extended partitions: they hold their logical ones
   for (const { startSector, sectorCount, isContainer, ...fields } of skeletons) {
     const start = startSector * sectorSize;
     let size = sectorCount * sectorSize;
@@ -150,6 +151,20 @@ async function finish(
     const volume: Volume = { index, start, size, type, typeName, ...rest, fs: detected.fs, source };
     if (detected.label !== undefined) volume.label = detected.label;
     volumes.push(volume);
+    if (isContainer) containers.add(volume);
   }
+  warnOverlaps(volumes.filter((v) => !containers.has(v)), warnings);
   return { scheme, sectorSize, volumes, warnings };
+}
+
+/** Partitions sharing sectors are legal to read but usually mean a damaged or hand-edited table. */
+function warnOverlaps(volumes: Volume[], warnings: GrtWarning[]): void {
+  const byStart = [...volumes].sort((a, b) => a.start - b.start);
+  let previous: Volume | undefined;
+  for (const volume of byStart) {
+    if (previous && volume.start < previous.start + previous.size) {
+      warnings.push({ code: 'BAD_TABLE', message: `partitions ${previous.index} and ${volume.index} overlap`, offset: volume.start });
+    }
+    if (!previous || volume.start + volume.size > previous.start + previous.size) previous = volume;
+  }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { listVolumes } from '../../src/volume/index.js';
@@ -18,6 +19,8 @@ interface ManifestPartition {
 }
 interface ManifestImage {
   file: string;
+  sha256: string;
+  rawSha256: string;
   scheme: string;
   sectorSize: number;
   rawSize: number;
@@ -46,6 +49,8 @@ describe('images made by sfdisk/sgdisk/mkfs (test-images/partitions)', () => {
     it(`${image.file}: ${image.scheme}, ${image.sectorSize}-byte sectors, partitions as sfdisk reports them`, async () => {
       const disk = load(image.file);
       expect(disk.size).toBe(image.rawSize);
+      expect(createHash('sha256').update(readFileSync(join(dir, image.file))).digest('hex')).toBe(image.sha256);
+      expect(createHash('sha256').update(await disk.read(0, disk.size)).digest('hex')).toBe(image.rawSha256);
       const layout = await listVolumes(disk);
       expect(layout.scheme).toBe(image.scheme);
       expect(layout.sectorSize).toBe(image.sectorSize);

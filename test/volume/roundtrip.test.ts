@@ -299,4 +299,22 @@ describe('damaged tables give warnings or a GrtError, quickly', () => {
     expect(got.rows.map((r) => [r.index, r.start, r.size])).toEqual([[1, 5120, 51200], [2, 56320, 490 * 512]]);
     expect(got.warnings).toHaveLength(2);
   });
+
+  it('overlapping partitions and GPT entries outside the usable LBAs are kept, with warnings', async () => {
+    const mbr: LayoutSpec = {
+      scheme: 'mbr',
+      sectorSize: 512,
+      partitions: [
+        { index: 1, startSector: 10, sectorCount: 100, type: 0x83 },
+        { index: 3, startSector: 50, sectorCount: 10, type: 0x07 },
+      ],
+    };
+    const gotMbr = await actual(written(mbr, 600 * 512));
+    expect(gotMbr.rows.map((r) => r.index)).toEqual([1, 3]);
+    expect(gotMbr.warnings).toEqual(['partitions 1 and 3 overlap']);
+    const gpt: LayoutSpec = { scheme: 'gpt', sectorSize: 512, partitions: [{ index: 1, startSector: 2, sectorCount: 10, type: KNOWN_TYPES[0]! }] };
+    const gotGpt = await actual(written(gpt, 600 * 512));
+    expect(gotGpt.rows.map((r) => [r.index, r.start])).toEqual([[1, 1024]]);
+    expect(gotGpt.warnings.join()).toMatch(/outside the usable LBAs 34\.\.566/);
+  });
 });
