@@ -101,4 +101,14 @@ describe.skipIf(!existsSync(MANIFEST) || !existsSync(IMAGE))('grt-extract on an 
       if (e.type === 'file') expect(got.size, e.path).toBe(e.size);
     }
   });
+
+  it('snapshot chain: each level restores its own version of the changed files', async () => {
+    const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+    for (const level of manifest.chain.levels as { file: string; changedFiles: { path: string; sha256: string }[] }[]) {
+      const to = join(out, 'chain-levels', level.file);
+      const paths = level.changedFiles.map((f) => f.path);
+      expect(await extract([join(DIR, level.file), ...paths, '-o', to, '--json'], { stdout: collect().stream, stderr: collect().stream }), level.file).toBe(0);
+      for (const f of level.changedFiles) expect(sha(await readFile(join(to, f.path.split('/').pop()!))), `${level.file} ${f.path}`).toBe(f.sha256);
+    }
+  });
 });
