@@ -1,0 +1,66 @@
+/**
+ * Fuzzing every entry point with fixed seeds (the `npm test` share: a few hundred cases, ~15 s).
+ * Each case runs in a worker with a time and memory limit; its only acceptable ends are a result
+ * or a GrtError. `npm run fuzz -- --minutes N` runs the same targets with random seeds.
+ * A failure prints `target=… seed=…` and the damage applied; rerun it with
+ * `node scripts/fuzz.mjs --target T --seed S`.
+ */
+import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
+import { FuzzHarness, describe, isFailure, type CaseSpec } from './harness.js';
+import { TARGETS } from './targets.js';
+
+/** Cases per target in `npm test`; the real-image targets cost more per case. */
+const CASES: Record<string, number> = { 'volume-real': 6, 'ntfs-real': 6, catalog: 10, restore: 8, 'ntfs-synthetic': 16 };
+const DEFAULT_CASES = 14;
+/** Targets that swallow GrtErrors by design (restore reports them as events; a damaged table far from the tables may pass). */
+const MAY_NEVER_FAIL = new Set(['restore', 'volume-real', 'volume-synthetic', 'vmdk-descriptor']);
+/** Base of the fixed seeds: case i of a target uses BASE_SEED + i. */
+const BASE_SEED = 20_261_127;
+
+let harness: FuzzHarness;
+beforeAll(async () => {
+  harness = await FuzzHarness.start({ workers: 2, timeoutMs: 10_000 });
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+group('harness', () => {
+  it('turns a hang, a heap blow-up, an ArrayBuffer blow-up and a TypeError into failures, and a GrtError into a pass', async () => {
+    const quick = await FuzzHarness.start({ workers: 1, timeoutMs: 3000, heapMb: 64, arrayBufferMb: 128 });
+    try {
+      const verdicts = [];
+      for (const target of ['self-grterror', 'self-hang', 'self-heap', 'self-buffers', 'self-typeerror']) {
+        verdicts.push((await quick.run({ target, seed: 1 })).verdict);
+      }
+      expect(verdicts).toEqual(['grt', 'timeout', 'oom', 'memory', 'crash']);
+      // The replaced worker still runs cases.
+      expect((await quick.run({ target: 'vmdk-sparse', seed: 1, mutate: false })).verdict).toBe('ok');
+    } finally {
+      await quick.close();
+    }
+  }, 30_000);
+
+  it('reproduces a case from its seed', async () => {
+    const a = await harness.materialize({ target: 'ntfs-synthetic', seed: 7 });
+    const b = await harness.materialize({ target: 'ntfs-synthetic', seed: 7 });
+    expect(a.log).toEqual(b.log);
+    expect(Buffer.compare(a.files[0]![1], b.files[0]![1])).toBe(0);
+  });
+});
+
+group.each(TARGETS.map((t) => [t.name]))('%s', (name) => {
+  it('reads its undamaged input', async () => {
+    const result = await harness.run({ target: name, seed: BASE_SEED, mutate: false });
+    expect(result.verdict, describe(result)).toBe('ok');
+  });
+
+  it('ends every damaged case in a result or a GrtError', async () => {
+    const specs: CaseSpec[] = Array.from({ length: CASES[name] ?? DEFAULT_CASES }, (_, i) => ({ target: name, seed: BASE_SEED + i }));
+    const results = await harness.runAll(specs);
+    const failures = results.filter(isFailure).map(describe);
+    expect(failures, failures.join('\n\n')).toEqual([]);
+    // A fuzzer that never reaches an error path is not damaging anything.
+    if (!MAY_NEVER_FAIL.has(name)) expect(results.some((r) => r.verdict === 'grt')).toBe(true);
+  });
+});

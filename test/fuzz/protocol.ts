@@ -1,0 +1,22 @@
+/** Messages between the fuzz harness and its workers. */
+
+export interface CaseSpec {
+  target: string;
+  seed: number;
+  /** false: run the undamaged input (the target must then succeed or fail with a GrtError). */
+  mutate?: boolean;
+  /** Only make the (damaged) input and send it back, for saving a regression fixture. */
+  materialize?: boolean;
+  /** Run a committed fixture directory instead of a generated input. */
+  fixture?: { dir: string; main: string };
+}
+
+export type Outcome =
+  | { kind: 'ok'; detail: string }
+  | { kind: 'grt'; code?: string; detail: string }
+  | { kind: 'crash'; detail: string; stack?: string | undefined };
+
+export type WorkerReply =
+  | { id: number; type: 'started'; log: string[] }
+  | { id: number; type: 'files'; files: [string, Uint8Array][]; main: string; log: string[] }
+  | { id: number; type: 'done'; outcome: Outcome; arrayBufferPeak: number; ms: number };
