@@ -144,9 +144,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     filesDone: 0,
     filesTotal: plan.filter((item) => item.entry.type !== 'dir' || item.stream !== undefined).length,
   };
+  /** Progress only: `summary.bytes` counts the bytes of files that were completed. */
   const tick = (bytes: number) => {
     progress.bytesDone += bytes;
-    summary.bytes += bytes;
     options.onProgress?.({ ...progress });
   };
 
@@ -197,29 +197,31 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: final });
     }
     const source = await fs.openStream(entry, streamName);
-    let layout: StreamLayout | undefined;
     try {
-      layout = await fs.streamLayout(entry, streamName);
-    } catch {
-      layout = undefined; // NOTE: a layout is only an optimisation (holes); without one every byte is written.
-    }
-    const temp = await createTemp(dir, final.slice(dir.length + 1));
-    try {
+      let layout: StreamLayout | undefined;
       try {
-        await copyRanges(source, temp.handle, dataRanges(layout, size), size, tick, signal);
-        const [atime, mtime] = [filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime)];
-        await temp.handle.utimes(atime, mtime);
-      } finally {
-        await temp.handle.close();
+        layout = await fs.streamLayout(entry, streamName);
+      } catch {
+        layout = undefined; // NOTE: a layout is only an optimisation (holes); without one every byte is written.
       }
-      if (xattrs && xattrs.size > 0) await writeXattrs(temp.path, xattrs);
-      await commit(temp.path, final, overwrite);
-    } catch (error) {
-      await discard(temp.path);
-      throw error;
+      const temp = await createTemp(dir, final.slice(dir.length + 1));
+      try {
+        try {
+          await copyRanges(source, temp.handle, dataRanges(layout, size), size, tick, signal);
+          await temp.handle.utimes(filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
+        } finally {
+          await temp.handle.close();
+        }
+        if (xattrs && xattrs.size > 0) await writeXattrs(temp.path, xattrs);
+        await commit(temp.path, final, overwrite);
+      } catch (error) {
+        await discard(temp.path);
+        throw error;
+      }
     } finally {
       await source.close?.();
     }
+    summary.bytes += size;
     return true;
   };
 
@@ -249,6 +251,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
             values.set(s.name, (await source.read(0, s.size)).slice());
             await source.close?.();
             tick(s.size);
+            summary.bytes += s.size;
           } catch (error) {
             report('failure', path, ioError(error, 'read', path), finalPath);
           }

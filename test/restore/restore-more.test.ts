@@ -100,3 +100,12 @@ describe('selections that resolve to nothing', () => {
     await expect(restore({ fs, paths: ['/nope'], to: join(dir, 'y') })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
+
+describe('summary bytes', () => {
+  it('count completed files only, not the part of a failed one', async () => {
+    const data = new Uint8Array(6 * 1024 * 1024).fill(1);
+    const fs = new FakeFs({ '/bad': { data, failAt: 5 * 1024 * 1024 }, '/ok': { data: 'abc' } });
+    const summary = await restore({ fs, paths: ['/bad', '/ok'], to: dir });
+    expect(summary).toMatchObject({ bytes: 3, failed: 1, files: 1 });
+  });
+});
