@@ -135,6 +135,8 @@ async function finish(
   const volumes: Volume[] = [];
   const containers = new Set<Volume>(); // MBR extended partitions: they hold their logical ones
   for (const { startSector, sectorCount, isContainer, ...fields } of skeletons) {
+    // NOTE: a hostile GPT LBA × 4096 may pass 2^53; the product is then inexact but still far past
+    // the disk end, so the checks below leave it out or clip it to exact values.
     const start = startSector * sectorSize;
     let size = sectorCount * sectorSize;
     if (start >= disk.size) {

@@ -239,7 +239,7 @@ async function readEbrChain(
       break;
     }
     const next = container.startSector + link.startingLba;
-    if (link.startingLba === 0 || next >= containerEnd) {
+    if (next >= containerEnd) {
       warn('BAD_TABLE', `EBR link to sector ${next} is outside its extended partition`);
       break;
     }

@@ -245,8 +245,7 @@ describe('damaged tables give warnings or a GrtError, quickly', () => {
       ],
     };
     const disk = written(layout, 200_000 * 512);
-    // Point the second EBR's (empty) link back at the first EBR (offset 0 is refused, so use a
-    // link to itself: second EBR at 2999 = extended start + 951).
+    // Point the second EBR's (empty) link at itself: second EBR at 2999 = extended start + 951.
     const link = new Uint8Array(16);
     new DataView(link.buffer).setUint8(4, 0x05);
     new DataView(link.buffer).setUint32(8, 2999 - 2048, true);
@@ -255,6 +254,29 @@ describe('damaged tables give warnings or a GrtError, quickly', () => {
     const got = await actual(disk);
     expect(got.rows.map((r) => r.index)).toEqual([1, 5, 6]);
     expect(got.warnings.join()).toMatch(/loops back/);
+  });
+
+  it('any EBR link pointing back into the chain ends it with a warning; every logical partition is listed once', async () => {
+    const withLogicals = mbrLayoutArb.filter(({ layout }) => layout.partitions.filter((p) => p.logical).length >= 1);
+    await fc.assert(
+      fc.asyncProperty(withLogicals, fc.nat(), async ({ layout, diskBytes }, seed) => {
+        const disk = written(layout, diskBytes);
+        const container = layout.partitions.find((p) => !p.logical && [0x05, 0x0f, 0x85].includes(p.type as number))!;
+        const logicals = layout.partitions.filter((p) => p.logical);
+        const last = logicals.at(-1)!.ebrSector!;
+        const target = logicals[seed % logicals.length]!.ebrSector!;
+        const link = new Uint8Array(16);
+        const view = new DataView(link.buffer);
+        view.setUint8(4, 0x05);
+        view.setUint32(8, target - container.startSector, true);
+        view.setUint32(12, 1, true);
+        disk.write(last * layout.sectorSize + 446 + 16, link);
+        const got = await actual(disk, layout.sectorSize);
+        expect(got.rows).toEqual(expectedMbr(layout));
+        expect(got.warnings.join()).toMatch(/loops back/);
+      }),
+      { seed: 1706, numRuns: 60 },
+    );
   });
 
   it('an EBR chain longer than the limit stops at 1024 logical partitions with a warning', async () => {
