@@ -7,7 +7,7 @@
 import type { StreamLayout } from '../fs/entry.js';
 import { StringTableReader } from './string-table.js';
 import type { ByteReader } from './varint.js';
-import { ENTRY_TYPES, FileFlag, LayoutKind, NameFlag, type FileRecord, type LayoutError } from './encode.js';
+import { ENTRY_TYPES, FileFlag, LayoutKind, NameFlag, streamSize, type FileRecord, type LayoutError } from './encode.js';
 
 /** The name records of one volume, held as arrays: this is what a catalog keeps in memory. */
 export interface NameTable {
@@ -126,7 +126,7 @@ export function decodeFiles(r: ByteReader, h: ChunkHeader): FileRecord[] {
       for (let k = 0; k < count; k++) f.streams.push({ name: strings.read(), size: r.u() });
     }
     const layouts = r.bounded(r.remaining, 'layout count');
-    for (let k = 0; k < layouts; k++) f.layouts.push(decodeLayout(r, strings));
+    for (let k = 0; k < layouts; k++) f.layouts.push(decodeLayout(r, strings, f));
     out.push(f);
   }
   if (r.remaining !== 0) r.fail('bytes left after the last file record', r.remaining);
@@ -135,11 +135,12 @@ export function decodeFiles(r: ByteReader, h: ChunkHeader): FileRecord[] {
 
 const ENCODINGS = ['raw', 'lznt1', 'resident'] as const;
 
-function decodeLayout(r: ByteReader, strings: StringTableReader): StreamLayout | LayoutError {
+function decodeLayout(r: ByteReader, strings: StringTableReader, f: FileRecord): StreamLayout | LayoutError {
   const name = strings.read();
   const kind = r.bounded(LayoutKind.error, 'layout kind');
   if (kind === LayoutKind.error) return { name, error: { code: strings.read(), message: strings.read() } };
-  const size = r.u();
+  const size = streamSize(f, name) + r.s();
+  if (!Number.isSafeInteger(size) || size < 0) r.fail('stream size out of range', size);
   const initializedSize = size - r.s();
   if (!Number.isSafeInteger(initializedSize)) r.fail('initialized size out of range', initializedSize);
   const layout: StreamLayout = { name, size, initializedSize, encoding: ENCODINGS[kind]!, runs: [] };

@@ -122,6 +122,11 @@ export class NamesChunkWriter {
   }
 }
 
+/** The size a record lists for a stream ('' = the unnamed one), which its layout usually repeats. */
+export function streamSize(f: Pick<FileRecord, 'size' | 'streams'>, name: string): number {
+  return name === '' ? f.size : (f.streams.find((s) => s.name === name)?.size ?? 0);
+}
+
 /** Encodes one FILES chunk. */
 export class FilesChunkWriter {
   readonly w = new ByteWriter();
@@ -172,11 +177,12 @@ export class FilesChunkWriter {
       }
     }
     w.u(f.layouts.length);
-    for (const layout of f.layouts) this.addLayout(layout);
+    for (const layout of f.layouts) this.addLayout(layout, streamSize(f, layout.name));
     this.count++;
   }
 
-  private addLayout(layout: StreamLayout | LayoutError): void {
+  /** `listedSize` is the stream's size in the record: a layout's size is stored as a difference from it. */
+  private addLayout(layout: StreamLayout | LayoutError, listedSize: number): void {
     const w = this.w;
     this.strings.write(layout.name);
     if ('error' in layout) {
@@ -186,7 +192,7 @@ export class FilesChunkWriter {
       return;
     }
     w.u(LayoutKind[layout.encoding]);
-    w.u(layout.size);
+    w.s(layout.size - listedSize);
     w.s(layout.size - layout.initializedSize);
     w.u(layout.compressionUnit === undefined ? 0 : layout.compressionUnit + 1);
     w.u(layout.resident === undefined ? 0 : layout.resident.length + 1);

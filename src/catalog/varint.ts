@@ -15,6 +15,11 @@ const FAST_SIGNED_LIMIT = 2 ** 52;
 /** Names, targets and messages longer than this are damage (NTFS names are ≤ 255 units). */
 export const MAX_STRING_UNITS = 65_536;
 
+/** Scratch space for decoding one string (the reader is synchronous, so one buffer serves all). */
+const UNIT_BUFFER = new Uint16Array(MAX_STRING_UNITS);
+/** Code units passed to one String.fromCharCode call. */
+const STRING_SLICE = 4096;
+
 /** Growable output buffer for one section's payload. */
 export class ByteWriter {
   private buffer = new Uint8Array(64 * 1024);
@@ -164,6 +169,24 @@ export class ByteReader {
   }
 
   s(): number {
+    // Fast path: up to 7 bytes (49 bits) decodes exactly in a double.
+    const data = this.data;
+    let p = this.position;
+    let zig = 0;
+    let scale = 1;
+    for (let i = 0; i < 7 && p < data.length; i++) {
+      const byte = data[p++]!;
+      zig += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        this.position = p;
+        return zig % 2 === 1 ? -(zig + 1) / 2 : zig / 2;
+      }
+      scale *= 0x80;
+    }
+    return this.sSlow();
+  }
+
+  private sSlow(): number {
     const zig = this.ubig();
     const value = zig & 1n ? -(zig >> 1n) - 1n : zig >> 1n;
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
@@ -173,6 +196,12 @@ export class ByteReader {
   }
 
   sbig(): bigint {
+    const data = this.data;
+    const p = this.position;
+    // Fast path as in s(): most time deltas fit in seven bytes.
+    for (let i = 0; i < 7 && p + i < data.length; i++) {
+      if (data[p + i]! < 0x80) return BigInt(this.s());
+    }
     const zig = this.ubig();
     return zig & 1n ? -(zig >> 1n) - 1n : zig >> 1n;
   }
@@ -180,9 +209,11 @@ export class ByteReader {
   str(): string {
     const units = this.bounded(MAX_STRING_UNITS, 'string length');
     if (units > this.remaining) this.fail('string longer than its section', units);
-    const codes = new Array<number>(units);
+    const codes = UNIT_BUFFER;
+    const data = this.data;
     for (let i = 0; i < units; i++) {
-      const b1 = this.u8();
+      if (this.position >= data.length) this.fail('payload ends inside a string');
+      const b1 = data[this.position++]!;
       if (b1 < 0x80) {
         codes[i] = b1;
         continue;
@@ -196,9 +227,12 @@ export class ByteReader {
       if (b3 > 3) this.fail('string unit is not UTF-16', b3);
       codes[i] = (b1 & 0x7f) | ((b2 & 0x7f) << 7) | (b3 << 14);
     }
+    if (units <= STRING_SLICE) return String.fromCharCode.apply(null, codes.subarray(0, units) as unknown as number[]);
     let out = '';
-    // NOTE: spread in slices; one call with 64k arguments can overflow the stack.
-    for (let i = 0; i < units; i += 4096) out += String.fromCharCode(...codes.slice(i, i + 4096));
+    // NOTE: in slices; one call with 64k arguments can overflow the stack.
+    for (let i = 0; i < units; i += STRING_SLICE) {
+      out += String.fromCharCode.apply(null, codes.subarray(i, Math.min(units, i + STRING_SLICE)) as unknown as number[]);
+    }
     return out;
   }
 }
