@@ -146,6 +146,12 @@ describe('listVolumes without a partition table', () => {
     ]);
   });
 
+  it('an NTFS boot sector at byte 0 is the whole disk whatever its bytes at 446 look like', async () => {
+    const disk = volume(1 << 20, [[3, text('NTFS    ')], [446, Uint8Array.of(0x80, 0, 0, 0, 0x07, 0, 0, 0, 0x3f, 0, 0, 0, 0, 0x10, 0, 0)], [510, Uint8Array.of(0x55, 0xaa)]]);
+    const layout = await listVolumes(disk);
+    expect([layout.scheme, layout.volumes.length, layout.volumes[0]!.fs, layout.warnings.length]).toEqual(['none', 1, 'ntfs', 0]);
+  });
+
   it('an ext superblock magic in the gap after a real MBR does not hide its partitions', async () => {
     const disk = volume(1 << 20, [...extSuperblock(0, 0, 0, ''), [446, Uint8Array.of(0x80, 0, 0, 0, 0x83, 0, 0, 0, 0x40, 0, 0, 0, 0x40, 0, 0, 0)], [510, Uint8Array.of(0x55, 0xaa)]]);
     const layout = await listVolumes(disk);
