@@ -212,8 +212,13 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         } finally {
           await temp.handle.close();
         }
-        if (xattrs && xattrs.size > 0) await writeXattrs(temp.path, xattrs);
+        const xattrFailures = xattrs && xattrs.size > 0 ? await writeXattrs(temp.path, xattrs) : new Map<string, GrtError>();
         await commit(temp.path, final, overwrite);
+        for (const [name, value] of xattrs ?? []) {
+          const failure = xattrFailures.get(name);
+          if (failure) report('failure', `${entry.path}:${name}`, failure, final);
+          else summary.bytes += value.length;
+        }
       } catch (error) {
         await discard(temp.path);
         throw error;
@@ -251,7 +256,6 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
             values.set(s.name, (await source.read(0, s.size)).slice());
             await source.close?.();
             tick(s.size);
-            summary.bytes += s.size;
           } catch (error) {
             report('failure', path, ioError(error, 'read', path), finalPath);
           }
@@ -291,10 +295,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     const parent = await outDir(item.relative.slice(0, -1));
     const xattrs = await namedStreams(item, parent, dirPath, {});
     if (!xattrs || xattrs.size === 0) return;
-    try {
-      await writeXattrs(dirPath, xattrs);
-    } catch (error) {
-      for (const name of xattrs.keys()) report('failure', `${item.entry.path}:${name}`, ioError(error, 'setfattr', dirPath), dirPath);
+    const failures = await writeXattrs(dirPath, xattrs);
+    for (const [name, value] of xattrs) {
+      const failure = failures.get(name);
+      if (failure) report('failure', `${item.entry.path}:${name}`, failure, dirPath);
+      else summary.bytes += value.length;
     }
   };
 

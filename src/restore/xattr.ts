@@ -28,9 +28,23 @@ export async function xattrToolAvailable(): Promise<boolean> {
   );
 }
 
-/** Set `user.<name>` on `path` (not following a final symlink) for each stream. */
-export async function writeXattrs(path: string, values: Map<string, Uint8Array>): Promise<void> {
+/**
+ * Set `user.<name>` on `path` (not following a final symlink) for each stream; the ones that could
+ * not be set, with why. One failure does not stop the others: ext4 keeps all of a file's xattrs in
+ * one block, so a large stream may not fit while small ones do.
+ */
+export async function writeXattrs(path: string, values: Map<string, Uint8Array>): Promise<Map<string, GrtError>> {
+  const failed = new Map<string, GrtError>();
   for (const [name, value] of values) {
-    await run(['-h', '-n', `user.${name}`, '-v', `0s${Buffer.from(value).toString('base64')}`, '--', path]);
+    try {
+      await run(['-h', '-n', `user.${name}`, '-v', `0s${Buffer.from(value).toString('base64')}`, '--', path]);
+    } catch (error) {
+      const grt = error instanceof GrtError ? error : new GrtError('IO_ERROR', String(error));
+      const hint = /No space left|Argument list too long|too large/i.test(grt.message)
+        ? ' (the target keeps little xattr space per file; --streams=files has no such limit)'
+        : '';
+      failed.set(name, hint ? new GrtError('IO_ERROR', `${grt.message.replace(/^IO_ERROR: /, '')}${hint}`, { path }) : grt);
+    }
   }
+  return failed;
 }
