@@ -43,7 +43,7 @@ export async function writeXattrs(path: string, values: Map<string, Uint8Array>)
       const hint = /No space left|Argument list too long|too large/i.test(grt.message)
         ? ' (the target keeps little xattr space per file; --streams=files has no such limit)'
         : '';
-      failed.set(name, hint ? new GrtError('IO_ERROR', `${grt.message.replace(/^IO_ERROR: /, '')}${hint}`, { path }) : grt);
+      failed.set(name, hint ? new GrtError('IO_ERROR', `${grt.message.replace(/^IO_ERROR: /, '')}${hint}`) : grt);
     }
   }
   return failed;
