@@ -22,6 +22,8 @@ export interface HarnessOptions {
   heapMb?: number;
   /** ArrayBuffer bytes a case may hold at once beyond its input. */
   arrayBufferMb?: number;
+  /** Repository root (default: two levels above this file; a bundled runner passes it). */
+  root?: string;
 }
 
 export type Verdict = 'ok' | 'grt' | 'crash' | 'timeout' | 'oom' | 'memory';
@@ -51,11 +53,11 @@ export function describe(result: CaseResult): string {
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-async function bundleWorker(outDir: string): Promise<string> {
+async function bundleWorker(root: string, outDir: string): Promise<string> {
   const esbuild = await import('esbuild');
   const outfile = join(outDir, 'fuzz-worker.mjs');
   await esbuild.build({
-    entryPoints: [join(REPO_ROOT, 'test/fuzz/worker.ts')],
+    entryPoints: [join(root, 'test/fuzz/worker.ts')],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -86,8 +88,8 @@ export class FuzzHarness {
 
   static async start(options: HarnessOptions = {}): Promise<FuzzHarness> {
     const scratch = await mkdtemp(join(tmpdir(), 'grt-fuzz-'));
-    const script = await bundleWorker(scratch);
-    const full = { workers: 1, timeoutMs: 5000, heapMb: 256, arrayBufferMb: 256, ...options };
+    const full = { workers: 1, timeoutMs: 5000, heapMb: 256, arrayBufferMb: 256, root: REPO_ROOT, ...options };
+    const script = await bundleWorker(full.root, scratch);
     const harness = new FuzzHarness(script, scratch, full);
     for (let i = 0; i < full.workers; i++) harness.slots.push({ worker: harness.spawn(), busy: false });
     return harness;
@@ -95,7 +97,7 @@ export class FuzzHarness {
 
   private spawn(): Worker {
     const worker = new Worker(this.script, {
-      workerData: { root: REPO_ROOT, scratch: this.scratch },
+      workerData: { root: this.options.root, scratch: this.scratch },
       resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb, maxYoungGenerationSizeMb: 32 },
       stdout: true,
       stderr: true,
