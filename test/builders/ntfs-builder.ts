@@ -5,3 +5,4 @@ export { DEFAULT_FILETIME, RESIDENT_DEFAULT_MAX } from './ntfs/spec.js';
 export { upcaseTable, upcaseName, compareNtfsNames } from './ntfs/upcase.js';
 export { compressLznt1 } from './lznt1-compress.js';
 export { arbNtfsSpec, arbNtfsName } from './ntfs/arbitrary.js';
+export { expectedEntries, type ExpectedEntry } from './ntfs/expected.js';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { arbNtfsSpec, buildNtfs, type NodeSpec, type NtfsSpec } from '../builders/ntfs-builder.js';
+import { arbNtfsSpec, buildNtfs, expectedEntries, type NodeSpec, type NtfsSpec } from '../builders/ntfs-builder.js';
 
 function bytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -106,19 +106,13 @@ if (process.argv[2]) {
   fc.sample(arbNtfsSpec(), { seed: 20261127, numRuns: 8 }).forEach((spec, i) => (variants[`random-${i}`] = spec));
   for (const [name, spec] of Object.entries(variants)) {
     writeFileSync(join(outDir, `${name}.img`), buildNtfs(spec));
+    const sha = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
     const lines: string[] = [];
-    const walk = (nodes: NodeSpec[], prefix: string) => {
-      for (const n of nodes) {
-        const path = `${prefix}/${n.name}`;
-        if (n.kind === 'dir') walk(n.children, path);
-        else {
-          lines.push(`${createHash('sha256').update(n.data).digest('hex')}  ${path}`);
-          for (const s of n.streams ?? []) lines.push(`${createHash('sha256').update(s.data).digest('hex')}  ${path}:${s.name}`);
-          for (const l of n.hardLinks ?? []) lines.push(`${createHash('sha256').update(n.data).digest('hex')}  ${l.startsWith('/') ? l : `${prefix}/${l}`}`);
-        }
-      }
-    };
-    walk(spec.root.children, '');
-    writeFileSync(join(outDir, `${name}.sha256`), lines.join('\n') + '\n');
+    for (const e of expectedEntries(spec)) {
+      if (e.kind !== 'file') continue;
+      lines.push(`${sha(e.data!)}  ${e.path}`);
+      for (const s of e.streams) lines.push(`${sha(s.data)}  ${e.path}:${s.name}`);
+    }
+    writeFileSync(join(outDir, `${name}.sha256`), lines.map((l) => `${l}\n`).join(''));
   }
 }

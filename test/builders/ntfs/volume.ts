@@ -5,64 +5,25 @@
  * ntfs-3g applies on mount (minimum $LogFile size, $MFTMirr comparison); see VERIFIED.md.
  */
 
-import {
-  ATTR,
-  attributeList,
-  fileName,
-  fullTimes,
-  NAMESPACE,
-  standardInformation,
-  type AttributeSpec,
-  type AttributeListEntry,
-  type NonResidentValue,
-  type Run,
-} from './attributes.js';
+import { ATTR, fileName, standardInformation, type AttributeSpec, type NonResidentValue, type Run } from './attributes.js';
+import { buildListedRecords, splitExtents } from './attribute-list.js';
 import { ByteWriter, align, fileReference, utf16le } from './bytes.js';
 import { ClusterAllocator, layoutStream, type ClusterWrite, type StreamLayout } from './data-layout.js';
 import { buildIndex, indexRootValue, COLLATION_FILE_NAME, COLLATION_NTOFS_SECURITY_HASH, COLLATION_NTOFS_ULONG, type IndexKey } from './index-btree.js';
 import { buildRecord, emptyRecord, encodeAttributes, firstAttributeOffset, RECORD_IN_USE, RECORD_IS_DIRECTORY, RECORD_IS_VIEW_INDEX } from './record.js';
-import { DEFAULT_FILETIME, RESIDENT_DEFAULT_MAX, type FileSpec, type NodeSpec, type NtfsSpec } from './spec.js';
+import { RESIDENT_DEFAULT_MAX, type NtfsSpec } from './spec.js';
+import { buildTree, FIRST_USER_RECORD, ROOT_RECORD, type Link, type Node } from './tree.js';
 import { attrDefTable, bootSector } from './system-files.js';
-import { compareNtfsNames, upcaseBytes, upcaseName } from './upcase.js';
+import { compareNtfsNames, upcaseBytes } from './upcase.js';
 
-const FIRST_USER_RECORD = 24;
 const MFT_EXTENSION_RECORD = 16;
-const ROOT_RECORD = 5;
 const BOOT_FILE_BYTES = 8192;
 /** ntfs-3g refuses a $LogFile below 2 restart pages + 48 record pages of 4 KiB. */
 const LOGFILE_BYTES = 256 * 1024;
 const SPARE_RECORDS = 8;
 /** Room a small non-resident $DATA takes in a record: 0x48 header and a few runs. */
 const NON_RESIDENT_ESTIMATE = 0x70;
-const FILE_ATTRIBUTE_HIDDEN_SYSTEM = 0x06;
-const FILE_ATTRIBUTE_ARCHIVE = 0x20;
-const FILE_ATTRIBUTE_SPARSE = 0x200;
-const FILE_ATTRIBUTE_COMPRESSED = 0x800;
 const FILE_NAME_INDEX_PRESENT = 0x10000000;
-
-interface Link {
-  dir: Node;
-  name: string;
-  namespace: number;
-}
-
-interface Node {
-  spec: NodeSpec | null; // null for metadata files
-  path: string;
-  record: number;
-  sequence: number;
-  links: Link[];
-  children: Node[];
-  isDir: boolean;
-  fileAttributes: number;
-  times: ReturnType<typeof fullTimes>;
-  extensionRecord?: number;
-  streams: { name: string; layout: StreamLayout }[];
-  /** Extra attributes of metadata files (besides SI, FILE_NAME, unnamed/named $DATA). */
-  extra: AttributeSpec[];
-  indexBlocks?: number;
-  indexLcn?: number;
-}
 
 export interface BuiltNtfs {
   image: Uint8Array;
@@ -110,84 +71,8 @@ export function buildNtfsVolume(spec: NtfsSpec): BuiltNtfs {
   const g = geometryOf(spec);
   const cs = g.clusterSize;
   const clusters = new ClusterAllocator();
-  const defaultTime = DEFAULT_FILETIME;
 
-  // --- Nodes and record numbers --------------------------------------------------------------
-  const meta = (record: number, name: string, isDir = false): Node => ({
-    spec: null,
-    path: `/${name}`,
-    record,
-    sequence: record === 0 ? 1 : record,
-    links: [],
-    children: [],
-    isDir,
-    fileAttributes: FILE_ATTRIBUTE_HIDDEN_SYSTEM,
-    times: fullTimes(undefined, defaultTime),
-    streams: [],
-    extra: [],
-  });
-  const root = meta(ROOT_RECORD, '.', true);
-  root.path = '/';
-  root.spec = spec.root;
-  root.times = fullTimes(spec.root.times, defaultTime);
-  const metaNames = ['$MFT', '$MFTMirr', '$LogFile', '$Volume', '$AttrDef', '.', '$Bitmap', '$Boot', '$BadClus', '$Secure', '$UpCase', '$Extend'];
-  const metaNodes = metaNames.map((name, record) => (record === ROOT_RECORD ? root : meta(record, name, record === 11)));
-  for (const node of metaNodes) node.links.push({ dir: root, name: metaNames[node.record], namespace: NAMESPACE.WIN32_AND_DOS });
-
-  const userNodes: Node[] = [];
-  const byPath = new Map<string, Node>([['/', root]]);
-  let nextRecord = FIRST_USER_RECORD;
-  const addChildren = (dir: Node, children: NodeSpec[]) => {
-    for (const child of children) {
-      const isDir = child.kind === 'dir';
-      const node: Node = {
-        spec: child,
-        path: dir.path === '/' ? `/${child.name}` : `${dir.path}/${child.name}`,
-        record: nextRecord++,
-        sequence: 1,
-        links: [{ dir, name: child.name, namespace: NAMESPACE.WIN32 }],
-        children: [],
-        isDir,
-        fileAttributes: isDir ? 0 : FILE_ATTRIBUTE_ARCHIVE,
-        times: fullTimes(child.times, defaultTime),
-        streams: [],
-        extra: [],
-      };
-      if (child.dosName) node.links.push({ dir, name: child.dosName, namespace: NAMESPACE.DOS });
-      if (child.kind === 'file' && child.attributeList) node.extensionRecord = nextRecord++;
-      if (child.kind === 'file' && child.compressed) node.fileAttributes |= FILE_ATTRIBUTE_COMPRESSED;
-      if (child.kind === 'file' && (child.sparseRanges ?? []).length > 0 && !child.compressed) node.fileAttributes |= FILE_ATTRIBUTE_SPARSE;
-      byPath.set(node.path, node);
-      dir.children.push(node);
-      userNodes.push(node);
-      if (child.kind === 'dir') addChildren(node, child.children);
-    }
-  };
-  addChildren(root, spec.root.children);
-  for (const node of userNodes) {
-    const s = node.spec as FileSpec;
-    for (const link of s.hardLinks ?? []) {
-      if (!link.startsWith('/')) {
-        node.links.push({ dir: node.links[0].dir, name: link, namespace: NAMESPACE.WIN32 });
-        continue;
-      }
-      const cut = link.lastIndexOf('/');
-      const dir = byPath.get(cut === 0 ? '/' : link.slice(0, cut));
-      if (!dir || !dir.isDir) throw new Error(`hard link ${link}: no such directory`);
-      node.links.push({ dir, name: link.slice(cut + 1), namespace: NAMESPACE.WIN32 });
-    }
-  }
-  // Names must be unique case-insensitively per directory (the index would be ambiguous).
-  const allNodes = [...metaNodes, ...userNodes];
-  const seen = new Set<string>();
-  for (const node of allNodes) {
-    for (const link of node.links) {
-      if (link.name.length === 0 || link.name.length > 255) throw new Error(`bad name length: ${link.name}`);
-      const key = `${link.dir.record}/${upcaseName(link.name)}`;
-      if (seen.has(key)) throw new Error(`duplicate name ${link.name} in ${link.dir.path}`);
-      seen.add(key);
-    }
-  }
+  const { metaNodes, userNodes, allNodes, nextRecord } = buildTree(spec);
 
   // --- Cluster layout -------------------------------------------------------------------------
   const mirrorRecords = cs <= 4 * g.recordSize ? 4 : cs / g.recordSize;
@@ -459,20 +344,9 @@ export function buildNtfsVolume(spec: NtfsSpec): BuiltNtfs {
       inBase = [...attrs, { type: ATTR.DATA, name: '', nonResident: first }];
       inExtension = [{ type: ATTR.DATA, name: '', nonResident: second }];
     }
-    const baseRef = fileReference(n.record, n.sequence);
-    const extRef = fileReference(extension, 1);
-    const listPlaceholder: AttributeSpec = { type: ATTR.ATTRIBUTE_LIST, name: '', resident: { value: new Uint8Array(0) } };
-    const listEntries: AttributeListEntry[] = [];
-    for (const { attr, id } of encodeAttributes([...inBase, listPlaceholder])) {
-      if (attr.type !== ATTR.ATTRIBUTE_LIST) listEntries.push({ type: attr.type, name: attr.name, lowestVcn: attr.nonResident?.lowestVcn ?? 0, reference: baseRef, id });
-    }
-    for (const { attr, id } of encodeAttributes(inExtension)) {
-      listEntries.push({ type: attr.type, name: attr.name, lowestVcn: attr.nonResident?.lowestVcn ?? 0, reference: extRef, id });
-    }
-    listEntries.sort((a, b) => a.type - b.type || compareNtfsNames(a.name, b.name) || a.lowestVcn - b.lowestVcn);
-    const list: AttributeSpec = { type: ATTR.ATTRIBUTE_LIST, name: '', resident: { value: attributeList(listEntries) } };
-    setRecord(n.record, buildRecord({ ...base, attributes: [...inBase, list] }));
-    setRecord(extension, buildRecord({ recordSize: g.recordSize, recordNumber: extension, sequence: 1, flags: RECORD_IN_USE, linkCount: 0, baseReference: baseRef, attributes: inExtension }));
+    const [baseRecord, extensionRecord] = buildListedRecords({ ...base, attributes: inBase }, extension, inExtension);
+    setRecord(n.record, baseRecord);
+    setRecord(extension, extensionRecord);
   }
 
   // Write the MFT (every record formatted), its bitmap and the mirror.
@@ -489,19 +363,4 @@ export function buildNtfsVolume(spec: NtfsSpec): BuiltNtfs {
   const recordsByPath = new Map<string, number>([['/', ROOT_RECORD]]);
   for (const n of userNodes) recordsByPath.set(n.path, n.record);
   return { image, sectorSize: g.sectorSize, clusterSize: cs, recordSize: g.recordSize, totalClusters, mftLcn: mftRuns[0].lcn!, records: recordsByPath };
-}
-
-/** $MFT's $DATA as two attribute extents, one per run; only the first carries the sizes. */
-function splitExtents(value: NonResidentValue, runs: Run[]): [NonResidentValue, NonResidentValue] {
-  const firstLength = runs[0].length;
-  const first: NonResidentValue = { ...value, runs: [runs[0]], highestVcn: firstLength - 1 };
-  const second: NonResidentValue = {
-    ...value,
-    runs: [runs[1]],
-    lowestVcn: firstLength,
-    allocatedSize: 0,
-    dataSize: 0,
-    initializedSize: 0,
-  };
-  return [first, second];
 }
