@@ -94,7 +94,7 @@ truncate -s $((1 * MiB)) "$M/sparse/all-hole.bin"
 mkdir "$M/frag"
 for ((i = 0; i < 50; i++)); do
   for n in a b c; do
-    { printf 'fragment %s %04d\n' "$n" "$i"; text 2000 "$n$i"; } >>"$M/frag/$n.txt"
+    { printf 'fragment %s %04d\n' "$n" "$i"; text 1000 "$n$i"; } >>"$M/frag/$n.txt"
     sync "$M/frag/$n.txt"
   done
 done

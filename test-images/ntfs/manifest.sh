@@ -94,6 +94,14 @@ TSK_MD="$HERE/TSK-CHECK.md"
   echo "Made by make.sh: every entry of manifest.json compared with The Sleuth Kit $(fls -V | sed 's/.*ver //')"
   echo "(\`fls -r -p\` for names and MFT records, \`icat\` for data and named streams) on the raw disks."
   echo "Lines below are the disagreements and notes; an entry not listed agreed (record number, data sha256, every stream)."
+  echo "Deleted entries are looked up with \`fls -d\` and read with \`icat\` like the others."
+  echo
+  echo "Reading the notes: TSK does not interpret reparse points, so reparse-point symlinks and the junction"
+  echo "are listed as plain files/directories (r/r, d/d); Interix symlinks are plain files whose data is"
+  echo "\"IntxLNK\\x01\" + UTF-16LE target (icat agrees with the expected bytes). If \`sparse/sparse.bin\` is listed"
+  echo "as failed: its logical size (12 MiB) exceeds the 3.8 MiB volume, so its sparse run is longer than the"
+  echo "volume; TSK rejects any run longer than the file system even when it is sparse. ntfs-3g reads it;"
+  echo "an NTFS reader must only bound *allocated* runs by the volume size."
   echo
 } >"$TSK_MD"
 tsk_check() { # <volume> <disk raw> <sector offset>
