@@ -13,12 +13,13 @@ import { join } from 'node:path';
 import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem, StreamLayout } from '../fs/entry.js';
 import { filetimeToUnixSeconds } from '../util/filetime.js';
-import { NameAllocator, defaultNameRules, tempName, type NameRules } from './safe-name.js';
+import { defaultNameRules, tempName, type NameRules } from './safe-name.js';
+import { OutputTree, sidecarKey, sidecarName, type OutDir } from './out-tree.js';
 import { parseSelection, resolveSelections, splitPath } from './select.js';
 import { probeCaseInsensitive, resolveLinkTarget } from './target.js';
 import { writeXattrs, xattrToolAvailable, XATTR_MAX_BYTES } from './xattr.js';
 import {
-  commit, copyRanges, createTemp, dataRanges, discard, ensureDir, exists, ioError, throwIfAborted, type Overwrite,
+  commit, copyRanges, createTemp, dataRanges, discard, exists, ioError, throwIfAborted, type Overwrite,
 } from './write.js';
 import { randomBytes } from 'node:crypto';
 
@@ -62,15 +63,6 @@ export interface RestoreOptions {
   onEvent?: (event: RestoreEvent) => void;
   /** Name rules; default: Win32 rules on Windows, case sensitivity probed on `to`. */
   nameRules?: NameRules;
-}
-
-/** A node of the output tree: each distinct image name under a directory gets one safe name, once. */
-class OutDir {
-  readonly children = new Map<string, OutDir | string>();
-  readonly names: NameAllocator;
-  constructor(readonly path: string, rules: NameRules) {
-    this.names = new NameAllocator(rules);
-  }
 }
 
 interface PlanItem {
@@ -150,42 +142,16 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     options.onProgress?.({ ...progress });
   };
 
-  // Output tree: safe, unique names; a failed directory fails what is under it.
-  const top = new OutDir(root, rules);
-  const madeDirs = new Map<string, GrtError | null>([[root, null]]);
-  const dirTimes: { path: string; entry: FileEntry }[] = [];
-  const outDir = async (relative: string[]): Promise<OutDir> => {
-    let node = top;
-    for (const name of relative) {
-      let child = node.children.get(name);
-      if (typeof child === 'string') throw new GrtError('NOT_A_DIRECTORY', 'a restored file has this directory\'s name', { path: child });
-      if (!child) {
-        child = new OutDir(join(node.path, node.names.allocate(name)), rules);
-        node.children.set(name, child);
-      }
-      const failed = madeDirs.get(child.path);
-      if (failed) throw failed;
-      if (failed === undefined) {
-        try {
-          await ensureDir(child.path);
-          madeDirs.set(child.path, null);
-        } catch (error) {
-          const grt = ioError(error, 'mkdir', child.path);
-          madeDirs.set(child.path, grt);
-          throw grt;
-        }
-      }
-      node = child;
+  const tree = new OutputTree(root, rules);
+  for (const item of plan) {
+    try {
+      if (item.stream === undefined) tree.reserve(item.relative, item.entry.type === 'dir');
+    } catch {
+      // A clash (a file where a directory must go) is reported when that entry is restored.
     }
-    return node;
-  };
-  const fileName = (dir: OutDir, name: string): string => {
-    const known = dir.children.get(name);
-    if (known instanceof OutDir) return known.path;
-    const path = known ?? join(dir.path, dir.names.allocate(name));
-    dir.children.set(name, path);
-    return path;
-  };
+  }
+  const outDir = (relative: string[]) => tree.dir(relative);
+  const dirTimes: { path: string; entry: FileEntry }[] = [];
 
   const hardLinked = new Map<string, { path: string; streams: Map<string, string> }>();
   let xattrChecked: boolean | undefined;
@@ -265,7 +231,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     }
     for (const s of entry.streams) {
       const path = `${entry.path}:${s.name}`;
-      const sidecar = fileName(dir, `${entry.name}.${s.name}.ads`);
+      const sidecar = tree.file(dir, sidecarKey(entry.name, s.name), sidecarName(entry.name, s.name));
       try {
         const linkedFrom = sidecars.linkFrom?.get(s.name);
         if (linkedFrom !== undefined) await hardLink(linkedFrom, sidecar, dir.path, overwrite);
@@ -324,13 +290,13 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       if (item.stream !== undefined) {
         const size = entry.streams.find((s) => s.name === item.stream)?.size;
         if (size === undefined && item.stream !== '') throw new GrtError('NOT_FOUND', `no stream "${item.stream}"`, { path: entry.path });
-        target = fileName(dir, item.stream === '' ? name : `${name}.${item.stream}.ads`);
+        target = item.stream === '' ? tree.file(dir, name) : tree.file(dir, sidecarKey(name, item.stream), sidecarName(name, item.stream));
         if (await writeStream(entry, item.stream, size ?? entry.size, target, dir.path)) {
           summary.files++;
           emit({ type: 'file', path: label, target, bytes: size ?? entry.size });
         } else report('skipped', label, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, target);
       } else if (entry.type === 'file') {
-        target = fileName(dir, name);
+        target = tree.file(dir, name);
         const first = hardLinked.get(linkKey(entry));
         if (first && hardLinks === 'link') {
           await hardLink(first.path, target, dir.path, overwrite);
@@ -350,7 +316,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
           } else report('skipped', label, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, target);
         }
       } else if (entry.type === 'symlink' || entry.type === 'junction') {
-        target = fileName(dir, name);
+        target = tree.file(dir, name);
         const linkTarget = resolveLinkTarget(entry.target ?? '', parentRelative.length, rules);
         if (!linkTarget.ok) {
           report('warning', label, { code: 'UNSAFE_PATH', message: `${entry.type} to ${JSON.stringify(entry.target ?? '')} not created: ${linkTarget.reason}` }, target);

@@ -116,3 +116,14 @@ describe('summary bytes', () => {
     expect(summary).toMatchObject({ bytes: 3, failed: 1, files: 1 });
   });
 });
+
+describe('sidecar names', () => {
+  it('never take the place of a real entry with the same name', async () => {
+    const fs = new FakeFs({ '/d/x': { data: 'x', streams: { s: 'stream' } }, '/d/x.s.ads/inner': { data: 'real dir' } });
+    const summary = await restore({ fs, paths: ['/d'], to: dir });
+    expect(summary.failed).toBe(0);
+    expect((await readdir(join(dir, 'd'))).sort()).toEqual(['x', 'x.s (2).ads', 'x.s.ads']);
+    expect(await readFile(join(dir, 'd/x.s.ads/inner'), 'utf8')).toBe('real dir');
+    expect(await readFile(join(dir, 'd/x.s (2).ads'), 'utf8')).toBe('stream');
+  });
+});
