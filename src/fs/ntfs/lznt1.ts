@@ -22,9 +22,9 @@ const STRUCTURE = 'LZNT1 chunk';
 /**
  * Decompress `input` (the compressed clusters of one compression unit) into exactly
  * `outputLength` bytes. Output a chunk does not fill, and everything after the end marker, is
- * zero: NTFS pads each chunk's output to 4096 bytes and a unit's tail to the unit size. Damage
- * (a chunk past the input, a copy reaching before its chunk, a chunk decoding past 4096 bytes,
- * more chunks than `outputLength` has room for) throws BAD_COMPRESSED_DATA.
+ * zero: NTFS pads each chunk's output to 4096 bytes and a unit's tail to the unit size. Chunks
+ * past `outputLength` are not decoded. Damage (a chunk past the input, a copy reaching before
+ * its chunk, a chunk decoding past 4096 bytes) throws BAD_COMPRESSED_DATA.
  *
  * NOTE: the signature bits are not checked; the Linux kernel driver and ntfs-3g ignore them too,
  * and refusing them would make data unreadable that Windows itself reads.
@@ -43,6 +43,9 @@ export function decompressLznt1(input: Uint8Array, outputLength: number): Uint8A
   let chunkStart = 0; // where the current chunk's output begins
 
   while (inPos + 2 <= inputLength) {
+    // NOTE: Windows compresses a file's last unit whole, zero tail included, even where the
+    // caller wants only the file's bytes; like ntfs-3g, stop once the asked-for room is full.
+    if (chunkStart >= roomLength) break;
     const header = input[inPos] | (input[inPos + 1] << 8);
     if (header === 0) break;
     const chunkDataSize = (header & 0x0fff) + 1;
@@ -54,13 +57,6 @@ export function decompressLznt1(input: Uint8Array, outputLength: number): Uint8A
         offset: inPos,
         expected: inputLength - dataStart,
         actual: chunkDataSize,
-      });
-    }
-    if (chunkStart >= roomLength) {
-      throw new GrtError('BAD_COMPRESSED_DATA', 'more chunks than the unit has room for', {
-        structure: STRUCTURE,
-        offset: inPos,
-        expected: roomLength / CHUNK_OUTPUT_SIZE,
       });
     }
     const chunkLimit = chunkStart + CHUNK_OUTPUT_SIZE;
