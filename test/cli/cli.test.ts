@@ -169,4 +169,16 @@ describe('grt-extract', () => {
     const piped = await run(extract, ['img', '--disk', '--stdout'], [tree()], bytes);
     expect(Buffer.compare(piped.stdout.bytes, Buffer.from(bytes))).toBe(0);
   });
+
+  it('interrupted (signal): exit 1, one line, nothing left under the output', async () => {
+    const controller = new AbortController();
+    const fs = new FakeFs({ '/big.bin': { data: new Uint8Array(9 << 20).fill(3), onRead: () => controller.abort() } });
+    const stdout = new Sink();
+    const stderr = new Sink();
+    const out = join(dir, 'out');
+    const code = await extract(['img', '/big.bin', '-o', out], { stdout, stderr, signal: controller.signal, openImage: async () => fakeImage(fakeDisk(new Uint8Array(512)), [fs]) });
+    expect(code).toBe(1);
+    expect(stderr.text).toBe('grt-extract: ABORTED: restore aborted\n');
+    expect(await readdir(out)).toEqual([]);
+  });
 });
