@@ -125,13 +125,11 @@ function same(actual: Uint8Array, expected: Uint8Array, what: string): void {
   }
 }
 
-// NOTE: 64 KiB clusters on 512-byte sectors are left out: the boot sector reader refuses
-// sectors-per-cluster byte 0x80 (test/fuzz/known-bugs.test.ts).
 /** Fixed for CI; GRT_E2E_SEED / GRT_E2E_RUNS widen a local hunt. */
 const SEED = Number(process.env.GRT_E2E_SEED ?? 20_261_127);
 const RUNS = Number(process.env.GRT_E2E_RUNS ?? 8);
 
-const readableSpec = arbNtfsSpec().filter((s) => !(s.clusterSize === 65536 && (s.sectorSize ?? 512) === 512));
+const readableSpec = arbNtfsSpec();
 
 describe('random tree → NTFS → partitions → VMDK → grt', () => {
   it('lists exactly the tree and returns every byte via the library, a catalog and a restore, whatever the cache and read sizes', async () => {
