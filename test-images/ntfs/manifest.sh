@@ -36,6 +36,8 @@ describe() {
   if [ "$type" = file ]; then size="$(stat -c %s -- "$f")"; sha="\"$(sha_stdin <"$f")\""
   elif [ "$type" = symlink ] && [ -z "$rp" ]; then   # Interix: the target is the file's data
     size="$(interix_data "$target" | wc -c)"; sha="\"$(interix_data "$target" | sha_stdin)\""
+  elif [ -n "$rp" ] && (( (attr & 16) == 0 )); then   # reparse point on a file: empty unnamed $DATA
+    size=0; sha="\"$(sha_stdin </dev/null)\""
   elif [ "$type" = dir ]; then extra="$(jq -n --argjson n "$(find "$f" -mindepth 1 -maxdepth 1 | wc -l)" '{entryCount:$n}')"
   fi
   local s name list=""
@@ -170,7 +172,7 @@ jq -n --arg tools "$(ntfs-3g --version 2>&1 | head -1); $(mkntfs --version 2>&1 
   --slurpfile vols "$VOLINFO_JSON" --slurpfile entries "$ENTRIES_JSON" \
   '{tools:$tools,
     notes:["paths are from the volume root, / separated; names are UTF-8 of the NTFS UTF-16 names",
-           "sha256/size are of the unnamed $DATA stream; null for directories and reparse points without data",
+           "sha256/size are of the unnamed $DATA stream; null for directories (incl. directory symlinks and junctions); reparse-point file symlinks have an empty one",
            "Interix symlinks (ln -s on ntfs-3g): data is IntxLNK\\u0001 + UTF-16LE target",
            "links = hard link count of the MFT record as ntfs-3g reports it: a separate DOS (8.3) name counts as a link",
            "target: printName of the reparse point for symlink/junction, the Interix link text for Interix symlinks",

@@ -187,6 +187,10 @@ rm -f "$BIG"
 jq -n --arg raw "$RAW_SHA" --argjson size "$RAW_SIZE" --arg ver "$(qemu-img --version | head -1)" \
   '{tool:$ver, sourceDisk:{size:$size, sha256:$raw, note:"disk.raw is not committed; see make.sh for its layout"},
     notes:["qemu CIDs are replaced by fixed values (setcid in make.sh) so remakes are identical",
-           "rawSha256 is the sha256 of the full virtual disk (qemu-img convert -O raw); null for big images: use regions"],
+           "rawSha256 is the sha256 of the full virtual disk (qemu-img convert -O raw); null for big images: use regions",
+           "qemu-img 7.2 creates only the five subformats here (create -o help); vmfs, vmfsSparse, vmfsThin and seSparse cannot be made with it",
+           "qemu refuses to read a child whose parentCID differs from its parent CID (read error EINVAL)",
+           "when qemu rewrites the CID inside an embedded descriptor it leaves stale text after the terminating NUL; setcid clears it here, qemu-made images elsewhere may have it",
+           "chain-child2 and zeroed-grain use zeroed_grain=on: grain table entry 1 means a zero grain that hides the parent"],
     images:$ARGS.positional}' --jsonargs "${ENTRIES[@]}" > manifest.json
 echo "done: $(ls -1 *.vmdk | wc -l) files"
