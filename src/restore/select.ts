@@ -5,7 +5,8 @@
  * Placement rule (documented in the README): each selection is restored relative to the
  * directory above its first component that names something variable. For a plain path that is its
  * parent, so `/Users/bob` → `TO/bob/...` and `/` → `TO/...`; for a glob it is the literal prefix,
- * so `/Users/* /Documents/*.docx` → `TO/bob/Documents/a.docx` and `/**\/*.pdf` keeps whole paths.
+ * so `/Users/STAR/Documents/STAR.docx` → `TO/bob/Documents/a.docx`, and `/STARSTAR/STAR.pdf` keeps
+ * whole paths (STAR standing for `*`, which cannot follow a slash inside this comment).
  */
 import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem } from '../fs/entry.js';
