@@ -274,6 +274,10 @@ export class NtfsVolume implements FileSystem {
     const bitmapExtents = extentsOf(dir.attributes, ATTR_BITMAP, '$I30');
     const bitmap = bitmapExtents.length > 0 ? await readAttributeValue(this.meta, bitmapExtents, this.info.clusterSize, MAX_INDEX_BITMAP_BYTES, structure) : null;
     const stream = openLayoutStream(this.meta, buildLayout(allocation, this.info.clusterSize, structure));
+    // Sparse runs are not bounded by the volume, so a damaged index could claim petabytes of holes.
+    if (stream.size > this.info.volumeSize) {
+      throw new GrtError('BAD_INDEX', '$INDEX_ALLOCATION larger than the volume', { structure, expected: this.info.volumeSize, actual: stream.size });
+    }
     const chunkBytes = Math.max(blockSize, Math.floor(INDEX_CHUNK_BYTES / blockSize) * blockSize);
     const warnings: GrtWarning[] = [];
     for (let offset = 0; offset + blockSize <= stream.size; offset += chunkBytes) {
