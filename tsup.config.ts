@@ -10,6 +10,8 @@ export default defineConfig([
       'vmdk/index': 'src/vmdk/index.ts',
       'volume/index': 'src/volume/index.ts',
       'fs/ntfs/index': 'src/fs/ntfs/index.ts',
+      'catalog/index': 'src/catalog/index.ts',
+      'restore/index': 'src/restore/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -1,2 +1,17 @@
-export { GrtError, isGrtError, type GrtErrorCode, type GrtWarning } from './errors.js';
-export * from './io/index.js';
+/**
+ * grt's public API: open a backup image, see its volumes, mount a file system read-only, build and
+ * open catalogs, restore files. Each layer is also reachable on its own: `grt/io`, `grt/vmdk`,
+ * `grt/volume`, `grt/ntfs`, `grt/catalog`, `grt/restore`.
+ */
+export { GrtError, isGrtError, type GrtErrorCode, type GrtWarning, type GrtErrorDetails } from './errors.js';
+export type { ByteSource } from './io/byte-source.js';
+export { FileSource } from './io/file-source.js';
+export { openImage, chooseVolume, describeVolume, type Image, type OpenImageOptions } from './image.js';
+export { openDisk, type VirtualDisk, type DiskInfo, type OpenDiskOptions } from './vmdk/disk.js';
+export { listVolumes } from './volume/list-volumes.js';
+export type { Volume, VolumeLayout, FsKind } from './volume/types.js';
+export { openNtfs, type NtfsVolume } from './fs/ntfs/volume.js';
+export type { FileEntry, FileSystem, StreamLayout, EntryType, EntryTimes, ListOptions, StreamInfo } from './fs/entry.js';
+export { buildCatalog, writeCatalog, openCatalog, type Catalog, type CatalogBinding } from './catalog/index.js';
+export { restore, type RestoreOptions, type RestoreEvent, type RestoreSummary } from './restore/index.js';
+export { filetimeToIso, filetimeToDate } from './util/filetime.js';
