@@ -18,7 +18,7 @@ const expected = JSON.parse(readFileSync(new URL('./fixtures-expected.json', imp
 const PARTITION_OFFSET = 65536;
 
 async function open(name: string): Promise<NtfsVolume> {
-  const source = await loadGzImage(fixturePath(name)!);
+  const source = loadGzImage(fixturePath(name)!, name === 'ntfs-lastaccess' ? 256 * 1024 * 1024 : undefined);
   return openNtfs(new SliceSource(source, PARTITION_OFFSET, source.size - PARTITION_OFFSET));
 }
 
