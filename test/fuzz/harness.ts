@@ -195,7 +195,7 @@ export class FuzzHarness {
           if (reply.id !== id) return;
           slot.worker.off('message', onMessage);
           if (reply.type === 'files') resolveFiles({ files: reply.files, main: reply.main, log: reply.log });
-          else reject(new Error(`materialize got ${reply.type}`));
+          else reject(new Error(`cannot remake the input: ${reply.type === 'done' ? reply.outcome.detail : reply.type}`));
         };
         slot.worker.on('message', onMessage);
         slot.worker.postMessage({ id, spec: { ...spec, materialize: true } });

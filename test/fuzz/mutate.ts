@@ -87,7 +87,7 @@ function chooseOffset(rng: Rng, bytes: Uint8Array, busy: number[], regions: { st
  * Apply 1–`max` random mutations to a copy of `files`; returns the new files and a description of
  * each mutation (enough to redo it by hand).
  */
-export function mutateFiles(files: Files, rng: Rng, hints: MutationHints = {}, max = 4): { files: Files; log: string[] } {
+export function mutateFiles(files: Files, rng: Rng, hints: MutationHints = {}, max = rng.chance(0.2) ? 16 : 4): { files: Files; log: string[] } {
   const out: Files = new Map([...files].map(([name, bytes]) => [name, bytes.slice()]));
   const names = hints.files ?? [...out.keys()];
   const log: string[] = [];
@@ -114,7 +114,10 @@ export function mutateFiles(files: Files, rng: Rng, hints: MutationHints = {}, m
     } else if (kind < 55) {
       const aligned = at - (at % 4);
       if (aligned + 4 <= bytes.length) {
-        const value = rng.chance(0.8) ? rng.pick(FIELD32) : rng.u32();
+        // Values relative to the file make self-references (cycles) and just-past-the-end pointers.
+        const sectors = Math.floor(bytes.length / SECTOR);
+        const relative = [sectors, sectors - 1, Math.floor(aligned / SECTOR), aligned, bytes.length];
+        const value = (rng.chance(0.5) ? rng.pick(FIELD32) : rng.chance(0.6) ? rng.pick(relative) : rng.u32()) >>> 0;
         new DataView(bytes.buffer, bytes.byteOffset).setUint32(aligned, value, true);
         log.push(`${name}@0x${aligned.toString(16)}: u32 = 0x${value.toString(16)}`);
       }

@@ -87,8 +87,12 @@ async function main(): Promise<void> {
         counts.set(target, perTarget);
         if (isFailure(result)) {
           failures++;
-          const dir = await saveFailure(harness, args.root, result);
-          console.log(`\n${describe(result)}\n  saved to ${dir}\n`);
+          console.log(`\n${describe(result)}`);
+          try {
+            console.log(`  saved to ${await saveFailure(harness, args.root, result)}\n`);
+          } catch (error) {
+            console.log(`  not saved: ${(error as Error).message}\n`);
+          }
         }
         if (Date.now() - lastReport > 10_000) {
           lastReport = Date.now();

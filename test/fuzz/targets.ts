@@ -385,6 +385,7 @@ class EndsSource implements ByteSource {
 
 const realVolumeTarget: FuzzTarget = {
   name: 'volume-real',
+  mutate: mutateWithFixup(fixGptChecksums),
   async generate(rng, ctx) {
     const dir = join(ctx.root, 'test-images/partitions');
     const names = (await readdir(dir)).filter((n) => n.endsWith('.img.gz')).sort();

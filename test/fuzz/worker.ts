@@ -22,7 +22,9 @@ async function prepare(spec: CaseSpec, ctx: FuzzContext): Promise<{ input: FuzzI
   const rng = new Rng(spec.seed);
   if (spec.fixture) {
     const files: Files = new Map();
-    for (const name of await readdir(spec.fixture.dir)) files.set(name, new Uint8Array(await readFile(join(spec.fixture.dir, name))));
+    for (const name of await readdir(spec.fixture.dir)) {
+      if (name !== 'REPRO.txt') files.set(name, new Uint8Array(await readFile(join(spec.fixture.dir, name))));
+    }
     return { input: { files, main: spec.fixture.main }, log: [`fixture ${spec.fixture.dir}`], rng };
   }
   const input = await target.generate(rng, ctx);
