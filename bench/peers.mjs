@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Side-by-side: grt against The Sleuth Kit (icat, fls) and 7-Zip (7zz) on the same images.
 //
-//   npm run build && node bench/peers.mjs [--runs N] [--work DIR] [--only NAME,...] [--small]
+//   npm run build && node bench/peers.mjs [--runs N] [--work DIR] [--only ID,...] [--small]
+//   IDs: restore-flat, restore-sparse, restore-7zz, restore-stream, catalog-7zz, catalog-fls
 //
 // Builds (once, cached in --work) a disk with real tools — mkntfs + ntfs-3g + sfdisk + qemu-img:
 // a 1 GiB random file, a 512 MiB text log and 100,000 small files on one NTFS volume; then flat,
@@ -94,8 +95,8 @@ function timed(command) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-function compare(name, grtCommand, peerName, peerCommand, target, check) {
-  if (args.only && !args.only.split(',').includes(name)) return;
+function compare(id, name, grtCommand, peerName, peerCommand, target, check) {
+  if (args.only && !args.only.split(',').includes(id)) return;
   const grt = [];
   const peer = [];
   for (let i = 0; i < runs; i++) {
@@ -129,7 +130,8 @@ for (const layout of ['flat', 'sparse']) {
   const image = images[layout];
   const bigInode = inode(image, 'big.bin');
   compare(
-    `restore 1 GiB file, ${layout}`,
+    `restore-${layout}`,
+    `restore big file, ${layout}`,
     `${cli('grt-extract')} ${image} /big.bin --stdout > ${out}/grt.bin`,
     'icat',
     `icat -o ${PARTITION_SECTOR} ${image} ${bigInode} > ${out}/icat.bin`,
@@ -138,14 +140,16 @@ for (const layout of ['flat', 'sparse']) {
   );
 }
 compare(
-  'restore 1 GiB file, sparse',
+  'restore-7zz',
+  'restore big file, sparse',
   `${cli('grt-extract')} ${images.sparse} /big.bin -o ${out}/grt-dir --overwrite`,
   '7zz',
   `7zz e -y -o${out}/7z ${images.sparse} big.bin > /dev/null`,
   1.0,
 );
 compare(
-  'restore 512 MiB log, stream',
+  'restore-stream',
+  'restore text log, stream',
   `${cli('grt-extract')} ${images.stream} /app.log --stdout > ${out}/grt.log`,
   'icat',
   `icat -o ${PARTITION_SECTOR} ${images.stream} ${inode(images.stream, 'app.log')} > ${out}/icat.log`,
@@ -153,6 +157,7 @@ compare(
   expectSize(`${out}/grt.log`, sizes.log),
 );
 compare(
+  'catalog-7zz',
   `catalog ${sizes.small} files`,
   `${cli('grt-catalog')} ${images.sparse} -o ${out}/catalog.grtc`,
   '7zz l',
@@ -160,6 +165,7 @@ compare(
   0.5,
 );
 compare(
+  'catalog-fls',
   `catalog ${sizes.small} files`,
   `${cli('grt-catalog')} ${images.sparse} -o ${out}/catalog.grtc`,
   'fls -r',
