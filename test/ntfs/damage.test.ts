@@ -125,3 +125,15 @@ describe('undecodable data', () => {
     }
   });
 });
+
+describe('$MFT record 0 damaged', () => {
+  it('is found through $MFTMirr, with a warning', async () => {
+    const volume = await openNtfs(new MemorySource(BUILT.image));
+    const image = BUILT.image.slice();
+    const record0 = volume.mft.recordOffset(0);
+    image.fill(0, record0, record0 + 4);
+    const repaired = await openNtfs(new MemorySource(image));
+    expect(repaired.warnings.map((w) => w.code)).toEqual(['BAD_RECORD']);
+    expect((await repaired.readDir('/big')).length).toBe(120);
+  });
+});

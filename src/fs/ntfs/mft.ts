@@ -92,8 +92,18 @@ export class Mft {
   /** Open the MFT: read record 0 at the boot sector's LCN, then its full $DATA run list. */
   static async open(metaSource: ByteSource, boot: BootSector, warnings: GrtWarning[]): Promise<Mft> {
     const { recordSize, clusterSize } = boot;
-    const offset = boot.mftLcn * clusterSize;
-    const record0 = parseMftRecord((await metaSource.read(offset, recordSize)).slice(), 0, offset, boot.clusterCount);
+    let offset = boot.mftLcn * clusterSize;
+    let record0: MftRecord;
+    try {
+      record0 = parseMftRecord((await metaSource.read(offset, recordSize)).slice(), 0, offset, boot.clusterCount);
+    } catch (error) {
+      // $MFTMirr holds a copy of the first records, record 0 included (libfsntfs "MFT mirror").
+      const mirror = boot.mftMirrorLcn * clusterSize;
+      if (!(error instanceof GrtError) || mirror + recordSize > metaSource.size) throw error;
+      record0 = parseMftRecord((await metaSource.read(mirror, recordSize)).slice(), 0, mirror, boot.clusterCount);
+      warnings.push({ ...warningFrom(error), message: `${error.message}; $MFT located through $MFTMirr` });
+      offset = mirror;
+    }
     let extents = extentsOf(record0.attributes, ATTR_DATA, '');
     if (extents.length === 0 || !extents[0]!.nonResident) throw new GrtError('BAD_RECORD', '$MFT has no non-resident $DATA', { structure: 'MFT record 0', offset });
     let partial = new Mft(metaSource, boot, buildLayout(extents, clusterSize, '$MFT', true), metaSource);
