@@ -155,11 +155,16 @@ function decodeLayout(r: ByteReader, strings: StringTableReader, f: FileRecord):
   for (let k = 0; k < runs; k++) {
     const streamOffset = streamEnd + r.s();
     const length = r.u();
-    const tag = r.ubig();
+    const tag = r.uSmallOrBig();
     let sourceOffset: number | null = null;
-    if (tag > 0n) {
+    if (typeof tag === 'number' && tag > 0) {
+      const zig = tag - 1;
+      sourceOffset = sourceEnd + (zig % 2 === 1 ? -(zig + 1) / 2 : zig / 2);
+    } else if (typeof tag === 'bigint') {
       const zig = tag - 1n;
       sourceOffset = sourceEnd + Number(zig & 1n ? -(zig >> 1n) - 1n : zig >> 1n);
+    }
+    if (sourceOffset !== null) {
       if (!Number.isSafeInteger(sourceOffset) || !Number.isSafeInteger(sourceOffset + length)) r.fail('run offset out of range', sourceOffset);
       sourceEnd = sourceOffset + length;
     }

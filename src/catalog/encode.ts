@@ -207,7 +207,9 @@ export class FilesChunkWriter {
       if (run.sourceOffset === null) w.u(0);
       else {
         const delta = run.sourceOffset - sourceEnd;
-        w.ubig(1n + (delta >= 0 ? BigInt(delta) * 2n : BigInt(-delta) * 2n - 1n));
+        const zig = delta >= 0 ? delta * 2 : -delta * 2 - 1;
+        if (Number.isSafeInteger(zig + 1)) w.u(zig + 1);
+        else w.ubig(1n + (delta >= 0 ? BigInt(delta) * 2n : BigInt(-delta) * 2n - 1n));
         sourceEnd = run.sourceOffset + run.length;
       }
       streamEnd = run.streamOffset + run.length;

@@ -10,8 +10,10 @@ import { GrtError } from '../errors.js';
 /** A LEB128 value never needs more than 10 bytes for 64 bits; more is damage. */
 const MAX_VARINT_BYTES = 10;
 const MAX_BIG = 1n << 70n;
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 /** |v| below this zigzags exactly in a double (2v + 1 ≤ 2^53). */
 const FAST_SIGNED_LIMIT = 2 ** 52;
+const FAST_SIGNED_BIG = BigInt(FAST_SIGNED_LIMIT);
 /** Names, targets and messages longer than this are damage (NTFS names are ≤ 255 units). */
 export const MAX_STRING_UNITS = 65_536;
 
@@ -64,7 +66,7 @@ export class ByteWriter {
 
   /** Unsigned varint of a non-negative bigint below 2^70 (ten bytes: any delta of two 64-bit values). */
   ubig(value: bigint): void {
-    if (value <= BigInt(Number.MAX_SAFE_INTEGER)) return this.u(Number(value));
+    if (value <= MAX_SAFE_BIG) return this.u(Number(value));
     if (value >= MAX_BIG) {
       throw new GrtError('OUT_OF_RANGE', `catalog value ${value} is beyond 2^70`, { structure: 'catalog entry' });
     }
@@ -84,7 +86,7 @@ export class ByteWriter {
 
   /** Zigzag signed varint of a bigint in the signed 64-bit range (FILETIME deltas). */
   sbig(value: bigint): void {
-    if (value > -BigInt(FAST_SIGNED_LIMIT) && value < BigInt(FAST_SIGNED_LIMIT)) return this.s(Number(value));
+    if (value > -FAST_SIGNED_BIG && value < FAST_SIGNED_BIG) return this.s(Number(value));
     this.ubig(value >= 0n ? value * 2n : -value * 2n - 1n);
   }
 
@@ -156,6 +158,16 @@ export class ByteReader {
     return value;
   }
 
+  /** An unsigned varint as a number when it has at most 7 bytes (< 2^49), else as a bigint. */
+  uSmallOrBig(): number | bigint {
+    const data = this.data;
+    const p = this.position;
+    for (let i = 0; i < 7 && p + i < data.length; i++) {
+      if (data[p + i]! < 0x80) return this.u();
+    }
+    return this.ubig();
+  }
+
   ubig(): bigint {
     let value = 0n;
     let shift = 0n;
@@ -189,7 +201,7 @@ export class ByteReader {
   private sSlow(): number {
     const zig = this.ubig();
     const value = zig & 1n ? -(zig >> 1n) - 1n : zig >> 1n;
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    if (value > MAX_SAFE_BIG || value < -MAX_SAFE_BIG) {
       this.fail('signed varint is beyond 2^53', value);
     }
     return Number(value);
