@@ -33,7 +33,8 @@ export function buildLayout(extents: Attribute[], clusterSize: number, structure
     throw new GrtError('ENCRYPTED', 'stream is EFS-encrypted', { structure });
   }
   if (first.value) {
-    return { name, size: first.value.length, initializedSize: first.value.length, encoding: 'resident', resident: first.value, runs: [] };
+    // A copy: the value is a view into a record (or a whole MFT chunk during a scan).
+    return { name, size: first.value.length, initializedSize: first.value.length, encoding: 'resident', resident: first.value.slice(), runs: [] };
   }
   const head = first.nonResident!;
   if (head.startVcn !== 0) throw new GrtError('BAD_ATTRIBUTE', 'first extent of the stream is missing', { structure, expected: 0, actual: head.startVcn });

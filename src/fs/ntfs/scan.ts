@@ -32,6 +32,12 @@ export interface ScanOptions extends ListOptions {
 
 export type ScannedEntry = FileEntry & { layouts?: StreamLayout[] };
 
+interface ChildLink {
+  record: number;
+  linkIndex: number;
+  name: string;
+}
+
 export interface ScanNode extends DescribedFile {
   sequence: number;
   inUse: boolean;
@@ -68,15 +74,18 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
   };
   for (let first = 0; first < mft.recordCount; first += perChunk) {
     const count = Math.min(perChunk, mft.recordCount - first);
-    const chunk = await mft.readRecordBytes(first, count);
+    // One private copy per chunk (fixups are undone in place), not one allocation per record.
+    const chunk = (await mft.readRecordBytes(first, count)).slice();
     for (let i = 0; i < count; i++) {
       const at = i * recordSize;
       // Never-used records are zeros: skip them without a warning.
       if (chunk[at] !== 0x46 || chunk[at + 1] !== 0x49 || chunk[at + 2] !== 0x4c || chunk[at + 3] !== 0x45) continue;
+      // Flags (offset 22) are outside any fixup stride end: a free record is skipped unparsed.
+      if (!options.deleted && (chunk[at + 22]! & 1) === 0) continue;
       const number = first + i;
       let record: MftRecord;
       try {
-        record = parseMftRecord(chunk.slice(at, at + recordSize), number, mft.recordOffset(number), clusterCount);
+        record = parseMftRecord(chunk.subarray(at, at + recordSize), number, mft.recordOffset(number), clusterCount);
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
         warnings.push(warningFrom(error));
@@ -99,24 +108,25 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
  * Entries below directory `startRecord` (path `startPath`), parents before children; from the
  */
 export function* treeEntries(nodes: Map<number, ScanNode>, startRecord: number, startPath: string, options: ListOptions): Generator<ScannedEntry> {
-  const children = new Map<number, { record: number; linkIndex: number }[]>();
+  const children = new Map<number, ChildLink[]>();
   for (const [record, node] of nodes) {
     if (record === ROOT_RECORD) continue;
     node.links.forEach((link, linkIndex) => {
       const parent = nodes.get(link.name.parent.record);
       const seqOk = parent && (parent.sequence === link.name.parent.sequence || (!parent.inUse && parent.sequence === ((link.name.parent.sequence + 1) & 0xffff)));
       if (!parent || !seqOk || parent.body.type === 'file') return;
+      const item = { record, linkIndex, name: link.name.name };
       const list = children.get(link.name.parent.record);
-      if (list) list.push({ record, linkIndex });
-      else children.set(link.name.parent.record, [{ record, linkIndex }]);
+      if (list) list.push(item);
+      else children.set(link.name.parent.record, [item]);
     });
   }
-  for (const list of children.values()) list.sort((a, b) => nameOf(nodes, a) < nameOf(nodes, b) ? -1 : 1);
+  for (const list of children.values()) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const visitedDirs = new Set<number>([startRecord]);
   const emitted = new Set<number>();
 
   function* subtree(dirRecord: number, dirPath: string): Generator<ScannedEntry> {
-    const stack: { record: number; path: string; items: { record: number; linkIndex: number }[]; next: number }[] = [
+    const stack: { record: number; path: string; items: ChildLink[]; next: number }[] = [
       { record: dirRecord, path: dirPath, items: children.get(dirRecord) ?? [], next: 0 },
     ];
     while (stack.length > 0) {
@@ -170,10 +180,6 @@ export function* treeEntries(nodes: Map<number, ScanNode>, startRecord: number, 
       yield* subtree(record, path);
     }
   }
-}
-
-function nameOf(nodes: Map<number, ScanNode>, item: { record: number; linkIndex: number }): string {
-  return nodes.get(item.record)!.links[item.linkIndex]!.name.name;
 }
 
 function makeEntry(node: ScanNode, link: ScanNode['links'][number], path: string): ScannedEntry {
