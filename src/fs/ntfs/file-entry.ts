@@ -20,7 +20,7 @@ import { buildLayout, openLayoutStream } from './data-stream.js';
 import { NAMESPACE_DOS, parseFileName, type FileName } from './file-name.js';
 import { RECORD_IS_DIRECTORY, type FileReference } from './mft-record.js';
 import type { NtfsFile } from './mft.js';
-import { MAX_INTERIX_BYTES, parseInterixSymlink, parseReparsePoint } from './reparse-point.js';
+import { INTERIX_SYMLINK_MAGIC, MAX_INTERIX_BYTES, parseInterixSymlink, parseReparsePoint } from './reparse-point.js';
 import { parseStandardInformation } from './standard-information.js';
 
 export const FILE_ATTRIBUTE_SYSTEM = 0x4;
@@ -115,7 +115,12 @@ export async function describeFile(file: NtfsFile, dataSource: ByteSource, clust
   const size = isDir || !main ? 0 : streamSize(main);
   // Interix (SFU / ntfs-3g `ln -s`) symlink: a SYSTEM file whose data is IntxLNK\1 + UTF-16 target.
   if (type === 'file' && main && (attributes & FILE_ATTRIBUTE_SYSTEM) !== 0 && size >= 10 && size <= MAX_INTERIX_BYTES && !undecodable) {
-    const data = await attemptAsync(async () => openLayoutStream(dataSource, buildLayout(main, clusterSize, structure)).read(0, size), warnings);
+    const data = await attemptAsync(async () => {
+      const stream = openLayoutStream(dataSource, buildLayout(main, clusterSize, structure));
+      // Look at the magic first: SYSTEM files (desktop.ini, ...) are common and rarely links.
+      const magic = await stream.read(0, 8);
+      return magic.every((b, i) => b === INTERIX_SYMLINK_MAGIC[i]) ? stream.read(0, size) : undefined;
+    }, warnings);
     const interix = data ? parseInterixSymlink(data) : undefined;
     if (interix !== undefined) {
       type = 'symlink';
