@@ -10,7 +10,7 @@ import type { FileEntry, ListOptions, StreamLayout } from '../fs/entry.js';
 import { checkBinding, decodeBinding, decodeVolume, type CatalogBinding, type CatalogVolume } from './binding.js';
 import { decodeFiles, decodeNames, newNameTable, readFilesHeader, readNamesHeader, type NameTable } from './decode.js';
 import { NameFlag, type FileRecord } from './encode.js';
-import { readSectionHeaders, readSectionPayload, SectionType, type SectionHeader } from './format.js';
+import { DEFLATE_MAX_RATIO, readSectionHeaders, readSectionPayload, SectionType, type SectionHeader } from './format.js';
 import { compileGlob } from './glob.js';
 import { ByteReader } from './varint.js';
 
@@ -18,6 +18,8 @@ import { ByteReader } from './varint.js';
 const FILES_CHUNK_CACHE = 8;
 /** Directories with more children than this get a name map on first lookup. */
 const LOOKUP_MAP_CHILDREN = 32;
+/** Flags, parent distance, shared prefix and name length: a name record is at least 4 bytes. */
+const MIN_NAME_RECORD_BYTES = 4;
 /** Volumes in one catalog: a disk has at most a few hundred partitions. */
 const MAX_VOLUMES = 4096;
 
@@ -164,10 +166,18 @@ export class Catalog {
     const er: ByteReader = reader(endHeader, 'catalog END section');
     const totals = new Map<number, { names: number; files: number }>();
     const volumeCount = er.bounded(MAX_VOLUMES, 'volume count');
+    // Name arrays are allocated from END's counts, so those are bounded by what the NAMES sections
+    // can hold: a name record takes at least MIN_NAME_RECORD_BYTES, and a section cannot inflate
+    // past what deflate's best ratio allows for its stored bytes.
+    let nameRoom = 0;
+    for (const h of headers) {
+      if (h.type === SectionType.names) nameRoom += Math.min(h.uncompressedLength, h.storedLength * DEFLATE_MAX_RATIO) / MIN_NAME_RECORD_BYTES;
+    }
+    let namesLeft = Math.floor(nameRoom);
     for (let i = 0; i < volumeCount; i++) {
       const index = er.u();
-      // Every name and file record takes at least a few bytes of inflated payload.
-      const names = er.bounded(bytes.length * 64, 'name count');
+      const names = er.bounded(namesLeft, 'name count');
+      namesLeft -= names;
       const files = er.bounded(names, 'file count');
       if (totals.has(index)) er.fail('volume listed twice', index);
       totals.set(index, { names, files });

@@ -35,6 +35,8 @@ const DEFLATE_LEVEL = 6;
  * deflate bomb cannot make us allocate more than this).
  */
 export const MAX_SECTION_BYTES = 64 * 1024 * 1024;
+/** Deflate cannot expand data by more than about 1032:1 (RFC 1951: a 258-byte match costs ≥ 2 bits). */
+export const DEFLATE_MAX_RATIO = 1032;
 /** Sections in one file: 2^20 sections of 16k entries is far beyond any volume. */
 export const MAX_SECTIONS = 1 << 20;
 
@@ -121,6 +123,7 @@ export function readSectionHeaders(file: Uint8Array): SectionHeader[] {
     if (storedLength > file.length - payloadOffset) bad('section longer than the file', storedLength);
     if (uncompressedLength > MAX_SECTION_BYTES) bad('section inflates past the limit', uncompressedLength);
     if ((flags & ~FLAG_DEFLATE) !== 0) bad('unknown section flags', flags);
+    if (uncompressedLength > storedLength * DEFLATE_MAX_RATIO + 1024) bad('section claims more than deflate can expand to', uncompressedLength);
     if (!(flags & FLAG_DEFLATE) && uncompressedLength !== storedLength) bad('stored section with two lengths', uncompressedLength);
     headers.push({ type, flags, storedLength, uncompressedLength, crc32: crc, offset, payloadOffset });
     offset = payloadOffset + storedLength;
