@@ -144,11 +144,19 @@ function layoutCompressed(data: Uint8Array, options: LayoutOptions, clusters: Cl
       pushRun(runs, { length: UNIT_CLUSTERS, lcn: null }, false);
       continue;
     }
-    const compressed = compressLznt1(slice);
+    // As Windows does (seen in the ntfs-ramslack fixture): the last unit is compressed whole,
+    // zero tail too; after the chunks come a 0 header and slack (junk here) no one may decode.
+    const whole = new Uint8Array(unitBytes);
+    whole.set(slice);
+    const compressed = compressLznt1(whole);
     const needed = Math.ceil(compressed.length / clusterSize);
     if (needed < UNIT_CLUSTERS) {
       const lcn = clusters.alloc(needed);
-      writes.push({ lcn, bytes: compressed });
+      const stored = new Uint8Array(needed * clusterSize).fill(JUNK_BYTE);
+      stored.set(compressed);
+      // Windows ends the chunks with a 0 header when it fits (TSK needs it to stop before slack).
+      if (compressed.length + 2 <= stored.length) stored.fill(0, compressed.length, compressed.length + 2);
+      writes.push({ lcn, bytes: stored });
       pushRun(runs, { length: needed, lcn }, false);
       pushRun(runs, { length: UNIT_CLUSTERS - needed, lcn: null }, false);
       realClusters += needed;
