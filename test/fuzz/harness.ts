@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { CaseSpec, Outcome, WorkerReply } from './protocol.js';
+import { TARGET_TIMEOUT_MS, type CaseSpec, type Outcome, type WorkerReply } from './protocol.js';
 
 export type { CaseSpec } from './protocol.js';
 
@@ -146,10 +146,11 @@ export class FuzzHarness {
         resolveCase(value);
       };
       const elapsed = () => performance.now() - started;
+      const limit = Math.max(this.options.timeoutMs, TARGET_TIMEOUT_MS[spec.target] ?? 0);
       const timer = setTimeout(() => {
         replace = true;
-        finish({ spec, verdict: 'timeout', detail: `no result within ${this.options.timeoutMs} ms`, log, ms: elapsed() });
-      }, this.options.timeoutMs);
+        finish({ spec, verdict: 'timeout', detail: `no result within ${limit} ms`, log, ms: elapsed() });
+      }, limit);
       const onMessage = (reply: WorkerReply) => {
         if (reply.id !== id) return;
         if (reply.type === 'started') log = reply.log;

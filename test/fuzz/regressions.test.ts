@@ -1,7 +1,8 @@
 /**
  * Every fixture in test-images/regressions/ (see its README): run through the fuzz harness (time
  * and memory limits) on the target named in its REPRO.txt, it must end in the GrtError its
- * directory is named after. Fixtures whose bug is still open are in OPEN and run as `it.fails`.
+ * directory is named after (`OK-…`: in a result). Fixtures whose bug is still open are in OPEN
+ * and run as `it.fails`.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,15 @@ import { FuzzHarness, REPO_ROOT, describe as describeResult } from './harness.js
 
 const DIR = join(REPO_ROOT, 'test-images/regressions');
 /** Fixture directories whose bug is not fixed yet (reported to the owner of the reader). */
-const OPEN = new Set<string>([]);
+const OPEN = new Set<string>([
+  // src/catalog/glob.ts compileGlob and src/restore/select.ts globToRegExp backtrack exponentially.
+  'OK-glob-backtracking',
+  // src/fs/ntfs/data-stream.ts buildLayout dereferences extents[0] of an empty list ($UpCase without $DATA).
+  'ANY-ntfs-upcase-without-data',
+]);
+
+/** A fixed input runs in well under a second; an open hang costs this much of the suite's time. */
+const HANG_MS = 3000;
 
 interface Fixture {
   name: string;
@@ -23,6 +32,7 @@ function fixtures(): Fixture[] {
   if (!existsSync(DIR)) return [];
   return readdirSync(DIR)
     .filter((name) => statSync(join(DIR, name)).isDirectory() && !name.startsWith('UNTRIAGED-'))
+    .filter((name) => existsSync(join(DIR, name, 'REPRO.txt')))
     .sort()
     .map((name) => {
       const repro = readFileSync(join(DIR, name, 'REPRO.txt'), 'utf8');
@@ -36,7 +46,7 @@ function fixtures(): Fixture[] {
 const all = fixtures();
 let harness: FuzzHarness;
 beforeAll(async () => {
-  if (all.length > 0) harness = await FuzzHarness.start({ workers: 1, timeoutMs: 10_000 });
+  if (all.length > 0) harness = await FuzzHarness.start({ workers: 1, timeoutMs: HANG_MS });
 });
 afterAll(async () => {
   await harness?.close();
@@ -48,8 +58,14 @@ describe('fuzz regressions', () => {
     (OPEN.has(f.name) ? it.fails : it)(`${f.name}: ${f.target} ends in ${f.code}`, async () => {
       // The fixture's REPRO.txt is not an input file: the worker reads only the listed main and its siblings.
       const result = await harness.run({ target: f.target, seed: 0, fixture: { dir: join(DIR, f.name), main: f.main } });
-      expect(result.verdict, describeResult(result)).toBe('grt');
-      expect(result.code).toBe(f.code);
+      if (f.code === 'OK') {
+        expect(result.verdict, describeResult(result)).toBe('ok');
+      } else if (f.code === 'ANY') {
+        expect(['ok', 'grt'], describeResult(result)).toContain(result.verdict);
+      } else {
+        expect(result.verdict, describeResult(result)).toBe('grt');
+        expect(result.code).toBe(f.code);
+      }
     });
   }
 });

@@ -20,6 +20,8 @@ import { openNtfs } from '../../src/fs/ntfs/volume.js';
 import { buildCatalog } from '../../src/catalog/build.js';
 import { openCatalog } from '../../src/catalog/catalog.js';
 import { restore } from '../../src/restore/restore.js';
+import { globToRegExp } from '../../src/restore/select.js';
+import { compileGlob } from '../../src/catalog/glob.js';
 import type { FileSystem } from '../../src/fs/entry.js';
 import { GrtError } from '../../src/errors.js';
 import { crc32 } from '../../src/util/crc32.js';
@@ -600,6 +602,40 @@ const restoreTarget: FuzzTarget = {
   },
 };
 
+/** Glob pieces users type, and name pieces that make backtracking matchers slow. */
+const GLOB_TOKENS = ['*', '*', '**', '?', '_', 'a', '.', '/', '[a-c]', '[!_]', 'log'];
+const NAME_TOKENS = ['_', '_', 'a', 'aa', '.', 'x'];
+
+/**
+ * Globs (catalog find, restore selections) against names an image supplies: every match must end
+ * within the time limit whatever the name, as names come from a possibly hostile image.
+ */
+const globTarget: FuzzTarget = {
+  name: 'glob',
+  async generate(rng) {
+    const glob = Array.from({ length: rng.int(1, 12) }, () => rng.pick(GLOB_TOKENS)).join('');
+    const names = Array.from({ length: 4 }, () => {
+      const parts = Array.from({ length: rng.int(1, 6) }, () => rng.pick(NAME_TOKENS).repeat(rng.int(1, 60)));
+      return parts.join(rng.chance(0.3) ? '/' : '');
+    });
+    const text = (value: string) => new TextEncoder().encode(value);
+    return { files: new Map([['glob.txt', text(glob)], ['names.txt', text(names.join('\n'))]]), main: 'glob.txt' };
+  },
+  mutate: (input) => ({ files: input.files, log: [`glob ${JSON.stringify(new TextDecoder().decode(input.files.get('glob.txt')))}`] }),
+  async run(input) {
+    const glob = new TextDecoder().decode(input.files.get('glob.txt'));
+    const names = new TextDecoder().decode(input.files.get('names.txt')).split('\n');
+    let matches = 0;
+    const catalogGlob = compileGlob(glob);
+    const restoreGlob = globToRegExp(glob.startsWith('/') ? glob : `/${glob}`);
+    for (const name of names) {
+      if (catalogGlob.test(catalogGlob.matchesPath ? `/${name}` : name)) matches++;
+      if (restoreGlob.test(`/${name}`)) matches++;
+    }
+    return `${matches} matches`;
+  },
+};
+
 export const TARGETS: FuzzTarget[] = [
   binaryDisk('sparse'),
   binaryDisk('streamOptimized'),
@@ -618,6 +654,7 @@ export const TARGETS: FuzzTarget[] = [
   realNtfsTarget,
   catalogTarget,
   restoreTarget,
+  globTarget,
 ];
 
 const empty = async (): Promise<FuzzInput> => ({ files: new Map(), main: '' });

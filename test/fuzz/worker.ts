@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Rng, type Files } from './mutate.js';
 import { mutateFiles } from './mutate.js';
@@ -22,8 +23,12 @@ async function prepare(spec: CaseSpec, ctx: FuzzContext): Promise<{ input: FuzzI
   const rng = new Rng(spec.seed);
   if (spec.fixture) {
     const files: Files = new Map();
+    // Fixture files may be gzipped (name.gz holds the input file `name`).
     for (const name of await readdir(spec.fixture.dir)) {
-      if (name !== 'REPRO.txt') files.set(name, new Uint8Array(await readFile(join(spec.fixture.dir, name))));
+      if (name === 'REPRO.txt') continue;
+      const bytes = new Uint8Array(await readFile(join(spec.fixture.dir, name)));
+      if (name.endsWith('.gz')) files.set(name.slice(0, -3), new Uint8Array(gunzipSync(bytes)));
+      else files.set(name, bytes);
     }
     return { input: { files, main: spec.fixture.main }, log: [`fixture ${spec.fixture.dir}`], rng };
   }

@@ -1,0 +1,64 @@
+/**
+ * Makes the hand-reduced fuzz regression fixtures in test-images/regressions/ and their manifest
+ * (sha256 of every file). Run: npx vite-node test/fuzz/make-regressions.ts
+ * Fixtures saved by `npm run fuzz` (UNTRIAGED-…) are reduced to a recipe here before committing.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { REPO_ROOT } from './harness.js';
+import { buildNtfsVolume } from '../builders/ntfs-builder.js';
+
+const DIR = join(REPO_ROOT, 'test-images/regressions');
+
+function fixture(name: string, files: Record<string, Uint8Array | string>, repro: string): void {
+  const dir = join(DIR, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, bytes] of Object.entries(files)) writeFileSync(join(dir, file), bytes);
+  writeFileSync(join(dir, 'REPRO.txt'), repro.trimStart());
+}
+
+// A glob with several stars against a long name: both glob compilers backtrack exponentially.
+fixture('OK-glob-backtracking', { 'glob.txt': '*_*_*_*_*.log', 'names.txt': `${'_'.repeat(200)}x` }, `
+TIMEOUT target=glob (hand-made; the fuzzer first found it as target=glob seed=1007, glob "***_***.*[a-c]**")
+A glob with several '*' against a long name from the image backtracks exponentially in the
+RegExp both glob compilers build ('[^/]*' per '*'): 40 s each for this 201-character name, and
+two more stars never finish. Both src/catalog/glob.ts compileGlob and src/restore/select.ts
+globToRegExp hang (measured separately). Names come from the image, so a hostile (or just odd)
+image plus an ordinary glob hangs \`grt-ls --find\` / \`grt-extract\` selections.
+Expected once fixed: the match ends quickly (no error) -> directory prefix OK.
+main file: glob.txt
+`);
+
+// $UpCase (record 10) replaced by a record without an unnamed $DATA ($Extend's, a directory).
+{
+  const built = buildNtfsVolume({ clusterSize: 4096, root: { kind: 'dir', name: '', children: [{ kind: 'file', name: 'a.txt', data: new TextEncoder().encode('hello') }] } });
+  const image = built.image.slice();
+  const mft = built.mftLcn * built.clusterSize;
+  const size = built.recordSize;
+  image.copyWithin(mft + 10 * size, mft + 11 * size, mft + 12 * size);
+  fixture('ANY-ntfs-upcase-without-data', { 'ntfs.img.gz': gzipSync(image) }, `
+CRASH target=ntfs-synthetic (hand-reduced; the fuzzer found it as ntfs-synthetic seed=1080275438,
+restore seeds 1604650050 / 1295478100 / 372481238, ntfs-real seed=1944426303: swapped MFT records)
+TypeError: Cannot read properties of undefined (reading 'name')
+    at buildLayout (src/fs/ntfs/data-stream.ts: const first = extents[0]!; first.name)
+    at readAttributeValue (src/fs/ntfs/mft.ts)
+    at openNtfs (src/fs/ntfs/volume.ts: $UpCase read inside attempt(), which rethrows non-GrtErrors)
+MFT record 10 here is a copy of record 11 ($Extend): no unnamed $DATA, so extentsOf() is empty
+and buildLayout dereferences extents[0]. Expected once fixed: a GrtError for the missing
+attribute, turned into the "$UpCase unreadable" warning -> the volume opens (prefix ANY: a result
+or a GrtError from the later walk).
+main file: ntfs.img
+`);
+}
+
+// Manifest: sha256 of every fixture file.
+const manifest: Record<string, string> = {};
+for (const name of readdirSync(DIR).sort()) {
+  if (!statSync(join(DIR, name)).isDirectory() || name.startsWith('UNTRIAGED-')) continue;
+  for (const file of readdirSync(join(DIR, name)).sort()) {
+    manifest[`${name}/${file}`] = createHash('sha256').update(readFileSync(join(DIR, name, file))).digest('hex');
+  }
+}
+writeFileSync(join(DIR, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
