@@ -106,8 +106,8 @@ export class Mft {
     }
     let extents = extentsOf(record0.attributes, ATTR_DATA, '');
     if (extents.length === 0 || !extents[0]!.nonResident) throw new GrtError('BAD_RECORD', '$MFT has no non-resident $DATA', { structure: 'MFT record 0', offset });
-    let partial = new Mft(metaSource, boot, buildLayout(extents, clusterSize, '$MFT', true), metaSource);
-    partial = new Mft(metaSource, boot, partial.layout, openLayoutStream(metaSource, partial.layout));
+    const partialLayout = buildLayout(extents, clusterSize, '$MFT', true);
+    const partial = new Mft(metaSource, boot, partialLayout, openLayoutStream(metaSource, partialLayout));
     if (record0.attributes.some((a) => a.type === ATTR_ATTRIBUTE_LIST)) {
       const file = await assembleFile(record0, (n) => partial.readRecord(n), metaSource, clusterSize);
       warnings.push(...file.warnings);
