@@ -25,4 +25,4 @@ export type WorkerReply =
  * Targets whose cases legitimately take longer than the default limit: a restore writes a few
  * hundred files, which on a loaded machine can take several seconds without being a hang.
  */
-export const TARGET_TIMEOUT_MS: Record<string, number> = { restore: 30_000 };
+export const TARGET_TIMEOUT_MS: Record<string, number> = { restore: 30_000, 'restore-hostile': 30_000 };

@@ -602,6 +602,31 @@ const restoreTarget: FuzzTarget = {
   },
 };
 
+/** Names a hostile image can hold that must not leave the restore target (or break the restore). */
+const HOSTILE_NAMES = [
+  '..', 'a/b', '../../escape', '..\\..\\escape', '/abs', 'CON', 'nul.txt', 'x\u0000y', 'tab\tname', 'dot.', 'space ',
+  '\ud800lone', '😀'.repeat(80), 'é'.repeat(200), 'ABC', 'abc', ':stream', 'a:b',
+];
+
+/** Restore a volume whose names are hostile (and sometimes damaged too): nothing may land outside the target. */
+const restoreHostileTarget: FuzzTarget = {
+  name: 'restore-hostile',
+  async generate(rng) {
+    const pick = () => rng.pick(HOSTILE_NAMES);
+    const file = (name: string) => ({ kind: 'file' as const, name, data: rng.bytes(rng.int(0, 5000)) });
+    const used = new Set<string>();
+    // Names are unique per directory case-insensitively (NTFS $UpCase); a clash gets a suffix.
+    const unique = (name: string) => (used.has(name.toUpperCase()) ? `${name}${used.size}` : (used.add(name.toUpperCase()), name));
+    const children = Array.from({ length: rng.int(2, 6) }, () => file(unique(pick())));
+    const sub = { kind: 'dir' as const, name: unique(pick()), children: Array.from({ length: rng.int(1, 3) }, () => file(`${pick()}-${rng.below(1000)}`)) };
+    const built = buildNtfsVolume({ root: { kind: 'dir', name: '', children: [...children, sub] } });
+    const mftStart = built.mftLcn * built.clusterSize;
+    return { files: new Map([['ntfs.img', built.image]]), main: 'ntfs.img', hints: { regions: [{ file: 'ntfs.img', start: mftStart, length: 64 * built.recordSize }] } };
+  },
+  mutate: (input, rng) => (rng.chance(0.5) ? mutateFiles(input.files, rng, input.hints) : { files: input.files, log: ['(names only)'] }),
+  run: (input, ctx, rng) => restoreTarget.run(input, ctx, rng),
+};
+
 /** Glob pieces users type, and name pieces that make backtracking matchers slow. */
 const GLOB_TOKENS = ['*', '*', '**', '?', '_', 'a', '.', '/', '[a-c]', '[!_]', 'log'];
 const NAME_TOKENS = ['_', '_', 'a', 'aa', '.', 'x'];
@@ -654,6 +679,7 @@ export const TARGETS: FuzzTarget[] = [
   realNtfsTarget,
   catalogTarget,
   restoreTarget,
+  restoreHostileTarget,
   globTarget,
 ];
 
