@@ -34,6 +34,38 @@ describe('globs', () => {
     });
   }
 
+  it('agrees with a regular-expression reading of the same glob (property)', () => {
+    const toRegex = (glob: string): RegExp => {
+      let src = '';
+      for (let i = 0; i < glob.length; i++) {
+        if (glob.startsWith('**/', i)) {
+          src += '(?:.*/)?';
+          i += 2;
+        } else if (glob.startsWith('**', i)) {
+          src += '.*';
+          i += 1;
+        } else if (glob[i] === '*') src += '[^/]*';
+        else if (glob[i] === '?') src += '[^/]';
+        else src += glob[i];
+      }
+      return new RegExp(`^${src}$`, 'i');
+    };
+    fc.assert(
+      fc.property(fc.stringMatching(/^(\*\*\/|\*|\?|a|B|\/)*$/).filter((g) => !g.includes('***')), fc.stringMatching(/^[abAB\/]*$/), (glob, text) => {
+        const g = compileGlob(glob);
+        const anchored = g.matchesPath && !glob.startsWith('/') && !glob.startsWith('**') ? `/${glob}` : glob;
+        expect(g.test(text)).toBe(toRegex(anchored).test(text));
+      }),
+      { seed: 9, numRuns: 500 },
+    );
+  });
+
+  it('takes linear time on globs that make backtracking matchers explode', () => {
+    const started = performance.now();
+    expect(compileGlob('*a*a*a*a*a*a*a*a*b').test('a'.repeat(3000))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   it('never throws and a literal glob matches itself (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 20 }), (text) => {
