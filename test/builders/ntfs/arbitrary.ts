@@ -54,6 +54,7 @@ interface RawFile {
   dos: boolean;
   links: number;
   attributeList: boolean;
+  times: { btime: bigint; mtime: bigint; ctime: bigint; atime: bigint } | null;
 }
 
 interface RawDir {
@@ -62,6 +63,9 @@ interface RawDir {
   names: string[];
   dos: boolean;
 }
+
+/** FILETIMEs from 1980 to 2100, with 100 ns precision. */
+const filetime = fc.bigInt({ min: 119_600_064_000_000_000n, max: 157_469_184_000_000_000n });
 
 const rawFile: fc.Arbitrary<RawFile> = fc.record({
   size: fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 40_000 })),
@@ -72,6 +76,7 @@ const rawFile: fc.Arbitrary<RawFile> = fc.record({
   dos: fc.boolean(),
   links: fc.integer({ min: 0, max: 2 }),
   attributeList: fc.integer({ min: 0, max: 6 }).map((n) => n === 0),
+  times: fc.option(fc.record({ btime: filetime, mtime: filetime, ctime: filetime, atime: filetime }), { nil: null }),
 });
 
 /** Names a directory can hand out: children, then their extra hard-link names. */
@@ -111,6 +116,7 @@ function toFile(raw: RawFile, name: string, dosName: string | undefined, links: 
   if (dosName) spec.dosName = dosName;
   if (links.length > 0) spec.hardLinks = links;
   if (raw.attributeList) spec.attributeList = true;
+  if (raw.times) spec.times = raw.times;
   return spec;
 }
 
