@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decompressLznt1 } from '../../src/fs/ntfs/lznt1.js';
+import { decompressLznt1, MAX_LZNT1_OUTPUT } from '../../src/fs/ntfs/lznt1.js';
 import { GrtError } from '../../src/errors.js';
 import { compressLznt1 } from '../builders/lznt1-compress.js';
 import { createHash } from 'node:crypto';
@@ -123,6 +123,11 @@ describe('decompressLznt1', () => {
       expect(error, name).toBeInstanceOf(GrtError);
       expect((error as GrtError).code, name).toBe('BAD_COMPRESSED_DATA');
     }
+  });
+
+  it('refuses an output length past the limit before allocating', () => {
+    expect(() => decompressLznt1(new Uint8Array(0), MAX_LZNT1_OUTPUT + 1)).toThrow(/LIMIT_EXCEEDED/);
+    expect(() => decompressLznt1(new Uint8Array(0), -1)).toThrow(GrtError);
   });
 
   it('rejects a chunk that decodes past 4096 bytes', () => {

@@ -18,6 +18,12 @@ import { GrtError } from '../../errors.js';
 /** Every LZNT1 chunk stands for at most this many output bytes ([MS-XCA] 2.5). */
 const CHUNK_OUTPUT_SIZE = 4096;
 const STRUCTURE = 'LZNT1 chunk';
+/**
+ * Largest output one call may ask for. An NTFS compression unit is 16 clusters of at most 4 KiB
+ * (64 KiB); 1 MiB leaves room for odd units while keeping memory bounded if a caller derives the
+ * length from a damaged header.
+ */
+export const MAX_LZNT1_OUTPUT = 1 << 20;
 
 /**
  * Decompress `input` (the compressed clusters of one compression unit) into exactly
@@ -32,6 +38,9 @@ const STRUCTURE = 'LZNT1 chunk';
 export function decompressLznt1(input: Uint8Array, outputLength: number): Uint8Array {
   if (!Number.isSafeInteger(outputLength) || outputLength < 0) {
     throw new GrtError('USAGE', 'LZNT1 output length must be a non-negative integer', { actual: outputLength });
+  }
+  if (outputLength > MAX_LZNT1_OUTPUT) {
+    throw new GrtError('LIMIT_EXCEEDED', 'LZNT1 unit larger than the limit', { structure: STRUCTURE, expected: MAX_LZNT1_OUTPUT, actual: outputLength });
   }
   // Decode into whole chunks and hand back the first `outputLength` bytes: a caller that asks for
   // a unit's first bytes only (a file's last unit) must still get a last chunk that is stored
