@@ -13,7 +13,7 @@ export interface CompiledGlob {
 }
 
 type Token =
-  | { kind: 'literal'; cp: number }
+  | { kind: 'literal'; cp: number; raw: number }
   | { kind: 'one' } // ?
   | { kind: 'star' } // *: any run without '/'
   | { kind: 'globstar' } // ** not followed by '/': anything
@@ -22,6 +22,7 @@ type Token =
 
 /** Case folding per code point (a fold that would change the length leaves the character as it is). */
 function fold(cp: number): number {
+  if (cp < 0x80) return cp >= 0x41 && cp <= 0x5a ? cp + 0x20 : cp;
   const lower = String.fromCodePoint(cp).toLowerCase();
   const folded = lower.codePointAt(0)!;
   return lower.length === (folded > 0xffff ? 2 : 1) ? folded : cp;
@@ -79,7 +80,7 @@ function tokenize(pattern: string): Token[] {
       i = cls.end;
     } else {
       if (cp === 0x5c && i + 1 < cps.length) i++;
-      tokens.push({ kind: 'literal', cp: fold(cps[i]!) });
+      tokens.push({ kind: 'literal', cp: fold(cps[i]!), raw: cps[i]! });
       i++;
     }
   }
@@ -88,20 +89,48 @@ function tokenize(pattern: string): Token[] {
 
 function inClass(token: Extract<Token, { kind: 'class' }>, cp: number): boolean {
   const folded = fold(cp);
-  const upper = String.fromCodePoint(cp).toUpperCase().codePointAt(0)!;
+  const upper = cp < 0x80 ? (cp >= 0x61 && cp <= 0x7a ? cp - 0x20 : cp) : String.fromCodePoint(cp).toUpperCase().codePointAt(0)!;
   const hit = token.ranges.some(([lo, hi]) => (cp >= lo && cp <= hi) || (folded >= lo && folded <= hi) || (upper >= lo && upper <= hi));
   return hit !== token.negate;
 }
 
+/** Globs with more wildcards of unbounded length than this are matched by the state simulation. */
+const MAX_REGEX_STARS = 2;
+
+const hex = (cp: number): string => `\\u{${cp.toString(16)}}`;
+
+/** The same tokens as a RegExp (u and i flags): fast, and safe while it has few unbounded parts. */
+function toRegExp(tokens: Token[]): RegExp {
+  let source = '';
+  for (const t of tokens) {
+    if (t.kind === 'literal') source += hex(t.raw);
+    else if (t.kind === 'one') source += '[^/]';
+    else if (t.kind === 'star') source += '[^/]*';
+    else if (t.kind === 'globstar') source += '[^]*';
+    else if (t.kind === 'dirs') source += '(?:[^]*/)?';
+    else {
+      const body = t.ranges.filter(([lo, hi]) => lo <= hi).map(([lo, hi]) => (lo === hi ? hex(lo) : `${hex(lo)}-${hex(hi)}`)).join('');
+      source += t.negate ? `[^/${body}]` : body === '' ? '(?!)' : `(?!/)[${body}]`;
+    }
+  }
+  return new RegExp(`^${source}$`, 'iu');
+}
+
 /**
- * NOTE: matched by simulating the pattern as a state set, not with a RegExp: a backtracking
- * engine takes exponential time on globs like `*a*a*a*a*b` over long names, and globs come
- * from operators. This is O(pattern × text) always.
+ * A glob with few `*`/`**` parts becomes a RegExp. NOTE: one with more is matched by simulating
+ * it as a state set instead, because a backtracking RegExp takes exponential time on globs like
+ * `*a*a*a*a*b` over long names, and globs come from operators; the simulation is O(pattern × text).
+ * `engine` forces one (tests compare them).
  */
-export function compileGlob(glob: string): CompiledGlob {
+export function compileGlob(glob: string, engine: 'auto' | 'regex' | 'states' = 'auto'): CompiledGlob {
   const matchesPath = glob.includes('/');
   const pattern = matchesPath && !glob.startsWith('/') && !glob.startsWith('**') ? `/${glob}` : glob;
   const tokens = tokenize(pattern);
+  const stars = tokens.filter((t) => t.kind === 'star' || t.kind === 'globstar' || t.kind === 'dirs').length;
+  if (engine === 'regex' || (engine === 'auto' && stars <= MAX_REGEX_STARS)) {
+    const regex = toRegExp(tokens);
+    return { matchesPath, test: (value) => regex.test(value) };
+  }
   const n = tokens.length;
   // State 2i: before token i; 2i + 1: inside a 'dirs' token i (has consumed something).
   const close = (states: Uint8Array): void => {
@@ -110,13 +139,24 @@ export function compileGlob(glob: string): CompiledGlob {
       if (states[2 * i] && (kind === 'star' || kind === 'globstar' || kind === 'dirs')) states[2 * i + 2] = 1;
     }
   };
+  // Two state sets reused by every call (test is synchronous).
+  const a = new Uint8Array(2 * n + 2);
+  const b = new Uint8Array(2 * n + 2);
   const test = (value: string): boolean => {
-    let current = new Uint8Array(2 * n + 2);
-    let next = new Uint8Array(2 * n + 2);
+    let current = a;
+    let next = b;
+    current.fill(0);
     current[0] = 1;
     close(current);
-    for (const ch of value) {
-      const cp = ch.codePointAt(0)!;
+    for (let k = 0; k < value.length; k++) {
+      let cp = value.charCodeAt(k);
+      if (cp >= 0xd800 && cp < 0xdc00 && k + 1 < value.length) {
+        const low = value.charCodeAt(k + 1);
+        if (low >= 0xdc00 && low < 0xe000) {
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+          k++;
+        }
+      }
       next.fill(0);
       let any = false;
       for (let i = 0; i < n; i++) {

@@ -30,7 +30,8 @@ describe('globs', () => {
   ];
   for (const [glob, value, expected] of cases) {
     it(`${glob} ${expected ? 'matches' : 'does not match'} ${value}`, () => {
-      expect(compileGlob(glob).test(value)).toBe(expected);
+      expect(compileGlob(glob, 'regex').test(value)).toBe(expected);
+      expect(compileGlob(glob, 'states').test(value)).toBe(expected);
     });
   }
 
@@ -52,9 +53,10 @@ describe('globs', () => {
     };
     fc.assert(
       fc.property(fc.stringMatching(/^(\*\*\/|\*|\?|a|B|\/)*$/).filter((g) => !g.includes('***')), fc.stringMatching(/^[abAB\/]*$/), (glob, text) => {
-        const g = compileGlob(glob);
+        const g = compileGlob(glob, 'states');
         const anchored = g.matchesPath && !glob.startsWith('/') && !glob.startsWith('**') ? `/${glob}` : glob;
         expect(g.test(text)).toBe(toRegex(anchored).test(text));
+        expect(compileGlob(glob, 'regex').test(text)).toBe(g.test(text));
       }),
       { seed: 9, numRuns: 500 },
     );
