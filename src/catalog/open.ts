@@ -1,0 +1,109 @@
+/**
+ * Reading a catalog's structure (docs/catalog-format.md §3.1, §4, §5, §7): every section header is
+ * checked, the END section gives the totals and where each FILES chunk is, and only the NAMES
+ * chunks are inflated, into flat per-volume arrays. FILES chunks stay compressed until asked for.
+ */
+import { GrtError } from '../errors.js';
+import { decodeBinding, decodeVolume, type CatalogBinding, type CatalogVolume } from './binding.js';
+import { decodeNames, newNameTable, readNamesHeader, type NameTable } from './decode.js';
+import { DEFLATE_MAX_RATIO, readSectionHeaders, readSectionPayload, SectionType, type SectionHeader } from './format.js';
+import { ByteReader } from './varint.js';
+
+/** Flags, parent distance, shared prefix and name length: a name record is at least 4 bytes. */
+const MIN_NAME_RECORD_BYTES = 4;
+/** Volumes in one catalog: a disk has at most a few hundred partitions. */
+const MAX_VOLUMES = 4096;
+
+/** One volume of an open catalog: its name arrays and where its FILES chunks are. */
+export interface VolumeState {
+  info: CatalogVolume;
+  names: NameTable;
+  /** FILES chunk refs in file order. */
+  chunks: { header: SectionHeader; first: number; count: number }[];
+  /** Child lists (CSR): children of name i are childList[childStart[i] .. childStart[i+1]). */
+  childStart?: Int32Array;
+  childList?: Int32Array;
+  lookup: Map<number, Map<string, number[]>>;
+  /** Paths of directories, filled as they are asked for. */
+  dirPaths: (string | undefined)[];
+}
+
+export function parseCatalog(bytes: Uint8Array): { binding: CatalogBinding; volumes: VolumeState[] } {
+  const headers = readSectionHeaders(bytes);
+  const reader = (h: SectionHeader, structure: string) => new ByteReader(readSectionPayload(bytes, h), h.offset, structure);
+  const first = headers[0]!;
+  if (first.type !== SectionType.binding) {
+    throw new GrtError('BAD_CATALOG', 'catalog does not start with its binding', { structure: 'catalog section', offset: first.offset, actual: first.type });
+  }
+  const br = reader(first, 'catalog binding');
+  const binding = decodeBinding(br);
+  const endHeader = headers[headers.length - 1]!;
+  const er: ByteReader = reader(endHeader, 'catalog END section');
+  const totals = new Map<number, { names: number; files: number }>();
+  const volumeCount = er.bounded(MAX_VOLUMES, 'volume count');
+  // Name arrays are allocated from END's counts, so those are bounded by what the NAMES sections
+  // can hold: a name record takes at least MIN_NAME_RECORD_BYTES, and a section cannot inflate
+  // past what deflate's best ratio allows for its stored bytes.
+  let nameRoom = 0;
+  for (const h of headers) {
+    if (h.type === SectionType.names) nameRoom += Math.min(h.uncompressedLength, h.storedLength * DEFLATE_MAX_RATIO) / MIN_NAME_RECORD_BYTES;
+  }
+  let namesLeft = Math.floor(nameRoom);
+  for (let i = 0; i < volumeCount; i++) {
+    const index = er.u();
+    const names = er.bounded(namesLeft, 'name count');
+    namesLeft -= names;
+    const files = er.bounded(names, 'file count');
+    if (totals.has(index)) er.fail('volume listed twice', index);
+    totals.set(index, { names, files });
+  }
+  const byOffset = new Map(headers.map((h) => [h.offset, h]));
+  const states = new Map<number, VolumeState>();
+  const chunkCount = er.bounded(headers.length, 'FILES chunk count');
+  const fileChunks: { volume: number; header: SectionHeader; first: number; count: number }[] = [];
+  for (let i = 0; i < chunkCount; i++) {
+    const header = byOffset.get(er.u());
+    if (!header || header.type !== SectionType.files) er.fail('FILES chunk reference points at no FILES section');
+    fileChunks.push({ header, volume: er.u(), first: er.u(), count: er.u() });
+  }
+  for (const h of headers) {
+    if (h.type === SectionType.volume) {
+      const info = decodeVolume(reader(h, 'catalog volume section'));
+      const total = totals.get(info.index);
+      if (!total || states.has(info.index) || total.names === 0) {
+        throw new GrtError('BAD_CATALOG', 'volume section disagrees with the END section', { structure: 'catalog volume section', offset: h.offset, actual: info.index });
+      }
+      states.set(info.index, { info: { ...info, ...total }, names: newNameTable(total.names), chunks: [], lookup: new Map(), dirPaths: [] });
+    } else if (h.type === SectionType.names) {
+      const r: ByteReader = reader(h, 'catalog NAMES section');
+      const head = readNamesHeader(r);
+      const v = states.get(head.volume);
+      if (!v) r.fail('NAMES chunk of an unknown volume', head.volume);
+      decodeNames(r, head, v.names, v.info.files);
+    }
+  }
+  for (const v of states.values()) {
+    const filled = v.names.filled;
+    if (filled !== v.info.names || v.names.files !== v.info.files) {
+      throw new GrtError('BAD_CATALOG', `volume ${v.info.index} has fewer records than its END section counts`, { structure: 'catalog', offset: endHeader.offset, expected: v.info.names, actual: filled });
+    }
+  }
+  for (const c of fileChunks) {
+    const v = states.get(c.volume);
+    const expected = v?.chunks.reduce((n, k) => n + k.count, 0);
+    if (!v || c.first !== expected || c.count === 0 || c.first + c.count > v.info.files) {
+      throw new GrtError('BAD_CATALOG', 'FILES chunk out of order', { structure: 'catalog END section', offset: c.header.offset, actual: c.first });
+    }
+    v.chunks.push(c);
+  }
+  for (const v of states.values()) {
+    const covered = v.chunks.reduce((n, k) => n + k.count, 0);
+    if (covered !== v.info.files) {
+      throw new GrtError('BAD_CATALOG', 'FILES chunks do not cover every file', { structure: 'catalog END section', offset: endHeader.offset, expected: v.info.files, actual: covered });
+    }
+  }
+  if (states.size !== totals.size) {
+    throw new GrtError('BAD_CATALOG', 'a volume in the END section has no volume section', { structure: 'catalog END section', offset: endHeader.offset });
+  }
+  return { binding, volumes: [...states.values()] };
+}
