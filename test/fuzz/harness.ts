@@ -146,7 +146,7 @@ export class FuzzHarness {
         resolveCase(value);
       };
       const elapsed = () => performance.now() - started;
-      const limit = Math.max(this.options.timeoutMs, TARGET_TIMEOUT_MS[spec.target] ?? 0);
+      const limit = spec.timeoutMs ?? Math.max(this.options.timeoutMs, TARGET_TIMEOUT_MS[spec.target] ?? 0);
       const timer = setTimeout(() => {
         replace = true;
         finish({ spec, verdict: 'timeout', detail: `no result within ${limit} ms`, log, ms: elapsed() });

@@ -7,6 +7,8 @@ export interface CaseSpec {
   mutate?: boolean;
   /** Only make the (damaged) input and send it back, for saving a regression fixture. */
   materialize?: boolean;
+  /** Time limit for this case, overriding the harness's (and the target's) limit. */
+  timeoutMs?: number;
   /** Run a committed fixture directory instead of a generated input. */
   fixture?: { dir: string; main: string };
 }

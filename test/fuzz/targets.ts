@@ -3,13 +3,14 @@
  * test writers, or a committed real image), and exercises one entry point end to end on it. The
  * worker damages the input between the two; a target's run may only end in a summary or a GrtError.
  */
-import { readFile, readdir, mkdir, lstat, realpath } from 'node:fs/promises';
+import { readFile, readdir, mkdir, lstat, realpath, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { checkRange, type ByteSource } from '../../src/io/byte-source.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { openDisk } from '../../src/vmdk/disk.js';
+import { openImage } from '../../src/image.js';
 import { parseDescriptor } from '../../src/vmdk/descriptor.js';
 import type { Extent } from '../../src/vmdk/extent.js';
 import { openSparseExtent } from '../../src/vmdk/sparse-extent.js';
@@ -573,32 +574,57 @@ async function snapshot(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * Run `write` (which may only write below `target`, a new directory under `ctx.dir/out`) and throw
+ * if anything else under `ctx.dir` changed, or anything below `target` resolves outside it.
+ */
+export async function confined<T>(ctx: FuzzContext, write: (target: string) => Promise<T>): Promise<T> {
+  const outside = join(ctx.dir, 'out');
+  await mkdir(join(outside, 'sentinel'), { recursive: true });
+  await writeFile(join(outside, 'sentinel', 'keep.txt'), 'sentinel');
+  const before = await snapshot(ctx.dir);
+  const target = join(outside, 'target');
+  const result = await write(target);
+  const after = (await snapshot(ctx.dir)).filter((line) => !line.startsWith(`${join('out', 'target')}/`) && !line.startsWith(`${join('out', 'target')} `));
+  const added = after.filter((line) => !before.includes(line));
+  const removed = before.filter((line) => !after.includes(line));
+  if (added.length > 0 || removed.length > 0) throw new Error(`wrote outside its target: added ${JSON.stringify(added)}, removed ${JSON.stringify(removed)}`);
+  const real = await realpath(target).catch(() => target);
+  for (const line of await snapshot(target).catch(() => [])) {
+    const path = join(target, line.slice(0, line.lastIndexOf(' ')));
+    if ((await lstat(path)).isSymbolicLink()) continue;
+    const resolved = await realpath(path);
+    if (!resolved.startsWith(`${real}/`)) throw new Error(`${path} resolves outside the target (${resolved})`);
+  }
+  return result;
+}
+
 /** Restore everything from a damaged volume: nothing may appear outside the target directory. */
 const restoreTarget: FuzzTarget = {
   name: 'restore',
   generate: (rng) => ntfsInput(rng),
   async run(input, ctx) {
     const fs = await openNtfs(new MemorySource(input.files.get(input.main)!, input.main));
-    const outside = join(ctx.dir, 'out');
-    const sentinel = join(outside, 'sentinel');
-    await mkdir(sentinel, { recursive: true });
-    const before = await snapshot(ctx.dir);
-    const target = join(outside, 'target');
-    const summary = await restore({ fs, paths: ['/'], to: target, onEvent: () => undefined });
-    const after = (await snapshot(ctx.dir)).filter((line) => !line.startsWith(join('out', 'target')));
-    const unexpected = after.filter((line) => !before.includes(line) && line !== 'out/target dir');
-    if (unexpected.length > 0 || before.some((line) => !after.includes(line))) {
-      throw new Error(`restore wrote outside its target: ${JSON.stringify(unexpected)}`);
-    }
-    // Every restored path must resolve inside the target.
-    const real = await realpath(target);
-    for (const line of await snapshot(target)) {
-      const path = join(target, line.slice(0, line.lastIndexOf(' ')));
-      const resolved = await realpath(path).catch(() => path);
-      if ((await lstat(path)).isSymbolicLink()) continue;
-      if (!resolved.startsWith(real)) throw new Error(`restored ${path} resolves outside the target (${resolved})`);
-    }
+    const summary = await confined(ctx, (to) => restore({ fs, paths: ['/'], to, onEvent: () => undefined }));
     return `${summary.files} files, ${summary.failed} failed`;
+  },
+};
+
+/** The committed NTFS disk images through openImage (VMDK → partitions → NTFS), damage anywhere in the VMDK. */
+const imageTarget: FuzzTarget = {
+  name: 'image',
+  async generate(rng, ctx) {
+    const name = rng.pick(['ntfs-mbr.vmdk', 'ntfs-gpt-stream.vmdk', 'ntfs-mbr-stream.vmdk']);
+    const bytes = new Uint8Array(await readFile(join(ctx.root, 'test-images/ntfs', name)));
+    return { files: new Map([[name, bytes]]), main: name, hints: { regions: [{ file: name, start: 0, length: 65536 }] } };
+  },
+  async run(input, ctx, rng) {
+    const image = await openImage(join(ctx.dir, 'in', input.main), rng.chance(0.5) ? {} : { cache: { blockSize: 4096, maxBlocks: 2 } });
+    try {
+      return await exerciseFs(await image.openFileSystem(), rng);
+    } finally {
+      await image.close();
+    }
   },
 };
 
@@ -680,6 +706,7 @@ export const TARGETS: FuzzTarget[] = [
   catalogTarget,
   restoreTarget,
   restoreHostileTarget,
+  imageTarget,
   globTarget,
 ];
 
@@ -712,6 +739,16 @@ export const SELF_TEST_TARGETS: FuzzTarget[] = [
     },
   },
   { name: 'self-typeerror', generate: empty, run: async () => (null as unknown as { x: string }).x },
+  {
+    // Writes beside its target: `confined` must catch it.
+    name: 'self-escape',
+    generate: empty,
+    run: (_input, ctx) => confined(ctx, async (target) => {
+      await mkdir(target, { recursive: true });
+      await writeFile(join(target, '..', 'escaped.txt'), 'x');
+      return 'wrote';
+    }),
+  },
   {
     name: 'self-grterror',
     generate: empty,
