@@ -182,7 +182,7 @@ export function mutateText(text: string, rng: Rng): { text: string; log: string[
       lines[i] = line.replace(/"/, '');
       log.push(`line ${i + 1}: a quote dropped`);
     } else if (kind === 4) {
-      const piece = rng.pick(['"../../etc/passwd"', '"/etc/hostname"', '"\\\\server\\share\\x.vmdk"', '"a\u0000b"', '""', '"x.vmdk" 99999999999']);
+      const piece = rng.pick(['"../../etc/passwd"', '"/etc/hostname"', '"\\\\server\\share\\x.vmdk"', '"a\u0000b"', '""', '"x.vmdk" 99999999999', '"disk.vmdk"', '"child.vmdk"', '"base.vmdk"']);
       lines[i] = line.replace(/"[^"]*"/, piece);
       log.push(`line ${i + 1}: quoted part -> ${piece}`);
     } else {

@@ -196,6 +196,14 @@ const descriptorTarget: FuzzTarget = {
     return { files, main: 'disk.vmdk' };
   },
   mutate(input, rng) {
+    if (rng.chance(0.1)) {
+      // A descriptor signature over random bytes (encodings, NULs, no newlines).
+      const files = new Map(input.files);
+      const junk = rng.bytes(rng.int(0, 3000));
+      const head = new TextEncoder().encode(rng.pick(['# Disk DescriptorFile\n', '\ufeff# Disk DescriptorFile\r\n', 'encoding="Shift_JIS"\n']));
+      files.set('disk.vmdk', new Uint8Array([...head, ...junk]));
+      return { files, log: [`disk.vmdk replaced by a header line and ${junk.length} random bytes`] };
+    }
     if (rng.chance(0.6)) {
       const { text, log } = mutateText(new TextDecoder().decode(input.files.get('disk.vmdk')), rng);
       const files = new Map(input.files);
@@ -237,6 +245,14 @@ const chainTarget: FuzzTarget = {
       files.set('child.vmdk', new TextEncoder().encode(descriptorText({ cid: '0000bbbb', parentCid: '0000aaaa', createType: kind === 'cowd' ? 'vmfsSparse' : 'seSparse', hint: 'base.vmdk', extents: [`RW ${capacity / SECTOR} ${type} "child-delta.vmdk"`] })));
     }
     return { files, main: 'child.vmdk' };
+  },
+  mutate(input, rng) {
+    // A text child descriptor (over a COWD or seSparse delta): damage its text half the time.
+    if (input.files.has('child-delta.vmdk') && rng.chance(0.5)) {
+      const { text, log } = mutateText(new TextDecoder().decode(input.files.get('child.vmdk')), rng);
+      return { files: new Map([...input.files, ['child.vmdk', new TextEncoder().encode(text)]]), log: log.map((l) => `child.vmdk ${l}`) };
+    }
+    return mutateFiles(input.files, rng, input.hints);
   },
   run: (input, ctx, rng) => openReadMap(join(ctx.dir, 'in', input.main), rng),
 };
