@@ -3,6 +3,8 @@
  * names and files appended to chunks that are compressed and written as soon as they fill, so
  * memory holds one chunk pair plus a map of directory paths and of hard-linked files, never the
  * whole tree. Layouts are taken from the file system and shifted to virtual-disk byte offsets.
+ * A file system that can list itself with layouts in one pass (NTFS: one linear MFT read) is
+ * scanned that way; others are walked and asked for each stream's layout.
  */
 import { open, rename, rm } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
@@ -28,6 +30,18 @@ export interface CatalogInput {
 export interface BuildOptions {
   onProgress?: (progress: { entries: number; volume: number }) => void;
   signal?: AbortSignal;
+}
+
+/** Entries as a one-pass scan yields them: each with its data streams' layouts (volume offsets). */
+type ScannedEntry = FileEntry & { layouts?: StreamLayout[] };
+
+/** A FileSystem that lists every entry with its layouts in one pass (NtfsVolume.scan). */
+interface ScanningFileSystem extends FileSystem {
+  scan(options: { deleted: boolean; all: boolean; layouts: boolean }): AsyncIterable<ScannedEntry>;
+}
+
+function canScan(fs: FileSystem): fs is ScanningFileSystem {
+  return typeof (fs as Partial<ScanningFileSystem>).scan === 'function';
 }
 
 interface DirRef {
@@ -147,7 +161,7 @@ async function catalogVolume(
     files = new FilesChunkWriter(index, fileCount);
   };
 
-  const add = async (entry: FileEntry) => {
+  const add = async (entry: ScannedEntry) => {
     if (options.signal?.aborted) throw new GrtError('ABORTED', 'catalog build aborted', { structure: 'catalog' });
     const isRoot = entry.path === '/';
     const parentPath = isRoot ? '' : entry.path.slice(0, entry.path.lastIndexOf('/')) || '/';
@@ -196,20 +210,26 @@ async function catalogVolume(
   const root = await fs.stat('/');
   if (root.type !== 'dir') throw new GrtError('NOT_A_DIRECTORY', 'volume root is not a directory', { structure: 'catalog build', path: '/' });
   await add(root);
-  for await (const entry of fs.walk('/', { all: true, deleted: true })) await add(entry);
+  const entries = canScan(fs) ? fs.scan({ all: true, deleted: true, layouts: true }) : fs.walk('/', { all: true, deleted: true });
+  for await (const entry of entries) await add(entry);
   if (names.count > 0) await flushNames();
   if (files.count > 0) await flushFiles();
   options.onProgress?.({ entries: nameCount, volume: index });
   return { index, names: nameCount, files: fileCount };
 }
 
-/** The file's record, with every stream's layout in virtual-disk byte offsets. */
-async function fileRecord(fs: FileSystem, entry: FileEntry, start: number): Promise<FileRecord> {
+/**
+ * The file's record, with every stream's layout in virtual-disk byte offsets. A layout the scan
+ * already built is used as is; a stream it has none for (unreadable, refused, undecodable file) is
+ * asked of the file system, so the catalog keeps the exact error a live restore would give.
+ */
+async function fileRecord(fs: FileSystem, entry: ScannedEntry, start: number): Promise<FileRecord> {
   const streamNames = entry.type === 'dir' ? entry.streams.map((s) => s.name) : ['', ...entry.streams.map((s) => s.name)];
   const layouts: (StreamLayout | LayoutError)[] = [];
   for (const name of streamNames) {
     try {
-      layouts.push(shift(await fs.streamLayout(entry, name), start));
+      const scanned = entry.undecodable === undefined ? entry.layouts?.find((l) => l.name === name) : undefined;
+      layouts.push(shift(scanned ?? (await fs.streamLayout(entry, name)), start));
     } catch (error) {
       if (!(error instanceof GrtError)) throw error;
       // Kept so a restore of this stream fails with the same reason, without the image's metadata.
