@@ -4,3 +4,5 @@ export { openCatalog, Catalog, type CatalogListOptions } from './catalog.js';
 export { checkBinding, type CatalogBinding, type CatalogPartition, type CatalogVolume } from './binding.js';
 export { compileGlob, type CompiledGlob } from './glob.js';
 export { toNdjson, toBodyfile, type ExportOptions } from './export.js';
+export { CatalogFileSystem, chooseCatalogVolume } from './catalog-fs.js';
+export { buildImageCatalog, catalogBindingOf, mountVolumes, openImageCatalog, type ImageCatalogSummary, type MountedVolumes } from './for-image.js';

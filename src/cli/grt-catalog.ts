@@ -1,25 +1,72 @@
 #!/usr/bin/env node
 /**
- * grt-catalog: build a catalog of an image's files at backup time, and query it later without the
- * image. Arguments are parsed here; the catalog itself is not wired in yet (exit 2).
- *   grt-catalog build IMAGE [--partition N] -o CATALOG
- *   grt-catalog ls CATALOG [PATH|GLOB] [--json]
+ * grt-catalog: build a catalog of an image's files at backup time; export one later without the
+ * image. Which of the two is meant is told by the file given: a catalog starts with its magic.
+ *   grt-catalog IMAGE -o CATALOG [--json]
+ *   grt-catalog CATALOG --format ndjson|bodyfile [--partition N] [--all] [--deleted]
  */
+import { open, stat } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
-import { IMAGE_OPTIONS, parse, parseIndex } from './args.js';
-import { EXIT_OK, isMain, runAsScript, runCommand, type CliIo } from './output.js';
+import { buildImageCatalog, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
+import { CATALOG_MAGIC } from '../catalog/format.js';
+import { IMAGE_OPTIONS, oneOf, parse, parseIndex } from './args.js';
+import { openImageArg } from './open-image.js';
+import { EXIT_OK, Progress, formatBytes, isMain, jsonLine, runAsScript, runCommand, writeOut, type CliIo } from './output.js';
 
 const NAME = 'grt-catalog';
-const USAGE = `usage: grt-catalog build IMAGE [--partition N] -o CATALOG
-       grt-catalog ls CATALOG [PATH|GLOB] [--json]
-(not implemented yet)`;
+const USAGE = `usage: grt-catalog IMAGE -o CATALOG [--json]
+       grt-catalog CATALOG --format ndjson|bodyfile [--partition N] [--all] [--deleted]
+options:
+  -o, --output FILE   where to write the catalog of every volume grt can read
+  --json              print one summary object: { catalog, volumes: [{ index, entries, ... }], bytes, seconds }
+  --format FORMAT     export a catalog to stdout: ndjson (one JSON object a line) or bodyfile
+                      (The Sleuth Kit body file, for mactime)
+  --partition N       export only this volume
+  --all               include NTFS metadata files ($MFT, ...)
+  --deleted           include deleted entries
+  --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
+exit: 0 ok, 2 nothing could be done`;
 
 const OPTIONS = {
   ...IMAGE_OPTIONS,
   partition: { type: 'string', short: 'p' },
   output: { type: 'string', short: 'o' },
   json: { type: 'boolean' },
+  format: { type: 'string' },
+  all: { type: 'boolean' },
+  deleted: { type: 'boolean' },
 } as const;
+
+/** True when the file at `path` starts with the catalog magic (an image never does). */
+async function isCatalogFile(path: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (cause) {
+    throw new GrtError('IO_ERROR', `cannot open ${path}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { path, cause });
+  }
+  try {
+    const head = new Uint8Array(CATALOG_MAGIC.length);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return bytesRead === head.length && head.every((b, i) => b === CATALOG_MAGIC[i]);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function exportCatalog(catalog: Catalog, format: 'ndjson' | 'bodyfile', partition: number | undefined, values: { all?: boolean; deleted?: boolean }, io: CliIo): Promise<void> {
+  const indexes = partition === undefined ? catalog.volumes.map((v) => v.index) : [partition];
+  if (partition !== undefined && !catalog.volumes.some((v) => v.index === partition)) {
+    throw new GrtError('NOT_FOUND', `no partition ${partition} in the catalog; volumes: ${catalog.volumes.map((v) => v.index).join(', ')}`);
+  }
+  const options = { recursive: true, all: values.all ?? false, deleted: values.deleted ?? false };
+  for (const volume of indexes) {
+    const entries = catalog.list(volume, '/', options);
+    // Several volumes in one body file: each path gets its volume as mount point ("1:/dir/file").
+    const lines = format === 'ndjson' ? toNdjson(entries, { volume }) : toBodyfile(entries, indexes.length > 1 ? { mountPoint: `${volume}:` } : {});
+    for await (const line of lines) await writeOut(io.stdout, line);
+  }
+}
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runCommand(NAME, io, async () => {
@@ -28,10 +75,45 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${USAGE}\n`);
       return EXIT_OK;
     }
-    const [command] = positionals;
-    if (command !== 'build' && command !== 'ls') throw new GrtError('USAGE', 'give a command: build or ls (see --help)');
-    parseIndex(values.partition);
-    throw new GrtError('UNSUPPORTED', `${command}: catalogs are not implemented yet`);
+    if (positionals.length === 0) throw new GrtError('USAGE', 'give an IMAGE (to build) or a CATALOG (to export); see --help');
+    if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')}`);
+    const format = oneOf(values.format, ['ndjson', 'bodyfile'] as const, '--format');
+    const partition = parseIndex(values.partition);
+    const path = positionals[0]!;
+
+    if (await isCatalogFile(path)) {
+      if (!format) throw new GrtError('USAGE', `${path} is a catalog: export it with --format ndjson|bodyfile`);
+      if (values.output !== undefined || values.json) throw new GrtError('USAGE', 'an export goes to stdout; -o and --json are for building');
+      await exportCatalog(await openCatalog(path), format, partition, values, io);
+      return EXIT_OK;
+    }
+    if (format) throw new GrtError('USAGE', `${path} is not a catalog; --format exports a catalog`);
+    if (values.output === undefined) throw new GrtError('USAGE', 'no output: give -o CATALOG');
+    if (partition !== undefined || values.all || values.deleted) throw new GrtError('USAGE', 'a catalog holds every volume and entry; --partition, --all and --deleted are for exports');
+
+    const image = await openImageArg(path, values, io);
+    const progress = new Progress(io.stderr);
+    const started = performance.now();
+    try {
+      const summary = await buildImageCatalog(image, values.output, {
+        onProgress: (p) => progress.message(`volume ${p.volume}: ${p.entries} entries`),
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
+      progress.done();
+      const bytes = (await stat(values.output)).size;
+      const seconds = (performance.now() - started) / 1000;
+      for (const w of summary.warnings) io.stderr.write(`${NAME}: warning: ${w.message}\n`);
+      if (values.json) {
+        io.stdout.write(jsonLine({ catalog: values.output, volumes: summary.volumes, bytes, seconds }));
+      } else {
+        const counts = summary.volumes.map((v) => `volume ${v.index}: ${v.entries} entries`).join(', ');
+        io.stderr.write(`${NAME}: ${counts}; ${formatBytes(bytes)} written to ${values.output} in ${seconds.toFixed(1)} s\n`);
+      }
+      return EXIT_OK;
+    } finally {
+      progress.done();
+      await image.close();
+    }
   });
 }
 

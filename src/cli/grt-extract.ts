@@ -5,12 +5,15 @@
  *               [--streams=files|xattr|skip] [--hardlinks=link|copy] [--json]
  *   grt-extract IMAGE [--partition N] PATH[:stream] --stdout
  *   grt-extract IMAGE --disk (-o FILE | --stdout)
+ *   grt-extract --catalog CATALOG IMAGE ... : the same, finding files through the catalog
  */
 import { dirname, basename, resolve } from 'node:path';
 import { mkdir, realpath } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import { restore, type RestoreEvent } from '../restore/restore.js';
+import { CatalogFileSystem, chooseCatalogVolume, openImageCatalog } from '../catalog/index.js';
+import type { FileSystem } from '../fs/entry.js';
 import { parseSelection } from '../restore/select.js';
 import { CHUNK_BYTES, commit, copyRanges, createTemp, discard, throwIfAborted, type Overwrite } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';
@@ -24,8 +27,11 @@ const NAME = 'grt-extract';
 const USAGE = `usage: grt-extract IMAGE [--partition N] PATH|GLOB... -o DIR [options]
        grt-extract IMAGE [--partition N] PATH[:stream] --stdout
        grt-extract IMAGE --disk (-o FILE | --stdout)
+       grt-extract --catalog CATALOG IMAGE [--partition N] PATH|GLOB... (-o DIR | --stdout) [options]
 options:
   -o, --output DIR      where to restore (created if missing); with --disk, the raw image file
+  --catalog FILE        find files in this catalog (grt-catalog) of IMAGE: data is read from the
+                        disk at the places the catalog recorded, no file-system metadata is read
   --partition N         the volume to read (see grt-ls --info)
   --overwrite           replace existing files      --skip-existing   leave them and go on
   --streams=MODE        alternate data streams: files (NAME.STREAM.ads, default), xattr (user.STREAM), skip
@@ -49,6 +55,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   stdout: { type: 'boolean' },
   disk: { type: 'boolean' },
+  catalog: { type: 'string' },
 } as const;
 
 /** Disk bytes mapped at a time for a sparse copy: bounds the range list kept in memory. */
@@ -105,6 +112,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (values.stdout && values.output !== undefined) throw new GrtError('USAGE', '-o and --stdout exclude each other');
     if (!values.stdout && values.output === undefined) throw new GrtError('USAGE', 'no output: give -o DIR (or --stdout)');
     if (values.disk && paths.length > 0) throw new GrtError('USAGE', '--disk takes no PATH');
+    if (values.disk && values.catalog !== undefined) throw new GrtError('USAGE', '--disk copies the whole disk; it takes no --catalog');
     if (!values.disk && paths.length === 0) throw new GrtError('USAGE', 'no PATH to extract (or --disk for the whole disk)');
     if (values.stdout && !values.disk && paths.length !== 1) throw new GrtError('USAGE', '--stdout writes exactly one file or stream');
     const overwrite: Overwrite = values.overwrite ? 'overwrite' : values['skip-existing'] ? 'skip-existing' : 'never';
@@ -127,7 +135,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         else if (!values.stdout) io.stderr.write(`${NAME}: wrote ${formatBytes(image.disk.size)} disk (${formatBytes(bytes)} of data) to ${values.output}\n`);
         return EXIT_OK;
       }
-      const fs = await image.openFileSystem(partition);
+      let fs: FileSystem;
+      if (values.catalog !== undefined) {
+        // CATALOG_MISMATCH unless the catalog was made from this image: its offsets would read another disk.
+        const catalog = await openImageCatalog(values.catalog, image);
+        fs = new CatalogFileSystem(catalog, chooseCatalogVolume(catalog, partition), image.disk);
+      } else {
+        fs = await image.openFileSystem(partition);
+      }
       if (values.stdout) {
         const selection = selections[0]!;
         if (selection.glob) throw new GrtError('USAGE', '--stdout takes one path, not a glob');

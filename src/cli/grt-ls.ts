@@ -3,9 +3,12 @@
  * grt-ls: what is in a backup image.
  *   grt-ls IMAGE --info [--json]                  image facts and the partition table
  *   grt-ls IMAGE [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+ *   grt-ls --catalog CATALOG [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+ *   grt-ls (IMAGE | --catalog CATALOG) [--partition N] --find GLOB [-l] [--json] [--all] [--deleted]
  */
 import { GrtError } from '../errors.js';
-import type { FileEntry, FileSystem } from '../fs/entry.js';
+import { CatalogFileSystem, chooseCatalogVolume, compileGlob, openCatalog } from '../catalog/index.js';
+import type { FileEntry, FileSystem, ListOptions } from '../fs/entry.js';
 import type { Image } from '../image.js';
 import { filetimeToIso } from '../util/filetime.js';
 import { IMAGE_OPTIONS, parse, parseIndex } from './args.js';
@@ -15,8 +18,13 @@ import { EXIT_OK, EXIT_PARTIAL, formatBytes, isMain, jsonLine, runAsScript, runC
 const NAME = 'grt-ls';
 const USAGE = `usage: grt-ls IMAGE --info [--json]
        grt-ls IMAGE [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+       grt-ls --catalog CATALOG [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+       grt-ls (IMAGE | --catalog CATALOG) [--partition N] --find GLOB [-l] [--json] [--all] [--deleted]
 options:
   --info            image format, capacity, extents, snapshot chain and partitions
+  --catalog FILE    list from a catalog (grt-catalog) alone, without the image
+  --find GLOB       entries whose name matches (case-insensitive; * ? within a name, ** across
+                    directories); a GLOB with '/' matches whole paths from the volume root
   --partition N     the volume to list (see --info); needed when the disk has several
   -R, --recursive   list subdirectories too
   -l, --long        type, size, modification time, name
@@ -36,6 +44,8 @@ const OPTIONS = {
   long: { type: 'boolean', short: 'l' },
   all: { type: 'boolean' },
   deleted: { type: 'boolean' },
+  catalog: { type: 'string' },
+  find: { type: 'string' },
 } as const;
 
 /** The `--json` shape of one entry. */
@@ -173,6 +183,19 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
   return failed > 0 ? EXIT_PARTIAL : EXIT_OK;
 }
 
+/** Entries matching `glob`: the catalog's name search, or a walk of the live volume. */
+async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; volume: number } | FileSystem, glob: string, values: { json?: boolean; long?: boolean; all?: boolean; deleted?: boolean }, io: CliIo): Promise<number> {
+  const options: ListOptions = { all: values.all ?? false, deleted: values.deleted ?? false };
+  const print = (e: FileEntry) => io.stdout.write(values.json ? jsonLine(entryJson(e)) : entryText(e, e.path, values.long ?? false));
+  if ('catalog' in source) {
+    for await (const entry of source.catalog.find(source.volume, glob, options)) print(entry);
+    return EXIT_OK;
+  }
+  const pattern = compileGlob(glob);
+  for await (const entry of source.walk('/', options)) if (pattern.test(pattern.matchesPath ? entry.path : entry.name)) print(entry);
+  return EXIT_OK;
+}
+
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runCommand(NAME, io, async () => {
     const { values, positionals } = parse(argv, OPTIONS);
@@ -183,6 +206,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (positionals.length > 2) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(2).join(' ')} (one IMAGE, one PATH)`);
     if (values.info && positionals.length > 1) throw new GrtError('USAGE', '--info takes no PATH');
     const partition = parseIndex(values.partition);
+    if (values.find !== undefined && (values.recursive || positionals.length > (values.catalog === undefined ? 1 : 0))) {
+      throw new GrtError('USAGE', '--find searches the whole volume; it takes no PATH or -R (put a directory in the GLOB: /dir/**/*.txt)');
+    }
+    if (values.catalog !== undefined) {
+      if (values.info) throw new GrtError('USAGE', '--info describes an image, not a catalog');
+      if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')} (with --catalog, one PATH)`);
+      const catalog = await openCatalog(values.catalog);
+      const volume = chooseCatalogVolume(catalog, partition);
+      if (values.find !== undefined) return await find({ catalog, volume }, values.find, values, io);
+      return await list(new CatalogFileSystem(catalog, volume), positionals[0] ?? '/', values, io);
+    }
     const image = await openImageArg(positionals[0], values, io);
     try {
       if (values.info) {
@@ -190,6 +224,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return EXIT_OK;
       }
       const fs = await image.openFileSystem(partition);
+      if (values.find !== undefined) return await find(fs, values.find, values, io);
       return await list(fs, positionals[1] ?? '/', values, io);
     } finally {
       await image.close();

@@ -99,6 +99,16 @@ export class Progress {
     this.shown = true;
   }
 
+  /** A progress line of free text (counts without a known total, e.g. catalog entries). */
+  message(text: string, force = false): void {
+    if (!this.enabled) return;
+    const now = performance.now();
+    if (!force && now - this.last < PROGRESS_INTERVAL_MS) return;
+    this.last = now;
+    this.stderr.write(`\r${text}\x1b[K`);
+    this.shown = true;
+  }
+
   done(): void {
     if (this.shown) this.stderr.write('\r\x1b[K');
     this.shown = false;

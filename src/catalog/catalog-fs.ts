@@ -1,0 +1,83 @@
+/**
+ * One catalogued volume as a read-only FileSystem (src/fs/entry.ts): listings come from the
+ * catalog alone; data is read from the virtual disk through the layouts the catalog stored
+ * (virtual-disk byte offsets), so a restore touches only the file's own clusters — no MFT record,
+ * no directory index. `restore({ fs: new CatalogFileSystem(...) })` works unchanged.
+ */
+import { GrtError } from '../errors.js';
+import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../fs/entry.js';
+import { openLayoutStream } from '../fs/ntfs/data-stream.js';
+import type { ByteSource } from '../io/byte-source.js';
+import type { Catalog } from './catalog.js';
+
+export class CatalogFileSystem implements FileSystem {
+  readonly kind = 'ntfs' as const;
+  readonly info: FileSystem['info'];
+
+  /**
+   * @param volume partition index as the catalog numbers it
+   * @param disk the virtual disk the catalog was made from (binding already checked); without it
+   *   everything but reading data works
+   */
+  constructor(
+    readonly catalog: Catalog,
+    readonly volume: number,
+    private readonly disk?: ByteSource,
+  ) {
+    const v = catalog.volumes.find((x) => x.index === volume);
+    if (!v) {
+      const known = catalog.volumes.map((x) => x.index).join(', ') || 'none';
+      throw new GrtError('NOT_FOUND', `no volume ${volume} in the catalog; volumes: ${known}`, { structure: 'catalog' });
+    }
+    if (v.fs !== 'ntfs') throw new GrtError('UNSUPPORTED', `catalogued volume ${volume} holds ${v.fs}`, { structure: 'catalog' });
+    this.info = { serial: v.serial, clusterSize: v.clusterSize, ...(v.label !== undefined ? { label: v.label } : {}) };
+  }
+
+  stat(path: string): Promise<FileEntry> {
+    return this.catalog.stat(this.volume, path);
+  }
+
+  async readDir(path: string, options: ListOptions = {}): Promise<FileEntry[]> {
+    await this.directory(path);
+    const out: FileEntry[] = [];
+    for await (const entry of this.catalog.list(this.volume, path, options)) out.push(entry);
+    return out;
+  }
+
+  async *walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
+    await this.directory(path);
+    yield* this.catalog.list(this.volume, path, { ...options, recursive: true });
+  }
+
+  async streamLayout(target: string | FileEntry, streamName = ''): Promise<StreamLayout> {
+    const entry = typeof target === 'string' ? await this.stat(target) : target;
+    // The catalog stores no unnamed stream for a directory; say so as the live volume does.
+    if (entry.type === 'dir' && streamName === '') throw new GrtError('IS_A_DIRECTORY', 'a directory has no data stream', { path: entry.path });
+    return this.catalog.layout(this.volume, entry, streamName);
+  }
+
+  async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {
+    const layout = await this.streamLayout(target, streamName);
+    if (!this.disk) {
+      const path = typeof target === 'string' ? target : target.path;
+      throw new GrtError('USAGE', 'an image is needed to restore data', { structure: 'catalog', path });
+    }
+    return openLayoutStream(this.disk, layout);
+  }
+
+  private async directory(path: string): Promise<void> {
+    const entry = await this.stat(path);
+    if (entry.type !== 'dir') throw new GrtError('NOT_A_DIRECTORY', 'not a directory', { path });
+  }
+}
+
+/** The catalogued volume to use: `partition`, or the only one; USAGE listing them otherwise. */
+export function chooseCatalogVolume(catalog: Catalog, partition: number | undefined): number {
+  const known = catalog.volumes.map((v) => `${v.index} (${v.fs}${v.label ? ` "${v.label}"` : ''})`).join(', ') || 'none';
+  if (partition !== undefined) {
+    if (!catalog.volumes.some((v) => v.index === partition)) throw new GrtError('NOT_FOUND', `no partition ${partition} in the catalog; volumes: ${known}`);
+    return partition;
+  }
+  if (catalog.volumes.length === 1) return catalog.volumes[0]!.index;
+  throw new GrtError('USAGE', `the catalog has several volumes: ${known}; choose one with --partition N`);
+}

@@ -1,0 +1,117 @@
+/**
+ * Catalogs of whole images (docs/catalog-format.md §4): the binding of an opened image, a catalog
+ * of every volume grt can read, and opening a catalog for use with an image after checking that
+ * it was made from that image.
+ */
+import { GrtError, warningFrom, type GrtWarning } from '../errors.js';
+import type { FileSystem } from '../fs/entry.js';
+import type { Image } from '../image.js';
+import type { CatalogBinding } from './binding.js';
+import { buildCatalog, writeCatalog, type BuildOptions, type CatalogInput } from './build.js';
+import { openCatalog, type Catalog } from './catalog.js';
+
+/** The volumes of an image that mounted, and why the others did not. */
+export interface MountedVolumes {
+  volumes: CatalogInput['volumes'];
+  /** Volumes with a file system grt reads that failed to mount (damage), as warnings. */
+  warnings: GrtWarning[];
+}
+
+/** Mount every volume with a file system grt can read; unreadable kinds are left out silently. */
+export async function mountVolumes(image: Image): Promise<MountedVolumes> {
+  const volumes: CatalogInput['volumes'] = [];
+  const warnings: GrtWarning[] = [];
+  for (const v of image.layout.volumes) {
+    let fs: FileSystem;
+    try {
+      fs = await image.openFileSystem(v.index);
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      // UNSUPPORTED: a file system grt has no reader for (FAT, swap, ...): nothing to catalogue.
+      if (error.code !== 'UNSUPPORTED') warnings.push({ ...warningFrom(error), message: `volume ${v.index}: ${error.message}` });
+      continue;
+    }
+    volumes.push({ index: v.index, start: v.start, fs });
+  }
+  return { volumes, warnings };
+}
+
+/**
+ * What ties a catalog to this image: capacity, chain CIDs (child first) and partitions, with the
+ * serial of each volume in `mounted` (mount them with mountVolumes).
+ */
+export function catalogBindingOf(image: Image, mounted: CatalogInput['volumes'] = []): CatalogBinding {
+  const info = image.disk.info;
+  return {
+    capacity: info.capacity,
+    cids: info.chain.some((link) => link.cid !== undefined) ? info.chain.map((link) => link.cid ?? '') : [],
+    partitions: image.layout.volumes.map((v) => {
+      const fs = mounted.find((m) => m.index === v.index)?.fs;
+      return { index: v.index, start: v.start, size: v.size, fs: v.fs, ...(fs ? { serial: fs.info.serial } : {}) };
+    }),
+  };
+}
+
+export interface ImageCatalogSummary {
+  binding: CatalogBinding;
+  volumes: { index: number; entries: number; fs: string; serial: string; label?: string }[];
+  warnings: GrtWarning[];
+  /** The catalog, when no path was given. */
+  bytes?: Uint8Array;
+}
+
+/**
+ * A catalog of every readable volume of `image`, written to `path` (streamed, renamed into place
+ * when complete) or returned as bytes. NOT_FOUND when the image has no volume grt can read.
+ */
+export async function buildImageCatalog(image: Image, path: string | undefined, options: BuildOptions = {}): Promise<ImageCatalogSummary> {
+  const { volumes, warnings } = await mountVolumes(image);
+  if (volumes.length === 0) {
+    const first = warnings[0];
+    throw new GrtError(first ? 'NOT_FOUND' : 'UNSUPPORTED', first ? `no volume could be read: ${first.message}` : 'no file system grt can read on this disk', { structure: 'catalog' });
+  }
+  const binding = catalogBindingOf(image, volumes);
+  const entries = new Map<number, number>();
+  const build: BuildOptions = {
+    onProgress: (p) => {
+      entries.set(p.volume, p.entries);
+      options.onProgress?.(p);
+    },
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const input = { binding, volumes };
+  const summary: ImageCatalogSummary = {
+    binding,
+    warnings,
+    volumes: volumes.map((v) => ({ index: v.index, entries: 0, fs: v.fs.kind, serial: v.fs.info.serial, ...(v.fs.info.label !== undefined ? { label: v.fs.info.label } : {}) })),
+  };
+  if (path === undefined) summary.bytes = await buildCatalog(input, build);
+  else await writeCatalog(path, input, build);
+  for (const v of summary.volumes) v.entries = entries.get(v.index) ?? 0;
+  return summary;
+}
+
+/**
+ * Open a catalog (a path, bytes or an opened one). With `image`, first check that the catalog was
+ * made from it: CATALOG_MISMATCH with a one-line reason otherwise (disk offsets in the catalog
+ * would read another disk's bytes).
+ */
+export async function openImageCatalog(catalog: string | Uint8Array | Catalog, image?: Image): Promise<Catalog> {
+  const opened = typeof catalog === 'string' || catalog instanceof Uint8Array ? await openCatalog(catalog) : catalog;
+  if (image) {
+    // Serials only for the catalogued volumes: mounting reads a boot sector and a few records each.
+    const catalogued = new Set(opened.volumes.map((v) => v.index));
+    const mounted: CatalogInput['volumes'] = [];
+    for (const v of image.layout.volumes) {
+      if (!catalogued.has(v.index)) continue;
+      try {
+        mounted.push({ index: v.index, start: v.start, fs: await image.openFileSystem(v.index) });
+      } catch (error) {
+        if (!(error instanceof GrtError)) throw error;
+        // A volume that no longer mounts is compared by place and kind only.
+      }
+    }
+    opened.checkBinding(catalogBindingOf(image, mounted));
+  }
+  return opened;
+}
