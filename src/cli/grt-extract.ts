@@ -9,13 +9,14 @@
  */
 import { dirname, basename, resolve } from 'node:path';
 import { mkdir, realpath } from 'node:fs/promises';
+import { fstatSync, write } from 'node:fs';
 import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import { restore, type RestoreEvent } from '../restore/restore.js';
 import { CatalogFileSystem, chooseCatalogVolume, openImageCatalog } from '../catalog/index.js';
 import type { FileSystem } from '../fs/entry.js';
 import { parseSelection } from '../restore/select.js';
-import { CHUNK_BYTES, commit, copyRanges, createTemp, discard, throwIfAborted, type Overwrite } from '../restore/write.js';
+import { commit, copyRanges, createTemp, discard, ioError, pipeChunks, toChunks, type Overwrite } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { IMAGE_OPTIONS, oneOf, parse, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
@@ -61,13 +62,40 @@ const OPTIONS = {
 /** Disk bytes mapped at a time for a sparse copy: bounds the range list kept in memory. */
 const DISK_MAP_WINDOW = 1024 * 1024 * 1024;
 
-/** Copy a whole source to stdout, chunk by chunk, waiting for the pipe. */
+/**
+ * Copy a whole source to stdout, reading the next chunk while the current one is written. When
+ * stdout is a regular file, chunks go to its descriptor directly (off the main thread, from two
+ * reused buffers); a stream may keep what it is given, so it gets a copy of each chunk.
+ */
 async function toStdout(source: ByteSource, io: CliIo, progress: Progress): Promise<void> {
-  for (let at = 0; at < source.size; at += CHUNK_BYTES) {
-    throwIfAborted(io.signal);
-    const data = await source.read(at, Math.min(CHUNK_BYTES, source.size - at));
-    await writeOut(io.stdout, data);
-    progress.update({ bytesDone: at + data.length, bytesTotal: source.size });
+  const fd = regularFileFd(io.stdout);
+  await pipeChunks(
+    source,
+    toChunks([{ offset: 0, length: source.size }]),
+    async (data, chunk) => {
+      if (fd === undefined) {
+        await writeOut(io.stdout, data.slice());
+      } else {
+        for (let written = 0; written < data.length; ) {
+          written += await new Promise<number>((done, fail) =>
+            write(fd, data, written, data.length - written, null, (error, bytes) => (error ? fail(ioError(error, 'write', 'stdout')) : done(bytes))),
+          );
+        }
+      }
+      progress.update({ bytesDone: chunk.offset + chunk.length, bytesTotal: source.size });
+    },
+    io.signal,
+  );
+}
+
+/** The descriptor behind `stream` if it is a regular file (process.stdout redirected to one). */
+function regularFileFd(stream: CliIo['stdout']): number | undefined {
+  const fd = (stream as { fd?: unknown }).fd;
+  if (typeof fd !== 'number') return undefined;
+  try {
+    return fstatSync(fd).isFile() ? fd : undefined;
+  } catch {
+    return undefined;
   }
 }
 

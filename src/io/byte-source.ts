@@ -12,6 +12,11 @@ export interface ByteSource {
    * cache block: callers must not modify it.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: fill all of `target` with the bytes from `offset`, straight into the caller's memory
+   * (bulk copies use it to skip an allocation and a copy per layer). Same range rules as `read`.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
   /** Release file handles. Idempotent. */
   close?(): Promise<void>;
 }
@@ -30,4 +35,10 @@ export function checkRange(source: { size: number }, offset: number, length: num
       offset,
     });
   }
+}
+
+/** Fill `target` from `source` at `offset`: through `readInto` when the source has it, else one copy. */
+export async function readInto(source: ByteSource, offset: number, target: Uint8Array): Promise<void> {
+  if (source.readInto) return source.readInto(offset, target);
+  target.set(await source.read(offset, target.length));
 }

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ByteSource } from './byte-source.js';
-import { checkRange } from './byte-source.js';
+import { checkRange, readInto } from './byte-source.js';
 
 export interface CacheStats {
   /** Blocks served from the cache. */
@@ -68,6 +68,17 @@ export class CachedSource implements ByteSource {
       written += take;
     }
     return out;
+  }
+
+  /** Large reads go straight from the inner source into `target`; small ones copy out of the cache. */
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this, offset, target.length, 'cached source');
+    if (target.length >= this.bypassBytes) {
+      this.stats.bypassed++;
+      await readInto(this.inner, offset, target);
+    } else if (target.length > 0) {
+      target.set(await this.read(offset, target.length));
+    }
   }
 
   private block(index: number): Promise<Uint8Array> {

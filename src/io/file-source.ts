@@ -38,8 +38,20 @@ export class FileSource implements ByteSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length, this.path);
+    // Every byte is overwritten below (or the read throws), so the buffer need not be zeroed first.
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+    await this.fill(offset, out);
+    return out;
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this, offset, target.length, this.path);
+    await this.fill(offset, target);
+  }
+
+  private async fill(offset: number, out: Uint8Array): Promise<void> {
     if (this.closed) throw new GrtError('IO_ERROR', `read after close`, { path: this.path });
-    const out = new Uint8Array(length);
+    const length = out.length;
     let done = 0;
     // A read may return fewer bytes than asked (signals, network file systems): loop until full.
     while (done < length) {
@@ -58,7 +70,6 @@ export class FileSource implements ByteSource {
       }
       done += bytesRead;
     }
-    return out;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 export type { ByteSource } from './byte-source.js';
-export { checkRange } from './byte-source.js';
+export { checkRange, readInto } from './byte-source.js';
 export { FileSource } from './file-source.js';
 export { MemorySource } from './memory-source.js';
 export { SliceSource } from './slice-source.js';

@@ -12,4 +12,9 @@ export class MemorySource implements ByteSource {
     checkRange(this, offset, length, this.name);
     return this.bytes.subarray(offset, offset + length);
   }
+
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this, offset, target.length, this.name);
+    target.set(this.bytes.subarray(offset, offset + target.length));
+  }
 }

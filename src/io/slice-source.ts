@@ -1,6 +1,6 @@
 import { GrtError } from '../errors.js';
 import type { ByteSource } from './byte-source.js';
-import { checkRange } from './byte-source.js';
+import { checkRange, readInto } from './byte-source.js';
 
 /** A bounds-checked window of another source: a partition of a disk, a region of a file. */
 export class SliceSource implements ByteSource {
@@ -22,5 +22,10 @@ export class SliceSource implements ByteSource {
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length, this.name);
     return this.parent.read(this.start + offset, length);
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this, offset, target.length, this.name);
+    await readInto(this.parent, this.start + offset, target);
   }
 }

@@ -19,7 +19,7 @@ import { link, lstat, mkdir, open, rename, unlink, type FileHandle } from 'node:
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GrtError } from '../errors.js';
-import type { ByteSource } from '../io/byte-source.js';
+import { readInto, type ByteSource } from '../io/byte-source.js';
 import type { StreamLayout } from '../fs/entry.js';
 import { tempName } from './safe-name.js';
 
@@ -144,6 +144,54 @@ export function dataRanges(layout: StreamLayout | undefined, size: number): { of
   return ranges;
 }
 
+export interface Chunk {
+  offset: number;
+  length: number;
+}
+
+/**
+ * Read `chunks` of `source` in order and hand each to `write`, reading the next chunk while the
+ * current one is written. Two buffers (of the largest chunk) serve the whole copy, filled in place
+ * by `readInto`: a fresh 4 MiB buffer per chunk costs the kernel a page fault per 4 KiB, more
+ * than the copy itself. So `write` must be done with the bytes when its promise settles.
+ */
+export async function pipeChunks(
+  source: ByteSource,
+  chunks: readonly Chunk[],
+  write: (data: Uint8Array, chunk: Chunk) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const bufferBytes = chunks.reduce((max, chunk) => Math.max(max, chunk.length), 0);
+  // Not zeroed: readInto overwrites every byte of its target or fails.
+  const buffers = [0, 1].map(() => new Uint8Array(Buffer.allocUnsafeSlow(bufferBytes).buffer, 0, bufferBytes));
+  const readChunk = async (index: number): Promise<Uint8Array> => {
+    const chunk = chunks[index]!;
+    const target = buffers[index % 2]!.subarray(0, chunk.length);
+    await readInto(source, chunk.offset, target);
+    return target;
+  };
+  let next = chunks.length > 0 ? readChunk(0) : undefined;
+  for (let i = 0; i < chunks.length; i++) {
+    throwIfAborted(signal);
+    const data = await next!;
+    next = i + 1 < chunks.length ? readChunk(i + 1) : undefined;
+    // A failed read-ahead must not become an unhandled rejection while we write; it is awaited next turn.
+    next?.catch(() => undefined);
+    await write(data, chunks[i]!);
+  }
+}
+
+/** `ranges` cut into chunks of at most CHUNK_BYTES. */
+export function toChunks(ranges: readonly Chunk[]): Chunk[] {
+  const chunks: Chunk[] = [];
+  for (const range of ranges) {
+    for (let at = range.offset; at < range.offset + range.length; at += CHUNK_BYTES) {
+      chunks.push({ offset: at, length: Math.min(CHUNK_BYTES, range.offset + range.length - at) });
+    }
+  }
+  return chunks;
+}
+
 /**
  * Copy the data ranges of `source` into `handle` at the same offsets, reading the next chunk
  * while the previous one is written, then truncate to `size` (so trailing holes exist too).
@@ -151,32 +199,23 @@ export function dataRanges(layout: StreamLayout | undefined, size: number): { of
 export async function copyRanges(
   source: ByteSource,
   handle: FileHandle,
-  ranges: { offset: number; length: number }[],
+  ranges: Chunk[],
   size: number,
   onBytes: (bytes: number) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  const chunks: { offset: number; length: number }[] = [];
-  for (const range of ranges) {
-    for (let at = range.offset; at < range.offset + range.length; at += CHUNK_BYTES) {
-      chunks.push({ offset: at, length: Math.min(CHUNK_BYTES, range.offset + range.length - at) });
-    }
-  }
-  let next: Promise<Uint8Array> | undefined = chunks[0] ? source.read(chunks[0].offset, chunks[0].length) : undefined;
-  for (let i = 0; i < chunks.length; i++) {
-    throwIfAborted(signal);
-    const chunk = chunks[i]!;
-    const data: Uint8Array = await next!;
-    const following = chunks[i + 1];
-    next = following ? source.read(following.offset, following.length) : undefined;
-    // A failed read-ahead must not become an unhandled rejection while we write; it is awaited next turn.
-    next?.catch(() => undefined);
-    let written = 0;
-    while (written < data.length) {
-      const { bytesWritten } = await handle.write(data, written, data.length - written, chunk.offset + written);
-      written += bytesWritten;
-    }
-    onBytes(data.length);
-  }
+  await pipeChunks(
+    source,
+    toChunks(ranges),
+    async (data, chunk) => {
+      let written = 0;
+      while (written < data.length) {
+        const { bytesWritten } = await handle.write(data, written, data.length - written, chunk.offset + written);
+        written += bytesWritten;
+      }
+      onBytes(data.length);
+    },
+    signal,
+  );
   await handle.truncate(size);
 }

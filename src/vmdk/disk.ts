@@ -108,7 +108,7 @@ class Disk implements VirtualDisk {
   /** Bytes of this disk's sector space an extent does not hold: the parent's, or zeros. */
   private async fromParent(diskOffset: number, out: Uint8Array): Promise<void> {
     const readable = this.parent ? Math.max(0, Math.min(out.length, this.parent.size - diskOffset)) : 0;
-    if (readable > 0) await this.parent!.readInto(diskOffset, out.subarray(0, readable));
+    if (readable > 0) await this.parent!.fill(diskOffset, out.subarray(0, readable));
     // NOTE: a parent smaller than its child (grown after the snapshot) reads as zeros past its end.
     out.fill(0, readable);
   }
@@ -116,15 +116,20 @@ class Disk implements VirtualDisk {
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length, this.info.path);
     const out = new Uint8Array(length);
-    await this.readInto(offset, out);
+    await this.fill(offset, out);
     return out;
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this, offset, target.length, this.info.path);
+    await this.fill(offset, target);
   }
 
   /**
    * Fill `out` from `offset` (already range-checked). A chain reads straight into the caller's
    * buffer: each level fills only what the levels above it left, and nothing is copied twice.
    */
-  private async readInto(offset: number, out: Uint8Array): Promise<void> {
+  private async fill(offset: number, out: Uint8Array): Promise<void> {
     this.checkOpen();
     const end = offset + out.length;
     const reads: Promise<void>[] = [];

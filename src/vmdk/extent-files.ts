@@ -99,13 +99,27 @@ export class PooledFile implements ByteSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length, this.path);
-    if (this.closed) throw new GrtError('IO_ERROR', 'read after close', { path: this.path });
-    const source = await this.pool.acquire(this);
+    const source = await this.acquire();
     try {
       return await source.read(offset, length);
     } finally {
       this.pool.release(this);
     }
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this, offset, target.length, this.path);
+    const source = await this.acquire();
+    try {
+      await source.readInto(offset, target);
+    } finally {
+      this.pool.release(this);
+    }
+  }
+
+  private acquire(): Promise<FileSource> {
+    if (this.closed) throw new GrtError('IO_ERROR', 'read after close', { path: this.path });
+    return this.pool.acquire(this);
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@
  * in sectors; ZERO has no file; NOACCESS access mode); libyal libvmdk, "Extent descriptor".
  */
 import { GrtError, type GrtWarning } from '../errors.js';
-import type { ByteSource } from '../io/byte-source.js';
+import { readInto, type ByteSource } from '../io/byte-source.js';
 import type { Extent, ExtentRange, ParentRead } from './extent.js';
 import { SECTOR_BYTES } from './sparse-header.js';
 
@@ -44,7 +44,7 @@ export class FlatExtent implements Extent {
       });
     }
     if (out.length === 0) return;
-    out.set(await this.file.read(this.fileByteOffset + offset, out.length));
+    await readInto(this.file, this.fileByteOffset + offset, out);
   }
 
   async map(offset: number, length: number): Promise<ExtentRange[]> {

@@ -10,7 +10,7 @@
 import { LRUCache } from 'lru-cache';
 import { GrtError } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { checkRange } from '../io/byte-source.js';
+import { checkRange, readInto } from '../io/byte-source.js';
 import type { Extent, ExtentRange, ParentRead, RangeState } from './extent.js';
 
 /** Location codes; a non-negative code is the byte offset in the file of the grain (or its marker). */
@@ -37,6 +37,12 @@ export const DEFAULT_TABLE_CACHE = 64;
  * temporary buffer a read allocates stays bounded whatever the caller asks for.
  */
 export const MAX_COALESCED_READ_BYTES = 8 * 1024 * 1024;
+/**
+ * Pieces of one read (file reads, compressed grains) in flight at once: enough to keep the libuv
+ * threadpool (4 threads; inflate runs there too) busy on every core, few enough that buffers for
+ * pieces not yet copied out stay small (16 × (compressed + inflated grain)).
+ */
+export const MAX_PIECES_IN_FLIGHT = 16;
 
 export interface GrainedExtentOptions {
   file: ByteSource;
@@ -91,10 +97,29 @@ export class GrainedExtent implements Extent {
     let runLength = 0;
     let runFileOffset = 0;
 
+    // Pieces run concurrently, at most MAX_PIECES_IN_FLIGHT at a time, each writing its own part
+    // of `out`; pieces are awaited oldest first, so the error reported is the first in disk order,
+    // as if the pieces had run one by one.
+    const inFlight: Promise<void>[] = [];
+    let pieceFailed = false;
+    const awaitOldest = async (): Promise<void> => {
+      try {
+        await inFlight.shift();
+      } catch (error) {
+        pieceFailed = true;
+        throw error;
+      }
+    };
+    const start = async (piece: Promise<void>): Promise<void> => {
+      piece.catch(() => undefined); // observed in order below: no unhandled rejection meanwhile
+      inFlight.push(piece);
+      if (inFlight.length >= MAX_PIECES_IN_FLIGHT) await awaitOldest();
+    };
+
     const flush = async (): Promise<void> => {
       const target = out.subarray(runStart - offset, runStart - offset + runLength);
       if (runKind === RUN_ZERO) target.fill(0);
-      else if (runKind === RUN_PARENT) await fromParent(target, runStart);
+      else if (runKind === RUN_PARENT) await start(fromParent(target, runStart));
       else if (runKind === RUN_DATA) {
         if (runFileOffset + runLength > file.size) {
           throw new GrtError('MISSING_DATA', `grain data for extent byte ${runStart} lies beyond the end of the file`, {
@@ -105,51 +130,60 @@ export class GrainedExtent implements Extent {
             path: this.options.path,
           });
         }
-        target.set(await file.read(runFileOffset, runLength));
+        await start(readInto(file, runFileOffset, target));
       }
       runKind = RUN_NONE;
       runLength = 0;
     };
 
-    let pos = offset;
-    while (pos < end) {
-      const grainIndex = Math.floor(pos / grainBytes);
-      const tableIndex = Math.floor(grainIndex / grainsPerTable);
-      const view = await this.table(tableIndex);
-      const tableEnd = Math.min(end, (tableIndex + 1) * grainsPerTable * grainBytes);
-      const whole = isWholeTable(view);
-      for (let grain = grainIndex; pos < tableEnd; grain++) {
-        const inGrain = pos - grain * grainBytes;
-        const take = whole ? tableEnd - pos : Math.min(grainBytes - inGrain, tableEnd - pos);
-        const location = view(grain - tableIndex * grainsPerTable);
-        if (location >= 0 && readCompressedGrain) {
-          if (runKind !== RUN_NONE) await flush();
-          const bytes = await readCompressedGrain(grain, location);
-          out.set(bytes.subarray(inGrain, inGrain + take), pos - offset);
-        } else if (location >= 0) {
-          const fileOffset = location + inGrain;
-          if (runKind !== RUN_DATA || runFileOffset + runLength !== fileOffset || runLength + take > MAX_COALESCED_READ_BYTES) {
+    try {
+      let pos = offset;
+      while (pos < end) {
+        const grainIndex = Math.floor(pos / grainBytes);
+        const tableIndex = Math.floor(grainIndex / grainsPerTable);
+        const view = await this.table(tableIndex);
+        const tableEnd = Math.min(end, (tableIndex + 1) * grainsPerTable * grainBytes);
+        const whole = isWholeTable(view);
+        for (let grain = grainIndex; pos < tableEnd; grain++) {
+          const inGrain = pos - grain * grainBytes;
+          const take = whole ? tableEnd - pos : Math.min(grainBytes - inGrain, tableEnd - pos);
+          const location = view(grain - tableIndex * grainsPerTable);
+          if (location >= 0 && readCompressedGrain) {
             if (runKind !== RUN_NONE) await flush();
-            runKind = RUN_DATA;
-            runStart = pos;
-            runFileOffset = fileOffset;
+            const at = pos - offset;
+            await start(readCompressedGrain(grain, location).then((bytes) => out.set(bytes.subarray(inGrain, inGrain + take), at)));
+          } else if (location >= 0) {
+            const fileOffset = location + inGrain;
+            if (runKind !== RUN_DATA || runFileOffset + runLength !== fileOffset || runLength + take > MAX_COALESCED_READ_BYTES) {
+              if (runKind !== RUN_NONE) await flush();
+              runKind = RUN_DATA;
+              runStart = pos;
+              runFileOffset = fileOffset;
+            }
+            runLength += take;
+          } else if (location === GRAIN_ZERO || location === GRAIN_PARENT) {
+            const kind = location === GRAIN_ZERO ? RUN_ZERO : RUN_PARENT;
+            if (runKind !== kind) {
+              if (runKind !== RUN_NONE) await flush();
+              runKind = kind;
+              runStart = pos;
+            }
+            runLength += take;
+          } else {
+            throw this.unreadable(grain, location);
           }
-          runLength += take;
-        } else if (location === GRAIN_ZERO || location === GRAIN_PARENT) {
-          const kind = location === GRAIN_ZERO ? RUN_ZERO : RUN_PARENT;
-          if (runKind !== kind) {
-            if (runKind !== RUN_NONE) await flush();
-            runKind = kind;
-            runStart = pos;
-          }
-          runLength += take;
-        } else {
-          throw this.unreadable(grain, location);
+          pos += take;
         }
-        pos += take;
       }
+      if (runKind !== RUN_NONE) await flush();
+      while (inFlight.length > 0) await awaitOldest();
+    } catch (error) {
+      // Let every started piece finish before failing, so none writes into `out` afterwards. An
+      // error of the loop itself comes after every piece still in flight: theirs go first.
+      const settled = await Promise.allSettled(inFlight);
+      const earlier = settled.find((result) => result.status === 'rejected');
+      throw pieceFailed || !earlier ? error : earlier.reason;
     }
-    if (runKind !== RUN_NONE) await flush();
   }
 
   private unreadable(grainIndex: number, location: number): GrtError {

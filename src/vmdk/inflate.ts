@@ -1,9 +1,12 @@
 /**
  * Decompression of one streamOptimized grain (deflate with a zlib wrapper, RFC 1950/1951; VMware
- * "Virtual Disk Format 5.0", "Stream-Optimized Compressed Sparse Extents"). Kept apart so a later
- * change can move it to worker threads without touching the extent reader.
+ * "Virtual Disk Format 5.0", "Stream-Optimized Compressed Sparse Extents").
+ *
+ * Inflation runs on the libuv threadpool (node:zlib's callback API), not on the main thread, so a
+ * reader with several grains in flight inflates on every core while the main thread goes on
+ * reading and copying.
  */
-import { inflateSync } from 'node:zlib';
+import { inflate } from 'node:zlib';
 import { GrtError, type GrtErrorDetails } from '../errors.js';
 
 /**
@@ -12,16 +15,22 @@ import { GrtError, type GrtErrorDetails } from '../errors.js';
  * Bytes after the end of the zlib stream (sector padding, or writers that store a longer record
  * than the data) are ignored.
  */
-export function inflateGrain(compressed: Uint8Array, maxBytes: number, details: GrtErrorDetails): Uint8Array {
-  try {
-    const out = inflateSync(compressed, { maxOutputLength: maxBytes });
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  } catch (cause) {
-    const tooLarge = (cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new GrtError('BAD_COMPRESSED_DATA', tooLarge ? 'grain inflates to more than a grain' : 'grain does not inflate', {
-      ...details,
-      expected: tooLarge ? `at most ${maxBytes} bytes` : undefined,
-      cause,
+export function inflateGrain(compressed: Uint8Array, maxBytes: number, details: GrtErrorDetails): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    // One output chunk of the cap: a whole grain comes back in one buffer, with no concatenation.
+    inflate(compressed, { maxOutputLength: maxBytes, chunkSize: Math.max(maxBytes, 64) }, (cause, out) => {
+      if (!cause) {
+        resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+        return;
+      }
+      const tooLarge = (cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      reject(
+        new GrtError('BAD_COMPRESSED_DATA', tooLarge ? 'grain inflates to more than a grain' : 'grain does not inflate', {
+          ...details,
+          expected: tooLarge ? `at most ${maxBytes} bytes` : undefined,
+          cause,
+        }),
+      );
     });
-  }
+  });
 }

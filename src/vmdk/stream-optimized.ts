@@ -118,7 +118,7 @@ export function compressedGrainReader(
       GRAIN_RECORD_HEADER_BYTES + compressedBytes <= head.length
         ? head.subarray(GRAIN_RECORD_HEADER_BYTES, GRAIN_RECORD_HEADER_BYTES + compressedBytes)
         : await file.read(dataOffset, compressedBytes);
-    const inflated = inflateGrain(compressed, grainBytes, { structure: `compressed grain ${grainIndex}`, offset: dataOffset, path });
+    const inflated = await inflateGrain(compressed, grainBytes, { structure: `compressed grain ${grainIndex}`, offset: dataOffset, path });
     // NOTE: qemu compresses only the bytes inside the capacity for the last, partial grain.
     const needed = Math.min(grainBytes, (capacitySectors - grainIndex * grainSectors) * SECTOR_BYTES);
     if (inflated.length < needed) {

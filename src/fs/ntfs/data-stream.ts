@@ -9,7 +9,7 @@
  */
 import { GrtError } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import { checkRange } from '../../io/byte-source.js';
+import { checkRange, readInto } from '../../io/byte-source.js';
 import type { StreamLayout } from '../entry.js';
 import { ATTR_FLAG_COMPRESSED_MASK, ATTR_FLAG_ENCRYPTED, type Attribute } from './attribute.js';
 import { decompressLznt1 } from './lznt1.js';
@@ -107,19 +107,21 @@ function findRun(runs: readonly LayoutRun[], offset: number): number {
 }
 
 /**
- * Copy stream bytes [offset, offset+length) of a raw run map into `out` at `outOffset`; holes stay
- * zero. Pieces contiguous on disk were coalesced when the layout was built: one read each.
+ * Fill `out` with stream bytes [offset, offset+out.length) of a raw run map, straight from the
+ * source into `out`; holes are zeros. Pieces contiguous on disk were coalesced when the layout was
+ * built: one source read each, all in flight together.
  */
-async function readRaw(source: ByteSource, runs: readonly LayoutRun[], offset: number, length: number, out: Uint8Array, outOffset: number): Promise<void> {
+async function readRaw(source: ByteSource, runs: readonly LayoutRun[], offset: number, out: Uint8Array): Promise<void> {
   const reads: Promise<void>[] = [];
-  const end = offset + length;
+  const end = offset + out.length;
   for (let i = findRun(runs, offset); i < runs.length && runs[i]!.streamOffset < end; i++) {
     const run = runs[i]!;
     const from = Math.max(offset, run.streamOffset);
     const to = Math.min(end, run.streamOffset + run.length);
-    if (run.sourceOffset === null || to <= from) continue;
-    const at = outOffset + from - offset;
-    reads.push(source.read(run.sourceOffset + from - run.streamOffset, to - from).then((bytes) => out.set(bytes, at)));
+    if (to <= from) continue;
+    const target = out.subarray(from - offset, to - offset);
+    if (run.sourceOffset === null) target.fill(0);
+    else reads.push(readInto(source, run.sourceOffset + from - run.streamOffset, target));
   }
   await Promise.all(reads);
 }
@@ -129,26 +131,46 @@ export function openLayoutStream(source: ByteSource, layout: StreamLayout): Byte
   const size = layout.size;
   const valid = Math.min(layout.initializedSize, size);
   const name = `stream ${JSON.stringify(layout.name)}`;
+  /** A stream reader from `fill`, which writes all of its target (zeros past the valid length). */
+  const stream = (fill: (offset: number, target: Uint8Array) => Promise<void>): ByteSource => ({
+    size,
+    async read(offset, length) {
+      checkRange({ size }, offset, length, name);
+      const out = new Uint8Array(length);
+      await fill(offset, out);
+      return out;
+    },
+    async readInto(offset, target) {
+      checkRange({ size }, offset, target.length, name);
+      await fill(offset, target);
+    },
+  });
   if (layout.encoding === 'resident') {
     const data = layout.resident!;
-    return { size, read: async (offset, length) => (checkRange({ size }, offset, length, name), data.subarray(offset, offset + length)) };
+    return {
+      ...stream(async (offset, target) => target.set(data.subarray(offset, offset + target.length))),
+      read: async (offset, length) => (checkRange({ size }, offset, length, name), data.subarray(offset, offset + length)),
+    };
   }
   const runs = layout.runs;
   if (layout.encoding === 'raw') {
+    const fill = async (offset: number, target: Uint8Array): Promise<void> => {
+      const validBytes = Math.max(0, Math.min(target.length, valid - offset));
+      if (validBytes > 0) await readRaw(source, runs, offset, target.subarray(0, validBytes));
+      target.fill(0, validBytes);
+    };
     return {
-      size,
+      ...stream(fill),
       async read(offset, length) {
         checkRange({ size }, offset, length, name);
-        const end = Math.min(offset + length, valid);
-        if (end > offset) {
-          const run = runs[findRun(runs, offset)]!;
-          // Common case: the whole read lies in one allocated run → hand back the source's bytes.
-          if (end === offset + length && run.sourceOffset !== null && end <= run.streamOffset + run.length) {
-            return source.read(run.sourceOffset + offset - run.streamOffset, length);
-          }
+        const end = offset + length;
+        const run = runs[findRun(runs, offset)];
+        // Common case: the whole read lies in one allocated run → hand back the source's bytes.
+        if (length > 0 && end <= valid && run && run.sourceOffset !== null && end <= run.streamOffset + run.length) {
+          return source.read(run.sourceOffset + offset - run.streamOffset, length);
         }
         const out = new Uint8Array(length);
-        if (end > offset) await readRaw(source, runs, offset, end - offset, out, 0);
+        await fill(offset, out);
         return out;
       },
     };
@@ -166,31 +188,27 @@ export function openLayoutStream(source: ByteSource, layout: StreamLayout): Byte
     }
     const bytes = new Uint8Array(unitSize);
     if (allocated === unitSize) {
-      await readRaw(source, runs, start, unitSize, bytes, 0);
+      await readRaw(source, runs, start, bytes);
     } else if (allocated > 0) {
       // The allocated clusters come first in the unit; sparse padding follows.
       const packed = new Uint8Array(unitSize);
-      await readRaw(source, runs, start, unitSize, packed, 0);
+      await readRaw(source, runs, start, packed);
       bytes.set(decompressLznt1(packed.subarray(0, allocated), unitSize));
     }
     decoded.push({ index, bytes });
     if (decoded.length > DECODED_UNITS_KEPT) decoded.shift();
     return bytes;
   };
-  return {
-    size,
-    async read(offset, length) {
-      checkRange({ size }, offset, length, name);
-      const out = new Uint8Array(length);
-      const end = Math.min(offset + length, valid);
-      for (let pos = offset; pos < end; ) {
-        const index = Math.floor(pos / unitSize);
-        const within = pos - index * unitSize;
-        const take = Math.min(unitSize - within, end - pos);
-        out.set((await unit(index)).subarray(within, within + take), pos - offset);
-        pos += take;
-      }
-      return out;
-    },
-  };
+  return stream(async (offset, target) => {
+    const end = Math.min(offset + target.length, valid);
+    let pos = offset;
+    while (pos < end) {
+      const index = Math.floor(pos / unitSize);
+      const within = pos - index * unitSize;
+      const take = Math.min(unitSize - within, end - pos);
+      target.set((await unit(index)).subarray(within, within + take), pos - offset);
+      pos += take;
+    }
+    target.fill(0, Math.max(0, pos - offset));
+  });
 }
