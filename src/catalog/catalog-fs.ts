@@ -41,7 +41,11 @@ export class CatalogFileSystem implements FileSystem {
     await this.directory(path);
     const out: FileEntry[] = [];
     for await (const entry of this.catalog.list(this.volume, path, options)) out.push(entry);
-    return out;
+    // NOTE: in upper-cased name order, close to the order of an NTFS directory index (which
+    // collates with $UpCase, not stored in the catalog); the catalog keeps its children by code unit.
+    const keyed = out.map((entry) => ({ entry, key: entry.name.toUpperCase() }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0));
+    return keyed.map((k) => k.entry);
   }
 
   async *walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
