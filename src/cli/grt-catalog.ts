@@ -49,6 +49,8 @@ async function isCatalogFile(path: string): Promise<boolean> {
     const head = new Uint8Array(CATALOG_MAGIC.length);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     return bytesRead === head.length && head.every((b, i) => b === CATALOG_MAGIC[i]);
+  } catch {
+    return false; // a directory, say: not a catalog; opening it as an image says what is wrong
   } finally {
     await handle.close();
   }
