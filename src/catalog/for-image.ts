@@ -5,10 +5,21 @@
  */
 import { GrtError, warningFrom, type GrtWarning } from '../errors.js';
 import type { FileSystem } from '../fs/entry.js';
+import { readBootSector } from '../fs/ntfs/boot-sector.js';
 import type { Image } from '../image.js';
+import type { ByteSource } from '../io/byte-source.js';
+import type { Volume } from '../volume/types.js';
 import type { CatalogBinding } from './binding.js';
 import { buildCatalog, writeCatalog, type BuildOptions, type CatalogInput } from './build.js';
 import { openCatalog, type Catalog } from './catalog.js';
+
+/**
+ * Volume serial numbers read without mounting (a boot sector, not the MFT and $UpCase a mount
+ * reads), so checking a binding before a restore costs a few hundred bytes per volume.
+ */
+const SERIAL_READERS: Partial<Record<Volume['fs'], (source: ByteSource) => Promise<string>>> = {
+  ntfs: async (source) => (await readBootSector(source, [])).serial,
+};
 
 /** The volumes of an image that mounted, and why the others did not. */
 export interface MountedVolumes {
@@ -36,18 +47,23 @@ export async function mountVolumes(image: Image): Promise<MountedVolumes> {
   return { volumes, warnings };
 }
 
+/** Serial numbers by partition index, of mounted volumes. */
+export function serialsOf(mounted: CatalogInput['volumes']): Map<number, string> {
+  return new Map(mounted.map((v) => [v.index, v.fs.info.serial]));
+}
+
 /**
  * What ties a catalog to this image: capacity, chain CIDs (child first) and partitions, with the
- * serial of each volume in `mounted` (mount them with mountVolumes).
+ * serial number of each volume in `serials` (serialsOf(mounted volumes)).
  */
-export function catalogBindingOf(image: Image, mounted: CatalogInput['volumes'] = []): CatalogBinding {
+export function catalogBindingOf(image: Image, serials: ReadonlyMap<number, string> = new Map()): CatalogBinding {
   const info = image.disk.info;
   return {
     capacity: info.capacity,
     cids: info.chain.some((link) => link.cid !== undefined) ? info.chain.map((link) => link.cid ?? '') : [],
     partitions: image.layout.volumes.map((v) => {
-      const fs = mounted.find((m) => m.index === v.index)?.fs;
-      return { index: v.index, start: v.start, size: v.size, fs: v.fs, ...(fs ? { serial: fs.info.serial } : {}) };
+      const serial = serials.get(v.index);
+      return { index: v.index, start: v.start, size: v.size, fs: v.fs, ...(serial !== undefined ? { serial } : {}) };
     }),
   };
 }
@@ -70,7 +86,7 @@ export async function buildImageCatalog(image: Image, path: string | undefined, 
     const first = warnings[0];
     throw new GrtError(first ? 'NOT_FOUND' : 'UNSUPPORTED', first ? `no volume could be read: ${first.message}` : 'no file system grt can read on this disk', { structure: 'catalog' });
   }
-  const binding = catalogBindingOf(image, volumes);
+  const binding = catalogBindingOf(image, serialsOf(volumes));
   const entries = new Map<number, number>();
   const build: BuildOptions = {
     onProgress: (p) => {
@@ -99,19 +115,20 @@ export async function buildImageCatalog(image: Image, path: string | undefined, 
 export async function openImageCatalog(catalog: string | Uint8Array | Catalog, image?: Image): Promise<Catalog> {
   const opened = typeof catalog === 'string' || catalog instanceof Uint8Array ? await openCatalog(catalog) : catalog;
   if (image) {
-    // Serials only for the catalogued volumes: mounting reads a boot sector and a few records each.
+    // Serials only of the catalogued volumes.
     const catalogued = new Set(opened.volumes.map((v) => v.index));
-    const mounted: CatalogInput['volumes'] = [];
+    const serials = new Map<number, string>();
     for (const v of image.layout.volumes) {
-      if (!catalogued.has(v.index)) continue;
+      const reader = SERIAL_READERS[v.fs];
+      if (!catalogued.has(v.index) || !reader) continue;
       try {
-        mounted.push({ index: v.index, start: v.start, fs: await image.openFileSystem(v.index) });
+        serials.set(v.index, await reader(v.source));
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
-        // A volume that no longer mounts is compared by place and kind only.
+        // A damaged boot sector: the volume is compared by place, size and kind only.
       }
     }
-    opened.checkBinding(catalogBindingOf(image, mounted));
+    opened.checkBinding(catalogBindingOf(image, serials));
   }
   return opened;
 }

@@ -5,4 +5,4 @@ export { checkBinding, type CatalogBinding, type CatalogPartition, type CatalogV
 export { compileGlob, type CompiledGlob } from './glob.js';
 export { toNdjson, toBodyfile, type ExportOptions } from './export.js';
 export { CatalogFileSystem, chooseCatalogVolume } from './catalog-fs.js';
-export { buildImageCatalog, catalogBindingOf, mountVolumes, openImageCatalog, type ImageCatalogSummary, type MountedVolumes } from './for-image.js';
+export { buildImageCatalog, catalogBindingOf, mountVolumes, openImageCatalog, serialsOf, type ImageCatalogSummary, type MountedVolumes } from './for-image.js';

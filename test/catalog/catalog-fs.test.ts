@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GrtError } from '../../src/errors.js';
 import {
-  buildCatalog, buildImageCatalog, CatalogFileSystem, catalogBindingOf, chooseCatalogVolume, mountVolumes, openCatalog, openImageCatalog, type Catalog,
+  buildCatalog, buildImageCatalog, CatalogFileSystem, catalogBindingOf, chooseCatalogVolume, mountVolumes, openCatalog, openImageCatalog, serialsOf, type Catalog,
 } from '../../src/catalog/index.js';
 import type { FileEntry, FileSystem } from '../../src/fs/entry.js';
 import { openImage, type Image } from '../../src/image.js';
@@ -145,12 +145,12 @@ describe.skipIf(!existsSync(BASE))('CatalogFileSystem on ntfs-mbr.vmdk', () => {
   /** The catalog as bytes again (a fresh Catalog object: nothing cached from other tests). */
   async function buildCatalogBytes(): Promise<Uint8Array> {
     const { volumes } = await mountVolumes(image);
-    return buildCatalog({ binding: catalogBindingOf(image, volumes), volumes });
+    return buildCatalog({ binding: catalogBindingOf(image, serialsOf(volumes)), volumes });
   }
 
   it('builds the same catalog bytes in one MFT pass as by walking and asking each layout', async () => {
     const { volumes } = await mountVolumes(image);
-    const binding = catalogBindingOf(image, volumes);
+    const binding = catalogBindingOf(image, serialsOf(volumes));
     const onePass = await buildCatalog({ binding, volumes });
     // The same volume seen through only the FileSystem contract (no scan): the walk path.
     const walkOnly = volumes.map((v) => {
@@ -165,6 +165,18 @@ describe.skipIf(!existsSync(BASE))('CatalogFileSystem on ntfs-mbr.vmdk', () => {
     const walked = await buildCatalog({ binding, volumes: walkOnly });
     expect(Buffer.from(onePass).equals(Buffer.from(walked))).toBe(true);
   }, 30_000);
+
+  it('openImageCatalog reads each catalogued volume serial (boot sector) and refuses another serial', async () => {
+    const { volumes } = await mountVolumes(image);
+    const binding = catalogBindingOf(image, serialsOf(volumes));
+    expect(binding.partitions.find((p) => p.index === 1)?.serial).toBe(live.info.serial);
+    const forged = { ...binding, partitions: binding.partitions.map((p) => (p.index === 1 ? { ...p, serial: '0123456789ABCDEF' } : p)) };
+    const bytes = await buildCatalog({ binding: forged, volumes });
+    const error = await openImageCatalog(bytes, image).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(GrtError);
+    expect((error as GrtError).code).toBe('CATALOG_MISMATCH');
+    expect((error as GrtError).message).toMatch(/serial/);
+  });
 
   it('openImageCatalog refuses a catalog of another chain level with CATALOG_MISMATCH', async () => {
     const child = await openImage(CHILD);
