@@ -31,8 +31,8 @@ const rows = (text: string) => text.trimEnd().split('\n').filter(Boolean).map((l
 const byPath = (a: Record<string, unknown>, b: Record<string, unknown>) => (String(a.path) < String(b.path) ? -1 : String(a.path) > String(b.path) ? 1 : 0);
 
 /** Every file under `root`: relative path → bytes, mtime and kind (what a restore produced). */
-async function tree(root: string): Promise<Map<string, { kind: string; bytes?: string; mtimeMs: number; size: number }>> {
-  const out = new Map<string, { kind: string; bytes?: string; mtimeMs: number; size: number }>();
+async function tree(root: string): Promise<Map<string, { kind: string; bytes?: string; mtimeMs: number; size: number; nlink?: number }>> {
+  const out = new Map<string, { kind: string; bytes?: string; mtimeMs: number; size: number; nlink?: number }>();
   const visit = async (dir: string, rel: string): Promise<void> => {
     for (const name of (await readdir(dir)).sort()) {
       const full = join(dir, name);
@@ -42,7 +42,7 @@ async function tree(root: string): Promise<Map<string, { kind: string; bytes?: s
         out.set(key, { kind: 'dir', mtimeMs: st.mtimeMs, size: 0 });
         await visit(full, key);
       } else if (st.isFile()) {
-        out.set(key, { kind: 'file', bytes: (await readFile(full)).toString('base64'), mtimeMs: st.mtimeMs, size: st.size });
+        out.set(key, { kind: 'file', bytes: (await readFile(full)).toString('base64'), mtimeMs: st.mtimeMs, size: st.size, nlink: st.nlink });
       } else if (st.isSymbolicLink()) {
         out.set(key, { kind: 'symlink', bytes: await readlink(full), mtimeMs: st.mtimeMs, size: st.size });
       } else {
@@ -119,6 +119,7 @@ describe.skipIf(!existsSync(BASE))('catalog CLIs on the committed NTFS images', 
         expect(expected.size).toBeGreaterThan(20);
         expect([...expected.keys()]).toContain('/streams/file-with-streams.txt.big.ads');
         expect([...expected.values()].some((f) => f.kind === 'symlink')).toBe(true);
+        expect([...expected.values()].some((f) => (f.nlink ?? 1) > 1)).toBe(true); // hard links restored as links
         expect(await tree(fromCatalog)).toEqual(expected);
         // --stdout through the catalog too.
         const one = await run(extract, ['--catalog', catalog, image, '/frag/b.txt', '--stdout']);
