@@ -3,6 +3,7 @@
  * chain, or raw disk), see its partitions, and mount one file system read-only.
  */
 import { GrtError } from './errors.js';
+import { formatBytes } from './util/format-bytes.js';
 import type { FileSystem } from './fs/entry.js';
 import { openDisk, type OpenDiskOptions, type VirtualDisk } from './vmdk/disk.js';
 import { listVolumes } from './volume/list-volumes.js';
@@ -26,20 +27,9 @@ const READERS: Partial<Record<Volume['fs'], (volume: Volume) => Promise<FileSyst
   ntfs: async (volume) => (await import('./fs/ntfs/volume.js')).openNtfs(volume.source),
 };
 
-function sizeText(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
 /** `1 (ntfs, 100 MiB)`: how a volume is named in messages. */
 export function describeVolume(volume: Volume): string {
-  return `${volume.index} (${volume.fs}${volume.label ? ` "${volume.label}"` : ''}, ${sizeText(volume.size)})`;
+  return `${volume.index} (${volume.fs}${volume.label ? ` "${volume.label}"` : ''}, ${formatBytes(volume.size)})`;
 }
 
 /** Pick the volume to mount under the rule above. */

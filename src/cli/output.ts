@@ -4,6 +4,7 @@
  * Exit codes: 0 done; 1 partly done (some files failed); 2 nothing could start (usage, an image
  * or path that cannot be opened) — and 2 for a bug, which alone prints a stack trace.
  */
+import { formatBytes } from '../util/format-bytes.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GrtError } from '../errors.js';
@@ -56,16 +57,7 @@ export async function runCommand(name: string, io: CliIo, body: () => Promise<nu
   }
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+export { formatBytes };
 
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--:--';
