@@ -18,6 +18,8 @@ import { ByteWriter } from './varint.js';
 export const CHUNK_ENTRIES = 16_384;
 /** A FILES chunk is closed early past this many bytes (files with very long run lists). */
 const CHUNK_FLUSH_BYTES = 8 * 1024 * 1024;
+/** Record numbers below this make exact numeric id keys (record × 2^16 + sequence < 2^53). */
+const ID_KEY_RECORD_LIMIT = 2 ** 37;
 /** How often onProgress is called, in entries. */
 const PROGRESS_EVERY = 4096;
 
@@ -144,8 +146,8 @@ async function catalogVolume(
   // Directories by path, and by id: a deleted directory may share its path with a live one, and
   // the parent id tells their children apart.
   const dirs = new Map<string, DirRef>();
-  const dirsById = new Map<string, DirRef>();
-  const linked = new Map<string, number>();
+  const dirsById = new Map<number | string, DirRef>();
+  const linked = new Map<number | string, number>();
   let names = new NamesChunkWriter(index, 0, 0);
   let files = new FilesChunkWriter(index, 0);
   let nameCount = 0;
@@ -164,16 +166,18 @@ async function catalogVolume(
   const add = async (entry: ScannedEntry) => {
     if (options.signal?.aborted) throw new GrtError('ABORTED', 'catalog build aborted', { structure: 'catalog' });
     const isRoot = entry.path === '/';
-    const parentPath = isRoot ? '' : entry.path.slice(0, entry.path.lastIndexOf('/')) || '/';
-    const byId = entry.parent && dirsById.get(`${entry.parent.record}:${entry.parent.sequence}`);
+    const slash = entry.path.lastIndexOf('/');
+    const parentPath = isRoot ? '' : entry.path.slice(0, slash) || '/';
+    const byId = entry.parent && dirsById.get(idKey(entry.parent));
     const parent = isRoot ? undefined : byId && byId.path === parentPath ? byId : dirs.get(parentPath);
     if (!isRoot && !parent) {
       throw new GrtError('NOT_FOUND', 'walk listed an entry before its directory', { structure: 'catalog build', path: entry.path });
     }
-    if (!isRoot && `${parentPath === '/' ? '' : parentPath}/${entry.name}` !== entry.path) {
+    // The name must be the whole last component (no '/' inside it, nothing missing).
+    if (!isRoot && (entry.path.length - slash - 1 !== entry.name.length || !entry.path.endsWith(entry.name))) {
       throw new GrtError('UNSUPPORTED', 'entry name is not the last part of its path', { structure: 'catalog build', path: entry.path, actual: entry.name });
     }
-    const linkKey = entry.links > 1 && entry.type !== 'dir' ? `${entry.id.record}:${entry.id.sequence}` : undefined;
+    const linkKey = entry.links > 1 && entry.type !== 'dir' ? idKey(entry.id) : undefined;
     let file = linkKey === undefined ? undefined : linked.get(linkKey);
     if (file === undefined) {
       file = fileCount++;
@@ -199,7 +203,7 @@ async function catalogVolume(
     if (entry.type === 'dir') {
       const dir = { nameIndex: nameCount, record: entry.id.record, sequence: entry.id.sequence, path: entry.path };
       dirs.set(entry.path, dir);
-      dirsById.set(`${entry.id.record}:${entry.id.sequence}`, dir);
+      dirsById.set(idKey(entry.id), dir);
     }
     names.add(rec);
     nameCount++;
@@ -254,6 +258,11 @@ async function fileRecord(fs: FileSystem, entry: ScannedEntry, start: number): P
   return rec;
 }
 
+/** A map key for a file id: a number while record × 2^16 + sequence stays exact, else a string. */
+function idKey(id: { record: number; sequence: number }): number | string {
+  return id.record < ID_KEY_RECORD_LIMIT ? id.record * 0x1_0000 + id.sequence : `${id.record}:${id.sequence}`;
+}
+
 function shift(layout: StreamLayout, start: number): StreamLayout {
   const runs = layout.runs.map((run) => {
     const sourceOffset = run.sourceOffset === null ? null : run.sourceOffset + start;
@@ -262,5 +271,9 @@ function shift(layout: StreamLayout, start: number): StreamLayout {
     }
     return { streamOffset: run.streamOffset, sourceOffset, length: run.length };
   });
-  return { ...layout, runs };
+  // Named fields rather than a spread (V8's slow path for objects of varying shape).
+  const shifted: StreamLayout = { name: layout.name, size: layout.size, initializedSize: layout.initializedSize, encoding: layout.encoding, runs };
+  if (layout.resident !== undefined) shifted.resident = layout.resident;
+  if (layout.compressionUnit !== undefined) shifted.compressionUnit = layout.compressionUnit;
+  return shifted;
 }
