@@ -1,0 +1,163 @@
+/**
+ * Invariants the fast read path relies on: bulk reads land in the caller's buffer whatever it held
+ * before (readInto writes every byte), a read over one contiguous run is one source read, grain
+ * reads with pieces in flight return the same bytes and the first error in disk order, both
+ * inflate paths give zlib's bytes and cap a bomb, and copies reuse two buffers.
+ */
+import { deflateSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { GrtError } from '../../src/errors.js';
+import type { StreamLayout } from '../../src/fs/entry.js';
+import { openLayoutStream } from '../../src/fs/ntfs/data-stream.js';
+import { MemorySource } from '../../src/io/memory-source.js';
+import { readInto } from '../../src/io/byte-source.js';
+import { inflateGrain, SYNC_INFLATE_MAX_INPUT } from '../../src/vmdk/inflate.js';
+import { pipeChunks } from '../../src/restore/write.js';
+import { CountingSource } from '../helpers/counting-source.js';
+import { FORMATS, openFormat, parentIsZero, patternedDisk, writeFormat } from '../vmdk-sparse/helpers.js';
+
+const DIRT = 0xa5;
+const dirty = (length: number) => new Uint8Array(length).fill(DIRT);
+/** Byte-equal (vitest's deep equality walks megabytes element by element). */
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
+
+/** A layout of `clusters` runs over a patterned source: some holes, some runs out of order. */
+const layoutArb = fc
+  .record({
+    runs: fc.array(fc.record({ clusters: fc.integer({ min: 1, max: 6 }), hole: fc.boolean(), at: fc.integer({ min: 0, max: 40 }) }), { minLength: 1, maxLength: 6 }),
+    sizeCut: fc.integer({ min: 0, max: 4095 }),
+    initCut: fc.nat(),
+  })
+  .map(({ runs, sizeCut, initCut }) => {
+    const cluster = 4096;
+    let streamOffset = 0;
+    const laid = runs.map((r) => {
+      const run = { streamOffset, sourceOffset: r.hole ? null : r.at * cluster, length: r.clusters * cluster };
+      streamOffset += run.length;
+      return run;
+    });
+    const size = Math.max(0, streamOffset - sizeCut);
+    const layout: StreamLayout = { name: '', size, initializedSize: size === 0 ? 0 : initCut % (size + 1), encoding: 'raw', runs: laid };
+    return layout;
+  });
+
+describe('read path invariants', () => {
+  const source = new MemorySource(patternedDisk(48 * 4096, 3));
+
+  it('a stream readInto fills a dirty buffer exactly as read returns (holes and past-initialized bytes are zeros)', async () => {
+    await fc.assert(
+      fc.asyncProperty(layoutArb, fc.nat(), fc.nat(), async (layout, a, b) => {
+        const stream = openLayoutStream(source, layout);
+        const offset = layout.size === 0 ? 0 : a % (layout.size + 1);
+        const length = (layout.size - offset) === 0 ? 0 : b % (layout.size - offset + 1);
+        const expected = await stream.read(offset, length);
+        const target = dirty(length);
+        await stream.readInto!(offset, target);
+        expect(same(target, expected)).toBe(true);
+        // The model: run bytes below the initialized size, zeros elsewhere.
+        for (let i = 0; i < length; i += 997) {
+          const pos = offset + i;
+          const run = layout.runs.find((r) => r.streamOffset <= pos && pos < r.streamOffset + r.length)!;
+          const want = pos >= layout.initializedSize || run.sourceOffset === null ? 0 : (await source.read(run.sourceOffset + pos - run.streamOffset, 1))[0];
+          expect(target[i]).toBe(want);
+        }
+      }),
+      { seed: 7, numRuns: 150 },
+    );
+  });
+
+  it('a large read over one contiguous run is exactly one source read, by read and by readInto', async () => {
+    const counting = new CountingSource(source);
+    // buildLayout coalesces runs contiguous on disk into one, so this is what a contiguous file looks like.
+    const layout: StreamLayout = { name: '', size: 40 * 4096, initializedSize: 40 * 4096, encoding: 'raw', runs: [{ streamOffset: 0, sourceOffset: 4096, length: 40 * 4096 }] };
+    const stream = openLayoutStream(counting, layout);
+    await stream.read(100, 39 * 4096);
+    expect(counting.reads).toEqual([{ offset: 4096 + 100, length: 39 * 4096 }]);
+    counting.reads = [];
+    await readInto(stream, 5, dirty(30 * 4096));
+    expect(counting.reads).toEqual([{ offset: 4096 + 5, length: 30 * 4096 }]);
+  });
+
+  it.each(FORMATS)('%s: grain reads into a dirty buffer give the disk bytes (pieces in flight)', async (format) => {
+    const grainBytes = format === 'cowd' ? 512 : format === 'sesparse' ? 4096 : 64 * 1024;
+    const capacity = 12 * grainBytes;
+    const content = patternedDisk(capacity, 11);
+    content.fill(0, 3 * grainBytes, 6 * grainBytes); // unallocated grains inside a read
+    const extent = await openFormat(format, new MemorySource(writeFormat(format, { capacity, content })));
+    await fc.assert(
+      fc.asyncProperty(fc.nat(capacity - 1), fc.nat(capacity), async (offset, b) => {
+        const length = b % (capacity - offset + 1);
+        const out = dirty(length);
+        await extent.read(offset, out, parentIsZero);
+        expect(same(out, content.subarray(offset, offset + length))).toBe(true);
+      }),
+      { seed: 5, numRuns: 25 },
+    );
+  });
+
+  it('with pieces in flight, the error reported is the first damaged grain in disk order', async () => {
+    const grainBytes = 64 * 1024;
+    const capacity = 40 * grainBytes;
+    const file = writeFormat('stream', { capacity, content: patternedDisk(capacity, 2) });
+    const extent = await openFormat('stream', new MemorySource(file));
+    // Find two grains' compressed records and damage both: the earlier one must be reported.
+    const marker = (grain: number) => {
+      const lba = BigInt(grain * 128);
+      for (let at = 512; at + 12 < file.length; at += 512) {
+        const view = new DataView(file.buffer, file.byteOffset + at);
+        if (view.getBigUint64(0, true) === lba && view.getUint32(8, true) > 0) return at;
+      }
+      throw new Error(`no record for grain ${grain}`);
+    };
+    const damaged = file.slice();
+    damaged.fill(0xff, marker(5) + 12, marker(5) + 40); // not a zlib stream: BAD_COMPRESSED_DATA
+    new DataView(damaged.buffer).setBigUint64(marker(9), 12345n, true); // wrong LBA: BAD_MARKER
+    const broken = await openFormat('stream', new MemorySource(damaged));
+    const error = await broken.read(0, dirty(capacity), parentIsZero).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(GrtError);
+    expect((error as GrtError).code).toBe('BAD_COMPRESSED_DATA');
+    await extent.read(0, dirty(capacity), parentIsZero); // the undamaged file still reads
+  });
+
+  it('inflate gives zlib bytes on both paths and caps a bomb on both', async () => {
+    const grain = 64 * 1024;
+    const text = new TextEncoder().encode('INFO backup copied block; no errors\n'.repeat(2000)).subarray(0, grain);
+    const noisy = patternedDisk(grain, 9).map((b, i) => (i % 3 === 0 ? b & 0x0f : 65));
+    for (const content of [text, noisy]) {
+      const compressed = deflateSync(content);
+      expect(await inflateGrain(compressed, grain, {})).toEqual(content);
+    }
+    expect(deflateSync(text).length).toBeLessThan(SYNC_INFLATE_MAX_INPUT);
+    expect(deflateSync(noisy).length).toBeGreaterThanOrEqual(SYNC_INFLATE_MAX_INPUT);
+    const smallBomb = deflateSync(new Uint8Array(1 << 20)); // ~1 KiB in, 1 MiB out: main thread
+    const bigBomb = deflateSync(new Uint8Array(64 << 20)); // ~64 KiB in, 64 MiB out: threadpool
+    expect(smallBomb.length).toBeLessThan(SYNC_INFLATE_MAX_INPUT);
+    expect(bigBomb.length).toBeGreaterThanOrEqual(SYNC_INFLATE_MAX_INPUT);
+    for (const bomb of [smallBomb, bigBomb]) {
+      const error = await inflateGrain(bomb, grain, {}).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(GrtError);
+      expect((error as GrtError).code).toBe('BAD_COMPRESSED_DATA');
+      expect((error as GrtError).message).toMatch(/grain inflates to more than a grain/);
+    }
+    const garbage = await inflateGrain(new Uint8Array(5000).fill(7), grain, {}).then(() => undefined, (e: unknown) => e);
+    expect((garbage as GrtError).code).toBe('BAD_COMPRESSED_DATA');
+  });
+
+  it('pipeChunks writes every chunk in order from two reused buffers, and a failed write fails the copy', async () => {
+    const bytes = patternedDisk(10 * 4096 + 100, 4);
+    const chunks = Array.from({ length: 11 }, (_, i) => ({ offset: i * 4096, length: Math.min(4096, bytes.length - i * 4096) }));
+    const seen = new Set<ArrayBufferLike>();
+    const out = new Uint8Array(bytes.length);
+    await pipeChunks(new MemorySource(bytes), chunks, async (data, chunk) => {
+      seen.add(data.buffer);
+      out.set(data, chunk.offset);
+    });
+    expect(out).toEqual(bytes);
+    expect(seen.size).toBe(2);
+    const failure = new GrtError('IO_ERROR', 'disk full');
+    await expect(pipeChunks(new MemorySource(bytes), chunks, async (_d, chunk) => {
+      if (chunk.offset === 2 * 4096) throw failure;
+    })).rejects.toBe(failure);
+  });
+});
