@@ -251,7 +251,12 @@ export const restoreHostileTarget: FuzzTarget = {
     const file = (name: string) => ({ kind: 'file' as const, name, data: rng.bytes(rng.int(0, 5000)) });
     const used = new Set<string>();
     // Names are unique per directory case-insensitively (NTFS $UpCase); a clash gets a suffix.
-    const unique = (name: string) => (used.has(name.toUpperCase()) ? `${name}${used.size}` : (used.add(name.toUpperCase()), name));
+    const unique = (name: string) => {
+      let candidate = name;
+      for (let n = 2; used.has(candidate.toUpperCase()); n++) candidate = `${name}~${n}`;
+      used.add(candidate.toUpperCase());
+      return candidate;
+    };
     const children = Array.from({ length: rng.int(2, 6) }, () => file(unique(pick())));
     const sub = { kind: 'dir' as const, name: unique(pick()), children: Array.from({ length: rng.int(1, 3) }, () => file(`${pick()}-${rng.below(1000)}`)) };
     const built = buildNtfsVolume({ root: { kind: 'dir', name: '', children: [...children, sub] } });
