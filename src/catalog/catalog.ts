@@ -11,7 +11,7 @@ import { checkBinding, type CatalogBinding, type CatalogVolume } from './binding
 import { decodeFiles, readFilesHeader } from './decode.js';
 import { NameFlag, type FileRecord } from './encode.js';
 import { readSectionPayload } from './format.js';
-import { compileGlob } from './glob.js';
+import { compileGlob } from '../util/glob.js';
 import { parseCatalog, type VolumeState } from './open.js';
 import { ByteReader } from './varint.js';
 

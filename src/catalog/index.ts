@@ -2,7 +2,7 @@
 export { buildCatalog, writeCatalog, CHUNK_ENTRIES, type CatalogInput, type BuildOptions } from './build.js';
 export { openCatalog, Catalog, type CatalogListOptions } from './catalog.js';
 export { checkBinding, type CatalogBinding, type CatalogPartition, type CatalogVolume } from './binding.js';
-export { compileGlob, type CompiledGlob } from './glob.js';
+export { compileGlob, type CompiledGlob } from '../util/glob.js';
 export { toNdjson, toBodyfile, type ExportOptions } from './export.js';
 export { CatalogFileSystem, chooseCatalogVolume } from './catalog-fs.js';
 export { buildImageCatalog, catalogBindingOf, mountVolumes, openImageCatalog, serialsOf, type ImageCatalogSummary, type MountedVolumes } from './for-image.js';

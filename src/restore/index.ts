@@ -2,5 +2,5 @@ export {
   restore, type RestoreOptions, type RestoreEvent, type RestoreSummary, type RestoreProgress,
 } from './restore.js';
 export { NameAllocator, safeName, defaultNameRules, MAX_NAME_BYTES, type NameRules } from './safe-name.js';
-export { globToRegExp, parseSelection, type Selection } from './select.js';
+export { parseSelection, type Selection } from './select.js';
 export type { Overwrite } from './write.js';

@@ -8,6 +8,7 @@
  * so `/Users/STAR/Documents/STAR.docx` → `TO/bob/Documents/a.docx`, and `/STARSTAR/STAR.pdf` keeps
  * whole paths (STAR standing for `*`, which cannot follow a slash inside this comment).
  */
+import { compileGlob, type CompiledGlob } from '../util/glob.js';
 import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem } from '../fs/entry.js';
 
@@ -22,7 +23,7 @@ export interface Selection {
   /** Path components (in the image) above the part that appears under the restore root. */
   baseDepth: number;
   /** Matcher for a glob; undefined for a plain path. */
-  glob?: RegExp;
+  glob?: CompiledGlob;
 }
 
 function isGlobSegment(segment: string): boolean {
@@ -36,25 +37,6 @@ export function splitPath(path: string): string[] {
 /** '/a/b' from components. */
 export function joinPath(segments: string[]): string {
   return '/' + segments.join('/');
-}
-
-/** A glob (`*` and `?` within a component, `**` across components) as a case-insensitive RegExp over whole paths. */
-export function globToRegExp(pattern: string): RegExp {
-  const segments = splitPath(pattern);
-  let source = '';
-  for (const segment of segments) {
-    if (segment === '**') {
-      source += '(?:/[^/]+)*';
-      continue;
-    }
-    source += '/';
-    for (const ch of segment) {
-      if (ch === '*') source += '[^/]*';
-      else if (ch === '?') source += '[^/]';
-      else source += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    }
-  }
-  return new RegExp(`^${source === '' ? '/' : source}$`, 'iu');
 }
 
 /** Parse one command-line/API selection. `name:stream` (and `name:stream:$DATA`) addresses a named stream. */
@@ -80,7 +62,7 @@ export function parseSelection(text: string): Selection {
     baseDepth: firstGlob === -1 ? Math.max(0, segments.length - 1) : firstGlob,
   };
   if (stream !== undefined) selection.stream = stream;
-  if (firstGlob !== -1) selection.glob = globToRegExp(joinPath(segments));
+  if (firstGlob !== -1) selection.glob = compileGlob(joinPath(segments));
   return selection;
 }
 

@@ -17,8 +17,6 @@ const DEFAULT_CASES = 10;
  * walks note a damaged entry and go on, and damage far from a table changes nothing.
  */
 const MAY_NEVER_FAIL = new Set(['restore', 'restore-hostile', 'volume-real', 'volume-synthetic', 'vmdk-descriptor', 'ntfs-real', 'image', 'glob-catalog', 'glob-restore']);
-/** Targets with an open hang (test-images/regressions). */
-const OPEN_HANGS = new Set(['glob-restore']);
 /** Base of the fixed seeds: case i of a target uses BASE_SEED + i. */
 const BASE_SEED = 20_261_127;
 
@@ -61,9 +59,7 @@ group.each(TARGETS.map((t) => [t.name]))('%s', (name) => {
     expect(result.verdict, describe(result)).toBe('ok');
   });
 
-  // NOTE: restore glob cases hang until globToRegExp stops backtracking (regression OK-glob-backtracking-restore);
-  // a hang costs the whole time limit, so the target runs only under `npm run fuzz` meanwhile.
-  (OPEN_HANGS.has(name) ? it.skip : it)('ends every damaged case in a result or a GrtError', async () => {
+  it('ends every damaged case in a result or a GrtError', async () => {
     const specs: CaseSpec[] = Array.from({ length: CASES[name] ?? DEFAULT_CASES }, (_, i) => ({ target: name, seed: BASE_SEED + i }));
     const results = await harness.runAll(specs);
     const failures = results.filter(isFailure).map(describe);

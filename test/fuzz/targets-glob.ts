@@ -1,6 +1,6 @@
 /** Fuzz targets for glob matching against names an image supplies. */
-import { globToRegExp } from '../../src/restore/select.js';
-import { compileGlob } from '../../src/catalog/glob.js';
+import { parseSelection } from '../../src/restore/select.js';
+import { compileGlob } from '../../src/util/glob.js';
 import { type FuzzTarget } from './target-kit.js';
 
 /** Glob pieces users type, and name pieces that make backtracking matchers slow. */
@@ -32,8 +32,9 @@ export function globTarget(kind: 'catalog' | 'restore'): FuzzTarget {
         const compiled = compileGlob(glob);
         for (const name of names) if (compiled.test(compiled.matchesPath ? `/${name}` : name)) matches++;
       } else {
-        const compiled = globToRegExp(glob.startsWith('/') ? glob : `/${glob}`);
-        for (const name of names) if (compiled.test(`/${name}`)) matches++;
+        // A restore selection goes through the command-line parser, as grt-extract's arguments do.
+        const selection = parseSelection(glob.startsWith('/') ? glob : `/${glob}`);
+        for (const name of names) if (selection.glob ? selection.glob.test(`/${name}`) : selection.path === `/${name}`) matches++;
       }
       return `${matches} matches`;
     },

@@ -1,6 +1,6 @@
 /**
- * Case-insensitive shell globs for catalog searches: `*` (any run within one path part), `?` (one
- * character), `**` (any number of path parts), `[abc]`, `[a-z]`, `[!x]`/`[^x]`, and `\` to quote
+ * Case-insensitive shell globs, for catalog searches and restore selections: `*` (any run within
+ * one path part), `?` (one character), `**` (any number of path parts), `[abc]`, `[a-z]`, `[!x]`/`[^x]`, and `\` to quote
  * the next character. A glob without `/` matches names; one with `/` matches whole paths from the
  * volume root (a leading `/` is implied). A `**` part also matches no directory at all, so
  * `/a/` + `**` + `/x` matches `/a/x`.
