@@ -12,10 +12,6 @@ import { FuzzHarness, REPO_ROOT, describe as describeResult } from './harness.js
 const DIR = join(REPO_ROOT, 'test-images/regressions');
 /** Fixture directories whose bug is not fixed yet (reported to the owner of the reader). */
 const OPEN = new Set<string>([
-  // src/restore/select.ts globToRegExp backtracks exponentially (the catalog's compileGlob was fixed).
-  'OK-glob-backtracking-restore',
-  // src/fs/ntfs/data-stream.ts buildLayout dereferences extents[0] of an empty list ($UpCase without $DATA).
-  'ANY-ntfs-upcase-without-data',
 ]);
 
 /** An open hang costs this much of the suite's time; a fixed input gets FIXED_MS (loaded machines are slow). */

@@ -27,7 +27,9 @@ const DECODED_UNITS_KEPT = 2;
  * extents that stop before the data size (the layout then ends where they end).
  */
 export function buildLayout(extents: Attribute[], clusterSize: number, structure: string, partial = false): StreamLayout {
-  const first = extents[0]!;
+  const first = extents[0];
+  // A record without the attribute (e.g. a damaged $UpCase with no $DATA) reaches here with none.
+  if (!first) throw new GrtError('BAD_ATTRIBUTE', 'stream attribute missing', { structure });
   const name = first.name;
   if ((first.flags & ATTR_FLAG_ENCRYPTED) !== 0) {
     throw new GrtError('ENCRYPTED', 'stream is EFS-encrypted', { structure });
