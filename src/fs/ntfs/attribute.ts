@@ -59,13 +59,17 @@ export interface Attribute {
   nonResident: NonResidentExtent | null;
 }
 
+/** The structure name errors carry; built only when one is thrown (this runs for every record). */
+function recordStructure(recordNumber: number): string {
+  return `MFT record ${recordNumber}`;
+}
+
 /**
  * Walk the attributes of a record's used bytes from `first`. Every length is checked against the
  * record; a damaged attribute throws BAD_ATTRIBUTE (the record is then damaged as a whole).
  */
 export function parseAttributes(record: Uint8Array, first: number, recordNumber: number, byteOffset: number, clusterCount: number): Attribute[] {
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
-  const structure = `MFT record ${recordNumber}`;
   const attributes: Attribute[] = [];
   let pos = first;
   while (pos + 4 <= record.length) {
@@ -73,44 +77,45 @@ export function parseAttributes(record: Uint8Array, first: number, recordNumber:
     if (type === ATTR_END) return attributes;
     if (pos + MIN_ATTRIBUTE_LENGTH > record.length) break;
     const length = view.getUint32(pos + 4, true);
-    const at = byteOffset + pos;
     if (length < MIN_ATTRIBUTE_LENGTH || length % 8 !== 0 || pos + length > record.length) {
-      throw new GrtError('BAD_ATTRIBUTE', 'attribute length outside the record', { structure, offset: at + 4, expected: record.length - pos, actual: length });
+      throw new GrtError('BAD_ATTRIBUTE', 'attribute length outside the record', { structure: recordStructure(recordNumber), offset: byteOffset + pos + 4, expected: record.length - pos, actual: length });
     }
-    const body = record.subarray(pos, pos + length);
-    const nameUnits = body[9]!;
+    // Offsets inside the attribute are checked against `length`, then used from the record start.
+    const nameUnits = record[pos + 9]!;
     const nameOffset = view.getUint16(pos + 10, true);
     if (nameUnits > 0 && nameOffset + nameUnits * 2 > length) {
-      throw new GrtError('BAD_ATTRIBUTE', 'attribute name outside the attribute', { structure, offset: at + 10, actual: nameOffset });
+      throw new GrtError('BAD_ATTRIBUTE', 'attribute name outside the attribute', { structure: recordStructure(recordNumber), offset: byteOffset + pos + 10, actual: nameOffset });
     }
     const attribute: Attribute = {
       type,
-      name: nameUnits > 0 ? decodeUtf16(body, nameOffset, nameUnits) : '',
+      name: nameUnits > 0 ? decodeUtf16(record, pos + nameOffset, nameUnits) : '',
       flags: view.getUint16(pos + 12, true),
       id: view.getUint16(pos + 14, true),
       recordNumber,
       value: null,
       nonResident: null,
     };
-    if (body[8] === 0) {
+    if (record[pos + 8] === 0) {
       const valueLength = view.getUint32(pos + 16, true);
       const valueOffset = view.getUint16(pos + 20, true);
       if (valueOffset + valueLength > length) {
-        throw new GrtError('BAD_ATTRIBUTE', 'resident value outside the attribute', { structure, offset: at + 16, expected: length - valueOffset, actual: valueLength });
+        throw new GrtError('BAD_ATTRIBUTE', 'resident value outside the attribute', { structure: recordStructure(recordNumber), offset: byteOffset + pos + 16, expected: length - valueOffset, actual: valueLength });
       }
-      attribute.value = body.subarray(valueOffset, valueOffset + valueLength);
+      attribute.value = record.subarray(pos + valueOffset, pos + valueOffset + valueLength);
     } else {
-      attribute.nonResident = parseNonResident(body, view, pos, at, structure, clusterCount);
+      attribute.nonResident = parseNonResident(record, view, pos, length, byteOffset, recordStructure(recordNumber), clusterCount);
     }
     attributes.push(attribute);
     pos += length;
   }
-  throw new GrtError('BAD_ATTRIBUTE', 'attribute list not terminated inside the record', { structure, offset: byteOffset + pos });
+  throw new GrtError('BAD_ATTRIBUTE', 'attribute list not terminated inside the record', { structure: recordStructure(recordNumber), offset: byteOffset + pos });
 }
 
-function parseNonResident(body: Uint8Array, view: DataView, pos: number, at: number, structure: string, clusterCount: number): NonResidentExtent {
-  if (body.length < NON_RESIDENT_HEADER) {
-    throw new GrtError('BAD_ATTRIBUTE', 'non-resident header longer than the attribute', { structure, offset: at, actual: body.length });
+/** The non-resident part of the attribute at `pos` (`length` bytes) of `record`, which sits at `byteOffset`. */
+function parseNonResident(record: Uint8Array, view: DataView, pos: number, length: number, byteOffset: number, structure: string, clusterCount: number): NonResidentExtent {
+  const at = byteOffset + pos;
+  if (length < NON_RESIDENT_HEADER) {
+    throw new GrtError('BAD_ATTRIBUTE', 'non-resident header longer than the attribute', { structure, offset: at, actual: length });
   }
   const details = { structure, offset: at };
   const startVcn = readU64(view, pos + 16, 'first VCN', details);
@@ -121,10 +126,10 @@ function parseNonResident(body: Uint8Array, view: DataView, pos: number, at: num
     throw new GrtError('BAD_ATTRIBUTE', 'last VCN before first VCN', { structure, offset: at + 24, expected: startVcn, actual: lastVcn });
   }
   const pairsOffset = view.getUint16(pos + 32, true);
-  if (pairsOffset < NON_RESIDENT_HEADER || pairsOffset > body.length) {
+  if (pairsOffset < NON_RESIDENT_HEADER || pairsOffset > length) {
     throw new GrtError('BAD_ATTRIBUTE', 'mapping pairs offset outside the attribute', { structure, offset: at + 32, actual: pairsOffset });
   }
-  const compressionUnitExponent = body[34]!;
+  const compressionUnitExponent = record[pos + 34]!;
   const extent: NonResidentExtent = {
     startVcn,
     lastVcn,
@@ -132,7 +137,7 @@ function parseNonResident(body: Uint8Array, view: DataView, pos: number, at: num
     allocatedSize: readU64(view, pos + 40, 'allocated size', details),
     dataSize: readU64(view, pos + 48, 'data size', details),
     initializedSize: readU64(view, pos + 56, 'initialized size', details),
-    runs: decodeRunlist(body, pairsOffset, body.length, startVcn, lastVcn, clusterCount, structure, at),
+    runs: decodeRunlist(record, pos + pairsOffset, pos + length, startVcn, lastVcn, clusterCount, structure, byteOffset),
   };
   if (startVcn === 0 && (extent.dataSize > extent.allocatedSize && compressionUnitExponent === 0)) {
     throw new GrtError('BAD_ATTRIBUTE', 'data size larger than allocated size', { structure, offset: at + 48, expected: extent.allocatedSize, actual: extent.dataSize });

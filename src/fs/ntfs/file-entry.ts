@@ -18,10 +18,10 @@ import {
 } from './attribute.js';
 import { buildLayout, openLayoutStream } from './data-stream.js';
 import { NAMESPACE_DOS, parseFileName, type FileName } from './file-name.js';
-import { RECORD_IS_DIRECTORY, type FileReference } from './mft-record.js';
+import { RECORD_IS_DIRECTORY } from './mft-record.js';
 import type { NtfsFile } from './mft.js';
 import { INTERIX_SYMLINK_MAGIC, MAX_INTERIX_BYTES, parseInterixSymlink, parseReparsePoint } from './reparse-point.js';
-import { parseStandardInformation } from './standard-information.js';
+import { parseStandardInformation, type StandardInformation } from './standard-information.js';
 
 export const FILE_ATTRIBUTE_SYSTEM = 0x4;
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
@@ -60,45 +60,69 @@ function streamSize(extents: Attribute[]): number {
 
 /** Describe a file. Errors in single attributes become warnings on the entry. */
 export async function describeFile(file: NtfsFile, dataSource: ByteSource, clusterSize: number): Promise<DescribedFile> {
-  const warnings: GrtWarning[] = [...file.warnings];
+  const warnings: GrtWarning[] = file.warnings.length > 0 ? [...file.warnings] : [];
   const structure = `MFT record ${file.record.recordNumber}`;
-  const attempt = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (error) {
-      if (!(error instanceof GrtError)) throw error;
-      warnings.push(warningFrom(error));
-      return undefined;
-    }
-  };
-  const si = file.attributes.find((a) => a.type === ATTR_STANDARD_INFORMATION && a.value);
-  const standard = si ? attempt(() => parseStandardInformation(si.value!, structure)) : undefined;
-  if (!si) warnings.push({ code: 'BAD_RECORD', message: `${structure}: no $STANDARD_INFORMATION` });
-
+  // One pass over the attributes (this runs for every record of a scan): the first
+  // $STANDARD_INFORMATION and $REPARSE_POINT, every $FILE_NAME, whether a $I30 index root exists.
+  let si: Attribute | undefined;
+  let reparse: Attribute | undefined;
+  let hasIndexRoot = false;
   const names: FileName[] = [];
   for (const a of file.attributes) {
-    if (a.type !== ATTR_FILE_NAME || !a.value) continue;
-    const parsed = attempt(() => parseFileName(a.value!, structure));
-    if (parsed) names.push(parsed);
+    if (a.type === ATTR_STANDARD_INFORMATION) {
+      if (si === undefined && a.value) si = a;
+    } else if (a.type === ATTR_FILE_NAME) {
+      if (!a.value) continue;
+      try {
+        names.push(parseFileName(a.value, structure));
+      } catch (error) {
+        if (!(error instanceof GrtError)) throw error;
+        warnings.push(warningFrom(error));
+      }
+    } else if (a.type === ATTR_INDEX_ROOT) {
+      if (a.name === '$I30') hasIndexRoot = true;
+    } else if (a.type === ATTR_REPARSE_POINT) {
+      reparse ??= a;
+    }
   }
-  const sameParent = (x: FileReference, y: FileReference): boolean => x.record === y.record;
-  const links = names
-    .filter((n) => n.namespace !== NAMESPACE_DOS)
-    .map((name) => ({ name, dosName: names.find((d) => d.namespace === NAMESPACE_DOS && sameParent(d.parent, name.parent))?.name }));
+  let standard: StandardInformation | undefined;
+  if (si) {
+    try {
+      standard = parseStandardInformation(si.value!, structure);
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      // Reported before the name warnings, as the attributes are ordered on disk.
+      warnings.splice(file.warnings.length, 0, warningFrom(error));
+    }
+  } else {
+    warnings.splice(file.warnings.length, 0, { code: 'BAD_RECORD', message: `${structure}: no $STANDARD_INFORMATION` });
+  }
 
-  const isDir = (file.record.flags & RECORD_IS_DIRECTORY) !== 0 || file.attributes.some((a) => a.type === ATTR_INDEX_ROOT && a.name === '$I30');
+  const links: DescribedFile['links'] = [];
+  for (const name of names) {
+    if (name.namespace === NAMESPACE_DOS) continue;
+    const dos = names.find((d) => d.namespace === NAMESPACE_DOS && d.parent.record === name.parent.record);
+    links.push({ name, dosName: dos?.name });
+  }
+
+  const isDir = (file.record.flags & RECORD_IS_DIRECTORY) !== 0 || hasIndexRoot;
   let type: EntryType = isDir ? 'dir' : 'file';
   let attributes = (standard?.attributes ?? 0) | (isDir ? FILE_ATTRIBUTE_DIRECTORY : 0);
   let target: string | undefined;
   let undecodable: string | undefined;
 
-  const reparse = file.attributes.find((a) => a.type === ATTR_REPARSE_POINT);
   if (reparse) {
     const value = reparse.value ?? (await attemptAsync(async () => {
       const layout = buildLayout([reparse], clusterSize, structure);
       return openLayoutStream(dataSource, layout).read(0, Math.min(MAX_REPARSE_BYTES, layout.size));
     }, warnings));
-    const point = value ? attempt(() => parseReparsePoint(value, structure)) : undefined;
+    let point: ReturnType<typeof parseReparsePoint> | undefined;
+    try {
+      if (value) point = parseReparsePoint(value, structure);
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      warnings.push(warningFrom(error));
+    }
     if (point?.kind === 'symlink' || point?.kind === 'junction') {
       type = point.kind;
       target = point.target;
@@ -109,9 +133,9 @@ export async function describeFile(file: NtfsFile, dataSource: ByteSource, clust
 
   const streams = dataStreams(file.attributes);
   const main = streams.get('');
-  if ((attributes & FILE_ATTRIBUTE_ENCRYPTED) !== 0 || [...streams.values()].some((s) => (s[0]!.flags & ATTR_FLAG_ENCRYPTED) !== 0)) {
-    undecodable ??= 'efs';
-  }
+  let encrypted = (attributes & FILE_ATTRIBUTE_ENCRYPTED) !== 0;
+  for (const extents of streams.values()) if ((extents[0]!.flags & ATTR_FLAG_ENCRYPTED) !== 0) encrypted = true;
+  if (encrypted) undecodable ??= 'efs';
   const size = isDir || !main ? 0 : streamSize(main);
   // Interix (SFU / ntfs-3g `ln -s`) symlink: a SYSTEM file whose data is IntxLNK\1 + UTF-16 target.
   if (type === 'file' && main && (attributes & FILE_ATTRIBUTE_SYSTEM) !== 0 && size >= 10 && size <= MAX_INTERIX_BYTES && !undecodable) {

@@ -73,23 +73,23 @@ export function applyFixups(bytes: Uint8Array, structure: string, offset: number
  * where the record sits on the volume, for error messages.
  */
 export function parseMftRecord(bytes: Uint8Array, recordNumber: number, byteOffset: number, clusterCount: number): MftRecord {
-  const structure = `MFT record ${recordNumber}`;
-  const magic = String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!);
-  if (magic !== 'FILE') {
+  // "FILE" checked byte by byte; the strings for messages are built only when one is thrown.
+  if (bytes[0] !== 0x46 || bytes[1] !== 0x49 || bytes[2] !== 0x4c || bytes[3] !== 0x45) {
+    const magic = String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!);
     throw new GrtError('BAD_RECORD', magic === 'BAAD' ? 'record marked bad by chkdsk' : 'record signature is not FILE', {
-      structure,
+      structure: `MFT record ${recordNumber}`,
       offset: byteOffset,
       expected: 'FILE',
       actual: magic,
     });
   }
-  applyFixups(bytes, structure, byteOffset, 'BAD_RECORD');
+  applyFixups(bytes, `MFT record ${recordNumber}`, byteOffset, 'BAD_RECORD');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const firstAttribute = view.getUint16(20, true);
   const usedSize = view.getUint32(24, true);
   if (usedSize > bytes.length || firstAttribute < 24 || firstAttribute + 4 > usedSize) {
     throw new GrtError('BAD_RECORD', 'used size or first attribute offset outside the record', {
-      structure,
+      structure: `MFT record ${recordNumber}`,
       offset: byteOffset + 20,
       expected: bytes.length,
       actual: usedSize,
