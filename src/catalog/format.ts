@@ -1,7 +1,8 @@
 /**
  * The catalog container (docs/catalog-format.md §1, §3): a 16-byte preamble, then sections, each a
  * 20-byte header and a payload that is usually deflate-compressed (RFC 1951: node's zlib writes,
- * fflate reads) and always CRC-32 checked (IEEE, over the header and the stored bytes, so damage is caught before inflating).
+ * fflate reads) and always CRC-32 checked (IEEE, over the header and the stored bytes, so damage
+ * is caught before inflating).
  * An END section closes the file, so a truncated copy is refused rather than read as a small tree.
  */
 import { deflateRawSync } from 'node:zlib';
@@ -28,10 +29,11 @@ export const SectionType = {
 /** Section header flag bit 0: the payload is raw deflate. */
 export const FLAG_DEFLATE = 1;
 /**
- * Deflate level 6 (zlib's default balance of size and speed). Written with node's zlib (native,
- * several times faster than fflate's deflate on catalog chunks); any raw deflate reads back.
+ * Deflate level 4, written with node's zlib (native, several times faster than fflate's deflate).
+ * On a 100,000-file catalog level 4 costs a third of level 6's time for a 2% larger file; the
+ * reader inflates any level alike.
  */
-const DEFLATE_LEVEL = 6;
+const DEFLATE_LEVEL = 4;
 
 /**
  * One section inflates to at most this. The writer keeps sections near 1 MiB (16k entries), so
