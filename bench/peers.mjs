@@ -95,15 +95,26 @@ function timed(command) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** Remove the previous run's output, untimed: the page cache then drops its unwritten pages. */
+function clearOutputs() {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+}
+
 function compare(id, name, grtCommand, peerName, peerCommand, target, check) {
   if (args.only && !args.only.split(',').includes(id)) return;
   const grt = [];
   const peer = [];
   for (let i = 0; i < runs; i++) {
-    // Alternate so cache state and machine noise fall on both alike.
+    // Alternate so cache state and machine noise fall on both alike. Each run starts without the
+    // previous run's output: writing 1 GiB while the last 1 GiB is still being written back
+    // (7zz unlinks first, grt renames over the old file at the end, `>` truncates) measures the
+    // disk's writeback, not the tool.
+    clearOutputs();
     grt.push(timed(grtCommand));
-    peer.push(timed(peerCommand));
     check?.();
+    clearOutputs();
+    peer.push(timed(peerCommand));
   }
   const g = median(grt.map((r) => r.seconds));
   const p = median(peer.map((r) => r.seconds));
