@@ -58,8 +58,30 @@ function streamSize(extents: Attribute[]): number {
   return head ? (head.value?.length ?? head.nonResident!.dataSize) : 0;
 }
 
+/** A read describing a file needs (a non-resident reparse point, a possible Interix link). */
+type DescribeRead = () => Promise<Uint8Array | undefined>;
+
 /** Describe a file. Errors in single attributes become warnings on the entry. */
 export async function describeFile(file: NtfsFile, dataSource: ByteSource, clusterSize: number): Promise<DescribedFile> {
+  const steps = describeSteps(file, dataSource, clusterSize);
+  for (let step = steps.next(); ; ) {
+    if (step.done) return step.value;
+    step = steps.next(await step.value());
+  }
+}
+
+/**
+ * describeFile for a file that needs no reads — most files — without a promise: a scan describes
+ * every record, and an await per record costs more than describing it. Undefined when a read is
+ * needed (then call describeFile).
+ */
+export function describeFileNow(file: NtfsFile, dataSource: ByteSource, clusterSize: number): DescribedFile | undefined {
+  const step = describeSteps(file, dataSource, clusterSize).next();
+  return step.done ? step.value : undefined;
+}
+
+/** The description, yielding each read it needs (nothing started until the driver calls it). */
+function* describeSteps(file: NtfsFile, dataSource: ByteSource, clusterSize: number): Generator<DescribeRead, DescribedFile, Uint8Array | undefined> {
   const warnings: GrtWarning[] = file.warnings.length > 0 ? [...file.warnings] : [];
   const structure = `MFT record ${file.record.recordNumber}`;
   // One pass over the attributes (this runs for every record of a scan): the first
@@ -98,12 +120,11 @@ export async function describeFile(file: NtfsFile, dataSource: ByteSource, clust
     warnings.splice(file.warnings.length, 0, { code: 'BAD_RECORD', message: `${structure}: no $STANDARD_INFORMATION` });
   }
 
-  const links: DescribedFile['links'] = [];
-  for (const name of names) {
-    if (name.namespace === NAMESPACE_DOS) continue;
-    const dos = names.find((d) => d.namespace === NAMESPACE_DOS && d.parent.record === name.parent.record);
-    links.push({ name, dosName: dos?.name });
-  }
+  // map, not push: an array grown by push keeps room for 17 elements, and a scan holds the links
+  // of every file of the volume until it ends.
+  const links: DescribedFile['links'] = names
+    .filter((n) => n.namespace !== NAMESPACE_DOS)
+    .map((name) => ({ name, dosName: names.find((d) => d.namespace === NAMESPACE_DOS && d.parent.record === name.parent.record)?.name }));
 
   const isDir = (file.record.flags & RECORD_IS_DIRECTORY) !== 0 || hasIndexRoot;
   let type: EntryType = isDir ? 'dir' : 'file';
@@ -112,7 +133,7 @@ export async function describeFile(file: NtfsFile, dataSource: ByteSource, clust
   let undecodable: string | undefined;
 
   if (reparse) {
-    const value = reparse.value ?? (await attemptAsync(async () => {
+    const value = reparse.value ?? (yield () => attemptAsync(async () => {
       const layout = buildLayout([reparse], clusterSize, structure);
       return openLayoutStream(dataSource, layout).read(0, Math.min(MAX_REPARSE_BYTES, layout.size));
     }, warnings));
@@ -139,7 +160,7 @@ export async function describeFile(file: NtfsFile, dataSource: ByteSource, clust
   const size = isDir || !main ? 0 : streamSize(main);
   // Interix (SFU / ntfs-3g `ln -s`) symlink: a SYSTEM file whose data is IntxLNK\1 + UTF-16 target.
   if (type === 'file' && main && (attributes & FILE_ATTRIBUTE_SYSTEM) !== 0 && size >= 10 && size <= MAX_INTERIX_BYTES && !undecodable) {
-    const data = await attemptAsync(async () => {
+    const data = yield () => attemptAsync(async () => {
       const stream = openLayoutStream(dataSource, buildLayout(main, clusterSize, structure));
       // Look at the magic first: SYSTEM files (desktop.ini, ...) are common and rarely links.
       const magic = await stream.read(0, 8);

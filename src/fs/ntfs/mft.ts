@@ -8,7 +8,7 @@
  * its runs are in extension records that the first extent(s) already map (Windows places them low).
  */
 import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
-import type { ByteSource } from '../../io/byte-source.js';
+import { readInto, type ByteSource } from '../../io/byte-source.js';
 import type { StreamLayout } from '../entry.js';
 import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, type Attribute } from './attribute.js';
 import { MAX_ATTRIBUTE_LIST_BYTES, parseAttributeList } from './attribute-list.js';
@@ -130,9 +130,12 @@ export class Mft {
     return parseMftRecord(bytes, recordNumber, this.recordOffset(recordNumber), this.boot.clusterCount);
   }
 
-  /** Raw bytes of `count` records from `first`, one large read (the linear scan). */
-  readRecordBytes(first: number, count: number): Promise<Uint8Array> {
-    return this.stream.read(first * this.boot.recordSize, count * this.boot.recordSize);
+  /**
+   * Raw bytes of the records from `first` into `target` (a whole number of records), one large
+   * read into the caller's buffer (the linear scan reuses one buffer for every chunk).
+   */
+  readRecordsInto(first: number, target: Uint8Array): Promise<void> {
+    return readInto(this.stream, first * this.boot.recordSize, target);
   }
 
   /** Volume byte offset of a record (for messages); -1 in a hole. */

@@ -13,9 +13,9 @@ import type { ByteSource } from '../../io/byte-source.js';
 import type { FileEntry, ListOptions, StreamLayout } from '../entry.js';
 import { buildLayout } from './data-stream.js';
 import { ATTR_ATTRIBUTE_LIST } from './attribute.js';
-import { dataStreams, describeFile, type DescribedFile } from './file-entry.js';
+import { dataStreams, describeFile, describeFileNow, type DescribedFile } from './file-entry.js';
 import { parseMftRecord, type MftRecord } from './mft-record.js';
-import { assembleFile, type Mft } from './mft.js';
+import { assembleFile, type Mft, type NtfsFile } from './mft.js';
 
 export const ROOT_RECORD = 5;
 export const EXTEND_RECORD = 11;
@@ -23,6 +23,8 @@ export const EXTEND_RECORD = 11;
 const FIRST_USER_RECORD = 24;
 /** Bytes of MFT read per chunk during the scan: large sequential reads, bounded memory. */
 const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Block size for resident stream data kept during a scan (see Slab). */
+const SLAB_BYTES = 256 * 1024;
 export const ORPHAN_DIR = '/$Orphan';
 
 export interface ScanOptions extends ListOptions {
@@ -49,6 +51,33 @@ export function isMetafile(parentRecord: number, name: string, record: number): 
   return (parentRecord === ROOT_RECORD && record < FIRST_USER_RECORD && name.startsWith('$')) || parentRecord === EXTEND_RECORD;
 }
 
+/**
+ * Small byte arrays kept for the whole scan (resident stream data, one per small file), copied
+ * into shared blocks: one ArrayBuffer per file costs the collector far more than its bytes.
+ */
+class Slab {
+  private block = new Uint8Array(0);
+  private used = 0;
+
+  copy(bytes: Uint8Array): Uint8Array {
+    if (bytes.length > SLAB_BYTES / 4) return bytes.slice();
+    if (this.used + bytes.length > this.block.length) {
+      this.block = new Uint8Array(SLAB_BYTES);
+      this.used = 0;
+    }
+    const out = this.block.subarray(this.used, this.used + bytes.length);
+    out.set(bytes);
+    this.used += bytes.length;
+    return out;
+  }
+}
+
+/** A record whose resident values no longer point into the (reused) chunk buffer. */
+function detach(record: MftRecord): MftRecord {
+  for (const attribute of record.attributes) if (attribute.value) attribute.value = attribute.value.slice();
+  return record;
+}
+
 /** Read and describe every record; damaged records become volume warnings. */
 export async function scanRecords(mft: Mft, dataSource: ByteSource, options: ScanOptions, warnings: GrtWarning[]): Promise<Map<number, ScanNode>> {
   const { recordSize, clusterSize, clusterCount } = mft.boot;
@@ -56,27 +85,37 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
   const extensions = new Map<number, MftRecord>();
   const deferred: MftRecord[] = [];
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / recordSize));
-  const add = async (record: MftRecord, file: Awaited<ReturnType<typeof assembleFile>>): Promise<void> => {
-    const described = await describeFile(file, dataSource, clusterSize);
-    // Fields named, not spread: a spread of objects of many shapes takes V8's slow path.
-    const node: ScanNode = { body: described.body, links: described.links, sequence: record.sequence, inUse: record.inUse };
-    if (options.layouts) {
-      node.layouts = [];
-      for (const extents of dataStreams(file.attributes).values()) {
-        try {
-          node.layouts.push(buildLayout(extents, clusterSize, `MFT record ${record.recordNumber}`));
-        } catch (error) {
-          if (!(error instanceof GrtError)) throw error;
-          node.body.warnings.push(warningFrom(error));
-        }
+  const slab = new Slab();
+  const buffer = new Uint8Array(perChunk * recordSize);
+  const add = (record: MftRecord, file: NtfsFile, described: DescribedFile): void => {
+    const { body, links } = described;
+    if (!options.layouts) {
+      nodes.set(record.recordNumber, { body, links, sequence: record.sequence, inUse: record.inUse });
+      return;
+    }
+    const layouts: StreamLayout[] = [];
+    for (const extents of dataStreams(file.attributes).values()) {
+      try {
+        const layout = buildLayout(extents, clusterSize, `MFT record ${record.recordNumber}`);
+        if (layout.resident) layout.resident = slab.copy(layout.resident);
+        layouts.push(layout);
+      } catch (error) {
+        if (!(error instanceof GrtError)) throw error;
+        body.warnings.push(warningFrom(error));
       }
     }
-    nodes.set(record.recordNumber, node);
+    // Every node of the volume is held until the scan ends, so each is made compact: all fields
+    // in one literal (a field added later goes to a separate property store), named rather than
+    // spread (V8's slow path for objects of many shapes), and the layouts copied to an array of
+    // exact length (an array grown by push keeps room for 17 elements).
+    nodes.set(record.recordNumber, { body, links, sequence: record.sequence, inUse: record.inUse, layouts: layouts.slice() });
   };
   for (let first = 0; first < mft.recordCount; first += perChunk) {
     const count = Math.min(perChunk, mft.recordCount - first);
-    // One private copy per chunk (fixups are undone in place), not one allocation per record.
-    const chunk = (await mft.readRecordBytes(first, count)).slice();
+    // One private buffer for every chunk (fixups are undone in place): no allocation per chunk or
+    // per record. Records kept past their chunk (extension and attribute-list records) are detached.
+    const chunk = count === perChunk ? buffer : buffer.subarray(0, count * recordSize);
+    await mft.readRecordsInto(first, chunk);
     for (let i = 0; i < count; i++) {
       const at = i * recordSize;
       // Never-used records are zeros: skip them without a warning.
@@ -92,15 +131,18 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
         warnings.push(warningFrom(error));
         continue;
       }
-      if (record.base.record !== 0) extensions.set(number, record);
+      if (record.base.record !== 0) extensions.set(number, detach(record));
       else if (!record.inUse && !options.deleted) continue;
-      else if (record.attributes.some((a) => a.type === ATTR_ATTRIBUTE_LIST)) deferred.push(record);
-      else await add(record, { record, attributes: record.attributes, warnings: [] });
+      else if (record.attributes.some((a) => a.type === ATTR_ATTRIBUTE_LIST)) deferred.push(detach(record));
+      else {
+        const file: NtfsFile = { record, attributes: record.attributes, warnings: [] };
+        add(record, file, describeFileNow(file, dataSource, clusterSize) ?? (await describeFile(file, dataSource, clusterSize)));
+      }
     }
   }
   for (const record of deferred) {
     const file = await assembleFile(record, async (n) => extensions.get(n) ?? mft.readRecord(n), mft.metaSource, clusterSize);
-    await add(record, file);
+    add(record, file, await describeFile(file, dataSource, clusterSize));
   }
   return nodes;
 }
