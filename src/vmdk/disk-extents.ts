@@ -44,6 +44,9 @@ interface CacheOptions {
   allowUnsafeExtentPaths?: boolean;
 }
 
+/** CachedSource's default block size: one default VMDK grain. */
+const DEFAULT_CACHE_BLOCK_BYTES = 64 * 1024;
+
 /** Cache blocks per disk when the caller sets none (16 MiB with 64 KiB blocks), shared by its sparse files. */
 export const DEFAULT_CACHE_BLOCKS = 256;
 /** Each sparse file keeps at least this many blocks: its header and a few grain tables. */
@@ -76,8 +79,10 @@ export async function openBinaryExtent(
   path: string,
   options: CacheOptions,
 ): Promise<OpenedBinaryExtent> {
-  // Grain tables and headers are re-read on every access: keep them in a block cache.
-  const cached = new CachedSource(file, options.cache ?? {});
+  // Grain tables and headers are re-read on every access: keep them in a block cache. Grain data is
+  // not: a read of a block or more (a whole grain, a compressed grain record) goes straight to the
+  // file, so it neither pays for a copy out of the cache nor evicts the tables.
+  const cached = new CachedSource(file, { ...options.cache, bypassBytes: options.cache?.blockSize ?? DEFAULT_CACHE_BLOCK_BYTES });
   if (kind === 'kdmv') {
     const opened = await openSparseExtent(cached, { path });
     const result: OpenedBinaryExtent = { extent: opened.extent, format: opened.kind, file: cached, warnings: opened.warnings };
