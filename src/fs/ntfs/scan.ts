@@ -34,11 +34,18 @@ export interface ScanOptions extends ListOptions {
 
 export type ScannedEntry = FileEntry & { layouts?: StreamLayout[] };
 
+/** A name in a directory: the node and link it stands for, held directly (no lookups by record). */
 interface ChildLink {
   record: number;
-  linkIndex: number;
+  node: ScanNode;
+  link: ScanNode['links'][number];
   name: string;
 }
+
+/** Per-record marks of a tree walk, bits of one byte per record number (not three Sets). */
+const VISITED_DIR = 1;
+const EMITTED = 2;
+const REACHABLE = 4;
 
 export interface ScanNode extends DescribedFile {
   sequence: number;
@@ -152,21 +159,24 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
  */
 export function* treeEntries(nodes: Map<number, ScanNode>, startRecord: number, startPath: string, options: ListOptions): Generator<ScannedEntry> {
   const children = new Map<number, ChildLink[]>();
+  let maxRecord = startRecord;
   for (const [record, node] of nodes) {
+    if (record > maxRecord) maxRecord = record;
     if (record === ROOT_RECORD) continue;
-    node.links.forEach((link, linkIndex) => {
+    for (const link of node.links) {
       const parent = nodes.get(link.name.parent.record);
       const seqOk = parent && (parent.sequence === link.name.parent.sequence || (!parent.inUse && parent.sequence === ((link.name.parent.sequence + 1) & 0xffff)));
-      if (!parent || !seqOk || parent.body.type === 'file') return;
-      const item = { record, linkIndex, name: link.name.name };
+      if (!parent || !seqOk || parent.body.type === 'file') continue;
+      const item: ChildLink = { record, node, link, name: link.name.name };
       const list = children.get(link.name.parent.record);
       if (list) list.push(item);
       else children.set(link.name.parent.record, [item]);
-    });
+    }
   }
   for (const list of children.values()) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const visitedDirs = new Set<number>([startRecord]);
-  const emitted = new Set<number>();
+  // Record numbers are below the MFT's record count (they index it), so one byte each is bounded.
+  const marks = new Uint8Array(maxRecord + 1);
+  marks[startRecord] = VISITED_DIR;
 
   function* subtree(dirRecord: number, dirPath: string): Generator<ScannedEntry> {
     const stack: { record: number; path: string; items: ChildLink[]; next: number }[] = [
@@ -178,18 +188,16 @@ export function* treeEntries(nodes: Map<number, ScanNode>, startRecord: number, 
         stack.pop();
         continue;
       }
-      const { record, linkIndex } = frame.items[frame.next++]!;
-      const node = nodes.get(record)!;
-      const link = node.links[linkIndex]!;
+      const { record, node, link } = frame.items[frame.next++]!;
       if (!options.all && isMetafile(frame.record, link.name.name, record)) continue;
       if (!node.inUse && !options.deleted) continue;
       const isDir = node.body.type === 'dir';
-      if (isDir && visitedDirs.has(record)) continue; // a directory reached twice is a cycle
+      if (isDir && (marks[record]! & VISITED_DIR) !== 0) continue; // a directory reached twice is a cycle
       const path = frame.path === '/' ? `/${link.name.name}` : `${frame.path}/${link.name.name}`;
-      emitted.add(record);
+      marks[record]! |= EMITTED;
       yield makeEntry(node, link, path);
       if (isDir) {
-        visitedDirs.add(record);
+        marks[record]! |= VISITED_DIR;
         stack.push({ record, path, items: children.get(record) ?? [], next: 0 });
       }
     }
@@ -199,27 +207,27 @@ export function* treeEntries(nodes: Map<number, ScanNode>, startRecord: number, 
   if (startRecord !== ROOT_RECORD) return;
   // Orphans are records no chain of parent references connects to the root, filters aside (a
   // hidden metafile or a skipped deleted directory does not make its children orphans).
-  const reachable = new Set<number>([ROOT_RECORD]);
+  marks[ROOT_RECORD]! |= REACHABLE;
   for (const queue = [ROOT_RECORD]; queue.length > 0; ) {
     for (const child of children.get(queue.pop()!) ?? []) {
-      if (reachable.has(child.record)) continue;
-      reachable.add(child.record);
-      if (nodes.get(child.record)!.body.type === 'dir') queue.push(child.record);
+      if ((marks[child.record]! & REACHABLE) !== 0) continue;
+      marks[child.record]! |= REACHABLE;
+      if (child.node.body.type === 'dir') queue.push(child.record);
     }
   }
   for (const [record, node] of nodes) {
-    if (reachable.has(record) || emitted.has(record) || node.links.length === 0) continue;
+    if ((marks[record]! & (REACHABLE | EMITTED)) !== 0 || node.links.length === 0) continue;
     if (!node.inUse && !options.deleted) continue;
     const link = node.links[0]!;
     if (!options.all && record < FIRST_USER_RECORD) continue;
     const path = `${ORPHAN_DIR}/${link.name.name}`;
     const warning: GrtWarning = { code: 'ORPHAN', message: `MFT record ${record}: parent ${link.name.parent.record} is not reachable from the root; listed under ${ORPHAN_DIR}` };
-    emitted.add(record);
+    marks[record]! |= EMITTED;
     const entry = makeEntry(node, link, path);
     entry.warnings = [...entry.warnings, warning];
     yield entry;
-    if (node.body.type === 'dir' && !visitedDirs.has(record)) {
-      visitedDirs.add(record);
+    if (node.body.type === 'dir' && (marks[record]! & VISITED_DIR) === 0) {
+      marks[record]! |= VISITED_DIR;
       yield* subtree(record, path);
     }
   }
