@@ -174,7 +174,7 @@ async function catalogVolume(
       throw new GrtError('NOT_FOUND', 'walk listed an entry before its directory', { structure: 'catalog build', path: entry.path });
     }
     // The name must be the whole last component (no '/' inside it, nothing missing).
-    if (!isRoot && (entry.path.length - slash - 1 !== entry.name.length || !entry.path.endsWith(entry.name))) {
+    if (!isRoot && (slash < 0 || entry.path.length - slash - 1 !== entry.name.length || !entry.path.endsWith(entry.name))) {
       throw new GrtError('UNSUPPORTED', 'entry name is not the last part of its path', { structure: 'catalog build', path: entry.path, actual: entry.name });
     }
     const linkKey = entry.links > 1 && entry.type !== 'dir' ? idKey(entry.id) : undefined;
