@@ -13,7 +13,7 @@ import type { Image } from '../image.js';
 import { filetimeToIso } from '../util/filetime.js';
 import { IMAGE_OPTIONS, parse, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
-import { EXIT_OK, EXIT_PARTIAL, formatBytes, isMain, jsonLine, runAsScript, runCommand, type CliIo } from './output.js';
+import { EXIT_OK, formatBytes, isMain, jsonLine, runAsScript, runCommand, type CliIo } from './output.js';
 
 const NAME = 'grt-ls';
 const USAGE = `usage: grt-ls IMAGE --info [--json]
@@ -33,7 +33,7 @@ options:
   --deleted         include deleted entries
   --parent FILE     parent disk of a snapshot (overrides parentFileNameHint)
   --ignore-cid-mismatch, --allow-unsafe-extent-paths
-exit: 0 ok, 1 some entries could not be read, 2 nothing could be listed`;
+exit: 0 ok (damaged entries are listed with their warnings), 2 nothing could be listed`;
 
 const OPTIONS = {
   ...IMAGE_OPTIONS,
@@ -158,29 +158,14 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
     for (const child of await fs.readDir(path, options)) print(child, child.name);
     return EXIT_OK;
   }
-  // Recursive: paths relative to the listed directory; a directory that cannot be read costs only itself.
+  // Recursive: the file system's walk (for NTFS from the root: one linear MFT pass, not one index
+  // read per directory); paths relative to the listed directory. Damaged records are warnings on
+  // their entries (or on the volume), not failures of the listing.
   const base = entry.path === '/' ? '/' : `${entry.path}/`;
-  let failed = 0;
-  const pending = [entry.path];
-  while (pending.length > 0) {
-    const dir = pending.pop()!;
-    let children: FileEntry[];
-    try {
-      children = await fs.readDir(dir, options);
-    } catch (error) {
-      if (!(error instanceof GrtError)) throw error;
-      io.stderr.write(`${NAME}: ${dir}: ${error.message}\n`);
-      failed++;
-      continue;
-    }
-    const subdirs: string[] = [];
-    for (const child of children) {
-      print(child, child.path.startsWith(base) ? child.path.slice(base.length) : child.path);
-      if (child.type === 'dir' && !child.deleted) subdirs.push(child.path);
-    }
-    pending.push(...subdirs.reverse());
+  for await (const child of fs.walk(entry.path, options)) {
+    print(child, child.path.startsWith(base) ? child.path.slice(base.length) : child.path);
   }
-  return failed > 0 ? EXIT_PARTIAL : EXIT_OK;
+  return EXIT_OK;
 }
 
 /** Entries matching `glob`: the catalog's name search, or a walk of the live volume. */

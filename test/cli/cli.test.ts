@@ -92,7 +92,8 @@ describe('grt-ls', () => {
     expect(long[0]).toMatch(/^- +9 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d notes\.txt$/);
     expect(long[1]).toMatch(/^l +0 .* link -> notes\.txt$/);
     const rec = await run(ls, ['img', '-R', '--deleted']);
-    expect(rec.stdout.text).toBe('Users/\nreadme.md\nUsers/bob/\nUsers/bob/notes.txt\nUsers/bob/link\nUsers/bob/old.txt (deleted)\n');
+    // The file system's walk order: each directory before its contents.
+    expect(rec.stdout.text).toBe('Users/\nUsers/bob/\nUsers/bob/notes.txt\nUsers/bob/link\nUsers/bob/old.txt (deleted)\nreadme.md\n');
   });
 
   it('--json: one object per line with the documented fields', async () => {
