@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench` (after `npm run build`): disk-read throughput per layout, inflate paths, then
-// grt against icat / 7zz / fls when those tools are installed. Options pass through:
+// `npm run bench` (after `npm run build`): disk-read throughput per layout, inflate paths, MFT scan
+// and catalog build rates, then grt against icat / 7zz / fls when those tools are installed.
+// Options pass through:
 //   node bench/run.mjs [--small] [--runs N]
 // Benchmarks only print; nothing here fails on a slow number.
 import { spawnSync } from 'node:child_process';
@@ -21,4 +22,5 @@ function run(script, args) {
 run('peers.mjs', [...pick('--small'), '--runs', '1', '--only', 'none']);
 run('disk-read.mjs', pick('--small'));
 run('inflate.mjs', []);
+run('scan.mjs', ['--runs', '3']);
 run('peers.mjs', pick('--small', '--runs'));
