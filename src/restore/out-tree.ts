@@ -49,6 +49,22 @@ export class OutputTree {
     else if (!node.children.has(relative[last]!)) this.file(node, relative[last]!);
   }
 
+  /**
+   * Forget the names and subdirectories below the directory at `relative` once nothing more is
+   * restored into it, so memory follows the directories still open, not the whole restore. The
+   * directory's own name stays with its parent.
+   */
+  release(relative: string[]): void {
+    let node: OutDir | string | undefined = this.top;
+    for (const name of relative) {
+      node = node.children.get(name);
+      if (!(node instanceof OutDir)) return;
+    }
+    for (const child of node.children.values()) if (child instanceof OutDir) this.made.delete(child.path);
+    node.children.clear();
+    node.names.clear();
+  }
+
   /** The output directory for image-relative components `relative`, created and checked. */
   async dir(relative: string[]): Promise<OutDir> {
     let node = this.top;

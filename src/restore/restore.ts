@@ -6,7 +6,9 @@
  * checked with lstat, files opened O_EXCL|O_NOFOLLOW); a file appears under its final name only
  * complete (temp + rename); a failure costs that file only (a 'failure' event) and the restore
  * goes on; every alternate data stream is restored or reported 'skipped'; abort removes the file
- * in progress and throws GrtError ABORTED.
+ * in progress and throws GrtError ABORTED. Entries are written as the walk yields them: memory
+ * follows the directories the walk is inside (their children's names) plus one small record per
+ * directory (its times) and per multiply-linked file, never a list of every entry.
  */
 import { lutimes, mkdir, realpath, symlink, link } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -73,6 +75,26 @@ interface PlanItem {
   relative: string[];
 }
 
+/**
+ * A directory met by the walk of a selected directory. Only directories whose subtree the walk is
+ * still in are kept (a walk lists each subtree contiguously, parents before children), so memory
+ * follows the depth and width of the tree, not its size.
+ */
+interface WalkDir {
+  path: string;
+  relative: string[];
+  parent: WalkDir | undefined;
+  depth: number;
+  /** Paths of the child directories met so far, forgotten when this one is finished. */
+  childDirs: string[];
+}
+
+function isAncestorOrSelf(ancestor: WalkDir, dir: WalkDir): boolean {
+  let node: WalkDir | undefined = dir;
+  while (node && node.depth > ancestor.depth) node = node.parent;
+  return node === ancestor;
+}
+
 export async function restore(options: RestoreOptions): Promise<RestoreSummary> {
   const started = performance.now();
   const { fs, signal } = options;
@@ -101,57 +123,58 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   });
   const rules = options.nameRules ?? defaultNameRules(await probeCaseInsensitive(root));
 
-  // Plan: every entry with its image-relative output components, parents before children.
-  const plan: PlanItem[] = [];
   const missing: { path: string; error: GrtError }[] = [];
   const selectedEntries = await resolveSelections(fs, selections, (selection, error) => missing.push({ path: selection.path, error }));
   // Reported only once something resolved: when nothing did, resolveSelections threw (nothing to start).
   for (const { path, error } of missing) report('failure', path, error);
-  for (const selected of selectedEntries) {
-    throwIfAborted(signal);
-    plan.push(selected);
-    if (selected.entry.type !== 'dir' || selected.stream !== undefined) continue;
-    const baseDepth = splitPath(selected.entry.path).length;
-    // Output components come from each entry's own name under its parent's, not from splitting its
-    // path: a hostile name ('.', or one holding '/') must stay one component, made safe later.
-    const relativeOf = new Map<string, string[]>([[selected.entry.path, selected.relative]]);
-    for await (const entry of fs.walk(selected.entry.path)) {
+
+  // Totals for progress: a first walk that only counts (no entry is kept), made only when asked for.
+  const progress: RestoreProgress = { bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0 };
+  const count = (entry: FileEntry, stream?: string) => {
+    progress.bytesTotal +=
+      stream !== undefined
+        ? (entry.streams.find((s) => s.name === stream)?.size ?? 0)
+        : entry.type === 'file'
+          ? entry.size + (streamsMode === 'skip' ? 0 : entry.streams.reduce((sum, s) => sum + s.size, 0))
+          : 0;
+    if (entry.type !== 'dir' || stream !== undefined) progress.filesTotal++;
+  };
+  if (options.onProgress) {
+    for (const selected of selectedEntries) {
       throwIfAborted(signal);
-      const suffix = `/${entry.name}`;
-      const parent = entry.path.endsWith(suffix) ? relativeOf.get(entry.path.slice(0, -suffix.length) || '/') : undefined;
-      const relative = parent ? [...parent, entry.name] : [...selected.relative, ...splitPath(entry.path).slice(baseDepth)];
-      if (entry.type === 'dir') relativeOf.set(entry.path, relative);
-      plan.push({ entry, relative });
+      count(selected.entry, selected.stream);
+      if (selected.entry.type !== 'dir' || selected.stream !== undefined) continue;
+      for await (const entry of fs.walk(selected.entry.path)) {
+        throwIfAborted(signal);
+        count(entry);
+      }
     }
   }
-  const sizeOf = (item: PlanItem) =>
-    item.stream !== undefined
-      ? (item.entry.streams.find((s) => s.name === item.stream)?.size ?? 0)
-      : item.entry.type === 'file'
-        ? item.entry.size + (streamsMode === 'skip' ? 0 : item.entry.streams.reduce((sum, s) => sum + s.size, 0))
-        : 0;
-  const progress: RestoreProgress = {
-    bytesDone: 0,
-    bytesTotal: plan.reduce((sum, item) => sum + sizeOf(item), 0),
-    filesDone: 0,
-    filesTotal: plan.filter((item) => item.entry.type !== 'dir' || item.stream !== undefined).length,
-  };
   /** Progress only: `summary.bytes` counts the bytes of files that were completed. */
   const tick = (bytes: number) => {
     progress.bytesDone += bytes;
     options.onProgress?.({ ...progress });
   };
 
+  // Names are allocated before anything is written into a directory, so that entries of the image
+  // get their own names and sidecar files (allocated as they are written) take the suffixed ones:
+  // the selected entries' names now, the names in a walked directory when the walk enters it.
   const tree = new OutputTree(root, rules);
-  for (const item of plan) {
+  const reserve = (relative: string[], isDir: boolean) => {
     try {
-      if (item.stream === undefined) tree.reserve(item.relative, item.entry.type === 'dir');
+      tree.reserve(relative, isDir);
     } catch {
       // A clash (a file where a directory must go) is reported when that entry is restored.
     }
-  }
+  };
+  for (const item of selectedEntries) if (item.stream === undefined) reserve(item.relative, item.entry.type === 'dir');
+  // Output directories on the way to a selected entry are never forgotten: another selection may
+  // restore into them later.
+  const pinned = new Set<string>();
+  for (const item of selectedEntries) for (let n = 0; n <= item.relative.length; n++) pinned.add(JSON.stringify(item.relative.slice(0, n)));
   const outDir = (relative: string[]) => tree.dir(relative);
-  const dirTimes: { path: string; entry: FileEntry }[] = [];
+  /** One small record per restored directory: its times are set last, once its contents are written. */
+  const dirTimes: { path: string; image: string; atime: bigint; mtime: bigint }[] = [];
 
   const hardLinked = new Map<string, { path: string; streams: Map<string, string> }>();
   let xattrChecked: boolean | undefined;
@@ -269,7 +292,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     }
   };
 
-  for (const item of plan) {
+  const restoreItem = async (item: PlanItem) => {
     throwIfAborted(signal);
     const entry = item.entry;
     const label = item.stream === undefined ? entry.path : `${entry.path}:${item.stream}`;
@@ -278,11 +301,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       if (entry.type === 'dir' && item.stream === undefined) {
         const dir = await outDir(item.relative);
         target = dir.path;
-        dirTimes.push({ path: dir.path, entry });
+        dirTimes.push({ path: dir.path, image: entry.path, atime: entry.times.atime, mtime: entry.times.mtime });
         summary.dirs++;
         emit({ type: 'dir', path: label, target });
         if (entry.streams.length > 0) await directoryStreams(item, dir.path);
-        continue;
+        return;
       }
       const parentRelative = item.relative.slice(0, -1);
       const name = item.relative[item.relative.length - 1] ?? entry.name;
@@ -297,7 +320,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         } else report('skipped', label, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, target);
       } else if (entry.type === 'file') {
         target = tree.file(dir, name);
-        const first = hardLinked.get(linkKey(entry));
+        const first = entry.links > 1 ? hardLinked.get(linkKey(entry)) : undefined;
         if (first && hardLinks === 'link') {
           await hardLink(first.path, target, dir.path, overwrite);
           summary.links++;
@@ -307,7 +330,8 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
           if (streamsMode !== 'xattr') await namedStreams(item, dir, target, { linkFrom: first.streams });
         } else {
           const record = new Map<string, string>();
-          if (!first) hardLinked.set(linkKey(entry), { path: target, streams: record });
+          // Only files with more than one name are remembered: the map stays as small as the links.
+          if (!first && entry.links > 1) hardLinked.set(linkKey(entry), { path: target, streams: record });
           // xattrs are read before the main stream so they can be set on the temp file before it is renamed.
           const xattrs = await namedStreams(item, dir, target, { record });
           if (await writeStream(entry, '', entry.size, target, dir.path, xattrs)) {
@@ -320,7 +344,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         const linkTarget = resolveLinkTarget(entry.target ?? '', parentRelative.length, rules);
         if (!linkTarget.ok) {
           report('warning', label, { code: 'UNSAFE_PATH', message: `${entry.type} to ${JSON.stringify(entry.target ?? '')} not created: ${linkTarget.reason}` }, target);
-          continue;
+          return;
         }
         const temp = join(dir.path, tempName(target.slice(dir.path.length + 1), randomBytes(6).toString('hex')));
         try {
@@ -345,14 +369,68 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       else report('failure', label, grt, target);
       progress.filesDone++;
     }
+  };
+
+  /** Reserve the names of a walked directory's children, all at once, before any is written. */
+  const enter = async (dir: WalkDir) => {
+    let children: FileEntry[];
+    try {
+      children = await fs.readDir(dir.path);
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      // NOTE: a directory its own path cannot name (a hostile name holding '/') is listed by the
+      // walk only; its children's names are then allocated as they come.
+      return;
+    }
+    for (const child of children) reserve([...dir.relative, child.name], child.type === 'dir');
+  };
+  const leave = (dir: WalkDir, known: Map<string, WalkDir>) => {
+    for (const path of dir.childDirs) known.delete(path);
+    if (!pinned.has(JSON.stringify(dir.relative))) tree.release(dir.relative);
+  };
+
+  for (const selected of selectedEntries) {
+    await restoreItem(selected);
+    if (selected.entry.type !== 'dir' || selected.stream !== undefined) continue;
+    const baseDepth = splitPath(selected.entry.path).length;
+    // Output components come from each entry's own name under its parent's, not from splitting its
+    // path: a hostile name ('.', or one holding '/') must stay one component, made safe later.
+    const top: WalkDir = { path: selected.entry.path, relative: selected.relative, parent: undefined, depth: 0, childDirs: [] };
+    const known = new Map<string, WalkDir>([[top.path, top]]);
+    /** Directories whose children the walk is listing: each one's parent below it. */
+    const open: WalkDir[] = [];
+    for await (const entry of fs.walk(selected.entry.path)) {
+      throwIfAborted(signal);
+      const suffix = `/${entry.name}`;
+      const parent = entry.path.endsWith(suffix) ? known.get(entry.path.slice(0, -suffix.length) || '/') : undefined;
+      let relative: string[];
+      if (parent) {
+        // The walk left the subtrees of the open directories that are not above this entry: finished.
+        while (open.length > 0 && !isAncestorOrSelf(open[open.length - 1]!, parent)) leave(open.pop()!, known);
+        if (open[open.length - 1] !== parent) {
+          open.push(parent);
+          await enter(parent);
+        }
+        relative = [...parent.relative, entry.name];
+        if (entry.type === 'dir') {
+          known.set(entry.path, { path: entry.path, relative, parent, depth: parent.depth + 1, childDirs: [] });
+          parent.childDirs.push(entry.path);
+        }
+      } else {
+        relative = [...selected.relative, ...splitPath(entry.path).slice(baseDepth)];
+        reserve(relative, entry.type === 'dir');
+      }
+      await restoreItem({ entry, relative });
+    }
+    while (open.length > 0) leave(open.pop()!, known);
   }
 
   // Directory times last, deepest first: writing their contents changed them.
-  for (const { path, entry } of dirTimes.reverse()) {
+  for (const { path, image, atime, mtime } of dirTimes.reverse()) {
     try {
-      await lutimes(path, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
+      await lutimes(path, filetimeToUnixSeconds(atime), filetimeToUnixSeconds(mtime));
     } catch (error) {
-      report('warning', entry.path, ioError(error, 'utimes', path), path);
+      report('warning', image, ioError(error, 'utimes', path), path);
     }
   }
   summary.seconds = (performance.now() - started) / 1000;

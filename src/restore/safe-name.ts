@@ -137,6 +137,11 @@ export class NameAllocator {
     this.used.add(this.key(candidate));
     return candidate;
   }
+
+  /** Forget every name (the directory they were for is finished). */
+  clear(): void {
+    this.used.clear();
+  }
 }
 
 /** Name of the temporary file a restore writes before renaming: `.<name>.grt-<random>.part`, within the length limit. */
