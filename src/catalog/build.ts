@@ -6,6 +6,7 @@
  * A file system that can list itself with layouts in one pass (NTFS: one linear MFT read) is
  * scanned that way; others are walked and asked for each stream's layout.
  */
+import { encodeUpcase } from './upcase-section.js';
 import { open, rename, rm } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem, StreamLayout } from '../fs/entry.js';
@@ -140,6 +141,8 @@ async function catalogVolume(
   const head = new ByteWriter();
   encodeVolume(head, { index, start, fs: fs.kind, serial: fs.info.serial, clusterSize: fs.info.clusterSize, ...(fs.info.label !== undefined ? { label: fs.info.label } : {}) });
   await emit(SectionType.volume, head.bytes());
+  const upcase = fs.upcaseTable?.();
+  if (upcase) await emit(SectionType.upcase, encodeUpcase(index, upcase));
 
   // Root entries that a plain listing leaves out are the file system's metadata files ($MFT, ...).
   const plainRoot = new Set((await fs.readDir('/')).map((e) => e.name));

@@ -169,12 +169,14 @@ export class Catalog {
   /** Candidates for `part` in directory `dir`, by upper-cased name. */
   private childrenNamed(v: VolumeState, dir: number, part: string): number[] {
     const { childStart, childList } = this.children(v);
-    const key = part.toUpperCase();
+    // The volume's own table when the catalog has it (NTFS $UpCase); Unicode rules otherwise.
+    const upper = v.upcase ? (name: string) => v.upcase!.key(name) : (name: string) => name.toUpperCase();
+    const key = upper(part);
     const from = childStart[dir]!;
     const to = childStart[dir + 1]!;
     if (to - from <= LOOKUP_MAP_CHILDREN) {
       const out: number[] = [];
-      for (let k = from; k < to; k++) if (v.names.name[childList[k]!]!.toUpperCase() === key) out.push(childList[k]!);
+      for (let k = from; k < to; k++) if (upper(v.names.name[childList[k]!]!) === key) out.push(childList[k]!);
       return out;
     }
     let map = v.lookup.get(dir);
@@ -182,10 +184,10 @@ export class Catalog {
       map = new Map();
       for (let k = from; k < to; k++) {
         const i = childList[k]!;
-        const upper = v.names.name[i]!.toUpperCase();
-        const list = map.get(upper);
+        const nameKey = upper(v.names.name[i]!);
+        const list = map.get(nameKey);
         if (list) list.push(i);
-        else map.set(upper, [i]);
+        else map.set(nameKey, [i]);
       }
       v.lookup.set(dir, map);
     }
@@ -193,8 +195,8 @@ export class Catalog {
   }
 
   /**
-   * The name index of `path`. NOTE: case folding is JavaScript's toUpperCase, not the volume's
-   * $UpCase table (not stored); they differ only for a few rare characters.
+   * The name index of `path`, case-insensitively through the volume's own upcase table (catalogs
+   * of format 1.0 have none: JavaScript's toUpperCase, which differs only for rare characters).
    */
   private lookup(v: VolumeState, path: string): number {
     let at = 0;

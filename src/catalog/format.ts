@@ -14,7 +14,7 @@ import { crc32 } from '../util/crc32.js';
 export const CATALOG_MAGIC = new Uint8Array([0x47, 0x52, 0x54, 0x43, 0x41, 0x54, 0x4c, 0x47]);
 /** A reader refuses a newer major version; minor versions only add section types. */
 export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 0;
+export const FORMAT_MINOR = 1; // 1: UPCASE sections
 export const PREAMBLE_BYTES = 16;
 export const SECTION_HEADER_BYTES = 20;
 
@@ -23,6 +23,7 @@ export const SectionType = {
   volume: 2,
   names: 3,
   files: 4,
+  upcase: 5,
   end: 0xffff,
 } as const;
 

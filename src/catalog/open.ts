@@ -3,6 +3,8 @@
  * checked, the END section gives the totals and where each FILES chunk is, and only the NAMES
  * chunks are inflated, into flat per-volume arrays. FILES chunks stay compressed until asked for.
  */
+import { UpcaseTable } from '../fs/ntfs/upcase.js';
+import { decodeUpcase } from './upcase-section.js';
 import { GrtError } from '../errors.js';
 import { decodeBinding, decodeVolume, type CatalogBinding, type CatalogVolume } from './binding.js';
 import { decodeNames, newNameTable, readNamesHeader, type NameTable } from './decode.js';
@@ -24,6 +26,8 @@ export interface VolumeState {
   childStart?: Int32Array;
   childList?: Int32Array;
   lookup: Map<number, Map<string, number[]>>;
+  /** The volume's name-comparison table (UPCASE section); absent in older catalogs. */
+  upcase?: UpcaseTable;
   /** Paths of directories, filled as they are asked for. */
   dirPaths: (string | undefined)[];
 }
@@ -74,6 +78,11 @@ export function parseCatalog(bytes: Uint8Array): { binding: CatalogBinding; volu
         throw new GrtError('BAD_CATALOG', 'volume section disagrees with the END section', { structure: 'catalog volume section', offset: h.offset, actual: info.index });
       }
       states.set(info.index, { info: { ...info, ...total }, names: newNameTable(total.names), chunks: [], lookup: new Map(), dirPaths: [] });
+    } else if (h.type === SectionType.upcase) {
+      const { volume, table } = decodeUpcase(reader(h, 'catalog UPCASE section'));
+      const v = states.get(volume);
+      if (!v || v.upcase) throw new GrtError('BAD_CATALOG', 'UPCASE section of an unknown volume, or a second one', { structure: 'catalog UPCASE section', offset: h.offset, actual: volume });
+      v.upcase = new UpcaseTable(table);
     } else if (h.type === SectionType.names) {
       const r: ByteReader = reader(h, 'catalog NAMES section');
       const head = readNamesHeader(r);

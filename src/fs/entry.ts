@@ -102,5 +102,10 @@ export interface FileSystem {
   openStream(target: string | FileEntry, streamName?: string): Promise<ByteSource>;
   /** Where that stream's bytes live on the source the file system was opened on. */
   streamLayout(target: string | FileEntry, streamName?: string): Promise<StreamLayout>;
+  /**
+   * The table names are compared through (NTFS $UpCase): upper-case form of each UTF-16 code unit,
+   * 65536 entries. A catalog stores it so its lookups follow the volume's own rules.
+   */
+  upcaseTable?(): Uint16Array;
   close?(): Promise<void>;
 }

@@ -159,6 +159,7 @@ describe.skipIf(!existsSync(BASE))('CatalogFileSystem on ntfs-mbr.vmdk', () => {
         kind: fs.kind, info: fs.info,
         stat: (p) => fs.stat(p), readDir: (p, o) => fs.readDir(p, o), walk: (p, o) => fs.walk(p, o),
         openStream: (t, s) => fs.openStream(t, s), streamLayout: (t, s) => fs.streamLayout(t, s),
+        upcaseTable: () => fs.upcaseTable!(),
       };
       return { ...v, fs: plain };
     });

@@ -8,7 +8,8 @@ import { GrtError } from '../../errors.js';
 export const UPCASE_BYTES = 65536 * 2;
 
 export class UpcaseTable {
-  private constructor(private readonly table: Uint16Array) {}
+  /** `units[u]` is the upper-case form of UTF-16 code unit `u` (65536 entries). */
+  constructor(readonly units: Uint16Array) {}
 
   static fromBytes(bytes: Uint8Array): UpcaseTable {
     if (bytes.length < UPCASE_BYTES) {
@@ -30,7 +31,7 @@ export class UpcaseTable {
   /** The key two names share exactly when NTFS considers them equal. */
   key(name: string): string {
     let out = '';
-    for (let i = 0; i < name.length; i++) out += String.fromCharCode(this.table[name.charCodeAt(i)]!);
+    for (let i = 0; i < name.length; i++) out += String.fromCharCode(this.units[name.charCodeAt(i)]!);
     return out;
   }
 }

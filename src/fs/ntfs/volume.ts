@@ -217,6 +217,10 @@ export class NtfsVolume implements FileSystem {
     return Readable.from(chunks(), { objectMode: false });
   }
 
+  upcaseTable(): Uint16Array {
+    return this.upcase.units;
+  }
+
   async close(): Promise<void> {
     this.directories.clear();
     await this.meta.close();
