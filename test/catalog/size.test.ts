@@ -2,16 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { FileEntry, StreamLayout } from '../../src/fs/entry.js';
 import { buildCatalog, openCatalog } from '../../src/catalog/index.js';
 import { FakeFs, layoutKey, type FakeVolume } from './fake-fs.js';
+import { xorshift32 } from '../helpers/random-bytes.js';
 
-/** A deterministic pseudo-random source (xorshift32), so sizes are the same on every run. */
+/** A deterministic pseudo-random source in [0, 1), so sizes are the same on every run. */
 function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 0x1_0000_0000;
 }
 
 const WORDS = ['report', 'invoice', 'setup', 'readme', 'photo', 'data', 'backup', 'config', 'notes', 'draft', 'library', 'module', 'resource', 'index', 'style'];

@@ -8,18 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { arbNtfsSpec, buildNtfs, expectedEntries, type NodeSpec, type NtfsSpec } from '../builders/ntfs-builder.js';
+import { randomBytes } from '../helpers/random-bytes.js';
 
-function bytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const bytes = (length: number, seed: number): Uint8Array => randomBytes(length, seed);
 
 function text(length: number, seed: number): Uint8Array {
   const words = ['alpha ', 'beta ', 'gamma ', 'delta ', 'ntfs ', 'grt ', 'restore\n'];

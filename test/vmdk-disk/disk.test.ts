@@ -96,15 +96,7 @@ describe('snapshot chains', () => {
           const damaged = Uint8Array.from(child);
           for (const [at, value] of edits) damaged[at] = value;
           await writeFile(path, damaged);
-          try {
-            const disk = await openDisk(path);
-            await disk.read(0, disk.size).catch((e: unknown) => {
-              if (!(e instanceof GrtError)) throw e;
-            });
-            await disk.close();
-          } catch (error) {
-            if (!(error instanceof GrtError)) throw error;
-          }
+          await openAndReadAllOrGrtError(path);
         }),
         { seed: 5, numRuns: 120 },
       );
@@ -373,15 +365,7 @@ describe('flat, split and zero extents', () => {
           const damaged = Uint8Array.from(text);
           for (const [at, value] of edits) damaged[at] = value;
           await writeFile(path, damaged);
-          try {
-            const disk = await openDisk(path);
-            await disk.read(0, disk.size).catch((e: unknown) => {
-              if (!(e instanceof GrtError)) throw e;
-            });
-            await disk.close();
-          } catch (error) {
-            if (!(error instanceof GrtError)) throw error;
-          }
+          await openAndReadAllOrGrtError(path);
         }),
         { seed: 99, numRuns: 150 },
       );
@@ -425,3 +409,17 @@ describe.skipIf(!haveFixtures)('osv-scalibr fixtures (../shared/fixtures)', () =
 });
 
 if (!haveFixtures) console.warn(`vmdk-disk: ${fixtures} is absent; real-world fixture tests skipped`);
+
+/** Open a (damaged) disk and read all of it: a result or a GrtError, never another exception. */
+async function openAndReadAllOrGrtError(path: string): Promise<void> {
+  try {
+    const disk = await openDisk(path);
+    try {
+      await disk.read(0, disk.size);
+    } finally {
+      await disk.close();
+    }
+  } catch (error) {
+    if (!(error instanceof GrtError)) throw error;
+  }
+}

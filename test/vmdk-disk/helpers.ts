@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import type { ExtentLine } from '../../src/vmdk/descriptor.js';
+import { randomBytes } from '../helpers/random-bytes.js';
 
 /** A descriptor's text as VMware-style tools write it, for round trips. */
 export function writeDescriptor(d: {
@@ -56,15 +57,7 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
 
 /** Deterministic pseudo-random bytes. */
 export function pattern(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return randomBytes(length, seed);
 }
 
 /** Byte-for-byte comparison (vitest's deep equality is slow on large typed arrays). */

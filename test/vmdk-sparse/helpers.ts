@@ -6,6 +6,7 @@ import type { Extent, ParentRead } from '../../src/vmdk/extent.js';
 import { openSeSparseExtent } from '../../src/vmdk/sesparse-extent.js';
 import { openSparseExtent } from '../../src/vmdk/sparse-extent.js';
 import { writeCowd, writeHostedSparse, writeSeSparse, writeStreamOptimized, type SparseImageSpec } from '../builders/vmdk-writer.js';
+import { xorshift32 } from '../helpers/random-bytes.js';
 
 /** A parent that is all zeros (a disk without a parent). */
 export const parentIsZero: ParentRead = async (out) => {
@@ -25,13 +26,7 @@ export async function readAll(extent: Extent, fromParent: ParentRead): Promise<U
  */
 export function patternedDisk(size: number, seed: number): Uint8Array {
   const bytes = new Uint8Array(size);
-  let state = seed >>> 0 || 1;
-  const next = (): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return state >>> 0;
-  };
+  const next = xorshift32(seed);
   for (let i = 0; i < Math.min(size, 1024 * 1024); i++) bytes[i] = next() & 0xff || 1;
   let pos = 1024 * 1024;
   while (pos < size) {

@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import type { DirSpec, FileSpec, NodeSpec, NtfsSpec } from './spec.js';
 import { upcaseName } from './upcase.js';
+import { randomBytes } from '../../helpers/random-bytes.js';
 
 const FORBIDDEN = new Set('"*/:<>?\\|~');
 
@@ -27,19 +28,10 @@ export const arbNtfsName: fc.Arbitrary<string> = fc
 
 /** Deterministic bytes: xorshift noise, or repetitive text (compressible). */
 function makeData(length: number, seed: number, textual: boolean): Uint8Array {
+  if (!textual) return randomBytes(length, seed | 1);
   const out = new Uint8Array(length);
-  if (textual) {
-    const words = new TextEncoder().encode(`grt ntfs restore ${seed} lorem ipsum dolor sit amet\n`);
-    for (let i = 0; i < length; i++) out[i] = words[i % words.length];
-    return out;
-  }
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
+  const words = new TextEncoder().encode(`grt ntfs restore ${seed} lorem ipsum dolor sit amet\n`);
+  for (let i = 0; i < length; i++) out[i] = words[i % words.length]!;
   return out;
 }
 
