@@ -88,7 +88,7 @@ export class GrainedExtent implements Extent {
 
   async read(offset: number, out: Uint8Array, fromParent: ParentRead): Promise<void> {
     checkRange(this, offset, out.length, `extent ${this.options.path}`);
-    const { grainBytes, grainsPerTable, file, readCompressedGrain } = this.options;
+    const { file, readCompressedGrain } = this.options;
     const end = offset + out.length;
     // The pending run: bytes [runStart, runStart + runLength) of the extent, all of one kind; for
     // data, stored contiguously from runFileOffset.
@@ -136,45 +136,39 @@ export class GrainedExtent implements Extent {
       runLength = 0;
     };
 
-    try {
-      let pos = offset;
-      while (pos < end) {
-        const grainIndex = Math.floor(pos / grainBytes);
-        const tableIndex = Math.floor(grainIndex / grainsPerTable);
-        const view = await this.table(tableIndex);
-        const tableEnd = Math.min(end, (tableIndex + 1) * grainsPerTable * grainBytes);
-        const whole = isWholeTable(view);
-        for (let grain = grainIndex; pos < tableEnd; grain++) {
-          const inGrain = pos - grain * grainBytes;
-          const take = whole ? tableEnd - pos : Math.min(grainBytes - inGrain, tableEnd - pos);
-          const location = view(grain - tableIndex * grainsPerTable);
-          if (location >= 0 && readCompressedGrain) {
-            if (runKind !== RUN_NONE) await flush();
-            const at = pos - offset;
-            await start(readCompressedGrain(grain, location).then((bytes) => out.set(bytes.subarray(inGrain, inGrain + take), at)));
-          } else if (location >= 0) {
-            const fileOffset = location + inGrain;
-            if (runKind !== RUN_DATA || runFileOffset + runLength !== fileOffset || runLength + take > MAX_COALESCED_READ_BYTES) {
-              if (runKind !== RUN_NONE) await flush();
-              runKind = RUN_DATA;
-              runStart = pos;
-              runFileOffset = fileOffset;
-            }
-            runLength += take;
-          } else if (location === GRAIN_ZERO || location === GRAIN_PARENT) {
-            const kind = location === GRAIN_ZERO ? RUN_ZERO : RUN_PARENT;
-            if (runKind !== kind) {
-              if (runKind !== RUN_NONE) await flush();
-              runKind = kind;
-              runStart = pos;
-            }
-            runLength += take;
-          } else {
-            throw this.unreadable(grain, location);
-          }
-          pos += take;
+    /** Start a run of `kind` at `pos`, ending (flushing) the pending one first. */
+    const newRun = async (kind: number, pos: number, take: number, fileOffset = 0): Promise<void> => {
+      if (runKind !== RUN_NONE) await flush();
+      runKind = kind;
+      runStart = pos;
+      runLength = take;
+      runFileOffset = fileOffset;
+    };
+    const compressedPiece = async (grain: number, location: number, pos: number, inGrain: number, take: number): Promise<void> => {
+      if (runKind !== RUN_NONE) await flush();
+      const at = pos - offset;
+      await start(readCompressedGrain!(grain, location).then((bytes) => out.set(bytes.subarray(inGrain, inGrain + take), at)));
+    };
+    // Extends the pending run synchronously; returns a promise only when a run ends or a piece starts.
+    const visit = (grain: number, pos: number, inGrain: number, take: number, location: number): Promise<void> | undefined => {
+      if (location >= 0 && readCompressedGrain) return compressedPiece(grain, location, pos, inGrain, take);
+      if (location >= 0) {
+        const fileOffset = location + inGrain;
+        if (runKind !== RUN_DATA || runFileOffset + runLength !== fileOffset || runLength + take > MAX_COALESCED_READ_BYTES) {
+          return newRun(RUN_DATA, pos, take, fileOffset);
         }
+      } else if (location === GRAIN_ZERO || location === GRAIN_PARENT) {
+        const kind = location === GRAIN_ZERO ? RUN_ZERO : RUN_PARENT;
+        if (runKind !== kind) return newRun(kind, pos, take);
+      } else {
+        throw this.unreadable(grain, location);
       }
+      runLength += take;
+      return undefined;
+    };
+
+    try {
+      await this.forEachGrain(offset, end, visit);
       if (runKind !== RUN_NONE) await flush();
       while (inFlight.length > 0) await awaitOldest();
     } catch (error) {
@@ -183,6 +177,35 @@ export class GrainedExtent implements Extent {
       const settled = await Promise.allSettled(inFlight);
       const earlier = settled.find((result) => result.status === 'rejected');
       throw pieceFailed || !earlier ? error : earlier.reason;
+    }
+  }
+
+  /**
+   * Walk [offset, end) grain by grain in order, loading each grain table once; a table of one kind
+   * (all parent, all damaged) is one step. `visit` gets the grain, the extent byte position, the
+   * offset inside the grain, the byte count and the grain's location code; it returns a promise
+   * only when it has asynchronous work, so plain grains cost no promise.
+   */
+  private async forEachGrain(
+    offset: number,
+    end: number,
+    visit: (grain: number, pos: number, inGrain: number, take: number, location: number) => Promise<void> | undefined,
+  ): Promise<void> {
+    const { grainBytes, grainsPerTable } = this.options;
+    let pos = offset;
+    while (pos < end) {
+      const grainIndex = Math.floor(pos / grainBytes);
+      const tableIndex = Math.floor(grainIndex / grainsPerTable);
+      const view = await this.table(tableIndex);
+      const tableEnd = Math.min(end, (tableIndex + 1) * grainsPerTable * grainBytes);
+      const whole = isWholeTable(view);
+      for (let grain = grainIndex; pos < tableEnd; grain++) {
+        const inGrain = pos - grain * grainBytes;
+        const take = whole ? tableEnd - pos : Math.min(grainBytes - inGrain, tableEnd - pos);
+        const pending = visit(grain, pos, inGrain, take, view(grain - tableIndex * grainsPerTable));
+        if (pending) await pending;
+        pos += take;
+      }
     }
   }
 
@@ -206,26 +229,14 @@ export class GrainedExtent implements Extent {
    */
   async map(offset: number, length: number): Promise<ExtentRange[]> {
     checkRange(this, offset, length, `extent ${this.options.path}`);
-    const { grainBytes, grainsPerTable } = this.options;
     const ranges: ExtentRange[] = [];
-    const end = offset + length;
-    let pos = offset;
-    while (pos < end) {
-      const grainIndex = Math.floor(pos / grainBytes);
-      const tableIndex = Math.floor(grainIndex / grainsPerTable);
-      const view = await this.table(tableIndex);
-      const tableEnd = Math.min(end, (tableIndex + 1) * grainsPerTable * grainBytes);
-      const whole = isWholeTable(view);
-      for (let grain = grainIndex; pos < tableEnd; grain++) {
-        const take = whole ? tableEnd - pos : Math.min((grain + 1) * grainBytes, tableEnd) - pos;
-        const location = view(grain - tableIndex * grainsPerTable);
-        const state: RangeState = location === GRAIN_PARENT ? 'parent' : location === GRAIN_ZERO ? 'zero' : 'data';
-        const last = ranges[ranges.length - 1];
-        if (last && last.state === state) last.length += take;
-        else ranges.push({ offset: pos, length: take, state });
-        pos += take;
-      }
-    }
+    await this.forEachGrain(offset, offset + length, (_grain, pos, _inGrain, take, location) => {
+      const state: RangeState = location === GRAIN_PARENT ? 'parent' : location === GRAIN_ZERO ? 'zero' : 'data';
+      const last = ranges[ranges.length - 1];
+      if (last && last.state === state) last.length += take;
+      else ranges.push({ offset: pos, length: take, state });
+      return undefined;
+    });
     return ranges;
   }
 }
