@@ -5,8 +5,7 @@
  * and mtimes are deltas from the previous record, the other times deltas from mtime, runs deltas
  * from the previous run's end: all small varints for deflate to squeeze further.
  */
-import type { EntryTimes, EntryType, StreamInfo, StreamLayout } from '../fs/entry.js';
-import type { GrtWarning } from '../errors.js';
+import type { EntryType, FileEntry, StreamLayout } from '../fs/entry.js';
 import { StringTableWriter } from './string-table.js';
 import { ByteWriter } from './varint.js';
 
@@ -48,17 +47,9 @@ export interface LayoutError {
   error: { code: string; message: string };
 }
 
-export interface FileRecord {
-  type: EntryType;
-  size: number;
-  times: EntryTimes;
-  attributes: number;
-  streams: StreamInfo[];
-  links: number;
-  target?: string;
-  undecodable?: string;
-  id: { record: number; sequence: number };
-  warnings: GrtWarning[];
+/** What a catalog keeps of a file (once per file, shared by its hard-link names). */
+export interface FileRecord
+  extends Pick<FileEntry, 'type' | 'size' | 'times' | 'attributes' | 'streams' | 'links' | 'target' | 'undecodable' | 'id' | 'warnings'> {
   /** Layouts in virtual-disk byte offsets. */
   layouts: (StreamLayout | LayoutError)[];
 }
