@@ -4,3 +4,4 @@ export { FileSource } from './file-source.js';
 export { MemorySource } from './memory-source.js';
 export { SliceSource } from './slice-source.js';
 export { CachedSource, type CacheStats, type CachedSourceOptions } from './cached-source.js';
+export { pageAlignedBuffer } from './aligned-buffer.js';

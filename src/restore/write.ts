@@ -19,6 +19,7 @@ import { link, lstat, mkdir, open, rename, unlink, type FileHandle } from 'node:
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GrtError } from '../errors.js';
+import { pageAlignedBuffer } from '../io/aligned-buffer.js';
 import { readInto, type ByteSource } from '../io/byte-source.js';
 import type { StreamLayout } from '../fs/entry.js';
 import { tempName } from './safe-name.js';
@@ -168,8 +169,8 @@ export async function pipeChunks(
   signal?: AbortSignal,
 ): Promise<void> {
   const bufferBytes = chunks.reduce((max, chunk) => Math.max(max, chunk.length), 0);
-  // Not zeroed: readInto overwrites every byte of its target or fails.
-  const buffers = [0, 1].map(() => new Uint8Array(Buffer.allocUnsafeSlow(bufferBytes).buffer, 0, bufferBytes));
+  // Page-aligned: the kernel's copies out of the page cache run ~4× faster into them (aligned-buffer.ts).
+  const buffers = [0, 1].map(() => pageAlignedBuffer(bufferBytes));
   const readChunk = async (index: number): Promise<Uint8Array> => {
     const chunk = chunks[index]!;
     const target = buffers[index % 2]!.subarray(0, chunk.length);
