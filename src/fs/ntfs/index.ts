@@ -1,4 +1,5 @@
 export type { FileEntry, FileSystem, StreamLayout, EntryType, EntryTimes, ListOptions, StreamInfo } from '../entry.js';
 export { openNtfs, NtfsVolume, type NtfsInfo, type OpenNtfsOptions } from './volume.js';
-export type { ScanOptions, ScannedEntry } from './scan.js';
+export type { OnScannedRecord, ScanOptions, ScannedEntry, ScannedRecord } from './scan.js';
+export type { NameTree, TreeItem, WalkOptions } from './name-tree.js';
 export { openLayoutStream } from './data-stream.js';

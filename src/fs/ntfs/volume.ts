@@ -18,7 +18,8 @@ import { parseIndexAllocation, parseIndexRoot, type IndexEntry } from './directo
 import { describeFile, dataStreams } from './file-entry.js';
 import { NAMESPACE_DOS } from './file-name.js';
 import { extentsOf, Mft, readAttributeValue, type NtfsFile } from './mft.js';
-import { isMetafile, ROOT_RECORD, scanRecords, treeEntries, type ScanOptions, type ScannedEntry } from './scan.js';
+import { isMetafile, ROOT_RECORD, type NameTree } from './name-tree.js';
+import { deletedChildren, scanListing, scanRecords, treeEntries, type OnScannedRecord, type ScanOptions, type ScannedEntry } from './scan.js';
 import { UPCASE_BYTES, UpcaseTable } from './upcase.js';
 import { decodeUtf16 } from './utf16.js';
 
@@ -132,18 +133,7 @@ export class NtfsVolume implements FileSystem {
     for (let i = 0; i < items.length; i += CHILD_BATCH) {
       out.push(...(await Promise.all(items.slice(i, i + CHILD_BATCH).map((item) => this.childEntry(dir.entry.path, record, item)))));
     }
-    if (options.deleted) {
-      const nodes = await scanRecords(this.mft, this.source, { deleted: true }, this.warnings);
-      for (const node of nodes.values()) {
-        if (node.inUse) continue;
-        for (const link of node.links) {
-          if (link.name.parent.record !== record) continue;
-          const entry: FileEntry = { ...node.body, path: joinPath(dir.entry.path, link.name.name), name: link.name.name, parent: link.name.parent };
-          if (link.dosName !== undefined) entry.dosName = link.dosName;
-          out.push(entry);
-        }
-      }
-    }
+    if (options.deleted) out.push(...deletedChildren(await scanListing(this.mft, this.source, { deleted: true }, this.warnings), record, dir.entry.path));
     return out;
   }
 
@@ -157,8 +147,7 @@ export class NtfsVolume implements FileSystem {
     if (start.entry.type !== 'dir') throw new GrtError('NOT_A_DIRECTORY', 'not a directory', { path });
     const record = start.file.record.recordNumber;
     if (record === ROOT_RECORD || options.deleted) {
-      const nodes = await scanRecords(this.mft, this.source, options, this.warnings);
-      yield* treeEntries(nodes, record, start.entry.path, options);
+      yield* treeEntries(await scanListing(this.mft, this.source, options, this.warnings), record, start.entry.path, options);
       return;
     }
     const seen = new Set<number>([record]);
@@ -184,8 +173,17 @@ export class NtfsVolume implements FileSystem {
    * `layouts` is set. Parents come before children.
    */
   async *scan(options: ScanOptions = {}): AsyncIterable<ScannedEntry> {
-    const nodes = await scanRecords(this.mft, this.source, options, this.warnings);
-    yield* treeEntries(nodes, ROOT_RECORD, '/', options);
+    yield* treeEntries(await scanListing(this.mft, this.source, options, this.warnings), ROOT_RECORD, '/', options);
+  }
+
+  /**
+   * One linear MFT pass that holds nothing per file (for a catalog): each described record goes
+   * to `onRecord` as it is parsed, in MFT order, with its streams' layouts when `layouts` is set
+   * (resident bytes valid during the call only). Returns the volume's name tree: its `walk` gives
+   * the paths `scan` would list, as (record, link) pairs.
+   */
+  scanRecords(options: ScanOptions, onRecord: OnScannedRecord): Promise<NameTree> {
+    return scanRecords(this.mft, this.source, options, this.warnings, onRecord);
   }
 
   async streamLayout(target: string | FileEntry, streamName = ''): Promise<StreamLayout> {
