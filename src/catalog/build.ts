@@ -1,17 +1,21 @@
 /**
- * Building a catalog right after a backup (docs/catalog-format.md): one walk of each volume,
- * names and files appended to chunks that are compressed and written as soon as they fill, so
- * memory holds one chunk pair plus a map of directory paths and of hard-linked files, never the
- * whole tree. Layouts are taken from the file system and shifted to virtual-disk byte offsets.
- * A file system that can list itself with layouts in one pass (NTFS: one linear MFT read) is
- * scanned that way; others are walked and asked for each stream's layout.
+ * Building a catalog right after a backup (docs/catalog-format.md): names and files appended to
+ * chunks that are compressed and written as soon as they fill, so memory holds one chunk pair and
+ * never a description per file. Layouts are taken from the file system and shifted to
+ * virtual-disk byte offsets as they are encoded.
+ *
+ * A file system that can describe itself in one pass (NTFS: one linear MFT read) is scanned: each
+ * file's record is written as the scan meets it, keeping only its file index, then the names are
+ * written in tree order from the scan's compact name tree (format 2.0: a name may refer to any
+ * file). Others are walked, each stream's layout asked of the file system, files numbered as the
+ * walk first meets them.
  */
 import { encodeUpcase } from './upcase-section.js';
 import { open, rename, rm } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
-import type { FileEntry, FileSystem, StreamLayout } from '../fs/entry.js';
+import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../fs/entry.js';
 import { encodeBinding, encodeVolume, type CatalogBinding } from './binding.js';
-import { FilesChunkWriter, NamesChunkWriter, type FileRecord, type LayoutError, type NameRecord } from './encode.js';
+import { FilesChunkWriter, NamesChunkWriter, type FileFields, type LayoutError, type NameRecord } from './encode.js';
 import { encodePreamble, encodeSection, SectionType } from './format.js';
 import { ByteWriter } from './varint.js';
 
@@ -35,16 +39,35 @@ export interface BuildOptions {
   signal?: AbortSignal;
 }
 
-/** Entries as a one-pass scan yields them: each with its data streams' layouts (volume offsets). */
-type ScannedEntry = FileEntry & { layouts?: StreamLayout[] };
+/** What a one-pass scan hands over per record (NtfsVolume.scanRecords): its body and layouts. */
+interface ScannedRecord {
+  record: number;
+  body: FileFields & { deleted?: boolean };
+  layouts?: StreamLayout[];
+}
 
-/** A FileSystem that lists every entry with its layouts in one pass (NtfsVolume.scan). */
+/** The names a scan found (NameTree): walked after the scan, as (record, link) pairs. */
+interface ScannedNames {
+  walk(startRecord: number, startPath: string, options: ListOptions & { paths?: boolean }): Iterable<{ record: number; link: number; parent: number }>;
+  readonly linkName: readonly string[];
+  readonly linkDosName: readonly (string | undefined)[];
+  readonly linkParent: readonly number[];
+  readonly linkParentSequence: readonly number[];
+  isDir(record: number): boolean;
+  inUse(record: number): boolean;
+  sequence(record: number): number;
+}
+
+/**
+ * A FileSystem that describes every file in one pass without holding them (NTFS: one linear MFT
+ * read), then gives the name tree.
+ */
 interface ScanningFileSystem extends FileSystem {
-  scan(options: { deleted: boolean; all: boolean; layouts: boolean }): AsyncIterable<ScannedEntry>;
+  scanRecords(options: { deleted: boolean; all: boolean; layouts: boolean }, onRecord: (scanned: ScannedRecord) => void | Promise<void>): Promise<ScannedNames>;
 }
 
 function canScan(fs: FileSystem): fs is ScanningFileSystem {
-  return typeof (fs as Partial<ScanningFileSystem>).scan === 'function';
+  return typeof (fs as Partial<ScanningFileSystem>).scanRecords === 'function';
 }
 
 interface DirRef {
@@ -131,6 +154,51 @@ async function emitCatalog(input: CatalogInput, options: BuildOptions, sink: (by
   await emit(SectionType.end, end.bytes());
 }
 
+/** The NAMES and FILES chunks of one volume being written, flushed as they fill. */
+class VolumeChunks {
+  names: NamesChunkWriter;
+  files: FilesChunkWriter;
+  nameCount = 0;
+  fileCount = 0;
+
+  constructor(
+    private readonly index: number,
+    private readonly emit: (type: number, payload: Uint8Array) => Promise<number>,
+    private readonly chunks: FilesChunkRef[],
+  ) {
+    this.names = new NamesChunkWriter(index, 0);
+    this.files = new FilesChunkWriter(index, 0);
+  }
+
+  /** Appends a file record (layouts in volume offsets, shifted by `start`); returns its file index. */
+  addFile(f: FileFields, layouts: readonly (StreamLayout | LayoutError)[], start: number): number {
+    this.files.add(f, layouts, start);
+    return this.fileCount++;
+  }
+
+  addName(rec: NameRecord): number {
+    this.names.add(rec);
+    return this.nameCount++;
+  }
+
+  get full(): boolean {
+    return this.names.count >= CHUNK_ENTRIES || this.files.count >= CHUNK_ENTRIES || this.files.w.length >= CHUNK_FLUSH_BYTES;
+  }
+
+  /** Writes the chunks that are full, or with `all` every non-empty one. */
+  async flush(all = false): Promise<void> {
+    if (this.names.count >= (all ? 1 : CHUNK_ENTRIES)) {
+      await this.emit(SectionType.names, this.names.finish());
+      this.names = new NamesChunkWriter(this.index, this.nameCount);
+    }
+    if (this.files.count >= (all ? 1 : CHUNK_ENTRIES) || this.files.w.length >= CHUNK_FLUSH_BYTES) {
+      const sectionOffset = await this.emit(SectionType.files, this.files.finish());
+      this.chunks.push({ sectionOffset, volume: this.index, first: this.files.firstFile, count: this.files.count });
+      this.files = new FilesChunkWriter(this.index, this.fileCount);
+    }
+  }
+}
+
 async function catalogVolume(
   volume: CatalogInput['volumes'][number],
   options: BuildOptions,
@@ -146,28 +214,143 @@ async function catalogVolume(
 
   // Root entries that a plain listing leaves out are the file system's metadata files ($MFT, ...).
   const plainRoot = new Set((await fs.readDir('/')).map((e) => e.name));
+  const root = await fs.stat('/');
+  if (root.type !== 'dir') throw new GrtError('NOT_A_DIRECTORY', 'volume root is not a directory', { structure: 'catalog build', path: '/' });
+  const out = new VolumeChunks(index, emit, chunks);
+  const context = { fs, start, plainRoot, root, out, options, volume: index };
+  if (canScan(fs)) await catalogByScan(fs, context);
+  else await catalogByWalk(context);
+  await out.flush(true);
+  options.onProgress?.({ entries: out.nameCount, volume: index });
+  return { index, names: out.nameCount, files: out.fileCount };
+}
+
+interface VolumeContext {
+  fs: FileSystem;
+  start: number;
+  plainRoot: Set<string>;
+  root: FileEntry;
+  out: VolumeChunks;
+  options: BuildOptions;
+  volume: number;
+}
+
+function checkAborted(options: BuildOptions): void {
+  if (options.signal?.aborted) throw new GrtError('ABORTED', 'catalog build aborted', { structure: 'catalog build' });
+}
+
+/** After each name: chunks written when full, progress reported now and then. */
+async function afterName(c: VolumeContext): Promise<void> {
+  if (c.out.full) await c.out.flush();
+  if (c.out.nameCount % PROGRESS_EVERY === 0) c.options.onProgress?.({ entries: c.out.nameCount, volume: c.volume });
+}
+
+/** The root's name record (name 0), for file index `file`. */
+function rootName(root: FileEntry, file: number): NameRecord {
+  const rec: NameRecord = { parent: -1, file, name: root.name, parentId: root.parent === undefined ? 'none' : { record: root.parent.record, sequence: root.parent.sequence }, hidden: false, dir: true };
+  if (root.dosName !== undefined) rec.dosName = root.dosName;
+  if (root.deleted !== undefined) rec.deleted = root.deleted;
+  return rec;
+}
+
+/**
+ * The one-pass build: FILES records are written as the scan describes each file (MFT order), and
+ * only its file index is kept; then the name tree is walked and NAMES written in tree order, each
+ * naming its file by index (catalog format 2.0).
+ */
+async function catalogByScan(fs: ScanningFileSystem, c: VolumeContext): Promise<void> {
+  const { out, start, options } = c;
+  let fileOf = new Int32Array(1024).fill(-1);
+  const names = await fs.scanRecords({ all: true, deleted: true, layouts: true }, ({ record, body, layouts }) => {
+    // A record without a name is never listed.
+    if (body.links === 0) return;
+    if ((out.fileCount & 0xfff) === 0) checkAborted(options);
+    if (record >= fileOf.length) {
+      let size = fileOf.length;
+      while (size <= record) size *= 2;
+      const grown = new Int32Array(size).fill(-1);
+      grown.set(fileOf);
+      fileOf = grown;
+    }
+    const scanned = body.undecodable === undefined && layouts ? inStreamOrder(body, layouts) : undefined;
+    if (scanned) {
+      fileOf[record] = out.addFile(body, scanned, start);
+      return out.full ? out.flush() : undefined;
+    }
+    return (async () => {
+      // Without a path: the error kept for a stream names no path (the file may have several).
+      const entry: FileEntry = { ...body, path: '', name: '' };
+      fileOf[record] = out.addFile(body, await streamLayouts(fs, entry, layouts), start);
+      if (out.full) await out.flush();
+    })();
+  });
+  const rootRecord = c.root.id.record;
+  let rootFile = rootRecord < fileOf.length ? fileOf[rootRecord]! : -1;
+  if (rootFile < 0) rootFile = out.addFile(c.root, await streamLayouts(fs, c.root, undefined), start);
+  out.addName(rootName(c.root, rootFile));
+  const dirName = new Map<number, number>([[rootRecord, 0]]);
+  for (const item of names.walk(rootRecord, '/', { all: true, deleted: true, paths: false })) {
+    if ((out.nameCount & 0xfff) === 0) checkAborted(options);
+    const name = names.linkName[item.link]!;
+    const parent = dirName.get(item.parent);
+    if (parent === undefined) {
+      throw new GrtError('NOT_FOUND', 'walk listed an entry before its directory', { structure: 'catalog build', path: `/$Orphan/${name}` });
+    }
+    const parentRecord = names.linkParent[item.link]!;
+    const parentSequence = names.linkParentSequence[item.link]!;
+    const inUse = names.inUse(item.record);
+    const dir = names.isDir(item.record);
+    const rec: NameRecord = {
+      parent,
+      file: fileOf[item.record]!,
+      name,
+      parentId: parentRecord === item.parent && parentSequence === names.sequence(item.parent) ? 'derived' : { record: parentRecord, sequence: parentSequence },
+      hidden: item.parent === rootRecord && inUse && !c.plainRoot.has(name),
+      dir,
+    };
+    const dosName = names.linkDosName[item.link];
+    if (dosName !== undefined) rec.dosName = dosName;
+    if (!inUse) rec.deleted = true;
+    const at = out.addName(rec);
+    if (dir) dirName.set(item.record, at);
+    await afterName(c);
+  }
+}
+
+/**
+ * The scanned layouts in the catalog's stream order ('' first unless a directory, then each
+ * alternate stream), or undefined when one is missing (its build failed: asked of the file system).
+ */
+function inStreamOrder(body: FileFields, layouts: StreamLayout[]): StreamLayout[] | undefined {
+  const streams = body.streams;
+  const first = body.type === 'dir' ? 0 : 1;
+  // Most files: one unnamed stream and nothing else, already in order.
+  if (layouts.length === streams.length + first && (first === 0 || layouts[0]!.name === '')) {
+    let ordered = true;
+    for (let k = 0; k < streams.length && ordered; k++) ordered = layouts[k + first]!.name === streams[k]!.name;
+    if (ordered) return layouts;
+  }
+  const out: StreamLayout[] = [];
+  for (let k = first === 0 ? 0 : -1; k < streams.length; k++) {
+    const name = k < 0 ? '' : streams[k]!.name;
+    const layout = layouts.find((l) => l.name === name);
+    if (!layout) return undefined;
+    out.push(layout);
+  }
+  return out;
+}
+
+/** The generic build: a walk of the file system, each stream's layout asked of it. */
+async function catalogByWalk(c: VolumeContext): Promise<void> {
+  const { fs, out, start, options } = c;
   // Directories by path, and by id: a deleted directory may share its path with a live one, and
   // the parent id tells their children apart.
   const dirs = new Map<string, DirRef>();
   const dirsById = new Map<number | string, DirRef>();
   const linked = new Map<number | string, number>();
-  let names = new NamesChunkWriter(index, 0, 0);
-  let files = new FilesChunkWriter(index, 0);
-  let nameCount = 0;
-  let fileCount = 0;
 
-  const flushNames = async () => {
-    await emit(SectionType.names, names.finish());
-    names = new NamesChunkWriter(index, nameCount, fileCount);
-  };
-  const flushFiles = async () => {
-    const sectionOffset = await emit(SectionType.files, files.finish());
-    chunks.push({ sectionOffset, volume: index, first: files.firstFile, count: files.count });
-    files = new FilesChunkWriter(index, fileCount);
-  };
-
-  const add = async (entry: ScannedEntry) => {
-    if (options.signal?.aborted) throw new GrtError('ABORTED', 'catalog build aborted', { structure: 'catalog' });
+  const add = async (entry: FileEntry) => {
+    checkAborted(options);
     const isRoot = entry.path === '/';
     const slash = entry.path.lastIndexOf('/');
     const parentPath = isRoot ? '' : entry.path.slice(0, slash) || '/';
@@ -183,10 +366,8 @@ async function catalogVolume(
     const linkKey = entry.links > 1 && entry.type !== 'dir' ? idKey(entry.id) : undefined;
     let file = linkKey === undefined ? undefined : linked.get(linkKey);
     if (file === undefined) {
-      file = fileCount++;
+      file = out.addFile(entry, await streamLayouts(fs, entry, undefined), start);
       if (linkKey !== undefined) linked.set(linkKey, file);
-      files.add(await fileRecord(fs, entry, start));
-      if (files.count >= CHUNK_ENTRIES || files.w.length >= CHUNK_FLUSH_BYTES) await flushFiles();
     }
     const rec: NameRecord = {
       parent: parent?.nameIndex ?? -1,
@@ -198,45 +379,37 @@ async function catalogVolume(
           : parent && parent.record === entry.parent.record && parent.sequence === entry.parent.sequence
             ? 'derived'
             : { record: entry.parent.record, sequence: entry.parent.sequence },
-      hidden: parentPath === '/' && !entry.deleted && !plainRoot.has(entry.name),
+      hidden: parentPath === '/' && !entry.deleted && !c.plainRoot.has(entry.name),
       dir: entry.type === 'dir',
     };
     if (entry.dosName !== undefined) rec.dosName = entry.dosName;
     if (entry.deleted !== undefined) rec.deleted = entry.deleted;
+    const at = out.addName(rec);
     if (entry.type === 'dir') {
-      const dir = { nameIndex: nameCount, record: entry.id.record, sequence: entry.id.sequence, path: entry.path };
+      const dir = { nameIndex: at, record: entry.id.record, sequence: entry.id.sequence, path: entry.path };
       dirs.set(entry.path, dir);
       dirsById.set(idKey(entry.id), dir);
     }
-    names.add(rec);
-    nameCount++;
-    if (names.count >= CHUNK_ENTRIES) await flushNames();
-    if (nameCount % PROGRESS_EVERY === 0) options.onProgress?.({ entries: nameCount, volume: index });
+    await afterName(c);
   };
 
-  const root = await fs.stat('/');
-  if (root.type !== 'dir') throw new GrtError('NOT_A_DIRECTORY', 'volume root is not a directory', { structure: 'catalog build', path: '/' });
-  await add(root);
-  const entries = canScan(fs) ? fs.scan({ all: true, deleted: true, layouts: true }) : fs.walk('/', { all: true, deleted: true });
-  for await (const entry of entries) await add(entry);
-  if (names.count > 0) await flushNames();
-  if (files.count > 0) await flushFiles();
-  options.onProgress?.({ entries: nameCount, volume: index });
-  return { index, names: nameCount, files: fileCount };
+  await add(c.root);
+  for await (const entry of fs.walk('/', { all: true, deleted: true })) await add(entry);
 }
 
 /**
- * The file's record, with every stream's layout in virtual-disk byte offsets. A layout the scan
- * already built is used as is; a stream it has none for (unreadable, refused, undecodable file) is
- * asked of the file system, so the catalog keeps the exact error a live restore would give.
+ * Every stream's layout in the catalog's order ('' first unless a directory, then each alternate
+ * stream), in volume offsets. A layout the scan built is used as is; a stream it has none for
+ * (unreadable, refused, undecodable file) is asked of the file system, so the catalog keeps the
+ * exact error a live restore would give.
  */
-async function fileRecord(fs: FileSystem, entry: ScannedEntry, start: number): Promise<FileRecord> {
+async function streamLayouts(fs: FileSystem, entry: FileEntry, scanned: StreamLayout[] | undefined): Promise<(StreamLayout | LayoutError)[]> {
   const streamNames = entry.type === 'dir' ? entry.streams.map((s) => s.name) : ['', ...entry.streams.map((s) => s.name)];
   const layouts: (StreamLayout | LayoutError)[] = [];
   for (const name of streamNames) {
     try {
-      const scanned = entry.undecodable === undefined ? entry.layouts?.find((l) => l.name === name) : undefined;
-      layouts.push(shift(scanned ?? (await fs.streamLayout(entry, name)), start));
+      const found = entry.undecodable === undefined ? scanned?.find((l) => l.name === name) : undefined;
+      layouts.push(found ?? (await fs.streamLayout(entry, name)));
     } catch (error) {
       if (!(error instanceof GrtError)) throw error;
       // Kept so a restore of this stream fails with the same reason, without the image's metadata.
@@ -245,38 +418,10 @@ async function fileRecord(fs: FileSystem, entry: ScannedEntry, start: number): P
       layouts.push({ name, error: { code: error.code, message } });
     }
   }
-  const rec: FileRecord = {
-    type: entry.type,
-    size: entry.size,
-    times: entry.times,
-    attributes: entry.attributes,
-    streams: entry.streams,
-    links: entry.links,
-    id: entry.id,
-    warnings: entry.warnings,
-    layouts,
-  };
-  if (entry.target !== undefined) rec.target = entry.target;
-  if (entry.undecodable !== undefined) rec.undecodable = entry.undecodable;
-  return rec;
+  return layouts;
 }
 
 /** A map key for a file id: a number while record × 2^16 + sequence stays exact, else a string. */
 function idKey(id: { record: number; sequence: number }): number | string {
   return id.record < ID_KEY_RECORD_LIMIT ? id.record * 0x1_0000 + id.sequence : `${id.record}:${id.sequence}`;
-}
-
-function shift(layout: StreamLayout, start: number): StreamLayout {
-  const runs = layout.runs.map((run) => {
-    const sourceOffset = run.sourceOffset === null ? null : run.sourceOffset + start;
-    if (sourceOffset !== null && !Number.isSafeInteger(sourceOffset)) {
-      throw new GrtError('OUT_OF_RANGE', 'run offset beyond 2^53', { structure: 'stream layout', actual: sourceOffset });
-    }
-    return { streamOffset: run.streamOffset, sourceOffset, length: run.length };
-  });
-  // Named fields rather than a spread (V8's slow path for objects of varying shape).
-  const shifted: StreamLayout = { name: layout.name, size: layout.size, initializedSize: layout.initializedSize, encoding: layout.encoding, runs };
-  if (layout.resident !== undefined) shifted.resident = layout.resident;
-  if (layout.compressionUnit !== undefined) shifted.compressionUnit = layout.compressionUnit;
-  return shifted;
 }

@@ -20,7 +20,7 @@ export interface NameTable {
   dosName: Map<number, string>;
   /** Stored FileEntry.parent ids, for names whose flags say so. */
   parentId: Map<number, { record: number; sequence: number }>;
-  /** Files counted so far while reading (the next new file index). */
+  /** Format 1.x: files counted so far while reading (the next new file index). */
   files: number;
   /** Names read so far. */
   filled: number;
@@ -45,20 +45,26 @@ export interface ChunkHeader {
   count: number;
 }
 
-/** Header of a NAMES chunk (the first new file index is checked against the table). */
-export function readNamesHeader(r: ByteReader): ChunkHeader & { firstNewFile: number } {
-  return { volume: r.u(), first: r.u(), count: r.u(), firstNewFile: r.u() };
+/** Header of a NAMES chunk; format 1.x adds the first new file index (checked against the table). */
+export function readNamesHeader(r: ByteReader, major: number): ChunkHeader & { firstNewFile?: number } {
+  const head: ChunkHeader & { firstNewFile?: number } = { volume: r.u(), first: r.u(), count: r.u() };
+  if (major === 1) head.firstNewFile = r.u();
+  return head;
 }
 
 export function readFilesHeader(r: ByteReader): ChunkHeader {
   return { volume: r.u(), first: r.u(), count: r.u() };
 }
 
-/** Fills table rows [first, first + count) from the chunk's records. */
-export function decodeNames(r: ByteReader, h: ChunkHeader & { firstNewFile: number }, table: NameTable, totalFiles: number): void {
+/**
+ * Fills table rows [first, first + count) from the chunk's records. Format 1.x: a name's file is
+ * the next new one or an earlier one; 2.0: any file, as a delta from the previous name's.
+ */
+export function decodeNames(r: ByteReader, h: ChunkHeader & { firstNewFile?: number }, table: NameTable, totalFiles: number, major: number): void {
   if (h.first !== table.filled || h.first + h.count > table.parent.length) r.fail('names chunk out of order or beyond its volume', h.first);
-  if (h.firstNewFile !== table.files) r.fail('names chunk does not follow the previous one', h.firstNewFile);
+  if (major === 1 && h.firstNewFile !== table.files) r.fail('names chunk does not follow the previous one', h.firstNewFile);
   let previous = '';
+  let previousFile = -1;
   for (let i = 0; i < h.count; i++) {
     const self = h.first + i;
     const flags = r.bounded(0xff, 'name flags');
@@ -66,7 +72,12 @@ export function decodeNames(r: ByteReader, h: ChunkHeader & { firstNewFile: numb
     if ((parentDelta === 0) !== (self === 0)) r.fail('only the first name may be the root', self);
     const parent = self - parentDelta;
     let file: number;
-    if (flags & NameFlag.newFile) {
+    if (major > 1) {
+      if (flags & NameFlag.newFile) r.fail('reserved name flag set', flags);
+      file = previousFile + r.s();
+      if (!(file >= 0 && file < totalFiles)) r.fail('file index beyond the END section count', file);
+      previousFile = file;
+    } else if (flags & NameFlag.newFile) {
       file = table.files++;
       if (file >= totalFiles) r.fail('more files than the END section counts', file);
     } else {

@@ -5,6 +5,7 @@
  * and mtimes are deltas from the previous record, the other times deltas from mtime, runs deltas
  * from the previous run's end: all small varints for deflate to squeeze further.
  */
+import { GrtError } from '../errors.js';
 import type { EntryType, FileEntry, StreamLayout } from '../fs/entry.js';
 import { StringTableWriter } from './string-table.js';
 import { ByteWriter } from './varint.js';
@@ -13,7 +14,7 @@ export const ENTRY_TYPES: readonly EntryType[] = ['file', 'dir', 'symlink', 'jun
 
 /** Name record flag bits (§5.2). */
 export const NameFlag = {
-  newFile: 1, // the file record is the next new one; otherwise its index follows
+  newFile: 1, // 1.x only: the file record is the next new one; otherwise its index follows (2.0: reserved, 0)
   dosName: 2, // a DOS 8.3 name follows
   parentShift: 2, // bits 2-3: 0 parent id = parent name's file id, 1 none, 2 stored
   deletedShift: 4, // bits 4-5: 0 `deleted` absent, 1 false, 2 true
@@ -47,41 +48,40 @@ export interface LayoutError {
   error: { code: string; message: string };
 }
 
-/** What a catalog keeps of a file (once per file, shared by its hard-link names). */
-export interface FileRecord
-  extends Pick<FileEntry, 'type' | 'size' | 'times' | 'attributes' | 'streams' | 'links' | 'target' | 'undecodable' | 'id' | 'warnings'> {
+/** The fields of a file a catalog keeps (once per file, shared by its hard-link names). */
+export type FileFields = Pick<FileEntry, 'type' | 'size' | 'times' | 'attributes' | 'streams' | 'links' | 'target' | 'undecodable' | 'id' | 'warnings'>;
+
+/** A file as a catalog gives it back. */
+export interface FileRecord extends FileFields {
   /** Layouts in virtual-disk byte offsets. */
   layouts: (StreamLayout | LayoutError)[];
 }
 
-/** Encodes one NAMES chunk; `firstNewFile` is the file index the chunk's first new file takes. */
+/** Encodes one NAMES chunk (format 2.0: file indexes as deltas, restarting at each chunk). */
 export class NamesChunkWriter {
   readonly w = new ByteWriter();
   count = 0;
   private previousName = '';
-  private nextFile: number;
+  private previousFile = -1;
 
-  constructor(private readonly volume: number, readonly firstName: number, private readonly firstNewFile: number) {
-    this.nextFile = firstNewFile;
-  }
+  constructor(private readonly volume: number, readonly firstName: number) {}
 
   add(rec: NameRecord): void {
     const w = this.w;
     const self = this.firstName + this.count;
-    const isNew = rec.file === this.nextFile;
     const parentMode = rec.parentId === 'derived' ? 0 : rec.parentId === 'none' ? 1 : 2;
     const deletedMode = rec.deleted === undefined ? 0 : rec.deleted ? 2 : 1;
     w.u(
-      (isNew ? NameFlag.newFile : 0) |
-        (rec.dosName !== undefined ? NameFlag.dosName : 0) |
+      (rec.dosName !== undefined ? NameFlag.dosName : 0) |
         (parentMode << NameFlag.parentShift) |
         (deletedMode << NameFlag.deletedShift) |
         (rec.hidden ? NameFlag.hidden : 0) |
         (rec.dir ? NameFlag.dir : 0),
     );
     w.u(rec.parent < 0 ? 0 : self - rec.parent);
-    if (isNew) this.nextFile++;
-    else w.u(rec.file);
+    // Names of a directory are mostly files of consecutive MFT records: a delta of 1 (one byte).
+    w.s(rec.file - this.previousFile);
+    this.previousFile = rec.file;
     // Front coding: names in a directory come sorted, so neighbours share prefixes.
     let shared = 0;
     const limit = Math.min(rec.name.length, this.previousName.length);
@@ -97,24 +97,19 @@ export class NamesChunkWriter {
     this.count++;
   }
 
-  get nextFileIndex(): number {
-    return this.nextFile;
-  }
-
-  /** Chunk payload: header (volume, first name index, count, first new file index), then records. */
+  /** Chunk payload: header (volume, first name index, count), then records. */
   finish(): Uint8Array {
     const out = new ByteWriter();
     out.u(this.volume);
     out.u(this.firstName);
     out.u(this.count);
-    out.u(this.firstNewFile);
     out.raw(this.w.bytes());
     return out.bytes();
   }
 }
 
 /** The size a record lists for a stream ('' = the unnamed one), which its layout usually repeats. */
-export function streamSize(f: Pick<FileRecord, 'size' | 'streams'>, name: string): number {
+export function streamSize(f: Pick<FileFields, 'size' | 'streams'>, name: string): number {
   return name === '' ? f.size : (f.streams.find((s) => s.name === name)?.size ?? 0);
 }
 
@@ -128,7 +123,11 @@ export class FilesChunkWriter {
 
   constructor(private readonly volume: number, readonly firstFile: number) {}
 
-  add(f: FileRecord): void {
+  /**
+   * One file record. `layouts` are in the file system's byte offsets plus `sourceShift` (the
+   * volume's start on the virtual disk), added here so no layout is copied to shift it.
+   */
+  add(f: FileFields, layouts: readonly (StreamLayout | LayoutError)[], sourceShift = 0): void {
     const w = this.w;
     const t = this.strings;
     w.u(
@@ -167,13 +166,13 @@ export class FilesChunkWriter {
         w.u(s.size);
       }
     }
-    w.u(f.layouts.length);
-    for (const layout of f.layouts) this.addLayout(layout, streamSize(f, layout.name));
+    w.u(layouts.length);
+    for (const layout of layouts) this.addLayout(layout, streamSize(f, layout.name), sourceShift);
     this.count++;
   }
 
   /** `listedSize` is the stream's size in the record: a layout's size is stored as a difference from it. */
-  private addLayout(layout: StreamLayout | LayoutError, listedSize: number): void {
+  private addLayout(layout: StreamLayout | LayoutError, listedSize: number, sourceShift: number): void {
     const w = this.w;
     this.strings.write(layout.name);
     if ('error' in layout) {
@@ -197,11 +196,15 @@ export class FilesChunkWriter {
       // 0 = sparse hole; otherwise 1 + zigzag(start − previous data run's end).
       if (run.sourceOffset === null) w.u(0);
       else {
-        const delta = run.sourceOffset - sourceEnd;
+        const sourceOffset = run.sourceOffset + sourceShift;
+        if (!Number.isSafeInteger(sourceOffset + run.length)) {
+          throw new GrtError('OUT_OF_RANGE', 'run offset beyond 2^53', { structure: 'stream layout', actual: sourceOffset });
+        }
+        const delta = sourceOffset - sourceEnd;
         const zig = delta >= 0 ? delta * 2 : -delta * 2 - 1;
         if (Number.isSafeInteger(zig + 1)) w.u(zig + 1);
         else w.ubig(1n + (delta >= 0 ? BigInt(delta) * 2n : BigInt(-delta) * 2n - 1n));
-        sourceEnd = run.sourceOffset + run.length;
+        sourceEnd = sourceOffset + run.length;
       }
       streamEnd = run.streamOffset + run.length;
     }

@@ -12,9 +12,14 @@ import { crc32 } from '../util/crc32.js';
 
 /** "GRTCATLG" */
 export const CATALOG_MAGIC = new Uint8Array([0x47, 0x52, 0x54, 0x43, 0x41, 0x54, 0x4c, 0x47]);
-/** A reader refuses a newer major version; minor versions only add section types. */
-export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 1; // 1: UPCASE sections
+/**
+ * A reader refuses a newer major version and reads every older one; minor versions only add
+ * section types. 2.0: a name's file index is a delta from the previous name's (files in scan order).
+ */
+export const FORMAT_MAJOR = 2;
+export const FORMAT_MINOR = 0;
+/** The oldest major version this reader reads. */
+export const OLDEST_MAJOR = 1;
 export const PREAMBLE_BYTES = 16;
 export const SECTION_HEADER_BYTES = 20;
 
@@ -95,7 +100,8 @@ export function encodeSection(type: number, payload: Uint8Array): Uint8Array {
   return out;
 }
 
-export function checkPreamble(file: Uint8Array): void {
+/** Checks magic and version; returns the file's major version. */
+export function checkPreamble(file: Uint8Array): number {
   if (file.length < PREAMBLE_BYTES) {
     throw new GrtError('TRUNCATED', 'catalog shorter than its preamble', { structure: 'catalog preamble', offset: 0, actual: file.length });
   }
@@ -103,9 +109,10 @@ export function checkPreamble(file: Uint8Array): void {
     if (file[i] !== CATALOG_MAGIC[i]) throw new GrtError('BAD_MAGIC', 'not a grt catalog', { structure: 'catalog preamble', offset: 0 });
   }
   const major = new DataView(file.buffer, file.byteOffset, PREAMBLE_BYTES).getUint16(8, true);
-  if (major !== FORMAT_MAJOR) {
+  if (major < OLDEST_MAJOR || major > FORMAT_MAJOR) {
     throw new GrtError('BAD_CATALOG', 'unsupported catalog format version', { structure: 'catalog preamble', offset: 8, expected: FORMAT_MAJOR, actual: major });
   }
+  return major;
 }
 
 /** Every section header in the file, bounds-checked; payloads are not touched. Ends at END. */

@@ -8,7 +8,7 @@ import { decodeUpcase } from './upcase-section.js';
 import { GrtError } from '../errors.js';
 import { decodeBinding, decodeVolume, type CatalogBinding, type CatalogVolume } from './binding.js';
 import { decodeNames, newNameTable, readNamesHeader, type NameTable } from './decode.js';
-import { DEFLATE_MAX_RATIO, readSectionHeaders, readSectionPayload, SectionType, type SectionHeader } from './format.js';
+import { checkPreamble, DEFLATE_MAX_RATIO, readSectionHeaders, readSectionPayload, SectionType, type SectionHeader } from './format.js';
 import { ByteReader } from './varint.js';
 
 /** Flags, parent distance, shared prefix and name length: a name record is at least 4 bytes. */
@@ -34,6 +34,7 @@ export interface VolumeState {
 
 export function parseCatalog(bytes: Uint8Array): { binding: CatalogBinding; volumes: VolumeState[] } {
   const headers = readSectionHeaders(bytes);
+  const major = checkPreamble(bytes);
   const reader = (h: SectionHeader, structure: string) => new ByteReader(readSectionPayload(bytes, h), h.offset, structure);
   const first = headers[0]!;
   if (first.type !== SectionType.binding) {
@@ -85,15 +86,16 @@ export function parseCatalog(bytes: Uint8Array): { binding: CatalogBinding; volu
       v.upcase = new UpcaseTable(table);
     } else if (h.type === SectionType.names) {
       const r: ByteReader = reader(h, 'catalog NAMES section');
-      const head = readNamesHeader(r);
+      const head = readNamesHeader(r, major);
       const v = states.get(head.volume);
       if (!v) r.fail('NAMES chunk of an unknown volume', head.volume);
-      decodeNames(r, head, v.names, v.info.files);
+      decodeNames(r, head, v.names, v.info.files, major);
     }
   }
   for (const v of states.values()) {
     const filled = v.names.filled;
-    if (filled !== v.info.names || v.names.files !== v.info.files) {
+    // Format 1.x numbers files as names first use them: every file must have been met.
+    if (filled !== v.info.names || (major === 1 && v.names.files !== v.info.files)) {
       throw new GrtError('BAD_CATALOG', `volume ${v.info.index} has fewer records than its END section counts`, { structure: 'catalog', offset: endHeader.offset, expected: v.info.names, actual: filled });
     }
   }

@@ -90,9 +90,12 @@ describe('damaged catalogs', () => {
   });
 
   it('refuses a newer major version and foreign files', async () => {
-    const newer = good.slice();
-    newer[8] = 2;
-    await expect(openCatalog(newer)).rejects.toMatchObject({ code: 'BAD_CATALOG', offset: 8 });
+    for (const major of [0, 3, 0x100]) {
+      const other = good.slice();
+      other[8] = major & 0xff;
+      other[9] = major >> 8;
+      await expect(openCatalog(other)).rejects.toMatchObject({ code: 'BAD_CATALOG', offset: 8 });
+    }
     await expect(openCatalog(new TextEncoder().encode('not a catalog at all'))).rejects.toMatchObject({ code: 'BAD_MAGIC' });
   });
 
