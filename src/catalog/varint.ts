@@ -53,6 +53,16 @@ export class ByteWriter {
 
   /** Unsigned varint of a safe non-negative integer. */
   u(value: number): void {
+    // Most values (flags, deltas, lengths) take one or two bytes: no checks beyond the range.
+    if (value >= 0 && value < 0x4000 && (value | 0) === value) {
+      if (this.length + 2 > this.buffer.length) this.reserve(2);
+      if (value < 0x80) this.buffer[this.length++] = value;
+      else {
+        this.buffer[this.length++] = (value & 0x7f) | 0x80;
+        this.buffer[this.length++] = value >>> 7;
+      }
+      return;
+    }
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new GrtError('OUT_OF_RANGE', `catalog value ${value} is not a safe unsigned integer`, { structure: 'catalog entry' });
     }

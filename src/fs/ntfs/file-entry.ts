@@ -38,6 +38,8 @@ export interface DescribedFile {
   body: EntryBody;
   /** Names that are links (POSIX, Win32, Win32&DOS), each with the DOS name paired with it. */
   links: { name: FileName; dosName?: string }[];
+  /** The data streams: name → extents sorted by VCN (as dataStreams gives them). */
+  streams: Map<string, Attribute[]>;
 }
 
 /** The data streams of a file: name → extents sorted by VCN. */
@@ -49,7 +51,7 @@ export function dataStreams(attributes: readonly Attribute[]): Map<string, Attri
     if (list) list.push(a);
     else streams.set(a.name, [a]);
   }
-  for (const list of streams.values()) list.sort((x, y) => (x.nonResident?.startVcn ?? 0) - (y.nonResident?.startVcn ?? 0));
+  for (const list of streams.values()) list.sort(byStartVcn);
   return streams;
 }
 
@@ -58,16 +60,28 @@ function streamSize(extents: Attribute[]): number {
   return head ? (head.value?.length ?? head.nonResident!.dataSize) : 0;
 }
 
-/** A read describing a file needs (a non-resident reparse point, a possible Interix link). */
-type DescribeRead = () => Promise<Uint8Array | undefined>;
-
 /** Describe a file. Errors in single attributes become warnings on the entry. */
 export async function describeFile(file: NtfsFile, dataSource: ByteSource, clusterSize: number): Promise<DescribedFile> {
-  const steps = describeSteps(file, dataSource, clusterSize);
-  for (let step = steps.next(); ; ) {
-    if (step.done) return step.value;
-    step = steps.next(await step.value());
+  const d = gather(file);
+  if (d.reparse) {
+    const reparse = d.reparse;
+    const value = reparse.value ?? (await attemptAsync(async () => {
+      const layout = buildLayout([reparse], clusterSize, d.structure);
+      return openLayoutStream(dataSource, layout).read(0, Math.min(MAX_REPARSE_BYTES, layout.size));
+    }, d.warnings));
+    applyReparse(d, value);
   }
+  let interix: Uint8Array | undefined;
+  if (interixCandidate(d)) {
+    const main = d.streams.get('')!;
+    interix = await attemptAsync(async () => {
+      const stream = openLayoutStream(dataSource, buildLayout(main, clusterSize, d.structure));
+      // Look at the magic first: SYSTEM files (desktop.ini, ...) are common and rarely links.
+      const magic = await stream.read(0, 8);
+      return magic.every((b, i) => b === INTERIX_SYMLINK_MAGIC[i]) ? stream.read(0, d.size) : undefined;
+    }, d.warnings);
+  }
+  return finish(d, interix);
 }
 
 /**
@@ -75,28 +89,54 @@ export async function describeFile(file: NtfsFile, dataSource: ByteSource, clust
  * every record, and an await per record costs more than describing it. Undefined when a read is
  * needed (then call describeFile).
  */
-export function describeFileNow(file: NtfsFile, dataSource: ByteSource, clusterSize: number): DescribedFile | undefined {
-  const step = describeSteps(file, dataSource, clusterSize).next();
-  return step.done ? step.value : undefined;
+export function describeFileNow(file: NtfsFile): DescribedFile | undefined {
+  const d = gather(file);
+  if (d.reparse) {
+    if (d.reparse.value === null) return undefined;
+    applyReparse(d, d.reparse.value);
+  }
+  return interixCandidate(d) ? undefined : finish(d, undefined);
 }
 
-/** The description, yielding each read it needs (nothing started until the driver calls it). */
-function* describeSteps(file: NtfsFile, dataSource: ByteSource, clusterSize: number): Generator<DescribeRead, DescribedFile, Uint8Array | undefined> {
+/** A description in progress: what one pass over the attributes found. */
+interface Description {
+  file: NtfsFile;
+  structure: string;
+  warnings: GrtWarning[];
+  standard: StandardInformation | undefined;
+  reparse: Attribute | undefined;
+  links: DescribedFile['links'];
+  streams: Map<string, Attribute[]>;
+  isDir: boolean;
+  type: EntryType;
+  attributes: number;
+  size: number;
+  target: string | undefined;
+  undecodable: string | undefined;
+}
+
+/** One pass over the attributes (this runs for every record of a scan). */
+function gather(file: NtfsFile): Description {
   const warnings: GrtWarning[] = file.warnings.length > 0 ? [...file.warnings] : [];
   const structure = `MFT record ${file.record.recordNumber}`;
-  // One pass over the attributes (this runs for every record of a scan): the first
-  // $STANDARD_INFORMATION and $REPARSE_POINT, every $FILE_NAME, whether a $I30 index root exists.
+  // The first $STANDARD_INFORMATION and $REPARSE_POINT, every $FILE_NAME, whether a $I30 index
+  // root exists, the data streams.
   let si: Attribute | undefined;
   let reparse: Attribute | undefined;
   let hasIndexRoot = false;
-  const names: FileName[] = [];
+  let names: FileName[] | undefined;
+  let dosNames = 0;
+  const streams = new Map<string, Attribute[]>();
+  let unsorted = false;
   for (const a of file.attributes) {
     if (a.type === ATTR_STANDARD_INFORMATION) {
       if (si === undefined && a.value) si = a;
     } else if (a.type === ATTR_FILE_NAME) {
       if (!a.value) continue;
       try {
-        names.push(parseFileName(a.value, structure));
+        const name = parseFileName(a.value, structure);
+        (names ??= []).push(name);
+        if (name.namespace === NAMESPACE_DOS) dosNames++;
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
         warnings.push(warningFrom(error));
@@ -105,8 +145,15 @@ function* describeSteps(file: NtfsFile, dataSource: ByteSource, clusterSize: num
       if (a.name === '$I30') hasIndexRoot = true;
     } else if (a.type === ATTR_REPARSE_POINT) {
       reparse ??= a;
+    } else if (a.type === ATTR_DATA) {
+      const list = streams.get(a.name);
+      if (list) {
+        list.push(a);
+        unsorted = true;
+      } else streams.set(a.name, [a]);
     }
   }
+  if (unsorted) for (const list of streams.values()) list.sort(byStartVcn);
   let standard: StandardInformation | undefined;
   if (si) {
     try {
@@ -120,75 +167,91 @@ function* describeSteps(file: NtfsFile, dataSource: ByteSource, clusterSize: num
     warnings.splice(file.warnings.length, 0, { code: 'BAD_RECORD', message: `${structure}: no $STANDARD_INFORMATION` });
   }
 
-  // map, not push: an array grown by push keeps room for 17 elements, and a scan holds the links
-  // of every file of the volume until it ends.
-  const links: DescribedFile['links'] = names
-    .filter((n) => n.namespace !== NAMESPACE_DOS)
-    .map((name) => ({ name, dosName: names.find((d) => d.namespace === NAMESPACE_DOS && d.parent.record === name.parent.record)?.name }));
-
-  const isDir = (file.record.flags & RECORD_IS_DIRECTORY) !== 0 || hasIndexRoot;
-  let type: EntryType = isDir ? 'dir' : 'file';
-  let attributes = (standard?.attributes ?? 0) | (isDir ? FILE_ATTRIBUTE_DIRECTORY : 0);
-  let target: string | undefined;
-  let undecodable: string | undefined;
-
-  if (reparse) {
-    const value = reparse.value ?? (yield () => attemptAsync(async () => {
-      const layout = buildLayout([reparse], clusterSize, structure);
-      return openLayoutStream(dataSource, layout).read(0, Math.min(MAX_REPARSE_BYTES, layout.size));
-    }, warnings));
-    let point: ReturnType<typeof parseReparsePoint> | undefined;
-    try {
-      if (value) point = parseReparsePoint(value, structure);
-    } catch (error) {
-      if (!(error instanceof GrtError)) throw error;
-      warnings.push(warningFrom(error));
-    }
-    if (point?.kind === 'symlink' || point?.kind === 'junction') {
-      type = point.kind;
-      target = point.target;
-    } else if (point?.kind === 'wof' || point?.kind === 'dedup') {
-      undecodable = point.kind;
+  // Links are the non-DOS names, each with the DOS name of the same parent.
+  const links: DescribedFile['links'] = [];
+  if (names) {
+    for (const name of names) {
+      if (name.namespace === NAMESPACE_DOS) continue;
+      const dos = dosNames === 0 ? undefined : names.find((d) => d.namespace === NAMESPACE_DOS && d.parent.record === name.parent.record);
+      links.push({ name, dosName: dos?.name });
     }
   }
-
-  const streams = dataStreams(file.attributes);
+  const isDir = (file.record.flags & RECORD_IS_DIRECTORY) !== 0 || hasIndexRoot;
   const main = streams.get('');
-  let encrypted = (attributes & FILE_ATTRIBUTE_ENCRYPTED) !== 0;
-  for (const extents of streams.values()) if ((extents[0]!.flags & ATTR_FLAG_ENCRYPTED) !== 0) encrypted = true;
-  if (encrypted) undecodable ??= 'efs';
-  const size = isDir || !main ? 0 : streamSize(main);
-  // Interix (SFU / ntfs-3g `ln -s`) symlink: a SYSTEM file whose data is IntxLNK\1 + UTF-16 target.
-  if (type === 'file' && main && (attributes & FILE_ATTRIBUTE_SYSTEM) !== 0 && size >= 10 && size <= MAX_INTERIX_BYTES && !undecodable) {
-    const data = yield () => attemptAsync(async () => {
-      const stream = openLayoutStream(dataSource, buildLayout(main, clusterSize, structure));
-      // Look at the magic first: SYSTEM files (desktop.ini, ...) are common and rarely links.
-      const magic = await stream.read(0, 8);
-      return magic.every((b, i) => b === INTERIX_SYMLINK_MAGIC[i]) ? stream.read(0, size) : undefined;
-    }, warnings);
-    const interix = data ? parseInterixSymlink(data) : undefined;
-    if (interix !== undefined) {
-      type = 'symlink';
-      target = interix;
-    }
+  return {
+    file,
+    structure,
+    warnings,
+    standard,
+    reparse,
+    links,
+    streams,
+    isDir,
+    type: isDir ? 'dir' : 'file',
+    attributes: (standard?.attributes ?? 0) | (isDir ? FILE_ATTRIBUTE_DIRECTORY : 0),
+    size: isDir || !main ? 0 : streamSize(main),
+    target: undefined,
+    undecodable: undefined,
+  };
+}
+
+function byStartVcn(x: Attribute, y: Attribute): number {
+  return (x.nonResident?.startVcn ?? 0) - (y.nonResident?.startVcn ?? 0);
+}
+
+/** Type, target or undecodable kind from the reparse data (undefined: it could not be read). */
+function applyReparse(d: Description, value: Uint8Array | undefined): void {
+  let point: ReturnType<typeof parseReparsePoint> | undefined;
+  try {
+    if (value) point = parseReparsePoint(value, d.structure);
+  } catch (error) {
+    if (!(error instanceof GrtError)) throw error;
+    d.warnings.push(warningFrom(error));
+  }
+  if (point?.kind === 'symlink' || point?.kind === 'junction') {
+    d.type = point.kind;
+    d.target = point.target;
+  } else if (point?.kind === 'wof' || point?.kind === 'dedup') {
+    d.undecodable = point.kind;
+  }
+}
+
+/** Whether the file is encrypted (then undecodable 'efs'). */
+function encrypted(d: Description): boolean {
+  if ((d.attributes & FILE_ATTRIBUTE_ENCRYPTED) !== 0) return true;
+  for (const extents of d.streams.values()) if ((extents[0]!.flags & ATTR_FLAG_ENCRYPTED) !== 0) return true;
+  return false;
+}
+
+/** Interix (SFU / ntfs-3g `ln -s`) symlink candidate: a SYSTEM file whose data may be IntxLNK\1 + UTF-16 target. */
+function interixCandidate(d: Description): boolean {
+  if (encrypted(d)) d.undecodable ??= 'efs';
+  return d.type === 'file' && d.streams.has('') && (d.attributes & FILE_ATTRIBUTE_SYSTEM) !== 0 && d.size >= 10 && d.size <= MAX_INTERIX_BYTES && !d.undecodable;
+}
+
+function finish(d: Description, interixData: Uint8Array | undefined): DescribedFile {
+  const interix = interixData ? parseInterixSymlink(interixData) : undefined;
+  if (interix !== undefined) {
+    d.type = 'symlink';
+    d.target = interix;
   }
   const streamInfo: StreamInfo[] = [];
-  for (const [name, extents] of streams) if (name !== '') streamInfo.push({ name, size: streamSize(extents) });
-
+  for (const [name, extents] of d.streams) if (name !== '') streamInfo.push({ name, size: streamSize(extents) });
+  const record = d.file.record;
   const body: EntryBody = {
-    type,
-    size,
-    times: standard?.times ?? ZERO_TIMES,
-    attributes,
+    type: d.type,
+    size: d.size,
+    times: d.standard?.times ?? ZERO_TIMES,
+    attributes: d.attributes,
     streams: streamInfo,
-    links: links.length,
-    id: { record: file.record.recordNumber, sequence: file.record.sequence },
-    warnings,
+    links: d.links.length,
+    id: { record: record.recordNumber, sequence: record.sequence },
+    warnings: d.warnings,
   };
-  if (target !== undefined) body.target = target;
-  if (undecodable) body.undecodable = undecodable;
-  if (!file.record.inUse) body.deleted = true;
-  return { body, links };
+  if (d.target !== undefined) body.target = d.target;
+  if (d.undecodable) body.undecodable = d.undecodable;
+  if (!record.inUse) body.deleted = true;
+  return { body, links: d.links, streams: d.streams };
 }
 
 async function attemptAsync<T>(fn: () => Promise<T>, warnings: GrtWarning[]): Promise<T | undefined> {

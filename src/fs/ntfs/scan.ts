@@ -12,7 +12,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import type { FileEntry, ListOptions, StreamLayout } from '../entry.js';
 import { buildLayout } from './data-stream.js';
 import { ATTR_ATTRIBUTE_LIST } from './attribute.js';
-import { dataStreams, describeFile, describeFileNow, type DescribedFile, type EntryBody } from './file-entry.js';
+import { describeFile, describeFileNow, type DescribedFile, type EntryBody } from './file-entry.js';
 import { parseMftRecord, type MftRecord } from './mft-record.js';
 import { assembleFile, type Mft, type NtfsFile } from './mft.js';
 import { NameTree, ORPHAN_DIR, type TreeItem } from './name-tree.js';
@@ -92,12 +92,12 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
   const deferred: MftRecord[] = [];
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / recordSize));
   const buffer = new Uint8Array(perChunk * recordSize);
-  const add = (record: MftRecord, file: NtfsFile, described: DescribedFile): void | Promise<void> => {
+  const add = (record: MftRecord, described: DescribedFile): void | Promise<void> => {
     const { body, links } = described;
     tree.add(record.recordNumber, body.type, record.inUse, record.sequence, links);
     if (!options.layouts) return onRecord({ record: record.recordNumber, body });
     const layouts: StreamLayout[] = [];
-    for (const extents of dataStreams(file.attributes).values()) {
+    for (const extents of described.streams.values()) {
       try {
         layouts.push(buildLayout(extents, clusterSize, `MFT record ${record.recordNumber}`));
       } catch (error) {
@@ -133,14 +133,14 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
       else if (record.attributes.some((a) => a.type === ATTR_ATTRIBUTE_LIST)) deferred.push(detach(record));
       else {
         const file: NtfsFile = { record, attributes: record.attributes, warnings: [] };
-        const pending = add(record, file, describeFileNow(file, dataSource, clusterSize) ?? (await describeFile(file, dataSource, clusterSize)));
+        const pending = add(record, describeFileNow(file) ?? (await describeFile(file, dataSource, clusterSize)));
         if (pending) await pending;
       }
     }
   }
   for (const record of deferred) {
     const file = await assembleFile(record, async (n) => extensions.get(n) ?? mft.readRecord(n), mft.metaSource, clusterSize);
-    await add(record, file, await describeFile(file, dataSource, clusterSize));
+    await add(record, await describeFile(file, dataSource, clusterSize));
   }
   return tree;
 }
