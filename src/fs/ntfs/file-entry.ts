@@ -188,7 +188,9 @@ function gather(file: NtfsFile): Description {
     streams,
     isDir,
     type: isDir ? 'dir' : 'file',
-    attributes: (standard?.attributes ?? 0) | (isDir ? FILE_ATTRIBUTE_DIRECTORY : 0),
+    // NOTE: `|` gives a signed 32-bit result; Windows sets bit 31 on some files (seen on real
+    // volumes), and FILE_ATTRIBUTE_* is unsigned ([MS-FSCC] 2.6).
+    attributes: ((standard?.attributes ?? 0) | (isDir ? FILE_ATTRIBUTE_DIRECTORY : 0)) >>> 0,
     size: isDir || !main ? 0 : streamSize(main),
     target: undefined,
     undecodable: undefined,
