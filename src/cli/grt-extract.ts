@@ -13,7 +13,6 @@ import { fstatSync, write } from 'node:fs';
 import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import { restore, type RestoreEvent } from '../restore/restore.js';
-import { CatalogFileSystem, chooseCatalogVolume, openImageCatalog } from '../catalog/index.js';
 import type { FileSystem } from '../fs/entry.js';
 import { parseSelection } from '../restore/select.js';
 import { commit, copyRanges, createTemp, discard, ioError, pipeChunks, toChunks, type Overwrite } from '../restore/write.js';
@@ -166,6 +165,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       let fs: FileSystem;
       if (values.catalog !== undefined) {
         // CATALOG_MISMATCH unless the catalog was made from this image: its offsets would read another disk.
+        // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
+        const { CatalogFileSystem, chooseCatalogVolume, openImageCatalog } = await import('../catalog/index.js');
         const catalog = await openImageCatalog(values.catalog, image);
         fs = new CatalogFileSystem(catalog, chooseCatalogVolume(catalog, partition), image.disk);
       } else {

@@ -7,7 +7,8 @@
  *   grt-ls (IMAGE | --catalog CATALOG) [--partition N] --find GLOB [-l] [--json] [--all] [--deleted]
  */
 import { GrtError } from '../errors.js';
-import { CatalogFileSystem, chooseCatalogVolume, compileGlob, openCatalog } from '../catalog/index.js';
+import type { openCatalog } from '../catalog/index.js';
+import { compileGlob } from '../util/glob.js';
 import type { FileEntry, FileSystem, ListOptions } from '../fs/entry.js';
 import type { Image } from '../image.js';
 import { filetimeToIso } from '../util/filetime.js';
@@ -197,6 +198,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (values.catalog !== undefined) {
       if (values.info) throw new GrtError('USAGE', '--info describes an image, not a catalog');
       if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')} (with --catalog, one PATH)`);
+      // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
+      const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
       const catalog = await openCatalog(values.catalog);
       const volume = chooseCatalogVolume(catalog, partition);
       if (values.find !== undefined) return await find({ catalog, volume }, values.find, values, io);
