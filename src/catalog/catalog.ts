@@ -8,15 +8,29 @@ import { readFile } from 'node:fs/promises';
 import { GrtError, type GrtErrorCode } from '../errors.js';
 import type { FileEntry, ListOptions, StreamLayout } from '../fs/entry.js';
 import { checkBinding, type CatalogBinding, type CatalogVolume } from './binding.js';
-import { decodeFiles, readFilesHeader } from './decode.js';
+import { decodeAllFiles, decodeFileAt, indexFiles, readFilesHeader, type FilesChunkIndex } from './decode.js';
 import { NameFlag, type FileRecord } from './encode.js';
 import { readSectionPayload } from './format.js';
 import { compileGlob } from '../util/glob.js';
 import { parseCatalog, type VolumeState } from './open.js';
 import { ByteReader } from './varint.js';
 
-/** Inflated FILES chunks kept (each ~16k records); older ones are dropped. */
-const FILES_CHUNK_CACHE = 8;
+/**
+ * Inflated FILES chunks kept (each up to 16k records, about 1 MiB inflated), least recently used
+ * dropped. Names refer to files in any order (2.0: files in MFT order, names in tree order), so a
+ * recursive listing of a volume whose files are scattered in its MFT visits chunks at random:
+ * 32 cover half a million files.
+ */
+const FILES_CHUNK_CACHE = 32;
+/**
+ * Chunks kept fully decoded (an object per record), least recently used dropped: reading many
+ * records of a chunk then costs one decode each. A chunk is decoded fully when it is indexed, and
+ * again once DECODE_AFTER_READS of its records were read singly (from checkpoints).
+ */
+const DECODED_CHUNKS = 8;
+const DECODE_AFTER_READS = 256;
+/** Decoded file records kept: a directory's record is asked for again for each of its children. */
+const FILE_RECORD_CACHE = 256;
 /** Directories with more children than this get a name map on first lookup. */
 const LOOKUP_MAP_CHILDREN = 32;
 
@@ -31,7 +45,13 @@ const origin = new WeakMap<FileEntry, { volume: number; file: number }>();
 
 export class Catalog {
   private readonly state = new Map<number, VolumeState>();
-  private readonly fileCache = new Map<string, FileRecord[]>();
+  private readonly chunkCache = new Map<string, FilesChunkIndex>();
+  /** Decoded records by volume and file index, oldest dropped first. */
+  private readonly recordCache = new Map<number, Map<number, FileRecord>>();
+  /** The chunk read last, reached without a cache lookup (consecutive reads mostly share one). */
+  private lastChunk?: { ref: VolumeState['chunks'][number]; index: FilesChunkIndex };
+  /** Chunks holding decoded records, least recently decoded first. */
+  private readonly decodedChunks: FilesChunkIndex[] = [];
 
   private constructor(
     private readonly bytes: Uint8Array,
@@ -228,6 +248,10 @@ export class Catalog {
   }
 
   private record(v: VolumeState, file: number): FileRecord {
+    let records = this.recordCache.get(v.info.index);
+    if (!records) this.recordCache.set(v.info.index, (records = new Map()));
+    let rec = records.get(file);
+    if (rec) return rec;
     // Binary search for the chunk holding this file.
     let lo = 0;
     let hi = v.chunks.length - 1;
@@ -237,21 +261,41 @@ export class Catalog {
       else hi = mid - 1;
     }
     const chunk = v.chunks[lo]!;
+    rec = decodeFileAt(this.chunkIndex(v, chunk), file - chunk.first);
+    if (records.size >= FILE_RECORD_CACHE) records.delete(records.keys().next().value!);
+    records.set(file, rec);
+    return rec;
+  }
+
+  /** A FILES chunk, inflated and indexed on first use; the least recently used dropped. */
+  private chunkIndex(v: VolumeState, chunk: VolumeState['chunks'][number]): FilesChunkIndex {
+    const last = this.lastChunk;
+    if (last?.ref === chunk && (last.index.decoded || last.index.reads < DECODE_AFTER_READS)) return last.index;
     const key = `${v.info.index}:${chunk.first}`;
-    let records = this.fileCache.get(key);
-    if (records) {
-      this.fileCache.delete(key);
+    let index = this.chunkCache.get(key);
+    if (index) {
+      this.chunkCache.delete(key);
     } else {
       const r = new ByteReader(readSectionPayload(this.bytes, chunk.header), chunk.header.offset, 'catalog FILES section');
       const head = readFilesHeader(r);
       if (head.volume !== v.info.index || head.first !== chunk.first || head.count !== chunk.count) {
         r.fail('FILES chunk disagrees with the END section', head.first);
       }
-      records = decodeFiles(r, head);
-      if (this.fileCache.size >= FILES_CHUNK_CACHE) this.fileCache.delete(this.fileCache.keys().next().value!);
+      index = indexFiles(r, head);
+      if (this.chunkCache.size >= FILES_CHUNK_CACHE) this.chunkCache.delete(this.chunkCache.keys().next().value!);
     }
-    this.fileCache.set(key, records);
-    return records[file - chunk.first]!;
+    this.chunkCache.set(key, index);
+    if (!index.decoded && index.reads >= DECODE_AFTER_READS) decodeAllFiles(index);
+    if (index.decoded && !this.decodedChunks.includes(index)) {
+      this.decodedChunks.push(index);
+      if (this.decodedChunks.length > DECODED_CHUNKS) {
+        const old = this.decodedChunks.shift()!;
+        old.decoded = undefined;
+        old.reads = 0;
+      }
+    }
+    this.lastChunk = { ref: chunk, index };
+    return index;
   }
 
   private entry(volume: number, i: number): FileEntry {

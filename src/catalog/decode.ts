@@ -101,47 +101,133 @@ export function decodeNames(r: ByteReader, h: ChunkHeader & { firstNewFile?: num
   if (r.remaining !== 0) r.fail('bytes left after the last name record', r.remaining);
 }
 
-/** Every file record of a FILES chunk. */
-export function decodeFiles(r: ByteReader, h: ChunkHeader): FileRecord[] {
+/** A FILES chunk's records are indexed every this many: reaching one parses at most this many. */
+export const FILES_CHECKPOINT = 32;
+
+/**
+ * A FILES chunk ready for reading single records: its inflated payload, the section's string
+ * table, and every FILES_CHECKPOINT-th record's byte offset and delta bases (record numbers and
+ * mtimes are deltas from the previous record). Names refer to files in any order (format 2.0),
+ * so readers reach records of many chunks at random; this costs the payload and a few bytes a
+ * record, not an object per record.
+ */
+export interface FilesChunkIndex {
+  r: ByteReader;
+  count: number;
+  strings: string[];
+  offsets: Int32Array;
+  records: Float64Array;
+  mtimes: bigint[];
+  /** Every record decoded, while a reader keeps them (see decodeAllFiles). */
+  decoded?: FileRecord[];
+  /** Records decoded singly (from checkpoints) since `decoded` was last dropped. */
+  reads: number;
+  /** Where the last decode ended (record `next`, its offset and delta bases): reading on is cheap. */
+  cursor: { next: number; position: number; record: number; mtime: bigint };
+}
+
+/** Checks every record of a FILES chunk (all of it: damage is found on first use) and indexes it. */
+export function indexFiles(r: ByteReader, h: ChunkHeader): FilesChunkIndex {
   const strings = new StringTableReader(r);
-  const out: FileRecord[] = [];
-  let previousRecord = 0;
-  let previousMtime = 0n;
+  const checkpoints = Math.ceil(h.count / FILES_CHECKPOINT);
+  const index: FilesChunkIndex = {
+    r, count: h.count, strings: [], offsets: new Int32Array(checkpoints), records: new Float64Array(checkpoints), mtimes: [],
+    reads: 0,
+    cursor: { next: -1, position: 0, record: 0, mtime: 0n },
+  };
+  const state = { record: 0, mtime: 0n };
+  const decoded: FileRecord[] = [];
   for (let i = 0; i < h.count; i++) {
-    const flags = r.bounded(0x7f, 'file flags');
-    const type = ENTRY_TYPES[flags & 7];
-    if (type === undefined) r.fail('unknown entry type', flags & 7);
-    const record = previousRecord + r.s();
-    if (!Number.isSafeInteger(record) || record < 0) r.fail('record number out of range', record);
-    previousRecord = record;
-    const sequence = r.u();
-    const size = r.u();
-    const attributes = r.u();
-    const links = r.u();
-    const mtime = previousMtime + r.sbig();
-    previousMtime = mtime;
-    const times = { mtime, atime: mtime + r.sbig(), ctime: mtime + r.sbig(), btime: mtime + r.sbig() };
-    const f: FileRecord = { type, size, times, attributes, streams: [], links, id: { record, sequence }, warnings: [], layouts: [] };
-    if (flags & FileFlag.target) f.target = strings.read();
-    if (flags & FileFlag.undecodable) f.undecodable = strings.read();
-    if (flags & FileFlag.warnings) {
-      const count = r.bounded(r.remaining, 'warning count');
-      for (let k = 0; k < count; k++) {
-        const code = strings.read();
-        const message = strings.read();
-        f.warnings.push(r.bounded(1, 'warning offset flag') ? { code, message, offset: r.s() } : { code, message });
-      }
+    if (i % FILES_CHECKPOINT === 0) {
+      const c = i / FILES_CHECKPOINT;
+      index.offsets[c] = r.position;
+      index.records[c] = state.record;
+      index.mtimes.push(state.mtime);
     }
-    if (flags & FileFlag.streams) {
-      const count = r.bounded(r.remaining, 'stream count');
-      for (let k = 0; k < count; k++) f.streams.push({ name: strings.read(), size: r.u() });
-    }
-    const layouts = r.bounded(r.remaining, 'layout count');
-    for (let k = 0; k < layouts; k++) f.layouts.push(decodeLayout(r, strings, f));
-    out.push(f);
+    decoded.push(decodeFile(r, strings, state));
   }
   if (r.remaining !== 0) r.fail('bytes left after the last file record', r.remaining);
-  return out;
+  index.strings = strings.table;
+  index.decoded = decoded;
+  return index;
+}
+
+/** Record `k` of an indexed chunk: from the cursor when it is just before, else from a checkpoint. */
+export function decodeFileAt(index: FilesChunkIndex, k: number): FileRecord {
+  if (index.decoded) return index.decoded[k]!;
+  index.reads++;
+  const r = index.r;
+  const cursor = index.cursor;
+  const c = Math.floor(k / FILES_CHECKPOINT);
+  let i: number;
+  const state = { record: 0, mtime: 0n };
+  if (cursor.next <= k && cursor.next >= c * FILES_CHECKPOINT) {
+    i = cursor.next;
+    r.position = cursor.position;
+    state.record = cursor.record;
+    state.mtime = cursor.mtime;
+  } else {
+    i = c * FILES_CHECKPOINT;
+    r.position = index.offsets[c]!;
+    state.record = index.records[c]!;
+    state.mtime = index.mtimes[c]!;
+  }
+  const strings = new StringTableReader(r, index.strings);
+  for (; i < k; i++) decodeFile(r, strings, state);
+  const f = decodeFile(r, strings, state);
+  cursor.next = k + 1;
+  cursor.position = r.position;
+  cursor.record = state.record;
+  cursor.mtime = state.mtime;
+  return f;
+}
+
+/** Every record of an indexed chunk, kept in `decoded` (for a reader that reads many of them). */
+export function decodeAllFiles(index: FilesChunkIndex): void {
+  if (index.decoded || index.count === 0) return;
+  const r = index.r;
+  r.position = index.offsets[0]!;
+  const strings = new StringTableReader(r, index.strings);
+  const state = { record: 0, mtime: 0n };
+  const decoded: FileRecord[] = [];
+  for (let i = 0; i < index.count; i++) decoded.push(decodeFile(r, strings, state));
+  index.decoded = decoded;
+  index.cursor.next = -1;
+}
+
+/** One file record; `state` holds the previous record's number and mtime, and is advanced. */
+function decodeFile(r: ByteReader, strings: StringTableReader, state: { record: number; mtime: bigint }): FileRecord {
+  const flags = r.bounded(0x7f, 'file flags');
+  const type = ENTRY_TYPES[flags & 7];
+  if (type === undefined) r.fail('unknown entry type', flags & 7);
+  const record = state.record + r.s();
+  if (!Number.isSafeInteger(record) || record < 0) r.fail('record number out of range', record);
+  state.record = record;
+  const sequence = r.u();
+  const size = r.u();
+  const attributes = r.u();
+  const links = r.u();
+  const mtime = state.mtime + r.sbig();
+  state.mtime = mtime;
+  const times = { mtime, atime: mtime + r.sbig(), ctime: mtime + r.sbig(), btime: mtime + r.sbig() };
+  const f: FileRecord = { type, size, times, attributes, streams: [], links, id: { record, sequence }, warnings: [], layouts: [] };
+  if (flags & FileFlag.target) f.target = strings.read();
+  if (flags & FileFlag.undecodable) f.undecodable = strings.read();
+  if (flags & FileFlag.warnings) {
+    const count = r.bounded(r.remaining, 'warning count');
+    for (let k = 0; k < count; k++) {
+      const code = strings.read();
+      const message = strings.read();
+      f.warnings.push(r.bounded(1, 'warning offset flag') ? { code, message, offset: r.s() } : { code, message });
+    }
+  }
+  if (flags & FileFlag.streams) {
+    const count = r.bounded(r.remaining, 'stream count');
+    for (let k = 0; k < count; k++) f.streams.push({ name: strings.read(), size: r.u() });
+  }
+  const layouts = r.bounded(r.remaining, 'layout count');
+  for (let k = 0; k < layouts; k++) f.layouts.push(decodeLayout(r, strings, f));
+  return f;
 }
 
 const ENCODINGS = ['raw', 'lznt1', 'resident'] as const;

@@ -20,14 +20,28 @@ export class StringTableWriter {
 }
 
 export class StringTableReader {
+  /**
+   * `known`: the whole table of the section, from an earlier pass, when reading from its middle:
+   * a string defined inline is then read but not added again.
+   */
+  constructor(
+    private readonly r: ByteReader,
+    private readonly known?: readonly string[],
+  ) {}
+
   private readonly strings: string[] = [];
-  constructor(private readonly r: ByteReader) {}
+
+  /** The strings defined so far (the whole table after a pass over the section). */
+  get table(): string[] {
+    return this.strings;
+  }
 
   read(): string {
-    const ref = this.r.bounded(this.strings.length, 'string table reference');
-    if (ref > 0) return this.strings[ref - 1]!;
+    const strings = this.known ?? this.strings;
+    const ref = this.r.bounded(strings.length, 'string table reference');
+    if (ref > 0) return strings[ref - 1]!;
     const value = this.r.str();
-    this.strings.push(value);
+    if (!this.known) this.strings.push(value);
     return value;
   }
 }
