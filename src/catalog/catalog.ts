@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { GrtError, type GrtErrorCode } from '../errors.js';
 import type { FileEntry, ListOptions, StreamLayout } from '../fs/entry.js';
 import { checkBinding, type CatalogBinding, type CatalogVolume } from './binding.js';
-import { decodeAllFiles, decodeFileAt, indexFiles, readFilesHeader, type FilesChunkIndex } from './decode.js';
+import { decodeFileAt, indexFiles, readFilesHeader, type FilesChunkIndex } from './decode.js';
 import { NameFlag, type FileRecord } from './encode.js';
 import { readSectionPayload } from './format.js';
 import { compileGlob } from '../util/glob.js';
@@ -16,19 +16,18 @@ import { parseCatalog, type VolumeState } from './open.js';
 import { ByteReader } from './varint.js';
 
 /**
- * Inflated FILES chunks kept (each up to 16k records, about 1 MiB inflated), least recently used
- * dropped. Names refer to files in any order (2.0: files in MFT order, names in tree order), so a
- * recursive listing of a volume whose files are scattered in its MFT visits chunks at random:
- * 32 cover half a million files.
+ * Inflated FILES chunks kept, least recently used dropped past this many bytes. Names refer to
+ * files in any order (2.0: files in MFT order, names in tree order), so a listing of a volume whose
+ * files are scattered in its MFT reaches chunks at random; at about 40 bytes a file inflated this
+ * covers a few million files. (The catalog file itself is held whole anyway.)
  */
-const FILES_CHUNK_CACHE = 32;
+const FILES_CACHE_BYTES = 128 * 1024 * 1024;
 /**
- * Chunks kept fully decoded (an object per record), least recently used dropped: reading many
- * records of a chunk then costs one decode each. A chunk is decoded fully when it is indexed, and
- * again once DECODE_AFTER_READS of its records were read singly (from checkpoints).
+ * Chunks that keep the records their indexing pass decoded (an object per record), least recently
+ * indexed dropped: reads soon after a chunk is inflated, as in a listing, cost nothing more. Other
+ * reads decode from the nearest checkpoint (at most FILES_CHECKPOINT records).
  */
-const DECODED_CHUNKS = 8;
-const DECODE_AFTER_READS = 256;
+const DECODED_CHUNKS = 4;
 /** Decoded file records kept: a directory's record is asked for again for each of its children. */
 const FILE_RECORD_CACHE = 256;
 /** Directories with more children than this get a name map on first lookup. */
@@ -46,6 +45,8 @@ const origin = new WeakMap<FileEntry, { volume: number; file: number }>();
 export class Catalog {
   private readonly state = new Map<number, VolumeState>();
   private readonly chunkCache = new Map<string, FilesChunkIndex>();
+  /** Inflated bytes of the chunks in chunkCache. */
+  private cachedBytes = 0;
   /** Decoded records by volume and file index, oldest dropped first. */
   private readonly recordCache = new Map<number, Map<number, FileRecord>>();
   /** The chunk read last, reached without a cache lookup (consecutive reads mostly share one). */
@@ -270,7 +271,7 @@ export class Catalog {
   /** A FILES chunk, inflated and indexed on first use; the least recently used dropped. */
   private chunkIndex(v: VolumeState, chunk: VolumeState['chunks'][number]): FilesChunkIndex {
     const last = this.lastChunk;
-    if (last?.ref === chunk && (last.index.decoded || last.index.reads < DECODE_AFTER_READS)) return last.index;
+    if (last?.ref === chunk) return last.index;
     const key = `${v.info.index}:${chunk.first}`;
     let index = this.chunkCache.get(key);
     if (index) {
@@ -282,17 +283,17 @@ export class Catalog {
         r.fail('FILES chunk disagrees with the END section', head.first);
       }
       index = indexFiles(r, head);
-      if (this.chunkCache.size >= FILES_CHUNK_CACHE) this.chunkCache.delete(this.chunkCache.keys().next().value!);
+      this.cachedBytes += index.r.length;
+      for (const [oldKey, old] of this.chunkCache) {
+        if (this.cachedBytes <= FILES_CACHE_BYTES) break;
+        this.chunkCache.delete(oldKey);
+        this.cachedBytes -= old.r.length;
+      }
     }
     this.chunkCache.set(key, index);
-    if (!index.decoded && index.reads >= DECODE_AFTER_READS) decodeAllFiles(index);
     if (index.decoded && !this.decodedChunks.includes(index)) {
       this.decodedChunks.push(index);
-      if (this.decodedChunks.length > DECODED_CHUNKS) {
-        const old = this.decodedChunks.shift()!;
-        old.decoded = undefined;
-        old.reads = 0;
-      }
+      if (this.decodedChunks.length > DECODED_CHUNKS) this.decodedChunks.shift()!.decoded = undefined;
     }
     this.lastChunk = { ref: chunk, index };
     return index;

@@ -102,7 +102,7 @@ export function decodeNames(r: ByteReader, h: ChunkHeader & { firstNewFile?: num
 }
 
 /** A FILES chunk's records are indexed every this many: reaching one parses at most this many. */
-export const FILES_CHECKPOINT = 32;
+export const FILES_CHECKPOINT = 8;
 
 /**
  * A FILES chunk ready for reading single records: its inflated payload, the section's string
@@ -118,10 +118,8 @@ export interface FilesChunkIndex {
   offsets: Int32Array;
   records: Float64Array;
   mtimes: bigint[];
-  /** Every record decoded, while a reader keeps them (see decodeAllFiles). */
+  /** Every record, as the indexing pass decoded them, while a reader keeps them. */
   decoded?: FileRecord[];
-  /** Records decoded singly (from checkpoints) since `decoded` was last dropped. */
-  reads: number;
   /** Where the last decode ended (record `next`, its offset and delta bases): reading on is cheap. */
   cursor: { next: number; position: number; record: number; mtime: bigint };
 }
@@ -132,7 +130,6 @@ export function indexFiles(r: ByteReader, h: ChunkHeader): FilesChunkIndex {
   const checkpoints = Math.ceil(h.count / FILES_CHECKPOINT);
   const index: FilesChunkIndex = {
     r, count: h.count, strings: [], offsets: new Int32Array(checkpoints), records: new Float64Array(checkpoints), mtimes: [],
-    reads: 0,
     cursor: { next: -1, position: 0, record: 0, mtime: 0n },
   };
   const state = { record: 0, mtime: 0n };
@@ -155,7 +152,6 @@ export function indexFiles(r: ByteReader, h: ChunkHeader): FilesChunkIndex {
 /** Record `k` of an indexed chunk: from the cursor when it is just before, else from a checkpoint. */
 export function decodeFileAt(index: FilesChunkIndex, k: number): FileRecord {
   if (index.decoded) return index.decoded[k]!;
-  index.reads++;
   const r = index.r;
   const cursor = index.cursor;
   const c = Math.floor(k / FILES_CHECKPOINT);
@@ -180,19 +176,6 @@ export function decodeFileAt(index: FilesChunkIndex, k: number): FileRecord {
   cursor.record = state.record;
   cursor.mtime = state.mtime;
   return f;
-}
-
-/** Every record of an indexed chunk, kept in `decoded` (for a reader that reads many of them). */
-export function decodeAllFiles(index: FilesChunkIndex): void {
-  if (index.decoded || index.count === 0) return;
-  const r = index.r;
-  r.position = index.offsets[0]!;
-  const strings = new StringTableReader(r, index.strings);
-  const state = { record: 0, mtime: 0n };
-  const decoded: FileRecord[] = [];
-  for (let i = 0; i < index.count; i++) decoded.push(decodeFile(r, strings, state));
-  index.decoded = decoded;
-  index.cursor.next = -1;
 }
 
 /** One file record; `state` holds the previous record's number and mtime, and is advanced. */

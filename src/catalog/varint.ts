@@ -129,6 +129,11 @@ export class ByteReader {
     return this.data.length - this.position;
   }
 
+  /** Bytes of the payload. */
+  get length(): number {
+    return this.data.length;
+  }
+
   fail(detail: string, actual?: unknown): never {
     throw new GrtError('BAD_CATALOG', detail, { structure: this.structure, offset: this.sectionOffset, actual });
   }
