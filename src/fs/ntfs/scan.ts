@@ -7,6 +7,7 @@
  * the compact name tree. A listing, which needs every body again once paths are known, holds them
  * (`scanListing`); a catalog encodes each record at once and holds nothing per file.
  */
+import { pageAlignedBuffer } from '../../io/aligned-buffer.js';
 import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import type { FileEntry, ListOptions, StreamLayout } from '../entry.js';
@@ -91,7 +92,8 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
   const extensions = new Map<number, MftRecord>();
   const deferred: MftRecord[] = [];
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / recordSize));
-  const buffer = new Uint8Array(perChunk * recordSize);
+  // Page-aligned: the kernel copies the MFT out of the page cache ~4× faster into it (io/aligned-buffer.ts).
+  const buffer = pageAlignedBuffer(perChunk * recordSize);
   const add = (record: MftRecord, described: DescribedFile): void | Promise<void> => {
     const { body, links } = described;
     tree.add(record.recordNumber, body.type, record.inUse, record.sequence, links);
