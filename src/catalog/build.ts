@@ -18,6 +18,7 @@ import { encodeBinding, encodeVolume, type CatalogBinding } from './binding.js';
 import { FilesChunkWriter, NamesChunkWriter, type FileFields, type LayoutError, type NameRecord } from './encode.js';
 import { encodePreamble, encodeSection, SectionType } from './format.js';
 import { ByteWriter } from './varint.js';
+import { FIRST_USER_RECORD, ORPHAN_DIR, orphanWarning } from '../fs/ntfs/name-tree.js';
 
 /** Entries per chunk: 16k names inflate to ~0.5 MiB, so a reader touches little to reach one file. */
 export const CHUNK_ENTRIES = 16_384;
@@ -254,6 +255,15 @@ function rootName(root: FileEntry, file: number): NameRecord {
 }
 
 /**
+ * The name record of the virtual folder ORPHAN_DIR (§5.2), made when the first orphan is met. It
+ * names the root's file: every name must name a file, and the folder has no record of its own;
+ * readers never make an entry of a virtual name, so the file is never shown as its.
+ */
+function orphanDirName(rootFile: number): NameRecord {
+  return { parent: 0, file: rootFile, name: ORPHAN_DIR.slice(1), parentId: 'none', hidden: false, dir: true, virtual: true };
+}
+
+/**
  * The one-pass build: FILES records are written as the scan describes each file (MFT order), and
  * only its file index is kept; then the name tree is walked and NAMES written in tree order, each
  * naming its file by index (catalog format 2.0).
@@ -292,9 +302,14 @@ async function catalogByScan(fs: ScanningFileSystem, c: VolumeContext): Promise<
   for (const item of names.walk(rootRecord, '/', { all: true, deleted: true, paths: false })) {
     if ((out.nameCount & 0xfff) === 0) checkAborted(options);
     const name = names.linkName[item.link]!;
+    // The walk gives parent -1 for a name under ORPHAN_DIR (no record of the volume).
+    if (item.parent < 0 && !dirName.has(item.parent)) {
+      dirName.set(item.parent, out.addName(orphanDirName(rootFile)));
+      await afterName(c);
+    }
     const parent = dirName.get(item.parent);
     if (parent === undefined) {
-      throw new GrtError('NOT_FOUND', 'walk listed an entry before its directory', { structure: 'catalog build', path: `/$Orphan/${name}` });
+      throw new GrtError('NOT_FOUND', 'walk listed an entry before its directory', { structure: 'catalog build', path: name });
     }
     const parentRecord = names.linkParent[item.link]!;
     const parentSequence = names.linkParentSequence[item.link]!;
@@ -305,7 +320,8 @@ async function catalogByScan(fs: ScanningFileSystem, c: VolumeContext): Promise<
       file: fileOf[item.record]!,
       name,
       parentId: parentRecord === item.parent && parentSequence === names.sequence(item.parent) ? 'derived' : { record: parentRecord, sequence: parentSequence },
-      hidden: item.parent === rootRecord && inUse && !c.plainRoot.has(name),
+      // An orphaned metafile record is left out of a plain listing as the live walk does.
+      hidden: item.parent === rootRecord ? inUse && !c.plainRoot.has(name) : item.parent < 0 && item.record < FIRST_USER_RECORD,
       dir,
     };
     const dosName = names.linkDosName[item.link];
@@ -348,6 +364,7 @@ async function catalogByWalk(c: VolumeContext): Promise<void> {
   const dirs = new Map<string, DirRef>();
   const dirsById = new Map<number | string, DirRef>();
   const linked = new Map<number | string, number>();
+  let orphanDir: DirRef | undefined;
 
   const add = async (entry: FileEntry) => {
     checkAborted(options);
@@ -355,7 +372,17 @@ async function catalogByWalk(c: VolumeContext): Promise<void> {
     const slash = entry.path.lastIndexOf('/');
     const parentPath = isRoot ? '' : entry.path.slice(0, slash) || '/';
     const byId = entry.parent && dirsById.get(idKey(entry.parent));
-    const parent = isRoot ? undefined : byId && byId.path === parentPath ? byId : dirs.get(parentPath);
+    let parent = isRoot ? undefined : byId && byId.path === parentPath ? byId : dirs.get(parentPath);
+    // A name under ORPHAN_DIR that no listed directory of that path is the parent of: an orphan.
+    const orphan = parentPath === ORPHAN_DIR && !(byId && byId.path === parentPath);
+    if (orphan) {
+      if (!orphanDir) {
+        // File 0 is the root's (added first); record -1: no child's parent id is derived from it.
+        orphanDir = { nameIndex: out.addName(orphanDirName(0)), record: -1, sequence: -1, path: ORPHAN_DIR };
+        await afterName(c);
+      }
+      parent = orphanDir;
+    }
     if (!isRoot && !parent) {
       throw new GrtError('NOT_FOUND', 'walk listed an entry before its directory', { structure: 'catalog build', path: entry.path });
     }
@@ -366,7 +393,9 @@ async function catalogByWalk(c: VolumeContext): Promise<void> {
     const linkKey = entry.links > 1 && entry.type !== 'dir' ? idKey(entry.id) : undefined;
     let file = linkKey === undefined ? undefined : linked.get(linkKey);
     if (file === undefined) {
-      file = out.addFile(entry, await streamLayouts(fs, entry, undefined), start);
+      // Readers rebuild an orphan's ORPHAN warning from its ids (§5.2): not stored twice.
+      const fields = orphan && entry.parent ? { ...entry, warnings: withoutWarning(entry.warnings, orphanWarning(entry.id.record, entry.parent.record)) } : entry;
+      file = out.addFile(fields, await streamLayouts(fs, entry, undefined), start);
       if (linkKey !== undefined) linked.set(linkKey, file);
     }
     const rec: NameRecord = {
@@ -419,6 +448,10 @@ async function streamLayouts(fs: FileSystem, entry: FileEntry, scanned: StreamLa
     }
   }
   return layouts;
+}
+
+function withoutWarning(warnings: FileEntry['warnings'], drop: FileEntry['warnings'][number]): FileEntry['warnings'] {
+  return warnings.filter((w) => w.code !== drop.code || w.message !== drop.message);
 }
 
 /** A map key for a file id: a number while record × 2^16 + sequence stays exact, else a string. */

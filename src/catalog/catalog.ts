@@ -12,6 +12,7 @@ import { decodeFileAt, indexFiles, readFilesHeader, type FilesChunkIndex } from 
 import { NameFlag, type FileRecord } from './encode.js';
 import { readSectionPayload } from './format.js';
 import { compileGlob } from '../util/glob.js';
+import { orphanWarning } from '../fs/ntfs/name-tree.js';
 import { parseCatalog, type VolumeState } from './open.js';
 import { ByteReader } from './varint.js';
 
@@ -88,7 +89,7 @@ export class Catalog {
       const { childStart, childList } = this.children(v);
       for (let k = childStart[start]!; k < childStart[start + 1]!; k++) {
         const i = childList[k]!;
-        if (this.visible(v, i, options)) yield this.entry(volume, i);
+        if (this.visible(v, i, options) && !(v.names.flags[i]! & NameFlag.virtual)) yield this.entry(volume, i);
       }
       return;
     }
@@ -97,7 +98,8 @@ export class Catalog {
     for (let i = start + 1; i < v.info.names; i++) {
       if (included[v.names.parent[i]!] && this.visible(v, i, options)) {
         included[i] = 1;
-        yield this.entry(volume, i);
+        // A virtual folder is not listed, its names are (as a live walk lists /$Orphan/x only).
+        if (!(v.names.flags[i]! & NameFlag.virtual)) yield this.entry(volume, i);
       }
     }
   }
@@ -113,6 +115,7 @@ export class Catalog {
       for (let i = 1; i < v.info.names; i++) {
         if (!included[v.names.parent[i]!] || !this.visible(v, i, options)) continue;
         included[i] = 1;
+        if (v.names.flags[i]! & NameFlag.virtual) continue;
         if (pattern.test(pattern.matchesPath ? this.pathOf(v, i) : v.names.name[i]!)) yield this.entry(index, i);
       }
     }
@@ -221,12 +224,14 @@ export class Catalog {
    */
   private lookup(v: VolumeState, path: string): number {
     let at = 0;
-    for (const part of path.split('/')) {
-      if (part === '' || part === '.') continue;
+    const parts = path.split('/').filter((part) => part !== '' && part !== '.');
+    for (const [k, part] of parts.entries()) {
       if (!(v.names.flags[at]! & NameFlag.dir)) {
         throw new GrtError('NOT_A_DIRECTORY', 'a path component is not a directory', { structure: 'catalog', path });
       }
-      const candidates = this.childrenNamed(v, at, part);
+      // A virtual folder is a step of a path but no entry of its own (NOT_FOUND, as live).
+      const named = this.childrenNamed(v, at, part);
+      const candidates = k < parts.length - 1 ? named : named.filter((i) => !(v.names.flags[i]! & NameFlag.virtual));
       const live = candidates.filter((i) => ((v.names.flags[i]! >> NameFlag.deletedShift) & 3) !== 2);
       const pool = live.length > 0 ? live : candidates;
       const exact = pool.find((i) => v.names.name[i] === part);
@@ -325,6 +330,8 @@ export class Catalog {
     const deletedMode = (flags >> NameFlag.deletedShift) & 3;
     if (deletedMode !== 0) entry.deleted = deletedMode === 2;
     if (rec.undecodable !== undefined) entry.undecodable = rec.undecodable;
+    // A name directly under a virtual folder is an orphan: its warning is rebuilt, not stored (§5.2).
+    if (i > 0 && v.names.flags[v.names.parent[i]!]! & NameFlag.virtual && entry.parent) entry.warnings.push(orphanWarning(rec.id.record, entry.parent.record));
     origin.set(entry, { volume, file });
     return entry;
   }

@@ -58,7 +58,8 @@ export function readFilesHeader(r: ByteReader): ChunkHeader {
 
 /**
  * Fills table rows [first, first + count) from the chunk's records. Format 1.x: a name's file is
- * the next new one or an earlier one; 2.0: any file, as a delta from the previous name's.
+ * the next new one or an earlier one; 2.0: any file, as a delta from the previous name's, and flag
+ * bit 0 marks a virtual directory (§5.2), allowed only directly under the root.
  */
 export function decodeNames(r: ByteReader, h: ChunkHeader & { firstNewFile?: number }, table: NameTable, totalFiles: number, major: number): void {
   if (h.first !== table.filled || h.first + h.count > table.parent.length) r.fail('names chunk out of order or beyond its volume', h.first);
@@ -73,7 +74,6 @@ export function decodeNames(r: ByteReader, h: ChunkHeader & { firstNewFile?: num
     const parent = self - parentDelta;
     let file: number;
     if (major > 1) {
-      if (flags & NameFlag.newFile) r.fail('reserved name flag set', flags);
       file = previousFile + r.s();
       if (!(file >= 0 && file < totalFiles)) r.fail('file index beyond the END section count', file);
       previousFile = file;
@@ -88,7 +88,8 @@ export function decodeNames(r: ByteReader, h: ChunkHeader & { firstNewFile?: num
     previous = name;
     table.parent[self] = self === 0 ? -1 : parent;
     table.file[self] = file;
-    table.flags[self] = flags;
+    // The table holds 2.0 flags: 1.x's newFile bit is spent here, so it never reads as virtual.
+    table.flags[self] = major === 1 ? flags & ~NameFlag.newFile : flags;
     table.name[self] = name;
     if (flags & NameFlag.dosName) table.dosName.set(self, r.str());
     const parentMode = (flags >> NameFlag.parentShift) & 3;
@@ -96,6 +97,10 @@ export function decodeNames(r: ByteReader, h: ChunkHeader & { firstNewFile?: num
     if (parentMode === 3 || deletedMode === 3) r.fail('reserved name flag value', flags);
     if (parentMode === 2) table.parentId.set(self, { record: r.u(), sequence: r.u() });
     if (!(table.flags[self === 0 ? 0 : parent]! & NameFlag.dir)) r.fail('parent of a name is not a directory', parent);
+    if (major > 1 && flags & NameFlag.virtual) {
+      if (!(flags & NameFlag.dir)) r.fail('virtual name is not a directory', self);
+      if (self === 0 || parent !== 0) r.fail('virtual directory not directly under the root', self);
+    }
   }
   table.filled = h.first + h.count;
   if (r.remaining !== 0) r.fail('bytes left after the last name record', r.remaining);

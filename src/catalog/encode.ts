@@ -14,7 +14,8 @@ export const ENTRY_TYPES: readonly EntryType[] = ['file', 'dir', 'symlink', 'jun
 
 /** Name record flag bits (§5.2). */
 export const NameFlag = {
-  newFile: 1, // 1.x only: the file record is the next new one; otherwise its index follows (2.0: reserved, 0)
+  newFile: 1, // 1.x only: the file record is the next new one; otherwise its index follows
+  virtual: 1, // 2.0: the same bit: a folder that is not on the volume (/$Orphan), never listed itself
   dosName: 2, // a DOS 8.3 name follows
   parentShift: 2, // bits 2-3: 0 parent id = parent name's file id, 1 none, 2 stored
   deletedShift: 4, // bits 4-5: 0 `deleted` absent, 1 false, 2 true
@@ -40,6 +41,8 @@ export interface NameRecord {
   deleted?: boolean;
   hidden: boolean;
   dir: boolean;
+  /** A virtual directory (/$Orphan): a directory directly under the root, not on the volume. */
+  virtual?: boolean;
 }
 
 /** A stream whose layout could not be taken: restoring it fails with this error again. */
@@ -76,7 +79,8 @@ export class NamesChunkWriter {
         (parentMode << NameFlag.parentShift) |
         (deletedMode << NameFlag.deletedShift) |
         (rec.hidden ? NameFlag.hidden : 0) |
-        (rec.dir ? NameFlag.dir : 0),
+        (rec.dir ? NameFlag.dir : 0) |
+        (rec.virtual ? NameFlag.virtual : 0),
     );
     w.u(rec.parent < 0 ? 0 : self - rec.parent);
     // Names of a directory are mostly files of consecutive MFT records: a delta of 1 (one byte).

@@ -1,7 +1,7 @@
 /**
  * NAMES chunks of format 2.0 (docs/catalog-format.md §5): a name may refer to any file, earlier or
  * later, as a zigzag delta from the previous name's file index. Random name lists are written in
- * chunks and read back; out-of-range indexes and the 1.x new-file bit are refused.
+ * chunks and read back; out-of-range indexes and bit 0 (1.x new-file, 2.0 virtual) on the root are refused.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -71,7 +71,7 @@ describe('NAMES 2.0', () => {
     expect(scattered - sequential).toBeGreaterThan(900);
   });
 
-  it('refuses a file index outside the volume and the 1.x new-file bit', () => {
+  it('refuses a file index outside the volume and bit 0 on the root (1.x new file, 2.0 virtual)', () => {
     const fails = (payload: Uint8Array, files: number): void => {
       let error: unknown;
       try {

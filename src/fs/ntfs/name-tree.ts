@@ -10,6 +10,7 @@
  * Names that reach no directory under the root — their parent is gone, reused, or they form a
  * cycle — are listed under `/$Orphan/<name>` (a virtual folder).
  */
+import type { GrtWarning } from '../../errors.js';
 import type { EntryType, ListOptions } from '../entry.js';
 import type { DescribedFile } from './file-entry.js';
 
@@ -31,6 +32,15 @@ const IN_USE = 1;
 const VISITED_DIR = 1;
 const EMITTED = 2;
 const REACHABLE = 4;
+
+/**
+ * The warning a name listed directly under ORPHAN_DIR carries: MFT record `record` names parent
+ * record `parentRecord`, which no chain reaches from the root. (Live listings and catalogs, which
+ * rebuild it rather than store it, give the same text.)
+ */
+export function orphanWarning(record: number, parentRecord: number): GrtWarning {
+  return { code: 'ORPHAN', message: `MFT record ${record}: parent ${parentRecord} is not reachable from the root; listed under ${ORPHAN_DIR}` };
+}
 
 /** NTFS metafiles: `$…` names of reserved records in the root, and everything in $Extend. */
 export function isMetafile(parentRecord: number, name: string, record: number): boolean {

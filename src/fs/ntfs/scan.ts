@@ -16,7 +16,7 @@ import { ATTR_ATTRIBUTE_LIST } from './attribute.js';
 import { describeFile, describeFileNow, type DescribedFile, type EntryBody } from './file-entry.js';
 import { parseMftRecord, type MftRecord } from './mft-record.js';
 import { assembleFile, type Mft, type NtfsFile } from './mft.js';
-import { NameTree, ORPHAN_DIR, type TreeItem } from './name-tree.js';
+import { NameTree, orphanWarning, type TreeItem } from './name-tree.js';
 
 /** Bytes of MFT read per chunk during the scan: large sequential reads, bounded memory. */
 const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -169,10 +169,7 @@ export function* treeEntries(listing: ScanListing, startRecord: number, startPat
   const { tree, held } = listing;
   for (const item of tree.walk(startRecord, startPath, options)) {
     const entry = makeEntry(tree, held.get(item.record)!, item);
-    if (item.parent < 0) {
-      const warning: GrtWarning = { code: 'ORPHAN', message: `MFT record ${item.record}: parent ${tree.linkParent[item.link]} is not reachable from the root; listed under ${ORPHAN_DIR}` };
-      entry.warnings = [...entry.warnings, warning];
-    }
+    if (item.parent < 0) entry.warnings = [...entry.warnings, orphanWarning(item.record, tree.linkParent[item.link]!)];
     yield entry;
   }
 }
