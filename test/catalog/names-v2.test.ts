@@ -64,6 +64,27 @@ describe('NAMES 2.0', () => {
     );
   });
 
+  it('the virtual bit reads back on a directory directly under the root, and is BAD_CATALOG anywhere else (property)', () => {
+    fc.assert(
+      fc.property(namesArb, fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), ({ files, rows, chunk }, picks) => {
+        const names = build(files, rows);
+        for (const pick of picks) names[pick % names.length]!.virtual = true;
+        const valid = names.every((n, k) => !n.virtual || (n.dir && k > 0 && n.parent === 0));
+        let error: unknown;
+        try {
+          const table = decode(encode(names, chunk), names.length, files);
+          expect([...table.flags].map((f) => (f & NameFlag.virtual) !== 0)).toEqual(names.map((n) => n.virtual === true));
+        } catch (e) {
+          error = e;
+        }
+        if (valid) expect(error).toBeUndefined();
+        else expect(error).toMatchObject({ code: 'BAD_CATALOG' });
+        if (error !== undefined) expect(error).toBeInstanceOf(GrtError);
+      }),
+      { seed: 2025, numRuns: 150 },
+    );
+  });
+
   it('a consecutive file index costs one byte', () => {
     const names = build(1000, Array.from({ length: 999 }, (_, k) => ({ parentPick: 0, file: k + 1, dir: false, name: 'x', deleted: false })));
     const sequential = encode(names, 1000)[0]!.length;
