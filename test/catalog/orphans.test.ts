@@ -17,11 +17,11 @@ import { encodeSection, readSectionHeaders, readSectionPayload, SectionType } fr
 import { ByteReader, ByteWriter } from '../../src/catalog/varint.js';
 import { GrtError } from '../../src/errors.js';
 import type { FileEntry, FileSystem, ListOptions } from '../../src/fs/entry.js';
-import { ATTR_FILE_NAME } from '../../src/fs/ntfs/attribute.js';
 import { openNtfs, type NtfsVolume } from '../../src/fs/ntfs/volume.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { restore } from '../../src/restore/index.js';
 import { buildNtfsVolume } from '../builders/ntfs-builder.js';
+import { reparentRecord } from '../builders/ntfs/reparent.js';
 
 const LOST = new TextEncoder().encode('the lost file\n'.repeat(400)); // non-resident: read through runs
 const BUILT = buildNtfsVolume({
@@ -42,16 +42,9 @@ const BUILT = buildNtfsVolume({
 const MISSING_RECORD = 60000;
 const OPTIONS: ListOptions[] = [{}, { all: true }, { deleted: true }, { all: true, deleted: true }];
 
-/** Point the $FILE_NAME parent references of `path`'s record at `parentRecord` (its sequence kept valid). */
-async function reparent(volume: NtfsVolume, image: Uint8Array, path: string, parentRecord: number): Promise<void> {
-  const record = volume.mft.recordOffset(BUILT.records.get(path)!);
-  const view = new DataView(image.buffer);
-  for (let at = record + view.getUint16(record + 20, true); view.getUint32(at, true) !== 0xffffffff; at += view.getUint32(at + 4, true)) {
-    if (view.getUint32(at, true) !== ATTR_FILE_NAME) continue;
-    const value = at + view.getUint16(at + 20, true);
-    view.setUint32(value, parentRecord, true);
-    if (parentRecord !== MISSING_RECORD) view.setUint16(value + 6, (await volume.mft.readRecord(parentRecord)).sequence, true);
-  }
+/** Point the $FILE_NAME parent references of `path`'s record at `parentRecord`. */
+function reparent(volume: NtfsVolume, image: Uint8Array, path: string, parentRecord: number): Promise<void> {
+  return reparentRecord(volume, image, BUILT.records.get(path)!, parentRecord);
 }
 
 /** Clears the in-use flag of `path`'s MFT record (header flags, offset 22): a deleted file. */

@@ -6,10 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../../src/io/memory-source.js';
 import type { FileEntry } from '../../src/fs/entry.js';
-import { ATTR_FILE_NAME } from '../../src/fs/ntfs/attribute.js';
 import { decodeUtf16 } from '../../src/fs/ntfs/utf16.js';
 import { openNtfs } from '../../src/fs/ntfs/volume.js';
 import { buildNtfsVolume } from '../builders/ntfs-builder.js';
+import { reparentRecord } from '../builders/ntfs/reparent.js';
 
 const BUILT = buildNtfsVolume({
   clusterSize: 4096,
@@ -25,16 +25,7 @@ const BUILT = buildNtfsVolume({
 
 /** Point the $FILE_NAME parent reference of `path`'s record at `parentRecord`. */
 async function reparent(image: Uint8Array, path: string, parentRecord: number): Promise<void> {
-  const volume = await openNtfs(new MemorySource(BUILT.image));
-  const record = volume.mft.recordOffset(BUILT.records.get(path)!);
-  const view = new DataView(image.buffer);
-  for (let at = record + view.getUint16(record + 20, true); view.getUint32(at, true) !== 0xffffffff; at += view.getUint32(at + 4, true)) {
-    if (view.getUint32(at, true) !== ATTR_FILE_NAME) continue;
-    const value = at + view.getUint16(at + 20, true);
-    view.setUint32(value, parentRecord, true);
-    // The sequence must match for the reference to attach; keep the parent's own.
-    if (parentRecord !== 60000) view.setUint16(value + 6, (await volume.mft.readRecord(parentRecord)).sequence, true);
-  }
+  await reparentRecord(await openNtfs(new MemorySource(BUILT.image)), image, BUILT.records.get(path)!, parentRecord);
 }
 
 async function walkAll(image: Uint8Array): Promise<FileEntry[]> {
