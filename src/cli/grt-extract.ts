@@ -9,13 +9,13 @@
  */
 import { dirname, basename, resolve } from 'node:path';
 import { mkdir, realpath } from 'node:fs/promises';
-import { fstatSync, write } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import { restore, type RestoreEvent } from '../restore/restore.js';
 import type { FileSystem } from '../fs/entry.js';
 import { parseSelection } from '../restore/select.js';
-import { commit, copyRanges, createTemp, discard, ioError, pipeChunks, toChunks, type Overwrite } from '../restore/write.js';
+import { commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeAt, type Overwrite } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { IMAGE_OPTIONS, oneOf, parse, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
@@ -63,8 +63,8 @@ const DISK_MAP_WINDOW = 1024 * 1024 * 1024;
 
 /**
  * Copy a whole source to stdout, reading the next chunk while the current one is written. When
- * stdout is a regular file, chunks go to its descriptor directly (off the main thread, from two
- * reused buffers); a stream may keep what it is given, so it gets a copy of each chunk.
+ * stdout is a regular file, chunks go to its descriptor directly (writeAt, from two reused
+ * buffers); a stream may keep what it is given, so it gets a copy of each chunk.
  */
 async function toStdout(source: ByteSource, io: CliIo, progress: Progress): Promise<void> {
   const fd = regularFileFd(io.stdout);
@@ -72,15 +72,8 @@ async function toStdout(source: ByteSource, io: CliIo, progress: Progress): Prom
     source,
     toChunks([{ offset: 0, length: source.size }]),
     async (data, chunk) => {
-      if (fd === undefined) {
-        await writeOut(io.stdout, data.slice());
-      } else {
-        for (let written = 0; written < data.length; ) {
-          written += await new Promise<number>((done, fail) =>
-            write(fd, data, written, data.length - written, null, (error, bytes) => (error ? fail(ioError(error, 'write', 'stdout')) : done(bytes))),
-          );
-        }
-      }
+      if (fd === undefined) await writeOut(io.stdout, data.slice());
+      else writeAt(fd, data, null, 'stdout');
       progress.update({ bytesDone: chunk.offset + chunk.length, bytesTotal: source.size });
     },
     io.signal,
@@ -110,7 +103,7 @@ async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrit
       for (let window = 0; window < disk.size; window += DISK_MAP_WINDOW) {
         const ranges = (await disk.map(window, Math.min(DISK_MAP_WINDOW, disk.size - window))).filter((r) => r.state === 'data');
         const total = disk.size;
-        await copyRanges(disk, temp.handle, ranges, disk.size, (bytes) => {
+        await copyRanges(disk, temp, ranges, disk.size, (bytes) => {
           done += bytes;
           progress.update({ bytesDone: done, bytesTotal: total });
         }, io.signal);

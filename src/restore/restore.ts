@@ -196,7 +196,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       const temp = await createTemp(dir, final.slice(dir.length + 1));
       try {
         try {
-          await copyRanges(source, temp.handle, dataRanges(layout, size), size, tick, signal);
+          await copyRanges(source, temp, dataRanges(layout, size), size, tick, signal);
           await temp.handle.utimes(filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
         } finally {
           await temp.handle.close();

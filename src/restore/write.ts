@@ -14,7 +14,7 @@
  *   checked directory for a link between the lstat and the open. Restore into a directory only you
  *   can write.
  */
-import { constants } from 'node:fs';
+import { constants, writeSync } from 'node:fs';
 import { link, lstat, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -32,6 +32,15 @@ import { tempName } from './safe-name.js';
  * (promises, layout lookups) shows.
  */
 export const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Bytes per write() call. Measured writing 1 GiB on the development VM (ext4, kernel 6.18, 1 GiB
+ * written and deleted just before, as in back-to-back restores): 64 KiB writes took 0.35 s every
+ * time, 1 MiB writes 0.6–1.9 s. The kernel sizes new page-cache folios by the write's length, and
+ * large folios come from memory the hypervisor had taken back (free page reporting), faulted in
+ * again page by page; 64 KiB folios come from recently freed pages. Small writes cost nothing
+ * elsewhere (16 syscalls per MiB).
+ */
+export const WRITE_PIECE_BYTES = 64 * 1024;
 /** Random temp-name attempts before giving up (a clash needs 2^48 guesses). */
 const MAX_TEMP_ATTEMPTS = 8;
 
@@ -200,12 +209,31 @@ export function toChunks(ranges: readonly Chunk[]): Chunk[] {
 }
 
 /**
- * Copy the data ranges of `source` into `handle` at the same offsets, reading the next chunk
+ * Write all of `data` to descriptor `fd` at `position` (null: at the file position, for a
+ * descriptor opened without seeking, e.g. stdout), in WRITE_PIECE_BYTES pieces.
+ *
+ * Synchronous on purpose: the next chunk's read is in flight on the threadpool meanwhile, and a
+ * 64 KiB write is a copy into the page cache (~20 µs), while an async call costs a threadpool round
+ * trip (~100 µs) each. It holds the event loop for about 0.3 ms per MiB.
+ */
+export function writeAt(fd: number, data: Uint8Array, position: number | null, path: string): void {
+  for (let written = 0; written < data.length; ) {
+    const length = Math.min(WRITE_PIECE_BYTES, data.length - written);
+    try {
+      written += writeSync(fd, data, written, length, position === null ? null : position + written);
+    } catch (cause) {
+      throw ioError(cause, 'write', path);
+    }
+  }
+}
+
+/**
+ * Copy the data ranges of `source` into the temp file at the same offsets, reading the next chunk
  * while the previous one is written, then truncate to `size` (so trailing holes exist too).
  */
 export async function copyRanges(
   source: ByteSource,
-  handle: FileHandle,
+  { handle, path }: TempFile,
   ranges: Chunk[],
   size: number,
   onBytes: (bytes: number) => void,
@@ -215,11 +243,7 @@ export async function copyRanges(
     source,
     toChunks(ranges),
     async (data, chunk) => {
-      let written = 0;
-      while (written < data.length) {
-        const { bytesWritten } = await handle.write(data, written, data.length - written, chunk.offset + written);
-        written += bytesWritten;
-      }
+      writeAt(handle.fd, data, chunk.offset, path);
       onBytes(data.length);
     },
     signal,

@@ -1,0 +1,69 @@
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GrtError } from '../../src/errors.js';
+import { WRITE_PIECE_BYTES, writeAt } from '../../src/restore/write.js';
+import { randomBytes } from '../helpers/random-bytes.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'grt-write-at-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('writeAt', () => {
+  it('property: writes every byte at its position, in pieces, whatever the length and offset', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3 * WRITE_PIECE_BYTES + 17 }), fc.integer({ min: 0, max: 100_000 }), fc.integer(), (length, position, seed) => {
+        const path = join(dir, 'positioned.bin');
+        const data = randomBytes(length, seed);
+        const fd = openSync(path, 'w');
+        try {
+          writeAt(fd, data, position, path);
+        } finally {
+          closeSync(fd);
+        }
+        const written = readFileSync(path);
+        expect(written.length).toBe(length === 0 ? 0 : position + length);
+        expect(Buffer.compare(written.subarray(position), data)).toBe(0);
+        if (length > 0) expect(written.subarray(0, position).every((b) => b === 0)).toBe(true);
+      }),
+      { seed: 11, numRuns: 25 },
+    );
+  });
+
+  it('position null appends at the descriptor position (stdout)', () => {
+    const path = join(dir, 'appended.bin');
+    const first = randomBytes(WRITE_PIECE_BYTES + 5, 1);
+    const second = randomBytes(9, 2);
+    const fd = openSync(path, 'w');
+    writeAt(fd, first, null, 'stdout');
+    writeAt(fd, second, null, 'stdout');
+    closeSync(fd);
+    expect(Buffer.compare(readFileSync(path), Buffer.concat([first, second]))).toBe(0);
+  });
+
+  it('a failed write is a GrtError naming the path', () => {
+    const path = join(dir, 'read-only.bin');
+    closeSync(openSync(path, 'w'));
+    const fd = openSync(path, 'r');
+    try {
+      let thrown: unknown;
+      try {
+        writeAt(fd, new Uint8Array(10), 0, path);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(GrtError);
+      expect((thrown as GrtError).code).toBe('IO_ERROR');
+      expect((thrown as GrtError).path).toBe(path);
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
