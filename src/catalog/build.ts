@@ -36,6 +36,10 @@ export interface CatalogInput {
 }
 
 export interface BuildOptions {
+  /**
+   * Called every few thousand entries: `entries` counts files described so far (a one-pass
+   * scan describes every file before it writes the names) or names written, whichever is ahead.
+   */
   onProgress?: (progress: { entries: number; volume: number }) => void;
   signal?: AbortSignal;
 }
@@ -243,7 +247,8 @@ function checkAborted(options: BuildOptions): void {
 /** After each name: chunks written when full, progress reported now and then. */
 async function afterName(c: VolumeContext): Promise<void> {
   if (c.out.full) await c.out.flush();
-  if (c.out.nameCount % PROGRESS_EVERY === 0) c.options.onProgress?.({ entries: c.out.nameCount, volume: c.volume });
+  // After a scan the files are all counted already: names report once they pass that count.
+  if (c.out.nameCount % PROGRESS_EVERY === 0 && c.out.nameCount >= c.out.fileCount) c.options.onProgress?.({ entries: c.out.nameCount, volume: c.volume });
 }
 
 /** The root's name record (name 0), for file index `file`. */
@@ -274,7 +279,10 @@ async function catalogByScan(fs: ScanningFileSystem, c: VolumeContext): Promise<
   const names = await fs.scanRecords({ all: true, deleted: true, layouts: true }, ({ record, body, layouts }) => {
     // A record without a name is never listed.
     if (body.links === 0) return;
-    if ((out.fileCount & 0xfff) === 0) checkAborted(options);
+    if (out.fileCount % PROGRESS_EVERY === 0) {
+      checkAborted(options);
+      if (out.fileCount > 0) options.onProgress?.({ entries: out.fileCount, volume: c.volume });
+    }
     if (record >= fileOf.length) {
       let size = fileOf.length;
       while (size <= record) size *= 2;
