@@ -11,7 +11,7 @@ import { buildImageCatalog, openCatalog, toBodyfile, toNdjson, type Catalog } fr
 import { CATALOG_MAGIC } from '../catalog/format.js';
 import { IMAGE_OPTIONS, oneOf, parse, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
-import { EXIT_OK, Progress, formatBytes, isMain, jsonLine, runAsScript, runCommand, writeOut, type CliIo } from './output.js';
+import { EXIT_OK, LineWriter, Progress, formatBytes, isMain, jsonLine, runAsScript, runCommand, type CliIo } from './output.js';
 
 const NAME = 'grt-catalog';
 const USAGE = `usage: grt-catalog IMAGE -o CATALOG [--json]
@@ -62,11 +62,16 @@ async function exportCatalog(catalog: Catalog, format: 'ndjson' | 'bodyfile', pa
     throw new GrtError('NOT_FOUND', `no partition ${partition} in the catalog; volumes: ${catalog.volumes.map((v) => v.index).join(', ')}`);
   }
   const options = { recursive: true, all: values.all ?? false, deleted: values.deleted ?? false };
-  for (const volume of indexes) {
-    const entries = catalog.list(volume, '/', options);
-    // Several volumes in one body file: each path gets its volume as mount point ("1:/dir/file").
-    const lines = format === 'ndjson' ? toNdjson(entries, { volume }) : toBodyfile(entries, indexes.length > 1 ? { mountPoint: `${volume}:` } : {});
-    for await (const line of lines) await writeOut(io.stdout, line);
+  const out = new LineWriter(io.stdout);
+  try {
+    for (const volume of indexes) {
+      const entries = catalog.list(volume, '/', options);
+      // Several volumes in one body file: each path gets its volume as mount point ("1:/dir/file").
+      const lines = format === 'ndjson' ? toNdjson(entries, { volume }) : toBodyfile(entries, indexes.length > 1 ? { mountPoint: `${volume}:` } : {});
+      for await (const line of lines) await out.line(line);
+    }
+  } finally {
+    await out.flush();
   }
 }
 

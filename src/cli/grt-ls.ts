@@ -14,7 +14,7 @@ import type { Image } from '../image.js';
 import { filetimeToIso } from '../util/filetime.js';
 import { IMAGE_OPTIONS, parse, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
-import { EXIT_OK, formatBytes, isMain, jsonLine, runAsScript, runCommand, type CliIo } from './output.js';
+import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runCommand, type CliIo } from './output.js';
 
 const NAME = 'grt-ls';
 const USAGE = `usage: grt-ls IMAGE --info [--json]
@@ -150,21 +150,24 @@ function infoJson(image: Image): Record<string, unknown> {
 async function list(fs: FileSystem, path: string, values: { json?: boolean; long?: boolean; recursive?: boolean; all?: boolean; deleted?: boolean }, io: CliIo): Promise<number> {
   const options = { all: values.all ?? false, deleted: values.deleted ?? false };
   const entry = await fs.stat(path);
-  const print = (e: FileEntry, name: string) => io.stdout.write(values.json ? jsonLine(entryJson(e)) : entryText(e, name, values.long ?? false));
-  if (entry.type !== 'dir') {
-    print(entry, entry.path);
-    return EXIT_OK;
-  }
-  if (!values.recursive) {
-    for (const child of await fs.readDir(path, options)) print(child, child.name);
-    return EXIT_OK;
-  }
-  // Recursive: the file system's walk (for NTFS from the root: one linear MFT pass, not one index
-  // read per directory); paths relative to the listed directory. Damaged records are warnings on
-  // their entries (or on the volume), not failures of the listing.
-  const base = entry.path === '/' ? '/' : `${entry.path}/`;
-  for await (const child of fs.walk(entry.path, options)) {
-    print(child, child.path.startsWith(base) ? child.path.slice(base.length) : child.path);
+  const out = new LineWriter(io.stdout);
+  const print = (e: FileEntry, name: string) => out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, name, values.long ?? false));
+  try {
+    if (entry.type !== 'dir') {
+      await print(entry, entry.path);
+    } else if (!values.recursive) {
+      for (const child of await fs.readDir(path, options)) await print(child, child.name);
+    } else {
+      // Recursive: the file system's walk (for NTFS from the root: one linear MFT pass, not one index
+      // read per directory); paths relative to the listed directory. Damaged records are warnings on
+      // their entries (or on the volume), not failures of the listing.
+      const base = entry.path === '/' ? '/' : `${entry.path}/`;
+      for await (const child of fs.walk(entry.path, options)) {
+        await print(child, child.path.startsWith(base) ? child.path.slice(base.length) : child.path);
+      }
+    }
+  } finally {
+    await out.flush(); // what was listed before a failure is still printed
   }
   return EXIT_OK;
 }
@@ -172,13 +175,18 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
 /** Entries matching `glob`: the catalog's name search, or a walk of the live volume. */
 async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; volume: number } | FileSystem, glob: string, values: { json?: boolean; long?: boolean; all?: boolean; deleted?: boolean }, io: CliIo): Promise<number> {
   const options: ListOptions = { all: values.all ?? false, deleted: values.deleted ?? false };
-  const print = (e: FileEntry) => io.stdout.write(values.json ? jsonLine(entryJson(e)) : entryText(e, e.path, values.long ?? false));
-  if ('catalog' in source) {
-    for await (const entry of source.catalog.find(source.volume, glob, options)) print(entry);
-    return EXIT_OK;
+  const out = new LineWriter(io.stdout);
+  const print = (e: FileEntry) => out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, e.path, values.long ?? false));
+  try {
+    if ('catalog' in source) {
+      for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry);
+    } else {
+      const pattern = compileGlob(glob);
+      for await (const entry of source.walk('/', options)) if (pattern.test(pattern.matchesPath ? entry.path : entry.name)) await print(entry);
+    }
+  } finally {
+    await out.flush();
   }
-  const pattern = compileGlob(glob);
-  for await (const entry of source.walk('/', options)) if (pattern.test(pattern.matchesPath ? entry.path : entry.name)) print(entry);
   return EXIT_OK;
 }
 

@@ -36,6 +36,31 @@ export async function writeOut(stream: OutStream, chunk: string | Uint8Array): P
   if (!stream.write(chunk) && stream.once) await new Promise<void>((resolve) => stream.once!('drain', resolve));
 }
 
+/** Characters gathered before a listing writes: one write per line cost 0.9 s per 100,000 lines. */
+const LINE_BATCH_CHARS = 64 * 1024;
+
+/** Lines of a listing gathered into large writes; `flush` when done (also before failing). */
+export class LineWriter {
+  private parts: string[] = [];
+  private chars = 0;
+
+  constructor(private readonly stream: OutStream) {}
+
+  async line(text: string): Promise<void> {
+    this.parts.push(text);
+    this.chars += text.length;
+    if (this.chars >= LINE_BATCH_CHARS) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    const chunk = this.parts.join('');
+    this.parts = [];
+    this.chars = 0;
+    await writeOut(this.stream, chunk);
+  }
+}
+
 /** One JSON object on one line; bigints as decimal strings. */
 export function jsonLine(value: unknown): string {
   return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Progress, formatBytes, jsonLine, runCommand } from '../../src/cli/output.js';
+import { LineWriter, Progress, formatBytes, jsonLine, runCommand } from '../../src/cli/output.js';
 import { GrtError } from '../../src/errors.js';
 
 function sink(isTTY: boolean) {
@@ -8,6 +8,22 @@ function sink(isTTY: boolean) {
 }
 
 describe('cli output', () => {
+  it('LineWriter: lines in order, in a few large writes, waiting for drain', async () => {
+    const out: string[] = [];
+    let drains = 0;
+    // A stream that asks the writer to wait after every write, and lets it go at once.
+    const stream = { write: (c: string | Uint8Array) => (out.push(String(c)), false), once: (_e: 'drain', go: () => void) => (drains++, go()) };
+    const writer = new LineWriter(stream);
+    const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 50)}\n`);
+    for (const line of lines) await writer.line(line);
+    await writer.flush();
+    await writer.flush(); // nothing left: no empty write
+    expect(out.join('')).toBe(lines.join(''));
+    expect(out.length).toBeGreaterThan(1);
+    expect(out.length).toBeLessThan(lines.length / 100);
+    expect(drains).toBe(out.length);
+  });
+
   it('GrtError: one line, exit 2; ABORTED: exit 1; a bug: stack trace, exit 2', async () => {
     const err = sink(false);
     const io = { stdout: sink(false).stream, stderr: err.stream };
