@@ -61,9 +61,17 @@ export class LineWriter {
   }
 }
 
-/** One JSON object on one line; bigints as decimal strings. */
+/**
+ * One JSON object on one line; bigints as decimal strings. Most values have none, and a replacer
+ * function makes stringify several times slower, so it is used only when stringify refuses a bigint.
+ */
 export function jsonLine(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';
+  try {
+    return JSON.stringify(value) + '\n';
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';
+  }
 }
 
 /** Run a command body; a thrown GrtError becomes one line on stderr and exit 2. */

@@ -55,5 +55,7 @@ describe('cli output', () => {
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(formatBytes(100 * 1024 * 1024)).toBe('100 MiB');
     expect(jsonLine({ a: 1n })).toBe('{"a":"1"}\n');
+    expect(jsonLine({ a: [{ b: 2n ** 70n }], c: 'x' })).toBe('{"a":[{"b":"1180591620717411303424"}],"c":"x"}\n');
+    expect(jsonLine({ a: 1, b: null })).toBe('{"a":1,"b":null}\n');
   });
 });
