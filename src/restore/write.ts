@@ -41,6 +41,13 @@ export const CHUNK_BYTES = 1024 * 1024;
  * elsewhere (16 syscalls per MiB).
  */
 export const WRITE_PIECE_BYTES = 64 * 1024;
+/**
+ * Synchronous chunk writes slower than this (a page-cache copy of 1 MiB takes ~0.3 ms) mean a
+ * slow target: after SLOW_CHUNKS_BEFORE_THREADPOOL of them the restore's remaining writes go to
+ * the threadpool (copyRanges).
+ */
+export const SLOW_SYNC_WRITE_MS = 20;
+export const SLOW_CHUNKS_BEFORE_THREADPOOL = 3;
 /** Random temp-name attempts before giving up (a clash needs 2^48 guesses). */
 const MAX_TEMP_ATTEMPTS = 8;
 
@@ -214,7 +221,8 @@ export function toChunks(ranges: readonly Chunk[]): Chunk[] {
  *
  * Synchronous on purpose: the next chunk's read is in flight on the threadpool meanwhile, and a
  * 64 KiB write is a copy into the page cache (~20 µs), while an async call costs a threadpool round
- * trip (~100 µs) each. It holds the event loop for about 0.3 ms per MiB.
+ * trip (~100 µs) each. It holds the event loop for about 0.3 ms per MiB; copyRanges leaves it for
+ * the threadpool when the target turns out slow.
  */
 export function writeAt(fd: number, data: Uint8Array, position: number | null, path: string): void {
   for (let written = 0; written < data.length; ) {
@@ -239,11 +247,27 @@ export async function copyRanges(
   onBytes: (bytes: number) => void,
   signal?: AbortSignal,
 ): Promise<void> {
+  // Synchronous writes hold the event loop; fine while they are page-cache copies, not on a slow
+  // target (a network share: a round trip per piece). A few slow chunks move the rest to the
+  // threadpool (a few, not one: a busy machine has the odd slow page-cache write too).
+  let slowChunks = 0;
   await pipeChunks(
     source,
     toChunks(ranges),
     async (data, chunk) => {
-      writeAt(handle.fd, data, chunk.offset, path);
+      if (slowChunks >= SLOW_CHUNKS_BEFORE_THREADPOOL) {
+        for (let written = 0; written < data.length; ) {
+          try {
+            written += (await handle.write(data, written, data.length - written, chunk.offset + written)).bytesWritten;
+          } catch (cause) {
+            throw ioError(cause, 'write', path);
+          }
+        }
+      } else {
+        const started = performance.now();
+        writeAt(handle.fd, data, chunk.offset, path);
+        if (performance.now() - started > SLOW_SYNC_WRITE_MS) slowChunks++;
+      }
       onBytes(data.length);
     },
     signal,

@@ -3,9 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GrtError } from '../../src/errors.js';
-import { WRITE_PIECE_BYTES, writeAt } from '../../src/restore/write.js';
+import { MemorySource } from '../../src/io/memory-source.js';
+import { CHUNK_BYTES, copyRanges, createTemp, SLOW_CHUNKS_BEFORE_THREADPOOL, SLOW_SYNC_WRITE_MS, WRITE_PIECE_BYTES, writeAt } from '../../src/restore/write.js';
 import { randomBytes } from '../helpers/random-bytes.js';
 
 let dir: string;
@@ -65,5 +66,39 @@ describe('writeAt', () => {
     } finally {
       closeSync(fd);
     }
+  });
+});
+
+describe('copyRanges', () => {
+  it('moves to threadpool writes after a few slow synchronous chunks, with the same bytes', async () => {
+    const data = randomBytes((SLOW_CHUNKS_BEFORE_THREADPOOL + 2) * CHUNK_BYTES + 123, 9);
+    const temp = await createTemp(dir, 'slow.bin');
+    const asyncWrites = vi.spyOn(temp.handle, 'write');
+    // Every timed chunk looks slow (a network share): after a few, the rest go through handle.write.
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => (clock += SLOW_SYNC_WRITE_MS + 1));
+    try {
+      await copyRanges(new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined);
+    } finally {
+      now.mockRestore();
+      await temp.handle.close();
+    }
+    expect(asyncWrites).toHaveBeenCalledTimes(3); // the last three chunks (the final one partial)
+    expect(Buffer.compare(readFileSync(temp.path), data)).toBe(0);
+  });
+
+  it('stays synchronous while writes are fast', async () => {
+    const data = randomBytes(2 * CHUNK_BYTES, 10);
+    const temp = await createTemp(dir, 'fast.bin');
+    const asyncWrites = vi.spyOn(temp.handle, 'write');
+    const now = vi.spyOn(performance, 'now').mockReturnValue(0);
+    try {
+      await copyRanges(new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined);
+    } finally {
+      now.mockRestore();
+      await temp.handle.close();
+    }
+    expect(asyncWrites).not.toHaveBeenCalled();
+    expect(Buffer.compare(readFileSync(temp.path), data)).toBe(0);
   });
 });
