@@ -97,7 +97,7 @@ function checkLayout(source: ByteSource, layout: StreamLayout): void {
 }
 
 /** Index of the run holding stream byte `offset` (runs are contiguous from 0). */
-function findRun(runs: readonly LayoutRun[], offset: number): number {
+export function findRun(runs: readonly LayoutRun[], offset: number): number {
   let low = 0;
   let high = runs.length - 1;
   while (low < high) {

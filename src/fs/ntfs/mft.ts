@@ -13,7 +13,7 @@ import type { StreamLayout } from '../entry.js';
 import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, type Attribute } from './attribute.js';
 import { MAX_ATTRIBUTE_LIST_BYTES, parseAttributeList } from './attribute-list.js';
 import type { BootSector } from './boot-sector.js';
-import { buildLayout, openLayoutStream } from './data-stream.js';
+import { buildLayout, findRun, openLayoutStream } from './data-stream.js';
 import { parseMftRecord, type MftRecord } from './mft-record.js';
 
 /** Extension records one file may have: bounded by what a maximal attribute list can name. */
@@ -138,11 +138,11 @@ export class Mft {
     return readInto(this.stream, first * this.boot.recordSize, target);
   }
 
-  /** Volume byte offset of a record (for messages); -1 in a hole. */
+  /** Volume byte offset of a record (for messages); -1 in a hole. Runs for every record a scan parses. */
   recordOffset(recordNumber: number): number {
     const at = recordNumber * this.boot.recordSize;
-    const run = this.layout.runs.find((r) => r.streamOffset <= at && at < r.streamOffset + r.length);
-    return run && run.sourceOffset !== null ? run.sourceOffset + at - run.streamOffset : -1;
+    const run = this.layout.runs[findRun(this.layout.runs, at)];
+    return run && run.sourceOffset !== null && run.streamOffset <= at && at < run.streamOffset + run.length ? run.sourceOffset + at - run.streamOffset : -1;
   }
 
   async loadFile(recordNumber: number): Promise<NtfsFile> {
