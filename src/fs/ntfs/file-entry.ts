@@ -38,21 +38,8 @@ export interface DescribedFile {
   body: EntryBody;
   /** Names that are links (POSIX, Win32, Win32&DOS), each with the DOS name paired with it. */
   links: { name: FileName; dosName?: string }[];
-  /** The data streams: name → extents sorted by VCN (as dataStreams gives them). */
+  /** The data streams: name → extents sorted by VCN. */
   streams: Map<string, Attribute[]>;
-}
-
-/** The data streams of a file: name → extents sorted by VCN. */
-export function dataStreams(attributes: readonly Attribute[]): Map<string, Attribute[]> {
-  const streams = new Map<string, Attribute[]>();
-  for (const a of attributes) {
-    if (a.type !== ATTR_DATA) continue;
-    const list = streams.get(a.name);
-    if (list) list.push(a);
-    else streams.set(a.name, [a]);
-  }
-  for (const list of streams.values()) list.sort(byStartVcn);
-  return streams;
 }
 
 function streamSize(extents: Attribute[]): number {

@@ -15,7 +15,7 @@ import { ATTR_BITMAP, ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_INDEX_ROOT, ATTR_VO
 import { readBootSector } from './boot-sector.js';
 import { buildLayout, openLayoutStream } from './data-stream.js';
 import { parseIndexAllocation, parseIndexRoot, type IndexEntry } from './directory-index.js';
-import { describeFile, dataStreams } from './file-entry.js';
+import { describeFile } from './file-entry.js';
 import { NAMESPACE_DOS } from './file-name.js';
 import { extentsOf, Mft, readAttributeValue, type NtfsFile } from './mft.js';
 import { isMetafile, ROOT_RECORD, type NameTree } from './name-tree.js';
@@ -190,8 +190,8 @@ export class NtfsVolume implements FileSystem {
     const { file, entry } = await this.target(target);
     if (entry.undecodable === 'efs') throw new GrtError('ENCRYPTED', 'EFS-encrypted file', { path: entry.path });
     if (entry.undecodable) throw new GrtError('UNSUPPORTED', `${entry.undecodable} data cannot be decoded`, { path: entry.path });
-    const extents = dataStreams(file.attributes).get(streamName);
-    if (!extents) {
+    const extents = extentsOf(file.attributes, ATTR_DATA, streamName);
+    if (extents.length === 0) {
       if (entry.type === 'dir' && streamName === '') throw new GrtError('IS_A_DIRECTORY', 'a directory has no data stream', { path: entry.path });
       throw new GrtError('NOT_FOUND', `no stream ${JSON.stringify(streamName)}`, { path: entry.path });
     }
