@@ -11,19 +11,17 @@
  * directory (its times) and per multiply-linked file, never a list of every entry.
  */
 import { lutimes, mkdir, realpath, symlink, link } from 'node:fs/promises';
-import { join } from 'node:path';
 import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem, StreamLayout } from '../fs/entry.js';
 import { filetimeToUnixSeconds } from '../util/filetime.js';
-import { defaultNameRules, tempName, type NameRules } from './safe-name.js';
+import { defaultNameRules, type NameRules } from './safe-name.js';
 import { OutputTree, sidecarKey, sidecarName, type OutDir } from './out-tree.js';
 import { parseSelection, resolveSelections, splitPath } from './select.js';
 import { probeCaseInsensitive, resolveLinkTarget } from './target.js';
 import { writeXattrs, xattrToolAvailable, XATTR_MAX_BYTES } from './xattr.js';
 import {
-  commit, copyRanges, createTemp, dataRanges, discard, exists, ioError, throwIfAborted, type Overwrite,
+  commit, copyRanges, createTemp, dataRanges, discard, exists, ioError, tempPathBeside, throwIfAborted, type Overwrite,
 } from './write.js';
-import { randomBytes } from 'node:crypto';
 
 export interface RestoreProgress {
   bytesDone: number;
@@ -346,7 +344,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
           report('warning', label, { code: 'UNSAFE_PATH', message: `${entry.type} to ${JSON.stringify(entry.target ?? '')} not created: ${linkTarget.reason}` }, target);
           return;
         }
-        const temp = join(dir.path, tempName(target.slice(dir.path.length + 1), randomBytes(6).toString('hex')));
+        const temp = tempPathBeside(dir.path, target.slice(dir.path.length + 1));
         try {
           await symlink(linkTarget.target, temp);
           await lutimes(temp, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
@@ -444,7 +442,7 @@ function linkKey(entry: FileEntry): string {
 
 /** A hard link to an already restored file, through a temp name so the overwrite rule applies atomically. */
 async function hardLink(existing: string, final: string, dir: string, overwrite: Overwrite): Promise<void> {
-  const temp = join(dir, tempName(final.slice(dir.length + 1), randomBytes(6).toString('hex')));
+  const temp = tempPathBeside(dir, final.slice(dir.length + 1));
   try {
     await link(existing, temp);
   } catch (cause) {

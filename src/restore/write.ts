@@ -95,10 +95,15 @@ export interface TempFile {
   handle: FileHandle;
 }
 
+/** A fresh random temp path beside `finalName` in `dir` (`.<name>.grt-<random>.part`). */
+export function tempPathBeside(dir: string, finalName: string): string {
+  return join(dir, tempName(finalName, randomBytes(6).toString('hex')));
+}
+
 /** A new, empty temp file beside `finalName` in `dir`. */
 export async function createTemp(dir: string, finalName: string): Promise<TempFile> {
   for (let attempt = 0; ; attempt++) {
-    const path = join(dir, tempName(finalName, randomBytes(6).toString('hex')));
+    const path = tempPathBeside(dir, finalName);
     try {
       const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
       return { path, handle: await open(path, flags, 0o644) };
