@@ -4,23 +4,7 @@ import { decompressLznt1, MAX_LZNT1_OUTPUT } from '../../src/fs/ntfs/lznt1.js';
 import { GrtError } from '../../src/errors.js';
 import { compressLznt1 } from '../builders/lznt1-compress.js';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
-
-/** The first `length` bytes of a gzip file, without unpacking the rest. */
-async function gunzipPrefix(file: URL, length: number): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
-  let filled = 0;
-  const stream = createReadStream(file).pipe(createGunzip());
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const take = Math.min(chunk.length, length - filled);
-    out.set(chunk.subarray(0, take), filled);
-    filled += take;
-    if (filled === length) break;
-  }
-  stream.destroy();
-  return out;
-}
+import { fixturePath, loadGzImage } from '../ntfs/gz-image.js';
 
 function hex(text: string): Uint8Array {
   return Uint8Array.from(text.trim().split(/\s+/).map((b) => parseInt(b, 16)));
@@ -84,16 +68,15 @@ describe('decompressLznt1', () => {
   });
 
   it('decodes the Windows-compressed /1.txt of the ntfs-ramslack fixture like TSK and ntfs-3g', async (context) => {
-    const fixture = new URL('../../../shared/fixtures/ntfs-samples/ntfs-ramslack.raw.gz', import.meta.url);
-    if (!existsSync(fixture)) {
+    const fixture = fixturePath('ntfs-ramslack');
+    if (!fixture) {
       context.skip();
       return;
     }
     // Partition at sector 128, 4 KiB clusters; /1.txt (6460 bytes) is one compressed cluster at
     // LCN 36 followed by RAM slack. Only the first ~216 KiB of the image need unpacking.
     const unitOffset = 128 * 512 + 36 * 4096;
-    const head = await gunzipPrefix(fixture, unitOffset + 4096);
-    const out = decompressLznt1(head.subarray(unitOffset, unitOffset + 4096), 16 * 4096);
+    const out = decompressLznt1(await loadGzImage(fixture).read(unitOffset, 4096), 16 * 4096);
     const digest = createHash('sha256').update(out.subarray(0, 6460)).digest('hex');
     expect(digest).toBe('a6e4b525ada8e4c002828819ee5ef9130feb4082a17d7ee699ca0d7711aad670');
     expect(out.subarray(6460).every((b) => b === 0)).toBe(true);
