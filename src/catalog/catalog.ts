@@ -157,7 +157,11 @@ export class Catalog {
       return new Catalog(bytes, binding, volumes);
     } catch (error) {
       if (error instanceof GrtError && typeof pathOrBytes === 'string' && !error.path) {
-        throw new GrtError(error.code, error.message.slice(error.code.length + 2), { structure: error.structure, offset: error.offset, path: pathOrBytes, cause: error });
+        // The message already carries structure, offset and values: only ' in <path>' is added
+        // (passing them again would repeat them); the fields are kept for callers that read them.
+        const { structure, offset, expected, actual } = error;
+        const wrapped = new GrtError(error.code, error.message.slice(error.code.length + 2), { path: pathOrBytes, cause: error });
+        throw Object.assign(wrapped, { structure, offset, expected, actual });
       }
       throw error;
     }

@@ -1,5 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GrtError } from '../../src/errors.js';
 import { buildCatalog, openCatalog, type Catalog } from '../../src/catalog/index.js';
 import { encodeSection, readSectionHeaders, readSectionPayload, SectionType } from '../../src/catalog/format.js';
@@ -87,6 +90,24 @@ describe('damaged catalogs', () => {
       }),
       { seed: 43, numRuns: 200 },
     );
+  });
+
+  it('a damaged catalog file names its path once, keeping the section and offset', async () => {
+    const headers = readSectionHeaders(good);
+    const names = headers.find((h) => h.type === SectionType.names)!;
+    const bytes = good.slice();
+    bytes[names.payloadOffset + 3]! ^= 0x40;
+    const dir = await mkdtemp(join(tmpdir(), 'grt-catalog-'));
+    const path = join(dir, 'damaged.cat');
+    try {
+      await writeFile(path, bytes);
+      const error: GrtError = await openCatalog(path).then(() => expect.fail('opened'), (e: unknown) => e as GrtError);
+      const unwrapped: GrtError = await openCatalog(bytes).then(() => expect.fail('opened'), (e: unknown) => e as GrtError);
+      expect(error).toMatchObject({ code: 'BAD_CHECKSUM', structure: 'catalog section', offset: names.offset, path });
+      expect(error.message).toBe(`${unwrapped.message} in ${path}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a newer major version and foreign files', async () => {
