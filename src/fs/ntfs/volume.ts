@@ -16,7 +16,7 @@ import { readBootSector } from './boot-sector.js';
 import { buildLayout, openLayoutStream } from './data-stream.js';
 import { parseIndexAllocation, parseIndexRoot, type IndexEntry } from './directory-index.js';
 import { describeFile } from './file-entry.js';
-import { NAMESPACE_DOS } from './file-name.js';
+import { FILE_NAME_FLAG_DIRECTORY, NAMESPACE_DOS } from './file-name.js';
 import { extentsOf, Mft, readAttributeValue, type NtfsFile } from './mft.js';
 import { isMetafile, ROOT_RECORD, type NameTree } from './name-tree.js';
 import { deletedChildren, scanListing, scanRecords, treeEntries, type OnScannedRecord, type ScanOptions, type ScannedEntry } from './scan.js';
@@ -305,7 +305,7 @@ export class NtfsVolume implements FileSystem {
       return {
         path,
         name: item.key.name,
-        type: (item.key.flags & 0x10000000) !== 0 ? 'dir' : 'file',
+        type: (item.key.flags & FILE_NAME_FLAG_DIRECTORY) !== 0 ? 'dir' : 'file',
         size: item.key.dataSize,
         times: { mtime: 0n, atime: 0n, ctime: 0n, btime: 0n },
         attributes: 0,
