@@ -199,13 +199,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         } finally {
           await temp.handle.close();
         }
-        const xattrFailures = xattrs && xattrs.size > 0 ? await writeXattrs(temp.path, xattrs) : new Map<string, GrtError>();
+        const xattrFailures = xattrs && xattrs.size > 0 ? await writeXattrs(temp.path, xattrs) : undefined;
         await commit(temp.path, final, overwrite);
-        for (const [name, value] of xattrs ?? []) {
-          const failure = xattrFailures.get(name);
-          if (failure) report('failure', `${entry.path}:${name}`, failure, final);
-          else summary.bytes += value.length;
-        }
+        if (xattrs && xattrFailures) reportXattrs(entry, xattrs, xattrFailures, final);
       } catch (error) {
         await discard(temp.path);
         throw error;
@@ -215,6 +211,15 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     }
     summary.bytes += size;
     return true;
+  };
+
+  /** Each xattr set counts its bytes; each one that could not be set is a failure of its stream. */
+  const reportXattrs = (entry: FileEntry, xattrs: Map<string, Uint8Array>, failures: Map<string, GrtError>, target: string) => {
+    for (const [name, value] of xattrs) {
+      const failure = failures.get(name);
+      if (failure) report('failure', `${entry.path}:${name}`, failure, target);
+      else summary.bytes += value.length;
+    }
   };
 
   /** Named streams of a file in the chosen mode: sidecar files, or xattrs to set on the main file. */
@@ -240,8 +245,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         else {
           try {
             const source = await fs.openStream(entry, s.name);
-            values.set(s.name, (await source.read(0, s.size)).slice());
-            await source.close?.();
+            try {
+              values.set(s.name, (await source.read(0, s.size)).slice());
+            } finally {
+              await source.close?.();
+            }
             tick(s.size);
           } catch (error) {
             report('failure', path, ioError(error, 'read', path), finalPath);
@@ -282,12 +290,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     const parent = await outDir(item.relative.slice(0, -1));
     const xattrs = await namedStreams(item, parent, dirPath, {});
     if (!xattrs || xattrs.size === 0) return;
-    const failures = await writeXattrs(dirPath, xattrs);
-    for (const [name, value] of xattrs) {
-      const failure = failures.get(name);
-      if (failure) report('failure', `${item.entry.path}:${name}`, failure, dirPath);
-      else summary.bytes += value.length;
-    }
+    reportXattrs(item.entry, xattrs, await writeXattrs(dirPath, xattrs), dirPath);
   };
 
   const restoreItem = async (item: PlanItem) => {

@@ -95,6 +95,15 @@ describe.skipIf(process.platform !== 'linux')('streams as xattrs', () => {
     const dump = execFileSync('getfattr', ['-n', 'user.Zone.Identifier', '--only-values', join(dir, 'x/f')]).toString();
     expect(dump).toBe('[ZoneTransfer]\r\nZoneId=3');
   });
+  it('sets user.<stream> on a restored directory too', async () => {
+    if (!(await xattrToolAvailable())) return;
+    const fs = new FakeFs({ '/d': { type: 'dir', streams: { meta: 'dir stream' } } });
+    const summary = await restore({ fs, paths: ['/d'], to: join(dir, 'x'), streams: 'xattr' });
+    expect(summary).toMatchObject({ dirs: 1, failed: 0, bytes: 10 });
+    expect(await readdir(join(dir, 'x'))).toEqual(['d']);
+    const dump = execFileSync('getfattr', ['-n', 'user.meta', '--only-values', join(dir, 'x/d')]).toString();
+    expect(dump).toBe('dir stream');
+  });
 });
 
 describe('selections that resolve to nothing', () => {
