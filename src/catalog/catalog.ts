@@ -93,15 +93,7 @@ export class Catalog {
       }
       return;
     }
-    const included = new Uint8Array(v.info.names);
-    included[start] = 1;
-    for (let i = start + 1; i < v.info.names; i++) {
-      if (included[v.names.parent[i]!] && this.visible(v, i, options)) {
-        included[i] = 1;
-        // A virtual folder is not listed, its names are (as a live walk lists /$Orphan/x only).
-        if (!(v.names.flags[i]! & NameFlag.virtual)) yield this.entry(volume, i);
-      }
-    }
+    for (const i of this.visibleBelow(v, start, options)) yield this.entry(volume, i);
   }
 
   /** Entries whose name (or path, when the glob has a '/') matches `glob`, in catalog order. */
@@ -110,12 +102,7 @@ export class Catalog {
     const indexes = volume === undefined ? [...this.state.keys()] : [this.volume(volume).info.index];
     for (const index of indexes) {
       const v = this.state.get(index)!;
-      const included = new Uint8Array(v.info.names);
-      included[0] = 1;
-      for (let i = 1; i < v.info.names; i++) {
-        if (!included[v.names.parent[i]!] || !this.visible(v, i, options)) continue;
-        included[i] = 1;
-        if (v.names.flags[i]! & NameFlag.virtual) continue;
+      for (const i of this.visibleBelow(v, 0, options)) {
         if (pattern.test(pattern.matchesPath ? this.pathOf(v, i) : v.names.name[i]!)) yield this.entry(index, i);
       }
     }
@@ -177,6 +164,21 @@ export class Catalog {
     const flags = v.names.flags[i]!;
     if (flags & NameFlag.hidden && !options.all) return false;
     return options.deleted === true || ((flags >> NameFlag.deletedShift) & 3) !== 2;
+  }
+
+  /**
+   * Names below `start` that a listing with `options` shows, parents before children (names are
+   * stored in tree order, so one pass marking the shown directories finds them all).
+   */
+  private *visibleBelow(v: VolumeState, start: number, options: ListOptions): Generator<number> {
+    const included = new Uint8Array(v.info.names);
+    included[start] = 1;
+    for (let i = start + 1; i < v.info.names; i++) {
+      if (!included[v.names.parent[i]!] || !this.visible(v, i, options)) continue;
+      included[i] = 1;
+      // A virtual folder is not listed, its names are (as a live walk lists /$Orphan/x only).
+      if (!(v.names.flags[i]! & NameFlag.virtual)) yield i;
+    }
   }
 
   private children(v: VolumeState): { childStart: Int32Array; childList: Int32Array } {
