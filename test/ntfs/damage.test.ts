@@ -137,3 +137,20 @@ describe('$MFT record 0 damaged', () => {
     expect((await repaired.readDir('/big')).length).toBe(120);
   });
 });
+
+describe('a damaged child record', () => {
+  it('readDir lists it from its index entry (type, size) with the error as a warning', async () => {
+    const volume = await openNtfs(new MemorySource(BUILT.image));
+    const image = BUILT.image.slice();
+    for (const path of ['/big', '/secret.txt']) {
+      const record = volume.mft.recordOffset(BUILT.records.get(path)!);
+      image.fill(0, record, record + 4);
+    }
+    const listed = await (await openNtfs(new MemorySource(image))).readDir('/');
+    const big = listed.find((e) => e.name === 'big')!;
+    const secret = listed.find((e) => e.name === 'secret.txt')!;
+    expect([big.type, secret.type, secret.size]).toEqual(['dir', 'file', 5000]);
+    expect([...big.warnings, ...secret.warnings].map((w) => w.code)).toEqual(['BAD_RECORD', 'BAD_RECORD']);
+    expect(secret.id.record).toBe(BUILT.records.get('/secret.txt'));
+  });
+});
