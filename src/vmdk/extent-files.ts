@@ -99,27 +99,23 @@ export class PooledFile implements ByteSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length, this.path);
-    const source = await this.acquire();
-    try {
-      return await source.read(offset, length);
-    } finally {
-      this.pool.release(this);
-    }
+    return this.withHandle((source) => source.read(offset, length));
   }
 
   async readInto(offset: number, target: Uint8Array): Promise<void> {
     checkRange(this, offset, target.length, this.path);
-    const source = await this.acquire();
+    return this.withHandle((source) => source.readInto(offset, target));
+  }
+
+  /** Run `use` on the open handle, which the pool keeps open until it settles. */
+  private async withHandle<T>(use: (source: FileSource) => Promise<T>): Promise<T> {
+    if (this.closed) throw new GrtError('IO_ERROR', 'read after close', { path: this.path });
+    const source = await this.pool.acquire(this);
     try {
-      await source.readInto(offset, target);
+      return await use(source);
     } finally {
       this.pool.release(this);
     }
-  }
-
-  private acquire(): Promise<FileSource> {
-    if (this.closed) throw new GrtError('IO_ERROR', 'read after close', { path: this.path });
-    return this.pool.acquire(this);
   }
 
   async close(): Promise<void> {
