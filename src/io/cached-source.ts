@@ -11,6 +11,9 @@ export interface CacheStats {
   bypassed: number;
 }
 
+/** Default block size: one default VMDK grain (128 sectors). */
+export const DEFAULT_CACHE_BLOCK_BYTES = 64 * 1024;
+
 export interface CachedSourceOptions {
   /** Block size in bytes (a power of two). Default 64 KiB: one default VMDK grain. */
   blockSize?: number;
@@ -37,7 +40,7 @@ export class CachedSource implements ByteSource {
 
   constructor(readonly inner: ByteSource, options: CachedSourceOptions = {}) {
     this.size = inner.size;
-    this.blockSize = options.blockSize ?? 64 * 1024;
+    this.blockSize = options.blockSize ?? DEFAULT_CACHE_BLOCK_BYTES;
     if (!Number.isInteger(Math.log2(this.blockSize))) throw new RangeError('blockSize must be a power of two');
     this.bypassBytes = options.bypassBytes ?? 4 * this.blockSize;
     this.blocks = new LRUCache({ max: Math.max(1, options.maxBlocks ?? 256) });

@@ -7,7 +7,7 @@
  */
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { CachedSource } from '../io/cached-source.js';
+import { CachedSource, DEFAULT_CACHE_BLOCK_BYTES } from '../io/cached-source.js';
 import { resolveExtentPath } from './chain.js';
 import { openCowdExtent } from './cowd-extent.js';
 import type { ExtentAccess, ExtentLine, VmdkDescriptor } from './descriptor.js';
@@ -43,9 +43,6 @@ interface CacheOptions {
   cache?: { blockSize?: number; maxBlocks?: number };
   allowUnsafeExtentPaths?: boolean;
 }
-
-/** CachedSource's default block size: one default VMDK grain. */
-const DEFAULT_CACHE_BLOCK_BYTES = 64 * 1024;
 
 /** Cache blocks per disk when the caller sets none (16 MiB with 64 KiB blocks), shared by its sparse files. */
 export const DEFAULT_CACHE_BLOCKS = 256;
