@@ -12,12 +12,10 @@ import type { ByteSource } from '../../io/byte-source.js';
 import { checkRange, readInto } from '../../io/byte-source.js';
 import type { StreamLayout } from '../entry.js';
 import { ATTR_FLAG_COMPRESSED_MASK, ATTR_FLAG_ENCRYPTED, type Attribute } from './attribute.js';
-import { decompressLznt1 } from './lznt1.js';
+import { decompressLznt1, MAX_LZNT1_OUTPUT } from './lznt1.js';
 
 type LayoutRun = StreamLayout['runs'][number];
 
-/** Largest compression unit accepted (2^8 clusters of 4 KiB); Windows uses 16 clusters. */
-const MAX_COMPRESSION_UNIT = 1024 * 1024;
 /** Compressed units kept decoded, so sequential small reads decode each unit once. */
 const DECODED_UNITS_KEPT = 2;
 
@@ -82,8 +80,9 @@ function checkLayout(source: ByteSource, layout: StreamLayout): void {
     return;
   }
   if (layout.encoding === 'lznt1') {
+    // One unit is one decompressLznt1 call: its output bound is the unit bound (Windows uses 16 clusters).
     const unit = layout.compressionUnit ?? 0;
-    if (!Number.isSafeInteger(unit) || unit <= 0 || unit > MAX_COMPRESSION_UNIT || unit % 4096 !== 0) throw bad('compression unit out of range', unit);
+    if (!Number.isSafeInteger(unit) || unit <= 0 || unit > MAX_LZNT1_OUTPUT || unit % 4096 !== 0) throw bad('compression unit out of range', unit);
   }
   let expected = 0;
   for (const run of layout.runs) {
