@@ -111,12 +111,18 @@ export class Progress {
   private shown = false;
   constructor(private readonly stderr: OutStream, private readonly enabled = stderr.isTTY === true) {}
 
-  update(p: { bytesDone: number; bytesTotal: number; filesDone?: number; filesTotal?: number }, force = false): void {
-    if (!this.enabled) return;
+  /** Whether a line is due now (enabled, and `force` or the interval passed); if so, its time is taken. */
+  private due(force: boolean): boolean {
+    if (!this.enabled) return false;
     const now = performance.now();
-    if (!force && now - this.last < PROGRESS_INTERVAL_MS) return;
+    if (!force && now - this.last < PROGRESS_INTERVAL_MS) return false;
     this.last = now;
-    const seconds = (now - this.started) / 1000;
+    return true;
+  }
+
+  update(p: { bytesDone: number; bytesTotal: number; filesDone?: number; filesTotal?: number }, force = false): void {
+    if (!this.due(force)) return;
+    const seconds = (this.last - this.started) / 1000;
     const rate = seconds > 0 ? p.bytesDone / seconds : 0;
     const eta = rate > 0 ? (p.bytesTotal - p.bytesDone) / rate : Infinity;
     const files = p.filesTotal !== undefined ? `  ${p.filesDone ?? 0}/${p.filesTotal} files` : '';
@@ -126,10 +132,7 @@ export class Progress {
 
   /** A progress line of free text (counts without a known total, e.g. catalog entries). */
   message(text: string, force = false): void {
-    if (!this.enabled) return;
-    const now = performance.now();
-    if (!force && now - this.last < PROGRESS_INTERVAL_MS) return;
-    this.last = now;
+    if (!this.due(force)) return;
     this.stderr.write(`\r${text}\x1b[K`);
     this.shown = true;
   }

@@ -46,8 +46,12 @@ describe('cli output', () => {
     for (let i = 0; i < 100; i++) progress.update({ bytesDone: 2 * 1024 * 1024, bytesTotal: 4 * 1024 * 1024 });
     expect(tty.out.length).toBe(1);
     expect(tty.out[0]).toMatch(/^\r1\.0 MiB \/ 4\.0 MiB {2}1\/3 files {2}.*\/s {2}ETA \d\d:\d\d/);
+    progress.message('12 entries'); // throttled like update
+    expect(tty.out.length).toBe(1);
+    progress.message('13 entries', true);
+    expect(tty.out[1]).toBe('\r13 entries\x1b[K');
     progress.done();
-    expect(tty.out[1]).toBe('\r\x1b[K');
+    expect(tty.out[2]).toBe('\r\x1b[K');
   });
 
   it('formats', () => {
