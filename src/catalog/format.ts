@@ -16,12 +16,12 @@ export const CATALOG_MAGIC = new Uint8Array([0x47, 0x52, 0x54, 0x43, 0x41, 0x54,
  * A reader refuses a newer major version and reads every older one; minor versions only add
  * section types. 2.0: a name's file index is a delta from the previous name's (files in scan order).
  */
-export const FORMAT_MAJOR = 2;
-export const FORMAT_MINOR = 0;
+const FORMAT_MAJOR = 2;
+const FORMAT_MINOR = 0;
 /** The oldest major version this reader reads. */
-export const OLDEST_MAJOR = 1;
-export const PREAMBLE_BYTES = 16;
-export const SECTION_HEADER_BYTES = 20;
+const OLDEST_MAJOR = 1;
+const PREAMBLE_BYTES = 16;
+const SECTION_HEADER_BYTES = 20;
 
 export const SectionType = {
   binding: 1,
@@ -33,7 +33,7 @@ export const SectionType = {
 } as const;
 
 /** Section header flag bit 0: the payload is raw deflate. */
-export const FLAG_DEFLATE = 1;
+const FLAG_DEFLATE = 1;
 /**
  * Deflate level 4, written with node's zlib (native, several times faster than fflate's deflate).
  * On a 100,000-file catalog level 4 costs a third of level 6's time for a 2% larger file; the
@@ -46,11 +46,11 @@ const DEFLATE_LEVEL = 4;
  * 64 MiB leaves room for files with huge run lists while bounding a hostile length field (a
  * deflate bomb cannot make us allocate more than this).
  */
-export const MAX_SECTION_BYTES = 64 * 1024 * 1024;
+const MAX_SECTION_BYTES = 64 * 1024 * 1024;
 /** Deflate cannot expand data by more than about 1032:1 (RFC 1951: a 258-byte match costs ≥ 2 bits). */
 export const DEFLATE_MAX_RATIO = 1032;
 /** Sections in one file: 2^20 sections of 16k entries is far beyond any volume. */
-export const MAX_SECTIONS = 1 << 20;
+const MAX_SECTIONS = 1 << 20;
 
 export interface SectionHeader {
   type: number;

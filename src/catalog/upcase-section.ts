@@ -6,7 +6,7 @@
  */
 import { ByteReader, ByteWriter } from './varint.js';
 
-export const UPCASE_UNITS = 65536;
+const UPCASE_UNITS = 65536;
 
 export function encodeUpcase(volume: number, table: Uint16Array): Uint8Array {
   const w = new ByteWriter();

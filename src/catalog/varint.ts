@@ -15,7 +15,7 @@ const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const FAST_SIGNED_LIMIT = 2 ** 52;
 const FAST_SIGNED_BIG = BigInt(FAST_SIGNED_LIMIT);
 /** Names, targets and messages longer than this are damage (NTFS names are ≤ 255 units). */
-export const MAX_STRING_UNITS = 65_536;
+const MAX_STRING_UNITS = 65_536;
 
 /** Scratch space for decoding one string (the reader is synchronous, so one buffer serves all). */
 const UNIT_BUFFER = new Uint16Array(MAX_STRING_UNITS);
