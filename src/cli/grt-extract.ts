@@ -102,13 +102,12 @@ async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrit
     try {
       for (let window = 0; window < disk.size; window += DISK_MAP_WINDOW) {
         const ranges = (await disk.map(window, Math.min(DISK_MAP_WINDOW, disk.size - window))).filter((r) => r.state === 'data');
-        const total = disk.size;
+        // copyRanges also sets the file's size to the disk's, so trailing zero ranges stay holes.
         await copyRanges(disk, temp, ranges, disk.size, (bytes) => {
           done += bytes;
-          progress.update({ bytesDone: done, bytesTotal: total });
+          progress.update({ bytesDone: done, bytesTotal: disk.size });
         }, io.signal);
       }
-      await temp.handle.truncate(disk.size);
     } finally {
       await temp.handle.close();
     }
