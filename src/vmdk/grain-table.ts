@@ -42,7 +42,7 @@ export const MAX_COALESCED_READ_BYTES = 8 * 1024 * 1024;
  * threadpool (4 threads; inflate runs there too) busy on every core, few enough that buffers for
  * pieces not yet copied out stay small (16 × (compressed + inflated grain)).
  */
-export const MAX_PIECES_IN_FLIGHT = 16;
+const MAX_PIECES_IN_FLIGHT = 16;
 
 export interface GrainedExtentOptions {
   file: ByteSource;
