@@ -11,7 +11,7 @@
  * walk first meets them.
  */
 import { encodeUpcase } from './upcase-section.js';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../fs/entry.js';
 import { encodeBinding, encodeVolume, type CatalogBinding } from './binding.js';
@@ -106,16 +106,18 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions = 
 /** Streams the catalog to `path` (via a temporary file renamed into place when complete). */
 export async function writeCatalog(path: string, input: CatalogInput, options: BuildOptions = {}): Promise<void> {
   const partial = `${path}.partial`;
-  const handle = await open(partial, 'w');
+  let handle: FileHandle | undefined;
   try {
+    // Opened inside the try: a missing or read-only folder is an IO_ERROR like any other.
+    const out = (handle = await open(partial, 'w'));
     await emitCatalog(input, options, async (bytes) => {
-      await handle.write(bytes);
+      await out.write(bytes);
     });
-    await handle.close();
+    await out.close();
     await rename(partial, path);
   } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(partial, { force: true });
+    await handle?.close().catch(() => undefined);
+    await rm(partial, { force: true }).catch(() => undefined);
     if (error instanceof GrtError) throw error;
     throw new GrtError('IO_ERROR', `cannot write catalog: ${(error as Error).message}`, { path, cause: error });
   }

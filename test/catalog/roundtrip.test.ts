@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,6 +87,21 @@ describe('catalog round trip', () => {
       const catalog = await openCatalog(path);
       await expectSameAsFs(catalog, 1, fs, volume!, START[0]!);
       await expect(openCatalog(join(dir, 'missing'))).rejects.toMatchObject({ code: 'IO_ERROR' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a failed write is an IO_ERROR and leaves neither the catalog nor its partial file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'grt-catalog-'));
+    try {
+      const [volume] = fc.sample(volumeArb, { seed: 5, numRuns: 1 });
+      const input = { binding: bindingFor([volume!]), volumes: [{ index: 1, start: 0, fs: new FakeFs(volume!) }] };
+      await expect(writeCatalog(join(dir, 'no-such-folder', 'backup.grtcat'), input)).rejects.toMatchObject({ code: 'IO_ERROR' });
+      const controller = new AbortController();
+      controller.abort();
+      await expect(writeCatalog(join(dir, 'backup.grtcat'), input, { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(await readdir(dir)).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
