@@ -41,8 +41,9 @@ export class CatalogFileSystem implements FileSystem {
     await this.directory(path);
     const out: FileEntry[] = [];
     for await (const entry of this.catalog.list(this.volume, path, options)) out.push(entry);
-    // NOTE: in upper-cased name order, close to the order of an NTFS directory index (which
-    // collates with $UpCase, not stored in the catalog); the catalog keeps its children by code unit.
+    // NOTE: in upper-cased name order (JavaScript's toUpperCase), close to the order of an NTFS
+    // directory index, which collates with $UpCase: the volume's UPCASE section (§4.3) is not used
+    // here. The catalog itself keeps children in the order the build met them.
     const keyed = out.map((entry) => ({ entry, key: entry.name.toUpperCase() }));
     keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0));
     return keyed.map((k) => k.entry);
