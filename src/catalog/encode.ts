@@ -103,13 +103,18 @@ export class NamesChunkWriter {
 
   /** Chunk payload: header (volume, first name index, count), then records. */
   finish(): Uint8Array {
-    const out = new ByteWriter();
-    out.u(this.volume);
-    out.u(this.firstName);
-    out.u(this.count);
-    out.raw(this.w.bytes());
-    return out.bytes();
+    return chunkPayload(this.volume, this.firstName, this.count, this.w);
   }
+}
+
+/** A NAMES or FILES chunk payload: its header (§5, §6: volume, first index, count), then the records. */
+function chunkPayload(volume: number, first: number, count: number, records: ByteWriter): Uint8Array {
+  const out = new ByteWriter();
+  out.u(volume);
+  out.u(first);
+  out.u(count);
+  out.raw(records.bytes());
+  return out.bytes();
 }
 
 /** The size a record lists for a stream ('' = the unnamed one), which its layout usually repeats. */
@@ -216,11 +221,6 @@ export class FilesChunkWriter {
 
   /** Chunk payload: header (volume, first file index, count), then records. */
   finish(): Uint8Array {
-    const out = new ByteWriter();
-    out.u(this.volume);
-    out.u(this.firstFile);
-    out.u(this.count);
-    out.raw(this.w.bytes());
-    return out.bytes();
+    return chunkPayload(this.volume, this.firstFile, this.count, this.w);
   }
 }
