@@ -103,6 +103,11 @@ export interface FileSystem {
   /** Where that stream's bytes live on the source the file system was opened on. */
   streamLayout(target: string | FileEntry, streamName?: string): Promise<StreamLayout>;
   /**
+   * Optional: the stream a layout from `streamLayout` describes, without finding the file again
+   * (a restore needs both: the layout for holes, the stream for the bytes).
+   */
+  openLayout?(layout: StreamLayout): ByteSource;
+  /**
    * The table names are compared through (NTFS $UpCase): upper-case form of each UTF-16 code unit,
    * 65536 entries. A catalog stores it so its lookups follow the volume's own rules.
    */

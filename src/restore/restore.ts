@@ -183,14 +183,17 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       if (overwrite === 'skip-existing') return false;
       throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: final });
     }
-    const source = await fs.openStream(entry, streamName);
+    let layout: StreamLayout | undefined;
     try {
-      let layout: StreamLayout | undefined;
-      try {
-        layout = await fs.streamLayout(entry, streamName);
-      } catch {
-        layout = undefined; // NOTE: a layout is only an optimisation (holes); without one every byte is written.
-      }
+      layout = await fs.streamLayout(entry, streamName);
+    } catch {
+      // NOTE: a layout is only an optimisation (holes); without one every byte is written, and
+      // openStream gives the error itself if the stream cannot be read at all.
+      layout = undefined;
+    }
+    // From the layout when the file system can: the file's record is not found and parsed twice.
+    const source = layout && fs.openLayout ? fs.openLayout(layout) : await fs.openStream(entry, streamName);
+    try {
       const temp = await createTemp(dir, final.slice(dir.length + 1));
       try {
         try {

@@ -199,7 +199,11 @@ export class NtfsVolume implements FileSystem {
   }
 
   async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {
-    return openLayoutStream(this.source, await this.streamLayout(target, streamName));
+    return this.openLayout(await this.streamLayout(target, streamName));
+  }
+
+  openLayout(layout: StreamLayout): ByteSource {
+    return openLayoutStream(this.source, layout);
   }
 
   /** A node stream of the data, read in 1 MiB chunks as the consumer asks for them. */
