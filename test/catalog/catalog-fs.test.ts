@@ -20,6 +20,7 @@ import { FileSource } from '../../src/io/file-source.js';
 import { restore } from '../../src/restore/index.js';
 import { openSparseExtent } from '../../src/vmdk/index.js';
 import { CountingSource } from '../helpers/counting-source.js';
+import { collect, view, sortByPath } from './listing.js';
 
 const IMAGES = resolve(__dirname, '../../test-images/ntfs');
 const BASE = join(IMAGES, 'ntfs-mbr.vmdk');
@@ -28,15 +29,6 @@ const CHILD = join(IMAGES, 'ntfs-mbr-child2.vmdk');
 const GRAIN_BYTES = 64 * 1024;
 const GRAIN_TABLE_BYTES = 2048;
 
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
-
-/** What a listing shows of an entry, without the object identity. */
-const view = (e: FileEntry) => JSON.parse(JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
-const sortByPath = (list: FileEntry[]) => list.map(view).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
 async function expectGrtError(promise: Promise<unknown>, code: string): Promise<void> {
   const error = await promise.then(() => undefined, (e: unknown) => e);

@@ -8,22 +8,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CatalogFileSystem, openImageCatalog, type Catalog } from '../../src/catalog/index.js';
-import type { FileEntry, FileSystem } from '../../src/fs/entry.js';
+import type { FileSystem } from '../../src/fs/entry.js';
 import { openImage, type Image } from '../../src/image.js';
 import { expectSameStreams } from './same-streams.js';
+import { collect, view, sortByPath } from './listing.js';
 
 const CATALOGS = resolve(__dirname, '../../test-images/catalog');
 const OLD = join(CATALOGS, 'ntfs-mbr-1.1.grtc');
 const IMAGE = resolve(__dirname, '../../test-images/ntfs/ntfs-mbr.vmdk');
 
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
-
-const view = (e: FileEntry) => JSON.parse(JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
-const sortByPath = (list: FileEntry[]) => list.map(view).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
 describe.skipIf(!existsSync(OLD) || !existsSync(IMAGE))('a format 1.1 catalog', () => {
   let image: Image;

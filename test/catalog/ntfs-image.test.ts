@@ -12,16 +12,11 @@ import { openNtfs } from '../../src/fs/ntfs/volume.js';
 import type { ByteSource } from '../../src/io/byte-source.js';
 import { openDisk, type VirtualDisk } from '../../src/vmdk/index.js';
 import { listVolumes } from '../../src/volume/index.js';
+import { collect } from './listing.js';
 
 const IMAGES = fileURLToPath(new URL('../../test-images/ntfs/', import.meta.url));
 const BASE = `${IMAGES}ntfs-mbr.vmdk`;
 const CHILD = `${IMAGES}ntfs-mbr-child2.vmdk`;
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 async function catalogue(disk: VirtualDisk) {
   const layout = await listVolumes(disk);

@@ -22,6 +22,7 @@ import { MemorySource } from '../../src/io/memory-source.js';
 import { restore } from '../../src/restore/index.js';
 import { buildNtfsVolume } from '../builders/ntfs-builder.js';
 import { reparentRecord } from '../builders/ntfs/reparent.js';
+import { collect } from './listing.js';
 
 const LOST = new TextEncoder().encode('the lost file\n'.repeat(400)); // non-resident: read through runs
 const BUILT = buildNtfsVolume({
@@ -64,12 +65,6 @@ async function orphanImage(): Promise<Uint8Array> {
 }
 
 const IMAGE = await orphanImage();
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 const byPath = (list: FileEntry[]) => [...list].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.id.record - b.id.record));
 

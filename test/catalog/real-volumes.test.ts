@@ -5,23 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, openCatalog } from '../../src/catalog/index.js';
-import type { FileEntry } from '../../src/fs/entry.js';
 import { openNtfs } from '../../src/fs/ntfs/volume.js';
 import { SliceSource } from '../../src/io/slice-source.js';
 import { fixturePath, loadGzImage } from '../ntfs/gz-image.js';
+import { collect, sortByPath } from './listing.js';
 
 /** The fixtures' NTFS partition starts at sector 128. */
 const PARTITION_OFFSET = 65536;
 const NAMES = ['ntfs-2m', 'ntfs-lastaccess', 'ntfs-ptrn', 'ntfs-ramslack', 'ntfs-si-vs-fn'];
 
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
-
-const view = (e: FileEntry) => JSON.parse(JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
-const sortByPath = (list: FileEntry[]) => list.map(view).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.id.record - b.id.record));
 
 for (const name of NAMES) {
   describe.skipIf(!fixturePath(name))(`catalog of fixture ${name}`, () => {

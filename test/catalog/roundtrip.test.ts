@@ -8,6 +8,7 @@ import type { ListOptions, StreamLayout } from '../../src/fs/entry.js';
 import { buildCatalog, openCatalog, writeCatalog, type Catalog, type CatalogBinding } from '../../src/catalog/index.js';
 import { FakeFs, layoutKey, type FakeVolume } from './fake-fs.js';
 import { volumeArb } from './tree-gen.js';
+import { collect } from './listing.js';
 
 const START = [1_048_576, 5_000_000_000];
 
@@ -17,12 +18,6 @@ function bindingFor(volumes: FakeVolume[]): CatalogBinding {
     cids: ['fffffffe', '1234abcd'],
     partitions: volumes.map((v, i) => ({ index: i + 1, start: START[i]!, size: 1_000_000, fs: 'ntfs', serial: v.serial })),
   };
-}
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
 }
 
 function shifted(layout: StreamLayout, start: number): StreamLayout {
