@@ -63,11 +63,16 @@ export class CatalogFileSystem implements FileSystem {
 
   async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {
     const layout = await this.streamLayout(target, streamName);
-    if (!this.disk) {
-      const path = typeof target === 'string' ? target : target.path;
-      throw new GrtError('USAGE', 'an image is needed to restore data', { structure: 'catalog', path });
-    }
-    return openLayoutStream(this.disk, layout);
+    return openLayoutStream(this.requireDisk(typeof target === 'string' ? target : target.path), layout);
+  }
+
+  openLayout(layout: StreamLayout): ByteSource {
+    return openLayoutStream(this.requireDisk(), layout);
+  }
+
+  private requireDisk(path?: string): ByteSource {
+    if (!this.disk) throw new GrtError('USAGE', 'an image is needed to restore data', { structure: 'catalog', ...(path === undefined ? {} : { path }) });
+    return this.disk;
   }
 
   private async directory(path: string): Promise<void> {

@@ -76,6 +76,9 @@ describe.skipIf(!existsSync(BASE))('CatalogFileSystem on ntfs-mbr.vmdk', () => {
     await expectGrtError(fs.readDir('/frag/a.txt'), 'NOT_A_DIRECTORY');
     await expectGrtError(fs.stat('/no/such'), 'NOT_FOUND');
     await expectGrtError(new CatalogFileSystem(catalog, 1).openStream('/frag/a.txt'), 'USAGE');
+    const withoutDisk = new CatalogFileSystem(catalog, 1);
+    const layout = await withoutDisk.streamLayout('/frag/a.txt');
+    expect(() => withoutDisk.openLayout(layout)).toThrow(expect.objectContaining({ code: 'USAGE' }));
     expect(() => new CatalogFileSystem(catalog, 7, image.disk)).toThrow(/no volume 7/);
     expect(chooseCatalogVolume(catalog, undefined)).toBe(1);
     expect(() => chooseCatalogVolume(catalog, 2)).toThrow(GrtError);
