@@ -10,7 +10,10 @@ export const IMAGE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-export function parse<const O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+/** A command's option table (node:util parseArgs form). */
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+
+export function parse<const O extends CommandOptions>(argv: string[], options: O) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {

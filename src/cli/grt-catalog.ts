@@ -9,9 +9,9 @@ import { open, stat } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import { buildImageCatalog, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
 import { CATALOG_MAGIC } from '../catalog/format.js';
-import { IMAGE_OPTIONS, oneOf, parse, parseIndex } from './args.js';
+import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
-import { EXIT_OK, LineWriter, Progress, formatBytes, isMain, jsonLine, runAsScript, runCommand, type CliIo } from './output.js';
+import { EXIT_OK, LineWriter, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-catalog';
 const USAGE = `usage: grt-catalog IMAGE -o CATALOG [--json]
@@ -76,12 +76,7 @@ async function exportCatalog(catalog: Catalog, format: 'ndjson' | 'bodyfile', pa
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return runCommand(NAME, io, async () => {
-    const { values, positionals } = parse(argv, OPTIONS);
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return EXIT_OK;
-    }
+  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
     if (positionals.length === 0) throw new GrtError('USAGE', 'give an IMAGE (to build) or a CATALOG (to export); see --help');
     if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')}`);
     const format = oneOf(values.format, ['ndjson', 'bodyfile'] as const, '--format');

@@ -17,10 +17,10 @@ import type { FileSystem } from '../fs/entry.js';
 import { parseSelection } from '../restore/select.js';
 import { commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeAt, type Overwrite } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { IMAGE_OPTIONS, oneOf, parse, parseIndex } from './args.js';
+import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
 import {
-  EXIT_OK, EXIT_PARTIAL, Progress, formatBytes, isMain, jsonLine, runAsScript, runCommand, writeOut, type CliIo,
+  EXIT_OK, EXIT_PARTIAL, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, writeOut, type CliIo,
 } from './output.js';
 
 const NAME = 'grt-extract';
@@ -120,12 +120,7 @@ async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrit
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return runCommand(NAME, io, async () => {
-    const { values, positionals } = parse(argv, OPTIONS);
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return EXIT_OK;
-    }
+  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
     const [imagePath, ...paths] = positionals;
     if (values.overwrite && values['skip-existing']) throw new GrtError('USAGE', '--overwrite and --skip-existing exclude each other');
     if (values.stdout && values.output !== undefined) throw new GrtError('USAGE', '-o and --stdout exclude each other');

@@ -12,9 +12,9 @@ import { compileGlob } from '../util/glob.js';
 import type { FileEntry, FileSystem, ListOptions } from '../fs/entry.js';
 import type { Image } from '../image.js';
 import { filetimeToIso } from '../util/filetime.js';
-import { IMAGE_OPTIONS, parse, parseIndex } from './args.js';
+import { IMAGE_OPTIONS, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
-import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runCommand, type CliIo } from './output.js';
+import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-ls';
 const USAGE = `usage: grt-ls IMAGE --info [--json]
@@ -191,12 +191,7 @@ async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; 
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return runCommand(NAME, io, async () => {
-    const { values, positionals } = parse(argv, OPTIONS);
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return EXIT_OK;
-    }
+  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
     if (positionals.length > 2) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(2).join(' ')} (one IMAGE, one PATH)`);
     if (values.info && positionals.length > 1) throw new GrtError('USAGE', '--info takes no PATH');
     const partition = parseIndex(values.partition);

@@ -8,6 +8,7 @@ import { formatBytes } from '../util/format-bytes.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GrtError } from '../errors.js';
+import { parse, type CommandOptions } from './args.js';
 import type { Image, OpenImageOptions } from '../image.js';
 
 export const EXIT_OK = 0;
@@ -72,6 +73,28 @@ export function jsonLine(value: unknown): string {
     if (!(error instanceof TypeError)) throw error;
     return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';
   }
+}
+
+/**
+ * A command's whole run: parse `argv` against `options` (which include --help), print `usage` for
+ * --help, else run `body` with the parsed arguments under runCommand's error rules.
+ */
+export function runParsed<const O extends CommandOptions>(
+  name: string,
+  usage: string,
+  options: O,
+  argv: string[],
+  io: CliIo,
+  body: (parsed: ReturnType<typeof parse<O>>) => Promise<number>,
+): Promise<number> {
+  return runCommand(name, io, async () => {
+    const parsed = parse(argv, options);
+    if ((parsed.values as { help?: boolean }).help) {
+      io.stdout.write(`${usage}\n`);
+      return EXIT_OK;
+    }
+    return body(parsed);
+  });
 }
 
 /** Run a command body; a thrown GrtError becomes one line on stderr and exit 2. */

@@ -72,10 +72,12 @@ describe('argument errors: exit 2 and one line', () => {
     expect(stderr.text).toMatch(new RegExp(`^${name}: (USAGE|UNSUPPORTED): [^\\n]+\\n$`));
   });
 
-  it('--help prints usage, exit 0', async () => {
-    const { code, stdout } = await run(ls, ['--help']);
-    expect(code).toBe(0);
-    expect(stdout.text).toMatch(/^usage: grt-ls/);
+  it('--help (or -h, whatever else is given) prints usage, exit 0', async () => {
+    for (const [command, name, argv] of [[ls, 'grt-ls', ['--help']], [extract, 'grt-extract', ['img', '-h']], [catalog, 'grt-catalog', ['--help', 'x', 'y']]] as const) {
+      const { code, stdout } = await run(command, [...argv]);
+      expect(code).toBe(0);
+      expect(stdout.text).toMatch(new RegExp(`^usage: ${name}`));
+    }
   });
 
   it('several volumes without --partition: USAGE listing them', async () => {
