@@ -107,6 +107,12 @@ export function findRun(runs: readonly LayoutRun[], offset: number): number {
   return low;
 }
 
+/** Source byte offset of stream byte `at` (for messages); undefined in a hole or past the runs. */
+export function sourceOffsetAt(runs: readonly LayoutRun[], at: number): number | undefined {
+  const run = runs[findRun(runs, at)];
+  return run && run.sourceOffset !== null && run.streamOffset <= at && at < run.streamOffset + run.length ? run.sourceOffset + at - run.streamOffset : undefined;
+}
+
 /**
  * Fill `out` with stream bytes [offset, offset+out.length) of a raw run map, straight from the
  * source into `out`; holes are zeros. Pieces contiguous on disk were coalesced when the layout was

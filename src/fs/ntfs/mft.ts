@@ -13,7 +13,7 @@ import type { StreamLayout } from '../entry.js';
 import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, type Attribute } from './attribute.js';
 import { MAX_ATTRIBUTE_LIST_BYTES, parseAttributeList } from './attribute-list.js';
 import type { BootSector } from './boot-sector.js';
-import { buildLayout, findRun, openLayoutStream } from './data-stream.js';
+import { buildLayout, openLayoutStream, sourceOffsetAt } from './data-stream.js';
 import { parseMftRecord, type MftRecord } from './mft-record.js';
 
 /** Extension records one file may have: bounded by what a maximal attribute list can name. */
@@ -140,9 +140,7 @@ export class Mft {
 
   /** Volume byte offset of a record (for messages); -1 in a hole. Runs for every record a scan parses. */
   recordOffset(recordNumber: number): number {
-    const at = recordNumber * this.boot.recordSize;
-    const run = this.layout.runs[findRun(this.layout.runs, at)];
-    return run && run.sourceOffset !== null && run.streamOffset <= at && at < run.streamOffset + run.length ? run.sourceOffset + at - run.streamOffset : -1;
+    return sourceOffsetAt(this.layout.runs, recordNumber * this.boot.recordSize) ?? -1;
   }
 
   async loadFile(recordNumber: number): Promise<NtfsFile> {

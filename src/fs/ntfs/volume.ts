@@ -13,7 +13,7 @@ import { CachedSource, type CachedSourceOptions } from '../../io/cached-source.j
 import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../entry.js';
 import { ATTR_BITMAP, ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_INDEX_ROOT, ATTR_VOLUME_INFORMATION, ATTR_VOLUME_NAME } from './attribute.js';
 import { readBootSector } from './boot-sector.js';
-import { buildLayout, openLayoutStream } from './data-stream.js';
+import { buildLayout, openLayoutStream, sourceOffsetAt } from './data-stream.js';
 import { parseIndexAllocation, parseIndexRoot, type IndexEntry } from './directory-index.js';
 import { describeFile } from './file-entry.js';
 import { FILE_NAME_FLAG_DIRECTORY, NAMESPACE_DOS } from './file-name.js';
@@ -276,7 +276,10 @@ export class NtfsVolume implements FileSystem {
     const structure = `MFT record ${dir.record.recordNumber} $I30`;
     const root = dir.attributes.find((a) => a.type === ATTR_INDEX_ROOT && a.name === '$I30' && a.value);
     if (!root) throw new GrtError('BAD_INDEX', 'directory has no $INDEX_ROOT', { structure });
-    const { blockSize, entries } = parseIndexRoot(root.value!, structure);
+    // A loaded record's bytes are its own buffer, so the value's byteOffset is its place in the record.
+    const recordOffset = this.mft.recordOffset(root.recordNumber);
+    const valueOffset = recordOffset >= 0 && root.value!.buffer.byteLength === this.info.recordSize ? recordOffset + root.value!.byteOffset : undefined;
+    const { blockSize, entries } = parseIndexRoot(root.value!, structure, valueOffset);
     const allocation = extentsOf(dir.attributes, ATTR_INDEX_ALLOCATION, '$I30');
     if (allocation.length === 0) return entries;
     if (blockSize !== this.info.indexBlockSize && (blockSize < 512 || blockSize > 65536 || (blockSize & (blockSize - 1)) !== 0)) {
@@ -284,7 +287,8 @@ export class NtfsVolume implements FileSystem {
     }
     const bitmapExtents = extentsOf(dir.attributes, ATTR_BITMAP, '$I30');
     const bitmap = bitmapExtents.length > 0 ? await readAttributeValue(this.meta, bitmapExtents, this.info.clusterSize, MAX_INDEX_BITMAP_BYTES, structure) : null;
-    const stream = openLayoutStream(this.meta, buildLayout(allocation, this.info.clusterSize, structure));
+    const layout = buildLayout(allocation, this.info.clusterSize, structure);
+    const stream = openLayoutStream(this.meta, layout);
     // Sparse runs are not bounded by the volume, so a damaged index could claim petabytes of holes.
     if (stream.size > this.info.volumeSize) {
       throw new GrtError('BAD_INDEX', '$INDEX_ALLOCATION larger than the volume', { structure, expected: this.info.volumeSize, actual: stream.size });
@@ -293,9 +297,14 @@ export class NtfsVolume implements FileSystem {
     const warnings: GrtWarning[] = [];
     for (let offset = 0; offset + blockSize <= stream.size; offset += chunkBytes) {
       const bytes = await stream.read(offset, Math.min(chunkBytes, Math.floor((stream.size - offset) / blockSize) * blockSize));
-      parseIndexAllocation(bytes, offset / blockSize, bitmap, blockSize, structure, entries, warnings);
+      parseIndexAllocation(bytes, offset / blockSize, bitmap, blockSize, structure, entries, warnings, (at) => sourceOffsetAt(layout.runs, at));
     }
     dir.warnings.push(...warnings);
+    // The directory's entry was described before its index was read: keep the damage on the volume
+    // too (once, as a directory is listed again and again), where a caller can see it.
+    for (const w of warnings) {
+      if (!this.warnings.some((v) => v.message === w.message)) this.warnings.push(w);
+    }
     return entries;
   }
 
