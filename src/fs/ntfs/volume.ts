@@ -11,13 +11,14 @@ import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { CachedSource, type CachedSourceOptions } from '../../io/cached-source.js';
 import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../entry.js';
-import { ATTR_BITMAP, ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_INDEX_ROOT, ATTR_VOLUME_INFORMATION, ATTR_VOLUME_NAME } from './attribute.js';
+import { ATTR_BITMAP, ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_INDEX_ROOT, ATTR_REPARSE_POINT, ATTR_VOLUME_INFORMATION, ATTR_VOLUME_NAME } from './attribute.js';
 import { readBootSector } from './boot-sector.js';
 import { buildLayout, openLayoutStream, sourceOffsetAt } from './data-stream.js';
 import { parseIndexAllocation, parseIndexRoot, type IndexEntry } from './directory-index.js';
 import { describeFile } from './file-entry.js';
 import { FILE_NAME_FLAG_DIRECTORY, NAMESPACE_DOS } from './file-name.js';
 import { extentsOf, Mft, readAttributeValue, type NtfsFile } from './mft.js';
+import { RECORD_IS_DIRECTORY } from './mft-record.js';
 import { isMetafile, ROOT_RECORD, type NameTree } from './name-tree.js';
 import { deletedChildren, scanListing, scanRecords, treeEntries, type OnScannedRecord, type ScanOptions, type ScannedEntry } from './scan.js';
 import { UPCASE_BYTES, UpcaseTable } from './upcase.js';
@@ -237,14 +238,17 @@ export class NtfsVolume implements FileSystem {
     return { file, entry: target };
   }
 
+  /**
+   * Follow `path` from the root. Only the last component is described (a full FileEntry); the
+   * ones before it only need to be directories whose index can be read.
+   */
   private async resolve(path: string): Promise<Resolved> {
     const parts = path.split('/').filter((p) => p !== '');
     if (parts.length > MAX_PATH_DEPTH) throw new GrtError('LIMIT_EXCEEDED', 'path too deep', { path, expected: MAX_PATH_DEPTH });
     let file = await this.mft.loadFile(ROOT_RECORD);
-    const described = await describeFile(file, this.source, this.info.clusterSize);
-    let entry: FileEntry = { ...described.body, path: '/', name: '' };
-    for (const part of parts) {
-      if (entry.type !== 'dir') throw new GrtError('NOT_A_DIRECTORY', `${entry.path} is not a directory`, { path });
+    let dirPath = '/';
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
       const table = await this.lookupTable(file);
       const candidates = table.get(this.upcase.key(part));
       if (!candidates) throw new GrtError('NOT_FOUND', 'no such file or directory', { path });
@@ -252,9 +256,27 @@ export class NtfsVolume implements FileSystem {
       const item = candidates.find((c) => c.key.name === part) ?? candidates[0]!;
       const parentRecord = file.record.recordNumber;
       file = await this.mft.loadFile(item.file.record);
-      entry = await this.entryFor(file, joinPath(entry.path, item.key.name), parentRecord, item);
+      const childPath = joinPath(dirPath, item.key.name);
+      if (i === parts.length - 1) return { file, entry: await this.entryFor(file, childPath, parentRecord, item) };
+      if (!(await this.isDirectory(file))) throw new GrtError('NOT_A_DIRECTORY', `${childPath} is not a directory`, { path });
+      dirPath = childPath;
     }
-    return { file, entry };
+    const described = await describeFile(file, this.source, this.info.clusterSize);
+    return { file, entry: { ...described.body, path: '/', name: '' } };
+  }
+
+  /**
+   * Whether a path component can be looked into, as its entry's type would say: a directory
+   * (record flag or $I30 root) without a reparse point needs no description; one with a reparse
+   * point (a junction or symlink is not followed) is described to know its type.
+   */
+  private async isDirectory(file: NtfsFile): Promise<boolean> {
+    let index = false;
+    for (const a of file.attributes) {
+      if (a.type === ATTR_REPARSE_POINT) return (await describeFile(file, this.source, this.info.clusterSize)).body.type === 'dir';
+      if (a.type === ATTR_INDEX_ROOT && a.name === '$I30') index = true;
+    }
+    return index || (file.record.flags & RECORD_IS_DIRECTORY) !== 0;
   }
 
   private async lookupTable(dir: NtfsFile): Promise<Map<string, IndexEntry[]>> {
