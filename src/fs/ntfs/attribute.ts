@@ -65,45 +65,64 @@ function recordStructure(recordNumber: number): string {
 }
 
 /**
- * Walk the attributes of a record's used bytes from `first`. Every length is checked against the
- * record; a damaged attribute throws BAD_ATTRIBUTE (the record is then damaged as a whole).
+ * Little-endian fields straight from bytes, for the parsers that run once per record of a scan:
+ * a DataView per record and per attribute value was a measurable share of a 100k-file catalog
+ * build (allocation and collector time). Callers check the bounds first.
  */
-export function parseAttributes(record: Uint8Array, first: number, recordNumber: number, byteOffset: number, clusterCount: number): Attribute[] {
-  const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+export function u16le(bytes: Uint8Array, at: number): number {
+  return bytes[at]! | (bytes[at + 1]! << 8);
+}
+
+export function u32le(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+}
+
+/** A u64 field as a number; one beyond 2^53 throws the error readU64 gives (it is called to throw). */
+function u64le(bytes: Uint8Array, at: number, what: string, structure: string, offset: number): number {
+  const high = u32le(bytes, at + 4);
+  if (high > 0x1fffff) readU64(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), at, what, { structure, offset });
+  return high * 0x1_0000_0000 + u32le(bytes, at);
+}
+
+/**
+ * Walk the attributes of a record's used bytes, [first, end). Every length is checked against the
+ * used size; a damaged attribute throws BAD_ATTRIBUTE (the record is then damaged as a whole).
+ */
+export function parseAttributes(record: Uint8Array, first: number, end: number, recordNumber: number, byteOffset: number, clusterCount: number): Attribute[] {
   const attributes: Attribute[] = [];
   let pos = first;
-  while (pos + 4 <= record.length) {
-    const type = view.getUint32(pos, true);
+  while (pos + 4 <= end) {
+    const type = u32le(record, pos);
     if (type === ATTR_END) return attributes;
-    if (pos + MIN_ATTRIBUTE_LENGTH > record.length) break;
-    const length = view.getUint32(pos + 4, true);
-    if (length < MIN_ATTRIBUTE_LENGTH || length % 8 !== 0 || pos + length > record.length) {
-      throw new GrtError('BAD_ATTRIBUTE', 'attribute length outside the record', { structure: recordStructure(recordNumber), offset: byteOffset + pos + 4, expected: record.length - pos, actual: length });
+    if (pos + MIN_ATTRIBUTE_LENGTH > end) break;
+    const length = u32le(record, pos + 4);
+    if (length < MIN_ATTRIBUTE_LENGTH || length % 8 !== 0 || pos + length > end) {
+      throw new GrtError('BAD_ATTRIBUTE', 'attribute length outside the record', { structure: recordStructure(recordNumber), offset: byteOffset + pos + 4, expected: end - pos, actual: length });
     }
     // Offsets inside the attribute are checked against `length`, then used from the record start.
     const nameUnits = record[pos + 9]!;
-    const nameOffset = view.getUint16(pos + 10, true);
+    const nameOffset = u16le(record, pos + 10);
     if (nameUnits > 0 && nameOffset + nameUnits * 2 > length) {
       throw new GrtError('BAD_ATTRIBUTE', 'attribute name outside the attribute', { structure: recordStructure(recordNumber), offset: byteOffset + pos + 10, actual: nameOffset });
     }
     const attribute: Attribute = {
       type,
       name: nameUnits > 0 ? decodeUtf16(record, pos + nameOffset, nameUnits) : '',
-      flags: view.getUint16(pos + 12, true),
-      id: view.getUint16(pos + 14, true),
+      flags: u16le(record, pos + 12),
+      id: u16le(record, pos + 14),
       recordNumber,
       value: null,
       nonResident: null,
     };
     if (record[pos + 8] === 0) {
-      const valueLength = view.getUint32(pos + 16, true);
-      const valueOffset = view.getUint16(pos + 20, true);
+      const valueLength = u32le(record, pos + 16);
+      const valueOffset = u16le(record, pos + 20);
       if (valueOffset + valueLength > length) {
         throw new GrtError('BAD_ATTRIBUTE', 'resident value outside the attribute', { structure: recordStructure(recordNumber), offset: byteOffset + pos + 16, expected: length - valueOffset, actual: valueLength });
       }
       attribute.value = record.subarray(pos + valueOffset, pos + valueOffset + valueLength);
     } else {
-      attribute.nonResident = parseNonResident(record, view, pos, length, byteOffset, recordStructure(recordNumber), clusterCount);
+      attribute.nonResident = parseNonResident(record, pos, length, byteOffset, recordNumber, clusterCount);
     }
     attributes.push(attribute);
     pos += length;
@@ -112,20 +131,19 @@ export function parseAttributes(record: Uint8Array, first: number, recordNumber:
 }
 
 /** The non-resident part of the attribute at `pos` (`length` bytes) of `record`, which sits at `byteOffset`. */
-function parseNonResident(record: Uint8Array, view: DataView, pos: number, length: number, byteOffset: number, structure: string, clusterCount: number): NonResidentExtent {
+function parseNonResident(record: Uint8Array, pos: number, length: number, byteOffset: number, recordNumber: number, clusterCount: number): NonResidentExtent {
   const at = byteOffset + pos;
   if (length < NON_RESIDENT_HEADER) {
-    throw new GrtError('BAD_ATTRIBUTE', 'non-resident header longer than the attribute', { structure, offset: at, actual: length });
+    throw new GrtError('BAD_ATTRIBUTE', 'non-resident header longer than the attribute', { structure: recordStructure(recordNumber), offset: at, actual: length });
   }
-  const details = { structure, offset: at };
-  const startVcn = readU64(view, pos + 16, 'first VCN', details);
+  const structure = recordStructure(recordNumber);
+  const startVcn = u64le(record, pos + 16, 'first VCN', structure, at);
   // An empty non-resident attribute has last VCN −1 (all ones).
-  const lastHigh = view.getInt32(pos + 28, true);
-  const lastVcn = lastHigh === -1 && view.getUint32(pos + 24, true) === 0xffffffff ? -1 : readU64(view, pos + 24, 'last VCN', details);
+  const lastVcn = u32le(record, pos + 28) === 0xffffffff && u32le(record, pos + 24) === 0xffffffff ? -1 : u64le(record, pos + 24, 'last VCN', structure, at);
   if (lastVcn < startVcn - 1) {
     throw new GrtError('BAD_ATTRIBUTE', 'last VCN before first VCN', { structure, offset: at + 24, expected: startVcn, actual: lastVcn });
   }
-  const pairsOffset = view.getUint16(pos + 32, true);
+  const pairsOffset = u16le(record, pos + 32);
   if (pairsOffset < NON_RESIDENT_HEADER || pairsOffset > length) {
     throw new GrtError('BAD_ATTRIBUTE', 'mapping pairs offset outside the attribute', { structure, offset: at + 32, actual: pairsOffset });
   }
@@ -134,9 +152,9 @@ function parseNonResident(record: Uint8Array, view: DataView, pos: number, lengt
     startVcn,
     lastVcn,
     compressionUnitExponent,
-    allocatedSize: readU64(view, pos + 40, 'allocated size', details),
-    dataSize: readU64(view, pos + 48, 'data size', details),
-    initializedSize: readU64(view, pos + 56, 'initialized size', details),
+    allocatedSize: u64le(record, pos + 40, 'allocated size', structure, at),
+    dataSize: u64le(record, pos + 48, 'data size', structure, at),
+    initializedSize: u64le(record, pos + 56, 'initialized size', structure, at),
     runs: decodeRunlist(record, pos + pairsOffset, pos + length, startVcn, lastVcn, clusterCount, structure, byteOffset),
   };
   if (startVcn === 0 && (extent.dataSize > extent.allocatedSize && compressionUnitExponent === 0)) {

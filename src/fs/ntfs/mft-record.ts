@@ -10,7 +10,7 @@
  * NOTE: the fixup stride is 512 bytes whatever the sector size (4Kn disks too).
  */
 import { GrtError } from '../../errors.js';
-import { parseAttributes, type Attribute } from './attribute.js';
+import { parseAttributes, u16le, u32le, type Attribute } from './attribute.js';
 
 /** Multi-sector protection always protects 512-byte strides, independent of the sector size. */
 export const FIXUP_STRIDE = 512;
@@ -33,11 +33,19 @@ export interface MftRecord {
   attributes: Attribute[];
 }
 
+/** The base reference of every base record (all zeros), shared: one object less per record scanned. */
+const NO_BASE: FileReference = Object.freeze({ record: 0, sequence: 0 });
+
 /** Split a 64-bit file reference at `offset`: low 48 bits record number, high 16 bits sequence. */
 export function readFileReference(view: DataView, offset: number): FileReference {
   const low = view.getUint32(offset, true);
   const high = view.getUint16(offset + 4, true);
   return { record: high * 0x1_0000_0000 + low, sequence: view.getUint16(offset + 6, true) };
+}
+
+/** readFileReference straight from bytes (`at` + 8 must be within them), for per-record hot paths. */
+export function fileReferenceAt(bytes: Uint8Array, at: number): FileReference {
+  return { record: u16le(bytes, at + 4) * 0x1_0000_0000 + u32le(bytes, at), sequence: u16le(bytes, at + 6) };
 }
 
 /**
@@ -46,9 +54,10 @@ export function readFileReference(view: DataView, offset: number): FileReference
  * stride's last two bytes do not hold the update sequence number (a torn write).
  */
 export function applyFixups(bytes: Uint8Array, structure: string, offset: number, code: 'BAD_RECORD' | 'BAD_INDEX'): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const usaOffset = view.getUint16(4, true);
-  const usaCount = view.getUint16(6, true);
+  // Byte reads, no DataView: this runs for every record of a scan (a view per record was ~2% of a
+  // 100k-file catalog build, mostly collector time). A too-short buffer reads 0s and fails the check.
+  const usaOffset = u16le(bytes, 4);
+  const usaCount = u16le(bytes, 6);
   const strides = bytes.length / FIXUP_STRIDE;
   if (usaCount !== strides + 1 || usaOffset < 8 || usaOffset % 2 !== 0 || usaOffset + usaCount * 2 > bytes.length) {
     throw new GrtError(code, 'update sequence array does not fit the structure size', {
@@ -58,13 +67,15 @@ export function applyFixups(bytes: Uint8Array, structure: string, offset: number
       actual: usaCount,
     });
   }
-  const usn = view.getUint16(usaOffset, true);
+  const usnLow = bytes[usaOffset]!;
+  const usnHigh = bytes[usaOffset + 1]!;
   for (let i = 1; i < usaCount; i++) {
     const at = i * FIXUP_STRIDE - 2;
-    if (view.getUint16(at, true) !== usn) {
-      throw new GrtError(code, 'fixup mismatch (torn or damaged write)', { structure, offset: offset + at, expected: usn, actual: view.getUint16(at, true) });
+    if (bytes[at] !== usnLow || bytes[at + 1] !== usnHigh) {
+      throw new GrtError(code, 'fixup mismatch (torn or damaged write)', { structure, offset: offset + at, expected: u16le(bytes, usaOffset), actual: u16le(bytes, at) });
     }
-    view.setUint16(at, view.getUint16(usaOffset + i * 2, true), true);
+    bytes[at] = bytes[usaOffset + i * 2]!;
+    bytes[at + 1] = bytes[usaOffset + i * 2 + 1]!;
   }
 }
 
@@ -84,9 +95,8 @@ export function parseMftRecord(bytes: Uint8Array, recordNumber: number, byteOffs
     });
   }
   applyFixups(bytes, `MFT record ${recordNumber}`, byteOffset, 'BAD_RECORD');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const firstAttribute = view.getUint16(20, true);
-  const usedSize = view.getUint32(24, true);
+  const firstAttribute = u16le(bytes, 20);
+  const usedSize = u32le(bytes, 24);
   if (usedSize > bytes.length || firstAttribute < 24 || firstAttribute + 4 > usedSize) {
     throw new GrtError('BAD_RECORD', 'used size or first attribute offset outside the record', {
       structure: `MFT record ${recordNumber}`,
@@ -95,9 +105,9 @@ export function parseMftRecord(bytes: Uint8Array, recordNumber: number, byteOffs
       actual: usedSize,
     });
   }
-  const flags = view.getUint16(22, true);
-  const sequence = view.getUint16(16, true);
-  const base = readFileReference(view, 32);
-  const attributes = parseAttributes(bytes.subarray(0, usedSize), firstAttribute, recordNumber, byteOffset, clusterCount);
+  const flags = u16le(bytes, 22);
+  const sequence = u16le(bytes, 16);
+  const base = u32le(bytes, 32) === 0 && u32le(bytes, 36) === 0 ? NO_BASE : fileReferenceAt(bytes, 32);
+  const attributes = parseAttributes(bytes, firstAttribute, usedSize, recordNumber, byteOffset, clusterCount);
   return { recordNumber, sequence, flags, inUse: (flags & RECORD_IN_USE) !== 0, base, attributes };
 }
