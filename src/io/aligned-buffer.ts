@@ -18,21 +18,27 @@
 const WASM_PAGE_BYTES = 64 * 1024;
 
 /** The one part of the WebAssembly JS API used here (Node's types declare it only with the DOM lib). */
-type WasmMemoryConstructor = new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+type WasmMemoryConstructor = new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => { readonly buffer: ArrayBufferLike };
 
 /**
  * `bytes` of zeroed, page-aligned memory. For long-lived buffers (a copy's two chunk buffers, a
  * scan's read buffer): each call maps its own region, so do not call it per read.
+ *
+ * `shared`: memory worker threads can write into directly (a SharedArrayBuffer), for buffers
+ * that compressed grains are inflated into (vmdk/inflate-pool.ts). Falls back to unshared memory.
  */
-export function pageAlignedBuffer(bytes: number): Uint8Array {
+export function pageAlignedBuffer(bytes: number, { shared = false }: { shared?: boolean } = {}): Uint8Array {
   // Looked up per call, not at import: tests replace it.
   const Memory = (globalThis as { WebAssembly?: { Memory?: WasmMemoryConstructor } }).WebAssembly?.Memory;
   if (Memory && bytes > 0) {
-    try {
-      const memory = new Memory({ initial: Math.ceil(bytes / WASM_PAGE_BYTES) });
-      return new Uint8Array(memory.buffer, 0, bytes);
-    } catch {
-      // No address space for another memory (or no WebAssembly here): an ordinary buffer still works.
+    const pages = Math.ceil(bytes / WASM_PAGE_BYTES);
+    for (const descriptor of shared ? [{ initial: pages, maximum: pages, shared: true }, { initial: pages }] : [{ initial: pages }]) {
+      try {
+        return new Uint8Array(new Memory(descriptor).buffer, 0, bytes);
+      } catch {
+        // No address space for another memory, no shared memory, or no WebAssembly here: the next
+        // kind (in the end an ordinary buffer) still works.
+      }
     }
   }
   return new Uint8Array(bytes);

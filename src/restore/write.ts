@@ -192,7 +192,8 @@ export async function pipeChunks(
 ): Promise<void> {
   const bufferBytes = chunks.reduce((max, chunk) => Math.max(max, chunk.length), 0);
   // Page-aligned: the kernel's copies out of the page cache run ~4× faster into them (aligned-buffer.ts).
-  const buffers = [0, 1].map(() => pageAlignedBuffer(bufferBytes));
+  // Shared: inflate workers write compressed grains straight into them (vmdk/inflate-pool.ts).
+  const buffers = [0, 1].map(() => pageAlignedBuffer(bufferBytes, { shared: true }));
   const readChunk = async (index: number): Promise<Uint8Array> => {
     const chunk = chunks[index]!;
     const target = buffers[index % 2]!.subarray(0, chunk.length);

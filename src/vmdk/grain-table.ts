@@ -44,6 +44,21 @@ export const MAX_COALESCED_READ_BYTES = 8 * 1024 * 1024;
  */
 const MAX_PIECES_IN_FLIGHT = 16;
 
+/** One grain a read wants: bytes [inGrain, inGrain + target.length) of grain `grainIndex`. */
+export interface CompressedGrainRequest {
+  grainIndex: number;
+  /** Where the grain's record (marker + compressed bytes) starts in the file. */
+  recordOffset: number;
+  target: Uint8Array;
+  inGrain: number;
+}
+
+/**
+ * Output bytes of compressed grains read and inflated as one batch: a 1 MiB restore chunk of
+ * 64 KiB grains is one batch, one file read and one trip to an inflate worker (inflate-pool.ts).
+ */
+const COMPRESSED_BATCH_BYTES = 1024 * 1024;
+
 export interface GrainedExtentOptions {
   file: ByteSource;
   path: string;
@@ -54,10 +69,10 @@ export interface GrainedExtentOptions {
   /** Decode grain table `tableIndex` (validate its entries against the file size here). */
   loadTable(tableIndex: number): Promise<GrainTableView>;
   /**
-   * For compressed extents: the full grain `grainIndex`, whose record starts at `byteOffset`. When
-   * absent, a non-negative location is raw grain data.
+   * For compressed extents: fill each request's target from its grain, whose record starts at the
+   * grain's location. When absent, a non-negative location is raw grain data.
    */
-  readCompressedGrain?(grainIndex: number, byteOffset: number): Promise<Uint8Array>;
+  readCompressedGrains?(requests: readonly CompressedGrainRequest[]): Promise<void>;
   tableCacheSize?: number;
 }
 
@@ -88,7 +103,7 @@ export class GrainedExtent implements Extent {
 
   async read(offset: number, out: Uint8Array, fromParent: ParentRead): Promise<void> {
     checkRange(this, offset, out.length, `extent ${this.options.path}`);
-    const { file, readCompressedGrain } = this.options;
+    const { file, readCompressedGrains, grainBytes } = this.options;
     const end = offset + out.length;
     // The pending run: bytes [runStart, runStart + runLength) of the extent, all of one kind; for
     // data, stored contiguously from runFileOffset.
@@ -116,7 +131,18 @@ export class GrainedExtent implements Extent {
       if (inFlight.length >= MAX_PIECES_IN_FLIGHT) await awaitOldest();
     };
 
+    // Compressed grains wait in a batch, read and inflated together (stream-optimized.ts).
+    let batch: CompressedGrainRequest[] = [];
+    const batchGrains = Math.max(1, Math.floor(COMPRESSED_BATCH_BYTES / grainBytes));
+    const flushBatch = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const requests = batch;
+      batch = [];
+      await start(readCompressedGrains!(requests));
+    };
+
     const flush = async (): Promise<void> => {
+      await flushBatch(); // earlier grains' piece first: pieces start in disk order
       const target = out.subarray(runStart - offset, runStart - offset + runLength);
       if (runKind === RUN_ZERO) target.fill(0);
       else if (runKind === RUN_PARENT) await start(fromParent(target, runStart));
@@ -146,12 +172,12 @@ export class GrainedExtent implements Extent {
     };
     const compressedPiece = async (grain: number, location: number, pos: number, inGrain: number, take: number): Promise<void> => {
       if (runKind !== RUN_NONE) await flush();
-      const at = pos - offset;
-      await start(readCompressedGrain!(grain, location).then((bytes) => out.set(bytes.subarray(inGrain, inGrain + take), at)));
+      batch.push({ grainIndex: grain, recordOffset: location, target: out.subarray(pos - offset, pos - offset + take), inGrain });
+      if (batch.length >= batchGrains) await flushBatch();
     };
     // Extends the pending run synchronously; returns a promise only when a run ends or a piece starts.
     const visit = (grain: number, pos: number, inGrain: number, take: number, location: number): Promise<void> | undefined => {
-      if (location >= 0 && readCompressedGrain) return compressedPiece(grain, location, pos, inGrain, take);
+      if (location >= 0 && readCompressedGrains) return compressedPiece(grain, location, pos, inGrain, take);
       if (location >= 0) {
         const fileOffset = location + inGrain;
         if (runKind !== RUN_DATA || runFileOffset + runLength !== fileOffset || runLength + take > MAX_COALESCED_READ_BYTES) {
@@ -170,6 +196,7 @@ export class GrainedExtent implements Extent {
     try {
       await this.forEachGrain(offset, end, visit);
       if (runKind !== RUN_NONE) await flush();
+      await flushBatch();
       while (inFlight.length > 0) await awaitOldest();
     } catch (error) {
       // Let every started piece finish before failing, so none writes into `out` afterwards. An

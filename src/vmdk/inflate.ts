@@ -1,44 +1,107 @@
 /**
- * Decompression of one streamOptimized grain (deflate with a zlib wrapper, RFC 1950/1951; VMware
- * "Virtual Disk Format 5.0", "Stream-Optimized Compressed Sparse Extents").
+ * Decompression of streamOptimized grains (deflate with a zlib wrapper, RFC 1950/1951; VMware
+ * "Virtual Disk Format 5.0", "Stream-Optimized Compressed Sparse Extents"), straight into the
+ * caller's memory.
  *
- * Two ways, by how much work a grain is (bench/inflate.mjs measures both): a grain that inflates
- * from little input (text, zeros, 0.5% of a grain) is cheap to decode, and node's callback API costs
- * more per call (~0.1 ms of main-thread stream set-up) than decoding it on the main thread; a grain
- * with more input (documents, binaries) is decoded on the libuv threadpool, so the several grains
- * a read keeps in flight inflate on every core.
+ * Why not `zlib.inflateSync`: it builds a new stream object and zlib context per call (~25 µs)
+ * and returns a fresh buffer the caller copies again. A 64 KiB grain of log text inflates in
+ * ~15 µs, so for text that set-up was two thirds of the cost (bench/inflate.mjs). One zlib
+ * context, reset per grain, writing into the destination, costs only the decoding.
+ *
+ * NOTE: Node has no public API for that, so `createInflater` uses the stream's native handle
+ * (`_handle.writeSync`, `_writeState`), which `zlib.inflateSync` itself runs on and which has kept
+ * its shape since Node 10. Where it is missing, the inflater falls back to `inflateSync` — same
+ * results, tested against each other.
  */
-import { inflate, inflateSync } from 'node:zlib';
+import type * as zlib from 'node:zlib';
 import { GrtError, type GrtErrorDetails } from '../errors.js';
 
-/**
- * Compressed grains smaller than this inflate on the main thread. Measured on 64 KiB grains: at
- * 0.5% (330 bytes) inflateSync is ~1.7× the async API; at 28–32% (~20 KiB) async with 16 in
- * flight is ~1.25–1.3× inflateSync on two cores.
- */
-export const SYNC_INFLATE_MAX_INPUT = 4096;
+/** What `inflate` returns instead of a byte count when a grain does not fit or does not decode. */
+export const INFLATE_TOO_LARGE = -1;
+export const INFLATE_CORRUPT = -2;
+
+export interface Inflater {
+  /**
+   * Inflate the zlib stream in `input` into `out`; returns the bytes produced, INFLATE_TOO_LARGE
+   * when the stream holds more than `out` (a zlib bomb stops there: memory stays `out`), or
+   * INFLATE_CORRUPT (then `lastError` says why). Bytes after the end of the stream (sector
+   * padding, writers that store longer records) are ignored. Bytes of `out` past the count are
+   * unspecified.
+   */
+  inflate(input: Uint8Array, out: Uint8Array): number;
+  lastError: string;
+}
 
 /**
- * Inflate `compressed` into at most `maxBytes` bytes. zlib stops as soon as the output would pass
- * the cap, so a grain that expands without end (a zlib bomb) costs at most `maxBytes` of memory.
- * Bytes after the end of the zlib stream (sector padding, or writers that store a longer record
- * than the data) are ignored.
+ * A reusable inflater over `zlibModule`.
+ *
+ * NOTE: self-contained on purpose — the inflate worker (inflate-pool.ts) runs this function's
+ * source text, so it may use nothing from outside its own body but its argument.
  */
-export async function inflateGrain(compressed: Uint8Array, maxBytes: number, details: GrtErrorDetails): Promise<Uint8Array> {
-  // One output chunk of the cap: a whole grain comes back in one buffer, with no concatenation.
-  const options = { maxOutputLength: maxBytes, chunkSize: Math.max(maxBytes, 64) };
-  try {
-    const out =
-      compressed.length < SYNC_INFLATE_MAX_INPUT
-        ? inflateSync(compressed, options)
-        : await new Promise<Buffer>((resolve, reject) => inflate(compressed, options, (cause, result) => (cause ? reject(cause) : resolve(result))));
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  } catch (cause) {
-    const tooLarge = (cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new GrtError('BAD_COMPRESSED_DATA', tooLarge ? 'grain inflates to more than a grain' : 'grain does not inflate', {
-      ...details,
-      expected: tooLarge ? `at most ${maxBytes} bytes` : undefined,
-      cause,
-    });
+export function createInflater(zlibModule: typeof zlib): Inflater {
+  const TOO_LARGE = -1;
+  const CORRUPT = -2;
+  const finish = zlibModule.constants.Z_FINISH;
+  // After a full `out`, one more call into this tells "stream ended exactly here" (no output)
+  // from "more data follows" (a grain larger than its room).
+  const probe = new Uint8Array(64);
+  interface NativeHandle {
+    reset(): void;
+    writeSync(flush: number, input: Uint8Array, inOffset: number, inLength: number, out: Uint8Array, outOffset: number, outLength: number): void;
+    onerror: (message: string) => void;
   }
+  let handle: NativeHandle | null = null;
+  let state: Uint32Array | null = null; // [output bytes left, input bytes left] after each write
+  let failure: string | null = null;
+  try {
+    const engine = zlibModule.createInflate() as unknown as { _handle?: NativeHandle; _writeState?: Uint32Array };
+    if (typeof engine._handle?.writeSync === 'function' && typeof engine._handle.reset === 'function' && engine._writeState instanceof Uint32Array) {
+      handle = engine._handle;
+      state = engine._writeState;
+      // Our own error callback: the stream's would destroy itself; the context stays usable after a reset.
+      handle.onerror = (message: string) => {
+        failure = message;
+      };
+    }
+  } catch {
+    handle = null;
+  }
+  const inflater: Inflater = {
+    lastError: '',
+    inflate(input, out) {
+      if (!handle || !state) {
+        try {
+          const result = zlibModule.inflateSync(input, { maxOutputLength: out.length, chunkSize: Math.max(out.length, 64) });
+          out.set(result);
+          return result.length;
+        } catch (cause) {
+          if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return TOO_LARGE;
+          inflater.lastError = (cause as Error).message;
+          return CORRUPT;
+        }
+      }
+      failure = null;
+      handle.reset();
+      handle.writeSync(finish, input, 0, input.length, out, 0, out.length);
+      const produced = out.length - state[0]!;
+      if (failure === null && state[0] === 0) {
+        const inputLeft = state[1]!;
+        handle.writeSync(finish, input, input.length - inputLeft, inputLeft, probe, 0, probe.length);
+        if (failure === null && state[0] !== probe.length) return TOO_LARGE;
+      }
+      if (failure !== null) {
+        inflater.lastError = failure;
+        return CORRUPT;
+      }
+      return produced;
+    },
+  };
+  return inflater;
+}
+
+/** The GrtError for a negative `inflate` result. */
+export function inflateError(result: number, zlibMessage: string, roomBytes: number, details: GrtErrorDetails): GrtError {
+  return result === INFLATE_TOO_LARGE
+    ? new GrtError('BAD_COMPRESSED_DATA', 'grain inflates to more than a grain', { ...details, expected: `at most ${roomBytes} bytes` })
+    : new GrtError('BAD_COMPRESSED_DATA', 'grain does not inflate', { ...details, cause: new Error(zlibMessage) });
 }

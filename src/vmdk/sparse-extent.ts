@@ -79,7 +79,7 @@ export async function openSparseExtent(file: ByteSource, options: { path: string
     grainBytes,
     grainsPerTable: header.gtesPerGt,
     loadTable,
-    ...(compressed ? { readCompressedGrain: compressedGrainReader(file, path, header.grainSectors, header.capacitySectors) } : {}),
+    ...(compressed ? { readCompressedGrains: compressedGrainReader(file, path, header.grainSectors, header.capacitySectors) } : {}),
   });
   return {
     extent,

@@ -10,8 +10,9 @@ import { LRUCache } from 'lru-cache';
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { readU64 } from '../util/safe-number.js';
-import { GRAIN_MISSING, GRAIN_PARENT, type GrainTableView } from './grain-table.js';
-import { inflateGrain } from './inflate.js';
+import { GRAIN_MISSING, GRAIN_PARENT, type CompressedGrainRequest, type GrainTableView } from './grain-table.js';
+import { inflateError } from './inflate.js';
+import { inflateBatch } from './inflate-pool.js';
 import { parseKdmvHeader, SECTOR_BYTES, type KdmvHeader } from './sparse-header.js';
 
 /** Metadata marker types (the u32 after a zero size). */
@@ -33,6 +34,12 @@ export function maxCompressedBytes(grainBytes: number): number {
 }
 /** Inflated grains kept, so small reads within one grain inflate it once. */
 export const INFLATED_GRAIN_CACHE = 8;
+
+/** A record's GrtError, kept as its result; anything else is a bug and goes on up. */
+function asRecordError(error: unknown): GrtError {
+  if (error instanceof GrtError) return error;
+  throw error;
+}
 
 /**
  * The footer copy of the header, trusted only when the footer marker (size 0, type 3) and the
@@ -68,28 +75,48 @@ export async function readFooter(file: ByteSource, path: string, warnings: GrtWa
   return null;
 }
 
-/** Reads compressed grains by their record offset, checking the record's LBA and inflating once. */
+/**
+ * Records read in one request at most: a batch of grains whose records lie together is one read
+ * (a 1 MiB read of 64 KiB grains is 16 records), bounded so a batch never holds much more than
+ * its grains' worth of compressed bytes.
+ */
+const MAX_RECORD_SPAN_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads batches of compressed grains: the records of a batch in as few file reads as their
+ * placement allows, each record's LBA and size checked, then every grain inflated straight into
+ * its target (inflate-pool.ts: on worker threads for large batches). Requests for part of a grain
+ * (small reads) go through a few cached whole grains, so reading a grain piece by piece inflates it
+ * once. Throws the error of the first failing grain in the batch's order.
+ */
 export function compressedGrainReader(
   file: ByteSource,
   path: string,
   grainSectors: number,
   capacitySectors: number,
-): (grainIndex: number, byteOffset: number) => Promise<Uint8Array> {
+): (requests: readonly CompressedGrainRequest[]) => Promise<void> {
   const grainBytes = grainSectors * SECTOR_BYTES;
-  const cache = new LRUCache<number, Promise<Uint8Array>>({ max: INFLATED_GRAIN_CACHE });
-  const load = async (grainIndex: number, byteOffset: number): Promise<Uint8Array> => {
+  const maxRecordBytes = GRAIN_RECORD_HEADER_BYTES + maxCompressedBytes(grainBytes);
+  const partialGrains = new LRUCache<number, Promise<Uint8Array>>({ max: INFLATED_GRAIN_CACHE });
+
+  /** The compressed bytes of grain `grainIndex`, whose record is at `recordOffset`, from `span` (read at `spanOffset`) if it holds them. */
+  const recordBytes = async (grainIndex: number, recordOffset: number, span: Uint8Array, spanOffset: number): Promise<Uint8Array> => {
     const structure = 'grain marker';
-    const head = await file.read(byteOffset, Math.min(SECTOR_BYTES, file.size - byteOffset));
+    const inSpan = recordOffset - spanOffset;
+    const head =
+      inSpan + GRAIN_RECORD_HEADER_BYTES <= span.length
+        ? span.subarray(inSpan, inSpan + GRAIN_RECORD_HEADER_BYTES)
+        : await file.read(recordOffset, Math.min(GRAIN_RECORD_HEADER_BYTES, file.size - recordOffset));
     if (head.length < GRAIN_RECORD_HEADER_BYTES) {
-      throw new GrtError('MISSING_DATA', `grain ${grainIndex} record is cut off by the end of the file`, { structure, offset: byteOffset, path });
+      throw new GrtError('MISSING_DATA', `grain ${grainIndex} record is cut off by the end of the file`, { structure, offset: recordOffset, path });
     }
     const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-    const lba = readU64(view, 0, 'grain marker lba', { structure, offset: byteOffset, path });
+    const lba = readU64(view, 0, 'grain marker lba', { structure, offset: recordOffset, path });
     const compressedBytes = view.getUint32(8, true);
     if (lba !== grainIndex * grainSectors) {
       throw new GrtError('BAD_MARKER', `grain ${grainIndex} record holds another sector`, {
         structure,
-        offset: byteOffset,
+        offset: recordOffset,
         expected: grainIndex * grainSectors,
         actual: lba,
         path,
@@ -98,13 +125,13 @@ export function compressedGrainReader(
     if (compressedBytes === 0 || compressedBytes > maxCompressedBytes(grainBytes)) {
       throw new GrtError('BAD_MARKER', `grain ${grainIndex} record has an implausible size`, {
         structure,
-        offset: byteOffset + 8,
+        offset: recordOffset + 8,
         expected: `1..${maxCompressedBytes(grainBytes)}`,
         actual: compressedBytes,
         path,
       });
     }
-    const dataOffset = byteOffset + GRAIN_RECORD_HEADER_BYTES;
+    const dataOffset = recordOffset + GRAIN_RECORD_HEADER_BYTES;
     if (dataOffset + compressedBytes > file.size) {
       throw new GrtError('MISSING_DATA', `grain ${grainIndex} data is cut off by the end of the file`, {
         structure: 'compressed grain',
@@ -114,35 +141,93 @@ export function compressedGrainReader(
         path,
       });
     }
-    const compressed =
-      GRAIN_RECORD_HEADER_BYTES + compressedBytes <= head.length
-        ? head.subarray(GRAIN_RECORD_HEADER_BYTES, GRAIN_RECORD_HEADER_BYTES + compressedBytes)
-        : await file.read(dataOffset, compressedBytes);
-    const inflated = await inflateGrain(compressed, grainBytes, { structure: `compressed grain ${grainIndex}`, offset: dataOffset, path });
-    // NOTE: qemu compresses only the bytes inside the capacity for the last, partial grain.
-    const needed = Math.min(grainBytes, (capacitySectors - grainIndex * grainSectors) * SECTOR_BYTES);
-    if (inflated.length < needed) {
-      throw new GrtError('BAD_COMPRESSED_DATA', `grain ${grainIndex} inflates to less than a grain`, {
-        structure: 'compressed grain',
-        offset: dataOffset,
-        expected: needed,
-        actual: inflated.length,
-        path,
-      });
-    }
-    if (inflated.length === grainBytes) return inflated;
-    const full = new Uint8Array(grainBytes);
-    full.set(inflated);
-    return full;
+    const start = dataOffset - spanOffset;
+    return start >= 0 && start + compressedBytes <= span.length ? span.subarray(start, start + compressedBytes) : file.read(dataOffset, compressedBytes);
   };
-  return (grainIndex, byteOffset) => {
-    let pending = cache.get(grainIndex);
-    if (!pending) {
-      pending = load(grainIndex, byteOffset);
-      cache.set(grainIndex, pending);
-      pending.catch(() => cache.delete(grainIndex));
+
+  /**
+   * The compressed bytes of every request's record, in order. Records that follow each other
+   * (writers store grains in LBA order) are read as one span; its end is a guess from their spacing,
+   * and a record that runs past it is read on its own.
+   */
+  const readRecords = async (requests: readonly CompressedGrainRequest[]): Promise<(Uint8Array | GrtError)[]> => {
+    const records: (Uint8Array | GrtError)[] = [];
+    for (let first = 0; first < requests.length; ) {
+      const spanOffset = requests[first]!.recordOffset;
+      let last = first;
+      while (last + 1 < requests.length) {
+        const next = requests[last + 1]!.recordOffset;
+        if (next <= requests[last]!.recordOffset || next - requests[last]!.recordOffset > maxRecordBytes || next + maxRecordBytes - spanOffset > MAX_RECORD_SPAN_BYTES) break;
+        last++;
+      }
+      const spacing = last > first ? (requests[last]!.recordOffset - spanOffset) / (last - first) : SECTOR_BYTES;
+      const spanEnd = Math.min(file.size, requests[last]!.recordOffset + Math.ceil(Math.max(spacing, SECTOR_BYTES) / SECTOR_BYTES) * SECTOR_BYTES);
+      const span = spanEnd > spanOffset ? await file.read(spanOffset, spanEnd - spanOffset) : new Uint8Array(0);
+      for (let i = first; i <= last; i++) {
+        // A bad record fails its grain only, so the batch can report its first failure in order.
+        records.push(await recordBytes(requests[i]!.grainIndex, requests[i]!.recordOffset, span, spanOffset).catch(asRecordError));
+      }
+      first = last + 1;
     }
-    return pending;
+    return records;
+  };
+
+  /** Inflate the records into their targets (whole grains) or fresh grain buffers (partial ones). */
+  const inflateAll = async (requests: readonly CompressedGrainRequest[], records: readonly (Uint8Array | GrtError)[], targets: readonly Uint8Array[]): Promise<void> => {
+    const readable = records.flatMap((input, i) => (input instanceof GrtError ? [] : [i]));
+    const { produced, errors } = await inflateBatch(readable.map((i) => ({ input: records[i] as Uint8Array, out: targets[i]! })));
+    let job = 0;
+    requests.forEach(({ grainIndex, recordOffset }, i) => {
+      const record = records[i]!;
+      if (record instanceof GrtError) throw record;
+      const details = { structure: `compressed grain ${grainIndex}`, offset: recordOffset + GRAIN_RECORD_HEADER_BYTES, path };
+      const bytes = produced[job]!;
+      const message = errors[job++]!;
+      if (bytes < 0) throw inflateError(bytes, message, grainBytes, details);
+      // NOTE: qemu compresses only the bytes inside the capacity for the last, partial grain.
+      const needed = Math.min(grainBytes, (capacitySectors - grainIndex * grainSectors) * SECTOR_BYTES);
+      if (bytes < needed) {
+        throw new GrtError('BAD_COMPRESSED_DATA', `grain ${grainIndex} inflates to less than a grain`, { ...details, expected: needed, actual: bytes });
+      }
+      targets[i]!.fill(0, bytes);
+    });
+  };
+
+  return async (requests) => {
+    // What to inflate, in the requests' order (so the error thrown is the first grain's): whole
+    // grains straight into their targets; a grain wanted only in part into a fresh grain buffer,
+    // once, kept for the pieces of it other reads ask for.
+    const load: CompressedGrainRequest[] = [];
+    const targets: Uint8Array[] = [];
+    const grainOf = new Map<number, Promise<Uint8Array>>();
+    const fresh: { grainIndex: number; bytes: Uint8Array }[] = [];
+    for (const request of requests) {
+      if (request.inGrain === 0 && request.target.length === grainBytes) {
+        load.push(request);
+        targets.push(request.target);
+      } else if (!grainOf.has(request.grainIndex)) {
+        const cached = partialGrains.get(request.grainIndex);
+        if (cached) grainOf.set(request.grainIndex, cached);
+        else {
+          const bytes = new Uint8Array(grainBytes);
+          load.push(request);
+          targets.push(bytes);
+          fresh.push({ grainIndex: request.grainIndex, bytes });
+        }
+      }
+    }
+    const loading = load.length === 0 ? Promise.resolve() : readRecords(load).then((records) => inflateAll(load, records, targets));
+    for (const { grainIndex, bytes } of fresh) {
+      const pending = loading.then(() => bytes);
+      pending.catch(() => partialGrains.delete(grainIndex));
+      partialGrains.set(grainIndex, pending);
+      grainOf.set(grainIndex, pending);
+    }
+    const copies = requests
+      .filter((r) => r.inGrain !== 0 || r.target.length !== grainBytes)
+      .map(async (r) => r.target.set((await grainOf.get(r.grainIndex)!).subarray(r.inGrain, r.inGrain + r.target.length)));
+    const failed = (await Promise.allSettled([loading, ...copies])).find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   };
 }
 

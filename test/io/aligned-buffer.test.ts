@@ -25,6 +25,19 @@ describe('pageAlignedBuffer', () => {
     expect(buffer.byteOffset).toBe(0);
   });
 
+  it('gives shared memory when asked, and unshared memory where shared memory cannot be had', () => {
+    const shared = pageAlignedBuffer(100_000, { shared: true });
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.byteOffset).toBe(0);
+    const memory = vi.spyOn(wasm, 'Memory').mockImplementationOnce(() => {
+      throw new TypeError('shared memory is not supported');
+    });
+    const unshared = pageAlignedBuffer(100_000, { shared: true });
+    expect(memory).toHaveBeenLastCalledWith({ initial: 2 });
+    expect(unshared.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(unshared.length).toBe(100_000);
+  });
+
   it('falls back to an ordinary buffer when no memory can be mapped', () => {
     vi.spyOn(wasm, 'Memory').mockImplementation(() => {
       throw new RangeError('out of memory');

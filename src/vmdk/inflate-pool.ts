@@ -1,0 +1,191 @@
+/**
+ * Grains inflated on worker threads, so a restore from a streamOptimized disk decodes on the other
+ * cores while the main thread reads the image and writes the file (issue 7: "decompress on both
+ * cores"). Measured on a 512 MiB text log (bench/peers.mjs): see README "Performance".
+ *
+ * - Batches, not grains: one message carries a read's grains (a 1 MiB read is 16), so the round
+ *   trip (~0.1 ms) is paid per batch. Batches smaller than WORKER_MIN_GRAINS stay on the calling
+ *   thread, where one grain costs ~15–50 µs: browsing the MFT never waits on a worker.
+ * - Zero copies when the destination is shared memory (the restore's chunk buffers are): the
+ *   worker inflates straight into it. Otherwise the worker sends its output back (transferred)
+ *   and it is copied once.
+ * - Workers are started on first use, unreferenced while idle (a process with nothing else to do
+ *   exits), and the code they run is `createInflater`'s own source (inflate.ts), so bundlers and
+ *   test runners need no separate worker file.
+ * - A worker that cannot start or dies takes the pool down to the calling thread: its batches and
+ *   every later one are inflated there, with the same results.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import * as zlib from 'node:zlib';
+import { createInflater, INFLATE_CORRUPT, type Inflater } from './inflate.js';
+
+/** Batches of fewer grains are inflated on the calling thread (a round trip costs a few grains). */
+export const WORKER_MIN_GRAINS = 4;
+/**
+ * Workers at most. Batches in flight are few (a restore reads one chunk ahead), and every worker
+ * holds a zlib context and a V8 isolate (~10 MiB): more than this would only cost memory.
+ */
+const MAX_WORKERS = 4;
+
+export interface InflateJob {
+  /** A zlib stream. */
+  input: Uint8Array;
+  /** Where it inflates to; its length is the room (a grain). */
+  out: Uint8Array;
+}
+
+export interface InflateResults {
+  /** Per job: bytes produced, or INFLATE_TOO_LARGE / INFLATE_CORRUPT. */
+  produced: Int32Array;
+  /** Per job: zlib's message when it is INFLATE_CORRUPT, else ''. */
+  errors: string[];
+}
+
+/** Job i is numbers [4i, 4i+4): input offset, input length, output offset, output length. */
+const JOB_FIELDS = 4;
+
+/** The worker's whole program: the inflater, fed batches. */
+const WORKER_SOURCE = `
+const zlib = require('node:zlib');
+const { parentPort } = require('node:worker_threads');
+const inflater = (${createInflater.toString()})(zlib);
+parentPort.on('message', ({ id, input, jobs, shared }) => {
+  const count = jobs.length / ${JOB_FIELDS};
+  let total = 0;
+  if (!shared) for (let i = 0; i < count; i++) total += jobs[i * ${JOB_FIELDS} + 3];
+  const target = shared ? new Uint8Array(shared) : new Uint8Array(total);
+  const produced = new Int32Array(count);
+  const errors = [];
+  for (let i = 0, at = 0; i < count; i++) {
+    const j = i * ${JOB_FIELDS};
+    const outOffset = shared ? jobs[j + 2] : at;
+    produced[i] = inflater.inflate(input.subarray(jobs[j], jobs[j] + jobs[j + 1]), target.subarray(outOffset, outOffset + jobs[j + 3]));
+    errors.push(produced[i] === ${INFLATE_CORRUPT} ? inflater.lastError : '');
+    at += jobs[j + 3];
+  }
+  if (shared) parentPort.postMessage({ id, produced, errors });
+  else parentPort.postMessage({ id, produced, errors, output: target }, [target.buffer]);
+});
+`;
+
+interface PendingBatch {
+  jobs: InflateJob[];
+  /** Whether the worker wrote into the jobs' memory itself. */
+  shared: boolean;
+  resolve(results: InflateResults): void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  inFlight: number;
+}
+
+interface Reply {
+  id: number;
+  produced: Int32Array;
+  errors: string[];
+  output?: Uint8Array;
+}
+
+let inlineInflater: Inflater | undefined;
+
+/** Inflate every job on this thread. */
+export function inflateInline(jobs: readonly InflateJob[]): InflateResults {
+  inlineInflater ??= createInflater(zlib);
+  const produced = new Int32Array(jobs.length);
+  const errors: string[] = [];
+  jobs.forEach((job, i) => {
+    produced[i] = inlineInflater!.inflate(job.input, job.out);
+    errors.push(produced[i] === INFLATE_CORRUPT ? inlineInflater!.lastError : '');
+  });
+  return { produced, errors };
+}
+
+class InflatePool {
+  private readonly workers: PoolWorker[] = [];
+  private readonly pending = new Map<number, PendingBatch>();
+  private nextId = 0;
+  private broken = false;
+  private readonly size = Math.max(1, Math.min(MAX_WORKERS, availableParallelism()));
+
+  run(jobs: readonly InflateJob[]): Promise<InflateResults> {
+    const slot = this.broken ? undefined : this.pick();
+    if (!slot) return Promise.resolve(inflateInline(jobs));
+    const buffer = jobs[0]!.out.buffer;
+    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer && jobs.every((job) => job.out.buffer === buffer);
+    // The inputs, packed into one buffer that is handed over (transferred, not copied).
+    const input = new Uint8Array(jobs.reduce((sum, job) => sum + job.input.length, 0));
+    const fields = new Float64Array(jobs.length * JOB_FIELDS);
+    let at = 0;
+    jobs.forEach((job, i) => {
+      input.set(job.input, at);
+      fields.set([at, job.input.length, job.out.byteOffset, job.out.length], i * JOB_FIELDS);
+      at += job.input.length;
+    });
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, { jobs: [...jobs], shared, resolve });
+      if (slot.inFlight++ === 0) slot.worker.ref();
+      slot.worker.postMessage({ id, input, jobs: fields, shared: shared ? buffer : null }, [input.buffer]);
+    });
+  }
+
+  /** The least busy worker, starting another while all are busy and there is room; none if workers cannot run. */
+  private pick(): PoolWorker | undefined {
+    let best = this.workers[0];
+    for (const slot of this.workers) if (slot.inFlight < best!.inFlight) best = slot;
+    if (best && (best.inFlight === 0 || this.workers.length >= this.size)) return best;
+    try {
+      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      const slot: PoolWorker = { worker, inFlight: 0 };
+      worker.unref();
+      worker.on('message', (reply: Reply) => this.settle(slot, reply));
+      worker.on('error', () => this.fail());
+      worker.on('exit', () => this.fail());
+      this.workers.push(slot);
+      return slot;
+    } catch {
+      this.broken = true;
+      return undefined;
+    }
+  }
+
+  private settle(slot: PoolWorker, reply: Reply): void {
+    const batch = this.pending.get(reply.id);
+    if (!batch) return;
+    this.pending.delete(reply.id);
+    if (--slot.inFlight === 0) slot.worker.unref();
+    if (!batch.shared) {
+      let at = 0;
+      batch.jobs.forEach((job, i) => {
+        const produced = reply.produced[i]!;
+        if (produced > 0) job.out.set(reply.output!.subarray(at, at + produced));
+        at += job.out.length;
+      });
+    }
+    batch.resolve({ produced: reply.produced, errors: reply.errors });
+  }
+
+  /** A worker failed: every batch still out is inflated here, and so is every later one. */
+  private fail(): void {
+    if (this.broken) return;
+    this.broken = true;
+    for (const slot of this.workers) void slot.worker.terminate();
+    const left = [...this.pending.values()];
+    this.pending.clear();
+    for (const batch of left) batch.resolve(inflateInline(batch.jobs));
+  }
+}
+
+let pool: InflatePool | undefined;
+
+/**
+ * Inflate a batch of grains: on worker threads when it is large enough to pay for the trip,
+ * otherwise here. The results are the same either way.
+ */
+export function inflateBatch(jobs: readonly InflateJob[]): Promise<InflateResults> {
+  if (jobs.length < WORKER_MIN_GRAINS) return Promise.resolve(inflateInline(jobs));
+  pool ??= new InflatePool();
+  return pool.run(jobs);
+}
