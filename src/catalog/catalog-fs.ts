@@ -41,10 +41,11 @@ export class CatalogFileSystem implements FileSystem {
     await this.directory(path);
     const out: FileEntry[] = [];
     for await (const entry of this.catalog.list(this.volume, path, options)) out.push(entry);
-    // NOTE: in upper-cased name order (JavaScript's toUpperCase), close to the order of an NTFS
-    // directory index, which collates with $UpCase: the volume's UPCASE section (§4.3) is not used
-    // here. The catalog itself keeps children in the order the build met them.
-    const keyed = out.map((entry) => ({ entry, key: entry.name.toUpperCase() }));
+    // The order of an NTFS directory index (COLLATION_FILE_NAME): names upper-cased through the
+    // volume's own table (UPCASE section, §4.3), then names equal but for case by their exact
+    // units. The catalog itself keeps children in the order the build met them.
+    const nameKey = this.catalog.nameKey(this.volume);
+    const keyed = out.map((entry) => ({ entry, key: nameKey(entry.name) }));
     keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0));
     return keyed.map((k) => k.entry);
   }

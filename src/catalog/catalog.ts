@@ -40,6 +40,11 @@ export interface CatalogListOptions extends ListOptions {
 }
 
 
+function nameKeyOf(v: VolumeState): (name: string) => string {
+  const upcase = v.upcase;
+  return upcase ? (name) => upcase.key(name) : (name) => name.toUpperCase();
+}
+
 /** Entries handed out, so layout() can find their file record without a path lookup. */
 const origin = new WeakMap<FileEntry, { volume: number; file: number }>();
 
@@ -196,11 +201,19 @@ export class Catalog {
     return { childStart: v.childStart, childList: v.childList };
   }
 
+  /**
+   * The key names of `volume` compare by, as the volume does: upper case through its own table
+   * when the catalog has it (NTFS $UpCase), Unicode rules otherwise (catalogs of format 1.0).
+   * Keys compared as strings (UTF-16 units) give the order of an NTFS directory index.
+   */
+  nameKey(volume: number): (name: string) => string {
+    return nameKeyOf(this.volume(volume));
+  }
+
   /** Candidates for `part` in directory `dir`, by upper-cased name. */
   private childrenNamed(v: VolumeState, dir: number, part: string): number[] {
     const { childStart, childList } = this.children(v);
-    // The volume's own table when the catalog has it (NTFS $UpCase); Unicode rules otherwise.
-    const upper = v.upcase ? (name: string) => v.upcase!.key(name) : (name: string) => name.toUpperCase();
+    const upper = nameKeyOf(v);
     const key = upper(part);
     const from = childStart[dir]!;
     const to = childStart[dir + 1]!;
