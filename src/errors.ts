@@ -91,6 +91,21 @@ function formatMessage(code: GrtErrorCode, detail: string, d: GrtErrorDetails): 
   return `${code}: ${text}`.replace(/[\r\n]+/g, ' ');
 }
 
+/** The message without its leading `CODE: `: the text a wrapper or a stored copy passes on as its detail. */
+export function messageText(error: GrtError): string {
+  return error.message.slice(error.code.length + 2);
+}
+
+/**
+ * `error` with ` in <path>` added (a parser's error, once its caller knows which file it read):
+ * same code, structure, offset and values (not written into the message twice), the original as
+ * the cause.
+ */
+export function withPath(error: GrtError, path: string): GrtError {
+  const { structure, offset, expected, actual } = error;
+  return Object.assign(new GrtError(error.code, messageText(error), { path, cause: error }), { structure, offset, expected, actual });
+}
+
 export function isGrtError(value: unknown): value is GrtError {
   return value instanceof GrtError;
 }

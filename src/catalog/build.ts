@@ -12,7 +12,7 @@
  */
 import { encodeUpcase } from './upcase-section.js';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { GrtError } from '../errors.js';
+import { GrtError, messageText } from '../errors.js';
 import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../fs/entry.js';
 import { encodeBinding, encodeVolume, type CatalogBinding } from './binding.js';
 import { FilesChunkWriter, NamesChunkWriter, type FileFields, type LayoutError, type NameRecord } from './encode.js';
@@ -452,9 +452,7 @@ async function streamLayouts(fs: FileSystem, entry: FileEntry, scanned: StreamLa
     } catch (error) {
       if (!(error instanceof GrtError)) throw error;
       // Kept so a restore of this stream fails with the same reason, without the image's metadata.
-      const prefix = `${error.code}: `;
-      const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-      layouts.push({ name, error: { code: error.code, message } });
+      layouts.push({ name, error: { code: error.code, message: messageText(error) } });
     }
   }
   return layouts;

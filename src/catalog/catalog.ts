@@ -5,7 +5,7 @@
  * layouts) are inflated a chunk at a time on demand and a few chunks are kept.
  */
 import { readFile } from 'node:fs/promises';
-import { GrtError, type GrtErrorCode } from '../errors.js';
+import { GrtError, withPath, type GrtErrorCode } from '../errors.js';
 import type { FileEntry, ListOptions, StreamLayout } from '../fs/entry.js';
 import { checkBinding, type CatalogBinding, type CatalogVolume } from './binding.js';
 import { decodeFileAt, indexFiles, readFilesHeader, type FilesChunkIndex } from './decode.js';
@@ -148,13 +148,7 @@ export class Catalog {
       const { binding, volumes } = parseCatalog(bytes);
       return new Catalog(bytes, binding, volumes);
     } catch (error) {
-      if (error instanceof GrtError && typeof pathOrBytes === 'string' && !error.path) {
-        // The message already carries structure, offset and values: only ' in <path>' is added
-        // (passing them again would repeat them); the fields are kept for callers that read them.
-        const { structure, offset, expected, actual } = error;
-        const wrapped = new GrtError(error.code, error.message.slice(error.code.length + 2), { path: pathOrBytes, cause: error });
-        throw Object.assign(wrapped, { structure, offset, expected, actual });
-      }
+      if (error instanceof GrtError && typeof pathOrBytes === 'string' && !error.path) throw withPath(error, pathOrBytes);
       throw error;
     }
   }

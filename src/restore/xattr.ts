@@ -3,7 +3,7 @@
  * this runs the attr package's `setfattr` (no shell; values passed base64-encoded as `0s…`).
  */
 import { execFile } from 'node:child_process';
-import { GrtError } from '../errors.js';
+import { GrtError, messageText } from '../errors.js';
 
 /** Largest xattr value Linux accepts (XATTR_SIZE_MAX, 64 KiB); ext4 allows less in practice. */
 export const XATTR_MAX_BYTES = 65536;
@@ -43,7 +43,7 @@ export async function writeXattrs(path: string, values: Map<string, Uint8Array>)
       const hint = /No space left|Argument list too long|too large/i.test(grt.message)
         ? ' (the target keeps little xattr space per file; --streams=files has no such limit)'
         : '';
-      failed.set(name, hint ? new GrtError('IO_ERROR', `${grt.message.replace(/^IO_ERROR: /, '')}${hint}`) : grt);
+      failed.set(name, hint ? new GrtError('IO_ERROR', `${messageText(grt)}${hint}`) : grt);
     }
   }
   return failed;
