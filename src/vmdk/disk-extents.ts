@@ -42,6 +42,8 @@ export interface LaidExtent {
 interface CacheOptions {
   cache?: { blockSize?: number; maxBlocks?: number };
   allowUnsafeExtentPaths?: boolean;
+  /** Where sparse extents send warnings found after open (OpenSparseExtentOptions.onLateWarning). */
+  onLateWarning?: (warning: GrtWarning) => void;
 }
 
 /** Cache blocks per disk when the caller sets none (16 MiB with 64 KiB blocks), shared by its sparse files. */
@@ -81,7 +83,7 @@ export async function openBinaryExtent(
   // file, so it neither pays for a copy out of the cache nor evicts the tables.
   const cached = new CachedSource(file, { ...options.cache, bypassBytes: options.cache?.blockSize ?? DEFAULT_CACHE_BLOCK_BYTES });
   if (kind === 'kdmv') {
-    const opened = await openSparseExtent(cached, { path });
+    const opened = await openSparseExtent(cached, { path, ...(options.onLateWarning ? { onLateWarning: options.onLateWarning } : {}) });
     const result: OpenedBinaryExtent = { extent: opened.extent, format: opened.kind, file: cached, warnings: opened.warnings };
     if (opened.embeddedDescriptor) result.embeddedDescriptor = opened.embeddedDescriptor;
     return result;

@@ -229,10 +229,12 @@ async function openLink(path: string, options: OpenDiskOptions, maxDepth: number
     throw new GrtError('LIMIT_EXCEEDED', `snapshot chain is longer than ${maxDepth} disks (maxChainDepth)`, { structure: 'snapshot chain', path });
   }
   seen.add(real);
-  const layout = await openLayout(path, options, pool);
+  // One array from the start: warnings found while reading (a damaged grain table) land in DiskInfo too.
+  const warnings: GrtWarning[] = [];
+  const layout = await openLayout(path, { ...options, onLateWarning: (warning) => warnings.push(warning) }, pool);
   try {
     const descriptor = layout.descriptor;
-    const warnings = [...layout.warnings];
+    warnings.unshift(...layout.warnings);
     let parent: Disk | undefined;
     const namesParent = descriptor?.parentCid !== undefined && descriptor.parentCid !== NO_PARENT_CID;
     // A COWD or seSparse delta opened without its descriptor names no parent: only the caller can.
@@ -285,7 +287,10 @@ function describe(path: string, layout: Layout, warnings: GrtWarning[], parent: 
   return info;
 }
 
-async function openLayout(path: string, options: OpenDiskOptions, pool: ExtentFilePool): Promise<Layout> {
+/** Open options inside one disk: the caller's, plus where its extents' late warnings go. */
+type LayoutOptions = OpenDiskOptions & { onLateWarning: (warning: GrtWarning) => void };
+
+async function openLayout(path: string, options: LayoutOptions, pool: ExtentFilePool): Promise<Layout> {
   const file = await pool.open(path);
   try {
     const first = await file.read(0, Math.min(SNIFF_BYTES, file.size));
@@ -340,7 +345,7 @@ async function readDescriptor(file: PooledFile, isVmdkName: boolean, warnings: G
  * A monolithic binary VMDK opened directly. NOTE: its single extent is the file itself; the name
  * in its embedded descriptor goes stale when the file is renamed and is never opened.
  */
-async function openMonolithic(file: PooledFile, kind: 'kdmv' | 'cowd' | 'sesparse', options: OpenDiskOptions): Promise<Layout> {
+async function openMonolithic(file: PooledFile, kind: 'kdmv' | 'cowd' | 'sesparse', options: LayoutOptions): Promise<Layout> {
   const opened = await openBinaryExtent(file, kind, file.path, options);
   const warnings = [...opened.warnings];
   let descriptor: VmdkDescriptor | undefined;

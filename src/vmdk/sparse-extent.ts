@@ -36,9 +36,23 @@ export interface OpenedSparseExtent {
   warnings: GrtWarning[];
 }
 
-export async function openSparseExtent(file: ByteSource, options: { path: string }): Promise<OpenedSparseExtent> {
+export interface OpenSparseExtentOptions {
+  path: string;
+  /**
+   * Where warnings found while reading go (a grain table taken from the redundant copy), at most
+   * MAX_LAZY_WARNINGS of them; by default the returned `warnings`. A disk points it at its own
+   * DiskInfo.warnings, which is built from copies at open time.
+   */
+  onLateWarning?: (warning: GrtWarning) => void;
+}
+
+export async function openSparseExtent(file: ByteSource, options: OpenSparseExtentOptions): Promise<OpenedSparseExtent> {
   const { path } = options;
   const warnings: GrtWarning[] = [];
+  let lateWarnings = 0;
+  const lateWarning = (warning: GrtWarning): void => {
+    if (lateWarnings++ < MAX_LAZY_WARNINGS) (options.onLateWarning ?? ((w) => warnings.push(w)))(warning);
+  };
   if (file.size < SECTOR_BYTES) {
     throw new GrtError('TRUNCATED', 'file shorter than a KDMV header', { structure: 'KDMV header', offset: 0, expected: SECTOR_BYTES, actual: file.size, path });
   }
@@ -64,7 +78,7 @@ export async function openSparseExtent(file: ByteSource, options: { path: string
   let loadTable: (tableIndex: number) => Promise<GrainTableView>;
   const directories = header.gdSector === null ? null : await readDirectories(file, header, gdEntries, path, warnings);
   if (directories) {
-    loadTable = (tableIndex) => loadGrainTable(file, header, directories, tableIndex, warnings);
+    loadTable = (tableIndex) => loadGrainTable(file, header, directories, tableIndex, lateWarning);
   } else if (compressed) {
     const recovered = await recoverGrainMap(file, header, header.gtesPerGt);
     warnings.push(...recovered.warnings);
@@ -168,14 +182,18 @@ async function readDirectory(file: ByteSource, header: KdmvHeader, gdSector: num
   return { tableSectors, bad };
 }
 
-async function loadGrainTable(file: ByteSource, header: KdmvHeader, directories: Directories, tableIndex: number, warnings: GrtWarning[]): Promise<GrainTableView> {
+async function loadGrainTable(
+  file: ByteSource,
+  header: KdmvHeader,
+  directories: Directories,
+  tableIndex: number,
+  lateWarning: (warning: GrtWarning) => void,
+): Promise<GrainTableView> {
   const main = await decodeGrainTable(file, header, directories.main, tableIndex);
   if (main.bad === 0 || !directories.spare) return main.view;
   const spare = await decodeGrainTable(file, header, directories.spare, tableIndex);
   if (spare.bad >= main.bad) return main.view;
-  if (warnings.length < MAX_LAZY_WARNINGS) {
-    warnings.push({ code: 'BAD_TABLE', message: `grain table ${tableIndex} is damaged; using its redundant copy` });
-  }
+  lateWarning({ code: 'BAD_TABLE', message: `grain table ${tableIndex} is damaged; using its redundant copy` });
   return spare.view;
 }
 

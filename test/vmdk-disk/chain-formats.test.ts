@@ -147,6 +147,25 @@ describe('chains over KDMV, COWD and seSparse deltas', () => {
       await disk.close();
     }));
 
+  it('a grain table found damaged while reading is reported in DiskInfo, as a split extent and as a monolithic file', () =>
+    withTempDir(async (dir) => {
+      const content = pattern(5, 2 * GRAIN);
+      const image = writeHostedSparse({ capacity: content.length, content });
+      const view = new DataView(image.buffer, image.byteOffset);
+      const gtSector = view.getUint32(Number(view.getBigUint64(56, true)) * 512, true);
+      image.fill(0xff, gtSector * 512, gtSector * 512 + 8); // two GTEs past the end of the file
+      await writeFile(join(dir, 's.vmdk'), image);
+      const path = join(dir, 'disk.vmdk');
+      await writeFile(path, writeDescriptor({ extents: [{ access: 'RW', sectorCount: content.length / 512, type: 'SPARSE', file: 's.vmdk' }] }));
+      for (const opened of [path, join(dir, 's.vmdk')]) {
+        const disk = await openDisk(opened);
+        expect(disk.info.warnings.map((w) => w.message).join()).not.toMatch(/redundant copy/);
+        expectBytes(await disk.read(0, disk.size), content); // the table is loaded (and found damaged) only now
+        expect(disk.info.warnings.map((w) => w.message).join()).toMatch(/grain table 0 is damaged; using its redundant copy/);
+        await disk.close();
+      }
+    }));
+
   it('opens a renamed monolithic file by itself even when its embedded descriptor names another file', () =>
     withTempDir(async (dir) => {
       const content = pattern(12, 2 * GRAIN);
