@@ -17,12 +17,15 @@ import { parseCatalog, type VolumeState } from './open.js';
 import { ByteReader } from './varint.js';
 
 /**
- * Inflated FILES chunks kept, least recently used dropped past this many bytes. Names refer to
- * files in any order (2.0: files in MFT order, names in tree order), so a listing of a volume whose
- * files are scattered in its MFT reaches chunks at random; at about 40 bytes a file inflated this
- * covers a few million files. (The catalog file itself is held whole anyway.)
+ * Memory for inflated FILES chunks (their bytes, string tables and checkpoints), least recently
+ * used dropped past it. Names refer to files in any order (2.0: files in MFT order, names in tree
+ * order), so a listing of a volume whose files are scattered in its MFT reaches chunks at random;
+ * at about 40 bytes a file this covers near a million files. 32 MiB, beside the catalog file
+ * (held whole), its NAMES arrays and DECODED_CHUNKS chunks of records, keeps a reader of a
+ * multi-million-file catalog well under 150 MiB RSS; a chunk is at most ~8 MiB inflated, so a few
+ * chunks fit whatever the catalog.
  */
-const FILES_CACHE_BYTES = 128 * 1024 * 1024;
+const FILES_CACHE_BYTES = 32 * 1024 * 1024;
 /**
  * Chunks that keep the records their indexing pass decoded (an object per record), least recently
  * indexed dropped: reads soon after a chunk is inflated, as in a listing, cost nothing more. Other
@@ -33,6 +36,11 @@ const DECODED_CHUNKS = 4;
 const FILE_RECORD_CACHE = 256;
 /** Directories with more children than this get a name map on first lookup. */
 const LOOKUP_MAP_CHILDREN = 32;
+
+export interface CatalogOpenOptions {
+  /** Memory for inflated FILES chunks (default 32 MiB); the chunk in use is kept even past it. */
+  filesCacheBytes?: number;
+}
 
 export interface CatalogListOptions extends ListOptions {
   /** Every entry below the directory, parents before children, as the file system's walk. */
@@ -50,8 +58,8 @@ const origin = new WeakMap<FileEntry, { volume: number; file: number }>();
 
 export class Catalog {
   private readonly state = new Map<number, VolumeState>();
-  private readonly chunkCache = new Map<string, FilesChunkIndex>();
-  /** Inflated bytes of the chunks in chunkCache. */
+  private readonly chunkCache = new Map<string, { index: FilesChunkIndex; bytes: number }>();
+  /** Memory of the chunks in chunkCache, as chunkBytes counts it. */
   private cachedBytes = 0;
   /** Decoded records by volume and file index, oldest dropped first. */
   private readonly recordCache = new Map<number, Map<number, FileRecord>>();
@@ -64,6 +72,7 @@ export class Catalog {
     private readonly bytes: Uint8Array,
     readonly binding: CatalogBinding,
     volumes: VolumeState[],
+    private readonly filesCacheBytes: number,
   ) {
     for (const v of volumes) this.state.set(v.info.index, v);
   }
@@ -135,7 +144,7 @@ export class Catalog {
     return { ...layout, runs: layout.runs.map((r) => ({ ...r })), ...(layout.resident ? { resident: layout.resident.slice() } : {}) };
   }
 
-  static async open(pathOrBytes: string | Uint8Array): Promise<Catalog> {
+  static async open(pathOrBytes: string | Uint8Array, options: CatalogOpenOptions = {}): Promise<Catalog> {
     let bytes: Uint8Array;
     if (typeof pathOrBytes === 'string') {
       try {
@@ -146,7 +155,7 @@ export class Catalog {
     } else bytes = pathOrBytes;
     try {
       const { binding, volumes } = parseCatalog(bytes);
-      return new Catalog(bytes, binding, volumes);
+      return new Catalog(bytes, binding, volumes, options.filesCacheBytes ?? FILES_CACHE_BYTES);
     } catch (error) {
       if (error instanceof GrtError && typeof pathOrBytes === 'string' && !error.path) throw withPath(error, pathOrBytes);
       throw error;
@@ -291,9 +300,12 @@ export class Catalog {
     const last = this.lastChunk;
     if (last?.ref === chunk) return last.index;
     const key = `${v.info.index}:${chunk.first}`;
-    let index = this.chunkCache.get(key);
-    if (index) {
+    const cached = this.chunkCache.get(key);
+    let index: FilesChunkIndex;
+    if (cached) {
+      index = cached.index;
       this.chunkCache.delete(key);
+      this.chunkCache.set(key, cached);
     } else {
       const r = new ByteReader(readSectionPayload(this.bytes, chunk.header), chunk.header.offset, 'catalog FILES section');
       const head = readFilesHeader(r);
@@ -301,14 +313,15 @@ export class Catalog {
         r.fail('FILES chunk disagrees with the END section', head.first);
       }
       index = indexFiles(r, head);
-      this.cachedBytes += index.r.length;
+      const bytes = chunkBytes(index);
+      this.cachedBytes += bytes;
       for (const [oldKey, old] of this.chunkCache) {
-        if (this.cachedBytes <= FILES_CACHE_BYTES) break;
+        if (this.cachedBytes <= this.filesCacheBytes) break;
         this.chunkCache.delete(oldKey);
-        this.cachedBytes -= old.r.length;
+        this.cachedBytes -= old.bytes;
       }
+      this.chunkCache.set(key, { index, bytes });
     }
-    this.chunkCache.set(key, index);
     if (index.decoded && !this.decodedChunks.includes(index)) {
       this.decodedChunks.push(index);
       if (this.decodedChunks.length > DECODED_CHUNKS) this.decodedChunks.shift()!.decoded = undefined;
@@ -350,6 +363,13 @@ export class Catalog {
   }
 }
 
-export function openCatalog(pathOrBytes: string | Uint8Array): Promise<Catalog> {
-  return Catalog.open(pathOrBytes);
+export function openCatalog(pathOrBytes: string | Uint8Array, options: CatalogOpenOptions = {}): Promise<Catalog> {
+  return Catalog.open(pathOrBytes, options);
+}
+
+/** Memory a cached chunk holds: inflated bytes, strings (UTF-16), checkpoint arrays. */
+function chunkBytes(index: FilesChunkIndex): number {
+  let bytes = index.r.length + index.offsets.byteLength + index.records.byteLength + index.mtimes.length * 16;
+  for (const text of index.strings) bytes += 16 + text.length * 2;
+  return bytes;
 }
