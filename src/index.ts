@@ -10,8 +10,13 @@ export { openImage, chooseVolume, describeVolume, type Image, type OpenImageOpti
 export { openDisk, type VirtualDisk, type DiskInfo, type OpenDiskOptions } from './vmdk/disk.js';
 export { listVolumes } from './volume/list-volumes.js';
 export type { Volume, VolumeLayout, FsKind } from './volume/types.js';
-export { openNtfs, type NtfsVolume } from './fs/ntfs/volume.js';
+export { openNtfs, type NtfsVolume, type NtfsInfo, type OpenNtfsOptions } from './fs/ntfs/volume.js';
 export type { FileEntry, FileSystem, StreamLayout, EntryType, EntryTimes, ListOptions, StreamInfo } from './fs/entry.js';
-export { buildCatalog, writeCatalog, openCatalog, type Catalog, type CatalogBinding } from './catalog/index.js';
-export { restore, type RestoreOptions, type RestoreEvent, type RestoreSummary } from './restore/index.js';
+export {
+  buildCatalog, writeCatalog, openCatalog, type Catalog, type CatalogBinding, type CatalogPartition, type CatalogVolume, type CatalogInput,
+  type BuildOptions, type CatalogOpenOptions, type CatalogListOptions,
+} from './catalog/index.js';
+export {
+  restore, type RestoreOptions, type RestoreEvent, type RestoreSummary, type RestoreProgress, type Overwrite, type NameRules,
+} from './restore/index.js';
 export { filetimeToIso, filetimeToDate } from './util/filetime.js';
