@@ -22,9 +22,11 @@ const DECODED_UNITS_KEPT = 2;
 /**
  * The layout of one attribute: a resident value, or the extents (all records' pieces, sorted by
  * first VCN) of a non-resident one. EFS-encrypted data is refused (ENCRYPTED). `partial` accepts
- * extents that stop before the data size (the layout then ends where they end).
+ * extents that stop before the data size (the layout then ends where they end). `residentView`:
+ * a resident value is handed over as the view into the record it is, not copied (a scan, whose
+ * caller copies what it keeps: a copy per small file was ~2% of a 100k-file catalog build).
  */
-export function buildLayout(extents: Attribute[], clusterSize: number, structure: string, partial = false): StreamLayout {
+export function buildLayout(extents: Attribute[], clusterSize: number, structure: string, partial = false, residentView = false): StreamLayout {
   const first = extents[0];
   // A record without the attribute (e.g. a damaged $UpCase with no $DATA) reaches here with none.
   if (!first) throw new GrtError('BAD_ATTRIBUTE', 'stream attribute missing', { structure });
@@ -33,13 +35,14 @@ export function buildLayout(extents: Attribute[], clusterSize: number, structure
     throw new GrtError('ENCRYPTED', 'stream is EFS-encrypted', { structure });
   }
   if (first.value) {
-    // A copy: the value is a view into a record (or a whole MFT chunk during a scan).
-    return { name, size: first.value.length, initializedSize: first.value.length, encoding: 'resident', resident: first.value.slice(), runs: [] };
+    // A copy unless asked for a view: the value is a view into a record (or a whole MFT chunk during a scan).
+    return { name, size: first.value.length, initializedSize: first.value.length, encoding: 'resident', resident: residentView ? first.value : first.value.slice(), runs: [] };
   }
   const head = first.nonResident!;
   if (head.startVcn !== 0) throw new GrtError('BAD_ATTRIBUTE', 'first extent of the stream is missing', { structure, expected: 0, actual: head.startVcn });
   const compressed = (first.flags & ATTR_FLAG_COMPRESSED_MASK) !== 0 && head.compressionUnitExponent > 0;
-  const runs: LayoutRun[] = [];
+  // Started as a literal of the first run: a push onto [] reserves 17 slots, and most layouts hold one.
+  let runs: LayoutRun[] | undefined;
   let nextVcn = 0;
   for (const extent of extents) {
     const nr = extent.nonResident;
@@ -50,14 +53,16 @@ export function buildLayout(extents: Attribute[], clusterSize: number, structure
     nextVcn = nr.lastVcn + 1;
     for (const run of nr.runs) {
       const piece: LayoutRun = { streamOffset: run.vcn * clusterSize, sourceOffset: run.lcn === null ? null : run.lcn * clusterSize, length: run.clusterCount * clusterSize };
-      const last = runs[runs.length - 1];
+      const last = runs?.[runs.length - 1];
       // Coalesce: adjacent runs contiguous on disk (or both holes) become one read.
       if (last && last.streamOffset + last.length === piece.streamOffset &&
           ((last.sourceOffset === null && piece.sourceOffset === null) ||
            (last.sourceOffset !== null && piece.sourceOffset !== null && last.sourceOffset + last.length === piece.sourceOffset))) {
         last.length += piece.length;
-      } else {
+      } else if (runs) {
         runs.push(piece);
+      } else {
+        runs = [piece];
       }
     }
   }
@@ -66,7 +71,7 @@ export function buildLayout(extents: Attribute[], clusterSize: number, structure
   if (nextVcn * clusterSize < size) {
     throw new GrtError('BAD_RUNLIST', 'runs cover less than the data size', { structure, expected: size, actual: nextVcn * clusterSize });
   }
-  const layout: StreamLayout = { name, size, initializedSize: Math.min(head.initializedSize, size), encoding: compressed ? 'lznt1' : 'raw', runs };
+  const layout: StreamLayout = { name, size, initializedSize: Math.min(head.initializedSize, size), encoding: compressed ? 'lznt1' : 'raw', runs: runs ?? [] };
   if (compressed) layout.compressionUnit = clusterSize * 2 ** head.compressionUnitExponent;
   return layout;
 }

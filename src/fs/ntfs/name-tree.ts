@@ -153,8 +153,13 @@ export class NameTree {
     // Child lists in one array (CSR): the links of directory d are childLinks[start[d] .. start[d+1]).
     const start = new Int32Array(end + 1);
     const names = this.linkName;
+    // Whether each link attaches, decided once for both passes below (it was asked twice).
+    const attached = new Uint8Array(names.length);
     for (let l = 0; l < names.length; l++) {
-      if (this.linkRecord[l] !== ROOT_RECORD && this.attaches(l)) start[this.linkParent[l]! + 1]!++;
+      if (this.linkRecord[l] !== ROOT_RECORD && this.attaches(l)) {
+        attached[l] = 1;
+        start[this.linkParent[l]! + 1]!++;
+      }
     }
     for (let d = 0; d < end; d++) start[d + 1]! += start[d]!;
     const childLinks = new Int32Array(start[end]!);
@@ -162,7 +167,7 @@ export class NameTree {
     // Links are numbered in the order records were added: filling by link number keeps that order
     // among equal names, as the sort below breaks ties by link number.
     for (let l = 0; l < names.length; l++) {
-      if (this.linkRecord[l] !== ROOT_RECORD && this.attaches(l)) childLinks[fill[this.linkParent[l]!]!++] = l;
+      if (attached[l] === 1) childLinks[fill[this.linkParent[l]!]!++] = l;
     }
     const byName = (a: number, b: number): number => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : a - b);
     for (let d = 0; d < end; d++) if (start[d + 1]! - start[d]! > 1) childLinks.subarray(start[d]!, start[d + 1]!).sort(byName);

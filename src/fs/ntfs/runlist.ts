@@ -35,7 +35,8 @@ export function decodeRunlist(
   structure: string,
   byteOffset: number,
 ): Run[] {
-  const runs: Run[] = [];
+  // Started as a literal of the first run: a push onto [] reserves 17 slots, and most lists hold one.
+  let runs: Run[] | undefined;
   let pos = start;
   let vcn = startVcn;
   let lcn = 0;
@@ -47,7 +48,7 @@ export function decodeRunlist(
     if (lengthSize === 0 || lengthSize > 8 || deltaSize > 8 || pos + 1 + lengthSize + deltaSize > end) {
       throw new GrtError('BAD_RUNLIST', 'run header out of range', { structure, offset: byteOffset + pos, actual: header });
     }
-    if (runs.length >= MAX_RUNS_PER_EXTENT) {
+    if (runs && runs.length >= MAX_RUNS_PER_EXTENT) {
       throw new GrtError('LIMIT_EXCEEDED', 'too many runs in one attribute extent', { structure, offset: byteOffset + pos, expected: MAX_RUNS_PER_EXTENT });
     }
     pos++;
@@ -73,7 +74,9 @@ export function decodeRunlist(
       }
       runLcn = lcn;
     }
-    runs.push({ vcn, lcn: runLcn, clusterCount: length });
+    const run = { vcn, lcn: runLcn, clusterCount: length };
+    if (runs) runs.push(run);
+    else runs = [run];
     vcn += length;
     if (vcn > lastVcn + 1) {
       throw new GrtError('BAD_RUNLIST', 'runs extend past the last VCN of the extent', { structure, offset: byteOffset + pos, expected: lastVcn + 1, actual: vcn });
@@ -82,5 +85,5 @@ export function decodeRunlist(
   if (vcn !== lastVcn + 1) {
     throw new GrtError('BAD_RUNLIST', 'runs do not cover the extent', { structure, offset: byteOffset + start, expected: lastVcn + 1, actual: vcn });
   }
-  return runs;
+  return runs ?? [];
 }

@@ -76,6 +76,14 @@ class Slab {
   }
 }
 
+/** The warnings of a file read from one record: none (describing it copies them, never adds to these). */
+const NO_WARNINGS: GrtWarning[] = Object.freeze([]) as unknown as GrtWarning[];
+
+function hasAttributeList(record: MftRecord): boolean {
+  for (const attribute of record.attributes) if (attribute.type === ATTR_ATTRIBUTE_LIST) return true;
+  return false;
+}
+
 /** A record whose resident values no longer point into the (reused) chunk buffer. */
 function detach(record: MftRecord): MftRecord {
   for (const attribute of record.attributes) if (attribute.value) attribute.value = attribute.value.slice();
@@ -98,16 +106,20 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
     const { body, links } = described;
     tree.add(record.recordNumber, body.type, record.inUse, record.sequence, links);
     if (!options.layouts) return onRecord({ record: record.recordNumber, body });
-    const layouts: StreamLayout[] = [];
-    for (const extents of described.streams.values()) {
+    // Started as a literal of the first layout (a push onto [] reserves 17 slots).
+    let layouts: StreamLayout[] | undefined;
+    for (const extents of described.streams) {
       try {
-        layouts.push(buildLayout(extents, clusterSize, `MFT record ${record.recordNumber}`));
+        // Resident bytes stay views into the read buffer: valid during onRecord, as ScannedRecord says.
+        const layout = buildLayout(extents, clusterSize, `MFT record ${record.recordNumber}`, false, true);
+        if (layouts) layouts.push(layout);
+        else layouts = [layout];
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
         body.warnings.push(warningFrom(error));
       }
     }
-    return onRecord({ record: record.recordNumber, body, layouts });
+    return onRecord({ record: record.recordNumber, body, layouts: layouts ?? [] });
   };
   for (let first = 0; first < mft.recordCount; first += perChunk) {
     const count = Math.min(perChunk, mft.recordCount - first);
@@ -132,9 +144,9 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
       }
       if (record.base.record !== 0) extensions.set(number, detach(record));
       else if (!record.inUse && !options.deleted) continue;
-      else if (record.attributes.some((a) => a.type === ATTR_ATTRIBUTE_LIST)) deferred.push(detach(record));
+      else if (hasAttributeList(record)) deferred.push(detach(record));
       else {
-        const file: NtfsFile = { record, attributes: record.attributes, warnings: [] };
+        const file: NtfsFile = { record, attributes: record.attributes, warnings: NO_WARNINGS };
         const pending = add(record, describeFileNow(file) ?? (await describeFile(file, dataSource, clusterSize)));
         if (pending) await pending;
       }

@@ -11,16 +11,18 @@ const decoder = new TextDecoder('utf-16le');
  * decodes every $FILE_NAME and attribute name). Longer ones gain nothing and take the decoder.
  */
 const SHORT_NAME_UNITS = 32;
+const scratchByLength: number[][] = [];
 
 export function decodeUtf16(bytes: Uint8Array, offset: number, units: number): string {
   if (units <= SHORT_NAME_UNITS) {
-    const codes: number[] = [];
+    // One scratch array per length, reused (decoding is synchronous): no array per name.
+    const codes = (scratchByLength[units] ??= new Array<number>(units).fill(0));
     for (let i = 0; i < units; i++) {
       const unit = bytes[offset + 2 * i]! | (bytes[offset + 2 * i + 1]! << 8);
       // A surrogate (paired or not) is left to the decoder, which pairs them or gives U+FFFD; so is
       // a leading U+FEFF, which the decoder drops as a byte-order mark.
       if ((unit >= 0xd800 && unit <= 0xdfff) || (unit === 0xfeff && i === 0)) return decoder.decode(bytes.subarray(offset, offset + units * 2));
-      codes.push(unit);
+      codes[i] = unit;
     }
     return String.fromCharCode.apply(null, codes);
   }
