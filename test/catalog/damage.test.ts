@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { GrtError } from '../../src/errors.js';
 import { buildCatalog, openCatalog, type Catalog } from '../../src/catalog/index.js';
 import { encodeSection, readSectionHeaders, readSectionPayload, SectionType } from '../../src/catalog/format.js';
-import { FakeFs } from './fake-fs.js';
+import { FakeFs } from '../helpers/fake-fs.js';
 import { volumeArbOf } from './tree-gen.js';
 
 const [volume] = fc.sample(volumeArbOf(30, 40), { seed: 11, numRuns: 1 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCatalog, CHUNK_ENTRIES, openCatalog, type Catalog } from '../../src/catalog/index.js';
 import type { FileEntry, StreamLayout } from '../../src/fs/entry.js';
 import { xorshift32 } from '../helpers/random-bytes.js';
-import { FakeFs, layoutKey, type FakeVolume } from './fake-fs.js';
+import { FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 
 const FILES = 3 * CHUNK_ENTRIES + 500;
 const times = { mtime: 133_500_000_000_000_000n, atime: 0n, ctime: 0n, btime: 0n };

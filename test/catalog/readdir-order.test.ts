@@ -9,7 +9,7 @@ import { openNtfs } from '../../src/fs/ntfs/volume.js';
 import { UpcaseTable } from '../../src/fs/ntfs/upcase.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { buildNtfsVolume } from '../builders/ntfs-builder.js';
-import { FakeFs, layoutKey, type FakeVolume } from './fake-fs.js';
+import { FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 
 const names = (entries: FileEntry[]): string[] => entries.map((e) => e.name);
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import type { ListOptions, StreamLayout } from '../../src/fs/entry.js';
 import { buildCatalog, openCatalog, writeCatalog, type Catalog, type CatalogBinding } from '../../src/catalog/index.js';
-import { FakeFs, layoutKey, type FakeVolume } from './fake-fs.js';
+import { FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 import { volumeArb } from './tree-gen.js';
 import { collect } from './listing.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FileEntry, StreamLayout } from '../../src/fs/entry.js';
 import { buildCatalog, openCatalog } from '../../src/catalog/index.js';
-import { FakeFs, layoutKey, type FakeVolume } from './fake-fs.js';
+import { FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 import { xorshift32 } from '../helpers/random-bytes.js';
 
 /** A deterministic pseudo-random source in [0, 1), so sizes are the same on every run. */

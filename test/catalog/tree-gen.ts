@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { GrtError } from '../../src/errors.js';
 import type { EntryType, FileEntry, StreamLayout } from '../../src/fs/entry.js';
-import { layoutKey, type FakeVolume } from './fake-fs.js';
+import { layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 
 const TYPES: EntryType[] = ['file', 'dir', 'symlink', 'junction', 'other'];
 

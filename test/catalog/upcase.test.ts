@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCatalog, openCatalog } from '../../src/catalog/index.js';
 import type { FileEntry, StreamLayout } from '../../src/fs/entry.js';
 import { UpcaseTable } from '../../src/fs/ntfs/upcase.js';
-import { FakeFs, layoutKey, type FakeVolume } from './fake-fs.js';
+import { FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 
 const times = { mtime: 0n, atime: 0n, ctime: 0n, btime: 0n };
 function entry(path: string, record: number, type: 'file' | 'dir'): FileEntry {

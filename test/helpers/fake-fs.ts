@@ -1,6 +1,12 @@
 /**
- * An in-memory FileSystem (src/fs/entry.ts) for restore and CLI tests: built from a flat map of
- * paths, with hard links, sparse layouts, named streams, links, and injectable read failures.
+ * The in-memory FileSystem (src/fs/entry.ts) of the tests, made one of two ways:
+ * - from a flat map of paths to specs (restore and CLI tests): data, named streams, hard links,
+ *   sparse layouts, link targets, injectable read failures; streams read from memory;
+ * - from a FakeVolume (catalog tests): entries given as they are, in walk order (parents first),
+ *   layouts by record and stream name (volume byte offsets, or a GrtError to throw), and the root
+ *   names only an `all` listing shows (metadata files); no data.
+ * Lookups are case-insensitive as NTFS's (toUpperCase standing in for $UpCase): the exact path
+ * first, live entries before deleted ones.
  */
 import { GrtError } from '../../src/errors.js';
 import type { ByteSource } from '../../src/io/byte-source.js';
@@ -28,6 +34,18 @@ export interface FakeSpec {
   deleted?: boolean;
 }
 
+export interface FakeVolume {
+  entries: FileEntry[];
+  layouts: Map<string, StreamLayout | GrtError>;
+  metadata: Set<string>;
+  serial: string;
+  label?: string;
+}
+
+export function layoutKey(record: number, stream: string): string {
+  return `${record}:${stream}`;
+}
+
 interface Node {
   entry: FileEntry;
   spec: FakeSpec;
@@ -39,24 +57,51 @@ interface Node {
 const DEFAULT_TIME = 132_000_000_000_000_000n; // 2019-04-20
 const bytes = (value: Uint8Array | string | undefined) =>
   value === undefined ? new Uint8Array(0) : typeof value === 'string' ? new TextEncoder().encode(value) : value;
+const clean = (path: string): string => '/' + path.split('/').filter((s) => s !== '').join('/');
+const parentPath = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/';
 
 export class FakeFs implements FileSystem {
   readonly kind = 'ntfs' as const;
-  readonly info = { label: 'FAKE', serial: '0123456789abcdef', clusterSize: 4096 };
-  private readonly nodes = new Map<string, Node>();
-  private nextRecord = 64;
+  readonly info: FileSystem['info'];
   /** Paths (with ':stream') opened, in order. */
   readonly opened: string[] = [];
+  /** Nodes by exact path, and by upper-cased path (names differing only in case share a key). */
+  private readonly nodes = new Map<string, Node>();
+  private readonly folded = new Map<string, Node[]>();
+  /** A FakeVolume's layouts and metadata names (undefined: a tree, whose layouts follow its data). */
+  private readonly volume: FakeVolume | undefined;
+  private nextRecord = 64;
 
-  constructor(tree: Record<string, FakeSpec>) {
-    this.nodes.set('/', this.makeNode('/', '', { type: 'dir', ...tree['/'] }, 5));
-    for (const [path, spec] of Object.entries(tree)) if (path !== '/') this.add(path, spec);
+  constructor(source: Record<string, FakeSpec> | FakeVolume) {
+    if (isVolume(source)) {
+      this.volume = source;
+      this.info = { serial: source.serial, clusterSize: 4096, ...(source.label !== undefined ? { label: source.label } : {}) };
+      for (const entry of source.entries) {
+        const node: Node = { entry, spec: {}, data: new Uint8Array(0), streams: new Map(), children: [] };
+        if (entry.path !== '/') this.nodes.get(parentPath(entry.path))?.children.push(node);
+        this.index(entry.path, node);
+      }
+      return;
+    }
+    this.volume = undefined;
+    this.info = { label: 'FAKE', serial: '0123456789abcdef', clusterSize: 4096 };
+    this.index('/', this.makeNode('/', '', { type: 'dir', ...source['/'] }, 5));
+    for (const [path, spec] of Object.entries(source)) if (path !== '/') this.add(path, spec);
   }
 
-  private key(path: string): string {
-    // NTFS lookups are case-insensitive (Win32 namespace); the fake folds with toLowerCase.
-    const clean = '/' + path.split('/').filter((s) => s !== '').join('/');
-    return clean.toLowerCase();
+  private index(path: string, node: Node): void {
+    this.nodes.set(path, node);
+    const key = path.toUpperCase();
+    const list = this.folded.get(key);
+    if (list) list.push(node);
+    else this.folded.set(key, [node]);
+  }
+
+  private find(path: string): Node | undefined {
+    const exact = this.nodes.get(path);
+    if (exact && !exact.entry.deleted) return exact;
+    const folded = this.folded.get(path.toUpperCase()) ?? [];
+    return folded.find((n) => !n.entry.deleted) ?? exact ?? folded[0];
   }
 
   private makeNode(path: string, name: string, spec: FakeSpec, record: number): Node {
@@ -81,21 +126,22 @@ export class FakeFs implements FileSystem {
     return { entry, spec, data, streams, children: [] };
   }
 
+  /** Add a path to a tree-made fake (parents made as directories when missing). */
   add(path: string, spec: FakeSpec): void {
     const segments = path.split('/').filter((s) => s !== '');
     let parent = this.nodes.get('/')!;
     for (let i = 0; i < segments.length - 1; i++) {
       const sub = '/' + segments.slice(0, i + 1).join('/');
-      let node = this.nodes.get(this.key(sub));
+      let node = this.find(sub);
       if (!node) {
         node = this.makeNode(sub, segments[i]!, { type: 'dir' }, this.nextRecord++);
-        this.nodes.set(this.key(sub), node);
+        this.index(sub, node);
         parent.children.push(node);
       }
       parent = node;
     }
     const full = '/' + segments.join('/');
-    const existing = this.nodes.get(this.key(full));
+    const existing = this.find(full);
     if (existing && existing.entry.type === 'dir') {
       // Made implicitly as a parent earlier: keep its children, take the spec's times.
       const time = spec.time ?? DEFAULT_TIME;
@@ -104,21 +150,28 @@ export class FakeFs implements FileSystem {
     }
     let node: Node;
     if (spec.hardLinkOf) {
-      const original = this.nodes.get(this.key(spec.hardLinkOf))!;
+      const original = this.find(clean(spec.hardLinkOf))!;
       node = { ...original, entry: { ...original.entry, path: full, name: segments[segments.length - 1]! } };
       original.entry.links++;
       node.entry.links = original.entry.links;
     } else {
       node = this.makeNode(full, segments[segments.length - 1]!, spec, this.nextRecord++);
     }
-    this.nodes.set(this.key(full), node);
+    this.index(full, node);
     parent.children.push(node);
   }
 
   private get(path: string): Node {
-    const node = this.nodes.get(this.key(path));
-    if (!node) throw new GrtError('NOT_FOUND', `no such file or directory`, { path });
+    const node = this.find(clean(path));
+    if (!node) throw new GrtError('NOT_FOUND', 'no such file or directory', { path });
     return node;
+  }
+
+  /** Deleted entries unless asked for; metadata names in the root unless `all`. */
+  private hidden(node: Node, options: ListOptions): boolean {
+    const e = node.entry;
+    if (e.deleted && !options.deleted) return true;
+    return !options.all && this.volume !== undefined && parentPath(e.path) === '/' && this.volume.metadata.has(e.name);
   }
 
   async stat(path: string): Promise<FileEntry> {
@@ -128,23 +181,25 @@ export class FakeFs implements FileSystem {
   async readDir(path: string, options: ListOptions = {}): Promise<FileEntry[]> {
     const node = this.get(path);
     if (node.entry.type !== 'dir') throw new GrtError('NOT_A_DIRECTORY', 'not a directory', { path });
-    return node.children.filter((c) => options.deleted || !c.entry.deleted).map((c) => c.entry);
+    return node.children.filter((c) => !this.hidden(c, options)).map((c) => c.entry);
   }
 
   walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
     const start = this.get(path);
+    const hidden = (node: Node): boolean => this.hidden(node, options);
     // By node, not by path: a test may give an entry a hostile name its path cannot look up.
     async function* down(node: Node): AsyncIterable<FileEntry> {
       for (const child of node.children) {
-        if (child.entry.deleted && !options.deleted) continue;
+        if (hidden(child)) continue;
         yield child.entry;
-        if (child.entry.type === 'dir') yield* down(child);
+        yield* down(child);
       }
     }
     return down(start);
   }
 
   async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {
+    if (this.volume) throw new GrtError('UNSUPPORTED', 'fake file system has no data');
     const node = this.get(typeof target === 'string' ? target : target.path);
     this.opened.push(streamName === '' ? node.entry.path : `${node.entry.path}:${streamName}`);
     if (streamName !== '') {
@@ -168,6 +223,13 @@ export class FakeFs implements FileSystem {
   }
 
   async streamLayout(target: string | FileEntry, streamName = ''): Promise<StreamLayout> {
+    if (this.volume) {
+      const entry = typeof target === 'string' ? await this.stat(target) : target;
+      const layout = this.volume.layouts.get(layoutKey(entry.id.record, streamName));
+      if (layout === undefined) throw new GrtError('NOT_FOUND', `no stream "${streamName}"`, { path: entry.path });
+      if (layout instanceof GrtError) throw layout;
+      return layout;
+    }
     const node = this.get(typeof target === 'string' ? target : target.path);
     const size = streamName === '' ? node.data.length : (node.streams.get(streamName)?.length ?? 0);
     const holes = streamName === '' ? [...(node.spec.holes ?? [])].sort((a, b) => a[0] - b[0]) : [];
@@ -181,4 +243,8 @@ export class FakeFs implements FileSystem {
     if (at < size) runs.push({ streamOffset: at, sourceOffset: 1_000_000 + at, length: size - at });
     return { name: streamName, size, initializedSize: size, encoding: 'raw', runs };
   }
+}
+
+function isVolume(source: Record<string, FakeSpec> | FakeVolume): source is FakeVolume {
+  return Array.isArray((source as Partial<FakeVolume>).entries) && (source as Partial<FakeVolume>).layouts instanceof Map;
 }
