@@ -63,4 +63,19 @@ describe('INDX damage offsets', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ code: 'BAD_INDEX', offset: block + 1022 });
   });
+
+  it('$INDEX_ROOT damage: offset of the field in the record on the volume', async () => {
+    const volume = await openNtfs(new MemorySource(BUILT.image));
+    const recordOffset = volume.mft.recordOffset((await volume.stat('/big')).id.record);
+    const view = new DataView(BUILT.image.buffer, BUILT.image.byteOffset, BUILT.image.byteLength);
+    // Walk the record's attributes to the $INDEX_ROOT (type 0x90) value.
+    let at = recordOffset + view.getUint16(recordOffset + 20, true);
+    while (view.getUint32(at, true) !== 0x90) at += view.getUint32(at + 4, true);
+    const nodeHeader = at + view.getUint16(at + 20, true) + 16;
+    expect((nodeHeader - recordOffset) % 512).toBeLessThan(508); // not under a fixup
+    const image = BUILT.image.slice();
+    new DataView(image.buffer).setUint32(nodeHeader, 0xfff0, true);
+    const damaged = await openNtfs(new MemorySource(image));
+    await expect(damaged.readDir('/big')).rejects.toMatchObject({ code: 'BAD_INDEX', offset: nodeHeader });
+  });
 });
