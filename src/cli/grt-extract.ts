@@ -12,6 +12,7 @@ import { mkdir, realpath } from 'node:fs/promises';
 import { fstatSync } from 'node:fs';
 import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
+import { startInflateWorkers } from '../vmdk/inflate-pool.js';
 import { restore, type RestoreEvent } from '../restore/restore.js';
 import type { FileSystem } from '../fs/entry.js';
 import { parseSelection } from '../restore/select.js';
@@ -136,6 +137,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const selections = paths.map(parseSelection); // USAGE for a bad path before the image is opened
 
     const image = await openImageArg(imagePath, values, io);
+    // Compressed grains inflate on worker threads: start them while the file is being found.
+    if (image.disk.info.extents.some((extent) => extent.format === 'streamOptimized')) void startInflateWorkers();
     const progress = new Progress(io.stderr);
     const started = performance.now();
     try {

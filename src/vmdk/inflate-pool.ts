@@ -9,8 +9,8 @@
  * - Zero copies when the destination is shared memory (the restore's chunk buffers are): the
  *   worker inflates straight into it. Otherwise the worker sends its output back (transferred)
  *   and it is copied once.
- * - Workers are started on first use, unreferenced while idle (a process with nothing else to do
- *   exits), and the code they run is `createInflater`'s own source (inflate.ts), so bundlers and
+ * - Workers are started on first use (batches are inflated here until one is up), unreferenced
+ *   once up and idle (a process with nothing else to do exits), and the code they run is `createInflater`'s own source (inflate.ts), so bundlers and
  *   test runners need no separate worker file.
  * - A worker that cannot start or dies takes the pool down to the calling thread: its batches and
  *   every later one are inflated there, with the same results.
@@ -78,6 +78,10 @@ interface PendingBatch {
 
 interface PoolWorker {
   worker: Worker;
+  /** Started (its 'online' event came): until then batches are inflated here, not queued behind its start-up. */
+  ready: boolean;
+  /** Settles when the worker is up or has failed to start. */
+  online: Promise<void>;
   inFlight: number;
 }
 
@@ -131,23 +135,43 @@ class InflatePool {
     });
   }
 
-  /** The least busy worker, starting another while all are busy and there is room; none if workers cannot run. */
+  /**
+   * The least busy started worker, or none (inflate here). Another worker is started whenever none
+   * is idle and there is room; a worker takes ~30 ms to start, so the first batches of a restore are
+   * inflated here meanwhile rather than waiting.
+   */
   private pick(): PoolWorker | undefined {
-    let best = this.workers[0];
-    for (const slot of this.workers) if (slot.inFlight < best!.inFlight) best = slot;
-    if (best && (best.inFlight === 0 || this.workers.length >= this.size)) return best;
+    let best: PoolWorker | undefined;
+    for (const slot of this.workers) if (slot.ready && (!best || slot.inFlight < best.inFlight)) best = slot;
+    if ((!best || best.inFlight > 0) && this.workers.length < this.size && this.workers.every((slot) => slot.ready)) this.start();
+    return best;
+  }
+
+  /** Start every worker there is room for; resolves with how many are up. */
+  async startAll(): Promise<number> {
+    while (!this.broken && this.workers.length < this.size) this.start();
+    await Promise.all(this.workers.map((slot) => slot.online));
+    return this.broken ? 0 : this.workers.filter((slot) => slot.ready).length;
+  }
+
+  private start(): void {
     try {
       const worker = new Worker(WORKER_SOURCE, { eval: true });
-      const slot: PoolWorker = { worker, inFlight: 0 };
-      worker.unref();
+      let online = (): void => undefined;
+      const slot: PoolWorker = { worker, ready: false, inFlight: 0, online: new Promise((resolve) => (online = resolve)) };
+      worker.on('online', () => {
+        slot.ready = true;
+        // Referenced while starting (someone may be waiting for it), then only while it has work.
+        if (slot.inFlight === 0) worker.unref();
+        online();
+      });
+      worker.once('exit', online);
       worker.on('message', (reply: Reply) => this.settle(slot, reply));
       worker.on('error', () => this.fail());
       worker.on('exit', () => this.fail());
       this.workers.push(slot);
-      return slot;
     } catch {
       this.broken = true;
-      return undefined;
     }
   }
 
@@ -188,4 +212,14 @@ export function inflateBatch(jobs: readonly InflateJob[]): Promise<InflateResult
   if (jobs.length < WORKER_MIN_GRAINS) return Promise.resolve(inflateInline(jobs));
   pool ??= new InflatePool();
   return pool.run(jobs);
+}
+
+/**
+ * Start the inflate workers now rather than on the first large batch, e.g. when a restore from a
+ * streamOptimized disk is about to begin (their ~30 ms start-up then overlaps finding the file).
+ * Resolves with how many are up (0 where workers cannot run: grains are then inflated here).
+ */
+export function startInflateWorkers(): Promise<number> {
+  pool ??= new InflatePool();
+  return pool.startAll();
 }

@@ -3,11 +3,16 @@
  * as `zlib.inflateSync` with the same output cap does — valid, truncated, damaged, padded, bombs,
  * streams that fill their room exactly — and so must its inflateSync fallback and the worker pool.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createInflater, INFLATE_CORRUPT, INFLATE_TOO_LARGE, type Inflater } from '../../src/vmdk/inflate.js';
-import { inflateBatch, inflateInline, WORKER_MIN_GRAINS, type InflateJob } from '../../src/vmdk/inflate-pool.js';
+import { inflateBatch, inflateInline, startInflateWorkers, WORKER_MIN_GRAINS, type InflateJob } from '../../src/vmdk/inflate-pool.js';
 
 /** What inflateSync says with the same cap: the bytes, or which failure. */
 function reference(input: Uint8Array, room: number): Uint8Array | number {
@@ -97,6 +102,8 @@ describe('grain inflation', () => {
     inputs[5] = new Uint8Array(64).fill(1); // corrupt
     inputs[7] = new Uint8Array(zlib.deflateSync(new Uint8Array(2 * grain))); // too large
     const jobsIn = (memory: Uint8Array): InflateJob[] => inputs.map((input, i) => ({ input, out: memory.subarray(i * grain, (i + 1) * grain) }));
+    // Batches sent before a worker is up are inflated here: wait for them, so the workers are tested.
+    expect(await startInflateWorkers()).toBeGreaterThan(0);
     const here = new Uint8Array(inputs.length * grain);
     const expected = inflateInline(jobsIn(here));
     expect([...expected.produced].filter((n) => n === grain)).toHaveLength(inputs.length - 2);
@@ -110,6 +117,40 @@ describe('grain inflation', () => {
         expect(result.errors[5]).not.toBe('');
       }
       for (const i of [0, 4, 11]) expect(memory.subarray(i * grain, (i + 1) * grain)).toEqual(contents[i]);
+    }
+    // Still up: a worker that had failed would have moved the pool back here for good.
+    expect(await startInflateWorkers()).toBeGreaterThan(0);
+  });
+
+  it('a process that used the workers exits when its work is done (idle workers hold nothing open)', async () => {
+    const esbuild = await import('esbuild');
+    const dir = await mkdtemp(join(tmpdir(), 'grt-inflate-'));
+    try {
+      const pool = join(dirname(fileURLToPath(import.meta.url)), '../../src/vmdk/inflate-pool.ts');
+      const script = join(dir, 'run.mjs');
+      await esbuild.build({
+        stdin: {
+          contents: `import { deflateSync } from 'node:zlib';
+            import { inflateBatch, startInflateWorkers } from ${JSON.stringify(pool)};
+            const ready = await startInflateWorkers();
+            const jobs = Array.from({ length: 8 }, () => ({ input: deflateSync(new Uint8Array(4096).fill(1)), out: new Uint8Array(4096) }));
+            const { produced } = await inflateBatch(jobs);
+            console.log(ready, produced.join(','));`,
+          resolveDir: dir,
+          loader: 'ts',
+        },
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        outfile: script,
+        logLevel: 'error',
+      });
+      const child = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
+      expect(child.signal).toBeNull(); // killed by the timeout: the workers kept it alive
+      expect(child.stdout.trim()).toMatch(/^[1-9]\d* 4096(,4096){7}$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
