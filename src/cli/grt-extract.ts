@@ -16,7 +16,7 @@ import { startInflateWorkers } from '../vmdk/inflate-pool.js';
 import { restore, type RestoreEvent } from '../restore/restore.js';
 import type { FileSystem } from '../fs/entry.js';
 import { parseSelection } from '../restore/select.js';
-import { commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeAt, type Overwrite } from '../restore/write.js';
+import { commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeAt, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
@@ -99,15 +99,21 @@ async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrit
   const dir = await realpath(dirname(target));
   const temp = await createTemp(dir, basename(target));
   let done = 0;
+  // One for the whole copy: a target found slow in one window stays slow in the next.
+  const speed: WriteSpeed = { slowChunks: 0 };
   try {
     try {
       for (let window = 0; window < disk.size; window += DISK_MAP_WINDOW) {
-        const ranges = (await disk.map(window, Math.min(DISK_MAP_WINDOW, disk.size - window))).filter((r) => r.state === 'data');
+        const windowEnd = Math.min(disk.size, window + DISK_MAP_WINDOW);
+        const ranges = (await disk.map(window, windowEnd - window)).filter((r) => r.state === 'data');
+        // Progress is the position in the disk: holes are done as soon as they are passed.
         // copyRanges also sets the file's size to the disk's, so trailing zero ranges stay holes.
-        await copyRanges(disk, temp, ranges, disk.size, (bytes) => {
-          done += bytes;
-          progress.update({ bytesDone: done, bytesTotal: disk.size });
-        }, io.signal);
+        const onChunk = (chunk: Chunk): void => {
+          done += chunk.length;
+          progress.update({ bytesDone: chunk.offset + chunk.length, bytesTotal: disk.size });
+        };
+        await copyRanges(disk, temp, ranges, disk.size, onChunk, io.signal, speed);
+        progress.update({ bytesDone: windowEnd, bytesTotal: disk.size }, windowEnd === disk.size);
       }
     } finally {
       await temp.handle.close();

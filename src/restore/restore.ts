@@ -20,7 +20,7 @@ import { parseSelection, resolveSelections, splitPath } from './select.js';
 import { probeCaseInsensitive, resolveLinkTarget } from './target.js';
 import { writeXattrs, xattrToolAvailable, XATTR_MAX_BYTES } from './xattr.js';
 import {
-  commit, copyRanges, createTemp, dataRanges, discard, exists, ioError, tempPathBeside, throwIfAborted, type Overwrite,
+  commit, copyRanges, createTemp, dataRanges, discard, exists, ioError, tempPathBeside, throwIfAborted, type Overwrite, type WriteSpeed,
 } from './write.js';
 
 export interface RestoreProgress {
@@ -148,6 +148,8 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       }
     }
   }
+  // One for the whole restore: a target found slow (a network share) stays slow for later files.
+  const writeSpeed: WriteSpeed = { slowChunks: 0 };
   /** Progress only: `summary.bytes` counts the bytes of files that were completed. */
   const tick = (bytes: number) => {
     progress.bytesDone += bytes;
@@ -197,7 +199,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       const temp = await createTemp(dir, final.slice(dir.length + 1));
       try {
         try {
-          await copyRanges(source, temp, dataRanges(layout, size), size, tick, signal);
+          await copyRanges(source, temp, dataRanges(layout, size), size, (chunk) => tick(chunk.length), signal, writeSpeed);
           await temp.handle.utimes(filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
         } finally {
           await temp.handle.close();

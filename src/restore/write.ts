@@ -243,26 +243,34 @@ export function writeAt(fd: number, data: Uint8Array, position: number | null, p
 }
 
 /**
+ * How fast a target has turned out to be. Synchronous writes hold the event loop; fine while they
+ * are page-cache copies, not on a slow target (a network share: a round trip per piece). A few
+ * slow chunks move the rest to the threadpool (a few, not one: a busy machine has the odd slow
+ * page-cache write too). A copy made of several copyRanges calls passes one of these to all.
+ */
+export interface WriteSpeed {
+  slowChunks: number;
+}
+
+/**
  * Copy the data ranges of `source` into the temp file at the same offsets, reading the next chunk
  * while the previous one is written, then truncate to `size` (so trailing holes exist too).
+ * `onChunk` hears of each chunk written.
  */
 export async function copyRanges(
   source: ByteSource,
   { handle, path }: TempFile,
   ranges: Chunk[],
   size: number,
-  onBytes: (bytes: number) => void,
+  onChunk: (chunk: Chunk) => void,
   signal?: AbortSignal,
+  speed: WriteSpeed = { slowChunks: 0 },
 ): Promise<void> {
-  // Synchronous writes hold the event loop; fine while they are page-cache copies, not on a slow
-  // target (a network share: a round trip per piece). A few slow chunks move the rest to the
-  // threadpool (a few, not one: a busy machine has the odd slow page-cache write too).
-  let slowChunks = 0;
   await pipeChunks(
     source,
     toChunks(ranges),
     async (data, chunk) => {
-      if (slowChunks >= SLOW_CHUNKS_BEFORE_THREADPOOL) {
+      if (speed.slowChunks >= SLOW_CHUNKS_BEFORE_THREADPOOL) {
         for (let written = 0; written < data.length; ) {
           try {
             written += (await handle.write(data, written, data.length - written, chunk.offset + written)).bytesWritten;
@@ -273,9 +281,9 @@ export async function copyRanges(
       } else {
         const started = performance.now();
         writeAt(handle.fd, data, chunk.offset, path);
-        if (performance.now() - started > SLOW_SYNC_WRITE_MS) slowChunks++;
+        if (performance.now() - started > SLOW_SYNC_WRITE_MS) speed.slowChunks++;
       }
-      onBytes(data.length);
+      onChunk(chunk);
     },
     signal,
   );

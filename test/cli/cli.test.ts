@@ -173,6 +173,18 @@ describe('grt-extract', () => {
     expect(Buffer.compare(piped.stdout.bytes, Buffer.from(bytes))).toBe(0);
   });
 
+  it('--disk progress ends at the disk size even when the disk ends in a hole', async () => {
+    const bytes = new Uint8Array(4 << 20);
+    bytes.fill(0xaa, 0, 65536); // data only in the first 64 KiB
+    const stdout = new Sink();
+    const stderr = new Sink();
+    stderr.isTTY = true;
+    const code = await extract(['img', '--disk', '-o', join(dir, 'disk.raw')], { stdout, stderr, openImage: async () => fakeImage(fakeDisk(bytes), [tree()]) });
+    expect(code).toBe(0);
+    const lines = stderr.text.split('\r').filter((line) => line.includes(' / '));
+    expect(lines.at(-1)).toMatch(/^4(\.0)? MiB \/ 4(\.0)? MiB/);
+  });
+
   it('interrupted (signal): exit 1, one line, nothing left under the output', async () => {
     const controller = new AbortController();
     const fs = new FakeFs({ '/big.bin': { data: new Uint8Array(9 << 20).fill(3), onRead: () => controller.abort() } });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import { MemorySource } from '../../src/io/memory-source.js';
-import { CHUNK_BYTES, copyRanges, createTemp, SLOW_CHUNKS_BEFORE_THREADPOOL, SLOW_SYNC_WRITE_MS, WRITE_PIECE_BYTES, writeAt } from '../../src/restore/write.js';
+import { CHUNK_BYTES, copyRanges, createTemp, SLOW_CHUNKS_BEFORE_THREADPOOL, SLOW_SYNC_WRITE_MS, WRITE_PIECE_BYTES, writeAt, type WriteSpeed } from '../../src/restore/write.js';
 import { randomBytes } from '../helpers/random-bytes.js';
 
 let dir: string;
@@ -85,6 +85,30 @@ describe('copyRanges', () => {
     }
     expect(asyncWrites).toHaveBeenCalledTimes(3); // the last three chunks (the final one partial)
     expect(Buffer.compare(readFileSync(temp.path), data)).toBe(0);
+  });
+
+  it('a slow target found by one copy stays slow for the next copy given the same WriteSpeed', async () => {
+    const data = randomBytes(SLOW_CHUNKS_BEFORE_THREADPOOL * CHUNK_BYTES, 11);
+    const speed: WriteSpeed = { slowChunks: 0 };
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => (clock += SLOW_SYNC_WRITE_MS + 1));
+    const first = await createTemp(dir, 'first.bin');
+    try {
+      await copyRanges(new MemorySource(data), first, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
+    } finally {
+      now.mockRestore();
+      await first.handle.close();
+    }
+    expect(speed.slowChunks).toBe(SLOW_CHUNKS_BEFORE_THREADPOOL);
+    const second = await createTemp(dir, 'second.bin');
+    const asyncWrites = vi.spyOn(second.handle, 'write');
+    try {
+      await copyRanges(new MemorySource(data), second, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
+    } finally {
+      await second.handle.close();
+    }
+    expect(asyncWrites).toHaveBeenCalledTimes(SLOW_CHUNKS_BEFORE_THREADPOOL); // every chunk, from the first
+    expect(Buffer.compare(readFileSync(second.path), data)).toBe(0);
   });
 
   it('stays synchronous while writes are fast', async () => {
