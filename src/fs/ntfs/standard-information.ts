@@ -9,8 +9,13 @@
  */
 import { GrtError } from '../../errors.js';
 import type { EntryTimes } from '../entry.js';
+import { u32le } from './attribute.js';
 
 const MIN_LENGTH = 36;
+const TIMES_BYTES = 32;
+/** Scratch for one record's times (parsing is synchronous). */
+const timeBytes = new Uint8Array(TIMES_BYTES);
+const timeView = new DataView(timeBytes.buffer);
 
 export interface StandardInformation {
   times: EntryTimes;
@@ -21,16 +26,17 @@ export function parseStandardInformation(value: Uint8Array, structure: string): 
   if (value.length < MIN_LENGTH) {
     throw new GrtError('BAD_ATTRIBUTE', '$STANDARD_INFORMATION too short', { structure, expected: MIN_LENGTH, actual: value.length });
   }
-  // NOTE: a DataView here on purpose: getBigUint64 makes one bigint per time, where composing it
-  // from two u32 reads made four (measured: ~530 against ~230 bytes allocated per record).
-  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  // The four FILETIMEs are copied into a fixed scratch block and read from its one DataView: a
+  // DataView per record (a slow constructor) or a bigint composed of two u32 reads (four bigints
+  // per time) each cost more than the copy (measured on a 100k-file scan).
+  for (let i = 0; i < TIMES_BYTES; i++) timeBytes[i] = value[i]!;
   return {
     times: {
-      btime: view.getBigUint64(0, true),
-      mtime: view.getBigUint64(8, true),
-      ctime: view.getBigUint64(16, true),
-      atime: view.getBigUint64(24, true),
+      btime: timeView.getBigUint64(0, true),
+      mtime: timeView.getBigUint64(8, true),
+      ctime: timeView.getBigUint64(16, true),
+      atime: timeView.getBigUint64(24, true),
     },
-    attributes: view.getUint32(32, true),
+    attributes: u32le(value, 32),
   };
 }
