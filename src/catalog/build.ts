@@ -56,8 +56,8 @@ interface ScannedNames {
   walk(startRecord: number, startPath: string, options: ListOptions & { paths?: boolean }): Iterable<{ record: number; link: number; parent: number }>;
   readonly linkName: readonly string[];
   readonly linkDosName: readonly (string | undefined)[];
-  readonly linkParent: readonly number[];
-  readonly linkParentSequence: readonly number[];
+  readonly linkParent: ArrayLike<number>;
+  readonly linkParentSequence: ArrayLike<number>;
   isDir(record: number): boolean;
   inUse(record: number): boolean;
   sequence(record: number): number;

@@ -152,11 +152,16 @@ export class FilesChunkWriter {
     w.u(f.size);
     w.u(f.attributes);
     w.u(f.links);
-    w.sbig(f.times.mtime - this.previousMtime);
-    this.previousMtime = f.times.mtime;
-    w.sbig(f.times.atime - f.times.mtime);
-    w.sbig(f.times.ctime - f.times.mtime);
-    w.sbig(f.times.btime - f.times.mtime);
+    const { mtime, atime, ctime, btime } = f.times;
+    w.sbig(mtime - this.previousMtime);
+    this.previousMtime = mtime;
+    // A time equal to mtime (ctime usually is) is a 0 written without a bigint subtraction.
+    if (atime === mtime) w.u(0);
+    else w.sbig(atime - mtime);
+    if (ctime === mtime) w.u(0);
+    else w.sbig(ctime - mtime);
+    if (btime === mtime) w.u(0);
+    else w.sbig(btime - mtime);
     if (f.target !== undefined) t.write(f.target);
     if (f.undecodable !== undefined) t.write(f.undecodable);
     if (f.warnings.length > 0) {

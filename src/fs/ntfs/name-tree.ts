@@ -73,11 +73,27 @@ export class NameTree {
   private linkCount = new Int32Array(INITIAL_RECORDS);
   /** One past the highest record added. */
   private recordEnd = 0;
+  /** Per link; `linkName.length` is the number of links. */
   readonly linkName: string[] = [];
   readonly linkDosName: (string | undefined)[] = [];
-  readonly linkRecord: number[] = [];
-  readonly linkParent: number[] = [];
-  readonly linkParentSequence: number[] = [];
+  // The numbers per link in typed arrays grown by doubling (valid below linkName.length): three
+  // pushes onto growing JS arrays per link were a visible share of a 100k-file scan.
+  private linkRecords = new Int32Array(INITIAL_RECORDS);
+  /** Parent references are 48-bit record numbers as read from disk: kept exact in doubles. */
+  private linkParents = new Float64Array(INITIAL_RECORDS);
+  private linkParentSequences = new Uint16Array(INITIAL_RECORDS);
+
+  get linkRecord(): Int32Array {
+    return this.linkRecords;
+  }
+
+  get linkParent(): Float64Array {
+    return this.linkParents;
+  }
+
+  get linkParentSequence(): Uint16Array {
+    return this.linkParentSequences;
+  }
 
   add(record: number, type: EntryType, inUse: boolean, sequence: number, links: DescribedFile['links']): void {
     if (record >= this.kind.length) this.grow(record + 1);
@@ -90,11 +106,17 @@ export class NameTree {
     this.firstLink[record] = this.linkName.length;
     this.linkCount[record] = links.length;
     for (const link of links) {
+      const l = this.linkName.length;
+      if (l === this.linkRecords.length) {
+        this.linkRecords = grown(this.linkRecords, l * 2);
+        this.linkParents = grown(this.linkParents, l * 2);
+        this.linkParentSequences = grown(this.linkParentSequences, l * 2);
+      }
       this.linkName.push(link.name.name);
       this.linkDosName.push(link.dosName);
-      this.linkRecord.push(record);
-      this.linkParent.push(link.name.parent.record);
-      this.linkParentSequence.push(link.name.parent.sequence);
+      this.linkRecords[l] = record;
+      this.linkParents[l] = link.name.parent.record;
+      this.linkParentSequences[l] = link.name.parent.sequence;
     }
   }
 
@@ -231,7 +253,7 @@ export class NameTree {
   }
 }
 
-function grown<T extends Int32Array | Uint8Array | Uint16Array>(array: T, size: number): T {
+function grown<T extends Int32Array | Uint8Array | Uint16Array | Float64Array>(array: T, size: number): T {
   const out = new (array.constructor as new (n: number) => T)(size);
   out.set(array);
   return out;
