@@ -52,6 +52,15 @@ describe('paths from parent references', () => {
     expect(paths).toEqual(['/lost.txt', '/$Orphan/a', '/$Orphan/a/b', '/$Orphan/a/b/deep.txt']);
   });
 
+  it('a name that begins with U+FEFF keeps it (not taken for a byte-order mark): listed, looked up, read', async () => {
+    const name = '\ufeffbom.txt';
+    const built = buildNtfsVolume({ clusterSize: 4096, root: { kind: 'dir', name: '', children: [{ kind: 'file', name, data: new TextEncoder().encode('bom') }] } });
+    const volume = await openNtfs(new MemorySource(built.image));
+    expect((await volume.readDir('/')).map((e) => e.name)).toContain(name);
+    const stream = await volume.openStream(await volume.stat(`/${name}`));
+    expect(new TextDecoder().decode(await stream.read(0, stream.size))).toBe('bom');
+  });
+
   it('lone surrogates display as U+FFFD', () => {
     const bytes = Uint8Array.from([0x61, 0, 0x3d, 0xd8, 0x62, 0]); // 'a', lone high surrogate, 'b'
     expect(decodeUtf16(bytes, 0, 3)).toBe('a\ufffdb');

@@ -3,7 +3,9 @@
  * characters such as emoji) decode to one character; a lone surrogate becomes U+FFFD for display.
  * Lookups compare the decoded (displayed) form, so any path grt prints can be looked up again.
  */
-const decoder = new TextDecoder('utf-16le');
+// ignoreBOM: a name may begin with U+FEFF; by default the decoder would drop it as a byte-order mark
+// and the file would be listed (and looked up) under another name than the volume's.
+const decoder = new TextDecoder('utf-16le', { ignoreBOM: true });
 
 /**
  * Names up to this many units without surrogates are decoded by String.fromCharCode, which for
@@ -19,9 +21,8 @@ export function decodeUtf16(bytes: Uint8Array, offset: number, units: number): s
     const codes = (scratchByLength[units] ??= new Array<number>(units).fill(0));
     for (let i = 0; i < units; i++) {
       const unit = bytes[offset + 2 * i]! | (bytes[offset + 2 * i + 1]! << 8);
-      // A surrogate (paired or not) is left to the decoder, which pairs them or gives U+FFFD; so is
-      // a leading U+FEFF, which the decoder drops as a byte-order mark.
-      if ((unit >= 0xd800 && unit <= 0xdfff) || (unit === 0xfeff && i === 0)) return decoder.decode(bytes.subarray(offset, offset + units * 2));
+      // A surrogate (paired or not) is left to the decoder, which pairs them or gives U+FFFD.
+      if (unit >= 0xd800 && unit <= 0xdfff) return decoder.decode(bytes.subarray(offset, offset + units * 2));
       codes[i] = unit;
     }
     return String.fromCharCode.apply(null, codes);

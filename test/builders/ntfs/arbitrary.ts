@@ -18,7 +18,7 @@ const FORBIDDEN = new Set('"*/:<>?\\|~');
 const nameChar = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_. ()[]{}!#$%&\'+,;=@^`'.split('')) },
   { weight: 2, arbitrary: fc.integer({ min: 0xa0, max: 0xd7ff }).map((c) => String.fromCharCode(c)) },
-  { weight: 1, arbitrary: fc.constantFrom('😀', '𝄞', '文', 'ß', 'Ω', 'é', 'İ', 'ı') },
+  { weight: 1, arbitrary: fc.constantFrom('😀', '𝄞', '文', 'ß', 'Ω', 'é', 'İ', 'ı', '\ufeff') },
 );
 
 export const arbNtfsName: fc.Arbitrary<string> = fc
