@@ -1,4 +1,5 @@
 import { GrtError, type GrtErrorDetails } from '../errors.js';
+import { u32le } from './little-endian.js';
 
 /**
  * 64-bit on-disk fields arrive as bigint. Byte offsets in grt are JavaScript numbers, exact up to
@@ -23,8 +24,13 @@ export function safeMultiply(a: number, b: number, what: string, details: GrtErr
 
 /** Read a little-endian u64 at `offset` of `view` as a checked number. */
 export function readU64(view: DataView, offset: number, what: string, details: GrtErrorDetails = {}): number {
-  const low = view.getUint32(offset, true);
-  const high = view.getUint32(offset + 4, true);
+  return u64le(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), offset, what, details);
+}
+
+/** readU64 straight from bytes, for per-record hot paths (see little-endian.ts). */
+export function u64le(bytes: Uint8Array, at: number, what: string, details: GrtErrorDetails = {}): number {
+  const low = u32le(bytes, at);
+  const high = u32le(bytes, at + 4);
   if (high > 0x1fffff) {
     throw new GrtError('OUT_OF_RANGE', `${what} is beyond 2^53`, { ...details, actual: (BigInt(high) << 32n) | BigInt(low) });
   }

@@ -10,7 +10,8 @@
  *               56 initialized size (all u64)
  */
 import { GrtError } from '../../errors.js';
-import { readU64 } from '../../util/safe-number.js';
+import { u16le, u32le } from '../../util/little-endian.js';
+import { u64le } from '../../util/safe-number.js';
 import { decodeRunlist, type Run } from './runlist.js';
 import { decodeUtf16 } from './utf16.js';
 
@@ -62,26 +63,6 @@ export interface Attribute {
 /** The structure name errors carry; built only when one is thrown (this runs for every record). */
 function recordStructure(recordNumber: number): string {
   return `MFT record ${recordNumber}`;
-}
-
-/**
- * Little-endian fields straight from bytes, for the parsers that run once per record of a scan:
- * a DataView per record and per attribute value was a measurable share of a 100k-file catalog
- * build (allocation and collector time). Callers check the bounds first.
- */
-export function u16le(bytes: Uint8Array, at: number): number {
-  return bytes[at]! | (bytes[at + 1]! << 8);
-}
-
-export function u32le(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
-}
-
-/** A u64 field as a number; one beyond 2^53 throws the error readU64 gives (it is called to throw). */
-function u64le(bytes: Uint8Array, at: number, what: string, structure: string, offset: number): number {
-  const high = u32le(bytes, at + 4);
-  if (high > 0x1fffff) readU64(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), at, what, { structure, offset });
-  return high * 0x1_0000_0000 + u32le(bytes, at);
 }
 
 /**
@@ -137,9 +118,9 @@ function parseNonResident(record: Uint8Array, pos: number, length: number, byteO
     throw new GrtError('BAD_ATTRIBUTE', 'non-resident header longer than the attribute', { structure: recordStructure(recordNumber), offset: at, actual: length });
   }
   const structure = recordStructure(recordNumber);
-  const startVcn = u64le(record, pos + 16, 'first VCN', structure, at);
+  const startVcn = u64le(record, pos + 16, 'first VCN', { structure, offset: at });
   // An empty non-resident attribute has last VCN −1 (all ones).
-  const lastVcn = u32le(record, pos + 28) === 0xffffffff && u32le(record, pos + 24) === 0xffffffff ? -1 : u64le(record, pos + 24, 'last VCN', structure, at);
+  const lastVcn = u32le(record, pos + 28) === 0xffffffff && u32le(record, pos + 24) === 0xffffffff ? -1 : u64le(record, pos + 24, 'last VCN', { structure, offset: at });
   if (lastVcn < startVcn - 1) {
     throw new GrtError('BAD_ATTRIBUTE', 'last VCN before first VCN', { structure, offset: at + 24, expected: startVcn, actual: lastVcn });
   }
@@ -152,9 +133,9 @@ function parseNonResident(record: Uint8Array, pos: number, length: number, byteO
     startVcn,
     lastVcn,
     compressionUnitExponent,
-    allocatedSize: u64le(record, pos + 40, 'allocated size', structure, at),
-    dataSize: u64le(record, pos + 48, 'data size', structure, at),
-    initializedSize: u64le(record, pos + 56, 'initialized size', structure, at),
+    allocatedSize: u64le(record, pos + 40, 'allocated size', { structure, offset: at }),
+    dataSize: u64le(record, pos + 48, 'data size', { structure, offset: at }),
+    initializedSize: u64le(record, pos + 56, 'initialized size', { structure, offset: at }),
     runs: decodeRunlist(record, pos + pairsOffset, pos + length, startVcn, lastVcn, clusterCount, structure, byteOffset),
   };
   if (startVcn === 0 && (extent.dataSize > extent.allocatedSize && compressionUnitExponent === 0)) {

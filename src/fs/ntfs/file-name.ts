@@ -10,7 +10,7 @@
  * it is not a separate link and is not listed twice.
  */
 import { GrtError } from '../../errors.js';
-import { u32le } from './attribute.js';
+import { u32le } from '../../util/little-endian.js';
 import { fileReferenceAt, type FileReference } from './mft-record.js';
 import { decodeUtf16 } from './utf16.js';
 

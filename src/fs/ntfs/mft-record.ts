@@ -10,7 +10,8 @@
  * NOTE: the fixup stride is 512 bytes whatever the sector size (4Kn disks too).
  */
 import { GrtError } from '../../errors.js';
-import { parseAttributes, u16le, u32le, type Attribute } from './attribute.js';
+import { u16le, u32le } from '../../util/little-endian.js';
+import { parseAttributes, type Attribute } from './attribute.js';
 
 /** Multi-sector protection always protects 512-byte strides, independent of the sector size. */
 export const FIXUP_STRIDE = 512;

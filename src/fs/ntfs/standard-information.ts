@@ -9,7 +9,7 @@
  */
 import { GrtError } from '../../errors.js';
 import type { EntryTimes } from '../entry.js';
-import { u32le } from './attribute.js';
+import { u32le } from '../../util/little-endian.js';
 
 const MIN_LENGTH = 36;
 const TIMES_BYTES = 32;

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
-import { u16le, u32le } from '../../src/fs/ntfs/attribute.js';
+import { u16le, u32le } from '../../src/util/little-endian.js';
 import { parseFileName } from '../../src/fs/ntfs/file-name.js';
 import { applyFixups, fileReferenceAt, readFileReference } from '../../src/fs/ntfs/mft-record.js';
 import { parseStandardInformation } from '../../src/fs/ntfs/standard-information.js';
