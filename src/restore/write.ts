@@ -179,10 +179,18 @@ export interface Chunk {
 }
 
 /**
- * Read `chunks` of `source` in order and hand each to `write`, reading the next chunk while the
- * current one is written. Two buffers (of the largest chunk) serve the whole copy, filled in place
- * by `readInto`: a fresh 4 MiB buffer per chunk costs the kernel a page fault per 4 KiB, more
- * than the copy itself. So `write` must be done with the bytes when its promise settles.
+ * Chunks read ahead of the one being written. Two: a streamOptimized chunk is read (its compressed
+ * records), then inflated on a worker, then written — with one chunk ahead, the next chunk's
+ * records were read only after the current write returned and the worker then idled through it.
+ */
+export const READ_AHEAD_CHUNKS = 2;
+
+/**
+ * Read `chunks` of `source` in order and hand each to `write`, reading the next READ_AHEAD_CHUNKS
+ * chunks while the current one is written. A few buffers (of the largest chunk) serve the whole
+ * copy, filled in place by `readInto`: a fresh 4 MiB buffer per chunk costs the kernel a page fault
+ * per 4 KiB, more than the copy itself. So `write` must be done with the bytes when its promise
+ * settles.
  */
 export async function pipeChunks(
   source: ByteSource,
@@ -193,21 +201,25 @@ export async function pipeChunks(
   const bufferBytes = chunks.reduce((max, chunk) => Math.max(max, chunk.length), 0);
   // Page-aligned: the kernel's copies out of the page cache run ~4× faster into them (aligned-buffer.ts).
   // Shared: inflate workers write compressed grains straight into them (vmdk/inflate-pool.ts).
-  const buffers = [0, 1].map(() => pageAlignedBuffer(bufferBytes, { shared: true }));
-  const readChunk = async (index: number): Promise<Uint8Array> => {
+  const bufferCount = Math.min(chunks.length, READ_AHEAD_CHUNKS + 1);
+  const buffers = Array.from({ length: bufferCount }, () => pageAlignedBuffer(bufferBytes, { shared: true }));
+  const readChunk = (index: number): Promise<Uint8Array> | undefined => {
+    if (index >= chunks.length) return undefined;
     const chunk = chunks[index]!;
-    const target = buffers[index % 2]!.subarray(0, chunk.length);
-    await readInto(source, chunk.offset, target);
-    return target;
+    const target = buffers[index % bufferCount]!.subarray(0, chunk.length);
+    const reading = readInto(source, chunk.offset, target).then(() => target);
+    // A failed read-ahead must not become an unhandled rejection while we write; it is awaited in its turn.
+    reading.catch(() => undefined);
+    return reading;
   };
-  let next = chunks.length > 0 ? readChunk(0) : undefined;
+  const ahead: (Promise<Uint8Array> | undefined)[] = [];
+  for (let i = 0; i < bufferCount; i++) ahead.push(readChunk(i));
   for (let i = 0; i < chunks.length; i++) {
     throwIfAborted(signal);
-    const data = await next!;
-    next = i + 1 < chunks.length ? readChunk(i + 1) : undefined;
-    // A failed read-ahead must not become an unhandled rejection while we write; it is awaited next turn.
-    next?.catch(() => undefined);
+    const data = await ahead.shift()!;
     await write(data, chunks[i]!);
+    // This chunk's buffer is free again: it takes the next chunk not yet started.
+    ahead.push(readChunk(i + bufferCount));
   }
 }
 

@@ -54,8 +54,8 @@ export interface CompressedGrainRequest {
 }
 
 /**
- * Output bytes of compressed grains read and inflated as one batch: a 1 MiB restore chunk of
- * 64 KiB grains is one batch, one file read and one trip to an inflate worker (inflate-pool.ts).
+ * Bytes of compressed grains read and inflated as one batch: a 1 MiB restore chunk is one batch
+ * (16 or 17 grains of 64 KiB), one file read and one trip to an inflate worker (inflate-pool.ts).
  */
 const COMPRESSED_BATCH_BYTES = 1024 * 1024;
 
@@ -103,7 +103,7 @@ export class GrainedExtent implements Extent {
 
   async read(offset: number, out: Uint8Array, fromParent: ParentRead): Promise<void> {
     checkRange(this, offset, out.length, `extent ${this.options.path}`);
-    const { file, readCompressedGrains, grainBytes } = this.options;
+    const { file, readCompressedGrains } = this.options;
     const end = offset + out.length;
     // The pending run: bytes [runStart, runStart + runLength) of the extent, all of one kind; for
     // data, stored contiguously from runFileOffset.
@@ -132,12 +132,15 @@ export class GrainedExtent implements Extent {
     };
 
     // Compressed grains wait in a batch, read and inflated together (stream-optimized.ts).
+    // Counted in bytes wanted, not grains: a read that starts inside a grain wants parts of one
+    // grain more than its size in grains, and a batch of that one part alone would not go to a worker.
     let batch: CompressedGrainRequest[] = [];
-    const batchGrains = Math.max(1, Math.floor(COMPRESSED_BATCH_BYTES / grainBytes));
+    let batchBytes = 0;
     const flushBatch = async (): Promise<void> => {
       if (batch.length === 0) return;
       const requests = batch;
       batch = [];
+      batchBytes = 0;
       await start(readCompressedGrains!(requests));
     };
 
@@ -173,7 +176,8 @@ export class GrainedExtent implements Extent {
     const compressedPiece = async (grain: number, location: number, pos: number, inGrain: number, take: number): Promise<void> => {
       if (runKind !== RUN_NONE) await flush();
       batch.push({ grainIndex: grain, recordOffset: location, target: out.subarray(pos - offset, pos - offset + take), inGrain });
-      if (batch.length >= batchGrains) await flushBatch();
+      batchBytes += take;
+      if (batchBytes >= COMPRESSED_BATCH_BYTES) await flushBatch();
     };
     // Extends the pending run synchronously; returns a promise only when a run ends or a piece starts.
     const visit = (grain: number, pos: number, inGrain: number, take: number, location: number): Promise<void> | undefined => {

@@ -42,8 +42,12 @@ export interface InflateResults {
   errors: string[];
 }
 
-/** Job i is numbers [4i, 4i+4): input offset, input length, output offset, output length. */
+/**
+ * Job i is numbers [4i, 4i+4): input offset, input length, output offset in the batch's shared
+ * memory (RETURNED: the worker sends the bytes back instead), output length.
+ */
 const JOB_FIELDS = 4;
+const RETURNED = -1;
 
 /** The worker's whole program: the inflater, fed batches. */
 const WORKER_SOURCE = `
@@ -52,27 +56,27 @@ const { parentPort } = require('node:worker_threads');
 const inflater = (${createInflater.toString()})(zlib);
 parentPort.on('message', ({ id, input, jobs, shared }) => {
   const count = jobs.length / ${JOB_FIELDS};
-  let total = 0;
-  if (!shared) for (let i = 0; i < count; i++) total += jobs[i * ${JOB_FIELDS} + 3];
-  const target = shared ? new Uint8Array(shared) : new Uint8Array(total);
+  let returned = 0;
+  for (let i = 0; i < count; i++) if (jobs[i * ${JOB_FIELDS} + 2] === ${RETURNED}) returned += jobs[i * ${JOB_FIELDS} + 3];
+  const memory = shared ? new Uint8Array(shared) : null;
+  const output = new Uint8Array(returned);
   const produced = new Int32Array(count);
   const errors = [];
   for (let i = 0, at = 0; i < count; i++) {
     const j = i * ${JOB_FIELDS};
-    const outOffset = shared ? jobs[j + 2] : at;
-    produced[i] = inflater.inflate(input.subarray(jobs[j], jobs[j] + jobs[j + 1]), target.subarray(outOffset, outOffset + jobs[j + 3]));
+    const length = jobs[j + 3];
+    const out = jobs[j + 2] === ${RETURNED} ? output.subarray(at, (at += length)) : memory.subarray(jobs[j + 2], jobs[j + 2] + length);
+    produced[i] = inflater.inflate(input.subarray(jobs[j], jobs[j] + jobs[j + 1]), out);
     errors.push(produced[i] === ${INFLATE_CORRUPT} ? inflater.lastError : '');
-    at += jobs[j + 3];
   }
-  if (shared) parentPort.postMessage({ id, produced, errors });
-  else parentPort.postMessage({ id, produced, errors, output: target }, [target.buffer]);
+  parentPort.postMessage({ id, produced, errors, output }, [output.buffer]);
 });
 `;
 
 interface PendingBatch {
   jobs: InflateJob[];
-  /** Whether the worker wrote into the jobs' memory itself. */
-  shared: boolean;
+  /** Per job: whether the worker sends its bytes back (its memory is not the batch's shared memory). */
+  returned: boolean[];
   resolve(results: InflateResults): void;
 }
 
@@ -89,7 +93,12 @@ interface Reply {
   id: number;
   produced: Int32Array;
   errors: string[];
-  output?: Uint8Array;
+  /** The returned jobs' bytes, one job's room after another. */
+  output: Uint8Array;
+}
+
+function isShared(buffer: ArrayBufferLike): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
 }
 
 let inlineInflater: Inflater | undefined;
@@ -116,22 +125,24 @@ class InflatePool {
   run(jobs: readonly InflateJob[]): Promise<InflateResults> {
     const slot = this.broken ? undefined : this.pick();
     if (!slot) return Promise.resolve(inflateInline(jobs));
-    const buffer = jobs[0]!.out.buffer;
-    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer && jobs.every((job) => job.out.buffer === buffer);
+    // The worker writes straight into one shared memory (the restore's chunk buffer); a job whose
+    // memory is another (a partial grain's own buffer) gets its bytes sent back.
+    const shared = jobs.find((job) => isShared(job.out.buffer))?.out.buffer;
+    const returned = jobs.map((job) => job.out.buffer !== shared);
     // The inputs, packed into one buffer that is handed over (transferred, not copied).
     const input = new Uint8Array(jobs.reduce((sum, job) => sum + job.input.length, 0));
     const fields = new Float64Array(jobs.length * JOB_FIELDS);
     let at = 0;
     jobs.forEach((job, i) => {
       input.set(job.input, at);
-      fields.set([at, job.input.length, job.out.byteOffset, job.out.length], i * JOB_FIELDS);
+      fields.set([at, job.input.length, returned[i] ? RETURNED : job.out.byteOffset, job.out.length], i * JOB_FIELDS);
       at += job.input.length;
     });
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, { jobs: [...jobs], shared, resolve });
+      this.pending.set(id, { jobs: [...jobs], returned, resolve });
       if (slot.inFlight++ === 0) slot.worker.ref();
-      slot.worker.postMessage({ id, input, jobs: fields, shared: shared ? buffer : null }, [input.buffer]);
+      slot.worker.postMessage({ id, input, jobs: fields, shared: shared ?? null }, [input.buffer]);
     });
   }
 
@@ -180,14 +191,13 @@ class InflatePool {
     if (!batch) return;
     this.pending.delete(reply.id);
     if (--slot.inFlight === 0) slot.worker.unref();
-    if (!batch.shared) {
-      let at = 0;
-      batch.jobs.forEach((job, i) => {
-        const produced = reply.produced[i]!;
-        if (produced > 0) job.out.set(reply.output!.subarray(at, at + produced));
-        at += job.out.length;
-      });
-    }
+    let at = 0;
+    batch.jobs.forEach((job, i) => {
+      if (!batch.returned[i]) return;
+      const produced = reply.produced[i]!;
+      if (produced > 0) job.out.set(reply.output.subarray(at, at + produced));
+      at += job.out.length;
+    });
     batch.resolve({ produced: reply.produced, errors: reply.errors });
   }
 

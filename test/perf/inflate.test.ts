@@ -118,6 +118,19 @@ describe('grain inflation', () => {
       }
       for (const i of [0, 4, 11]) expect(memory.subarray(i * grain, (i + 1) * grain)).toEqual(contents[i]);
     }
+    // Mixed, as a restore's batch is: whole grains into the shared chunk buffer, a partial grain
+    // (the read starts inside it) into a buffer of its own, which comes back by message.
+    const shared = new Uint8Array(new SharedArrayBuffer(here.length));
+    const own = [new Uint8Array(grain), new Uint8Array(grain)];
+    const mixed = jobsIn(shared);
+    mixed[0] = { input: inputs[0]!, out: own[0]! };
+    mixed[9] = { input: inputs[9]!, out: own[1]! };
+    const result = await inflateBatch(mixed);
+    expect(result.produced).toEqual(expected.produced);
+    expect(own[0]).toEqual(contents[0]);
+    expect(own[1]).toEqual(contents[9]);
+    expect(shared.subarray(4 * grain, 5 * grain)).toEqual(contents[4]);
+    expect(shared.subarray(0, grain).every((b) => b === 0)).toBe(true); // job 0 went to its own buffer
     // Still up: a worker that had failed would have moved the pool back here for good.
     expect(await startInflateWorkers()).toBeGreaterThan(0);
   });
