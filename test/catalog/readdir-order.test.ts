@@ -6,10 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { buildCatalog, CatalogFileSystem, openCatalog } from '../../src/catalog/index.js';
 import type { FileEntry } from '../../src/fs/entry.js';
 import { openNtfs } from '../../src/fs/ntfs/volume.js';
-import { UpcaseTable } from '../../src/fs/ntfs/upcase.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { buildNtfsVolume } from '../builders/ntfs-builder.js';
-import { FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
+import { AsciiFoldingFs, FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 
 const names = (entries: FileEntry[]): string[] => entries.map((e) => e.name);
 
@@ -39,11 +38,6 @@ describe('catalog readDir order', () => {
       serial: '0000000000000001',
     };
     // An ASCII-only table: 'é' (0xE9) stays above 'É' (0xC9), so 'Éb' comes first.
-    class AsciiFoldingFs extends FakeFs {
-      upcaseTable(): Uint16Array {
-        return UpcaseTable.ascii().units;
-      }
-    }
     const binding = { capacity: 1 << 20, cids: [], partitions: [{ index: 1, start: 0, size: 1 << 20, fs: 'ntfs' }] };
     const withTable = await openCatalog(await buildCatalog({ binding, volumes: [{ index: 1, start: 0, fs: new AsciiFoldingFs(volume) }] }));
     expect(names(await new CatalogFileSystem(withTable, 1).readDir('/'))).toEqual(['Éb', 'éa']);

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, openCatalog } from '../../src/catalog/index.js';
 import type { FileEntry, StreamLayout } from '../../src/fs/entry.js';
-import { UpcaseTable } from '../../src/fs/ntfs/upcase.js';
-import { FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
+import { AsciiFoldingFs, FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 
 const times = { mtime: 0n, atime: 0n, ctime: 0n, btime: 0n };
 function entry(path: string, record: number, type: 'file' | 'dir'): FileEntry {
@@ -17,13 +16,6 @@ function volume(): FakeVolume {
     metadata: new Set(),
     serial: '0000000000000001',
   };
-}
-
-/** A volume whose table folds ASCII only (as NTFS falls back to): 'é' and 'É' are different names there. */
-class AsciiFoldingFs extends FakeFs {
-  upcaseTable(): Uint16Array {
-    return UpcaseTable.ascii().units;
-  }
 }
 
 const binding = { capacity: 1 << 20, cids: [], partitions: [{ index: 1, start: 0, size: 1 << 20, fs: 'ntfs' }] };

@@ -11,6 +11,7 @@
 import { GrtError } from '../../src/errors.js';
 import type { ByteSource } from '../../src/io/byte-source.js';
 import { MemorySource } from '../../src/io/memory-source.js';
+import { UpcaseTable } from '../../src/fs/ntfs/upcase.js';
 import type { EntryType, FileEntry, FileSystem, ListOptions, StreamLayout } from '../../src/fs/entry.js';
 
 export interface FakeSpec {
@@ -247,4 +248,11 @@ export class FakeFs implements FileSystem {
 
 function isVolume(source: Record<string, FakeSpec> | FakeVolume): source is FakeVolume {
   return Array.isArray((source as Partial<FakeVolume>).entries) && (source as Partial<FakeVolume>).layouts instanceof Map;
+}
+
+/** A FakeFs whose $UpCase folds ASCII only (as NTFS falls back to): 'é' and 'É' are different names there. */
+export class AsciiFoldingFs extends FakeFs {
+  upcaseTable(): Uint16Array {
+    return UpcaseTable.ascii().units;
+  }
 }

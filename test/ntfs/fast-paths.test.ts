@@ -4,12 +4,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GrtError } from '../../src/errors.js';
 import { u16le, u32le } from '../../src/util/little-endian.js';
 import { parseFileName } from '../../src/fs/ntfs/file-name.js';
 import { applyFixups, fileReferenceAt, readFileReference } from '../../src/fs/ntfs/mft-record.js';
 import { parseStandardInformation } from '../../src/fs/ntfs/standard-information.js';
 import { decodeUtf16 } from '../../src/fs/ntfs/utf16.js';
+import { grtCode } from '../helpers/grt-code.js';
 
 const viewOf = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
@@ -25,16 +25,6 @@ function unitsBytes(units: number[], pad: number): Uint8Array {
   const bytes = new Uint8Array(pad + units.length * 2 + pad);
   units.forEach((u, i) => viewOf(bytes).setUint16(pad + i * 2, u, true));
   return bytes;
-}
-
-function grtCode(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GrtError);
-    return (error as GrtError).code;
-  }
-  return 'none';
 }
 
 describe('scan fast paths agree with the plain readings', () => {

@@ -4,7 +4,6 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GrtError } from '../../src/errors.js';
 import { parseAttributeList } from '../../src/fs/ntfs/attribute-list.js';
 import { parseBootSector } from '../../src/fs/ntfs/boot-sector.js';
 import { parseMftRecord } from '../../src/fs/ntfs/mft-record.js';
@@ -13,16 +12,7 @@ import { decodeRunlist } from '../../src/fs/ntfs/runlist.js';
 import { UpcaseTable } from '../../src/fs/ntfs/upcase.js';
 import { encodeRuns } from '../builders/ntfs/attributes.js';
 import { upcaseBytes } from '../builders/ntfs/upcase.js';
-
-function grtCode(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GrtError);
-    return (error as GrtError).code;
-  }
-  return 'none';
-}
+import { grtCode } from '../helpers/grt-code.js';
 
 const runs = (bytes: number[], lastVcn: number, clusters = 1 << 30) => decodeRunlist(Uint8Array.from(bytes), 0, bytes.length, 0, lastVcn, clusters, 'test', 0);
 

@@ -1,0 +1,13 @@
+import { expect } from 'vitest';
+import { GrtError } from '../../src/errors.js';
+
+/** The GrtError code `fn` throws, or 'none'; anything else it throws fails the test. */
+export function grtCode(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(GrtError);
+    return (error as GrtError).code;
+  }
+  return 'none';
+}
