@@ -181,7 +181,12 @@ export async function readMbr(
 /**
  * Walk one EBR chain. In each EBR, record 1 is the logical partition with its start relative to
  * that EBR; record 2 links to the next EBR with its start relative to the extended partition's
- * start. Records 3 and 4 are unused. Returns the next free partition number.
+ * start. Returns the next free partition number.
+ *
+ * NOTE: read as Linux reads it (block/partitions/msdos.c, parse_extended), which is what the
+ * systems that wrote unusual chains saw: every non-empty, non-extended record of an EBR is a
+ * logical partition — records 3 and 4 only when they lie inside the extended partition, as they
+ * sometimes hold garbage — and the link is the first record of an extended type, in any slot.
  */
 async function readEbrChain(
   disk: ByteSource,
@@ -218,26 +223,28 @@ async function readEbrChain(
       if (hops > 0) warn('BAD_MAGIC', `EBR at sector ${ebrSector} has no 0x55AA signature`);
       break;
     }
-    const [data, link] = readRecords(ebr) as [RawRecord, RawRecord];
-    if (data.typeByte !== 0 && data.sizeInLba !== 0 && !EXTENDED_TYPES.has(data.typeByte)) {
-      const startSector = ebrSector + data.startingLba;
-      if (startSector + data.sizeInLba > containerEnd) {
-        warn('BAD_TABLE', `logical partition ${index} reaches past its extended partition`);
+    const records = readRecords(ebr);
+    let link: RawRecord | undefined;
+    records.forEach((record, slot) => {
+      if (record.typeByte === 0 || record.sizeInLba === 0) return;
+      if (EXTENDED_TYPES.has(record.typeByte)) {
+        link ??= record;
+        return;
       }
+      const startSector = ebrSector + record.startingLba;
+      const inside = startSector >= container.startSector && startSector + record.sizeInLba <= containerEnd;
+      if (slot >= 2 && !inside) return; // garbage in an unused slot, as Linux judges it
+      if (!inside) warn('BAD_TABLE', `logical partition ${index} reaches past its extended partition`);
       out.push({
         index: index++,
         startSector,
-        sectorCount: data.sizeInLba,
-        typeByte: data.typeByte,
-        bootable: data.bootIndicator === 0x80,
+        sectorCount: record.sizeInLba,
+        typeByte: record.typeByte,
+        bootable: record.bootIndicator === 0x80,
         logical: true,
       });
-    }
-    if (link.typeByte === 0 || link.sizeInLba === 0) break; // end of the chain
-    if (!EXTENDED_TYPES.has(link.typeByte)) {
-      warn('BAD_TABLE', `EBR link has type ${mbrTypeText(link.typeByte)}, not an extended type`);
-      break;
-    }
+    });
+    if (!link) break; // end of the chain
     const next = container.startSector + link.startingLba;
     if (next >= containerEnd) {
       warn('BAD_TABLE', `EBR link to sector ${next} is outside its extended partition`);

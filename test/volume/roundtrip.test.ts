@@ -279,6 +279,39 @@ describe('damaged tables give warnings or a GrtError, quickly', () => {
     );
   });
 
+  it('an EBR is read as Linux reads it: data in any slot, slots 3–4 only inside the extended partition, the link in any slot', async () => {
+    const layout: LayoutSpec = {
+      scheme: 'mbr',
+      sectorSize: 512,
+      partitions: [
+        { index: 1, startSector: 2048, sectorCount: 100_000, type: 0x0f },
+        { startSector: 2049, sectorCount: 100, type: 0x83, logical: true },
+        { startSector: 3000, sectorCount: 100, type: 0x07, logical: true },
+      ],
+    };
+    const disk = written(layout, 200_000 * 512);
+    const record = (type: number, start: number, size: number) => {
+      const bytes = new Uint8Array(16);
+      const view = new DataView(bytes.buffer);
+      view.setUint8(4, type);
+      view.setUint32(8, start, true);
+      view.setUint32(12, size, true);
+      return bytes;
+    };
+    // First EBR (sector 2048): slot 2 a data partition (not a link), slot 3 another inside the
+    // extended partition, slot 4 garbage far outside it... and no link: the chain ends here.
+    disk.write(2048 * 512 + 446 + 16, record(0x83, 500, 50));
+    disk.write(2048 * 512 + 446 + 32, record(0x0b, 600, 50));
+    disk.write(2048 * 512 + 446 + 48, record(0x07, 5_000_000, 50));
+    let got = await actual(disk);
+    expect(got.rows.map((r) => [r.index, r.start / 512])).toEqual([[1, 2048], [5, 2049], [6, 2548], [7, 2648]]);
+    // The link moved to slot 4: the chain goes on to the second EBR (sector 2999).
+    disk.write(2048 * 512 + 446 + 48, record(0x05, 2999 - 2048, 200));
+    got = await actual(disk);
+    expect(got.rows.map((r) => [r.index, r.start / 512])).toEqual([[1, 2048], [5, 2049], [6, 2548], [7, 2648], [8, 3000]]);
+    expect(got.warnings).toEqual([]);
+  });
+
   it('an EBR chain longer than the limit stops at 1024 logical partitions with a warning', async () => {
     const logicals: PartitionSpec[] = Array.from({ length: 1100 }, (_, i) => ({ startSector: 2049 + i * 4, sectorCount: 3, type: 0x83, logical: true, ebrSector: 2048 + i * 4 }));
     const layout: LayoutSpec = { scheme: 'mbr', sectorSize: 512, partitions: [{ index: 2, startSector: 2048, sectorCount: 5000, type: 0x05 }, ...logicals] };
