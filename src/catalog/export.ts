@@ -73,8 +73,10 @@ export async function* toBodyfile(entries: Entries, options: ExportOptions = {})
   for await (const e of entries) {
     const times = [e.times.atime, e.times.mtime, e.times.ctime, e.times.btime].map(seconds).join('|');
     const suffix = e.deleted ? ' (deleted)' : '';
-    // NOTE: fls writes record-attrType-attrId; the catalog keeps record and sequence, so those go here.
-    const inode = `${e.id.record}-${e.id.sequence}`;
+    // NOTE: fls writes record-attrType-attrId (64-128-2); the catalog keeps no attribute ids, so
+    // the plain MFT record number goes here — what icat and istat take as the inode (icat of it
+    // gives the unnamed stream). "record-sequence" had read to TSK as record-attrType.
+    const inode = String(e.id.record);
     const path = e.path === '/' ? prefix + '/' : prefix + e.path;
     yield `0|${bodyName(path)}${suffix}|${inode}|${modeString(e)}|0|0|${e.size}|${times}\n`;
     for (const s of e.streams) {

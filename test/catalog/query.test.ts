@@ -19,8 +19,8 @@ describe('exports', () => {
   it('body file 3.x rows, one per stream, escaped names, whole seconds', async () => {
     const body = await text(toBodyfile([FILE], { mountPoint: 'C:' }));
     expect(body).toBe(
-      '0|C:/Users/a\\|b.txt (deleted)|42-3|r/rr-xr-xr-x|0|0|12|1709294401|1709294400|0|0\n' +
-        '0|C:/Users/a\\|b.txt:Zone.Identifier (deleted)|42-3|r/rr-xr-xr-x|0|0|26|1709294401|1709294400|0|0\n',
+      '0|C:/Users/a\\|b.txt (deleted)|42|r/rr-xr-xr-x|0|0|12|1709294401|1709294400|0|0\n' +
+        '0|C:/Users/a\\|b.txt:Zone.Identifier (deleted)|42|r/rr-xr-xr-x|0|0|26|1709294401|1709294400|0|0\n',
     );
   });
 
