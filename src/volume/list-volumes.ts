@@ -7,7 +7,8 @@
  * Choices worth knowing:
  * - GPT wins over any MBR (protective or hybrid), as UEFI firmware and Linux do.
  * - Without a caller-given sector size, GPT is looked for at byte 512 then byte 4096; an MBR
- *   alone says nothing about its sector size, so it is read with 512 unless the caller says 4096.
+ *   alone says nothing about its sector size, so it is read with 512 unless 4096 finds more file
+ *   systems at the partitions' starts (a raw image of a 4Kn drive), or the caller says 4096.
  * - A file system whose first sector is sector 0 (NTFS, FAT, exFAT, ReFS, BitLocker, XFS, LUKS: a
  *   boot sector also ends in 0x55AA) means no partition table: the whole disk is volume 0. Other
  *   signatures (ext, swap, LVM, Btrfs) lose to an MBR that lists partitions, with a warning.
@@ -62,14 +63,32 @@ export async function listVolumes(disk: ByteSource, options: ListVolumesOptions 
     warnings.push({ code: 'BAD_TABLE', message: 'protective MBR (type 0xEE) but no GPT header found; showing the MBR', offset: 0 });
   }
 
-  const sectorSize = options.sectorSize ?? 512;
+  let sectorSize: number = options.sectorSize ?? 512;
   const whole = await detectFileSystem(disk);
   // A file system whose own first sector is sector 0 (a boot sector also ends in 0x55AA) rules out
   // an MBR. Other signatures (ext at 1080, swap, LVM, Btrfs) may be stray bytes in the gap after an
   // MBR (boot loaders live there), so a plausible MBR with partitions wins over them.
   if (mbrPlausible && !OWNS_SECTOR_ZERO.has(whole.fs)) {
-    const mbrWarnings: GrtWarning[] = [];
-    const partitions = await readMbr(disk, sector0, sectorSize, mbrWarnings);
+    let mbrWarnings: GrtWarning[] = [];
+    let partitions = await readMbr(disk, sector0, sectorSize, mbrWarnings);
+    if (options.sectorSize === undefined && partitions.length > 0) {
+      // An MBR does not say its sector size (a raw image of a 4Kn drive counts 4096-byte sectors):
+      // 4096 is taken only when it finds more file systems at the partitions' starts than 512 does
+      // (the layout's sectorSize says which was used).
+      const found512 = await fileSystemsAt(disk, partitions, 512);
+      const data512 = partitions.filter((p) => !isExtendedType(p.typeByte)).length;
+      // Tried when some partition holds nothing known, or only an extended one was found (its
+      // EBRs read at 512-byte offsets may be nothing at all).
+      if (found512 < data512 || data512 === 0) {
+        const warnings4096: GrtWarning[] = [];
+        const partitions4096 = await readMbr(disk, sector0, 4096, warnings4096);
+        if ((await fileSystemsAt(disk, partitions4096, 4096)) > found512) {
+          sectorSize = 4096;
+          partitions = partitions4096;
+          mbrWarnings = warnings4096;
+        }
+      }
+    }
     if (partitions.length > 0 || whole.fs === 'unknown') {
       if (whole.fs !== 'unknown') warnings.push({ code: 'BAD_TABLE', message: `MBR partitions found, ignoring a ${whole.fs} signature on the whole disk`, offset: 0 });
       warnings.push(...mbrWarnings);
@@ -89,6 +108,18 @@ export async function listVolumes(disk: ByteSource, options: ListVolumesOptions 
   };
   if (whole.label !== undefined) volume.label = whole.label;
   return { scheme: 'none', sectorSize, volumes: [volume], warnings };
+}
+
+/** How many of the (non-extended) partitions hold a known file system when sectors are `sectorSize` bytes. */
+async function fileSystemsAt(disk: ByteSource, partitions: MbrPartition[], sectorSize: number): Promise<number> {
+  let found = 0;
+  for (const p of partitions) {
+    const start = p.startSector * sectorSize;
+    if (isExtendedType(p.typeByte) || start >= disk.size) continue;
+    const size = Math.min(p.sectorCount * sectorSize, disk.size - start);
+    if ((await detectFileSystem(new SliceSource(disk, start, size, `partition ${p.index}`))).fs !== 'unknown') found++;
+  }
+  return found;
 }
 
 function mbrSkeleton(p: MbrPartition): VolumeSkeleton {

@@ -152,6 +152,26 @@ describe('partition tables round-trip through the test writer', () => {
     );
   });
 
+  it('MBR: 4096-byte sectors are found without being told when file systems sit at the partitions that way', async () => {
+    await fc.assert(
+      // Only a data partition can tell the sector size (an empty extended partition cannot).
+      fc.asyncProperty(mbrLayoutArb.filter(({ layout }) => layout.partitions.some((p) => ![0x05, 0x0f, 0x85].includes(p.type as number))), async ({ layout, diskBytes }) => {
+        const disk = written(layout, diskBytes);
+        // An NTFS boot sector signature at every data partition's first sector.
+        for (const p of layout.partitions) {
+          if ([0x05, 0x0f, 0x85].includes(p.type as number)) continue;
+          const at = p.startSector * layout.sectorSize;
+          disk.write(at + 3, new TextEncoder().encode('NTFS    '));
+          disk.write(at + 510, Uint8Array.of(0x55, 0xaa));
+        }
+        const got = await actual(disk);
+        expect(got.sectorSize).toBe(layout.sectorSize);
+        expect(got.rows).toEqual(expectedMbr(layout));
+      }),
+      { seed: 1707, numRuns: 60 },
+    );
+  });
+
   it('GPT: non-sequential slots, names, attributes, 512 and 4096-byte sectors found without being told', async () => {
     await fc.assert(
       fc.asyncProperty(gptLayoutArb, async ({ layout, diskBytes }) => {
