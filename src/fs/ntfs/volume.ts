@@ -14,7 +14,7 @@ import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../entry.
 import { ATTR_BITMAP, ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_INDEX_ROOT, ATTR_REPARSE_POINT, ATTR_VOLUME_INFORMATION, ATTR_VOLUME_NAME } from './attribute.js';
 import { readBootSector } from './boot-sector.js';
 import { buildLayout, openLayoutStream, sourceOffsetAt } from './data-stream.js';
-import { parseIndexAllocation, parseIndexRoot, type IndexEntry } from './directory-index.js';
+import { COLLATION_FILE_NAME, parseIndexAllocation, parseIndexBlock, parseIndexRoot, searchIndex, type IndexEntry, type IndexNode, type IndexRootInfo } from './directory-index.js';
 import { describeFile } from './file-entry.js';
 import { FILE_NAME_FLAG_DIRECTORY, NAMESPACE_DOS } from './file-name.js';
 import { extentsOf, Mft, readAttributeValue, type NtfsFile } from './mft.js';
@@ -100,6 +100,18 @@ export async function openNtfs(source: ByteSource, options: OpenNtfsOptions = {}
 interface Resolved {
   file: NtfsFile;
   entry: FileEntry;
+}
+
+/** A directory's $I30, opened: the root node parsed, the allocation (if any) ready to read. */
+interface DirectoryIndex {
+  structure: string;
+  root: IndexRootInfo;
+  allocation?: {
+    layout: StreamLayout;
+    stream: ByteSource;
+    /** One bit per block in use; null when the directory has no $I30 $BITMAP. */
+    bitmap: Uint8Array | null;
+  };
 }
 
 export class NtfsVolume implements FileSystem {
@@ -249,9 +261,8 @@ export class NtfsVolume implements FileSystem {
     let dirPath = '/';
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
-      const table = await this.lookupTable(file);
-      const candidates = table.get(this.upcase.key(part));
-      if (!candidates) throw new GrtError('NOT_FOUND', 'no such file or directory', { path });
+      const candidates = await this.lookup(file, part);
+      if (candidates.length === 0) throw new GrtError('NOT_FOUND', 'no such file or directory', { path });
       // Names differing only in case (POSIX namespace): prefer the exact spelling.
       const item = candidates.find((c) => c.key.name === part) ?? candidates[0]!;
       const parentRecord = file.record.recordNumber;
@@ -279,6 +290,52 @@ export class NtfsVolume implements FileSystem {
     return index || (file.record.flags & RECORD_IS_DIRECTORY) !== 0;
   }
 
+  /**
+   * The entries of `dir` named `name` case-insensitively. Without the directory's table cached, a
+   * B-tree search reads only the blocks on the way down; a damaged node on that way, or a miss
+   * (the name may still be in an in-use block the tree does not reach), falls back to the full
+   * table, which reads every block and keeps what a damaged index still holds.
+   */
+  private async lookup(dir: NtfsFile, name: string): Promise<IndexEntry[]> {
+    let table = this.directories.get(dir.record.recordNumber);
+    if (!table) {
+      try {
+        const found = await this.searchDirectory(dir, name);
+        if (found.length > 0) return found;
+      } catch (error) {
+        if (!(error instanceof GrtError)) throw error;
+      }
+      table = await this.lookupTable(dir);
+    }
+    return table.get(this.upcase.key(name)) ?? [];
+  }
+
+  /**
+   * Descend `dir`'s $I30 B-tree for `name`. INDX block VCNs count clusters when a cluster is no
+   * larger than a block, else 512-byte units (libfsntfs "Index" notes; the Linux ntfs driver's
+   * index_vcn_size), so block `vcn` starts at byte vcn × that unit of $INDEX_ALLOCATION.
+   */
+  private async searchDirectory(dir: NtfsFile, name: string): Promise<IndexEntry[]> {
+    const { structure, root, allocation } = await this.openIndex(dir);
+    if (root.collationRule !== COLLATION_FILE_NAME) return []; // not ordered as searched: the full table
+    const vcnBytes = this.info.clusterSize <= root.blockSize ? this.info.clusterSize : 512;
+    const loadNode = async (vcn: number): Promise<IndexNode> => {
+      const blocks = allocation ? Math.floor(allocation.stream.size / root.blockSize) : 0;
+      const block = (vcn * vcnBytes) / root.blockSize;
+      if (!allocation || !Number.isInteger(block) || block >= blocks) {
+        throw new GrtError('BAD_INDEX', 'index sub-node VCN outside the index allocation', { structure, expected: blocks, actual: vcn });
+      }
+      if (allocation.bitmap && ((allocation.bitmap[block >> 3] ?? 0) & (1 << (block & 7))) === 0) {
+        throw new GrtError('BAD_INDEX', 'index sub-node VCN names a block not in use', { structure, actual: vcn });
+      }
+      const at = block * root.blockSize;
+      // A private copy: fixups are applied in place, and the read may hand back cached bytes.
+      const bytes = (await allocation.stream.read(at, root.blockSize)).slice();
+      return parseIndexBlock(bytes, structure, (pos) => sourceOffsetAt(allocation.layout.runs, at + pos), vcn);
+    };
+    return searchIndex(root, loadNode, (n) => this.upcase.key(n), name, structure);
+  }
+
   private async lookupTable(dir: NtfsFile): Promise<Map<string, IndexEntry[]>> {
     const cached = this.directories.get(dir.record.recordNumber);
     if (cached) return cached;
@@ -293,17 +350,18 @@ export class NtfsVolume implements FileSystem {
     return table;
   }
 
-  /** All entries of a directory's $I30 index: root node, then every in-use allocation block. */
-  private async indexEntries(dir: NtfsFile): Promise<IndexEntry[]> {
+  /** A directory's $I30: the root parsed, the $INDEX_ALLOCATION stream and $BITMAP checked. */
+  private async openIndex(dir: NtfsFile): Promise<DirectoryIndex> {
     const structure = `MFT record ${dir.record.recordNumber} $I30`;
     const root = dir.attributes.find((a) => a.type === ATTR_INDEX_ROOT && a.name === '$I30' && a.value);
     if (!root) throw new GrtError('BAD_INDEX', 'directory has no $INDEX_ROOT', { structure });
     // A loaded record's bytes are its own buffer, so the value's byteOffset is its place in the record.
     const recordOffset = this.mft.recordOffset(root.recordNumber);
     const valueOffset = recordOffset >= 0 && root.value!.buffer.byteLength === this.info.recordSize ? recordOffset + root.value!.byteOffset : undefined;
-    const { blockSize, entries } = parseIndexRoot(root.value!, structure, valueOffset);
+    const index = parseIndexRoot(root.value!, structure, valueOffset);
+    const blockSize = index.blockSize;
     const allocation = extentsOf(dir.attributes, ATTR_INDEX_ALLOCATION, '$I30');
-    if (allocation.length === 0) return entries;
+    if (allocation.length === 0) return { structure, root: index };
     if (blockSize !== this.info.indexBlockSize && (blockSize < 512 || blockSize > 65536 || (blockSize & (blockSize - 1)) !== 0)) {
       throw new GrtError('BAD_INDEX', 'index block size out of range', { structure, actual: blockSize });
     }
@@ -315,6 +373,16 @@ export class NtfsVolume implements FileSystem {
     if (stream.size > this.info.volumeSize) {
       throw new GrtError('BAD_INDEX', '$INDEX_ALLOCATION larger than the volume', { structure, expected: this.info.volumeSize, actual: stream.size });
     }
+    return { structure, root: index, allocation: { layout, stream, bitmap } };
+  }
+
+  /** All entries of a directory's $I30 index: root node, then every in-use allocation block. */
+  private async indexEntries(dir: NtfsFile): Promise<IndexEntry[]> {
+    const { structure, root, allocation } = await this.openIndex(dir);
+    const entries = [...root.entries];
+    if (!allocation) return entries;
+    const { layout, stream, bitmap } = allocation;
+    const blockSize = root.blockSize;
     const chunkBytes = Math.max(blockSize, Math.floor(INDEX_CHUNK_BYTES / blockSize) * blockSize);
     const warnings: GrtWarning[] = [];
     for (let offset = 0; offset + blockSize <= stream.size; offset += chunkBytes) {
