@@ -23,6 +23,11 @@ import { createInflater, INFLATE_CORRUPT, type Inflater } from './inflate.js';
 /** Batches of fewer grains are inflated on the calling thread (a round trip costs a few grains). */
 export const WORKER_MIN_GRAINS = 4;
 /**
+ * A worker idle this long is stopped: a long-running process (a backup service) that restores now
+ * and then keeps no threads and no zlib contexts between restores; the next large batch starts one.
+ */
+export const IDLE_WORKER_MS = 10_000;
+/**
  * Workers at most. Batches in flight are few (a restore reads one chunk ahead), and every worker
  * holds a zlib context and a V8 isolate (~10 MiB): more than this would only cost memory.
  */
@@ -87,6 +92,10 @@ interface PoolWorker {
   /** Settles when the worker is up or has failed to start. */
   online: Promise<void>;
   inFlight: number;
+  /** Stops the worker once it has been idle IDLE_WORKER_MS. */
+  idleTimer?: ReturnType<typeof setTimeout>;
+  /** Stopped for idleness: its exit is no failure. */
+  retired: boolean;
 }
 
 interface Reply {
@@ -141,6 +150,7 @@ class InflatePool {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, { jobs: [...jobs], returned, resolve });
+      clearTimeout(slot.idleTimer);
       if (slot.inFlight++ === 0) slot.worker.ref();
       slot.worker.postMessage({ id, input, jobs: fields, shared: shared ?? null }, [input.buffer]);
     });
@@ -169,17 +179,19 @@ class InflatePool {
     try {
       const worker = new Worker(WORKER_SOURCE, { eval: true });
       let online = (): void => undefined;
-      const slot: PoolWorker = { worker, ready: false, inFlight: 0, online: new Promise((resolve) => (online = resolve)) };
+      const slot: PoolWorker = { worker, ready: false, inFlight: 0, online: new Promise((resolve) => (online = resolve)), retired: false };
       worker.on('online', () => {
         slot.ready = true;
         // Referenced while starting (someone may be waiting for it), then only while it has work.
-        if (slot.inFlight === 0) worker.unref();
+        if (slot.inFlight === 0) this.idle(slot);
         online();
       });
       worker.once('exit', online);
       worker.on('message', (reply: Reply) => this.settle(slot, reply));
       worker.on('error', () => this.fail());
-      worker.on('exit', () => this.fail());
+      worker.on('exit', () => {
+        if (!slot.retired) this.fail();
+      });
       this.workers.push(slot);
     } catch {
       this.broken = true;
@@ -190,7 +202,7 @@ class InflatePool {
     const batch = this.pending.get(reply.id);
     if (!batch) return;
     this.pending.delete(reply.id);
-    if (--slot.inFlight === 0) slot.worker.unref();
+    if (--slot.inFlight === 0) this.idle(slot);
     let at = 0;
     batch.jobs.forEach((job, i) => {
       if (!batch.returned[i]) return;
@@ -201,11 +213,33 @@ class InflatePool {
     batch.resolve({ produced: reply.produced, errors: reply.errors });
   }
 
+  /** A worker with nothing to do: it holds no process open, and stops if nothing comes for a while. */
+  private idle(slot: PoolWorker): void {
+    slot.worker.unref();
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      const at = this.workers.indexOf(slot);
+      if (slot.inFlight > 0 || at < 0) return;
+      slot.retired = true;
+      this.workers.splice(at, 1);
+      void slot.worker.terminate();
+    }, IDLE_WORKER_MS);
+    slot.idleTimer.unref();
+  }
+
+  /** Workers running now (started, not stopped). */
+  get running(): number {
+    return this.workers.length;
+  }
+
   /** A worker failed: every batch still out is inflated here, and so is every later one. */
   private fail(): void {
     if (this.broken) return;
     this.broken = true;
-    for (const slot of this.workers) void slot.worker.terminate();
+    for (const slot of this.workers) {
+      clearTimeout(slot.idleTimer);
+      void slot.worker.terminate();
+    }
     const left = [...this.pending.values()];
     this.pending.clear();
     for (const batch of left) batch.resolve(inflateInline(batch.jobs));
@@ -232,4 +266,9 @@ export function inflateBatch(jobs: readonly InflateJob[]): Promise<InflateResult
 export function startInflateWorkers(): Promise<number> {
   pool ??= new InflatePool();
   return pool.startAll();
+}
+
+/** How many inflate workers are running now (for tests and diagnostics). */
+export function inflateWorkersRunning(): number {
+  return pool?.running ?? 0;
 }

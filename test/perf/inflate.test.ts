@@ -10,9 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createInflater, INFLATE_CORRUPT, INFLATE_TOO_LARGE, type Inflater } from '../../src/vmdk/inflate.js';
-import { inflateBatch, inflateInline, startInflateWorkers, WORKER_MIN_GRAINS, type InflateJob } from '../../src/vmdk/inflate-pool.js';
+import { IDLE_WORKER_MS, inflateBatch, inflateInline, inflateWorkersRunning, startInflateWorkers, WORKER_MIN_GRAINS, type InflateJob } from '../../src/vmdk/inflate-pool.js';
 
 /** What inflateSync says with the same cap: the bytes, or which failure. */
 function reference(input: Uint8Array, room: number): Uint8Array | number {
@@ -164,6 +164,29 @@ describe('grain inflation', () => {
       expect(child.stdout.trim()).toMatch(/^[1-9]\d* 4096(,4096){7}$/);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('idle workers stop after IDLE_WORKER_MS; the next large batch is inflated all the same and starts them again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const started = await startInflateWorkers();
+      expect(started).toBeGreaterThan(0);
+      const content = new Uint8Array(4096).fill(9);
+      const batch = () => Array.from({ length: WORKER_MIN_GRAINS }, () => ({ input: zlib.deflateSync(content), out: new Uint8Array(4096) }));
+      // Work for every worker (their idle timers, armed when each batch is answered, are the fake ones).
+      await Promise.all(Array.from({ length: started }, () => inflateBatch(batch())));
+      expect(inflateWorkersRunning()).toBe(started);
+      vi.advanceTimersByTime(IDLE_WORKER_MS - 1);
+      expect(inflateWorkersRunning()).toBe(started);
+      vi.advanceTimersByTime(1);
+      expect(inflateWorkersRunning()).toBe(0);
+      const jobs = batch();
+      expect([...(await inflateBatch(jobs)).produced]).toEqual(jobs.map(() => 4096));
+      expect(jobs.every((job) => job.out.every((b) => b === 9))).toBe(true);
+      expect(await startInflateWorkers()).toBeGreaterThan(0); // stopping for idleness is not a failure
+    } finally {
+      vi.useRealTimers();
     }
   });
 });
