@@ -6,15 +6,15 @@
  * the source directly (large reads, read once).
  */
 import { Readable } from 'node:stream';
-import { LRUCache } from 'lru-cache';
 import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { CachedSource, type CachedSourceOptions } from '../../io/cached-source.js';
 import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../entry.js';
-import { ATTR_BITMAP, ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_INDEX_ROOT, ATTR_REPARSE_POINT, ATTR_VOLUME_INFORMATION, ATTR_VOLUME_NAME } from './attribute.js';
+import { ATTR_DATA, ATTR_INDEX_ROOT, ATTR_REPARSE_POINT, ATTR_VOLUME_INFORMATION, ATTR_VOLUME_NAME } from './attribute.js';
 import { readBootSector } from './boot-sector.js';
-import { buildLayout, openLayoutStream, sourceOffsetAt } from './data-stream.js';
-import { COLLATION_FILE_NAME, parseIndexAllocation, parseIndexBlock, parseIndexRoot, searchIndex, type IndexEntry, type IndexNode, type IndexRootInfo } from './directory-index.js';
+import { buildLayout, openLayoutStream } from './data-stream.js';
+import { DirectoryReader } from './directory.js';
+import type { IndexEntry } from './directory-index.js';
 import { describeFile } from './file-entry.js';
 import { FILE_NAME_FLAG_DIRECTORY, NAMESPACE_DOS } from './file-name.js';
 import { extentsOf, Mft, readAttributeValue, type NtfsFile } from './mft.js';
@@ -28,12 +28,6 @@ const VOLUME_RECORD = 3;
 const UPCASE_RECORD = 10;
 /** Path components followed in one lookup (NTFS paths are at most 32767 UTF-16 units). */
 const MAX_PATH_DEPTH = 16384;
-/** Index allocation bytes read per step when listing a directory. */
-const INDEX_CHUNK_BYTES = 1024 * 1024;
-/** A directory's $I30 $BITMAP: one bit per block; 8 MiB covers 256 GiB of index blocks. */
-const MAX_INDEX_BITMAP_BYTES = 8 * 1024 * 1024;
-/** Directories whose lookup table is kept. */
-const DIRECTORY_CACHE = 64;
 /** Child records read concurrently when listing a directory. */
 const CHILD_BATCH = 64;
 /** Chunk size of createReadStream. */
@@ -102,21 +96,9 @@ interface Resolved {
   entry: FileEntry;
 }
 
-/** A directory's $I30, opened: the root node parsed, the allocation (if any) ready to read. */
-interface DirectoryIndex {
-  structure: string;
-  root: IndexRootInfo;
-  allocation?: {
-    layout: StreamLayout;
-    stream: ByteSource;
-    /** One bit per block in use; null when the directory has no $I30 $BITMAP. */
-    bitmap: Uint8Array | null;
-  };
-}
-
 export class NtfsVolume implements FileSystem {
   readonly kind = 'ntfs' as const;
-  private readonly directories = new LRUCache<number, Map<string, IndexEntry[]>>({ max: DIRECTORY_CACHE });
+  private readonly directories: DirectoryReader;
 
   constructor(
     private readonly source: ByteSource,
@@ -126,7 +108,9 @@ export class NtfsVolume implements FileSystem {
     readonly info: NtfsInfo,
     /** Volume-level oddities: backup boot sector used, damaged records met during a scan, ... */
     readonly warnings: GrtWarning[],
-  ) {}
+  ) {
+    this.directories = new DirectoryReader(meta, mft, upcase, info, warnings);
+  }
 
   async stat(path: string): Promise<FileEntry> {
     return (await this.resolve(path)).entry;
@@ -137,7 +121,7 @@ export class NtfsVolume implements FileSystem {
     if (dir.entry.type !== 'dir') throw new GrtError('NOT_A_DIRECTORY', 'not a directory', { path });
     const out: FileEntry[] = [];
     const record = dir.file.record.recordNumber;
-    const items = (await this.indexEntries(dir.file)).filter(
+    const items = (await this.directories.entries(dir.file)).filter(
       // DOS names pair with a long name listed anyway; the root lists itself as '.'.
       (item) => item.key.namespace !== NAMESPACE_DOS && item.file.record !== record &&
         (options.all || record !== ROOT_RECORD || !isMetafile(record, item.key.name, item.file.record)),
@@ -261,7 +245,7 @@ export class NtfsVolume implements FileSystem {
     let dirPath = '/';
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
-      const candidates = await this.lookup(file, part);
+      const candidates = await this.directories.lookup(file, part);
       if (candidates.length === 0) throw new GrtError('NOT_FOUND', 'no such file or directory', { path });
       // Names differing only in case (POSIX namespace): prefer the exact spelling.
       const item = candidates.find((c) => c.key.name === part) ?? candidates[0]!;
@@ -288,114 +272,6 @@ export class NtfsVolume implements FileSystem {
       if (a.type === ATTR_INDEX_ROOT && a.name === '$I30') index = true;
     }
     return index || (file.record.flags & RECORD_IS_DIRECTORY) !== 0;
-  }
-
-  /**
-   * The entries of `dir` named `name` case-insensitively. Without the directory's table cached, a
-   * B-tree search reads only the blocks on the way down; a damaged node on that way, or a miss
-   * (the name may still be in an in-use block the tree does not reach), falls back to the full
-   * table, which reads every block and keeps what a damaged index still holds.
-   */
-  private async lookup(dir: NtfsFile, name: string): Promise<IndexEntry[]> {
-    let table = this.directories.get(dir.record.recordNumber);
-    if (!table) {
-      try {
-        const found = await this.searchDirectory(dir, name);
-        if (found.length > 0) return found;
-      } catch (error) {
-        if (!(error instanceof GrtError)) throw error;
-      }
-      table = await this.lookupTable(dir);
-    }
-    return table.get(this.upcase.key(name)) ?? [];
-  }
-
-  /**
-   * Descend `dir`'s $I30 B-tree for `name`. INDX block VCNs count clusters when a cluster is no
-   * larger than a block, else 512-byte units (libfsntfs "Index" notes; the Linux ntfs driver's
-   * index_vcn_size), so block `vcn` starts at byte vcn × that unit of $INDEX_ALLOCATION.
-   */
-  private async searchDirectory(dir: NtfsFile, name: string): Promise<IndexEntry[]> {
-    const { structure, root, allocation } = await this.openIndex(dir);
-    if (root.collationRule !== COLLATION_FILE_NAME) return []; // not ordered as searched: the full table
-    const vcnBytes = this.info.clusterSize <= root.blockSize ? this.info.clusterSize : 512;
-    const loadNode = async (vcn: number): Promise<IndexNode> => {
-      const blocks = allocation ? Math.floor(allocation.stream.size / root.blockSize) : 0;
-      const block = (vcn * vcnBytes) / root.blockSize;
-      if (!allocation || !Number.isInteger(block) || block >= blocks) {
-        throw new GrtError('BAD_INDEX', 'index sub-node VCN outside the index allocation', { structure, expected: blocks, actual: vcn });
-      }
-      if (allocation.bitmap && ((allocation.bitmap[block >> 3] ?? 0) & (1 << (block & 7))) === 0) {
-        throw new GrtError('BAD_INDEX', 'index sub-node VCN names a block not in use', { structure, actual: vcn });
-      }
-      const at = block * root.blockSize;
-      // A private copy: fixups are applied in place, and the read may hand back cached bytes.
-      const bytes = (await allocation.stream.read(at, root.blockSize)).slice();
-      return parseIndexBlock(bytes, structure, (pos) => sourceOffsetAt(allocation.layout.runs, at + pos), vcn);
-    };
-    return searchIndex(root, loadNode, (n) => this.upcase.key(n), name, structure);
-  }
-
-  private async lookupTable(dir: NtfsFile): Promise<Map<string, IndexEntry[]>> {
-    const cached = this.directories.get(dir.record.recordNumber);
-    if (cached) return cached;
-    const table = new Map<string, IndexEntry[]>();
-    for (const item of await this.indexEntries(dir)) {
-      const key = this.upcase.key(item.key.name);
-      const list = table.get(key);
-      if (list) list.push(item);
-      else table.set(key, [item]);
-    }
-    this.directories.set(dir.record.recordNumber, table);
-    return table;
-  }
-
-  /** A directory's $I30: the root parsed, the $INDEX_ALLOCATION stream and $BITMAP checked. */
-  private async openIndex(dir: NtfsFile): Promise<DirectoryIndex> {
-    const structure = `MFT record ${dir.record.recordNumber} $I30`;
-    const root = dir.attributes.find((a) => a.type === ATTR_INDEX_ROOT && a.name === '$I30' && a.value);
-    if (!root) throw new GrtError('BAD_INDEX', 'directory has no $INDEX_ROOT', { structure });
-    // A loaded record's bytes are its own buffer, so the value's byteOffset is its place in the record.
-    const recordOffset = this.mft.recordOffset(root.recordNumber);
-    const valueOffset = recordOffset >= 0 && root.value!.buffer.byteLength === this.info.recordSize ? recordOffset + root.value!.byteOffset : undefined;
-    const index = parseIndexRoot(root.value!, structure, valueOffset);
-    const blockSize = index.blockSize;
-    const allocation = extentsOf(dir.attributes, ATTR_INDEX_ALLOCATION, '$I30');
-    if (allocation.length === 0) return { structure, root: index };
-    if (blockSize !== this.info.indexBlockSize && (blockSize < 512 || blockSize > 65536 || (blockSize & (blockSize - 1)) !== 0)) {
-      throw new GrtError('BAD_INDEX', 'index block size out of range', { structure, actual: blockSize });
-    }
-    const bitmapExtents = extentsOf(dir.attributes, ATTR_BITMAP, '$I30');
-    const bitmap = bitmapExtents.length > 0 ? await readAttributeValue(this.meta, bitmapExtents, this.info.clusterSize, MAX_INDEX_BITMAP_BYTES, structure) : null;
-    const layout = buildLayout(allocation, this.info.clusterSize, structure);
-    const stream = openLayoutStream(this.meta, layout);
-    // Sparse runs are not bounded by the volume, so a damaged index could claim petabytes of holes.
-    if (stream.size > this.info.volumeSize) {
-      throw new GrtError('BAD_INDEX', '$INDEX_ALLOCATION larger than the volume', { structure, expected: this.info.volumeSize, actual: stream.size });
-    }
-    return { structure, root: index, allocation: { layout, stream, bitmap } };
-  }
-
-  /** All entries of a directory's $I30 index: root node, then every in-use allocation block. */
-  private async indexEntries(dir: NtfsFile): Promise<IndexEntry[]> {
-    const { structure, root, allocation } = await this.openIndex(dir);
-    const entries = [...root.entries];
-    if (!allocation) return entries;
-    const { layout, stream, bitmap } = allocation;
-    const blockSize = root.blockSize;
-    const chunkBytes = Math.max(blockSize, Math.floor(INDEX_CHUNK_BYTES / blockSize) * blockSize);
-    const warnings: GrtWarning[] = [];
-    for (let offset = 0; offset + blockSize <= stream.size; offset += chunkBytes) {
-      const bytes = await stream.read(offset, Math.min(chunkBytes, Math.floor((stream.size - offset) / blockSize) * blockSize));
-      parseIndexAllocation(bytes, offset / blockSize, bitmap, blockSize, structure, entries, warnings, (at) => sourceOffsetAt(layout.runs, at));
-    }
-    dir.warnings.push(...warnings);
-    // The directory's entry was described before its index was read: keep the damage on the volume
-    // too (once, as a directory is listed again and again), where a caller can see it.
-    for (const w of warnings) {
-      if (!this.warnings.some((v) => v.message === w.message)) this.warnings.push(w);
-    }
-    return entries;
   }
 
   private async childEntry(dirPath: string, dirRecord: number, item: IndexEntry): Promise<FileEntry> {
