@@ -122,6 +122,27 @@ function expectedGpt(layout: LayoutSpec): Expected[] {
     }));
 }
 
+/** An extended partition at 2048 with two logical partitions (EBRs at 2048 and 2999). */
+const TWO_LOGICALS: LayoutSpec = {
+  scheme: 'mbr',
+  sectorSize: 512,
+  partitions: [
+    { index: 1, startSector: 2048, sectorCount: 100_000, type: 0x0f },
+    { startSector: 2049, sectorCount: 100, type: 0x83, logical: true },
+    { startSector: 3000, sectorCount: 100, type: 0x07, logical: true },
+  ],
+};
+
+/** One 16-byte MBR/EBR partition record (not bootable, no CHS). */
+function partitionRecord(type: number, startLba: number, sectors: number): Uint8Array {
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  view.setUint8(4, type);
+  view.setUint32(8, startLba, true);
+  view.setUint32(12, sectors, true);
+  return bytes;
+}
+
 function written(layout: LayoutSpec, diskBytes: number): SparseDisk {
   const disk = new SparseDisk(diskBytes);
   writePartitionTable(disk, layout);
@@ -255,22 +276,9 @@ describe('damaged tables give warnings or a GrtError, quickly', () => {
   });
 
   it('an EBR chain that loops back ends with a warning, keeping the partitions before the loop', async () => {
-    const layout: LayoutSpec = {
-      scheme: 'mbr',
-      sectorSize: 512,
-      partitions: [
-        { index: 1, startSector: 2048, sectorCount: 100_000, type: 0x0f },
-        { startSector: 2049, sectorCount: 100, type: 0x83, logical: true },
-        { startSector: 3000, sectorCount: 100, type: 0x07, logical: true },
-      ],
-    };
-    const disk = written(layout, 200_000 * 512);
+    const disk = written(TWO_LOGICALS, 200_000 * 512);
     // Point the second EBR's (empty) link at itself: second EBR at 2999 = extended start + 951.
-    const link = new Uint8Array(16);
-    new DataView(link.buffer).setUint8(4, 0x05);
-    new DataView(link.buffer).setUint32(8, 2999 - 2048, true);
-    new DataView(link.buffer).setUint32(12, 200, true);
-    disk.write(2999 * 512 + 446 + 16, link);
+    disk.write(2999 * 512 + 446 + 16, partitionRecord(0x05, 2999 - 2048, 200));
     const got = await actual(disk);
     expect(got.rows.map((r) => r.index)).toEqual([1, 5, 6]);
     expect(got.warnings.join()).toMatch(/loops back/);
@@ -285,12 +293,7 @@ describe('damaged tables give warnings or a GrtError, quickly', () => {
         const logicals = layout.partitions.filter((p) => p.logical);
         const last = logicals.at(-1)!.ebrSector!;
         const target = logicals[seed % logicals.length]!.ebrSector!;
-        const link = new Uint8Array(16);
-        const view = new DataView(link.buffer);
-        view.setUint8(4, 0x05);
-        view.setUint32(8, target - container.startSector, true);
-        view.setUint32(12, 1, true);
-        disk.write(last * layout.sectorSize + 446 + 16, link);
+        disk.write(last * layout.sectorSize + 446 + 16, partitionRecord(0x05, target - container.startSector, 1));
         const got = await actual(disk, layout.sectorSize);
         expect(got.rows).toEqual(expectedMbr(layout));
         expect(got.warnings.join()).toMatch(/loops back/);
@@ -300,33 +303,16 @@ describe('damaged tables give warnings or a GrtError, quickly', () => {
   });
 
   it('an EBR is read as Linux reads it: data in any slot, slots 3–4 only inside the extended partition, the link in any slot', async () => {
-    const layout: LayoutSpec = {
-      scheme: 'mbr',
-      sectorSize: 512,
-      partitions: [
-        { index: 1, startSector: 2048, sectorCount: 100_000, type: 0x0f },
-        { startSector: 2049, sectorCount: 100, type: 0x83, logical: true },
-        { startSector: 3000, sectorCount: 100, type: 0x07, logical: true },
-      ],
-    };
-    const disk = written(layout, 200_000 * 512);
-    const record = (type: number, start: number, size: number) => {
-      const bytes = new Uint8Array(16);
-      const view = new DataView(bytes.buffer);
-      view.setUint8(4, type);
-      view.setUint32(8, start, true);
-      view.setUint32(12, size, true);
-      return bytes;
-    };
+    const disk = written(TWO_LOGICALS, 200_000 * 512);
     // First EBR (sector 2048): slot 2 a data partition (not a link), slot 3 another inside the
     // extended partition, slot 4 garbage far outside it... and no link: the chain ends here.
-    disk.write(2048 * 512 + 446 + 16, record(0x83, 500, 50));
-    disk.write(2048 * 512 + 446 + 32, record(0x0b, 600, 50));
-    disk.write(2048 * 512 + 446 + 48, record(0x07, 5_000_000, 50));
+    disk.write(2048 * 512 + 446 + 16, partitionRecord(0x83, 500, 50));
+    disk.write(2048 * 512 + 446 + 32, partitionRecord(0x0b, 600, 50));
+    disk.write(2048 * 512 + 446 + 48, partitionRecord(0x07, 5_000_000, 50));
     let got = await actual(disk);
     expect(got.rows.map((r) => [r.index, r.start / 512])).toEqual([[1, 2048], [5, 2049], [6, 2548], [7, 2648]]);
     // The link moved to slot 4: the chain goes on to the second EBR (sector 2999).
-    disk.write(2048 * 512 + 446 + 48, record(0x05, 2999 - 2048, 200));
+    disk.write(2048 * 512 + 446 + 48, partitionRecord(0x05, 2999 - 2048, 200));
     got = await actual(disk);
     expect(got.rows.map((r) => [r.index, r.start / 512])).toEqual([[1, 2048], [5, 2049], [6, 2548], [7, 2648], [8, 3000]]);
     expect(got.warnings).toEqual([]);
