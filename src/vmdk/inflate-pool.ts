@@ -124,12 +124,20 @@ export function inflateInline(jobs: readonly InflateJob[]): InflateResults {
   return { produced, errors };
 }
 
-class InflatePool {
+/** Starts one inflate worker; tests give the pool workers that fail. */
+export type SpawnInflateWorker = () => Worker;
+
+const spawnWorker: SpawnInflateWorker = () => new Worker(WORKER_SOURCE, { eval: true });
+
+/** The pool behind inflateBatch (one per process); exported for tests with their own `spawn`. */
+export class InflatePool {
   private readonly workers: PoolWorker[] = [];
   private readonly pending = new Map<number, PendingBatch>();
   private nextId = 0;
   private broken = false;
   private readonly size = Math.max(1, Math.min(MAX_WORKERS, availableParallelism()));
+
+  constructor(private readonly spawn: SpawnInflateWorker = spawnWorker) {}
 
   run(jobs: readonly InflateJob[]): Promise<InflateResults> {
     const slot = this.broken ? undefined : this.pick();
@@ -177,7 +185,7 @@ class InflatePool {
 
   private start(): void {
     try {
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      const worker = this.spawn();
       let online = (): void => undefined;
       const slot: PoolWorker = { worker, ready: false, inFlight: 0, online: new Promise((resolve) => (online = resolve)), retired: false };
       worker.on('online', () => {

@@ -12,7 +12,8 @@ import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { createInflater, INFLATE_CORRUPT, INFLATE_TOO_LARGE, type Inflater } from '../../src/vmdk/inflate.js';
-import { IDLE_WORKER_MS, inflateBatch, inflateInline, inflateWorkersRunning, startInflateWorkers, WORKER_MIN_GRAINS, type InflateJob } from '../../src/vmdk/inflate-pool.js';
+import { IDLE_WORKER_MS, InflatePool, inflateBatch, inflateInline, inflateWorkersRunning, startInflateWorkers, WORKER_MIN_GRAINS, type InflateJob } from '../../src/vmdk/inflate-pool.js';
+import { Worker } from 'node:worker_threads';
 
 /** What inflateSync says with the same cap: the bytes, or which failure. */
 function reference(input: Uint8Array, room: number): Uint8Array | number {
@@ -188,5 +189,27 @@ describe('grain inflation', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('a worker that dies with batches out, or cannot start, leaves every batch inflated here with the same results', async () => {
+    const content = new Uint8Array(4096).map((_, i) => i % 7);
+    const batch = () => Array.from({ length: WORKER_MIN_GRAINS }, () => ({ input: zlib.deflateSync(content), out: new Uint8Array(4096) }));
+    const check = async (pool: InflatePool) => {
+      for (let round = 0; round < 3; round++) {
+        const jobs = batch();
+        expect([...(await pool.run(jobs)).produced]).toEqual(jobs.map(() => 4096));
+        expect(jobs.every((job) => job.out.every((b, i) => b === i % 7))).toBe(true);
+      }
+    };
+    // Starts, then crashes on its first batch.
+    const crashing = new InflatePool(() => new Worker("require('node:worker_threads').parentPort.on('message', () => { throw new Error('boom'); });", { eval: true }));
+    expect(await crashing.startAll()).toBeGreaterThan(0);
+    await check(crashing);
+    expect(await crashing.startAll()).toBe(0); // given up: everything stays here now
+    const unstartable = new InflatePool(() => {
+      throw new Error('no threads');
+    });
+    expect(await unstartable.startAll()).toBe(0);
+    await check(unstartable);
   });
 });
