@@ -9,6 +9,7 @@ import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../fs/ent
 import { openLayoutStream } from '../fs/ntfs/data-stream.js';
 import type { ByteSource } from '../io/byte-source.js';
 import type { Catalog } from './catalog.js';
+import { inIndexOrder } from '../fs/name-order.js';
 
 export class CatalogFileSystem implements FileSystem {
   readonly kind = 'ntfs' as const;
@@ -41,13 +42,8 @@ export class CatalogFileSystem implements FileSystem {
     await this.directory(path);
     const out: FileEntry[] = [];
     for await (const entry of this.catalog.list(this.volume, path, options)) out.push(entry);
-    // The order of an NTFS directory index (COLLATION_FILE_NAME): names upper-cased through the
-    // volume's own table (UPCASE section, §4.3), then names equal but for case by their exact
-    // units. The catalog itself keeps children in the order the build met them.
-    const nameKey = this.catalog.nameKey(this.volume);
-    const keyed = out.map((entry) => ({ entry, key: nameKey(entry.name) }));
-    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0));
-    return keyed.map((k) => k.entry);
+    // Upper-cased through the volume's own table (UPCASE section, §4.3), as the live volume sorts.
+    return inIndexOrder(out, this.catalog.nameKey(this.volume));
   }
 
   async *walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {

@@ -13,6 +13,7 @@ import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../entry.
 import { ATTR_DATA, ATTR_INDEX_ROOT, ATTR_REPARSE_POINT, ATTR_VOLUME_INFORMATION, ATTR_VOLUME_NAME } from './attribute.js';
 import { readBootSector } from './boot-sector.js';
 import { buildLayout, openLayoutStream } from './data-stream.js';
+import { inIndexOrder } from '../name-order.js';
 import { DirectoryReader } from './directory.js';
 import type { IndexEntry } from './directory-index.js';
 import { describeFile } from './file-entry.js';
@@ -131,7 +132,8 @@ export class NtfsVolume implements FileSystem {
       out.push(...(await Promise.all(items.slice(i, i + CHILD_BATCH).map((item) => this.childEntry(dir.entry.path, record, item)))));
     }
     if (options.deleted) out.push(...deletedChildren(await scanListing(this.mft, this.source, { deleted: true }, this.warnings), record, dir.entry.path));
-    return out;
+    // Block by block, an index is sorted only within each block (and deleted names come last).
+    return inIndexOrder(out, (name) => this.upcase.key(name));
   }
 
   /**
