@@ -103,6 +103,9 @@ describe('grain inflation', () => {
     inputs[5] = new Uint8Array(64).fill(1); // corrupt
     inputs[7] = new Uint8Array(zlib.deflateSync(new Uint8Array(2 * grain))); // too large
     const jobsIn = (memory: Uint8Array): InflateJob[] => inputs.map((input, i) => ({ input, out: memory.subarray(i * grain, (i + 1) * grain) }));
+    // Opt-in: until startInflateWorkers, even large batches are inflated here and start no worker.
+    expect((await inflateBatch(jobsIn(new Uint8Array(inputs.length * grain)))).produced).toEqual(inflateInline(jobsIn(new Uint8Array(inputs.length * grain))).produced);
+    expect(inflateWorkersRunning()).toBe(0);
     // Batches sent before a worker is up are inflated here: wait for them, so the workers are tested.
     expect(await startInflateWorkers()).toBeGreaterThan(0);
     const here = new Uint8Array(inputs.length * grain);
