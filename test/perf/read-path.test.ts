@@ -134,4 +134,35 @@ describe('read path invariants', () => {
       if (chunk.offset === 2 * 4096) throw failure;
     })).rejects.toBe(failure);
   });
+
+  it('pipeChunks reuses its buffers across copies, and a failed copy returns them only once no read writes into them', async () => {
+    const bytes = patternedDisk(8 * 4096, 5);
+    const chunks = Array.from({ length: 8 }, (_, i) => ({ offset: i * 4096, length: 4096 }));
+    const buffersOf = async (): Promise<Set<ArrayBufferLike>> => {
+      const seen = new Set<ArrayBufferLike>();
+      await pipeChunks(new MemorySource(bytes), chunks, async (data) => void seen.add(data.buffer));
+      return seen;
+    };
+    const first = await buffersOf();
+    expect(await buffersOf()).toEqual(first); // the same memory, not new mappings per copy
+    // A read-ahead that finishes late: when the copy fails, it must have settled already.
+    let lateReadDone = false;
+    const slow = new MemorySource(bytes);
+    const source = {
+      size: slow.size,
+      read: (offset: number, length: number) => slow.read(offset, length),
+      readInto: async (offset: number, target: Uint8Array) => {
+        if (offset === 3 * 4096) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          lateReadDone = true;
+        }
+        await slow.readInto(offset, target);
+      },
+    };
+    const failure = new GrtError('IO_ERROR', 'disk full');
+    await expect(pipeChunks(source, chunks, async () => {
+      throw failure;
+    })).rejects.toBe(failure);
+    expect(lateReadDone).toBe(true);
+  });
 });
