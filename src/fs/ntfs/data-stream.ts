@@ -13,6 +13,7 @@ import { checkRange, readInto } from '../../io/byte-source.js';
 import type { StreamLayout } from '../entry.js';
 import { ATTR_FLAG_COMPRESSED_MASK, ATTR_FLAG_ENCRYPTED, type Attribute } from './attribute.js';
 import { decompressLznt1, MAX_LZNT1_OUTPUT } from './lznt1.js';
+import { append } from '../../util/append.js';
 
 type LayoutRun = StreamLayout['runs'][number];
 
@@ -41,8 +42,7 @@ export function buildLayout(extents: Attribute[], clusterSize: number, structure
   const head = first.nonResident!;
   if (head.startVcn !== 0) throw new GrtError('BAD_ATTRIBUTE', 'first extent of the stream is missing', { structure, expected: 0, actual: head.startVcn });
   const compressed = (first.flags & ATTR_FLAG_COMPRESSED_MASK) !== 0 && head.compressionUnitExponent > 0;
-  // Started as a literal of the first run: a push onto [] reserves 17 slots, and most layouts hold one.
-  let runs: LayoutRun[] | undefined;
+  let runs: LayoutRun[] | undefined; // grown by append (util/append.ts): most layouts hold one run
   let nextVcn = 0;
   for (const extent of extents) {
     const nr = extent.nonResident;
@@ -59,10 +59,8 @@ export function buildLayout(extents: Attribute[], clusterSize: number, structure
           ((last.sourceOffset === null && piece.sourceOffset === null) ||
            (last.sourceOffset !== null && piece.sourceOffset !== null && last.sourceOffset + last.length === piece.sourceOffset))) {
         last.length += piece.length;
-      } else if (runs) {
-        runs.push(piece);
       } else {
-        runs = [piece];
+        runs = append(runs, piece);
       }
     }
   }

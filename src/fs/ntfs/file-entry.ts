@@ -22,6 +22,7 @@ import { RECORD_IS_DIRECTORY } from './mft-record.js';
 import type { NtfsFile } from './mft.js';
 import { INTERIX_SYMLINK_MAGIC, MAX_INTERIX_BYTES, parseInterixSymlink, parseReparsePoint } from './reparse-point.js';
 import { parseStandardInformation, type StandardInformation } from './standard-information.js';
+import { append } from '../../util/append.js';
 
 export const FILE_ATTRIBUTE_SYSTEM = 0x4;
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
@@ -126,8 +127,7 @@ function gather(file: NtfsFile): Description {
   let hasIndexRoot = false;
   let names: FileName[] | undefined;
   let dosNames = 0;
-  // NOTE: lists here start as literals of their first element: a push onto an empty array
-  // reserves 17 slots, which for a few short lists per record was most of what a scan allocated.
+  // Lists start undefined and grow by append (util/append.ts: short lists per record).
   let streams: Attribute[][] | undefined;
   let unsorted = false;
   for (const a of file.attributes) {
@@ -137,8 +137,7 @@ function gather(file: NtfsFile): Description {
       if (!a.value) continue;
       try {
         const name = parseFileName(a.value, structure);
-        if (names) names.push(name);
-        else names = [name];
+        names = append(names, name);
         if (name.namespace === NAMESPACE_DOS) dosNames++;
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
@@ -153,8 +152,7 @@ function gather(file: NtfsFile): Description {
       if (list) {
         list.push(a);
         unsorted = true;
-      } else if (streams) streams.push([a]);
-      else streams = [[a]];
+      } else streams = append(streams, [a]);
     }
   }
   streams ??= [];
@@ -178,9 +176,7 @@ function gather(file: NtfsFile): Description {
     for (const name of names) {
       if (name.namespace === NAMESPACE_DOS) continue;
       const dos = dosNames === 0 ? undefined : names.find((d) => d.namespace === NAMESPACE_DOS && d.parent.record === name.parent.record);
-      const link = { name, dosName: dos?.name };
-      if (links) links.push(link);
-      else links = [link];
+      links = append(links, { name, dosName: dos?.name });
     }
   }
   links ??= [];

@@ -7,6 +7,7 @@
  * signed offset from the previous run's LCN. A 0 header byte ends the list.
  */
 import { GrtError } from '../../errors.js';
+import { append } from '../../util/append.js';
 
 /** One run: `clusterCount` clusters from `vcn`, at `lcn` (null = sparse, reads as zeros). */
 export interface Run {
@@ -35,8 +36,7 @@ export function decodeRunlist(
   structure: string,
   byteOffset: number,
 ): Run[] {
-  // Started as a literal of the first run: a push onto [] reserves 17 slots, and most lists hold one.
-  let runs: Run[] | undefined;
+  let runs: Run[] | undefined; // grown by append (util/append.ts): most lists hold one run
   let pos = start;
   let vcn = startVcn;
   let lcn = 0;
@@ -74,9 +74,7 @@ export function decodeRunlist(
       }
       runLcn = lcn;
     }
-    const run = { vcn, lcn: runLcn, clusterCount: length };
-    if (runs) runs.push(run);
-    else runs = [run];
+    runs = append(runs, { vcn, lcn: runLcn, clusterCount: length });
     vcn += length;
     if (vcn > lastVcn + 1) {
       throw new GrtError('BAD_RUNLIST', 'runs extend past the last VCN of the extent', { structure, offset: byteOffset + pos, expected: lastVcn + 1, actual: vcn });

@@ -17,6 +17,7 @@ import { describeFile, describeFileNow, type DescribedFile, type EntryBody } fro
 import { parseMftRecord, type MftRecord } from './mft-record.js';
 import { assembleFile, type Mft, type NtfsFile } from './mft.js';
 import { NameTree, orphanWarning, type TreeItem } from './name-tree.js';
+import { append } from '../../util/append.js';
 
 /** Bytes of MFT read per chunk during the scan: large sequential reads, bounded memory. */
 const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -106,14 +107,11 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
     const { body, links } = described;
     tree.add(record.recordNumber, body.type, record.inUse, record.sequence, links);
     if (!options.layouts) return onRecord({ record: record.recordNumber, body });
-    // Started as a literal of the first layout (a push onto [] reserves 17 slots).
-    let layouts: StreamLayout[] | undefined;
+    let layouts: StreamLayout[] | undefined; // grown by append (util/append.ts)
     for (const extents of described.streams) {
       try {
         // Resident bytes stay views into the read buffer: valid during onRecord, as ScannedRecord says.
-        const layout = buildLayout(extents, clusterSize, `MFT record ${record.recordNumber}`, false, true);
-        if (layouts) layouts.push(layout);
-        else layouts = [layout];
+        layouts = append(layouts, buildLayout(extents, clusterSize, `MFT record ${record.recordNumber}`, false, true));
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
         body.warnings.push(warningFrom(error));
