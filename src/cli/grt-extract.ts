@@ -126,6 +126,14 @@ async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrit
   return done;
 }
 
+/** Whether any disk of the chain (a delta over a streamOptimized base too) holds compressed grains. */
+function hasCompressedGrains(disk: VirtualDisk | undefined): boolean {
+  for (let link = disk; link; link = link.parent) {
+    if (link.info.extents.some((extent) => extent.format === 'streamOptimized')) return true;
+  }
+  return false;
+}
+
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
     const [imagePath, ...paths] = positionals;
@@ -144,7 +152,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
     const image = await openImageArg(imagePath, values, io);
     // Compressed grains inflate on worker threads: start them while the file is being found.
-    if (image.disk.info.extents.some((extent) => extent.format === 'streamOptimized')) void startInflateWorkers();
+    if (hasCompressedGrains(image.disk)) void startInflateWorkers();
     const progress = new Progress(io.stderr);
     const started = performance.now();
     try {
