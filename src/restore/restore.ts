@@ -10,6 +10,7 @@
  * follows the directories the walk is inside (their children's names) plus one small record per
  * directory (its times) and per multiply-linked file, never a list of every entry.
  */
+import { futimesSync } from 'node:fs';
 import { lutimes, mkdir, realpath, symlink, link } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem, StreamLayout } from '../fs/entry.js';
@@ -200,7 +201,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       try {
         try {
           await copyRanges(source, temp, dataRanges(layout, size), size, (chunk) => tick(chunk.length), signal, writeSpeed);
-          await temp.handle.utimes(filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
+          futimesSync(temp.handle.fd, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime)); // sync: see write.ts
         } finally {
           await temp.handle.close();
         }
