@@ -16,7 +16,7 @@ import { startInflateWorkers } from '../vmdk/inflate-pool.js';
 import { restore, type RestoreEvent } from '../restore/restore.js';
 import type { FileSystem } from '../fs/entry.js';
 import { parseSelection } from '../restore/select.js';
-import { commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeAt, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
+import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeAt, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
@@ -97,7 +97,7 @@ async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrit
   const target = resolve(output);
   await mkdir(dirname(target), { recursive: true });
   const dir = await realpath(dirname(target));
-  const temp = await createTemp(dir, basename(target));
+  const temp = createTemp(dir, basename(target));
   let done = 0;
   // One for the whole copy: a target found slow in one window stays slow in the next.
   const speed: WriteSpeed = { slowChunks: 0 };
@@ -116,11 +116,11 @@ async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrit
         progress.update({ bytesDone: windowEnd, bytesTotal: disk.size }, windowEnd === disk.size);
       }
     } finally {
-      await temp.handle.close();
+      closeTemp(temp);
     }
-    await commit(temp.path, `${dir}/${basename(target)}`, overwrite);
+    commit(temp.path, `${dir}/${basename(target)}`, overwrite);
   } catch (error) {
-    await discard(temp.path);
+    discard(temp.path);
     throw error;
   }
   return done;

@@ -12,6 +12,8 @@ export class OutDir {
   /** Image name (or a sidecar key) → the child directory, or the output path of a file. */
   readonly children = new Map<string, OutDir | string>();
   readonly names: NameAllocator;
+  /** Made by this restore (not found existing): nothing in it predates the restore. */
+  created = false;
   constructor(readonly path: string, rules: NameRules) {
     this.names = new NameAllocator(rules);
   }
@@ -66,7 +68,7 @@ export class OutputTree {
   }
 
   /** The output directory for image-relative components `relative`, created and checked. */
-  async dir(relative: string[]): Promise<OutDir> {
+  dir(relative: string[]): OutDir {
     let node = this.top;
     for (const name of relative) {
       const child = this.child(node, name);
@@ -74,7 +76,7 @@ export class OutputTree {
       if (failed) throw failed;
       if (failed === undefined) {
         try {
-          await ensureDir(child.path);
+          child.created = ensureDir(child.path) === 'created';
           this.made.set(child.path, null);
         } catch (error) {
           const grt = ioError(error, 'mkdir', child.path);

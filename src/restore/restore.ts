@@ -6,9 +6,10 @@
  * checked with lstat, files opened O_EXCL|O_NOFOLLOW); a file appears under its final name only
  * complete (temp + rename); a failure costs that file only (a 'failure' event) and the restore
  * goes on; every alternate data stream is restored or reported 'skipped'; abort removes the file
- * in progress and throws GrtError ABORTED. Entries are written as the walk yields them: memory
- * follows the directories the walk is inside (their children's names) plus one small record per
- * directory (its times) and per multiply-linked file, never a list of every entry.
+ * in progress and throws GrtError ABORTED. A directory's children are written once the walk has
+ * listed them (files of up to one chunk several at a time, larger ones alone): memory follows the
+ * directories the walk is inside (their children) plus one small record per directory (its times)
+ * and per multiply-linked file, never a list of every entry.
  */
 import { futimesSync } from 'node:fs';
 import { lutimes, mkdir, realpath, symlink, link } from 'node:fs/promises';
@@ -16,12 +17,13 @@ import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem, StreamLayout } from '../fs/entry.js';
 import { filetimeToUnixSeconds } from '../util/filetime.js';
 import { defaultNameRules, type NameRules } from './safe-name.js';
+import { InFlight } from './in-flight.js';
 import { OutputTree, sidecarKey, sidecarName, type OutDir } from './out-tree.js';
 import { parseSelection, resolveSelections, splitPath } from './select.js';
 import { probeCaseInsensitive, resolveLinkTarget } from './target.js';
 import { writeXattrs, xattrToolAvailable, XATTR_MAX_BYTES } from './xattr.js';
 import {
-  commit, copyRanges, createTemp, dataRanges, discard, exists, ioError, tempPathBeside, throwIfAborted, type Overwrite, type WriteSpeed,
+  CHUNK_BYTES, closeTemp, commit, copyRanges, createTemp, FILES_IN_FLIGHT, dataRanges, discard, exists, ioError, tempPathBeside, throwIfAborted, type Overwrite, type WriteSpeed,
 } from './write.js';
 
 export interface RestoreProgress {
@@ -129,13 +131,10 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
 
   // Totals for progress: a first walk that only counts (no entry is kept), made only when asked for.
   const progress: RestoreProgress = { bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0 };
+  const streamBytes = (entry: FileEntry) => (streamsMode === 'skip' ? 0 : entry.streams.reduce((sum, s) => sum + s.size, 0));
   const count = (entry: FileEntry, stream?: string) => {
     progress.bytesTotal +=
-      stream !== undefined
-        ? (entry.streams.find((s) => s.name === stream)?.size ?? 0)
-        : entry.type === 'file'
-          ? entry.size + (streamsMode === 'skip' ? 0 : entry.streams.reduce((sum, s) => sum + s.size, 0))
-          : 0;
+      stream !== undefined ? (entry.streams.find((s) => s.name === stream)?.size ?? 0) : entry.type === 'file' ? entry.size + streamBytes(entry) : 0;
     if (entry.type !== 'dir' || stream !== undefined) progress.filesTotal++;
   };
   if (options.onProgress) {
@@ -177,12 +176,15 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   /** One small record per restored directory: its times are set last, once its contents are written. */
   const dirTimes: { path: string; image: string; atime: bigint; mtime: bigint }[] = [];
 
-  const hardLinked = new Map<string, { path: string; streams: Map<string, string> }>();
+  /** First names of multiply-linked files: where they went, their sidecars, and whether they were written. */
+  const hardLinked = new Map<string, { path: string; streams: Map<string, string>; written: Promise<boolean> }>();
   let xattrChecked: boolean | undefined;
 
   /** Write one stream of `entry` to `final` through a temp file; returns false when skipped as existing. */
-  const writeStream = async (entry: FileEntry, streamName: string, size: number, final: string, dir: string, xattrs?: Map<string, Uint8Array>) => {
-    if (overwrite !== 'overwrite' && (await exists(final))) {
+  const writeStream = async (entry: FileEntry, streamName: string, size: number, final: string, outDir: OutDir, xattrs?: Map<string, Uint8Array>) => {
+    const dir = outDir.path;
+    // In a directory this restore created, only its own names exist (and commit refuses a clash anyway).
+    if (overwrite !== 'overwrite' && !outDir.created && exists(final)) {
       if (overwrite === 'skip-existing') return false;
       throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: final });
     }
@@ -197,19 +199,19 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     // From the layout when the file system can: the file's record is not found and parsed twice.
     const source = layout && fs.openLayout ? fs.openLayout(layout) : await fs.openStream(entry, streamName);
     try {
-      const temp = await createTemp(dir, final.slice(dir.length + 1));
+      const temp = createTemp(dir, final.slice(dir.length + 1));
       try {
         try {
           await copyRanges(source, temp, dataRanges(layout, size), size, (chunk) => tick(chunk.length), signal, writeSpeed);
-          futimesSync(temp.handle.fd, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime)); // sync: see write.ts
+          futimesSync(temp.fd, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime)); // sync: see write.ts
         } finally {
-          await temp.handle.close();
+          closeTemp(temp);
         }
         const xattrFailures = xattrs && xattrs.size > 0 ? await writeXattrs(temp.path, xattrs) : undefined;
-        await commit(temp.path, final, overwrite);
+        commit(temp.path, final, overwrite);
         if (xattrs && xattrFailures) reportXattrs(entry, xattrs, xattrFailures, final);
       } catch (error) {
-        await discard(temp.path);
+        discard(temp.path);
         throw error;
       }
     } finally {
@@ -270,7 +272,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       try {
         const linkedFrom = sidecars.linkFrom?.get(s.name);
         if (linkedFrom !== undefined) await hardLink(linkedFrom, sidecar, dir.path, overwrite);
-        else if (!(await writeStream(entry, s.name, s.size, sidecar, dir.path))) {
+        else if (!(await writeStream(entry, s.name, s.size, sidecar, dir))) {
           report('skipped', path, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, sidecar);
           continue;
         }
@@ -293,7 +295,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       }
       return;
     }
-    const parent = await outDir(item.relative.slice(0, -1));
+    const parent = outDir(item.relative.slice(0, -1));
     const xattrs = await namedStreams(item, parent, dirPath, {});
     if (!xattrs || xattrs.size === 0) return;
     reportXattrs(item.entry, xattrs, await writeXattrs(dirPath, xattrs), dirPath);
@@ -306,7 +308,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     let target: string | undefined;
     try {
       if (entry.type === 'dir' && item.stream === undefined) {
-        const dir = await outDir(item.relative);
+        const dir = outDir(item.relative);
         target = dir.path;
         dirTimes.push({ path: dir.path, image: entry.path, atime: entry.times.atime, mtime: entry.times.mtime });
         summary.dirs++;
@@ -316,19 +318,22 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       }
       const parentRelative = item.relative.slice(0, -1);
       const name = item.relative[item.relative.length - 1] ?? entry.name;
-      const dir = await outDir(parentRelative);
+      const dir = outDir(parentRelative);
       if (item.stream !== undefined) {
         const size = entry.streams.find((s) => s.name === item.stream)?.size;
         if (size === undefined && item.stream !== '') throw new GrtError('NOT_FOUND', `no stream "${item.stream}"`, { path: entry.path });
         target = item.stream === '' ? tree.file(dir, name) : tree.file(dir, sidecarKey(name, item.stream), sidecarName(name, item.stream));
-        if (await writeStream(entry, item.stream, size ?? entry.size, target, dir.path)) {
+        if (await writeStream(entry, item.stream, size ?? entry.size, target, dir)) {
           summary.files++;
           emit({ type: 'file', path: label, target, bytes: size ?? entry.size });
         } else report('skipped', label, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, target);
       } else if (entry.type === 'file') {
         target = tree.file(dir, name);
-        const first = entry.links > 1 ? hardLinked.get(linkKey(entry)) : undefined;
-        if (first && hardLinks === 'link') {
+        const linked = entry.links > 1 && hardLinks === 'link';
+        const first = linked ? hardLinked.get(linkKey(entry)) : undefined;
+        // The first name may still be in flight: wait for it. One that was not written (it failed,
+        // or an existing file was kept) is nothing to link to: this name is written as a copy.
+        if (first && (await first.written)) {
           await hardLink(first.path, target, dir.path, overwrite);
           summary.links++;
           emit({ type: 'link', path: label, target, link: 'hard', to: first.path });
@@ -337,11 +342,18 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
           if (streamsMode !== 'xattr') await namedStreams(item, dir, target, { linkFrom: first.streams });
         } else {
           const record = new Map<string, string>();
+          let settle: ((written: boolean) => void) | undefined;
           // Only files with more than one name are remembered: the map stays as small as the links.
-          if (!first && entry.links > 1) hardLinked.set(linkKey(entry), { path: target, streams: record });
-          // xattrs are read before the main stream so they can be set on the temp file before it is renamed.
-          const xattrs = await namedStreams(item, dir, target, { record });
-          if (await writeStream(entry, '', entry.size, target, dir.path, xattrs)) {
+          if (linked) hardLinked.set(linkKey(entry), { path: target, streams: record, written: new Promise((resolve) => (settle = resolve)) });
+          let written = false;
+          try {
+            // xattrs are read before the main stream so they can be set on the temp file before it is renamed.
+            const xattrs = await namedStreams(item, dir, target, { record });
+            written = await writeStream(entry, '', entry.size, target, dir, xattrs);
+          } finally {
+            settle?.(written);
+          }
+          if (written) {
             summary.files++;
             emit({ type: 'file', path: label, target, bytes: entry.size });
           } else report('skipped', label, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, target);
@@ -357,9 +369,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         try {
           await symlink(linkTarget.target, temp);
           await lutimes(temp, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
-          await commit(temp, target, overwrite === 'skip-existing' ? 'never' : overwrite);
+          commit(temp, target, overwrite === 'skip-existing' ? 'never' : overwrite);
         } catch (error) {
-          await discard(temp);
+          discard(temp);
           throw error;
         }
         summary.links++;
@@ -378,22 +390,26 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     }
   };
 
-  /** Reserve the names of a walked directory's children, all at once, before any is written. */
-  const enter = async (dir: WalkDir) => {
-    let children: FileEntry[];
-    try {
-      children = await fs.readDir(dir.path);
-    } catch (error) {
-      if (!(error instanceof GrtError)) throw error;
-      // NOTE: a directory its own path cannot name (a hostile name holding '/') is listed by the
-      // walk only; its children's names are then allocated as they come.
-      return;
-    }
-    for (const child of children) reserve([...dir.relative, child.name], child.type === 'dir');
-  };
   const leave = (dir: WalkDir, known: Map<string, WalkDir>) => {
     for (const path of dir.childDirs) known.delete(path);
     if (!pinned.has(JSON.stringify(dir.relative))) tree.release(dir.relative);
+  };
+
+  const inFlight = new InFlight(FILES_IN_FLIGHT);
+  /**
+   * Restore the children of one directory, met together in the walk: their names are all reserved
+   * before any is written (so sidecars take the suffixed names), then small files go several at a
+   * time, larger ones alone.
+   */
+  const restoreBatch = async (items: PlanItem[]) => {
+    for (const item of items) reserve(item.relative, item.entry.type === 'dir');
+    for (const item of items) {
+      if (item.entry.type === 'file' && item.entry.size + streamBytes(item.entry) > CHUNK_BYTES) {
+        await inFlight.drain();
+        await restoreItem(item);
+      } else await inFlight.run(() => restoreItem(item));
+    }
+    await inFlight.drain();
   };
 
   for (const selected of selectedEntries) {
@@ -406,29 +422,35 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     const known = new Map<string, WalkDir>([[top.path, top]]);
     /** Directories whose children the walk is listing: each one's parent below it. */
     const open: WalkDir[] = [];
+    /** Entries met in a row with the same parent (a walk lists a directory's children together). */
+    let batch: PlanItem[] = [];
+    let batchParent: WalkDir | undefined;
     for await (const entry of fs.walk(selected.entry.path)) {
       throwIfAborted(signal);
       const suffix = `/${entry.name}`;
       const parent = entry.path.endsWith(suffix) ? known.get(entry.path.slice(0, -suffix.length) || '/') : undefined;
+      if (batch.length > 0 && (parent === undefined || parent !== batchParent)) {
+        await restoreBatch(batch);
+        batch = [];
+      }
       let relative: string[];
       if (parent) {
         // The walk left the subtrees of the open directories that are not above this entry: finished.
         while (open.length > 0 && !isAncestorOrSelf(open[open.length - 1]!, parent)) leave(open.pop()!, known);
-        if (open[open.length - 1] !== parent) {
-          open.push(parent);
-          await enter(parent);
-        }
+        if (open[open.length - 1] !== parent) open.push(parent);
         relative = [...parent.relative, entry.name];
         if (entry.type === 'dir') {
           known.set(entry.path, { path: entry.path, relative, parent, depth: parent.depth + 1, childDirs: [] });
           parent.childDirs.push(entry.path);
         }
       } else {
+        // NOTE: an entry its parent's path cannot name (a hostile name holding '/') goes alone.
         relative = [...selected.relative, ...splitPath(entry.path).slice(baseDepth)];
-        reserve(relative, entry.type === 'dir');
       }
-      await restoreItem({ entry, relative });
+      batch.push({ entry, relative });
+      batchParent = parent;
     }
+    await restoreBatch(batch);
     while (open.length > 0) leave(open.pop()!, known);
   }
 
@@ -458,9 +480,9 @@ async function hardLink(existing: string, final: string, dir: string, overwrite:
     throw ioError(cause, 'link', final);
   }
   try {
-    await commit(temp, final, overwrite === 'skip-existing' ? 'never' : overwrite);
+    commit(temp, final, overwrite === 'skip-existing' ? 'never' : overwrite);
   } catch (error) {
-    await discard(temp);
+    discard(temp);
     throw error;
   }
 }

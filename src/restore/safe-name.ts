@@ -40,10 +40,9 @@ export function defaultNameRules(caseInsensitive: boolean): NameRules {
 }
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])(\..*)?$/i;
-const encoder = new TextEncoder();
 
 export function utf8Length(text: string): number {
-  return encoder.encode(text).length;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 function shortHash(text: string): string {
@@ -52,6 +51,7 @@ function shortHash(text: string): string {
 
 /** The longest prefix of `text` (whole code points) that fits in `maxBytes` UTF-8 bytes. */
 export function truncateUtf8(text: string, maxBytes: number): string {
+  if (utf8Length(text) <= maxBytes) return text;
   let bytes = 0;
   let out = '';
   for (const ch of text) {

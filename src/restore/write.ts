@@ -10,17 +10,16 @@
  *   directory should be is refused (UNSAFE_PATH), never followed.
  * - Holes: ranges the layout says are sparse (and past the initialized size) are not written; the
  *   file is truncated to its size at the end so the file system leaves them unallocated.
- * - Metadata calls (lstat, mkdir, link, rename, unlink, ftruncate; futimes in restore.ts) are
- *   synchronous: each is a few microseconds of system call, while the promise API pays a
- *   threadpool round trip (~0.1 ms here) per call — with ~8 per file, a restore of 10,000 small
- *   files spent most of its time waiting on them. Opening and closing the temp file stay async
- *   (its FileHandle serves the threadpool writes of a slow target).
+ * - File system calls other than writes to a slow target (open, close, lstat, mkdir, link, rename,
+ *   unlink, ftruncate; futimes in restore.ts) are synchronous: each is a few microseconds of
+ *   system call, while the promise API pays a threadpool round trip per call (0.1–0.6 ms on the
+ *   development VM). With ~9 per file, a restore of 10,000 small files spent most of its time
+ *   waiting on them (13–23 s; creating 10,000 files synchronously takes ~0.6 s there).
  * - NOTE: Node has no openat(); a process racing us inside the target directory could still swap a
  *   checked directory for a link between the lstat and the open. Restore into a directory only you
  *   can write.
  */
-import { constants, ftruncateSync, linkSync, lstatSync, mkdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, ftruncateSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GrtError } from '../errors.js';
@@ -54,7 +53,7 @@ export const WRITE_PIECE_BYTES = 64 * 1024;
  */
 export const SLOW_SYNC_WRITE_MS = 20;
 export const SLOW_CHUNKS_BEFORE_THREADPOOL = 3;
-/** Random temp-name attempts before giving up (a clash needs 2^48 guesses). */
+/** Temp-name attempts before giving up (a clash needs another process to guess the 48-bit tag). */
 const MAX_TEMP_ATTEMPTS = 8;
 
 export type Overwrite = 'never' | 'overwrite' | 'skip-existing';
@@ -71,7 +70,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /** Create directory `path` (its parent already checked) or accept an existing real directory. */
-export async function ensureDir(path: string): Promise<'created' | 'existed'> {
+export function ensureDir(path: string): 'created' | 'existed' {
   try {
     mkdirSync(path, { mode: 0o755 });
     return 'created';
@@ -85,7 +84,7 @@ export async function ensureDir(path: string): Promise<'created' | 'existed'> {
 }
 
 /** Whether `path` exists (without following a final symlink). */
-export async function exists(path: string): Promise<boolean> {
+export function exists(path: string): boolean {
   try {
     // No ENOENT error built and thrown for the usual answer (a new file): that was most of its cost.
     return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
@@ -96,29 +95,47 @@ export async function exists(path: string): Promise<boolean> {
 
 export interface TempFile {
   path: string;
-  handle: FileHandle;
+  /** Open for writing; the caller closes it (closeSync) before commit or discard. */
+  fd: number;
 }
 
-/** A fresh random temp path beside `finalName` in `dir` (`.<name>.grt-<random>.part`). */
+/**
+ * Temp names are this process's random tag and a counter: unguessable to another process, and
+ * distinct within this one. (A random draw per file cost ~15 µs — randomBytes calls getpid and
+ * the CSPRNG each time — a tenth of a small file's restore.) O_EXCL still refuses any clash.
+ */
+const TEMP_TAG = randomBytes(6).toString('hex');
+let tempCounter = 0;
+
+/** A fresh temp path beside `finalName` in `dir` (`.<name>.grt-<tag><counter>.part`). */
 export function tempPathBeside(dir: string, finalName: string): string {
-  return join(dir, tempName(finalName, randomBytes(6).toString('hex')));
+  return join(dir, tempName(finalName, `${TEMP_TAG}${(tempCounter++).toString(16)}`));
 }
 
 /** A new, empty temp file beside `finalName` in `dir`. */
-export async function createTemp(dir: string, finalName: string): Promise<TempFile> {
+export function createTemp(dir: string, finalName: string): TempFile {
   for (let attempt = 0; ; attempt++) {
     const path = tempPathBeside(dir, finalName);
     try {
       const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-      return { path, handle: await open(path, flags, 0o644) };
+      return { path, fd: openSync(path, flags, 0o644) };
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code !== 'EEXIST' || attempt + 1 >= MAX_TEMP_ATTEMPTS) throw ioError(cause, 'create', path);
     }
   }
 }
 
+/** Close a temp file; an error here (a network file system reporting a failed write-back) fails it. */
+export function closeTemp(temp: TempFile): void {
+  try {
+    closeSync(temp.fd);
+  } catch (cause) {
+    throw ioError(cause, 'close', temp.path);
+  }
+}
+
 /** Remove a temp file (or link) after a failure; never throws. */
-export async function discard(path: string): Promise<void> {
+export function discard(path: string): void {
   try {
     unlinkSync(path);
   } catch {
@@ -127,7 +144,7 @@ export async function discard(path: string): Promise<void> {
 }
 
 /** Move a finished temp file (or symlink, or hard link) to its final name under the overwrite rule. */
-export async function commit(tempPath: string, finalPath: string, overwrite: Overwrite): Promise<void> {
+export function commit(tempPath: string, finalPath: string, overwrite: Overwrite): void {
   if (overwrite === 'overwrite') {
     try {
       renameSync(tempPath, finalPath);
@@ -143,7 +160,7 @@ export async function commit(tempPath: string, finalPath: string, overwrite: Ove
     if (code === 'EEXIST') throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: finalPath });
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw ioError(cause, 'link', finalPath);
     // No hard links here (FAT, exFAT, some network shares): check, then rename.
-    if (await exists(finalPath)) throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: finalPath });
+    if (exists(finalPath)) throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: finalPath });
     try {
       renameSync(tempPath, finalPath);
     } catch (renameCause) {
@@ -223,11 +240,18 @@ export async function pipeChunks(
 }
 
 /**
+ * Files of at most one chunk that a restore copies at once (restore.ts; larger files go alone).
+ * Each holds one chunk buffer.
+ */
+export const FILES_IN_FLIGHT = 8;
+
+/**
  * Chunk buffers kept between copies: a restore of many files copies one after another, and a new
  * mapping per file (shared WebAssembly memory) cost ~35 µs and was reclaimed late — 10,000 small
- * files peaked 20–35 MiB higher. At most this many are kept (one copy's worth), each CHUNK_BYTES.
+ * files peaked 20–35 MiB higher. At most this many are kept (one large copy's worth, or one per
+ * small file in flight), each CHUNK_BYTES.
  */
-const POOLED_BUFFERS = READ_AHEAD_CHUNKS + 1;
+const POOLED_BUFFERS = Math.max(READ_AHEAD_CHUNKS + 1, FILES_IN_FLIGHT);
 const pooledBuffers: Uint8Array[] = [];
 
 /**
@@ -310,6 +334,11 @@ export function writeAt(fd: number, data: Uint8Array, position: number | null, p
   }
 }
 
+/** One write(2) on the threadpool: the event loop stays free while a slow target takes its time. */
+function writeOnThreadpool(fd: number, data: Uint8Array, position: number): Promise<number> {
+  return new Promise((resolve, reject) => write(fd, data, 0, data.length, position, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten))));
+}
+
 /**
  * How fast a target has turned out to be. Synchronous writes hold the event loop; fine while they
  * are page-cache copies, not on a slow target (a network share: a round trip per piece). A few
@@ -318,6 +347,8 @@ export function writeAt(fd: number, data: Uint8Array, position: number | null, p
  */
 export interface WriteSpeed {
   slowChunks: number;
+  /** Chunks written on the threadpool since the target was found slow. */
+  threadpoolChunks?: number;
 }
 
 /**
@@ -327,7 +358,7 @@ export interface WriteSpeed {
  */
 export async function copyRanges(
   source: ByteSource,
-  { handle, path }: TempFile,
+  { fd, path }: TempFile,
   ranges: Chunk[],
   size: number,
   onChunk: (chunk: Chunk) => void,
@@ -339,24 +370,28 @@ export async function copyRanges(
     toChunks(ranges),
     async (data, chunk) => {
       if (speed.slowChunks >= SLOW_CHUNKS_BEFORE_THREADPOOL) {
+        speed.threadpoolChunks = (speed.threadpoolChunks ?? 0) + 1;
         for (let written = 0; written < data.length; ) {
           try {
-            written += (await handle.write(data, written, data.length - written, chunk.offset + written)).bytesWritten;
+            written += await writeOnThreadpool(fd, data.subarray(written), chunk.offset + written);
           } catch (cause) {
             throw ioError(cause, 'write', path);
           }
         }
       } else {
         const started = performance.now();
-        writeAt(handle.fd, data, chunk.offset, path);
+        writeAt(fd, data, chunk.offset, path);
         if (performance.now() - started > SLOW_SYNC_WRITE_MS) speed.slowChunks++;
       }
       onChunk(chunk);
     },
     signal,
   );
+  // Trailing holes: the file ends where its last data range does unless it is given its size.
+  const dataEnd = ranges.length > 0 ? ranges[ranges.length - 1]!.offset + ranges[ranges.length - 1]!.length : 0;
+  if (dataEnd === size) return;
   try {
-    ftruncateSync(handle.fd, size);
+    ftruncateSync(fd, size);
   } catch (cause) {
     throw ioError(cause, 'truncate', path);
   }

@@ -84,6 +84,16 @@ describe('restore', () => {
     expect(Buffer.compare(await readFile(join(dir, 'sparse.bin')), Buffer.from(data))).toBe(0);
   });
 
+  it('a trailing hole still gives the file its size', async () => {
+    const size = 4 * 1024 * 1024;
+    const data = new Uint8Array(size).fill(5, 0, 4096);
+    const fs = new FakeFs({ '/tail.bin': { data, holes: [[4096, size - 4096]] } });
+    await restore({ fs, paths: ['/tail.bin'], to: dir });
+    const st = await stat(join(dir, 'tail.bin'));
+    expect(st.size).toBe(size);
+    expect(st.blocks * 512).toBeLessThan(1024 * 1024);
+  });
+
   it('hard links become links, or copies when asked', async () => {
     const fs = new FakeFs({ '/a/one': { data: 'same', streams: { s: 'x' } }, '/a/two': { hardLinkOf: '/a/one' } });
     await restore({ fs, paths: ['/a'], to: join(dir, 'l') });
