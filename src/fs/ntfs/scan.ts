@@ -16,6 +16,7 @@ import { ATTR_ATTRIBUTE_LIST } from './attribute.js';
 import { describeFile, describeFileNow, type DescribedFile, type EntryBody } from './file-entry.js';
 import { parseMftRecord, type MftRecord } from './mft-record.js';
 import { assembleFile, type Mft, type NtfsFile } from './mft.js';
+import { BodyStore } from './body-store.js';
 import { NameTree, orphanWarning, type TreeItem } from './name-tree.js';
 import { append } from '../../util/append.js';
 
@@ -44,16 +45,10 @@ export interface ScannedRecord {
 /** Called per described record in scan order; a returned promise is awaited before the scan goes on. */
 export type OnScannedRecord = (scanned: ScannedRecord) => void | Promise<void>;
 
-/** What a listing holds of each record until the tree is known. */
-interface HeldRecord {
-  body: EntryBody;
-  layouts?: StreamLayout[];
-}
-
-/** A scan's result for a listing: the name tree and every record's body. */
+/** A scan's result for a listing: the name tree and every record's description. */
 export interface ScanListing {
   tree: NameTree;
-  held: Map<number, HeldRecord>;
+  held: BodyStore;
 }
 
 /**
@@ -159,17 +154,17 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
 
 /** A scan whose records are all held, for a listing (paths are known only once the scan ends). */
 export async function scanListing(mft: Mft, dataSource: ByteSource, options: ScanOptions, warnings: GrtWarning[]): Promise<ScanListing> {
-  const held = new Map<number, HeldRecord>();
+  const held = new BodyStore();
   const slab = new Slab();
   const tree = await scanRecords(mft, dataSource, options, warnings, ({ record, body, layouts }) => {
     if (!layouts) {
-      held.set(record, { body });
+      held.set(record, body);
       return;
     }
     // Resident bytes point into the scan's read buffer: copied out. The array is copied to its
     // exact length (an array grown by push keeps room for 17 elements).
     for (const layout of layouts) if (layout.resident) layout.resident = slab.copy(layout.resident);
-    held.set(record, { body, layouts: layouts.slice() });
+    held.set(record, body, layouts.slice());
   });
   return { tree, held };
 }
@@ -178,7 +173,7 @@ export async function scanListing(mft: Mft, dataSource: ByteSource, options: Sca
 export function* treeEntries(listing: ScanListing, startRecord: number, startPath: string, options: ListOptions): Generator<ScannedEntry> {
   const { tree, held } = listing;
   for (const item of tree.walk(startRecord, startPath, options)) {
-    const entry = makeEntry(tree, held.get(item.record)!, item);
+    const entry = makeEntry(tree, held.get(item.record), item);
     if (item.parent < 0) entry.warnings = [...entry.warnings, orphanWarning(item.record, tree.linkParent[item.link]!)];
     yield entry;
   }
@@ -194,13 +189,13 @@ export function deletedChildren(listing: ScanListing, dirRecord: number, dirPath
     for (let link = first; link < first + count; link++) {
       if (tree.linkParent[link] !== dirRecord) continue;
       const name = tree.linkName[link]!;
-      out.push(makeEntry(tree, held.get(record)!, { record, link, parent: dirRecord, path: dirPath === '/' ? `/${name}` : `${dirPath}/${name}` }));
+      out.push(makeEntry(tree, held.get(record), { record, link, parent: dirRecord, path: dirPath === '/' ? `/${name}` : `${dirPath}/${name}` }));
     }
   }
   return out;
 }
 
-function makeEntry(tree: NameTree, held: HeldRecord, item: TreeItem): ScannedEntry {
+function makeEntry(tree: NameTree, held: { body: EntryBody; layouts?: StreamLayout[] }, item: TreeItem): ScannedEntry {
   // Field by field in the order a spread of the body would give (JSON output keeps its key order);
   // a spread of bodies of many shapes takes V8's slow path, this is a fraction of its cost.
   const body = held.body;
