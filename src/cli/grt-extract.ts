@@ -127,7 +127,7 @@ async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrit
 }
 
 /** Whether any disk of the chain (a delta over a streamOptimized base too) holds compressed grains. */
-function hasCompressedGrains(disk: VirtualDisk | undefined): boolean {
+export function hasCompressedGrains(disk: VirtualDisk | undefined): boolean {
   for (let link = disk; link; link = link.parent) {
     if (link.info.extents.some((extent) => extent.format === 'streamOptimized')) return true;
   }
