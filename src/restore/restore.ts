@@ -74,6 +74,8 @@ interface PlanItem {
   stream?: string;
   /** Image-path components relative to the restore root. */
   relative: string[];
+  /** Met by the walk of a selected directory: all its siblings are restored too. */
+  walked?: boolean;
 }
 
 /**
@@ -158,7 +160,8 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
 
   // Names are allocated before anything is written into a directory, so that entries of the image
   // get their own names and sidecar files (allocated as they are written) take the suffixed ones:
-  // the selected entries' names now, the names in a walked directory when the walk enters it.
+  // the selected entries' names now, the names in a walked directory as the walk lists them, and
+  // a sibling named like a sidecar just before the sidecar is written (keepImageName).
   const tree = new OutputTree(root, rules);
   const reserve = (relative: string[], isDir: boolean) => {
     try {
@@ -230,6 +233,24 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     }
   };
 
+  /**
+   * A walk lists a directory's children together only when it is breadth-first; a depth-first one
+   * (from the NTFS root, from a catalog) may list a sibling named `<name>.<stream>.ads` after a
+   * subdirectory, when the sidecar has been written. So before a sidecar takes its name, an image
+   * entry of that name beside `item` has it reserved (one lookup; named streams are rare).
+   */
+  const keepImageName = async (item: PlanItem, name: string) => {
+    const { path, name: own } = item.entry;
+    if (!path.endsWith(`/${own}`)) return; // a hostile name holding '/': its siblings are not found by path
+    const parentPath = path.slice(0, -own.length - 1) || '/';
+    try {
+      const sibling = await fs.stat(parentPath === '/' ? `/${name}` : `${parentPath}/${name}`);
+      reserve([...item.relative.slice(0, -1), sibling.name], sibling.type === 'dir');
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error; // none (NOT_FOUND), or unreadable: nothing to keep
+    }
+  };
+
   /** Named streams of a file in the chosen mode: sidecar files, or xattrs to set on the main file. */
   const namedStreams = async (
     item: PlanItem,
@@ -268,6 +289,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     }
     for (const s of entry.streams) {
       const path = `${entry.path}:${s.name}`;
+      if (item.walked) await keepImageName(item, sidecarName(entry.name, s.name));
       const sidecar = tree.file(dir, sidecarKey(entry.name, s.name), sidecarName(entry.name, s.name));
       try {
         const linkedFrom = sidecars.linkFrom?.get(s.name);
@@ -447,7 +469,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         // NOTE: an entry its parent's path cannot name (a hostile name holding '/') goes alone.
         relative = [...selected.relative, ...splitPath(entry.path).slice(baseDepth)];
       }
-      batch.push({ entry, relative });
+      batch.push({ entry, relative, walked: true });
       batchParent = parent;
     }
     await restoreBatch(batch);

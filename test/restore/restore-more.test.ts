@@ -135,4 +135,15 @@ describe('sidecar names', () => {
     expect(await readFile(join(dir, 'd/x.s.ads/inner'), 'utf8')).toBe('real dir');
     expect(await readFile(join(dir, 'd/x.s (2).ads'), 'utf8')).toBe('stream');
   });
+
+  it('nor of one the walk lists later, after a subdirectory (walks that go depth first)', async () => {
+    const fs = new FakeFs({ '/d/a': { data: 'a', streams: { s: 'stream' } }, '/d/a.r/inner': { data: 'i' }, '/d/a.s.ads': { data: 'real file' } });
+    const walked: string[] = [];
+    for await (const entry of fs.walk('/d')) walked.push(entry.path);
+    expect(walked).toEqual(['/d/a', '/d/a.r', '/d/a.r/inner', '/d/a.s.ads']); // the order this test is about
+    const summary = await restore({ fs, paths: ['/d'], to: dir });
+    expect(summary.failed).toBe(0);
+    expect(await readFile(join(dir, 'd/a.s.ads'), 'utf8')).toBe('real file');
+    expect(await readFile(join(dir, 'd/a.s (2).ads'), 'utf8')).toBe('stream');
+  });
 });
