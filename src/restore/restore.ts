@@ -11,8 +11,8 @@
  * directories the walk is inside (their children) plus one small record per directory (its times)
  * and per multiply-linked file, never a list of every entry.
  */
-import { futimesSync } from 'node:fs';
-import { lutimes, mkdir, realpath, symlink, link } from 'node:fs/promises';
+import { futimesSync, linkSync, lutimesSync, symlinkSync } from 'node:fs';
+import { mkdir, realpath } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem, StreamLayout } from '../fs/entry.js';
 import { filetimeToUnixSeconds } from '../util/filetime.js';
@@ -293,7 +293,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       const sidecar = tree.file(dir, sidecarKey(entry.name, s.name), sidecarName(entry.name, s.name));
       try {
         const linkedFrom = sidecars.linkFrom?.get(s.name);
-        if (linkedFrom !== undefined) await hardLink(linkedFrom, sidecar, dir.path, overwrite);
+        if (linkedFrom !== undefined) hardLink(linkedFrom, sidecar, dir.path, overwrite);
         else if (!(await writeStream(entry, s.name, s.size, sidecar, dir))) {
           report('skipped', path, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, sidecar);
           continue;
@@ -356,7 +356,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         // The first name may still be in flight: wait for it. One that was not written (it failed,
         // or an existing file was kept) is nothing to link to: this name is written as a copy.
         if (first && (await first.written)) {
-          await hardLink(first.path, target, dir.path, overwrite);
+          hardLink(first.path, target, dir.path, overwrite);
           summary.links++;
           emit({ type: 'link', path: label, target, link: 'hard', to: first.path });
           tick(0);
@@ -389,8 +389,8 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         }
         const temp = tempPathBeside(dir.path, target.slice(dir.path.length + 1));
         try {
-          await symlink(linkTarget.target, temp);
-          await lutimes(temp, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
+          symlinkSync(linkTarget.target, temp); // sync: see write.ts
+          lutimesSync(temp, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
           commit(temp, target, overwrite === 'skip-existing' ? 'never' : overwrite);
         } catch (error) {
           discard(temp);
@@ -479,7 +479,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   // Directory times last, deepest first: writing their contents changed them.
   for (const { path, image, atime, mtime } of dirTimes.reverse()) {
     try {
-      await lutimes(path, filetimeToUnixSeconds(atime), filetimeToUnixSeconds(mtime));
+      lutimesSync(path, filetimeToUnixSeconds(atime), filetimeToUnixSeconds(mtime));
     } catch (error) {
       report('warning', image, ioError(error, 'utimes', path), path);
     }
@@ -494,10 +494,10 @@ function linkKey(entry: FileEntry): string {
 }
 
 /** A hard link to an already restored file, through a temp name so the overwrite rule applies atomically. */
-async function hardLink(existing: string, final: string, dir: string, overwrite: Overwrite): Promise<void> {
+function hardLink(existing: string, final: string, dir: string, overwrite: Overwrite): void {
   const temp = tempPathBeside(dir, final.slice(dir.length + 1));
   try {
-    await link(existing, temp);
+    linkSync(existing, temp);
   } catch (cause) {
     throw ioError(cause, 'link', final);
   }
