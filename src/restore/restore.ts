@@ -419,9 +419,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
 
   const inFlight = new InFlight(FILES_IN_FLIGHT);
   /**
-   * Restore the children of one directory, met together in the walk: their names are all reserved
-   * before any is written (so sidecars take the suffixed names), then small files go several at a
-   * time, larger ones alone.
+   * Restore children of one directory met in a row by the walk: their names are all reserved before
+   * any is written (so sidecars take the suffixed names; keepImageName covers siblings listed
+   * apart), then small files go several at a time, larger ones alone.
    */
   const restoreBatch = async (items: PlanItem[]) => {
     for (const item of items) reserve(item.relative, item.entry.type === 'dir');
@@ -444,7 +444,10 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     const known = new Map<string, WalkDir>([[top.path, top]]);
     /** Directories whose children the walk is listing: each one's parent below it. */
     const open: WalkDir[] = [];
-    /** Entries met in a row with the same parent (a walk lists a directory's children together). */
+    /**
+     * Entries met in a row with the same parent: all of a directory's children in a breadth-first
+     * walk (NTFS below the root), the runs between its subdirectories in a depth-first one.
+     */
     let batch: PlanItem[] = [];
     let batchParent: WalkDir | undefined;
     for await (const entry of fs.walk(selected.entry.path)) {
