@@ -13,7 +13,7 @@ import { fstatSync } from 'node:fs';
 import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import { startInflateWorkers } from '../vmdk/inflate-pool.js';
-import { restore, type RestoreEvent } from '../restore/restore.js';
+import { restore, type RestoreEvent, type RestoreProgress } from '../restore/restore.js';
 import type { FileSystem } from '../fs/entry.js';
 import { parseSelection } from '../restore/select.js';
 import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeAt, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
@@ -202,7 +202,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       };
       const summary = await restore({
         fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent,
-        onProgress: (p) => progress.update(p),
+        // Totals take a first walk of everything selected: only when a progress line is shown.
+        ...(progress.enabled ? { onProgress: (p: RestoreProgress) => progress.update(p) } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
       });
       progress.done();

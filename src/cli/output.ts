@@ -132,7 +132,8 @@ export class Progress {
   private last = 0;
   private readonly started = performance.now();
   private shown = false;
-  constructor(private readonly stderr: OutStream, private readonly enabled = stderr.isTTY === true) {}
+  /** Whether lines are shown (stderr is a terminal): work done only for them can be skipped otherwise. */
+  constructor(private readonly stderr: OutStream, readonly enabled = stderr.isTTY === true) {}
 
   /** Whether a line is due now (enabled, and `force` or the interval passed); if so, its time is taken. */
   private due(force: boolean): boolean {

@@ -185,6 +185,22 @@ describe('grt-extract', () => {
     expect(lines.at(-1)).toMatch(/^4(\.0)? MiB \/ 4(\.0)? MiB/);
   });
 
+  it('walks the selection a second time for progress totals only when a progress line is shown', async () => {
+    for (const isTTY of [false, true]) {
+      const fs = tree();
+      let walks = 0;
+      const walk = fs.walk.bind(fs);
+      fs.walk = (path, options) => (walks++, walk(path, options));
+      const stdout = new Sink();
+      const stderr = new Sink();
+      stderr.isTTY = isTTY;
+      const code = await extract(['img', '/Users', '-o', join(dir, `tty-${isTTY}`)], { stdout, stderr, openImage: async () => fakeImage(fakeDisk(new Uint8Array(512)), [fs]) });
+      expect(code).toBe(0);
+      expect(walks, `stderr is${isTTY ? '' : ' not'} a terminal`).toBe(isTTY ? 2 : 1);
+      expect(await readFile(join(dir, `tty-${isTTY}/Users/bob/notes.txt`), 'utf8')).toBe('hello bob');
+    }
+  });
+
   it('interrupted (signal): exit 1, one line, nothing left under the output', async () => {
     const controller = new AbortController();
     const fs = new FakeFs({ '/big.bin': { data: new Uint8Array(9 << 20).fill(3), onRead: () => controller.abort() } });
