@@ -29,10 +29,10 @@ const FILES_CACHE_BYTES = 32 * 1024 * 1024;
 /**
  * Chunks that keep the records their indexing pass decoded (an object per record), least recently
  * indexed dropped: reads soon after a chunk is inflated, as in a listing, cost nothing more. Other
- * reads decode from the nearest checkpoint (at most FILES_CHECKPOINT records). One: four kept
- * 64k objects (~45 MiB of heap after a full listing of 100,000 files, ~24 MiB with one), and a
- * catalog restore of those files then needed more than a 50 MiB heap (peak RSS 304 MiB, now 235);
- * listings were no slower (`grt-ls --catalog -R --json` 1.46–1.52 s, now 1.22–1.47 s).
+ * reads decode from the nearest checkpoint (at most FILES_CHECKPOINT records). One chunk: four
+ * kept 64k record objects, and after a full listing of 100,000 files the reader held ~45 MiB more
+ * heap (a catalog restore of them needed over 50 MiB of heap and peaked at 304 MiB RSS, with one
+ * 235 MiB); listings are no slower (`grt-ls --catalog -R --json` 1.46–1.52 s, with one 1.22–1.47 s).
  */
 const DECODED_CHUNKS = 1;
 /** Decoded file records kept: a directory's record is asked for again for each of its children. */
