@@ -11,7 +11,7 @@
  * directories the walk is inside (their children) plus one small record per directory (its times)
  * and per multiply-linked file, never a list of every entry.
  */
-import { futimesSync, linkSync, lutimesSync, symlinkSync } from 'node:fs';
+import { futimesSync, lutimesSync, symlinkSync } from 'node:fs';
 import { mkdir, realpath } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem, StreamLayout } from '../fs/entry.js';
@@ -23,7 +23,7 @@ import { parseSelection, resolveSelections, splitPath } from './select.js';
 import { probeCaseInsensitive, resolveLinkTarget } from './target.js';
 import { writeXattrs, xattrToolAvailable, XATTR_MAX_BYTES } from './xattr.js';
 import {
-  CHUNK_BYTES, closeTemp, commit, copyRanges, createTemp, FILES_IN_FLIGHT, dataRanges, discard, exists, ioError, tempPathBeside, throwIfAborted, type Overwrite, type WriteSpeed,
+  CHUNK_BYTES, closeTemp, commit, copyRanges, createTemp, FILES_IN_FLIGHT, dataRanges, discard, exists, hardLink, ioError, tempPathBeside, throwIfAborted, type Overwrite, type WriteSpeed,
 } from './write.js';
 
 export interface RestoreProgress {
@@ -494,20 +494,4 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
 
 function linkKey(entry: FileEntry): string {
   return `${entry.id.record}:${entry.id.sequence}`;
-}
-
-/** A hard link to an already restored file, through a temp name so the overwrite rule applies atomically. */
-function hardLink(existing: string, final: string, dir: string, overwrite: Overwrite): void {
-  const temp = tempPathBeside(dir, final.slice(dir.length + 1));
-  try {
-    linkSync(existing, temp);
-  } catch (cause) {
-    throw ioError(cause, 'link', final);
-  }
-  try {
-    commit(temp, final, overwrite === 'skip-existing' ? 'never' : overwrite);
-  } catch (error) {
-    discard(temp);
-    throw error;
-  }
 }

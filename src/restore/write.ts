@@ -175,6 +175,22 @@ export function commit(tempPath: string, finalPath: string, overwrite: Overwrite
   }
 }
 
+/** A hard link to an already restored file, through a temp name so the overwrite rule applies atomically. */
+export function hardLink(existing: string, final: string, dir: string, overwrite: Overwrite): void {
+  const temp = tempPathBeside(dir, final.slice(dir.length + 1));
+  try {
+    linkSync(existing, temp);
+  } catch (cause) {
+    throw ioError(cause, 'link', final);
+  }
+  try {
+    commit(temp, final, overwrite === 'skip-existing' ? 'never' : overwrite);
+  } catch (error) {
+    discard(temp);
+    throw error;
+  }
+}
+
 /** Byte ranges [offset, offset+length) of a stream that hold data (everything else is a hole), in order. */
 export function dataRanges(layout: StreamLayout | undefined, size: number): { offset: number; length: number }[] {
   if (!layout || layout.encoding === 'resident') return size > 0 ? [{ offset: 0, length: size }] : [];
