@@ -263,6 +263,22 @@ function finish(d: Description, interixData: Uint8Array | undefined): DescribedF
   return { body, links: d.links, streams: d.streams };
 }
 
+/**
+ * The FileEntry of a described file under one of its names. Field by field, in the order a spread
+ * of the body would give (JSON output keeps its key order): a spread of bodies of many shapes takes
+ * V8's slow path, and this runs for every file listed.
+ */
+export function toFileEntry(body: EntryBody, path: string, name: string, parent?: { record: number; sequence: number }): FileEntry {
+  const entry = { type: body.type, size: body.size, times: body.times, attributes: body.attributes, streams: body.streams, links: body.links, id: body.id, warnings: body.warnings } as FileEntry;
+  if (body.target !== undefined) entry.target = body.target;
+  if (body.undecodable !== undefined) entry.undecodable = body.undecodable;
+  if (body.deleted !== undefined) entry.deleted = body.deleted;
+  entry.path = path;
+  entry.name = name;
+  if (parent) entry.parent = parent;
+  return entry;
+}
+
 async function attemptAsync<T>(fn: () => Promise<T>, warnings: GrtWarning[]): Promise<T | undefined> {
   try {
     return await fn();

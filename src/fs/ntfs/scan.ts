@@ -13,7 +13,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import type { FileEntry, ListOptions, StreamLayout } from '../entry.js';
 import { buildLayout } from './data-stream.js';
 import { ATTR_ATTRIBUTE_LIST } from './attribute.js';
-import { describeFile, describeFileNow, type DescribedFile, type EntryBody } from './file-entry.js';
+import { describeFile, describeFileNow, toFileEntry, type DescribedFile, type EntryBody } from './file-entry.js';
 import { parseMftRecord, type MftRecord } from './mft-record.js';
 import { assembleFile, type Mft, type NtfsFile } from './mft.js';
 import { BodyStore } from './body-store.js';
@@ -196,19 +196,10 @@ export function deletedChildren(listing: ScanListing, dirRecord: number, dirPath
 }
 
 function makeEntry(tree: NameTree, held: { body: EntryBody; layouts?: StreamLayout[] }, item: TreeItem): ScannedEntry {
-  // Field by field in the order a spread of the body would give (JSON output keeps its key order);
-  // a spread of bodies of many shapes takes V8's slow path, this is a fraction of its cost.
-  const body = held.body;
-  const entry = { type: body.type, size: body.size, times: body.times, attributes: body.attributes, streams: body.streams, links: body.links, id: body.id, warnings: body.warnings } as ScannedEntry;
-  if (body.target !== undefined) entry.target = body.target;
-  if (body.undecodable !== undefined) entry.undecodable = body.undecodable;
-  if (body.deleted !== undefined) entry.deleted = body.deleted;
-  entry.path = item.path;
-  entry.name = tree.linkName[item.link]!;
-  entry.parent = { record: tree.linkParent[item.link]!, sequence: tree.linkParentSequence[item.link]! };
+  const parent = { record: tree.linkParent[item.link]!, sequence: tree.linkParentSequence[item.link]! };
+  const entry: ScannedEntry = toFileEntry(held.body, item.path, tree.linkName[item.link]!, parent);
   const dosName = tree.linkDosName[item.link];
   if (dosName !== undefined) entry.dosName = dosName;
   if (held.layouts) entry.layouts = held.layouts;
   return entry;
 }
-

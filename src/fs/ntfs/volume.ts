@@ -16,7 +16,7 @@ import { buildLayout, openLayoutStream } from './data-stream.js';
 import { inIndexOrder } from '../name-order.js';
 import { DirectoryReader } from './directory.js';
 import type { IndexEntry } from './directory-index.js';
-import { describeFile } from './file-entry.js';
+import { describeFile, toFileEntry } from './file-entry.js';
 import { FILE_NAME_FLAG_DIRECTORY, NAMESPACE_DOS } from './file-name.js';
 import { extentsOf, Mft, readAttributeValue, type NtfsFile } from './mft.js';
 import { RECORD_IS_DIRECTORY } from './mft-record.js';
@@ -259,7 +259,7 @@ export class NtfsVolume implements FileSystem {
       dirPath = childPath;
     }
     const described = await describeFile(file, this.source, this.info.clusterSize);
-    return { file, entry: { ...described.body, path: '/', name: '' } };
+    return { file, entry: toFileEntry(described.body, '/', '') };
   }
 
   /**
@@ -302,7 +302,7 @@ export class NtfsVolume implements FileSystem {
   private async entryFor(file: NtfsFile, path: string, parentRecord: number, item: IndexEntry): Promise<FileEntry> {
     const { body, links } = await describeFile(file, this.source, this.info.clusterSize);
     const link = links.find((l) => l.name.name === item.key.name && l.name.parent.record === parentRecord);
-    const entry: FileEntry = { ...body, path, name: item.key.name, parent: item.key.parent };
+    const entry = toFileEntry(body, path, item.key.name, item.key.parent);
     if (link?.dosName !== undefined) entry.dosName = link.dosName;
     if (file.record.sequence !== item.file.sequence) {
       entry.warnings = [...entry.warnings, { code: 'BAD_INDEX', message: `index entry for ${path} names sequence ${item.file.sequence}, record has ${file.record.sequence}` }];
