@@ -9,6 +9,7 @@
 import type { GrtWarning } from '../../errors.js';
 import type { EntryType, StreamInfo, StreamLayout } from '../entry.js';
 import type { EntryBody } from './file-entry.js';
+import { grown } from '../../util/grown.js';
 
 /** Columns start this long and double: sized by the records met, never by a header. */
 const INITIAL_ROWS = 1024;
@@ -27,12 +28,6 @@ interface Extra {
   /** Set when the id's record is not the row's (never seen from a scan; kept exact if it were). */
   idRecord?: number;
   layouts?: StreamLayout[];
-}
-
-function grown<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array | BigUint64Array>(array: T, length: number): T {
-  const out = new (array.constructor as new (length: number) => T)(length);
-  out.set(array as never);
-  return out;
 }
 
 export class BodyStore {

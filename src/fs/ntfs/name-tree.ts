@@ -13,6 +13,7 @@
 import type { GrtWarning } from '../../errors.js';
 import type { EntryType, ListOptions } from '../entry.js';
 import type { DescribedFile } from './file-entry.js';
+import { grown } from '../../util/grown.js';
 
 export const ROOT_RECORD = 5;
 export const EXTEND_RECORD = 11;
@@ -251,10 +252,4 @@ export class NameTree {
       }
     }
   }
-}
-
-function grown<T extends Int32Array | Uint8Array | Uint16Array | Float64Array>(array: T, size: number): T {
-  const out = new (array.constructor as new (n: number) => T)(size);
-  out.set(array);
-  return out;
 }
