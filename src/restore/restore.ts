@@ -289,8 +289,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     }
     for (const s of entry.streams) {
       const path = `${entry.path}:${s.name}`;
-      if (item.walked) await keepImageName(item, sidecarName(entry.name, s.name));
-      const sidecar = tree.file(dir, sidecarKey(entry.name, s.name), sidecarName(entry.name, s.name));
+      const wanted = sidecarName(entry.name, s.name);
+      if (item.walked) await keepImageName(item, wanted);
+      const sidecar = tree.file(dir, sidecarKey(entry.name, s.name), wanted);
       try {
         const linkedFrom = sidecars.linkFrom?.get(s.name);
         if (linkedFrom !== undefined) hardLink(linkedFrom, sidecar, dir.path, overwrite);
@@ -391,7 +392,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         try {
           symlinkSync(linkTarget.target, temp); // sync: see write.ts
           lutimesSync(temp, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
-          commit(temp, target, overwrite === 'skip-existing' ? 'never' : overwrite);
+          commit(temp, target, overwrite);
         } catch (error) {
           discard(temp);
           throw error;

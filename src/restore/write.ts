@@ -143,7 +143,10 @@ export function discard(path: string): void {
   }
 }
 
-/** Move a finished temp file (or symlink, or hard link) to its final name under the overwrite rule. */
+/**
+ * Move a finished temp file (or symlink, or hard link) to its final name under the overwrite rule:
+ * 'overwrite' replaces, 'never' and 'skip-existing' refuse an existing name (EXISTS).
+ */
 export function commit(tempPath: string, finalPath: string, overwrite: Overwrite): void {
   if (overwrite === 'overwrite') {
     try {
@@ -184,7 +187,7 @@ export function hardLink(existing: string, final: string, dir: string, overwrite
     throw ioError(cause, 'link', final);
   }
   try {
-    commit(temp, final, overwrite === 'skip-existing' ? 'never' : overwrite);
+    commit(temp, final, overwrite);
   } catch (error) {
     discard(temp);
     throw error;
