@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { GrtError } from '../../src/errors.js';
 import { restore } from '../../src/restore/restore.js';
 import { xattrToolAvailable } from '../../src/restore/xattr.js';
 import { FakeFs } from '../helpers/fake-fs.js';
@@ -145,5 +146,18 @@ describe('sidecar names', () => {
     expect(summary.failed).toBe(0);
     expect(await readFile(join(dir, 'd/a.s.ads'), 'utf8')).toBe('real file');
     expect(await readFile(join(dir, 'd/a.s (2).ads'), 'utf8')).toBe('stream');
+  });
+
+  it('a sibling that cannot be looked up keeps nothing back; a bug in the lookup is not swallowed', async () => {
+    const spec = { '/d/a': { data: 'a', streams: { s: 'stream' } } };
+    const damaged = new FakeFs(spec);
+    const stat = damaged.stat.bind(damaged);
+    damaged.stat = (path) => (path === '/d/a.s.ads' ? Promise.reject(new GrtError('BAD_RECORD', 'damaged index')) : stat(path));
+    expect(await restore({ fs: damaged, paths: ['/d'], to: join(dir, 'one') })).toMatchObject({ files: 2, failed: 0 });
+    expect(await readFile(join(dir, 'one/d/a.s.ads'), 'utf8')).toBe('stream');
+    const buggy = new FakeFs(spec);
+    const stat2 = buggy.stat.bind(buggy);
+    buggy.stat = (path) => (path === '/d/a.s.ads' ? Promise.reject(new TypeError('bug')) : stat2(path));
+    await expect(restore({ fs: buggy, paths: ['/d'], to: join(dir, 'two') })).rejects.toThrow(TypeError);
   });
 });

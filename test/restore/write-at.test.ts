@@ -124,4 +124,23 @@ describe('copyRanges', () => {
     expect(speed.threadpoolChunks ?? 0).toBe(0);
     expect(Buffer.compare(readFileSync(temp.path), data)).toBe(0);
   });
+
+  it('a failed threadpool write, and a failed close, are IO_ERRORs naming the temp file', async () => {
+    const temp = createTemp(dir, 'closed.bin');
+    closeSync(temp.fd); // every later call on it fails with EBADF
+    const speed: WriteSpeed = { slowChunks: SLOW_CHUNKS_BEFORE_THREADPOOL }; // already found slow
+    const data = randomBytes(1000, 12);
+    const writeError = await copyRanges(new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed).catch((e) => e);
+    expect(writeError).toBeInstanceOf(GrtError);
+    expect(writeError).toMatchObject({ code: 'IO_ERROR', path: temp.path });
+    expect(writeError.message).toMatch(/write failed \(EBADF\)/);
+    expect(speed.threadpoolChunks).toBe(1);
+    let closeError: unknown;
+    try {
+      closeTemp(temp);
+    } catch (error) {
+      closeError = error;
+    }
+    expect(closeError).toMatchObject({ code: 'IO_ERROR', path: temp.path });
+  });
 });
