@@ -12,11 +12,11 @@ import { mkdir, realpath } from 'node:fs/promises';
 import { fstatSync } from 'node:fs';
 import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
-import { startInflateWorkers } from '../vmdk/inflate-pool.js';
+import { enableInflateWorkers, inflatedHereCount } from '../vmdk/inflate-pool.js';
 import { restore, type RestoreEvent, type RestoreProgress } from '../restore/restore.js';
 import type { FileSystem } from '../fs/entry.js';
 import { parseSelection } from '../restore/select.js';
-import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeAt, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
+import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeChunk, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
@@ -63,18 +63,20 @@ const OPTIONS = {
 const DISK_MAP_WINDOW = 1024 * 1024 * 1024;
 
 /**
- * Copy a whole source to stdout, reading the next chunk while the current one is written. When
- * stdout is a regular file, chunks go to its descriptor directly (writeAt, from two reused
+ * Copy a whole source to stdout, reading the next chunks while the current one is written. When
+ * stdout is a regular file, chunks go to its descriptor directly (writeChunk, from reused
  * buffers); a stream may keep what it is given, so it gets a copy of each chunk.
  */
 async function toStdout(source: ByteSource, io: CliIo, progress: Progress): Promise<void> {
   const fd = regularFileFd(io.stdout);
+  const speed: WriteSpeed = { slowChunks: 0 };
+  const inflatedAtStart = inflatedHereCount();
   await pipeChunks(
     source,
     toChunks([{ offset: 0, length: source.size }]),
     async (data, chunk) => {
       if (fd === undefined) await writeOut(io.stdout, data.slice());
-      else writeAt(fd, data, null, 'stdout');
+      else await writeChunk(fd, data, null, 'stdout', speed, inflatedAtStart);
       progress.update({ bytesDone: chunk.offset + chunk.length, bytesTotal: source.size });
     },
     io.signal,
@@ -151,8 +153,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const selections = paths.map(parseSelection); // USAGE for a bad path before the image is opened
 
     const image = await openImageArg(imagePath, values, io);
-    // Compressed grains inflate on worker threads: start them while the file is being found.
-    if (hasCompressedGrains(image.disk)) void startInflateWorkers();
+    // Compressed grains that inflate slowly go to worker threads.
+    if (hasCompressedGrains(image.disk)) enableInflateWorkers();
     const progress = new Progress(io.stderr);
     const started = performance.now();
     try {

@@ -6,18 +6,25 @@
  * - Batches, not grains: one message carries a read's grains (a 1 MiB read is 16), so the round
  *   trip (~0.1 ms) is paid per batch. Batches smaller than WORKER_MIN_GRAINS stay on the calling
  *   thread, where one grain costs ~15–50 µs: browsing the MFT never waits on a worker.
+ * - Only slow grains travel: every large batch's inflate speed is measured (here, or in the worker
+ *   that did it), and while recent batches inflated faster than INLINE_ABOVE_BYTES_PER_MS they
+ *   are inflated here. Text that compressed ~200:1 inflates at ~3 GB/s, faster than the restore
+ *   can write it: workers then only compete for the cores with the writes (bench log, two cores,
+ *   `grt-extract --stdout`: 0.52–0.58 s always on workers, 0.42–0.48 s here with the writes on the
+ *   threadpool). Binary data at ~2:1 inflates at ~0.35 GB/s: there two workers win (320 MiB of
+ *   executables: 0.80–0.88 s, against 1.06–1.11 s all here).
  * - Zero copies when the destination is shared memory (the restore's chunk buffers are): the
  *   worker inflates straight into it. Otherwise the worker sends its output back (transferred)
  *   and it is copied once.
- * - Opt-in: workers run once startInflateWorkers() has been called (grt-extract does for
- *   streamOptimized disks), before that every batch is inflated here. A listing or a catalog reads
- *   the MFT as fast without them and ~30 MiB leaner (measured: catalog of the 100k-file
- *   streamOptimized bench disk 0.91–1.18 s / 123 MiB inline, 1.05–1.19 s / 149–160 MiB with two
- *   workers); a large restore is where they pay.
- * - Workers (re)start as batches need them (batches are inflated here until one is up), are
- *   unreferenced once up and idle (a process with nothing else to do exits), stop after
- *   IDLE_WORKER_MS idle, and run `createInflater`'s own source (inflate.ts), so bundlers and test
- *   runners need no separate worker file.
+ * - Opt-in: workers are used once enableInflateWorkers() has been called (grt-extract does for
+ *   disks with compressed grains); before that every batch is inflated here. A listing or a
+ *   catalog reads the MFT as fast without them and ~30 MiB leaner (measured: catalog of the
+ *   100k-file streamOptimized bench disk 0.91–1.18 s / 123 MiB inline, 1.05–1.19 s / 149–160 MiB
+ *   with two workers); a large restore is where they pay.
+ * - Workers start when a slow batch finds none idle (batches are inflated here until one is up,
+ *   ~30 ms), are unreferenced once up and idle (a process with nothing else to do exits), stop
+ *   after IDLE_WORKER_MS idle, and run `createInflater`'s own source (inflate.ts), so bundlers and
+ *   test runners need no separate worker file.
  * - A worker that cannot start or dies takes the pool down to the calling thread: its batches and
  *   every later one are inflated there, with the same results.
  */
@@ -38,6 +45,15 @@ export const IDLE_WORKER_MS = 10_000;
  * holds a zlib context and a V8 isolate (~10 MiB): more than this would only cost memory.
  */
 const MAX_WORKERS = 4;
+/**
+ * Batches inflating faster than this (output bytes per ms: 1 GB/s) stay on the calling thread. A
+ * page-cache write of a 1 MiB chunk takes ~0.3–0.4 ms here; inflating it in under ~1 ms keeps the
+ * calling thread about as busy as the writer, while a worker would add a round trip, a copy of the
+ * compressed bytes and a third busy thread on a two-core machine. Measured: see the header.
+ */
+export const INLINE_ABOVE_BYTES_PER_MS = 1_000_000;
+/** Weight of the newest batch in the running inflate speed: a few batches of new data move it. */
+const SPEED_WEIGHT = 0.5;
 
 export interface InflateJob {
   /** A zlib stream. */
@@ -73,6 +89,7 @@ parentPort.on('message', ({ id, input, jobs, shared }) => {
   const output = new Uint8Array(returned);
   const produced = new Int32Array(count);
   const errors = [];
+  const started = performance.now();
   for (let i = 0, at = 0; i < count; i++) {
     const j = i * ${JOB_FIELDS};
     const length = jobs[j + 3];
@@ -80,7 +97,7 @@ parentPort.on('message', ({ id, input, jobs, shared }) => {
     produced[i] = inflater.inflate(input.subarray(jobs[j], jobs[j] + jobs[j + 1]), out);
     errors.push(produced[i] === ${INFLATE_CORRUPT} ? inflater.lastError : '');
   }
-  parentPort.postMessage({ id, produced, errors, output }, [output.buffer]);
+  parentPort.postMessage({ id, produced, errors, output, ms: performance.now() - started }, [output.buffer]);
 });
 `;
 
@@ -110,6 +127,8 @@ interface Reply {
   errors: string[];
   /** The returned jobs' bytes, one job's room after another. */
   output: Uint8Array;
+  /** Time the worker spent inflating the batch. */
+  ms: number;
 }
 
 function isShared(buffer: ArrayBufferLike): boolean {
@@ -117,6 +136,24 @@ function isShared(buffer: ArrayBufferLike): boolean {
 }
 
 let inlineInflater: Inflater | undefined;
+/** Large batches (WORKER_MIN_GRAINS or more) inflated on this thread so far: see inflatedHereCount. */
+let largeBatchesHere = 0;
+
+/**
+ * How many large batches of grains this thread has inflated itself so far. A copy that sees it
+ * grow after it began knows the thread is busy inflating, and writes on the threadpool rather than
+ * hold the thread (restore/write.ts writeChunk).
+ */
+export function inflatedHereCount(): number {
+  return largeBatchesHere;
+}
+
+/** Output bytes per ms of a batch that produced `produced` in `ms`. */
+function speedOf(produced: Int32Array, ms: number): number {
+  let bytes = 0;
+  for (const count of produced) if (count > 0) bytes += count;
+  return bytes / Math.max(ms, 0.001);
+}
 
 /** Inflate every job on this thread. */
 export function inflateInline(jobs: readonly InflateJob[]): InflateResults {
@@ -133,7 +170,8 @@ export function inflateInline(jobs: readonly InflateJob[]): InflateResults {
 /** Starts one inflate worker; tests give the pool workers that fail. */
 export type SpawnInflateWorker = () => Worker;
 
-const spawnWorker: SpawnInflateWorker = () => new Worker(WORKER_SOURCE, { eval: true });
+/** The real thing: a worker running WORKER_SOURCE. */
+export const spawnInflateWorker: SpawnInflateWorker = () => new Worker(WORKER_SOURCE, { eval: true });
 
 /** The pool behind inflateBatch (one per process); exported for tests with their own `spawn`. */
 export class InflatePool {
@@ -142,12 +180,21 @@ export class InflatePool {
   private nextId = 0;
   private broken = false;
   private readonly size = Math.max(1, Math.min(MAX_WORKERS, availableParallelism()));
+  /** Running inflate speed of recent large batches, output bytes per ms; 0 until one is measured. */
+  private speed = 0;
 
-  constructor(private readonly spawn: SpawnInflateWorker = spawnWorker) {}
+  /**
+   * `inlineAboveBytesPerMs`: batches stay here while recent ones inflated faster than this
+   * (INLINE_ABOVE_BYTES_PER_MS; tests give Infinity to send every batch to a worker).
+   */
+  constructor(
+    private readonly spawn: SpawnInflateWorker = spawnInflateWorker,
+    public inlineAboveBytesPerMs = INLINE_ABOVE_BYTES_PER_MS,
+  ) {}
 
   run(jobs: readonly InflateJob[]): Promise<InflateResults> {
-    const slot = this.broken ? undefined : this.pick();
-    if (!slot) return Promise.resolve(inflateInline(jobs));
+    const slot = this.choose();
+    if (!slot) return Promise.resolve(this.inflateHere(jobs));
     // The worker writes straight into one shared memory (the restore's chunk buffer); a job whose
     // memory is another (a partial grain's own buffer) gets its bytes sent back.
     const shared = jobs.find((job) => isShared(job.out.buffer))?.out.buffer;
@@ -170,14 +217,30 @@ export class InflatePool {
     });
   }
 
+  /** Inflate a large batch on this thread, timed: its speed decides where the next ones go. */
+  private inflateHere(jobs: readonly InflateJob[]): InflateResults {
+    largeBatchesHere++;
+    const started = performance.now();
+    const results = inflateInline(jobs);
+    this.measured(speedOf(results.produced, performance.now() - started));
+    return results;
+  }
+
+  private measured(speed: number): void {
+    this.speed = this.speed === 0 ? speed : SPEED_WEIGHT * speed + (1 - SPEED_WEIGHT) * this.speed;
+  }
+
   /**
-   * The least busy started worker, or none (inflate here). Another worker is started whenever none
-   * is idle and there is room; a worker takes ~30 ms to start, so the first batches of a restore are
-   * inflated here meanwhile rather than waiting.
+   * The worker for a large batch, or none (inflate here): none while recent batches inflated fast,
+   * or, before any was measured, unless one is already up. Otherwise the least busy started
+   * worker; another is started whenever none is idle and there is room. A worker takes ~30 ms to
+   * start, so the first batches of a restore are inflated here meanwhile rather than waiting.
    */
-  private pick(): PoolWorker | undefined {
+  private choose(): PoolWorker | undefined {
+    if (this.broken || this.speed > this.inlineAboveBytesPerMs) return undefined;
     let best: PoolWorker | undefined;
     for (const slot of this.workers) if (slot.ready && (!best || slot.inFlight < best.inFlight)) best = slot;
+    if (this.speed === 0) return best;
     if ((!best || best.inFlight > 0) && this.workers.length < this.size && this.workers.every((slot) => slot.ready)) this.start();
     return best;
   }
@@ -217,6 +280,7 @@ export class InflatePool {
     if (!batch) return;
     this.pending.delete(reply.id);
     if (--slot.inFlight === 0) this.idle(slot);
+    this.measured(speedOf(reply.produced, reply.ms));
     let at = 0;
     batch.jobs.forEach((job, i) => {
       if (!batch.returned[i]) return;
@@ -263,24 +327,36 @@ export class InflatePool {
 let pool: InflatePool | undefined;
 
 /**
- * Inflate a batch of grains: on worker threads when they have been started (startInflateWorkers)
- * and the batch is large enough to pay for the trip, otherwise here. The results are the same
- * either way.
+ * Inflate a batch of grains: on worker threads when they have been enabled (enableInflateWorkers),
+ * the batch is large enough to pay for the trip and recent grains inflated slowly; otherwise here.
+ * The results are the same either way.
  */
 export function inflateBatch(jobs: readonly InflateJob[]): Promise<InflateResults> {
-  if (!pool || jobs.length < WORKER_MIN_GRAINS) return Promise.resolve(inflateInline(jobs));
+  if (jobs.length < WORKER_MIN_GRAINS) return Promise.resolve(inflateInline(jobs));
+  if (!pool) {
+    largeBatchesHere++;
+    return Promise.resolve(inflateInline(jobs));
+  }
   return pool.run(jobs);
 }
 
 /**
- * Let large batches of grains inflate on worker threads from now on, and start the workers, e.g.
- * when a restore from a streamOptimized disk is about to begin (their ~30 ms start-up then
- * overlaps finding the file). Resolves with how many are up (0 where workers cannot run: grains
- * are then inflated here).
+ * Let large batches of slowly inflating grains go to worker threads from now on, e.g. when a
+ * restore from a streamOptimized disk is about to begin. Workers start when such a batch first
+ * needs one.
  */
-export function startInflateWorkers(): Promise<number> {
+export function enableInflateWorkers(inlineAboveBytesPerMs = INLINE_ABOVE_BYTES_PER_MS): InflatePool {
   pool ??= new InflatePool();
-  return pool.startAll();
+  pool.inlineAboveBytesPerMs = inlineAboveBytesPerMs;
+  return pool;
+}
+
+/**
+ * enableInflateWorkers, and start every worker now rather than when needed. Resolves with how many
+ * are up (0 where workers cannot run: grains are then inflated here).
+ */
+export function startInflateWorkers(inlineAboveBytesPerMs = INLINE_ABOVE_BYTES_PER_MS): Promise<number> {
+  return enableInflateWorkers(inlineAboveBytesPerMs).startAll();
 }
 
 /** How many inflate workers are running now (for tests and diagnostics). */

@@ -12,7 +12,9 @@ import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { createInflater, INFLATE_CORRUPT, INFLATE_TOO_LARGE, type Inflater } from '../../src/vmdk/inflate.js';
-import { IDLE_WORKER_MS, InflatePool, inflateBatch, inflateInline, inflateWorkersRunning, startInflateWorkers, WORKER_MIN_GRAINS, type InflateJob } from '../../src/vmdk/inflate-pool.js';
+import {
+  IDLE_WORKER_MS, InflatePool, inflateBatch, inflatedHereCount, inflateInline, inflateWorkersRunning, spawnInflateWorker, startInflateWorkers, WORKER_MIN_GRAINS, type InflateJob,
+} from '../../src/vmdk/inflate-pool.js';
 import { Worker } from 'node:worker_threads';
 
 /** What inflateSync says with the same cap: the bytes, or which failure. */
@@ -106,8 +108,10 @@ describe('grain inflation', () => {
     // Opt-in: until startInflateWorkers, even large batches are inflated here and start no worker.
     expect((await inflateBatch(jobsIn(new Uint8Array(inputs.length * grain)))).produced).toEqual(inflateInline(jobsIn(new Uint8Array(inputs.length * grain))).produced);
     expect(inflateWorkersRunning()).toBe(0);
-    // Batches sent before a worker is up are inflated here: wait for them, so the workers are tested.
-    expect(await startInflateWorkers()).toBeGreaterThan(0);
+    // Batches sent before a worker is up are inflated here: wait for them, so the workers are tested;
+    // and send every batch, however fast it inflates.
+    expect(await startInflateWorkers(Infinity)).toBeGreaterThan(0);
+    const here0 = inflatedHereCount();
     const here = new Uint8Array(inputs.length * grain);
     const expected = inflateInline(jobsIn(here));
     expect([...expected.produced].filter((n) => n === grain)).toHaveLength(inputs.length - 2);
@@ -136,7 +140,8 @@ describe('grain inflation', () => {
     expect(shared.subarray(4 * grain, 5 * grain)).toEqual(contents[4]);
     expect(shared.subarray(0, grain).every((b) => b === 0)).toBe(true); // job 0 went to its own buffer
     // Still up: a worker that had failed would have moved the pool back here for good.
-    expect(await startInflateWorkers()).toBeGreaterThan(0);
+    expect(await startInflateWorkers(Infinity)).toBeGreaterThan(0);
+    expect(inflatedHereCount()).toBe(here0); // the workers did every batch
   });
 
   it('a process that used the workers exits when its work is done (idle workers hold nothing open)', async () => {
@@ -174,7 +179,7 @@ describe('grain inflation', () => {
   it('idle workers stop after IDLE_WORKER_MS; the next large batch is inflated all the same and starts them again', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
-      const started = await startInflateWorkers();
+      const started = await startInflateWorkers(Infinity);
       expect(started).toBeGreaterThan(0);
       const content = new Uint8Array(4096).fill(9);
       const batch = () => Array.from({ length: WORKER_MIN_GRAINS }, () => ({ input: zlib.deflateSync(content), out: new Uint8Array(4096) }));
@@ -188,7 +193,7 @@ describe('grain inflation', () => {
       const jobs = batch();
       expect([...(await inflateBatch(jobs)).produced]).toEqual(jobs.map(() => 4096));
       expect(jobs.every((job) => job.out.every((b) => b === 9))).toBe(true);
-      expect(await startInflateWorkers()).toBeGreaterThan(0); // stopping for idleness is not a failure
+      expect(await startInflateWorkers(Infinity)).toBeGreaterThan(0); // stopping for idleness is not a failure
     } finally {
       vi.useRealTimers();
     }
@@ -205,7 +210,7 @@ describe('grain inflation', () => {
       }
     };
     // Starts, then crashes on its first batch.
-    const crashing = new InflatePool(() => new Worker("require('node:worker_threads').parentPort.on('message', () => { throw new Error('boom'); });", { eval: true }));
+    const crashing = new InflatePool(() => new Worker("require('node:worker_threads').parentPort.on('message', () => { throw new Error('boom'); });", { eval: true }), Infinity);
     expect(await crashing.startAll()).toBeGreaterThan(0);
     await check(crashing);
     expect(await crashing.startAll()).toBe(0); // given up: everything stays here now
@@ -214,5 +219,45 @@ describe('grain inflation', () => {
     });
     expect(await unstartable.startAll()).toBe(0);
     await check(unstartable);
+  });
+
+  it('batches that inflate fast stay here and start no worker; slow ones start one once measured and then go to it', async () => {
+    const content = new Uint8Array(4096).map((_, i) => i % 13);
+    const batch = () => Array.from({ length: WORKER_MIN_GRAINS }, () => ({ input: zlib.deflateSync(content), out: new Uint8Array(4096) }));
+    // Everything counts as fast: no worker, every batch inflated here (and counted: writes then move
+    // to the threadpool, restore/write.ts).
+    let fastStarts = 0;
+    const fast = new InflatePool(() => {
+      fastStarts++;
+      return spawnInflateWorker();
+    }, 0);
+    const before = inflatedHereCount();
+    for (let i = 0; i < 5; i++) expect([...(await fast.run(batch())).produced]).toEqual(Array(WORKER_MIN_GRAINS).fill(4096));
+    expect(inflatedHereCount()).toBe(before + 5);
+    expect(fastStarts).toBe(0);
+    // Everything counts as slow: the first batch is measured here and starts nothing; the next starts
+    // a worker (inflated here while it starts); once it is up, batches go to it.
+    let starts = 0;
+    const slow = new InflatePool(() => {
+      starts++;
+      return spawnInflateWorker();
+    }, Infinity);
+    await slow.run(batch());
+    expect(starts).toBe(0);
+    await slow.run(batch());
+    expect(starts).toBe(1);
+    await slow.startAll();
+    const here = inflatedHereCount();
+    const jobs = batch();
+    expect([...(await slow.run(jobs)).produced]).toEqual(Array(WORKER_MIN_GRAINS).fill(4096));
+    expect(jobs.every((job) => job.out.every((b, i) => b === i % 13))).toBe(true);
+    expect(inflatedHereCount()).toBe(here);
+    expect(slow.running).toBe(starts);
+  });
+
+  it('a small batch inflated here is not counted (a grain of an MFT record is not a busy thread)', async () => {
+    const before = inflatedHereCount();
+    await inflateBatch([{ input: zlib.deflateSync(new Uint8Array(512)), out: new Uint8Array(512) }]);
+    expect(inflatedHereCount()).toBe(before);
   });
 });

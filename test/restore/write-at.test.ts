@@ -8,6 +8,9 @@ import { GrtError } from '../../src/errors.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { CHUNK_BYTES, closeTemp, copyRanges, createTemp, SLOW_CHUNKS_BEFORE_THREADPOOL, SLOW_SYNC_WRITE_MS, WRITE_PIECE_BYTES, writeAt, type WriteSpeed } from '../../src/restore/write.js';
 import { randomBytes } from '../helpers/random-bytes.js';
+import { deflateSync } from 'node:zlib';
+import type { ByteSource } from '../../src/io/byte-source.js';
+import { inflateBatch, WORKER_MIN_GRAINS } from '../../src/vmdk/inflate-pool.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -123,6 +126,33 @@ describe('copyRanges', () => {
     }
     expect(speed.threadpoolChunks ?? 0).toBe(0);
     expect(Buffer.compare(readFileSync(temp.path), data)).toBe(0);
+  });
+
+  it('writes on the threadpool while this thread inflates grains (the next chunks inflate meanwhile), with the same bytes', async () => {
+    const data = randomBytes(3 * CHUNK_BYTES + 77, 13);
+    const memory = new MemorySource(data);
+    const grain = new Uint8Array(4096).fill(3);
+    // A streamOptimized disk's reads, as far as the writer can tell: each inflates a batch here first.
+    const inflating: ByteSource = {
+      size: data.length,
+      read: (offset, length) => memory.read(offset, length),
+      readInto: async (offset, target) => {
+        await inflateBatch(Array.from({ length: WORKER_MIN_GRAINS }, () => ({ input: deflateSync(grain), out: new Uint8Array(grain.length) })));
+        target.set(await memory.read(offset, target.length));
+      },
+    };
+    for (const [source, threadpoolChunks] of [[memory, 0], [inflating, 4]] as const) {
+      const temp = createTemp(dir, 'inflating.bin');
+      const speed: WriteSpeed = { slowChunks: 0 };
+      try {
+        await copyRanges(source, temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
+      } finally {
+        closeTemp(temp);
+      }
+      expect(speed.threadpoolChunks ?? 0).toBe(threadpoolChunks);
+      expect(speed.slowChunks).toBe(0);
+      expect(Buffer.compare(readFileSync(temp.path), data)).toBe(0);
+    }
   });
 
   it('a failed threadpool write, and a failed close, are IO_ERRORs naming the temp file', async () => {
