@@ -19,15 +19,18 @@
  *   checked directory for a link between the lstat and the open. Restore into a directory only you
  *   can write.
  */
-import { closeSync, constants, ftruncateSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GrtError } from '../errors.js';
 import { pageAlignedBuffer } from '../io/aligned-buffer.js';
 import { readInto, type ByteSource } from '../io/byte-source.js';
 import type { StreamLayout } from '../fs/entry.js';
-import { inflatedHereCount } from '../vmdk/inflate-pool.js';
+import { inflatedHereCount, inflatingHereSince } from '../vmdk/inflate-pool.js';
 import { tempName } from './safe-name.js';
+import { WRITE_PIECE_BYTES, WriteThread } from './write-thread.js';
+
+export { WRITE_PIECE_BYTES };
 
 /**
  * Bytes read from the image per request. Measured on a 1 GiB restore (bench/peers.mjs): 1 MiB
@@ -39,21 +42,12 @@ import { tempName } from './safe-name.js';
  */
 export const CHUNK_BYTES = 1024 * 1024;
 /**
- * Bytes per write() call. Measured writing 1 GiB on the development VM (ext4, kernel 6.18, 1 GiB
- * written and deleted just before, as in back-to-back restores): 64 KiB writes took 0.35 s every
- * time, 1 MiB writes 0.6–1.9 s. The kernel sizes new page-cache folios by the write's length, and
- * large folios come from memory the hypervisor had taken back (free page reporting), faulted in
- * again page by page; 64 KiB folios come from recently freed pages. Small writes cost nothing
- * elsewhere (16 syscalls per MiB).
- */
-export const WRITE_PIECE_BYTES = 64 * 1024;
-/**
  * Synchronous chunk writes slower than this (a page-cache copy of 1 MiB takes ~0.3 ms) mean a
- * slow target: after SLOW_CHUNKS_BEFORE_THREADPOOL of them the restore's remaining writes go to
- * the threadpool (copyRanges).
+ * slow target: after SLOW_CHUNKS_BEFORE_OFF_THREAD of them the restore's remaining writes go to
+ * the writer thread (writeChunk).
  */
 export const SLOW_SYNC_WRITE_MS = 20;
-export const SLOW_CHUNKS_BEFORE_THREADPOOL = 3;
+export const SLOW_CHUNKS_BEFORE_OFF_THREAD = 3;
 /** Temp-name attempts before giving up (a clash needs another process to guess the 48-bit tag). */
 const MAX_TEMP_ATTEMPTS = 8;
 
@@ -341,8 +335,8 @@ export function toChunks(ranges: readonly Chunk[]): Chunk[] {
  *
  * Synchronous on purpose: the next chunk's read is in flight on the threadpool meanwhile, and a
  * 64 KiB write is a copy into the page cache (~20 µs), while an async call costs a threadpool round
- * trip (~100 µs) each. It holds the event loop for about 0.3 ms per MiB; writeChunk leaves it for
- * the threadpool when the target turns out slow or the thread has grains to inflate.
+ * trip (~100 µs) each. It holds the event loop for about 0.3 ms per MiB; writeChunk leaves it to
+ * the writer thread when the target turns out slow or this thread has grains to inflate.
  */
 export function writeAt(fd: number, data: Uint8Array, position: number | null, path: string): void {
   for (let written = 0; written < data.length; ) {
@@ -355,42 +349,39 @@ export function writeAt(fd: number, data: Uint8Array, position: number | null, p
   }
 }
 
-/** One write(2) on the threadpool: the event loop stays free while a slow target takes its time. */
-function writeOnThreadpool(fd: number, data: Uint8Array, position: number | null): Promise<number> {
-  return new Promise((resolve, reject) => write(fd, data, 0, data.length, position, (error, bytesWritten) => (error ? reject(error) : resolve(bytesWritten))));
-}
-
 /**
  * How a target has turned out to be. Synchronous writes hold the event loop; fine while they are
  * page-cache copies, not on a slow target (a network share: a round trip per piece). A few slow
- * chunks move the rest to the threadpool (a few, not one: a busy machine has the odd slow
+ * chunks move the rest off the thread (a few, not one: a busy machine has the odd slow
  * page-cache write too). A copy made of several copyRanges calls passes one of these to all.
  */
 export interface WriteSpeed {
   slowChunks: number;
-  /** Chunks written on the threadpool since the target was found slow, or while inflating. */
-  threadpoolChunks?: number;
+  /** Chunks written off the thread since the target was found slow, or while inflating. */
+  offThreadChunks?: number;
 }
 
+/** Where chunks go that should not hold this thread (write-thread.ts). */
+const writeThread = new WriteThread();
+
 /**
- * Write one chunk of a copy to `fd` at `position` (null: at the file position): synchronously in
- * WRITE_PIECE_BYTES pieces (writeAt), or as one write(2) on the threadpool
+ * Write one chunk of a copy to `fd` at `position` (null: at the file position): on this thread in
+ * WRITE_PIECE_BYTES pieces (writeAt), or on the writer thread (write-thread.ts)
  * - once the target has turned out slow (`speed`), or
- * - when this thread has inflated grains since the copy began (`inflatedAtStart`, from
- *   inflatedHereCount(); vmdk/inflate-pool.ts keeps fast grains on this thread): the next chunks
- *   then inflate while this one is written. On the bench's 512 MiB log from a streamOptimized
- *   disk: 0.46–0.63 s written here, 0.43–0.50 s on the threadpool.
+ * - while this thread is inflating this copy's grains (inflatingHereSince(`inflatedAtStart`);
+ *   vmdk/inflate-pool.ts keeps fast grains on this thread): the next chunks then inflate while
+ *   this one is written (the bench's 1 GiB random file from a streamOptimized disk: median
+ *   1.45 s with its grains on workers and the writes here, 1.15 s so). Slow grains go to the
+ *   inflate workers, and this thread writes again.
  * Errors are IO_ERRORs naming `path`.
  */
 export async function writeChunk(fd: number, data: Uint8Array, position: number | null, path: string, speed: WriteSpeed, inflatedAtStart: number): Promise<void> {
-  if (inflatedHereCount() !== inflatedAtStart || speed.slowChunks >= SLOW_CHUNKS_BEFORE_THREADPOOL) {
-    speed.threadpoolChunks = (speed.threadpoolChunks ?? 0) + 1;
-    for (let written = 0; written < data.length; ) {
-      try {
-        written += await writeOnThreadpool(fd, data.subarray(written), position === null ? null : position + written);
-      } catch (cause) {
-        throw ioError(cause, 'write', path);
-      }
+  if (inflatingHereSince(inflatedAtStart) || speed.slowChunks >= SLOW_CHUNKS_BEFORE_OFF_THREAD) {
+    speed.offThreadChunks = (speed.offThreadChunks ?? 0) + 1;
+    try {
+      await writeThread.write(fd, data, position);
+    } catch (cause) {
+      throw ioError(cause, 'write', path);
     }
     return;
   }

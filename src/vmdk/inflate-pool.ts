@@ -6,13 +6,17 @@
  * - Batches, not grains: one message carries a read's grains (a 1 MiB read is 16), so the round
  *   trip (~0.1 ms) is paid per batch. Batches smaller than WORKER_MIN_GRAINS stay on the calling
  *   thread, where one grain costs ~15–50 µs: browsing the MFT never waits on a worker.
- * - Only slow grains travel: every large batch's inflate speed is measured (here, or in the worker
- *   that did it), and while recent batches inflated faster than INLINE_ABOVE_BYTES_PER_MS they
- *   are inflated here. Text that compressed ~200:1 inflates at ~3 GB/s, faster than the restore
- *   can write it: workers then only compete for the cores with the writes (bench log, two cores,
- *   `grt-extract --stdout`: 0.52–0.58 s always on workers, 0.42–0.48 s here with the writes on the
- *   threadpool). Binary data at ~2:1 inflates at ~0.35 GB/s: there two workers win (320 MiB of
- *   executables: 0.80–0.88 s, against 1.06–1.11 s all here).
+ * - Only slow grains travel. How fast a batch inflates follows from how well it compressed,
+ *   known before it is inflated (measured with the reused context, 1 MiB batches of 64 KiB
+ *   grains): 1.02:1 to 5:1 (executables, most binary data) 0.35–0.7 GB/s; 5:1 to 10:1 ~1.5 GB/s;
+ *   10:1 to 30:1 ~2.3 GB/s; over 30:1 (logs, zeros) ~5.7 GB/s; stored blocks (incompressible
+ *   data: no smaller than their output) ~12 GB/s. Batches of at least INLINE_MIN_RATIO, and
+ *   stored ones, are inflated here, and the copy's writes go to a thread of their own
+ *   (restore/write-thread.ts): such grains inflate about as fast as they can be written, and a
+ *   worker only adds a round trip and a copy of the input. Measured with `grt-extract --stdout` to
+ *   a new file, two cores: the bench's 1 GiB random file (stored grains) median 1.45 → 1.15 s;
+ *   the 512 MiB log the same within noise (0.55–0.65 s either way), ~20 MiB less memory.
+ *   Slower batches go to the workers.
  * - Zero copies when the destination is shared memory (the restore's chunk buffers are): the
  *   worker inflates straight into it. Otherwise the worker sends its output back (transferred)
  *   and it is copied once.
@@ -22,8 +26,8 @@
  *   100k-file streamOptimized bench disk 0.91–1.18 s / 123 MiB inline, 1.05–1.19 s / 149–160 MiB
  *   with two workers); a large restore is where they pay.
  * - Workers start when a slow batch finds none idle (batches are inflated here until one is up,
- *   ~30 ms), are unreferenced once up and idle (a process with nothing else to do exits), stop
- *   after IDLE_WORKER_MS idle, and run `createInflater`'s own source (inflate.ts), so bundlers and
+ *   ~30 ms), or at once with enableInflateWorkers({ prestart }), are unreferenced while idle or
+ *   prestarting (a process with nothing else to do exits), stop after IDLE_WORKER_MS idle, and run `createInflater`'s own source (inflate.ts), so bundlers and
  *   test runners need no separate worker file.
  * - A worker that cannot start or dies takes the pool down to the calling thread: its batches and
  *   every later one are inflated there, with the same results.
@@ -46,14 +50,10 @@ export const IDLE_WORKER_MS = 10_000;
  */
 const MAX_WORKERS = 4;
 /**
- * Batches inflating faster than this (output bytes per ms: 1 GB/s) stay on the calling thread. A
- * page-cache write of a 1 MiB chunk takes ~0.3–0.4 ms here; inflating it in under ~1 ms keeps the
- * calling thread about as busy as the writer, while a worker would add a round trip, a copy of the
- * compressed bytes and a third busy thread on a two-core machine. Measured: see the header.
+ * Batches whose output is at least this many times their compressed size are inflated on the
+ * calling thread (at ~1.5 GB/s and up; see the header).
  */
-export const INLINE_ABOVE_BYTES_PER_MS = 1_000_000;
-/** Weight of the newest batch in the running inflate speed: a few batches of new data move it. */
-const SPEED_WEIGHT = 0.5;
+export const INLINE_MIN_RATIO = 8;
 
 export interface InflateJob {
   /** A zlib stream. */
@@ -89,7 +89,6 @@ parentPort.on('message', ({ id, input, jobs, shared }) => {
   const output = new Uint8Array(returned);
   const produced = new Int32Array(count);
   const errors = [];
-  const started = performance.now();
   for (let i = 0, at = 0; i < count; i++) {
     const j = i * ${JOB_FIELDS};
     const length = jobs[j + 3];
@@ -97,7 +96,7 @@ parentPort.on('message', ({ id, input, jobs, shared }) => {
     produced[i] = inflater.inflate(input.subarray(jobs[j], jobs[j] + jobs[j + 1]), out);
     errors.push(produced[i] === ${INFLATE_CORRUPT} ? inflater.lastError : '');
   }
-  parentPort.postMessage({ id, produced, errors, output, ms: performance.now() - started }, [output.buffer]);
+  parentPort.postMessage({ id, produced, errors, output }, [output.buffer]);
 });
 `;
 
@@ -127,8 +126,6 @@ interface Reply {
   errors: string[];
   /** The returned jobs' bytes, one job's room after another. */
   output: Uint8Array;
-  /** Time the worker spent inflating the batch. */
-  ms: number;
 }
 
 function isShared(buffer: ArrayBufferLike): boolean {
@@ -136,23 +133,42 @@ function isShared(buffer: ArrayBufferLike): boolean {
 }
 
 let inlineInflater: Inflater | undefined;
-/** Large batches (WORKER_MIN_GRAINS or more) inflated on this thread so far: see inflatedHereCount. */
+/** Large batches (WORKER_MIN_GRAINS or more) inflated on this thread so far. */
 let largeBatchesHere = 0;
+/** Whether the latest large batch was inflated on this thread (not sent to a worker). */
+let latestBatchHere = false;
 
-/**
- * How many large batches of grains this thread has inflated itself so far. A copy that sees it
- * grow after it began knows the thread is busy inflating, and writes on the threadpool rather than
- * hold the thread (restore/write.ts writeChunk).
- */
+/** Inflate a large batch on this thread, and count it (inflatingHereSince). */
+function inflateHere(jobs: readonly InflateJob[]): InflateResults {
+  largeBatchesHere++;
+  latestBatchHere = true;
+  return inflateInline(jobs);
+}
+
+/** A mark to give inflatingHereSince later. */
 export function inflatedHereCount(): number {
   return largeBatchesHere;
 }
 
-/** Output bytes per ms of a batch that produced `produced` in `ms`. */
-function speedOf(produced: Int32Array, ms: number): number {
-  let bytes = 0;
-  for (const count of produced) if (count > 0) bytes += count;
-  return bytes / Math.max(ms, 0.001);
+/**
+ * Whether this thread is busy inflating: since `mark` (inflatedHereCount() at the start of a copy)
+ * it has inflated large batches itself, and the latest one stayed here (fast grains do; slow ones
+ * go to workers once they are up). Such a copy writes on a thread of its own rather than hold
+ * this one (restore/write.ts writeChunk).
+ */
+export function inflatingHereSince(mark: number): boolean {
+  return latestBatchHere && largeBatchesHere !== mark;
+}
+
+/** Whether a batch inflates fast (INLINE_MIN_RATIO): well compressed, or stored. */
+export function inflatesFast(jobs: readonly InflateJob[]): boolean {
+  let input = 0;
+  let room = 0;
+  for (const job of jobs) {
+    input += job.input.length;
+    room += job.out.length;
+  }
+  return room >= INLINE_MIN_RATIO * input || input >= room;
 }
 
 /** Inflate every job on this thread. */
@@ -180,21 +196,19 @@ export class InflatePool {
   private nextId = 0;
   private broken = false;
   private readonly size = Math.max(1, Math.min(MAX_WORKERS, availableParallelism()));
-  /** Running inflate speed of recent large batches, output bytes per ms; 0 until one is measured. */
-  private speed = 0;
-
   /**
-   * `inlineAboveBytesPerMs`: batches stay here while recent ones inflated faster than this
-   * (INLINE_ABOVE_BYTES_PER_MS; tests give Infinity to send every batch to a worker).
+   * `keepFast`: batches that inflate fast stay on this thread (inflatesFast); tests give false to
+   * send every large batch to a worker.
    */
   constructor(
     private readonly spawn: SpawnInflateWorker = spawnInflateWorker,
-    public inlineAboveBytesPerMs = INLINE_ABOVE_BYTES_PER_MS,
+    public keepFast = true,
   ) {}
 
   run(jobs: readonly InflateJob[]): Promise<InflateResults> {
-    const slot = this.choose();
-    if (!slot) return Promise.resolve(this.inflateHere(jobs));
+    const slot = this.broken || (this.keepFast && inflatesFast(jobs)) ? undefined : this.pick();
+    if (!slot) return Promise.resolve(inflateHere(jobs));
+    latestBatchHere = false;
     // The worker writes straight into one shared memory (the restore's chunk buffer); a job whose
     // memory is another (a partial grain's own buffer) gets its bytes sent back.
     const shared = jobs.find((job) => isShared(job.out.buffer))?.out.buffer;
@@ -217,30 +231,14 @@ export class InflatePool {
     });
   }
 
-  /** Inflate a large batch on this thread, timed: its speed decides where the next ones go. */
-  private inflateHere(jobs: readonly InflateJob[]): InflateResults {
-    largeBatchesHere++;
-    const started = performance.now();
-    const results = inflateInline(jobs);
-    this.measured(speedOf(results.produced, performance.now() - started));
-    return results;
-  }
-
-  private measured(speed: number): void {
-    this.speed = this.speed === 0 ? speed : SPEED_WEIGHT * speed + (1 - SPEED_WEIGHT) * this.speed;
-  }
-
   /**
-   * The worker for a large batch, or none (inflate here): none while recent batches inflated fast,
-   * or, before any was measured, unless one is already up. Otherwise the least busy started
-   * worker; another is started whenever none is idle and there is room. A worker takes ~30 ms to
-   * start, so the first batches of a restore are inflated here meanwhile rather than waiting.
+   * The least busy started worker, or none (inflate here). Another is started whenever none is
+   * idle and there is room; a worker takes ~30 ms to start, so the first batches of a restore are
+   * inflated here meanwhile rather than waiting.
    */
-  private choose(): PoolWorker | undefined {
-    if (this.broken || this.speed > this.inlineAboveBytesPerMs) return undefined;
+  private pick(): PoolWorker | undefined {
     let best: PoolWorker | undefined;
     for (const slot of this.workers) if (slot.ready && (!best || slot.inFlight < best.inFlight)) best = slot;
-    if (this.speed === 0) return best;
     if ((!best || best.inFlight > 0) && this.workers.length < this.size && this.workers.every((slot) => slot.ready)) this.start();
     return best;
   }
@@ -252,7 +250,16 @@ export class InflatePool {
     return this.broken ? 0 : this.workers.filter((slot) => slot.ready).length;
   }
 
-  private start(): void {
+  /**
+   * Start every worker there is room for without waiting, and without holding the process open
+   * while they start: one that finishes first (a small restore) exits as if none had been asked for.
+   */
+  prestart(): void {
+    while (!this.broken && this.workers.length < this.size) this.start(false);
+  }
+
+  /** `hold`: referenced while starting (someone may be waiting for it). */
+  private start(hold = true): void {
     try {
       const worker = this.spawn();
       let online = (): void => undefined;
@@ -269,6 +276,8 @@ export class InflatePool {
       worker.on('exit', () => {
         if (!slot.retired) this.fail();
       });
+      // After the listeners: adding a 'message' listener refs a worker again.
+      if (!hold) worker.unref();
       this.workers.push(slot);
     } catch {
       this.broken = true;
@@ -280,7 +289,6 @@ export class InflatePool {
     if (!batch) return;
     this.pending.delete(reply.id);
     if (--slot.inFlight === 0) this.idle(slot);
-    this.measured(speedOf(reply.produced, reply.ms));
     let at = 0;
     batch.jobs.forEach((job, i) => {
       if (!batch.returned[i]) return;
@@ -333,21 +341,21 @@ let pool: InflatePool | undefined;
  */
 export function inflateBatch(jobs: readonly InflateJob[]): Promise<InflateResults> {
   if (jobs.length < WORKER_MIN_GRAINS) return Promise.resolve(inflateInline(jobs));
-  if (!pool) {
-    largeBatchesHere++;
-    return Promise.resolve(inflateInline(jobs));
-  }
+  if (!pool) return Promise.resolve(inflateHere(jobs));
   return pool.run(jobs);
 }
 
 /**
  * Let large batches of slowly inflating grains go to worker threads from now on, e.g. when a
- * restore from a streamOptimized disk is about to begin. Workers start when such a batch first
- * needs one.
+ * restore from a streamOptimized disk is about to begin. With `prestart`, the workers start now
+ * (in the background: their ~30 ms start-up overlaps finding the file; on 320 MiB of executables
+ * 0.86 s against 0.93 s when the first slow batch started them, on the log ~0.04 s slower —
+ * within noise); otherwise when a slow batch first needs one.
  */
-export function enableInflateWorkers(inlineAboveBytesPerMs = INLINE_ABOVE_BYTES_PER_MS): InflatePool {
+export function enableInflateWorkers(options: { prestart?: boolean; keepFast?: boolean } = {}): InflatePool {
   pool ??= new InflatePool();
-  pool.inlineAboveBytesPerMs = inlineAboveBytesPerMs;
+  pool.keepFast = options.keepFast ?? true;
+  if (options.prestart) pool.prestart();
   return pool;
 }
 
@@ -355,8 +363,8 @@ export function enableInflateWorkers(inlineAboveBytesPerMs = INLINE_ABOVE_BYTES_
  * enableInflateWorkers, and start every worker now rather than when needed. Resolves with how many
  * are up (0 where workers cannot run: grains are then inflated here).
  */
-export function startInflateWorkers(inlineAboveBytesPerMs = INLINE_ABOVE_BYTES_PER_MS): Promise<number> {
-  return enableInflateWorkers(inlineAboveBytesPerMs).startAll();
+export function startInflateWorkers(keepFast = true): Promise<number> {
+  return enableInflateWorkers({ keepFast }).startAll();
 }
 
 /** How many inflate workers are running now (for tests and diagnostics). */

@@ -13,9 +13,10 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { createInflater, INFLATE_CORRUPT, INFLATE_TOO_LARGE, type Inflater } from '../../src/vmdk/inflate.js';
 import {
-  IDLE_WORKER_MS, InflatePool, inflateBatch, inflatedHereCount, inflateInline, inflateWorkersRunning, spawnInflateWorker, startInflateWorkers, WORKER_MIN_GRAINS, type InflateJob,
+  IDLE_WORKER_MS, InflatePool, inflateBatch, inflatedHereCount, inflateInline, inflatesFast, inflatingHereSince, inflateWorkersRunning, spawnInflateWorker, startInflateWorkers, WORKER_MIN_GRAINS, type InflateJob,
 } from '../../src/vmdk/inflate-pool.js';
 import { Worker } from 'node:worker_threads';
+import { randomBytes } from '../helpers/random-bytes.js';
 
 /** What inflateSync says with the same cap: the bytes, or which failure. */
 function reference(input: Uint8Array, room: number): Uint8Array | number {
@@ -110,7 +111,7 @@ describe('grain inflation', () => {
     expect(inflateWorkersRunning()).toBe(0);
     // Batches sent before a worker is up are inflated here: wait for them, so the workers are tested;
     // and send every batch, however fast it inflates.
-    expect(await startInflateWorkers(Infinity)).toBeGreaterThan(0);
+    expect(await startInflateWorkers(false)).toBeGreaterThan(0);
     const here0 = inflatedHereCount();
     const here = new Uint8Array(inputs.length * grain);
     const expected = inflateInline(jobsIn(here));
@@ -140,7 +141,7 @@ describe('grain inflation', () => {
     expect(shared.subarray(4 * grain, 5 * grain)).toEqual(contents[4]);
     expect(shared.subarray(0, grain).every((b) => b === 0)).toBe(true); // job 0 went to its own buffer
     // Still up: a worker that had failed would have moved the pool back here for good.
-    expect(await startInflateWorkers(Infinity)).toBeGreaterThan(0);
+    expect(await startInflateWorkers(false)).toBeGreaterThan(0);
     expect(inflatedHereCount()).toBe(here0); // the workers did every batch
   });
 
@@ -179,7 +180,7 @@ describe('grain inflation', () => {
   it('idle workers stop after IDLE_WORKER_MS; the next large batch is inflated all the same and starts them again', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
-      const started = await startInflateWorkers(Infinity);
+      const started = await startInflateWorkers(false);
       expect(started).toBeGreaterThan(0);
       const content = new Uint8Array(4096).fill(9);
       const batch = () => Array.from({ length: WORKER_MIN_GRAINS }, () => ({ input: zlib.deflateSync(content), out: new Uint8Array(4096) }));
@@ -193,7 +194,7 @@ describe('grain inflation', () => {
       const jobs = batch();
       expect([...(await inflateBatch(jobs)).produced]).toEqual(jobs.map(() => 4096));
       expect(jobs.every((job) => job.out.every((b) => b === 9))).toBe(true);
-      expect(await startInflateWorkers(Infinity)).toBeGreaterThan(0); // stopping for idleness is not a failure
+      expect(await startInflateWorkers(false)).toBeGreaterThan(0); // stopping for idleness is not a failure
     } finally {
       vi.useRealTimers();
     }
@@ -210,7 +211,7 @@ describe('grain inflation', () => {
       }
     };
     // Starts, then crashes on its first batch.
-    const crashing = new InflatePool(() => new Worker("require('node:worker_threads').parentPort.on('message', () => { throw new Error('boom'); });", { eval: true }), Infinity);
+    const crashing = new InflatePool(() => new Worker("require('node:worker_threads').parentPort.on('message', () => { throw new Error('boom'); });", { eval: true }), false);
     expect(await crashing.startAll()).toBeGreaterThan(0);
     await check(crashing);
     expect(await crashing.startAll()).toBe(0); // given up: everything stays here now
@@ -221,38 +222,50 @@ describe('grain inflation', () => {
     await check(unstartable);
   });
 
-  it('batches that inflate fast stay here and start no worker; slow ones start one once measured and then go to it', async () => {
-    const content = new Uint8Array(4096).map((_, i) => i % 13);
-    const batch = () => Array.from({ length: WORKER_MIN_GRAINS }, () => ({ input: zlib.deflateSync(content), out: new Uint8Array(4096) }));
-    // Everything counts as fast: no worker, every batch inflated here (and counted: writes then move
-    // to the threadpool, restore/write.ts).
-    let fastStarts = 0;
-    const fast = new InflatePool(() => {
-      fastStarts++;
-      return spawnInflateWorker();
-    }, 0);
-    const before = inflatedHereCount();
-    for (let i = 0; i < 5; i++) expect([...(await fast.run(batch())).produced]).toEqual(Array(WORKER_MIN_GRAINS).fill(4096));
-    expect(inflatedHereCount()).toBe(before + 5);
-    expect(fastStarts).toBe(0);
-    // Everything counts as slow: the first batch is measured here and starts nothing; the next starts
-    // a worker (inflated here while it starts); once it is up, batches go to it.
+  it('batches that inflate fast (well compressed, or stored) stay here and start no worker; others go to workers', async () => {
+    let seed = 7;
+    const nibble = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24) & 15; // ~2:1, like binary data
+    const kinds = {
+      text: () => new Uint8Array(4096).map((_, i) => 65 + (i % 13)),
+      stored: () => randomBytes(4096, seed++),
+      binary: () => new Uint8Array(4096).map(nibble),
+    };
+    const batchOf = (kind: keyof typeof kinds) => {
+      const content = kinds[kind]();
+      return { content, jobs: Array.from({ length: WORKER_MIN_GRAINS }, () => ({ input: zlib.deflateSync(content), out: new Uint8Array(4096) })) };
+    };
+    expect(inflatesFast(batchOf('text').jobs)).toBe(true);
+    expect(inflatesFast(batchOf('stored').jobs)).toBe(true);
+    for (let i = 0; i < 3; i++) expect(inflatesFast(batchOf('binary').jobs)).toBe(false);
     let starts = 0;
-    const slow = new InflatePool(() => {
+    const pool = new InflatePool(() => {
       starts++;
       return spawnInflateWorker();
-    }, Infinity);
-    await slow.run(batch());
+    });
+    const check = async (kind: keyof typeof kinds) => {
+      const { content, jobs } = batchOf(kind);
+      const mark = inflatedHereCount();
+      expect([...(await pool.run(jobs)).produced]).toEqual(Array(WORKER_MIN_GRAINS).fill(4096));
+      expect(jobs.every((job) => job.out.every((b, i) => b === content[i]))).toBe(true);
+      return inflatingHereSince(mark);
+    };
+    // Fast batches: here, and counted (a copy then writes on a thread of its own, restore/write.ts).
+    for (const kind of ['text', 'stored', 'text'] as const) expect(await check(kind)).toBe(true);
     expect(starts).toBe(0);
-    await slow.run(batch());
+    // The first slow batch starts a worker and is inflated here while it starts; once up, slow
+    // batches go to it, and the thread is no longer busy inflating.
+    expect(await check('binary')).toBe(true);
     expect(starts).toBe(1);
-    await slow.startAll();
-    const here = inflatedHereCount();
-    const jobs = batch();
-    expect([...(await slow.run(jobs)).produced]).toEqual(Array(WORKER_MIN_GRAINS).fill(4096));
-    expect(jobs.every((job) => job.out.every((b, i) => b === i % 13))).toBe(true);
-    expect(inflatedHereCount()).toBe(here);
-    expect(slow.running).toBe(starts);
+    await pool.startAll();
+    expect(await check('binary')).toBe(false);
+    const mark = inflatedHereCount();
+    await check('text');
+    expect(inflatingHereSince(mark)).toBe(true);
+    await check('binary');
+    expect(inflatingHereSince(mark)).toBe(false); // the latest batch went to a worker
+    // keepFast false: every large batch goes to a worker.
+    pool.keepFast = false;
+    expect(await check('text')).toBe(false);
   });
 
   it('a small batch inflated here is not counted (a grain of an MFT record is not a busy thread)', async () => {

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import { MemorySource } from '../../src/io/memory-source.js';
-import { CHUNK_BYTES, closeTemp, copyRanges, createTemp, SLOW_CHUNKS_BEFORE_THREADPOOL, SLOW_SYNC_WRITE_MS, WRITE_PIECE_BYTES, writeAt, type WriteSpeed } from '../../src/restore/write.js';
+import { CHUNK_BYTES, closeTemp, copyRanges, createTemp, SLOW_CHUNKS_BEFORE_OFF_THREAD, SLOW_SYNC_WRITE_MS, WRITE_PIECE_BYTES, writeAt, type WriteSpeed } from '../../src/restore/write.js';
 import { randomBytes } from '../helpers/random-bytes.js';
 import { deflateSync } from 'node:zlib';
 import type { ByteSource } from '../../src/io/byte-source.js';
@@ -73,11 +73,11 @@ describe('writeAt', () => {
 });
 
 describe('copyRanges', () => {
-  it('moves to threadpool writes after a few slow synchronous chunks, with the same bytes', async () => {
-    const data = randomBytes((SLOW_CHUNKS_BEFORE_THREADPOOL + 2) * CHUNK_BYTES + 123, 9);
+  it('moves writes off the thread after a few slow synchronous chunks, with the same bytes', async () => {
+    const data = randomBytes((SLOW_CHUNKS_BEFORE_OFF_THREAD + 2) * CHUNK_BYTES + 123, 9);
     const temp = createTemp(dir, 'slow.bin');
     const speed: WriteSpeed = { slowChunks: 0 };
-    // Every timed chunk looks slow (a network share): after a few, the rest go to the threadpool.
+    // Every timed chunk looks slow (a network share): after a few, the rest go off the thread.
     let clock = 0;
     const now = vi.spyOn(performance, 'now').mockImplementation(() => (clock += SLOW_SYNC_WRITE_MS + 1));
     try {
@@ -86,12 +86,12 @@ describe('copyRanges', () => {
       now.mockRestore();
       closeTemp(temp);
     }
-    expect(speed.threadpoolChunks).toBe(3); // the last three chunks (the final one partial)
+    expect(speed.offThreadChunks).toBe(3); // the last three chunks (the final one partial)
     expect(Buffer.compare(readFileSync(temp.path), data)).toBe(0);
   });
 
   it('a slow target found by one copy stays slow for the next copy given the same WriteSpeed', async () => {
-    const data = randomBytes(SLOW_CHUNKS_BEFORE_THREADPOOL * CHUNK_BYTES, 11);
+    const data = randomBytes(SLOW_CHUNKS_BEFORE_OFF_THREAD * CHUNK_BYTES, 11);
     const speed: WriteSpeed = { slowChunks: 0 };
     let clock = 0;
     const now = vi.spyOn(performance, 'now').mockImplementation(() => (clock += SLOW_SYNC_WRITE_MS + 1));
@@ -102,14 +102,14 @@ describe('copyRanges', () => {
       now.mockRestore();
       closeTemp(first);
     }
-    expect(speed.slowChunks).toBe(SLOW_CHUNKS_BEFORE_THREADPOOL);
+    expect(speed.slowChunks).toBe(SLOW_CHUNKS_BEFORE_OFF_THREAD);
     const second = createTemp(dir, 'second.bin');
     try {
       await copyRanges(new MemorySource(data), second, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
     } finally {
       closeTemp(second);
     }
-    expect(speed.threadpoolChunks).toBe(SLOW_CHUNKS_BEFORE_THREADPOOL); // every chunk, from the first
+    expect(speed.offThreadChunks).toBe(SLOW_CHUNKS_BEFORE_OFF_THREAD); // every chunk, from the first
     expect(Buffer.compare(readFileSync(second.path), data)).toBe(0);
   });
 
@@ -124,11 +124,11 @@ describe('copyRanges', () => {
       now.mockRestore();
       closeTemp(temp);
     }
-    expect(speed.threadpoolChunks ?? 0).toBe(0);
+    expect(speed.offThreadChunks ?? 0).toBe(0);
     expect(Buffer.compare(readFileSync(temp.path), data)).toBe(0);
   });
 
-  it('writes on the threadpool while this thread inflates grains (the next chunks inflate meanwhile), with the same bytes', async () => {
+  it('writes off the thread while this thread inflates grains (the next chunks inflate meanwhile), with the same bytes', async () => {
     const data = randomBytes(3 * CHUNK_BYTES + 77, 13);
     const memory = new MemorySource(data);
     const grain = new Uint8Array(4096).fill(3);
@@ -141,7 +141,7 @@ describe('copyRanges', () => {
         target.set(await memory.read(offset, target.length));
       },
     };
-    for (const [source, threadpoolChunks] of [[memory, 0], [inflating, 4]] as const) {
+    for (const [source, offThreadChunks] of [[memory, 0], [inflating, 4]] as const) {
       const temp = createTemp(dir, 'inflating.bin');
       const speed: WriteSpeed = { slowChunks: 0 };
       try {
@@ -149,22 +149,22 @@ describe('copyRanges', () => {
       } finally {
         closeTemp(temp);
       }
-      expect(speed.threadpoolChunks ?? 0).toBe(threadpoolChunks);
+      expect(speed.offThreadChunks ?? 0).toBe(offThreadChunks);
       expect(speed.slowChunks).toBe(0);
       expect(Buffer.compare(readFileSync(temp.path), data)).toBe(0);
     }
   });
 
-  it('a failed threadpool write, and a failed close, are IO_ERRORs naming the temp file', async () => {
+  it('a failed off-thread write, and a failed close, are IO_ERRORs naming the temp file', async () => {
     const temp = createTemp(dir, 'closed.bin');
     closeSync(temp.fd); // every later call on it fails with EBADF
-    const speed: WriteSpeed = { slowChunks: SLOW_CHUNKS_BEFORE_THREADPOOL }; // already found slow
+    const speed: WriteSpeed = { slowChunks: SLOW_CHUNKS_BEFORE_OFF_THREAD }; // already found slow
     const data = randomBytes(1000, 12);
     const writeError = await copyRanges(new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed).catch((e) => e);
     expect(writeError).toBeInstanceOf(GrtError);
     expect(writeError).toMatchObject({ code: 'IO_ERROR', path: temp.path });
     expect(writeError.message).toMatch(/write failed \(EBADF\)/);
-    expect(speed.threadpoolChunks).toBe(1);
+    expect(speed.offThreadChunks).toBe(1);
     let closeError: unknown;
     try {
       closeTemp(temp);
