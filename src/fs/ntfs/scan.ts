@@ -96,8 +96,20 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
   const extensions = new Map<number, MftRecord>();
   const deferred: MftRecord[] = [];
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / recordSize));
-  // Page-aligned: the kernel copies the MFT out of the page cache ~4× faster into it (io/aligned-buffer.ts).
-  const buffer = pageAlignedBuffer(perChunk * recordSize);
+  // Two buffers: the next chunk is read while this one is parsed. Page-aligned: the kernel copies
+  // the MFT out of the page cache ~4× faster into them (io/aligned-buffer.ts).
+  const buffers = [pageAlignedBuffer(perChunk * recordSize), pageAlignedBuffer(perChunk * recordSize)];
+  const readChunk = (index: number): Promise<Uint8Array> | undefined => {
+    const first = index * perChunk;
+    if (first >= mft.recordCount) return undefined;
+    const count = Math.min(perChunk, mft.recordCount - first);
+    const chunk = buffers[index % 2]!.subarray(0, count * recordSize);
+    const reading = mft.readRecordsInto(first, chunk).then(() => chunk);
+    // A failed read-ahead must not be an unhandled rejection while this chunk is parsed: it is
+    // awaited in its turn.
+    reading.catch(() => undefined);
+    return reading;
+  };
   const add = (record: MftRecord, described: DescribedFile): void | Promise<void> => {
     const { body, links } = described;
     tree.add(record.recordNumber, body.type, record.inUse, record.sequence, links);
@@ -114,12 +126,15 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
     }
     return onRecord({ record: record.recordNumber, body, layouts: layouts ?? [] });
   };
-  for (let first = 0; first < mft.recordCount; first += perChunk) {
-    const count = Math.min(perChunk, mft.recordCount - first);
-    // One private buffer for every chunk (fixups are undone in place): no allocation per chunk or
-    // per record. Records kept past their chunk (extension and attribute-list records) are detached.
-    const chunk = count === perChunk ? buffer : buffer.subarray(0, count * recordSize);
-    await mft.readRecordsInto(first, chunk);
+  let reading = readChunk(0);
+  for (let index = 0; reading; index++) {
+    // Private buffers reused for every chunk (fixups are undone in place): no allocation per chunk
+    // or per record. Records kept past their chunk (extension and attribute-list records) are
+    // detached; resident bytes handed to onRecord are valid during the call only (ScannedRecord).
+    const chunk = await reading;
+    reading = readChunk(index + 1);
+    const first = index * perChunk;
+    const count = chunk.length / recordSize;
     for (let i = 0; i < count; i++) {
       const at = i * recordSize;
       // Never-used records are zeros: skip them without a warning.
