@@ -26,9 +26,10 @@
  *   100k-file streamOptimized bench disk 0.91–1.18 s / 123 MiB inline, 1.05–1.19 s / 149–160 MiB
  *   with two workers); a large restore is where they pay.
  * - Workers start when a slow batch finds none idle (batches are inflated here until one is up,
- *   ~30 ms), or at once with enableInflateWorkers({ prestart }), are unreferenced while idle or
- *   prestarting (a process with nothing else to do exits), stop after IDLE_WORKER_MS idle, and run `createInflater`'s own source (inflate.ts), so bundlers and
- *   test runners need no separate worker file.
+ *   ~30 ms), or at once with enableInflateWorkers({ prestart }); they are unreferenced while idle
+ *   or prestarting (a process with nothing else to do exits), stop after IDLE_WORKER_MS idle, and
+ *   run `createInflater`'s own source (inflate.ts), so bundlers and test runners need no separate
+ *   worker file.
  * - A worker that cannot start or dies takes the pool down to the calling thread: its batches and
  *   every later one are inflated there, with the same results.
  */
@@ -336,7 +337,7 @@ let pool: InflatePool | undefined;
 
 /**
  * Inflate a batch of grains: on worker threads when they have been enabled (enableInflateWorkers),
- * the batch is large enough to pay for the trip and recent grains inflated slowly; otherwise here.
+ * the batch is large enough to pay for the trip and inflates slowly (inflatesFast); otherwise here.
  * The results are the same either way.
  */
 export function inflateBatch(jobs: readonly InflateJob[]): Promise<InflateResults> {

@@ -145,20 +145,32 @@ describe('grain inflation', () => {
     expect(inflatedHereCount()).toBe(here0); // the workers did every batch
   });
 
-  it('a process that used the workers exits when its work is done (idle workers hold nothing open)', async () => {
+  it('a process that used the workers, prestarted them, or wrote on the writer thread exits when its work is done', async () => {
     const esbuild = await import('esbuild');
     const dir = await mkdtemp(join(tmpdir(), 'grt-inflate-'));
     try {
-      const pool = join(dirname(fileURLToPath(import.meta.url)), '../../src/vmdk/inflate-pool.ts');
+      const here = dirname(fileURLToPath(import.meta.url));
+      const pool = join(here, '../../src/vmdk/inflate-pool.ts');
+      const writer = join(here, '../../src/restore/write-thread.ts');
       const script = join(dir, 'run.mjs');
       await esbuild.build({
         stdin: {
           contents: `import { deflateSync } from 'node:zlib';
-            import { inflateBatch, startInflateWorkers } from ${JSON.stringify(pool)};
-            const ready = await startInflateWorkers();
-            const jobs = Array.from({ length: 8 }, () => ({ input: deflateSync(new Uint8Array(4096).fill(1)), out: new Uint8Array(4096) }));
-            const { produced } = await inflateBatch(jobs);
-            console.log(ready, produced.join(','));`,
+            import { closeSync, openSync } from 'node:fs';
+            import { enableInflateWorkers, inflateBatch, startInflateWorkers } from ${JSON.stringify(pool)};
+            import { WriteThread } from ${JSON.stringify(writer)};
+            if (process.argv[2] === 'prestart') {
+              enableInflateWorkers({ prestart: true });
+              console.log('prestarted');
+            } else {
+              const ready = await startInflateWorkers(false);
+              const jobs = Array.from({ length: 8 }, () => ({ input: deflateSync(new Uint8Array(4096).fill(1)), out: new Uint8Array(4096) }));
+              const { produced } = await inflateBatch(jobs);
+              const fd = openSync(process.argv[3], 'w');
+              await new WriteThread().write(fd, new Uint8Array(new SharedArrayBuffer(10)), 0);
+              closeSync(fd);
+              console.log(ready, produced.join(','));
+            }`,
           resolveDir: dir,
           loader: 'ts',
         },
@@ -169,9 +181,12 @@ describe('grain inflation', () => {
         outfile: script,
         logLevel: 'error',
       });
-      const child = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
-      expect(child.signal).toBeNull(); // killed by the timeout: the workers kept it alive
-      expect(child.stdout.trim()).toMatch(/^[1-9]\d* 4096(,4096){7}$/);
+      const used = spawnSync(process.execPath, [script, 'use', join(dir, 'out.bin')], { encoding: 'utf8', timeout: IDLE_WORKER_MS / 2 });
+      expect(used.signal).toBeNull(); // killed by the timeout: a worker kept it alive until its idle stop
+      expect(used.stdout.trim()).toMatch(/^[1-9]\d* 4096(,4096){7}$/);
+      const prestarted = spawnSync(process.execPath, [script, 'prestart'], { encoding: 'utf8', timeout: IDLE_WORKER_MS / 2 });
+      expect(prestarted.signal).toBeNull();
+      expect(prestarted.stdout.trim()).toBe('prestarted');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
