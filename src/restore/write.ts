@@ -49,7 +49,7 @@ export const CHUNK_BYTES = 1024 * 1024;
 export const SLOW_SYNC_WRITE_MS = 20;
 export const SLOW_CHUNKS_BEFORE_OFF_THREAD = 3;
 /** Temp-name attempts before giving up (a clash needs another process to guess the 48-bit tag). */
-const MAX_TEMP_ATTEMPTS = 8;
+export const MAX_TEMP_ATTEMPTS = 8;
 
 export type Overwrite = 'never' | 'overwrite' | 'skip-existing';
 

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, symlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import { MemorySource } from '../../src/io/memory-source.js';
-import { CHUNK_BYTES, closeTemp, copyRanges, createTemp, SLOW_CHUNKS_BEFORE_OFF_THREAD, SLOW_SYNC_WRITE_MS, WRITE_PIECE_BYTES, writeAt, type WriteSpeed } from '../../src/restore/write.js';
+import { CHUNK_BYTES, closeTemp, copyRanges, createTemp, MAX_TEMP_ATTEMPTS, SLOW_CHUNKS_BEFORE_OFF_THREAD, tempPathBeside, SLOW_SYNC_WRITE_MS, WRITE_PIECE_BYTES, writeAt, type WriteSpeed } from '../../src/restore/write.js';
 import { randomBytes } from '../helpers/random-bytes.js';
 import { deflateSync } from 'node:zlib';
 import type { ByteSource } from '../../src/io/byte-source.js';
@@ -172,5 +172,37 @@ describe('copyRanges', () => {
       closeError = error;
     }
     expect(closeError).toMatchObject({ code: 'IO_ERROR', path: temp.path });
+  });
+});
+
+describe('createTemp', () => {
+  /** The temp names createTemp will try next in `dir` for `name` (learned from one it made). */
+  function nextTempNames(name: string, count: number): string[] {
+    const probe = tempPathBeside(dir, name);
+    const match = /^(.*\.grt-[0-9a-f]{12})([0-9a-f]+)\.part$/.exec(probe)!;
+    const counter = parseInt(match[2]!, 16);
+    return Array.from({ length: count }, (_, i) => `${match[1]}${(counter + 1 + i).toString(16)}.part`);
+  }
+
+  it('steps over temp names that already exist (another process), and gives up after MAX_TEMP_ATTEMPTS', () => {
+    const taken = nextTempNames('clash.bin', 3);
+    for (const path of taken) closeSync(openSync(path, 'w'));
+    const temp = createTemp(dir, 'clash.bin');
+    closeTemp(temp);
+    expect(taken).not.toContain(temp.path);
+    expect(readFileSync(taken[0]!).length).toBe(0); // untouched
+    const all = nextTempNames('full.bin', MAX_TEMP_ATTEMPTS);
+    for (const path of all) closeSync(openSync(path, 'w'));
+    expect(() => createTemp(dir, 'full.bin')).toThrow(expect.objectContaining({ code: 'EXISTS', path: all[all.length - 1] }));
+  });
+
+  it('never follows a symlink at the temp name (O_EXCL refuses it as existing): it steps over it', () => {
+    const [next] = nextTempNames('linked.bin', 1);
+    const outside = join(dir, 'outside.bin');
+    symlinkSync(outside, next!);
+    const temp = createTemp(dir, 'linked.bin');
+    closeTemp(temp);
+    expect(temp.path).not.toBe(next);
+    expect(existsSync(outside)).toBe(false);
   });
 });
