@@ -153,8 +153,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const selections = paths.map(parseSelection); // USAGE for a bad path before the image is opened
 
     const image = await openImageArg(imagePath, values, io);
-    // Compressed grains that inflate slowly go to worker threads, which start while the file is found.
-    if (hasCompressedGrains(image.disk)) enableInflateWorkers({ prestart: true });
+    // Compressed grains that inflate slowly go to worker threads (started when first needed).
+    if (hasCompressedGrains(image.disk)) enableInflateWorkers();
     const progress = new Progress(io.stderr);
     const started = performance.now();
     try {

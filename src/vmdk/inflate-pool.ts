@@ -26,9 +26,11 @@
  *   100k-file streamOptimized bench disk 0.91–1.18 s / 123 MiB inline, 1.05–1.19 s / 149–160 MiB
  *   with two workers); a large restore is where they pay.
  * - Workers start when a slow batch finds none idle (batches are inflated here until one is up,
- *   ~30 ms), or at once with enableInflateWorkers({ prestart }); they are unreferenced while idle
- *   or prestarting (a process with nothing else to do exits), stop after IDLE_WORKER_MS idle, and
- *   run `createInflater`'s own source (inflate.ts), so bundlers and test runners need no separate
+ *   ~30 ms), not before: started while the file was looked up, they made a one-file restore
+ *   ~50 ms slower (two isolates booting on two cores, and the exit waits for them) and the log
+ *   ~40 ms slower, for ~70 ms gained on 320 MiB of executables. They are unreferenced while idle
+ *   (a process with nothing else to do exits), stop after IDLE_WORKER_MS idle, and run
+ *   `createInflater`'s own source (inflate.ts), so bundlers and test runners need no separate
  *   worker file.
  * - A worker that cannot start or dies takes the pool down to the calling thread: its batches and
  *   every later one are inflated there, with the same results.
@@ -251,16 +253,7 @@ export class InflatePool {
     return this.broken ? 0 : this.workers.filter((slot) => slot.ready).length;
   }
 
-  /**
-   * Start every worker there is room for without waiting, and without holding the process open
-   * while they start: one that finishes first (a small restore) exits as if none had been asked for.
-   */
-  prestart(): void {
-    while (!this.broken && this.workers.length < this.size) this.start(false);
-  }
-
-  /** `hold`: referenced while starting (someone may be waiting for it). */
-  private start(hold = true): void {
+  private start(): void {
     try {
       const worker = this.spawn();
       let online = (): void => undefined;
@@ -277,8 +270,6 @@ export class InflatePool {
       worker.on('exit', () => {
         if (!slot.retired) this.fail();
       });
-      // After the listeners: adding a 'message' listener refs a worker again.
-      if (!hold) worker.unref();
       this.workers.push(slot);
     } catch {
       this.broken = true;
@@ -348,15 +339,12 @@ export function inflateBatch(jobs: readonly InflateJob[]): Promise<InflateResult
 
 /**
  * Let large batches of slowly inflating grains go to worker threads from now on, e.g. when a
- * restore from a streamOptimized disk is about to begin. With `prestart`, the workers start now
- * (in the background: their ~30 ms start-up overlaps finding the file; on 320 MiB of executables
- * 0.86 s against 0.93 s when the first slow batch started them, on the log ~0.04 s slower —
- * within noise); otherwise when a slow batch first needs one.
+ * restore from a streamOptimized disk is about to begin; the workers start when such a batch
+ * first needs one. `keepFast` false sends every large batch (tests).
  */
-export function enableInflateWorkers(options: { prestart?: boolean; keepFast?: boolean } = {}): InflatePool {
+export function enableInflateWorkers(keepFast = true): InflatePool {
   pool ??= new InflatePool();
-  pool.keepFast = options.keepFast ?? true;
-  if (options.prestart) pool.prestart();
+  pool.keepFast = keepFast;
   return pool;
 }
 
@@ -365,7 +353,7 @@ export function enableInflateWorkers(options: { prestart?: boolean; keepFast?: b
  * are up (0 where workers cannot run: grains are then inflated here).
  */
 export function startInflateWorkers(keepFast = true): Promise<number> {
-  return enableInflateWorkers({ keepFast }).startAll();
+  return enableInflateWorkers(keepFast).startAll();
 }
 
 /** How many inflate workers are running now (for tests and diagnostics). */

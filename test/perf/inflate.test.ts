@@ -145,7 +145,7 @@ describe('grain inflation', () => {
     expect(inflatedHereCount()).toBe(here0); // the workers did every batch
   });
 
-  it('a process that used the workers, prestarted them, or wrote on the writer thread exits when its work is done', async () => {
+  it('a process that used the workers and the writer thread exits when its work is done', async () => {
     const esbuild = await import('esbuild');
     const dir = await mkdtemp(join(tmpdir(), 'grt-inflate-'));
     try {
@@ -157,20 +157,15 @@ describe('grain inflation', () => {
         stdin: {
           contents: `import { deflateSync } from 'node:zlib';
             import { closeSync, openSync } from 'node:fs';
-            import { enableInflateWorkers, inflateBatch, startInflateWorkers } from ${JSON.stringify(pool)};
+            import { inflateBatch, startInflateWorkers } from ${JSON.stringify(pool)};
             import { WriteThread } from ${JSON.stringify(writer)};
-            if (process.argv[2] === 'prestart') {
-              enableInflateWorkers({ prestart: true });
-              console.log('prestarted');
-            } else {
-              const ready = await startInflateWorkers(false);
-              const jobs = Array.from({ length: 8 }, () => ({ input: deflateSync(new Uint8Array(4096).fill(1)), out: new Uint8Array(4096) }));
-              const { produced } = await inflateBatch(jobs);
-              const fd = openSync(process.argv[3], 'w');
-              await new WriteThread().write(fd, new Uint8Array(new SharedArrayBuffer(10)), 0);
-              closeSync(fd);
-              console.log(ready, produced.join(','));
-            }`,
+            const ready = await startInflateWorkers(false);
+            const jobs = Array.from({ length: 8 }, () => ({ input: deflateSync(new Uint8Array(4096).fill(1)), out: new Uint8Array(4096) }));
+            const { produced } = await inflateBatch(jobs);
+            const fd = openSync(process.argv[2], 'w');
+            await new WriteThread().write(fd, new Uint8Array(new SharedArrayBuffer(10)), 0);
+            closeSync(fd);
+            console.log(ready, produced.join(','));`,
           resolveDir: dir,
           loader: 'ts',
         },
@@ -181,12 +176,9 @@ describe('grain inflation', () => {
         outfile: script,
         logLevel: 'error',
       });
-      const used = spawnSync(process.execPath, [script, 'use', join(dir, 'out.bin')], { encoding: 'utf8', timeout: IDLE_WORKER_MS / 2 });
+      const used = spawnSync(process.execPath, [script, join(dir, 'out.bin')], { encoding: 'utf8', timeout: IDLE_WORKER_MS / 2 });
       expect(used.signal).toBeNull(); // killed by the timeout: a worker kept it alive until its idle stop
       expect(used.stdout.trim()).toMatch(/^[1-9]\d* 4096(,4096){7}$/);
-      const prestarted = spawnSync(process.execPath, [script, 'prestart'], { encoding: 'utf8', timeout: IDLE_WORKER_MS / 2 });
-      expect(prestarted.signal).toBeNull();
-      expect(prestarted.stdout.trim()).toBe('prestarted');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
