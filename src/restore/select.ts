@@ -66,6 +66,14 @@ export function parseSelection(text: string): Selection {
   return selection;
 }
 
+/** Whether a directory in `dirs` (lower-case paths) holds `path` (lower case) somewhere below it. */
+function insideOneOf(dirs: Set<string>, path: string): boolean {
+  for (let slash = path.indexOf('/', 1); slash > 0; slash = path.indexOf('/', slash + 1)) {
+    if (dirs.has(path.slice(0, slash))) return true;
+  }
+  return false;
+}
+
 export interface Selected {
   entry: FileEntry;
   stream?: string;
@@ -104,12 +112,18 @@ export async function resolveSelections(
       const base = joinPath(splitPath(selection.path).slice(0, selection.baseDepth));
       let count = 0;
       let matched = 0;
+      // Directories this glob matched (lower case). A match below one of them is restored with it
+      // (the filter at the end): it is not kept, so `/Users/*/Documents/**` holds its top-most
+      // matches rather than ~1.3 KiB for every entry below them. The walk lists parents first.
+      const matchedDirs = new Set<string>();
       for await (const entry of fs.walk(base)) {
         if (++count > MAX_SELECTED_ENTRIES) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_SELECTED_ENTRIES} entries under ${base}`);
-        if (selection.glob.test(entry.path)) {
-          add(entry, selection);
-          matched++;
-        }
+        if (!selection.glob.test(entry.path)) continue;
+        matched++;
+        const lower = entry.path.toLowerCase();
+        if (matchedDirs.size > 0 && insideOneOf(matchedDirs, lower)) continue;
+        add(entry, selection);
+        if (entry.type === 'dir') matchedDirs.add(lower);
       }
       if (matched === 0) throw new GrtError('NOT_FOUND', 'no entry matches the pattern', { path: selection.path });
     } catch (error) {
