@@ -81,7 +81,12 @@ export class WriteThread {
       this.pending.set(id, { resolve, reject });
       clearTimeout(this.idleTimer);
       worker.ref();
-      worker.postMessage({ id, fd, buffer: data.buffer, offset: data.byteOffset, length: data.length, position });
+      try {
+        worker.postMessage({ id, fd, buffer: data.buffer, offset: data.byteOffset, length: data.length, position });
+      } catch (error) {
+        // Not sent (it cannot be, for shared memory; kept so a failure never leaves the thread held).
+        this.settle(id, (error as { code?: string }).code ?? 'error');
+      }
     });
   }
 

@@ -138,4 +138,25 @@ describe('WriteThread', () => {
       vi.useRealTimers();
     }
   });
+
+  it('a chunk the thread cannot be sent fails that write and leaves the thread unreferenced', async () => {
+    const calls: string[] = [];
+    const unsendable = {
+      on: () => unsendable,
+      ref: () => void calls.push('ref'),
+      unref: () => void calls.push('unref'),
+      terminate: async () => 0,
+      postMessage: () => {
+        throw Object.assign(new Error('could not clone'), { code: 'ERR_CLONE' });
+      },
+    };
+    const writer = new WriteThread(() => unsendable as unknown as Worker);
+    const fd = openSync(join(dir, 'unsent.bin'), 'w');
+    try {
+      await expect(writer.write(fd, shared(randomBytes(10, 12)), 0)).rejects.toMatchObject({ code: 'ERR_CLONE' });
+    } finally {
+      closeSync(fd);
+    }
+    expect(calls).toEqual(['ref', 'unref']);
+  });
 });
