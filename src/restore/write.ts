@@ -235,7 +235,11 @@ export const READ_AHEAD_CHUNKS = 4;
  * chunks while the current one is written. A few buffers (of the largest chunk) serve the whole
  * copy, filled in place by `readInto`: a fresh 4 MiB buffer per chunk costs the kernel a page fault
  * per 4 KiB, more than the copy itself. So `write` must be done with the bytes when its promise
- * settles.
+ * settles. `write` is called in chunk order, but the next call may come before the previous
+ * promise settles (up to READ_AHEAD_CHUNKS + 1 in flight): a writer that queues keeps the order
+ * (the 512 MiB log from a streamOptimized disk: median 0.71 → 0.60 s when the writer thread no
+ * longer waited for each reply before getting the next chunk). When the copy fails, no write is
+ * still running.
  */
 export async function pipeChunks(
   source: ByteSource,
@@ -300,20 +304,31 @@ async function copyThrough(
     reading.catch(() => undefined);
     return reading;
   };
-  const ahead: (Promise<Uint8Array> | undefined)[] = [];
-  for (let i = 0; i < bufferCount; i++) ahead.push(readChunk(i));
+  // Chunk i + bufferCount reads into chunk i's buffer once chunk i is written. Writes are started
+  // without waiting for the one before: a writer thread (writeChunk) then has the next chunks
+  // queued, written in order, while this thread reads and inflates. A write's failure reaches the
+  // loop through the read chained to it, or at the end.
+  const reads: (Promise<Uint8Array> | undefined)[] = [];
+  const writes: Promise<void>[] = [];
+  for (let i = 0; i < bufferCount; i++) reads.push(readChunk(i));
   try {
     for (let i = 0; i < chunks.length; i++) {
       throwIfAborted(signal);
-      const data = await ahead.shift()!;
-      await write(data, chunks[i]!);
-      // This chunk's buffer is free again: it takes the next chunk not yet started.
-      ahead.push(readChunk(i + bufferCount));
+      const data = await reads.shift()!;
+      const writing = write(data, chunks[i]!);
+      writing.catch(() => undefined);
+      writes.push(writing);
+      if (writes.length > bufferCount) writes.shift(); // its chained read has been awaited
+      const next = i + bufferCount < chunks.length ? writing.then(() => readChunk(i + bufferCount)!) : undefined;
+      next?.catch(() => undefined);
+      reads.push(next);
     }
+    await Promise.all(writes);
   } catch (error) {
-    // Reads still under way write into these buffers (an inflate worker too): the buffers go back
-    // to the pool only once nothing writes into them any more.
-    await Promise.allSettled(ahead);
+    // Reads still under way write into these buffers (an inflate worker too), and writes read from
+    // them (a writer thread): the buffers go back to the pool, and the caller closes the file, only
+    // once nothing uses them any more.
+    await Promise.allSettled([...reads, ...writes]);
     throw error;
   }
 }
@@ -357,7 +372,10 @@ export function writeAt(fd: number, data: Uint8Array, position: number | null, p
  */
 export interface WriteSpeed {
   slowChunks: number;
-  /** Chunks written off the thread since the target was found slow, or while inflating. */
+  /**
+   * Chunks written off the thread (the target found slow, or grains inflating here); once set,
+   * every later chunk of the copies sharing this WriteSpeed goes off the thread too (writeChunk).
+   */
   offThreadChunks?: number;
 }
 
@@ -376,7 +394,9 @@ const writeThread = new WriteThread();
  * Errors are IO_ERRORs naming `path`.
  */
 export async function writeChunk(fd: number, data: Uint8Array, position: number | null, path: string, speed: WriteSpeed, inflatedAtStart: number): Promise<void> {
-  if (inflatingHereSince(inflatedAtStart) || speed.slowChunks >= SLOW_CHUNKS_BEFORE_OFF_THREAD) {
+  // Once off the thread, always: writes queued there must not be overtaken by one made here (at
+  // the file position, stdout's, the order is the content).
+  if (speed.offThreadChunks !== undefined || inflatingHereSince(inflatedAtStart) || speed.slowChunks >= SLOW_CHUNKS_BEFORE_OFF_THREAD) {
     speed.offThreadChunks = (speed.offThreadChunks ?? 0) + 1;
     try {
       await writeThread.write(fd, data, position);

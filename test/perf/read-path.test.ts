@@ -165,4 +165,30 @@ describe('read path invariants', () => {
     })).rejects.toBe(failure);
     expect(lateReadDone).toBe(true);
   });
+
+  it('pipeChunks keeps several writes in flight, in order, each with its bytes intact until it settles; a failed one fails the copy only once none is running', async () => {
+    const bytes = patternedDisk(12 * 4096, 6);
+    const chunks = Array.from({ length: 12 }, (_, i) => ({ offset: i * 4096, length: 4096 }));
+    // Writes that take a while (a writer thread's queue): each checks its bytes when it finishes.
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const slowWrite = (failAt?: number) => async (data: Uint8Array, chunk: { offset: number }) => {
+      started.push(chunk.offset / 4096);
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running--;
+      expect(data).toEqual(bytes.subarray(chunk.offset, chunk.offset + 4096)); // not overwritten by a read meanwhile
+      if (chunk.offset / 4096 === failAt) throw new GrtError('IO_ERROR', 'disk full');
+    };
+    await pipeChunks(new MemorySource(bytes), chunks, slowWrite());
+    expect(started).toEqual(chunks.map((_, i) => i));
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(READ_AHEAD_CHUNKS + 1);
+    running = 0;
+    const failed = await pipeChunks(new MemorySource(bytes), chunks, slowWrite(3)).then(() => undefined, (e: unknown) => e);
+    expect(failed).toMatchObject({ code: 'IO_ERROR' });
+    expect(running).toBe(0); // the caller may close the file now
+  });
 });

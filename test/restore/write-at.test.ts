@@ -155,6 +155,19 @@ describe('copyRanges', () => {
     }
   });
 
+  it('once a WriteSpeed has gone off the thread it stays there (queued writes must not be overtaken)', async () => {
+    const data = randomBytes(2 * CHUNK_BYTES + 5, 14);
+    const temp = createTemp(dir, 'sticky.bin');
+    const speed: WriteSpeed = { slowChunks: 0, offThreadChunks: 0 }; // as after an earlier copy
+    try {
+      await copyRanges(new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
+    } finally {
+      closeTemp(temp);
+    }
+    expect(speed.offThreadChunks).toBe(3);
+    expect(Buffer.compare(readFileSync(temp.path), data)).toBe(0);
+  });
+
   it('a failed off-thread write, and a failed close, are IO_ERRORs naming the temp file', async () => {
     const temp = createTemp(dir, 'closed.bin');
     closeSync(temp.fd); // every later call on it fails with EBADF
