@@ -1,7 +1,7 @@
 /** The CLIs on images made by real tools: committed qemu-img images and the shared fixtures. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -50,6 +50,27 @@ describe('grt-extract --disk on qemu-img images', () => {
       expect((await stat(file)).blocks * 512).toBeLessThan(expected.virtualSize);
     });
   }
+
+  it('--stdout into a regular file writes through its descriptor (as `> FILE` does), in order', async () => {
+    const ntfs = JSON.parse(readFileSync(join(ROOT, 'test-images/ntfs/manifest.json'), 'utf8')) as { disks: { files: { streamOptimized: string }; rawSha256: string }[] };
+    const cases = [
+      { image: join(QEMU, 'streamOptimized.vmdk'), sha256: manifest.images.find((i) => i.file === 'streamOptimized.vmdk')!.rawSha256 },
+      ...ntfs.disks.map((disk) => ({ image: join(ROOT, 'test-images/ntfs', disk.files.streamOptimized), sha256: disk.rawSha256 })),
+    ];
+    for (const { image, sha256 } of cases) {
+      const file = join(dir, 'stdout.raw');
+      const fd = openSync(file, 'w');
+      const stderr = collect();
+      // A stream that must not be written to: everything goes to the descriptor.
+      const stdout = { fd, write: () => { throw new Error('wrote to the stream, not the descriptor'); } };
+      try {
+        expect(await extract([image, '--disk', '--stdout'], { stdout, stderr: stderr.stream }), image).toBe(0);
+      } finally {
+        closeSync(fd);
+      }
+      expect(createHash('sha256').update(await readFile(file)).digest('hex'), image).toBe(sha256);
+    }
+  });
 
   it('--info shows the snapshot chain with each CID', async () => {
     const res = await run(ls, [join(QEMU, 'chain-child2.vmdk'), '--info', '--json']);
