@@ -15,8 +15,9 @@
  *   (restore/write-thread.ts): such grains inflate about as fast as they can be written, and a
  *   worker only adds a round trip and a copy of the input. Measured with `grt-extract --stdout` to
  *   a new file, two cores: the bench's 1 GiB random file (stored grains) median 1.45 → 1.15 s;
- *   the 512 MiB log the same within noise (0.55–0.65 s either way), ~20 MiB less memory.
- *   Slower batches go to the workers.
+ *   the 512 MiB log the same within noise (0.55–0.65 s either way) and ~20 MiB leaner, until the
+ *   writes were pipelined (restore/write.ts pipeChunks: 0.71 → 0.60 s). Slower batches go to the
+ *   workers.
  * - Zero copies when the destination is shared memory (the restore's chunk buffers are): the
  *   worker inflates straight into it. Otherwise the worker sends its output back (transferred)
  *   and it is copied once.
@@ -48,8 +49,8 @@ export const WORKER_MIN_GRAINS = 4;
  */
 export const IDLE_WORKER_MS = 10_000;
 /**
- * Workers at most. Batches in flight are few (a restore reads one chunk ahead), and every worker
- * holds a zlib context and a V8 isolate (~10 MiB): more than this would only cost memory.
+ * Workers at most. Batches in flight are few (a restore reads READ_AHEAD_CHUNKS = 4 chunks ahead),
+ * and every worker holds a zlib context and a V8 isolate (~10 MiB): more would only cost memory.
  */
 const MAX_WORKERS = 4;
 /**
