@@ -31,16 +31,26 @@ export const WRITE_PIECE_BYTES = 64 * 1024;
 /** A writer idle this long is stopped: a long-running process keeps no thread between restores. */
 export const IDLE_WRITER_MS = 10_000;
 
+/**
+ * Write all of `data` to `fd` at `position` (null: at the file position) in pieces of `pieceBytes`,
+ * throwing what `writeSync` throws. The one write loop of both writers: write.ts writeAt runs it
+ * on the calling thread, and the writer thread runs its source text — so it uses nothing from
+ * outside its own body but its arguments.
+ */
+export function writePieces(writeSync: typeof import('node:fs').writeSync, fd: number, data: Uint8Array, position: number | null, pieceBytes: number): void {
+  for (let written = 0; written < data.length; ) {
+    written += writeSync(fd, data, written, Math.min(pieceBytes, data.length - written), position === null ? null : position + written);
+  }
+}
+
 /** The worker's whole program: write each chunk in pieces, answer with its error code if any. */
 const WRITER_SOURCE = `
 const { writeSync } = require('node:fs');
 const { parentPort } = require('node:worker_threads');
+const writePieces = (${writePieces.toString()});
 parentPort.on('message', ({ id, fd, buffer, offset, length, position }) => {
-  const data = new Uint8Array(buffer, offset, length);
   try {
-    for (let written = 0; written < length; ) {
-      written += writeSync(fd, data, written, Math.min(${WRITE_PIECE_BYTES}, length - written), position === null ? null : position + written);
-    }
+    writePieces(writeSync, fd, new Uint8Array(buffer, offset, length), position, ${WRITE_PIECE_BYTES});
     parentPort.postMessage({ id, code: null });
   } catch (error) {
     parentPort.postMessage({ id, code: error.code || 'error' });

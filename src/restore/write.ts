@@ -10,11 +10,12 @@
  *   directory should be is refused (UNSAFE_PATH), never followed.
  * - Holes: ranges the layout says are sparse (and past the initialized size) are not written; the
  *   file is truncated to its size at the end so the file system leaves them unallocated.
- * - File system calls other than writes to a slow target (open, close, lstat, mkdir, link, rename,
- *   unlink, ftruncate; futimes, lutimes and symlink in restore.ts) are synchronous: each is a few
- *   microseconds of system call, while the promise API pays a threadpool round trip per call
- *   (0.1–0.6 ms on the development VM). With ~9 per file, a restore of 10,000 small files spent most of its time
- *   waiting on them (13–23 s; creating 10,000 files synchronously takes ~0.6 s there).
+ * - File system calls other than the chunk writes writeChunk hands to the writer thread (open,
+ *   close, lstat, mkdir, link, rename, unlink, ftruncate; futimes, lutimes and symlink in
+ *   restore.ts) are synchronous: each is a few microseconds of system call, while the promise API
+ *   pays a threadpool round trip per call (0.1–0.6 ms on the development VM). With ~9 per file, a
+ *   restore of 10,000 small files spent most of its time waiting on them (13–23 s; creating 10,000
+ *   files synchronously takes ~0.6 s there).
  * - NOTE: Node has no openat(); a process racing us inside the target directory could still swap a
  *   checked directory for a link between the lstat and the open. Restore into a directory only you
  *   can write.
@@ -28,9 +29,7 @@ import { readInto, type ByteSource } from '../io/byte-source.js';
 import type { StreamLayout } from '../fs/entry.js';
 import { inflatedHereCount, inflatingHereSince } from '../vmdk/inflate-pool.js';
 import { tempName } from './safe-name.js';
-import { WRITE_PIECE_BYTES, WriteThread } from './write-thread.js';
-
-export { WRITE_PIECE_BYTES };
+import { WRITE_PIECE_BYTES, WriteThread, writePieces } from './write-thread.js';
 
 /**
  * Bytes read from the image per request. Measured on a 1 GiB restore (bench/peers.mjs): 1 MiB
@@ -354,13 +353,10 @@ export function toChunks(ranges: readonly Chunk[]): Chunk[] {
  * the writer thread when the target turns out slow or this thread has grains to inflate.
  */
 export function writeAt(fd: number, data: Uint8Array, position: number | null, path: string): void {
-  for (let written = 0; written < data.length; ) {
-    const length = Math.min(WRITE_PIECE_BYTES, data.length - written);
-    try {
-      written += writeSync(fd, data, written, length, position === null ? null : position + written);
-    } catch (cause) {
-      throw ioError(cause, 'write', path);
-    }
+  try {
+    writePieces(writeSync, fd, data, position, WRITE_PIECE_BYTES);
+  } catch (cause) {
+    throw ioError(cause, 'write', path);
   }
 }
 
