@@ -1,35 +1,72 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { GrtError } from '../errors.js';
-import type { ByteSource } from './byte-source.js';
+import type { OpenedSource } from './source-opener.js';
 import { checkRange } from './byte-source.js';
+
+/** Where a file came from, as "no output replaces an input" compares them: device and inode. */
+export interface InputFile {
+  path: string;
+  dev: bigint;
+  ino: bigint;
+}
+
+/** What a stat says a file is, for messages: "a FIFO", "a directory". */
+function describeType(stat: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSymbolicLink(): boolean }): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice()) return 'a character device';
+  // NOTE: a block device's stat size is 0 and Node has no BLKGETSIZE64: grt reads image files only.
+  if (stat.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+function notRegular(path: string, stat: Parameters<typeof describeType>[0]): GrtError {
+  return new GrtError('UNSUPPORTED', `${path} is not a regular file (${describeType(stat)}); grt reads image files only`, { path });
+}
 
 /**
  * A file opened read-only: source images are evidence and backups, and grt never writes to them.
  * NOTE: O_RDONLY is explicit so no future flag change can make this handle writable.
+ *
+ * Only regular files are opened: open() of a FIFO blocks until a writer comes (forever, for a FIFO a
+ * hostile image names), and a device has no size. The type is checked before the open, the open is
+ * O_NONBLOCK (a FIFO swapped in after the check opens at once instead of hanging; O_NONBLOCK does
+ * nothing to a regular file's reads, see open(2)), and the opened handle's type is checked again.
  */
-export class FileSource implements ByteSource {
+export class FileSource implements OpenedSource {
   private closed = false;
 
   private constructor(
     private readonly handle: FileHandle,
     readonly path: string,
     readonly size: number,
+    /** The device and inode of the file read, from the open handle. */
+    readonly identity: InputFile,
   ) {}
 
+  /** The path it was opened at (OpenedSource). */
+  get location(): string {
+    return this.path;
+  }
+
   static async open(path: string): Promise<FileSource> {
+    const before = await stat(path).catch((cause: unknown) => {
+      throw openError(path, cause);
+    });
+    if (!before.isFile()) throw notRegular(path, before);
     let handle: FileHandle;
     try {
-      handle = await open(path, constants.O_RDONLY);
+      handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      throw new GrtError(code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR', `cannot open ${path} (${code ?? 'error'})`, { path, cause });
+      throw openError(path, cause);
     }
     try {
-      const stat = await handle.stat();
-      if (stat.isDirectory()) throw new GrtError('IO_ERROR', `${path} is a directory`, { path });
-      if (!Number.isSafeInteger(stat.size)) throw new GrtError('OUT_OF_RANGE', `${path} is too large`, { path });
-      return new FileSource(handle, path, stat.size);
+      const opened = await handle.stat({ bigint: true });
+      if (!opened.isFile()) throw notRegular(path, opened);
+      if (opened.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new GrtError('OUT_OF_RANGE', `${path} is too large`, { path });
+      return new FileSource(handle, path, Number(opened.size), { path, dev: opened.dev, ino: opened.ino });
     } catch (error) {
       await handle.close();
       throw error;
@@ -77,4 +114,9 @@ export class FileSource implements ByteSource {
     this.closed = true;
     await this.handle.close();
   }
+}
+
+function openError(path: string, cause: unknown): GrtError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  return new GrtError(code === 'ENOENT' || code === 'ENOTDIR' ? 'NOT_FOUND' : 'IO_ERROR', `cannot open ${path} (${code ?? 'error'})`, { path, cause });
 }

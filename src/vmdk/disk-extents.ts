@@ -8,6 +8,7 @@
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { CachedSource, DEFAULT_CACHE_BLOCK_BYTES } from '../io/cached-source.js';
+import type { SourceOpener } from '../io/source-opener.js';
 import { resolveExtentPath } from './chain.js';
 import { openCowdExtent } from './cowd-extent.js';
 import type { ExtentAccess, ExtentLine, VmdkDescriptor } from './descriptor.js';
@@ -40,6 +41,8 @@ export interface LaidExtent {
 }
 
 interface CacheOptions {
+  /** Where extent files are found and opened (the disk's SourceOpener). */
+  open: SourceOpener;
   cache?: { blockSize?: number; maxBlocks?: number };
   allowUnsafeExtentPaths?: boolean;
   /** Where sparse extents send warnings found after open (OpenSparseExtentOptions.onLateWarning). */
@@ -150,7 +153,7 @@ async function openExtent(
   if (line.type === 'VMFSRDM' || line.type === 'VMFSRAW') {
     throw new GrtError('UNSUPPORTED', `extent ${name} maps a raw device, which only exists on its ESXi host`, { structure: 'VMDK descriptor', path: descriptorPath });
   }
-  const path = await resolveExtentPath(descriptorPath, line.file!, options.allowUnsafeExtentPaths ?? false);
+  const path = await resolveExtentPath(options.open, descriptorPath, line.file!, options.allowUnsafeExtentPaths ?? false);
   let file: PooledFile;
   try {
     file = await pool.open(path);

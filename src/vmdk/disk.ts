@@ -7,11 +7,13 @@
  * Header" (a monolithic file embeds its own descriptor; grains not allocated in a delta come from
  * the parent); libyal libvmdk, "Parent disk".
  */
-import { realpath } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { checkRange } from '../io/byte-source.js';
+import type { InputFile } from '../io/file-source.js';
+import { localFileOpener } from '../io/local-opener.js';
+import { sourceKey, type SourceOpener } from '../io/source-opener.js';
 import { DEFAULT_MAX_CHAIN_DEPTH, checkParentCid, resolveParentPath } from './chain.js';
 import { MAX_DESCRIPTOR_BYTES, NO_PARENT_CID, parseDescriptor, type VmdkDescriptor } from './descriptor.js';
 import { openDescriptorExtents, openBinaryExtent, type LaidExtent, type ExtentInfo } from './disk-extents.js';
@@ -23,9 +25,17 @@ import { SECTOR_BYTES, sniffVmdkFile } from './sparse-header.js';
 export type { ExtentInfo } from './disk-extents.js';
 
 export interface OpenDiskOptions {
-  /** Follow extent names that are absolute or contain `..`. */
+  /**
+   * Where the image and every file it names are found and opened; default: local files
+   * (io/local-opener.ts). The rule for names an image holds is the same for every opener.
+   */
+  open?: SourceOpener;
+  /**
+   * Also open extent names and parentFileNameHints that are absolute or climb out with `..` at
+   * their original location (by default only a file of their base name beside the naming file is).
+   */
   allowUnsafeExtentPaths?: boolean;
-  /** Open a child whose parentCID is not its parent's CID (a warning instead of CHAIN_MISMATCH). */
+  /** Open a child whose parent's CID is not its parentCID, or who has none (a warning instead of CHAIN_MISMATCH). */
   ignoreCidMismatch?: boolean;
   /** Longest snapshot chain to follow; default DEFAULT_MAX_CHAIN_DEPTH. */
   maxChainDepth?: number;
@@ -71,6 +81,11 @@ export interface VirtualDisk extends ByteSource {
   readonly parent: VirtualDisk | undefined;
   /** What [offset, offset+length) holds after resolving the chain: 'data' or 'zero' (holes). */
   map(offset: number, length: number): Promise<DiskRange[]>;
+  /**
+   * Every local file this disk and its parents read (descriptors, extents, parents), by device and
+   * inode: a restore must never write over one of them.
+   */
+  inputFiles(): readonly InputFile[];
   close(): Promise<void>;
 }
 
@@ -88,6 +103,8 @@ class Disk implements VirtualDisk {
     extents: LaidExtent[],
     private readonly files: ByteSource[],
     readonly parent: Disk | undefined,
+    /** The files this disk itself opened (not its parents'). */
+    private readonly inputs: readonly InputFile[],
   ) {
     this.laid = extents.filter((e) => e.size > 0);
     this.size = info.capacity;
@@ -141,6 +158,14 @@ class Disk implements VirtualDisk {
       at += take;
     }
     await Promise.all(reads);
+  }
+
+  inputFiles(): readonly InputFile[] {
+    const seen = new Set<string>();
+    return [...this.inputs, ...(this.parent?.inputFiles() ?? [])].filter((f) => {
+      const key = sourceKey(f, f.path);
+      return !seen.has(key) && seen.add(key);
+    });
   }
 
   private checkOpen(): void {
@@ -214,24 +239,28 @@ export async function openDisk(path: string, options: OpenDiskOptions = {}): Pro
   if (maxBlocks !== undefined && !(Number.isSafeInteger(maxBlocks) && maxBlocks >= 1)) {
     throw new GrtError('USAGE', 'cache.maxBlocks must be a positive integer', { actual: maxBlocks });
   }
-  return openLink(path, options, maxDepth, new Set(), new ExtentFilePool());
+  const opener = options.open ?? localFileOpener;
+  return openLink(path, { ...options, open: opener }, maxDepth, new Set(), new ExtentFilePool(opener));
 }
 
-async function openLink(path: string, options: OpenDiskOptions, maxDepth: number, seen: Set<string>, pool: ExtentFilePool): Promise<Disk> {
-  let real: string;
-  try {
-    real = await realpath(path);
-  } catch (cause) {
-    throw new GrtError('NOT_FOUND', `cannot open ${path}`, { path, cause });
-  }
-  if (seen.has(real)) throw new GrtError('CHAIN_CYCLE', `snapshot chain returns to ${real}`, { structure: 'snapshot chain', path });
-  if (seen.size >= maxDepth) {
+/** Options inside openDisk: the opener is settled. */
+type ChainOptions = OpenDiskOptions & { open: SourceOpener };
+
+async function openLink(path: string, options: ChainOptions, maxDepth: number, seen: Set<string>, pool: ExtentFilePool): Promise<Disk> {
+  const firstInput = pool.inputs.length;
+  const file = await pool.open(path);
+  const key = sourceKey(file.identity, path);
+  if (seen.has(key) || seen.size >= maxDepth) {
+    await file.close();
+    if (seen.has(key)) throw new GrtError('CHAIN_CYCLE', `snapshot chain returns to ${path}`, { structure: 'snapshot chain', path });
     throw new GrtError('LIMIT_EXCEEDED', `snapshot chain is longer than ${maxDepth} disks (maxChainDepth)`, { structure: 'snapshot chain', path });
   }
-  seen.add(real);
+  seen.add(key);
   // One array from the start: warnings found while reading (a damaged grain table) land in DiskInfo too.
   const warnings: GrtWarning[] = [];
-  const layout = await openLayout(path, { ...options, onLateWarning: (warning) => warnings.push(warning) }, pool);
+  const layout = await openLayout(file, { ...options, onLateWarning: (warning) => warnings.push(warning) }, pool);
+  // What this disk itself opened; its parent's files are added to the pool after this point.
+  const inputs = pool.inputs.slice(firstInput);
   try {
     const descriptor = layout.descriptor;
     warnings.unshift(...layout.warnings);
@@ -245,20 +274,37 @@ async function openLink(path: string, options: OpenDiskOptions, maxDepth: number
       warnings.push({ code: 'USAGE', message: `parentPath ignored: ${basename(path)} has no parent` });
     }
     if (namesParent || (isBareDelta && options.parentPath !== undefined)) {
-      const parentPath = options.parentPath ?? (await resolveParentPath(path, descriptor?.parentFileNameHint));
-      parent = await openLink(parentPath, { ...options, parentPath: undefined }, maxDepth, seen, pool);
+      parent = await openParent(path, descriptor, options, maxDepth, seen, pool);
       try {
-        checkParentCid({ path, parentCid: descriptor?.parentCid }, { path: parentPath, cid: parent.info.cid }, options.ignoreCidMismatch ?? false, warnings);
+        checkParentCid({ path, parentCid: descriptor?.parentCid }, { path: parent.info.path, cid: parent.info.cid }, options.ignoreCidMismatch ?? false, warnings);
       } catch (error) {
         await parent.close();
         throw error;
       }
     }
     const info = describe(path, layout, warnings, parent);
-    return new Disk(info, layout.extents, layout.files, parent);
+    return new Disk(info, layout.extents, layout.files, parent, inputs);
   } catch (error) {
     await closeAll(layout.extents.map((e) => e.extent), layout.files);
     throw error;
+  }
+}
+
+/** The parent the caller named (parentPath, opened as given), or the one the child's hint names. */
+async function openParent(childPath: string, descriptor: VmdkDescriptor | undefined, options: ChainOptions, maxDepth: number, seen: Set<string>, pool: ExtentFilePool): Promise<Disk> {
+  const parentOptions = { ...options, parentPath: undefined };
+  if (options.parentPath !== undefined) return openLink(options.parentPath, parentOptions, maxDepth, seen, pool);
+  const hint = descriptor?.parentFileNameHint;
+  const location = await resolveParentPath(options.open, childPath, hint, options.allowUnsafeExtentPaths ?? false);
+  try {
+    return await openLink(location, parentOptions, maxDepth, seen, pool);
+  } catch (error) {
+    if (!(error instanceof GrtError) || error.code !== 'NOT_FOUND' || error.path !== location) throw error;
+    throw new GrtError('NOT_FOUND', `parent disk ${JSON.stringify(hint)} not found (looked for ${location}); pass parentPath (--parent)`, {
+      structure: 'parentFileNameHint',
+      path: childPath,
+      cause: error,
+    });
   }
 }
 
@@ -288,10 +334,11 @@ function describe(path: string, layout: Layout, warnings: GrtWarning[], parent: 
 }
 
 /** Open options inside one disk: the caller's, plus where its extents' late warnings go. */
-type LayoutOptions = OpenDiskOptions & { onLateWarning: (warning: GrtWarning) => void };
+type LayoutOptions = ChainOptions & { onLateWarning: (warning: GrtWarning) => void };
 
-async function openLayout(path: string, options: LayoutOptions, pool: ExtentFilePool): Promise<Layout> {
-  const file = await pool.open(path);
+/** The layout of the disk in `file` (already open; closed here on failure). */
+async function openLayout(file: PooledFile, options: LayoutOptions, pool: ExtentFilePool): Promise<Layout> {
+  const path = file.path;
   try {
     const first = await file.read(0, Math.min(SNIFF_BYTES, file.size));
     const kind = sniffVmdkFile(first);

@@ -20,6 +20,7 @@ export function fakeDisk(bytes: Uint8Array): VirtualDisk {
       warnings: [],
     },
     parent: undefined,
+    inputFiles: () => [],
     async map(offset, length) {
       const out: DiskRange[] = [];
       for (let at = offset; at < offset + length; at += block) {

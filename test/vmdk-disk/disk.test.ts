@@ -109,12 +109,17 @@ describe('snapshot chains', () => {
       await disk.close();
     }));
 
-  it('follows a hint into a sibling directory, and an absolute one', () =>
+  it('follows a hint into a sibling directory, and an absolute one, only with allowUnsafeExtentPaths', () =>
     withTempDir(async (dir) => {
-      const sibling = await openDisk(await chainCopy(join(dir, 'snap'), setHint('../base/chain-child.vmdk'), join(dir, 'base')));
+      const unsafe = { allowUnsafeExtentPaths: true };
+      const siblingPath = await chainCopy(join(dir, 'snap'), setHint('../base/chain-child.vmdk'), join(dir, 'base'));
+      await expectGrtError(() => openDisk(siblingPath), 'UNSAFE_PATH');
+      const sibling = await openDisk(siblingPath, unsafe);
       expect(sibling.info.chain[1]!.path).toBe(join(dir, 'base/chain-child.vmdk'));
       await sibling.close();
-      const absolute = await openDisk(await chainCopy(join(dir, 'snap2'), setHint(join(dir, 'base/chain-child.vmdk')), join(dir, 'base')));
+      const absolutePath = await chainCopy(join(dir, 'snap2'), setHint(join(dir, 'base/chain-child.vmdk')), join(dir, 'base'));
+      await expectGrtError(() => openDisk(absolutePath), 'UNSAFE_PATH');
+      const absolute = await openDisk(absolutePath, unsafe);
       expect(sha256(await readAll(absolute))).toBe(manifest['chain-grand.vmdk']!.sha256);
       await absolute.close();
     }));
