@@ -4,8 +4,8 @@
  * chunks into flat arrays: enough to list, stat and search every path. File records (sizes, times,
  * layouts) are inflated a chunk at a time on demand and a few chunks are kept.
  */
-import { readFile } from 'node:fs/promises';
 import { GrtError, withPath, type GrtErrorCode } from '../errors.js';
+import { readRegularFile } from '../io/file-source.js';
 import type { FileEntry, ListOptions, StreamLayout } from '../fs/entry.js';
 import { checkBinding, type CatalogBinding, type CatalogVolume } from './binding.js';
 import { decodeFileAt, indexFiles, readFilesHeader, type FilesChunkIndex } from './decode.js';
@@ -151,8 +151,9 @@ export class Catalog {
     let bytes: Uint8Array;
     if (typeof pathOrBytes === 'string') {
       try {
-        bytes = await readFile(pathOrBytes);
+        bytes = await readRegularFile(pathOrBytes);
       } catch (cause) {
+        if (cause instanceof GrtError) throw cause;
         throw new GrtError('IO_ERROR', 'cannot read catalog', { path: pathOrBytes, cause });
       }
     } else bytes = pathOrBytes;

@@ -5,7 +5,8 @@
  *   grt-catalog IMAGE -o CATALOG [--json]
  *   grt-catalog CATALOG --format ndjson|bodyfile [--partition N] [--all] [--deleted]
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { FileSource } from '../io/file-source.js';
 import { GrtError } from '../errors.js';
 import { buildImageCatalog, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
 import { CATALOG_MAGIC } from '../catalog/format.js';
@@ -39,20 +40,12 @@ const OPTIONS = {
 
 /** True when the file at `path` starts with the catalog magic (an image never does). */
 async function isCatalogFile(path: string): Promise<boolean> {
-  let handle;
+  // Opened as every input is: a missing file is NOT_FOUND as in every command, and a FIFO never hangs.
+  const file = await FileSource.open(path);
   try {
-    handle = await open(path, 'r');
-  } catch (cause) {
-    throw new GrtError('IO_ERROR', `cannot open ${path}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { path, cause });
-  }
-  try {
-    const head = new Uint8Array(CATALOG_MAGIC.length);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    return bytesRead === head.length && head.every((b, i) => b === CATALOG_MAGIC[i]);
-  } catch {
-    return false; // a directory, say: not a catalog; opening it as an image says what is wrong
+    return file.size >= CATALOG_MAGIC.length && (await file.read(0, CATALOG_MAGIC.length)).every((b, i) => b === CATALOG_MAGIC[i]);
   } finally {
-    await handle.close();
+    await file.close();
   }
 }
 

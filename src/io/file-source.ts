@@ -116,6 +116,19 @@ export class FileSource implements OpenedSource {
   }
 }
 
+/**
+ * The whole of the regular file at `path` (a catalog), opened as every source is: a FIFO or device
+ * in its place is refused instead of hanging the read.
+ */
+export async function readRegularFile(path: string): Promise<Uint8Array> {
+  const source = await FileSource.open(path);
+  try {
+    return await source.read(0, source.size);
+  } finally {
+    await source.close();
+  }
+}
+
 function openError(path: string, cause: unknown): GrtError {
   const code = (cause as NodeJS.ErrnoException).code;
   return new GrtError(code === 'ENOENT' || code === 'ENOTDIR' ? 'NOT_FOUND' : 'IO_ERROR', `cannot open ${path} (${code ?? 'error'})`, { path, cause });

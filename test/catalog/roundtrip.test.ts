@@ -81,7 +81,7 @@ describe('catalog round trip', () => {
       expect(last).toBe(volume!.entries.length);
       const catalog = await openCatalog(path);
       await expectSameAsFs(catalog, 1, fs, volume!, START[0]!);
-      await expect(openCatalog(join(dir, 'missing'))).rejects.toMatchObject({ code: 'IO_ERROR' });
+      await expect(openCatalog(join(dir, 'missing'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -4,6 +4,7 @@
  * Each case here opened a host file, or hung, before the rules in src/io/source-opener.ts.
  */
 import { execFileSync } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import { copyFile, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { expectGrtError, pattern, withTempDir, writeDescriptor } from './helpers
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const images = join(root, 'test-images/vmdk');
+const containers = join(root, 'test-images/trust-disk');
 
 /** The chain's grandchild in `dir/vm`, its descriptor's parentFileNameHint set to `hint`. */
 async function childNaming(dir: string, hint: string, parentCid = '33333333'): Promise<string> {
@@ -144,5 +146,31 @@ describe('inputFiles', () => {
       );
       expect([...disk.inputFiles()].sort((a, b) => a.path.localeCompare(b.path))).toEqual(expected.sort((a, b) => a.path.localeCompare(b.path)));
       await disk.close();
+    }));
+});
+
+describe('files that are not VMDK or raw disks', () => {
+  it('names another container instead of reading it as a raw disk', () =>
+    withTempDir(async (dir) => {
+      const manifest = JSON.parse(await readFile(join(containers, 'manifest.json'), 'utf8')) as { files: Record<string, string> };
+      for (const [gz, what] of Object.entries(manifest.files)) {
+        const path = join(dir, gz.replace(/\.gz$/, ''));
+        await writeFile(path, gunzipSync(await readFile(join(containers, gz))));
+        const error = await expectGrtError(() => openDisk(path), 'UNSUPPORTED');
+        expect(error.message).toContain(`${what}; grt reads VMDK and raw disks`);
+        // The same file named .vmdk is no more a VMDK.
+        await writeFile(path + '.vmdk', await readFile(path));
+        expect((await expectGrtError(() => openDisk(path + '.vmdk'), 'UNSUPPORTED')).message).toContain(what);
+      }
+    }));
+
+  it('sends a catalog to --catalog, and calls text or an empty file not a disk image', () =>
+    withTempDir(async (dir) => {
+      const catalog = await expectGrtError(() => openDisk(join(root, 'test-images/catalog/ntfs-mbr-1.1.grtc')), 'UNSUPPORTED');
+      expect(catalog.message).toContain('a grt catalog: use --catalog');
+      await writeFile(join(dir, 'notes.txt'), 'hello world\n');
+      expect((await expectGrtError(() => openDisk(join(dir, 'notes.txt')), 'UNSUPPORTED')).message).toContain('not a disk image');
+      await writeFile(join(dir, 'empty.img'), '');
+      expect((await expectGrtError(() => openDisk(join(dir, 'empty.img')), 'UNSUPPORTED')).message).toContain('not a disk image');
     }));
 });

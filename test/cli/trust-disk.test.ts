@@ -1,0 +1,84 @@
+/**
+ * What every command says about an IMAGE that is not one: missing, another container, a catalog,
+ * text, a FIFO; and the disk layer's warnings, which every command must print.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as catalog } from '../../src/cli/grt-catalog.js';
+import { main as extract } from '../../src/cli/grt-extract.js';
+import { main as ls } from '../../src/cli/grt-ls.js';
+
+const ROOT = resolve(__dirname, '../..');
+
+async function run(command: typeof ls, argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (to: string[]) => ({ write: (c: string | Uint8Array) => (to.push(typeof c === 'string' ? c : `<${c.length} bytes>`), true) });
+  const code = await command(argv, { stdout: sink(out), stderr: sink(err) });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+/** Each command as a user runs it on IMAGE, with `dir` for outputs. */
+const commands = (dir: string) =>
+  [
+    ['grt-ls', ls, (image: string) => [image, '--info']],
+    ['grt-extract', extract, (image: string) => [image, '--disk', '-o', join(dir, 'out.raw')]],
+    ['grt-catalog', catalog, (image: string) => [image, '-o', join(dir, 'out.grtc')]],
+  ] as const;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'grt-cli-trust-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('an IMAGE that is not a disk image', () => {
+  it('a missing image is NOT_FOUND in every command', async () => {
+    for (const [name, command, argv] of commands(dir)) {
+      const res = await run(command, argv(join(dir, 'missing.img')));
+      expect({ name, code: res.code, stderr: res.stderr }).toMatchObject({ code: 2, stderr: expect.stringMatching(new RegExp(`^${name}: NOT_FOUND: `)) });
+    }
+  });
+
+  it('another container, a catalog or a text file is named, and nothing is written', async () => {
+    const qcow2 = join(dir, 'disk.qcow2');
+    await writeFile(qcow2, gunzipSync(await readFile(join(ROOT, 'test-images/trust-disk/qcow2-v3.qcow2.gz'))));
+    const text = join(dir, 'notes.txt');
+    await writeFile(text, 'hello world\n');
+    const cases = [
+      [qcow2, 'a QCOW2 image (version 3); grt reads VMDK and raw disks'],
+      [text, 'not a disk image'],
+      [join(ROOT, 'test-images/catalog/ntfs-mbr-1.1.grtc'), 'a grt catalog: use --catalog'],
+    ] as const;
+    for (const [image, says] of cases) {
+      for (const [name, command, argv] of commands(dir)) {
+        if (name === 'grt-catalog' && image.endsWith('.grtc')) continue; // grt-catalog exports a catalog
+        const res = await run(command, argv(image));
+        expect({ name, image, code: res.code }).toEqual({ name, image, code: 2 });
+        expect(res.stderr).toContain(`UNSUPPORTED: `);
+        expect(res.stderr).toContain(says);
+        expect(existsSync(join(dir, 'out.raw'))).toBe(false);
+      }
+    }
+  });
+
+  it('a FIFO given as IMAGE or as --catalog is refused, not waited on', { timeout: 10_000 }, async () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    for (const [, command, argv] of commands(dir)) {
+      const res = await run(command, argv(fifo));
+      expect(res.code).toBe(2);
+      expect(res.stderr).toMatch(/UNSUPPORTED: .*not a regular file \(a FIFO\)/);
+    }
+    const res = await run(ls, ['--catalog', fifo, '/']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/not a regular file/);
+  });
+});
