@@ -11,7 +11,7 @@ import { GrtError } from '../errors.js';
 import { buildImageCatalog, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
 import { CATALOG_MAGIC } from '../catalog/format.js';
 import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
-import { openImageArg } from './open-image.js';
+import { imageWarnings, openImageArg } from './open-image.js';
 import { EXIT_OK, LineWriter, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-catalog';
@@ -86,7 +86,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (values.output === undefined) throw new GrtError('USAGE', 'no output: give -o CATALOG');
     if (partition !== undefined || values.all || values.deleted) throw new GrtError('USAGE', 'a catalog holds every volume and entry; --partition, --all and --deleted are for exports');
 
-    const image = await openImageArg(path, values, io);
+    const image = await openImageArg(path, values, io, NAME);
     const progress = new Progress(io.stderr);
     const started = performance.now();
     try {
@@ -99,7 +99,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       const seconds = (performance.now() - started) / 1000;
       for (const w of summary.warnings) io.stderr.write(`${NAME}: warning: ${w.message}\n`);
       if (values.json) {
-        io.stdout.write(jsonLine({ catalog: values.output, volumes: summary.volumes, bytes, seconds }));
+        io.stdout.write(jsonLine({ catalog: values.output, volumes: summary.volumes, bytes, seconds, warnings: [...imageWarnings(image), ...summary.warnings] }));
       } else {
         const counts = summary.volumes.map((v) => `volume ${v.index}: ${v.entries} entries`).join(', ');
         io.stderr.write(`${NAME}: ${counts}; ${formatBytes(bytes)} written to ${values.output} in ${seconds.toFixed(1)} s\n`);

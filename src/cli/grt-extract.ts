@@ -19,7 +19,7 @@ import { parseSelection } from '../restore/select.js';
 import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeChunk, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
-import { openImageArg } from './open-image.js';
+import { imageWarnings, openImageArg } from './open-image.js';
 import {
   EXIT_OK, EXIT_PARTIAL, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, writeOut, type CliIo,
 } from './output.js';
@@ -152,7 +152,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const partition = parseIndex(values.partition);
     const selections = paths.map(parseSelection); // USAGE for a bad path before the image is opened
 
-    const image = await openImageArg(imagePath, values, io);
+    const image = await openImageArg(imagePath, values, io, NAME);
+    // The image's own warnings (already on stderr) are events too, before any file's.
+    const imageWarned = imageWarnings(image);
+    if (values.json && !values.stdout) for (const w of imageWarned) io.stdout.write(jsonLine({ type: 'warning', path: imagePath, code: w.code, message: w.message }));
     // Compressed grains that inflate slowly go to worker threads (started when first needed).
     if (hasCompressedGrains(image.disk)) enableInflateWorkers();
     const progress = new Progress(io.stderr);
@@ -163,7 +166,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (values.stdout) await toStdout(image.disk, io, progress);
         else bytes = await diskToFile(image.disk, values.output!, overwrite, io, progress);
         progress.done();
-        const summary = { files: 1, dirs: 0, links: 0, bytes, failed: 0, skipped: 0, warnings: 0, seconds: (performance.now() - started) / 1000 };
+        const summary = { files: 1, dirs: 0, links: 0, bytes, failed: 0, skipped: 0, warnings: imageWarned.length, seconds: (performance.now() - started) / 1000 };
         if (values.json && !values.stdout) io.stdout.write(jsonLine({ type: 'summary', path: values.output, summary }));
         else if (!values.stdout) io.stderr.write(`${NAME}: wrote ${formatBytes(image.disk.size)} disk (${formatBytes(bytes)} of data) to ${values.output}\n`);
         return EXIT_OK;

@@ -13,7 +13,7 @@ import type { FileEntry, FileSystem, ListOptions } from '../fs/entry.js';
 import type { Image } from '../image.js';
 import { filetimeToIso } from '../util/filetime.js';
 import { IMAGE_OPTIONS, parseIndex } from './args.js';
-import { openImageArg } from './open-image.js';
+import { imageWarnings, openImageArg } from './open-image.js';
 import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-ls';
@@ -143,7 +143,8 @@ function infoJson(image: Image): Record<string, unknown> {
       label: v.label,
       bootable: v.bootable,
     })),
-    warnings: image.layout.warnings,
+    // Every warning of the image: its disks' (the first disk's also under image.warnings) and its partition table's.
+    warnings: [...imageWarnings(image), ...image.layout.warnings],
   };
 }
 
@@ -208,7 +209,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (values.find !== undefined) return await find({ catalog, volume }, values.find, values, io);
       return await list(new CatalogFileSystem(catalog, volume), positionals[0] ?? '/', values, io);
     }
-    const image = await openImageArg(positionals[0], values, io);
+    const image = await openImageArg(positionals[0], values, io, NAME);
     try {
       if (values.info) {
         io.stdout.write(values.json ? jsonLine(infoJson(image)) : infoText(image));

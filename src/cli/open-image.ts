@@ -1,6 +1,7 @@
 /** How a command opens the IMAGE argument, with the options shared by every command. */
-import { GrtError } from '../errors.js';
+import { GrtError, type GrtWarning } from '../errors.js';
 import { openImage, type Image, type OpenImageOptions } from '../image.js';
+import type { VirtualDisk } from '../vmdk/disk.js';
 import type { CliIo } from './output.js';
 
 export interface ImageArgs {
@@ -9,11 +10,33 @@ export interface ImageArgs {
   'allow-unsafe-extent-paths'?: boolean | undefined;
 }
 
-export async function openImageArg(path: string | undefined, values: ImageArgs, io: CliIo): Promise<Image> {
+/**
+ * Every warning the disk layer gave on opening, for each disk of a snapshot chain (a parent's named
+ * by its file). These are damage that changes what the disk reads (a cut-off export, a descriptor
+ * line not understood, a CID mismatch let through), so every command shows them, not only
+ * `--info`. The partition table's warnings are not among them: they concern reading volumes, and
+ * say nothing to a whole-disk export.
+ */
+export function imageWarnings(image: Image): GrtWarning[] {
+  const warnings: GrtWarning[] = [];
+  for (let disk: VirtualDisk | undefined = image.disk; disk; disk = disk.parent) {
+    const from = disk === image.disk ? '' : `parent ${disk.info.path}: `;
+    for (const w of disk.info.warnings) warnings.push({ ...w, message: from + w.message });
+  }
+  return warnings;
+}
+
+/**
+ * Open IMAGE and print its warnings to stderr as `NAME: warning: …` (whatever the output format:
+ * stdout may be a listing, JSON lines or the disk's bytes).
+ */
+export async function openImageArg(path: string | undefined, values: ImageArgs, io: CliIo, command: string): Promise<Image> {
   if (path === undefined) throw new GrtError('USAGE', 'no IMAGE given (see --help)');
   const options: OpenImageOptions = {};
   if (values.parent !== undefined) options.parentPath = values.parent;
   if (values['ignore-cid-mismatch']) options.ignoreCidMismatch = true;
   if (values['allow-unsafe-extent-paths']) options.allowUnsafeExtentPaths = true;
-  return (io.openImage ?? openImage)(path, options);
+  const image = await (io.openImage ?? openImage)(path, options);
+  for (const w of imageWarnings(image)) io.stderr.write(`${command}: warning: ${w.message}\n`);
+  return image;
 }
