@@ -11,6 +11,7 @@ import { binaryDisk, binaryExtent, descriptorTarget, chainTarget, realVmdkTarget
 import { volumeTarget, realVolumeTarget } from './targets-volume.js';
 import { ntfsTarget, realNtfsTarget, catalogTarget, confined, restoreTarget, imageTarget, restoreHostileTarget } from './targets-fs.js';
 import { globTarget } from './targets-glob.js';
+import { namesTarget } from './targets-names.js';
 export type { FuzzContext, FuzzInput, FuzzTarget } from './target-kit.js';
 
 export const TARGETS: FuzzTarget[] = [
@@ -24,6 +25,7 @@ export const TARGETS: FuzzTarget[] = [
   binaryExtent('seSparse'),
   descriptorTarget,
   chainTarget,
+  namesTarget,
   realVmdkTarget,
   volumeTarget,
   realVolumeTarget,
