@@ -83,10 +83,10 @@ function unsafe(rule: NameRule, name: string, base: string, why: string): GrtErr
  * returned as it is (the open reports NOT_FOUND); a name the rule does not allow is UNSAFE_PATH.
  */
 export async function resolveName(opener: SourceOpener, base: string, name: string, rule: NameRule): Promise<string> {
-  if (name === '' || name.includes('\0')) {
+  const parsed = parseName(name);
+  if (parsed.components.length === 0 || name.includes('\0')) {
     throw new GrtError('BAD_DESCRIPTOR', `${rule.what} ${JSON.stringify(name)} is not a usable file name`, { path: base });
   }
-  const parsed = parseName(name);
   if (!parsed.leavesFolder) {
     const location = opener.inFolder(base, parsed.components);
     if (!rule.allowUnsafe && (await opener.place(base, location)) === 'outside') throw unsafe(rule, name, base, 'is a link leading out of its folder');
@@ -94,13 +94,15 @@ export async function resolveName(opener: SourceOpener, base: string, name: stri
   }
   const original = rule.allowUnsafe ? opener.original(base, parsed) : undefined;
   if (original !== undefined && (await opener.place(base, original)) !== 'missing') return original;
-  if (parsed.baseName !== undefined) {
-    const beside = opener.inFolder(base, [parsed.baseName]);
+  const beside = parsed.baseName === undefined ? undefined : opener.inFolder(base, [parsed.baseName]);
+  if (beside !== undefined) {
     const placement = await opener.place(base, beside);
     if (placement === 'inside' || (placement === 'outside' && rule.allowUnsafe)) return beside;
     if (placement === 'outside') throw unsafe(rule, name, base, `is found beside its file as ${JSON.stringify(parsed.baseName)}, a link leading out of its folder`);
   }
-  if (rule.allowUnsafe) return original ?? opener.inFolder(base, [parsed.baseName ?? parsed.components.join('_')]);
+  // Nothing there: where the caller allowed looking, the open reports NOT_FOUND.
+  const allowed = rule.allowUnsafe ? (original ?? beside) : undefined;
+  if (allowed !== undefined) return allowed;
   const looked = parsed.baseName === undefined ? '' : ` and no ${JSON.stringify(parsed.baseName)} is beside it`;
   throw unsafe(rule, name, base, `is outside its file's folder${looked}`);
 }
