@@ -80,6 +80,15 @@ function hasAttributeList(record: MftRecord): boolean {
   return false;
 }
 
+/**
+ * The warning of an in-use record whose base reference names a record that does not claim it
+ * (libfsntfs "MFT entry": only extension records carry a base reference, and their base's
+ * attribute list names them): it is listed as a file, not dropped as an extension.
+ */
+export function unclaimedWarning(record: number, baseRecord: number): GrtWarning {
+  return { code: 'BAD_RECORD', message: `MFT record ${record} names base record ${baseRecord}, which does not claim it; listed as a file` };
+}
+
 /** A record whose resident values no longer point into the (reused) chunk buffer. */
 function detach(record: MftRecord): MftRecord {
   for (const attribute of record.attributes) if (attribute.value) attribute.value = attribute.value.slice();
@@ -160,8 +169,21 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
       }
     }
   }
+  // Extension records an in-use base claims through its attribute list; any other record with a
+  // base reference is listed as a file of its own (it would otherwise be hidden from every scan).
+  const claimed = new Set<number>();
   for (const record of deferred) {
+    const file = await assembleFile(record, async (n) => {
+      const held = extensions.get(n);
+      if (held && record.inUse && held.base.record === record.recordNumber) claimed.add(n);
+      return held ?? mft.readRecord(n);
+    }, mft.metaSource, clusterSize);
+    await add(record, await describeFile(file, dataSource, clusterSize));
+  }
+  for (const [number, record] of extensions) {
+    if (!record.inUse || claimed.has(number)) continue;
     const file = await assembleFile(record, async (n) => extensions.get(n) ?? mft.readRecord(n), mft.metaSource, clusterSize);
+    file.warnings = [unclaimedWarning(number, record.base.record), ...file.warnings];
     await add(record, await describeFile(file, dataSource, clusterSize));
   }
   return tree;
