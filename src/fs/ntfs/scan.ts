@@ -17,6 +17,7 @@ import { describeFile, describeFileNow, toFileEntry, type DescribedFile, type En
 import { parseMftRecord, type MftRecord } from './mft-record.js';
 import { assembleFile, type Mft, type NtfsFile } from './mft.js';
 import { BodyStore } from './body-store.js';
+import { RunGuard } from './run-guard.js';
 import { NameTree, orphanWarning, type TreeItem } from './name-tree.js';
 import { append } from '../../util/append.js';
 
@@ -102,6 +103,7 @@ function detach(record: MftRecord): MftRecord {
 export async function scanRecords(mft: Mft, dataSource: ByteSource, options: ScanOptions, warnings: GrtWarning[], onRecord: OnScannedRecord): Promise<NameTree> {
   const { recordSize, clusterSize, clusterCount } = mft.boot;
   const tree = new NameTree();
+  const guard = RunGuard.of(mft);
   const extensions = new Map<number, MftRecord>();
   const deferred: MftRecord[] = [];
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / recordSize));
@@ -127,7 +129,10 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
     for (const extents of described.streams) {
       try {
         // Resident bytes stay views into the read buffer: valid during onRecord, as ScannedRecord says.
-        layouts = append(layouts, buildLayout(extents, clusterSize, `MFT record ${record.recordNumber}`, false, true));
+        const structure = `MFT record ${record.recordNumber}`;
+        const layout = buildLayout(extents, clusterSize, structure, false, true);
+        guard.check(layout, record.recordNumber, structure);
+        layouts = append(layouts, layout);
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
         body.warnings.push(warningFrom(error));

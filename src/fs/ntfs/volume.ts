@@ -22,6 +22,7 @@ import { extentsOf, Mft, readAttributeValue, type NtfsFile } from './mft.js';
 import { RECORD_IS_DIRECTORY } from './mft-record.js';
 import { isMetafile, ROOT_RECORD, type NameTree } from './name-tree.js';
 import { deletedChildren, scanListing, scanRecords, treeEntries, type OnScannedRecord, type ScanOptions, type ScannedEntry } from './scan.js';
+import { RunGuard } from './run-guard.js';
 import { UPCASE_BYTES, UpcaseTable } from './upcase.js';
 import { decodeUtf16 } from './utf16.js';
 
@@ -100,6 +101,7 @@ interface Resolved {
 export class NtfsVolume implements FileSystem {
   readonly kind = 'ntfs' as const;
   private readonly directories: DirectoryReader;
+  private readonly runGuard: RunGuard;
 
   constructor(
     private readonly source: ByteSource,
@@ -111,6 +113,7 @@ export class NtfsVolume implements FileSystem {
     readonly warnings: GrtWarning[],
   ) {
     this.directories = new DirectoryReader(meta, mft, upcase, info, warnings);
+    this.runGuard = RunGuard.of(mft);
   }
 
   async stat(path: string): Promise<FileEntry> {
@@ -194,7 +197,10 @@ export class NtfsVolume implements FileSystem {
       if (entry.type === 'dir' && streamName === '') throw new GrtError('IS_A_DIRECTORY', 'a directory has no data stream', { path: entry.path });
       throw new GrtError('NOT_FOUND', `no stream ${JSON.stringify(streamName)}`, { path: entry.path });
     }
-    return buildLayout(extents, this.info.clusterSize, `MFT record ${file.record.recordNumber}`);
+    const structure = `MFT record ${file.record.recordNumber}`;
+    const layout = buildLayout(extents, this.info.clusterSize, structure);
+    this.runGuard.check(layout, file.record.recordNumber, structure);
+    return layout;
   }
 
   async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {
