@@ -28,7 +28,7 @@ options:
                     directories); a GLOB with '/' matches whole paths from the volume root
   --partition N     the volume to list (see --info); needed when the disk has several
   -R, --recursive   list subdirectories too
-  -l, --long        type, size, modification time, name
+  -l, --long        type, MFT record number, size, modification time, name
   --json            one JSON object per line on stdout
   --all             include NTFS metadata files ($MFT, ...)
   --deleted         include deleted entries
@@ -79,7 +79,8 @@ function entryText(entry: FileEntry, name: string, long: boolean): string {
   const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
   if (!long) return `${name}${suffix}${flags}\n`;
   const mtime = filetimeToIso(entry.times.mtime).replace('T', ' ').slice(0, 19);
-  return `${TYPE_CHAR[entry.type]} ${String(entry.size).padStart(14)} ${mtime} ${name}${suffix}${link}${flags}\n`;
+  // The MFT record number (as `ls -i` shows inodes): what `grt-extract --mft N` takes.
+  return `${TYPE_CHAR[entry.type]} ${String(entry.id.record).padStart(9)} ${String(entry.size).padStart(14)} ${mtime} ${name}${suffix}${link}${flags}\n`;
 }
 
 function infoText(image: Image): string {
