@@ -21,6 +21,7 @@ import type { ByteSource } from '../io/byte-source.js';
 import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { openImageArg } from './open-image.js';
+import { fileSystemWarnings, printMountWarnings } from './volume-facts.js';
 import {
   EXIT_OK, EXIT_PARTIAL, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, writeOut, type CliIo,
 } from './output.js';
@@ -44,7 +45,7 @@ options:
   --deleted             paths also name deleted entries, as grt-ls --deleted lists them
   --mft N               the file of MFT record N (in use or deleted), instead of a PATH (as icat)
   --json                one JSON event per line on stdout, the summary last
-  --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
+  --fs KIND, --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
 paths are case-insensitive; globs: * and ? within a name, ** across directories.
 a directory is restored under its own name: /Users/bob -o out gives out/bob/...
 exit: 0 all restored, 1 some files failed, 2 nothing could start`;
@@ -196,6 +197,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         fs = new CatalogFileSystem(catalog, chooseCatalogVolume(catalog, partition), image.disk);
       } else {
         fs = await image.openFileSystem(partition);
+      }
+      // Warnings about the volume itself: events in --json, else stderr lines.
+      if (values.json && !values.stdout) {
+        for (const w of [...image.layout.warnings, ...fileSystemWarnings(fs)]) io.stdout.write(jsonLine({ type: 'warning', path: '', code: w.code, message: w.message }));
+      } else {
+        printMountWarnings(NAME, image, fs, io);
       }
       const byRecord = mftRecord === undefined ? undefined : await entryByRecord(fs, mftRecord);
       if (byRecord) paths.push(byRecord.path);
