@@ -85,3 +85,13 @@ describe.skipIf(!existsSync(MANIFEST) || !existsSync(IMAGE))('deleted files and 
     expect((await run(extract, [IMAGE, '/readme.txt', '--mft', '5', '--stdout'])).stderr.text()).toMatch(/USAGE/);
   });
 });
+
+describe.skipIf(!existsSync(IMAGE))('grt-ls --info on the ntfs-3g disks', () => {
+  it('shows the NTFS labels mkntfs gave (-L grt-vol1, grt-vol2)', async () => {
+    for (const [file, label] of [['ntfs-mbr.vmdk', 'grt-vol1'], ['ntfs-gpt-stream.vmdk', 'grt-vol2']]) {
+      const text = await run(ls, [join(DIR, file!), '--info']);
+      expect(text.stdout.text()).toMatch(new RegExp(` ntfs .*label "${label}"`));
+      expect(JSON.parse((await run(ls, [join(DIR, file!), '--info', '--json'])).stdout.text()).partitions[0].label).toBe(label);
+    }
+  });
+});
