@@ -3,6 +3,7 @@
  * clusters twice, claim more than the volume or the attribute's allocated size, or reach into $MFT
  * or the boot sector is refused with BAD_RUNLIST (a warning on the entry in a scan).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import { ATTR_DATA, type Attribute } from '../../src/fs/ntfs/attribute.js';
@@ -118,5 +119,50 @@ describe('cross-linked runs', () => {
       await rejectsRunlist(volume.streamLayout('/plain.bin'), target === 'mft' ? /overlap \$MFT/ : /overlap the boot sector/);
       await rejectsRunlist(volume.openStream('/plain.bin'), /overlap/);
     }
+  });
+});
+
+describe('RunGuard, over arbitrary run maps', () => {
+  const VOLUME_CLUSTERS = 4096;
+  const MFT = { start: 100, length: 50 };
+  /** Runs at (lcn, count) in stream order: holes (lcn null) between them as generated. */
+  const layoutOf = (runs: { lcn: number | null; count: number }[]) => {
+    let streamOffset = 0;
+    const out = runs.map((r) => {
+      const run = { streamOffset, sourceOffset: r.lcn === null ? null : r.lcn * CLUSTER, length: r.count * CLUSTER };
+      streamOffset += run.length;
+      return run;
+    });
+    return { name: '', size: streamOffset, initializedSize: streamOffset, encoding: 'raw' as const, runs: out };
+  };
+  const guard = new RunGuard(VOLUME_CLUSTERS * CLUSTER, CLUSTER, [{ streamOffset: 0, sourceOffset: MFT.start * CLUSTER, length: MFT.length * CLUSTER }]);
+  const arbRuns = fc.array(fc.record({ lcn: fc.option(fc.integer({ min: 0, max: VOLUME_CLUSTERS - 1 }), { nil: null }), count: fc.integer({ min: 1, max: 64 }) }), { minLength: 1, maxLength: 12 });
+
+  it('refuses exactly the maps with a cluster mapped twice, in $MFT or cluster 0', () => {
+    fc.assert(
+      fc.property(arbRuns, (runs) => {
+        const owner = new Map<number, number>();
+        let bad = false;
+        runs.forEach((r, i) => {
+          if (r.lcn === null) return;
+          for (let c = r.lcn; c < r.lcn + r.count; c++) {
+            if (owner.has(c) || c === 0 || (c >= MFT.start && c < MFT.start + MFT.length)) bad = true;
+            owner.set(c, i);
+          }
+        });
+        const refused = (() => {
+          try {
+            guard.check(layoutOf(runs), 64, 's');
+            return false;
+          } catch (error) {
+            expect((error as GrtError).code).toBe('BAD_RUNLIST');
+            return true;
+          }
+        })();
+        expect(refused).toBe(bad);
+        // $MFT's own record may map the $MFT clusters and cluster 0, never a cluster twice.
+        expect(() => guard.check(layoutOf(runs), 0, 's')).not.toThrow(/overlap/);
+      }),
+    );
   });
 });

@@ -46,30 +46,33 @@ export class RunGuard {
 
   /** Throws BAD_RUNLIST when the layout of a stream of MFT record `record` is cross-linked. */
   check(layout: StreamLayout, record: number, structure: string): void {
-    const runs = layout.runs;
-    if (runs.length === 0) return;
     let allocated = 0;
-    for (const run of runs) if (run.sourceOffset !== null) allocated += run.length;
+    let mappedRuns = 0;
+    for (const run of layout.runs) {
+      if (run.sourceOffset === null) continue;
+      allocated += run.length;
+      mappedRuns++;
+    }
+    if (mappedRuns === 0) return;
     if (allocated > this.volumeSize) {
       throw new GrtError('BAD_RUNLIST', 'runs allocate more clusters than the volume holds', { structure, expected: this.volumeSize, actual: allocated });
     }
-    let mapped: ByteRange[] | undefined;
-    for (const run of runs) if (run.sourceOffset !== null) (mapped ??= []).push({ start: run.sourceOffset, end: run.sourceOffset + run.length });
-    if (!mapped) return;
+    // Sorted by disk offset in a copy: layout.runs stays in stream order.
+    const mapped = layout.runs.filter((run) => run.sourceOffset !== null) as { sourceOffset: number; length: number }[];
     if (mapped.length > 1) {
-      mapped.sort((a, b) => a.start - b.start);
+      mapped.sort((x, y) => x.sourceOffset - y.sourceOffset);
       for (let i = 1; i < mapped.length; i++) {
-        if (mapped[i]!.start < mapped[i - 1]!.end) {
-          throw new GrtError('BAD_RUNLIST', 'runs map the same clusters twice (cross-linked)', { structure, offset: mapped[i]!.start });
+        const previous = mapped[i - 1]!;
+        if (mapped[i]!.sourceOffset < previous.sourceOffset + previous.length) {
+          throw new GrtError('BAD_RUNLIST', 'runs map the same clusters twice (cross-linked)', { structure, offset: mapped[i]!.sourceOffset });
         }
       }
     }
     if (record === MFT_RECORD || record === BOOT_RECORD) return;
-    for (const range of mapped) {
+    for (const run of mapped) {
+      const range = { start: run.sourceOffset, end: run.sourceOffset + run.length };
       const hit = this.overlapping(range);
-      if (hit) {
-        throw new GrtError('BAD_RUNLIST', `runs overlap ${hit.owner} (cross-linked)`, { structure, offset: Math.max(range.start, hit.start) });
-      }
+      if (hit) throw new GrtError('BAD_RUNLIST', `runs overlap ${hit.owner} (cross-linked)`, { structure, offset: Math.max(range.start, hit.start) });
     }
   }
 
