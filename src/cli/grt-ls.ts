@@ -13,6 +13,7 @@ import type { FileEntry, FileSystem, ListOptions } from '../fs/entry.js';
 import type { Image } from '../image.js';
 import { filetimeToIso } from '../util/filetime.js';
 import { IMAGE_OPTIONS, parseIndex } from './args.js';
+import { DeletedView } from './deleted-view.js';
 import { openImageArg } from './open-image.js';
 import { mountedFacts, printMountWarnings, type MountedFacts } from './volume-facts.js';
 import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, type CliIo } from './output.js';
@@ -228,8 +229,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         io.stdout.write(values.json ? jsonLine(infoJson(image, facts)) : infoText(image, facts));
         return EXIT_OK;
       }
-      const fs = await image.openFileSystem(partition);
-      printMountWarnings(NAME, image, fs, io);
+      const mounted = await image.openFileSystem(partition);
+      printMountWarnings(NAME, image, mounted, io);
+      // With --deleted, a PATH may name a deleted entry (a deleted directory), as grt-extract takes it.
+      const fs = values.deleted ? new DeletedView(mounted) : mounted;
       if (values.find !== undefined) return await find(fs, values.find, values, io);
       return await list(fs, positionals[1] ?? '/', values, io);
     } finally {

@@ -51,6 +51,10 @@ describe.skipIf(!existsSync(MANIFEST) || !existsSync(IMAGE))('deleted files and 
     expect(listing.stdout.text()).toMatch(new RegExp(`^- +${live!.mftRecord} +\\d+ .* readme\\.txt$`, 'm'));
     const deleted = await run(ls, [IMAGE, '/deleted', '-l', '--deleted']);
     expect(deleted.stdout.text()).toMatch(new RegExp(`^- +${gone!.mftRecord} +\\d+ .* gone\\.txt \\(deleted\\)$`, 'm'));
+    // The deleted file's own path, as grt-extract --deleted takes it.
+    const one = await run(ls, [IMAGE, gone!.path, '-l', '--deleted']);
+    expect(one.code).toBe(0);
+    expect(one.stdout.text()).toMatch(new RegExp(`^- +${gone!.mftRecord} +20000 .* /deleted/gone\\.txt \\(deleted\\)\n$`));
   });
 
   it('grt-extract --deleted reads a deleted path (NOT_FOUND without it), to stdout and to a folder', async () => {

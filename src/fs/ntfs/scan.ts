@@ -103,7 +103,8 @@ function detach(record: MftRecord): MftRecord {
 export async function scanRecords(mft: Mft, dataSource: ByteSource, options: ScanOptions, warnings: GrtWarning[], onRecord: OnScannedRecord): Promise<NameTree> {
   const { recordSize, clusterSize, clusterCount } = mft.boot;
   const tree = new NameTree();
-  const guard = RunGuard.of(mft);
+  // Layouts are checked for cross-linked runs before a catalog records them (run-guard.ts).
+  const guard = options.layouts ? RunGuard.of(mft) : undefined;
   const extensions = new Map<number, MftRecord>();
   const deferred: MftRecord[] = [];
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / recordSize));
@@ -131,7 +132,7 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
         // Resident bytes stay views into the read buffer: valid during onRecord, as ScannedRecord says.
         const structure = `MFT record ${record.recordNumber}`;
         const layout = buildLayout(extents, clusterSize, structure, false, true);
-        guard.check(layout, record.recordNumber, structure);
+        guard!.check(layout, record.recordNumber, structure);
         layouts = append(layouts, layout);
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
