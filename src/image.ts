@@ -7,9 +7,12 @@ import { formatBytes } from './util/format-bytes.js';
 import type { FileSystem } from './fs/entry.js';
 import { openDisk, type OpenDiskOptions, type VirtualDisk } from './vmdk/disk.js';
 import { listVolumes } from './volume/list-volumes.js';
-import type { Volume, VolumeLayout } from './volume/types.js';
+import type { FsKind, Volume, VolumeLayout } from './volume/types.js';
 
-export interface OpenImageOptions extends OpenDiskOptions {}
+export interface OpenImageOptions extends OpenDiskOptions {
+  /** The file system to mount where a volume holds several (ListVolumesOptions.fs; `--fs`). */
+  fs?: FsKind;
+}
 
 export interface Image {
   disk: VirtualDisk;
@@ -54,7 +57,7 @@ export async function openImage(path: string, options: OpenImageOptions = {}): P
   const disk = await openDisk(path, options);
   let layout: VolumeLayout;
   try {
-    layout = await listVolumes(disk);
+    layout = await listVolumes(disk, options.fs !== undefined ? { fs: options.fs } : {});
   } catch (error) {
     await disk.close();
     throw error;

@@ -7,6 +7,7 @@ export const IMAGE_OPTIONS = {
   parent: { type: 'string' },
   'ignore-cid-mismatch': { type: 'boolean' },
   'allow-unsafe-extent-paths': { type: 'boolean' },
+  fs: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 

@@ -25,7 +25,7 @@ options:
   --partition N       export only this volume
   --all               include NTFS metadata files ($MFT, ...)
   --deleted           include deleted entries
-  --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
+  --fs KIND, --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
 exit: 0 ok, 2 nothing could be done`;
 
 const OPTIONS = {
@@ -97,9 +97,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       progress.done();
       const bytes = (await stat(values.output)).size;
       const seconds = (performance.now() - started) / 1000;
-      for (const w of summary.warnings) io.stderr.write(`${NAME}: warning: ${w.message}\n`);
+      const warnings = [...image.layout.warnings, ...summary.warnings];
+      for (const w of warnings) io.stderr.write(`${NAME}: warning: ${w.message}\n`);
       if (values.json) {
-        io.stdout.write(jsonLine({ catalog: values.output, volumes: summary.volumes, bytes, seconds, warnings: [...imageWarnings(image), ...summary.warnings] }));
+        // The disk's own warnings are already on stderr (openImageArg); --json carries them too.
+        io.stdout.write(jsonLine({ catalog: values.output, volumes: summary.volumes, bytes, seconds, warnings: [...imageWarnings(image), ...warnings] }));
       } else {
         const counts = summary.volumes.map((v) => `volume ${v.index}: ${v.entries} entries`).join(', ');
         io.stderr.write(`${NAME}: ${counts}; ${formatBytes(bytes)} written to ${values.output} in ${seconds.toFixed(1)} s\n`);

@@ -14,12 +14,14 @@ import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import { enableInflateWorkers, inflatedHereCount } from '../vmdk/inflate-pool.js';
 import { restore, type RestoreEvent, type RestoreProgress } from '../restore/restore.js';
-import type { FileSystem } from '../fs/entry.js';
+import type { FileEntry, FileSystem } from '../fs/entry.js';
 import { parseSelection } from '../restore/select.js';
 import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeChunk, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
+import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
+import { fileSystemWarnings, printMountWarnings } from './volume-facts.js';
 import {
   EXIT_OK, EXIT_PARTIAL, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, writeOut, type CliIo,
 } from './output.js';
@@ -27,6 +29,7 @@ import {
 const NAME = 'grt-extract';
 const USAGE = `usage: grt-extract IMAGE [--partition N] PATH|GLOB... -o DIR [options]
        grt-extract IMAGE [--partition N] PATH[:stream] --stdout
+       grt-extract IMAGE [--partition N] --mft N (-o DIR | --stdout)
        grt-extract IMAGE --disk (-o FILE | --stdout)
        grt-extract --catalog CATALOG IMAGE [--partition N] PATH|GLOB... (-o DIR | --stdout) [options]
 options:
@@ -39,8 +42,10 @@ options:
   --hardlinks=MODE      link (default) or copy
   --stdout              write one file, stream (PATH:stream) or the disk (--disk) to stdout
   --disk                the whole virtual disk as raw bytes (holes stay sparse in a file)
+  --deleted             paths also name deleted entries, as grt-ls --deleted lists them
+  --mft N               the file of MFT record N (in use or deleted), instead of a PATH (as icat)
   --json                one JSON event per line on stdout, the summary last
-  --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
+  --fs KIND, --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
 paths are case-insensitive; globs: * and ? within a name, ** across directories.
 a directory is restored under its own name: /Users/bob -o out gives out/bob/...
 exit: 0 all restored, 1 some files failed, 2 nothing could start`;
@@ -57,6 +62,8 @@ const OPTIONS = {
   stdout: { type: 'boolean' },
   disk: { type: 'boolean' },
   catalog: { type: 'string' },
+  deleted: { type: 'boolean' },
+  mft: { type: 'string' },
 } as const;
 
 /** Disk bytes mapped at a time for a sparse copy: bounds the range list kept in memory. */
@@ -128,6 +135,17 @@ async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrit
   return done;
 }
 
+/**
+ * The entry of MFT record `record`: the volume's own lookup by number when it has one (a live
+ * NTFS volume), else the full listing's entry with that record (a catalog).
+ */
+async function entryByRecord(fs: FileSystem, record: number): Promise<FileEntry> {
+  const direct = (fs as { entryByRecord?: (n: number) => Promise<FileEntry> }).entryByRecord;
+  if (direct) return direct.call(fs, record);
+  for await (const entry of fs.walk('/', { all: true, deleted: true })) if (entry.id.record === record) return entry;
+  throw new GrtError('NOT_FOUND', `no entry for MFT record ${record}`);
+}
+
 /** Whether any disk of the chain (a delta over a streamOptimized base too) holds compressed grains. */
 export function hasCompressedGrains(disk: VirtualDisk | undefined): boolean {
   for (let link = disk; link; link = link.parent) {
@@ -144,8 +162,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (!values.stdout && values.output === undefined) throw new GrtError('USAGE', 'no output: give -o DIR (or --stdout)');
     if (values.disk && paths.length > 0) throw new GrtError('USAGE', '--disk takes no PATH');
     if (values.disk && values.catalog !== undefined) throw new GrtError('USAGE', '--disk copies the whole disk; it takes no --catalog');
-    if (!values.disk && paths.length === 0) throw new GrtError('USAGE', 'no PATH to extract (or --disk for the whole disk)');
-    if (values.stdout && !values.disk && paths.length !== 1) throw new GrtError('USAGE', '--stdout writes exactly one file or stream');
+    const mftRecord = parseIndex(values.mft, '--mft');
+    if (mftRecord !== undefined && (paths.length > 0 || values.disk)) throw new GrtError('USAGE', '--mft names the file itself; it takes no PATH or --disk');
+    if (!values.disk && paths.length === 0 && mftRecord === undefined) throw new GrtError('USAGE', 'no PATH to extract (or --disk for the whole disk)');
+    if (values.stdout && !values.disk && mftRecord === undefined && paths.length !== 1) throw new GrtError('USAGE', '--stdout writes exactly one file or stream');
     const overwrite: Overwrite = values.overwrite ? 'overwrite' : values['skip-existing'] ? 'skip-existing' : 'never';
     const streams = oneOf(values.streams, ['files', 'xattr', 'skip'] as const, '--streams') ?? 'files';
     const hardLinks = oneOf(values.hardlinks, ['link', 'copy'] as const, '--hardlinks') ?? 'link';
@@ -181,12 +201,21 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       } else {
         fs = await image.openFileSystem(partition);
       }
+      // Warnings about the volume itself: events in --json, else stderr lines.
+      if (values.json && !values.stdout) {
+        for (const w of [...image.layout.warnings, ...fileSystemWarnings(fs)]) io.stdout.write(jsonLine({ type: 'warning', path: '', code: w.code, message: w.message }));
+      } else {
+        printMountWarnings(NAME, image, fs, io);
+      }
+      const byRecord = mftRecord === undefined ? undefined : await entryByRecord(fs, mftRecord);
+      if (byRecord) paths.push(byRecord.path);
+      if (values.deleted || byRecord) fs = new DeletedView(fs, byRecord);
       if (values.stdout) {
-        const selection = selections[0]!;
-        if (selection.glob) throw new GrtError('USAGE', '--stdout takes one path, not a glob');
-        const entry = await fs.stat(selection.path);
+        const selection = selections[0];
+        if (selection?.glob) throw new GrtError('USAGE', '--stdout takes one path, not a glob');
+        const entry = byRecord ?? (await fs.stat(selection!.path));
         if (entry.type === 'dir') throw new GrtError('IS_A_DIRECTORY', 'cannot write a directory to stdout', { path: entry.path });
-        const source = await fs.openStream(entry, selection.stream ?? '');
+        const source = await fs.openStream(entry, selection?.stream ?? '');
         try {
           await toStdout(source, io, progress);
         } finally {

@@ -6,14 +6,16 @@
  *   grt-ls --catalog CATALOG [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
  *   grt-ls (IMAGE | --catalog CATALOG) [--partition N] --find GLOB [-l] [--json] [--all] [--deleted]
  */
-import { GrtError } from '../errors.js';
+import { GrtError, type GrtWarning } from '../errors.js';
 import type { openCatalog } from '../catalog/index.js';
 import { compileGlob } from '../util/glob.js';
 import type { FileEntry, FileSystem, ListOptions } from '../fs/entry.js';
 import type { Image } from '../image.js';
 import { filetimeToIso } from '../util/filetime.js';
 import { IMAGE_OPTIONS, parseIndex } from './args.js';
+import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
+import { mountedFacts, printMountWarnings, type MountedFacts } from './volume-facts.js';
 import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-ls';
@@ -28,10 +30,11 @@ options:
                     directories); a GLOB with '/' matches whole paths from the volume root
   --partition N     the volume to list (see --info); needed when the disk has several
   -R, --recursive   list subdirectories too
-  -l, --long        type, size, modification time, name
+  -l, --long        type, MFT record number, size, modification time, name
   --json            one JSON object per line on stdout
   --all             include NTFS metadata files ($MFT, ...)
   --deleted         include deleted entries
+  --fs KIND         the file system to read where a partition holds two (see --info warnings)
   --parent FILE     parent disk of a snapshot (overrides parentFileNameHint)
   --ignore-cid-mismatch, --allow-unsafe-extent-paths
 exit: 0 ok (damaged entries are listed with their warnings), 2 nothing could be listed`;
@@ -79,10 +82,18 @@ function entryText(entry: FileEntry, name: string, long: boolean): string {
   const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
   if (!long) return `${name}${suffix}${flags}\n`;
   const mtime = filetimeToIso(entry.times.mtime).replace('T', ' ').slice(0, 19);
-  return `${TYPE_CHAR[entry.type]} ${String(entry.size).padStart(14)} ${mtime} ${name}${suffix}${link}${flags}\n`;
+  // The MFT record number (as `ls -i` shows inodes): what `grt-extract --mft N` takes.
+  return `${TYPE_CHAR[entry.type]} ${String(entry.id.record).padStart(9)} ${String(entry.size).padStart(14)} ${mtime} ${name}${suffix}${link}${flags}\n`;
 }
 
-function infoText(image: Image): string {
+/** The layout's warnings, then each mounted volume's, named by partition. */
+function infoWarnings(image: Image, facts: Map<number, MountedFacts>): GrtWarning[] {
+  const out = [...image.layout.warnings];
+  for (const [index, f] of facts) for (const w of f.warnings) out.push({ ...w, message: `volume ${index}: ${w.message}` });
+  return out;
+}
+
+function infoText(image: Image, facts: Map<number, MountedFacts>): string {
   const info = image.disk.info;
   const lines = [
     `image:     ${info.path}`,
@@ -108,16 +119,18 @@ function infoText(image: Image): string {
   for (const v of layout.volumes) {
     const start = v.start / sector;
     const length = v.size / sector;
-    const extra = [v.label ? `label "${v.label}"` : '', v.name ? `name "${v.name}"` : '', v.bootable ? 'bootable' : ''].filter(Boolean).join(', ');
+    const label = v.label ?? facts.get(v.index)?.label;
+    const also = v.alternatives ? `also ${v.alternatives.join(', ')}` : '';
+    const extra = [label ? `label "${label}"` : '', also, v.name ? `name "${v.name}"` : '', v.bootable ? 'bootable' : ''].filter(Boolean).join(', ');
     lines.push(
       `  ${String(v.index).padStart(3)}  ${String(start).padStart(12)}  ${String(start + length - 1).padStart(12)}  ${String(length).padStart(12)}  ${formatBytes(v.size).padStart(9)}  ${v.fs.padEnd(8)}  ${v.typeName} (${v.type})${extra ? `  ${extra}` : ''}`,
     );
   }
-  for (const w of layout.warnings) lines.push(`warning: ${w.message}`);
+  for (const w of infoWarnings(image, facts)) lines.push(`warning: ${w.message}`);
   return lines.join('\n') + '\n';
 }
 
-function infoJson(image: Image): Record<string, unknown> {
+function infoJson(image: Image, facts: Map<number, MountedFacts>): Record<string, unknown> {
   const info = image.disk.info;
   return {
     image: {
@@ -140,11 +153,12 @@ function infoJson(image: Image): Record<string, unknown> {
       typeName: v.typeName,
       name: v.name,
       fs: v.fs,
-      label: v.label,
+      alternatives: v.alternatives,
+      label: v.label ?? facts.get(v.index)?.label,
       bootable: v.bootable,
     })),
-    // Every warning of the image: its disks' (the first disk's also under image.warnings) and its partition table's.
-    warnings: [...imageWarnings(image), ...image.layout.warnings],
+    // Every warning of the image: its disks', its partition table's and its mounted volumes'.
+    warnings: [...imageWarnings(image), ...infoWarnings(image, facts)],
   };
 }
 
@@ -212,10 +226,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const image = await openImageArg(positionals[0], values, io, NAME);
     try {
       if (values.info) {
-        io.stdout.write(values.json ? jsonLine(infoJson(image)) : infoText(image));
+        const facts = await mountedFacts(image);
+        io.stdout.write(values.json ? jsonLine(infoJson(image, facts)) : infoText(image, facts));
         return EXIT_OK;
       }
-      const fs = await image.openFileSystem(partition);
+      const mounted = await image.openFileSystem(partition);
+      printMountWarnings(NAME, image, mounted, io);
+      // With --deleted, a PATH may name a deleted entry (a deleted directory), as grt-extract takes it.
+      const fs = values.deleted ? new DeletedView(mounted) : mounted;
       if (values.find !== undefined) return await find(fs, values.find, values, io);
       return await list(fs, positionals[1] ?? '/', values, io);
     } finally {

@@ -3,11 +3,13 @@ import { GrtError, type GrtWarning } from '../errors.js';
 import { openImage, type Image, type OpenImageOptions } from '../image.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import type { CliIo } from './output.js';
+import type { FsKind } from '../volume/types.js';
 
 export interface ImageArgs {
   parent?: string | undefined;
   'ignore-cid-mismatch'?: boolean | undefined;
   'allow-unsafe-extent-paths'?: boolean | undefined;
+  fs?: string | undefined;
 }
 
 /**
@@ -36,6 +38,8 @@ export async function openImageArg(path: string | undefined, values: ImageArgs, 
   if (values.parent !== undefined) options.parentPath = values.parent;
   if (values['ignore-cid-mismatch']) options.ignoreCidMismatch = true;
   if (values['allow-unsafe-extent-paths']) options.allowUnsafeExtentPaths = true;
+  // Not checked against a list here: a kind no volume holds is USAGE from listVolumes.
+  if (values.fs !== undefined) options.fs = values.fs as FsKind;
   const image = await (io.openImage ?? openImage)(path, options);
   for (const w of imageWarnings(image)) io.stderr.write(`${command}: warning: ${w.message}\n`);
   return image;

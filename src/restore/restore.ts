@@ -22,6 +22,7 @@ import { OutputTree, sidecarKey, sidecarName, type OutDir } from './out-tree.js'
 import { parseSelection, resolveSelections, splitPath } from './select.js';
 import { probeCaseInsensitive, resolveLinkTarget } from './target.js';
 import { writeXattrs, xattrToolAvailable, XATTR_MAX_BYTES } from './xattr.js';
+import { quoteText } from '../util/quote.js';
 import {
   CHUNK_BYTES, closeTemp, commit, copyRanges, createTemp, FILES_IN_FLIGHT, dataRanges, discard, exists, hardLink, ioError, tempPathBeside, throwIfAborted, type Overwrite, type WriteSpeed,
 } from './write.js';
@@ -385,7 +386,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         target = tree.file(dir, name);
         const linkTarget = resolveLinkTarget(entry.target ?? '', parentRelative.length, rules);
         if (!linkTarget.ok) {
-          report('warning', label, { code: 'UNSAFE_PATH', message: `${entry.type} to ${JSON.stringify(entry.target ?? '')} not created: ${linkTarget.reason}` }, target);
+          report('warning', label, { code: 'UNSAFE_PATH', message: `${entry.type} to ${quoteText(entry.target ?? '')} not created: ${linkTarget.reason}` }, target);
           return;
         }
         const temp = tempPathBeside(dir.path, target.slice(dir.path.length + 1));

@@ -22,6 +22,8 @@ const BTRFS_LABEL_OFFSET = BTRFS_SUPERBLOCK + 0x12b;
 const SWAP_PAGE_SIZES = [4096, 8192, 16384, 65536];
 /** ext superblock at 1024 (ext4 wiki "The Super Block"). */
 const EXT_SUPERBLOCK = 1024;
+/** s_log_block_size: blocks are 1024 << n bytes, at most 64 KiB (ext4 wiki "The Super Block"). */
+const EXT_MAX_LOG_BLOCK_SIZE = 6;
 /** exFAT root directory bytes scanned for the label entry: it is normally among the first few. */
 const EXFAT_ROOT_SCAN_BYTES = 4096;
 /** FAT spec §3.5: fewer clusters than this is FAT12, fewer than the next is FAT16. */
@@ -31,6 +33,11 @@ const FAT16_MAX_CLUSTERS = 65525;
 export interface Detected {
   fs: FsKind;
   label?: string;
+  /**
+   * Other file systems whose signatures the volume also holds (one formatted over another without
+   * wiping it), in order of precedence; `fs` is the first found. blkid calls such a volume ambivalent.
+   */
+  alternatives?: Detected[];
 }
 
 const ascii = (bytes: Uint8Array, at: number, length: number) =>
@@ -50,67 +57,85 @@ async function readBounded(source: ByteSource, offset: number, length: number): 
   return source.read(offset, Math.min(length, source.size - offset));
 }
 
-/** Which file system a volume holds, by signature. Never throws for small or odd volumes: they are 'unknown'. */
-export async function detectFileSystem(source: ByteSource): Promise<Detected> {
+/**
+ * Which file system a volume holds, by signature. Never throws for small or odd volumes: they are
+ * 'unknown'. Every signature is looked for; when several match, `prefer` (if among them) is the
+ * one reported, else the first in this file's order, and the rest are `alternatives`.
+ */
+export async function detectFileSystem(source: ByteSource, prefer?: FsKind): Promise<Detected> {
+  let found: Detected[];
   try {
-    return await detect(source);
+    found = await detectAll(source);
   } catch (error) {
     if (error instanceof GrtError) return { fs: 'unknown' };
     throw error;
   }
+  const chosen = found.find((d) => d.fs === prefer) ?? found[0];
+  if (!chosen) return { fs: 'unknown' };
+  const alternatives = found.filter((d) => d !== chosen);
+  return alternatives.length > 0 ? { ...chosen, alternatives } : chosen;
 }
 
-async function detect(source: ByteSource): Promise<Detected> {
+/** Every signature the volume holds, in precedence order (sector-0 boot sectors first). */
+async function detectAll(source: ByteSource): Promise<Detected[]> {
   const head = await readBounded(source, 0, HEAD_BYTES);
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const found: Detected[] = [];
   const oemId = ascii(head, 3, 8);
-  if (oemId === 'NTFS    ') return { fs: 'ntfs' }; // label needs $Volume in the MFT: left to the NTFS reader
-  if (oemId === 'EXFAT   ') return withLabel('exfat', await exfatLabel(source, view));
-  if (oemId.startsWith('ReFS')) return { fs: 'refs' };
-  if (oemId === '-FVE-FS-') return { fs: 'bitlocker' };
-  if (ascii(head, 0, 4) === 'XFSB') return withLabel('xfs', paddedLabel(head, 108, 12));
-  if (ascii(head, 0, 6) === 'LUKS\xba\xbe') return withLabel('luks', head.length >= 72 && view.getUint16(6, false) === 2 ? paddedLabel(head, 24, 48, 'utf-8') : undefined);
+  if (oemId === 'NTFS    ') found.push({ fs: 'ntfs' }); // label needs $Volume in the MFT: left to the NTFS reader
+  if (oemId === 'EXFAT   ') found.push(withLabel('exfat', await exfatLabel(source, view)));
+  if (oemId.startsWith('ReFS')) found.push({ fs: 'refs' });
+  if (oemId === '-FVE-FS-') found.push({ fs: 'bitlocker' });
+  if (ascii(head, 0, 4) === 'XFSB') found.push(withLabel('xfs', paddedLabel(head, 108, 12)));
+  if (ascii(head, 0, 6) === 'LUKS\xba\xbe') found.push(withLabel('luks', head.length >= 72 && view.getUint16(6, false) === 2 ? paddedLabel(head, 24, 48, 'utf-8') : undefined));
   for (let sector = 0; sector < 4; sector++) {
-    if (ascii(head, sector * 512, 8) === 'LABELONE' && ascii(head, sector * 512 + 24, 8) === 'LVM2 001') return { fs: 'lvm2' };
+    if (ascii(head, sector * 512, 8) === 'LABELONE' && ascii(head, sector * 512 + 24, 8) === 'LVM2 001') {
+      found.push({ fs: 'lvm2' });
+      break;
+    }
   }
-  if (head.length >= EXT_SUPERBLOCK + 0x88 && view.getUint16(EXT_SUPERBLOCK + 56, true) === 0xef53) {
-    return withLabel(extKind(view), paddedLabel(head, EXT_SUPERBLOCK + 0x78, 16, 'utf-8'));
+  if (head.length >= EXT_SUPERBLOCK + 0x88 && view.getUint16(EXT_SUPERBLOCK + 56, true) === 0xef53 && view.getUint32(EXT_SUPERBLOCK + 24, true) <= EXT_MAX_LOG_BLOCK_SIZE) {
+    found.push(withLabel(extKind(view), paddedLabel(head, EXT_SUPERBLOCK + 0x78, 16, 'utf-8')));
   }
   const btrfs = await readBounded(source, BTRFS_MAGIC_OFFSET, 8);
   if (ascii(btrfs, 0, 8) === '_BHRfS_M') {
     const label = await readBounded(source, BTRFS_LABEL_OFFSET, 256);
-    return withLabel('btrfs', paddedLabel(label, 0, label.length, 'utf-8'));
+    found.push(withLabel('btrfs', paddedLabel(label, 0, label.length, 'utf-8')));
   }
   for (const pageSize of SWAP_PAGE_SIZES) {
     const tail = pageSize <= head.length ? head.subarray(pageSize - 10, pageSize) : await readBounded(source, pageSize - 10, 10);
     const magic = ascii(tail, 0, 10);
-    if (magic === 'SWAPSPACE2' || magic === 'SWAP-SPACE') return withLabel('swap', paddedLabel(head, 1024 + 28, 16, 'utf-8'));
+    if (magic === 'SWAPSPACE2' || magic === 'SWAP-SPACE') {
+      found.push(withLabel('swap', paddedLabel(head, 1024 + 28, 16, 'utf-8')));
+      break;
+    }
   }
   const fat = fatKind(view, source.size);
   if (fat) {
     // The extended BPB (boot signature 0x29) holds the label: at 0x26/0x2B, or 0x42/0x47 on FAT32.
     const [signatureAt, labelAt] = fat === 'fat32' ? [0x42, 0x47] : [0x26, 0x2b];
-    return withLabel(fat, head[signatureAt] === 0x29 ? paddedLabel(head, labelAt, 11) : undefined);
+    found.push(withLabel(fat, head[signatureAt] === 0x29 ? paddedLabel(head, labelAt, 11) : undefined));
   }
-  return { fs: 'unknown' };
+  return found;
 }
 
 function withLabel(fs: FsKind, label: string | undefined): Detected {
   return label === undefined || label === 'NO NAME' ? { fs } : { fs, label };
 }
 
-/** ext2/3/4 by feature flags (ext4 wiki, s_feature_compat/incompat/ro_compat). */
+/**
+ * ext2/3/4 as blkid tells them apart (util-linux libblkid superblocks/ext.c): ext4 when any
+ * incompat or ro_compat feature lies outside ext3's set, else ext3 with a journal, else ext2.
+ * ext3's set (ext4 wiki, s_feature_*): ro_compat sparse_super 0x1, large_file 0x2, btree_dir 0x4
+ * (mke2fs sets large_file on ext2 too); incompat filetype 0x2, recover 0x4, meta_bg 0x10.
+ */
 function extKind(view: DataView): FsKind {
   const compat = view.getUint32(EXT_SUPERBLOCK + 0x5c, true);
   const incompat = view.getUint32(EXT_SUPERBLOCK + 0x60, true);
   const roCompat = view.getUint32(EXT_SUPERBLOCK + 0x64, true);
-  // incompat: extents 0x40, 64bit 0x80, mmp 0x100, flex_bg 0x200, ea_inode 0x400, dirdata 0x1000,
-  // csum_seed 0x2000, largedir 0x4000, inline_data 0x8000, encrypt 0x10000.
-  const EXT4_INCOMPAT = 0x1f7c0;
-  // ro_compat: huge_file 0x8, gdt_csum 0x10, dir_nlink 0x20, extra_isize 0x40, quota 0x100,
-  // bigalloc 0x200, metadata_csum 0x400.
-  const EXT4_RO_COMPAT = 0x77a;
-  if ((incompat & EXT4_INCOMPAT) !== 0 || (roCompat & EXT4_RO_COMPAT) !== 0) return 'ext4';
+  const EXT3_RO_COMPAT = 0x7;
+  const EXT3_INCOMPAT = 0x16;
+  if ((incompat & ~EXT3_INCOMPAT) !== 0 || (roCompat & ~EXT3_RO_COMPAT) !== 0) return 'ext4';
   const HAS_JOURNAL = 0x4;
   return (compat & HAS_JOURNAL) !== 0 ? 'ext3' : 'ext2';
 }

@@ -27,6 +27,11 @@ import type { FsKind, Volume, VolumeLayout } from './types.js';
 export interface ListVolumesOptions {
   /** Logical sector size; found from the table when not given (GPT), else 512. */
   sectorSize?: 512 | 4096;
+  /**
+   * The file system to take where a volume holds the signatures of several (one formatted over
+   * another): `grt-ls --fs`. USAGE when no volume holds it.
+   */
+  fs?: FsKind;
 }
 
 const SECTOR_SIZES = [512, 4096] as const;
@@ -50,14 +55,14 @@ export async function listVolumes(disk: ByteSource, options: ListVolumesOptions 
 
   // GPT: a signature at LBA 1, or a protective MBR whose primary header may be wiped (try the backup).
   for (const sectorSize of candidates) {
-    if (await hasGptSignature(disk, 1, sectorSize)) return finish(disk, 'gpt', sectorSize, await gptVolumes(disk, sectorSize, warnings), warnings);
+    if (await hasGptSignature(disk, 1, sectorSize)) return finish(disk, 'gpt', sectorSize, await gptVolumes(disk, sectorSize, warnings), warnings, options.fs);
   }
   const mbrPlausible = looksLikeMbr(sector0);
   if (mbrPlausible && hasProtectiveRecord(sector0)) {
     for (const sectorSize of candidates) {
       const lastLba = Math.floor(disk.size / sectorSize) - 1;
       if (lastLba > 1 && (await hasGptSignature(disk, lastLba, sectorSize))) {
-        return finish(disk, 'gpt', sectorSize, await gptVolumes(disk, sectorSize, warnings), warnings);
+        return finish(disk, 'gpt', sectorSize, await gptVolumes(disk, sectorSize, warnings), warnings, options.fs);
       }
     }
     warnings.push({ code: 'BAD_TABLE', message: 'protective MBR (type 0xEE) but no GPT header found; showing the MBR', offset: 0 });
@@ -92,10 +97,12 @@ export async function listVolumes(disk: ByteSource, options: ListVolumesOptions 
     if (partitions.length > 0 || whole.fs === 'unknown') {
       if (whole.fs !== 'unknown') warnings.push({ code: 'BAD_TABLE', message: `MBR partitions found, ignoring a ${whole.fs} signature on the whole disk`, offset: 0 });
       warnings.push(...mbrWarnings);
-      return finish(disk, 'mbr', sectorSize, partitions.map(mbrSkeleton), warnings);
+      return finish(disk, 'mbr', sectorSize, partitions.map(mbrSkeleton), warnings, options.fs);
     }
   }
   if (whole.fs === 'unknown') warnings.push({ code: 'NOT_FOUND', message: 'no partition table and no known file system at byte 0', offset: 0 });
+  // The signature that decided there is no table is not necessarily the one asked for.
+  const chosen = options.fs !== undefined && whole.alternatives ? await detectFileSystem(disk, options.fs) : whole;
   const volume: Volume = {
     index: 0,
     scheme: 'none',
@@ -103,11 +110,12 @@ export async function listVolumes(disk: ByteSource, options: ListVolumesOptions 
     size: disk.size,
     type: '',
     typeName: 'whole disk',
-    fs: whole.fs,
+    fs: chosen.fs,
     source: new SliceSource(disk, 0, disk.size, 'whole disk'),
   };
-  if (whole.label !== undefined) volume.label = whole.label;
-  return { scheme: 'none', sectorSize, volumes: [volume], warnings };
+  noteAlternatives(volume, chosen, warnings);
+  if (chosen.label !== undefined) volume.label = chosen.label;
+  return checkPreference({ scheme: 'none', sectorSize, volumes: [volume], warnings }, options.fs);
 }
 
 /** How many of the (non-extended) partitions hold a known file system when sectors are `sectorSize` bytes. */
@@ -162,6 +170,7 @@ async function finish(
   sectorSize: number,
   skeletons: VolumeSkeleton[],
   warnings: GrtWarning[],
+  prefer: FsKind | undefined,
 ): Promise<VolumeLayout> {
   const volumes: Volume[] = [];
   const containers = new Set<Volume>(); // MBR extended partitions: they hold their logical ones
@@ -179,15 +188,35 @@ async function finish(
       size = disk.size - start;
     }
     const source = new SliceSource(disk, start, size, `partition ${fields.index}`);
-    const detected: Detected = isContainer ? { fs: 'unknown' } : await detectFileSystem(source);
+    const detected: Detected = isContainer ? { fs: 'unknown' } : await detectFileSystem(source, prefer);
     const { index, type, typeName, ...rest } = fields;
     const volume: Volume = { index, start, size, type, typeName, ...rest, fs: detected.fs, source };
     if (detected.label !== undefined) volume.label = detected.label;
+    noteAlternatives(volume, detected, warnings);
     volumes.push(volume);
     if (isContainer) containers.add(volume);
   }
   warnOverlaps(volumes.filter((v) => !containers.has(v)), warnings);
-  return { scheme, sectorSize, volumes, warnings };
+  return checkPreference({ scheme, sectorSize, volumes, warnings }, prefer);
+}
+
+/** A volume holding several file systems' signatures: which were found, and a warning naming them. */
+function noteAlternatives(volume: Volume, detected: Detected, warnings: GrtWarning[]): void {
+  if (!detected.alternatives) return;
+  volume.alternatives = detected.alternatives.map((d) => d.fs);
+  const all = [detected.fs, ...volume.alternatives].join(' and ');
+  warnings.push({
+    code: 'BAD_MAGIC',
+    message: `${volume.index === 0 ? 'the disk' : `partition ${volume.index}`} holds signatures of ${all} (one formatted over the other); using ${detected.fs}, choose with --fs KIND`,
+    offset: volume.start,
+  });
+}
+
+/** USAGE when a file system was asked for (`fs`) and no volume holds it. */
+function checkPreference(layout: VolumeLayout, prefer: FsKind | undefined): VolumeLayout {
+  if (prefer === undefined || layout.volumes.some((v) => v.fs === prefer)) return layout;
+  const found = layout.volumes.map((v) => v.fs).join(', ') || 'none';
+  throw new GrtError('USAGE', `--fs ${prefer}: no volume holds a ${prefer} file system (found: ${found})`);
 }
 
 /** Partitions sharing sectors are legal to read but usually mean a damaged or hand-edited table. */

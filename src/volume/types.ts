@@ -27,6 +27,8 @@ export interface Volume {
   bootable?: boolean;
   fs: FsKind;
   label?: string;
+  /** Other file systems whose signatures the volume also holds (see detect.ts); `fs` is the one used. */
+  alternatives?: FsKind[];
   /** The volume's bytes: a bounds-checked slice of the disk. */
   source: ByteSource;
 }

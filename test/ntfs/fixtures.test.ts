@@ -27,6 +27,12 @@ async function sha256(volume: NtfsVolume, entry: FileEntry, stream: string): Pro
   return createHash('sha256').update(await source.read(0, source.size)).digest('hex');
 }
 
+/**
+ * Volume labels ($Volume's $VOLUME_NAME) as sleuthkit's `fsstat` prints them ("Volume Name"); TSK
+ * cannot open ntfs-2m (2 MiB clusters), whose label is the one its name says.
+ */
+const LABELS: Record<string, string> = { 'ntfs-2m': '2M', 'ntfs-lastaccess': 'Last access', 'ntfs-ptrn': 'Slack', 'ntfs-ramslack': 'RAM Slack', 'ntfs-si-vs-fn': 'SI-vs-FN' };
+
 for (const [name, files] of Object.entries(expected.images)) {
   describe.skipIf(!fixturePath(name))(`fixture ${name}`, () => {
     it('lists and reads every stream as icat does', { timeout: 30_000 }, async () => {
@@ -45,6 +51,7 @@ for (const [name, files] of Object.entries(expected.images)) {
         expect(createHash('sha256').update(await (await volume.openStream(path.toUpperCase(), stream)).read(0, want.size)).digest('hex')).toBe(want.sha256);
       }
       expect(volume.warnings).toEqual([]);
+      expect(volume.info.label).toBe(LABELS[name]);
     });
   });
 }

@@ -69,9 +69,21 @@ export function buildLayout(extents: Attribute[], clusterSize: number, structure
   if (nextVcn * clusterSize < size) {
     throw new GrtError('BAD_RUNLIST', 'runs cover less than the data size', { structure, expected: size, actual: nextVcn * clusterSize });
   }
+  // Allocated clusters beyond the attribute's own allocated size are damage (a cross-linked run
+  // list would otherwise multiply the clusters it names).
+  const allocated = allocatedBytes(runs);
+  if (!partial && allocated > head.allocatedSize) {
+    throw new GrtError('BAD_RUNLIST', 'runs allocate more than the allocated size', { structure, expected: head.allocatedSize, actual: allocated });
+  }
   const layout: StreamLayout = { name, size, initializedSize: Math.min(head.initializedSize, size), encoding: compressed ? 'lznt1' : 'raw', runs: runs ?? [] };
   if (compressed) layout.compressionUnit = clusterSize * 2 ** head.compressionUnitExponent;
   return layout;
+}
+
+function allocatedBytes(runs: readonly LayoutRun[] | undefined): number {
+  let total = 0;
+  if (runs) for (const run of runs) if (run.sourceOffset !== null) total += run.length;
+  return total;
 }
 
 /** Check a layout (possibly from a catalog) against the source before reading through it. */

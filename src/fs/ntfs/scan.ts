@@ -17,6 +17,7 @@ import { describeFile, describeFileNow, toFileEntry, type DescribedFile, type En
 import { parseMftRecord, type MftRecord } from './mft-record.js';
 import { assembleFile, type Mft, type NtfsFile } from './mft.js';
 import { BodyStore } from './body-store.js';
+import { RunGuard } from './run-guard.js';
 import { NameTree, orphanWarning, type TreeItem } from './name-tree.js';
 import { append } from '../../util/append.js';
 
@@ -80,6 +81,15 @@ function hasAttributeList(record: MftRecord): boolean {
   return false;
 }
 
+/**
+ * The warning of an in-use record whose base reference names a record that does not claim it
+ * (libfsntfs "MFT entry": only extension records carry a base reference, and their base's
+ * attribute list names them): it is listed as a file, not dropped as an extension.
+ */
+export function unclaimedWarning(record: number, baseRecord: number): GrtWarning {
+  return { code: 'BAD_RECORD', message: `MFT record ${record} names base record ${baseRecord}, which does not claim it; listed as a file` };
+}
+
 /** A record whose resident values no longer point into the (reused) chunk buffer. */
 function detach(record: MftRecord): MftRecord {
   for (const attribute of record.attributes) if (attribute.value) attribute.value = attribute.value.slice();
@@ -93,6 +103,8 @@ function detach(record: MftRecord): MftRecord {
 export async function scanRecords(mft: Mft, dataSource: ByteSource, options: ScanOptions, warnings: GrtWarning[], onRecord: OnScannedRecord): Promise<NameTree> {
   const { recordSize, clusterSize, clusterCount } = mft.boot;
   const tree = new NameTree();
+  // Layouts are checked for cross-linked runs before a catalog records them (run-guard.ts).
+  const guard = options.layouts ? RunGuard.of(mft) : undefined;
   const extensions = new Map<number, MftRecord>();
   const deferred: MftRecord[] = [];
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / recordSize));
@@ -118,7 +130,10 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
     for (const extents of described.streams) {
       try {
         // Resident bytes stay views into the read buffer: valid during onRecord, as ScannedRecord says.
-        layouts = append(layouts, buildLayout(extents, clusterSize, `MFT record ${record.recordNumber}`, false, true));
+        const structure = `MFT record ${record.recordNumber}`;
+        const layout = buildLayout(extents, clusterSize, structure, false, true);
+        guard!.check(layout, record.recordNumber, structure);
+        layouts = append(layouts, layout);
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
         body.warnings.push(warningFrom(error));
@@ -160,8 +175,21 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
       }
     }
   }
+  // Extension records an in-use base claims through its attribute list; any other record with a
+  // base reference is listed as a file of its own (it would otherwise be hidden from every scan).
+  const claimed = new Set<number>();
   for (const record of deferred) {
+    const file = await assembleFile(record, async (n) => {
+      const held = extensions.get(n);
+      if (held && record.inUse && held.base.record === record.recordNumber) claimed.add(n);
+      return held ?? mft.readRecord(n);
+    }, mft.metaSource, clusterSize);
+    await add(record, await describeFile(file, dataSource, clusterSize));
+  }
+  for (const [number, record] of extensions) {
+    if (!record.inUse || claimed.has(number)) continue;
     const file = await assembleFile(record, async (n) => extensions.get(n) ?? mft.readRecord(n), mft.metaSource, clusterSize);
+    file.warnings = [unclaimedWarning(number, record.base.record), ...file.warnings];
     await add(record, await describeFile(file, dataSource, clusterSize));
   }
   return tree;

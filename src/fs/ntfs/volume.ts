@@ -20,8 +20,10 @@ import { describeFile, toFileEntry } from './file-entry.js';
 import { FILE_NAME_FLAG_DIRECTORY, NAMESPACE_DOS } from './file-name.js';
 import { extentsOf, Mft, readAttributeValue, type NtfsFile } from './mft.js';
 import { RECORD_IS_DIRECTORY } from './mft-record.js';
-import { isMetafile, ROOT_RECORD, type NameTree } from './name-tree.js';
+import { isMetafile, ORPHAN_DIR, ROOT_RECORD, type NameTree } from './name-tree.js';
+import { pathFromParents } from './record-path.js';
 import { deletedChildren, scanListing, scanRecords, treeEntries, type OnScannedRecord, type ScanOptions, type ScannedEntry } from './scan.js';
+import { RunGuard } from './run-guard.js';
 import { UPCASE_BYTES, UpcaseTable } from './upcase.js';
 import { decodeUtf16 } from './utf16.js';
 
@@ -100,6 +102,7 @@ interface Resolved {
 export class NtfsVolume implements FileSystem {
   readonly kind = 'ntfs' as const;
   private readonly directories: DirectoryReader;
+  private readonly runGuard: RunGuard;
 
   constructor(
     private readonly source: ByteSource,
@@ -111,6 +114,7 @@ export class NtfsVolume implements FileSystem {
     readonly warnings: GrtWarning[],
   ) {
     this.directories = new DirectoryReader(meta, mft, upcase, info, warnings);
+    this.runGuard = RunGuard.of(mft);
   }
 
   async stat(path: string): Promise<FileEntry> {
@@ -185,6 +189,25 @@ export class NtfsVolume implements FileSystem {
     return scanRecords(this.mft, this.source, options, this.warnings, onRecord);
   }
 
+  /**
+   * The entry of MFT record `recordNumber`, in use or deleted (as `icat` reads a record by number):
+   * named by its first long name, at the path its parent references give (under /$Orphan when they
+   * reach no root). NOT_FOUND past the end of $MFT; a record never used fails as damaged (BAD_MAGIC).
+   */
+  async entryByRecord(recordNumber: number): Promise<FileEntry> {
+    const file = await this.mft.loadFile(recordNumber);
+    const { body, links } = await describeFile(file, this.source, this.info.clusterSize);
+    if (recordNumber === ROOT_RECORD) return toFileEntry(body, '/', '');
+    const link = links[0];
+    if (!link) {
+      const name = `$MFT-record-${recordNumber}`;
+      return { ...toFileEntry(body, `${ORPHAN_DIR}/${name}`, name), warnings: [...body.warnings, { code: 'NOT_FOUND', message: `MFT record ${recordNumber} has no file name` }] };
+    }
+    const entry = toFileEntry(body, await pathFromParents(this.mft, link.name.name, link.name.parent), link.name.name, link.name.parent);
+    if (link.dosName !== undefined) entry.dosName = link.dosName;
+    return entry;
+  }
+
   async streamLayout(target: string | FileEntry, streamName = ''): Promise<StreamLayout> {
     const { file, entry } = await this.target(target);
     if (entry.undecodable === 'efs') throw new GrtError('ENCRYPTED', 'EFS-encrypted file', { path: entry.path });
@@ -194,7 +217,10 @@ export class NtfsVolume implements FileSystem {
       if (entry.type === 'dir' && streamName === '') throw new GrtError('IS_A_DIRECTORY', 'a directory has no data stream', { path: entry.path });
       throw new GrtError('NOT_FOUND', `no stream ${JSON.stringify(streamName)}`, { path: entry.path });
     }
-    return buildLayout(extents, this.info.clusterSize, `MFT record ${file.record.recordNumber}`);
+    const structure = `MFT record ${file.record.recordNumber}`;
+    const layout = buildLayout(extents, this.info.clusterSize, structure);
+    this.runGuard.check(layout, file.record.recordNumber, structure);
+    return layout;
   }
 
   async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {
