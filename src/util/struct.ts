@@ -15,7 +15,7 @@
  * Content-Security-Policy) cannot use these decoders.
  */
 import { Parser } from 'binary-parser';
-import { GrtError } from '../errors.js';
+import { GrtError, type GrtErrorDetails } from '../errors.js';
 
 export interface FieldInfo {
   /** Byte offset of the field from the start of the structure. */
@@ -88,13 +88,14 @@ export class Struct<T extends object = object> {
 
   /**
    * Every field of the structure at `at` in `bytes`. Too few bytes is TRUNCATED, never a
-   * RangeError; `byteOffset` (where `bytes` starts in its file or volume) is for that message.
+   * RangeError; `byteOffset` (where `bytes` starts, in address space `space`) is for that message.
    */
-  decode(bytes: Uint8Array, at = 0, byteOffset?: number): T {
+  decode(bytes: Uint8Array, at = 0, byteOffset?: number, space?: GrtErrorDetails['space']): T {
     if (at < 0 || at + this.size > bytes.length) {
       throw new GrtError('TRUNCATED', `shorter than its ${this.size} bytes`, {
         structure: this.name,
         offset: byteOffset === undefined ? undefined : byteOffset + at,
+        space,
         expected: this.size,
         actual: Math.max(0, bytes.length - at),
       });

@@ -40,22 +40,22 @@ export async function openCowdExtent(
   const structure = 'COWD header';
   const warnings: GrtWarning[] = [];
   if (file.size < SECTOR_BYTES) {
-    throw new GrtError('TRUNCATED', 'file shorter than a COWD header', { structure, offset: 0, expected: SECTOR_BYTES, actual: file.size, path });
+    throw new GrtError('TRUNCATED', 'file shorter than a COWD header', { structure, offset: 0, space: 'file', expected: SECTOR_BYTES, actual: file.size, path });
   }
-  const header = COWD_HEADER.decode(await file.read(0, SECTOR_BYTES), 0, 0);
+  const header = COWD_HEADER.decode(await file.read(0, SECTOR_BYTES), 0, 0, 'file');
   if (header.magic !== COWD_MAGIC) {
-    throw new GrtError('BAD_MAGIC', 'not a COWD header', { structure, offset: 0, expected: COWD_MAGIC, actual: header.magic, path });
+    throw new GrtError('BAD_MAGIC', 'not a COWD header', { structure, offset: 0, space: 'file', expected: COWD_MAGIC, actual: header.magic, path });
   }
   if (header.version !== 1) {
-    throw new GrtError('UNSUPPORTED', 'unknown COWD version', { structure, offset: AT.version, expected: 1, actual: header.version, path });
+    throw new GrtError('UNSUPPORTED', 'unknown COWD version', { structure, offset: AT.version, space: 'file', expected: 1, actual: header.version, path });
   }
   if (header.grainSize < 1 || header.grainSize > MAX_GRAIN_SECTORS) {
-    throw new GrtError('BAD_HEADER', 'grain size out of range', { structure, offset: AT.grainSize, expected: `1..${MAX_GRAIN_SECTORS}`, actual: header.grainSize, path });
+    throw new GrtError('BAD_HEADER', 'grain size out of range', { structure, offset: AT.grainSize, space: 'file', expected: `1..${MAX_GRAIN_SECTORS}`, actual: header.grainSize, path });
   }
   const grainBytes = header.grainSize * SECTOR_BYTES;
   const gdEntries = Math.ceil(Math.ceil(header.numSectors / header.grainSize) / COWD_GTES_PER_GT);
   if (header.numGDEntries < gdEntries) {
-    throw new GrtError('BAD_HEADER', 'grain directory too small for the capacity', { structure, offset: AT.numGDEntries, expected: gdEntries, actual: header.numGDEntries, path });
+    throw new GrtError('BAD_HEADER', 'grain directory too small for the capacity', { structure, offset: AT.numGDEntries, space: 'file', expected: gdEntries, actual: header.numGDEntries, path });
   }
   const gdStart = header.gdOffset * SECTOR_BYTES;
   // Checked against the file size before allocating, whatever numSectors claims.
@@ -63,6 +63,7 @@ export async function openCowdExtent(
     throw new GrtError('BAD_TABLE', 'grain directory lies outside the file', {
       structure: 'grain directory',
       offset: gdStart,
+      space: 'file',
       expected: `end ≤ ${file.size}`,
       actual: gdStart + gdEntries * ENTRY_BYTES,
       path,

@@ -64,24 +64,25 @@ export async function openSeSparseExtent(
   const structure = 'seSparse header';
   const warnings: GrtWarning[] = [];
   if (file.size < SECTOR_BYTES) {
-    throw new GrtError('TRUNCATED', 'file shorter than a seSparse header', { structure, offset: 0, expected: SECTOR_BYTES, actual: file.size, path });
+    throw new GrtError('TRUNCATED', 'file shorter than a seSparse header', { structure, offset: 0, space: 'file', expected: SECTOR_BYTES, actual: file.size, path });
   }
-  const h = SESPARSE_CONST_HEADER.decode(await file.read(0, SECTOR_BYTES), 0, 0);
+  const h = SESPARSE_CONST_HEADER.decode(await file.read(0, SECTOR_BYTES), 0, 0, 'file');
   if (h.magic !== BigInt(SESPARSE_MAGIC)) {
-    throw new GrtError('BAD_MAGIC', 'not a seSparse header', { structure, offset: 0, expected: SESPARSE_MAGIC, actual: h.magic, path });
+    throw new GrtError('BAD_MAGIC', 'not a seSparse header', { structure, offset: 0, space: 'file', expected: SESPARSE_MAGIC, actual: h.magic, path });
   }
   if (h.version !== SESPARSE_VERSION) {
-    throw new GrtError('UNSUPPORTED', 'unknown seSparse version', { structure, offset: AT.version, expected: SESPARSE_VERSION, actual: h.version, path });
+    throw new GrtError('UNSUPPORTED', 'unknown seSparse version', { structure, offset: AT.version, space: 'file', expected: SESPARSE_VERSION, actual: h.version, path });
   }
   if (h.grainSize !== BigInt(SESPARSE_GRAIN_SECTORS) || h.grainTableSize !== BigInt(SESPARSE_GT_SECTORS)) {
     throw new GrtError('UNSUPPORTED', 'seSparse grain or grain table size other than 8 and 64 sectors', {
       structure,
       offset: AT.grainSize,
+      space: 'file',
       actual: `${h.grainSize}/${h.grainTableSize}`,
       path,
     });
   }
-  const details = { structure, path };
+  const details = { structure, offset: 0, space: 'file', path } as const;
   const sectors = (value: bigint, what: string): number => toSafeNumber(value, what, details);
   const fileSectors = Math.floor(file.size / SECTOR_BYTES);
   const capacitySectors = sectors(h.capacity, 'capacity');
@@ -90,7 +91,7 @@ export async function openSeSparseExtent(
   if (volatileSector === 0 || volatileSector >= fileSectors) {
     warnings.push({ code: 'BAD_HEADER', message: 'seSparse volatile header lies outside the file', offset: AT.volatileHeaderOffset });
   } else {
-    const volatile = SESPARSE_VOLATILE_HEADER.decode(await file.read(volatileSector * SECTOR_BYTES, SECTOR_BYTES), 0, volatileSector * SECTOR_BYTES);
+    const volatile = SESPARSE_VOLATILE_HEADER.decode(await file.read(volatileSector * SECTOR_BYTES, SECTOR_BYTES), 0, volatileSector * SECTOR_BYTES, 'file');
     if (volatile.magic !== SESPARSE_VOLATILE_MAGIC) {
       warnings.push({ code: 'BAD_MAGIC', message: 'seSparse volatile header magic is wrong', offset: volatileSector * SECTOR_BYTES });
     } else if (volatile.replayJournal !== 0n) {
@@ -103,11 +104,11 @@ export async function openSeSparseExtent(
   const gdCapacity = sectors(h.grainDirSize, 'grain directory size') * (SECTOR_BYTES / ENTRY_BYTES);
   const gdEntries = Math.ceil(Math.ceil(capacitySectors / SESPARSE_GRAIN_SECTORS) / SESPARSE_GTES_PER_GT);
   if (gdEntries > gdCapacity) {
-    throw new GrtError('BAD_HEADER', 'grain directory too small for the capacity', { structure, offset: AT.grainDirSize, expected: gdEntries, actual: gdCapacity, path });
+    throw new GrtError('BAD_HEADER', 'grain directory too small for the capacity', { structure, offset: AT.grainDirSize, space: 'file', expected: gdEntries, actual: gdCapacity, path });
   }
   // Checked against the file size before allocating, whatever the capacity claims.
   if (gdSector === 0 || gdSector * SECTOR_BYTES + gdEntries * ENTRY_BYTES > file.size) {
-    throw new GrtError('BAD_TABLE', 'grain directory lies outside the file', { structure: 'grain directory', offset: gdSector * SECTOR_BYTES, path });
+    throw new GrtError('BAD_TABLE', 'grain directory lies outside the file', { structure: 'grain directory', offset: gdSector * SECTOR_BYTES, space: 'file', path });
   }
   const tablesSector = sectors(h.grainTablesOffset, 'grain tables offset');
   const tablesSectors = sectors(h.grainTablesSize, 'grain tables size');

@@ -82,10 +82,10 @@ export interface KdmvHeader {
 export function parseKdmvHeader(sector: Uint8Array, byteOffset: number, path: string, warnings: GrtWarning[]): KdmvHeader {
   const structure = byteOffset === 0 ? 'KDMV header' : 'KDMV footer';
   if (sector.length < SECTOR_BYTES) {
-    throw new GrtError('TRUNCATED', 'header shorter than one sector', { structure, offset: byteOffset, path, actual: sector.length });
+    throw new GrtError('TRUNCATED', 'header shorter than one sector', { structure, offset: byteOffset, space: 'file', path, actual: sector.length });
   }
-  const raw = KDMV_HEADER.decode(sector, 0, byteOffset);
-  const details = { structure, offset: byteOffset, path };
+  const raw = KDMV_HEADER.decode(sector, 0, byteOffset, 'file');
+  const details = { structure, offset: byteOffset, space: 'file', path } as const;
   if (raw.magic !== KDMV_MAGIC) {
     throw new GrtError('BAD_MAGIC', 'not a KDMV header', { ...details, expected: KDMV_MAGIC, actual: raw.magic });
   }

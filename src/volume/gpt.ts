@@ -89,22 +89,22 @@ interface ValidHeader {
 async function readHeader(disk: ByteSource, lba: number, sectorSize: number): Promise<ValidHeader> {
   const offset = lba * sectorSize;
   const structure = lba === 1 ? 'primary GPT header' : 'backup GPT header';
-  if (offset + sectorSize > disk.size) throw new GrtError('TRUNCATED', 'header is past the end of the disk', { structure, offset });
+  if (offset + sectorSize > disk.size) throw new GrtError('TRUNCATED', 'header is past the end of the disk', { structure, offset, space: 'disk' });
   const sector = await disk.read(offset, sectorSize);
-  const h = GPT_HEADER.decode(sector, 0, offset);
+  const h = GPT_HEADER.decode(sector, 0, offset, 'disk');
   const signature = String.fromCharCode(...h.signature);
-  if (signature !== SIGNATURE) throw new GrtError('BAD_MAGIC', 'bad signature', { structure, offset, expected: SIGNATURE, actual: signature });
+  if (signature !== SIGNATURE) throw new GrtError('BAD_MAGIC', 'bad signature', { structure, offset, space: 'disk', expected: SIGNATURE, actual: signature });
   const headerSize = h.headerSize;
   if (headerSize < MIN_HEADER_SIZE || headerSize > sectorSize) {
-    throw new GrtError('BAD_HEADER', 'HeaderSize out of range', { structure, offset, expected: `${MIN_HEADER_SIZE}..${sectorSize}`, actual: headerSize });
+    throw new GrtError('BAD_HEADER', 'HeaderSize out of range', { structure, offset, space: 'disk', expected: `${MIN_HEADER_SIZE}..${sectorSize}`, actual: headerSize });
   }
   const stored = h.headerCrc32;
   const copy = sector.slice(0, headerSize);
   const crcAt = GPT_HEADER.offsets.headerCrc32;
   copy.fill(0, crcAt, crcAt + 4);
   const computed = crc32(copy);
-  if (computed !== stored) throw new GrtError('BAD_CHECKSUM', 'header CRC32 mismatch', { structure, offset, expected: stored, actual: computed });
-  const details = { structure, offset };
+  if (computed !== stored) throw new GrtError('BAD_CHECKSUM', 'header CRC32 mismatch', { structure, offset, space: 'disk', expected: stored, actual: computed });
+  const details = { structure, offset, space: 'disk' } as const;
   const myLba = toSafeNumber(h.myLba, 'MyLBA', details);
   if (myLba !== lba) throw new GrtError('BAD_HEADER', 'MyLBA is not where the header was read', { ...details, expected: lba, actual: myLba });
   const entryLba = toSafeNumber(h.partitionEntryLba, 'PartitionEntryLBA', details);
@@ -125,7 +125,7 @@ async function readHeader(disk: ByteSource, lba: number, sectorSize: number): Pr
   const storedArrayCrc = h.partitionEntryArrayCrc32;
   const arrayCrc = crc32(entries);
   if (arrayCrc !== storedArrayCrc) {
-    throw new GrtError('BAD_CHECKSUM', 'partition entry array CRC32 mismatch', { structure, offset: arrayOffset, expected: storedArrayCrc, actual: arrayCrc });
+    throw new GrtError('BAD_CHECKSUM', 'partition entry array CRC32 mismatch', { structure, offset: arrayOffset, space: 'disk', expected: storedArrayCrc, actual: arrayCrc });
   }
   const alternateLba = toSafeNumber(h.alternateLba, 'AlternateLBA', details);
   const firstUsableLba = toSafeNumber(h.firstUsableLba, 'FirstUsableLBA', details);
@@ -150,8 +150,8 @@ function decodeEntries(header: ValidHeader, diskSectors: number, warnings: GrtWa
     let firstLba: number;
     let lastLba: number;
     try {
-      firstLba = toSafeNumber(entry.startingLba, 'StartingLBA', { offset });
-      lastLba = toSafeNumber(entry.endingLba, 'EndingLBA', { offset });
+      firstLba = toSafeNumber(entry.startingLba, 'StartingLBA', { offset, space: 'disk' });
+      lastLba = toSafeNumber(entry.endingLba, 'EndingLBA', { offset, space: 'disk' });
     } catch {
       warnings.push({ code: 'BAD_TABLE', message: `GPT entry ${index} has an LBA beyond 2^53; skipped`, offset });
       continue;

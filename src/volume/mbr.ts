@@ -149,7 +149,7 @@ export async function readMbr(
   warnings: GrtWarning[],
 ): Promise<MbrPartition[]> {
   if (!looksLikeMbr(sector0)) {
-    throw new GrtError('BAD_MAGIC', 'no MBR partition table', { structure: 'MBR', offset: 0 });
+    throw new GrtError('BAD_MAGIC', 'no MBR partition table', { structure: 'MBR', offset: 0, space: 'disk' });
   }
   const out: MbrPartition[] = [];
   const extended: MbrPartition[] = [];

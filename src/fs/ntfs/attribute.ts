@@ -109,13 +109,13 @@ export function parseAttributes(record: Uint8Array, first: number, end: number, 
     if (pos + MIN_ATTRIBUTE_LENGTH > end) break;
     const length = u32le(record, pos + AT.length);
     if (length < MIN_ATTRIBUTE_LENGTH || length % 8 !== 0 || pos + length > end) {
-      throw new GrtError('BAD_ATTRIBUTE', 'attribute length outside the record', { structure: recordStructure(recordNumber), offset: byteOffset + pos + AT.length, expected: end - pos, actual: length });
+      throw new GrtError('BAD_ATTRIBUTE', 'attribute length outside the record', { structure: recordStructure(recordNumber), offset: byteOffset + pos + AT.length, space: 'volume', expected: end - pos, actual: length });
     }
     // Offsets inside the attribute are checked against `length`, then used from the record start.
     const nameUnits = record[pos + AT.nameLength]!;
     const nameOffset = u16le(record, pos + AT.nameOffset);
     if (nameUnits > 0 && nameOffset + nameUnits * 2 > length) {
-      throw new GrtError('BAD_ATTRIBUTE', 'attribute name outside the attribute', { structure: recordStructure(recordNumber), offset: byteOffset + pos + AT.nameOffset, actual: nameOffset });
+      throw new GrtError('BAD_ATTRIBUTE', 'attribute name outside the attribute', { structure: recordStructure(recordNumber), offset: byteOffset + pos + AT.nameOffset, space: 'volume', actual: nameOffset });
     }
     const attribute: Attribute = {
       type,
@@ -130,7 +130,7 @@ export function parseAttributes(record: Uint8Array, first: number, end: number, 
       const valueLength = u32le(record, pos + AT.valueLength);
       const valueOffset = u16le(record, pos + AT.valueOffset);
       if (valueOffset + valueLength > length) {
-        throw new GrtError('BAD_ATTRIBUTE', 'resident value outside the attribute', { structure: recordStructure(recordNumber), offset: byteOffset + pos + AT.valueLength, expected: length - valueOffset, actual: valueLength });
+        throw new GrtError('BAD_ATTRIBUTE', 'resident value outside the attribute', { structure: recordStructure(recordNumber), offset: byteOffset + pos + AT.valueLength, space: 'volume', expected: length - valueOffset, actual: valueLength });
       }
       attribute.value = record.subarray(pos + valueOffset, pos + valueOffset + valueLength);
     } else {
@@ -139,38 +139,38 @@ export function parseAttributes(record: Uint8Array, first: number, end: number, 
     attributes.push(attribute);
     pos += length;
   }
-  throw new GrtError('BAD_ATTRIBUTE', 'attribute list not terminated inside the record', { structure: recordStructure(recordNumber), offset: byteOffset + pos });
+  throw new GrtError('BAD_ATTRIBUTE', 'attribute list not terminated inside the record', { structure: recordStructure(recordNumber), offset: byteOffset + pos, space: 'volume' });
 }
 
 /** The non-resident part of the attribute at `pos` (`length` bytes) of `record`, which sits at `byteOffset`. */
 function parseNonResident(record: Uint8Array, pos: number, length: number, byteOffset: number, recordNumber: number, clusterCount: number): NonResidentExtent {
   const at = byteOffset + pos;
   if (length < NON_RESIDENT_HEADER) {
-    throw new GrtError('BAD_ATTRIBUTE', 'non-resident header longer than the attribute', { structure: recordStructure(recordNumber), offset: at, actual: length });
+    throw new GrtError('BAD_ATTRIBUTE', 'non-resident header longer than the attribute', { structure: recordStructure(recordNumber), offset: at, space: 'volume', actual: length });
   }
   const structure = recordStructure(recordNumber);
-  const startVcn = u64le(record, pos + NR.lowestVcn, 'first VCN', { structure, offset: at + NR.lowestVcn });
+  const startVcn = u64le(record, pos + NR.lowestVcn, 'first VCN', { structure, offset: at + NR.lowestVcn, space: 'volume' });
   // An empty non-resident attribute has last VCN −1 (all ones).
-  const lastVcn = u32le(record, pos + NR.highestVcn + 4) === 0xffffffff && u32le(record, pos + NR.highestVcn) === 0xffffffff ? -1 : u64le(record, pos + NR.highestVcn, 'last VCN', { structure, offset: at + NR.highestVcn });
+  const lastVcn = u32le(record, pos + NR.highestVcn + 4) === 0xffffffff && u32le(record, pos + NR.highestVcn) === 0xffffffff ? -1 : u64le(record, pos + NR.highestVcn, 'last VCN', { structure, offset: at + NR.highestVcn, space: 'volume' });
   if (lastVcn < startVcn - 1) {
-    throw new GrtError('BAD_ATTRIBUTE', 'last VCN before first VCN', { structure, offset: at + NR.highestVcn, expected: startVcn, actual: lastVcn });
+    throw new GrtError('BAD_ATTRIBUTE', 'last VCN before first VCN', { structure, offset: at + NR.highestVcn, space: 'volume', expected: startVcn, actual: lastVcn });
   }
   const pairsOffset = u16le(record, pos + NR.mappingPairsOffset);
   if (pairsOffset < NON_RESIDENT_HEADER || pairsOffset > length) {
-    throw new GrtError('BAD_ATTRIBUTE', 'mapping pairs offset outside the attribute', { structure, offset: at + NR.mappingPairsOffset, actual: pairsOffset });
+    throw new GrtError('BAD_ATTRIBUTE', 'mapping pairs offset outside the attribute', { structure, offset: at + NR.mappingPairsOffset, space: 'volume', actual: pairsOffset });
   }
   const compressionUnitExponent = record[pos + NR.compressionUnit]!;
   const extent: NonResidentExtent = {
     startVcn,
     lastVcn,
     compressionUnitExponent,
-    allocatedSize: u64le(record, pos + NR.allocatedSize, 'allocated size', { structure, offset: at + NR.allocatedSize }),
-    dataSize: u64le(record, pos + NR.dataSize, 'data size', { structure, offset: at + NR.dataSize }),
-    initializedSize: u64le(record, pos + NR.initializedSize, 'initialized size', { structure, offset: at + NR.initializedSize }),
+    allocatedSize: u64le(record, pos + NR.allocatedSize, 'allocated size', { structure, offset: at + NR.allocatedSize, space: 'volume' }),
+    dataSize: u64le(record, pos + NR.dataSize, 'data size', { structure, offset: at + NR.dataSize, space: 'volume' }),
+    initializedSize: u64le(record, pos + NR.initializedSize, 'initialized size', { structure, offset: at + NR.initializedSize, space: 'volume' }),
     runs: decodeRunlist(record, pos + pairsOffset, pos + length, startVcn, lastVcn, clusterCount, structure, byteOffset),
   };
   if (startVcn === 0 && (extent.dataSize > extent.allocatedSize && compressionUnitExponent === 0)) {
-    throw new GrtError('BAD_ATTRIBUTE', 'data size larger than allocated size', { structure, offset: at + NR.dataSize, expected: extent.allocatedSize, actual: extent.dataSize });
+    throw new GrtError('BAD_ATTRIBUTE', 'data size larger than allocated size', { structure, offset: at + NR.dataSize, space: 'volume', expected: extent.allocatedSize, actual: extent.dataSize });
   }
   return extent;
 }

@@ -72,24 +72,24 @@ function sizeFromClusterByte(raw: number, clusterSize: number): number {
 
 /** Parse one 512-byte boot sector image; throws GrtError when it is not a usable NTFS boot sector. */
 export function parseBootSector(bytes: Uint8Array, offset = 0): BootSector {
-  if (bytes.length < 512) throw new GrtError('TRUNCATED', 'boot sector shorter than 512 bytes', { structure: STRUCTURE, offset });
-  const boot = NTFS_BOOT_SECTOR.decode(bytes, 0, offset);
+  if (bytes.length < 512) throw new GrtError('TRUNCATED', 'boot sector shorter than 512 bytes', { structure: STRUCTURE, offset, space: 'volume' });
+  const boot = NTFS_BOOT_SECTOR.decode(bytes, 0, offset, 'volume');
   const oem = String.fromCharCode(...boot.oemId);
-  if (oem !== 'NTFS    ') throw new GrtError('BAD_MAGIC', 'not an NTFS boot sector', { structure: STRUCTURE, offset, expected: 'NTFS    ', actual: oem });
+  if (oem !== 'NTFS    ') throw new GrtError('BAD_MAGIC', 'not an NTFS boot sector', { structure: STRUCTURE, offset, space: 'volume', expected: 'NTFS    ', actual: oem });
   if (boot.signature !== 0xaa55) {
-    throw new GrtError('BAD_MAGIC', 'boot sector signature missing', { structure: STRUCTURE, offset: offset + AT.signature });
+    throw new GrtError('BAD_MAGIC', 'boot sector signature missing', { structure: STRUCTURE, offset: offset + AT.signature, space: 'volume' });
   }
   const sectorSize = boot.bytesPerSector;
   if (!isPowerOfTwo(sectorSize) || sectorSize < MIN_SECTOR || sectorSize > MAX_SECTOR) {
-    throw new GrtError('BAD_HEADER', 'bytes per sector out of range', { structure: STRUCTURE, offset: offset + AT.bytesPerSector, actual: sectorSize });
+    throw new GrtError('BAD_HEADER', 'bytes per sector out of range', { structure: STRUCTURE, offset: offset + AT.bytesPerSector, space: 'volume', actual: sectorSize });
   }
   const spcByte = boot.sectorsPerCluster;
   const sectorsPerCluster = spcByte > 0x80 ? (256 - spcByte <= 31 ? 2 ** (256 - spcByte) : 0) : spcByte;
   const clusterSize = sectorsPerCluster * sectorSize;
   if (!isPowerOfTwo(sectorsPerCluster) || clusterSize > MAX_CLUSTER) {
-    throw new GrtError('BAD_HEADER', 'sectors per cluster out of range', { structure: STRUCTURE, offset: offset + AT.sectorsPerCluster, actual: spcByte });
+    throw new GrtError('BAD_HEADER', 'sectors per cluster out of range', { structure: STRUCTURE, offset: offset + AT.sectorsPerCluster, space: 'volume', actual: spcByte });
   }
-  const details = { structure: STRUCTURE, offset };
+  const details = { structure: STRUCTURE, offset, space: 'volume' } as const;
   const totalSectors = toSafeNumber(boot.totalSectors, 'total sectors', details);
   const clusterCount = Math.floor(totalSectors / sectorsPerCluster);
   const mftLcn = toSafeNumber(boot.mftLcn, '$MFT LCN', details);
@@ -99,11 +99,11 @@ export function parseBootSector(bytes: Uint8Array, offset = 0): BootSector {
   }
   const recordSize = sizeFromClusterByte(boot.clustersPerMftRecord, clusterSize);
   if (!isPowerOfTwo(recordSize) || recordSize < MIN_RECORD || recordSize > MAX_RECORD) {
-    throw new GrtError('BAD_HEADER', 'MFT record size out of range', { structure: STRUCTURE, offset: offset + AT.clustersPerMftRecord, actual: recordSize });
+    throw new GrtError('BAD_HEADER', 'MFT record size out of range', { structure: STRUCTURE, offset: offset + AT.clustersPerMftRecord, space: 'volume', actual: recordSize });
   }
   const indexBlockSize = sizeFromClusterByte(boot.clustersPerIndexBlock, clusterSize);
   if (!isPowerOfTwo(indexBlockSize) || indexBlockSize < MIN_RECORD || indexBlockSize > MAX_INDEX_BLOCK) {
-    throw new GrtError('BAD_HEADER', 'index block size out of range', { structure: STRUCTURE, offset: offset + AT.clustersPerIndexBlock, actual: indexBlockSize });
+    throw new GrtError('BAD_HEADER', 'index block size out of range', { structure: STRUCTURE, offset: offset + AT.clustersPerIndexBlock, space: 'volume', actual: indexBlockSize });
   }
   const serial = boot.serialNumber.toString(16).padStart(16, '0').toUpperCase();
   return {
@@ -124,7 +124,7 @@ export function parseBootSector(bytes: Uint8Array, offset = 0): BootSector {
  * damaged (with a warning). Tries the backup for both 512- and 4096-byte sectors.
  */
 export async function readBootSector(source: ByteSource, warnings: GrtWarning[]): Promise<BootSector> {
-  if (source.size < 512) throw new GrtError('TRUNCATED', 'volume smaller than one sector', { structure: STRUCTURE, actual: source.size });
+  if (source.size < 512) throw new GrtError('TRUNCATED', 'volume smaller than one sector', { structure: STRUCTURE, offset: 0, space: 'volume', actual: source.size });
   let primaryError: GrtError;
   try {
     return checkFits(parseBootSector(await source.read(0, 512)), source);

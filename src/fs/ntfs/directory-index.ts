@@ -95,28 +95,28 @@ type OffsetOf = (pos: number) => number | undefined;
 
 function parseNode(bytes: Uint8Array, headerOffset: number, structure: string, offsetOf: OffsetOf): IndexNode {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (headerOffset + INDEX_NODE_HEADER.size > bytes.length) throw new GrtError('BAD_INDEX', 'node header outside the node', { structure, offset: offsetOf(headerOffset) });
+  if (headerOffset + INDEX_NODE_HEADER.size > bytes.length) throw new GrtError('BAD_INDEX', 'node header outside the node', { structure, offset: offsetOf(headerOffset), space: 'volume' });
   const start = headerOffset + view.getUint32(headerOffset + NODE.entriesOffset, true);
   const end = headerOffset + view.getUint32(headerOffset + NODE.entriesEnd, true);
   if (start < headerOffset + INDEX_NODE_HEADER.size || end > bytes.length || start > end) {
-    throw new GrtError('BAD_INDEX', 'node entries outside the node', { structure, offset: offsetOf(headerOffset), expected: bytes.length, actual: end });
+    throw new GrtError('BAD_INDEX', 'node entries outside the node', { structure, offset: offsetOf(headerOffset), space: 'volume', expected: bytes.length, actual: end });
   }
   const entries: IndexEntry[] = [];
   const childVcns: (number | undefined)[] = [];
   let lastChildVcn: number | undefined;
   let pos = start;
   for (let count = 0; pos + ENTRY_HEADER <= end; count++) {
-    if (count >= MAX_ENTRIES_PER_NODE) throw new GrtError('LIMIT_EXCEEDED', 'too many entries in an index node', { structure, offset: offsetOf(pos) });
+    if (count >= MAX_ENTRIES_PER_NODE) throw new GrtError('LIMIT_EXCEEDED', 'too many entries in an index node', { structure, offset: offsetOf(pos), space: 'volume' });
     const length = view.getUint16(pos + ENTRY.entryLength, true);
     const keyLength = view.getUint16(pos + ENTRY.keyLength, true);
     const flags = view.getUint32(pos + ENTRY.flags, true);
     if (length < ENTRY_HEADER || length % 8 !== 0 || pos + length > end || ENTRY_HEADER + keyLength > length) {
-      throw new GrtError('BAD_INDEX', 'index entry length out of range', { structure, offset: offsetOf(pos + ENTRY.entryLength), actual: length });
+      throw new GrtError('BAD_INDEX', 'index entry length out of range', { structure, offset: offsetOf(pos + ENTRY.entryLength), space: 'volume', actual: length });
     }
     let childVcn: number | undefined;
     if ((flags & ENTRY_FLAG_SUB_NODE) !== 0) {
-      if (ENTRY_HEADER + keyLength + 8 > length) throw new GrtError('BAD_INDEX', 'index entry too short for its sub-node VCN', { structure, offset: offsetOf(pos + ENTRY.entryLength), actual: length });
-      childVcn = u64le(bytes, pos + length - 8, 'index sub-node VCN', { structure, offset: offsetOf(pos + length - 8) });
+      if (ENTRY_HEADER + keyLength + 8 > length) throw new GrtError('BAD_INDEX', 'index entry too short for its sub-node VCN', { structure, offset: offsetOf(pos + ENTRY.entryLength), space: 'volume', actual: length });
+      childVcn = u64le(bytes, pos + length - 8, 'index sub-node VCN', { structure, offset: offsetOf(pos + length - 8), space: 'volume' });
     }
     if ((flags & ENTRY_FLAG_LAST) !== 0) {
       lastChildVcn = childVcn;
@@ -132,7 +132,7 @@ function parseNode(bytes: Uint8Array, headerOffset: number, structure: string, o
 /** `valueOffset`: the value's volume byte offset when known, for error offsets. */
 export function parseIndexRoot(value: Uint8Array, structure: string, valueOffset?: number): IndexRootInfo {
   const rootSize = INDEX_ROOT_HEADER.size + INDEX_NODE_HEADER.size;
-  if (value.length < rootSize) throw new GrtError('BAD_INDEX', '$INDEX_ROOT too short', { structure, offset: valueOffset, actual: value.length });
+  if (value.length < rootSize) throw new GrtError('BAD_INDEX', '$INDEX_ROOT too short', { structure, offset: valueOffset, space: 'volume', actual: value.length });
   const header = INDEX_ROOT_HEADER.decode(value);
   const node = parseNode(value, INDEX_ROOT_HEADER.size, structure, (pos) => (valueOffset === undefined ? undefined : valueOffset + pos));
   return { ...node, blockSize: header.indexBlockSize, collationRule: header.collationRule };
@@ -143,14 +143,14 @@ export function parseIndexRoot(value: Uint8Array, structure: string, valueOffset
  * block to the volume, for error offsets; `vcn`, when given, must be the VCN the block records.
  */
 export function parseIndexBlock(bytes: Uint8Array, structure: string, offsetOf: OffsetOf, vcn?: number): IndexNode {
-  if (!isIndexBlock(bytes)) throw new GrtError('BAD_INDEX', 'index block signature is not INDX', { structure, offset: offsetOf(0) });
+  if (!isIndexBlock(bytes)) throw new GrtError('BAD_INDEX', 'index block signature is not INDX', { structure, offset: offsetOf(0), space: 'volume' });
   // NOTE: applyFixups takes the block's start and adds the offset inside it, which is exact
   // unless the block is split across runs (clusters smaller than index blocks, fragmented).
   applyFixups(bytes, structure, offsetOf(0) ?? 0, 'BAD_INDEX');
   if (vcn !== undefined) {
     const at = INDEX_BLOCK_HEADER.offsets.vcn;
-    const recorded = u64le(bytes, at, 'index block VCN', { structure, offset: offsetOf(at) });
-    if (recorded !== vcn) throw new GrtError('BAD_INDEX', 'index block records another VCN than its place', { structure, offset: offsetOf(at), expected: vcn, actual: recorded });
+    const recorded = u64le(bytes, at, 'index block VCN', { structure, offset: offsetOf(at), space: 'volume' });
+    if (recorded !== vcn) throw new GrtError('BAD_INDEX', 'index block records another VCN than its place', { structure, offset: offsetOf(at), space: 'volume', expected: vcn, actual: recorded });
   }
   return parseNode(bytes, BLOCK_NODE_HEADER, structure, offsetOf);
 }

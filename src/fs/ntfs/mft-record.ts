@@ -87,6 +87,7 @@ export function applyFixups(bytes: Uint8Array, structure: string, offset: number
     throw new GrtError(code, 'update sequence array does not fit the structure size', {
       structure,
       offset: offset + AT.usaOffset,
+      space: 'volume',
       expected: strides + 1,
       actual: usaCount,
     });
@@ -96,7 +97,7 @@ export function applyFixups(bytes: Uint8Array, structure: string, offset: number
   for (let i = 1; i < usaCount; i++) {
     const at = i * FIXUP_STRIDE - 2;
     if (bytes[at] !== usnLow || bytes[at + 1] !== usnHigh) {
-      throw new GrtError(code, 'fixup mismatch (torn or damaged write)', { structure, offset: offset + at, expected: u16le(bytes, usaOffset), actual: u16le(bytes, at) });
+      throw new GrtError(code, 'fixup mismatch (torn or damaged write)', { structure, offset: offset + at, space: 'volume', expected: u16le(bytes, usaOffset), actual: u16le(bytes, at) });
     }
     bytes[at] = bytes[usaOffset + i * 2]!;
     bytes[at + 1] = bytes[usaOffset + i * 2 + 1]!;
@@ -114,6 +115,7 @@ export function parseMftRecord(bytes: Uint8Array, recordNumber: number, byteOffs
     throw new GrtError('BAD_RECORD', magic === 'BAAD' ? 'record marked bad by chkdsk' : 'record signature is not FILE', {
       structure: `MFT record ${recordNumber}`,
       offset: byteOffset,
+      space: 'volume',
       expected: 'FILE',
       actual: magic,
     });
@@ -125,6 +127,7 @@ export function parseMftRecord(bytes: Uint8Array, recordNumber: number, byteOffs
     throw new GrtError('BAD_RECORD', 'used size or first attribute offset outside the record', {
       structure: `MFT record ${recordNumber}`,
       offset: byteOffset + AT.firstAttributeOffset,
+      space: 'volume',
       expected: bytes.length,
       actual: usedSize,
     });
