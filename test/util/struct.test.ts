@@ -7,6 +7,10 @@ import { COWD_HEADER } from '../../src/vmdk/cowd-extent.js';
 import { SESPARSE_CONST_HEADER, SESPARSE_VOLATILE_HEADER } from '../../src/vmdk/sesparse-extent.js';
 import { MBR_SECTOR, PARTITION_RECORD } from '../../src/volume/mbr.js';
 import { GPT_ENTRY, GPT_HEADER } from '../../src/volume/gpt.js';
+import { NTFS_BOOT_SECTOR } from '../../src/fs/ntfs/boot-sector.js';
+import { MFT_RECORD_HEADER } from '../../src/fs/ntfs/mft-record.js';
+import { NON_RESIDENT_ATTRIBUTE, RESIDENT_ATTRIBUTE } from '../../src/fs/ntfs/attribute.js';
+import { INDEX_BLOCK_HEADER, INDEX_ENTRY_HEADER, INDEX_NODE_HEADER, INDEX_ROOT_HEADER } from '../../src/fs/ntfs/directory-index.js';
 
 const sample = new Struct('sample', 'test')
   .u8('a', 'one byte')
@@ -77,5 +81,23 @@ describe('declared structures match their specs', () => {
     expect(GPT_HEADER.offsets).toMatchObject({ headerSize: 12, headerCrc32: 16, myLba: 24, alternateLba: 32, firstUsableLba: 40, lastUsableLba: 48, diskGuid: 56, partitionEntryLba: 72, numberOfPartitionEntries: 80, sizeOfPartitionEntry: 84, partitionEntryArrayCrc32: 88 });
     expect(GPT_ENTRY.size).toBe(128);
     expect(GPT_ENTRY.offsets).toEqual({ partitionTypeGuid: 0, uniquePartitionGuid: 16, startingLba: 32, endingLba: 40, attributes: 48, partitionName: 56 });
+  });
+
+  it('NTFS boot sector, MFT record header, attribute headers, index headers (libfsntfs)', () => {
+    expect(NTFS_BOOT_SECTOR.size).toBe(512);
+    expect(NTFS_BOOT_SECTOR.offsets).toMatchObject({ oemId: 0x03, bytesPerSector: 0x0b, sectorsPerCluster: 0x0d, totalSectors: 0x28, mftLcn: 0x30, mftMirrorLcn: 0x38, clustersPerMftRecord: 0x40, clustersPerIndexBlock: 0x44, serialNumber: 0x48, signature: 0x1fe });
+    expect(MFT_RECORD_HEADER.offsets).toMatchObject({ usaOffset: 4, usaCount: 6, lsn: 8, sequenceNumber: 16, linkCount: 18, firstAttributeOffset: 20, flags: 22, usedSize: 24, allocatedSize: 28, baseRecord: 32, nextAttributeId: 40, recordNumber: 44 });
+    expect(RESIDENT_ATTRIBUTE.size).toBe(24);
+    expect(RESIDENT_ATTRIBUTE.offsets).toMatchObject({ type: 0, length: 4, nonResident: 8, nameLength: 9, nameOffset: 10, flags: 12, attributeId: 14, valueLength: 16, valueOffset: 20 });
+    expect(NON_RESIDENT_ATTRIBUTE.size).toBe(64);
+    expect(NON_RESIDENT_ATTRIBUTE.offsets).toMatchObject({ lowestVcn: 16, highestVcn: 24, mappingPairsOffset: 32, compressionUnit: 34, allocatedSize: 40, dataSize: 48, initializedSize: 56 });
+    expect(INDEX_ROOT_HEADER.size).toBe(16);
+    expect(INDEX_ROOT_HEADER.offsets).toMatchObject({ collationRule: 4, indexBlockSize: 8, clustersPerIndexBlock: 12 });
+    expect(INDEX_BLOCK_HEADER.size).toBe(24);
+    expect(INDEX_BLOCK_HEADER.offsets).toMatchObject({ usaOffset: 4, usaCount: 6, vcn: 16 });
+    // An INDX block is fixed up like a FILE record: the same multi-sector header.
+    expect([INDEX_BLOCK_HEADER.offsets.usaOffset, INDEX_BLOCK_HEADER.offsets.usaCount]).toEqual([MFT_RECORD_HEADER.offsets.usaOffset, MFT_RECORD_HEADER.offsets.usaCount]);
+    expect(INDEX_NODE_HEADER.offsets).toEqual({ entriesOffset: 0, entriesEnd: 4, allocatedEnd: 8, flags: 12 });
+    expect(INDEX_ENTRY_HEADER.offsets).toEqual({ fileReference: 0, entryLength: 8, keyLength: 10, flags: 12 });
   });
 });
