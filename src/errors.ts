@@ -44,6 +44,8 @@ export interface GrtErrorDetails {
   structure?: string;
   /** Absolute byte offset in the file or source where the problem was found. */
   offset?: number;
+  /** What `offset` counts from: an image file's start, the virtual disk's, the volume's, or a stream's (a file's data). */
+  space?: 'file' | 'disk' | 'volume' | 'stream';
   expected?: unknown;
   actual?: unknown;
   /** The file (image, extent, restore target) concerned. */
@@ -56,6 +58,7 @@ export class GrtError extends Error {
   readonly code: GrtErrorCode;
   readonly structure: string | undefined;
   readonly offset: number | undefined;
+  readonly space: GrtErrorDetails['space'];
   readonly expected: unknown;
   readonly actual: unknown;
   readonly path: string | undefined;
@@ -65,6 +68,7 @@ export class GrtError extends Error {
     this.code = code;
     this.structure = details.structure;
     this.offset = details.offset;
+    this.space = details.space;
     this.expected = details.expected;
     this.actual = details.actual;
     this.path = details.path;
@@ -102,8 +106,8 @@ export function messageText(error: GrtError): string {
  * the cause.
  */
 export function withPath(error: GrtError, path: string): GrtError {
-  const { structure, offset, expected, actual } = error;
-  return Object.assign(new GrtError(error.code, messageText(error), { path, cause: error }), { structure, offset, expected, actual });
+  const { structure, offset, space, expected, actual } = error;
+  return Object.assign(new GrtError(error.code, messageText(error), { path, cause: error }), { structure, offset, space, expected, actual });
 }
 
 export function isGrtError(value: unknown): value is GrtError {

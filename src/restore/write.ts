@@ -32,12 +32,10 @@ import { tempName } from './safe-name.js';
 import { WRITE_PIECE_BYTES, WriteThread, writePieces } from './write-thread.js';
 
 /**
- * Bytes read from the image per request. Measured on a 1 GiB restore (bench/peers.mjs): 1 MiB
- * chunks took a median ~1.05 s and steady kernel time; 4 MiB ~1.45 s and bimodal — the buffer a
- * pread fills on one core and a write empties on the other no longer fits in cache, and the
- * kernel's copy into new page-cache pages slows to memory speed. Below 512 KiB the per-chunk cost
- * (promises, layout lookups) shows. Re-measured with page-aligned buffers and 64 KiB writes:
- * 512 KiB to 4 MiB were alike within noise.
+ * Bytes read from the image per request. Larger chunks gain nothing (with page-aligned buffers
+ * and 64 KiB writes, 512 KiB to 4 MiB restore 1 GiB alike within noise) and risk the buffer a
+ * pread fills on one core and a write empties on the other falling out of cache; below 512 KiB
+ * the per-chunk cost (promises, layout lookups) shows.
  */
 export const CHUNK_BYTES = 1024 * 1024;
 /**
@@ -236,9 +234,9 @@ export const READ_AHEAD_CHUNKS = 4;
  * per 4 KiB, more than the copy itself. So `write` must be done with the bytes when its promise
  * settles. `write` is called in chunk order, but the next call may come before the previous
  * promise settles (up to READ_AHEAD_CHUNKS + 1 in flight): a writer that queues keeps the order
- * (the 512 MiB log from a streamOptimized disk: median 0.71 → 0.60 s when the writer thread no
- * longer waited for each reply before getting the next chunk). When the copy fails, no write is
- * still running.
+ * (a writer thread that has the next chunks queued never waits for the main thread: the 512 MiB
+ * log from a streamOptimized disk restores ~15% faster than with one chunk at a time). When the
+ * copy fails, no write is still running.
  */
 export async function pipeChunks(
   source: ByteSource,
@@ -384,9 +382,9 @@ const writeThread = new WriteThread();
  * - once the target has turned out slow (`speed`), or
  * - while this thread is inflating this copy's grains (inflatingHereSince(`inflatedAtStart`);
  *   vmdk/inflate-pool.ts keeps fast grains on this thread): the next chunks then inflate while
- *   this one is written (the bench's 1 GiB random file from a streamOptimized disk: median
- *   1.45 s with its grains on workers and the writes here, 1.15 s so). Slow grains go to the
- *   inflate workers, and this thread writes again.
+ *   this one is written (the bench's 1 GiB random file from a streamOptimized disk restores
+ *   about a quarter faster so than with its grains on workers and the writes here). Slow grains
+ *   go to the inflate workers, and this thread writes again.
  * Errors are IO_ERRORs naming `path`.
  */
 export async function writeChunk(fd: number, data: Uint8Array, position: number | null, path: string, speed: WriteSpeed, inflatedAtStart: number): Promise<void> {

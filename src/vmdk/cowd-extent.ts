@@ -10,23 +10,27 @@ import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import type { Extent } from './extent.js';
 import { ALL_BAD, ALL_PARENT, GRAIN_BAD, GRAIN_PARENT, GrainedExtent, type GrainTableView } from './grain-table.js';
-import { COWD_MAGIC, decodeFields, MAX_GRAIN_SECTORS, SECTOR_BYTES } from './sparse-header.js';
+import { Struct } from '../util/struct.js';
+import { COWD_MAGIC, MAX_GRAIN_SECTORS, SECTOR_BYTES } from './sparse-header.js';
 
 /** Grain table entries per table in a COWD extent (fixed by the format). */
 export const COWD_GTES_PER_GT = 4096;
 const ENTRY_BYTES = 4;
 
-/** The leading fields of the 2048-byte COWD header (the rest is geometry, names, generations). */
-const COWD_HEADER = {
-  magic: { at: 0, type: 'u32' }, // "COWD"
-  version: { at: 4, type: 'u32' }, // 1
-  flags: { at: 8, type: 'u32' }, // 3 in every file seen; not needed to read
-  numSectors: { at: 12, type: 'u32' }, // capacity in sectors
-  grainSize: { at: 16, type: 'u32' }, // sectors per grain (1 on ESX)
-  gdOffset: { at: 20, type: 'u32' }, // sector of the grain directory
-  numGDEntries: { at: 24, type: 'u32' }, // entries in the grain directory
-  freeSector: { at: 28, type: 'u32' }, // next free sector (the used size of the file)
-} as const;
+/**
+ * The leading fields of the 2048-byte COWD header (libvmdk, "COWD sparse extent header"); the rest
+ * is geometry, parent names and generations, which reading does not need.
+ */
+export const COWD_HEADER = new Struct('COWD header', 'libyal/libvmdk VMDK format, COWD sparse extent header')
+  .u32('magic', '"COWD"')
+  .u32('version', '1')
+  .u32('flags', '3 in every file seen; not needed to read')
+  .u32('numSectors', 'capacity in sectors')
+  .u32('grainSize', 'sectors per grain (1 on ESX)')
+  .u32('gdOffset', 'sector of the grain directory')
+  .u32('numGDEntries', 'entries in the grain directory')
+  .u32('freeSector', 'next free sector (the used size of the file)');
+const AT = COWD_HEADER.offsets;
 
 export async function openCowdExtent(
   file: ByteSource,
@@ -36,22 +40,22 @@ export async function openCowdExtent(
   const structure = 'COWD header';
   const warnings: GrtWarning[] = [];
   if (file.size < SECTOR_BYTES) {
-    throw new GrtError('TRUNCATED', 'file shorter than a COWD header', { structure, offset: 0, expected: SECTOR_BYTES, actual: file.size, path });
+    throw new GrtError('TRUNCATED', 'file shorter than a COWD header', { structure, offset: 0, space: 'file', expected: SECTOR_BYTES, actual: file.size, path });
   }
-  const header = decodeFields(COWD_HEADER, await file.read(0, SECTOR_BYTES));
+  const header = COWD_HEADER.decode(await file.read(0, SECTOR_BYTES), 0, 0, 'file');
   if (header.magic !== COWD_MAGIC) {
-    throw new GrtError('BAD_MAGIC', 'not a COWD header', { structure, offset: 0, expected: COWD_MAGIC, actual: header.magic, path });
+    throw new GrtError('BAD_MAGIC', 'not a COWD header', { structure, offset: 0, space: 'file', expected: COWD_MAGIC, actual: header.magic, path });
   }
   if (header.version !== 1) {
-    throw new GrtError('UNSUPPORTED', 'unknown COWD version', { structure, offset: 4, expected: 1, actual: header.version, path });
+    throw new GrtError('UNSUPPORTED', 'unknown COWD version', { structure, offset: AT.version, space: 'file', expected: 1, actual: header.version, path });
   }
   if (header.grainSize < 1 || header.grainSize > MAX_GRAIN_SECTORS) {
-    throw new GrtError('BAD_HEADER', 'grain size out of range', { structure, offset: 16, expected: `1..${MAX_GRAIN_SECTORS}`, actual: header.grainSize, path });
+    throw new GrtError('BAD_HEADER', 'grain size out of range', { structure, offset: AT.grainSize, space: 'file', expected: `1..${MAX_GRAIN_SECTORS}`, actual: header.grainSize, path });
   }
   const grainBytes = header.grainSize * SECTOR_BYTES;
   const gdEntries = Math.ceil(Math.ceil(header.numSectors / header.grainSize) / COWD_GTES_PER_GT);
   if (header.numGDEntries < gdEntries) {
-    throw new GrtError('BAD_HEADER', 'grain directory too small for the capacity', { structure, offset: 24, expected: gdEntries, actual: header.numGDEntries, path });
+    throw new GrtError('BAD_HEADER', 'grain directory too small for the capacity', { structure, offset: AT.numGDEntries, space: 'file', expected: gdEntries, actual: header.numGDEntries, path });
   }
   const gdStart = header.gdOffset * SECTOR_BYTES;
   // Checked against the file size before allocating, whatever numSectors claims.
@@ -59,13 +63,14 @@ export async function openCowdExtent(
     throw new GrtError('BAD_TABLE', 'grain directory lies outside the file', {
       structure: 'grain directory',
       offset: gdStart,
+      space: 'file',
       expected: `end ≤ ${file.size}`,
       actual: gdStart + gdEntries * ENTRY_BYTES,
       path,
     });
   }
   if (header.freeSector * SECTOR_BYTES > file.size) {
-    warnings.push({ code: 'TRUNCATED', message: `file is shorter than its header's next free sector ${header.freeSector}; it may be cut off`, offset: 28 });
+    warnings.push({ code: 'TRUNCATED', message: `file is shorter than its header's next free sector ${header.freeSector}; it may be cut off`, offset: AT.freeSector });
   }
   const gdBytes = await file.read(gdStart, gdEntries * ENTRY_BYTES);
   const gd = new DataView(gdBytes.buffer, gdBytes.byteOffset, gdBytes.byteLength);

@@ -172,7 +172,7 @@ async function openExtent(
   // SPARSE, VMFSSPARSE, SESPARSE: the file's magic decides the reader, not the type word.
   const kind = sniffVmdkFile(await file.read(0, Math.min(SECTOR_BYTES, file.size)));
   if (kind !== 'kdmv' && kind !== 'cowd' && kind !== 'sesparse') {
-    throw new GrtError('BAD_MAGIC', `extent ${name} is not a KDMV, COWD or seSparse file`, { structure: 'sparse extent header', offset: 0, path });
+    throw new GrtError('BAD_MAGIC', `extent ${name} is not a KDMV, COWD or seSparse file`, { structure: 'sparse extent header', offset: 0, space: 'file', path });
   }
   const opened = await openBinaryExtent(file, kind, path, options);
   files[files.length - 1] = opened.file;

@@ -154,6 +154,7 @@ export class GrainedExtent implements Extent {
           throw new GrtError('MISSING_DATA', `grain data for extent byte ${runStart} lies beyond the end of the file`, {
             structure: 'grain',
             offset: runFileOffset,
+      space: 'file',
             expected: runFileOffset + runLength,
             actual: file.size,
             path: this.options.path,

@@ -1,7 +1,7 @@
 /**
  * Grains inflated on worker threads, so a restore from a streamOptimized disk decodes on the other
- * cores while the main thread reads the image and writes the file (issue 7: "decompress on both
- * cores"). Measured on a 512 MiB text log (bench/peers.mjs): see README "Performance".
+ * cores while the main thread reads the image and writes the file. bench/peers.mjs measures it
+ * (README "Performance").
  *
  * - Batches, not grains: one message carries a read's grains (a 1 MiB read is 16), so the round
  *   trip (~0.1 ms) is paid per batch. Batches smaller than WORKER_MIN_GRAINS stay on the calling
@@ -13,11 +13,10 @@
  *   data: no smaller than their output) ~12 GB/s. Batches of at least INLINE_MIN_RATIO, and
  *   stored ones, are inflated here, and the copy's writes go to a thread of their own
  *   (restore/write-thread.ts): such grains inflate about as fast as they can be written, and a
- *   worker only adds a round trip and a copy of the input. Measured with `grt-extract --stdout` to
- *   a new file, two cores: the bench's 1 GiB random file (stored grains) median 1.45 → 1.15 s;
- *   the 512 MiB log the same within noise (0.55–0.65 s either way) and ~20 MiB leaner, until the
- *   writes were pipelined (restore/write.ts pipeChunks: 0.71 → 0.60 s). Slower batches go to the
- *   workers.
+ *   worker only adds a round trip and a copy of the input: with `grt-extract --stdout` on two
+ *   cores, the bench's 1 GiB random file (stored grains) restores about a quarter faster this
+ *   way than with its grains on workers, and the 512 MiB log as fast and ~20 MiB leaner. Slower
+ *   batches go to the workers.
  * - Zero copies when the destination is shared memory (the restore's chunk buffers are): the
  *   worker inflates straight into it. Otherwise the worker sends its output back (transferred)
  *   and it is copied once.

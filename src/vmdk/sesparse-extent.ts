@@ -11,7 +11,8 @@ import type { ByteSource } from '../io/byte-source.js';
 import { safeMultiply, toSafeNumber } from '../util/safe-number.js';
 import type { Extent } from './extent.js';
 import { ALL_BAD, ALL_PARENT, GRAIN_BAD, GRAIN_PARENT, GRAIN_ZERO, GrainedExtent, type GrainTableView } from './grain-table.js';
-import { decodeFields, SECTOR_BYTES, SESPARSE_MAGIC } from './sparse-header.js';
+import { Struct } from '../util/struct.js';
+import { SECTOR_BYTES, SESPARSE_MAGIC } from './sparse-header.js';
 
 export const SESPARSE_VERSION = 0x0000_0002_0000_0001n;
 export const SESPARSE_VOLATILE_MAGIC = 0xcafecafen;
@@ -29,28 +30,31 @@ const GTE_UNMAPPED = 0x1; // SCSI UNMAP: reads as zeros
 const GTE_ZERO = 0x2; // explicitly zeroed
 const GTE_ALLOCATED = 0x3; // a cluster index into the grains area
 
-/** VMDKSESparseConstHeader: 64 u64 words, the first 26 meaningful. */
-const CONST_HEADER = {
-  magic: { at: 0, type: 'u64' }, // 0xcafebabe
-  version: { at: 8, type: 'u64' }, // 0x0000000200000001
-  capacity: { at: 16, type: 'u64' }, // sectors
-  grainSize: { at: 24, type: 'u64' }, // sectors per grain (8)
-  grainTableSize: { at: 32, type: 'u64' }, // sectors per grain table (64)
-  flags: { at: 40, type: 'u64' }, // 0
-  volatileHeaderOffset: { at: 80, type: 'u64' }, // sector of the volatile header
-  grainDirOffset: { at: 128, type: 'u64' }, // sector of the grain directory
-  grainDirSize: { at: 136, type: 'u64' }, // its size in sectors
-  grainTablesOffset: { at: 144, type: 'u64' }, // sector where the grain tables area starts
-  grainTablesSize: { at: 152, type: 'u64' }, // its size in sectors
-  grainsOffset: { at: 192, type: 'u64' }, // sector where the grains area starts
-  grainsSize: { at: 200, type: 'u64' }, // its size in sectors
-} as const;
+/** VMDKSESparseConstHeader (qemu block/vmdk.c): 64 u64 words, the first 26 meaningful. */
+export const SESPARSE_CONST_HEADER = new Struct('seSparse header', 'qemu block/vmdk.c, VMDKSESparseConstHeader')
+  .u64('magic', '0xcafebabe')
+  .u64('version', '0x0000000200000001')
+  .u64('capacity', 'sectors')
+  .u64('grainSize', 'sectors per grain (8)')
+  .u64('grainTableSize', 'sectors per grain table (64)')
+  .u64('flags', '0')
+  .skip(32, 'reserved1..reserved4')
+  .u64('volatileHeaderOffset', 'sector of the volatile header')
+  .skip(40, 'volatile header size, journal header offset and size, journal offset and size')
+  .u64('grainDirOffset', 'sector of the grain directory')
+  .u64('grainDirSize', 'its size in sectors')
+  .u64('grainTablesOffset', 'sector where the grain tables area starts')
+  .u64('grainTablesSize', 'its size in sectors')
+  .skip(32, 'free bitmap offset and size, backmap offset and size')
+  .u64('grainsOffset', 'sector where the grains area starts')
+  .u64('grainsSize', 'its size in sectors');
+const AT = SESPARSE_CONST_HEADER.offsets;
 
-/** VMDKSESparseVolatileHeader (one sector). */
-const VOLATILE_HEADER = {
-  magic: { at: 0, type: 'u64' }, // 0xcafecafe
-  replayJournal: { at: 24, type: 'u64' }, // non-zero: the journal holds updates not yet applied
-} as const;
+/** VMDKSESparseVolatileHeader (qemu block/vmdk.c), one sector; the fields reading needs. */
+export const SESPARSE_VOLATILE_HEADER = new Struct('seSparse volatile header', 'qemu block/vmdk.c, VMDKSESparseVolatileHeader')
+  .u64('magic', '0xcafecafe')
+  .skip(16, 'free gt number, next txn seq number')
+  .u64('replayJournal', 'non-zero: the journal holds updates not yet applied');
 
 export async function openSeSparseExtent(
   file: ByteSource,
@@ -60,38 +64,39 @@ export async function openSeSparseExtent(
   const structure = 'seSparse header';
   const warnings: GrtWarning[] = [];
   if (file.size < SECTOR_BYTES) {
-    throw new GrtError('TRUNCATED', 'file shorter than a seSparse header', { structure, offset: 0, expected: SECTOR_BYTES, actual: file.size, path });
+    throw new GrtError('TRUNCATED', 'file shorter than a seSparse header', { structure, offset: 0, space: 'file', expected: SECTOR_BYTES, actual: file.size, path });
   }
-  const h = decodeFields(CONST_HEADER, await file.read(0, SECTOR_BYTES));
+  const h = SESPARSE_CONST_HEADER.decode(await file.read(0, SECTOR_BYTES), 0, 0, 'file');
   if (h.magic !== BigInt(SESPARSE_MAGIC)) {
-    throw new GrtError('BAD_MAGIC', 'not a seSparse header', { structure, offset: 0, expected: SESPARSE_MAGIC, actual: h.magic, path });
+    throw new GrtError('BAD_MAGIC', 'not a seSparse header', { structure, offset: 0, space: 'file', expected: SESPARSE_MAGIC, actual: h.magic, path });
   }
   if (h.version !== SESPARSE_VERSION) {
-    throw new GrtError('UNSUPPORTED', 'unknown seSparse version', { structure, offset: 8, expected: SESPARSE_VERSION, actual: h.version, path });
+    throw new GrtError('UNSUPPORTED', 'unknown seSparse version', { structure, offset: AT.version, space: 'file', expected: SESPARSE_VERSION, actual: h.version, path });
   }
   if (h.grainSize !== BigInt(SESPARSE_GRAIN_SECTORS) || h.grainTableSize !== BigInt(SESPARSE_GT_SECTORS)) {
     throw new GrtError('UNSUPPORTED', 'seSparse grain or grain table size other than 8 and 64 sectors', {
       structure,
-      offset: 24,
+      offset: AT.grainSize,
+      space: 'file',
       actual: `${h.grainSize}/${h.grainTableSize}`,
       path,
     });
   }
-  const details = { structure, path };
+  const details = { structure, offset: 0, space: 'file', path } as const;
   const sectors = (value: bigint, what: string): number => toSafeNumber(value, what, details);
   const fileSectors = Math.floor(file.size / SECTOR_BYTES);
   const capacitySectors = sectors(h.capacity, 'capacity');
 
   const volatileSector = sectors(h.volatileHeaderOffset, 'volatile header offset');
   if (volatileSector === 0 || volatileSector >= fileSectors) {
-    warnings.push({ code: 'BAD_HEADER', message: 'seSparse volatile header lies outside the file', offset: 80 });
+    warnings.push({ code: 'BAD_HEADER', message: 'seSparse volatile header lies outside the file', offset: AT.volatileHeaderOffset });
   } else {
-    const volatile = decodeFields(VOLATILE_HEADER, await file.read(volatileSector * SECTOR_BYTES, SECTOR_BYTES));
+    const volatile = SESPARSE_VOLATILE_HEADER.decode(await file.read(volatileSector * SECTOR_BYTES, SECTOR_BYTES), 0, volatileSector * SECTOR_BYTES, 'file');
     if (volatile.magic !== SESPARSE_VOLATILE_MAGIC) {
       warnings.push({ code: 'BAD_MAGIC', message: 'seSparse volatile header magic is wrong', offset: volatileSector * SECTOR_BYTES });
     } else if (volatile.replayJournal !== 0n) {
       // NOTE: qemu refuses such files; we read them and say the newest writes may be missing.
-      warnings.push({ code: 'UNSUPPORTED', message: 'seSparse journal was not replayed; the latest writes may be missing', offset: volatileSector * SECTOR_BYTES + 24 });
+      warnings.push({ code: 'UNSUPPORTED', message: 'seSparse journal was not replayed; the latest writes may be missing', offset: volatileSector * SECTOR_BYTES + SESPARSE_VOLATILE_HEADER.offsets.replayJournal });
     }
   }
 
@@ -99,11 +104,11 @@ export async function openSeSparseExtent(
   const gdCapacity = sectors(h.grainDirSize, 'grain directory size') * (SECTOR_BYTES / ENTRY_BYTES);
   const gdEntries = Math.ceil(Math.ceil(capacitySectors / SESPARSE_GRAIN_SECTORS) / SESPARSE_GTES_PER_GT);
   if (gdEntries > gdCapacity) {
-    throw new GrtError('BAD_HEADER', 'grain directory too small for the capacity', { structure, offset: 136, expected: gdEntries, actual: gdCapacity, path });
+    throw new GrtError('BAD_HEADER', 'grain directory too small for the capacity', { structure, offset: AT.grainDirSize, space: 'file', expected: gdEntries, actual: gdCapacity, path });
   }
   // Checked against the file size before allocating, whatever the capacity claims.
   if (gdSector === 0 || gdSector * SECTOR_BYTES + gdEntries * ENTRY_BYTES > file.size) {
-    throw new GrtError('BAD_TABLE', 'grain directory lies outside the file', { structure: 'grain directory', offset: gdSector * SECTOR_BYTES, path });
+    throw new GrtError('BAD_TABLE', 'grain directory lies outside the file', { structure: 'grain directory', offset: gdSector * SECTOR_BYTES, space: 'file', path });
   }
   const tablesSector = sectors(h.grainTablesOffset, 'grain tables offset');
   const tablesSectors = sectors(h.grainTablesSize, 'grain tables size');

@@ -54,12 +54,12 @@ export async function openSparseExtent(file: ByteSource, options: OpenSparseExte
     if (lateWarnings++ < MAX_LAZY_WARNINGS) (options.onLateWarning ?? ((w) => warnings.push(w)))(warning);
   };
   if (file.size < SECTOR_BYTES) {
-    throw new GrtError('TRUNCATED', 'file shorter than a KDMV header', { structure: 'KDMV header', offset: 0, expected: SECTOR_BYTES, actual: file.size, path });
+    throw new GrtError('TRUNCATED', 'file shorter than a KDMV header', { structure: 'KDMV header', offset: 0, space: 'file', expected: SECTOR_BYTES, actual: file.size, path });
   }
   let header = parseKdmvHeader(await file.read(0, SECTOR_BYTES), 0, path, warnings);
   const compressed = (header.flags & KDMV_FLAG_COMPRESSED) !== 0;
   if (compressed && (header.flags & KDMV_FLAG_MARKERS) === 0) {
-    throw new GrtError('UNSUPPORTED', 'compressed grains without markers', { structure: 'KDMV header', offset: 8, actual: header.flags, path });
+    throw new GrtError('UNSUPPORTED', 'compressed grains without markers', { structure: 'KDMV header', offset: 8, space: 'file', actual: header.flags, path });
   }
   if (header.uncleanShutdown) {
     warnings.push({ code: 'BAD_HEADER', message: 'extent was not closed cleanly; recent writes may be incomplete', offset: 72 });

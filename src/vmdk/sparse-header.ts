@@ -7,6 +7,7 @@
  */
 import { GrtError, type GrtWarning } from '../errors.js';
 import { toSafeNumber } from '../util/safe-number.js';
+import { Struct } from '../util/struct.js';
 
 export const SECTOR_BYTES = 512;
 /** "KDMV" read as a little-endian u32. */
@@ -34,45 +35,29 @@ export const MAX_GTES_PER_GT = 512;
 /** VMware writes 20 sectors; 1 MiB is far beyond any descriptor and caps the allocation. */
 export const MAX_EMBEDDED_DESCRIPTOR_SECTORS = 2048;
 
-/** Field types a header table may use; all little-endian. u64 decodes to bigint. */
-type FieldType = 'u8' | 'u16' | 'u32' | 'u64';
-export type FieldTable = Record<string, { at: number; type: FieldType }>;
-export type DecodedFields<T extends FieldTable> = { [K in keyof T]: T[K]['type'] extends 'u64' ? bigint : number };
-
 /**
- * Decode a fixed little-endian header from its field table. (binary-parser ships no types for its
- * ESM entry, so the VMDK headers are declared as tables instead.) `bytes` must cover every field.
+ * SparseExtentHeader, 512 bytes (technote, "Hosted Sparse Extent Header"; libvmdk "Sparse
+ * extent header"). Fields in technote order.
  */
-export function decodeFields<T extends FieldTable>(table: T, bytes: Uint8Array): DecodedFields<T> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Record<string, number | bigint> = {};
-  for (const [name, { at, type }] of Object.entries(table)) {
-    out[name] =
-      type === 'u8' ? view.getUint8(at) : type === 'u16' ? view.getUint16(at, true) : type === 'u32' ? view.getUint32(at, true) : view.getBigUint64(at, true);
-  }
-  return out as DecodedFields<T>;
-}
-
-/** SparseExtentHeader, 512 bytes little-endian, one line per field (technote order). */
-const KDMV_HEADER = {
-  magic: { at: 0, type: 'u32' }, // "KDMV"
-  version: { at: 4, type: 'u32' }, // 1; 2 = zeroed-grain GTEs; 3 = changed-block tracking / streamOptimized
-  flags: { at: 8, type: 'u32' }, // KDMV_FLAG_* bits
-  capacity: { at: 12, type: 'u64' }, // virtual size of this extent, in sectors
-  grainSize: { at: 20, type: 'u64' }, // sectors per grain
-  descriptorOffset: { at: 28, type: 'u64' }, // sector of the embedded descriptor, 0 if none
-  descriptorSize: { at: 36, type: 'u64' }, // sectors reserved for the embedded descriptor
-  numGTEsPerGT: { at: 44, type: 'u32' }, // grain table entries per grain table (512)
-  rgdOffset: { at: 48, type: 'u64' }, // sector of the redundant grain directory
-  gdOffset: { at: 56, type: 'u64' }, // sector of the grain directory, or GD_AT_END
-  overHead: { at: 64, type: 'u64' }, // sectors of metadata before the first grain
-  uncleanShutdown: { at: 72, type: 'u8' }, // set while a writer had the file open
-  singleEndLineChar: { at: 73, type: 'u8' }, // '\n'
-  nonEndLineChar: { at: 74, type: 'u8' }, // ' '
-  doubleEndLineChar1: { at: 75, type: 'u8' }, // '\r'
-  doubleEndLineChar2: { at: 76, type: 'u8' }, // '\n'
-  compressAlgorithm: { at: 77, type: 'u16' }, // 0 none, 1 deflate
-} as const satisfies FieldTable;
+export const KDMV_HEADER = new Struct('KDMV header', 'VMware Virtual Disk Format 5.0, Hosted Sparse Extent Header')
+  .u32('magic', '"KDMV"')
+  .u32('version', '1; 2 = zeroed-grain GTEs; 3 = changed-block tracking / streamOptimized')
+  .u32('flags', 'KDMV_FLAG_* bits')
+  .u64('capacity', 'virtual size of this extent, in sectors')
+  .u64('grainSize', 'sectors per grain')
+  .u64('descriptorOffset', 'sector of the embedded descriptor, 0 if none')
+  .u64('descriptorSize', 'sectors reserved for the embedded descriptor')
+  .u32('numGTEsPerGT', 'grain table entries per grain table (512)')
+  .u64('rgdOffset', 'sector of the redundant grain directory')
+  .u64('gdOffset', 'sector of the grain directory, or GD_AT_END')
+  .u64('overHead', 'sectors of metadata before the first grain')
+  .u8('uncleanShutdown', 'set while a writer had the file open')
+  .u8('singleEndLineChar', "'\\n'")
+  .u8('nonEndLineChar', "' '")
+  .u8('doubleEndLineChar1', "'\\r'")
+  .u8('doubleEndLineChar2', "'\\n'")
+  .u16('compressAlgorithm', '0 none, 1 deflate')
+  .skip(433, 'padding to the end of the sector');
 
 export interface KdmvHeader {
   version: number;
@@ -97,10 +82,10 @@ export interface KdmvHeader {
 export function parseKdmvHeader(sector: Uint8Array, byteOffset: number, path: string, warnings: GrtWarning[]): KdmvHeader {
   const structure = byteOffset === 0 ? 'KDMV header' : 'KDMV footer';
   if (sector.length < SECTOR_BYTES) {
-    throw new GrtError('TRUNCATED', 'header shorter than one sector', { structure, offset: byteOffset, path, actual: sector.length });
+    throw new GrtError('TRUNCATED', 'header shorter than one sector', { structure, offset: byteOffset, space: 'file', path, actual: sector.length });
   }
-  const raw = decodeFields(KDMV_HEADER, sector);
-  const details = { structure, offset: byteOffset, path };
+  const raw = KDMV_HEADER.decode(sector, 0, byteOffset, 'file');
+  const details = { structure, offset: byteOffset, space: 'file', path } as const;
   if (raw.magic !== KDMV_MAGIC) {
     throw new GrtError('BAD_MAGIC', 'not a KDMV header', { ...details, expected: KDMV_MAGIC, actual: raw.magic });
   }
@@ -134,7 +119,7 @@ export function parseKdmvHeader(sector: Uint8Array, byteOffset: number, path: st
     warnings.push({
       code: 'BAD_HEADER',
       message: `${structure}: newline-detection bytes altered; the file may have been copied in text mode and its data damaged`,
-      offset: byteOffset + 73,
+      offset: byteOffset + KDMV_HEADER.offsets.singleEndLineChar,
     });
   }
   const num = (value: bigint, what: string): number => toSafeNumber(value, what, details);

@@ -108,15 +108,16 @@ export function compressedGrainReader(
         ? span.subarray(inSpan, inSpan + GRAIN_RECORD_HEADER_BYTES)
         : await file.read(recordOffset, Math.min(GRAIN_RECORD_HEADER_BYTES, file.size - recordOffset));
     if (head.length < GRAIN_RECORD_HEADER_BYTES) {
-      throw new GrtError('MISSING_DATA', `grain ${grainIndex} record is cut off by the end of the file`, { structure, offset: recordOffset, path });
+      throw new GrtError('MISSING_DATA', `grain ${grainIndex} record is cut off by the end of the file`, { structure, offset: recordOffset, space: 'file', path });
     }
     const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-    const lba = readU64(view, 0, 'grain marker lba', { structure, offset: recordOffset, path });
+    const lba = readU64(view, 0, 'grain marker lba', { structure, offset: recordOffset, space: 'file', path });
     const compressedBytes = view.getUint32(8, true);
     if (lba !== grainIndex * grainSectors) {
       throw new GrtError('BAD_MARKER', `grain ${grainIndex} record holds another sector`, {
         structure,
         offset: recordOffset,
+      space: 'file',
         expected: grainIndex * grainSectors,
         actual: lba,
         path,
@@ -126,6 +127,7 @@ export function compressedGrainReader(
       throw new GrtError('BAD_MARKER', `grain ${grainIndex} record has an implausible size`, {
         structure,
         offset: recordOffset + 8,
+      space: 'file',
         expected: `1..${maxCompressedBytes(grainBytes)}`,
         actual: compressedBytes,
         path,
@@ -136,6 +138,7 @@ export function compressedGrainReader(
       throw new GrtError('MISSING_DATA', `grain ${grainIndex} data is cut off by the end of the file`, {
         structure: 'compressed grain',
         offset: dataOffset,
+      space: 'file',
         expected: dataOffset + compressedBytes,
         actual: file.size,
         path,
@@ -180,7 +183,7 @@ export function compressedGrainReader(
     requests.forEach(({ grainIndex, recordOffset }, i) => {
       const record = records[i]!;
       if (record instanceof GrtError) throw record;
-      const details = { structure: `compressed grain ${grainIndex}`, offset: recordOffset + GRAIN_RECORD_HEADER_BYTES, path };
+      const details = { structure: `compressed grain ${grainIndex}`, offset: recordOffset + GRAIN_RECORD_HEADER_BYTES, space: 'file', path } as const;
       const bytes = produced[job]!;
       const message = errors[job++]!;
       if (bytes < 0) throw inflateError(bytes, message, grainBytes, details);

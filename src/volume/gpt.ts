@@ -8,36 +8,36 @@
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { crc32 } from '../util/crc32.js';
-import { readU64, safeMultiply } from '../util/safe-number.js';
+import { safeMultiply, toSafeNumber } from '../util/safe-number.js';
+import { Struct } from '../util/struct.js';
 
-/** GPT header fields (UEFI table 5-5), byte offsets in the header sector. */
-const HEADER = {
-  signature: 0, // 8 bytes "EFI PART"
-  headerSize: 12, // u32: bytes covered by the header CRC, 92 ≤ size ≤ logical block size
-  headerCrc32: 16, // u32: CRC32 of the header with this field zeroed
-  myLba: 24, // u64: LBA of this header
-  alternateLba: 32, // u64: LBA of the other header
-  firstUsableLba: 40, // u64
-  lastUsableLba: 48, // u64
-  diskGuid: 56, // 16 bytes
-  partitionEntryLba: 72, // u64: first LBA of the entry array
-  numberOfPartitionEntries: 80, // u32
-  sizeOfPartitionEntry: 84, // u32: 128 × 2^n
-  partitionEntryArrayCrc32: 88, // u32
-} as const;
-const MIN_HEADER_SIZE = 92;
+/** GPT header (UEFI table 5-5); the rest of its sector is reserved and must be zero. */
+export const GPT_HEADER = new Struct('GPT header', 'UEFI 2.10 §5.3.2, table 5-5')
+  .bytes('signature', 8, '"EFI PART"')
+  .u32('revision', '0x00010000 for every GPT so far')
+  .u32('headerSize', 'bytes covered by the header CRC, 92 ≤ size ≤ logical block size')
+  .u32('headerCrc32', 'CRC32 of the header with this field zeroed')
+  .u32('reserved', 'zero')
+  .u64('myLba', 'LBA of this header')
+  .u64('alternateLba', 'LBA of the other header')
+  .u64('firstUsableLba', 'first LBA a partition may use')
+  .u64('lastUsableLba', 'last LBA a partition may use')
+  .bytes('diskGuid', 16, 'GUID of the disk')
+  .u64('partitionEntryLba', 'first LBA of the entry array')
+  .u32('numberOfPartitionEntries', 'entries in the array')
+  .u32('sizeOfPartitionEntry', 'bytes per entry: 128 × 2^n')
+  .u32('partitionEntryArrayCrc32', 'CRC32 of the whole entry array');
+const MIN_HEADER_SIZE = GPT_HEADER.size;
 const SIGNATURE = 'EFI PART';
 
-/** GPT partition entry fields (UEFI table 5-6). */
-const ENTRY = {
-  typeGuid: 0, // 16 bytes; all zero = unused entry
-  uniqueGuid: 16, // 16 bytes
-  startingLba: 32, // u64
-  endingLba: 40, // u64: inclusive
-  attributes: 48, // u64: bit 0 required, bit 1 no block IO, bit 2 legacy BIOS bootable, 48–63 type-specific
-  name: 56, // 72 bytes UTF-16LE, NUL-padded
-} as const;
-const NAME_BYTES = 72;
+/** GPT partition entry (UEFI table 5-6); an entry may be longer, the rest is reserved. */
+export const GPT_ENTRY = new Struct('GPT entry', 'UEFI 2.10 §5.3.3, table 5-6')
+  .bytes('partitionTypeGuid', 16, 'all zero = unused entry')
+  .bytes('uniquePartitionGuid', 16, 'GUID of this partition')
+  .u64('startingLba', 'first LBA')
+  .u64('endingLba', 'last LBA, inclusive')
+  .u64('attributes', 'bit 0 required, bit 1 no block IO, bit 2 legacy BIOS bootable, 48–63 type-specific')
+  .bytes('partitionName', 72, 'UTF-16LE, NUL-padded');
 
 /** Entries are 128 × 2^n bytes (§5.3.2); none larger than this has ever been seen, and it bounds one read. */
 export const MAX_ENTRY_SIZE = 4096;
@@ -89,26 +89,27 @@ interface ValidHeader {
 async function readHeader(disk: ByteSource, lba: number, sectorSize: number): Promise<ValidHeader> {
   const offset = lba * sectorSize;
   const structure = lba === 1 ? 'primary GPT header' : 'backup GPT header';
-  if (offset + sectorSize > disk.size) throw new GrtError('TRUNCATED', 'header is past the end of the disk', { structure, offset });
+  if (offset + sectorSize > disk.size) throw new GrtError('TRUNCATED', 'header is past the end of the disk', { structure, offset, space: 'disk' });
   const sector = await disk.read(offset, sectorSize);
-  const view = new DataView(sector.buffer, sector.byteOffset, sector.byteLength);
-  const signature = String.fromCharCode(...sector.subarray(0, 8));
-  if (signature !== SIGNATURE) throw new GrtError('BAD_MAGIC', 'bad signature', { structure, offset, expected: SIGNATURE, actual: signature });
-  const headerSize = view.getUint32(HEADER.headerSize, true);
+  const h = GPT_HEADER.decode(sector, 0, offset, 'disk');
+  const signature = String.fromCharCode(...h.signature);
+  if (signature !== SIGNATURE) throw new GrtError('BAD_MAGIC', 'bad signature', { structure, offset, space: 'disk', expected: SIGNATURE, actual: signature });
+  const headerSize = h.headerSize;
   if (headerSize < MIN_HEADER_SIZE || headerSize > sectorSize) {
-    throw new GrtError('BAD_HEADER', 'HeaderSize out of range', { structure, offset, expected: `${MIN_HEADER_SIZE}..${sectorSize}`, actual: headerSize });
+    throw new GrtError('BAD_HEADER', 'HeaderSize out of range', { structure, offset, space: 'disk', expected: `${MIN_HEADER_SIZE}..${sectorSize}`, actual: headerSize });
   }
-  const stored = view.getUint32(HEADER.headerCrc32, true);
+  const stored = h.headerCrc32;
   const copy = sector.slice(0, headerSize);
-  copy.fill(0, HEADER.headerCrc32, HEADER.headerCrc32 + 4);
+  const crcAt = GPT_HEADER.offsets.headerCrc32;
+  copy.fill(0, crcAt, crcAt + 4);
   const computed = crc32(copy);
-  if (computed !== stored) throw new GrtError('BAD_CHECKSUM', 'header CRC32 mismatch', { structure, offset, expected: stored, actual: computed });
-  const details = { structure, offset };
-  const myLba = readU64(view, HEADER.myLba, 'MyLBA', details);
+  if (computed !== stored) throw new GrtError('BAD_CHECKSUM', 'header CRC32 mismatch', { structure, offset, space: 'disk', expected: stored, actual: computed });
+  const details = { structure, offset, space: 'disk' } as const;
+  const myLba = toSafeNumber(h.myLba, 'MyLBA', details);
   if (myLba !== lba) throw new GrtError('BAD_HEADER', 'MyLBA is not where the header was read', { ...details, expected: lba, actual: myLba });
-  const entryLba = readU64(view, HEADER.partitionEntryLba, 'PartitionEntryLBA', details);
-  const entryCount = view.getUint32(HEADER.numberOfPartitionEntries, true);
-  const entrySize = view.getUint32(HEADER.sizeOfPartitionEntry, true);
+  const entryLba = toSafeNumber(h.partitionEntryLba, 'PartitionEntryLBA', details);
+  const entryCount = h.numberOfPartitionEntries;
+  const entrySize = h.sizeOfPartitionEntry;
   if (entrySize < 128 || entrySize % 128 !== 0 || entrySize > MAX_ENTRY_SIZE) {
     throw new GrtError('BAD_HEADER', 'SizeOfPartitionEntry is not a multiple of 128 within the limit', { ...details, expected: `128..${MAX_ENTRY_SIZE}`, actual: entrySize });
   }
@@ -121,14 +122,14 @@ async function readHeader(disk: ByteSource, lba: number, sectorSize: number): Pr
     throw new GrtError('BAD_HEADER', 'partition entry array is outside the disk', { ...details, expected: `≤ ${disk.size}`, actual: arrayOffset + arrayBytes });
   }
   const entries = await disk.read(arrayOffset, arrayBytes);
-  const storedArrayCrc = view.getUint32(HEADER.partitionEntryArrayCrc32, true);
+  const storedArrayCrc = h.partitionEntryArrayCrc32;
   const arrayCrc = crc32(entries);
   if (arrayCrc !== storedArrayCrc) {
-    throw new GrtError('BAD_CHECKSUM', 'partition entry array CRC32 mismatch', { structure, offset: arrayOffset, expected: storedArrayCrc, actual: arrayCrc });
+    throw new GrtError('BAD_CHECKSUM', 'partition entry array CRC32 mismatch', { structure, offset: arrayOffset, space: 'disk', expected: storedArrayCrc, actual: arrayCrc });
   }
-  const alternateLba = readU64(view, HEADER.alternateLba, 'AlternateLBA', details);
-  const firstUsableLba = readU64(view, HEADER.firstUsableLba, 'FirstUsableLBA', details);
-  const lastUsableLba = readU64(view, HEADER.lastUsableLba, 'LastUsableLBA', details);
+  const alternateLba = toSafeNumber(h.alternateLba, 'AlternateLBA', details);
+  const firstUsableLba = toSafeNumber(h.firstUsableLba, 'FirstUsableLBA', details);
+  const lastUsableLba = toSafeNumber(h.lastUsableLba, 'LastUsableLBA', details);
   return { lba, alternateLba, entryLba, firstUsableLba, lastUsableLba, entryCount, entrySize, entries };
 }
 
@@ -140,18 +141,17 @@ function decodeName(bytes: Uint8Array): string {
 
 function decodeEntries(header: ValidHeader, diskSectors: number, warnings: GrtWarning[], sectorSize: number): GptPartition[] {
   const out: GptPartition[] = [];
-  const view = new DataView(header.entries.buffer, header.entries.byteOffset, header.entries.byteLength);
   for (let slot = 0; slot < header.entryCount; slot++) {
     const at = slot * header.entrySize;
-    const typeBytes = header.entries.subarray(at + ENTRY.typeGuid, at + ENTRY.typeGuid + 16);
-    if (typeBytes.every((b) => b === 0)) continue; // unused entry: skipped, its number kept
+    const entry = GPT_ENTRY.decode(header.entries, at);
+    if (entry.partitionTypeGuid.every((b) => b === 0)) continue; // unused entry: skipped, its number kept
     const offset = header.entryLba * sectorSize + at;
     const index = slot + 1;
     let firstLba: number;
     let lastLba: number;
     try {
-      firstLba = readU64(view, at + ENTRY.startingLba, 'StartingLBA', { offset });
-      lastLba = readU64(view, at + ENTRY.endingLba, 'EndingLBA', { offset });
+      firstLba = toSafeNumber(entry.startingLba, 'StartingLBA', { offset, space: 'disk' });
+      lastLba = toSafeNumber(entry.endingLba, 'EndingLBA', { offset, space: 'disk' });
     } catch {
       warnings.push({ code: 'BAD_TABLE', message: `GPT entry ${index} has an LBA beyond 2^53; skipped`, offset });
       continue;
@@ -168,15 +168,14 @@ function decodeEntries(header: ValidHeader, diskSectors: number, warnings: GrtWa
       // §5.3.3: entries must lie within the usable LBAs; kept, since the data may still be there.
       warnings.push({ code: 'BAD_TABLE', message: `GPT entry ${index} lies outside the usable LBAs ${header.firstUsableLba}..${header.lastUsableLba}`, offset });
     }
-    const attributes = (BigInt(view.getUint32(at + ENTRY.attributes + 4, true)) << 32n) | BigInt(view.getUint32(at + ENTRY.attributes, true));
     out.push({
       index,
       firstLba,
       lastLba,
-      typeGuid: guidToText(header.entries, at + ENTRY.typeGuid),
-      uniqueGuid: guidToText(header.entries, at + ENTRY.uniqueGuid),
-      name: decodeName(header.entries.subarray(at + ENTRY.name, at + ENTRY.name + NAME_BYTES)),
-      attributes: `0x${attributes.toString(16).padStart(16, '0')}`,
+      typeGuid: guidToText(entry.partitionTypeGuid),
+      uniqueGuid: guidToText(entry.uniquePartitionGuid),
+      name: decodeName(entry.partitionName),
+      attributes: `0x${entry.attributes.toString(16).padStart(16, '0')}`,
     });
   }
   return out;

@@ -6,20 +6,26 @@
  */
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
+import { Struct } from '../util/struct.js';
 
-/** Where the four 16-byte partition records start in sector 0 (and in every EBR). */
-const PARTITION_RECORD_OFFSET = 446;
-const PARTITION_RECORD_SIZE = 16;
-/** Offset of the 0x55 0xAA boot signature. */
-const BOOT_SIGNATURE_OFFSET = 510;
+/** Sector 0 of the disk, and every EBR, as far as partitioning goes (UEFI table 5-1). */
+export const MBR_SECTOR = new Struct('MBR', 'UEFI 2.10 §5.2.1, table 5-1 (legacy MBR)')
+  .skip(440, 'boot code')
+  .u32('uniqueMbrDiskSignature', 'disk signature Windows uses to tell disks apart')
+  .u16('unknown', 'zero')
+  .bytes('partitionRecords', 64, 'four 16-byte partition records')
+  .u16('signature', '0xAA55 (bytes 0x55 0xAA)');
+const PARTITION_RECORD_OFFSET = MBR_SECTOR.offsets.partitionRecords;
+const BOOT_SIGNATURE_OFFSET = MBR_SECTOR.offsets.signature;
 
 /** One 16-byte partition record (UEFI table 5-2). */
-const RECORD = {
-  bootIndicator: 0, // u8: 0x80 bootable, 0x00 not; anything else means this is not a partition record
-  osType: 4, // u8: partition type byte
-  startingLba: 8, // u32: first sector (relative to the table's base, see the EBR notes below)
-  sizeInLba: 12, // u32: number of sectors
-} as const;
+export const PARTITION_RECORD = new Struct('MBR partition record', 'UEFI 2.10 §5.2.1, table 5-2')
+  .u8('bootIndicator', '0x80 bootable, 0x00 not; anything else means this is not a partition record')
+  .skip(3, 'starting CHS address, unused (LBA is authoritative)')
+  .u8('osType', 'partition type byte')
+  .skip(3, 'ending CHS address, unused')
+  .u32('startingLba', 'first sector (relative to the table\'s base, see the EBR notes below)')
+  .u32('sizeInLba', 'number of sectors');
 
 /**
  * Longest EBR chain we follow. Linux stops at its minor-number limit (256 partitions for sd);
@@ -106,15 +112,9 @@ interface RawRecord {
 }
 
 function readRecords(sector: Uint8Array): RawRecord[] {
-  const view = new DataView(sector.buffer, sector.byteOffset, sector.byteLength);
   return Array.from({ length: 4 }, (_, slot) => {
-    const at = PARTITION_RECORD_OFFSET + slot * PARTITION_RECORD_SIZE;
-    return {
-      bootIndicator: view.getUint8(at + RECORD.bootIndicator),
-      typeByte: view.getUint8(at + RECORD.osType),
-      startingLba: view.getUint32(at + RECORD.startingLba, true),
-      sizeInLba: view.getUint32(at + RECORD.sizeInLba, true),
-    };
+    const record = PARTITION_RECORD.decode(sector, PARTITION_RECORD_OFFSET + slot * PARTITION_RECORD.size);
+    return { bootIndicator: record.bootIndicator, typeByte: record.osType, startingLba: record.startingLba, sizeInLba: record.sizeInLba };
   });
 }
 
@@ -149,7 +149,7 @@ export async function readMbr(
   warnings: GrtWarning[],
 ): Promise<MbrPartition[]> {
   if (!looksLikeMbr(sector0)) {
-    throw new GrtError('BAD_MAGIC', 'no MBR partition table', { structure: 'MBR', offset: 0 });
+    throw new GrtError('BAD_MAGIC', 'no MBR partition table', { structure: 'MBR', offset: 0, space: 'disk' });
   }
   const out: MbrPartition[] = [];
   const extended: MbrPartition[] = [];

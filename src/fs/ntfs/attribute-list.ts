@@ -39,12 +39,12 @@ export function parseAttributeList(bytes: Uint8Array, structure: string): Attrib
     const nameUnits = bytes[pos + 6]!;
     const nameOffset = bytes[pos + 7]!;
     if (length < ENTRY_HEADER || pos + length > bytes.length || (nameUnits > 0 && nameOffset + nameUnits * 2 > length)) {
-      throw new GrtError('BAD_ATTRIBUTE', 'attribute list entry out of range', { structure, offset: pos, actual: length });
+      throw new GrtError('BAD_ATTRIBUTE', 'attribute list entry out of range', { structure, offset: pos, space: 'stream', actual: length });
     }
     entries.push({
       type: view.getUint32(pos, true),
       name: nameUnits > 0 ? decodeUtf16(bytes, pos + nameOffset, nameUnits) : '',
-      startVcn: readU64(view, pos + 8, 'attribute list first VCN', { structure, offset: pos + 8 }),
+      startVcn: readU64(view, pos + 8, 'attribute list first VCN', { structure, offset: pos + 8, space: 'stream' }),
       holder: readFileReference(view, pos + 16),
       id: view.getUint16(pos + 24, true),
     });

@@ -2,18 +2,49 @@
  * Attribute headers inside an MFT record: common part, resident value, non-resident extent.
  *
  * Sources: libyal libfsntfs "MFT attribute" notes; Microsoft's ATTRIBUTE_RECORD_HEADER layout.
- *   0 type (u32, 0xFFFFFFFF ends the list)   4 length (u32)   8 non-resident (u8)   9 name length
- *   (u8, UTF-16 units)   10 name offset (u16)   12 flags (u16)   14 attribute id (u16)
- * Resident:     16 value length (u32)   20 value offset (u16)
- * Non-resident: 16 first VCN (u64)   24 last VCN (u64)   32 mapping pairs offset (u16)
- *               34 compression unit exponent (u8)   40 allocated size   48 data size
- *               56 initialized size (all u64)
  */
 import { GrtError } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
 import { u64le } from '../../util/safe-number.js';
+import { Struct } from '../../util/struct.js';
 import { decodeRunlist, type Run } from './runlist.js';
 import { decodeUtf16 } from './utf16.js';
+
+/** The 16 bytes every attribute header starts with (ATTRIBUTE_RECORD_HEADER). */
+function attributeHeader(name: string) {
+  return new Struct(name, 'libfsntfs, MFT attribute; ATTRIBUTE_RECORD_HEADER')
+    .u32('type', 'attribute type (ATTR_*); 0xFFFFFFFF ends the list')
+    .u32('length', 'bytes of this attribute, header included, a multiple of 8')
+    .u8('nonResident', '0 resident, 1 non-resident')
+    .u8('nameLength', 'name length in UTF-16 units')
+    .u16('nameOffset', 'where the name starts, from the attribute start')
+    .u16('flags', 'ATTR_FLAG_* bits')
+    .u16('attributeId', 'unique within the record');
+}
+
+/**
+ * A resident attribute header. parseAttributes runs for every attribute of every record scanned,
+ * so it reads these fields inline at the declared offsets (test/ntfs/struct-agreement.test.ts
+ * checks both readings agree on every test image).
+ */
+export const RESIDENT_ATTRIBUTE = attributeHeader('resident attribute header')
+  .u32('valueLength', 'bytes of the value')
+  .u16('valueOffset', 'where the value starts, from the attribute start')
+  .u8('indexedFlag', '1 when the value is indexed ($FILE_NAME)')
+  .skip(1, 'alignment');
+
+/** A non-resident attribute header (the optional compressed-size field after it is not read). */
+export const NON_RESIDENT_ATTRIBUTE = attributeHeader('non-resident attribute header')
+  .u64('lowestVcn', 'first VCN this extent maps')
+  .u64('highestVcn', 'last VCN this extent maps; −1 (all ones) when empty')
+  .u16('mappingPairsOffset', 'where the run list starts, from the attribute start')
+  .u8('compressionUnit', 'log2 of clusters per compression unit (0 = not compressed)')
+  .skip(5, 'reserved')
+  .u64('allocatedSize', 'bytes allocated (meaningful in the extent starting at VCN 0)')
+  .u64('dataSize', 'bytes of data')
+  .u64('initializedSize', 'bytes written; the rest reads as zeros');
+const AT = RESIDENT_ATTRIBUTE.offsets;
+const NR = NON_RESIDENT_ATTRIBUTE.offsets;
 
 export const ATTR_STANDARD_INFORMATION = 0x10;
 export const ATTR_ATTRIBUTE_LIST = 0x20;
@@ -32,9 +63,9 @@ export const ATTR_FLAG_COMPRESSED_MASK = 0x00ff;
 export const ATTR_FLAG_ENCRYPTED = 0x4000;
 export const ATTR_FLAG_SPARSE = 0x8000;
 
-/** Smallest possible attribute: the 16-byte common header plus the 8-byte resident part. */
-const MIN_ATTRIBUTE_LENGTH = 24;
-const NON_RESIDENT_HEADER = 64;
+/** Smallest possible attribute: the common header plus the resident part. */
+const MIN_ATTRIBUTE_LENGTH = RESIDENT_ATTRIBUTE.size;
+const NON_RESIDENT_HEADER = NON_RESIDENT_ATTRIBUTE.size;
 
 export interface NonResidentExtent {
   startVcn: number;
@@ -76,30 +107,30 @@ export function parseAttributes(record: Uint8Array, first: number, end: number, 
     const type = u32le(record, pos);
     if (type === ATTR_END) return attributes;
     if (pos + MIN_ATTRIBUTE_LENGTH > end) break;
-    const length = u32le(record, pos + 4);
+    const length = u32le(record, pos + AT.length);
     if (length < MIN_ATTRIBUTE_LENGTH || length % 8 !== 0 || pos + length > end) {
-      throw new GrtError('BAD_ATTRIBUTE', 'attribute length outside the record', { structure: recordStructure(recordNumber), offset: byteOffset + pos + 4, expected: end - pos, actual: length });
+      throw new GrtError('BAD_ATTRIBUTE', 'attribute length outside the record', { structure: recordStructure(recordNumber), offset: byteOffset + pos + AT.length, space: 'volume', expected: end - pos, actual: length });
     }
     // Offsets inside the attribute are checked against `length`, then used from the record start.
-    const nameUnits = record[pos + 9]!;
-    const nameOffset = u16le(record, pos + 10);
+    const nameUnits = record[pos + AT.nameLength]!;
+    const nameOffset = u16le(record, pos + AT.nameOffset);
     if (nameUnits > 0 && nameOffset + nameUnits * 2 > length) {
-      throw new GrtError('BAD_ATTRIBUTE', 'attribute name outside the attribute', { structure: recordStructure(recordNumber), offset: byteOffset + pos + 10, actual: nameOffset });
+      throw new GrtError('BAD_ATTRIBUTE', 'attribute name outside the attribute', { structure: recordStructure(recordNumber), offset: byteOffset + pos + AT.nameOffset, space: 'volume', actual: nameOffset });
     }
     const attribute: Attribute = {
       type,
       name: nameUnits > 0 ? decodeUtf16(record, pos + nameOffset, nameUnits) : '',
-      flags: u16le(record, pos + 12),
-      id: u16le(record, pos + 14),
+      flags: u16le(record, pos + AT.flags),
+      id: u16le(record, pos + AT.attributeId),
       recordNumber,
       value: null,
       nonResident: null,
     };
-    if (record[pos + 8] === 0) {
-      const valueLength = u32le(record, pos + 16);
-      const valueOffset = u16le(record, pos + 20);
+    if (record[pos + AT.nonResident] === 0) {
+      const valueLength = u32le(record, pos + AT.valueLength);
+      const valueOffset = u16le(record, pos + AT.valueOffset);
       if (valueOffset + valueLength > length) {
-        throw new GrtError('BAD_ATTRIBUTE', 'resident value outside the attribute', { structure: recordStructure(recordNumber), offset: byteOffset + pos + 16, expected: length - valueOffset, actual: valueLength });
+        throw new GrtError('BAD_ATTRIBUTE', 'resident value outside the attribute', { structure: recordStructure(recordNumber), offset: byteOffset + pos + AT.valueLength, space: 'volume', expected: length - valueOffset, actual: valueLength });
       }
       attribute.value = record.subarray(pos + valueOffset, pos + valueOffset + valueLength);
     } else {
@@ -108,38 +139,38 @@ export function parseAttributes(record: Uint8Array, first: number, end: number, 
     attributes.push(attribute);
     pos += length;
   }
-  throw new GrtError('BAD_ATTRIBUTE', 'attribute list not terminated inside the record', { structure: recordStructure(recordNumber), offset: byteOffset + pos });
+  throw new GrtError('BAD_ATTRIBUTE', 'attribute list not terminated inside the record', { structure: recordStructure(recordNumber), offset: byteOffset + pos, space: 'volume' });
 }
 
 /** The non-resident part of the attribute at `pos` (`length` bytes) of `record`, which sits at `byteOffset`. */
 function parseNonResident(record: Uint8Array, pos: number, length: number, byteOffset: number, recordNumber: number, clusterCount: number): NonResidentExtent {
   const at = byteOffset + pos;
   if (length < NON_RESIDENT_HEADER) {
-    throw new GrtError('BAD_ATTRIBUTE', 'non-resident header longer than the attribute', { structure: recordStructure(recordNumber), offset: at, actual: length });
+    throw new GrtError('BAD_ATTRIBUTE', 'non-resident header longer than the attribute', { structure: recordStructure(recordNumber), offset: at, space: 'volume', actual: length });
   }
   const structure = recordStructure(recordNumber);
-  const startVcn = u64le(record, pos + 16, 'first VCN', { structure, offset: at });
+  const startVcn = u64le(record, pos + NR.lowestVcn, 'first VCN', { structure, offset: at + NR.lowestVcn, space: 'volume' });
   // An empty non-resident attribute has last VCN −1 (all ones).
-  const lastVcn = u32le(record, pos + 28) === 0xffffffff && u32le(record, pos + 24) === 0xffffffff ? -1 : u64le(record, pos + 24, 'last VCN', { structure, offset: at });
+  const lastVcn = u32le(record, pos + NR.highestVcn + 4) === 0xffffffff && u32le(record, pos + NR.highestVcn) === 0xffffffff ? -1 : u64le(record, pos + NR.highestVcn, 'last VCN', { structure, offset: at + NR.highestVcn, space: 'volume' });
   if (lastVcn < startVcn - 1) {
-    throw new GrtError('BAD_ATTRIBUTE', 'last VCN before first VCN', { structure, offset: at + 24, expected: startVcn, actual: lastVcn });
+    throw new GrtError('BAD_ATTRIBUTE', 'last VCN before first VCN', { structure, offset: at + NR.highestVcn, space: 'volume', expected: startVcn, actual: lastVcn });
   }
-  const pairsOffset = u16le(record, pos + 32);
+  const pairsOffset = u16le(record, pos + NR.mappingPairsOffset);
   if (pairsOffset < NON_RESIDENT_HEADER || pairsOffset > length) {
-    throw new GrtError('BAD_ATTRIBUTE', 'mapping pairs offset outside the attribute', { structure, offset: at + 32, actual: pairsOffset });
+    throw new GrtError('BAD_ATTRIBUTE', 'mapping pairs offset outside the attribute', { structure, offset: at + NR.mappingPairsOffset, space: 'volume', actual: pairsOffset });
   }
-  const compressionUnitExponent = record[pos + 34]!;
+  const compressionUnitExponent = record[pos + NR.compressionUnit]!;
   const extent: NonResidentExtent = {
     startVcn,
     lastVcn,
     compressionUnitExponent,
-    allocatedSize: u64le(record, pos + 40, 'allocated size', { structure, offset: at }),
-    dataSize: u64le(record, pos + 48, 'data size', { structure, offset: at }),
-    initializedSize: u64le(record, pos + 56, 'initialized size', { structure, offset: at }),
+    allocatedSize: u64le(record, pos + NR.allocatedSize, 'allocated size', { structure, offset: at + NR.allocatedSize, space: 'volume' }),
+    dataSize: u64le(record, pos + NR.dataSize, 'data size', { structure, offset: at + NR.dataSize, space: 'volume' }),
+    initializedSize: u64le(record, pos + NR.initializedSize, 'initialized size', { structure, offset: at + NR.initializedSize, space: 'volume' }),
     runs: decodeRunlist(record, pos + pairsOffset, pos + length, startVcn, lastVcn, clusterCount, structure, byteOffset),
   };
   if (startVcn === 0 && (extent.dataSize > extent.allocatedSize && compressionUnitExponent === 0)) {
-    throw new GrtError('BAD_ATTRIBUTE', 'data size larger than allocated size', { structure, offset: at + 48, expected: extent.allocatedSize, actual: extent.dataSize });
+    throw new GrtError('BAD_ATTRIBUTE', 'data size larger than allocated size', { structure, offset: at + NR.dataSize, space: 'volume', expected: extent.allocatedSize, actual: extent.dataSize });
   }
   return extent;
 }

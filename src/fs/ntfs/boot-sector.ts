@@ -2,17 +2,35 @@
  * The NTFS boot sector ($Boot, sector 0 of the volume) and its backup in the volume's last sector.
  *
  * Sources: libyal libfsntfs "NTFS volume header" notes; the Linux ntfs3 driver documentation of
- * the boot sector fields; [MS-FSCC] for the meaning of the serial number. Offsets in bytes:
- *   0x03 OEM id "NTFS    "          0x0B bytes per sector (u16)      0x0D sectors per cluster (u8)
- *   0x28 total sectors (u64)        0x30 $MFT LCN (u64)              0x38 $MFTMirr LCN (u64)
- *   0x40 clusters per MFT record    0x44 clusters per index block    0x48 serial number (u64)
- *   0x1FE 0x55 0xAA
+ * the boot sector fields; [MS-FSCC] for the meaning of the serial number.
  * NOTE: sectors per cluster > 0x80 means 2^(256 − value) sectors (clusters past 64 KiB); clusters
  * per record/index block as a signed byte < 0 means the size is 2^(−value) bytes.
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import { readU64 } from '../../util/safe-number.js';
+import { toSafeNumber } from '../../util/safe-number.js';
+import { Struct } from '../../util/struct.js';
+
+/** The boot sector as far as reading the volume goes; the BIOS parameter block's rest is unused. */
+export const NTFS_BOOT_SECTOR = new Struct('NTFS boot sector', 'libfsntfs, NTFS volume header')
+  .skip(3, 'jump to the boot code')
+  .bytes('oemId', 8, '"NTFS    "')
+  .u16('bytesPerSector', 'sector size: a power of two, 256..4096')
+  .u8('sectorsPerCluster', 'sectors per cluster, or 2^(256 − value) when above 0x80')
+  .skip(22, 'reserved sectors, FAT-only fields, media descriptor, CHS geometry, hidden sectors')
+  .skip(4, 'unused (0x00800080)')
+  .u64('totalSectors', 'sectors in the volume, the backup boot sector excluded')
+  .u64('mftLcn', 'first cluster of $MFT')
+  .u64('mftMirrorLcn', 'first cluster of $MFTMirr')
+  .u8('clustersPerMftRecord', 'MFT record size: clusters, or 2^(−value) bytes as a negative byte')
+  .skip(3, 'unused')
+  .u8('clustersPerIndexBlock', 'index block size, encoded as clustersPerMftRecord')
+  .skip(3, 'unused')
+  .u64('serialNumber', 'volume serial number')
+  .u32('checksum', 'unused by Windows')
+  .skip(426, 'boot code')
+  .u16('signature', '0xAA55 (bytes 0x55 0xAA)');
+const AT = NTFS_BOOT_SECTOR.offsets;
 
 const STRUCTURE = 'NTFS boot sector';
 /** Sector sizes NTFS is formatted with on real disks (512e and 4Kn included). */
@@ -54,40 +72,40 @@ function sizeFromClusterByte(raw: number, clusterSize: number): number {
 
 /** Parse one 512-byte boot sector image; throws GrtError when it is not a usable NTFS boot sector. */
 export function parseBootSector(bytes: Uint8Array, offset = 0): BootSector {
-  if (bytes.length < 512) throw new GrtError('TRUNCATED', 'boot sector shorter than 512 bytes', { structure: STRUCTURE, offset });
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const oem = String.fromCharCode(...bytes.subarray(3, 11));
-  if (oem !== 'NTFS    ') throw new GrtError('BAD_MAGIC', 'not an NTFS boot sector', { structure: STRUCTURE, offset, expected: 'NTFS    ', actual: oem });
-  if (bytes[510] !== 0x55 || bytes[511] !== 0xaa) {
-    throw new GrtError('BAD_MAGIC', 'boot sector signature missing', { structure: STRUCTURE, offset: offset + 510 });
+  if (bytes.length < 512) throw new GrtError('TRUNCATED', 'boot sector shorter than 512 bytes', { structure: STRUCTURE, offset, space: 'volume' });
+  const boot = NTFS_BOOT_SECTOR.decode(bytes, 0, offset, 'volume');
+  const oem = String.fromCharCode(...boot.oemId);
+  if (oem !== 'NTFS    ') throw new GrtError('BAD_MAGIC', 'not an NTFS boot sector', { structure: STRUCTURE, offset, space: 'volume', expected: 'NTFS    ', actual: oem });
+  if (boot.signature !== 0xaa55) {
+    throw new GrtError('BAD_MAGIC', 'boot sector signature missing', { structure: STRUCTURE, offset: offset + AT.signature, space: 'volume' });
   }
-  const sectorSize = view.getUint16(0x0b, true);
+  const sectorSize = boot.bytesPerSector;
   if (!isPowerOfTwo(sectorSize) || sectorSize < MIN_SECTOR || sectorSize > MAX_SECTOR) {
-    throw new GrtError('BAD_HEADER', 'bytes per sector out of range', { structure: STRUCTURE, offset: offset + 0x0b, actual: sectorSize });
+    throw new GrtError('BAD_HEADER', 'bytes per sector out of range', { structure: STRUCTURE, offset: offset + AT.bytesPerSector, space: 'volume', actual: sectorSize });
   }
-  const spcByte = bytes[0x0d]!;
+  const spcByte = boot.sectorsPerCluster;
   const sectorsPerCluster = spcByte > 0x80 ? (256 - spcByte <= 31 ? 2 ** (256 - spcByte) : 0) : spcByte;
   const clusterSize = sectorsPerCluster * sectorSize;
   if (!isPowerOfTwo(sectorsPerCluster) || clusterSize > MAX_CLUSTER) {
-    throw new GrtError('BAD_HEADER', 'sectors per cluster out of range', { structure: STRUCTURE, offset: offset + 0x0d, actual: spcByte });
+    throw new GrtError('BAD_HEADER', 'sectors per cluster out of range', { structure: STRUCTURE, offset: offset + AT.sectorsPerCluster, space: 'volume', actual: spcByte });
   }
-  const details = { structure: STRUCTURE, offset };
-  const totalSectors = readU64(view, 0x28, 'total sectors', details);
+  const details = { structure: STRUCTURE, offset, space: 'volume' } as const;
+  const totalSectors = toSafeNumber(boot.totalSectors, 'total sectors', details);
   const clusterCount = Math.floor(totalSectors / sectorsPerCluster);
-  const mftLcn = readU64(view, 0x30, '$MFT LCN', details);
-  const mftMirrorLcn = readU64(view, 0x38, '$MFTMirr LCN', details);
+  const mftLcn = toSafeNumber(boot.mftLcn, '$MFT LCN', details);
+  const mftMirrorLcn = toSafeNumber(boot.mftMirrorLcn, '$MFTMirr LCN', details);
   if (clusterCount === 0 || mftLcn >= clusterCount) {
     throw new GrtError('BAD_HEADER', '$MFT cluster outside the volume', { ...details, expected: clusterCount, actual: mftLcn });
   }
-  const recordSize = sizeFromClusterByte(bytes[0x40]!, clusterSize);
+  const recordSize = sizeFromClusterByte(boot.clustersPerMftRecord, clusterSize);
   if (!isPowerOfTwo(recordSize) || recordSize < MIN_RECORD || recordSize > MAX_RECORD) {
-    throw new GrtError('BAD_HEADER', 'MFT record size out of range', { structure: STRUCTURE, offset: offset + 0x40, actual: recordSize });
+    throw new GrtError('BAD_HEADER', 'MFT record size out of range', { structure: STRUCTURE, offset: offset + AT.clustersPerMftRecord, space: 'volume', actual: recordSize });
   }
-  const indexBlockSize = sizeFromClusterByte(bytes[0x44]!, clusterSize);
+  const indexBlockSize = sizeFromClusterByte(boot.clustersPerIndexBlock, clusterSize);
   if (!isPowerOfTwo(indexBlockSize) || indexBlockSize < MIN_RECORD || indexBlockSize > MAX_INDEX_BLOCK) {
-    throw new GrtError('BAD_HEADER', 'index block size out of range', { structure: STRUCTURE, offset: offset + 0x44, actual: indexBlockSize });
+    throw new GrtError('BAD_HEADER', 'index block size out of range', { structure: STRUCTURE, offset: offset + AT.clustersPerIndexBlock, space: 'volume', actual: indexBlockSize });
   }
-  const serial = [...bytes.subarray(0x48, 0x50)].reverse().map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+  const serial = boot.serialNumber.toString(16).padStart(16, '0').toUpperCase();
   return {
     sectorSize,
     clusterSize,
@@ -106,7 +124,7 @@ export function parseBootSector(bytes: Uint8Array, offset = 0): BootSector {
  * damaged (with a warning). Tries the backup for both 512- and 4096-byte sectors.
  */
 export async function readBootSector(source: ByteSource, warnings: GrtWarning[]): Promise<BootSector> {
-  if (source.size < 512) throw new GrtError('TRUNCATED', 'volume smaller than one sector', { structure: STRUCTURE, actual: source.size });
+  if (source.size < 512) throw new GrtError('TRUNCATED', 'volume smaller than one sector', { structure: STRUCTURE, offset: 0, space: 'volume', actual: source.size });
   let primaryError: GrtError;
   try {
     return checkFits(parseBootSector(await source.read(0, 512)), source);

@@ -103,7 +103,7 @@ function checkLayout(source: ByteSource, layout: StreamLayout): void {
   for (const run of layout.runs) {
     if (run.streamOffset !== expected || !Number.isSafeInteger(run.length) || run.length <= 0) throw bad('runs not contiguous', run.streamOffset);
     if (run.sourceOffset !== null && (!Number.isSafeInteger(run.sourceOffset) || run.sourceOffset < 0 || run.sourceOffset + run.length > source.size)) {
-      throw new GrtError('MISSING_DATA', 'run lies past the end of the source', { structure: 'stream layout', offset: run.sourceOffset, expected: source.size });
+      throw new GrtError('MISSING_DATA', 'run lies past the end of the source', { structure: 'stream layout', offset: run.sourceOffset, space: 'volume', expected: source.size });
     }
     expected += run.length;
   }

@@ -2,12 +2,7 @@
  * Directory indexes ($I30): $INDEX_ROOT (in the record), $INDEX_ALLOCATION (INDX blocks) and the
  * $BITMAP saying which blocks are in use. Keys are $FILE_NAME values.
  *
- * Sources: libyal libfsntfs "Index" notes. $INDEX_ROOT: 0 indexed attribute type (u32, 0x30)
- * 4 collation rule   8 index block size (u32)   12 clusters per block (u8)   16 node header.
- * INDX block: "INDX", update sequence (as in FILE records), 16 block VCN (u64), 24 node header.
- * Node header: 0 entries offset (u32, from the node header)   4 entries end (u32)   8 allocated
- * size (u32)   12 flags (1 = has sub-nodes). Entry: 0 file reference (u64)   8 entry length (u16)
- * 10 key length (u16)   12 flags (u32: 1 sub-node VCN in the last 8 bytes, 2 last entry)   16 key.
+ * Sources: libyal libfsntfs "Index" notes (layouts declared below).
  * B-tree (libfsntfs "Index" notes; [MS-FSCC] / libfsntfs collation rules): an entry's sub-node
  * holds the keys ordered before it, the last (key-less) entry's sub-node those after every entry.
  * $I30 uses COLLATION_FILE_NAME (rule 1): names compare after upcasing each UTF-16 unit through
@@ -21,14 +16,52 @@ import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import { applyFixups, readFileReference, type FileReference } from './mft-record.js';
 import { parseFileName, type FileName } from './file-name.js';
 import { u64le } from '../../util/safe-number.js';
+import { Struct } from '../../util/struct.js';
+
+/** $INDEX_ROOT value: this header, then a node header and the root's entries. */
+export const INDEX_ROOT_HEADER = new Struct('$INDEX_ROOT header', 'libfsntfs, Index root header')
+  .u32('attributeType', 'type of the indexed attribute (0x30 $FILE_NAME for $I30)')
+  .u32('collationRule', 'how keys are ordered (COLLATION_FILE_NAME for $I30)')
+  .u32('indexBlockSize', 'bytes per INDX block')
+  .u8('clustersPerIndexBlock', 'clusters per INDX block, or the log2 encoding of the boot sector')
+  .skip(3, 'alignment');
+
+/** INDX block header (an $INDEX_ALLOCATION block), then a node header; fixups as in FILE records. */
+export const INDEX_BLOCK_HEADER = new Struct('INDX block header', 'libfsntfs, Index allocation / index record header')
+  .bytes('signature', 4, '"INDX"')
+  .u16('usaOffset', 'update sequence array offset (MULTI_SECTOR_HEADER)')
+  .u16('usaCount', 'update sequence array entries: 1 + 512-byte strides')
+  .u64('lsn', '$LogFile sequence number of the last change')
+  .u64('vcn', 'VCN of this block in the index allocation');
+
+/**
+ * Node header (INDEX_HEADER), at the end of either header above. Offsets are from the node header.
+ * parseNode reads it, and the entry headers, inline at the declared offsets, once per directory
+ * block listed (test/ntfs/struct-agreement.test.ts checks the readings agree on the test images).
+ */
+export const INDEX_NODE_HEADER = new Struct('index node header', 'libfsntfs, Index node header')
+  .u32('entriesOffset', 'where the first entry starts')
+  .u32('entriesEnd', 'where the used entries end')
+  .u32('allocatedEnd', 'where the node\'s allocated space ends')
+  .u8('flags', '1 = has sub-nodes')
+  .skip(3, 'alignment');
+
+/** One index entry's header; the key ($FILE_NAME for $I30) follows it, a sub-node VCN ends it. */
+export const INDEX_ENTRY_HEADER = new Struct('index entry header', 'libfsntfs, Index value')
+  .u64('fileReference', 'the file this key names (48-bit record, 16-bit sequence)')
+  .u16('entryLength', 'bytes of this entry, a multiple of 8')
+  .u16('keyLength', 'bytes of the key')
+  .u32('flags', 'ENTRY_FLAG_SUB_NODE, ENTRY_FLAG_LAST');
+const NODE = INDEX_NODE_HEADER.offsets;
+const ENTRY = INDEX_ENTRY_HEADER.offsets;
 
 /** Entries per node: a 64 KiB block of minimal 16-byte entries holds at most 4096. */
 const MAX_ENTRIES_PER_NODE = 4096;
-const ENTRY_HEADER = 16;
+const ENTRY_HEADER = INDEX_ENTRY_HEADER.size;
 const ENTRY_FLAG_SUB_NODE = 0x1;
 const ENTRY_FLAG_LAST = 0x2;
-/** Node header of an INDX block: after the 24-byte block header (signature, fixups, VCN). */
-const BLOCK_NODE_HEADER = 24;
+/** Node header of an INDX block: after the block header (signature, fixups, VCN). */
+const BLOCK_NODE_HEADER = INDEX_BLOCK_HEADER.size;
 /** $INDEX_ROOT collation rule of $I30: by file name through $UpCase. */
 export const COLLATION_FILE_NAME = 1;
 /**
@@ -62,34 +95,34 @@ type OffsetOf = (pos: number) => number | undefined;
 
 function parseNode(bytes: Uint8Array, headerOffset: number, structure: string, offsetOf: OffsetOf): IndexNode {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (headerOffset + 16 > bytes.length) throw new GrtError('BAD_INDEX', 'node header outside the node', { structure, offset: offsetOf(headerOffset) });
-  const start = headerOffset + view.getUint32(headerOffset, true);
-  const end = headerOffset + view.getUint32(headerOffset + 4, true);
-  if (start < headerOffset + 16 || end > bytes.length || start > end) {
-    throw new GrtError('BAD_INDEX', 'node entries outside the node', { structure, offset: offsetOf(headerOffset), expected: bytes.length, actual: end });
+  if (headerOffset + INDEX_NODE_HEADER.size > bytes.length) throw new GrtError('BAD_INDEX', 'node header outside the node', { structure, offset: offsetOf(headerOffset), space: 'volume' });
+  const start = headerOffset + view.getUint32(headerOffset + NODE.entriesOffset, true);
+  const end = headerOffset + view.getUint32(headerOffset + NODE.entriesEnd, true);
+  if (start < headerOffset + INDEX_NODE_HEADER.size || end > bytes.length || start > end) {
+    throw new GrtError('BAD_INDEX', 'node entries outside the node', { structure, offset: offsetOf(headerOffset), space: 'volume', expected: bytes.length, actual: end });
   }
   const entries: IndexEntry[] = [];
   const childVcns: (number | undefined)[] = [];
   let lastChildVcn: number | undefined;
   let pos = start;
   for (let count = 0; pos + ENTRY_HEADER <= end; count++) {
-    if (count >= MAX_ENTRIES_PER_NODE) throw new GrtError('LIMIT_EXCEEDED', 'too many entries in an index node', { structure, offset: offsetOf(pos) });
-    const length = view.getUint16(pos + 8, true);
-    const keyLength = view.getUint16(pos + 10, true);
-    const flags = view.getUint32(pos + 12, true);
+    if (count >= MAX_ENTRIES_PER_NODE) throw new GrtError('LIMIT_EXCEEDED', 'too many entries in an index node', { structure, offset: offsetOf(pos), space: 'volume' });
+    const length = view.getUint16(pos + ENTRY.entryLength, true);
+    const keyLength = view.getUint16(pos + ENTRY.keyLength, true);
+    const flags = view.getUint32(pos + ENTRY.flags, true);
     if (length < ENTRY_HEADER || length % 8 !== 0 || pos + length > end || ENTRY_HEADER + keyLength > length) {
-      throw new GrtError('BAD_INDEX', 'index entry length out of range', { structure, offset: offsetOf(pos + 8), actual: length });
+      throw new GrtError('BAD_INDEX', 'index entry length out of range', { structure, offset: offsetOf(pos + ENTRY.entryLength), space: 'volume', actual: length });
     }
     let childVcn: number | undefined;
     if ((flags & ENTRY_FLAG_SUB_NODE) !== 0) {
-      if (ENTRY_HEADER + keyLength + 8 > length) throw new GrtError('BAD_INDEX', 'index entry too short for its sub-node VCN', { structure, offset: offsetOf(pos + 8), actual: length });
-      childVcn = u64le(bytes, pos + length - 8, 'index sub-node VCN', { structure, offset: offsetOf(pos + length - 8) });
+      if (ENTRY_HEADER + keyLength + 8 > length) throw new GrtError('BAD_INDEX', 'index entry too short for its sub-node VCN', { structure, offset: offsetOf(pos + ENTRY.entryLength), space: 'volume', actual: length });
+      childVcn = u64le(bytes, pos + length - 8, 'index sub-node VCN', { structure, offset: offsetOf(pos + length - 8), space: 'volume' });
     }
     if ((flags & ENTRY_FLAG_LAST) !== 0) {
       lastChildVcn = childVcn;
       break;
     }
-    entries.push({ file: readFileReference(view, pos), key: parseFileName(bytes.subarray(pos + ENTRY_HEADER, pos + ENTRY_HEADER + keyLength), structure) });
+    entries.push({ file: readFileReference(view, pos + ENTRY.fileReference), key: parseFileName(bytes.subarray(pos + ENTRY_HEADER, pos + ENTRY_HEADER + keyLength), structure) });
     childVcns.push(childVcn);
     pos += length;
   }
@@ -98,10 +131,11 @@ function parseNode(bytes: Uint8Array, headerOffset: number, structure: string, o
 
 /** `valueOffset`: the value's volume byte offset when known, for error offsets. */
 export function parseIndexRoot(value: Uint8Array, structure: string, valueOffset?: number): IndexRootInfo {
-  if (value.length < 32) throw new GrtError('BAD_INDEX', '$INDEX_ROOT too short', { structure, offset: valueOffset, actual: value.length });
-  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
-  const node = parseNode(value, 16, structure, (pos) => (valueOffset === undefined ? undefined : valueOffset + pos));
-  return { ...node, blockSize: view.getUint32(8, true), collationRule: view.getUint32(4, true) };
+  const rootSize = INDEX_ROOT_HEADER.size + INDEX_NODE_HEADER.size;
+  if (value.length < rootSize) throw new GrtError('BAD_INDEX', '$INDEX_ROOT too short', { structure, offset: valueOffset, space: 'volume', actual: value.length });
+  const header = INDEX_ROOT_HEADER.decode(value);
+  const node = parseNode(value, INDEX_ROOT_HEADER.size, structure, (pos) => (valueOffset === undefined ? undefined : valueOffset + pos));
+  return { ...node, blockSize: header.indexBlockSize, collationRule: header.collationRule };
 }
 
 /**
@@ -109,13 +143,14 @@ export function parseIndexRoot(value: Uint8Array, structure: string, valueOffset
  * block to the volume, for error offsets; `vcn`, when given, must be the VCN the block records.
  */
 export function parseIndexBlock(bytes: Uint8Array, structure: string, offsetOf: OffsetOf, vcn?: number): IndexNode {
-  if (!isIndexBlock(bytes)) throw new GrtError('BAD_INDEX', 'index block signature is not INDX', { structure, offset: offsetOf(0) });
+  if (!isIndexBlock(bytes)) throw new GrtError('BAD_INDEX', 'index block signature is not INDX', { structure, offset: offsetOf(0), space: 'volume' });
   // NOTE: applyFixups takes the block's start and adds the offset inside it, which is exact
   // unless the block is split across runs (clusters smaller than index blocks, fragmented).
   applyFixups(bytes, structure, offsetOf(0) ?? 0, 'BAD_INDEX');
   if (vcn !== undefined) {
-    const recorded = u64le(bytes, 16, 'index block VCN', { structure, offset: offsetOf(16) });
-    if (recorded !== vcn) throw new GrtError('BAD_INDEX', 'index block records another VCN than its place', { structure, offset: offsetOf(16), expected: vcn, actual: recorded });
+    const at = INDEX_BLOCK_HEADER.offsets.vcn;
+    const recorded = u64le(bytes, at, 'index block VCN', { structure, offset: offsetOf(at), space: 'volume' });
+    if (recorded !== vcn) throw new GrtError('BAD_INDEX', 'index block records another VCN than its place', { structure, offset: offsetOf(at), space: 'volume', expected: vcn, actual: recorded });
   }
   return parseNode(bytes, BLOCK_NODE_HEADER, structure, offsetOf);
 }

@@ -2,16 +2,39 @@
  * One MFT FILE record: header, update-sequence fixups, and its attributes.
  *
  * Sources: libyal libfsntfs "MFT entry" and "Fix-up values" notes; Microsoft's published
- * FILE_RECORD_SEGMENT_HEADER / MULTI_SECTOR_HEADER layout. Header offsets:
- *   0 "FILE"   4 update-sequence array offset (u16)   6 update-sequence count (u16, 1 + strides)
- *   16 sequence number (u16)   18 hard link count (u16)   20 first attribute offset (u16)
- *   22 flags (u16: 0x1 in use, 0x2 directory)   24 used size (u32)   28 allocated size (u32)
- *   32 base record reference (u64: 48-bit record, 16-bit sequence)   44 this record's number (u32)
+ * FILE_RECORD_SEGMENT_HEADER / MULTI_SECTOR_HEADER layout.
  * NOTE: the fixup stride is 512 bytes whatever the sector size (4Kn disks too).
  */
 import { GrtError } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
+import { Struct } from '../../util/struct.js';
 import { parseAttributes, type Attribute } from './attribute.js';
+
+/**
+ * FILE_RECORD_SEGMENT_HEADER. parseMftRecord runs once per record of a scan, so it reads these
+ * fields inline at the offsets this declaration gives (`decode` would cost an object per record);
+ * test/ntfs/struct-agreement.test.ts checks both readings agree on every test image.
+ */
+export const MFT_RECORD_HEADER = new Struct('MFT record header', 'libfsntfs, MFT entry header')
+  .bytes('signature', 4, '"FILE" ("BAAD" when chkdsk marked it bad)')
+  .u16('usaOffset', 'update sequence array offset (MULTI_SECTOR_HEADER)')
+  .u16('usaCount', 'update sequence array entries: 1 + 512-byte strides')
+  .u64('lsn', '$LogFile sequence number of the last change')
+  .u16('sequenceNumber', 'incremented each time the record is reused')
+  .u16('linkCount', 'hard links (names in directories)')
+  .u16('firstAttributeOffset', 'where the first attribute starts')
+  .u16('flags', 'RECORD_IN_USE, RECORD_IS_DIRECTORY, …')
+  .u32('usedSize', 'bytes of the record in use')
+  .u32('allocatedSize', 'bytes allocated for the record')
+  .u64('baseRecord', 'file reference of the base record; 0 in a base record')
+  .u16('nextAttributeId', 'id the next attribute added will get')
+  .skip(2, 'alignment')
+  .u32('recordNumber', "this record's number (XP and later)");
+const AT = MFT_RECORD_HEADER.offsets;
+/** No attribute starts inside the header fields every NTFS version has (through `flags`). */
+const MIN_FIRST_ATTRIBUTE = AT.usedSize;
+/** The update sequence array lies after the 8-byte multi-sector header (signature, offset, count). */
+const MIN_USA_OFFSET = AT.lsn;
 
 /** Multi-sector protection always protects 512-byte strides, independent of the sector size. */
 export const FIXUP_STRIDE = 512;
@@ -57,13 +80,14 @@ export function fileReferenceAt(bytes: Uint8Array, at: number): FileReference {
 export function applyFixups(bytes: Uint8Array, structure: string, offset: number, code: 'BAD_RECORD' | 'BAD_INDEX'): void {
   // Byte reads, no DataView: this runs for every record of a scan (a view per record was ~2% of a
   // 100k-file catalog build, mostly collector time). A too-short buffer reads 0s and fails the check.
-  const usaOffset = u16le(bytes, 4);
-  const usaCount = u16le(bytes, 6);
+  const usaOffset = u16le(bytes, AT.usaOffset);
+  const usaCount = u16le(bytes, AT.usaCount);
   const strides = bytes.length / FIXUP_STRIDE;
-  if (usaCount !== strides + 1 || usaOffset < 8 || usaOffset % 2 !== 0 || usaOffset + usaCount * 2 > bytes.length) {
+  if (usaCount !== strides + 1 || usaOffset < MIN_USA_OFFSET || usaOffset % 2 !== 0 || usaOffset + usaCount * 2 > bytes.length) {
     throw new GrtError(code, 'update sequence array does not fit the structure size', {
       structure,
-      offset: offset + 4,
+      offset: offset + AT.usaOffset,
+      space: 'volume',
       expected: strides + 1,
       actual: usaCount,
     });
@@ -73,7 +97,7 @@ export function applyFixups(bytes: Uint8Array, structure: string, offset: number
   for (let i = 1; i < usaCount; i++) {
     const at = i * FIXUP_STRIDE - 2;
     if (bytes[at] !== usnLow || bytes[at + 1] !== usnHigh) {
-      throw new GrtError(code, 'fixup mismatch (torn or damaged write)', { structure, offset: offset + at, expected: u16le(bytes, usaOffset), actual: u16le(bytes, at) });
+      throw new GrtError(code, 'fixup mismatch (torn or damaged write)', { structure, offset: offset + at, space: 'volume', expected: u16le(bytes, usaOffset), actual: u16le(bytes, at) });
     }
     bytes[at] = bytes[usaOffset + i * 2]!;
     bytes[at + 1] = bytes[usaOffset + i * 2 + 1]!;
@@ -91,24 +115,26 @@ export function parseMftRecord(bytes: Uint8Array, recordNumber: number, byteOffs
     throw new GrtError('BAD_RECORD', magic === 'BAAD' ? 'record marked bad by chkdsk' : 'record signature is not FILE', {
       structure: `MFT record ${recordNumber}`,
       offset: byteOffset,
+      space: 'volume',
       expected: 'FILE',
       actual: magic,
     });
   }
   applyFixups(bytes, `MFT record ${recordNumber}`, byteOffset, 'BAD_RECORD');
-  const firstAttribute = u16le(bytes, 20);
-  const usedSize = u32le(bytes, 24);
-  if (usedSize > bytes.length || firstAttribute < 24 || firstAttribute + 4 > usedSize) {
+  const firstAttribute = u16le(bytes, AT.firstAttributeOffset);
+  const usedSize = u32le(bytes, AT.usedSize);
+  if (usedSize > bytes.length || firstAttribute < MIN_FIRST_ATTRIBUTE || firstAttribute + 4 > usedSize) {
     throw new GrtError('BAD_RECORD', 'used size or first attribute offset outside the record', {
       structure: `MFT record ${recordNumber}`,
-      offset: byteOffset + 20,
+      offset: byteOffset + AT.firstAttributeOffset,
+      space: 'volume',
       expected: bytes.length,
       actual: usedSize,
     });
   }
-  const flags = u16le(bytes, 22);
-  const sequence = u16le(bytes, 16);
-  const base = u32le(bytes, 32) === 0 && u32le(bytes, 36) === 0 ? NO_BASE : fileReferenceAt(bytes, 32);
+  const flags = u16le(bytes, AT.flags);
+  const sequence = u16le(bytes, AT.sequenceNumber);
+  const base = u32le(bytes, AT.baseRecord) === 0 && u32le(bytes, AT.baseRecord + 4) === 0 ? NO_BASE : fileReferenceAt(bytes, AT.baseRecord);
   const attributes = parseAttributes(bytes, firstAttribute, usedSize, recordNumber, byteOffset, clusterCount);
   return { recordNumber, sequence, flags, inUse: (flags & RECORD_IN_USE) !== 0, base, attributes };
 }

@@ -105,7 +105,7 @@ export class Mft {
       offset = mirror;
     }
     let extents = extentsOf(record0.attributes, ATTR_DATA, '');
-    if (extents.length === 0 || !extents[0]!.nonResident) throw new GrtError('BAD_RECORD', '$MFT has no non-resident $DATA', { structure: 'MFT record 0', offset });
+    if (extents.length === 0 || !extents[0]!.nonResident) throw new GrtError('BAD_RECORD', '$MFT has no non-resident $DATA', { structure: 'MFT record 0', offset, space: 'volume' });
     const partialLayout = buildLayout(extents, clusterSize, '$MFT', true);
     const partial = new Mft(metaSource, boot, partialLayout, openLayoutStream(metaSource, partialLayout));
     if (record0.attributes.some((a) => a.type === ATTR_ATTRIBUTE_LIST)) {

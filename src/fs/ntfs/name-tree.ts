@@ -176,7 +176,7 @@ export class NameTree {
     // Child lists in one array (CSR): the links of directory d are childLinks[start[d] .. start[d+1]).
     const start = new Int32Array(end + 1);
     const names = this.linkName;
-    // Whether each link attaches, decided once for both passes below (it was asked twice).
+    // Whether each link attaches, decided once for both passes below.
     const attached = new Uint8Array(names.length);
     for (let l = 0; l < names.length; l++) {
       if (this.linkRecord[l] !== ROOT_RECORD && this.attaches(l)) {

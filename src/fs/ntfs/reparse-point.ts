@@ -43,7 +43,7 @@ export function parseReparsePoint(value: Uint8Array, structure: string): Reparse
     const length = view.getUint16(offsetAt + 2, true);
     if (length === 0) return undefined;
     if (bufferStart + offset + length > value.length || length % 2 !== 0) {
-      throw new GrtError('BAD_ATTRIBUTE', 'reparse name outside the reparse data', { structure, offset: offsetAt, actual: offset + length });
+      throw new GrtError('BAD_ATTRIBUTE', 'reparse name outside the reparse data', { structure, offset: offsetAt, space: 'stream', actual: offset + length });
     }
     return decodeUtf16(value, bufferStart + offset, length / 2);
   };

@@ -46,10 +46,10 @@ export function decodeRunlist(
     const lengthSize = header & 0x0f;
     const deltaSize = header >> 4;
     if (lengthSize === 0 || lengthSize > 8 || deltaSize > 8 || pos + 1 + lengthSize + deltaSize > end) {
-      throw new GrtError('BAD_RUNLIST', 'run header out of range', { structure, offset: byteOffset + pos, actual: header });
+      throw new GrtError('BAD_RUNLIST', 'run header out of range', { structure, offset: byteOffset + pos, space: 'volume', actual: header });
     }
     if (runs && runs.length >= MAX_RUNS_PER_EXTENT) {
-      throw new GrtError('LIMIT_EXCEEDED', 'too many runs in one attribute extent', { structure, offset: byteOffset + pos, expected: MAX_RUNS_PER_EXTENT });
+      throw new GrtError('LIMIT_EXCEEDED', 'too many runs in one attribute extent', { structure, offset: byteOffset + pos, space: 'volume', expected: MAX_RUNS_PER_EXTENT });
     }
     pos++;
     // Little-endian unsigned length; multiplication keeps it exact up to 2^53.
@@ -58,7 +58,7 @@ export function decodeRunlist(
     for (let i = 0; i < lengthSize; i++, scale *= 256) length += bytes[pos + i]! * scale;
     pos += lengthSize;
     if (length === 0 || !Number.isSafeInteger(length)) {
-      throw new GrtError('BAD_RUNLIST', 'run length is zero or too large', { structure, offset: byteOffset + pos - lengthSize, actual: length });
+      throw new GrtError('BAD_RUNLIST', 'run length is zero or too large', { structure, offset: byteOffset + pos - lengthSize, space: 'volume', actual: length });
     }
     let runLcn: number | null = null;
     if (deltaSize > 0) {
@@ -70,18 +70,18 @@ export function decodeRunlist(
       pos += deltaSize;
       lcn += delta;
       if (!Number.isSafeInteger(lcn) || lcn < 0 || lcn + length > clusterCount) {
-        throw new GrtError('BAD_RUNLIST', 'run lies outside the volume', { structure, offset: byteOffset + pos - deltaSize, expected: clusterCount, actual: lcn });
+        throw new GrtError('BAD_RUNLIST', 'run lies outside the volume', { structure, offset: byteOffset + pos - deltaSize, space: 'volume', expected: clusterCount, actual: lcn });
       }
       runLcn = lcn;
     }
     runs = append(runs, { vcn, lcn: runLcn, clusterCount: length });
     vcn += length;
     if (vcn > lastVcn + 1) {
-      throw new GrtError('BAD_RUNLIST', 'runs extend past the last VCN of the extent', { structure, offset: byteOffset + pos, expected: lastVcn + 1, actual: vcn });
+      throw new GrtError('BAD_RUNLIST', 'runs extend past the last VCN of the extent', { structure, offset: byteOffset + pos, space: 'volume', expected: lastVcn + 1, actual: vcn });
     }
   }
   if (vcn !== lastVcn + 1) {
-    throw new GrtError('BAD_RUNLIST', 'runs do not cover the extent', { structure, offset: byteOffset + start, expected: lastVcn + 1, actual: vcn });
+    throw new GrtError('BAD_RUNLIST', 'runs do not cover the extent', { structure, offset: byteOffset + start, space: 'volume', expected: lastVcn + 1, actual: vcn });
   }
   return runs ?? [];
 }
