@@ -13,6 +13,23 @@
  */
 import { GrtError } from '../../errors.js';
 
+/**
+ * Copy a match of `length` bytes from `distance` back to output[outPos..]. Overlapping matches
+ * (distance < length) repeat their own output, so they go byte by byte; long ones that do not
+ * overlap go through copyWithin (memmove), which wins past a few dozen bytes.
+ */
+export function copyMatch(output: Uint8Array, outPos: number, distance: number, length: number): void {
+  let from = outPos - distance;
+  if (length >= LONG_MATCH && distance >= length) {
+    output.copyWithin(outPos, from, from + length);
+    return;
+  }
+  const end = outPos + length;
+  while (outPos < end) output[outPos++] = output[from++]!;
+}
+/** From this length a non-overlapping match is copied by copyWithin. */
+const LONG_MATCH = 32;
+
 /** Bits of an entry holding the code length; the symbol is above them. */
 export const LENGTH_BITS = 5;
 export const LENGTH_MASK = (1 << LENGTH_BITS) - 1;
@@ -85,7 +102,8 @@ export function buildHuffmanCode(code: HuffmanCode, lengths: Uint8Array, start: 
     for (let i = 0; i < count; i++) {
       const entry = (sorted[firstIndex[length]! + i]! << LENGTH_BITS) | length;
       const from = (firstCode[length]! + i) * span;
-      table.fill(entry, from, from + span);
+      // A loop, not table.fill: most spans are a few entries, and the call costs more than them.
+      for (let at = from, end = from + span; at < end; at++) table[at] = entry;
     }
   }
 }

@@ -13,12 +13,15 @@ const MAX_OVERRUN_BYTES = 4;
 const RECENT_OFFSETS_BYTES = 12;
 
 export class LzxBits {
-  private input: Uint8Array = new Uint8Array(0);
+  input: Uint8Array = new Uint8Array(0);
   /** Next byte to load. */
   pos = 0;
-  /** The low `count` bits of `buffer` are the next bits, most significant first (count ≤ 31). */
-  private buffer = 0;
-  private count = 0;
+  /**
+   * The low `count` bits of `buffer` are the next bits, most significant first (count ≤ 31).
+   * Public so the block decoder can keep the three in locals in its loop and store them back.
+   */
+  buffer = 0;
+  count = 0;
 
   constructor(private readonly structure: string) {}
 
@@ -34,14 +37,17 @@ export class LzxBits {
     while (this.count < n) {
       const input = this.input;
       const pos = this.pos;
-      let word: number;
-      if (pos + 1 < input.length) word = input[pos]! | (input[pos + 1]! << 8);
-      else if (pos >= input.length + MAX_OVERRUN_BYTES) throw this.cutShort();
-      else word = pos < input.length ? input[pos]! : 0;
+      const word = pos + 1 < input.length ? input[pos]! | (input[pos + 1]! << 8) : this.wordPastEnd(pos);
       this.pos = pos + 2;
       this.buffer = (this.buffer << 16) | word;
       this.count += 16;
     }
+  }
+
+  /** The word at `pos` where it is not wholly in the input: the read-ahead's zeros, bounded. */
+  wordPastEnd(pos: number): number {
+    if (pos >= this.input.length + MAX_OVERRUN_BYTES) throw this.cutShort();
+    return pos < this.input.length ? this.input[pos]! : 0;
   }
 
   /** The next `n` (1..16) bits without consuming them; ensure(n) first. */

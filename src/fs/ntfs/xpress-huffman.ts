@@ -13,7 +13,7 @@
  * block (longer outputs are refused, see MAX_XPRESS_OUTPUT).
  */
 import { GrtError } from '../../errors.js';
-import { buildHuffmanCode, createHuffmanCode, decodeLong, LENGTH_MASK, LENGTH_BITS, type HuffmanCode } from './huffman.js';
+import { buildHuffmanCode, copyMatch, createHuffmanCode, decodeLong, LENGTH_MASK, LENGTH_BITS, type HuffmanCode } from './huffman.js';
 
 const STRUCTURE = 'XPRESS Huffman chunk';
 const SYMBOL_COUNT = 512;
@@ -109,10 +109,8 @@ export class XpressHuffmanDecompressor {
       }
       if (distance > outPos) throw new GrtError('BAD_COMPRESSED_DATA', 'match reaches before the chunk start', { structure: STRUCTURE, offset: pos, expected: outPos, actual: distance });
       if (length > outEnd - outPos) throw new GrtError('BAD_COMPRESSED_DATA', 'match runs past the chunk size', { structure: STRUCTURE, offset: pos, expected: outEnd - outPos, actual: length });
-      // Byte by byte on purpose: a match may overlap its own output (distance < length).
-      let from = outPos - distance;
-      const end = outPos + length;
-      while (outPos < end) output[outPos++] = output[from++]!;
+      copyMatch(output, outPos, distance, length);
+      outPos += length;
     }
     if (pos > inEnd + MAX_OVERRUN_BYTES) throw cutShort(inEnd);
   }
