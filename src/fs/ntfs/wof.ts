@@ -77,28 +77,9 @@ export function openWofStream(compressed: ByteSource, size: number, algorithm: W
   }
   const dataBytes = compressed.size - tableBytes;
   const decompressor = algorithm === 'LZX' ? new LzxDecompressor() : new XpressHuffmanDecompressor();
-  const pages = new Map<number, Promise<Uint8Array>>();
   const chunks = new Map<number, Promise<Uint8Array>>();
 
-  /** Chunk table entry `index` (the end of chunk `index`, from the end of the table). */
-  const tableEntry = async (index: number): Promise<number> => {
-    const byteOffset = index * entryBytes;
-    const pageNumber = Math.floor(byteOffset / TABLE_PAGE_BYTES);
-    let page = pages.get(pageNumber);
-    if (!page) {
-      const start = pageNumber * TABLE_PAGE_BYTES;
-      page = compressed.read(start, Math.min(TABLE_PAGE_BYTES, tableBytes - start));
-      pages.clear(); // one page kept: entries of a chunk and its neighbour share it nearly always
-      pages.set(pageNumber, page);
-    }
-    const bytes = await page;
-    const at = byteOffset - pageNumber * TABLE_PAGE_BYTES;
-    const low = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
-    if (entryBytes === 4) return low;
-    const high = (bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0;
-    // Past 2^53 − 1 the offset is not a safe number; it is past any stream anyway.
-    return high >= 2 ** 21 ? Number.MAX_SAFE_INTEGER : high * 2 ** 32 + low;
-  };
+  const tableEntry = chunkTable(compressed, tableBytes, entryBytes);
 
   const decodeChunk = async (index: number): Promise<Uint8Array> => {
     const plainBytes = Math.min(chunkSize, size - index * chunkSize);
@@ -160,3 +141,28 @@ export function openWofStream(compressed: ByteSource, size: number, algorithm: W
   };
 }
 
+/**
+ * Entry `index` of a chunk table of `tableBytes` at the start of `compressed` (the end of chunk
+ * `index`, counted from the end of the table), read by pages.
+ */
+function chunkTable(compressed: ByteSource, tableBytes: number, entryBytes: number): (index: number) => Promise<number> {
+  const pages = new Map<number, Promise<Uint8Array>>();
+  return async (index) => {
+    const byteOffset = index * entryBytes;
+    const pageNumber = Math.floor(byteOffset / TABLE_PAGE_BYTES);
+    let page = pages.get(pageNumber);
+    if (!page) {
+      const start = pageNumber * TABLE_PAGE_BYTES;
+      page = compressed.read(start, Math.min(TABLE_PAGE_BYTES, tableBytes - start));
+      pages.clear(); // one page kept: entries of a chunk and its neighbour share it nearly always
+      pages.set(pageNumber, page);
+    }
+    const bytes = await page;
+    const at = byteOffset - pageNumber * TABLE_PAGE_BYTES;
+    const low = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+    if (entryBytes === 4) return low;
+    const high = (bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0;
+    // Past 2^53 − 1 the offset is not a safe number; it is past any stream anyway.
+    return high >= 2 ** 21 ? Number.MAX_SAFE_INTEGER : high * 2 ** 32 + low;
+  };
+}
