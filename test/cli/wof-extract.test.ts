@@ -55,3 +55,31 @@ for (const image of ['wof.vmdk', 'wof-stream.vmdk']) {
     });
   });
 }
+
+describe('a catalog of a volume with WOF files', () => {
+  it('is built, lists WOF files with their real size, and a catalog restore refuses them with the reason', async () => {
+    const { main: catalogCmd } = await import('../../src/cli/grt-catalog.js');
+    const { main: ls } = await import('../../src/cli/grt-ls.js');
+    const dir = await mkdtemp(join(tmpdir(), 'grt-wof-catalog-'));
+    try {
+      const image = join(DIR, 'wof-stream.vmdk');
+      const catalog = join(dir, 'wof.grtcat');
+      const built = collect();
+      const buildCode = await catalogCmd([image, '-o', catalog], { stdout: collect().stream, stderr: built.stream });
+      expect(buildCode, Buffer.concat(built.out).toString()).toBe(0);
+      const listed = collect();
+      expect(await ls(['--catalog', catalog, '/formats', '--json'], { stdout: listed.stream, stderr: collect().stream })).toBe(0);
+      const rows = Buffer.concat(listed.out).toString().trim().split('\n').map((line) => JSON.parse(line) as { path: string; size: number });
+      for (const f of good.filter((x) => x.path.startsWith('/formats/'))) expect(rows.find((r) => r.path === f.path)?.size, f.path).toBe(f.size);
+      const err = collect();
+      const code = await extract(['--catalog', catalog, image, '/formats/lzx.exe', '--stdout'], { stdout: collect().stream, stderr: err.stream });
+      expect(code).not.toBe(0);
+      expect(Buffer.concat(err.out).toString()).toMatch(/WOF-compressed/);
+      const plain = collect();
+      expect(await extract(['--catalog', catalog, image, '/plain.txt', '--stdout'], { stdout: plain.stream, stderr: collect().stream })).toBe(0);
+      expect(Buffer.concat(plain.out).toString()).toBe('plain file beside the WOF files\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
