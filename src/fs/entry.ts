@@ -51,7 +51,8 @@ export interface FileEntry {
   deleted?: boolean;
   /**
    * Data grt lists but cannot decode yet; reading it fails with a GrtError naming this.
-   * e.g. 'wof' (CompactOS), 'dedup', 'efs'.
+   * e.g. 'wof-wim' (WIM-backed WOF), 'wof' (WOF of an unknown provider or format), 'dedup', 'efs'.
+   * WOF file-provider (Compact OS) files are decoded: they carry no `undecodable`.
    */
   undecodable?: string;
   warnings: GrtWarning[];

@@ -20,13 +20,16 @@ import { buildLayout, openLayoutStream } from './data-stream.js';
 import { NAMESPACE_DOS, parseFileName, type FileName } from './file-name.js';
 import { RECORD_IS_DIRECTORY } from './mft-record.js';
 import type { NtfsFile } from './mft.js';
-import { INTERIX_SYMLINK_MAGIC, MAX_INTERIX_BYTES, parseInterixSymlink, parseReparsePoint } from './reparse-point.js';
+import { INTERIX_SYMLINK_MAGIC, MAX_INTERIX_BYTES, parseInterixSymlink, parseReparsePoint, TAG_WOF } from './reparse-point.js';
 import { parseStandardInformation, type StandardInformation } from './standard-information.js';
 import { append } from '../../util/append.js';
+import { parseWofReparse, WOF_STREAM_NAME, type WofAlgorithm } from './wof.js';
 
 export const FILE_ATTRIBUTE_SYSTEM = 0x4;
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
 export const FILE_ATTRIBUTE_ENCRYPTED = 0x4000;
+/** `undecodable` of a WOF file whose data lives in a WIM image outside the volume (WIM provider). */
+export const UNDECODABLE_WOF_WIM = 'wof-wim';
 
 /** Reparse data is at most 16 KiB ([MS-FSCC] 2.1.2: MAXIMUM_REPARSE_DATA_BUFFER_SIZE). */
 const MAX_REPARSE_BYTES = 16 * 1024;
@@ -45,6 +48,8 @@ export interface DescribedFile {
    * measurable share of a 100k-file catalog build.
    */
   streams: Attribute[][];
+  /** A WOF file-provider file: its unnamed stream is the plaintext of WofCompressedData. */
+  wof?: WofAlgorithm;
 }
 
 /** The stream named `name` (extents), if the file has one. */
@@ -61,9 +66,13 @@ function streamSize(extents: Attribute[]): number {
   return 0;
 }
 
-/** Describe a file. Errors in single attributes become warnings on the entry. */
-export async function describeFile(file: NtfsFile, dataSource: ByteSource, clusterSize: number): Promise<DescribedFile> {
+/**
+ * Describe a file. Errors in single attributes become warnings on the entry. `rawWof`: a WOF file
+ * is described as stored (its WofCompressedData stream listed) rather than as its plaintext.
+ */
+export async function describeFile(file: NtfsFile, dataSource: ByteSource, clusterSize: number, rawWof = false): Promise<DescribedFile> {
   const d = gather(file);
+  d.rawWof = rawWof;
   if (d.reparse) {
     const reparse = d.reparse;
     const value = reparse.value ?? (await attemptAsync(async () => {
@@ -114,6 +123,8 @@ interface Description {
   size: number;
   target: string | undefined;
   undecodable: string | undefined;
+  wof: WofAlgorithm | undefined;
+  rawWof: boolean;
 }
 
 /** One pass over the attributes (this runs for every record of a scan). */
@@ -198,6 +209,8 @@ function gather(file: NtfsFile): Description {
     size: isDir || !main ? 0 : streamSize(main),
     target: undefined,
     undecodable: undefined,
+    wof: undefined,
+    rawWof: false,
   };
 }
 
@@ -217,6 +230,10 @@ function applyReparse(d: Description, value: Uint8Array | undefined): void {
   if (point?.kind === 'symlink' || point?.kind === 'junction') {
     d.type = point.kind;
     d.target = point.target;
+  } else if (point?.kind === 'wof' && point.wof?.provider === 'file') {
+    if (!d.rawWof) d.wof = point.wof.algorithm;
+  } else if (point?.kind === 'wof' && point.wof?.provider === 'wim') {
+    d.undecodable = UNDECODABLE_WOF_WIM;
   } else if (point?.kind === 'wof' || point?.kind === 'dedup') {
     d.undecodable = point.kind;
   }
@@ -244,7 +261,8 @@ function finish(d: Description, interixData: Uint8Array | undefined): DescribedF
   const streamInfo: StreamInfo[] = [];
   for (const extents of d.streams) {
     const name = extents[0]!.name;
-    if (name !== '') streamInfo.push({ name, size: streamSize(extents) });
+    // A decoded WOF file's compressed stream is how its plaintext is stored, not a stream of its own.
+    if (name !== '' && !(d.wof && name === WOF_STREAM_NAME)) streamInfo.push({ name, size: streamSize(extents) });
   }
   const record = d.file.record;
   const body: EntryBody = {
@@ -260,7 +278,9 @@ function finish(d: Description, interixData: Uint8Array | undefined): DescribedF
   if (d.target !== undefined) body.target = d.target;
   if (d.undecodable) body.undecodable = d.undecodable;
   if (!record.inUse) body.deleted = true;
-  return { body, links: d.links, streams: d.streams };
+  const described: DescribedFile = { body, links: d.links, streams: d.streams };
+  if (d.wof && !d.undecodable) described.wof = d.wof;
+  return described;
 }
 
 /**
@@ -277,6 +297,14 @@ export function toFileEntry(body: EntryBody, path: string, name: string, parent?
   entry.name = name;
   if (parent) entry.parent = parent;
   return entry;
+}
+
+/** The format of a WOF file-provider file from its attributes; undefined for any other file. */
+export function wofAlgorithmOf(attributes: readonly Attribute[]): WofAlgorithm | undefined {
+  const value = attributes.find((a) => a.type === ATTR_REPARSE_POINT)?.value;
+  if (!value || value.length < 8 || new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true) !== TAG_WOF) return undefined;
+  const wof = parseWofReparse(value);
+  return wof.provider === 'file' ? wof.algorithm : undefined;
 }
 
 async function attemptAsync<T>(fn: () => Promise<T>, warnings: GrtWarning[]): Promise<T | undefined> {

@@ -12,6 +12,7 @@
  */
 import { GrtError } from '../../errors.js';
 import { decodeUtf16 } from './utf16.js';
+import { parseWofReparse, type WofReparse } from './wof.js';
 
 export const TAG_SYMLINK = 0xa000000c;
 export const TAG_MOUNT_POINT = 0xa0000003;
@@ -27,13 +28,15 @@ export interface ReparsePoint {
   kind: 'symlink' | 'junction' | 'wof' | 'dedup' | 'other';
   /** Print name when present, else the substitute name. */
   target?: string;
+  /** For kind 'wof': the provider and, for the file provider, the compression format. */
+  wof?: WofReparse;
 }
 
 export function parseReparsePoint(value: Uint8Array, structure: string): ReparsePoint {
   if (value.length < 8) throw new GrtError('BAD_ATTRIBUTE', '$REPARSE_POINT too short', { structure, actual: value.length });
   const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
   const tag = view.getUint32(0, true);
-  if (tag === TAG_WOF) return { tag, kind: 'wof' };
+  if (tag === TAG_WOF) return { tag, kind: 'wof', wof: parseWofReparse(value) };
   if (tag === TAG_DEDUP) return { tag, kind: 'dedup' };
   if (tag !== TAG_SYMLINK && tag !== TAG_MOUNT_POINT) return { tag, kind: 'other' };
   const bufferStart = 8 + (tag === TAG_SYMLINK ? 12 : 8);

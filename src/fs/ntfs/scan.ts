@@ -128,6 +128,9 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
     if (!options.layouts) return onRecord({ record: record.recordNumber, body });
     let layouts: StreamLayout[] | undefined; // grown by append (util/append.ts)
     for (const extents of described.streams) {
+      // A WOF file's unnamed stream is sparse on the volume: no layout, so a catalog asks the
+      // volume (which refuses it) rather than storing zeros as the plaintext.
+      if (described.wof && extents[0]!.name === '') continue;
       try {
         // Resident bytes stay views into the read buffer: valid during onRecord, as ScannedRecord says.
         const structure = `MFT record ${record.recordNumber}`;

@@ -1,0 +1,168 @@
+/**
+ * Windows Overlay Filter (WOF) "file provider" files: Compact OS and `compact /exe:*`.
+ *
+ * Sources: [MS-FSCC] 2.1.2.1 (IO_REPARSE_TAG_WOF), the Windows SDK's wofapi.h (WOF_EXTERNAL_INFO,
+ * FILE_PROVIDER_EXTERNAL_INFO_V1 and the FILE_PROVIDER_COMPRESSION_* numbers), and the layout
+ * ntfs-3g-system-compression and wimlib document for the compressed stream.
+ *
+ * Reparse data (after the 8-byte REPARSE_DATA_BUFFER header):
+ *   0 WOF version (u32, 1)   4 provider (u32: 1 WIM, 2 file)
+ *   file provider: 8 provider version (u32, 1)   12 algorithm (u32: 0 XPRESS4K, 1 LZX, 2 XPRESS8K, 3 XPRESS16K)
+ * The unnamed $DATA is sparse and as long as the plaintext. The named stream "WofCompressedData"
+ * holds (chunks − 1) little-endian chunk end offsets — u32, or u64 when the plaintext is 4 GiB or
+ * more — counted from the end of that table, then the chunks, each compressed on its own (the
+ * first starts right after the table; the last ends at the end of the stream). A chunk whose
+ * stored size equals its plaintext size did not shrink and is stored as it is.
+ */
+import { GrtError } from '../../errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { checkRange } from '../../io/byte-source.js';
+import { LzxDecompressor } from './lzx.js';
+import { XpressHuffmanDecompressor } from './xpress-huffman.js';
+
+export const WOF_STREAM_NAME = 'WofCompressedData';
+const WOF_VERSION = 1;
+const PROVIDER_WIM = 1;
+const PROVIDER_FILE = 2;
+const FILE_PROVIDER_VERSION = 1;
+/** Reparse header (8) + WOF_EXTERNAL_INFO (8) + FILE_PROVIDER_EXTERNAL_INFO_V1 (8). */
+const FILE_PROVIDER_REPARSE_BYTES = 24;
+
+export type WofAlgorithm = 'XPRESS4K' | 'LZX' | 'XPRESS8K' | 'XPRESS16K';
+const ALGORITHMS: readonly WofAlgorithm[] = ['XPRESS4K', 'LZX', 'XPRESS8K', 'XPRESS16K'];
+const CHUNK_SIZES: Record<WofAlgorithm, number> = { XPRESS4K: 4096, LZX: 32768, XPRESS8K: 8192, XPRESS16K: 16384 };
+
+/** Plaintexts of this size and more use 8-byte chunk table entries. */
+const LARGE_FILE_BYTES = 2 ** 32;
+/** Chunk table bytes read at a time: one read serves 1024–8192 chunks of a sequential read. */
+const TABLE_PAGE_BYTES = 32 * 1024;
+/** Decoded chunks kept per open stream: sequential reads smaller than a chunk decode it once. */
+const CHUNKS_KEPT = 4;
+
+/** What a WOF reparse point says. */
+export type WofReparse = { provider: 'file'; algorithm: WofAlgorithm } | { provider: 'wim' } | { provider: 'unknown'; reason: string };
+
+/** Read WOF reparse data (the whole $REPARSE_POINT value, header included). */
+export function parseWofReparse(value: Uint8Array): WofReparse {
+  if (value.length < 16) return { provider: 'unknown', reason: 'WOF reparse data too short' };
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  const version = view.getUint32(8, true);
+  const provider = view.getUint32(12, true);
+  if (version !== WOF_VERSION) return { provider: 'unknown', reason: `WOF version ${version}` };
+  if (provider === PROVIDER_WIM) return { provider: 'wim' };
+  if (provider !== PROVIDER_FILE) return { provider: 'unknown', reason: `WOF provider ${provider}` };
+  if (value.length < FILE_PROVIDER_REPARSE_BYTES) return { provider: 'unknown', reason: 'WOF file provider data too short' };
+  const providerVersion = view.getUint32(16, true);
+  const algorithm = ALGORITHMS[view.getUint32(20, true)];
+  if (providerVersion !== FILE_PROVIDER_VERSION) return { provider: 'unknown', reason: `WOF file provider version ${providerVersion}` };
+  if (!algorithm) return { provider: 'unknown', reason: `WOF compression format ${view.getUint32(20, true)}` };
+  return { provider: 'file', algorithm };
+}
+
+/**
+ * The plaintext of a WOF file as a ByteSource: `compressed` is its WofCompressedData stream,
+ * `size` its unnamed $DATA size. Chunks are read and decoded as reads reach them (a read in the
+ * middle of a large file decodes only its chunks); the chunk table is read by pages.
+ * A damaged table or chunk fails the read that needs it (BAD_TABLE / BAD_COMPRESSED_DATA).
+ */
+export function openWofStream(compressed: ByteSource, size: number, algorithm: WofAlgorithm, name: string): ByteSource {
+  const chunkSize = CHUNK_SIZES[algorithm];
+  const structure = `${name} ${WOF_STREAM_NAME} (${algorithm})`;
+  const chunkCount = Math.ceil(size / chunkSize);
+  const entryBytes = size >= LARGE_FILE_BYTES ? 8 : 4;
+  const tableBytes = Math.max(0, chunkCount - 1) * entryBytes;
+  if (!Number.isSafeInteger(size) || size < 0) throw new GrtError('BAD_ATTRIBUTE', 'WOF file size out of range', { structure, actual: size });
+  if (tableBytes > compressed.size) {
+    throw new GrtError('BAD_TABLE', 'chunk table longer than the compressed stream', { structure, expected: compressed.size, actual: tableBytes });
+  }
+  const dataBytes = compressed.size - tableBytes;
+  const decompressor = algorithm === 'LZX' ? new LzxDecompressor() : new XpressHuffmanDecompressor();
+  const chunks = new Map<number, Promise<Uint8Array>>();
+
+  const tableEntry = chunkTable(compressed, tableBytes, entryBytes);
+
+  const decodeChunk = async (index: number): Promise<Uint8Array> => {
+    const plainBytes = Math.min(chunkSize, size - index * chunkSize);
+    const start = index === 0 ? 0 : await tableEntry(index - 1);
+    const end = index === chunkCount - 1 ? dataBytes : await tableEntry(index);
+    if (start > end || end > dataBytes || end - start > plainBytes) {
+      throw new GrtError('BAD_TABLE', `chunk ${index} out of order or out of the stream`, { structure, offset: (index - 1) * entryBytes, expected: `${start}..${dataBytes}, at most ${plainBytes} bytes`, actual: end });
+    }
+    const packed = await compressed.read(tableBytes + start, end - start);
+    if (end - start === plainBytes) return packed; // stored: it did not shrink
+    const plain = new Uint8Array(plainBytes);
+    try {
+      decompressor.decompress(packed, plain);
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      throw new GrtError(error.code, `chunk ${index}: ${error.message}`, { structure, offset: tableBytes + start, cause: error });
+    }
+    return plain;
+  };
+
+  const chunk = (index: number): Promise<Uint8Array> => {
+    let decoded = chunks.get(index);
+    if (!decoded) {
+      decoded = decodeChunk(index);
+      chunks.set(index, decoded);
+      // A failed chunk is not kept: the error is the caller's, a later read tries again.
+      decoded.catch(() => chunks.get(index) === decoded && chunks.delete(index));
+      if (chunks.size > CHUNKS_KEPT) chunks.delete(chunks.keys().next().value!);
+    }
+    return decoded;
+  };
+
+  const fill = async (offset: number, target: Uint8Array): Promise<void> => {
+    const end = offset + target.length;
+    const parts: Promise<void>[] = [];
+    for (let index = Math.floor(offset / chunkSize); index * chunkSize < end; index++) {
+      const chunkStart = index * chunkSize;
+      const from = Math.max(offset, chunkStart);
+      const to = Math.min(end, chunkStart + chunkSize);
+      parts.push(chunk(index).then((plain) => target.set(plain.subarray(from - chunkStart, to - chunkStart), from - offset)));
+      // Beyond a few chunks in flight the cache would drop chunks before their copy: wait.
+      if (parts.length >= CHUNKS_KEPT) await Promise.all(parts.splice(0));
+    }
+    await Promise.all(parts);
+  };
+
+  return {
+    size,
+    async read(offset, length) {
+      checkRange({ size }, offset, length, structure);
+      const out = new Uint8Array(length);
+      await fill(offset, out);
+      return out;
+    },
+    async readInto(offset, target) {
+      checkRange({ size }, offset, target.length, structure);
+      await fill(offset, target);
+    },
+  };
+}
+
+/**
+ * Entry `index` of a chunk table of `tableBytes` at the start of `compressed` (the end of chunk
+ * `index`, counted from the end of the table), read by pages.
+ */
+function chunkTable(compressed: ByteSource, tableBytes: number, entryBytes: number): (index: number) => Promise<number> {
+  const pages = new Map<number, Promise<Uint8Array>>();
+  return async (index) => {
+    const byteOffset = index * entryBytes;
+    const pageNumber = Math.floor(byteOffset / TABLE_PAGE_BYTES);
+    let page = pages.get(pageNumber);
+    if (!page) {
+      const start = pageNumber * TABLE_PAGE_BYTES;
+      page = compressed.read(start, Math.min(TABLE_PAGE_BYTES, tableBytes - start));
+      pages.clear(); // one page kept: entries of a chunk and its neighbour share it nearly always
+      pages.set(pageNumber, page);
+    }
+    const bytes = await page;
+    const at = byteOffset - pageNumber * TABLE_PAGE_BYTES;
+    const low = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+    if (entryBytes === 4) return low;
+    const high = (bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0;
+    // Past 2^53 − 1 the offset is not a safe number; it is past any stream anyway.
+    return high >= 2 ** 21 ? Number.MAX_SAFE_INTEGER : high * 2 ** 32 + low;
+  };
+}
