@@ -4,7 +4,8 @@
  */
 import { GrtError } from './errors.js';
 import { formatBytes } from './util/format-bytes.js';
-import type { FileSystem } from './fs/entry.js';
+import type { FileSystem } from './fs/file-system.js';
+import { canRead, readerFor } from './fs/registry.js';
 import { openDisk, type OpenDiskOptions, type VirtualDisk } from './vmdk/disk.js';
 import { listVolumes } from './volume/list-volumes.js';
 import type { Volume, VolumeLayout } from './volume/types.js';
@@ -22,11 +23,6 @@ export interface Image {
   close(): Promise<void>;
 }
 
-/** File systems grt can mount, by the volume layer's name for them (loaded when first mounted). */
-const READERS: Partial<Record<Volume['fs'], (volume: Volume) => Promise<FileSystem>>> = {
-  ntfs: async (volume) => (await import('./fs/ntfs/volume.js')).openNtfs(volume.source),
-};
-
 /** `1 (ntfs, 100 MiB)`: how a volume is named in messages. */
 export function describeVolume(volume: Volume): string {
   return `${volume.index} (${volume.fs}${volume.label ? ` "${volume.label}"` : ''}, ${formatBytes(volume.size)})`;
@@ -40,10 +36,10 @@ export function chooseVolume(layout: VolumeLayout, partitionIndex: number | unde
       const known = layout.volumes.map(describeVolume).join(', ') || 'none';
       throw new GrtError('NOT_FOUND', `no partition ${partitionIndex}; volumes: ${known}`);
     }
-    if (!READERS[volume.fs]) throw new GrtError('UNSUPPORTED', `partition ${describeVolume(volume)}: grt cannot read ${volume.fs} file systems yet`);
+    if (!canRead(volume.fs)) throw new GrtError('UNSUPPORTED', `partition ${describeVolume(volume)}: grt cannot read ${volume.fs} file systems yet`);
     return volume;
   }
-  const readable = layout.volumes.filter((v) => READERS[v.fs]);
+  const readable = layout.volumes.filter((v) => canRead(v.fs));
   if (readable.length === 1) return readable[0]!;
   const list = layout.volumes.map(describeVolume).join(', ');
   if (readable.length === 0) throw new GrtError('UNSUPPORTED', `no file system grt can read; volumes: ${list || 'none'}`);
@@ -65,7 +61,7 @@ export async function openImage(path: string, options: OpenImageOptions = {}): P
     layout,
     async openFileSystem(partitionIndex) {
       const volume = chooseVolume(layout, partitionIndex);
-      const fs = await READERS[volume.fs]!(volume);
+      const fs = await (await readerFor(volume.fs))!.open(volume.source);
       mounted.push(fs);
       return fs;
     },

@@ -67,7 +67,7 @@ async function exportCatalog(catalog: Catalog, format: 'ndjson' | 'bodyfile', pa
     for (const volume of indexes) {
       const entries = catalog.list(volume, '/', options);
       // Several volumes in one body file: each path gets its volume as mount point ("1:/dir/file").
-      const lines = format === 'ndjson' ? toNdjson(entries, { volume }) : toBodyfile(entries, indexes.length > 1 ? { mountPoint: `${volume}:` } : {});
+      const lines = format === 'ndjson' ? toNdjson(entries, { volume, fs: catalog.volumes.find((v) => v.index === volume)!.fs }) : toBodyfile(entries, indexes.length > 1 ? { mountPoint: `${volume}:` } : {});
       for await (const line of lines) await out.line(line);
     }
   } finally {

@@ -14,7 +14,7 @@ import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import { enableInflateWorkers, inflatedHereCount } from '../vmdk/inflate-pool.js';
 import { restore, type RestoreEvent, type RestoreProgress } from '../restore/restore.js';
-import type { FileSystem } from '../fs/entry.js';
+import type { FileSystem } from '../fs/file-system.js';
 import { parseSelection } from '../restore/select.js';
 import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeChunk, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';

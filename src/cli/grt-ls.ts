@@ -9,9 +9,10 @@
 import { GrtError } from '../errors.js';
 import type { openCatalog } from '../catalog/index.js';
 import { compileGlob } from '../util/glob.js';
-import type { FileEntry, FileSystem, ListOptions } from '../fs/entry.js';
+import type { FileEntry, FileSystem, ListOptions } from '../fs/file-system.js';
 import type { Image } from '../image.js';
-import { filetimeToIso } from '../util/filetime.js';
+import { IsoCache, nsToIso } from '../util/time.js';
+import { entryToJSON } from '../fs/entry-json.js';
 import { IMAGE_OPTIONS, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
 import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, type CliIo } from './output.js';
@@ -49,36 +50,25 @@ const OPTIONS = {
   find: { type: 'string' },
 } as const;
 
-/** The `--json` shape of one entry. */
-export function entryJson(entry: FileEntry): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    path: entry.path,
-    type: entry.type,
-    size: entry.size,
-    mtime: filetimeToIso(entry.times.mtime),
-    atime: filetimeToIso(entry.times.atime),
-    ctime: filetimeToIso(entry.times.ctime),
-    btime: filetimeToIso(entry.times.btime),
-    attributes: entry.attributes,
-    streams: entry.streams.map((s) => ({ name: s.name, size: s.size })),
-    links: entry.links,
-  };
-  if (entry.target !== undefined) out.target = entry.target;
-  out.mft = { record: entry.id.record, sequence: entry.id.sequence };
-  if (entry.deleted) out.deleted = true;
-  if (entry.undecodable !== undefined) out.undecodable = entry.undecodable;
-  out.warnings = entry.warnings;
-  return out;
+/** Prints one entry: its JSON row (fs/entry-json.ts) or its text line. */
+type Printer = (entry: FileEntry, name: string) => Promise<void>;
+
+function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }): Printer {
+  // One cache per listing: rows in the same second share the formatted date.
+  const isoCache = new IsoCache();
+  if (values.json) return (e) => out.line(jsonLine(entryToJSON(e, { fs: fsKind, isoCache })));
+  const long = values.long ?? false;
+  return (e, name) => out.line(entryText(e, name, long, isoCache));
 }
 
 const TYPE_CHAR: Record<FileEntry['type'], string> = { file: '-', dir: 'd', symlink: 'l', junction: 'j', other: '?' };
 
-function entryText(entry: FileEntry, name: string, long: boolean): string {
+function entryText(entry: FileEntry, name: string, long: boolean, isoCache: IsoCache): string {
   const suffix = entry.type === 'dir' ? '/' : '';
   const link = entry.target !== undefined ? ` -> ${entry.target}` : '';
   const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
   if (!long) return `${name}${suffix}${flags}\n`;
-  const mtime = filetimeToIso(entry.times.mtime).replace('T', ' ').slice(0, 19);
+  const mtime = nsToIso(entry.times.mtime, isoCache).replace('T', ' ').slice(0, 19);
   return `${TYPE_CHAR[entry.type]} ${String(entry.size).padStart(14)} ${mtime} ${name}${suffix}${link}${flags}\n`;
 }
 
@@ -151,7 +141,7 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
   const options = { all: values.all ?? false, deleted: values.deleted ?? false };
   const entry = await fs.stat(path);
   const out = new LineWriter(io.stdout);
-  const print = (e: FileEntry, name: string) => out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, name, values.long ?? false));
+  const print = printer(out, fs.kind, values);
   try {
     if (entry.type !== 'dir') {
       await print(entry, entry.path);
@@ -176,13 +166,14 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
 async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; volume: number } | FileSystem, glob: string, values: { json?: boolean; long?: boolean; all?: boolean; deleted?: boolean }, io: CliIo): Promise<number> {
   const options: ListOptions = { all: values.all ?? false, deleted: values.deleted ?? false };
   const out = new LineWriter(io.stdout);
-  const print = (e: FileEntry) => out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, e.path, values.long ?? false));
+  const kind = 'catalog' in source ? source.catalog.volumes.find((v) => v.index === source.volume)?.fs ?? 'ntfs' : source.kind;
+  const print = printer(out, kind, values);
   try {
     if ('catalog' in source) {
-      for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry);
+      for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry, entry.path);
     } else {
       const pattern = compileGlob(glob);
-      for await (const entry of source.walk('/', options)) if (pattern.test(pattern.matchesPath ? entry.path : entry.name)) await print(entry);
+      for await (const entry of source.walk('/', options)) if (pattern.test(pattern.matchesPath ? entry.path : entry.name)) await print(entry, entry.path);
     }
   } finally {
     await out.flush();

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { filetimeToNs } from '../../src/util/time.js';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { main as ls } from '../../src/cli/grt-ls.js';
 import { main as extract } from '../../src/cli/grt-extract.js';
 import { main as catalog } from '../../src/cli/grt-catalog.js';
 import type { CliIo } from '../../src/cli/output.js';
-import type { FileSystem } from '../../src/fs/entry.js';
+import type { FileSystem } from '../../src/fs/file-system.js';
 import { FakeFs } from '../helpers/fake-fs.js';
 import { fakeDisk, fakeImage } from './fake-image.js';
 
@@ -25,7 +26,7 @@ class Sink {
   }
 }
 
-const T = 132_100_000_001_234_567n;
+const T = filetimeToNs(132_100_000_001_234_567n);
 function tree(): FakeFs {
   return new FakeFs({
     '/Users/bob/notes.txt': { data: 'hello bob', time: T, streams: { 'Zone.Identifier': '[ZoneTransfer]' } },
@@ -104,8 +105,8 @@ describe('grt-ls', () => {
     const lines = stdout.text.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toEqual({
-      path: '/Users/bob/notes.txt', type: 'file', size: 9,
-      mtime: '2019-08-11T12:26:40.1234567Z', atime: '2019-08-11T12:26:40.1234567Z', ctime: '2019-08-11T12:26:40.1234567Z', btime: '2019-08-11T12:26:40.1234567Z',
+      path: '/Users/bob/notes.txt', name: 'notes.txt', type: 'file', size: 9,
+      mtime: '2019-08-11T12:26:40.123456700Z', atime: '2019-08-11T12:26:40.123456700Z', ctime: '2019-08-11T12:26:40.123456700Z', btime: '2019-08-11T12:26:40.123456700Z',
       attributes: 0x20, streams: [{ name: 'Zone.Identifier', size: 14 }], links: 1, mft: { record: expect.any(Number), sequence: 1 }, warnings: [],
     });
     expect(lines[1]).toMatchObject({ type: 'symlink', target: 'notes.txt' });

@@ -1,6 +1,6 @@
 /** An Image (src/image.ts) over in-memory bytes and fake file systems, for in-process CLI tests. */
 import { GrtError } from '../../src/errors.js';
-import type { FileSystem } from '../../src/fs/entry.js';
+import type { FileSystem } from '../../src/fs/file-system.js';
 import { chooseVolume, type Image } from '../../src/image.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import type { DiskRange, VirtualDisk } from '../../src/vmdk/disk.js';

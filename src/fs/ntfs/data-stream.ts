@@ -10,7 +10,7 @@
 import { GrtError } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { checkRange, readInto } from '../../io/byte-source.js';
-import type { StreamLayout } from '../entry.js';
+import type { StreamLayout } from '../file-system.js';
 import { ATTR_FLAG_COMPRESSED_MASK, ATTR_FLAG_ENCRYPTED, type Attribute } from './attribute.js';
 import { decompressLznt1, MAX_LZNT1_OUTPUT } from './lznt1.js';
 import { append } from '../../util/append.js';
