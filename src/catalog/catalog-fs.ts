@@ -6,7 +6,7 @@
  */
 import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem, FsKind, ListOptions, NameRule, StreamLayout } from '../fs/file-system.js';
-import { openLayoutStream } from '../fs/ntfs/data-stream.js';
+import { openLayoutStream } from '../fs/layout-stream.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { isFsKind } from '../volume/types.js';
 import type { Catalog } from './catalog.js';
