@@ -16,25 +16,30 @@ export interface Image {
   disk: VirtualDisk;
   layout: VolumeLayout;
   /**
-   * Mount the file system of volume `partitionIndex` (as `grt-ls --info` numbers them). Without
-   * one, the disk must hold exactly one readable file system; otherwise USAGE lists the volumes.
+   * Mount the file system of a volume: its id (Volume.id, as `grt-ls --info` prints it) or its
+   * partition number. Without one, the disk must hold exactly one readable file system;
+   * otherwise USAGE lists the volumes.
    */
-  openFileSystem(partitionIndex?: number): Promise<FileSystem>;
+  openFileSystem(volume?: VolumeSelector): Promise<FileSystem>;
   close(): Promise<void>;
 }
 
+/** A volume's id ("1", "0", later "2:1", "vg0/root"), or a partition number (the same as its id). */
+export type VolumeSelector = string | number;
+
 /** `1 (ntfs, 100 MiB)`: how a volume is named in messages. */
 export function describeVolume(volume: Volume): string {
-  return `${volume.index} (${volume.fs}${volume.label ? ` "${volume.label}"` : ''}, ${formatBytes(volume.size)})`;
+  return `${volume.id} (${volume.fs}${volume.label ? ` "${volume.label}"` : ''}, ${formatBytes(volume.size)})`;
 }
 
 /** Pick the volume to mount under the rule above. */
-export function chooseVolume(layout: VolumeLayout, partitionIndex: number | undefined): Volume {
-  if (partitionIndex !== undefined) {
-    const volume = layout.volumes.find((v) => v.index === partitionIndex);
+export function chooseVolume(layout: VolumeLayout, selector: VolumeSelector | undefined): Volume {
+  if (selector !== undefined) {
+    const id = String(selector);
+    const volume = layout.volumes.find((v) => v.id === id);
     if (!volume) {
       const known = layout.volumes.map(describeVolume).join(', ') || 'none';
-      throw new GrtError('NOT_FOUND', `no partition ${partitionIndex}; volumes: ${known}`);
+      throw new GrtError('NOT_FOUND', `no partition ${id}; volumes: ${known}`);
     }
     if (!canRead(volume.fs)) throw new GrtError('UNSUPPORTED', `partition ${describeVolume(volume)}: grt cannot read ${volume.fs} file systems yet`);
     return volume;
@@ -43,7 +48,7 @@ export function chooseVolume(layout: VolumeLayout, partitionIndex: number | unde
   if (readable.length === 1) return readable[0]!;
   const list = layout.volumes.map(describeVolume).join(', ');
   if (readable.length === 0) throw new GrtError('UNSUPPORTED', `no file system grt can read; volumes: ${list || 'none'}`);
-  throw new GrtError('USAGE', `several volumes: ${list}; choose one with --partition N`);
+  throw new GrtError('USAGE', `several volumes: ${list}; choose one with --partition ID`);
 }
 
 export async function openImage(path: string, options: OpenImageOptions = {}): Promise<Image> {
@@ -59,8 +64,8 @@ export async function openImage(path: string, options: OpenImageOptions = {}): P
   return {
     disk,
     layout,
-    async openFileSystem(partitionIndex) {
-      const volume = chooseVolume(layout, partitionIndex);
+    async openFileSystem(selector) {
+      const volume = chooseVolume(layout, selector);
       const fs = await (await readerFor(volume.fs))!.open(volume.source);
       mounted.push(fs);
       return fs;

@@ -6,7 +6,7 @@
 export { GrtError, isGrtError, type GrtErrorCode, type GrtWarning, type GrtErrorDetails } from './errors.js';
 export type { ByteSource } from './io/byte-source.js';
 export { FileSource } from './io/file-source.js';
-export { openImage, chooseVolume, describeVolume, type Image, type OpenImageOptions } from './image.js';
+export { openImage, chooseVolume, describeVolume, type Image, type OpenImageOptions, type VolumeSelector } from './image.js';
 export { openDisk, type VirtualDisk, type DiskInfo, type OpenDiskOptions } from './vmdk/disk.js';
 export { listVolumes } from './volume/list-volumes.js';
 export type { Volume, VolumeLayout, FsKind } from './volume/types.js';

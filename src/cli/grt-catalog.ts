@@ -9,7 +9,7 @@ import { open, stat } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import { buildImageCatalog, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
 import { CATALOG_MAGIC } from '../catalog/format.js';
-import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
+import { catalogVolumeOf, IMAGE_OPTIONS, oneOf, parseVolumeId } from './args.js';
 import { openImageArg } from './open-image.js';
 import { EXIT_OK, LineWriter, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
 
@@ -80,7 +80,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (positionals.length === 0) throw new GrtError('USAGE', 'give an IMAGE (to build) or a CATALOG (to export); see --help');
     if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')}`);
     const format = oneOf(values.format, ['ndjson', 'bodyfile'] as const, '--format');
-    const partition = parseIndex(values.partition);
+    const partition = catalogVolumeOf(parseVolumeId(values.partition));
     const path = positionals[0]!;
 
     if (await isCatalogFile(path)) {

@@ -2,9 +2,9 @@
 /**
  * grt-ls: what is in a backup image.
  *   grt-ls IMAGE --info [--json]                  image facts and the partition table
- *   grt-ls IMAGE [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
- *   grt-ls --catalog CATALOG [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
- *   grt-ls (IMAGE | --catalog CATALOG) [--partition N] --find GLOB [-l] [--json] [--all] [--deleted]
+ *   grt-ls IMAGE [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+ *   grt-ls --catalog CATALOG [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+ *   grt-ls (IMAGE | --catalog CATALOG) [--partition ID] --find GLOB [-l] [--json] [--all] [--deleted]
  */
 import { GrtError } from '../errors.js';
 import type { openCatalog } from '../catalog/index.js';
@@ -13,21 +13,21 @@ import type { FileEntry, FileSystem, ListOptions } from '../fs/file-system.js';
 import type { Image } from '../image.js';
 import { IsoCache, nsToIso } from '../util/time.js';
 import { entryToJSON } from '../fs/entry-json.js';
-import { IMAGE_OPTIONS, parseIndex } from './args.js';
+import { catalogVolumeOf, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { openImageArg } from './open-image.js';
 import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-ls';
 const USAGE = `usage: grt-ls IMAGE --info [--json]
-       grt-ls IMAGE [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
-       grt-ls --catalog CATALOG [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
-       grt-ls (IMAGE | --catalog CATALOG) [--partition N] --find GLOB [-l] [--json] [--all] [--deleted]
+       grt-ls IMAGE [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+       grt-ls --catalog CATALOG [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+       grt-ls (IMAGE | --catalog CATALOG) [--partition ID] --find GLOB [-l] [--json] [--all] [--deleted]
 options:
   --info            image format, capacity, extents, snapshot chain and partitions
   --catalog FILE    list from a catalog (grt-catalog) alone, without the image
   --find GLOB       entries whose name matches (case-insensitive; * ? within a name, ** across
                     directories); a GLOB with '/' matches whole paths from the volume root
-  --partition N     the volume to list (see --info); needed when the disk has several
+  --partition ID    the volume to list (see --info); needed when the disk has several
   -R, --recursive   list subdirectories too
   -l, --long        type, size, modification time, name
   --json            one JSON object per line on stdout
@@ -100,7 +100,7 @@ function infoText(image: Image): string {
     const length = v.size / sector;
     const extra = [v.label ? `label "${v.label}"` : '', v.name ? `name "${v.name}"` : '', v.bootable ? 'bootable' : ''].filter(Boolean).join(', ');
     lines.push(
-      `  ${String(v.index).padStart(3)}  ${String(start).padStart(12)}  ${String(start + length - 1).padStart(12)}  ${String(length).padStart(12)}  ${formatBytes(v.size).padStart(9)}  ${v.fs.padEnd(8)}  ${v.typeName} (${v.type})${extra ? `  ${extra}` : ''}`,
+      `  ${v.id.padStart(3)}  ${String(start).padStart(12)}  ${String(start + length - 1).padStart(12)}  ${String(length).padStart(12)}  ${formatBytes(v.size).padStart(9)}  ${v.fs.padEnd(8)}  ${v.typeName} (${v.type})${extra ? `  ${extra}` : ''}`,
     );
   }
   for (const w of layout.warnings) lines.push(`warning: ${w.message}`);
@@ -122,6 +122,7 @@ function infoJson(image: Image): Record<string, unknown> {
       warnings: info.warnings,
     },
     partitions: image.layout.volumes.map((v) => ({
+      id: v.id,
       index: v.index,
       scheme: v.scheme,
       start: v.start,
@@ -185,7 +186,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
     if (positionals.length > 2) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(2).join(' ')} (one IMAGE, one PATH)`);
     if (values.info && positionals.length > 1) throw new GrtError('USAGE', '--info takes no PATH');
-    const partition = parseIndex(values.partition);
+    const volumeId = parseVolumeId(values.partition);
     if (values.find !== undefined && (values.recursive || positionals.length > (values.catalog === undefined ? 1 : 0))) {
       throw new GrtError('USAGE', '--find searches the whole volume; it takes no PATH or -R (put a directory in the GLOB: /dir/**/*.txt)');
     }
@@ -195,7 +196,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
       const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
       const catalog = await openCatalog(values.catalog);
-      const volume = chooseCatalogVolume(catalog, partition);
+      const volume = chooseCatalogVolume(catalog, catalogVolumeOf(volumeId));
       if (values.find !== undefined) return await find({ catalog, volume }, values.find, values, io);
       return await list(new CatalogFileSystem(catalog, volume), positionals[0] ?? '/', values, io);
     }
@@ -205,7 +206,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         io.stdout.write(values.json ? jsonLine(infoJson(image)) : infoText(image));
         return EXIT_OK;
       }
-      const fs = await image.openFileSystem(partition);
+      const fs = await image.openFileSystem(volumeId);
       if (values.find !== undefined) return await find(fs, values.find, values, io);
       return await list(fs, positionals[1] ?? '/', values, io);
     } finally {

@@ -13,7 +13,17 @@ export function isFsKind(name: string): name is FsKind {
   return (FS_KINDS as readonly string[]).includes(name);
 }
 
+/**
+ * One volume of a disk set. Volumes form a tree by their ids: a partition of a disk, a whole
+ * unpartitioned disk, or (with LVM2) a logical volume made of extents of several disks' volumes.
+ */
 export interface Volume {
+  /**
+   * What `--partition` accepts and `--info --json` prints: "N" for partition N of the first disk
+   * ("0" when that disk has no partition table); "D:N" for partition N of disk D and "VG/LV" for
+   * logical volumes, as multi-disk images add them.
+   */
+  id: string;
   /** Partition number as Linux and parted number it: MBR slots 1–4, logical from 5; GPT entry slot (1-based). 0 when the whole disk is one volume. */
   index: number;
   scheme: 'mbr' | 'gpt' | 'none';

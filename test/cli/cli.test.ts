@@ -84,7 +84,21 @@ describe('argument errors: exit 2 and one line', () => {
   it('several volumes without --partition: USAGE listing them', async () => {
     const { code, stderr } = await run(ls, ['img'], [tree(), tree()]);
     expect(code).toBe(2);
-    expect(stderr.text).toMatch(/^grt-ls: USAGE: several volumes: 1 \(ntfs "FAKE", 100 MiB\), 2 .*--partition N\n$/);
+    expect(stderr.text).toMatch(/^grt-ls: USAGE: several volumes: 1 \(ntfs "FAKE", 100 MiB\), 2 .*--partition ID\n$/);
+  });
+
+  it('--partition takes a volume id: a partition number, D:N or VG/LV; NOT_FOUND names the ids', async () => {
+    const second = await run(ls, ['img', '--partition', '2', '/Users/bob'], [tree(), tree()]);
+    expect(second.code).toBe(0);
+    expect(second.stdout.text).toBe('notes.txt\nlink\n');
+    for (const id of ['vg0/root', '2:1']) {
+      const missing = await run(ls, ['img', '--partition', id], [tree(), tree()]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr.text).toBe(`grt-ls: NOT_FOUND: no partition ${id}; volumes: 1 (ntfs "FAKE", 100 MiB), 2 (ntfs "FAKE", 100 MiB)\n`);
+    }
+    const bad = await run(ls, ['img', '--partition', 'two words']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.text).toMatch(/USAGE: --partition takes a volume id/);
   });
 });
 
@@ -124,7 +138,7 @@ describe('grt-ls', () => {
     const info = JSON.parse(stdout.text);
     expect(info.image).toMatchObject({ path: '/images/fake.vmdk', format: 'vmdk', createType: 'monolithicSparse', capacity: 1 << 20, cid: '0a0b0c0d', parentCid: 'ffffffff' });
     expect(info.image.chain).toEqual([{ path: '/images/fake.vmdk', cid: '0a0b0c0d', parentCid: 'ffffffff', createType: 'monolithicSparse' }]);
-    expect(info.partitions[0]).toEqual({ index: 1, scheme: 'gpt', start: 1048576, size: 104857600, type: 'ebd0a0a2-b9e5-4433-87c0-68b6b72699c7', typeName: 'Microsoft basic data', name: 'part1', fs: 'ntfs', label: 'FAKE' });
+    expect(info.partitions[0]).toEqual({ id: '1', index: 1, scheme: 'gpt', start: 1048576, size: 104857600, type: 'ebd0a0a2-b9e5-4433-87c0-68b6b72699c7', typeName: 'Microsoft basic data', name: 'part1', fs: 'ntfs', label: 'FAKE' });
     const text = (await run(ls, ['img', '--info'])).stdout.text;
     expect(text).toMatch(/partitions \(gpt, 512-byte sectors\):/);
     expect(text).toMatch(/ +1 +2048 +206847 +204800 +100 MiB +ntfs +Microsoft basic data/);

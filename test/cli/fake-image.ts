@@ -37,7 +37,7 @@ export function fakeDisk(bytes: Uint8Array): VirtualDisk {
 
 export function fakeImage(disk: VirtualDisk, fileSystems: FileSystem[]): Image {
   const volumes: Volume[] = fileSystems.map((_, i) => ({
-    index: i + 1, scheme: 'gpt', start: 1048576 * (i + 1), size: 104857600, type: 'ebd0a0a2-b9e5-4433-87c0-68b6b72699c7',
+    id: String(i + 1), index: i + 1, scheme: 'gpt', start: 1048576 * (i + 1), size: 104857600, type: 'ebd0a0a2-b9e5-4433-87c0-68b6b72699c7',
     typeName: 'Microsoft basic data', name: `part${i + 1}`, fs: 'ntfs', label: 'FAKE', source: new MemorySource(new Uint8Array(0)),
   }));
   const layout = { scheme: 'gpt' as const, sectorSize: 512, volumes, warnings: [] };
