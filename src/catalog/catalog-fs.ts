@@ -10,7 +10,7 @@ import { openLayoutStream } from '../fs/layout-stream.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { isFsKind } from '../volume/types.js';
 import type { Catalog } from './catalog.js';
-import { inIndexOrder } from '../fs/name-order.js';
+import { inIndexOrder, inNameOrder } from '../fs/name-order.js';
 
 export class CatalogFileSystem implements FileSystem {
   readonly kind: FsKind;
@@ -48,8 +48,10 @@ export class CatalogFileSystem implements FileSystem {
     await this.directory(path);
     const out: FileEntry[] = [];
     for await (const entry of this.catalog.list(this.volume, path, options)) out.push(entry);
-    // Upper-cased through the volume's own table (UPCASE section, §4.3), as the live volume sorts.
-    return inIndexOrder(out, this.catalog.nameKey(this.volume));
+    // As the live volume sorts: code points for the 'bytes' rule; upper-cased through the volume's
+    // own table (UPCASE section, §4.3; Unicode upper case in format 1.0) otherwise.
+    const rule = this.nameRule();
+    return rule.kind === 'bytes' ? inNameOrder(out, rule) : inIndexOrder(out, this.catalog.nameKey(this.volume));
   }
 
   async *walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {

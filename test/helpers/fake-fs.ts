@@ -12,7 +12,7 @@ import { GrtError } from '../../src/errors.js';
 import type { ByteSource } from '../../src/io/byte-source.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { UpcaseTable } from '../../src/fs/ntfs/upcase.js';
-import type { EntryType, FileEntry, FileSystem, ListOptions, NameRule, StreamLayout } from '../../src/fs/file-system.js';
+import type { EntryType, FileEntry, FileSystem, FsKind, ListOptions, NameRule, StreamLayout } from '../../src/fs/file-system.js';
 import { unicodeUpcaseTable } from '../../src/fs/name-order.js';
 import { filetimeToNs } from '../../src/util/time.js';
 
@@ -64,7 +64,7 @@ const clean = (path: string): string => '/' + path.split('/').filter((s) => s !=
 const parentPath = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/';
 
 export class FakeFs implements FileSystem {
-  readonly kind = 'ntfs' as const;
+  readonly kind: FsKind = 'ntfs';
   readonly info: FileSystem['info'];
   /** Paths (with ':stream') opened, in order. */
   readonly opened: string[] = [];
@@ -263,5 +263,13 @@ function isVolume(source: Record<string, FakeSpec> | FakeVolume): source is Fake
 export class AsciiFoldingFs extends FakeFs {
   override nameRule(): NameRule {
     return { kind: 'upcase', table: UpcaseTable.ascii().units };
+  }
+}
+
+/** A FakeFs standing for a POSIX file system (ext4): names compare case-sensitively, by bytes. */
+export class PosixFakeFs extends FakeFs {
+  override readonly kind: FsKind = 'ext4';
+  override nameRule(): NameRule {
+    return { kind: 'bytes' };
   }
 }
