@@ -15,15 +15,13 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { GrtError, messageText } from '../errors.js';
 import type { CatalogScan, FileEntry, FileSystem, StreamLayout } from '../fs/file-system.js';
 import { encodeBinding, encodeVolume, type CatalogBinding } from './binding.js';
-import { FilesChunkWriter, NamesChunkWriter, type FileFields, type LayoutError, type NameRecord } from './encode.js';
+import type { FileFields, LayoutError, NameRecord } from './encode.js';
+import { VolumeChunks, type FilesChunkRef } from './volume-chunks.js';
 import { encodePreamble, encodeSection, SectionType } from './format.js';
 import { ByteWriter } from './varint.js';
 import { ORPHAN_DIR, orphanWarning } from '../fs/orphans.js';
 
-/** Entries per chunk: 16k names inflate to ~0.5 MiB, so a reader touches little to reach one file. */
-export const CHUNK_ENTRIES = 16_384;
-/** A FILES chunk is closed early past this many bytes (files with very long run lists). */
-const CHUNK_FLUSH_BYTES = 8 * 1024 * 1024;
+export { CHUNK_ENTRIES } from './volume-chunks.js';
 /** Record numbers below this make exact numeric id keys (record × 2^16 + sequence < 2^53). */
 const ID_KEY_RECORD_LIMIT = 2 ** 37;
 /** How often onProgress is called, in entries. */
@@ -56,14 +54,6 @@ interface DirRef {
   record: number;
   sequence: number;
   path: string;
-}
-
-/** Where a FILES chunk is, so a reader finds a file without inflating the others (END section). */
-interface FilesChunkRef {
-  sectionOffset: number;
-  volume: number;
-  first: number;
-  count: number;
 }
 
 /** The whole catalog in memory. For millions of files prefer writeCatalog, which streams. */
@@ -135,51 +125,6 @@ async function emitCatalog(input: CatalogInput, options: BuildOptions, sink: (by
     end.u(c.count);
   }
   await emit(SectionType.end, end.bytes());
-}
-
-/** The NAMES and FILES chunks of one volume being written, flushed as they fill. */
-class VolumeChunks {
-  names: NamesChunkWriter;
-  files: FilesChunkWriter;
-  nameCount = 0;
-  fileCount = 0;
-
-  constructor(
-    private readonly index: number,
-    private readonly emit: (type: number, payload: Uint8Array) => Promise<number>,
-    private readonly chunks: FilesChunkRef[],
-  ) {
-    this.names = new NamesChunkWriter(index, 0);
-    this.files = new FilesChunkWriter(index, 0);
-  }
-
-  /** Appends a file record (layouts in volume offsets, shifted by `start`); returns its file index. */
-  addFile(f: FileFields, layouts: readonly (StreamLayout | LayoutError)[], start: number): number {
-    this.files.add(f, layouts, start);
-    return this.fileCount++;
-  }
-
-  addName(rec: NameRecord): number {
-    this.names.add(rec);
-    return this.nameCount++;
-  }
-
-  get full(): boolean {
-    return this.names.count >= CHUNK_ENTRIES || this.files.count >= CHUNK_ENTRIES || this.files.w.length >= CHUNK_FLUSH_BYTES;
-  }
-
-  /** Writes the chunks that are full, or with `all` every non-empty one. */
-  async flush(all = false): Promise<void> {
-    if (this.names.count >= (all ? 1 : CHUNK_ENTRIES)) {
-      await this.emit(SectionType.names, this.names.finish());
-      this.names = new NamesChunkWriter(this.index, this.nameCount);
-    }
-    if (this.files.count >= (all ? 1 : CHUNK_ENTRIES) || this.files.w.length >= CHUNK_FLUSH_BYTES) {
-      const sectionOffset = await this.emit(SectionType.files, this.files.finish());
-      this.chunks.push({ sectionOffset, volume: this.index, first: this.files.firstFile, count: this.files.count });
-      this.files = new FilesChunkWriter(this.index, this.fileCount);
-    }
-  }
 }
 
 async function catalogVolume(
