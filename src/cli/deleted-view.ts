@@ -6,7 +6,8 @@
  */
 import { GrtError } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../fs/entry.js';
+import type { FileEntry, FileSystem, ListOptions, NameRule, StreamLayout } from '../fs/file-system.js';
+import { nameKeyOf } from '../fs/name-order.js';
 
 const normalize = (path: string): string => `/${path.split('/').filter((p) => p !== '').join('/')}`;
 
@@ -15,7 +16,6 @@ export class DeletedView implements FileSystem {
   readonly info: FileSystem['info'];
 
   openLayout?: (layout: StreamLayout) => ByteSource;
-  upcaseTable?: () => Uint16Array;
 
   /** `pinned`: an entry found another way (by record number) that its path names, whatever the listing says. */
   constructor(private readonly fs: FileSystem, private readonly pinned?: FileEntry) {
@@ -23,7 +23,10 @@ export class DeletedView implements FileSystem {
     this.info = fs.info;
     // Optional in FileSystem: offered only when the volume offers them.
     if (fs.openLayout) this.openLayout = (layout) => fs.openLayout!(layout);
-    if (fs.upcaseTable) this.upcaseTable = () => fs.upcaseTable!();
+  }
+
+  nameRule(): NameRule {
+    return this.fs.nameRule();
   }
 
   async stat(path: string): Promise<FileEntry> {
@@ -34,10 +37,12 @@ export class DeletedView implements FileSystem {
       if (!(error instanceof GrtError) || error.code !== 'NOT_FOUND') throw error;
       const wanted = normalize(path);
       let folded: FileEntry | undefined;
+      // Paths compare as a live lookup does (the volume's name rule); the exact spelling wins.
+      const key = nameKeyOf(this.fs.nameRule());
+      const wantedKey = key(wanted);
       for await (const entry of this.fs.walk('/', { deleted: true })) {
         if (entry.path === wanted) return entry;
-        // Paths are case-insensitive, as a live lookup is; the exact spelling wins.
-        if (!folded && entry.path.toUpperCase() === wanted.toUpperCase()) folded = entry;
+        if (!folded && key(entry.path) === wantedKey) folded = entry;
       }
       if (folded) return folded;
       throw error;

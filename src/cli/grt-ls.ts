@@ -2,17 +2,18 @@
 /**
  * grt-ls: what is in a backup image.
  *   grt-ls IMAGE --info [--json]                  image facts and the partition table
- *   grt-ls IMAGE [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
- *   grt-ls --catalog CATALOG [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
- *   grt-ls (IMAGE | --catalog CATALOG) [--partition N] --find GLOB [-l] [--json] [--all] [--deleted]
+ *   grt-ls IMAGE [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+ *   grt-ls --catalog CATALOG [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+ *   grt-ls (IMAGE | --catalog CATALOG) [--partition ID] --find GLOB [-l] [--json] [--all] [--deleted]
  */
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { openCatalog } from '../catalog/index.js';
 import { compileGlob } from '../util/glob.js';
-import type { FileEntry, FileSystem, ListOptions } from '../fs/entry.js';
+import type { FileEntry, FileSystem, ListOptions } from '../fs/file-system.js';
 import type { Image } from '../image.js';
-import { filetimeToIso } from '../util/filetime.js';
-import { IMAGE_OPTIONS, parseIndex } from './args.js';
+import { IsoCache, nsToIso } from '../util/time.js';
+import { entryToJSON } from '../fs/entry-json.js';
+import { catalogVolumeOf, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { mountedFacts, printMountWarnings, type MountedFacts } from './volume-facts.js';
@@ -20,15 +21,15 @@ import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runPar
 
 const NAME = 'grt-ls';
 const USAGE = `usage: grt-ls IMAGE --info [--json]
-       grt-ls IMAGE [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
-       grt-ls --catalog CATALOG [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
-       grt-ls (IMAGE | --catalog CATALOG) [--partition N] --find GLOB [-l] [--json] [--all] [--deleted]
+       grt-ls IMAGE [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+       grt-ls --catalog CATALOG [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+       grt-ls (IMAGE | --catalog CATALOG) [--partition ID] --find GLOB [-l] [--json] [--all] [--deleted]
 options:
   --info            image format, capacity, extents, snapshot chain and partitions
   --catalog FILE    list from a catalog (grt-catalog) alone, without the image
   --find GLOB       entries whose name matches (case-insensitive; * ? within a name, ** across
                     directories); a GLOB with '/' matches whole paths from the volume root
-  --partition N     the volume to list (see --info); needed when the disk has several
+  --partition ID    the volume to list (see --info); needed when the disk has several
   -R, --recursive   list subdirectories too
   -l, --long        type, MFT record number, size, modification time, name
   --json            one JSON object per line on stdout
@@ -52,48 +53,37 @@ const OPTIONS = {
   find: { type: 'string' },
 } as const;
 
-/** The `--json` shape of one entry. */
-export function entryJson(entry: FileEntry): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    path: entry.path,
-    type: entry.type,
-    size: entry.size,
-    mtime: filetimeToIso(entry.times.mtime),
-    atime: filetimeToIso(entry.times.atime),
-    ctime: filetimeToIso(entry.times.ctime),
-    btime: filetimeToIso(entry.times.btime),
-    attributes: entry.attributes,
-    streams: entry.streams.map((s) => ({ name: s.name, size: s.size })),
-    links: entry.links,
-  };
-  if (entry.target !== undefined) out.target = entry.target;
-  out.mft = { record: entry.id.record, sequence: entry.id.sequence };
-  if (entry.deleted) out.deleted = true;
-  if (entry.undecodable !== undefined) out.undecodable = entry.undecodable;
-  out.warnings = entry.warnings;
-  return out;
+/** Prints one entry: its JSON row (fs/entry-json.ts) or its text line. */
+type Printer = (entry: FileEntry, name: string) => Promise<void>;
+
+function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }): Printer {
+  // One cache per listing: rows in the same second share the formatted date.
+  const isoCache = new IsoCache();
+  if (values.json) return (e) => out.line(jsonLine(entryToJSON(e, { fs: fsKind, isoCache })));
+  const long = values.long ?? false;
+  return (e, name) => out.line(entryText(e, name, long, isoCache));
 }
 
 const TYPE_CHAR: Record<FileEntry['type'], string> = { file: '-', dir: 'd', symlink: 'l', junction: 'j', other: '?' };
 
-function entryText(entry: FileEntry, name: string, long: boolean): string {
+function entryText(entry: FileEntry, name: string, long: boolean, isoCache: IsoCache): string {
   const suffix = entry.type === 'dir' ? '/' : '';
   const link = entry.target !== undefined ? ` -> ${entry.target}` : '';
   const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
   if (!long) return `${name}${suffix}${flags}\n`;
-  const mtime = filetimeToIso(entry.times.mtime).replace('T', ' ').slice(0, 19);
-  // The MFT record number (as `ls -i` shows inodes): what `grt-extract --mft N` takes.
+  const mtime = nsToIso(entry.times.mtime, isoCache).replace('T', ' ').slice(0, 19);
+  // The file's number (MFT record, inode), as `ls -i` shows inodes: what `grt-extract --mft N` takes.
   return `${TYPE_CHAR[entry.type]} ${String(entry.id.record).padStart(9)} ${String(entry.size).padStart(14)} ${mtime} ${name}${suffix}${link}${flags}\n`;
 }
 
 /** The layout's warnings, then each mounted volume's, named by partition. */
-function infoWarnings(image: Image, facts: Map<number, MountedFacts>): GrtWarning[] {
+function infoWarnings(image: Image, facts: Map<string, MountedFacts>): GrtWarning[] {
   const out = [...image.layout.warnings];
   for (const [index, f] of facts) for (const w of f.warnings) out.push({ ...w, message: `volume ${index}: ${w.message}` });
   return out;
 }
 
-function infoText(image: Image, facts: Map<number, MountedFacts>): string {
+function infoText(image: Image, facts: Map<string, MountedFacts>): string {
   const info = image.disk.info;
   const lines = [
     `image:     ${info.path}`,
@@ -119,18 +109,18 @@ function infoText(image: Image, facts: Map<number, MountedFacts>): string {
   for (const v of layout.volumes) {
     const start = v.start / sector;
     const length = v.size / sector;
-    const label = v.label ?? facts.get(v.index)?.label;
+    const label = v.label ?? facts.get(v.id)?.label;
     const also = v.alternatives ? `also ${v.alternatives.join(', ')}` : '';
     const extra = [label ? `label "${label}"` : '', also, v.name ? `name "${v.name}"` : '', v.bootable ? 'bootable' : ''].filter(Boolean).join(', ');
     lines.push(
-      `  ${String(v.index).padStart(3)}  ${String(start).padStart(12)}  ${String(start + length - 1).padStart(12)}  ${String(length).padStart(12)}  ${formatBytes(v.size).padStart(9)}  ${v.fs.padEnd(8)}  ${v.typeName} (${v.type})${extra ? `  ${extra}` : ''}`,
+      `  ${v.id.padStart(3)}  ${String(start).padStart(12)}  ${String(start + length - 1).padStart(12)}  ${String(length).padStart(12)}  ${formatBytes(v.size).padStart(9)}  ${v.fs.padEnd(8)}  ${v.typeName} (${v.type})${extra ? `  ${extra}` : ''}`,
     );
   }
   for (const w of infoWarnings(image, facts)) lines.push(`warning: ${w.message}`);
   return lines.join('\n') + '\n';
 }
 
-function infoJson(image: Image, facts: Map<number, MountedFacts>): Record<string, unknown> {
+function infoJson(image: Image, facts: Map<string, MountedFacts>): Record<string, unknown> {
   const info = image.disk.info;
   return {
     image: {
@@ -145,6 +135,7 @@ function infoJson(image: Image, facts: Map<number, MountedFacts>): Record<string
       warnings: info.warnings,
     },
     partitions: image.layout.volumes.map((v) => ({
+      id: v.id,
       index: v.index,
       scheme: v.scheme,
       start: v.start,
@@ -154,7 +145,7 @@ function infoJson(image: Image, facts: Map<number, MountedFacts>): Record<string
       name: v.name,
       fs: v.fs,
       alternatives: v.alternatives,
-      label: v.label ?? facts.get(v.index)?.label,
+      label: v.label ?? facts.get(v.id)?.label,
       bootable: v.bootable,
     })),
     // Every warning of the image: its disks', its partition table's and its mounted volumes'.
@@ -166,7 +157,7 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
   const options = { all: values.all ?? false, deleted: values.deleted ?? false };
   const entry = await fs.stat(path);
   const out = new LineWriter(io.stdout);
-  const print = (e: FileEntry, name: string) => out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, name, values.long ?? false));
+  const print = printer(out, fs.kind, values);
   try {
     if (entry.type !== 'dir') {
       await print(entry, entry.path);
@@ -191,13 +182,14 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
 async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; volume: number } | FileSystem, glob: string, values: { json?: boolean; long?: boolean; all?: boolean; deleted?: boolean }, io: CliIo): Promise<number> {
   const options: ListOptions = { all: values.all ?? false, deleted: values.deleted ?? false };
   const out = new LineWriter(io.stdout);
-  const print = (e: FileEntry) => out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, e.path, values.long ?? false));
+  const kind = 'catalog' in source ? source.catalog.volumes.find((v) => v.index === source.volume)?.fs ?? 'ntfs' : source.kind;
+  const print = printer(out, kind, values);
   try {
     if ('catalog' in source) {
-      for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry);
+      for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry, entry.path);
     } else {
       const pattern = compileGlob(glob);
-      for await (const entry of source.walk('/', options)) if (pattern.test(pattern.matchesPath ? entry.path : entry.name)) await print(entry);
+      for await (const entry of source.walk('/', options)) if (pattern.test(pattern.matchesPath ? entry.path : entry.name)) await print(entry, entry.path);
     }
   } finally {
     await out.flush();
@@ -209,7 +201,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
     if (positionals.length > 2) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(2).join(' ')} (one IMAGE, one PATH)`);
     if (values.info && positionals.length > 1) throw new GrtError('USAGE', '--info takes no PATH');
-    const partition = parseIndex(values.partition);
+    const volumeId = parseVolumeId(values.partition);
     if (values.find !== undefined && (values.recursive || positionals.length > (values.catalog === undefined ? 1 : 0))) {
       throw new GrtError('USAGE', '--find searches the whole volume; it takes no PATH or -R (put a directory in the GLOB: /dir/**/*.txt)');
     }
@@ -219,7 +211,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
       const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
       const catalog = await openCatalog(values.catalog);
-      const volume = chooseCatalogVolume(catalog, partition);
+      const volume = chooseCatalogVolume(catalog, catalogVolumeOf(volumeId));
       if (values.find !== undefined) return await find({ catalog, volume }, values.find, values, io);
       return await list(new CatalogFileSystem(catalog, volume), positionals[0] ?? '/', values, io);
     }
@@ -230,7 +222,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         io.stdout.write(values.json ? jsonLine(infoJson(image, facts)) : infoText(image, facts));
         return EXIT_OK;
       }
-      const mounted = await image.openFileSystem(partition);
+      const mounted = await image.openFileSystem(volumeId);
       printMountWarnings(NAME, image, mounted, io);
       // With --deleted, a PATH may name a deleted entry (a deleted directory), as grt-extract takes it.
       const fs = values.deleted ? new DeletedView(mounted) : mounted;

@@ -5,7 +5,7 @@
  * (an NTFS label lives in $Volume), which `grt-ls --info` shows.
  */
 import { GrtError, warningFrom, type GrtWarning } from '../errors.js';
-import type { FileSystem } from '../fs/entry.js';
+import type { FileSystem } from '../fs/file-system.js';
 import type { Image } from '../image.js';
 import type { CliIo } from './output.js';
 
@@ -28,19 +28,19 @@ export interface MountedFacts {
 }
 
 /**
- * Mount every volume grt can read and note its label and warnings (by partition index). A volume
+ * Mount every volume grt can read and note its label and warnings (by volume id). A volume
  * that fails to mount gets that failure as its warning; kinds grt has no reader for are skipped.
  */
-export async function mountedFacts(image: Image): Promise<Map<number, MountedFacts>> {
-  const facts = new Map<number, MountedFacts>();
+export async function mountedFacts(image: Image): Promise<Map<string, MountedFacts>> {
+  const facts = new Map<string, MountedFacts>();
   for (const volume of image.layout.volumes) {
     try {
-      const fs = await image.openFileSystem(volume.index);
+      const fs = await image.openFileSystem(volume.id);
       const label = fs.info.label;
-      facts.set(volume.index, { ...(label !== undefined && label !== '' ? { label } : {}), warnings: fileSystemWarnings(fs) });
+      facts.set(volume.id, { ...(label !== undefined && label !== '' ? { label } : {}), warnings: fileSystemWarnings(fs) });
     } catch (error) {
       if (!(error instanceof GrtError)) throw error;
-      if (error.code !== 'UNSUPPORTED') facts.set(volume.index, { warnings: [warningFrom(error)] });
+      if (error.code !== 'UNSUPPORTED') facts.set(volume.id, { warnings: [warningFrom(error)] });
     }
   }
   return facts;

@@ -38,7 +38,7 @@ const SECTOR_SIZES = [512, 4096] as const;
 /** File systems whose boot sector or superblock is the volume's first sector. */
 const OWNS_SECTOR_ZERO = new Set<FsKind>(['ntfs', 'fat12', 'fat16', 'fat32', 'exfat', 'refs', 'bitlocker', 'xfs', 'luks']);
 /** A partition as its table states it, before clipping and detection. */
-type VolumeSkeleton = Omit<Volume, 'fs' | 'label' | 'source' | 'start' | 'size'> & {
+type VolumeSkeleton = Omit<Volume, 'id' | 'fs' | 'label' | 'source' | 'start' | 'size'> & {
   startSector: number;
   sectorCount: number;
   /** An MBR extended partition: its bytes are EBRs, not a file system. */
@@ -104,6 +104,7 @@ export async function listVolumes(disk: ByteSource, options: ListVolumesOptions 
   // The signature that decided there is no table is not necessarily the one asked for.
   const chosen = options.fs !== undefined && whole.alternatives ? await detectFileSystem(disk, options.fs) : whole;
   const volume: Volume = {
+    id: '0',
     index: 0,
     scheme: 'none',
     start: 0,
@@ -190,7 +191,7 @@ async function finish(
     const source = new SliceSource(disk, start, size, `partition ${fields.index}`);
     const detected: Detected = isContainer ? { fs: 'unknown' } : await detectFileSystem(source, prefer);
     const { index, type, typeName, ...rest } = fields;
-    const volume: Volume = { index, start, size, type, typeName, ...rest, fs: detected.fs, source };
+    const volume: Volume = { id: String(index), index, start, size, type, typeName, ...rest, fs: detected.fs, source };
     if (detected.label !== undefined) volume.label = detected.label;
     noteAlternatives(volume, detected, warnings);
     volumes.push(volume);

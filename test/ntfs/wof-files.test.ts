@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
-import type { FileSystem } from '../../src/fs/entry.js';
+import type { FileSystem } from '../../src/fs/file-system.js';
 import { openNtfs } from '../../src/fs/ntfs/volume.js';
 import { openImage, type Image } from '../../src/image.js';
 import { MemorySource } from '../../src/io/memory-source.js';

@@ -9,7 +9,7 @@
  * past the clusters any run may name); no other file's runs map them.
  */
 import { GrtError } from '../../errors.js';
-import type { StreamLayout } from '../entry.js';
+import type { StreamLayout } from '../file-system.js';
 import type { Mft } from './mft.js';
 
 /** $MFT and $Boot: the records that own the clusters guarded here. */
