@@ -51,7 +51,17 @@ export function foreignFormat(first: Uint8Array, last: Uint8Array): string | und
   return undefined;
 }
 
-/** True when every byte is text (printable, tab, CR, LF, or UTF-8): no disk image is. */
+/**
+ * True when every byte is text: no control bytes but tab, CR and LF, and valid UTF-8 (ASCII
+ * included). No disk image is: partition tables and boot sectors hold zeros.
+ */
 export function isTextFile(bytes: Uint8Array): boolean {
-  return bytes.length > 0 && !bytes.some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
+  if (bytes.length === 0 || bytes.some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) return false;
+  try {
+    // `stream`: a character cut by the end of the sniffed bytes is not an error.
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
 }

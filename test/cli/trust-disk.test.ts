@@ -120,3 +120,28 @@ describe('the disk layer\'s warnings', () => {
   });
   if (!existsSync(govmomi)) console.warn(`cli trust-disk: ${govmomi} is absent; its test skipped`);
 });
+
+describe('a snapshot child whose parentFileNameHint names a host file', () => {
+  it('grt-extract --disk --stdout refuses it, and says which flag would allow it', async () => {
+    const { copyFile, mkdir } = await import('node:fs/promises');
+    const images = join(ROOT, 'test-images/vmdk');
+    await mkdir(join(dir, 'vm'), { recursive: true });
+    await copyFile(join(images, 'chain-grand-s001.vmdk'), join(dir, 'vm/chain-grand-s001.vmdk'));
+    await writeFile(join(dir, 'host-secret.bin'), Buffer.alloc(2 * 1024 * 1024, 0xe5));
+    const text = (await readFile(join(images, 'chain-grand.vmdk'), 'latin1')).replace(/\0+$/, '');
+    for (const hint of [join(dir, 'host-secret.bin'), '../host-secret.bin', '/etc/passwd']) {
+      await writeFile(join(dir, 'vm/child.vmdk'), text.replace(/parentFileNameHint=".*"/, `parentFileNameHint="${hint}"`), 'latin1');
+      const res = await run(extract, [join(dir, 'vm/child.vmdk'), '--disk', '--stdout']);
+      expect({ hint, code: res.code, stdout: res.stdout }).toEqual({ hint, code: 2, stdout: '' });
+      expect(res.stderr).toMatch(/^grt-extract: UNSAFE_PATH: parentFileNameHint .*--allow-unsafe-extent-paths/);
+    }
+    // Allowed to look there, /etc/passwd is text, not a disk; a binary host file has no CID: both refused.
+    const passwd = await run(extract, [join(dir, 'vm/child.vmdk'), '--disk', '--stdout', '--allow-unsafe-extent-paths']);
+    expect(passwd.code).toBe(2);
+    expect(passwd.stderr).toMatch(/^grt-extract: UNSUPPORTED: passwd is a text file, not a disk image/);
+    await writeFile(join(dir, 'vm/child.vmdk'), text.replace(/parentFileNameHint=".*"/, 'parentFileNameHint="../host-secret.bin"'), 'latin1');
+    const res = await run(extract, [join(dir, 'vm/child.vmdk'), '--disk', '--stdout', '--allow-unsafe-extent-paths']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/^grt-extract: CHAIN_MISMATCH: .*--ignore-cid-mismatch/);
+  });
+});
