@@ -199,7 +199,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
         if (event.type === 'failure' || event.type === 'warning' || event.type === 'skipped') {
           progress.done();
-          io.stderr.write(`${NAME}: ${event.type === 'failure' ? '' : `${event.type}: `}${event.path}: ${event.message}\n`);
+          io.stderr.write(`${NAME}: ${event.type === 'failure' ? '' : `${event.type}: `}${event.path}: ${event.code}: ${event.message}\n`);
         }
       };
       const summary = await restore({

@@ -7,7 +7,7 @@
 import { formatBytes } from '../util/format-bytes.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { GrtError } from '../errors.js';
+import { describeError, GrtError } from '../errors.js';
 import { parse, type CommandOptions } from './args.js';
 import type { Image, OpenImageOptions } from '../image.js';
 
@@ -103,7 +103,7 @@ export async function runCommand(name: string, io: CliIo, body: () => Promise<nu
     return await body();
   } catch (error) {
     if (error instanceof GrtError) {
-      io.stderr.write(`${name}: ${error.message}\n`);
+      io.stderr.write(`${name}: ${describeError(error)}\n`);
       // Interrupted work is partial work; anything else thrown here stopped it from starting.
       return error.code === 'ABORTED' ? EXIT_PARTIAL : EXIT_NOT_STARTED;
     }

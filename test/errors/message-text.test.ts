@@ -1,5 +1,5 @@
 /**
- * messageText and withPath (src/errors.ts): the one place that knows a GrtError's message starts
+ * messageText and withPath (src/errors.ts): a GrtError's message is its text alone (no `CODE: `);
  * with `CODE: `; a stored message re-thrown, and a path added, read as the original did.
  */
 import fc from 'fast-check';
