@@ -11,6 +11,9 @@ import { buildImageCatalog, openCatalog, toBodyfile, toNdjson, type Catalog } fr
 import { CATALOG_MAGIC } from '../catalog/format.js';
 import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
+import { commandInputs } from './inputs.js';
+import { refuseInputTarget } from '../restore/inputs.js';
+import { exists } from '../restore/write.js';
 import { EXIT_OK, LineWriter, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-catalog';
@@ -18,6 +21,7 @@ const USAGE = `usage: grt-catalog IMAGE -o CATALOG [--json]
        grt-catalog CATALOG --format ndjson|bodyfile [--partition N] [--all] [--deleted]
 options:
   -o, --output FILE   where to write the catalog of every volume grt can read
+  --overwrite         replace FILE if it exists (never the image or a file it reads)
   --json              print one summary object: { catalog, volumes: [{ index, entries, ... }], bytes, seconds }
   --format FORMAT     export a catalog to stdout: ndjson (one JSON object a line) or bodyfile
                       (The Sleuth Kit body file, for mactime)
@@ -31,6 +35,7 @@ const OPTIONS = {
   ...IMAGE_OPTIONS,
   partition: { type: 'string', short: 'p' },
   output: { type: 'string', short: 'o' },
+  overwrite: { type: 'boolean' },
   json: { type: 'boolean' },
   format: { type: 'string' },
   all: { type: 'boolean' },
@@ -85,7 +90,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
     if (await isCatalogFile(path)) {
       if (!format) throw new GrtError('USAGE', `${path} is a catalog: export it with --format ndjson|bodyfile`);
-      if (values.output !== undefined || values.json) throw new GrtError('USAGE', 'an export goes to stdout; -o and --json are for building');
+      if (values.output !== undefined || values.json || values.overwrite) throw new GrtError('USAGE', 'an export goes to stdout; -o, --overwrite and --json are for building');
       await exportCatalog(await openCatalog(path), format, partition, values, io);
       return EXIT_OK;
     }
@@ -94,6 +99,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (partition !== undefined || values.all || values.deleted) throw new GrtError('USAGE', 'a catalog holds every volume and entry; --partition, --all and --deleted are for exports');
 
     const image = await openImageArg(path, values, io);
+    try {
+      // The catalog is written beside its name, then renamed over it: neither may be a file being read.
+      const inputs = commandInputs(image.disk, [path]);
+      refuseInputTarget(values.output, inputs);
+      refuseInputTarget(`${values.output}.partial`, inputs);
+      if (!values.overwrite && exists(values.output)) throw new GrtError('EXISTS', 'the catalog file exists (not overwritten; --overwrite replaces it)', { path: values.output });
+    } catch (error) {
+      await image.close();
+      throw error;
+    }
     const progress = new Progress(io.stderr);
     const started = performance.now();
     try {

@@ -18,6 +18,8 @@ import type { FileSystem } from '../fs/entry.js';
 import { parseSelection } from '../restore/select.js';
 import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeChunk, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';
+import { refuseInputTarget, type InputFile } from '../restore/inputs.js';
+import { commandInputs } from './inputs.js';
 import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
 import {
@@ -67,8 +69,10 @@ const DISK_MAP_WINDOW = 1024 * 1024 * 1024;
  * stdout is a regular file, chunks go to its descriptor directly (writeChunk, from reused
  * buffers); a stream may keep what it is given, so it gets a copy of each chunk.
  */
-async function toStdout(source: ByteSource, io: CliIo, progress: Progress): Promise<void> {
+async function toStdout(source: ByteSource, io: CliIo, progress: Progress, inputs: readonly InputFile[]): Promise<void> {
   const fd = regularFileFd(io.stdout);
+  // `>> image.vmdk` (or `1<>`): stdout is a file being read.
+  if (fd !== undefined) refuseInputTarget(fd, inputs, 'stdout');
   const speed: WriteSpeed = { slowChunks: 0 };
   const inflatedAtStart = inflatedHereCount();
   await pipeChunks(
@@ -95,10 +99,12 @@ function regularFileFd(stream: CliIo['stdout']): number | undefined {
 }
 
 /** The virtual disk to a file: 'zero' ranges are not written, so the file keeps its holes. */
-async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrite, io: CliIo, progress: Progress): Promise<number> {
+async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrite, io: CliIo, progress: Progress, inputs: readonly InputFile[]): Promise<number> {
   const target = resolve(output);
   await mkdir(dirname(target), { recursive: true });
   const dir = await realpath(dirname(target));
+  const final = `${dir}/${basename(target)}`;
+  refuseInputTarget(final, inputs); // before the copy, whatever the overwrite rule: said plainly, not as EXISTS
   const temp = createTemp(dir, basename(target));
   let done = 0;
   // One for the whole copy: a target found slow in one window stays slow in the next.
@@ -120,7 +126,7 @@ async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrit
     } finally {
       closeTemp(temp);
     }
-    commit(temp.path, `${dir}/${basename(target)}`, overwrite);
+    commit(temp.path, final, overwrite, inputs);
   } catch (error) {
     discard(temp.path);
     throw error;
@@ -153,6 +159,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const selections = paths.map(parseSelection); // USAGE for a bad path before the image is opened
 
     const image = await openImageArg(imagePath, values, io);
+    // No output may replace a file this run reads: the image, its extents and parents, the catalog.
+    const inputs = commandInputs(image.disk, [imagePath, values.catalog]);
     // Compressed grains that inflate slowly go to worker threads (started when first needed).
     if (hasCompressedGrains(image.disk)) enableInflateWorkers();
     const progress = new Progress(io.stderr);
@@ -160,8 +168,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     try {
       if (values.disk) {
         let bytes = image.disk.size;
-        if (values.stdout) await toStdout(image.disk, io, progress);
-        else bytes = await diskToFile(image.disk, values.output!, overwrite, io, progress);
+        if (values.stdout) await toStdout(image.disk, io, progress, inputs);
+        else bytes = await diskToFile(image.disk, values.output!, overwrite, io, progress, inputs);
         progress.done();
         const summary = { files: 1, dirs: 0, links: 0, bytes, failed: 0, skipped: 0, warnings: 0, seconds: (performance.now() - started) / 1000 };
         if (values.json && !values.stdout) io.stdout.write(jsonLine({ type: 'summary', path: values.output, summary }));
@@ -185,7 +193,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (entry.type === 'dir') throw new GrtError('IS_A_DIRECTORY', 'cannot write a directory to stdout', { path: entry.path });
         const source = await fs.openStream(entry, selection.stream ?? '');
         try {
-          await toStdout(source, io, progress);
+          await toStdout(source, io, progress, inputs);
         } finally {
           await source.close?.();
           progress.done();
@@ -203,7 +211,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
       };
       const summary = await restore({
-        fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent,
+        fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent, protectedFiles: inputs,
         // Totals take a first walk of everything selected: only when a progress line is shown.
         ...(progress.enabled ? { onProgress: (p: RestoreProgress) => progress.update(p) } : {}),
         ...(io.signal ? { signal: io.signal } : {}),

@@ -20,10 +20,11 @@ import { defaultNameRules, type NameRules } from './safe-name.js';
 import { InFlight } from './in-flight.js';
 import { OutputTree, sidecarKey, sidecarName, type OutDir } from './out-tree.js';
 import { parseSelection, resolveSelections, splitPath } from './select.js';
+import { refuseInputTarget, type InputFile } from './inputs.js';
 import { probeCaseInsensitive, resolveLinkTarget } from './target.js';
 import { writeXattrs, xattrToolAvailable, XATTR_MAX_BYTES } from './xattr.js';
 import {
-  CHUNK_BYTES, closeTemp, commit, copyRanges, createTemp, FILES_IN_FLIGHT, dataRanges, discard, exists, hardLink, ioError, tempPathBeside, throwIfAborted, type Overwrite, type WriteSpeed,
+  CHUNK_BYTES, closeTemp, commit, copyRanges, createTemp, FILES_IN_FLIGHT, dataRanges, discard, exists, existsError, hardLink, ioError, tempPathBeside, throwIfAborted, type Overwrite, type WriteSpeed,
 } from './write.js';
 
 export interface RestoreProgress {
@@ -66,6 +67,11 @@ export interface RestoreOptions {
   onEvent?: (event: RestoreEvent) => void;
   /** Name rules; default: Win32 rules on Windows, case sensitivity probed on `to`. */
   nameRules?: NameRules;
+  /**
+   * Files this restore reads (image, extents, parents, catalog: `VirtualDisk.inputFiles()`):
+   * none of them is ever replaced, even with `overwrite: 'overwrite'` (an UNSAFE_PATH failure).
+   */
+  protectedFiles?: readonly InputFile[];
 }
 
 interface PlanItem {
@@ -104,6 +110,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   const overwrite = options.overwrite ?? 'never';
   const streamsMode = options.streams ?? 'files';
   const hardLinks = options.hardLinks ?? 'link';
+  const inputs = options.protectedFiles;
   const emit = options.onEvent ?? (() => undefined);
   const summary: RestoreSummary = { files: 0, dirs: 0, links: 0, bytes: 0, failed: 0, skipped: 0, warnings: 0, seconds: 0 };
   const report = (type: 'warning' | 'failure' | 'skipped', path: string, error: GrtError | { code: string; message: string }, target?: string) => {
@@ -189,8 +196,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     // In a directory this restore created, only its own names exist (and commit refuses a clash anyway).
     if (overwrite !== 'overwrite' && !outDir.created && exists(final)) {
       if (overwrite === 'skip-existing') return false;
-      throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: final });
+      throw existsError(final);
     }
+    if (overwrite === 'overwrite' && !outDir.created) refuseInputTarget(final, inputs); // before copying, not only at the rename
     let layout: StreamLayout | undefined;
     try {
       layout = await fs.streamLayout(entry, streamName);
@@ -211,7 +219,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
           closeTemp(temp);
         }
         const xattrFailures = xattrs && xattrs.size > 0 ? await writeXattrs(temp.path, xattrs) : undefined;
-        commit(temp.path, final, overwrite);
+        commit(temp.path, final, overwrite, inputs);
         if (xattrs && xattrFailures) reportXattrs(entry, xattrs, xattrFailures, final);
       } catch (error) {
         discard(temp.path);
@@ -294,7 +302,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       const sidecar = tree.file(dir, sidecarKey(entry.name, s.name), wanted);
       try {
         const linkedFrom = sidecars.linkFrom?.get(s.name);
-        if (linkedFrom !== undefined) hardLink(linkedFrom, sidecar, dir.path, overwrite);
+        if (linkedFrom !== undefined) hardLink(linkedFrom, sidecar, dir.path, overwrite, inputs);
         else if (!(await writeStream(entry, s.name, s.size, sidecar, dir))) {
           report('skipped', path, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, sidecar);
           continue;
@@ -357,7 +365,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         // The first name may still be in flight: wait for it. One that was not written (it failed,
         // or an existing file was kept) is nothing to link to: this name is written as a copy.
         if (first && (await first.written)) {
-          hardLink(first.path, target, dir.path, overwrite);
+          hardLink(first.path, target, dir.path, overwrite, inputs);
           summary.links++;
           emit({ type: 'link', path: label, target, link: 'hard', to: first.path });
           tick(0);
@@ -392,7 +400,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         try {
           symlinkSync(linkTarget.target, temp); // sync: see write.ts
           lutimesSync(temp, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
-          commit(temp, target, overwrite);
+          commit(temp, target, overwrite, inputs);
         } catch (error) {
           discard(temp);
           throw error;
