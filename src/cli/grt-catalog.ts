@@ -81,7 +81,7 @@ async function exportCatalog(catalog: Catalog, format: 'ndjson' | 'bodyfile', pa
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
+  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
     if (positionals.length === 0) throw new GrtError('USAGE', 'give an IMAGE (to build) or a CATALOG (to export); see --help');
     if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')}`);
     const format = oneOf(values.format, ['ndjson', 'bodyfile'] as const, '--format');
@@ -91,7 +91,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (await isCatalogFile(path)) {
       if (!format) throw new GrtError('USAGE', `${path} is a catalog: export it with --format ndjson|bodyfile`);
       if (values.output !== undefined || values.json || values.overwrite) throw new GrtError('USAGE', 'an export goes to stdout; -o, --overwrite and --json are for building');
-      await exportCatalog(await openCatalog(path), format, partition, values, io);
+      const catalog = await openCatalog(path);
+      state.started = true;
+      await exportCatalog(catalog, format, partition, values, io);
       return EXIT_OK;
     }
     if (format) throw new GrtError('USAGE', `${path} is not a catalog; --format exports a catalog`);
@@ -111,6 +113,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     const progress = new Progress(io.stderr);
     const started = performance.now();
+    state.started = true;
     try {
       const summary = await buildImageCatalog(image, values.output, {
         onProgress: (p) => progress.message(`volume ${p.volume}: ${p.entries} entries`),

@@ -143,7 +143,7 @@ export function hasCompressedGrains(disk: VirtualDisk | undefined): boolean {
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
+  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
     const [imagePath, ...paths] = positionals;
     if (values.overwrite && values['skip-existing']) throw new GrtError('USAGE', '--overwrite and --skip-existing exclude each other');
     if (values.stdout && values.output !== undefined) throw new GrtError('USAGE', '-o and --stdout exclude each other');
@@ -165,6 +165,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (hasCompressedGrains(image.disk)) enableInflateWorkers();
     const progress = new Progress(io.stderr);
     const started = performance.now();
+    state.started = true; // from here an interruption leaves a partial result (exit 1)
     try {
       if (values.disk) {
         let bytes = image.disk.size;

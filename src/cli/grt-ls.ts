@@ -14,7 +14,7 @@ import type { Image } from '../image.js';
 import { filetimeToIso } from '../util/filetime.js';
 import { IMAGE_OPTIONS, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
-import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, type CliIo } from './output.js';
+import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, throwIfStopped, type CliIo } from './output.js';
 
 const NAME = 'grt-ls';
 const USAGE = `usage: grt-ls IMAGE --info [--json]
@@ -151,7 +151,10 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
   const options = { all: values.all ?? false, deleted: values.deleted ?? false };
   const entry = await fs.stat(path);
   const out = new LineWriter(io.stdout);
-  const print = (e: FileEntry, name: string) => out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, name, values.long ?? false));
+  const print = (e: FileEntry, name: string) => {
+    throwIfStopped(io.signal);
+    return out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, name, values.long ?? false));
+  };
   try {
     if (entry.type !== 'dir') {
       await print(entry, entry.path);
@@ -176,7 +179,10 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
 async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; volume: number } | FileSystem, glob: string, values: { json?: boolean; long?: boolean; all?: boolean; deleted?: boolean }, io: CliIo): Promise<number> {
   const options: ListOptions = { all: values.all ?? false, deleted: values.deleted ?? false };
   const out = new LineWriter(io.stdout);
-  const print = (e: FileEntry) => out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, e.path, values.long ?? false));
+  const print = (e: FileEntry) => {
+    throwIfStopped(io.signal);
+    return out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, e.path, values.long ?? false));
+  };
   try {
     if ('catalog' in source) {
       for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry);
@@ -191,7 +197,7 @@ async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; 
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
+  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
     if (positionals.length > 2) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(2).join(' ')} (one IMAGE, one PATH)`);
     if (values.info && positionals.length > 1) throw new GrtError('USAGE', '--info takes no PATH');
     const partition = parseIndex(values.partition);
@@ -205,10 +211,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
       const catalog = await openCatalog(values.catalog);
       const volume = chooseCatalogVolume(catalog, partition);
+      state.started = true;
       if (values.find !== undefined) return await find({ catalog, volume }, values.find, values, io);
       return await list(new CatalogFileSystem(catalog, volume), positionals[0] ?? '/', values, io);
     }
     const image = await openImageArg(positionals[0], values, io);
+    state.started = true;
     try {
       if (values.info) {
         io.stdout.write(values.json ? jsonLine(infoJson(image)) : infoText(image));

@@ -24,13 +24,19 @@ describe('cli output', () => {
     expect(drains).toBe(out.length);
   });
 
-  it('GrtError: one line, exit 2; ABORTED: exit 1; a bug: stack trace, exit 2', async () => {
+  it('GrtError: one line, exit 2; ABORTED: exit 1 once started, 2 before; a bug: stack trace, exit 2', async () => {
     const err = sink(false);
     const io = { stdout: sink(false).stream, stderr: err.stream };
     expect(await runCommand('grt-x', io, async () => { throw new GrtError('NOT_FOUND', 'no such\nthing', { path: '/a' }); })).toBe(2);
     expect(err.out.join('')).toBe('grt-x: NOT_FOUND: no such thing in /a\n');
     err.out.length = 0;
-    expect(await runCommand('grt-x', io, async () => { throw new GrtError('ABORTED', 'restore aborted'); })).toBe(1);
+    expect(await runCommand('grt-x', io, async () => { throw new GrtError('ABORTED', 'restore aborted'); })).toBe(2);
+    const startedThenAborted = async (state: { started: boolean }) => {
+      state.started = true;
+      throw new GrtError('ABORTED', 'restore aborted');
+    };
+    expect(await runCommand('grt-x', io, startedThenAborted)).toBe(1);
+    expect(err.out.join('')).toMatch(/^grt-x: ABORTED: restore aborted\n/);
     err.out.length = 0;
     expect(await runCommand('grt-x', io, async () => { throw new TypeError('oops'); })).toBe(2);
     expect(err.out.join('')).toMatch(/^grt-x: internal error \(a bug in grt; please report it\):\nTypeError: oops\n\s+at /);
