@@ -8,7 +8,8 @@
  *   grt-extract --catalog CATALOG IMAGE ... : the same, finding files through the catalog
  */
 import { dirname, basename, resolve } from 'node:path';
-import { mkdir, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
+import { makeOutputDir } from '../restore/output-dir.js';
 import { fstatSync } from 'node:fs';
 import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
@@ -101,7 +102,7 @@ function regularFileFd(stream: CliIo['stdout']): number | undefined {
 /** The virtual disk to a file: 'zero' ranges are not written, so the file keeps its holes. */
 async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrite, io: CliIo, progress: Progress, inputs: readonly InputFile[]): Promise<number> {
   const target = resolve(output);
-  await mkdir(dirname(target), { recursive: true });
+  makeOutputDir(dirname(target));
   const dir = await realpath(dirname(target));
   const final = `${dir}/${basename(target)}`;
   refuseInputTarget(final, inputs); // before the copy, whatever the overwrite rule: said plainly, not as EXISTS

@@ -12,7 +12,7 @@
  * and per multiply-linked file, never a list of every entry.
  */
 import { futimesSync, lutimesSync, symlinkSync } from 'node:fs';
-import { mkdir, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem, StreamLayout } from '../fs/entry.js';
 import { filetimeToUnixSeconds } from '../util/filetime.js';
@@ -21,7 +21,8 @@ import { InFlight } from './in-flight.js';
 import { OutputTree, sidecarKey, sidecarName, type OutDir } from './out-tree.js';
 import { parseSelection, resolveSelections, splitPath } from './select.js';
 import { refuseInputTarget, type InputFile } from './inputs.js';
-import { probeCaseInsensitive, resolveLinkTarget } from './target.js';
+import { makeOutputDir } from './output-dir.js';
+import { linkEscape, probeCaseInsensitive, resolveLinkTarget } from './target.js';
 import { writeXattrs, xattrToolAvailable, XATTR_MAX_BYTES } from './xattr.js';
 import {
   CHUNK_BYTES, closeTemp, commit, copyRanges, createTemp, FILES_IN_FLIGHT, dataRanges, discard, exists, existsError, hardLink, ioError, tempPathBeside, throwIfAborted, type Overwrite, type WriteSpeed,
@@ -123,11 +124,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   if (options.paths.length === 0) throw new GrtError('USAGE', 'nothing to restore: give at least one path');
   const selections = options.paths.map(parseSelection);
   throwIfAborted(signal);
-  try {
-    await mkdir(options.to, { recursive: true });
-  } catch (cause) {
-    throw ioError(cause, 'mkdir', options.to);
-  }
+  makeOutputDir(options.to);
   const root = await realpath(options.to).catch((cause) => {
     throw ioError(cause, 'realpath', options.to);
   });
@@ -392,10 +389,13 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       } else if (entry.type === 'symlink' || entry.type === 'junction') {
         target = tree.file(dir, name);
         const linkTarget = resolveLinkTarget(entry.target ?? '', parentRelative.length, rules);
-        if (!linkTarget.ok) {
-          report('warning', label, { code: 'UNSAFE_PATH', message: `${entry.type} to ${JSON.stringify(entry.target ?? '')} not created: ${linkTarget.reason}` }, target);
+        // The text first, then the directories and links on disk that the target would pass through.
+        const unsafe = linkTarget.ok ? linkEscape(dir.path, linkTarget.target, root) : linkTarget.reason;
+        if (unsafe !== undefined) {
+          report('warning', label, { code: 'UNSAFE_PATH', message: `${entry.type} to ${JSON.stringify(entry.target ?? '')} not created: ${unsafe}` }, target);
           return;
         }
+        if (!linkTarget.ok) return;
         const temp = tempPathBeside(dir.path, target.slice(dir.path.length + 1));
         try {
           symlinkSync(linkTarget.target, temp); // sync: see write.ts
