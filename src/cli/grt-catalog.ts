@@ -14,7 +14,7 @@ import { openImageArg } from './open-image.js';
 import { commandInputs } from './inputs.js';
 import { refuseInputTarget } from '../restore/inputs.js';
 import { exists } from '../restore/write.js';
-import { EXIT_OK, LineWriter, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
+import { EXIT_OK, LineWriter, Progress, counted, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-catalog';
 const USAGE = `usage: grt-catalog IMAGE -o CATALOG [--json]
@@ -116,7 +116,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     state.started = true;
     try {
       const summary = await buildImageCatalog(image, values.output, {
-        onProgress: (p) => progress.message(`volume ${p.volume}: ${p.entries} entries`),
+        onProgress: (p) => progress.message(`volume ${p.volume}: ${counted(p.entries, 'entry', 'entries')}`),
         ...(io.signal ? { signal: io.signal } : {}),
       });
       progress.done();
@@ -126,7 +126,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (values.json) {
         io.stdout.write(jsonLine({ catalog: values.output, volumes: summary.volumes, bytes, seconds }));
       } else {
-        const counts = summary.volumes.map((v) => `volume ${v.index}: ${v.entries} entries`).join(', ');
+        const counts = summary.volumes.map((v) => `volume ${v.index}: ${counted(v.entries, 'entry', 'entries')}`).join(', ');
         io.stderr.write(`${NAME}: ${counts}; ${formatBytes(bytes)} written to ${values.output} in ${seconds.toFixed(1)} s\n`);
       }
       return EXIT_OK;

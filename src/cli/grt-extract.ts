@@ -24,7 +24,7 @@ import { commandInputs } from './inputs.js';
 import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
 import {
-  EXIT_OK, EXIT_PARTIAL, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, writeOut, type CliIo,
+  EXIT_OK, EXIT_PARTIAL, Progress, counted, formatBytes, isMain, jsonLine, runAsScript, runParsed, writeOut, type CliIo,
 } from './output.js';
 
 const NAME = 'grt-extract';
@@ -221,8 +221,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       progress.done();
       if (!values.json) {
         io.stderr.write(
-          `${NAME}: ${summary.files} files, ${summary.dirs} directories, ${summary.links} links, ${formatBytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s` +
-            `${summary.failed ? `; ${summary.failed} failed` : ''}${summary.skipped ? `; ${summary.skipped} skipped` : ''}${summary.warnings ? `; ${summary.warnings} warnings` : ''}\n`,
+          `${NAME}: ${counted(summary.files, 'file')}, ${counted(summary.dirs, 'directory', 'directories')}, ${counted(summary.links, 'link')}, ${formatBytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s` +
+            `${summary.failed ? `; ${summary.failed} failed` : ''}${summary.skipped ? `; ${summary.skipped} skipped` : ''}${summary.warnings ? `; ${counted(summary.warnings, 'warning')}` : ''}\n`,
         );
       }
       return summary.failed > 0 ? EXIT_PARTIAL : EXIT_OK;

@@ -78,7 +78,8 @@ function entryText(entry: FileEntry, name: string, long: boolean): string {
   const link = entry.target !== undefined ? ` -> ${entry.target}` : '';
   const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
   if (!long) return `${name}${suffix}${flags}\n`;
-  const mtime = filetimeToIso(entry.times.mtime).replace('T', ' ').slice(0, 19);
+  // UTC, marked as such (Z): NTFS stores UTC, and a listing read elsewhere must not be taken for local time.
+  const mtime = `${filetimeToIso(entry.times.mtime).replace('T', ' ').slice(0, 19)}Z`;
   return `${TYPE_CHAR[entry.type]} ${String(entry.size).padStart(14)} ${mtime} ${name}${suffix}${link}${flags}\n`;
 }
 

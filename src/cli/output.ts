@@ -139,13 +139,29 @@ export function throwIfStopped(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new GrtError('ABORTED', 'stopped before the end');
 }
 
+/** `1 file`, `2 files`: a count with its noun. */
+export function counted(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
 function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '--:--';
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);
   const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
   const ss = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** Seconds of copying before an ETA is shown: the first reads (a cold cache, a worker starting) say little about the rate. */
+const ETA_AFTER_SECONDS = 2;
+/** An estimate longer than this is noise from a stalled or just-started copy, not a forecast: not shown. */
+const MAX_ETA_SECONDS = 100 * 3600;
+
+/** ` ETA mm:ss` once the rate means something, else nothing. */
+export function etaText(bytesDone: number, bytesTotal: number, seconds: number): string {
+  if (seconds < ETA_AFTER_SECONDS || bytesDone <= 0 || bytesTotal <= bytesDone) return '';
+  const eta = ((bytesTotal - bytesDone) * seconds) / bytesDone;
+  return Number.isFinite(eta) && eta <= MAX_ETA_SECONDS ? `  ETA ${formatDuration(eta)}` : '';
 }
 
 /** Updates per second at most: enough to look live, few enough not to slow a copy. */
@@ -171,10 +187,9 @@ export class Progress {
   update(p: { bytesDone: number; bytesTotal: number; filesDone?: number; filesTotal?: number }, force = false): void {
     if (!this.due(force)) return;
     const seconds = (this.last - this.started) / 1000;
-    const rate = seconds > 0 ? p.bytesDone / seconds : 0;
-    const eta = rate > 0 ? (p.bytesTotal - p.bytesDone) / rate : Infinity;
+    const rate = seconds > 0 ? formatBytes(p.bytesDone / seconds) : '-';
     const files = p.filesTotal !== undefined ? `  ${p.filesDone ?? 0}/${p.filesTotal} files` : '';
-    this.stderr.write(`\r${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}${files}  ${formatBytes(rate)}/s  ETA ${formatDuration(eta)}\x1b[K`);
+    this.stderr.write(`\r${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}${files}  ${rate}/s${etaText(p.bytesDone, p.bytesTotal, seconds)}\x1b[K`);
     this.shown = true;
   }
 
