@@ -161,6 +161,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     progress.bytesDone += bytes;
     options.onProgress?.({ ...progress });
   };
+  /** A file (or link) finished, restored or not: reported, so the last report says every file is done. */
+  const fileDone = () => {
+    progress.filesDone++;
+    options.onProgress?.({ ...progress });
+  };
 
   // Names are allocated before anything is written into a directory, so that entries of the image
   // get their own names and sidecar files (allocated as they are written) take the suffixed ones:
@@ -393,9 +398,10 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         const unsafe = linkTarget.ok ? linkEscape(dir.path, linkTarget.target, root) : linkTarget.reason;
         if (unsafe !== undefined) {
           report('warning', label, { code: 'UNSAFE_PATH', message: `${entry.type} to ${JSON.stringify(entry.target ?? '')} not created: ${unsafe}` }, target);
+          fileDone();
           return;
         }
-        if (!linkTarget.ok) return;
+        if (!linkTarget.ok) return; // (never: unsafe is set then)
         const temp = tempPathBeside(dir.path, target.slice(dir.path.length + 1));
         try {
           symlinkSync(linkTarget.target, temp); // sync: see write.ts
@@ -410,14 +416,14 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       } else {
         report('skipped', label, { code: 'UNSUPPORTED', message: `entry of type ${entry.type} is not restored` });
       }
-      progress.filesDone++;
+      fileDone();
     } catch (error) {
       if (error instanceof GrtError && error.code === 'ABORTED') throw error;
       if (!(error instanceof GrtError) && typeof (error as NodeJS.ErrnoException)?.code !== 'string') throw error;
       const grt = ioError(error, 'restore', target ?? label);
       if (grt.code === 'EXISTS' && overwrite === 'skip-existing') report('skipped', label, grt, target);
       else report('failure', label, grt, target);
-      progress.filesDone++;
+      fileDone();
     }
   };
 

@@ -117,3 +117,15 @@ describe('makeOutputDir', () => {
     expect(performance.now() - started).toBeLessThan(5000);
   }, 10_000);
 });
+
+describe('restore progress', () => {
+  it('the last report has every file done: one file, and a tree with a refused link', async () => {
+    const one: { filesDone: number; filesTotal: number; bytesDone: number }[] = [];
+    await restore({ fs: new FakeFs({ '/f.txt': { data: 'hello' } }), paths: ['/f.txt'], to: join(dir, 'one'), onProgress: (p) => one.push(p) });
+    expect(one[one.length - 1]).toEqual({ bytesDone: 5, bytesTotal: 5, filesDone: 1, filesTotal: 1 });
+    const tree: { filesDone: number; filesTotal: number }[] = [];
+    const fs = new FakeFs({ '/d/a': { data: 'a' }, '/d/out': { type: 'symlink', target: '../../x' }, '/d/b': { data: 'bb' } });
+    await restore({ fs, paths: ['/d'], to: join(dir, 'tree'), onProgress: (p) => tree.push(p) });
+    expect(tree[tree.length - 1]).toMatchObject({ filesDone: 3, filesTotal: 3 });
+  });
+});
