@@ -11,6 +11,12 @@ export const IMAGE_OPTIONS = {
   version: { type: 'boolean', short: 'V' },
 } as const satisfies ParseArgsConfig['options'];
 
+/** The help lines of IMAGE_OPTIONS and --help/--version, the same in every command's usage. */
+export const IMAGE_HELP = `  --parent FILE     the parent disk of a snapshot delta (instead of the one it names)
+  --ignore-cid-mismatch        open a snapshot whose parent's CID does not match
+  --allow-unsafe-extent-paths  open extents named by absolute or ../ paths where they point
+  -h, --help        this text          -V, --version     grt's version`;
+
 /** A command's option table (node:util parseArgs form). */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 

@@ -9,7 +9,7 @@ import { open, stat } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import { buildImageCatalog, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
 import { CATALOG_MAGIC } from '../catalog/format.js';
-import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
 import { commandInputs } from './inputs.js';
 import { refuseInputTarget } from '../restore/inputs.js';
@@ -17,7 +17,7 @@ import { exists } from '../restore/write.js';
 import { EXIT_OK, LineWriter, Progress, counted, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-catalog';
-const USAGE = `usage: grt-catalog IMAGE -o CATALOG [--json]
+const USAGE = `usage: grt-catalog IMAGE -o CATALOG [--overwrite] [--json]
        grt-catalog CATALOG --format ndjson|bodyfile [--partition N] [--all] [--deleted]
 options:
   -o, --output FILE   where to write the catalog of every volume grt can read
@@ -28,8 +28,8 @@ options:
   --partition N       export only this volume
   --all               include NTFS metadata files ($MFT, ...)
   --deleted           include deleted entries
-  --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
-exit: 0 ok, 2 nothing could be done`;
+${IMAGE_HELP}
+exit: 0 ok, 1 interrupted, 2 nothing could be done`;
 
 const OPTIONS = {
   ...IMAGE_OPTIONS,

@@ -21,7 +21,7 @@ import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunk
 import type { ByteSource } from '../io/byte-source.js';
 import { refuseInputTarget, type InputFile } from '../restore/inputs.js';
 import { commandInputs } from './inputs.js';
-import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
 import {
   EXIT_OK, EXIT_PARTIAL, Progress, counted, formatBytes, isMain, jsonLine, runAsScript, runParsed, writeOut, type CliIo,
@@ -37,16 +37,17 @@ options:
   --catalog FILE        find files in this catalog (grt-catalog) of IMAGE: data is read from the
                         disk at the places the catalog recorded, no file-system metadata is read
   --partition N         the volume to read (see grt-ls --info)
-  --overwrite           replace existing files      --skip-existing   leave them and go on
+  --overwrite           replace existing files (never the image or another file being read)
+  --skip-existing       leave existing files and go on (default: report each as a failure)
   --streams=MODE        alternate data streams: files (NAME.STREAM.ads, default), xattr (user.STREAM), skip
   --hardlinks=MODE      link (default) or copy
   --stdout              write one file, stream (PATH:stream) or the disk (--disk) to stdout
   --disk                the whole virtual disk as raw bytes (holes stay sparse in a file)
   --json                one JSON event per line on stdout, the summary last
-  --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
+${IMAGE_HELP}
 paths are case-insensitive; globs: * and ? within a name, ** across directories.
 a directory is restored under its own name: /Users/bob -o out gives out/bob/...
-exit: 0 all restored, 1 some files failed, 2 nothing could start`;
+exit: 0 all restored, 1 some files failed or interrupted, 2 nothing could start`;
 
 const OPTIONS = {
   ...IMAGE_OPTIONS,
@@ -146,12 +147,13 @@ export function hasCompressedGrains(disk: VirtualDisk | undefined): boolean {
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
     const [imagePath, ...paths] = positionals;
+    if (imagePath === undefined) throw new GrtError('USAGE', 'give an IMAGE, the PATHs to restore and -o DIR (see --help)');
     if (values.overwrite && values['skip-existing']) throw new GrtError('USAGE', '--overwrite and --skip-existing exclude each other');
     if (values.stdout && values.output !== undefined) throw new GrtError('USAGE', '-o and --stdout exclude each other');
+    if (!values.disk && paths.length === 0) throw new GrtError('USAGE', 'no PATH to extract (or --disk for the whole disk)');
     if (!values.stdout && values.output === undefined) throw new GrtError('USAGE', 'no output: give -o DIR (or --stdout)');
     if (values.disk && paths.length > 0) throw new GrtError('USAGE', '--disk takes no PATH');
     if (values.disk && values.catalog !== undefined) throw new GrtError('USAGE', '--disk copies the whole disk; it takes no --catalog');
-    if (!values.disk && paths.length === 0) throw new GrtError('USAGE', 'no PATH to extract (or --disk for the whole disk)');
     if (values.stdout && !values.disk && paths.length !== 1) throw new GrtError('USAGE', '--stdout writes exactly one file or stream');
     const overwrite: Overwrite = values.overwrite ? 'overwrite' : values['skip-existing'] ? 'skip-existing' : 'never';
     const streams = oneOf(values.streams, ['files', 'xattr', 'skip'] as const, '--streams') ?? 'files';

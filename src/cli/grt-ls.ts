@@ -12,7 +12,7 @@ import { compileGlob } from '../util/glob.js';
 import type { FileEntry, FileSystem, ListOptions } from '../fs/entry.js';
 import type { Image } from '../image.js';
 import { filetimeToIso } from '../util/filetime.js';
-import { IMAGE_OPTIONS, parseIndex } from './args.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, parseIndex } from './args.js';
 import { openImageArg } from './open-image.js';
 import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, throwIfStopped, type CliIo } from './output.js';
 
@@ -32,9 +32,8 @@ options:
   --json            one JSON object per line on stdout
   --all             include NTFS metadata files ($MFT, ...)
   --deleted         include deleted entries
-  --parent FILE     parent disk of a snapshot (overrides parentFileNameHint)
-  --ignore-cid-mismatch, --allow-unsafe-extent-paths
-exit: 0 ok (damaged entries are listed with their warnings), 2 nothing could be listed`;
+${IMAGE_HELP}
+exit: 0 ok (damaged entries are listed with their warnings), 1 interrupted, 2 nothing could be listed`;
 
 const OPTIONS = {
   ...IMAGE_OPTIONS,

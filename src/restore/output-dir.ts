@@ -45,7 +45,7 @@ export function makeOutputDir(path: string): string {
   let at = target;
   for (let kind = kindAt(at); kind !== 'dir'; kind = kindAt(at)) {
     if (kind === 'other') {
-      throw new GrtError('NOT_A_DIRECTORY', at === target ? 'the output is an existing file, not a directory; give a directory to restore into' : `${at} is a file, not a directory`, { path: target });
+      throw new GrtError('NOT_A_DIRECTORY', at === target ? 'a file stands where the output directory goes' : `${at} is a file, not a directory`, { path: target });
     }
     if (missing.length >= MAX_CREATED_LEVELS) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_CREATED_LEVELS} directory levels to create`, { path: target });
     missing.push(at);

@@ -48,4 +48,17 @@ describe('a new user', () => {
       expect(line).not.toMatch(/ambiguous|Did you forget|argument missing|Unknown option/);
     }
   });
+
+  it.each(COMMANDS)('%s --help explains the image options itself, --version, and exit 1', async (_name, command) => {
+    const { stdout } = await run(command, ['--help']);
+    expect(stdout).toMatch(/--ignore-cid-mismatch +open a snapshot/);
+    expect(stdout).not.toMatch(/as for grt-ls/);
+    expect(stdout).toMatch(/-V, --version/);
+    expect(stdout).toMatch(/^exit: 0 .*, 1 [^,]*interrupted/m);
+  });
+
+  it('grt-extract with nothing, or an image alone, says what is missing first', async () => {
+    expect((await run(extract, [])).stderr).toBe('grt-extract: USAGE: give an IMAGE, the PATHs to restore and -o DIR (see --help)\n');
+    expect((await run(extract, ['img'])).stderr).toBe('grt-extract: USAGE: no PATH to extract (or --disk for the whole disk)\n');
+  });
 });

@@ -106,7 +106,7 @@ describe('makeOutputDir', () => {
     expect(makeOutputDir(join(dir, 'a/b/c'))).toBe(join(dir, 'a/b/c'));
     expect(makeOutputDir(join(dir, 'a/b/c'))).toBe(join(dir, 'a/b/c'));
     await writeFile(join(dir, 'afile'), 'x');
-    expect(() => makeOutputDir(join(dir, 'afile'))).toThrow(expect.objectContaining({ code: 'NOT_A_DIRECTORY', message: expect.stringMatching(/existing file, not a directory/) }));
+    expect(() => makeOutputDir(join(dir, 'afile'))).toThrow(expect.objectContaining({ code: 'NOT_A_DIRECTORY', message: expect.stringMatching(/a file stands where the output directory goes/) }));
     expect(() => makeOutputDir(join(dir, 'afile/sub'))).toThrow(expect.objectContaining({ code: 'NOT_A_DIRECTORY', message: expect.stringMatching(/afile is a file, not a directory/) }));
   });
 
