@@ -7,6 +7,39 @@ import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const USAGE = `usage: node scripts/fuzz.mjs [--minutes N] [--target NAME]... [--seed S] [--workers N] [--timeout MS] [--list]
+  --minutes N      run time (default 1)
+  --target NAME    only this target (repeatable); --list prints the targets
+  --seed S         run exactly one case (with --target) and print its verdict
+  --workers N      worker threads (default 2)
+  --timeout MS     time allowed per case (default 5000)
+failures are saved under test-images/regressions/UNTRIAGED-*`;
+
+// The options are checked here, before the bundle is built, so a mistake is one line, not a stack trace.
+let options;
+try {
+  options = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    allowPositionals: false,
+    options: {
+      minutes: { type: 'string' }, target: { type: 'string', multiple: true }, seed: { type: 'string' },
+      workers: { type: 'string' }, timeout: { type: 'string' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+  for (const name of ['minutes', 'seed', 'workers', 'timeout']) {
+    if (options[name] !== undefined && !/^\d+(\.\d+)?$/.test(options[name])) throw new Error(`--${name} takes a number, not ${JSON.stringify(options[name])}`);
+  }
+} catch (error) {
+  process.stderr.write(`fuzz: ${error.message.split('\n')[0]} (see --help)\n`);
+  process.exit(2);
+}
+if (options.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'node_modules/.cache/grt-fuzz');

@@ -1,8 +1,8 @@
 /**
  * Every failure grt reports on purpose is a GrtError: a stable `code` a program can switch on,
  * the on-disk structure it concerns, the absolute byte offset where it was found, and what was
- * expected against what was there. Its message is one line, so a CLI can print it as it is.
- * Anything else that escapes is a bug.
+ * expected against what was there. Its message is one line without the code (a CLI prints
+ * `CODE: message`); parts that are absent are left out of it. Anything else that escapes is a bug.
  */
 
 export type GrtErrorCode =
@@ -53,8 +53,15 @@ export interface GrtErrorDetails {
   cause?: unknown;
 }
 
+/**
+ * Marks a GrtError across copies of this module: the ESM and CJS builds (or two installed
+ * versions) each define their own class, so `instanceof` alone would miss the other's errors.
+ */
+const GRT_ERROR_BRAND = Symbol.for('grt.error');
+
 export class GrtError extends Error {
   override readonly name = 'GrtError';
+  readonly [GRT_ERROR_BRAND] = true;
   readonly code: GrtErrorCode;
   readonly structure: string | undefined;
   readonly offset: number | undefined;
@@ -64,7 +71,7 @@ export class GrtError extends Error {
   readonly path: string | undefined;
 
   constructor(code: GrtErrorCode, detail: string, details: GrtErrorDetails = {}) {
-    super(formatMessage(code, detail, details), details.cause === undefined ? undefined : { cause: details.cause });
+    super(formatMessage(detail, details), details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.structure = details.structure;
     this.offset = details.offset;
@@ -72,6 +79,15 @@ export class GrtError extends Error {
     this.expected = details.expected;
     this.actual = details.actual;
     this.path = details.path;
+  }
+
+  /** `instanceof GrtError` holds for a GrtError of any copy of this module (see GRT_ERROR_BRAND). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isGrtError(value);
+  }
+
+  override toString(): string {
+    return `GrtError ${this.code}: ${this.message}`;
   }
 }
 
@@ -84,20 +100,24 @@ function show(value: unknown): string {
   return String(value);
 }
 
-function formatMessage(code: GrtErrorCode, detail: string, d: GrtErrorDetails): string {
+function formatMessage(detail: string, d: GrtErrorDetails): string {
   let text = d.structure ? `${d.structure}: ${detail}` : detail;
   if (d.offset !== undefined) text += ` at byte ${d.offset}`;
-  if (d.expected !== undefined || d.actual !== undefined) {
-    text += ` (expected ${show(d.expected)}, found ${show(d.actual)})`;
-  }
+  const values = [d.expected === undefined ? '' : `expected ${show(d.expected)}`, d.actual === undefined ? '' : `found ${show(d.actual)}`].filter(Boolean);
+  if (values.length > 0) text += ` (${values.join(', ')})`;
   if (d.path) text += ` in ${d.path}`;
-  // One line, always: a CLI prints this as it is.
-  return `${code}: ${text}`.replace(/[\r\n]+/g, ' ');
+  // One line, always: a CLI prints `CODE: message` as one line.
+  return text.replace(/[\r\n]+/g, ' ');
 }
 
-/** The message without its leading `CODE: `: the text a wrapper or a stored copy passes on as its detail. */
+/** The message as a wrapper or a stored copy passes it on as its detail (the message has no code). */
 export function messageText(error: GrtError): string {
-  return error.message.slice(error.code.length + 2);
+  return error.message;
+}
+
+/** `CODE: message`, as the commands print an error and as a warning's text reads. */
+export function describeError(error: GrtError): string {
+  return `${error.code}: ${error.message}`;
 }
 
 /**
@@ -110,8 +130,9 @@ export function withPath(error: GrtError, path: string): GrtError {
   return Object.assign(new GrtError(error.code, messageText(error), { path, cause: error }), { structure, offset, space, expected, actual });
 }
 
+/** True for a GrtError from any copy of grt (ESM or CJS build): checks the brand, not the class. */
 export function isGrtError(value: unknown): value is GrtError {
-  return value instanceof GrtError;
+  return typeof value === 'object' && value !== null && (value as { [GRT_ERROR_BRAND]?: unknown })[GRT_ERROR_BRAND] === true && typeof (value as { code?: unknown }).code === 'string';
 }
 
 /** A non-fatal oddity kept on the thing it concerns (an entry, a volume, a disk) instead of aborting. */
@@ -122,7 +143,7 @@ export interface GrtWarning {
 }
 
 export function warningFrom(error: GrtError): GrtWarning {
-  return error.offset === undefined
-    ? { code: error.code, message: error.message }
-    : { code: error.code, message: error.message, offset: error.offset };
+  // A warning is printed as one line with no code beside it, so its text keeps the code.
+  const message = describeError(error);
+  return error.offset === undefined ? { code: error.code, message } : { code: error.code, message, offset: error.offset };
 }

@@ -71,6 +71,10 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions = 
 
 /** Streams the catalog to `path` (via a temporary file renamed into place when complete). */
 export async function writeCatalog(path: string, input: CatalogInput, options: BuildOptions = {}): Promise<void> {
+  // A library caller's mix-up (writeCatalog(image, path)) is a USAGE error, not a TypeError inside reported as IO_ERROR.
+  if (typeof path !== 'string' || typeof input !== 'object' || input === null || !Array.isArray((input as Partial<CatalogInput>).volumes)) {
+    throw new GrtError('USAGE', 'writeCatalog(path, input) takes the catalog file and a CatalogInput; to catalog an opened image call buildImageCatalog(image, path)');
+  }
   const partial = `${path}.partial`;
   let handle: FileHandle | undefined;
   try {

@@ -74,6 +74,9 @@ export interface ImageCatalogSummary {
  * when complete) or returned as bytes. NOT_FOUND when the image has no volume grt can read.
  */
 export async function buildImageCatalog(image: Image, path: string | undefined, options: BuildOptions = {}): Promise<ImageCatalogSummary> {
+  if (typeof (image as Partial<Image> | null)?.openFileSystem !== 'function' || (path !== undefined && typeof path !== 'string')) {
+    throw new GrtError('USAGE', 'buildImageCatalog(image, path) takes an image from openImage() and the catalog file to write (or undefined for bytes)');
+  }
   const { volumes, warnings } = await mountVolumes(image);
   if (volumes.length === 0) {
     const first = warnings[0];

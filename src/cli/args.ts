@@ -9,18 +9,54 @@ export const IMAGE_OPTIONS = {
   'allow-unsafe-extent-paths': { type: 'boolean' },
   fs: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
 } as const satisfies ParseArgsConfig['options'];
+
+/** The help lines of IMAGE_OPTIONS and --help/--version, the same in every command's usage. */
+export const IMAGE_HELP = `  --parent FILE     the parent disk of a snapshot delta (instead of the one it names)
+  --ignore-cid-mismatch        open a snapshot whose parent's CID does not match
+  --allow-unsafe-extent-paths  open extents named by absolute or ../ paths where they point
+  --fs KIND         the file system to read where a partition holds two (see --info warnings)
+  -h, --help        this text          -V, --version     grt's version`;
 
 /** A command's option table (node:util parseArgs form). */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 
-export function parse<const O extends CommandOptions>(argv: string[], options: O) {
+export function parse<const O extends CommandOptions>(argv: string[], options: O, command = 'the command') {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    // parseArgs reports unknown options and missing values as TypeError with a one-line message.
-    throw new GrtError('USAGE', error instanceof Error ? error.message.split('\n')[0]! : String(error));
+    throw new GrtError('USAGE', usageText(error, argv, command));
   }
+}
+
+/**
+
+ * parseArgs's complaint in grt's words (its own text speaks of "ambiguous" arguments and
+ * positional arguments in quotes). Known by its code and the option it names; anything else is
+ * passed on as its first line.
+ */
+function usageText(error: unknown, argv: string[], command: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown }).code;
+  const help = `see ${command} --help`;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /^Unknown option '([^']*)'/.exec(message)?.[1] ?? 'given';
+    return `unknown option ${option} (${help}; a PATH starting with "-" goes after --)`;
+  }
+  const option = /^Option '(?:-\w, )?(-[^' ]+)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
+    if (/does not take an argument/.test(message)) return `${option} takes no value`;
+    if (/argument missing/.test(message)) return `${option} needs a value (${help})`;
+    if (/ambiguous/.test(message)) {
+      const at = argv.indexOf(option);
+      const value = at >= 0 ? argv[at + 1] : undefined;
+      return value === undefined
+        ? `${option} needs a value (${help})`
+        : `${option} needs a value, and ${JSON.stringify(value)} looks like an option (write ${option}=${value} if it is the value)`;
+    }
+  }
+  return message.split('\n')[0]!;
 }
 
 /**

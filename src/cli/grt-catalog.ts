@@ -10,28 +10,33 @@ import { FileSource } from '../io/file-source.js';
 import { GrtError } from '../errors.js';
 import { buildImageCatalog, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
 import { CATALOG_MAGIC } from '../catalog/format.js';
-import { catalogVolumeOf, IMAGE_OPTIONS, oneOf, parseVolumeId } from './args.js';
+import { catalogVolumeOf, IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseVolumeId } from './args.js';
 import { imageWarnings, openImageArg } from './open-image.js';
-import { EXIT_OK, LineWriter, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
+import { commandInputs } from './inputs.js';
+import { refuseInputTarget } from '../restore/inputs.js';
+import { exists } from '../restore/write.js';
+import { EXIT_OK, LineWriter, Progress, counted, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-catalog';
-const USAGE = `usage: grt-catalog IMAGE -o CATALOG [--json]
+const USAGE = `usage: grt-catalog IMAGE -o CATALOG [--overwrite] [--json]
        grt-catalog CATALOG --format ndjson|bodyfile [--partition N] [--all] [--deleted]
 options:
   -o, --output FILE   where to write the catalog of every volume grt can read
+  --overwrite         replace FILE if it exists (never the image or a file it reads)
   --json              print one summary object: { catalog, volumes: [{ index, entries, ... }], bytes, seconds }
   --format FORMAT     export a catalog to stdout: ndjson (one JSON object a line) or bodyfile
                       (The Sleuth Kit body file, for mactime)
   --partition N       export only this volume
   --all               include NTFS metadata files ($MFT, ...)
   --deleted           include deleted entries
-  --fs KIND, --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
-exit: 0 ok, 2 nothing could be done`;
+${IMAGE_HELP}
+exit: 0 ok, 1 interrupted, 2 nothing could be done`;
 
 const OPTIONS = {
   ...IMAGE_OPTIONS,
   partition: { type: 'string', short: 'p' },
   output: { type: 'string', short: 'o' },
+  overwrite: { type: 'boolean' },
   json: { type: 'boolean' },
   format: { type: 'string' },
   all: { type: 'boolean' },
@@ -69,7 +74,7 @@ async function exportCatalog(catalog: Catalog, format: 'ndjson' | 'bodyfile', pa
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
+  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
     if (positionals.length === 0) throw new GrtError('USAGE', 'give an IMAGE (to build) or a CATALOG (to export); see --help');
     if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')}`);
     const format = oneOf(values.format, ['ndjson', 'bodyfile'] as const, '--format');
@@ -78,8 +83,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
     if (await isCatalogFile(path)) {
       if (!format) throw new GrtError('USAGE', `${path} is a catalog: export it with --format ndjson|bodyfile`);
-      if (values.output !== undefined || values.json) throw new GrtError('USAGE', 'an export goes to stdout; -o and --json are for building');
-      await exportCatalog(await openCatalog(path), format, partition, values, io);
+      if (values.output !== undefined || values.json || values.overwrite) throw new GrtError('USAGE', 'an export goes to stdout; -o, --overwrite and --json are for building');
+      const catalog = await openCatalog(path);
+      state.started = true;
+      await exportCatalog(catalog, format, partition, values, io);
       return EXIT_OK;
     }
     if (format) throw new GrtError('USAGE', `${path} is not a catalog; --format exports a catalog`);
@@ -87,11 +94,22 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (partition !== undefined || values.all || values.deleted) throw new GrtError('USAGE', 'a catalog holds every volume and entry; --partition, --all and --deleted are for exports');
 
     const image = await openImageArg(path, values, io, NAME);
+    try {
+      // The catalog is written beside its name, then renamed over it: neither may be a file being read.
+      const inputs = commandInputs(image.disk, [path]);
+      refuseInputTarget(values.output, inputs);
+      refuseInputTarget(`${values.output}.partial`, inputs);
+      if (!values.overwrite && exists(values.output)) throw new GrtError('EXISTS', 'the catalog file exists (not overwritten; --overwrite replaces it)', { path: values.output });
+    } catch (error) {
+      await image.close();
+      throw error;
+    }
     const progress = new Progress(io.stderr);
     const started = performance.now();
+    state.started = true;
     try {
       const summary = await buildImageCatalog(image, values.output, {
-        onProgress: (p) => progress.message(`volume ${p.volume}: ${p.entries} entries`),
+        onProgress: (p) => progress.message(`volume ${p.volume}: ${counted(p.entries, 'entry', 'entries')}`),
         ...(io.signal ? { signal: io.signal } : {}),
       });
       progress.done();
@@ -103,7 +121,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         // The disk's own warnings are already on stderr (openImageArg); --json carries them too.
         io.stdout.write(jsonLine({ catalog: values.output, volumes: summary.volumes, bytes, seconds, warnings: [...imageWarnings(image), ...warnings] }));
       } else {
-        const counts = summary.volumes.map((v) => `volume ${v.index}: ${v.entries} entries`).join(', ');
+        const counts = summary.volumes.map((v) => `volume ${v.index}: ${counted(v.entries, 'entry', 'entries')}`).join(', ');
         io.stderr.write(`${NAME}: ${counts}; ${formatBytes(bytes)} written to ${values.output} in ${seconds.toFixed(1)} s\n`);
       }
       return EXIT_OK;

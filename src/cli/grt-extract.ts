@@ -8,7 +8,8 @@
  *   grt-extract --catalog CATALOG IMAGE ... : the same, finding files through the catalog
  */
 import { dirname, basename, resolve } from 'node:path';
-import { mkdir, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
+import { makeOutputDir } from '../restore/output-dir.js';
 import { fstatSync } from 'node:fs';
 import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
@@ -18,12 +19,14 @@ import type { FileEntry, FileSystem } from '../fs/file-system.js';
 import { parseSelection } from '../restore/select.js';
 import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeChunk, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { catalogVolumeOf, IMAGE_OPTIONS, oneOf, parseCount, parseVolumeId } from './args.js';
+import { refuseInputTarget, type InputFile } from '../restore/inputs.js';
+import { commandInputs } from './inputs.js';
+import { catalogVolumeOf, IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseCount, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { fileSystemWarnings, printMountWarnings } from './volume-facts.js';
 import {
-  EXIT_OK, EXIT_PARTIAL, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, writeOut, type CliIo,
+  EXIT_OK, EXIT_PARTIAL, Progress, counted, formatBytes, isMain, jsonLine, runAsScript, runParsed, writeOut, type CliIo,
 } from './output.js';
 
 const NAME = 'grt-extract';
@@ -37,7 +40,8 @@ options:
   --catalog FILE        find files in this catalog (grt-catalog) of IMAGE: data is read from the
                         disk at the places the catalog recorded, no file-system metadata is read
   --partition ID        the volume to read (see grt-ls --info)
-  --overwrite           replace existing files      --skip-existing   leave them and go on
+  --overwrite           replace existing files (never the image or another file being read)
+  --skip-existing       leave existing files and go on (default: report each as a failure)
   --streams=MODE        alternate data streams: files (NAME.STREAM.ads, default), xattr (user.STREAM), skip
   --hardlinks=MODE      link (default) or copy
   --stdout              write one file, stream (PATH:stream) or the disk (--disk) to stdout
@@ -45,10 +49,10 @@ options:
   --deleted             paths also name deleted entries, as grt-ls --deleted lists them
   --mft N               the file of MFT record N (in use or deleted), instead of a PATH (as icat)
   --json                one JSON event per line on stdout, the summary last
-  --fs KIND, --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
+${IMAGE_HELP}
 paths are case-insensitive; globs: * and ? within a name, ** across directories.
 a directory is restored under its own name: /Users/bob -o out gives out/bob/...
-exit: 0 all restored, 1 some files failed, 2 nothing could start`;
+exit: 0 all restored, 1 some files failed or interrupted, 2 nothing could start`;
 
 const OPTIONS = {
   ...IMAGE_OPTIONS,
@@ -74,8 +78,10 @@ const DISK_MAP_WINDOW = 1024 * 1024 * 1024;
  * stdout is a regular file, chunks go to its descriptor directly (writeChunk, from reused
  * buffers); a stream may keep what it is given, so it gets a copy of each chunk.
  */
-async function toStdout(source: ByteSource, io: CliIo, progress: Progress): Promise<void> {
+async function toStdout(source: ByteSource, io: CliIo, progress: Progress, inputs: readonly InputFile[]): Promise<void> {
   const fd = regularFileFd(io.stdout);
+  // `>> image.vmdk` (or `1<>`): stdout is a file being read.
+  if (fd !== undefined) refuseInputTarget(fd, inputs, 'stdout');
   const speed: WriteSpeed = { slowChunks: 0 };
   const inflatedAtStart = inflatedHereCount();
   await pipeChunks(
@@ -102,10 +108,12 @@ function regularFileFd(stream: CliIo['stdout']): number | undefined {
 }
 
 /** The virtual disk to a file: 'zero' ranges are not written, so the file keeps its holes. */
-async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrite, io: CliIo, progress: Progress): Promise<number> {
+async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrite, io: CliIo, progress: Progress, inputs: readonly InputFile[]): Promise<number> {
   const target = resolve(output);
-  await mkdir(dirname(target), { recursive: true });
+  makeOutputDir(dirname(target));
   const dir = await realpath(dirname(target));
+  const final = `${dir}/${basename(target)}`;
+  refuseInputTarget(final, inputs); // before the copy, whatever the overwrite rule: said plainly, not as EXISTS
   const temp = createTemp(dir, basename(target));
   let done = 0;
   // One for the whole copy: a target found slow in one window stays slow in the next.
@@ -127,7 +135,7 @@ async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrit
     } finally {
       closeTemp(temp);
     }
-    commit(temp.path, `${dir}/${basename(target)}`, overwrite);
+    commit(temp.path, final, overwrite, inputs);
   } catch (error) {
     discard(temp.path);
     throw error;
@@ -155,16 +163,17 @@ export function hasCompressedGrains(disk: VirtualDisk | undefined): boolean {
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
+  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
     const [imagePath, ...paths] = positionals;
+    if (imagePath === undefined) throw new GrtError('USAGE', 'give an IMAGE, the PATHs to restore and -o DIR (see --help)');
     if (values.overwrite && values['skip-existing']) throw new GrtError('USAGE', '--overwrite and --skip-existing exclude each other');
     if (values.stdout && values.output !== undefined) throw new GrtError('USAGE', '-o and --stdout exclude each other');
+    const mftRecord = parseCount(values.mft, '--mft');
+    if (!values.disk && paths.length === 0 && mftRecord === undefined) throw new GrtError('USAGE', 'no PATH to extract (or --disk for the whole disk)');
     if (!values.stdout && values.output === undefined) throw new GrtError('USAGE', 'no output: give -o DIR (or --stdout)');
     if (values.disk && paths.length > 0) throw new GrtError('USAGE', '--disk takes no PATH');
     if (values.disk && values.catalog !== undefined) throw new GrtError('USAGE', '--disk copies the whole disk; it takes no --catalog');
-    const mftRecord = parseCount(values.mft, '--mft');
     if (mftRecord !== undefined && (paths.length > 0 || values.disk)) throw new GrtError('USAGE', '--mft names the file itself; it takes no PATH or --disk');
-    if (!values.disk && paths.length === 0 && mftRecord === undefined) throw new GrtError('USAGE', 'no PATH to extract (or --disk for the whole disk)');
     if (values.stdout && !values.disk && mftRecord === undefined && paths.length !== 1) throw new GrtError('USAGE', '--stdout writes exactly one file or stream');
     const overwrite: Overwrite = values.overwrite ? 'overwrite' : values['skip-existing'] ? 'skip-existing' : 'never';
     const streams = oneOf(values.streams, ['files', 'xattr', 'skip'] as const, '--streams') ?? 'files';
@@ -176,15 +185,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     // The image's own warnings (already on stderr) are events too, before any file's.
     const imageWarned = imageWarnings(image);
     if (values.json && !values.stdout) for (const w of imageWarned) io.stdout.write(jsonLine({ type: 'warning', path: imagePath, code: w.code, message: w.message }));
+    // No output may replace a file this run reads: the image, its extents and parents, the catalog.
+    const inputs = commandInputs(image.disk, [imagePath, values.catalog]);
     // Compressed grains that inflate slowly go to worker threads (started when first needed).
     if (hasCompressedGrains(image.disk)) enableInflateWorkers();
     const progress = new Progress(io.stderr);
     const started = performance.now();
+    state.started = true; // from here an interruption leaves a partial result (exit 1)
     try {
       if (values.disk) {
         let bytes = image.disk.size;
-        if (values.stdout) await toStdout(image.disk, io, progress);
-        else bytes = await diskToFile(image.disk, values.output!, overwrite, io, progress);
+        if (values.stdout) await toStdout(image.disk, io, progress, inputs);
+        else bytes = await diskToFile(image.disk, values.output!, overwrite, io, progress, inputs);
         progress.done();
         const summary = { files: 1, dirs: 0, links: 0, bytes, failed: 0, skipped: 0, warnings: imageWarned.length, seconds: (performance.now() - started) / 1000 };
         if (values.json && !values.stdout) io.stdout.write(jsonLine({ type: 'summary', path: values.output, summary }));
@@ -217,7 +229,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (entry.type === 'dir') throw new GrtError('IS_A_DIRECTORY', 'cannot write a directory to stdout', { path: entry.path });
         const source = await fs.openStream(entry, selection?.stream ?? '');
         try {
-          await toStdout(source, io, progress);
+          await toStdout(source, io, progress, inputs);
         } finally {
           await source.close?.();
           progress.done();
@@ -231,11 +243,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
         if (event.type === 'failure' || event.type === 'warning' || event.type === 'skipped') {
           progress.done();
-          io.stderr.write(`${NAME}: ${event.type === 'failure' ? '' : `${event.type}: `}${event.path}: ${event.message}\n`);
+          io.stderr.write(`${NAME}: ${event.type === 'failure' ? '' : `${event.type}: `}${event.path}: ${event.code}: ${event.message}\n`);
         }
       };
       const summary = await restore({
-        fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent,
+        fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent, protectedFiles: inputs,
         // Totals take a first walk of everything selected: only when a progress line is shown.
         ...(progress.enabled ? { onProgress: (p: RestoreProgress) => progress.update(p) } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
@@ -243,8 +255,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       progress.done();
       if (!values.json) {
         io.stderr.write(
-          `${NAME}: ${summary.files} files, ${summary.dirs} directories, ${summary.links} links, ${formatBytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s` +
-            `${summary.failed ? `; ${summary.failed} failed` : ''}${summary.skipped ? `; ${summary.skipped} skipped` : ''}${summary.warnings ? `; ${summary.warnings} warnings` : ''}\n`,
+          `${NAME}: ${counted(summary.files, 'file')}, ${counted(summary.dirs, 'directory', 'directories')}, ${counted(summary.links, 'link')}, ${formatBytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s` +
+            `${summary.failed ? `; ${summary.failed} failed` : ''}${summary.skipped ? `; ${summary.skipped} skipped` : ''}${summary.warnings ? `; ${counted(summary.warnings, 'warning')}` : ''}\n`,
         );
       }
       return summary.failed > 0 ? EXIT_PARTIAL : EXIT_OK;

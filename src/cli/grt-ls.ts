@@ -13,11 +13,11 @@ import type { FileEntry, FileSystem, ListOptions } from '../fs/file-system.js';
 import type { Image } from '../image.js';
 import { IsoCache, nsToIso } from '../util/time.js';
 import { entryToJSON } from '../fs/entry-json.js';
-import { catalogVolumeOf, IMAGE_OPTIONS, parseVolumeId } from './args.js';
+import { catalogVolumeOf, IMAGE_HELP, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { mountedFacts, printMountWarnings, type MountedFacts } from './volume-facts.js';
-import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, type CliIo } from './output.js';
+import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, throwIfStopped, type CliIo } from './output.js';
 
 const NAME = 'grt-ls';
 const USAGE = `usage: grt-ls IMAGE --info [--json]
@@ -35,10 +35,8 @@ options:
   --json            one JSON object per line on stdout
   --all             include NTFS metadata files ($MFT, ...)
   --deleted         include deleted entries
-  --fs KIND         the file system to read where a partition holds two (see --info warnings)
-  --parent FILE     parent disk of a snapshot (overrides parentFileNameHint)
-  --ignore-cid-mismatch, --allow-unsafe-extent-paths
-exit: 0 ok (damaged entries are listed with their warnings), 2 nothing could be listed`;
+${IMAGE_HELP}
+exit: 0 ok (damaged entries are listed with their warnings), 1 interrupted, 2 nothing could be listed`;
 
 const OPTIONS = {
   ...IMAGE_OPTIONS,
@@ -56,12 +54,15 @@ const OPTIONS = {
 /** Prints one entry: its JSON row (fs/entry-json.ts) or its text line. */
 type Printer = (entry: FileEntry, name: string) => Promise<void>;
 
-function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }): Printer {
+/** Prints one entry a line; a stop signal (SIGINT, SIGTERM, SIGHUP) ends the listing between entries. */
+function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }, signal: AbortSignal | undefined): Printer {
   // One cache per listing: rows in the same second share the formatted date.
   const isoCache = new IsoCache();
-  if (values.json) return (e) => out.line(jsonLine(entryToJSON(e, { fs: fsKind, isoCache })));
   const long = values.long ?? false;
-  return (e, name) => out.line(entryText(e, name, long, isoCache));
+  return (e, name) => {
+    throwIfStopped(signal);
+    return out.line(values.json ? jsonLine(entryToJSON(e, { fs: fsKind, isoCache })) : entryText(e, name, long, isoCache));
+  };
 }
 
 const TYPE_CHAR: Record<FileEntry['type'], string> = { file: '-', dir: 'd', symlink: 'l', junction: 'j', other: '?' };
@@ -71,7 +72,8 @@ function entryText(entry: FileEntry, name: string, long: boolean, isoCache: IsoC
   const link = entry.target !== undefined ? ` -> ${entry.target}` : '';
   const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
   if (!long) return `${name}${suffix}${flags}\n`;
-  const mtime = nsToIso(entry.times.mtime, isoCache).replace('T', ' ').slice(0, 19);
+  // UTC, marked as such (Z): file systems store UTC, and a listing read elsewhere must not be taken for local time.
+  const mtime = `${nsToIso(entry.times.mtime, isoCache).replace('T', ' ').slice(0, 19)}Z`;
   // The file's number (MFT record, inode), as `ls -i` shows inodes: what `grt-extract --mft N` takes.
   return `${TYPE_CHAR[entry.type]} ${String(entry.id.record).padStart(9)} ${String(entry.size).padStart(14)} ${mtime} ${name}${suffix}${link}${flags}\n`;
 }
@@ -157,7 +159,7 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
   const options = { all: values.all ?? false, deleted: values.deleted ?? false };
   const entry = await fs.stat(path);
   const out = new LineWriter(io.stdout);
-  const print = printer(out, fs.kind, values);
+  const print = printer(out, fs.kind, values, io.signal);
   try {
     if (entry.type !== 'dir') {
       await print(entry, entry.path);
@@ -183,7 +185,7 @@ async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; 
   const options: ListOptions = { all: values.all ?? false, deleted: values.deleted ?? false };
   const out = new LineWriter(io.stdout);
   const kind = 'catalog' in source ? source.catalog.volumes.find((v) => v.index === source.volume)?.fs ?? 'ntfs' : source.kind;
-  const print = printer(out, kind, values);
+  const print = printer(out, kind, values, io.signal);
   try {
     if ('catalog' in source) {
       for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry, entry.path);
@@ -198,7 +200,7 @@ async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; 
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
+  return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
     if (positionals.length > 2) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(2).join(' ')} (one IMAGE, one PATH)`);
     if (values.info && positionals.length > 1) throw new GrtError('USAGE', '--info takes no PATH');
     const volumeId = parseVolumeId(values.partition);
@@ -212,10 +214,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
       const catalog = await openCatalog(values.catalog);
       const volume = chooseCatalogVolume(catalog, catalogVolumeOf(volumeId));
+      state.started = true;
       if (values.find !== undefined) return await find({ catalog, volume }, values.find, values, io);
       return await list(new CatalogFileSystem(catalog, volume), positionals[0] ?? '/', values, io);
     }
     const image = await openImageArg(positionals[0], values, io, NAME);
+    state.started = true;
     try {
       if (values.info) {
         const facts = await mountedFacts(image);

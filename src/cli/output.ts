@@ -7,9 +7,10 @@
 import { formatBytes } from '../util/format-bytes.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { GrtError } from '../errors.js';
+import { describeError, GrtError } from '../errors.js';
 import { parse, type CommandOptions } from './args.js';
 import type { Image, OpenImageOptions } from '../image.js';
+import { version } from '../../package.json';
 
 export const EXIT_OK = 0;
 export const EXIT_PARTIAL = 1;
@@ -76,8 +77,17 @@ export function jsonLine(value: unknown): string {
 }
 
 /**
+ * What a run has done so far, for its exit code when it is interrupted: 1 once it has begun to
+ * write its output (a partial result), 2 before (nothing started). The command sets `started`.
+ */
+export interface RunState {
+  started: boolean;
+}
+
+/**
  * A command's whole run: parse `argv` against `options` (which include --help), print `usage` for
- * --help, else run `body` with the parsed arguments under runCommand's error rules.
+ * --help and the version for --version, else run `body` with the parsed arguments under
+ * runCommand's error rules.
  */
 export function runParsed<const O extends CommandOptions>(
   name: string,
@@ -85,27 +95,36 @@ export function runParsed<const O extends CommandOptions>(
   options: O,
   argv: string[],
   io: CliIo,
-  body: (parsed: ReturnType<typeof parse<O>>) => Promise<number>,
+  body: (parsed: ReturnType<typeof parse<O>>, state: RunState) => Promise<number>,
 ): Promise<number> {
-  return runCommand(name, io, async () => {
-    const parsed = parse(argv, options);
-    if ((parsed.values as { help?: boolean }).help) {
+  return runCommand(name, io, async (state) => {
+    const parsed = parse(argv, options, name);
+    const flags = parsed.values as { help?: boolean; version?: boolean };
+    if (flags.help) {
       io.stdout.write(`${usage}\n`);
       return EXIT_OK;
     }
-    return body(parsed);
+    if (flags.version) {
+      io.stdout.write(`${name} ${version}\n`);
+      return EXIT_OK;
+    }
+    return body(parsed, state);
   });
 }
 
-/** Run a command body; a thrown GrtError becomes one line on stderr and exit 2. */
-export async function runCommand(name: string, io: CliIo, body: () => Promise<number>): Promise<number> {
+/**
+ * Run a command body; a thrown GrtError becomes one line on stderr (`name: CODE: message`) and
+ * exit 2, or 1 for an interruption once the body had started its output (RunState).
+ */
+export async function runCommand(name: string, io: CliIo, body: (state: RunState) => Promise<number>): Promise<number> {
+  const state: RunState = { started: false };
   try {
-    return await body();
+    return await body(state);
   } catch (error) {
     if (error instanceof GrtError) {
-      io.stderr.write(`${name}: ${error.message}\n`);
+      io.stderr.write(`${name}: ${describeError(error)}\n`);
       // Interrupted work is partial work; anything else thrown here stopped it from starting.
-      return error.code === 'ABORTED' ? EXIT_PARTIAL : EXIT_NOT_STARTED;
+      return error.code === 'ABORTED' && state.started ? EXIT_PARTIAL : EXIT_NOT_STARTED;
     }
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.stderr.write(`${name}: internal error (a bug in grt; please report it):\n${text}\n`);
@@ -115,13 +134,34 @@ export async function runCommand(name: string, io: CliIo, body: () => Promise<nu
 
 export { formatBytes };
 
+/** ABORTED once `signal` fired (a stop signal): for loops that write output but no files. */
+export function throwIfStopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new GrtError('ABORTED', 'stopped before the end');
+}
+
+/** `1 file`, `2 files`: a count with its noun. */
+export function counted(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
 function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '--:--';
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);
   const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
   const ss = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** Seconds of copying before an ETA is shown: the first reads (a cold cache, a worker starting) say little about the rate. */
+const ETA_AFTER_SECONDS = 2;
+/** An estimate longer than this is noise from a stalled or just-started copy, not a forecast: not shown. */
+const MAX_ETA_SECONDS = 100 * 3600;
+
+/** ` ETA mm:ss` once the rate means something, else nothing. */
+export function etaText(bytesDone: number, bytesTotal: number, seconds: number): string {
+  if (seconds < ETA_AFTER_SECONDS || bytesDone <= 0 || bytesTotal <= bytesDone) return '';
+  const eta = ((bytesTotal - bytesDone) * seconds) / bytesDone;
+  return Number.isFinite(eta) && eta <= MAX_ETA_SECONDS ? `  ETA ${formatDuration(eta)}` : '';
 }
 
 /** Updates per second at most: enough to look live, few enough not to slow a copy. */
@@ -147,10 +187,9 @@ export class Progress {
   update(p: { bytesDone: number; bytesTotal: number; filesDone?: number; filesTotal?: number }, force = false): void {
     if (!this.due(force)) return;
     const seconds = (this.last - this.started) / 1000;
-    const rate = seconds > 0 ? p.bytesDone / seconds : 0;
-    const eta = rate > 0 ? (p.bytesTotal - p.bytesDone) / rate : Infinity;
+    const rate = seconds > 0 ? formatBytes(p.bytesDone / seconds) : '-';
     const files = p.filesTotal !== undefined ? `  ${p.filesDone ?? 0}/${p.filesTotal} files` : '';
-    this.stderr.write(`\r${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}${files}  ${formatBytes(rate)}/s  ETA ${formatDuration(eta)}\x1b[K`);
+    this.stderr.write(`\r${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}${files}  ${rate}/s${etaText(p.bytesDone, p.bytesTotal, seconds)}\x1b[K`);
     this.shown = true;
   }
 
@@ -178,10 +217,26 @@ export function isMain(metaUrl: string): boolean {
   }
 }
 
-/** Run `main` as the process: real streams, SIGINT aborts, exit code set. */
+/**
+ * Signals that stop a command as Ctrl-C (SIGINT) does: backup agents and systemd stop a job with
+ * SIGTERM, and closing its terminal sends SIGHUP. Each aborts the run, which removes its temp files.
+ */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/**
+ * Time a stopped run has to remove its temp files and return before the process exits anyway
+ * (a read or write the abort cannot interrupt): a stop must not be ignored.
+ */
+const STOP_GRACE_MS = 10_000;
+
+/** Run `main` as the process: real streams, SIGINT/SIGTERM/SIGHUP abort, exit code set. */
 export function runAsScript(main: (argv: string[], io: CliIo) => Promise<number>): void {
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
+  const stop = (): void => {
+    if (controller.signal.aborted) return; // a repeated signal: the first one's cleanup is under way
+    controller.abort();
+    setTimeout(() => process.exit(EXIT_PARTIAL), STOP_GRACE_MS).unref();
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, stop);
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(EXIT_OK); // `| head` closed the pipe: not an error
   });

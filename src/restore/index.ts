@@ -4,3 +4,4 @@ export {
 export { NameAllocator, safeName, defaultNameRules, MAX_NAME_BYTES, type NameRules } from './safe-name.js';
 export { parseSelection, type Selection } from './select.js';
 export type { Overwrite } from './write.js';
+export { inputFileAt, refuseInputTarget, type InputFile } from './inputs.js';

@@ -12,7 +12,7 @@
  * and per multiply-linked file, never a list of every entry.
  */
 import { futimesSync, lutimesSync, symlinkSync } from 'node:fs';
-import { mkdir, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import type { FileEntry, FileSystem, StreamLayout } from '../fs/file-system.js';
 import { nsToUnixSeconds } from '../util/time.js';
@@ -20,11 +20,13 @@ import { defaultNameRules, type NameRules } from './safe-name.js';
 import { InFlight } from './in-flight.js';
 import { OutputTree, sidecarKey, sidecarName, type OutDir } from './out-tree.js';
 import { parseSelection, resolveSelections, splitPath } from './select.js';
-import { probeCaseInsensitive, resolveLinkTarget } from './target.js';
+import { refuseInputTarget, type InputFile } from './inputs.js';
+import { makeOutputDir } from './output-dir.js';
+import { linkEscape, probeCaseInsensitive, resolveLinkTarget } from './target.js';
 import { writeXattrs, xattrToolAvailable, XATTR_MAX_BYTES } from './xattr.js';
 import { quoteText } from '../util/quote.js';
 import {
-  CHUNK_BYTES, closeTemp, commit, copyRanges, createTemp, FILES_IN_FLIGHT, dataRanges, discard, exists, hardLink, ioError, tempPathBeside, throwIfAborted, type Overwrite, type WriteSpeed,
+  CHUNK_BYTES, closeTemp, commit, copyRanges, createTemp, FILES_IN_FLIGHT, dataRanges, discard, exists, existsError, hardLink, ioError, tempPathBeside, throwIfAborted, type Overwrite, type WriteSpeed,
 } from './write.js';
 
 export interface RestoreProgress {
@@ -67,6 +69,11 @@ export interface RestoreOptions {
   onEvent?: (event: RestoreEvent) => void;
   /** Name rules; default: Win32 rules on Windows, case sensitivity probed on `to`. */
   nameRules?: NameRules;
+  /**
+   * Files this restore reads (image, extents, parents, catalog: `VirtualDisk.inputFiles()`):
+   * none of them is ever replaced, even with `overwrite: 'overwrite'` (an UNSAFE_PATH failure).
+   */
+  protectedFiles?: readonly InputFile[];
 }
 
 interface PlanItem {
@@ -105,6 +112,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   const overwrite = options.overwrite ?? 'never';
   const streamsMode = options.streams ?? 'files';
   const hardLinks = options.hardLinks ?? 'link';
+  const inputs = options.protectedFiles;
   const emit = options.onEvent ?? (() => undefined);
   const summary: RestoreSummary = { files: 0, dirs: 0, links: 0, bytes: 0, failed: 0, skipped: 0, warnings: 0, seconds: 0 };
   const report = (type: 'warning' | 'failure' | 'skipped', path: string, error: GrtError | { code: string; message: string }, target?: string) => {
@@ -117,11 +125,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   if (options.paths.length === 0) throw new GrtError('USAGE', 'nothing to restore: give at least one path');
   const selections = options.paths.map(parseSelection);
   throwIfAborted(signal);
-  try {
-    await mkdir(options.to, { recursive: true });
-  } catch (cause) {
-    throw ioError(cause, 'mkdir', options.to);
-  }
+  makeOutputDir(options.to);
   const root = await realpath(options.to).catch((cause) => {
     throw ioError(cause, 'realpath', options.to);
   });
@@ -158,6 +162,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     progress.bytesDone += bytes;
     options.onProgress?.({ ...progress });
   };
+  /** A file (or link) finished, restored or not: reported, so the last report says every file is done. */
+  const fileDone = () => {
+    progress.filesDone++;
+    options.onProgress?.({ ...progress });
+  };
 
   // Names are allocated before anything is written into a directory, so that entries of the image
   // get their own names and sidecar files (allocated as they are written) take the suffixed ones:
@@ -190,8 +199,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     // In a directory this restore created, only its own names exist (and commit refuses a clash anyway).
     if (overwrite !== 'overwrite' && !outDir.created && exists(final)) {
       if (overwrite === 'skip-existing') return false;
-      throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: final });
+      throw existsError(final);
     }
+    if (overwrite === 'overwrite' && !outDir.created) refuseInputTarget(final, inputs); // before copying, not only at the rename
     let layout: StreamLayout | undefined;
     try {
       layout = await fs.streamLayout(entry, streamName);
@@ -212,7 +222,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
           closeTemp(temp);
         }
         const xattrFailures = xattrs && xattrs.size > 0 ? await writeXattrs(temp.path, xattrs) : undefined;
-        commit(temp.path, final, overwrite);
+        commit(temp.path, final, overwrite, inputs);
         if (xattrs && xattrFailures) reportXattrs(entry, xattrs, xattrFailures, final);
       } catch (error) {
         discard(temp.path);
@@ -295,7 +305,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       const sidecar = tree.file(dir, sidecarKey(entry.name, s.name), wanted);
       try {
         const linkedFrom = sidecars.linkFrom?.get(s.name);
-        if (linkedFrom !== undefined) hardLink(linkedFrom, sidecar, dir.path, overwrite);
+        if (linkedFrom !== undefined) hardLink(linkedFrom, sidecar, dir.path, overwrite, inputs);
         else if (!(await writeStream(entry, s.name, s.size, sidecar, dir))) {
           report('skipped', path, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, sidecar);
           continue;
@@ -358,7 +368,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         // The first name may still be in flight: wait for it. One that was not written (it failed,
         // or an existing file was kept) is nothing to link to: this name is written as a copy.
         if (first && (await first.written)) {
-          hardLink(first.path, target, dir.path, overwrite);
+          hardLink(first.path, target, dir.path, overwrite, inputs);
           summary.links++;
           emit({ type: 'link', path: label, target, link: 'hard', to: first.path });
           tick(0);
@@ -385,15 +395,19 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       } else if (entry.type === 'symlink' || entry.type === 'junction') {
         target = tree.file(dir, name);
         const linkTarget = resolveLinkTarget(entry.target ?? '', parentRelative.length, rules);
-        if (!linkTarget.ok) {
-          report('warning', label, { code: 'UNSAFE_PATH', message: `${entry.type} to ${quoteText(entry.target ?? '')} not created: ${linkTarget.reason}` }, target);
+        // The text first, then the directories and links on disk that the target would pass through.
+        const unsafe = linkTarget.ok ? linkEscape(dir.path, linkTarget.target, root) : linkTarget.reason;
+        if (unsafe !== undefined) {
+          report('warning', label, { code: 'UNSAFE_PATH', message: `${entry.type} to ${quoteText(entry.target ?? '')} not created: ${unsafe}` }, target);
+          fileDone();
           return;
         }
+        if (!linkTarget.ok) return; // (never: unsafe is set then)
         const temp = tempPathBeside(dir.path, target.slice(dir.path.length + 1));
         try {
           symlinkSync(linkTarget.target, temp); // sync: see write.ts
           lutimesSync(temp, nsToUnixSeconds(entry.times.atime), nsToUnixSeconds(entry.times.mtime));
-          commit(temp, target, overwrite);
+          commit(temp, target, overwrite, inputs);
         } catch (error) {
           discard(temp);
           throw error;
@@ -403,14 +417,14 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       } else {
         report('skipped', label, { code: 'UNSUPPORTED', message: `entry of type ${entry.type} is not restored` });
       }
-      progress.filesDone++;
+      fileDone();
     } catch (error) {
       if (error instanceof GrtError && error.code === 'ABORTED') throw error;
       if (!(error instanceof GrtError) && typeof (error as NodeJS.ErrnoException)?.code !== 'string') throw error;
       const grt = ioError(error, 'restore', target ?? label);
       if (grt.code === 'EXISTS' && overwrite === 'skip-existing') report('skipped', label, grt, target);
       else report('failure', label, grt, target);
-      progress.filesDone++;
+      fileDone();
     }
   };
 

@@ -28,6 +28,7 @@ import { pageAlignedBuffer } from '../io/aligned-buffer.js';
 import { readInto, type ByteSource } from '../io/byte-source.js';
 import type { StreamLayout } from '../fs/file-system.js';
 import { inflatedHereCount, inflatingHereSince } from '../vmdk/inflate-pool.js';
+import { refuseInputTarget, type InputFile } from './inputs.js';
 import { tempName } from './safe-name.js';
 import { WRITE_PIECE_BYTES, WriteThread, writePieces } from './write-thread.js';
 
@@ -137,10 +138,12 @@ export function discard(path: string): void {
 
 /**
  * Move a finished temp file (or symlink, or hard link) to its final name under the overwrite rule:
- * 'overwrite' replaces, 'never' and 'skip-existing' refuse an existing name (EXISTS).
+ * 'overwrite' replaces, but never one of `inputs` (UNSAFE_PATH: a file this run reads); 'never' and
+ * 'skip-existing' refuse an existing name (EXISTS).
  */
-export function commit(tempPath: string, finalPath: string, overwrite: Overwrite): void {
+export function commit(tempPath: string, finalPath: string, overwrite: Overwrite, inputs?: readonly InputFile[]): void {
   if (overwrite === 'overwrite') {
+    refuseInputTarget(finalPath, inputs);
     try {
       renameSync(tempPath, finalPath);
       return;
@@ -152,10 +155,10 @@ export function commit(tempPath: string, finalPath: string, overwrite: Overwrite
     linkSync(tempPath, finalPath);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: finalPath });
+    if (code === 'EEXIST') throw existsError(finalPath);
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw ioError(cause, 'link', finalPath);
     // No hard links here (FAT, exFAT, some network shares): check, then rename.
-    if (exists(finalPath)) throw new GrtError('EXISTS', 'target exists (not overwritten)', { path: finalPath });
+    if (exists(finalPath)) throw existsError(finalPath);
     try {
       renameSync(tempPath, finalPath);
     } catch (renameCause) {
@@ -170,8 +173,13 @@ export function commit(tempPath: string, finalPath: string, overwrite: Overwrite
   }
 }
 
+/** EXISTS for a target left alone, naming the options that would replace or skip it. */
+export function existsError(path: string): GrtError {
+  return new GrtError('EXISTS', 'target exists (not overwritten; --overwrite replaces it, --skip-existing leaves it and goes on)', { path });
+}
+
 /** A hard link to an already restored file, through a temp name so the overwrite rule applies atomically. */
-export function hardLink(existing: string, final: string, dir: string, overwrite: Overwrite): void {
+export function hardLink(existing: string, final: string, dir: string, overwrite: Overwrite, inputs?: readonly InputFile[]): void {
   const temp = tempPathBeside(dir, final.slice(dir.length + 1));
   try {
     linkSync(existing, temp);
@@ -179,7 +187,7 @@ export function hardLink(existing: string, final: string, dir: string, overwrite
     throw ioError(cause, 'link', final);
   }
   try {
-    commit(temp, final, overwrite);
+    commit(temp, final, overwrite, inputs);
   } catch (error) {
     discard(temp);
     throw error;

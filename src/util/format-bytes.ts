@@ -1,4 +1,4 @@
-/** A byte count for people: `512 B`, `3.8 MiB`, `59 GiB` (binary units, as disk tools print them). */
+/** A byte count (or rate) for people: `512 B`, `3.8 MiB`, `59 GiB` (binary units, as disk tools print them); whole bytes. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let value = bytes;
@@ -7,5 +7,5 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }

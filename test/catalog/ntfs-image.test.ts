@@ -87,7 +87,7 @@ describe.skipIf(!existsSync(BASE))('catalog of a real NTFS image', () => {
       const catalog = await openCatalog(bytes);
       expect(catalog.binding.cids.length).toBe(3);
       const baseBinding = (await catalogue(base)).binding;
-      expect(() => catalog.checkBinding(baseBinding)).toThrow(/CATALOG_MISMATCH: catalog binding: VMDK chain CIDs differ/);
+      expect(() => catalog.checkBinding(baseBinding)).toThrow(/^catalog binding: VMDK chain CIDs differ/);
       const found = await collect(catalog.find(undefined, '/chain/*.txt'));
       expect(found.map((e) => e.path)).toContain('/chain/story.txt');
       expect(found.find((e) => e.path === '/chain/story.txt')!.size).toBe(3000);

@@ -106,7 +106,7 @@ describe('grt-ls', () => {
   it('lists a directory, long and recursive', async () => {
     expect((await run(ls, ['img', '/Users/bob'])).stdout.text).toBe('notes.txt\nlink\n');
     const long = (await run(ls, ['img', '/users/BOB', '-l'])).stdout.text.split('\n');
-    expect(long[0]).toMatch(/^- +\d+ +9 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d notes\.txt$/);
+    expect(long[0]).toMatch(/^- +\d+ +9 \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ notes\.txt$/);
     expect(long[1]).toMatch(/^l +\d+ +0 .* link -> notes\.txt$/);
     const rec = await run(ls, ['img', '-R', '--deleted']);
     // The file system's walk order: each directory before its contents.
@@ -151,7 +151,7 @@ describe('grt-extract', () => {
     const { code, stderr } = await run(extract, ['img', '/Users/bob', '-o', out]);
     expect(code).toBe(0);
     expect((await readdir(join(out, 'bob'))).sort()).toEqual(['link', 'notes.txt', 'notes.txt.Zone.Identifier.ads']);
-    expect(stderr.text).toMatch(/^grt-extract: 2 files, 1 directories, 1 links/);
+    expect(stderr.text).toMatch(/^grt-extract: 2 files, 1 directory, 1 link,/);
     const json = await run(extract, ['img', '/readme.md', '-o', out, '--json']);
     const events = json.stdout.text.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(events.map((e) => e.type)).toEqual(['file', 'summary']);

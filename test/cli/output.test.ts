@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineWriter, Progress, formatBytes, jsonLine, runCommand } from '../../src/cli/output.js';
+import { LineWriter, Progress, counted, etaText, formatBytes, jsonLine, runCommand } from '../../src/cli/output.js';
 import { GrtError } from '../../src/errors.js';
 
 function sink(isTTY: boolean) {
@@ -24,13 +24,19 @@ describe('cli output', () => {
     expect(drains).toBe(out.length);
   });
 
-  it('GrtError: one line, exit 2; ABORTED: exit 1; a bug: stack trace, exit 2', async () => {
+  it('GrtError: one line, exit 2; ABORTED: exit 1 once started, 2 before; a bug: stack trace, exit 2', async () => {
     const err = sink(false);
     const io = { stdout: sink(false).stream, stderr: err.stream };
     expect(await runCommand('grt-x', io, async () => { throw new GrtError('NOT_FOUND', 'no such\nthing', { path: '/a' }); })).toBe(2);
     expect(err.out.join('')).toBe('grt-x: NOT_FOUND: no such thing in /a\n');
     err.out.length = 0;
-    expect(await runCommand('grt-x', io, async () => { throw new GrtError('ABORTED', 'restore aborted'); })).toBe(1);
+    expect(await runCommand('grt-x', io, async () => { throw new GrtError('ABORTED', 'restore aborted'); })).toBe(2);
+    const startedThenAborted = async (state: { started: boolean }) => {
+      state.started = true;
+      throw new GrtError('ABORTED', 'restore aborted');
+    };
+    expect(await runCommand('grt-x', io, startedThenAborted)).toBe(1);
+    expect(err.out.join('')).toMatch(/^grt-x: ABORTED: restore aborted\n/);
     err.out.length = 0;
     expect(await runCommand('grt-x', io, async () => { throw new TypeError('oops'); })).toBe(2);
     expect(err.out.join('')).toMatch(/^grt-x: internal error \(a bug in grt; please report it\):\nTypeError: oops\n\s+at /);
@@ -45,13 +51,25 @@ describe('cli output', () => {
     progress.update({ bytesDone: 1024 * 1024, bytesTotal: 4 * 1024 * 1024, filesDone: 1, filesTotal: 3 }, true);
     for (let i = 0; i < 100; i++) progress.update({ bytesDone: 2 * 1024 * 1024, bytesTotal: 4 * 1024 * 1024 });
     expect(tty.out.length).toBe(1);
-    expect(tty.out[0]).toMatch(/^\r1\.0 MiB \/ 4\.0 MiB {2}1\/3 files {2}.*\/s {2}ETA \d\d:\d\d/);
+    // No ETA in the first seconds: the rate means nothing yet.
+    expect(tty.out[0]).toMatch(/^\r1\.0 MiB \/ 4\.0 MiB {2}1\/3 files {2}\S+ \S*B\/s\x1b\[K$/);
     progress.message('12 entries'); // throttled like update
     expect(tty.out.length).toBe(1);
     progress.message('13 entries', true);
     expect(tty.out[1]).toBe('\r13 entries\x1b[K');
     progress.done();
     expect(tty.out[2]).toBe('\r\x1b[K');
+  });
+
+  it('rates are rounded, an ETA only once it means something', () => {
+    expect(formatBytes(3.8728755179169805)).toBe('4 B');
+    expect(etaText(1, 1000, 0.5)).toBe(''); // too early
+    expect(etaText(10, 1_000_000_000_000, 3)).toBe(''); // absurd (a stalled start): omitted, not 1057:01:01
+    expect(etaText(0, 1000, 10)).toBe('');
+    expect(etaText(500, 1000, 10)).toBe('  ETA 00:10');
+    expect(etaText(100, 1000, 400)).toBe('  ETA 1:00:00');
+    expect(counted(1, 'file')).toBe('1 file');
+    expect(counted(2, 'directory', 'directories')).toBe('2 directories');
   });
 
   it('formats', () => {

@@ -1,6 +1,6 @@
 /**
- * messageText and withPath (src/errors.ts): the one place that knows a GrtError's message starts
- * with `CODE: `; a stored message re-thrown, and a path added, read as the original did.
+ * messageText and withPath (src/errors.ts): a GrtError's message is its text alone (no `CODE: `);
+ * a stored message re-thrown, and a path added, read as the original did.
  */
 import fc from 'fast-check';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

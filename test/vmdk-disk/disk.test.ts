@@ -409,7 +409,8 @@ describe.skipIf(!haveFixtures)('osv-scalibr fixtures (../shared/fixtures)', () =
 
   it('refuses invalid.vmdk with one line', async () => {
     const error = await expectGrtError(() => openDisk(join(fixtures, 'invalid.vmdk')), 'BAD_DESCRIPTOR');
-    expect(error.message).toMatch(/^BAD_DESCRIPTOR: .*invalid\.vmdk$/);
+    expect(error.code).toBe('BAD_DESCRIPTOR');
+    expect(error.message).toMatch(/invalid\.vmdk$/);
   });
 });
 
