@@ -25,6 +25,7 @@ export interface Image {
 /** File systems grt can mount, by the volume layer's name for them (loaded when first mounted). */
 const READERS: Partial<Record<Volume['fs'], (volume: Volume) => Promise<FileSystem>>> = {
   ntfs: async (volume) => (await import('./fs/ntfs/volume.js')).openNtfs(volume.source),
+  ...Object.fromEntries(['ext2', 'ext3', 'ext4'].map((fs) => [fs, async (volume: Volume) => (await import('./fs/ext/volume.js')).openExt(volume.source)])),
 };
 
 /** `1 (ntfs, 100 MiB)`: how a volume is named in messages. */

@@ -86,7 +86,7 @@ export interface ListOptions {
 
 /** A mounted (read-only) file system, as the CLI, catalog and restore use it. */
 export interface FileSystem {
-  readonly kind: 'ntfs';
+  readonly kind: 'ntfs' | 'ext';
   /** Volume facts for display and for binding a catalog: label, serial, cluster size, ... */
   readonly info: { label?: string; serial: string; clusterSize: number; [key: string]: unknown };
   /** The entry at `path` ('/' = root); NOT_FOUND if absent. Lookup follows the volume's case rules. */

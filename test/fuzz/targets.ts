@@ -11,6 +11,7 @@ import { binaryDisk, binaryExtent, descriptorTarget, chainTarget, realVmdkTarget
 import { volumeTarget, realVolumeTarget } from './targets-volume.js';
 import { ntfsTarget, realNtfsTarget, catalogTarget, confined, restoreTarget, imageTarget, restoreHostileTarget } from './targets-fs.js';
 import { globTarget } from './targets-glob.js';
+import { realExtTarget } from './targets-ext.js';
 export type { FuzzContext, FuzzInput, FuzzTarget } from './target-kit.js';
 
 export const TARGETS: FuzzTarget[] = [
@@ -29,6 +30,7 @@ export const TARGETS: FuzzTarget[] = [
   realVolumeTarget,
   ntfsTarget,
   realNtfsTarget,
+  realExtTarget,
   catalogTarget,
   restoreTarget,
   restoreHostileTarget,

@@ -10,7 +10,7 @@
 import { GrtError, type GrtWarning } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
 import type { BlockReader } from './block-reader.js';
-import { RunBuilder, type BlockRun } from './block-runs.js';
+import { MAX_RUNS, RunBuilder, type BlockRun } from './block-runs.js';
 
 const HEADER_MAGIC = 0xf30a;
 const ENTRY_BYTES = 12;
@@ -53,6 +53,8 @@ async function walkNode(walk: Walk, node: Uint8Array, expectedDepth: number | nu
   for (let i = 0; i < entries; i++) {
     const at = 12 + i * ENTRY_BYTES;
     if (depth === 0) {
+      // Leaves shared by many index entries could list far more extents than any file has.
+      if (walk.extents.length >= MAX_RUNS) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_RUNS} extents`, { structure, offset });
       const rawLength = u16le(node, at + 4);
       const unwritten = rawLength > UNWRITTEN_LENGTH_BIAS;
       walk.extents.push({
