@@ -169,3 +169,18 @@ describe('damaged real volumes give only GrtErrors and warnings', () => {
     expect(fs.volume.warnings.some((w) => w.message.startsWith('journal not replayed'))).toBe(true);
   });
 });
+
+describe('deleted entries (--deleted)', () => {
+  it('lists a removed file whose inode still maps its data, marked deleted, with its bytes', async () => {
+    const fs = await openExt(new MemorySource(volumeBytes('ext4-journal.img.gz')));
+    expect((await fs.readDir('/')).some((e) => e.name === 'tiny.txt')).toBe(false);
+    const deleted = (await fs.readDir('/', { deleted: true })).filter((e) => e.deleted);
+    expect(deleted.map((e) => [e.path, e.inode])).toEqual([['/tiny.txt', 226]]);
+    expect(new TextDecoder().decode(await (await fs.openStream(deleted[0]!)).read(0, 1))).toBe('x');
+  });
+
+  it('does not list names whose inode is in use again (a hard link removed, or a reused inode)', async () => {
+    const fs = await openExt(new MemorySource(volumeBytes('ext4-4k.img.gz')));
+    expect((await fs.readDir('/', { deleted: true })).filter((e) => e.deleted)).toEqual([]);
+  });
+});

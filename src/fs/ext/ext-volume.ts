@@ -150,8 +150,8 @@ export class ExtVolume {
     return new BlockFileSource(this.reader, await this.dataRuns(inode, warnings), inode.size, name);
   }
 
-  /** The entries of a directory (`.` and `..` left out). */
-  async readDirectory(inode: Inode, warnings: GrtWarning[] = []): Promise<DirEntry[]> {
+  /** The entries of a directory (`.` and `..` left out); with `removed`, names left in slack too. */
+  async readDirectory(inode: Inode, warnings: GrtWarning[] = [], removed = false): Promise<DirEntry[]> {
     if (inode.kind !== 'dir') throw new GrtError('NOT_A_DIRECTORY', `inode ${inode.number} is not a directory`);
     if (inode.flags & INODE_FLAGS.inlineData) return inlineDirEntries(inode, await this.xattrs(inode, warnings), this.hasFileType, warnings);
     if (inode.size > MAX_DIRECTORY_BYTES) {
@@ -165,10 +165,27 @@ export class ExtVolume {
       const bytes = await data.read(at, Math.min(chunk, data.size - at));
       for (let block = 0; block < bytes.length; block += blockSize) {
         const structure = `ext directory inode ${inode.number} block ${(at + block) / blockSize}`;
-        entries.push(...parseDirBlock(bytes.subarray(block, block + blockSize), this.hasFileType, structure, warnings, blockSize));
+        entries.push(...parseDirBlock(bytes.subarray(block, block + blockSize), this.hasFileType, structure, warnings, blockSize, removed));
       }
     }
     return entries;
+  }
+
+  /**
+   * True when a removed directory entry's inode still describes that file: not in use (no links,
+   * a deletion time) and its data still mapped (the kernel zeroes ext4 extents on delete, debugfs
+   * and ext2 leave them), so its bytes can be read.
+   */
+  async isRecoverable(inode: Inode): Promise<boolean> {
+    if (inode.links !== 0 || inode.times.dtime === 0 || inode.mode === 0) return false;
+    if (inode.kind !== 'file' && inode.kind !== 'symlink') return inode.kind !== 'unknown';
+    if (inode.size === 0 || inode.flags & INODE_FLAGS.inlineData) return true;
+    try {
+      return (await this.dataRuns(inode, [])).some((run) => run.physicalBlock !== null);
+    } catch (error) {
+      if (!isGrtError(error)) throw error;
+      return false;
+    }
   }
 
   /** A symlink's target bytes: in i_block (fast), inline, or in its data block (slow). */

@@ -117,15 +117,15 @@ export class ExtFileSystem implements FileSystem {
     return this.describe(inode, normal, name, parent, []);
   }
 
-  async readDir(path: string, _options?: ListOptions): Promise<ExtFileEntry[]> {
+  async readDir(path: string, options: ListOptions = {}): Promise<ExtFileEntry[]> {
     const { inode, path: normal } = await this.resolve(path);
-    return this.children(inode, normal);
+    return this.children(inode, normal, options);
   }
 
-  private async children(directory: Inode, path: string): Promise<ExtFileEntry[]> {
+  private async children(directory: Inode, path: string, options: ListOptions): Promise<ExtFileEntry[]> {
     const out: ExtFileEntry[] = [];
     const dirWarnings: GrtWarning[] = [];
-    for (const child of await this.volume.readDirectory(directory, dirWarnings)) {
+    for (const child of await this.volume.readDirectory(directory, dirWarnings, options.deleted === true)) {
       const warnings: GrtWarning[] = [];
       if (child.name.includes('/') || child.name.includes('\0')) {
         this.volume.warnings.push({ code: 'UNSAFE_PATH', message: `directory ${path}: entry name with '/' or NUL skipped` });
@@ -133,7 +133,10 @@ export class ExtFileSystem implements FileSystem {
       }
       try {
         const inode = await this.volume.readInode(child.inode, warnings);
-        out.push(await this.describe(inode, joinPath(path, child.name), child.name, directory.number, warnings));
+        if (child.removed && !(await this.volume.isRecoverable(inode))) continue;
+        const entry = await this.describe(inode, joinPath(path, child.name), child.name, directory.number, warnings);
+        if (child.removed) entry.deleted = true;
+        out.push(entry);
       } catch (error) {
         if (!isGrtError(error)) throw error;
         this.volume.warnings.push({ ...warningFrom(error), message: `${joinPath(path, child.name)}: ${error.message}` });
@@ -143,7 +146,7 @@ export class ExtFileSystem implements FileSystem {
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  async *walk(path: string, _options?: ListOptions): AsyncIterable<ExtFileEntry> {
+  async *walk(path: string, options: ListOptions = {}): AsyncIterable<ExtFileEntry> {
     const start = await this.resolve(path);
     // A directory hard-linked into its own subtree would loop: each directory inode is listed once.
     const seen = new Set<number>([start.inode.number]);
@@ -151,11 +154,11 @@ export class ExtFileSystem implements FileSystem {
     while (stack.length > 0) {
       const { inode, path: dirPath } = stack.pop()!;
       if (inode.kind !== 'dir') continue;
-      const entries = await this.children(inode, dirPath);
+      const entries = await this.children(inode, dirPath, options);
       const subdirs: { inode: Inode; path: string }[] = [];
       for (const entry of entries) {
         yield entry;
-        if (entry.type === 'dir' && !seen.has(entry.inode)) {
+        if (entry.type === 'dir' && !entry.deleted && !seen.has(entry.inode)) {
           seen.add(entry.inode);
           subdirs.push({ inode: await this.volume.readInode(entry.inode, []), path: entry.path });
         }
