@@ -48,9 +48,9 @@ export class ExtVolume {
 
   static async open(source: ByteSource, options: ExtOpenOptions = {}): Promise<ExtVolume> {
     const warnings: GrtWarning[] = [];
-    const sb = await readSuperblock(source, warnings);
+    const { sb, offset } = await readSuperblock(source, warnings);
     const reader = new BlockReader(source, sb.blockSize, Math.min(sb.blockCount, Math.floor(source.size / sb.blockSize)));
-    const groups = await GroupDescriptors.read(reader, sb, warnings);
+    const groups = await GroupDescriptors.read(reader, sb, warnings, Math.floor(offset / sb.blockSize) + 1);
     const volume = new ExtVolume(source, sb, reader, groups);
     volume.warnings.push(...warnings);
     if (sb.featureIncompat & INCOMPAT.recover && options.replayJournal !== false) await volume.replay();
@@ -201,10 +201,10 @@ export class ExtVolume {
 }
 
 /** The primary superblock, or the first backup that parses when the primary is damaged (a warning says so). */
-async function readSuperblock(source: ByteSource, warnings: GrtWarning[]): Promise<Superblock> {
+async function readSuperblock(source: ByteSource, warnings: GrtWarning[]): Promise<{ sb: Superblock; offset: number }> {
   if (source.size < SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE) throw new GrtError('TRUNCATED', 'volume too small for an ext superblock', { structure: 'ext superblock' });
   try {
-    return parseSuperblock(await source.read(SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE), source.size, SUPERBLOCK_OFFSET, warnings);
+    return { sb: parseSuperblock(await source.read(SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE), source.size, SUPERBLOCK_OFFSET, warnings), offset: SUPERBLOCK_OFFSET };
   } catch (primaryError) {
     if (!isGrtError(primaryError) || primaryError.code === 'UNSUPPORTED') throw primaryError;
     for (const blockSize of BACKUP_BLOCK_SIZES) {
@@ -214,7 +214,7 @@ async function readSuperblock(source: ByteSource, warnings: GrtWarning[]): Promi
           const sb = parseSuperblock(await source.read(offset, SUPERBLOCK_SIZE), source.size, offset, warnings);
           if (sb.blockSize !== blockSize) continue;
           warnings.push({ code: primaryError.code, message: `primary superblock unusable (${primaryError.message}); using the backup at byte ${offset}`, offset });
-          return sb;
+          return { sb, offset };
         } catch (error) {
           if (!isGrtError(error)) throw error;
         }

@@ -28,8 +28,12 @@ export interface GroupDescriptor {
 export class GroupDescriptors {
   private constructor(private readonly table: Uint8Array, private readonly sb: Superblock) {}
 
-  /** Read every descriptor block of the volume. CRC mismatches (metadata_csum or gdt_csum) are warnings. */
-  static async read(reader: BlockReader, sb: Superblock, warnings: GrtWarning[]): Promise<GroupDescriptors> {
+  /**
+   * Read every descriptor block of the volume. CRC mismatches (metadata_csum) are warnings.
+   * `firstBlock`: where the table starts (the block after the superblock copy in use: a backup's
+   * own table when the primary superblock was damaged).
+   */
+  static async read(reader: BlockReader, sb: Superblock, warnings: GrtWarning[], firstBlock = sb.firstDataBlock + 1): Promise<GroupDescriptors> {
     if (sb.groupCount > MAX_GROUPS) {
       throw new GrtError('LIMIT_EXCEEDED', `${sb.groupCount} block groups is past the limit of ${MAX_GROUPS}`, { structure: STRUCTURE });
     }
@@ -38,7 +42,7 @@ export class GroupDescriptors {
     const table = new Uint8Array(tableBlocks * sb.blockSize);
     const metaBg = (sb.featureIncompat & INCOMPAT.metaBg) !== 0;
     for (let i = 0; i < tableBlocks; i++) {
-      let blockNumber = sb.firstDataBlock + 1 + i;
+      let blockNumber = firstBlock + i;
       if (metaBg && i >= sb.firstMetaBg) {
         const group = i * perBlock;
         blockNumber = sb.firstDataBlock + group * sb.blocksPerGroup + (groupHasSuperblock(sb, group) ? 1 : 0);
