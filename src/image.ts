@@ -4,7 +4,8 @@
  */
 import { GrtError } from './errors.js';
 import { formatBytes } from './util/format-bytes.js';
-import type { FileSystem } from './fs/entry.js';
+import type { FileSystem } from './fs/file-system.js';
+import { canRead, readerFor } from './fs/registry.js';
 import { openDisk, type OpenDiskOptions, type VirtualDisk } from './vmdk/disk.js';
 import { listVolumes } from './volume/list-volumes.js';
 import type { Volume, VolumeLayout } from './volume/types.js';
@@ -15,40 +16,39 @@ export interface Image {
   disk: VirtualDisk;
   layout: VolumeLayout;
   /**
-   * Mount the file system of volume `partitionIndex` (as `grt-ls --info` numbers them). Without
-   * one, the disk must hold exactly one readable file system; otherwise USAGE lists the volumes.
+   * Mount the file system of a volume: its id (Volume.id, as `grt-ls --info` prints it) or its
+   * partition number. Without one, the disk must hold exactly one readable file system;
+   * otherwise USAGE lists the volumes.
    */
-  openFileSystem(partitionIndex?: number): Promise<FileSystem>;
+  openFileSystem(volume?: VolumeSelector): Promise<FileSystem>;
   close(): Promise<void>;
 }
 
-/** File systems grt can mount, by the volume layer's name for them (loaded when first mounted). */
-const READERS: Partial<Record<Volume['fs'], (volume: Volume) => Promise<FileSystem>>> = {
-  ntfs: async (volume) => (await import('./fs/ntfs/volume.js')).openNtfs(volume.source),
-  ...Object.fromEntries(['ext2', 'ext3', 'ext4'].map((fs) => [fs, async (volume: Volume) => (await import('./fs/ext/volume.js')).openExt(volume.source)])),
-};
+/** A volume's id ("1", "0", later "2:1", "vg0/root"), or a partition number (the same as its id). */
+export type VolumeSelector = string | number;
 
 /** `1 (ntfs, 100 MiB)`: how a volume is named in messages. */
 export function describeVolume(volume: Volume): string {
-  return `${volume.index} (${volume.fs}${volume.label ? ` "${volume.label}"` : ''}, ${formatBytes(volume.size)})`;
+  return `${volume.id} (${volume.fs}${volume.label ? ` "${volume.label}"` : ''}, ${formatBytes(volume.size)})`;
 }
 
 /** Pick the volume to mount under the rule above. */
-export function chooseVolume(layout: VolumeLayout, partitionIndex: number | undefined): Volume {
-  if (partitionIndex !== undefined) {
-    const volume = layout.volumes.find((v) => v.index === partitionIndex);
+export function chooseVolume(layout: VolumeLayout, selector: VolumeSelector | undefined): Volume {
+  if (selector !== undefined) {
+    const id = String(selector);
+    const volume = layout.volumes.find((v) => v.id === id);
     if (!volume) {
       const known = layout.volumes.map(describeVolume).join(', ') || 'none';
-      throw new GrtError('NOT_FOUND', `no partition ${partitionIndex}; volumes: ${known}`);
+      throw new GrtError('NOT_FOUND', `no partition ${id}; volumes: ${known}`);
     }
-    if (!READERS[volume.fs]) throw new GrtError('UNSUPPORTED', `partition ${describeVolume(volume)}: grt cannot read ${volume.fs} file systems yet`);
+    if (!canRead(volume.fs)) throw new GrtError('UNSUPPORTED', `partition ${describeVolume(volume)}: grt cannot read ${volume.fs} file systems yet`);
     return volume;
   }
-  const readable = layout.volumes.filter((v) => READERS[v.fs]);
+  const readable = layout.volumes.filter((v) => canRead(v.fs));
   if (readable.length === 1) return readable[0]!;
   const list = layout.volumes.map(describeVolume).join(', ');
   if (readable.length === 0) throw new GrtError('UNSUPPORTED', `no file system grt can read; volumes: ${list || 'none'}`);
-  throw new GrtError('USAGE', `several volumes: ${list}; choose one with --partition N`);
+  throw new GrtError('USAGE', `several volumes: ${list}; choose one with --partition ID`);
 }
 
 export async function openImage(path: string, options: OpenImageOptions = {}): Promise<Image> {
@@ -64,9 +64,9 @@ export async function openImage(path: string, options: OpenImageOptions = {}): P
   return {
     disk,
     layout,
-    async openFileSystem(partitionIndex) {
-      const volume = chooseVolume(layout, partitionIndex);
-      const fs = await READERS[volume.fs]!(volume);
+    async openFileSystem(selector) {
+      const volume = chooseVolume(layout, selector);
+      const fs = await (await readerFor(volume.fs))!.open(volume.source);
       mounted.push(fs);
       return fs;
     },

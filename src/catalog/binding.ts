@@ -5,6 +5,7 @@
  * disk offsets stored in the catalog.
  */
 import { GrtError } from '../errors.js';
+import type { NameRule } from '../fs/file-system.js';
 import type { ByteReader, ByteWriter } from './varint.js';
 
 export interface CatalogPartition {
@@ -37,6 +38,11 @@ export interface CatalogVolume {
   serial: string;
   label?: string;
   clusterSize: number;
+  /**
+   * How names compare (fs/file-system.ts NameRule): 'upcase' through the volume's UPCASE section
+   * (NTFS), 'bytes' case-sensitive (ext, XFS). Catalogs before format 3.0 hold NTFS only: 'upcase'.
+   */
+  nameRule: NameRule['kind'];
   /** Name records (paths), counting every hard link. */
   names: number;
   /** File records (distinct files). */
@@ -84,11 +90,16 @@ export function encodeVolume(w: ByteWriter, v: Omit<CatalogVolume, 'names' | 'fi
   w.u(v.clusterSize);
   w.u(v.label === undefined ? 0 : 1);
   if (v.label !== undefined) w.str(v.label);
+  w.u(NAME_RULES.indexOf(v.nameRule));
 }
 
-export function decodeVolume(r: ByteReader): Omit<CatalogVolume, 'names' | 'files'> {
-  const v: Omit<CatalogVolume, 'names' | 'files'> = { index: r.u(), start: r.u(), fs: r.str(), serial: r.str(), clusterSize: r.u() };
+/** Name rules by their number in a volume section (format 3.0). */
+const NAME_RULES: readonly NameRule['kind'][] = ['upcase', 'bytes'];
+
+export function decodeVolume(r: ByteReader, major: number): Omit<CatalogVolume, 'names' | 'files'> {
+  const v: Omit<CatalogVolume, 'names' | 'files'> = { index: r.u(), start: r.u(), fs: r.str(), serial: r.str(), clusterSize: r.u(), nameRule: 'upcase' };
   if (r.bounded(1, 'label flag')) v.label = r.str();
+  if (major >= 3) v.nameRule = NAME_RULES[r.bounded(NAME_RULES.length - 1, 'name rule')]!;
   return v;
 }
 

@@ -13,12 +13,12 @@
 import { encodeUpcase } from './upcase-section.js';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { GrtError, messageText } from '../errors.js';
-import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../fs/entry.js';
+import type { CatalogScan, FileEntry, FileSystem, StreamLayout } from '../fs/file-system.js';
 import { encodeBinding, encodeVolume, type CatalogBinding } from './binding.js';
 import { FilesChunkWriter, NamesChunkWriter, type FileFields, type LayoutError, type NameRecord } from './encode.js';
 import { encodePreamble, encodeSection, SectionType } from './format.js';
 import { ByteWriter } from './varint.js';
-import { FIRST_USER_RECORD, ORPHAN_DIR, orphanWarning } from '../fs/ntfs/name-tree.js';
+import { ORPHAN_DIR, orphanWarning } from '../fs/orphans.js';
 
 /** Entries per chunk: 16k names inflate to ~0.5 MiB, so a reader touches little to reach one file. */
 export const CHUNK_ENTRIES = 16_384;
@@ -44,35 +44,11 @@ export interface BuildOptions {
   signal?: AbortSignal;
 }
 
-/** What a one-pass scan hands over per record (NtfsVolume.scanRecords): its body and layouts. */
-interface ScannedRecord {
-  record: number;
-  body: FileFields & { deleted?: boolean };
-  layouts?: StreamLayout[];
-}
-
-/** The names a scan found (NameTree): walked after the scan, as (record, link) pairs. */
-interface ScannedNames {
-  walk(startRecord: number, startPath: string, options: ListOptions & { paths?: boolean }): Iterable<{ record: number; link: number; parent: number }>;
-  readonly linkName: readonly string[];
-  readonly linkDosName: readonly (string | undefined)[];
-  readonly linkParent: ArrayLike<number>;
-  readonly linkParentSequence: ArrayLike<number>;
-  isDir(record: number): boolean;
-  inUse(record: number): boolean;
-  sequence(record: number): number;
-}
-
-/**
- * A FileSystem that describes every file in one pass without holding them (NTFS: one linear MFT
- * read), then gives the name tree.
- */
-interface ScanningFileSystem extends FileSystem {
-  scanRecords(options: { deleted: boolean; all: boolean; layouts: boolean }, onRecord: (scanned: ScannedRecord) => void | Promise<void>): Promise<ScannedNames>;
-}
+/** A file system with the one-pass scan hook (fs/file-system.ts CatalogScan). */
+type ScanningFileSystem = FileSystem & { scanRecords: CatalogScan };
 
 function canScan(fs: FileSystem): fs is ScanningFileSystem {
-  return typeof (fs as Partial<ScanningFileSystem>).scanRecords === 'function';
+  return typeof fs.scanRecords === 'function';
 }
 
 interface DirRef {
@@ -214,10 +190,10 @@ async function catalogVolume(
 ): Promise<{ index: number; names: number; files: number }> {
   const { fs, index, start } = volume;
   const head = new ByteWriter();
-  encodeVolume(head, { index, start, fs: fs.kind, serial: fs.info.serial, clusterSize: fs.info.clusterSize, ...(fs.info.label !== undefined ? { label: fs.info.label } : {}) });
+  const rule = fs.nameRule();
+  encodeVolume(head, { index, start, fs: fs.kind, serial: fs.info.serial, clusterSize: fs.info.clusterSize, nameRule: rule.kind, ...(fs.info.label !== undefined ? { label: fs.info.label } : {}) });
   await emit(SectionType.volume, head.bytes());
-  const upcase = fs.upcaseTable?.();
-  if (upcase) await emit(SectionType.upcase, encodeUpcase(index, upcase));
+  if (rule.kind === 'upcase') await emit(SectionType.upcase, encodeUpcase(index, rule.table));
 
   // Root entries that a plain listing leaves out are the file system's metadata files ($MFT, ...).
   const plainRoot = new Set((await fs.readDir('/')).map((e) => e.name));
@@ -340,7 +316,7 @@ async function catalogByScan(fs: ScanningFileSystem, c: VolumeContext): Promise<
       name,
       parentId: parentRecord === item.parent && parentSequence === names.sequence(item.parent) ? 'derived' : { record: parentRecord, sequence: parentSequence },
       // An orphaned metafile record is left out of a plain listing as the live walk does.
-      hidden: item.parent === rootRecord ? inUse && !c.plainRoot.has(name) : item.parent < 0 && item.record < FIRST_USER_RECORD,
+      hidden: item.parent === rootRecord ? inUse && !c.plainRoot.has(name) : item.parent < 0 && names.isMetadata(item.record),
       dir,
     };
     const dosName = names.linkDosName[item.link];

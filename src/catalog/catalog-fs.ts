@@ -1,18 +1,19 @@
 /**
- * One catalogued volume as a read-only FileSystem (src/fs/entry.ts): listings come from the
+ * One catalogued volume as a read-only FileSystem (src/fs/file-system.ts): listings come from the
  * catalog alone; data is read from the virtual disk through the layouts the catalog stored
  * (virtual-disk byte offsets), so a restore touches only the file's own clusters — no MFT record,
  * no directory index. `restore({ fs: new CatalogFileSystem(...) })` works unchanged.
  */
 import { GrtError } from '../errors.js';
-import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../fs/entry.js';
-import { openLayoutStream } from '../fs/ntfs/data-stream.js';
+import type { FileEntry, FileSystem, FsKind, ListOptions, NameRule, StreamLayout } from '../fs/file-system.js';
+import { openLayoutStream } from '../fs/layout-stream.js';
 import type { ByteSource } from '../io/byte-source.js';
+import { isFsKind } from '../volume/types.js';
 import type { Catalog } from './catalog.js';
 import { inIndexOrder } from '../fs/name-order.js';
 
 export class CatalogFileSystem implements FileSystem {
-  readonly kind = 'ntfs' as const;
+  readonly kind: FsKind;
   readonly info: FileSystem['info'];
 
   /**
@@ -30,8 +31,13 @@ export class CatalogFileSystem implements FileSystem {
       const known = catalog.volumes.map((x) => x.index).join(', ') || 'none';
       throw new GrtError('NOT_FOUND', `no volume ${volume} in the catalog; volumes: ${known}`, { structure: 'catalog' });
     }
-    if (v.fs !== 'ntfs') throw new GrtError('UNSUPPORTED', `catalogued volume ${volume} holds ${v.fs}`, { structure: 'catalog' });
+    if (!isFsKind(v.fs)) throw new GrtError('UNSUPPORTED', `catalogued volume ${volume} holds ${v.fs}`, { structure: 'catalog' });
+    this.kind = v.fs;
     this.info = { serial: v.serial, clusterSize: v.clusterSize, ...(v.label !== undefined ? { label: v.label } : {}) };
+  }
+
+  nameRule(): NameRule {
+    return this.catalog.nameRule(this.volume);
   }
 
   stat(path: string): Promise<FileEntry> {

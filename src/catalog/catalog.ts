@@ -6,13 +6,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { GrtError, withPath, type GrtErrorCode } from '../errors.js';
-import type { FileEntry, ListOptions, StreamLayout } from '../fs/entry.js';
+import type { FileEntry, ListOptions, NameRule, StreamLayout } from '../fs/file-system.js';
 import { checkBinding, type CatalogBinding, type CatalogVolume } from './binding.js';
 import { decodeFileAt, indexFiles, readFilesHeader, type FilesChunkIndex } from './decode.js';
 import { NameFlag, type FileRecord } from './encode.js';
 import { readSectionPayload } from './format.js';
 import { compileGlob } from '../util/glob.js';
-import { orphanWarning } from '../fs/ntfs/name-tree.js';
+import { orphanWarning } from '../fs/orphans.js';
+import { nameKeyOf as nameKeyFor, unicodeUpcaseTable } from '../fs/name-order.js';
 import { parseCatalog, type VolumeState } from './open.js';
 import { ByteReader } from './varint.js';
 
@@ -51,9 +52,9 @@ export interface CatalogListOptions extends ListOptions {
 }
 
 
+/** Catalogs of format 1.0 store no rule: names compare upper-cased by JavaScript's rules. */
 function nameKeyOf(v: VolumeState): (name: string) => string {
-  const upcase = v.upcase;
-  return upcase ? (name) => upcase.key(name) : (name) => name.toUpperCase();
+  return v.rule ? nameKeyFor(v.rule) : (name) => name.toUpperCase();
 }
 
 /** Entries handed out, so layout() can find their file record without a path lookup. */
@@ -216,6 +217,14 @@ export class Catalog {
     return nameKeyOf(this.volume(volume));
   }
 
+  /**
+   * The volume's name rule; for a catalog of format 1.0 (none stored) an upcase table made of
+   * JavaScript's upper case of each UTF-16 unit, the closest table to the rule it lists by.
+   */
+  nameRule(volume: number): NameRule {
+    return this.volume(volume).rule ?? { kind: 'upcase', table: unicodeUpcaseTable() };
+  }
+
   /** Candidates for `part` in directory `dir`, by upper-cased name. */
   private childrenNamed(v: VolumeState, dir: number, part: string): number[] {
     const { childStart, childList } = this.children(v);
@@ -315,7 +324,7 @@ export class Catalog {
       if (head.volume !== v.info.index || head.first !== chunk.first || head.count !== chunk.count) {
         r.fail('FILES chunk disagrees with the END section', head.first);
       }
-      index = indexFiles(r, head);
+      index = indexFiles(r, head, v.major);
       const bytes = chunkBytes(index);
       this.cachedBytes += bytes;
       for (const [oldKey, old] of this.chunkCache) {
@@ -344,12 +353,17 @@ export class Catalog {
       type: rec.type,
       size: rec.size,
       times: { ...rec.times },
-      attributes: rec.attributes,
       streams: rec.streams.map((s) => ({ ...s })),
       links: rec.links,
       id: { ...rec.id },
       warnings: rec.warnings.map((w) => ({ ...w })),
     };
+    if (rec.kind !== undefined) entry.kind = rec.kind;
+    if (rec.attributes !== undefined) entry.attributes = rec.attributes;
+    if (rec.mode !== undefined) entry.mode = rec.mode;
+    if (rec.uid !== undefined) entry.uid = rec.uid;
+    if (rec.gid !== undefined) entry.gid = rec.gid;
+    if (rec.details !== undefined) entry.details = { ...rec.details };
     if (rec.target !== undefined) entry.target = rec.target;
     const parentMode = (flags >> NameFlag.parentShift) & 3;
     if (parentMode === 0 && i > 0) entry.parent = { ...this.record(v, v.names.file[v.names.parent[i]!]!).id };

@@ -4,10 +4,11 @@
  * a file index must already exist or be the next one), every count by the bytes left, so damage
  * that slips past the CRC still ends in BAD_CATALOG.
  */
-import type { StreamLayout } from '../fs/entry.js';
+import type { EntryDetails, StreamLayout } from '../fs/file-system.js';
+import { filetimeToNs } from '../util/time.js';
 import { StringTableReader } from './string-table.js';
 import type { ByteReader } from './varint.js';
-import { ENTRY_TYPES, FileFlag, LayoutKind, NameFlag, streamSize, type FileRecord, type LayoutError } from './encode.js';
+import { ENTRY_TYPES, FILE_FLAGS_MAX, FileFlag, LayoutKind, NameFlag, OTHER_KINDS, streamSize, type FileRecord, type LayoutError } from './encode.js';
 
 /** The name records of one volume, held as arrays: this is what a catalog keeps in memory. */
 export interface NameTable {
@@ -127,15 +128,18 @@ export interface FilesChunkIndex {
   decoded?: FileRecord[];
   /** Where the last decode ended (record `next`, its offset and delta bases): reading on is cheap. */
   cursor: { next: number; position: number; record: number; mtime: bigint };
+  /** The catalog's format major version. */
+  major: number;
 }
 
 /** Checks every record of a FILES chunk (all of it: damage is found on first use) and indexes it. */
-export function indexFiles(r: ByteReader, h: ChunkHeader): FilesChunkIndex {
+export function indexFiles(r: ByteReader, h: ChunkHeader, major: number): FilesChunkIndex {
   const strings = new StringTableReader(r);
   const checkpoints = Math.ceil(h.count / FILES_CHECKPOINT);
   const index: FilesChunkIndex = {
     r, count: h.count, strings: [], offsets: new Int32Array(checkpoints), records: new Float64Array(checkpoints), mtimes: [],
     cursor: { next: -1, position: 0, record: 0, mtime: 0n },
+    major,
   };
   const state = { record: 0, mtime: 0n };
   const decoded: FileRecord[] = [];
@@ -146,7 +150,7 @@ export function indexFiles(r: ByteReader, h: ChunkHeader): FilesChunkIndex {
       index.records[c] = state.record;
       index.mtimes.push(state.mtime);
     }
-    decoded.push(decodeFile(r, strings, state));
+    decoded.push(decodeFile(r, strings, state, major));
   }
   if (r.remaining !== 0) r.fail('bytes left after the last file record', r.remaining);
   index.strings = strings.table;
@@ -174,8 +178,8 @@ export function decodeFileAt(index: FilesChunkIndex, k: number): FileRecord {
     state.mtime = index.mtimes[c]!;
   }
   const strings = new StringTableReader(r, index.strings);
-  for (; i < k; i++) decodeFile(r, strings, state);
-  const f = decodeFile(r, strings, state);
+  for (; i < k; i++) decodeFile(r, strings, state, index.major);
+  const f = decodeFile(r, strings, state, index.major);
   cursor.next = k + 1;
   cursor.position = r.position;
   cursor.record = state.record;
@@ -183,9 +187,12 @@ export function decodeFileAt(index: FilesChunkIndex, k: number): FileRecord {
   return f;
 }
 
-/** One file record; `state` holds the previous record's number and mtime, and is advanced. */
-function decodeFile(r: ByteReader, strings: StringTableReader, state: { record: number; mtime: bigint }): FileRecord {
-  const flags = r.bounded(0x7f, 'file flags');
+/**
+ * One file record; `state` holds the previous record's number and mtime (as stored), and is
+ * advanced. `major` < 3: times are FILETIMEs and every field is NTFS's (§6.2).
+ */
+function decodeFile(r: ByteReader, strings: StringTableReader, state: { record: number; mtime: bigint }, major: number): FileRecord {
+  const flags = r.bounded(major >= 3 ? FILE_FLAGS_MAX[3] : FILE_FLAGS_MAX[2], 'file flags');
   const type = ENTRY_TYPES[flags & 7];
   if (type === undefined) r.fail('unknown entry type', flags & 7);
   const record = state.record + r.s();
@@ -195,10 +202,15 @@ function decodeFile(r: ByteReader, strings: StringTableReader, state: { record: 
   const size = r.u();
   const attributes = r.u();
   const links = r.u();
-  const mtime = state.mtime + r.sbig();
-  state.mtime = mtime;
-  const times = { mtime, atime: mtime + r.sbig(), ctime: mtime + r.sbig(), btime: mtime + r.sbig() };
-  const f: FileRecord = { type, size, times, attributes, streams: [], links, id: { record, sequence }, warnings: [], layouts: [] };
+  const f: FileRecord = { type, size, times: { mtime: 0n, atime: 0n, ctime: 0n }, streams: [], links, id: { record, sequence }, warnings: [], layouts: [] };
+  if (major < 3) {
+    f.attributes = attributes;
+    const mtime = state.mtime + r.sbig();
+    state.mtime = mtime;
+    f.times = { mtime: filetimeToNs(mtime), atime: filetimeToNs(mtime + r.sbig()), ctime: filetimeToNs(mtime + r.sbig()), btime: filetimeToNs(mtime + r.sbig()) };
+  } else {
+    decodeFields3(r, strings, state, flags, attributes, f);
+  }
   if (flags & FileFlag.target) f.target = strings.read();
   if (flags & FileFlag.undecodable) f.undecodable = strings.read();
   if (flags & FileFlag.warnings) {
@@ -216,6 +228,37 @@ function decodeFile(r: ByteReader, strings: StringTableReader, state: { record: 
   const layouts = r.bounded(r.remaining, 'layout count');
   for (let k = 0; k < layouts; k++) f.layouts.push(decodeLayout(r, strings, f));
   return f;
+}
+
+/** The fields format 3.0 added or changed: present-or-absent values, POSIX fields, ns times. */
+function decodeFields3(r: ByteReader, strings: StringTableReader, state: { mtime: bigint }, flags: number, attributes: number, f: FileRecord): void {
+  if (attributes > 0) f.attributes = attributes - 1;
+  if (flags & FileFlag.posix) {
+    const [mode, uid, gid] = [r.u(), r.u(), r.u()];
+    if (mode > 0) f.mode = mode - 1;
+    if (uid > 0) f.uid = uid - 1;
+    if (gid > 0) f.gid = gid - 1;
+  }
+  if (flags & FileFlag.otherKind) f.kind = OTHER_KINDS[r.bounded(OTHER_KINDS.length - 1, 'special file kind')]!;
+  if (flags & FileFlag.details) f.details = parseDetails(r, strings.read());
+  const mtime = state.mtime + r.sbig();
+  state.mtime = mtime;
+  f.times = { mtime, atime: mtime + r.sbig(), ctime: mtime + r.sbig() };
+  if (!(flags & FileFlag.noBtime)) f.times.btime = mtime + r.sbig();
+}
+
+/** EntryDetails as stored (JSON text): an object of numbers, or damage. */
+function parseDetails(r: ByteReader, text: string): EntryDetails {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    r.fail('file details are not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'number')) {
+    r.fail('file details are not an object of numbers');
+  }
+  return value as EntryDetails;
 }
 
 const ENCODINGS = ['raw', 'lznt1', 'resident'] as const;

@@ -6,7 +6,7 @@
  * from the previous run's end: all small varints for deflate to squeeze further.
  */
 import { GrtError } from '../errors.js';
-import type { EntryType, FileEntry, StreamLayout } from '../fs/entry.js';
+import type { EntryType, FileEntry, OtherKind, StreamLayout } from '../fs/file-system.js';
 import { StringTableWriter } from './string-table.js';
 import { ByteWriter } from './varint.js';
 
@@ -23,8 +23,13 @@ export const NameFlag = {
   dir: 128, // the name is a directory's (so lists and lookups need no file record)
 } as const;
 
-/** File record flag bits (§6.2); bits 0-2 are the index into ENTRY_TYPES. */
-export const FileFlag = { target: 8, undecodable: 16, warnings: 32, streams: 64 } as const;
+/** File record flag bits (§6.2); bits 0-2 are the index into ENTRY_TYPES. Bits 7-10 from format 3.0. */
+export const FileFlag = { target: 8, undecodable: 16, warnings: 32, streams: 64, posix: 128, noBtime: 256, otherKind: 512, details: 1024 } as const;
+/** The highest flags value of a file record, by format major version. */
+export const FILE_FLAGS_MAX = { 2: 0x7f, 3: 0x7ff } as const;
+
+/** Special-file kinds by their number in a file record (format 3.0). */
+export const OTHER_KINDS: readonly OtherKind[] = ['fifo', 'socket', 'chardev', 'blockdev'];
 
 /** Layout kinds (§6.3). */
 export const LayoutKind = { raw: 0, lznt1: 1, resident: 2, error: 3 } as const;
@@ -52,7 +57,7 @@ export interface LayoutError {
 }
 
 /** The fields of a file a catalog keeps (once per file, shared by its hard-link names). */
-export type FileFields = Pick<FileEntry, 'type' | 'size' | 'times' | 'attributes' | 'streams' | 'links' | 'target' | 'undecodable' | 'id' | 'warnings'>;
+export type FileFields = Pick<FileEntry, 'type' | 'size' | 'times' | 'attributes' | 'streams' | 'links' | 'target' | 'undecodable' | 'id' | 'warnings' | 'kind' | 'mode' | 'uid' | 'gid' | 'details'>;
 
 /** A file as a catalog gives it back. */
 export interface FileRecord extends FileFields {
@@ -144,14 +149,27 @@ export class FilesChunkWriter {
         (f.target !== undefined ? FileFlag.target : 0) |
         (f.undecodable !== undefined ? FileFlag.undecodable : 0) |
         (f.warnings.length > 0 ? FileFlag.warnings : 0) |
-        (f.streams.length > 0 ? FileFlag.streams : 0),
+        (f.streams.length > 0 ? FileFlag.streams : 0) |
+        (f.mode !== undefined || f.uid !== undefined || f.gid !== undefined ? FileFlag.posix : 0) |
+        (f.times.btime === undefined ? FileFlag.noBtime : 0) |
+        (f.kind !== undefined ? FileFlag.otherKind : 0) |
+        (f.details !== undefined ? FileFlag.details : 0),
     );
     w.s(f.id.record - this.previousRecord);
     this.previousRecord = f.id.record;
     w.u(f.id.sequence);
     w.u(f.size);
-    w.u(f.attributes);
+    // Absent fields are 0, present ones value + 1.
+    w.u(f.attributes === undefined ? 0 : f.attributes + 1);
     w.u(f.links);
+    if (f.mode !== undefined || f.uid !== undefined || f.gid !== undefined) {
+      w.u(f.mode === undefined ? 0 : f.mode + 1);
+      w.u(f.uid === undefined ? 0 : f.uid + 1);
+      w.u(f.gid === undefined ? 0 : f.gid + 1);
+    }
+    if (f.kind !== undefined) w.u(OTHER_KINDS.indexOf(f.kind));
+    if (f.details !== undefined) t.write(JSON.stringify(f.details));
+    // Nanoseconds since 1970 (format 3.0).
     const { mtime, atime, ctime, btime } = f.times;
     w.sbig(mtime - this.previousMtime);
     this.previousMtime = mtime;
@@ -160,7 +178,9 @@ export class FilesChunkWriter {
     else w.sbig(atime - mtime);
     if (ctime === mtime) w.u(0);
     else w.sbig(ctime - mtime);
-    if (btime === mtime) w.u(0);
+    if (btime === undefined) {
+      // NoBtime flag set: nothing stored.
+    } else if (btime === mtime) w.u(0);
     else w.sbig(btime - mtime);
     if (f.target !== undefined) t.write(f.target);
     if (f.undecodable !== undefined) t.write(f.undecodable);

@@ -4,22 +4,12 @@
  * it was made from that image.
  */
 import { GrtError, warningFrom, type GrtWarning } from '../errors.js';
-import type { FileSystem } from '../fs/entry.js';
-import { readBootSector } from '../fs/ntfs/boot-sector.js';
+import type { FileSystem } from '../fs/file-system.js';
+import { readerFor } from '../fs/registry.js';
 import type { Image } from '../image.js';
-import type { ByteSource } from '../io/byte-source.js';
-import type { Volume } from '../volume/types.js';
 import type { CatalogBinding } from './binding.js';
 import { buildCatalog, writeCatalog, type BuildOptions, type CatalogInput } from './build.js';
 import { openCatalog, type Catalog } from './catalog.js';
-
-/**
- * Volume serial numbers read without mounting (a boot sector, not the MFT and $UpCase a mount
- * reads), so checking a binding before a restore costs a few hundred bytes per volume.
- */
-const SERIAL_READERS: Partial<Record<Volume['fs'], (source: ByteSource) => Promise<string>>> = {
-  ntfs: async (source) => (await readBootSector(source, [])).serial,
-};
 
 /** The volumes of an image that mounted, and why the others did not. */
 export interface MountedVolumes {
@@ -119,10 +109,12 @@ export async function openImageCatalog(catalog: string | Uint8Array | Catalog, i
     const catalogued = new Set(opened.volumes.map((v) => v.index));
     const serials = new Map<number, string>();
     for (const v of image.layout.volumes) {
-      const reader = SERIAL_READERS[v.fs];
-      if (!catalogued.has(v.index) || !reader) continue;
+      if (!catalogued.has(v.index)) continue;
+      // Read without mounting (fs/registry.ts readSerial): a few hundred bytes per volume.
+      const reader = await readerFor(v.fs);
+      if (!reader?.readSerial) continue;
       try {
-        serials.set(v.index, await reader(v.source));
+        serials.set(v.index, await reader.readSerial(v.source));
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
         // A damaged boot sector: the volume is compared by place, size and kind only.

@@ -15,8 +15,10 @@ export const CATALOG_MAGIC = new Uint8Array([0x47, 0x52, 0x54, 0x43, 0x41, 0x54,
 /**
  * A reader refuses a newer major version and reads every older one; minor versions only add
  * section types. 2.0: a name's file index is a delta from the previous name's (files in scan order).
+ * 3.0: times are nanoseconds since 1970 (FILETIMEs before), a volume records its name rule, and
+ * file records may carry POSIX fields (mode, owner, special-file kind) and lack a birth time.
  */
-const FORMAT_MAJOR = 2;
+const FORMAT_MAJOR = 3;
 const FORMAT_MINOR = 0;
 /** The oldest major version this reader reads. */
 const OLDEST_MAJOR = 1;

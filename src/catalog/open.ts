@@ -3,7 +3,7 @@
  * checked, the END section gives the totals and where each FILES chunk is, and only the NAMES
  * chunks are inflated, into flat per-volume arrays. FILES chunks stay compressed until asked for.
  */
-import { UpcaseTable } from '../fs/ntfs/upcase.js';
+import type { NameRule } from '../fs/file-system.js';
 import { decodeUpcase } from './upcase-section.js';
 import { GrtError } from '../errors.js';
 import { decodeBinding, decodeVolume, type CatalogBinding, type CatalogVolume } from './binding.js';
@@ -26,8 +26,10 @@ export interface VolumeState {
   childStart?: Int32Array;
   childList?: Int32Array;
   lookup: Map<number, Map<string, number[]>>;
-  /** The volume's name-comparison table (UPCASE section); absent in older catalogs. */
-  upcase?: UpcaseTable;
+  /** How the volume compares names (an UPCASE section for NTFS); absent in catalogs of format 1.0. */
+  rule?: NameRule;
+  /** The catalog's format major version (how FILES records are laid out). */
+  major: number;
   /** Paths of directories, filled as they are asked for. */
   dirPaths: (string | undefined)[];
 }
@@ -73,17 +75,19 @@ export function parseCatalog(bytes: Uint8Array): { binding: CatalogBinding; volu
   }
   for (const h of headers) {
     if (h.type === SectionType.volume) {
-      const info = decodeVolume(reader(h, 'catalog volume section'));
+      const info = decodeVolume(reader(h, 'catalog volume section'), major);
       const total = totals.get(info.index);
       if (!total || states.has(info.index) || total.names === 0) {
         throw new GrtError('BAD_CATALOG', 'volume section disagrees with the END section', { structure: 'catalog volume section', offset: h.offset, actual: info.index });
       }
-      states.set(info.index, { info: { ...info, ...total }, names: newNameTable(total.names), chunks: [], lookup: new Map(), dirPaths: [] });
+      const state: VolumeState = { info: { ...info, ...total }, names: newNameTable(total.names), chunks: [], lookup: new Map(), dirPaths: [], major };
+      if (info.nameRule === 'bytes') state.rule = { kind: 'bytes' };
+      states.set(info.index, state);
     } else if (h.type === SectionType.upcase) {
       const { volume, table } = decodeUpcase(reader(h, 'catalog UPCASE section'));
       const v = states.get(volume);
-      if (!v || v.upcase) throw new GrtError('BAD_CATALOG', 'UPCASE section of an unknown volume, or a second one', { structure: 'catalog UPCASE section', offset: h.offset, actual: volume });
-      v.upcase = new UpcaseTable(table);
+      if (!v || v.rule || v.info.nameRule !== 'upcase') throw new GrtError('BAD_CATALOG', 'UPCASE section of an unknown volume, a second one, or of a volume without that rule', { structure: 'catalog UPCASE section', offset: h.offset, actual: volume });
+      v.rule = { kind: 'upcase', table };
     } else if (h.type === SectionType.names) {
       const r: ByteReader = reader(h, 'catalog NAMES section');
       const head = readNamesHeader(r, major);

@@ -22,11 +22,23 @@ export function parse<const O extends CommandOptions>(argv: string[], options: O
   }
 }
 
-/** A partition number as `--partition` gives it. */
-export function parseIndex(text: string | undefined, name = '--partition'): number | undefined {
+/**
+ * A volume id as `--info` prints them: "N" (a partition of the first disk, "0" a whole disk),
+ * "D:N" (partition N of disk D), "VG/LV" (a logical volume; LVM2 names: letters, digits, + _ . -).
+ */
+const VOLUME_ID = /^(\d{1,6}|\d{1,3}:\d{1,6}|[A-Za-z0-9+_.-]{1,128}\/[A-Za-z0-9+_.-]{1,128})$/;
+
+export function parseVolumeId(text: string | undefined, name = '--partition'): string | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d{1,6}$/.test(text)) throw new GrtError('USAGE', `${name} takes a partition number, not ${JSON.stringify(text)}`);
-  return Number(text);
+  if (!VOLUME_ID.test(text)) throw new GrtError('USAGE', `${name} takes a volume id (N, D:N or VG/LV, see --info), not ${JSON.stringify(text)}`);
+  return text;
+}
+
+/** Catalogs number their volumes by partition: a volume id that is one, as a number. */
+export function catalogVolumeOf(id: string | undefined, name = '--partition'): number | undefined {
+  if (id === undefined) return undefined;
+  if (!/^\d{1,6}$/.test(id)) throw new GrtError('USAGE', `${name} ${id}: a catalog names its volumes by partition number`);
+  return Number(id);
 }
 
 /** One of `allowed`, or USAGE naming them. */

@@ -9,7 +9,7 @@ import { open, stat } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import { buildImageCatalog, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
 import { CATALOG_MAGIC } from '../catalog/format.js';
-import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
+import { catalogVolumeOf, IMAGE_OPTIONS, oneOf, parseVolumeId } from './args.js';
 import { openImageArg } from './open-image.js';
 import { EXIT_OK, LineWriter, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
 
@@ -67,7 +67,7 @@ async function exportCatalog(catalog: Catalog, format: 'ndjson' | 'bodyfile', pa
     for (const volume of indexes) {
       const entries = catalog.list(volume, '/', options);
       // Several volumes in one body file: each path gets its volume as mount point ("1:/dir/file").
-      const lines = format === 'ndjson' ? toNdjson(entries, { volume }) : toBodyfile(entries, indexes.length > 1 ? { mountPoint: `${volume}:` } : {});
+      const lines = format === 'ndjson' ? toNdjson(entries, { volume, fs: catalog.volumes.find((v) => v.index === volume)!.fs }) : toBodyfile(entries, indexes.length > 1 ? { mountPoint: `${volume}:` } : {});
       for await (const line of lines) await out.line(line);
     }
   } finally {
@@ -80,7 +80,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (positionals.length === 0) throw new GrtError('USAGE', 'give an IMAGE (to build) or a CATALOG (to export); see --help');
     if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')}`);
     const format = oneOf(values.format, ['ndjson', 'bodyfile'] as const, '--format');
-    const partition = parseIndex(values.partition);
+    const partition = catalogVolumeOf(parseVolumeId(values.partition));
     const path = positionals[0]!;
 
     if (await isCatalogFile(path)) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * grt-extract: restore files from a backup image, or the whole virtual disk as raw bytes.
- *   grt-extract IMAGE [--partition N] PATH|GLOB... -o DIR [--overwrite|--skip-existing]
+ *   grt-extract IMAGE [--partition ID] PATH|GLOB... -o DIR [--overwrite|--skip-existing]
  *               [--streams=files|xattr|skip] [--hardlinks=link|copy] [--json]
- *   grt-extract IMAGE [--partition N] PATH[:stream] --stdout
+ *   grt-extract IMAGE [--partition ID] PATH[:stream] --stdout
  *   grt-extract IMAGE --disk (-o FILE | --stdout)
  *   grt-extract --catalog CATALOG IMAGE ... : the same, finding files through the catalog
  */
@@ -14,26 +14,26 @@ import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import { enableInflateWorkers, inflatedHereCount } from '../vmdk/inflate-pool.js';
 import { restore, type RestoreEvent, type RestoreProgress } from '../restore/restore.js';
-import type { FileSystem } from '../fs/entry.js';
+import type { FileSystem } from '../fs/file-system.js';
 import { parseSelection } from '../restore/select.js';
 import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeChunk, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { IMAGE_OPTIONS, oneOf, parseIndex } from './args.js';
+import { catalogVolumeOf, IMAGE_OPTIONS, oneOf, parseVolumeId } from './args.js';
 import { openImageArg } from './open-image.js';
 import {
   EXIT_OK, EXIT_PARTIAL, Progress, formatBytes, isMain, jsonLine, runAsScript, runParsed, writeOut, type CliIo,
 } from './output.js';
 
 const NAME = 'grt-extract';
-const USAGE = `usage: grt-extract IMAGE [--partition N] PATH|GLOB... -o DIR [options]
-       grt-extract IMAGE [--partition N] PATH[:stream] --stdout
+const USAGE = `usage: grt-extract IMAGE [--partition ID] PATH|GLOB... -o DIR [options]
+       grt-extract IMAGE [--partition ID] PATH[:stream] --stdout
        grt-extract IMAGE --disk (-o FILE | --stdout)
-       grt-extract --catalog CATALOG IMAGE [--partition N] PATH|GLOB... (-o DIR | --stdout) [options]
+       grt-extract --catalog CATALOG IMAGE [--partition ID] PATH|GLOB... (-o DIR | --stdout) [options]
 options:
   -o, --output DIR      where to restore (created if missing); with --disk, the raw image file
   --catalog FILE        find files in this catalog (grt-catalog) of IMAGE: data is read from the
                         disk at the places the catalog recorded, no file-system metadata is read
-  --partition N         the volume to read (see grt-ls --info)
+  --partition ID        the volume to read (see grt-ls --info)
   --overwrite           replace existing files      --skip-existing   leave them and go on
   --streams=MODE        alternate data streams: files (NAME.STREAM.ads, default), xattr (user.STREAM), skip
   --hardlinks=MODE      link (default) or copy
@@ -149,7 +149,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const overwrite: Overwrite = values.overwrite ? 'overwrite' : values['skip-existing'] ? 'skip-existing' : 'never';
     const streams = oneOf(values.streams, ['files', 'xattr', 'skip'] as const, '--streams') ?? 'files';
     const hardLinks = oneOf(values.hardlinks, ['link', 'copy'] as const, '--hardlinks') ?? 'link';
-    const partition = parseIndex(values.partition);
+    const volumeId = parseVolumeId(values.partition);
     const selections = paths.map(parseSelection); // USAGE for a bad path before the image is opened
 
     const image = await openImageArg(imagePath, values, io);
@@ -174,9 +174,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
         const { CatalogFileSystem, chooseCatalogVolume, openImageCatalog } = await import('../catalog/index.js');
         const catalog = await openImageCatalog(values.catalog, image);
-        fs = new CatalogFileSystem(catalog, chooseCatalogVolume(catalog, partition), image.disk);
+        fs = new CatalogFileSystem(catalog, chooseCatalogVolume(catalog, catalogVolumeOf(volumeId)), image.disk);
       } else {
-        fs = await image.openFileSystem(partition);
+        fs = await image.openFileSystem(volumeId);
       }
       if (values.stdout) {
         const selection = selections[0]!;

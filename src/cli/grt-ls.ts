@@ -2,31 +2,32 @@
 /**
  * grt-ls: what is in a backup image.
  *   grt-ls IMAGE --info [--json]                  image facts and the partition table
- *   grt-ls IMAGE [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
- *   grt-ls --catalog CATALOG [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
- *   grt-ls (IMAGE | --catalog CATALOG) [--partition N] --find GLOB [-l] [--json] [--all] [--deleted]
+ *   grt-ls IMAGE [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+ *   grt-ls --catalog CATALOG [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+ *   grt-ls (IMAGE | --catalog CATALOG) [--partition ID] --find GLOB [-l] [--json] [--all] [--deleted]
  */
 import { GrtError } from '../errors.js';
 import type { openCatalog } from '../catalog/index.js';
 import { compileGlob } from '../util/glob.js';
-import type { FileEntry, FileSystem, ListOptions } from '../fs/entry.js';
+import type { FileEntry, FileSystem, ListOptions } from '../fs/file-system.js';
 import type { Image } from '../image.js';
-import { filetimeToIso } from '../util/filetime.js';
-import { IMAGE_OPTIONS, parseIndex } from './args.js';
+import { IsoCache, nsToIso } from '../util/time.js';
+import { entryToJSON } from '../fs/entry-json.js';
+import { catalogVolumeOf, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { openImageArg } from './open-image.js';
 import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-ls';
 const USAGE = `usage: grt-ls IMAGE --info [--json]
-       grt-ls IMAGE [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
-       grt-ls --catalog CATALOG [--partition N] [PATH] [-R] [-l] [--json] [--all] [--deleted]
-       grt-ls (IMAGE | --catalog CATALOG) [--partition N] --find GLOB [-l] [--json] [--all] [--deleted]
+       grt-ls IMAGE [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+       grt-ls --catalog CATALOG [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
+       grt-ls (IMAGE | --catalog CATALOG) [--partition ID] --find GLOB [-l] [--json] [--all] [--deleted]
 options:
   --info            image format, capacity, extents, snapshot chain and partitions
   --catalog FILE    list from a catalog (grt-catalog) alone, without the image
   --find GLOB       entries whose name matches (case-insensitive; * ? within a name, ** across
                     directories); a GLOB with '/' matches whole paths from the volume root
-  --partition N     the volume to list (see --info); needed when the disk has several
+  --partition ID    the volume to list (see --info); needed when the disk has several
   -R, --recursive   list subdirectories too
   -l, --long        type, size, modification time, name
   --json            one JSON object per line on stdout
@@ -49,36 +50,25 @@ const OPTIONS = {
   find: { type: 'string' },
 } as const;
 
-/** The `--json` shape of one entry. */
-export function entryJson(entry: FileEntry): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    path: entry.path,
-    type: entry.type,
-    size: entry.size,
-    mtime: filetimeToIso(entry.times.mtime),
-    atime: filetimeToIso(entry.times.atime),
-    ctime: filetimeToIso(entry.times.ctime),
-    btime: filetimeToIso(entry.times.btime),
-    attributes: entry.attributes,
-    streams: entry.streams.map((s) => ({ name: s.name, size: s.size })),
-    links: entry.links,
-  };
-  if (entry.target !== undefined) out.target = entry.target;
-  out.mft = { record: entry.id.record, sequence: entry.id.sequence };
-  if (entry.deleted) out.deleted = true;
-  if (entry.undecodable !== undefined) out.undecodable = entry.undecodable;
-  out.warnings = entry.warnings;
-  return out;
+/** Prints one entry: its JSON row (fs/entry-json.ts) or its text line. */
+type Printer = (entry: FileEntry, name: string) => Promise<void>;
+
+function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }): Printer {
+  // One cache per listing: rows in the same second share the formatted date.
+  const isoCache = new IsoCache();
+  if (values.json) return (e) => out.line(jsonLine(entryToJSON(e, { fs: fsKind, isoCache })));
+  const long = values.long ?? false;
+  return (e, name) => out.line(entryText(e, name, long, isoCache));
 }
 
 const TYPE_CHAR: Record<FileEntry['type'], string> = { file: '-', dir: 'd', symlink: 'l', junction: 'j', other: '?' };
 
-function entryText(entry: FileEntry, name: string, long: boolean): string {
+function entryText(entry: FileEntry, name: string, long: boolean, isoCache: IsoCache): string {
   const suffix = entry.type === 'dir' ? '/' : '';
   const link = entry.target !== undefined ? ` -> ${entry.target}` : '';
   const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
   if (!long) return `${name}${suffix}${flags}\n`;
-  const mtime = filetimeToIso(entry.times.mtime).replace('T', ' ').slice(0, 19);
+  const mtime = nsToIso(entry.times.mtime, isoCache).replace('T', ' ').slice(0, 19);
   return `${TYPE_CHAR[entry.type]} ${String(entry.size).padStart(14)} ${mtime} ${name}${suffix}${link}${flags}\n`;
 }
 
@@ -110,7 +100,7 @@ function infoText(image: Image): string {
     const length = v.size / sector;
     const extra = [v.label ? `label "${v.label}"` : '', v.name ? `name "${v.name}"` : '', v.bootable ? 'bootable' : ''].filter(Boolean).join(', ');
     lines.push(
-      `  ${String(v.index).padStart(3)}  ${String(start).padStart(12)}  ${String(start + length - 1).padStart(12)}  ${String(length).padStart(12)}  ${formatBytes(v.size).padStart(9)}  ${v.fs.padEnd(8)}  ${v.typeName} (${v.type})${extra ? `  ${extra}` : ''}`,
+      `  ${v.id.padStart(3)}  ${String(start).padStart(12)}  ${String(start + length - 1).padStart(12)}  ${String(length).padStart(12)}  ${formatBytes(v.size).padStart(9)}  ${v.fs.padEnd(8)}  ${v.typeName} (${v.type})${extra ? `  ${extra}` : ''}`,
     );
   }
   for (const w of layout.warnings) lines.push(`warning: ${w.message}`);
@@ -132,6 +122,7 @@ function infoJson(image: Image): Record<string, unknown> {
       warnings: info.warnings,
     },
     partitions: image.layout.volumes.map((v) => ({
+      id: v.id,
       index: v.index,
       scheme: v.scheme,
       start: v.start,
@@ -151,7 +142,7 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
   const options = { all: values.all ?? false, deleted: values.deleted ?? false };
   const entry = await fs.stat(path);
   const out = new LineWriter(io.stdout);
-  const print = (e: FileEntry, name: string) => out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, name, values.long ?? false));
+  const print = printer(out, fs.kind, values);
   try {
     if (entry.type !== 'dir') {
       await print(entry, entry.path);
@@ -176,13 +167,14 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
 async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; volume: number } | FileSystem, glob: string, values: { json?: boolean; long?: boolean; all?: boolean; deleted?: boolean }, io: CliIo): Promise<number> {
   const options: ListOptions = { all: values.all ?? false, deleted: values.deleted ?? false };
   const out = new LineWriter(io.stdout);
-  const print = (e: FileEntry) => out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, e.path, values.long ?? false));
+  const kind = 'catalog' in source ? source.catalog.volumes.find((v) => v.index === source.volume)?.fs ?? 'ntfs' : source.kind;
+  const print = printer(out, kind, values);
   try {
     if ('catalog' in source) {
-      for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry);
+      for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry, entry.path);
     } else {
       const pattern = compileGlob(glob);
-      for await (const entry of source.walk('/', options)) if (pattern.test(pattern.matchesPath ? entry.path : entry.name)) await print(entry);
+      for await (const entry of source.walk('/', options)) if (pattern.test(pattern.matchesPath ? entry.path : entry.name)) await print(entry, entry.path);
     }
   } finally {
     await out.flush();
@@ -194,7 +186,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }) => {
     if (positionals.length > 2) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(2).join(' ')} (one IMAGE, one PATH)`);
     if (values.info && positionals.length > 1) throw new GrtError('USAGE', '--info takes no PATH');
-    const partition = parseIndex(values.partition);
+    const volumeId = parseVolumeId(values.partition);
     if (values.find !== undefined && (values.recursive || positionals.length > (values.catalog === undefined ? 1 : 0))) {
       throw new GrtError('USAGE', '--find searches the whole volume; it takes no PATH or -R (put a directory in the GLOB: /dir/**/*.txt)');
     }
@@ -204,7 +196,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
       const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
       const catalog = await openCatalog(values.catalog);
-      const volume = chooseCatalogVolume(catalog, partition);
+      const volume = chooseCatalogVolume(catalog, catalogVolumeOf(volumeId));
       if (values.find !== undefined) return await find({ catalog, volume }, values.find, values, io);
       return await list(new CatalogFileSystem(catalog, volume), positionals[0] ?? '/', values, io);
     }
@@ -214,7 +206,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         io.stdout.write(values.json ? jsonLine(infoJson(image)) : infoText(image));
         return EXIT_OK;
       }
-      const fs = await image.openFileSystem(partition);
+      const fs = await image.openFileSystem(volumeId);
       if (values.find !== undefined) return await find(fs, values.find, values, io);
       return await list(fs, positionals[1] ?? '/', values, io);
     } finally {

@@ -14,8 +14,8 @@
 import { futimesSync, lutimesSync, symlinkSync } from 'node:fs';
 import { mkdir, realpath } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
-import type { FileEntry, FileSystem, StreamLayout } from '../fs/entry.js';
-import { filetimeToUnixSeconds } from '../util/filetime.js';
+import type { FileEntry, FileSystem, StreamLayout } from '../fs/file-system.js';
+import { nsToUnixSeconds } from '../util/time.js';
 import { defaultNameRules, type NameRules } from './safe-name.js';
 import { InFlight } from './in-flight.js';
 import { OutputTree, sidecarKey, sidecarName, type OutDir } from './out-tree.js';
@@ -206,7 +206,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       try {
         try {
           await copyRanges(source, temp, dataRanges(layout, size), size, (chunk) => tick(chunk.length), signal, writeSpeed);
-          futimesSync(temp.fd, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime)); // sync: see write.ts
+          futimesSync(temp.fd, nsToUnixSeconds(entry.times.atime), nsToUnixSeconds(entry.times.mtime)); // sync: see write.ts
         } finally {
           closeTemp(temp);
         }
@@ -391,7 +391,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         const temp = tempPathBeside(dir.path, target.slice(dir.path.length + 1));
         try {
           symlinkSync(linkTarget.target, temp); // sync: see write.ts
-          lutimesSync(temp, filetimeToUnixSeconds(entry.times.atime), filetimeToUnixSeconds(entry.times.mtime));
+          lutimesSync(temp, nsToUnixSeconds(entry.times.atime), nsToUnixSeconds(entry.times.mtime));
           commit(temp, target, overwrite);
         } catch (error) {
           discard(temp);
@@ -483,7 +483,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   // Directory times last, deepest first: writing their contents changed them.
   for (const { path, image, atime, mtime } of dirTimes.reverse()) {
     try {
-      lutimesSync(path, filetimeToUnixSeconds(atime), filetimeToUnixSeconds(mtime));
+      lutimesSync(path, nsToUnixSeconds(atime), nsToUnixSeconds(mtime));
     } catch (error) {
       report('warning', image, ioError(error, 'utimes', path), path);
     }

@@ -10,7 +10,7 @@
  */
 import { compileGlob, type CompiledGlob } from '../util/glob.js';
 import { GrtError } from '../errors.js';
-import type { FileEntry, FileSystem } from '../fs/entry.js';
+import type { FileEntry, FileSystem } from '../fs/file-system.js';
 
 /** Most entries one glob may expand to before the restore refuses (memory for the plan stays bounded). */
 export const MAX_SELECTED_ENTRIES = 10_000_000;

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { GrtError } from '../errors.js';
 import { pageAlignedBuffer } from '../io/aligned-buffer.js';
 import { readInto, type ByteSource } from '../io/byte-source.js';
-import type { StreamLayout } from '../fs/entry.js';
+import type { StreamLayout } from '../fs/file-system.js';
 import { inflatedHereCount, inflatingHereSince } from '../vmdk/inflate-pool.js';
 import { tempName } from './safe-name.js';
 import { WRITE_PIECE_BYTES, WriteThread, writePieces } from './write-thread.js';

@@ -33,7 +33,7 @@ const SECTOR_SIZES = [512, 4096] as const;
 /** File systems whose boot sector or superblock is the volume's first sector. */
 const OWNS_SECTOR_ZERO = new Set<FsKind>(['ntfs', 'fat12', 'fat16', 'fat32', 'exfat', 'refs', 'bitlocker', 'xfs', 'luks']);
 /** A partition as its table states it, before clipping and detection. */
-type VolumeSkeleton = Omit<Volume, 'fs' | 'label' | 'source' | 'start' | 'size'> & {
+type VolumeSkeleton = Omit<Volume, 'id' | 'fs' | 'label' | 'source' | 'start' | 'size'> & {
   startSector: number;
   sectorCount: number;
   /** An MBR extended partition: its bytes are EBRs, not a file system. */
@@ -97,6 +97,7 @@ export async function listVolumes(disk: ByteSource, options: ListVolumesOptions 
   }
   if (whole.fs === 'unknown') warnings.push({ code: 'NOT_FOUND', message: 'no partition table and no known file system at byte 0', offset: 0 });
   const volume: Volume = {
+    id: '0',
     index: 0,
     scheme: 'none',
     start: 0,
@@ -181,7 +182,7 @@ async function finish(
     const source = new SliceSource(disk, start, size, `partition ${fields.index}`);
     const detected: Detected = isContainer ? { fs: 'unknown' } : await detectFileSystem(source);
     const { index, type, typeName, ...rest } = fields;
-    const volume: Volume = { index, start, size, type, typeName, ...rest, fs: detected.fs, source };
+    const volume: Volume = { id: String(index), index, start, size, type, typeName, ...rest, fs: detected.fs, source };
     if (detected.label !== undefined) volume.label = detected.label;
     volumes.push(volume);
     if (isContainer) containers.add(volume);

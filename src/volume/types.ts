@@ -3,11 +3,27 @@ import type { ByteSource } from '../io/byte-source.js';
 import type { GrtWarning } from '../errors.js';
 
 /** Lower-case file-system names, as `grt-ls --info --json` prints them. */
-export type FsKind =
-  | 'ntfs' | 'fat12' | 'fat16' | 'fat32' | 'exfat' | 'ext2' | 'ext3' | 'ext4' | 'xfs' | 'btrfs'
-  | 'refs' | 'bitlocker' | 'luks' | 'swap' | 'lvm2' | 'unknown';
+export const FS_KINDS = [
+  'ntfs', 'fat12', 'fat16', 'fat32', 'exfat', 'ext2', 'ext3', 'ext4', 'xfs', 'btrfs',
+  'refs', 'bitlocker', 'luks', 'swap', 'lvm2', 'unknown',
+] as const;
+export type FsKind = (typeof FS_KINDS)[number];
 
+export function isFsKind(name: string): name is FsKind {
+  return (FS_KINDS as readonly string[]).includes(name);
+}
+
+/**
+ * One volume of a disk set. Volumes form a tree by their ids: a partition of a disk, a whole
+ * unpartitioned disk, or (with LVM2) a logical volume made of extents of several disks' volumes.
+ */
 export interface Volume {
+  /**
+   * What `--partition` accepts and `--info --json` prints: "N" for partition N of the first disk
+   * ("0" when that disk has no partition table); "D:N" for partition N of disk D and "VG/LV" for
+   * logical volumes, as multi-disk images add them.
+   */
+  id: string;
   /** Partition number as Linux and parted number it: MBR slots 1–4, logical from 5; GPT entry slot (1-based). 0 when the whole disk is one volume. */
   index: number;
   scheme: 'mbr' | 'gpt' | 'none';

@@ -12,7 +12,7 @@ import { GrtError } from '../../src/errors.js';
 import {
   buildCatalog, buildImageCatalog, CatalogFileSystem, catalogBindingOf, chooseCatalogVolume, mountVolumes, openCatalog, openImageCatalog, serialsOf, type Catalog,
 } from '../../src/catalog/index.js';
-import type { FileEntry, FileSystem } from '../../src/fs/entry.js';
+import type { FileEntry, FileSystem } from '../../src/fs/file-system.js';
 import { openImage, type Image } from '../../src/image.js';
 import { expectSameStreams } from './same-streams.js';
 import type { ByteSource } from '../../src/io/byte-source.js';
@@ -140,7 +140,7 @@ describe.skipIf(!existsSync(BASE))('CatalogFileSystem on ntfs-mbr.vmdk', () => {
         kind: fs.kind, info: fs.info,
         stat: (p) => fs.stat(p), readDir: (p, o) => fs.readDir(p, o), walk: (p, o) => fs.walk(p, o),
         openStream: (t, s) => fs.openStream(t, s), streamLayout: (t, s) => fs.streamLayout(t, s),
-        upcaseTable: () => fs.upcaseTable!(),
+        nameRule: () => fs.nameRule(),
       };
       return { ...v, fs: plain };
     });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, CHUNK_ENTRIES, openCatalog, type Catalog } from '../../src/catalog/index.js';
-import type { FileEntry, StreamLayout } from '../../src/fs/entry.js';
+import type { FileEntry, StreamLayout } from '../../src/fs/file-system.js';
 import { xorshift32 } from '../helpers/random-bytes.js';
 import { FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeFileAt, FILES_CHECKPOINT, indexFiles, readFilesHeader } from '../../src/catalog/decode.js';
 import { FilesChunkWriter, type FileFields } from '../../src/catalog/encode.js';
-import type { StreamLayout } from '../../src/fs/entry.js';
+import type { StreamLayout } from '../../src/fs/file-system.js';
 import { ByteReader } from '../../src/catalog/varint.js';
 
 const fileArb = fc.record({
@@ -46,7 +46,7 @@ describe('FILES chunk index', () => {
           const payload = w.finish().slice();
           const open = () => {
             const r = new ByteReader(payload, 0, 'test FILES');
-            return indexFiles(r, readFilesHeader(r));
+            return indexFiles(r, readFilesHeader(r), 3);
           };
           const full = open();
           const all = full.decoded!;

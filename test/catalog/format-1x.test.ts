@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CatalogFileSystem, openImageCatalog, type Catalog } from '../../src/catalog/index.js';
-import type { FileSystem } from '../../src/fs/entry.js';
+import type { FileSystem } from '../../src/fs/file-system.js';
 import { openImage, type Image } from '../../src/image.js';
 import { expectSameStreams } from './same-streams.js';
 import { collect, view, sortByPath } from './listing.js';

@@ -1,5 +1,5 @@
 /** Listing helpers shared by the catalog tests: gather an async listing, compare listings by value. */
-import type { FileEntry } from '../../src/fs/entry.js';
+import type { FileEntry } from '../../src/fs/file-system.js';
 
 export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, openCatalog, type CatalogBinding } from '../../src/catalog/index.js';
-import type { FileSystem, ListOptions, StreamLayout } from '../../src/fs/entry.js';
+import type { FileSystem, ListOptions, StreamLayout } from '../../src/fs/file-system.js';
 import { openNtfs } from '../../src/fs/ntfs/volume.js';
 import type { ByteSource } from '../../src/io/byte-source.js';
 import { openDisk, type VirtualDisk } from '../../src/vmdk/index.js';

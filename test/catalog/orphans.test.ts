@@ -16,7 +16,7 @@ import { NameFlag, NamesChunkWriter, type NameRecord } from '../../src/catalog/e
 import { encodeSection, readSectionHeaders, readSectionPayload, SectionType } from '../../src/catalog/format.js';
 import { ByteReader, ByteWriter } from '../../src/catalog/varint.js';
 import { GrtError } from '../../src/errors.js';
-import type { FileEntry, FileSystem, ListOptions } from '../../src/fs/entry.js';
+import type { FileEntry, FileSystem, ListOptions } from '../../src/fs/file-system.js';
 import { openNtfs, type NtfsVolume } from '../../src/fs/ntfs/volume.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { restore } from '../../src/restore/index.js';
@@ -77,7 +77,7 @@ function walkOnly(fs: FileSystem): FileSystem {
     walk: (path, options) => fs.walk(path, options),
     openStream: (target, stream) => fs.openStream(target, stream),
     streamLayout: (target, stream) => fs.streamLayout(target, stream),
-    upcaseTable: () => fs.upcaseTable!(),
+    nameRule: () => fs.nameRule(),
   };
 }
 

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
-import type { FileEntry } from '../../src/fs/entry.js';
+import type { FileEntry } from '../../src/fs/file-system.js';
 import { checkBinding, toBodyfile, toNdjson, type CatalogBinding } from '../../src/catalog/index.js';
+import { filetimeToNs } from '../../src/util/time.js';
 
 const FILE: FileEntry = {
   path: '/Users/a|b.txt', name: 'a|b.txt', type: 'file', size: 12, attributes: 0x21,
-  times: { mtime: 133_537_680_000_000_000n, atime: 133_537_680_012_345_678n, ctime: 0n, btime: 116_444_736_000_000_000n },
+  // FILETIMEs as NTFS gives them; ctime 0 is a time never set.
+  times: { mtime: filetimeToNs(133_537_680_000_000_000n), atime: filetimeToNs(133_537_680_012_345_678n), ctime: filetimeToNs(0n), btime: 0n },
   streams: [{ name: 'Zone.Identifier', size: 26 }], links: 1, id: { record: 42, sequence: 3 }, parent: { record: 40, sequence: 1 }, deleted: true, warnings: [],
 };
 
@@ -28,7 +30,28 @@ describe('exports', () => {
     const lines = (await text(toNdjson([FILE], { volume: 2 }))).trim().split('\n');
     expect(lines).toHaveLength(1);
     const row = JSON.parse(lines[0]!);
-    expect(row).toMatchObject({ volume: 2, path: '/Users/a|b.txt', mtime: '2024-03-01T12:00:00.0000000Z', atime: '2024-03-01T12:00:01.2345678Z', deleted: true, id: { record: 42, sequence: 3 } });
+    // The one entry JSON form (fs/entry-json.ts): nine fractional digits, NTFS ids as `mft`.
+    expect(row).toEqual({
+      volume: 2, path: '/Users/a|b.txt', name: 'a|b.txt', type: 'file', size: 12,
+      mtime: '2024-03-01T12:00:00.000000000Z', atime: '2024-03-01T12:00:01.234567800Z', ctime: '1601-01-01T00:00:00.000000000Z', btime: '1970-01-01T00:00:00.000000000Z',
+      attributes: 0x21, streams: [{ name: 'Zone.Identifier', size: 26 }], links: 1, mft: { record: 42, sequence: 3 }, parentMft: { record: 40, sequence: 1 },
+      deleted: true, warnings: [],
+    });
+  });
+
+  it('POSIX rows: mode, owner and inode in both forms', async () => {
+    const entry: FileEntry = {
+      path: '/etc/passwd', name: 'passwd', type: 'file', size: 3, mode: 0o4755, uid: 1000, gid: 100,
+      times: { mtime: -1_500_000_001n, atime: 1n, ctime: 0n },
+      streams: [], links: 2, id: { record: 12, sequence: 7 }, parent: { record: 2, sequence: 0 }, warnings: [],
+    };
+    const row = JSON.parse(await text(toNdjson([entry], { fs: 'ext4' })));
+    expect(row).toEqual({
+      path: '/etc/passwd', name: 'passwd', type: 'file', size: 3, mode: 0o4755, uid: 1000, gid: 100,
+      mtime: '1969-12-31T23:59:58.499999999Z', atime: '1970-01-01T00:00:00.000000001Z', ctime: '1970-01-01T00:00:00.000000000Z',
+      streams: [], links: 2, inode: 12, generation: 7, parentInode: 2, warnings: [],
+    });
+    expect(await text(toBodyfile([entry]))).toBe('0|/etc/passwd|12|r/rrwsr-xr-x|1000|100|3|0|-2|0|0\n');
   });
 });
 

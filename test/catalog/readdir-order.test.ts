@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, CatalogFileSystem, openCatalog } from '../../src/catalog/index.js';
-import type { FileEntry } from '../../src/fs/entry.js';
+import type { FileEntry } from '../../src/fs/file-system.js';
 import { openNtfs } from '../../src/fs/ntfs/volume.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { buildNtfsVolume } from '../builders/ntfs-builder.js';

@@ -25,7 +25,7 @@ for (const name of NAMES) {
       const options = { all: true, deleted: true };
       const live = await collect(fs.walk('/', options));
       expect(live.length).toBeGreaterThan(20);
-      expect(live.some((e) => e.attributes >= 0x8000_0000)).toBe(true);
+      expect(live.some((e) => (e.attributes ?? 0) >= 0x8000_0000)).toBe(true);
       expect(sortByPath(await collect(catalog.list(1, '/', { ...options, recursive: true })))).toEqual(sortByPath(live));
     });
   });

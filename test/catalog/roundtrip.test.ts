@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
-import type { ListOptions, StreamLayout } from '../../src/fs/entry.js';
+import type { ListOptions, StreamLayout } from '../../src/fs/file-system.js';
 import { buildCatalog, openCatalog, writeCatalog, type Catalog, type CatalogBinding } from '../../src/catalog/index.js';
 import { FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 import { volumeArb } from './tree-gen.js';

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { GrtError } from '../../src/errors.js';
-import type { FileSystem } from '../../src/fs/entry.js';
+import type { FileSystem } from '../../src/fs/file-system.js';
 
 /**
  * Every stream of every entry `catalogFs` walks reads as `live` reads it, and fails with the same

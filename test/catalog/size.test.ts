@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FileEntry, StreamLayout } from '../../src/fs/entry.js';
+import type { FileEntry, StreamLayout } from '../../src/fs/file-system.js';
 import { buildCatalog, openCatalog } from '../../src/catalog/index.js';
 import { FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 import { xorshift32 } from '../helpers/random-bytes.js';

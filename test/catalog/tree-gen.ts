@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { GrtError } from '../../src/errors.js';
-import type { EntryType, FileEntry, StreamLayout } from '../../src/fs/entry.js';
+import type { EntryType, FileEntry, StreamLayout } from '../../src/fs/file-system.js';
 import { layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 
 const TYPES: EntryType[] = ['file', 'dir', 'symlink', 'junction', 'other'];

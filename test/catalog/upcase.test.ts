@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, openCatalog } from '../../src/catalog/index.js';
-import type { FileEntry, StreamLayout } from '../../src/fs/entry.js';
+import type { FileEntry, StreamLayout } from '../../src/fs/file-system.js';
 import { AsciiFoldingFs, FakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 
 const times = { mtime: 0n, atime: 0n, ctime: 0n, btime: 0n };

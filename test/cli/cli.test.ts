@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { filetimeToNs } from '../../src/util/time.js';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { main as ls } from '../../src/cli/grt-ls.js';
 import { main as extract } from '../../src/cli/grt-extract.js';
 import { main as catalog } from '../../src/cli/grt-catalog.js';
 import type { CliIo } from '../../src/cli/output.js';
-import type { FileSystem } from '../../src/fs/entry.js';
+import type { FileSystem } from '../../src/fs/file-system.js';
 import { FakeFs } from '../helpers/fake-fs.js';
 import { fakeDisk, fakeImage } from './fake-image.js';
 
@@ -25,7 +26,7 @@ class Sink {
   }
 }
 
-const T = 132_100_000_001_234_567n;
+const T = filetimeToNs(132_100_000_001_234_567n);
 function tree(): FakeFs {
   return new FakeFs({
     '/Users/bob/notes.txt': { data: 'hello bob', time: T, streams: { 'Zone.Identifier': '[ZoneTransfer]' } },
@@ -83,7 +84,21 @@ describe('argument errors: exit 2 and one line', () => {
   it('several volumes without --partition: USAGE listing them', async () => {
     const { code, stderr } = await run(ls, ['img'], [tree(), tree()]);
     expect(code).toBe(2);
-    expect(stderr.text).toMatch(/^grt-ls: USAGE: several volumes: 1 \(ntfs "FAKE", 100 MiB\), 2 .*--partition N\n$/);
+    expect(stderr.text).toMatch(/^grt-ls: USAGE: several volumes: 1 \(ntfs "FAKE", 100 MiB\), 2 .*--partition ID\n$/);
+  });
+
+  it('--partition takes a volume id: a partition number, D:N or VG/LV; NOT_FOUND names the ids', async () => {
+    const second = await run(ls, ['img', '--partition', '2', '/Users/bob'], [tree(), tree()]);
+    expect(second.code).toBe(0);
+    expect(second.stdout.text).toBe('notes.txt\nlink\n');
+    for (const id of ['vg0/root', '2:1']) {
+      const missing = await run(ls, ['img', '--partition', id], [tree(), tree()]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr.text).toBe(`grt-ls: NOT_FOUND: no partition ${id}; volumes: 1 (ntfs "FAKE", 100 MiB), 2 (ntfs "FAKE", 100 MiB)\n`);
+    }
+    const bad = await run(ls, ['img', '--partition', 'two words']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.text).toMatch(/USAGE: --partition takes a volume id/);
   });
 });
 
@@ -104,8 +119,8 @@ describe('grt-ls', () => {
     const lines = stdout.text.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toEqual({
-      path: '/Users/bob/notes.txt', type: 'file', size: 9,
-      mtime: '2019-08-11T12:26:40.1234567Z', atime: '2019-08-11T12:26:40.1234567Z', ctime: '2019-08-11T12:26:40.1234567Z', btime: '2019-08-11T12:26:40.1234567Z',
+      path: '/Users/bob/notes.txt', name: 'notes.txt', type: 'file', size: 9,
+      mtime: '2019-08-11T12:26:40.123456700Z', atime: '2019-08-11T12:26:40.123456700Z', ctime: '2019-08-11T12:26:40.123456700Z', btime: '2019-08-11T12:26:40.123456700Z',
       attributes: 0x20, streams: [{ name: 'Zone.Identifier', size: 14 }], links: 1, mft: { record: expect.any(Number), sequence: 1 }, warnings: [],
     });
     expect(lines[1]).toMatchObject({ type: 'symlink', target: 'notes.txt' });
@@ -123,7 +138,7 @@ describe('grt-ls', () => {
     const info = JSON.parse(stdout.text);
     expect(info.image).toMatchObject({ path: '/images/fake.vmdk', format: 'vmdk', createType: 'monolithicSparse', capacity: 1 << 20, cid: '0a0b0c0d', parentCid: 'ffffffff' });
     expect(info.image.chain).toEqual([{ path: '/images/fake.vmdk', cid: '0a0b0c0d', parentCid: 'ffffffff', createType: 'monolithicSparse' }]);
-    expect(info.partitions[0]).toEqual({ index: 1, scheme: 'gpt', start: 1048576, size: 104857600, type: 'ebd0a0a2-b9e5-4433-87c0-68b6b72699c7', typeName: 'Microsoft basic data', name: 'part1', fs: 'ntfs', label: 'FAKE' });
+    expect(info.partitions[0]).toEqual({ id: '1', index: 1, scheme: 'gpt', start: 1048576, size: 104857600, type: 'ebd0a0a2-b9e5-4433-87c0-68b6b72699c7', typeName: 'Microsoft basic data', name: 'part1', fs: 'ntfs', label: 'FAKE' });
     const text = (await run(ls, ['img', '--info'])).stdout.text;
     expect(text).toMatch(/partitions \(gpt, 512-byte sectors\):/);
     expect(text).toMatch(/ +1 +2048 +206847 +204800 +100 MiB +ntfs +Microsoft basic data/);

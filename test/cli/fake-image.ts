@@ -1,6 +1,6 @@
 /** An Image (src/image.ts) over in-memory bytes and fake file systems, for in-process CLI tests. */
 import { GrtError } from '../../src/errors.js';
-import type { FileSystem } from '../../src/fs/entry.js';
+import type { FileSystem } from '../../src/fs/file-system.js';
 import { chooseVolume, type Image } from '../../src/image.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import type { DiskRange, VirtualDisk } from '../../src/vmdk/disk.js';
@@ -37,7 +37,7 @@ export function fakeDisk(bytes: Uint8Array): VirtualDisk {
 
 export function fakeImage(disk: VirtualDisk, fileSystems: FileSystem[]): Image {
   const volumes: Volume[] = fileSystems.map((_, i) => ({
-    index: i + 1, scheme: 'gpt', start: 1048576 * (i + 1), size: 104857600, type: 'ebd0a0a2-b9e5-4433-87c0-68b6b72699c7',
+    id: String(i + 1), index: i + 1, scheme: 'gpt', start: 1048576 * (i + 1), size: 104857600, type: 'ebd0a0a2-b9e5-4433-87c0-68b6b72699c7',
     typeName: 'Microsoft basic data', name: `part${i + 1}`, fs: 'ntfs', label: 'FAKE', source: new MemorySource(new Uint8Array(0)),
   }));
   const layout = { scheme: 'gpt' as const, sectorSize: 512, volumes, warnings: [] };

@@ -175,7 +175,7 @@ describe('deleted entries (--deleted)', () => {
     const fs = await openExt(new MemorySource(volumeBytes('ext4-journal.img.gz')));
     expect((await fs.readDir('/')).some((e) => e.name === 'tiny.txt')).toBe(false);
     const deleted = (await fs.readDir('/', { deleted: true })).filter((e) => e.deleted);
-    expect(deleted.map((e) => [e.path, e.inode])).toEqual([['/tiny.txt', 226]]);
+    expect(deleted.map((e) => [e.path, e.id.record])).toEqual([['/tiny.txt', 226]]);
     expect(new TextDecoder().decode(await (await fs.openStream(deleted[0]!)).read(0, 1))).toBe('x');
   });
 
@@ -208,7 +208,7 @@ describe('checksums and backups', () => {
     const bytes = volumeBytes('ext4-4k.img.gz');
     const volume = await ExtVolume.open(new MemorySource(bytes));
     const { sb } = volume;
-    const hello = (await (await openExt(new MemorySource(bytes))).stat('/hello.txt')).inode;
+    const hello = (await (await openExt(new MemorySource(bytes))).stat('/hello.txt')).id.record;
     const offset = volume.groups.get(0).inodeTableBlock * sb.blockSize + (hello - 1) * sb.inodeSize;
     bytes[offset + 0x64] ^= 1; // i_generation: covered by the checksum, read by nothing else
     const fs = await openExt(new MemorySource(bytes));

@@ -14,7 +14,7 @@ import type { ByteSource } from '../../src/io/byte-source.js';
 import { openImage } from '../../src/image.js';
 import { buildCatalog } from '../../src/catalog/build.js';
 import { openCatalog } from '../../src/catalog/catalog.js';
-import { openLayoutStream } from '../../src/fs/ntfs/data-stream.js';
+import { openLayoutStream } from '../../src/fs/layout-stream.js';
 import { restore } from '../../src/restore/restore.js';
 import { arbNtfsSpec, buildNtfs, type NtfsSpec, type DirSpec } from '../builders/ntfs-builder.js';
 import { SparseDisk, writePartitionTable } from '../builders/partition-writer.js';

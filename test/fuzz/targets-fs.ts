@@ -10,7 +10,7 @@ import { openNtfs } from '../../src/fs/ntfs/volume.js';
 import { buildCatalog } from '../../src/catalog/build.js';
 import { openCatalog } from '../../src/catalog/catalog.js';
 import { restore } from '../../src/restore/restore.js';
-import type { FileSystem } from '../../src/fs/entry.js';
+import type { FileSystem } from '../../src/fs/file-system.js';
 import { crc32 } from '../../src/util/crc32.js';
 import { arbNtfsSpec, buildNtfsVolume } from '../builders/ntfs-builder.js';
 import { mutateFiles, type Rng } from './mutate.js';

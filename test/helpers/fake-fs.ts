@@ -1,5 +1,5 @@
 /**
- * The in-memory FileSystem (src/fs/entry.ts) of the tests, made one of two ways:
+ * The in-memory FileSystem (src/fs/file-system.ts) of the tests, made one of two ways:
  * - from a flat map of paths to specs (restore and CLI tests): data, named streams, hard links,
  *   sparse layouts, link targets, injectable read failures; streams read from memory;
  * - from a FakeVolume (catalog tests): entries given as they are, in walk order (parents first),
@@ -12,7 +12,9 @@ import { GrtError } from '../../src/errors.js';
 import type { ByteSource } from '../../src/io/byte-source.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { UpcaseTable } from '../../src/fs/ntfs/upcase.js';
-import type { EntryType, FileEntry, FileSystem, ListOptions, StreamLayout } from '../../src/fs/entry.js';
+import type { EntryType, FileEntry, FileSystem, ListOptions, NameRule, StreamLayout } from '../../src/fs/file-system.js';
+import { unicodeUpcaseTable } from '../../src/fs/name-order.js';
+import { filetimeToNs } from '../../src/util/time.js';
 
 export interface FakeSpec {
   type?: EntryType;
@@ -23,7 +25,7 @@ export interface FakeSpec {
   /** Holes as [offset, length] pairs (must read as zeros in `data`). */
   holes?: [number, number][];
   target?: string;
-  /** FILETIME for all four times unless `times` is given. */
+  /** Nanoseconds since 1970 for all four times unless `times` is given. */
   time?: bigint;
   times?: Partial<FileEntry['times']>;
   /** Make this path another name of the file at that path (same record). */
@@ -55,7 +57,7 @@ interface Node {
   children: Node[];
 }
 
-const DEFAULT_TIME = 132_000_000_000_000_000n; // 2019-04-20
+const DEFAULT_TIME = filetimeToNs(132_000_000_000_000_000n); // 2019-04-20
 const bytes = (value: Uint8Array | string | undefined) =>
   value === undefined ? new Uint8Array(0) : typeof value === 'string' ? new TextEncoder().encode(value) : value;
 const clean = (path: string): string => '/' + path.split('/').filter((s) => s !== '').join('/');
@@ -72,6 +74,8 @@ export class FakeFs implements FileSystem {
   /** A FakeVolume's layouts and metadata names (undefined: a tree, whose layouts follow its data). */
   private readonly volume: FakeVolume | undefined;
   private nextRecord = 64;
+  /** Names compare as JavaScript upper-cases each UTF-16 unit (standing in for $UpCase). */
+  private rule?: NameRule;
 
   constructor(source: Record<string, FakeSpec> | FakeVolume) {
     if (isVolume(source)) {
@@ -88,6 +92,11 @@ export class FakeFs implements FileSystem {
     this.info = { label: 'FAKE', serial: '0123456789abcdef', clusterSize: 4096 };
     this.index('/', this.makeNode('/', '', { type: 'dir', ...source['/'] }, 5));
     for (const [path, spec] of Object.entries(source)) if (path !== '/') this.add(path, spec);
+  }
+
+  nameRule(): NameRule {
+    this.rule ??= { kind: 'upcase', table: unicodeUpcaseTable() };
+    return this.rule;
   }
 
   private index(path: string, node: Node): void {
@@ -252,7 +261,7 @@ function isVolume(source: Record<string, FakeSpec> | FakeVolume): source is Fake
 
 /** A FakeFs whose $UpCase folds ASCII only (as NTFS falls back to): 'é' and 'É' are different names there. */
 export class AsciiFoldingFs extends FakeFs {
-  upcaseTable(): Uint16Array {
-    return UpcaseTable.ascii().units;
+  override nameRule(): NameRule {
+    return { kind: 'upcase', table: UpcaseTable.ascii().units };
   }
 }

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BodyStore } from '../../src/fs/ntfs/body-store.js';
 import type { EntryBody } from '../../src/fs/ntfs/file-entry.js';
-import type { StreamLayout } from '../../src/fs/entry.js';
+import type { StreamLayout } from '../../src/fs/file-system.js';
+import { filetimeToNs } from '../../src/util/time.js';
 
-const filetime = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+/** Times as NTFS gives them: any FILETIME, in nanoseconds since 1970. */
+const filetime = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map(filetimeToNs);
 
 /** Bodies shaped as describeFile makes them (optional keys only when present). */
 const body = (record: number): fc.Arbitrary<EntryBody> =>
@@ -64,7 +66,7 @@ describe('BodyStore', () => {
 
   it('keeps layouts, an id of another record, and a later set replacing an earlier one', () => {
     const store = new BodyStore();
-    const first: EntryBody = { type: 'file', size: 3, times: { btime: 1n, mtime: 2n, ctime: 3n, atime: 4n }, attributes: 32, streams: [], links: 1, id: { record: 9, sequence: 2 }, warnings: [] };
+    const first: EntryBody = { type: 'file', size: 3, times: { btime: 100n, mtime: 200n, ctime: 300n, atime: 400n }, attributes: 32, streams: [], links: 1, id: { record: 9, sequence: 2 }, warnings: [] };
     store.set(7, first, [layout]);
     expect(store.get(7)).toEqual({ body: first, layouts: [layout] });
     const second: EntryBody = { ...first, type: 'dir', size: 0, id: { record: 7, sequence: 3 } };

@@ -10,7 +10,7 @@ import { GrtError } from '../../src/errors.js';
 import { ATTR_INDEX_ALLOCATION } from '../../src/fs/ntfs/attribute.js';
 import * as directoryIndex from '../../src/fs/ntfs/directory-index.js';
 import { parseIndexBlock, type IndexNode } from '../../src/fs/ntfs/directory-index.js';
-import type { FileEntry } from '../../src/fs/entry.js';
+import type { FileEntry } from '../../src/fs/file-system.js';
 import { openNtfs, type NtfsVolume } from '../../src/fs/ntfs/volume.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { SliceSource } from '../../src/io/slice-source.js';

@@ -6,9 +6,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../../src/io/memory-source.js';
-import type { FileEntry } from '../../src/fs/entry.js';
+import type { FileEntry } from '../../src/fs/file-system.js';
 import { openNtfs, type NtfsVolume } from '../../src/fs/ntfs/volume.js';
 import { arbNtfsSpec, buildNtfsVolume, type NodeSpec, type NtfsSpec } from '../builders/ntfs-builder.js';
+import { filetimeToNs } from '../../src/util/time.js';
 
 async function readAll(volume: NtfsVolume, target: string | FileEntry, stream = ''): Promise<Uint8Array> {
   const source = await volume.openStream(target, stream);
@@ -31,7 +32,7 @@ async function checkVolume(spec: NtfsSpec): Promise<void> {
     if (path !== '/') expect(walked.get(path)?.id, path).toEqual(entry.id);
     expect(entry.type).toBe(node.kind === 'dir' ? 'dir' : 'file');
     if (node.dosName) expect(entry.dosName).toBe(node.dosName);
-    if (node.times?.mtime !== undefined) expect(entry.times.mtime).toBe(node.times.mtime);
+    if (node.times?.mtime !== undefined) expect(entry.times.mtime).toBe(filetimeToNs(node.times.mtime));
     if (node.kind === 'dir') {
       const listed = await volume.readDir(path);
       expect(listed.map((e) => e.name).sort()).toEqual(

@@ -10,6 +10,7 @@ import { applyFixups, fileReferenceAt, readFileReference } from '../../src/fs/nt
 import { parseStandardInformation } from '../../src/fs/ntfs/standard-information.js';
 import { decodeUtf16 } from '../../src/fs/ntfs/utf16.js';
 import { grtCode } from '../helpers/grt-code.js';
+import { filetimeToNs } from '../../src/util/time.js';
 
 const viewOf = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
@@ -63,7 +64,7 @@ describe('scan fast paths agree with the plain readings', () => {
         const view = viewOf(bytes);
         const si = parseStandardInformation(bytes, 't');
         expect(si).toEqual({
-          times: { btime: view.getBigUint64(0, true), mtime: view.getBigUint64(8, true), ctime: view.getBigUint64(16, true), atime: view.getBigUint64(24, true) },
+          times: { btime: filetimeToNs(view.getBigUint64(0, true)), mtime: filetimeToNs(view.getBigUint64(8, true)), ctime: filetimeToNs(view.getBigUint64(16, true)), atime: filetimeToNs(view.getBigUint64(24, true)) },
           attributes: view.getUint32(32, true),
         });
         bytes[64] = units;

@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SliceSource } from '../../src/io/slice-source.js';
-import type { FileEntry } from '../../src/fs/entry.js';
+import type { FileEntry } from '../../src/fs/file-system.js';
 import { openNtfs, type NtfsVolume } from '../../src/fs/ntfs/volume.js';
-import { filetimeToIso } from '../../src/util/filetime.js';
+import { nsToIso } from '../../src/util/time.js';
 import { fixturePath, loadGzImage } from './gz-image.js';
 
 const expected = JSON.parse(readFileSync(new URL('./fixtures-expected.json', import.meta.url), 'utf8')) as {
@@ -72,7 +72,7 @@ describe.skipIf(!fixturePath('ntfs-si-vs-fn'))('ntfs-si-vs-fn', () => {
   it('times come from $STANDARD_INFORMATION', async () => {
     const volume = await open('ntfs-si-vs-fn');
     const entry = await volume.stat('/test/test.txt');
-    for (const time of Object.values(entry.times)) expect(filetimeToIso(time).slice(0, 10)).toBe('2015-11-03');
+    for (const time of Object.values(entry.times)) expect(nsToIso(time!).slice(0, 10)).toBe('2015-11-03');
     const listed = (await volume.readDir('/test')).find((e) => e.name === 'test.txt')!;
     expect(listed.times).toEqual(entry.times);
   });

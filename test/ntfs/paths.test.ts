@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../../src/io/memory-source.js';
-import type { FileEntry } from '../../src/fs/entry.js';
+import type { FileEntry } from '../../src/fs/file-system.js';
 import { decodeUtf16 } from '../../src/fs/ntfs/utf16.js';
 import { openNtfs } from '../../src/fs/ntfs/volume.js';
 import { buildNtfsVolume } from '../builders/ntfs-builder.js';

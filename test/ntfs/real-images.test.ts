@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../../src/io/memory-source.js';
-import type { FileEntry } from '../../src/fs/entry.js';
+import type { FileEntry } from '../../src/fs/file-system.js';
 import { openLayoutStream } from '../../src/fs/ntfs/data-stream.js';
 import { openNtfs, type NtfsVolume } from '../../src/fs/ntfs/volume.js';
 

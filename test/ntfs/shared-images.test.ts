@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SliceSource } from '../../src/io/slice-source.js';
-import type { FileEntry } from '../../src/fs/entry.js';
+import type { FileEntry } from '../../src/fs/file-system.js';
 import { openNtfs, type NtfsVolume } from '../../src/fs/ntfs/volume.js';
-import { filetimeToIso } from '../../src/util/filetime.js';
+import { nsToIso } from '../../src/util/time.js';
 import { openDisk } from '../../src/vmdk/disk.js';
 
 const DIR = new URL('../../test-images/ntfs/', import.meta.url).pathname;
@@ -63,7 +63,7 @@ describe.skipIf(!manifest)('shared NTFS test images', () => {
               if (want.target !== undefined) expect(entry!.target, want.path).toBe(want.target);
               if (want.dosName !== undefined) expect(entry!.dosName, want.path).toBe(want.dosName);
               if (want.attributes !== undefined) expect(entry!.attributes, want.path).toBe(want.attributes);
-              if (want.mtime !== undefined) expect(filetimeToIso(entry!.times.mtime).replace(/\.0+Z$/, 'Z'), want.path).toBe(want.mtime);
+              if (want.mtime !== undefined) expect(nsToIso(entry!.times.mtime).replace(/\.0+Z$/, 'Z'), want.path).toBe(want.mtime);
               // The manifest counts a separate DOS name as a link and a directory as one (ntfs-3g's st_nlink).
               if (want.links !== undefined && want.type !== 'dir') expect(entry!.links + (entry!.dosName ? 1 : 0), want.path).toBe(want.links);
               if (want.sha256 !== null && want.type !== 'dir') {

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
-import type { StreamLayout } from '../../src/fs/entry.js';
+import type { StreamLayout } from '../../src/fs/file-system.js';
 import { openLayoutStream } from '../../src/fs/ntfs/data-stream.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { readInto } from '../../src/io/byte-source.js';

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import type { ByteSource } from '../../src/io/byte-source.js';
-import type { FileEntry, FileSystem, StreamLayout } from '../../src/fs/entry.js';
+import type { FileEntry, FileSystem, NameRule, StreamLayout } from '../../src/fs/file-system.js';
 import { restore } from '../../src/restore/restore.js';
 
 const TIME = 132_000_000_000_000_000n;
@@ -23,6 +23,9 @@ const TIME = 132_000_000_000_000_000n;
 class LazyFs implements FileSystem {
   readonly kind = 'ntfs' as const;
   readonly info = { label: 'LAZY', serial: '0', clusterSize: 4096 };
+  nameRule(): NameRule {
+    return { kind: 'bytes' };
+  }
   /** Entries yielded by the current walk; walks started. */
   walked = 0;
   walks = 0;

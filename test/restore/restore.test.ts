@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { restore, type RestoreEvent } from '../../src/restore/restore.js';
 import { GrtError } from '../../src/errors.js';
-import { filetimeToUnixSeconds } from '../../src/util/filetime.js';
+import { filetimeToNs, nsToUnixSeconds } from '../../src/util/time.js';
 import { FakeFs } from '../helpers/fake-fs.js';
 
 let dir: string;
@@ -16,8 +16,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const T1 = 132_100_000_001_234_567n; // sub-millisecond digits on purpose
-const T2 = 131_900_000_000_000_000n;
+const T1 = filetimeToNs(132_100_000_001_234_567n); // sub-millisecond digits on purpose
+const T2 = filetimeToNs(131_900_000_000_000_000n);
 function pattern(n: number, seed = 1): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = (i * 31 + seed) & 0xff;
@@ -50,10 +50,10 @@ describe('restore', () => {
     const st = await stat(join(dir, 'bob/a.txt')); // before reading it: a read may update atime
     expect(await readFile(join(dir, 'bob/a.txt'), 'utf8')).toBe('hello');
     expect(Buffer.compare(await readFile(join(dir, 'bob/docs/big.bin')), Buffer.from(big))).toBe(0);
-    expect(st.mtimeMs / 1000).toBeCloseTo(filetimeToUnixSeconds(T1), 5);
-    expect(st.atimeMs / 1000).toBeCloseTo(filetimeToUnixSeconds(T2), 5);
+    expect(st.mtimeMs / 1000).toBeCloseTo(nsToUnixSeconds(T1), 5);
+    expect(st.atimeMs / 1000).toBeCloseTo(nsToUnixSeconds(T2), 5);
     const dirStat = await stat(join(dir, 'bob/docs'));
-    expect(dirStat.mtimeMs / 1000).toBeCloseTo(filetimeToUnixSeconds(T2), 3);
+    expect(dirStat.mtimeMs / 1000).toBeCloseTo(nsToUnixSeconds(T2), 3);
     expect(summary).toMatchObject({ files: 2, dirs: 2, failed: 0, bytes: big.length + 5 });
     expect(progress[progress.length - 1]).toBe(big.length + 5);
     expect(events.at(-1)?.type).toBe('summary');

@@ -5,38 +5,18 @@
  */
 import { GrtError, isGrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../entry.js';
+import type { FileEntry, FileSystem, FileSystemInfo, ListOptions, NameRule, OtherKind, StreamLayout } from '../file-system.js';
+import { openLayoutStream } from '../layout-stream.js';
+import { inNameOrder } from '../name-order.js';
 import { ExtVolume, type ExtOpenOptions } from './ext-volume.js';
 import { INODE_FLAGS, ROOT_INODE, type Inode, type InodeKind } from './inode.js';
 import type { Xattr } from './xattr.js';
 
-/** Seconds between 1601-01-01 (FILETIME) and 1970-01-01, in 100 ns ticks. */
-const FILETIME_UNIX_EPOCH = 116_444_736_000_000_000n;
 /** Path components followed for one lookup: bounds a path of thousands of `a/a/a/...`. */
 const MAX_PATH_COMPONENTS = 4096;
 /** Data kept in memory for a layout whose blocks came from the journal escaped (rare). */
 const MAX_RESIDENT_LAYOUT_BYTES = 16 * 1024 * 1024;
-const FILE_ATTRIBUTE_DIRECTORY = 0x10;
-
-/** Unix facts of an ext entry, besides the FileEntry fields every file system fills. */
-export interface ExtFileEntry extends FileEntry {
-  /** i_mode: permission bits with setuid, setgid and sticky, and the S_IFMT type bits. */
-  mode: number;
-  uid: number;
-  gid: number;
-  inode: number;
-  /** For type 'other': fifo, socket, chardev, blockdev. */
-  kind?: 'fifo' | 'socket' | 'chardev' | 'blockdev' | 'unknown';
-  device?: { major: number; minor: number };
-  /** Times as nanoseconds since 1970-01-01 UTC (negative before 1970); `times` holds them as FILETIME. */
-  unixTimes: { mtime: bigint; atime: bigint; ctime: bigint; btime?: bigint };
-}
-
-function toFiletime(ns: bigint | undefined): bigint {
-  if (ns === undefined) return 0n;
-  const ticks = ns / 100n + FILETIME_UNIX_EPOCH;
-  return ticks < 0n ? 0n : ticks;
-}
+const NAME_RULE: NameRule = { kind: 'bytes' };
 
 function entryType(kind: InodeKind): FileEntry['type'] {
   return kind === 'file' || kind === 'dir' || kind === 'symlink' ? kind : 'other';
@@ -47,11 +27,12 @@ function joinPath(parent: string, name: string): string {
 }
 
 export class ExtFileSystem implements FileSystem {
-  readonly kind = 'ext' as const;
-  readonly info: FileSystem['info'];
+  readonly kind: FileSystem['kind'];
+  readonly info: FileSystemInfo;
 
   constructor(readonly volume: ExtVolume) {
     const { sb } = volume;
+    this.kind = sb.version;
     this.info = {
       label: sb.label || undefined,
       serial: sb.uuid,
@@ -61,28 +42,38 @@ export class ExtFileSystem implements FileSystem {
       blockCount: sb.blockCount,
       inodeCount: sb.inodeCount,
       journalReplayed: volume.journalTransactions,
-      warnings: volume.warnings,
     };
   }
 
-  private async describe(inode: Inode, path: string, name: string, parent: number | undefined, warnings: GrtWarning[]): Promise<ExtFileEntry> {
+  get warnings(): readonly GrtWarning[] {
+    return this.volume.warnings;
+  }
+
+  nameRule(): NameRule {
+    return NAME_RULE;
+  }
+
+  openLayout(layout: StreamLayout): ByteSource {
+    return openLayoutStream(this.volume.source, layout);
+  }
+
+  private async describe(inode: Inode, path: string, name: string, parent: number | undefined, warnings: GrtWarning[]): Promise<FileEntry> {
     const type = entryType(inode.kind);
-    const entry: ExtFileEntry = {
+    const entry: FileEntry = {
       path, name, type,
       size: type === 'dir' ? 0 : inode.size,
-      times: { mtime: toFiletime(inode.times.mtime), atime: toFiletime(inode.times.atime), ctime: toFiletime(inode.times.ctime), btime: toFiletime(inode.times.btime) },
-      attributes: type === 'dir' ? FILE_ATTRIBUTE_DIRECTORY : 0,
+      times: { mtime: inode.times.mtime, atime: inode.times.atime, ctime: inode.times.ctime },
+      mode: inode.mode & 0o7777, uid: inode.uid, gid: inode.gid,
       streams: [],
       links: inode.links,
       id: { record: inode.number, sequence: inode.generation },
-      mode: inode.mode, uid: inode.uid, gid: inode.gid, inode: inode.number,
-      unixTimes: { mtime: inode.times.mtime, atime: inode.times.atime, ctime: inode.times.ctime },
+      details: { flags: inode.flags },
       warnings,
     };
-    if (inode.times.btime !== undefined) entry.unixTimes.btime = inode.times.btime;
+    if (inode.times.btime !== undefined) entry.times.btime = inode.times.btime;
     if (parent !== undefined) entry.parent = { record: parent, sequence: 0 };
-    if (type === 'other') entry.kind = inode.kind as ExtFileEntry['kind'];
-    if (inode.device) entry.device = inode.device;
+    if (type === 'other' && inode.kind !== 'unknown') entry.kind = inode.kind as OtherKind;
+    if (inode.kind === 'unknown') warnings.push({ code: 'BAD_RECORD', message: `inode ${inode.number}: unknown file type in mode ${inode.mode.toString(8)}` });
     if (type === 'symlink') {
       try {
         entry.target = await this.volume.symlinkTarget(inode, warnings);
@@ -112,18 +103,18 @@ export class ExtFileSystem implements FileSystem {
     return { inode, parent, path: current, name: parts[parts.length - 1] ?? '' };
   }
 
-  async stat(path: string): Promise<ExtFileEntry> {
+  async stat(path: string): Promise<FileEntry> {
     const { inode, parent, path: normal, name } = await this.resolve(path);
     return this.describe(inode, normal, name, parent, []);
   }
 
-  async readDir(path: string, options: ListOptions = {}): Promise<ExtFileEntry[]> {
+  async readDir(path: string, options: ListOptions = {}): Promise<FileEntry[]> {
     const { inode, path: normal } = await this.resolve(path);
     return this.children(inode, normal, options);
   }
 
-  private async children(directory: Inode, path: string, options: ListOptions): Promise<ExtFileEntry[]> {
-    const out: ExtFileEntry[] = [];
+  private async children(directory: Inode, path: string, options: ListOptions): Promise<FileEntry[]> {
+    const out: FileEntry[] = [];
     const dirWarnings: GrtWarning[] = [];
     for (const child of await this.volume.readDirectory(directory, dirWarnings, options.deleted === true)) {
       const warnings: GrtWarning[] = [];
@@ -143,10 +134,10 @@ export class ExtFileSystem implements FileSystem {
       }
     }
     if (dirWarnings.length > 0) this.volume.warnings.push(...dirWarnings);
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return inNameOrder(out, NAME_RULE);
   }
 
-  async *walk(path: string, options: ListOptions = {}): AsyncIterable<ExtFileEntry> {
+  async *walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
     const start = await this.resolve(path);
     // A directory hard-linked into its own subtree would loop: each directory inode is listed once.
     const seen = new Set<number>([start.inode.number]);
@@ -158,9 +149,9 @@ export class ExtFileSystem implements FileSystem {
       const subdirs: { inode: Inode; path: string }[] = [];
       for (const entry of entries) {
         yield entry;
-        if (entry.type === 'dir' && !entry.deleted && !seen.has(entry.inode)) {
-          seen.add(entry.inode);
-          subdirs.push({ inode: await this.volume.readInode(entry.inode, []), path: entry.path });
+        if (entry.type === 'dir' && !entry.deleted && !seen.has(entry.id.record)) {
+          seen.add(entry.id.record);
+          subdirs.push({ inode: await this.volume.readInode(entry.id.record, []), path: entry.path });
         }
       }
       stack.push(...subdirs.reverse());

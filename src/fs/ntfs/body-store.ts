@@ -7,9 +7,10 @@
  * warnings, link targets, undecodable data, layouts — a side entry for the records that have them.
  */
 import type { GrtWarning } from '../../errors.js';
-import type { EntryType, StreamInfo, StreamLayout } from '../entry.js';
+import type { EntryType, StreamInfo, StreamLayout } from '../file-system.js';
 import type { EntryBody } from './file-entry.js';
 import { grown } from '../../util/grown.js';
+import { filetimeToNs, nsToFiletime } from '../../util/time.js';
 
 /** Columns start this long and double: sized by the records met, never by a header. */
 const INITIAL_ROWS = 1024;
@@ -33,7 +34,10 @@ interface Extra {
 export class BodyStore {
   private flags = new Uint8Array(INITIAL_ROWS);
   private sizes = new Float64Array(INITIAL_ROWS);
-  /** mtime, atime, ctime, btime per row (FILETIMEs are unsigned 64-bit). */
+  /**
+   * mtime, atime, ctime, btime per row, as the FILETIMEs they were read from (unsigned 64-bit: as
+   * nanoseconds since 1970 they would not fit 64 bits).
+   */
   private times = new BigUint64Array(INITIAL_ROWS * 4);
   private attributes = new Uint32Array(INITIAL_ROWS);
   private linkCounts = new Uint32Array(INITIAL_ROWS);
@@ -47,11 +51,11 @@ export class BodyStore {
     this.flags[record] = (type < 0 ? TYPES.indexOf('other') : type) | (body.deleted ? DELETED : 0);
     this.sizes[record] = body.size;
     const t = record * 4;
-    this.times[t] = body.times.mtime;
-    this.times[t + 1] = body.times.atime;
-    this.times[t + 2] = body.times.ctime;
-    this.times[t + 3] = body.times.btime;
-    this.attributes[record] = body.attributes;
+    this.times[t] = nsToFiletime(body.times.mtime);
+    this.times[t + 1] = nsToFiletime(body.times.atime);
+    this.times[t + 2] = nsToFiletime(body.times.ctime);
+    this.times[t + 3] = nsToFiletime(body.times.btime ?? body.times.mtime);
+    this.attributes[record] = body.attributes ?? 0;
     this.linkCounts[record] = body.links;
     this.sequences[record] = body.id.sequence;
     let extra: Extra | undefined;
@@ -75,7 +79,7 @@ export class BodyStore {
     const body: EntryBody = {
       type: TYPES[flags & TYPE_MASK]!,
       size: this.sizes[record]!,
-      times: { btime: this.times[t + 3]!, mtime: this.times[t]!, ctime: this.times[t + 2]!, atime: this.times[t + 1]! },
+      times: { btime: filetimeToNs(this.times[t + 3]!), mtime: filetimeToNs(this.times[t]!), ctime: filetimeToNs(this.times[t + 2]!), atime: filetimeToNs(this.times[t + 1]!) },
       attributes: this.attributes[record]!,
       streams: extra?.streams ?? [],
       links: this.linkCounts[record]!,

@@ -9,7 +9,7 @@ import { LRUCache } from 'lru-cache';
 import { GrtError, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import type { CachedSource } from '../../io/cached-source.js';
-import type { StreamLayout } from '../entry.js';
+import type { StreamLayout } from '../file-system.js';
 import { ATTR_BITMAP, ATTR_INDEX_ALLOCATION, ATTR_INDEX_ROOT } from './attribute.js';
 import { buildLayout, openLayoutStream, sourceOffsetAt } from './data-stream.js';
 import { COLLATION_FILE_NAME, parseIndexAllocation, parseIndexBlock, parseIndexRoot, searchIndex, type IndexEntry, type IndexNode, type IndexRootInfo } from './directory-index.js';

@@ -6,7 +6,7 @@
  */
 import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import type { EntryTimes, EntryType, FileEntry, StreamInfo } from '../entry.js';
+import type { EntryTimes, EntryType, FileEntry, StreamInfo } from '../file-system.js';
 import {
   ATTR_DATA,
   ATTR_FILE_NAME,
@@ -23,6 +23,7 @@ import type { NtfsFile } from './mft.js';
 import { INTERIX_SYMLINK_MAGIC, MAX_INTERIX_BYTES, parseInterixSymlink, parseReparsePoint } from './reparse-point.js';
 import { parseStandardInformation, type StandardInformation } from './standard-information.js';
 import { append } from '../../util/append.js';
+import { filetimeToNs } from '../../util/time.js';
 
 export const FILE_ATTRIBUTE_SYSTEM = 0x4;
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
@@ -30,7 +31,9 @@ export const FILE_ATTRIBUTE_ENCRYPTED = 0x4000;
 
 /** Reparse data is at most 16 KiB ([MS-FSCC] 2.1.2: MAXIMUM_REPARSE_DATA_BUFFER_SIZE). */
 const MAX_REPARSE_BYTES = 16 * 1024;
-const ZERO_TIMES: EntryTimes = { mtime: 0n, atime: 0n, ctime: 0n, btime: 0n };
+/** A FILETIME of 0 (1601-01-01): the times of a record without $STANDARD_INFORMATION. */
+const FILETIME_ZERO_NS = filetimeToNs(0n);
+export const ZERO_TIMES: Readonly<EntryTimes> = { mtime: FILETIME_ZERO_NS, atime: FILETIME_ZERO_NS, ctime: FILETIME_ZERO_NS, btime: FILETIME_ZERO_NS };
 
 /** A FileEntry without the path-dependent fields. */
 export type EntryBody = Omit<FileEntry, 'path' | 'name' | 'parent' | 'dosName'>;
@@ -250,7 +253,7 @@ function finish(d: Description, interixData: Uint8Array | undefined): DescribedF
   const body: EntryBody = {
     type: d.type,
     size: d.size,
-    times: d.standard?.times ?? ZERO_TIMES,
+    times: d.standard?.times ?? { ...ZERO_TIMES },
     attributes: d.attributes,
     streams: streamInfo,
     links: d.links.length,

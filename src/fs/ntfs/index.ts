@@ -1,4 +1,4 @@
-export type { FileEntry, FileSystem, StreamLayout, EntryType, EntryTimes, ListOptions, StreamInfo } from '../entry.js';
+export type { FileEntry, FileSystem, StreamLayout, EntryType, EntryTimes, ListOptions, StreamInfo } from '../file-system.js';
 export { openNtfs, NtfsVolume, type NtfsInfo, type OpenNtfsOptions } from './volume.js';
 export type { OnScannedRecord, ScanOptions, ScannedEntry, ScannedRecord } from './scan.js';
 export type { NameTree, TreeItem, WalkOptions } from './name-tree.js';

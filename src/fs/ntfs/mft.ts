@@ -9,7 +9,7 @@
  */
 import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import { readInto, type ByteSource } from '../../io/byte-source.js';
-import type { StreamLayout } from '../entry.js';
+import type { StreamLayout } from '../file-system.js';
 import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, type Attribute } from './attribute.js';
 import { MAX_ATTRIBUTE_LIST_BYTES, parseAttributeList } from './attribute-list.js';
 import type { BootSector } from './boot-sector.js';

@@ -10,16 +10,17 @@
  * Names that reach no directory under the root — their parent is gone, reused, or they form a
  * cycle — are listed under `/$Orphan/<name>` (a virtual folder).
  */
-import type { GrtWarning } from '../../errors.js';
-import type { EntryType, ListOptions } from '../entry.js';
+import type { EntryType, ListOptions } from '../file-system.js';
 import type { DescribedFile } from './file-entry.js';
 import { grown } from '../../util/grown.js';
+import { ORPHAN_DIR } from '../orphans.js';
+
+export { ORPHAN_DIR, orphanWarning } from '../orphans.js';
 
 export const ROOT_RECORD = 5;
 export const EXTEND_RECORD = 11;
 /** Records below this number in the root are reserved for metafiles ($MFT … $Extend, 16–23 spare). */
 export const FIRST_USER_RECORD = 24;
-export const ORPHAN_DIR = '/$Orphan';
 /** Per-record arrays start this long and double: sized by the records met, never by a header. */
 const INITIAL_RECORDS = 1024;
 
@@ -33,15 +34,6 @@ const IN_USE = 1;
 const VISITED_DIR = 1;
 const EMITTED = 2;
 const REACHABLE = 4;
-
-/**
- * The warning a name listed directly under ORPHAN_DIR carries: MFT record `record` names parent
- * record `parentRecord`, which no chain reaches from the root. (Live listings and catalogs, which
- * rebuild it rather than store it, give the same text.)
- */
-export function orphanWarning(record: number, parentRecord: number): GrtWarning {
-  return { code: 'ORPHAN', message: `MFT record ${record}: parent ${parentRecord} is not reachable from the root; listed under ${ORPHAN_DIR}` };
-}
 
 /** NTFS metafiles: `$…` names of reserved records in the root, and everything in $Extend. */
 export function isMetafile(parentRecord: number, name: string, record: number): boolean {
@@ -128,6 +120,11 @@ export class NameTree {
 
   has(record: number): boolean {
     return record < this.recordEnd && this.kind[record] !== 0;
+  }
+
+  /** A metafile record ($MFT … $Extend and the reserved ones): hidden when found orphaned. */
+  isMetadata(record: number): boolean {
+    return record < FIRST_USER_RECORD;
   }
 
   isDir(record: number): boolean {

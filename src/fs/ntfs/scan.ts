@@ -10,7 +10,7 @@
 import { pageAlignedBuffer } from '../../io/aligned-buffer.js';
 import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import type { FileEntry, ListOptions, StreamLayout } from '../entry.js';
+import type { FileEntry, ListOptions, StreamLayout } from '../file-system.js';
 import { buildLayout } from './data-stream.js';
 import { ATTR_ATTRIBUTE_LIST } from './attribute.js';
 import { describeFile, describeFileNow, toFileEntry, type DescribedFile, type EntryBody } from './file-entry.js';

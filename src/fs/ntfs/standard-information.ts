@@ -8,8 +8,9 @@
  * differently (and is what timestomping tools often forget) — grt reports these.
  */
 import { GrtError } from '../../errors.js';
-import type { EntryTimes } from '../entry.js';
+import type { EntryTimes } from '../file-system.js';
 import { u32le } from '../../util/little-endian.js';
+import { filetimeToNs } from '../../util/time.js';
 
 const MIN_LENGTH = 36;
 const TIMES_BYTES = 32;
@@ -32,10 +33,10 @@ export function parseStandardInformation(value: Uint8Array, structure: string): 
   for (let i = 0; i < TIMES_BYTES; i++) timeBytes[i] = value[i]!;
   return {
     times: {
-      btime: timeView.getBigUint64(0, true),
-      mtime: timeView.getBigUint64(8, true),
-      ctime: timeView.getBigUint64(16, true),
-      atime: timeView.getBigUint64(24, true),
+      btime: filetimeToNs(timeView.getBigUint64(0, true)),
+      mtime: filetimeToNs(timeView.getBigUint64(8, true)),
+      ctime: filetimeToNs(timeView.getBigUint64(16, true)),
+      atime: filetimeToNs(timeView.getBigUint64(24, true)),
     },
     attributes: u32le(value, 32),
   };

@@ -4,6 +4,7 @@
  * lookup must do the same (not String.prototype.toUpperCase, whose Unicode rules differ).
  */
 import { GrtError } from '../../errors.js';
+import { upcaseKey } from '../name-order.js';
 
 export const UPCASE_BYTES = 65536 * 2;
 
@@ -30,8 +31,6 @@ export class UpcaseTable {
 
   /** The key two names share exactly when NTFS considers them equal. */
   key(name: string): string {
-    let out = '';
-    for (let i = 0; i < name.length; i++) out += String.fromCharCode(this.units[name.charCodeAt(i)]!);
-    return out;
+    return upcaseKey(this.units, name);
   }
 }

@@ -9,14 +9,14 @@ import { Readable } from 'node:stream';
 import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { CachedSource, type CachedSourceOptions } from '../../io/cached-source.js';
-import type { FileEntry, FileSystem, ListOptions, StreamLayout } from '../entry.js';
+import type { FileEntry, FileSystem, ListOptions, NameRule, StreamLayout } from '../file-system.js';
 import { ATTR_DATA, ATTR_INDEX_ROOT, ATTR_REPARSE_POINT, ATTR_VOLUME_INFORMATION, ATTR_VOLUME_NAME } from './attribute.js';
 import { readBootSector } from './boot-sector.js';
 import { buildLayout, openLayoutStream } from './data-stream.js';
 import { inIndexOrder } from '../name-order.js';
 import { DirectoryReader } from './directory.js';
 import type { IndexEntry } from './directory-index.js';
-import { describeFile, toFileEntry } from './file-entry.js';
+import { describeFile, toFileEntry, ZERO_TIMES } from './file-entry.js';
 import { FILE_NAME_FLAG_DIRECTORY, NAMESPACE_DOS } from './file-name.js';
 import { extentsOf, Mft, readAttributeValue, type NtfsFile } from './mft.js';
 import { RECORD_IS_DIRECTORY } from './mft-record.js';
@@ -222,6 +222,10 @@ export class NtfsVolume implements FileSystem {
     return this.upcase.units;
   }
 
+  nameRule(): NameRule {
+    return { kind: 'upcase', table: this.upcase.units };
+  }
+
   async close(): Promise<void> {
     this.directories.clear();
     await this.meta.close();
@@ -288,7 +292,7 @@ export class NtfsVolume implements FileSystem {
         name: item.key.name,
         type: (item.key.flags & FILE_NAME_FLAG_DIRECTORY) !== 0 ? 'dir' : 'file',
         size: item.key.dataSize,
-        times: { mtime: 0n, atime: 0n, ctime: 0n, btime: 0n },
+        times: { ...ZERO_TIMES },
         attributes: 0,
         streams: [],
         links: 1,

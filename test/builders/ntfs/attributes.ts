@@ -5,7 +5,6 @@
  */
 
 import { ByteWriter, align, concat, utf16le } from './bytes.js';
-import type { EntryTimes } from '../../../src/fs/entry.js';
 
 export const ATTR = {
   STANDARD_INFORMATION: 0x10,
@@ -132,7 +131,15 @@ export function encodeRuns(runs: Run[]): Uint8Array {
   return Uint8Array.from(out);
 }
 
-export function fullTimes(times: Partial<EntryTimes> | undefined, fallback: bigint): EntryTimes {
+/** The four times of $STANDARD_INFORMATION and $FILE_NAME, as on disk: FILETIMEs (100 ns since 1601). */
+export interface Filetimes {
+  btime: bigint;
+  mtime: bigint;
+  ctime: bigint;
+  atime: bigint;
+}
+
+export function fullTimes(times: Partial<Filetimes> | undefined, fallback: bigint): Filetimes {
   return {
     btime: times?.btime ?? fallback,
     mtime: times?.mtime ?? fallback,
@@ -142,7 +149,7 @@ export function fullTimes(times: Partial<EntryTimes> | undefined, fallback: bigi
 }
 
 /** $STANDARD_INFORMATION, NTFS 3.x form (72 bytes). */
-export function standardInformation(times: EntryTimes, fileAttributes: number): Uint8Array {
+export function standardInformation(times: Filetimes, fileAttributes: number): Uint8Array {
   const w = new ByteWriter(72);
   w.u64(0x00, times.btime);
   w.u64(0x08, times.mtime);
@@ -156,7 +163,7 @@ export const NAMESPACE = { POSIX: 0, WIN32: 1, DOS: 2, WIN32_AND_DOS: 3 } as con
 
 export interface FileNameValue {
   parentReference: bigint;
-  times: EntryTimes;
+  times: Filetimes;
   allocatedSize: number;
   dataSize: number;
   fileAttributes: number;

@@ -4,7 +4,7 @@
  * be zero in it — the builder checks).
  */
 
-import type { EntryTimes } from '../../../src/fs/entry.js';
+import type { Filetimes } from './attributes.js';
 
 export interface NtfsSpec {
   sectorSize?: 512 | 4096;
@@ -45,7 +45,7 @@ export interface FileSpec {
   initializedSize?: number;
   streams?: StreamSpec[];
   dosName?: string;
-  times?: Partial<EntryTimes>;
+  times?: Partial<Filetimes>;
   /** Extra names: a bare name (same directory) or an absolute path '/dir/sub/name'. */
   hardLinks?: string[];
   /** Put the data streams in an extension record, listed by an $ATTRIBUTE_LIST. */
@@ -57,7 +57,7 @@ export interface DirSpec {
   name: string;
   children: NodeSpec[];
   dosName?: string;
-  times?: Partial<EntryTimes>;
+  times?: Partial<Filetimes>;
 }
 
 /** 2024-01-02T03:04:05.0000000Z as FILETIME: the default for every time stamp. */
