@@ -97,20 +97,25 @@ done
 # A later transaction overwrites block 1000 (free) with garbage and one after it revokes it; an
 # uncommitted transaction writes garbage over block 1001. Neither may reach the replayed view.
 pattern 4096 9 >"$WORK/junk.bin"
-debugfs -w -f - "$WORK/ext4-journal.img" >/dev/null <<CMDS
-jo
+# ext4-journal-csum3 holds the same transactions in a journal with 64-bit, checksum v3 tags
+# (16-byte tags, block tails): debugfs `jo -c`.
+cp "$WORK/ext4-journal.img" "$WORK/ext4-journal-csum3.img"
+for v in ext4-journal:jo ext4-journal-csum3:'jo -c'; do
+  debugfs -w -f - "$WORK/${v%%:*}.img" >/dev/null <<CMDS
+${v#*:}
 jw -b $list $WORK/tx.bin
 jw -b 1000 $WORK/junk.bin
 jw -r 1000 /dev/null
 jw -b 1001 -c $WORK/junk.bin
 jc
 CMDS
+done
 echo "journal blocks: $list" >&2
-for v in ext2-1k ext3-1k ext4-4k ext4-nocsum ext4-inline ext4-journal; do
+for v in ext2-1k ext3-1k ext4-4k ext4-nocsum ext4-inline ext4-journal ext4-journal-csum3; do
   gzip -9n -c "$WORK/$v.img" >"$HERE/$v.img.gz"
 done
 # The oracle: e2fsck -fy on a copy (which replays the journal), then TSK and debugfs on that copy.
-for v in ext2-1k ext3-1k ext4-4k ext4-nocsum ext4-inline ext4-journal; do
+for v in ext2-1k ext3-1k ext4-4k ext4-nocsum ext4-inline ext4-journal ext4-journal-csum3; do
   cp "$WORK/$v.img" "$WORK/$v.oracle.img"
   e2fsck -fy "$WORK/$v.oracle.img" >/dev/null 2>&1 || [ $? -le 1 ]
 done

@@ -4,7 +4,7 @@ them), symlink targets, xattrs and the sha256 of regular files' content (icat)."
 import hashlib, json, re, subprocess, sys
 
 work = sys.argv[1]
-VOLUMES = ['ext2-1k', 'ext3-1k', 'ext4-4k', 'ext4-nocsum', 'ext4-inline', 'ext4-journal']
+VOLUMES = ['ext2-1k', 'ext3-1k', 'ext4-4k', 'ext4-nocsum', 'ext4-inline', 'ext4-journal', 'ext4-journal-csum3']
 
 def run(*args):
     return subprocess.run(args, capture_output=True, check=True).stdout

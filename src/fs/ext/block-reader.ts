@@ -7,8 +7,11 @@ import { LRUCache } from 'lru-cache';
 import { GrtError } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 
-/** Metadata blocks kept: inode table and directory blocks of a walk are read many times over. */
-const CACHED_BLOCKS = 1024;
+/**
+ * Metadata bytes kept (32 MiB): a walk reads each inode table block once per directory whose
+ * children live there, in hash order for htree directories; 100k inodes of 256 bytes fit.
+ */
+const CACHED_BYTES = 32 * 1024 * 1024;
 
 /** Where the replayed copy of a block lives: a volume block of the journal, maybe escaped. */
 export interface OverlayBlock {
@@ -19,11 +22,13 @@ export interface OverlayBlock {
 }
 
 export class BlockReader {
-  private readonly cache = new LRUCache<number, Uint8Array>({ max: CACHED_BLOCKS });
+  private readonly cache: LRUCache<number, Uint8Array>;
   /** Home block number → its copy in the journal (empty until a replay fills it). */
   overlay = new Map<number, OverlayBlock>();
 
-  constructor(readonly source: ByteSource, readonly blockSize: number, readonly blockCount: number) {}
+  constructor(readonly source: ByteSource, readonly blockSize: number, readonly blockCount: number) {
+    this.cache = new LRUCache({ max: Math.max(16, CACHED_BYTES / blockSize) });
+  }
 
   private check(blockNumber: number, count: number, structure: string): void {
     if (!Number.isSafeInteger(blockNumber) || blockNumber < 0 || count < 0 || blockNumber + count > this.blockCount) {
@@ -33,14 +38,18 @@ export class BlockReader {
     }
   }
 
-  /** One block (cached; callers must not modify it). */
-  async block(blockNumber: number, structure = 'ext block'): Promise<Uint8Array> {
+  /**
+   * One block (cached; callers must not modify it). On a miss, `readAhead` blocks from it are
+   * read in one go and cached (inode tables: the neighbours are read next).
+   */
+  async block(blockNumber: number, structure = 'ext block', readAhead = 1): Promise<Uint8Array> {
     this.check(blockNumber, 1, structure);
     const hit = this.cache.get(blockNumber);
     if (hit) return hit;
-    const bytes = await this.readHome(blockNumber, 1);
-    this.cache.set(blockNumber, bytes);
-    return bytes;
+    const count = Math.max(1, Math.min(readAhead, this.blockCount - blockNumber));
+    const bytes = await this.readHome(blockNumber, count);
+    for (let i = count - 1; i >= 0; i--) this.cache.set(blockNumber + i, bytes.subarray(i * this.blockSize, (i + 1) * this.blockSize));
+    return bytes.subarray(0, this.blockSize);
   }
 
   /** `count` consecutive blocks, uncached (file data), with replayed blocks patched in. */

@@ -27,6 +27,8 @@ import { blockXattrs, inodeXattrs, type Xattr } from './xattr.js';
 export const MAX_DIRECTORY_BYTES = 256 * 1024 * 1024;
 /** Symlink targets: PATH_MAX (4096) is the kernel's limit; a longer "target" is damage. */
 export const MAX_SYMLINK_BYTES = 4096;
+/** Inode table bytes read at once on a cache miss (64 KiB: 256 inodes of 256 bytes). */
+const INODE_TABLE_READ_AHEAD_BYTES = 64 * 1024;
 /** Block sizes tried for backup superblocks (1, 2, 4 KiB: what mke2fs makes on disks of any size). */
 const BACKUP_BLOCK_SIZES = [1024, 2048, 4096];
 
@@ -109,7 +111,10 @@ export class ExtVolume {
     const descriptor = this.groups.get(group);
     const byteOffset = descriptor.inodeTableBlock * sb.blockSize + index * sb.inodeSize;
     const blockNumber = Math.floor(byteOffset / sb.blockSize);
-    const block = await this.reader.block(blockNumber, `ext inode ${number}`);
+    // Read ahead within this group's inode table: the next inodes are usually asked for next.
+    const tableEnd = descriptor.inodeTableBlock + Math.ceil((sb.inodesPerGroup * sb.inodeSize) / sb.blockSize);
+    const readAhead = Math.min(INODE_TABLE_READ_AHEAD_BYTES / sb.blockSize, tableEnd - blockNumber);
+    const block = await this.reader.block(blockNumber, `ext inode ${number}`, readAhead);
     const within = byteOffset - blockNumber * sb.blockSize;
     const seed = sb.featureRoCompat & RO_COMPAT.metadataCsum ? sb.checksumSeed : undefined;
     return parseInode(block.subarray(within, within + sb.inodeSize), number, byteOffset, seed, warnings);

@@ -116,7 +116,9 @@ export class ExtFileSystem implements FileSystem {
   private async children(directory: Inode, path: string, options: ListOptions): Promise<FileEntry[]> {
     const out: FileEntry[] = [];
     const dirWarnings: GrtWarning[] = [];
-    for (const child of await this.volume.readDirectory(directory, dirWarnings, options.deleted === true)) {
+    // Inodes in number order: neighbours share inode table blocks (htree lists names in hash order).
+    const listed = (await this.volume.readDirectory(directory, dirWarnings, options.deleted === true)).sort((a, b) => a.inode - b.inode);
+    for (const child of listed) {
       const warnings: GrtWarning[] = [];
       if (child.name.includes('/') || child.name.includes('\0')) {
         this.volume.warnings.push({ code: 'UNSAFE_PATH', message: `directory ${path}: entry name with '/' or NUL skipped` });
