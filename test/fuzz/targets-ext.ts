@@ -8,7 +8,7 @@ import { openExt } from '../../src/fs/ext/volume.js';
 import type { FuzzTarget } from './target-kit.js';
 import { exerciseFs } from './targets-fs.js';
 
-const VOLUMES = ['ext2-1k', 'ext3-1k', 'ext4-4k', 'ext4-nocsum', 'ext4-inline', 'ext4-journal'];
+const VOLUMES = ['ext2-1k', 'ext3-1k', 'ext4-4k', 'ext4-nocsum', 'ext4-inline', 'ext4-journal', 'ext4-journal-csum3'];
 /** Inodes aimed at: the root, the journal, and the first files mke2fs -d wrote. */
 const INODES_AIMED_AT = 240;
 

@@ -17,8 +17,16 @@ const TABLE = (() => {
   return table;
 })();
 
-export function crc32cRaw(seed: number, data: Uint8Array): number {
+/** The register after `data[start, end)` (whole `data` by default). */
+export function crc32cRaw(seed: number, data: Uint8Array, start = 0, end = data.length): number {
   let crc = seed >>> 0;
-  for (let i = 0; i < data.length; i++) crc = TABLE[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
+  for (let i = start; i < end; i++) crc = TABLE[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
   return crc >>> 0;
+}
+
+const ZEROS = new Uint8Array(4);
+
+/** The register after `count` (≤ 4) zero bytes: a checksum field counted as zeros without copying. */
+export function crc32cZeros(seed: number, count: number): number {
+  return crc32cRaw(seed, ZEROS, 0, count);
 }

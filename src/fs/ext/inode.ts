@@ -12,7 +12,7 @@
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
-import { crc32cRaw } from './crc32c.js';
+import { crc32cRaw, crc32cZeros } from './crc32c.js';
 
 export const ROOT_INODE = 2;
 /** i_flags bits grt reads. */
@@ -58,10 +58,10 @@ export interface Inode {
   device?: { major: number; minor: number };
 }
 
+const KIND_OF_TYPE = new Map<number, InodeKind>(Object.entries(MODE_TYPE).map(([kind, value]) => [value, kind as InodeKind]));
+
 function kindOf(mode: number): InodeKind {
-  const type = mode & 0xf000;
-  for (const [kind, value] of Object.entries(MODE_TYPE)) if (value === type) return kind as InodeKind;
-  return 'unknown';
+  return KIND_OF_TYPE.get(mode & 0xf000) ?? 'unknown';
 }
 
 function nanoseconds(seconds: number, extra: number | undefined): bigint {
@@ -124,15 +124,21 @@ export function parseInode(bytes: Uint8Array, number: number, offset: number, ch
 
 /** metadata_csum: crc32c(seed, inode number, generation, inode with both checksum halves zeroed). */
 function checkInode(bytes: Uint8Array, number: number, offset: number, seed: number, extraEnd: number, warnings?: GrtWarning[]): void {
-  const copy = bytes.slice();
   const hasHigh = extraEnd >= 0x84;
-  copy[0x7c] = copy[0x7d] = 0;
-  if (hasHigh) copy[0x82] = copy[0x83] = 0;
   const le = new Uint8Array(8);
   const view = new DataView(le.buffer);
   view.setUint32(0, number, true);
   view.setUint32(4, u32le(bytes, 0x64), true);
-  const crc = crc32cRaw(crc32cRaw(seed, le), copy);
+  // The inode with l_i_checksum_lo (0x7C) and i_checksum_hi (0x82) counted as zeros, without a copy.
+  let crc = crc32cRaw(crc32cRaw(seed, le), bytes, 0, 0x7c);
+  crc = crc32cZeros(crc, 2);
+  if (hasHigh) {
+    crc = crc32cRaw(crc, bytes, 0x7e, 0x82);
+    crc = crc32cZeros(crc, 2);
+    crc = crc32cRaw(crc, bytes, 0x84);
+  } else {
+    crc = crc32cRaw(crc, bytes, 0x7e);
+  }
   const stored = u16le(bytes, 0x7c) | (hasHigh ? u16le(bytes, 0x82) << 16 : 0);
   const expected = hasHigh ? crc >>> 0 : crc & 0xffff;
   if ((stored >>> 0) !== expected) warnings?.push({ code: 'BAD_CHECKSUM', message: `ext inode ${number} checksum does not match`, offset: offset + 0x7c });
