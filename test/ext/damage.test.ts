@@ -224,3 +224,17 @@ describe('checksums and backups', () => {
     expect(fs.volume.warnings.map((w) => w.code)).toContain('BAD_CHECKSUM');
   });
 });
+
+describe('encrypted files (fscrypt)', () => {
+  it('are listed as undecodable and refuse to read (ENCRYPTED), never giving ciphertext as data', async () => {
+    const bytes = volumeBytes('ext4-4k.img.gz');
+    const volume = await ExtVolume.open(new MemorySource(bytes));
+    const { sb } = volume;
+    const hello = (await (await openExt(new MemorySource(bytes))).stat('/hello.txt')).id.record;
+    const offset = volume.groups.get(0).inodeTableBlock * sb.blockSize + (hello - 1) * sb.inodeSize;
+    bytes[offset + 0x21] |= 0x08; // i_flags |= EXT4_ENCRYPT_FL (0x800)
+    const fs = await openExt(new MemorySource(bytes));
+    expect((await fs.stat('/hello.txt')).undecodable).toBe('ext4-encrypted');
+    await expect(fs.openStream('/hello.txt')).rejects.toMatchObject({ code: 'ENCRYPTED' });
+  });
+});

@@ -16,7 +16,7 @@ import { crc32cRaw, crc32cZeros } from './crc32c.js';
 
 export const ROOT_INODE = 2;
 /** i_flags bits grt reads. */
-export const INODE_FLAGS = { index: 0x1000, hugeFile: 0x40000, extents: 0x80000, eaInode: 0x200000, inlineData: 0x10000000 } as const;
+export const INODE_FLAGS = { encrypt: 0x800, index: 0x1000, hugeFile: 0x40000, extents: 0x80000, eaInode: 0x200000, inlineData: 0x10000000 } as const;
 /** i_mode file type (the S_IFMT bits). */
 export const MODE_TYPE = { fifo: 0x1000, chardev: 0x2000, dir: 0x4000, blockdev: 0x6000, file: 0x8000, symlink: 0xa000, socket: 0xc000 } as const;
 export type InodeKind = keyof typeof MODE_TYPE | 'unknown';

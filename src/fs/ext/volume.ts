@@ -73,6 +73,8 @@ export class ExtFileSystem implements FileSystem {
     if (inode.times.btime !== undefined) entry.times.btime = inode.times.btime;
     if (parent !== undefined) entry.parent = { record: parent, sequence: 0 };
     if (type === 'other' && inode.kind !== 'unknown') entry.kind = inode.kind as OtherKind;
+    // fscrypt: names and data are ciphertext grt cannot decrypt; list the file, never show its bytes as data.
+    if (inode.flags & INODE_FLAGS.encrypt) entry.undecodable = 'ext4-encrypted';
     if (inode.kind === 'unknown') warnings.push({ code: 'BAD_RECORD', message: `inode ${inode.number}: unknown file type in mode ${inode.mode.toString(8)}` });
     if (type === 'symlink') {
       try {
@@ -170,6 +172,7 @@ export class ExtFileSystem implements FileSystem {
     const inode = await this.inodeOf(target);
     if (inode.kind === 'dir') throw new GrtError('IS_A_DIRECTORY', `inode ${inode.number} is a directory`);
     if (inode.kind !== 'file' && inode.kind !== 'symlink') throw new GrtError('UNSUPPORTED', `inode ${inode.number} (${inode.kind}) has no data`);
+    if (inode.flags & INODE_FLAGS.encrypt) throw new GrtError('ENCRYPTED', `inode ${inode.number} is encrypted (fscrypt); grt cannot decrypt it`);
     return this.volume.openData(inode, []);
   }
 
