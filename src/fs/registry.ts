@@ -36,6 +36,7 @@ interface RegistryEntry {
 
 const READERS: readonly RegistryEntry[] = [
   { kinds: ['ntfs'], load: async () => (await import('./ntfs/reader.js')).ntfsReader },
+  { kinds: ['ext2', 'ext3', 'ext4'], load: async () => (await import('./ext/reader.js')).extReader },
 ];
 
 function entryFor(kind: FsKind): RegistryEntry | undefined {
