@@ -53,6 +53,16 @@ function histories(h: { files: File[]; steps: { change: number[]; remove: number
   return out;
 }
 
+/** Names whose case folding reaches ASCII (Kelvin sign, long s) met by prefix, suffix and exact globs. */
+const EDGES = {
+  files: [
+    { dir: '/', name: '\u212aa', size: 1, day: 0 }, { dir: '/d1', name: 'rep\u017f', size: 2, day: 0 },
+    { dir: '/d1', name: 'x.TXT', size: 0, day: 1 }, { dir: '/D2', name: "a'%_", size: 0, day: 1 },
+  ],
+  steps: [{ change: [1], remove: [], add: [] }],
+  globs: ['K*', 'ka', '*S', 'REPS', '*.txt', "a'%_", '/d1/**/*', '**/x*'],
+};
+
 let run = 0;
 
 describe.each(BACKENDS)('%s', (backend) => {
@@ -87,7 +97,7 @@ describe.each(BACKENDS)('%s', (backend) => {
             expect(order).toEqual(order.slice().sort((x, y) => y - x));
           }
         }),
-        { numRuns: backend === 'sqlite' ? 40 : 12 },
+        { numRuns: backend === 'sqlite' ? 40 : 12, examples: [[EDGES]] },
       );
     } finally {
       await index.close();
