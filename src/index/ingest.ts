@@ -1,8 +1,8 @@
 /**
  * Adding a backup's catalog to the index, and removing a backup (retention). An add is one
  * transaction: the catalog's entries go to a staging table (COPY on PostgreSQL), then a few
- * set-based statements register new names, directories and paths, extend the ordinal range of
- * every version the VM's previous backup also held, and insert the versions that changed. Nothing
+ * set-based statements register new names, directories and paths, close the range of every open
+ * version this backup no longer holds, and insert the versions that are new. Nothing
  * is written for a catalog that fails to open, and a failure half-way rolls everything back.
  */
 import { createHash } from 'node:crypto';
@@ -10,6 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import { openCatalog, type Catalog } from '../catalog/index.js';
 import type { Db } from './db.js';
+import { HOLDS } from './query.js';
 import { rowOf, type VersionRow } from './row.js';
 
 export interface AddOptions {
@@ -108,23 +109,23 @@ async function mergeStage(db: Db, vmId: bigint, ordinal: bigint): Promise<void> 
   await db.run('INSERT INTO dirs (path) SELECT DISTINCT dir FROM stage WHERE true ON CONFLICT (path) DO NOTHING');
   await db.run(`INSERT INTO paths (name_id, dir_id) SELECT DISTINCT n.id, d.id FROM stage s JOIN names n ON n.name = s.name JOIN dirs d ON d.path = s.dir
     WHERE true ON CONFLICT (name_id, dir_id) DO NOTHING`);
-  await db.run(`UPDATE stage SET path_id = p.id FROM paths p JOIN names n ON n.id = p.name_id JOIN dirs d ON d.id = p.dir_id
-    WHERE n.name = stage.name AND d.path = stage.dir`);
+  await db.run(`UPDATE stage SET path_id = (SELECT p.id FROM names n JOIN paths p ON p.name_id = n.id JOIN dirs d ON d.id = p.dir_id
+    WHERE n.name = stage.name AND d.path = stage.dir)`);
   await db.run('CREATE INDEX stage_path ON stage (path_id, volume)');
   const same = (a: string, b: string) => VERSION_COLUMNS.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
-  // Versions the previous ordinal held and this backup holds unchanged: one range, extended.
+  // Open versions (held up to the VM's latest backup) this backup no longer has end at the previous ordinal.
   await db.run(
-    `UPDATE versions SET last_ord = ? WHERE vm_id = ? AND last_ord = ?
-     AND EXISTS (SELECT 1 FROM stage s WHERE s.path_id = versions.path_id AND s.volume = versions.volume AND ${same('s', 'versions')})`,
-    [ordinal, vmId, ordinal - 1n],
+    `UPDATE versions SET last_ord = ? WHERE vm_id = ? AND last_ord IS NULL
+     AND NOT EXISTS (SELECT 1 FROM stage s WHERE s.path_id = versions.path_id AND s.volume = versions.volume AND ${same('s', 'versions')})`,
+    [ordinal - 1n, vmId],
   );
   const cols = VERSION_COLUMNS.join(', ');
   await db.run(
     `INSERT INTO versions (vm_id, first_ord, last_ord, path_id, volume, ${cols})
-     SELECT ?, ?, ?, s.path_id, s.volume, ${VERSION_COLUMNS.map((c) => `s.${c}`).join(', ')}
+     SELECT ?, ?, NULL, s.path_id, s.volume, ${VERSION_COLUMNS.map((c) => `s.${c}`).join(', ')}
      FROM (SELECT DISTINCT path_id, volume, ${cols} FROM stage) s
-     WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.path_id = s.path_id AND v.vm_id = ? AND v.last_ord = ? AND v.volume = s.volume AND ${same('v', 's')})`,
-    [vmId, ordinal, ordinal, vmId, ordinal],
+     WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.path_id = s.path_id AND v.vm_id = ? AND v.last_ord IS NULL AND v.volume = s.volume AND ${same('v', 's')})`,
+    [vmId, ordinal, vmId],
   );
 }
 
@@ -139,8 +140,8 @@ export async function removeBackup(db: Db, backup: string): Promise<void> {
     const { vm_id: vmId, ordinal } = rows[0]!;
     await db.run('DELETE FROM backups WHERE backup = ?', [backup]);
     await db.run(
-      `DELETE FROM versions WHERE vm_id = ? AND first_ord <= ? AND last_ord >= ?
-       AND NOT EXISTS (SELECT 1 FROM backups b WHERE b.vm_id = versions.vm_id AND b.ordinal BETWEEN versions.first_ord AND versions.last_ord)`,
+      `DELETE FROM versions WHERE vm_id = ? AND first_ord <= ? AND (last_ord IS NULL OR last_ord >= ?)
+       AND NOT EXISTS (SELECT 1 FROM backups b WHERE b.vm_id = versions.vm_id AND ${HOLDS})`,
       [vmId, ordinal, ordinal],
     );
   });

@@ -62,6 +62,10 @@ export interface DiffRow {
   type: EntryType;
 }
 
+/** SQL: backup `b` holds version `versions`/`v` (an open range reaches the VM's latest backup). */
+export const HOLDS = 'b.ordinal >= versions.first_ord AND (versions.last_ord IS NULL OR b.ordinal <= versions.last_ord)';
+const HOLDS_V = 'b.ordinal >= v.first_ord AND (v.last_ord IS NULL OR b.ordinal <= v.last_ord)';
+
 const micros = (date: Date): bigint => BigInt(date.getTime()) * 1000n;
 
 export async function listBackups(db: Db, vm?: string): Promise<BackupInfo[]> {
@@ -109,7 +113,7 @@ export async function* findFiles(db: Db, glob: string, options: FindOptions = {}
   if (options.modifiedAfter) (where.push('v.mtime > ?'), params.push(micros(options.modifiedAfter)));
   const sql = `SELECT b.backup, m.name AS vm, b.time_us, v.volume, d.path AS dir, n.name, v.size, v.mtime, v.type, v.deleted
     FROM names n JOIN paths p ON p.name_id = n.id JOIN dirs d ON d.id = p.dir_id JOIN versions v ON v.path_id = p.id
-    JOIN backups b ON b.vm_id = v.vm_id AND b.ordinal BETWEEN v.first_ord AND v.last_ord JOIN vms m ON m.id = b.vm_id
+    JOIN backups b ON b.vm_id = v.vm_id AND ${HOLDS_V} JOIN vms m ON m.id = b.vm_id
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY b.time_us DESC, b.backup, v.volume, d.path, n.name, v.id`;
   for await (const r of db.iterate(sql, params)) {
@@ -141,7 +145,7 @@ export async function pathVersions(db: Db, path: string, vm?: string): Promise<V
   const rows = await db.all(
     `SELECT m.name AS vm, v.volume, v.type, v.size, v.mtime, v.ctime, v.record, v.sequence, v.attributes, v.deleted, d.path AS dir, n.name, b.backup
      FROM versions v JOIN paths p ON p.id = v.path_id JOIN dirs d ON d.id = p.dir_id JOIN names n ON n.id = p.name_id
-     JOIN backups b ON b.vm_id = v.vm_id AND b.ordinal BETWEEN v.first_ord AND v.last_ord JOIN vms m ON m.id = v.vm_id
+     JOIN backups b ON b.vm_id = v.vm_id AND ${HOLDS_V} JOIN vms m ON m.id = v.vm_id
      WHERE v.path_id = ? ${vm !== undefined ? 'AND m.name = ?' : ''} ORDER BY b.time_us DESC, b.backup, v.volume, v.id`,
     vm !== undefined ? [id, vm] : [id],
   );
@@ -166,7 +170,7 @@ export async function pathVersions(db: Db, path: string, vm?: string): Promise<V
 export async function* diffBackups(db: Db, a: string, b: string): AsyncIterable<DiffRow> {
   const ra = await backupRow(db, a);
   const rb = await backupRow(db, b);
-  const held = 'SELECT * FROM versions WHERE vm_id = ? AND first_ord <= ? AND last_ord >= ?';
+  const held = 'SELECT * FROM versions WHERE vm_id = ? AND first_ord <= ? AND (last_ord IS NULL OR last_ord >= ?)';
   const key = 'x.path_id = y.path_id AND x.volume = y.volume AND x.deleted = y.deleted';
   const same = ['type', 'size', 'mtime', 'ctime', 'record', 'sequence', 'attributes'].map((c) => `x.${c} = y.${c}`).join(' AND ');
   const sql = `WITH a AS (${held}), b AS (${held})
@@ -220,7 +224,7 @@ export async function locate(db: Db, backup: string, path: string): Promise<Loca
   const row = await backupRow(db, backup);
   const id = await pathId(db, path);
   const held = id === undefined ? [] : await db.all(
-    'SELECT volume FROM versions WHERE path_id = ? AND vm_id = ? AND first_ord <= ? AND last_ord >= ? ORDER BY deleted, volume',
+    'SELECT volume FROM versions WHERE path_id = ? AND vm_id = ? AND first_ord <= ? AND (last_ord IS NULL OR last_ord >= ?) ORDER BY deleted, volume',
     [id, row.vm_id as bigint, row.ordinal as bigint, row.ordinal as bigint],
   );
   if (held.length === 0) throw new GrtError('NOT_FOUND', `${path} is not in backup ${backup}`, { path });

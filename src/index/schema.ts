@@ -1,8 +1,9 @@
 /**
  * The index schema and its migrations, one list per version for both back ends (docs in README,
  * "grt-index"). Storage grows with changes, not with backups: `versions` holds each distinct file
- * version once per VM with the range of that VM's backup ordinals holding it (first_ord..last_ord);
- * a backup holds a version when its ordinal is in the range. Ordinals are never reused, so removing
+ * version once per VM with the range of that VM's backup ordinals holding it (first_ord..last_ord,
+ * last_ord NULL while the VM's latest backup still holds it); a backup holds a version when its
+ * ordinal is in the range. An add writes only what changed: unchanged files cost no write at all. Ordinals are never reused, so removing
  * a backup leaves every range meaning the same backups minus that one. Paths are split into a
  * directory and a name, each stored once; names carry search keys with their own indexes.
  */
@@ -35,7 +36,7 @@ function migrations(dialect: Dialect): string[][] {
       `CREATE INDEX names_rkey ON names (rkey)`,
       `CREATE TABLE dirs (id ${id}, path ${text} NOT NULL UNIQUE)`,
       `CREATE TABLE paths (id ${id}, name_id ${int} NOT NULL REFERENCES names(id), dir_id ${int} NOT NULL REFERENCES dirs(id), UNIQUE (name_id, dir_id))`,
-      `CREATE TABLE versions (id ${id}, vm_id ${int} NOT NULL REFERENCES vms(id), first_ord ${int} NOT NULL, last_ord ${int} NOT NULL,
+      `CREATE TABLE versions (id ${id}, vm_id ${int} NOT NULL REFERENCES vms(id), first_ord ${int} NOT NULL, last_ord ${int},
         path_id ${int} NOT NULL REFERENCES paths(id), volume ${int} NOT NULL, type ${int} NOT NULL, size ${int} NOT NULL, mtime ${int} NOT NULL,
         ctime ${int} NOT NULL, record ${int} NOT NULL, sequence ${int} NOT NULL, attributes ${int} NOT NULL, deleted ${int} NOT NULL)`,
       `CREATE INDEX versions_path ON versions (path_id, vm_id)`,
