@@ -120,11 +120,13 @@ async function mergeStage(db: Db, vmId: bigint, ordinal: bigint): Promise<void> 
     [ordinal - 1n, vmId],
   );
   const cols = VERSION_COLUMNS.join(', ');
+  // Found by path (versions_path): the unary + keeps SQLite's planner, which has no statistics,
+  // from walking every open version of the VM (versions_open) for each staged row instead.
   await db.run(
     `INSERT INTO versions (vm_id, first_ord, last_ord, path_id, volume, ${cols})
      SELECT ?, ?, NULL, s.path_id, s.volume, ${VERSION_COLUMNS.map((c) => `s.${c}`).join(', ')}
      FROM (SELECT DISTINCT path_id, volume, ${cols} FROM stage) s
-     WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.path_id = s.path_id AND v.vm_id = ? AND v.last_ord IS NULL AND v.volume = s.volume AND ${same('v', 's')})`,
+     WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.path_id = s.path_id AND +v.vm_id = ? AND v.last_ord IS NULL AND v.volume = s.volume AND ${same('v', 's')})`,
     [vmId, ordinal, vmId],
   );
 }
