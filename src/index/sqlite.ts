@@ -10,8 +10,6 @@ import type { VersionRow } from './row.js';
 
 /** How long a writer waits for another one (an add of a million-file catalog takes a few seconds). */
 const BUSY_TIMEOUT_MS = 120_000;
-/** Rows fetched per step when iterating (better-sqlite3 steps one by one; this bounds nothing held). */
-
 /** Any SQLite failure as a GrtError naming the database. */
 function wrap(location: string, error: unknown): never {
   if (error instanceof GrtError) throw error;
