@@ -35,10 +35,13 @@ const USAGE = `usage: grt-extract IMAGE [--partition ID] PATH|GLOB... -o DIR [op
        grt-extract IMAGE [--partition ID] --mft N (-o DIR | --stdout)
        grt-extract IMAGE --disk (-o FILE | --stdout)
        grt-extract --catalog CATALOG IMAGE [--partition ID] PATH|GLOB... (-o DIR | --stdout) [options]
+       grt-extract --index DB --backup ID PATH|GLOB... (-o DIR | --stdout) [options]
 options:
   -o, --output DIR      where to restore (created if missing); with --disk, the raw image file
   --catalog FILE        find files in this catalog (grt-catalog) of IMAGE: data is read from the
                         disk at the places the catalog recorded, no file-system metadata is read
+  --index DB --backup ID  restore from a backup registered with grt-index (its recorded image
+                        and catalog; DB a SQLite file or a postgres:// URL)
   --partition ID        the volume to read (see grt-ls --info)
   --overwrite           replace existing files (never the image or another file being read)
   --skip-existing       leave existing files and go on (default: report each as a failure)
@@ -68,6 +71,8 @@ const OPTIONS = {
   catalog: { type: 'string' },
   deleted: { type: 'boolean' },
   mft: { type: 'string' },
+  index: { type: 'string' },
+  backup: { type: 'string' },
 } as const;
 
 /** Disk bytes mapped at a time for a sparse copy: bounds the range list kept in memory. */
@@ -164,7 +169,10 @@ export function hasCompressedGrains(disk: VirtualDisk | undefined): boolean {
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
-    const [imagePath, ...paths] = positionals;
+    // --index DB --backup ID: the image and catalog the index recorded for that backup (src/index).
+    const indexed = values.index !== undefined ? await (await import('../index/restore-source.js')).restoreSource(values.index, values.backup, positionals) : undefined;
+    if (indexed) Object.assign(values, { catalog: indexed.catalog, partition: values.partition ?? String(indexed.volume) });
+    const [imagePath, ...paths] = indexed ? [indexed.image, ...positionals] : positionals;
     if (imagePath === undefined) throw new GrtError('USAGE', 'give an IMAGE, the PATHs to restore and -o DIR (see --help)');
     if (values.overwrite && values['skip-existing']) throw new GrtError('USAGE', '--overwrite and --skip-existing exclude each other');
     if (values.stdout && values.output !== undefined) throw new GrtError('USAGE', '-o and --stdout exclude each other');

@@ -1,0 +1,109 @@
+/**
+ * The embedded back end: one SQLite file through better-sqlite3. WAL journaling lets readers run
+ * while one process adds, and the busy timeout makes a second writer wait its turn instead of failing.
+ */
+import Database from 'better-sqlite3';
+import { stat } from 'node:fs/promises';
+import { GrtError } from '../errors.js';
+import { stageTable, stageValues, type Db, type Param, type Row } from './db.js';
+import type { VersionRow } from './row.js';
+
+/** How long a writer waits for another one (an add of a million-file catalog takes a few seconds). */
+const BUSY_TIMEOUT_MS = 120_000;
+/** Any SQLite failure as a GrtError naming the database. */
+function wrap(location: string, error: unknown): never {
+  if (error instanceof GrtError) throw error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code ?? '';
+  throw new GrtError(code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' ? 'UNSUPPORTED' : 'IO_ERROR', `index ${location}: ${message.split('\n')[0]}`, {
+    path: location, cause: error,
+  });
+}
+
+export class SqliteDb implements Db {
+  readonly dialect = 'sqlite' as const;
+  private constructor(private readonly db: Database.Database, readonly location: string) {}
+
+  static open(path: string): SqliteDb {
+    try {
+      const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+      db.defaultSafeIntegers(true);
+      db.pragma('journal_mode = WAL');
+      // Durable at each commit of WAL; the index is rebuilt from catalogs if a power cut loses the last add.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      return new SqliteDb(db, path);
+    } catch (error) {
+      wrap(path, error);
+    }
+  }
+
+  async run(sql: string, params: Param[] = []): Promise<number> {
+    try {
+      return this.db.prepare(sql).run(...params).changes;
+    } catch (error) {
+      wrap(this.location, error);
+    }
+  }
+
+  async all(sql: string, params: Param[] = []): Promise<Row[]> {
+    try {
+      return this.db.prepare(sql).all(...params) as Row[];
+    } catch (error) {
+      wrap(this.location, error);
+    }
+  }
+
+  async *iterate(sql: string, params: Param[] = []): AsyncIterable<Row> {
+    let it: IterableIterator<unknown>;
+    try {
+      it = this.db.prepare(sql).iterate(...params);
+    } catch (error) {
+      wrap(this.location, error);
+    }
+    for (const row of it) yield row as Row;
+  }
+
+  async transaction<T>(body: () => Promise<T>): Promise<T> {
+    await this.run('BEGIN IMMEDIATE');
+    try {
+      const result = await body();
+      await this.run('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async loadStage(rows: AsyncIterable<VersionRow>): Promise<number> {
+    await this.run('DROP TABLE IF EXISTS temp.stage');
+    await this.run(stageTable('sqlite'));
+    const insert = this.db.prepare('INSERT INTO stage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)');
+    let count = 0;
+    for await (const row of rows) {
+      try {
+        insert.run(...stageValues(row));
+      } catch (error) {
+        wrap(this.location, error);
+      }
+      count++;
+    }
+    return count;
+  }
+
+  idSet(): string {
+    return 'SELECT value FROM json_each(?)';
+  }
+
+  async sizeBytes(): Promise<number> {
+    const files = [this.location, `${this.location}-wal`];
+    let total = 0;
+    for (const file of files) total += await stat(file).then((s) => s.size, () => 0);
+    return total;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
