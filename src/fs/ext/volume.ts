@@ -212,5 +212,12 @@ export class ExtFileSystem implements FileSystem {
 }
 
 export async function openExt(source: ByteSource, options: ExtOpenOptions = {}): Promise<ExtFileSystem> {
-  return new ExtFileSystem(await ExtVolume.open(source, options));
+  const volume = await ExtVolume.open(source, options);
+  // A volume whose root is not a directory has no tree to list (a superblock left over after
+  // another file system was made over it reads other bytes as inodes): refuse it at mount.
+  const root = await volume.readInode(ROOT_INODE, []);
+  if (root.kind !== 'dir') {
+    throw new GrtError('BAD_RECORD', 'the root is not a directory; not a usable ext volume', { structure: `inode ${ROOT_INODE}` });
+  }
+  return new ExtFileSystem(volume);
 }
