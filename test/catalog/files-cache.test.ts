@@ -56,5 +56,5 @@ describe('FILES chunk cache budget', () => {
       if (budget === 1) expect(most).toBe(1);
       else expect(most).toBeGreaterThanOrEqual(2);
     }
-  }, 20_000);
+  }, 60_000); // a property over many catalogs: slow on a loaded machine, bounded all the same
 });
