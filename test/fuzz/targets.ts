@@ -12,6 +12,7 @@ import { volumeTarget, realVolumeTarget } from './targets-volume.js';
 import { ntfsTarget, realNtfsTarget, catalogTarget, confined, restoreTarget, imageTarget, restoreHostileTarget } from './targets-fs.js';
 import { globTarget } from './targets-glob.js';
 import { namesTarget } from './targets-names.js';
+import { lvmTarget } from './targets-lvm.js';
 export type { FuzzContext, FuzzInput, FuzzTarget } from './target-kit.js';
 
 export const TARGETS: FuzzTarget[] = [
@@ -29,6 +30,7 @@ export const TARGETS: FuzzTarget[] = [
   realVmdkTarget,
   volumeTarget,
   realVolumeTarget,
+  lvmTarget,
   ntfsTarget,
   realNtfsTarget,
   catalogTarget,
