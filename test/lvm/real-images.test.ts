@@ -9,6 +9,8 @@ import { openDisk, type VirtualDisk } from '../../src/vmdk/disk.js';
 import { localFileOpener } from '../../src/io/local-opener.js';
 import { listVolumes } from '../../src/volume/list-volumes.js';
 import { readPvLabel } from '../../src/volume/lvm/label.js';
+import { readMetadataArea } from '../../src/volume/lvm/metadata-area.js';
+import { parseVgMetadata } from '../../src/volume/lvm/metadata.js';
 import { assembleLogicalVolumes, type InputVolume } from '../../src/volume/lvm/assemble.js';
 import { readVmx } from '../../src/vm/vmx.js';
 
@@ -59,6 +61,26 @@ describe('LVM2 VM made by LVM2 tools', () => {
     const inputs = await inputsOf(disks);
     const labels = await Promise.all(inputs.map(async (input) => [input.id, (await readPvLabel(input.source))?.pvUuid]));
     expect(labels).toEqual([['1', undefined], ['2', manifest.pvs[0]!.uuid], ['2:0', manifest.pvs[1]!.uuid]]);
+  });
+
+  it("reads the segments as lvs -o seg_start_pe,seg_pe_ranges shows them", async () => {
+    const pv0 = (await inputsOf(disks)).find((v) => v.id === '2')!.source;
+    const label = (await readPvLabel(pv0))!;
+    const vg = parseVgMetadata((await readMetadataArea(pv0, label.metadataAreas[0]!))!.text);
+    const device: Record<string, string> = { pv0: 'disk1p2', pv1: 'disk2' };
+    const ours = vg.lvs.flatMap((lv) =>
+      lv.segments!.map((s) => {
+        const perStripe = s.extentCount / s.stripes.length;
+        const ranges = s.stripes.map((st) => `${device[st.pvKey]}:${st.startExtent}-${st.startExtent + perStripe - 1}`).join(' ');
+        return `${lv.name} ${s.stripes.length} ${s.stripeSize * 512}B ${s.startExtent} ${ranges}`;
+      }),
+    );
+    // Oracle columns: LV LSize Type #Str Stripe Start PE-Ranges.
+    const oracle = manifest.oracle.lvs.slice(1).map((line) => {
+      const [name, , , stripes, stripeSize, start, ...ranges] = line.trim().split(/\s+/);
+      return `${name} ${stripes} ${stripeSize} ${start} ${ranges.join(' ')}`;
+    });
+    expect(ours.sort()).toEqual(oracle.sort());
   });
 
   it('assembles the VG over both disks as vgs/lvs show it, every LV bit-exact', async () => {
