@@ -13,6 +13,7 @@ import { ntfsTarget, realNtfsTarget, catalogTarget, confined, restoreTarget, ima
 import { globTarget } from './targets-glob.js';
 import { namesTarget } from './targets-names.js';
 import { realExtTarget } from './targets-ext.js';
+import { lvmTarget } from './targets-lvm.js';
 export type { FuzzContext, FuzzInput, FuzzTarget } from './target-kit.js';
 
 export const TARGETS: FuzzTarget[] = [
@@ -30,6 +31,7 @@ export const TARGETS: FuzzTarget[] = [
   realVmdkTarget,
   volumeTarget,
   realVolumeTarget,
+  lvmTarget,
   ntfsTarget,
   realNtfsTarget,
   realExtTarget,

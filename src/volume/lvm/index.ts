@@ -1,0 +1,10 @@
+export { assembleLogicalVolumes } from './assemble.js';
+export type { AssembledLvm, InputVolume, LogicalVolumeRecord, PhysicalVolumeRecord, VolumeGroupRecord } from './assemble.js';
+export { readPvLabel, lvmCrc } from './label.js';
+export type { PvLabel, DiskLocation } from './label.js';
+export { readMetadataArea } from './metadata-area.js';
+export { parseVgMetadata } from './metadata.js';
+export type { VgMetadata, LvMetadata, PvMetadata, SegmentMetadata } from './metadata.js';
+export { parseConfigText } from './config-text.js';
+export { LogicalVolumeSource } from './lv-source.js';
+export type { MappedSegment, MappedStripe } from './lv-source.js';

@@ -1,0 +1,105 @@
+/**
+ * A logical volume as a ByteSource: each byte of the LV found through its segments on the PVs.
+ * Source: LVM2 lib/striped/striped.c and the kernel's dm-stripe target (drivers/md/dm-stripe.c
+ * stripe_map_sector): within a striped segment, chunk c (stripe_size sectors) lies on stripe
+ * c mod n, at chunk floor(c / n) of that stripe's area. A linear segment is one stripe.
+ */
+import { GrtError } from '../../errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { checkRange, readInto } from '../../io/byte-source.js';
+
+/** Where one stripe of a segment lies. */
+export interface MappedStripe {
+  source: ByteSource;
+  /** Byte offset of the stripe's first byte in `source`. */
+  byteOffset: number;
+}
+
+/** One segment in bytes: the LV range it covers and where its stripes are. */
+export interface MappedSegment {
+  /** Byte offset of the segment in the LV. */
+  start: number;
+  /** Size in bytes; a multiple of stripeSize × stripes when striped. */
+  size: number;
+  /** Chunk size in bytes (ignored with one stripe). */
+  stripeSize: number;
+  stripes: MappedStripe[];
+}
+
+export class LogicalVolumeSource implements ByteSource {
+  readonly size: number;
+  private readonly segments: MappedSegment[];
+
+  /** `segments` in any order; they must tile [0, size) and each stripe must fit in its source. */
+  constructor(segments: readonly MappedSegment[], private readonly name = 'logical volume') {
+    this.segments = [...segments].sort((a, b) => a.start - b.start);
+    let next = 0;
+    for (const segment of this.segments) {
+      checkSegment(segment, next, name);
+      next = segment.start + segment.size;
+    }
+    this.size = next;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    await this.readInto(offset, out);
+    return out;
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this, offset, target.length, this.name);
+    let done = 0;
+    while (done < target.length) {
+      const at = offset + done;
+      const segment = this.segmentAt(at);
+      const { source, byteOffset, run } = locate(segment, at - segment.start);
+      const length = Math.min(run, target.length - done);
+      await readInto(source, byteOffset, target.subarray(done, done + length));
+      done += length;
+    }
+  }
+
+  /** The segment holding LV byte `at` (binary search; the segments tile the LV). */
+  private segmentAt(at: number): MappedSegment {
+    let low = 0;
+    let high = this.segments.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.segments[middle]!.start <= at) low = middle;
+      else high = middle - 1;
+    }
+    return this.segments[low]!;
+  }
+}
+
+/** Where segment byte `within` lies, and how many bytes from there stay contiguous on that stripe. */
+function locate(segment: MappedSegment, within: number): { source: ByteSource; byteOffset: number; run: number } {
+  const count = segment.stripes.length;
+  if (count === 1) {
+    const stripe = segment.stripes[0]!;
+    return { source: stripe.source, byteOffset: stripe.byteOffset + within, run: segment.size - within };
+  }
+  const chunk = Math.floor(within / segment.stripeSize);
+  const inChunk = within - chunk * segment.stripeSize;
+  const stripe = segment.stripes[chunk % count]!;
+  const stripeChunk = Math.floor(chunk / count);
+  return { source: stripe.source, byteOffset: stripe.byteOffset + stripeChunk * segment.stripeSize + inChunk, run: segment.stripeSize - inChunk };
+}
+
+function checkSegment(segment: MappedSegment, expectedStart: number, name: string): void {
+  const fail = (detail: string) => new GrtError('BAD_TABLE', detail, { structure: name, offset: segment.start, space: 'volume' });
+  const { start, size, stripeSize, stripes } = segment;
+  if (start !== expectedStart) throw fail(`segments leave a gap or overlap at byte ${expectedStart}`);
+  if (!Number.isSafeInteger(size) || size <= 0 || !Number.isSafeInteger(start + size)) throw fail(`segment size ${size} is not a positive safe integer`);
+  if (stripes.length === 0) throw fail('segment has no stripes');
+  const perStripe = size / stripes.length;
+  if (stripes.length > 1 && (!Number.isSafeInteger(stripeSize) || stripeSize <= 0 || size % (stripeSize * stripes.length) !== 0)) {
+    throw fail(`segment of ${size} bytes is not whole chunks of ${stripeSize} bytes on ${stripes.length} stripes`);
+  }
+  for (const stripe of stripes) {
+    if (!Number.isSafeInteger(stripe.byteOffset) || stripe.byteOffset < 0 || stripe.byteOffset + perStripe > stripe.source.size) {
+      throw fail(`a stripe of ${perStripe} bytes at ${stripe.byteOffset} runs past its PV of ${stripe.source.size} bytes`);
+    }
+  }
+}
