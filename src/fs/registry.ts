@@ -36,6 +36,7 @@ interface RegistryEntry {
 
 const READERS: readonly RegistryEntry[] = [
   { kinds: ['ntfs'], load: async () => (await import('./ntfs/reader.js')).ntfsReader },
+  { kinds: ['xfs'], load: async () => (await import('./xfs/reader.js')).xfsReader },
 ];
 
 function entryFor(kind: FsKind): RegistryEntry | undefined {
