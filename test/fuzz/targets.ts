@@ -11,6 +11,7 @@ import { binaryDisk, binaryExtent, descriptorTarget, chainTarget, realVmdkTarget
 import { volumeTarget, realVolumeTarget } from './targets-volume.js';
 import { ntfsTarget, realNtfsTarget, catalogTarget, confined, restoreTarget, imageTarget, restoreHostileTarget } from './targets-fs.js';
 import { globTarget } from './targets-glob.js';
+import { realXfsTarget } from './targets-xfs.js';
 export type { FuzzContext, FuzzInput, FuzzTarget } from './target-kit.js';
 
 export const TARGETS: FuzzTarget[] = [
@@ -33,6 +34,7 @@ export const TARGETS: FuzzTarget[] = [
   restoreTarget,
   restoreHostileTarget,
   imageTarget,
+  realXfsTarget,
   globTarget('catalog'),
   globTarget('restore'),
 ];
