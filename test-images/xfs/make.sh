@@ -24,6 +24,8 @@ make_volume() { # file, mkfs options...
   truncate -s 48M "$WORK/$file"
   faketime -f "$FAKETIME_AT" mkfs.xfs -q -f -m uuid=6772742d-7866-7300-0000-00000000000$((++VOLUMES)) \
     -L grt-xfs "$@" -p "$WORK/proto" "$WORK/$file"
+  xfs_db -x -f "$WORK/$file" <"$WORK/attr-commands" >"$WORK/$file.attr" 2>&1 || \
+    (echo "$file: xfs_db attr_set failed" >&2; exit 1)
   xfs_repair -n "$WORK/$file" >"$WORK/$file.repair" 2>&1 || true
   python3 "$HERE/oracle.py" "$WORK" "$file" "$*" >>"$WORK/volumes.ndjson"
   gzip -9n <"$WORK/$file" >"$HERE/$file.gz"

@@ -66,5 +66,20 @@ for name, count, length in (("blockdir", 30, 12), ("leafdir", 200, 40), ("nodedi
         add_file(f"/{name}/{stem}{'x' * (length - len(stem))}", 2, "---644", 0, 0, f"{name} {i}\n".encode())
     proto.append("  $")
 proto.append("$")
+
+# Extended attributes, set afterwards by xfs_db -x attr_set (values are that many 'v's): short
+# form on hello.txt, a leaf block on small.bin (with one remote value), a node tree on blockdir.
+XATTRS = {
+    "/hello.txt": [("-u", "user.comment", 12), ("-s", "security.label", 3), ("-r", "trusted.one", 5)],
+    "/sub/small.bin": [("-u", f"user.attribute-{i:03d}", 20) for i in range(40)] + [("-u", "user.remote", 5000)],
+    "/blockdir": [("-u", f"user.many-attributes-{i:04d}", 30) for i in range(400)],
+}
+commands = []
+for path, attrs in XATTRS.items():
+    commands.append(f"path {path}")
+    for flag, name, length in attrs:
+        commands.append(f"attr_set {flag} -v {length} {name.split('.', 1)[1]}")
+    next(e for e in entries if e["path"] == path)["xattrs"] = {name: length for _, name, length in attrs}
+open(f"{work}/attr-commands", "w").write("\n".join(commands) + "\n")
 open(f"{work}/proto", "w").write("\n".join(proto) + "\n")
 json.dump({"time": "2024-03-01T12:00:00Z", "entries": entries}, open(f"{work}/tree.json", "w"))

@@ -8,6 +8,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import type { FileEntry, FileSystem, FileSystemInfo, ListOptions, NameRule, OtherKind, StreamLayout } from '../file-system.js';
 import { inNameOrder } from '../name-order.js';
 import type { Inode, InodeKind } from './inode.js';
+import type { Xattr } from './xattr.js';
 import { XfsVolume } from './xfs-volume.js';
 
 /** Path components followed for one lookup: bounds a path of thousands of `a/a/a/...`. */
@@ -162,6 +163,11 @@ export class XfsFileSystem implements FileSystem {
     if (inode.kind === 'dir') throw new GrtError('IS_A_DIRECTORY', `inode ${inode.number} is a directory`);
     if (inode.kind !== 'file') throw new GrtError('UNSUPPORTED', `inode ${inode.number} (${inode.kind}) has no data stream`);
     return this.volume.layout(inode, inode.size, typeof target === 'string' ? [] : target.warnings);
+  }
+
+  /** Every extended attribute of an entry (user.*, trusted.*, security.*; POSIX ACLs as stored). */
+  async xattrs(target: string | FileEntry): Promise<Xattr[]> {
+    return this.volume.xattrs(await this.inodeOf(target), []);
   }
 
   async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {

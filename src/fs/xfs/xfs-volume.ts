@@ -8,9 +8,11 @@ import { GrtError, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import type { StreamLayout } from '../file-system.js';
 import { openLayoutStream } from '../layout-stream.js';
+import { readXattrs } from './attr-fork.js';
 import { forkExtents, type Extent } from './bmap.js';
 import { DIR_LEAF_OFFSET, parseDataBlock, parseShortForm, type DirEntry } from './directory.js';
 import { parseInode, type Inode } from './inode.js';
+import type { Xattr } from './xattr.js';
 import { fsBlockToByte, inodeToByte, parseSuperblock, SUPERBLOCK_SIZE, type Superblock } from './superblock.js';
 
 /** Metadata blocks kept (16 MiB): inode clusters and directory blocks of a large walk. */
@@ -156,5 +158,10 @@ export class XfsVolume {
     }
     if (remaining > 0) throw new GrtError('MISSING_DATA', `XFS symlink inode ${inode.number}: ${remaining} bytes unmapped`);
     return new TextDecoder().decode(Buffer.concat(parts));
+  }
+
+  /** Every extended attribute (user.*, trusted.*, security.*) of an inode. */
+  async xattrs(inode: Inode, warnings: GrtWarning[]): Promise<Xattr[]> {
+    return readXattrs(this.sb, inode, (fsBlock) => this.block(fsBlock), warnings);
   }
 }
