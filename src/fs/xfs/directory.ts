@@ -5,6 +5,7 @@
  * names, so it reads the data blocks and never needs the hash indexes.
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
+import { xfsCrcMatches } from './crc32c.js';
 import type { Superblock } from './superblock.js';
 
 export interface DirEntry {
@@ -59,6 +60,8 @@ export function parseDataBlock(sb: Superblock, inodeNumber: number, block: Uint8
   const isV5 = magic === DATA_MAGIC.block3 || magic === DATA_MAGIC.data3;
   if (!isBlock && magic !== DATA_MAGIC.data && magic !== DATA_MAGIC.data3) throw badDir(inodeNumber, `data block magic 0x${magic.toString(16)}`);
   if (isV5 !== sb.hasCrc) warnings.push({ code: 'BAD_INDEX', message: `XFS directory inode ${inodeNumber}: v${isV5 ? 5 : 4} block on a v${sb.version} volume` });
+  // v5 data blocks: xfs_dir3_blk_hdr { magic, crc, ... }.
+  if (isV5 && !xfsCrcMatches(block, 4)) warnings.push({ code: 'BAD_CHECKSUM', message: `XFS directory inode ${inodeNumber}: data block CRC mismatch` });
   let end = block.length;
   if (isBlock) {
     // A single-block directory ends with its leaf array and a tail (xfs_dir2_block_tail).

@@ -5,11 +5,14 @@
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
 import type { EntryTimes } from '../file-system.js';
+import { xfsCrcMatches } from './crc32c.js';
 import type { Superblock } from './superblock.js';
 
 const INODE_MAGIC = 0x494e; // 'IN'
 const CORE_SIZE_V2 = 100;
 const CORE_SIZE_V3 = 176;
+/** di_crc: CRC-32C of the whole v3 inode. */
+const INODE_CRC_OFFSET = 100;
 /** di_flags2: timestamps are 64-bit nanosecond counters (XFS_DIFLAG2_BIGTIME). */
 const DIFLAG2_BIGTIME = 1n << 3n;
 /** di_flags2: 64-bit data extent counter at byte 24 (XFS_DIFLAG2_NREXT64). */
@@ -86,6 +89,7 @@ export function parseInode(sb: Superblock, number: number, bytes: Uint8Array, wa
     ctime: timestamp(view, 48, bigtime),
   };
   if (version === 3) times.btime = timestamp(view, 144, bigtime);
+  if (version === 3 && !xfsCrcMatches(bytes, INODE_CRC_OFFSET)) warnings.push({ code: 'BAD_CHECKSUM', message: `XFS inode ${number}: CRC mismatch` });
   if (version === 3 && Number(view.getBigUint64(152)) !== number) {
     warnings.push({ code: 'BAD_RECORD', message: `XFS inode ${number}: records itself as inode ${view.getBigUint64(152)}` });
   }

@@ -112,7 +112,7 @@ export class XfsFileSystem implements FileSystem {
     const out: FileEntry[] = [];
     const dirWarnings: GrtWarning[] = [];
     // Inodes in number order: neighbours share inode clusters.
-    const listed = (await this.volume.readDirectory(directory, dirWarnings)).sort((a, b) => a.inode - b.inode);
+    const listed = [...(await this.volume.readDirectory(directory, dirWarnings))].sort((a, b) => a.inode - b.inode);
     for (const child of listed) {
       const warnings: GrtWarning[] = [];
       if (child.name.includes('/') || child.name.includes('\0')) {

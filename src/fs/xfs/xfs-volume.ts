@@ -9,6 +9,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import type { StreamLayout } from '../file-system.js';
 import { openLayoutStream } from '../layout-stream.js';
 import { readXattrs } from './attr-fork.js';
+import { xfsCrcMatches } from './crc32c.js';
 import { forkExtents, type Extent } from './bmap.js';
 import { DIR_LEAF_OFFSET, parseDataBlock, parseShortForm, type DirEntry } from './directory.js';
 import { parseInode, type Inode } from './inode.js';
@@ -17,6 +18,8 @@ import { fsBlockToByte, inodeToByte, parseSuperblock, SUPERBLOCK_SIZE, type Supe
 
 /** Metadata blocks kept (16 MiB): inode clusters and directory blocks of a large walk. */
 const CACHED_BYTES = 16 * 1024 * 1024;
+/** Directories kept parsed: the ancestors of the paths being looked up. */
+const CACHED_DIRECTORIES = 64;
 /** Bytes of one directory read: 64 Mi covers millions of names and bounds a hostile size. */
 export const MAX_DIR_BYTES = 64 * 1024 * 1024;
 /** A symlink target is at most MAXPATHLEN (1024) bytes (XFS_SYMLINK_MAXLEN). */
@@ -24,10 +27,14 @@ const MAX_SYMLINK_LENGTH = 1024;
 /** Remote symlink blocks on v5 volumes start with an xfs_dsymlink_hdr ('XSLM'). */
 const SYMLINK_HEADER_V5 = 56;
 const SYMLINK_MAGIC = 0x58534c4d;
+/** sb_crc's offset in the v5 superblock. */
+const SUPERBLOCK_CRC_OFFSET = 224;
 
 export class XfsVolume {
   readonly warnings: GrtWarning[] = [];
   private readonly cache: LRUCache<number, Uint8Array>;
+  /** Parsed directories: path lookups reread the same large directories (node/B+tree ones). */
+  private readonly directories = new LRUCache<number, DirEntry[]>({ max: CACHED_DIRECTORIES });
 
   private constructor(readonly source: ByteSource, readonly sb: Superblock) {
     this.cache = new LRUCache({ max: Math.max(16, CACHED_BYTES / sb.blockSize) });
@@ -38,7 +45,12 @@ export class XfsVolume {
     if (sb.blockCount * sb.blockSize > source.size) {
       throw new GrtError('TRUNCATED', `XFS volume of ${sb.blockCount * sb.blockSize} bytes in a ${source.size}-byte source`, { structure: 'xfs superblock' });
     }
-    return new XfsVolume(source, sb);
+    const volume = new XfsVolume(source, sb);
+    // sb_crc covers the superblock's whole sector (xfs_sb_verify: XFS_SB_CRC_OFF = 224).
+    if (sb.hasCrc && !xfsCrcMatches(await source.read(0, Math.max(SUPERBLOCK_SIZE, Math.min(sb.sectorSize, sb.blockSize))), SUPERBLOCK_CRC_OFFSET)) {
+      volume.warnings.push({ code: 'BAD_CHECKSUM', message: 'XFS superblock CRC mismatch' });
+    }
+    return volume;
   }
 
   /** One file-system block (cached; callers must not modify it). */
@@ -104,9 +116,17 @@ export class XfsVolume {
     return openLayoutStream(this.source, layout);
   }
 
-  /** The names of a directory (without '.' and '..'). */
+  /** The names of a directory (without '.' and '..'); damage is reported on the first read only. */
   async readDirectory(inode: Inode, warnings: GrtWarning[] = []): Promise<DirEntry[]> {
     if (inode.kind !== 'dir') throw new GrtError('NOT_A_DIRECTORY', `XFS inode ${inode.number} is not a directory`);
+    const hit = this.directories.get(inode.number);
+    if (hit) return hit;
+    const entries = await this.parseDirectory(inode, warnings);
+    this.directories.set(inode.number, entries);
+    return entries;
+  }
+
+  private async parseDirectory(inode: Inode, warnings: GrtWarning[]): Promise<DirEntry[]> {
     const fork = inode.dataFork;
     if (fork.format === 'local') return parseShortForm(this.sb, inode.number, fork.bytes, inode.size);
     const { dirBlockSize } = this.sb;
