@@ -26,6 +26,7 @@ export async function mountVolumes(image: Image): Promise<MountedVolumes> {
     let fs: FileSystem;
     try {
       fs = await image.openFileSystem(v.index);
+      for (const w of fs.warnings ?? []) if (w.code === 'DIRTY_LOG') warnings.push({ ...w, message: `volume ${v.index}: ${w.message}` });
     } catch (error) {
       if (!(error instanceof GrtError)) throw error;
       // UNSUPPORTED: a file system grt has no reader for (FAT, swap, ...): nothing to catalogue.

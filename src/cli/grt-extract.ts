@@ -177,6 +177,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         fs = new CatalogFileSystem(catalog, chooseCatalogVolume(catalog, catalogVolumeOf(volumeId)), image.disk);
       } else {
         fs = await image.openFileSystem(volumeId);
+        // A log or journal grt did not replay: restored files may lack the newest changes.
+        for (const w of fs.warnings ?? []) if (w.code === 'DIRTY_LOG') io.stderr.write(`${NAME}: warning: ${w.message}\n`);
       }
       if (values.stdout) {
         const selection = selections[0]!;

@@ -207,6 +207,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return EXIT_OK;
       }
       const fs = await image.openFileSystem(volumeId);
+      // A log or journal grt did not replay: the listing may lack the newest changes.
+      for (const w of fs.warnings ?? []) if (w.code === 'DIRTY_LOG') io.stderr.write(`${NAME}: warning: ${w.message}\n`);
       if (values.find !== undefined) return await find(fs, values.find, values, io);
       return await list(fs, positionals[1] ?? '/', values, io);
     } finally {

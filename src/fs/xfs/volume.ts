@@ -38,6 +38,7 @@ export class XfsFileSystem implements FileSystem {
       blockCount: sb.blockCount,
       agCount: sb.agCount,
       inodeSize: sb.inodeSize,
+      logClean: volume.logState.clean,
     };
   }
 
@@ -81,10 +82,12 @@ export class XfsFileSystem implements FileSystem {
   }
 
   /** The inode at `path` and its parent's inode number. */
-  private async resolve(path: string): Promise<{ inode: Inode; parent: number | undefined; path: string; name: string }> {
+  private async resolve(path: string): Promise<{ inode: Inode; parent: number | undefined; path: string; name: string; warnings: GrtWarning[] }> {
     const parts = path.split('/').filter((part) => part !== '' && part !== '.');
     if (parts.length > MAX_PATH_COMPONENTS) throw new GrtError('LIMIT_EXCEEDED', `path of ${parts.length} components`, { path });
-    let inode = await this.volume.readInode(this.volume.sb.rootInode);
+    // The warnings of the last inode read: the entry's own (CRC mismatches and the like).
+    let warnings: GrtWarning[] = [];
+    let inode = await this.volume.readInode(this.volume.sb.rootInode, warnings);
     let parent: number | undefined;
     let current = '/';
     for (const part of parts) {
@@ -92,15 +95,16 @@ export class XfsFileSystem implements FileSystem {
       const found = (await this.volume.readDirectory(inode)).find((entry) => entry.name === part);
       if (!found) throw new GrtError('NOT_FOUND', `no ${JSON.stringify(part)} in ${current}`, { path });
       parent = inode.number;
-      inode = await this.volume.readInode(found.inode);
+      warnings = [];
+      inode = await this.volume.readInode(found.inode, warnings);
       current = joinPath(current, part);
     }
-    return { inode, parent, path: current, name: parts[parts.length - 1] ?? '' };
+    return { inode, parent, path: current, name: parts[parts.length - 1] ?? '', warnings };
   }
 
   async stat(path: string): Promise<FileEntry> {
-    const { inode, parent, path: normal, name } = await this.resolve(path);
-    return this.describe(inode, normal, name, parent, []);
+    const { inode, parent, path: normal, name, warnings } = await this.resolve(path);
+    return this.describe(inode, normal, name, parent, warnings);
   }
 
   async readDir(path: string, options: ListOptions = {}): Promise<FileEntry[]> {

@@ -13,6 +13,7 @@ import { xfsCrcMatches } from './crc32c.js';
 import { forkExtents, type Extent } from './bmap.js';
 import { DIR_LEAF_OFFSET, parseDataBlock, parseShortForm, type DirEntry } from './directory.js';
 import { parseInode, type Inode } from './inode.js';
+import { logState, type LogState } from './log.js';
 import type { Xattr } from './xattr.js';
 import { fsBlockToByte, inodeToByte, parseSuperblock, SUPERBLOCK_SIZE, type Superblock } from './superblock.js';
 
@@ -36,6 +37,9 @@ export class XfsVolume {
   /** Parsed directories: path lookups reread the same large directories (node/B+tree ones). */
   private readonly directories = new LRUCache<number, DirEntry[]>({ max: CACHED_DIRECTORIES });
 
+  /** Whether the log was cleanly unmounted (grt never replays it). */
+  logState: LogState = { clean: undefined, reason: 'not checked' };
+
   private constructor(readonly source: ByteSource, readonly sb: Superblock) {
     this.cache = new LRUCache({ max: Math.max(16, CACHED_BYTES / sb.blockSize) });
   }
@@ -49,6 +53,14 @@ export class XfsVolume {
     // sb_crc covers the superblock's whole sector (xfs_sb_verify: XFS_SB_CRC_OFF = 224).
     if (sb.hasCrc && !xfsCrcMatches(await source.read(0, Math.max(SUPERBLOCK_SIZE, Math.min(sb.sectorSize, sb.blockSize))), SUPERBLOCK_CRC_OFFSET)) {
       volume.warnings.push({ code: 'BAD_CHECKSUM', message: 'XFS superblock CRC mismatch' });
+    }
+    volume.logState = await logState(source, sb).catch((error: unknown) => {
+      if (!(error instanceof GrtError)) throw error;
+      return { clean: undefined, reason: error.message };
+    });
+    if (volume.logState.clean !== true) {
+      // Log replay is not implemented: every listing and restore says so through this warning.
+      volume.warnings.push({ code: 'DIRTY_LOG', message: `XFS log not clean (${volume.logState.reason}): changes made shortly before the backup may be missing; grt does not replay the log` });
     }
     return volume;
   }
