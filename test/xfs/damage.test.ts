@@ -136,3 +136,44 @@ describe('random metadata damage', () => {
     );
   }, 120_000);
 });
+
+describe('data fork mappings', () => {
+  const volume = manifest.volumes.find((v) => v.file === V5)!;
+  const expected = manifest.entries.find((e) => e.path === '/big.bin')!;
+
+  /** big.bin's inode, its first extent record's byte offset, and the block size. */
+  function bigBin(): { bytes: Uint8Array; record: number; blockSize: number; inodeAt: number } {
+    const bytes = volumeBytes(V5);
+    const sb = parseSuperblock(bytes, bytes.length);
+    const inodeAt = inodeToByte(sb, volume.inodes['/big.bin']!);
+    return { bytes, record: inodeAt + 176, blockSize: sb.blockSize, inodeAt };
+  }
+
+  it('an unwritten extent reads as zeros and has no source bytes in the layout', async () => {
+    const { bytes, record } = bigBin();
+    bytes[record]! |= 0x80; // XFS_EXT_UNWRITTEN
+    const fs = await open(bytes);
+    const layout = await fs.streamLayout('/big.bin');
+    expect(layout.runs.map((r) => r.sourceOffset)).toEqual([null]);
+    const data = await (await fs.openStream('/big.bin')).read(0, expected.size!);
+    expect(data.every((b) => b === 0)).toBe(true);
+  });
+
+  it('a file offset before the first extent is a hole of zeros; the data follows at its offset', async () => {
+    const { bytes, record, blockSize } = bigBin();
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(record, view.getBigUint64(record) | (2n << 9n)); // startoff 0 -> 2
+    const fs = await open(bytes);
+    const layout = await fs.streamLayout('/big.bin');
+    expect(layout.runs[0]).toEqual({ streamOffset: 0, sourceOffset: null, length: 2 * blockSize });
+    const data = await (await fs.openStream('/big.bin')).read(0, expected.size!);
+    expect(data.subarray(0, 2 * blockSize).every((b) => b === 0)).toBe(true);
+    expect(data.subarray(2 * blockSize).some((b) => b !== 0)).toBe(true);
+  });
+
+  it('a realtime file is refused, not read from the data device', async () => {
+    const { bytes, inodeAt } = bigBin();
+    bytes[inodeAt + 91]! |= 0x01; // di_flags: XFS_DIFLAG_REALTIME
+    await expect((await open(bytes)).openStream('/big.bin')).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  });
+});

@@ -28,6 +28,8 @@ const MAX_SYMLINK_LENGTH = 1024;
 /** Remote symlink blocks on v5 volumes start with an xfs_dsymlink_hdr ('XSLM'). */
 const SYMLINK_HEADER_V5 = 56;
 const SYMLINK_MAGIC = 0x58534c4d;
+/** di_flags: the data fork maps realtime-device blocks (XFS_DIFLAG_REALTIME). */
+const DIFLAG_REALTIME = 0x1;
 /** sb_crc's offset in the v5 superblock. */
 const SUPERBLOCK_CRC_OFFSET = 224;
 
@@ -104,6 +106,9 @@ export class XfsVolume {
       return { ...layout, encoding: 'resident', resident: fork.bytes.slice(0, size), runs: [] };
     }
     if (fork.format === 'dev') return layout;
+    // A realtime file's extents address the realtime device, which grt does not have: reading
+    // them from the data device would give another file's bytes.
+    if (inode.flags & DIFLAG_REALTIME) throw new GrtError('UNSUPPORTED', `XFS inode ${inode.number}: realtime file (data on the realtime device)`);
     const { blockSize, agBlocks, agBlockLog } = this.sb;
     let mapped = 0;
     for (const extent of await this.extents(inode, warnings)) {
