@@ -32,9 +32,8 @@ export async function mountVolumes(image: Image): Promise<MountedVolumes> {
       if (error.code !== 'UNSUPPORTED') warnings.push({ ...warningFrom(error), message: `volume ${v.index}: ${error.message}` });
       continue;
     }
-    // What the volume noticed while mounting (a backup boot sector used, ...).
-    const own = (fs as { warnings?: GrtWarning[] }).warnings ?? [];
-    for (const w of own) warnings.push({ ...w, message: `volume ${v.index}: ${w.message}` });
+    // What the volume noticed while mounting (a backup boot sector used, a log not replayed, ...).
+    for (const w of fs.warnings ?? []) warnings.push({ ...w, message: `volume ${v.index}: ${w.message}` });
     volumes.push({ index: v.index, start: v.start, fs });
   }
   return { volumes, warnings };

@@ -11,8 +11,7 @@ import type { CliIo } from './output.js';
 
 /** The warnings a mounted file system collected while it was opened (NtfsVolume.warnings). */
 export function fileSystemWarnings(fs: FileSystem): GrtWarning[] {
-  const warnings = (fs as { warnings?: unknown }).warnings;
-  return Array.isArray(warnings) ? [...(warnings as GrtWarning[])] : [];
+  return [...(fs.warnings ?? [])];
 }
 
 /** The layout's warnings and those of the mounted file system, as `name: warning: ...` lines on stderr. */

@@ -37,6 +37,7 @@ interface RegistryEntry {
 const READERS: readonly RegistryEntry[] = [
   { kinds: ['ntfs'], load: async () => (await import('./ntfs/reader.js')).ntfsReader },
   { kinds: ['ext2', 'ext3', 'ext4'], load: async () => (await import('./ext/reader.js')).extReader },
+  { kinds: ['xfs'], load: async () => (await import('./xfs/reader.js')).xfsReader },
 ];
 
 function entryFor(kind: FsKind): RegistryEntry | undefined {

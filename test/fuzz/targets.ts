@@ -14,6 +14,7 @@ import { globTarget } from './targets-glob.js';
 import { namesTarget } from './targets-names.js';
 import { realExtTarget } from './targets-ext.js';
 import { lvmTarget } from './targets-lvm.js';
+import { realXfsTarget } from './targets-xfs.js';
 export type { FuzzContext, FuzzInput, FuzzTarget } from './target-kit.js';
 
 export const TARGETS: FuzzTarget[] = [
@@ -39,6 +40,7 @@ export const TARGETS: FuzzTarget[] = [
   restoreTarget,
   restoreHostileTarget,
   imageTarget,
+  realXfsTarget,
   globTarget('catalog'),
   globTarget('restore'),
 ];

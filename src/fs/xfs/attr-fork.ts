@@ -1,0 +1,91 @@
+/**
+ * Reads the extended attributes of an inode from whichever form its attribute fork has: short
+ * form in the inode, or a leaf / dabtree of leaves in attribute-fork blocks with remote values
+ * (XFS Algorithms & Data Structures "Extended Attributes", "Directory/Attribute Block Formats").
+ */
+import { GrtError, type GrtWarning } from '../../errors.js';
+import { forkExtents, type Extent } from './bmap.js';
+import type { Inode } from './inode.js';
+import type { Superblock } from './superblock.js';
+import { isLeafBlock, parseLeafBlock, parseShortFormXattrs, type Xattr } from './xattr.js';
+
+/** A value is at most XATTR_SIZE_MAX (64 KiB) in Linux. */
+const MAX_VALUE_BYTES = 64 * 1024;
+/** Leaf blocks followed through sibling pointers: bounds a sibling loop or a huge fork. */
+const MAX_LEAF_BLOCKS = 1 << 16;
+/** Dabtree levels descended (XFS_DA_NODE_MAXDEPTH is 5). */
+const MAX_NODE_DEPTH = 5;
+const NODE_MAGIC_V4 = 0xfebe;
+const NODE_MAGIC_V5 = 0x3ebe;
+/** Remote value blocks on v5 start with xfs_attr3_rmt_hdr ('XARM'). */
+const REMOTE_HEADER_V5 = 56;
+
+export type ReadFsBlock = (fsBlock: number) => Promise<Uint8Array>;
+
+function fsBlockOf(extents: readonly Extent[], fileBlock: number): number | undefined {
+  const extent = extents.find((e) => fileBlock >= e.fileBlock && fileBlock < e.fileBlock + e.blockCount);
+  return extent && !extent.unwritten ? extent.fsBlock + (fileBlock - extent.fileBlock) : undefined;
+}
+
+export async function readXattrs(sb: Superblock, inode: Inode, readBlock: ReadFsBlock, warnings: GrtWarning[]): Promise<Xattr[]> {
+  const fork = inode.attrFork;
+  if (!fork) return [];
+  if (fork.format === 'local') return parseShortFormXattrs(fork.bytes);
+  const extents = await forkExtents(sb, fork, readBlock, warnings);
+  const blockAt = async (fileBlock: number): Promise<Uint8Array> => {
+    const fsBlock = fsBlockOf(extents, fileBlock);
+    if (fsBlock === undefined) throw new GrtError('MISSING_DATA', `XFS inode ${inode.number}: attribute block ${fileBlock} is not mapped`, { structure: 'xfs xattr' });
+    return readBlock(fsBlock);
+  };
+  const out: Xattr[] = [];
+  const visited = new Set<number>();
+  for (let fileBlock = await firstLeaf(blockAt, inode.number); fileBlock !== 0 || visited.size === 0; ) {
+    if (visited.has(fileBlock) || visited.size >= MAX_LEAF_BLOCKS) throw new GrtError('BAD_ATTRIBUTE', `XFS inode ${inode.number}: attribute leaf chain loops or is too long`);
+    visited.add(fileBlock);
+    const block = await blockAt(fileBlock);
+    if (!isLeafBlock(block)) throw new GrtError('BAD_ATTRIBUTE', `XFS inode ${inode.number}: attribute block ${fileBlock} is not a leaf`);
+    const { local, remote } = parseLeafBlock(block, warnings);
+    out.push(...local);
+    for (const value of remote) {
+      try {
+        out.push({ name: value.name, value: await remoteValue(sb, blockAt, value.fileBlock, value.length) });
+      } catch (error) {
+        if (!(error instanceof GrtError)) throw error;
+        warnings.push({ code: error.code, message: `${value.name}: ${error.message}` });
+      }
+    }
+    fileBlock = new DataView(block.buffer, block.byteOffset).getUint32(0); // info.forw: next leaf
+  }
+  return out;
+}
+
+/** Block 0 is the only leaf or the dabtree root: descend the leftmost pointers to the first leaf. */
+async function firstLeaf(blockAt: (fileBlock: number) => Promise<Uint8Array>, inodeNumber: number): Promise<number> {
+  let fileBlock = 0;
+  for (let depth = 0; depth <= MAX_NODE_DEPTH; depth++) {
+    const block = await blockAt(fileBlock);
+    if (isLeafBlock(block)) return fileBlock;
+    const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+    const magic = view.getUint16(8);
+    if (magic !== NODE_MAGIC_V4 && magic !== NODE_MAGIC_V5) throw new GrtError('BAD_MAGIC', `XFS inode ${inodeNumber}: attribute block ${fileBlock} magic 0x${magic.toString(16)}`);
+    // xfs_da_intnode: header (16 bytes v4, 64 v5) then {hashval u32, before u32} entries.
+    const header = magic === NODE_MAGIC_V5 ? 64 : 16;
+    const count = view.getUint16(header - (magic === NODE_MAGIC_V5 ? 8 : 4));
+    if (count === 0) throw new GrtError('BAD_ATTRIBUTE', `XFS inode ${inodeNumber}: empty attribute node ${fileBlock}`);
+    fileBlock = view.getUint32(header + 4);
+  }
+  throw new GrtError('LIMIT_EXCEEDED', `XFS inode ${inodeNumber}: attribute tree deeper than ${MAX_NODE_DEPTH}`);
+}
+
+async function remoteValue(sb: Superblock, blockAt: (fileBlock: number) => Promise<Uint8Array>, first: number, length: number): Promise<Uint8Array> {
+  if (length > MAX_VALUE_BYTES) throw new GrtError('LIMIT_EXCEEDED', `remote value of ${length} bytes`, { structure: 'xfs xattr' });
+  const value = new Uint8Array(length);
+  const header = sb.hasCrc ? REMOTE_HEADER_V5 : 0;
+  for (let filled = 0, fileBlock = first; filled < length; fileBlock++) {
+    const data = (await blockAt(fileBlock)).subarray(header);
+    const take = Math.min(data.length, length - filled);
+    value.set(data.subarray(0, take), filled);
+    filled += take;
+  }
+  return value;
+}

@@ -1,0 +1,204 @@
+/**
+ * The pieces of an XFS volume the FileSystem needs: the superblock, inodes by number, fork
+ * extents, directory names, file layouts and symlink targets. Metadata blocks and inodes go
+ * through a byte cache (LRU) so a walk does not reread an inode cluster per child.
+ */
+import { LRUCache } from 'lru-cache';
+import { GrtError, type GrtWarning } from '../../errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import type { StreamLayout } from '../file-system.js';
+import { openLayoutStream } from '../layout-stream.js';
+import { readXattrs } from './attr-fork.js';
+import { xfsCrcMatches } from './crc32c.js';
+import { forkExtents, type Extent } from './bmap.js';
+import { DIR_LEAF_OFFSET, parseDataBlock, parseShortForm, type DirEntry } from './directory.js';
+import { parseInode, type Inode } from './inode.js';
+import { logState, type LogState } from './log.js';
+import type { Xattr } from './xattr.js';
+import { fsBlockToByte, inodeToByte, parseSuperblock, SUPERBLOCK_SIZE, type Superblock } from './superblock.js';
+
+/** Metadata blocks kept (16 MiB): inode clusters and directory blocks of a large walk. */
+const CACHED_BYTES = 16 * 1024 * 1024;
+/** Directories kept parsed: the ancestors of the paths being looked up. */
+const CACHED_DIRECTORIES = 64;
+/** Bytes of one directory read: 64 Mi covers millions of names and bounds a hostile size. */
+export const MAX_DIR_BYTES = 64 * 1024 * 1024;
+/** A symlink target is at most MAXPATHLEN (1024) bytes (XFS_SYMLINK_MAXLEN). */
+const MAX_SYMLINK_LENGTH = 1024;
+/** Remote symlink blocks on v5 volumes start with an xfs_dsymlink_hdr ('XSLM'). */
+const SYMLINK_HEADER_V5 = 56;
+const SYMLINK_MAGIC = 0x58534c4d;
+/** di_flags: the data fork maps realtime-device blocks (XFS_DIFLAG_REALTIME). */
+const DIFLAG_REALTIME = 0x1;
+/** sb_crc's offset in the v5 superblock. */
+const SUPERBLOCK_CRC_OFFSET = 224;
+
+export class XfsVolume {
+  readonly warnings: GrtWarning[] = [];
+  private readonly cache: LRUCache<number, Uint8Array>;
+  /** Parsed directories: path lookups reread the same large directories (node/B+tree ones). */
+  private readonly directories = new LRUCache<number, DirEntry[]>({ max: CACHED_DIRECTORIES });
+
+  /** Whether the log was cleanly unmounted (grt never replays it). */
+  logState: LogState = { clean: undefined, reason: 'not checked' };
+
+  private constructor(readonly source: ByteSource, readonly sb: Superblock) {
+    this.cache = new LRUCache({ max: Math.max(16, CACHED_BYTES / sb.blockSize) });
+  }
+
+  static async open(source: ByteSource): Promise<XfsVolume> {
+    const sb = parseSuperblock(await source.read(0, SUPERBLOCK_SIZE), source.size);
+    if (sb.blockCount * sb.blockSize > source.size) {
+      throw new GrtError('TRUNCATED', `XFS volume of ${sb.blockCount * sb.blockSize} bytes in a ${source.size}-byte source`, { structure: 'xfs superblock' });
+    }
+    const volume = new XfsVolume(source, sb);
+    // sb_crc covers the superblock's whole sector (xfs_sb_verify: XFS_SB_CRC_OFF = 224).
+    if (sb.hasCrc && !xfsCrcMatches(await source.read(0, Math.max(SUPERBLOCK_SIZE, Math.min(sb.sectorSize, sb.blockSize))), SUPERBLOCK_CRC_OFFSET)) {
+      volume.warnings.push({ code: 'BAD_CHECKSUM', message: 'XFS superblock CRC mismatch' });
+    }
+    volume.logState = await logState(source, sb).catch((error: unknown) => {
+      if (!(error instanceof GrtError)) throw error;
+      return { clean: undefined, reason: error.message };
+    });
+    if (volume.logState.clean !== true) {
+      // Log replay is not implemented: every listing and restore says so through this warning.
+      volume.warnings.push({ code: 'DIRTY_LOG', message: `XFS log not clean (${volume.logState.reason}): changes made shortly before the backup may be missing; grt does not replay the log` });
+    }
+    return volume;
+  }
+
+  /** One file-system block (cached; callers must not modify it). */
+  async block(fsBlock: number): Promise<Uint8Array> {
+    const hit = this.cache.get(fsBlock);
+    if (hit) return hit;
+    const bytes = await this.source.read(fsBlockToByte(this.sb, fsBlock), this.sb.blockSize);
+    this.cache.set(fsBlock, bytes);
+    return bytes;
+  }
+
+  async readInode(number: number, warnings: GrtWarning[] = []): Promise<Inode> {
+    const offset = inodeToByte(this.sb, number);
+    const blockStart = offset - (offset % this.sb.blockSize);
+    const block = await this.blockAt(blockStart);
+    const at = offset - blockStart;
+    return parseInode(this.sb, number, block.subarray(at, at + this.sb.inodeSize), warnings);
+  }
+
+  private async blockAt(byteOffset: number): Promise<Uint8Array> {
+    const key = -1 - byteOffset / this.sb.blockSize; // negative keys: blocks by disk position
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const bytes = await this.source.read(byteOffset, this.sb.blockSize);
+    this.cache.set(key, bytes);
+    return bytes;
+  }
+
+  async extents(inode: Inode, warnings: GrtWarning[]): Promise<Extent[]> {
+    return forkExtents(this.sb, inode.dataFork, (fsBlock) => this.block(fsBlock), warnings);
+  }
+
+  /** Where the data fork's bytes live, up to the file size; unwritten extents and holes are null. */
+  async layout(inode: Inode, size: number, warnings: GrtWarning[]): Promise<StreamLayout> {
+    const layout: StreamLayout = { name: '', size, initializedSize: size, encoding: 'raw', runs: [] };
+    const fork = inode.dataFork;
+    if (fork.format === 'local') {
+      if (size > fork.bytes.length) throw new GrtError('BAD_RECORD', `XFS inode ${inode.number}: inline data of ${size} bytes in a ${fork.bytes.length}-byte fork`);
+      return { ...layout, encoding: 'resident', resident: fork.bytes.slice(0, size), runs: [] };
+    }
+    if (fork.format === 'dev') return layout;
+    // A realtime file's extents address the realtime device, which grt does not have: reading
+    // them from the data device would give another file's bytes.
+    if (inode.flags & DIFLAG_REALTIME) throw new GrtError('UNSUPPORTED', `XFS inode ${inode.number}: realtime file (data on the realtime device)`);
+    const { blockSize, agBlocks, agBlockLog } = this.sb;
+    let mapped = 0;
+    for (const extent of await this.extents(inode, warnings)) {
+      const streamOffset = extent.fileBlock * blockSize;
+      if (streamOffset >= size) break;
+      // A gap between extents is a hole (sparse file): runs must be contiguous, so say it.
+      if (streamOffset > mapped) layout.runs.push({ streamOffset: mapped, sourceOffset: null, length: streamOffset - mapped });
+      // An extent never crosses its AG: a count past the AG's end is damage.
+      if ((extent.fsBlock % 2 ** agBlockLog) + extent.blockCount > agBlocks) {
+        throw new GrtError('BAD_RECORD', `XFS inode ${inode.number}: extent at block ${extent.fsBlock} runs past its AG`, { structure: 'xfs extents' });
+      }
+      const length = Math.min(extent.blockCount * blockSize, size - streamOffset);
+      const sourceOffset = extent.unwritten ? null : fsBlockToByte(this.sb, extent.fsBlock);
+      layout.runs.push({ streamOffset, sourceOffset, length });
+      mapped = streamOffset + length;
+    }
+    if (mapped < size) layout.runs.push({ streamOffset: mapped, sourceOffset: null, length: size - mapped });
+    return layout;
+  }
+
+  openData(layout: StreamLayout): ByteSource {
+    return openLayoutStream(this.source, layout);
+  }
+
+  /** The names of a directory (without '.' and '..'); damage is reported on the first read only. */
+  async readDirectory(inode: Inode, warnings: GrtWarning[] = []): Promise<DirEntry[]> {
+    if (inode.kind !== 'dir') throw new GrtError('NOT_A_DIRECTORY', `XFS inode ${inode.number} is not a directory`);
+    const hit = this.directories.get(inode.number);
+    if (hit) return hit;
+    const entries = await this.parseDirectory(inode, warnings);
+    this.directories.set(inode.number, entries);
+    return entries;
+  }
+
+  private async parseDirectory(inode: Inode, warnings: GrtWarning[]): Promise<DirEntry[]> {
+    const fork = inode.dataFork;
+    if (fork.format === 'local') return parseShortForm(this.sb, inode.number, fork.bytes, inode.size);
+    const { dirBlockSize } = this.sb;
+    const dataBytes = Math.min(inode.size, DIR_LEAF_OFFSET);
+    if (dataBytes > MAX_DIR_BYTES) throw new GrtError('LIMIT_EXCEEDED', `XFS directory inode ${inode.number} of ${inode.size} bytes`);
+    // Leaf/node/btree directories are larger than their data blocks: map up to the leaf offset.
+    const layout = await this.layout(inode, DIR_LEAF_OFFSET, warnings);
+    const data = this.openData(layout);
+    const blockStarts = new Set<number>();
+    for (const run of layout.runs) {
+      if (run.sourceOffset === null) continue;
+      for (let at = run.streamOffset - (run.streamOffset % dirBlockSize); at < run.streamOffset + run.length; at += dirBlockSize) {
+        blockStarts.add(at);
+        if (blockStarts.size * dirBlockSize > MAX_DIR_BYTES) throw new GrtError('LIMIT_EXCEEDED', `XFS directory inode ${inode.number}: more than ${MAX_DIR_BYTES} bytes of names`);
+      }
+    }
+    const out: DirEntry[] = [];
+    for (const start of [...blockStarts].sort((a, b) => a - b)) {
+      try {
+        parseDataBlock(this.sb, inode.number, await data.read(start, dirBlockSize), out, warnings);
+      } catch (error) {
+        if (!(error instanceof GrtError)) throw error;
+        warnings.push({ code: error.code, message: `${error.message} (directory block at ${start})` });
+      }
+    }
+    return out;
+  }
+
+  async symlinkTarget(inode: Inode, warnings: GrtWarning[]): Promise<string> {
+    if (inode.size > MAX_SYMLINK_LENGTH) throw new GrtError('BAD_RECORD', `XFS symlink inode ${inode.number} of ${inode.size} bytes`);
+    const fork = inode.dataFork;
+    if (fork.format === 'local') {
+      if (inode.size > fork.bytes.length) throw new GrtError('BAD_RECORD', `XFS symlink inode ${inode.number}: ${inode.size} bytes in a ${fork.bytes.length}-byte fork`);
+      return new TextDecoder().decode(fork.bytes.subarray(0, inode.size));
+    }
+    const parts: Uint8Array[] = [];
+    let remaining = inode.size;
+    for (const extent of await this.extents(inode, warnings)) {
+      for (let i = 0; i < extent.blockCount && remaining > 0; i++) {
+        let block = await this.block(extent.fsBlock + i);
+        if (this.sb.hasCrc) {
+          if (new DataView(block.buffer, block.byteOffset).getUint32(0) !== SYMLINK_MAGIC) throw new GrtError('BAD_MAGIC', `XFS symlink inode ${inode.number}: no XSLM header`);
+          block = block.subarray(SYMLINK_HEADER_V5);
+        }
+        const take = Math.min(remaining, block.length);
+        parts.push(block.subarray(0, take));
+        remaining -= take;
+      }
+    }
+    if (remaining > 0) throw new GrtError('MISSING_DATA', `XFS symlink inode ${inode.number}: ${remaining} bytes unmapped`);
+    return new TextDecoder().decode(Buffer.concat(parts));
+  }
+
+  /** Every extended attribute (user.*, trusted.*, security.*) of an inode. */
+  async xattrs(inode: Inode, warnings: GrtWarning[]): Promise<Xattr[]> {
+    return readXattrs(this.sb, inode, (fsBlock) => this.block(fsBlock), warnings);
+  }
+}
