@@ -1,0 +1,143 @@
+/**
+ * A SourceOpener for http:// and https:// URLs. A name an image holds is a URL path segment list
+ * resolved against the URL of the file naming it, under the rule of source-opener.ts: same origin,
+ * inside that file's folder (the path up to its last `/`).
+ */
+import { GrtError } from '../../errors.js';
+import type { OpenedSource, ParsedName, Placement, SourceOpener } from '../source-opener.js';
+import { makeAgents, type Agents, type RangeTarget } from './http-range.js';
+import { RemoteSource, type RemoteStats } from './remote-source.js';
+
+/** Header lines given with --header: at most this many, each at most this long (they go on every request). */
+export const MAX_USER_HEADERS = 32;
+export const MAX_USER_HEADER_BYTES = 8 * 1024;
+
+export interface HttpOpenerOptions {
+  /** Sent with every request to the image's origin (e.g. `Authorization: Bearer …`); never to another. */
+  headers?: Record<string, string>;
+  /** Follow redirects to another origin (the headers above are then not sent). Default false. */
+  allowOtherOrigins?: boolean;
+  /** Block cache per object, MiB. */
+  cacheMiB?: number;
+}
+
+export function isHttpUrl(text: string): boolean {
+  return /^https?:\/\//i.test(text);
+}
+
+/** `Name: value` lines (as curl takes them) into a header object, checked. */
+export function parseHeaderLines(lines: readonly string[]): Record<string, string> {
+  if (lines.length > MAX_USER_HEADERS) throw new GrtError('USAGE', `at most ${MAX_USER_HEADERS} --header options`);
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    const name = colon > 0 ? line.slice(0, colon).trim() : '';
+    // Only the name is shown: the value is usually a secret.
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new GrtError('USAGE', `--header takes 'Name: value' (name ${JSON.stringify(name)})`);
+    const value = line.slice(colon + 1).trim();
+    if (line.length > MAX_USER_HEADER_BYTES || /[\r\n\0]/.test(value)) throw new GrtError('USAGE', `--header ${name}: value too long or holds a line break`);
+    const key = name.toLowerCase();
+    if (key === 'range' || key === 'if-match' || key === 'if-unmodified-since' || key === 'host') throw new GrtError('USAGE', `--header ${name} is set by grt itself`);
+    headers[key] = value;
+  }
+  return headers;
+}
+
+/** The folder of a URL: its path up to and including the last `/`. */
+function folderOf(url: URL): string {
+  return url.pathname.slice(0, url.pathname.lastIndexOf('/') + 1);
+}
+
+/** Shared by the HTTP and S3 openers: URLs in, RemoteSources out, names under the one rule. */
+export abstract class UrlOpener implements SourceOpener {
+  protected readonly agents: Agents = makeAgents();
+  /** Every object opened, for counting requests and bytes. */
+  readonly opened: RemoteSource[] = [];
+
+  constructor(protected readonly cacheMiB: number | undefined) {}
+
+  /** The request target of a location of this opener's kind. */
+  protected abstract target(location: string): RangeTarget;
+  /** The location as a URL whose origin and path the rule compares. */
+  protected abstract parse(location: string): URL;
+  protected abstract format(url: URL): string;
+
+  async open(location: string): Promise<OpenedSource> {
+    const source = await RemoteSource.open(this.agents, this.target(location), this.cacheMiB === undefined ? {} : { cacheMiB: this.cacheMiB });
+    this.opened.push(source);
+    return source;
+  }
+
+  inFolder(base: string, components: readonly string[]): string {
+    const url = this.parse(base);
+    url.pathname = folderOf(url) + components.map(encodeURIComponent).join('/');
+    url.search = '';
+    url.hash = '';
+    return this.format(url);
+  }
+
+  /** A Windows path means nothing on a server; a POSIX one is a path on the same server. */
+  original(base: string, name: ParsedName): string | undefined {
+    if (name.windows) return undefined;
+    const url = this.parse(base);
+    const resolved = new URL(name.name.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/'), url);
+    return resolved.origin === url.origin ? this.format(resolved) : undefined;
+  }
+
+  /**
+   * Decided from the URLs alone (a server has no links to follow): a request here would only tell
+   * 'missing' apart, and the open that follows reports NOT_FOUND the same way.
+   */
+  async place(base: string, location: string): Promise<Placement> {
+    const from = this.parse(base);
+    const to = this.parse(location);
+    return to.origin === from.origin && to.pathname.startsWith(folderOf(from)) ? 'inside' : 'outside';
+  }
+
+  /** Requests and bytes of every object opened so far. */
+  get stats(): RemoteStats {
+    return this.opened.reduce((sum, s) => ({ requests: sum.requests + s.stats.requests, bytes: sum.bytes + s.stats.bytes }), { requests: 0, bytes: 0 });
+  }
+
+  /** Drop the keep-alive sockets (each RemoteSource closes only its cache). */
+  destroy(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+}
+
+export class HttpOpener extends UrlOpener {
+  private readonly headers: Record<string, string>;
+  private readonly allowOtherOrigins: boolean;
+  /** The origin of the first location opened (the image): the only one the headers go to. */
+  private imageOrigin: string | undefined;
+
+  constructor(options: HttpOpenerOptions = {}) {
+    super(options.cacheMiB);
+    this.headers = { ...(options.headers ?? {}) };
+    this.allowOtherOrigins = options.allowOtherOrigins ?? false;
+  }
+
+  protected parse(location: string): URL {
+    let url: URL;
+    try {
+      url = new URL(location);
+    } catch {
+      throw new GrtError('USAGE', `not a URL: ${JSON.stringify(location)}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new GrtError('USAGE', `not an http(s) URL: ${JSON.stringify(location)}`);
+    if (url.username || url.password) throw new GrtError('USAGE', 'credentials in the URL are refused (they would show in messages): use --header');
+    return url;
+  }
+
+  protected format(url: URL): string {
+    return url.href;
+  }
+
+  protected target(location: string): RangeTarget {
+    const url = this.parse(location);
+    this.imageOrigin ??= url.origin;
+    const headers = url.origin === this.imageOrigin ? this.headers : {};
+    return { url, headers, allowOtherOrigins: this.allowOtherOrigins, location };
+  }
+}
