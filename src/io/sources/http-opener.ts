@@ -48,6 +48,11 @@ function folderOf(url: URL): string {
   return url.pathname.slice(0, url.pathname.lastIndexOf('/') + 1);
 }
 
+/** Scheme and authority: an s3:// URL has no WHATWG origin (it is "null" for every bucket). */
+function originOf(url: URL): string {
+  return `${url.protocol}//${url.host}`;
+}
+
 /** Shared by the HTTP and S3 openers: URLs in, RemoteSources out, names under the one rule. */
 export abstract class UrlOpener implements SourceOpener {
   protected readonly agents: Agents = makeAgents();
@@ -81,7 +86,7 @@ export abstract class UrlOpener implements SourceOpener {
     if (name.windows) return undefined;
     const url = this.parse(base);
     const resolved = new URL(name.name.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/'), url);
-    return resolved.origin === url.origin ? this.format(resolved) : undefined;
+    return originOf(resolved) === originOf(url) ? this.format(resolved) : undefined;
   }
 
   /**
@@ -91,7 +96,7 @@ export abstract class UrlOpener implements SourceOpener {
   async place(base: string, location: string): Promise<Placement> {
     const from = this.parse(base);
     const to = this.parse(location);
-    return to.origin === from.origin && to.pathname.startsWith(folderOf(from)) ? 'inside' : 'outside';
+    return originOf(to) === originOf(from) && to.pathname.startsWith(folderOf(from)) ? 'inside' : 'outside';
   }
 
   /** Requests and bytes of every object opened so far. */

@@ -13,7 +13,8 @@ export interface AwsCredentials {
 }
 
 export interface SignInput {
-  method: 'GET' | 'HEAD';
+  /** GET and HEAD here; tests also sign a PUT, with its payload hash in x-amz-content-sha256. */
+  method: string;
   url: URL;
   /** Lower-case names; every one is signed (the caller sends exactly these). `host` is added. */
   headers: Record<string, string>;
