@@ -7,6 +7,8 @@ export const IMAGE_OPTIONS = {
   parent: { type: 'string' },
   'ignore-cid-mismatch': { type: 'boolean' },
   'allow-unsafe-extent-paths': { type: 'boolean' },
+  header: { type: 'string', multiple: true },
+  endpoint: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 

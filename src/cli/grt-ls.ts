@@ -34,6 +34,8 @@ options:
   --deleted         include deleted entries
   --parent FILE     parent disk of a snapshot (overrides parentFileNameHint)
   --ignore-cid-mismatch, --allow-unsafe-extent-paths
+  --header 'NAME: VALUE'  with an http(s):// IMAGE: sent to its origin only (repeatable)
+  --endpoint URL    with an s3://bucket/key IMAGE: an S3-compatible store (AWS_ENDPOINT_URL)
 exit: 0 ok (damaged entries are listed with their warnings), 2 nothing could be listed`;
 
 const OPTIONS = {
