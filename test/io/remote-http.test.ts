@@ -85,6 +85,25 @@ describe('HttpOpener', () => {
     expect(Buffer.compare(bytes, DATA.subarray(500_000, 700_000))).toBe(0);
   });
 
+  it('drops a response that stalls and asks again', async () => {
+    const patient = new HttpOpener({ timeoutMs: 200 });
+    const source = await patient.open(`${server.origin}/vm/disk.bin`);
+    server.fault = (_r, i) => (i === 1 ? { kind: 'slow', ms: 1000 } : undefined);
+    const bytes = await source.read(300_000, 100);
+    expect(Buffer.compare(bytes, DATA.subarray(300_000, 300_100))).toBe(0);
+    expect(server.requests.length).toBe(3);
+    patient.destroy();
+  });
+
+  it('gives up on a server that never answers in bounded time', async () => {
+    const patient = new HttpOpener({ timeoutMs: 100 });
+    const source = await patient.open(`${server.origin}/vm/disk.bin`);
+    server.fault = () => ({ kind: 'slow', ms: 1000 });
+    expect(await code(source.read(300_000, 100))).toBe('IO_ERROR');
+    expect(server.requests.length).toBe(1 + 5);
+    patient.destroy();
+  });
+
   it('gives up after a bounded number of attempts', async () => {
     const source = await opener.open(`${server.origin}/vm/disk.bin`);
     server.fault = () => ({ kind: 'status', status: 503 });

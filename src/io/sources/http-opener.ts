@@ -19,6 +19,8 @@ export interface HttpOpenerOptions {
   allowOtherOrigins?: boolean;
   /** Block cache per object, MiB. */
   cacheMiB?: number;
+  /** Silence after which a request is retried (http-range.ts RESPONSE_TIMEOUT_MS by default). */
+  timeoutMs?: number;
 }
 
 export function isHttpUrl(text: string): boolean {
@@ -114,6 +116,7 @@ export abstract class UrlOpener implements SourceOpener {
 export class HttpOpener extends UrlOpener {
   private readonly headers: Record<string, string>;
   private readonly allowOtherOrigins: boolean;
+  private readonly timeoutMs: number | undefined;
   /** The origin of the first location opened (the image): the only one the headers go to. */
   private imageOrigin: string | undefined;
 
@@ -121,6 +124,7 @@ export class HttpOpener extends UrlOpener {
     super(options.cacheMiB);
     this.headers = { ...(options.headers ?? {}) };
     this.allowOtherOrigins = options.allowOtherOrigins ?? false;
+    this.timeoutMs = options.timeoutMs;
   }
 
   protected parse(location: string): URL {
@@ -143,6 +147,6 @@ export class HttpOpener extends UrlOpener {
     const url = this.parse(location);
     this.imageOrigin ??= url.origin;
     const headers = url.origin === this.imageOrigin ? this.headers : {};
-    return { url, headers, allowOtherOrigins: this.allowOtherOrigins, location };
+    return { url, headers, allowOtherOrigins: this.allowOtherOrigins, location, ...(this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs }) };
   }
 }

@@ -40,6 +40,8 @@ export interface RangeTarget {
   sign?: (url: URL, headers: Record<string, string>) => void;
   /** What messages name: the location as the user wrote it. */
   location: string;
+  /** Silence after which a request is dropped and retried; default RESPONSE_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 export interface RangeResult {
@@ -88,7 +90,7 @@ async function attemptRange(agents: Agents, target: RangeTarget, start: number, 
     if (pinned?.etag !== undefined && !pinned.etag.startsWith('W/')) headers['if-match'] = pinned.etag;
     else if (pinned?.lastModified !== undefined) headers['if-unmodified-since'] = pinned.lastModified;
     if (sameOrigin) target.sign?.(url, headers);
-    const response = await send(agents, url, headers, target.location);
+    const response = await send(agents, url, headers, target.location, target.timeoutMs ?? RESPONSE_TIMEOUT_MS);
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400 && response.headers.location !== undefined) {
       response.destroy();
@@ -106,12 +108,12 @@ async function attemptRange(agents: Agents, target: RangeTarget, start: number, 
   }
 }
 
-function send(agents: Agents, url: URL, headers: Record<string, string>, location: string): Promise<http.IncomingMessage> {
+function send(agents: Agents, url: URL, headers: Record<string, string>, location: string, timeoutMs: number): Promise<http.IncomingMessage> {
   const module = url.protocol === 'https:' ? https : http;
   const agent = url.protocol === 'https:' ? agents.https : agents.http;
   return new Promise((resolve, reject) => {
-    const request = module.request(url, { method: 'GET', headers, agent, maxHeaderSize: MAX_HEADER_BYTES, timeout: RESPONSE_TIMEOUT_MS }, resolve);
-    request.on('timeout', () => request.destroy(new Error(`no answer for ${RESPONSE_TIMEOUT_MS} ms`)));
+    const request = module.request(url, { method: 'GET', headers, agent, maxHeaderSize: MAX_HEADER_BYTES, timeout: timeoutMs }, resolve);
+    request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer for ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
     request.on('error', (error: NodeJS.ErrnoException) => {
       const detail = `request failed: ${error.code ?? error.message}`;
       // A header overflow is the server's doing and will not change on retry.
