@@ -118,6 +118,23 @@ describe('HttpOpener', () => {
     expect(server.requests.at(-1)!.headers['if-match']).toBeDefined();
   });
 
+  it('refuses an object replaced between a close and a reopen of the same location', async () => {
+    const first = await opener.open(`${server.origin}/vm/disk.bin`);
+    await first.close();
+    server.files.set('/vm/disk.bin', { bytes: randomBytes(DATA.length, 9) });
+    expect(await code(opener.open(`${server.origin}/vm/disk.bin`))).toBe('IO_ERROR');
+    const again = new HttpOpener();
+    expect((await again.open(`${server.origin}/vm/disk.bin`)).size).toBe(DATA.length);
+    again.destroy();
+  });
+
+  it('counts requests and bytes over every object it opened', async () => {
+    await opener.open(`${server.origin}/vm/small.bin`);
+    const source = await opener.open(`${server.origin}/vm/disk.bin`);
+    await source.read(100_000, 10);
+    expect(opener.stats).toEqual({ requests: server.requests.length, bytes: 1000 + 65536 + 65536 });
+  });
+
   it('refuses an object replaced after open even when the server ignores If-Match', async () => {
     const source = await opener.open(`${server.origin}/vm/disk.bin`);
     const other = randomBytes(DATA.length, 9);

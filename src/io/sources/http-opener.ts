@@ -5,7 +5,7 @@
  */
 import { GrtError } from '../../errors.js';
 import type { OpenedSource, ParsedName, Placement, SourceOpener } from '../source-opener.js';
-import { makeAgents, type Agents, type RangeTarget } from './http-range.js';
+import { makeAgents, type Agents, type Pinned, type RangeTarget } from './http-range.js';
 import { RemoteSource, type RemoteStats } from './remote-source.js';
 
 /** Header lines given with --header: at most this many, each at most this long (they go on every request). */
@@ -58,8 +58,13 @@ function originOf(url: URL): string {
 /** Shared by the HTTP and S3 openers: URLs in, RemoteSources out, names under the one rule. */
 export abstract class UrlOpener implements SourceOpener {
   protected readonly agents: Agents = makeAgents();
-  /** Every object opened, for counting requests and bytes. */
-  readonly opened: RemoteSource[] = [];
+  /** Requests and bytes of every object opened so far. */
+  readonly stats: RemoteStats = { requests: 0, bytes: 0 };
+  /**
+   * What each location was pinned to when first opened: the extent pool closes and reopens files,
+   * and a reopened object must be the one read before (one entry per file an image names).
+   */
+  private readonly pins = new Map<string, Pinned>();
 
   constructor(protected readonly cacheMiB: number | undefined) {}
 
@@ -70,8 +75,10 @@ export abstract class UrlOpener implements SourceOpener {
   protected abstract format(url: URL): string;
 
   async open(location: string): Promise<OpenedSource> {
-    const source = await RemoteSource.open(this.agents, this.target(location), this.cacheMiB === undefined ? {} : { cacheMiB: this.cacheMiB });
-    this.opened.push(source);
+    const pinned = this.pins.get(location);
+    const options = { stats: this.stats, ...(pinned ? { pinned } : {}), ...(this.cacheMiB === undefined ? {} : { cacheMiB: this.cacheMiB }) };
+    const source = await RemoteSource.open(this.agents, this.target(location), options);
+    this.pins.set(location, source.pinned);
     return source;
   }
 
@@ -99,11 +106,6 @@ export abstract class UrlOpener implements SourceOpener {
     const from = this.parse(base);
     const to = this.parse(location);
     return originOf(to) === originOf(from) && to.pathname.startsWith(folderOf(from)) ? 'inside' : 'outside';
-  }
-
-  /** Requests and bytes of every object opened so far. */
-  get stats(): RemoteStats {
-    return this.opened.reduce((sum, s) => ({ requests: sum.requests + s.stats.requests, bytes: sum.bytes + s.stats.bytes }), { requests: 0, bytes: 0 });
   }
 
   /** Drop the keep-alive sockets (each RemoteSource closes only its cache). */

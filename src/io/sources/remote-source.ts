@@ -30,6 +30,10 @@ export interface RemoteStats {
 
 export interface RemoteSourceOptions {
   cacheMiB?: number;
+  /** The counters to add this object's requests and bytes to (an opener's totals); default its own. */
+  stats?: RemoteStats;
+  /** What an earlier opening of the same location pinned: reopened, it must still be that object. */
+  pinned?: Pinned;
 }
 
 interface Waiting {
@@ -109,11 +113,14 @@ export class RemoteSource implements OpenedSource {
   readonly size: number;
   readonly identity = undefined;
   readonly stats: RemoteStats;
+  /** The size and validators every answer is checked against. */
+  readonly pinned: Pinned;
   private readonly cached: CachedSource;
   private closed = false;
 
   private constructor(readonly location: string, pinned: Pinned, fetch: (offset: number, length: number) => Promise<Uint8Array>, stats: RemoteStats, head: Uint8Array, cacheMiB: number) {
     this.size = pinned.size;
+    this.pinned = pinned;
     this.stats = stats;
     const maxBlocks = Math.max(1, Math.floor((cacheMiB * 1024 * 1024) / REMOTE_BLOCK_BYTES));
     this.cached = new CachedSource(new RangeReader(pinned.size, fetch, head), { blockSize: REMOTE_BLOCK_BYTES, maxBlocks });
@@ -124,8 +131,8 @@ export class RemoteSource implements OpenedSource {
    * block itself (a descriptor or sparse header is read from it without a second request).
    */
   static async open(agents: Agents, target: RangeTarget, options: RemoteSourceOptions = {}): Promise<RemoteSource> {
-    const stats: RemoteStats = { requests: 0, bytes: 0 };
-    const first = await probe(agents, target, stats);
+    const stats: RemoteStats = options.stats ?? { requests: 0, bytes: 0 };
+    const first = await probe(agents, target, stats, options.pinned);
     const pinned = first.pinned;
     const fetch = async (offset: number, length: number): Promise<Uint8Array> => {
       stats.requests++;
@@ -148,9 +155,10 @@ export class RemoteSource implements OpenedSource {
 }
 
 /** The first block (the whole object when smaller): size and validators to pin. */
-async function probe(agents: Agents, target: RangeTarget, stats: RemoteStats): Promise<{ bytes: Uint8Array; pinned: Pinned }> {
+async function probe(agents: Agents, target: RangeTarget, stats: RemoteStats, pinned: Pinned | undefined): Promise<{ bytes: Uint8Array; pinned: Pinned }> {
   stats.requests++;
-  const first = await getRange(agents, target, 0, REMOTE_BLOCK_BYTES, undefined);
+  const length = pinned ? Math.min(REMOTE_BLOCK_BYTES, pinned.size) : REMOTE_BLOCK_BYTES;
+  const first = await getRange(agents, target, 0, length, pinned);
   stats.bytes += first.bytes.length;
   return first;
 }
