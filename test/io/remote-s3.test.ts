@@ -14,6 +14,7 @@ let s3: S3Server;
 beforeAll(async () => {
   s3 = await startS3();
   await s3.put('vm/disk one.bin', DATA);
+  await s3.put("vm/it's (1)*!.bin", DATA.subarray(0, 100));
 });
 afterAll(() => s3.close());
 
@@ -36,14 +37,23 @@ describe('S3Opener', () => {
     for (const [offset, length] of [[0, 10], [70_000, 100_000], [299_990, 10]] as const) {
       expect(Buffer.compare(await source.read(offset, length), DATA.subarray(offset, offset + length))).toBe(0);
     }
+    expect(s3.refused).toBe(0);
+    expect(s3.verified).toBeGreaterThan(3);
     opener.destroy();
   });
 
-  // s3rver checks the access key id but not SigV4 signatures (its v4 check is unimplemented); the
-  // signer's correctness rests on the published examples (remote-sigv4.test.ts).
-  it('an unknown access key is a clear access error; a missing key is NOT_FOUND', async () => {
-    const wrong = new S3Opener({ credentials: { accessKeyId: 'NOBODY', secretAccessKey: 'nope' }, region: 'us-east-1', endpoint: s3.endpoint });
+  it('signs keys with characters URL and SigV4 encode differently', async () => {
+    const opener = new S3Opener({ credentials: S3RVER_CREDENTIALS, region: 'us-east-1', endpoint: s3.endpoint });
+    const source = await opener.open(`s3://${BUCKET}/vm/it's%20(1)*!.bin`);
+    expect(source.size).toBe(100);
+    opener.destroy();
+  });
+
+  it('a wrong secret is a clear access error; a missing key is NOT_FOUND', async () => {
+    const refused = s3.refused;
+    const wrong = new S3Opener({ credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'nope' }, region: 'us-east-1', endpoint: s3.endpoint });
     expect(await code(wrong.open(`s3://${BUCKET}/vm/disk%20one.bin`))).toBe('IO_ERROR');
+    expect(s3.refused).toBe(refused + 1);
     wrong.destroy();
     const opener = new S3Opener({ credentials: S3RVER_CREDENTIALS, region: 'us-east-1', endpoint: s3.endpoint });
     expect(await code(opener.open(`s3://${BUCKET}/vm/none.bin`))).toBe('NOT_FOUND');
