@@ -35,7 +35,8 @@ export function parseHeaderLines(lines: readonly string[]): Record<string, strin
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon).trim() : '';
     // Only the name is shown: the value is usually a secret.
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new GrtError('USAGE', `--header takes 'Name: value' (name ${JSON.stringify(name)})`);
+    // Not even an invalid name is shown: `Bearer abc: …` would put the token in the message.
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new GrtError('USAGE', `--header takes 'Name: value' (a token name, a colon, the value)`);
     const value = line.slice(colon + 1).trim();
     if (line.length > MAX_USER_HEADER_BYTES || /[\r\n\0]/.test(value)) throw new GrtError('USAGE', `--header ${name}: value too long or holds a line break`);
     const key = name.toLowerCase();
@@ -115,6 +116,11 @@ export abstract class UrlOpener implements SourceOpener {
   }
 }
 
+/** A URL as messages show it: a query (a presigned URL's signature) is left out. */
+function redacted(url: URL): string {
+  return `${url.origin}${url.pathname}${url.search ? '?…' : ''}`;
+}
+
 export class HttpOpener extends UrlOpener {
   private readonly headers: Record<string, string>;
   private readonly allowOtherOrigins: boolean;
@@ -149,6 +155,6 @@ export class HttpOpener extends UrlOpener {
     const url = this.parse(location);
     this.imageOrigin ??= url.origin;
     const headers = url.origin === this.imageOrigin ? this.headers : {};
-    return { url, headers, allowOtherOrigins: this.allowOtherOrigins, location, ...(this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs }) };
+    return { url, headers, allowOtherOrigins: this.allowOtherOrigins, location: redacted(url), ...(this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs }) };
   }
 }
