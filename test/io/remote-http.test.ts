@@ -73,9 +73,12 @@ describe('HttpOpener', () => {
 
   it('reads a large range in parts, several in flight', async () => {
     const source = await opener.open(`${server.origin}/vm/disk.bin`);
+    // Each answer waits a little, so parts asked together are seen together.
+    server.fault = () => ({ kind: 'slow', ms: 50 });
     const bytes = await source.read(0, PART_BYTES - 1 + 1024 * 1024);
     expect(Buffer.compare(bytes, DATA.subarray(0, bytes.length))).toBe(0);
     expect(server.requests.filter((r) => r.range !== undefined).length).toBeGreaterThanOrEqual(3);
+    expect(server.maxInFlight).toBeGreaterThanOrEqual(2);
   });
 
   it('retries 503s and resets mid-body, then gives the right bytes', async () => {
@@ -89,6 +92,16 @@ describe('HttpOpener', () => {
     const patient = new HttpOpener({ timeoutMs: 200 });
     const source = await patient.open(`${server.origin}/vm/disk.bin`);
     server.fault = (_r, i) => (i === 1 ? { kind: 'slow', ms: 1000 } : undefined);
+    const bytes = await source.read(300_000, 100);
+    expect(Buffer.compare(bytes, DATA.subarray(300_000, 300_100))).toBe(0);
+    expect(server.requests.length).toBe(3);
+    patient.destroy();
+  });
+
+  it('drops a body trickled slower than the slowest rate accepted', async () => {
+    const patient = new HttpOpener({ timeoutMs: 300 });
+    const source = await patient.open(`${server.origin}/vm/disk.bin`);
+    server.fault = (_r, i) => (i === 1 ? { kind: 'trickle', ms: 50 } : undefined);
     const bytes = await source.read(300_000, 100);
     expect(Buffer.compare(bytes, DATA.subarray(300_000, 300_100))).toBe(0);
     expect(server.requests.length).toBe(3);

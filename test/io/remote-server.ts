@@ -21,6 +21,7 @@ export type Fault =
   | { kind: 'content-range'; value: string }
   | { kind: 'whole' }
   | { kind: 'big-header' }
+  | { kind: 'trickle'; ms: number }
   | undefined;
 
 export interface RequestLog {
@@ -34,6 +35,8 @@ export interface TestServer {
   files: Map<string, Served>;
   requests: RequestLog[];
   bytesSent: number;
+  /** Most requests being answered at one time. */
+  maxInFlight: number;
   fault: (request: RequestLog, index: number) => Fault;
   close(): Promise<void>;
 }
@@ -48,12 +51,17 @@ export async function startServer(files: Record<string, Uint8Array> = {}): Promi
     files: new Map(Object.entries(files).map(([k, v]) => [k, { bytes: v }])),
     requests: [],
     bytesSent: 0,
+    maxInFlight: 0,
     fault: () => undefined,
     close: async () => undefined,
   };
+  let inFlight = 0;
   const server = http.createServer((req, res) => {
     const log: RequestLog = { path: decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname), range: req.headers.range, headers: req.headers };
     const index = state.requests.push(log) - 1;
+    inFlight++;
+    state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
     void serve(state, log, index, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -96,6 +104,17 @@ async function serve(state: TestServer, log: RequestLog, index: number, res: htt
   if (fault?.kind === 'big-header') headers['x-padding'] = 'x'.repeat(64 * 1024);
   if (fault?.kind === 'short') body = body.subarray(0, body.length - 1);
   if (fault?.kind === 'long') body = Buffer.concat([body, Buffer.from('extra')]);
+  if (fault?.kind === 'trickle') {
+    res.writeHead(206, headers);
+    const ms = fault.ms;
+    let at = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed || at >= body.length) return void clearInterval(timer);
+      res.write(body.subarray(at, at + 1));
+      at++;
+    }, ms);
+    return;
+  }
   if (fault?.kind === 'reset-mid-body') {
     res.writeHead(206, { ...headers, 'content-length': body.length });
     res.write(body.subarray(0, body.length >> 1));

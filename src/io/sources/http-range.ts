@@ -15,6 +15,11 @@ export const RETRY_BASE_DELAY_MS = 100;
 export const RETRY_BUDGET_MS = 30_000;
 /** A response that sends nothing for this long is dropped and retried. */
 export const RESPONSE_TIMEOUT_MS = 20_000;
+/**
+ * The slowest body accepted: a server trickling a byte now and then never trips the silence
+ * timeout, so each attempt also has a deadline of RESPONSE_TIMEOUT_MS plus its length at this rate.
+ */
+export const MIN_BYTES_PER_SECOND = 64 * 1024;
 /** Response headers larger than this are refused (Node's own default, stated so it is not changed by a flag). */
 export const MAX_HEADER_BYTES = 16 * 1024;
 /** Redirects followed for one request: more is a loop. */
@@ -180,11 +185,14 @@ function header(response: http.IncomingMessage, name: string): string | undefine
 function readBody(response: http.IncomingMessage, target: RangeTarget, length: number): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);
   let filled = 0;
-  return new Promise((resolve, reject) => {
+  const deadlineMs = (target.timeoutMs ?? RESPONSE_TIMEOUT_MS) + (length / MIN_BYTES_PER_SECOND) * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  return new Promise<Uint8Array>((resolve, reject) => {
     const stop = (error: Error): void => {
       response.destroy();
       reject(error);
     };
+    timer = setTimeout(() => stop(new Retryable(fail('IO_ERROR', target, `body of ${length} bytes not done in ${Math.round(deadlineMs)} ms`))), deadlineMs);
     response.on('data', (chunk: Buffer) => {
       if (filled + chunk.length > length) return stop(fail('IO_ERROR', target, `body longer than the ${length} bytes asked`));
       bytes.set(chunk, filled);
@@ -196,5 +204,5 @@ function readBody(response: http.IncomingMessage, target: RangeTarget, length: n
     });
     response.on('error', () => reject(new Retryable(fail('IO_ERROR', target, `connection lost after ${filled} of ${length} bytes`))));
     response.on('aborted', () => reject(new Retryable(fail('IO_ERROR', target, `connection lost after ${filled} of ${length} bytes`))));
-  });
+  }).finally(() => clearTimeout(timer));
 }
