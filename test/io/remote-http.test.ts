@@ -55,6 +55,30 @@ describe('HttpOpener', () => {
     );
   });
 
+  it('under random faults, every read is the file bytes or a GrtError (property)', async () => {
+    const source = await opener.open(`${server.origin}/vm/disk.bin`);
+    const faults = ['none', 'none', 'none', 'status', 'reset-mid-body', 'short', 'content-range', 'long'] as const;
+    await fc.assert(
+      fc.asyncProperty(fc.nat(DATA.length - 1), fc.nat(200_000), fc.array(fc.constantFrom(...faults), { minLength: 8, maxLength: 8 }), async (offset, want, plan) => {
+        const length = Math.min(want, DATA.length - offset);
+        server.fault = (_r, i) => {
+          const kind = plan[i % plan.length]!;
+          if (kind === 'none') return undefined;
+          if (kind === 'status') return { kind, status: 503 };
+          if (kind === 'content-range') return { kind, value: `bytes 1-2/${DATA.length}` };
+          return { kind };
+        };
+        try {
+          const bytes = await source.read(offset, length);
+          expect(Buffer.compare(bytes, DATA.subarray(offset, offset + length))).toBe(0);
+        } catch (error) {
+          expect(error).toBeInstanceOf(GrtError);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('reads a small object whole at open and asks nothing more for it', async () => {
     const source = await opener.open(`${server.origin}/vm/small.bin`);
     expect(source.size).toBe(1000);
