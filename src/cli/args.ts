@@ -8,6 +8,8 @@ export const IMAGE_OPTIONS = {
   'ignore-cid-mismatch': { type: 'boolean' },
   'allow-unsafe-extent-paths': { type: 'boolean' },
   fs: { type: 'string' },
+  header: { type: 'string', multiple: true },
+  endpoint: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const satisfies ParseArgsConfig['options'];
@@ -17,6 +19,8 @@ export const IMAGE_HELP = `  --parent FILE     the parent disk of a snapshot del
   --ignore-cid-mismatch        open a snapshot whose parent's CID does not match
   --allow-unsafe-extent-paths  open extents named by absolute or ../ paths where they point
   --fs KIND         the file system to read where a partition holds two (see --info warnings)
+  --header 'NAME: VALUE'  with an http(s):// IMAGE: sent to its origin only (repeatable)
+  --endpoint URL    with an s3://bucket/key IMAGE: an S3-compatible store (AWS_ENDPOINT_URL)
   -h, --help        this text          -V, --version     grt's version`;
 
 /** A command's option table (node:util parseArgs form). */

@@ -1,6 +1,9 @@
 /** How a command opens the IMAGE argument, with the options shared by every command. */
 import { GrtError, type GrtWarning } from '../errors.js';
 import { openImage, type Image, type OpenImageOptions } from '../image.js';
+import { loadAwsSettings } from '../io/sources/aws-config.js';
+import { HttpOpener, isHttpUrl, parseHeaderLines, type UrlOpener } from '../io/sources/http-opener.js';
+import { isS3Url, S3Opener } from '../io/sources/s3-opener.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import type { CliIo } from './output.js';
 import type { FsKind } from '../volume/types.js';
@@ -10,6 +13,22 @@ export interface ImageArgs {
   'ignore-cid-mismatch'?: boolean | undefined;
   'allow-unsafe-extent-paths'?: boolean | undefined;
   fs?: string | undefined;
+  header?: string[] | undefined;
+  endpoint?: string | undefined;
+}
+
+/** The opener an http(s):// or s3:// IMAGE needs; undefined for a local path. */
+export async function remoteOpener(path: string, values: ImageArgs, env: Record<string, string | undefined> = process.env): Promise<UrlOpener | undefined> {
+  if (isHttpUrl(path)) {
+    if (values.endpoint !== undefined) throw new GrtError('USAGE', '--endpoint is for s3:// images');
+    return new HttpOpener({ headers: parseHeaderLines(values.header ?? []) });
+  }
+  if (isS3Url(path)) {
+    if (values.header?.length) throw new GrtError('USAGE', '--header is for http(s):// images (S3 requests are signed)');
+    return new S3Opener(await loadAwsSettings(env, values.endpoint));
+  }
+  if (values.header?.length || values.endpoint !== undefined) throw new GrtError('USAGE', '--header and --endpoint are for http(s):// and s3:// images');
+  return undefined;
 }
 
 /**
@@ -40,7 +59,23 @@ export async function openImageArg(path: string | undefined, values: ImageArgs, 
   if (values['allow-unsafe-extent-paths']) options.allowUnsafeExtentPaths = true;
   // Not checked against a list here: a kind no volume holds is USAGE from listVolumes.
   if (values.fs !== undefined) options.fs = values.fs as FsKind;
-  const image = await (io.openImage ?? openImage)(path, options);
+  const opener = await remoteOpener(path, values);
+  if (opener) options.open = opener;
+  let image: Image;
+  try {
+    image = await (io.openImage ?? openImage)(path, options);
+  } catch (error) {
+    opener?.destroy();
+    throw error;
+  }
+  if (opener) {
+    // The keep-alive sockets go with the image, or the process would wait on them.
+    const close = image.close.bind(image);
+    image.close = async () => {
+      await close();
+      opener.destroy();
+    };
+  }
   for (const w of imageWarnings(image)) io.stderr.write(`${command}: warning: ${w.message}\n`);
   return image;
 }

@@ -7,3 +7,8 @@ export { MemorySource } from './memory-source.js';
 export { SliceSource } from './slice-source.js';
 export { CachedSource, type CacheStats, type CachedSourceOptions } from './cached-source.js';
 export { pageAlignedBuffer } from './aligned-buffer.js';
+export { HttpOpener, UrlOpener, parseHeaderLines, isHttpUrl, type HttpOpenerOptions } from './sources/http-opener.js';
+export { S3Opener, isS3Url, type S3OpenerOptions } from './sources/s3-opener.js';
+export { loadAwsSettings, type AwsSettings } from './sources/aws-config.js';
+export { signRequest, type AwsCredentials } from './sources/sigv4.js';
+export { RemoteSource, type RemoteStats } from './sources/remote-source.js';
