@@ -12,6 +12,8 @@ import { compileGlob } from '../util/glob.js';
 import type { FileEntry, FileSystem, ListOptions } from '../fs/entry.js';
 import type { Image } from '../image.js';
 import { filetimeToIso } from '../util/filetime.js';
+import { sidName } from '../fs/ntfs/security-sid.js';
+import type { NtfsVolume } from '../fs/ntfs/volume.js';
 import { IMAGE_OPTIONS, parseIndex } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
@@ -34,6 +36,8 @@ options:
   --json            one JSON object per line on stdout
   --all             include NTFS metadata files ($MFT, ...)
   --deleted         include deleted entries
+  --security        NTFS owner and group (-l: names of well-known SIDs; --json: owner, group
+                    and dacl [{type, sid, mask, flags}]); read from $Secure, so slower
   --fs KIND         the file system to read where a partition holds two (see --info warnings)
   --parent FILE     parent disk of a snapshot (overrides parentFileNameHint)
   --ignore-cid-mismatch, --allow-unsafe-extent-paths
@@ -50,6 +54,7 @@ const OPTIONS = {
   deleted: { type: 'boolean' },
   catalog: { type: 'string' },
   find: { type: 'string' },
+  security: { type: 'boolean' },
 } as const;
 
 /** The `--json` shape of one entry. */
@@ -70,6 +75,12 @@ export function entryJson(entry: FileEntry): Record<string, unknown> {
   out.mft = { record: entry.id.record, sequence: entry.id.sequence };
   if (entry.deleted) out.deleted = true;
   if (entry.undecodable !== undefined) out.undecodable = entry.undecodable;
+  if (entry.security) {
+    out.owner = entry.security.owner ?? null;
+    out.group = entry.security.group ?? null;
+    // null: no DACL (everyone has full access); []: an empty DACL (no access).
+    out.dacl = entry.security.dacl ?? null;
+  }
   out.warnings = entry.warnings;
   return out;
 }
@@ -82,8 +93,9 @@ function entryText(entry: FileEntry, name: string, long: boolean): string {
   const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
   if (!long) return `${name}${suffix}${flags}\n`;
   const mtime = filetimeToIso(entry.times.mtime).replace('T', ' ').slice(0, 19);
+  const owner = entry.security ? ` ${sidName(entry.security.owner ?? '-').padEnd(24)} ${sidName(entry.security.group ?? '-').padEnd(24)}` : '';
   // The MFT record number (as `ls -i` shows inodes): what `grt-extract --mft N` takes.
-  return `${TYPE_CHAR[entry.type]} ${String(entry.id.record).padStart(9)} ${String(entry.size).padStart(14)} ${mtime} ${name}${suffix}${link}${flags}\n`;
+  return `${TYPE_CHAR[entry.type]} ${String(entry.id.record).padStart(9)} ${String(entry.size).padStart(14)}${owner} ${mtime} ${name}${suffix}${link}${flags}\n`;
 }
 
 /** The layout's warnings, then each mounted volume's, named by partition. */
@@ -162,11 +174,31 @@ function infoJson(image: Image, facts: Map<number, MountedFacts>): Record<string
   };
 }
 
-async function list(fs: FileSystem, path: string, values: { json?: boolean; long?: boolean; recursive?: boolean; all?: boolean; deleted?: boolean }, io: CliIo): Promise<number> {
+/** Fills `entry.security` from the volume (NTFS only); a damaged descriptor becomes a warning. */
+type AddSecurity = (entry: FileEntry) => Promise<void>;
+
+function securityAdder(fs: FileSystem): AddSecurity | undefined {
+  if (fs.kind !== 'ntfs') return undefined;
+  const volume = fs as NtfsVolume;
+  return async (entry) => {
+    try {
+      const found = await volume.security(entry);
+      entry.security = found ? { ...(found.info.owner && { owner: found.info.owner }), ...(found.info.group && { group: found.info.group }), ...(found.info.dacl && { dacl: found.info.dacl }) } : {};
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      entry.warnings = [...entry.warnings, { code: error.code, message: `security descriptor: ${error.message}` }];
+    }
+  };
+}
+
+async function list(fs: FileSystem, path: string, values: { json?: boolean; long?: boolean; recursive?: boolean; all?: boolean; deleted?: boolean }, io: CliIo, addSecurity?: AddSecurity): Promise<number> {
   const options = { all: values.all ?? false, deleted: values.deleted ?? false };
   const entry = await fs.stat(path);
   const out = new LineWriter(io.stdout);
-  const print = (e: FileEntry, name: string) => out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, name, values.long ?? false));
+  const print = async (e: FileEntry, name: string) => {
+    if (addSecurity && !e.deleted) await addSecurity(e);
+    return out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, name, values.long ?? false));
+  };
   try {
     if (entry.type !== 'dir') {
       await print(entry, entry.path);
@@ -188,10 +220,13 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
 }
 
 /** Entries matching `glob`: the catalog's name search, or a walk of the live volume. */
-async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; volume: number } | FileSystem, glob: string, values: { json?: boolean; long?: boolean; all?: boolean; deleted?: boolean }, io: CliIo): Promise<number> {
+async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; volume: number } | FileSystem, glob: string, values: { json?: boolean; long?: boolean; all?: boolean; deleted?: boolean }, io: CliIo, addSecurity?: AddSecurity): Promise<number> {
   const options: ListOptions = { all: values.all ?? false, deleted: values.deleted ?? false };
   const out = new LineWriter(io.stdout);
-  const print = (e: FileEntry) => out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, e.path, values.long ?? false));
+  const print = async (e: FileEntry) => {
+    if (addSecurity && !e.deleted) await addSecurity(e);
+    return out.line(values.json ? jsonLine(entryJson(e)) : entryText(e, e.path, values.long ?? false));
+  };
   try {
     if ('catalog' in source) {
       for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry);
@@ -215,6 +250,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     if (values.catalog !== undefined) {
       if (values.info) throw new GrtError('USAGE', '--info describes an image, not a catalog');
+      if (values.security) throw new GrtError('USAGE', '--security reads the image: a catalog holds no security descriptors');
       if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')} (with --catalog, one PATH)`);
       // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
       const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
@@ -234,8 +270,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       printMountWarnings(NAME, image, mounted, io);
       // With --deleted, a PATH may name a deleted entry (a deleted directory), as grt-extract takes it.
       const fs = values.deleted ? new DeletedView(mounted) : mounted;
-      if (values.find !== undefined) return await find(fs, values.find, values, io);
-      return await list(fs, positionals[1] ?? '/', values, io);
+      const addSecurity = values.security ? securityAdder(mounted) : undefined;
+      if (values.find !== undefined) return await find(fs, values.find, values, io, addSecurity);
+      return await list(fs, positionals[1] ?? '/', values, io, addSecurity);
     } finally {
       await image.close();
     }

@@ -55,6 +55,11 @@ export interface FileEntry {
    * WOF file-provider (Compact OS) files are decoded: they carry no `undecodable`.
    */
   undecodable?: string;
+  /**
+   * NTFS owner, group (SID strings) and DACL ([MS-DTYP] 2.4.4: ACE type name, trustee SID, access
+   * mask, ACE flags); filled only when asked (`grt-ls --security`), absent otherwise.
+   */
+  security?: { owner?: string; group?: string; dacl?: { type: string; sid?: string; mask: number; flags: number }[] };
   warnings: GrtWarning[];
 }
 
