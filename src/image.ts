@@ -12,6 +12,8 @@ import type { FsKind, Volume, VolumeLayout } from './volume/types.js';
 export interface OpenImageOptions extends OpenDiskOptions {
   /** The file system to mount where a volume holds several (ListVolumesOptions.fs; `--fs`). */
   fs?: FsKind;
+  /** NTFS: read WOF-compressed files as stored (OpenNtfsOptions.rawWof; `--raw-wof`). */
+  rawWof?: boolean;
 }
 
 export interface Image {
@@ -26,8 +28,8 @@ export interface Image {
 }
 
 /** File systems grt can mount, by the volume layer's name for them (loaded when first mounted). */
-const READERS: Partial<Record<Volume['fs'], (volume: Volume) => Promise<FileSystem>>> = {
-  ntfs: async (volume) => (await import('./fs/ntfs/volume.js')).openNtfs(volume.source),
+const READERS: Partial<Record<Volume['fs'], (volume: Volume, options: OpenImageOptions) => Promise<FileSystem>>> = {
+  ntfs: async (volume, options) => (await import('./fs/ntfs/volume.js')).openNtfs(volume.source, options.rawWof ? { rawWof: true } : {}),
 };
 
 /** `1 (ntfs, 100 MiB)`: how a volume is named in messages. */
@@ -68,7 +70,7 @@ export async function openImage(path: string, options: OpenImageOptions = {}): P
     layout,
     async openFileSystem(partitionIndex) {
       const volume = chooseVolume(layout, partitionIndex);
-      const fs = await READERS[volume.fs]!(volume);
+      const fs = await READERS[volume.fs]!(volume, options);
       mounted.push(fs);
       return fs;
     },

@@ -44,6 +44,8 @@ options:
   --disk                the whole virtual disk as raw bytes (holes stay sparse in a file)
   --deleted             paths also name deleted entries, as grt-ls --deleted lists them
   --mft N               the file of MFT record N (in use or deleted), instead of a PATH (as icat)
+  --raw-wof             WOF-compressed (Compact OS) files as stored: the sparse unnamed stream
+                        and the WofCompressedData stream, not the decompressed plaintext
   --json                one JSON event per line on stdout, the summary last
   --fs KIND, --parent FILE, --ignore-cid-mismatch, --allow-unsafe-extent-paths   as for grt-ls
 paths are case-insensitive; globs: * and ? within a name, ** across directories.
@@ -64,6 +66,7 @@ const OPTIONS = {
   catalog: { type: 'string' },
   deleted: { type: 'boolean' },
   mft: { type: 'string' },
+  'raw-wof': { type: 'boolean' },
 } as const;
 
 /** Disk bytes mapped at a time for a sparse copy: bounds the range list kept in memory. */
@@ -161,6 +164,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (values.stdout && values.output !== undefined) throw new GrtError('USAGE', '-o and --stdout exclude each other');
     if (!values.stdout && values.output === undefined) throw new GrtError('USAGE', 'no output: give -o DIR (or --stdout)');
     if (values.disk && paths.length > 0) throw new GrtError('USAGE', '--disk takes no PATH');
+    if (values['raw-wof'] && values.catalog !== undefined) throw new GrtError('USAGE', '--raw-wof reads the volume; a catalog restore reads what the catalog recorded');
     if (values.disk && values.catalog !== undefined) throw new GrtError('USAGE', '--disk copies the whole disk; it takes no --catalog');
     const mftRecord = parseIndex(values.mft, '--mft');
     if (mftRecord !== undefined && (paths.length > 0 || values.disk)) throw new GrtError('USAGE', '--mft names the file itself; it takes no PATH or --disk');

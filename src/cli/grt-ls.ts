@@ -38,6 +38,7 @@ options:
   --deleted         include deleted entries
   --security        NTFS owner and group (-l: names of well-known SIDs; --json: owner, group
                     and dacl [{type, sid, mask, flags}]); read from $Secure, so slower
+  --raw-wof         WOF-compressed (Compact OS) files as stored (sparse, WofCompressedData listed)
   --fs KIND         the file system to read where a partition holds two (see --info warnings)
   --parent FILE     parent disk of a snapshot (overrides parentFileNameHint)
   --ignore-cid-mismatch, --allow-unsafe-extent-paths
@@ -55,6 +56,7 @@ const OPTIONS = {
   catalog: { type: 'string' },
   find: { type: 'string' },
   security: { type: 'boolean' },
+  'raw-wof': { type: 'boolean' },
 } as const;
 
 /** The `--json` shape of one entry. */

@@ -10,6 +10,8 @@ export interface ImageArgs {
   'ignore-cid-mismatch'?: boolean | undefined;
   'allow-unsafe-extent-paths'?: boolean | undefined;
   fs?: string | undefined;
+  /** Only grt-ls and grt-extract take it. */
+  'raw-wof'?: boolean | undefined;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function openImageArg(path: string | undefined, values: ImageArgs, 
   if (values['allow-unsafe-extent-paths']) options.allowUnsafeExtentPaths = true;
   // Not checked against a list here: a kind no volume holds is USAGE from listVolumes.
   if (values.fs !== undefined) options.fs = values.fs as FsKind;
+  if (values['raw-wof']) options.rawWof = true;
   const image = await (io.openImage ?? openImage)(path, options);
   for (const w of imageWarnings(image)) io.stderr.write(`${command}: warning: ${w.message}\n`);
   return image;
