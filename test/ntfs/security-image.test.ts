@@ -67,23 +67,36 @@ describe('security descriptors on an ntfs-3g volume', () => {
 });
 
 describe('a damaged $SDS', () => {
-  it('gives GrtError or no descriptor, never a crash', async () => {
+  const needle = Buffer.from(manifest.files[0]!.ntfs_acl, 'hex');
+  const damage = (bytes: Uint8Array, at: number, offset: number, value: number): Uint8Array => {
+    const damaged = bytes.slice();
+    damaged[at + offset] = value;
+    return damaged;
+  };
+
+  it('reads an entry whose primary header or descriptor is damaged from its mirror copy, with a warning', async () => {
     const bytes = imageBytes();
-    const fs0 = await openNtfs(new MemorySource(bytes));
-    const { info } = (await fs0.security('/admin.txt'))!;
-    expect(info.owner).toBeDefined();
-    // Find the $SDS entry of /admin.txt by its descriptor bytes and damage its header and body.
-    const needle = Buffer.from(manifest.files[0]!.ntfs_acl, 'hex');
+    // /admin.txt's $SDS entry, found by its descriptor bytes; its mirror is one 256 KiB block on.
     const at = Buffer.from(bytes).indexOf(needle);
-    expect(at).toBeGreaterThan(0);
-    for (const [offset, value] of [[-4, 0x77], [-12, 0x55], [0, 2], [4, 0xff], [0x31, 0x40]] as const) {
-      const damaged = bytes.slice();
-      damaged[at + offset] = value;
-      // The mirror copy (one block on) is left as is: grt reads the primary copy.
-      expect(Buffer.from(damaged).indexOf(needle, at + SDS_BLOCK_BYTES - 64)).toBeGreaterThan(at);
+    expect(Buffer.from(bytes).indexOf(needle, at + 1)).toBe(at + SDS_BLOCK_BYTES);
+    for (const [offset, value] of [[-4, 0x77], [-12, 0x55], [0, 2], [4, 0xff], [0x32, 0x40]] as const) {
+      const fs = await openNtfs(new MemorySource(damage(bytes, at, offset, value)));
+      const found = await fs.security('/admin.txt');
+      expect(hex(found!.raw), `byte ${offset}`).toBe(manifest.files[0]!.ntfs_acl);
+      expect(fs.warnings.some((w) => w.message.includes('$SDS')), `byte ${offset}`).toBe(true);
+      // Entries of the same block after the damaged one are still found.
+      expect(hex((await fs.security('/trusted.dll'))!.raw)).toBe(manifest.files[3]!.ntfs_acl);
+    }
+  });
+
+  it('gives GrtError or no descriptor when both copies are damaged, never a crash', async () => {
+    const bytes = imageBytes();
+    const at = Buffer.from(bytes).indexOf(needle);
+    for (const [offset, value] of [[-4, 0x77], [-12, 0x55], [0, 2], [4, 0xff], [0x32, 0x40], [-16, 0]] as const) {
+      const damaged = damage(damage(bytes, at, offset, value), at + SDS_BLOCK_BYTES, offset, value);
       const fs = await openNtfs(new MemorySource(damaged));
       await fs.security('/admin.txt').then(
-        (found) => expect(found === undefined || found.info.owner !== undefined).toBe(true),
+        (found) => expect(found, `byte ${offset}`).toBeUndefined(),
         (error) => expect(error).toBeInstanceOf(GrtError),
       );
     }

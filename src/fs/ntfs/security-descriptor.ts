@@ -17,10 +17,10 @@ export const SE_DACL_PRESENT = 0x4;
 export const SE_SACL_PRESENT = 0x10;
 export const SE_SELF_RELATIVE = 0x8000;
 /**
- * A descriptor is at most 64 KiB: each ACL's size is a u16 and there are two ACLs and two SIDs
- * (Windows caps it the same way); anything longer on disk is damage.
+ * The header, two ACLs (their size field is a u16) and two SIDs of at most 15 sub-authorities
+ * (68 bytes): a longer value on disk is not one descriptor.
  */
-export const MAX_DESCRIPTOR_BYTES = 0x10000 * 2 + SD_HEADER_BYTES + 2 * 68;
+export const MAX_DESCRIPTOR_BYTES = SD_HEADER_BYTES + 2 * 0xffff + 2 * 68;
 
 /** What grt lists of a descriptor: owner, group and DACL (`dacl` absent: no DACL, all access). */
 export interface SecurityInfo {

@@ -44,44 +44,87 @@ export function securityIdOf(standardInformation: Uint8Array): number | undefine
 
 /** The $SDS stream, indexed by security id on first use. */
 export class SecureStore {
-  private entries: Map<number, { offset: number; length: number }> | undefined;
+  private entries: Map<number, SdsEntry> | undefined;
   private readonly parsed = new Map<number, FileSecurity>();
 
   constructor(private readonly sds: ByteSource, readonly warnings: GrtWarning[]) {}
 
-  /** The descriptor of `securityId`, or undefined when $SDS has no entry for it. */
+  /**
+   * The descriptor of `securityId`, or undefined when $SDS has no entry for it. A primary copy
+   * that does not parse is read again from its mirror, 256 KiB on.
+   */
   async lookup(securityId: number): Promise<FileSecurity | undefined> {
     const known = this.parsed.get(securityId);
     if (known) return known;
     this.entries ??= await indexSds(this.sds, this.warnings);
     const entry = this.entries.get(securityId);
     if (!entry) return undefined;
-    const structure = `$SDS entry ${securityId}`;
-    const bytes = await this.sds.read(entry.offset + SDS_ENTRY_HEADER_BYTES, entry.length - SDS_ENTRY_HEADER_BYTES);
-    const raw = bytes.slice();
-    const found = { info: parseSecurityDescriptor(raw, structure), raw };
+    let found: FileSecurity;
+    try {
+      found = await this.readEntry(securityId, entry.offset, entry.mirrored ? entry.offset - SDS_BLOCK_BYTES : entry.offset, entry.length);
+    } catch (error) {
+      const mirror = entry.offset + SDS_BLOCK_BYTES;
+      if (!(error instanceof GrtError) || entry.mirrored || mirror + SDS_ENTRY_HEADER_BYTES > this.sds.size) throw error;
+      // The mirror's own header gives the length: the primary's may be what was damaged.
+      const header = await this.sds.read(mirror, SDS_ENTRY_HEADER_BYTES);
+      if (u32le(header, 4) !== securityId) throw error;
+      found = await this.readEntry(securityId, mirror, entry.offset, u32le(header, 16));
+      this.warnings.push({ ...warningFrom(error), message: `${error.message}; its mirror copy used` });
+    }
     this.parsed.set(securityId, found);
     return found;
   }
+
+  /** The entry at `offset` (naming `primaryOffset` as its place), checked against its header. */
+  private async readEntry(securityId: number, offset: number, primaryOffset: number, length: number): Promise<FileSecurity> {
+    const structure = `$SDS entry ${securityId}`;
+    if (length < SDS_ENTRY_HEADER_BYTES || length - SDS_ENTRY_HEADER_BYTES > MAX_DESCRIPTOR_BYTES || offset + length > this.sds.size) {
+      throw new GrtError('BAD_ATTRIBUTE', '$SDS entry length out of range', { structure, offset, space: 'stream', actual: length });
+    }
+    const bytes = await this.sds.read(offset, length);
+    if (u32le(bytes, 4) !== securityId || u32le(bytes, 8) !== primaryOffset || u32le(bytes, 12) !== 0 || u32le(bytes, 16) !== length) {
+      throw new GrtError('BAD_ATTRIBUTE', '$SDS entry header changed since it was indexed', { structure, offset, space: 'stream' });
+    }
+    const raw = bytes.slice(SDS_ENTRY_HEADER_BYTES);
+    return { info: parseSecurityDescriptor(raw, structure), raw };
+  }
 }
 
-/** One pass over the primary blocks of $SDS: security id → entry offset and length. */
-async function indexSds(sds: ByteSource, warnings: GrtWarning[]): Promise<Map<number, { offset: number; length: number }>> {
+/** Where an entry was found; `mirrored`: in the mirror block, its primary block being damaged. */
+interface SdsEntry {
+  offset: number;
+  length: number;
+  mirrored: boolean;
+}
+
+/**
+ * One pass over the primary blocks of $SDS: security id → where its entry is. A primary block
+ * whose headers are damaged is indexed again from its mirror copy (entries found before the damage
+ * are kept).
+ */
+async function indexSds(sds: ByteSource, warnings: GrtWarning[]): Promise<Map<number, SdsEntry>> {
   if (sds.size > MAX_SDS_BYTES) throw new GrtError('LIMIT_EXCEEDED', '$SDS too large', { structure: '$SDS', expected: MAX_SDS_BYTES, actual: sds.size });
-  const entries = new Map<number, { offset: number; length: number }>();
-  for (let blockStart = 0; blockStart < sds.size; blockStart += 2 * SDS_BLOCK_BYTES) {
+  const entries = new Map<number, SdsEntry>();
+  const indexCopy = async (blockStart: number, mirrored: boolean): Promise<boolean> => {
+    const readAt = blockStart + (mirrored ? SDS_BLOCK_BYTES : 0);
     try {
-      const block = await sds.read(blockStart, Math.min(SDS_BLOCK_BYTES, sds.size - blockStart));
-      indexBlock(block, blockStart, entries);
+      const block = await sds.read(readAt, Math.min(SDS_BLOCK_BYTES, sds.size - readAt));
+      indexBlock(block, blockStart, mirrored, entries);
+      return true;
     } catch (error) {
       if (!(error instanceof GrtError)) throw error;
       warnings.push(warningFrom(error));
+      return false;
     }
+  };
+  for (let blockStart = 0; blockStart < sds.size; blockStart += 2 * SDS_BLOCK_BYTES) {
+    if (!(await indexCopy(blockStart, false)) && blockStart + SDS_BLOCK_BYTES < sds.size) await indexCopy(blockStart, true);
   }
   return entries;
 }
 
-function indexBlock(block: Uint8Array, blockStart: number, entries: Map<number, { offset: number; length: number }>): void {
+function indexBlock(block: Uint8Array, blockStart: number, mirrored: boolean, entries: Map<number, SdsEntry>): void {
+  const shift = mirrored ? SDS_BLOCK_BYTES : 0;
   let at = 0;
   while (at + SDS_ENTRY_HEADER_BYTES <= block.length) {
     const securityId = u32le(block, at + 4);
@@ -90,11 +133,12 @@ function indexBlock(block: Uint8Array, blockStart: number, entries: Map<number, 
     const length = u32le(block, at + 16);
     // Zeros after the last entry of a block: the rest of the block is free.
     if (length === 0) return;
+    // A mirror entry names the offset of its primary copy.
     const offset = blockStart + at;
     if (offsetHigh !== 0 || offsetLow !== offset || length < SDS_ENTRY_HEADER_BYTES || length - SDS_ENTRY_HEADER_BYTES > MAX_DESCRIPTOR_BYTES || at + length > block.length) {
-      throw new GrtError('BAD_ATTRIBUTE', '$SDS entry header inconsistent; rest of the block skipped', { structure: '$SDS', offset, space: 'stream', expected: offset, actual: offsetLow });
+      throw new GrtError('BAD_ATTRIBUTE', '$SDS entry header inconsistent; rest of the block skipped', { structure: '$SDS', offset: offset + shift, space: 'stream', expected: offset, actual: offsetLow });
     }
-    if (!entries.has(securityId)) entries.set(securityId, { offset, length });
+    if (!entries.has(securityId)) entries.set(securityId, { offset: offset + shift, length, mirrored });
     at += Math.ceil(length / SDS_ALIGNMENT) * SDS_ALIGNMENT;
   }
 }

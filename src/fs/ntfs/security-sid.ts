@@ -41,23 +41,6 @@ export function parseSid(bytes: Uint8Array, at: number, end: number, structure: 
   return { sid, length };
 }
 
-/** Binary form of a SID string (for tests and writers); USAGE when the text is not a SID. */
-export function encodeSid(text: string): Uint8Array {
-  const parts = /^S-1-(\d+)((?:-\d+)*)$/.exec(text);
-  if (!parts) throw new GrtError('USAGE', `not a SID: ${text}`);
-  const subs = parts[2] ? parts[2].slice(1).split('-').map(Number) : [];
-  const authority = Number(parts[1]);
-  if (subs.length > MAX_SUB_AUTHORITIES || subs.some((s) => s > 0xffffffff) || authority >= 2 ** 48) throw new GrtError('USAGE', `not a SID: ${text}`);
-  const out = new Uint8Array(SID_HEADER_BYTES + 4 * subs.length);
-  const view = new DataView(out.buffer);
-  out[0] = SID_REVISION;
-  out[1] = subs.length;
-  view.setUint16(2, Math.floor(authority / 2 ** 32));
-  view.setUint32(4, authority % 2 ** 32);
-  subs.forEach((s, i) => view.setUint32(SID_HEADER_BYTES + 4 * i, s, true));
-  return out;
-}
-
 /** Names Windows shows for well-known SIDs ([MS-DTYP] 2.4.2.4). */
 const WELL_KNOWN: Record<string, string> = {
   'S-1-0-0': 'NULL SID',
