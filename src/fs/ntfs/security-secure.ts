@@ -1,13 +1,13 @@
 /**
- * $Secure (MFT record 9) of NTFS 3.x: the volume's shared security descriptors, and a file's own
- * descriptor found through the security id in its $STANDARD_INFORMATION, or in a
- * $SECURITY_DESCRIPTOR attribute (0x50) on volumes from before NTFS 3.0.
+ * $Secure (MFT record 9) of NTFS 3.x: the volume's shared security descriptors, found through the
+ * security id in a file's $STANDARD_INFORMATION (security-file.ts reads a file's own).
  *
  * Sources: libyal libfsntfs "Security descriptor stream ($SDS)" notes; ntfs-3g layout.h
  * (SECURITY_DESCRIPTOR_HEADER). $SDS entry: 0 hash (u32)   4 security id (u32)
  *   8 offset of this entry in $SDS (u64)   16 length, header included (u32)   20.. descriptor.
  * Entries are 16-byte aligned and never cross a 256 KiB block; each block is followed by its
- * mirror copy, so entries live in the blocks at 0, 512 KiB, 1 MiB, ...
+ * mirror copy, so entries live in the blocks at 0, 512 KiB, 1 MiB, ... (a mirror entry's offset
+ * field names its primary copy).
  * grt finds an id by one pass over $SDS (cached per volume) rather than through the $SII index:
  * every entry carries its own id and offset, which the pass checks, and the pass is one
  * sequential read of a stream that is a few MiB on real volumes.
