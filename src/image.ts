@@ -13,6 +13,8 @@ import type { FsKind, Volume, VolumeLayout } from './volume/types.js';
 export interface OpenImageOptions extends OpenDiskOptions {
   /** The file system to mount where a volume holds several (ListVolumesOptions.fs; `--fs`). */
   fs?: FsKind;
+  /** NTFS: read WOF-compressed files as stored (OpenNtfsOptions.rawWof; `--raw-wof`). */
+  rawWof?: boolean;
 }
 
 export interface Image {
@@ -69,7 +71,7 @@ export async function openImage(path: string, options: OpenImageOptions = {}): P
     layout,
     async openFileSystem(selector) {
       const volume = chooseVolume(layout, selector);
-      const fs = await (await readerFor(volume.fs))!.open(volume.source);
+      const fs = await (await readerFor(volume.fs))!.open(volume.source, options.rawWof ? { rawWof: true } : {});
       mounted.push(fs);
       return fs;
     },

@@ -51,6 +51,8 @@ options:
   --disk                the whole virtual disk as raw bytes (holes stay sparse in a file)
   --deleted             paths also name deleted entries, as grt-ls --deleted lists them
   --mft N               the file of MFT record N (in use or deleted), instead of a PATH (as icat)
+  --raw-wof             WOF-compressed (Compact OS) files as stored: the sparse unnamed stream
+                        and the WofCompressedData stream, not the decompressed plaintext
   --json                one JSON event per line on stdout, the summary last
 ${IMAGE_HELP}
 paths are case-insensitive; globs: * and ? within a name, ** across directories.
@@ -73,6 +75,7 @@ const OPTIONS = {
   mft: { type: 'string' },
   index: { type: 'string' },
   backup: { type: 'string' },
+  'raw-wof': { type: 'boolean' },
 } as const;
 
 /** Disk bytes mapped at a time for a sparse copy: bounds the range list kept in memory. */
@@ -180,6 +183,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (!values.disk && paths.length === 0 && mftRecord === undefined) throw new GrtError('USAGE', 'no PATH to extract (or --disk for the whole disk)');
     if (!values.stdout && values.output === undefined) throw new GrtError('USAGE', 'no output: give -o DIR (or --stdout)');
     if (values.disk && paths.length > 0) throw new GrtError('USAGE', '--disk takes no PATH');
+    if (values['raw-wof'] && values.catalog !== undefined) throw new GrtError('USAGE', '--raw-wof reads the volume; a catalog restore reads what the catalog recorded');
     if (values.disk && values.catalog !== undefined) throw new GrtError('USAGE', '--disk copies the whole disk; it takes no --catalog');
     if (mftRecord !== undefined && (paths.length > 0 || values.disk)) throw new GrtError('USAGE', '--mft names the file itself; it takes no PATH or --disk');
     if (values.stdout && !values.disk && mftRecord === undefined && paths.length !== 1) throw new GrtError('USAGE', '--stdout writes exactly one file or stream');

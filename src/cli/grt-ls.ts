@@ -13,6 +13,7 @@ import type { FileEntry, FileSystem, ListOptions } from '../fs/file-system.js';
 import type { Image } from '../image.js';
 import { IsoCache, nsToIso } from '../util/time.js';
 import { entryToJSON } from '../fs/entry-json.js';
+import { sidName } from '../fs/sid-names.js';
 import { catalogVolumeOf, IMAGE_HELP, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
@@ -35,6 +36,9 @@ options:
   --json            one JSON object per line on stdout
   --all             include NTFS metadata files ($MFT, ...)
   --deleted         include deleted entries
+  --security        NTFS owner and group (-l: names of well-known SIDs; --json: owner, group
+                    and dacl [{type, sid, mask, flags}]); read from $Secure, so slower
+  --raw-wof         WOF-compressed (Compact OS) files as stored (sparse, WofCompressedData listed)
 ${IMAGE_HELP}
 exit: 0 ok (damaged entries are listed with their warnings), 1 interrupted, 2 nothing could be listed`;
 
@@ -49,18 +53,21 @@ const OPTIONS = {
   deleted: { type: 'boolean' },
   catalog: { type: 'string' },
   find: { type: 'string' },
+  security: { type: 'boolean' },
+  'raw-wof': { type: 'boolean' },
 } as const;
 
 /** Prints one entry: its JSON row (fs/entry-json.ts) or its text line. */
 type Printer = (entry: FileEntry, name: string) => Promise<void>;
 
 /** Prints one entry a line; a stop signal (SIGINT, SIGTERM, SIGHUP) ends the listing between entries. */
-function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }, signal: AbortSignal | undefined): Printer {
+function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }, signal: AbortSignal | undefined, addSecurity?: AddSecurity): Printer {
   // One cache per listing: rows in the same second share the formatted date.
   const isoCache = new IsoCache();
   const long = values.long ?? false;
-  return (e, name) => {
+  return async (e, name) => {
     throwIfStopped(signal);
+    if (addSecurity && !e.deleted) await addSecurity(e);
     return out.line(values.json ? jsonLine(entryToJSON(e, { fs: fsKind, isoCache })) : entryText(e, name, long, isoCache));
   };
 }
@@ -74,8 +81,9 @@ function entryText(entry: FileEntry, name: string, long: boolean, isoCache: IsoC
   if (!long) return `${name}${suffix}${flags}\n`;
   // UTC, marked as such (Z): file systems store UTC, and a listing read elsewhere must not be taken for local time.
   const mtime = `${nsToIso(entry.times.mtime, isoCache).replace('T', ' ').slice(0, 19)}Z`;
+  const owner = entry.security ? ` ${sidName(entry.security.owner ?? '-').padEnd(24)} ${sidName(entry.security.group ?? '-').padEnd(24)}` : '';
   // The file's number (MFT record, inode), as `ls -i` shows inodes: what `grt-extract --mft N` takes.
-  return `${TYPE_CHAR[entry.type]} ${String(entry.id.record).padStart(9)} ${String(entry.size).padStart(14)} ${mtime} ${name}${suffix}${link}${flags}\n`;
+  return `${TYPE_CHAR[entry.type]} ${String(entry.id.record).padStart(9)} ${String(entry.size).padStart(14)}${owner} ${mtime} ${name}${suffix}${link}${flags}\n`;
 }
 
 /** The layout's warnings, then each mounted volume's, named by partition. */
@@ -155,11 +163,27 @@ function infoJson(image: Image, facts: Map<string, MountedFacts>): Record<string
   };
 }
 
-async function list(fs: FileSystem, path: string, values: { json?: boolean; long?: boolean; recursive?: boolean; all?: boolean; deleted?: boolean }, io: CliIo): Promise<number> {
+/** Fills `entry.security` from the volume (NTFS only); a damaged descriptor becomes a warning. */
+type AddSecurity = (entry: FileEntry) => Promise<void>;
+
+function securityAdder(fs: FileSystem): AddSecurity | undefined {
+  if (!fs.readSecurity) return undefined;
+  const read = fs.readSecurity.bind(fs);
+  return async (entry) => {
+    try {
+      entry.security = (await read(entry)) ?? {};
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      entry.warnings = [...entry.warnings, { code: error.code, message: `security descriptor: ${error.message}` }];
+    }
+  };
+}
+
+async function list(fs: FileSystem, path: string, values: { json?: boolean; long?: boolean; recursive?: boolean; all?: boolean; deleted?: boolean }, io: CliIo, addSecurity?: AddSecurity): Promise<number> {
   const options = { all: values.all ?? false, deleted: values.deleted ?? false };
   const entry = await fs.stat(path);
   const out = new LineWriter(io.stdout);
-  const print = printer(out, fs.kind, values, io.signal);
+  const print = printer(out, fs.kind, values, io.signal, addSecurity);
   try {
     if (entry.type !== 'dir') {
       await print(entry, entry.path);
@@ -181,11 +205,11 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
 }
 
 /** Entries matching `glob`: the catalog's name search, or a walk of the live volume. */
-async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; volume: number } | FileSystem, glob: string, values: { json?: boolean; long?: boolean; all?: boolean; deleted?: boolean }, io: CliIo): Promise<number> {
+async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; volume: number } | FileSystem, glob: string, values: { json?: boolean; long?: boolean; all?: boolean; deleted?: boolean }, io: CliIo, addSecurity?: AddSecurity): Promise<number> {
   const options: ListOptions = { all: values.all ?? false, deleted: values.deleted ?? false };
   const out = new LineWriter(io.stdout);
   const kind = 'catalog' in source ? source.catalog.volumes.find((v) => v.index === source.volume)?.fs ?? 'ntfs' : source.kind;
-  const print = printer(out, kind, values, io.signal);
+  const print = printer(out, kind, values, io.signal, addSecurity);
   try {
     if ('catalog' in source) {
       for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry, entry.path);
@@ -209,6 +233,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     if (values.catalog !== undefined) {
       if (values.info) throw new GrtError('USAGE', '--info describes an image, not a catalog');
+      if (values.security) throw new GrtError('USAGE', '--security reads the image: a catalog holds no security descriptors');
       if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')} (with --catalog, one PATH)`);
       // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
       const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
@@ -230,8 +255,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       printMountWarnings(NAME, image, mounted, io);
       // With --deleted, a PATH may name a deleted entry (a deleted directory), as grt-extract takes it.
       const fs = values.deleted ? new DeletedView(mounted) : mounted;
-      if (values.find !== undefined) return await find(fs, values.find, values, io);
-      return await list(fs, positionals[1] ?? '/', values, io);
+      const addSecurity = values.security ? securityAdder(mounted) : undefined;
+      if (values.find !== undefined) return await find(fs, values.find, values, io, addSecurity);
+      return await list(fs, positionals[1] ?? '/', values, io, addSecurity);
     } finally {
       await image.close();
     }

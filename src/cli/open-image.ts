@@ -15,6 +15,8 @@ export interface ImageArgs {
   fs?: string | undefined;
   header?: string[] | undefined;
   endpoint?: string | undefined;
+  /** Only grt-ls and grt-extract take it. */
+  'raw-wof'?: boolean | undefined;
 }
 
 /** The opener an http(s):// or s3:// IMAGE needs; undefined for a local path. */
@@ -59,6 +61,7 @@ export async function openImageArg(path: string | undefined, values: ImageArgs, 
   if (values['allow-unsafe-extent-paths']) options.allowUnsafeExtentPaths = true;
   // Not checked against a list here: a kind no volume holds is USAGE from listVolumes.
   if (values.fs !== undefined) options.fs = values.fs as FsKind;
+  if (values['raw-wof']) options.rawWof = true;
   const opener = await remoteOpener(path, values);
   if (opener) options.open = opener;
   let image: Image;

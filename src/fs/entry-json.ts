@@ -7,7 +7,8 @@
  * mode, uid, gid (POSIX file systems); attributes, dosName (NTFS); streams, links, target; the
  * file's identity under its file system's name for it — `mft: {record, sequence}` and
  * `parentMft` on NTFS, `inode`, `generation` and `parentInode` on ext2/3/4 and XFS; details;
- * deleted, undecodable, warnings. Absent fields are left out, never null.
+ * deleted, undecodable; owner, group, dacl when security was read (null: the descriptor lacks
+ * that part); warnings. Other absent fields are left out, never null.
  *
  * Entries hold bigint times, which JSON.stringify refuses: serialize them with entryToJSON.
  */
@@ -65,6 +66,12 @@ export function entryToJSON(entry: FileEntry, options: EntryJsonOptions = {}): R
   if (entry.details !== undefined) out.details = { ...entry.details };
   if (entry.deleted) out.deleted = true;
   if (entry.undecodable !== undefined) out.undecodable = entry.undecodable;
+  if (entry.security) {
+    // Asked for (grt-ls --security): null says the descriptor has no such part.
+    out.owner = entry.security.owner ?? null;
+    out.group = entry.security.group ?? null;
+    out.dacl = entry.security.dacl ?? null;
+  }
   out.warnings = entry.warnings.map((w) => ({ ...w }));
   return out;
 }

@@ -67,6 +67,16 @@ export interface EntryDetails {
   projectId?: number;
 }
 
+/**
+ * Owner, group (SID strings, S-1-5-21-…) and DACL of a Windows file ([MS-DTYP] 2.4.6); a part
+ * the descriptor lacks is absent (no DACL: everyone has full access; an empty one: no access).
+ */
+export interface EntrySecurity {
+  owner?: string;
+  group?: string;
+  dacl?: { type: string; sid?: string; mask: number; flags: number }[];
+}
+
 export interface FileEntry {
   /** '/'-separated path from the volume root; '/' is the root itself. */
   path: string;
@@ -113,6 +123,11 @@ export interface FileEntry {
    * WOF file-provider (Compact OS) files are decoded: they carry no `undecodable`.
    */
   undecodable?: string;
+  /**
+   * NTFS owner, group (SID strings) and DACL ([MS-DTYP] 2.4.4: ACE type name, trustee SID, access
+   * mask, ACE flags); filled only when asked (`grt-ls --security`), absent otherwise.
+   */
+  security?: EntrySecurity;
   warnings: GrtWarning[];
 }
 
@@ -189,6 +204,8 @@ export interface FileSystem {
   openLayout?(layout: StreamLayout): ByteSource;
   /** How this volume compares names. */
   nameRule(): NameRule;
+  /** Optional: the owner, group and DACL of an entry (NTFS `$Secure`); undefined where none is kept. */
+  readSecurity?(entry: FileEntry): Promise<EntrySecurity | undefined>;
   /** Optional one-pass description of every file, for catalogs (see CatalogScan). */
   scanRecords?: CatalogScan;
   close?(): Promise<void>;

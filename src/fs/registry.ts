@@ -14,6 +14,8 @@ import type { FileSystem, FsKind } from './file-system.js';
 export interface OpenFileSystemOptions {
   /** The metadata block cache (records, index nodes, inodes). */
   cache?: CachedSourceOptions;
+  /** NTFS: read WOF-compressed (Compact OS) files as stored, not as their plaintext (`--raw-wof`). */
+  rawWof?: boolean;
 }
 
 /** What a reader's folder exports. */

@@ -14,21 +14,40 @@
 import { GrtError } from '../../errors.js';
 
 /**
- * Copy a match of `length` bytes from `distance` back to output[outPos..]. Overlapping matches
- * (distance < length) repeat their own output, so they go byte by byte; long ones that do not
- * overlap go through copyWithin (memmove), which wins past a few dozen bytes.
+ * Copy a match of `length` bytes from `distance` back to output[outPos..]. Short matches (most of
+ * them) go byte by byte. A long one goes through copyWithin (memmove): at once when it does not
+ * overlap; a run of one byte (distance 1) is a fill; another overlapping match repeats its first
+ * `distance` bytes, so it is copied in doubling pieces, each a copy of everything before it.
  */
 export function copyMatch(output: Uint8Array, outPos: number, distance: number, length: number): void {
   let from = outPos - distance;
-  if (length >= LONG_MATCH && distance >= length) {
-    output.copyWithin(outPos, from, from + length);
-    return;
-  }
   const end = outPos + length;
+  if (length >= LONG_MATCH) {
+    if (distance >= length) {
+      output.copyWithin(outPos, from, from + length);
+      return;
+    }
+    if (distance === 1) {
+      output.fill(output[from]!, outPos, end);
+      return;
+    }
+    if (distance >= MIN_DOUBLING_DISTANCE) {
+      let piece = distance;
+      while (outPos < end) {
+        const take = Math.min(piece, end - outPos);
+        output.copyWithin(outPos, from, from + take);
+        outPos += take;
+        piece += take;
+      }
+      return;
+    }
+  }
   while (outPos < end) output[outPos++] = output[from++]!;
 }
-/** From this length a non-overlapping match is copied by copyWithin. */
+/** From this length a match is copied by copyWithin or fill rather than byte by byte. */
 const LONG_MATCH = 32;
+/** Overlapping matches with a shorter period stay byte by byte: the pieces would be too many. */
+const MIN_DOUBLING_DISTANCE = 8;
 
 /** Bits of an entry holding the code length; the symbol is above them. */
 export const LENGTH_BITS = 5;

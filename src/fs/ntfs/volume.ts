@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { CachedSource, type CachedSourceOptions } from '../../io/cached-source.js';
-import type { FileEntry, FileSystem, ListOptions, NameRule, StreamLayout } from '../file-system.js';
+import type { FileEntry, FileSystem, ListOptions, NameRule, StreamLayout, EntrySecurity } from '../file-system.js';
 import { ATTR_DATA, ATTR_INDEX_ROOT, ATTR_REPARSE_POINT, ATTR_VOLUME_INFORMATION, ATTR_VOLUME_NAME } from './attribute.js';
 import { readBootSector } from './boot-sector.js';
 import { buildLayout, openLayoutStream } from './data-stream.js';
@@ -25,6 +25,8 @@ import { isMetafile, ORPHAN_DIR, ROOT_RECORD, type NameTree } from './name-tree.
 import { pathFromParents } from './record-path.js';
 import { deletedChildren, scanListing, scanRecords, treeEntries, type OnScannedRecord, type ScanOptions, type ScannedEntry } from './scan.js';
 import { RunGuard } from './run-guard.js';
+import { openSecureStore, readFileSecurity } from './security-file.js';
+import type { FileSecurity, SecureStore } from './security-secure.js';
 import { UPCASE_BYTES, UpcaseTable } from './upcase.js';
 import { decodeUtf16 } from './utf16.js';
 
@@ -109,6 +111,8 @@ export class NtfsVolume implements FileSystem {
   readonly kind = 'ntfs' as const;
   private readonly directories: DirectoryReader;
   private readonly runGuard: RunGuard;
+  /** $Secure:$SDS, opened on the first `security` call (listings without owners never read it). */
+  private secureStore: Promise<SecureStore> | undefined;
 
   constructor(
     private readonly source: ByteSource,
@@ -263,6 +267,20 @@ export class NtfsVolume implements FileSystem {
     }
     open.catch(() => undefined); // the error surfaces through the stream
     return Readable.from(chunks(), { objectMode: false });
+  }
+
+  /** The security descriptor (owner, group, DACL, raw bytes) of a file, or undefined without one. */
+  async security(target: string | FileEntry): Promise<FileSecurity | undefined> {
+    const { file } = await this.target(target);
+    return readFileSecurity(file, this.meta, this.info.clusterSize, () => (this.secureStore ??= openSecureStore(this.mft, this.meta, this.info.clusterSize, this.warnings)));
+  }
+
+  /** FileSystem.readSecurity: the parsed parts of the file's descriptor, without its bytes. */
+  async readSecurity(entry: FileEntry): Promise<EntrySecurity | undefined> {
+    const found = await this.security(entry);
+    if (!found) return undefined;
+    const { owner, group, dacl } = found.info;
+    return { ...(owner !== undefined && { owner }), ...(group !== undefined && { group }), ...(dacl !== undefined && { dacl }) };
   }
 
   upcaseTable(): Uint16Array {

@@ -1,0 +1,40 @@
+/**
+ * A file's security descriptor: its own $SECURITY_DESCRIPTOR attribute (0x50, volumes from
+ * before NTFS 3.0, still honoured by readers when present), else the $Secure:$SDS entry its
+ * $STANDARD_INFORMATION's security id names (NTFS 3.x).
+ *
+ * Sources: libyal libfsntfs "Security descriptor attribute" and "Standard information" notes.
+ */
+import type { GrtWarning } from '../../errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { ATTR_DATA, ATTR_STANDARD_INFORMATION } from './attribute.js';
+import { buildLayout, openLayoutStream } from './data-stream.js';
+import { extentsOf, readAttributeValue, type Mft, type NtfsFile } from './mft.js';
+import { MAX_DESCRIPTOR_BYTES, parseSecurityDescriptor } from './security-descriptor.js';
+import { SDS_STREAM_NAME, SECURE_RECORD, SecureStore, securityIdOf, type FileSecurity } from './security-secure.js';
+
+export const ATTR_SECURITY_DESCRIPTOR = 0x50;
+
+/** Open the $SDS stream of $Secure as a SecureStore (indexed on its first lookup). */
+export async function openSecureStore(mft: Mft, source: ByteSource, clusterSize: number, warnings: GrtWarning[]): Promise<SecureStore> {
+  const secure = await mft.loadFile(SECURE_RECORD);
+  const extents = extentsOf(secure.attributes, ATTR_DATA, SDS_STREAM_NAME);
+  return new SecureStore(openLayoutStream(source, buildLayout(extents, clusterSize, '$Secure:$SDS')), warnings);
+}
+
+/**
+ * The descriptor of `file`, or undefined when it has none (no attribute, security id 0 or not in
+ * $SDS). `store` opens $Secure when first needed, so files with their own attribute never do.
+ */
+export async function readFileSecurity(file: NtfsFile, source: ByteSource, clusterSize: number, store: () => Promise<SecureStore>): Promise<FileSecurity | undefined> {
+  const structure = `MFT record ${file.record.recordNumber}`;
+  const own = extentsOf(file.attributes, ATTR_SECURITY_DESCRIPTOR, '');
+  if (own.length > 0) {
+    const raw = (await readAttributeValue(source, own, clusterSize, MAX_DESCRIPTOR_BYTES, `${structure} $SECURITY_DESCRIPTOR`)).slice();
+    return { info: parseSecurityDescriptor(raw, `${structure} $SECURITY_DESCRIPTOR`), raw };
+  }
+  const standard = file.attributes.find((a) => a.type === ATTR_STANDARD_INFORMATION && a.value !== null);
+  const securityId = standard ? securityIdOf(standard.value!) : undefined;
+  if (securityId === undefined || securityId === 0) return undefined;
+  return (await store()).lookup(securityId);
+}
