@@ -9,7 +9,7 @@
 import { GrtError, type GrtWarning } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
 import type { BlockReader } from './block-reader.js';
-import { crc32cRaw } from './crc32c.js';
+import { crc32cRaw } from '../../util/crc32c.js';
 import { INCOMPAT, RO_COMPAT, groupHasSuperblock, type Superblock } from './superblock.js';
 
 const STRUCTURE = 'ext group descriptor';

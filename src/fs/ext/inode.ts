@@ -12,7 +12,7 @@
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
-import { crc32cRaw, crc32cZeros } from './crc32c.js';
+import { crc32cRaw, crc32cZeros } from '../../util/crc32c.js';
 
 export const ROOT_INODE = 2;
 /** i_flags bits grt reads. */

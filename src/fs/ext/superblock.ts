@@ -8,7 +8,7 @@
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
-import { crc32cRaw } from './crc32c.js';
+import { crc32cRaw } from '../../util/crc32c.js';
 
 const STRUCTURE = 'ext superblock';
 export const SUPERBLOCK_OFFSET = 1024;

@@ -1,6 +1,6 @@
 /**
- * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of ext4 metadata_csum and
- * jbd2 csum v2/v3.
+ * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of ext4 metadata_csum,
+ * jbd2 csum v2/v3 and XFS v5 metadata.
  *
  * NOTE: ext4 and jbd2 call the kernel's crc32c_le(seed, data), which neither inverts the seed on
  * entry nor the result on exit (kernel "ext4 Data Structures and Algorithms", Checksums). So this
