@@ -113,7 +113,7 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
     const { body, links } = described;
     tree.add(record.recordNumber, body.type, record.inUse, record.sequence, links);
     if (!options.layouts) return onRecord({ record: record.recordNumber, body });
-    return onRecord({ record: record.recordNumber, body, layouts: streamLayouts(record.recordNumber, described, clusterSize, guard!) });
+    return onRecord({ record: record.recordNumber, body, layouts: checkedLayouts(record.recordNumber, described, clusterSize, guard!) });
   };
   let reading = readChunk(0);
   for (let index = 0; reading; index++) {
@@ -175,7 +175,7 @@ function chunkReader(mft: Mft, perChunk: number): (index: number) => Promise<Uin
 }
 
 /** The layouts of a described file's streams, each checked for cross-linked runs; a bad one is a warning of the file. */
-function streamLayouts(record: number, described: DescribedFile, clusterSize: number, guard: RunGuard): StreamLayout[] {
+function checkedLayouts(record: number, described: DescribedFile, clusterSize: number, guard: RunGuard): StreamLayout[] {
   let layouts: StreamLayout[] | undefined; // grown by append (util/append.ts)
   for (const extents of described.streams) {
     // A WOF file's unnamed stream is sparse on the volume: no layout, so a catalog asks the
