@@ -7,7 +7,7 @@ export { GrtError, isGrtError, type GrtErrorCode, type GrtWarning, type GrtError
 export type { ByteSource } from './io/byte-source.js';
 export { FileSource, type InputFile } from './io/file-source.js';
 export { LocalFileOpener, localFileOpener } from './io/local-opener.js';
-export type { NameRule as FollowRule, OpenedSource, ParsedName, Placement, SourceOpener } from './io/source-opener.js';
+export type { FollowRule, OpenedSource, ParsedName, Placement, SourceOpener } from './io/source-opener.js';
 export { openImage, chooseVolume, describeVolume, type Image, type OpenImageOptions, type VolumeSelector } from './image.js';
 export { openDisk, type VirtualDisk, type DiskInfo, type OpenDiskOptions } from './vmdk/disk.js';
 export { listVolumes } from './volume/list-volumes.js';

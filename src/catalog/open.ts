@@ -46,33 +46,8 @@ export function parseCatalog(bytes: Uint8Array): { binding: CatalogBinding; volu
   const binding = decodeBinding(br);
   const endHeader = headers[headers.length - 1]!;
   const er: ByteReader = reader(endHeader, 'catalog END section');
-  const totals = new Map<number, { names: number; files: number }>();
-  const volumeCount = er.bounded(MAX_VOLUMES, 'volume count');
-  // Name arrays are allocated from END's counts, so those are bounded by what the NAMES sections
-  // can hold: a name record takes at least MIN_NAME_RECORD_BYTES, and a section cannot inflate
-  // past what deflate's best ratio allows for its stored bytes.
-  let nameRoom = 0;
-  for (const h of headers) {
-    if (h.type === SectionType.names) nameRoom += Math.min(h.uncompressedLength, h.storedLength * DEFLATE_MAX_RATIO) / MIN_NAME_RECORD_BYTES;
-  }
-  let namesLeft = Math.floor(nameRoom);
-  for (let i = 0; i < volumeCount; i++) {
-    const index = er.u();
-    const names = er.bounded(namesLeft, 'name count');
-    namesLeft -= names;
-    const files = er.bounded(names, 'file count');
-    if (totals.has(index)) er.fail('volume listed twice', index);
-    totals.set(index, { names, files });
-  }
-  const byOffset = new Map(headers.map((h) => [h.offset, h]));
+  const { totals, fileChunks } = readEndSection(er, headers);
   const states = new Map<number, VolumeState>();
-  const chunkCount = er.bounded(headers.length, 'FILES chunk count');
-  const fileChunks: { volume: number; header: SectionHeader; first: number; count: number }[] = [];
-  for (let i = 0; i < chunkCount; i++) {
-    const header = byOffset.get(er.u());
-    if (!header || header.type !== SectionType.files) er.fail('FILES chunk reference points at no FILES section');
-    fileChunks.push({ header, volume: er.u(), first: er.u(), count: er.u() });
-  }
   for (const h of headers) {
     if (h.type === SectionType.volume) {
       const info = decodeVolume(reader(h, 'catalog volume section'), major);
@@ -103,6 +78,54 @@ export function parseCatalog(bytes: Uint8Array): { binding: CatalogBinding; volu
       throw new GrtError('BAD_CATALOG', `volume ${v.info.index} has fewer records than its END section counts`, { structure: 'catalog', offset: endHeader.offset, expected: v.info.names, actual: filled });
     }
   }
+  assignChunks(states, fileChunks, endHeader);
+  if (states.size !== totals.size) {
+    throw new GrtError('BAD_CATALOG', 'a volume in the END section has no volume section', { structure: 'catalog END section', offset: endHeader.offset });
+  }
+  return { binding, volumes: [...states.values()] };
+}
+
+/** A FILES chunk as the END section lists it: which volume's files [first, first + count) it holds. */
+interface FileChunkRef {
+  volume: number;
+  header: SectionHeader;
+  first: number;
+  count: number;
+}
+
+/** The END section: each volume's name and file counts, and the FILES chunks in order. */
+function readEndSection(er: ByteReader, headers: readonly SectionHeader[]): { totals: Map<number, { names: number; files: number }>; fileChunks: FileChunkRef[] } {
+  const totals = new Map<number, { names: number; files: number }>();
+  const volumeCount = er.bounded(MAX_VOLUMES, 'volume count');
+  // Name arrays are allocated from END's counts, so those are bounded by what the NAMES sections
+  // can hold: a name record takes at least MIN_NAME_RECORD_BYTES, and a section cannot inflate
+  // past what deflate's best ratio allows for its stored bytes.
+  let nameRoom = 0;
+  for (const h of headers) {
+    if (h.type === SectionType.names) nameRoom += Math.min(h.uncompressedLength, h.storedLength * DEFLATE_MAX_RATIO) / MIN_NAME_RECORD_BYTES;
+  }
+  let namesLeft = Math.floor(nameRoom);
+  for (let i = 0; i < volumeCount; i++) {
+    const index = er.u();
+    const names = er.bounded(namesLeft, 'name count');
+    namesLeft -= names;
+    const files = er.bounded(names, 'file count');
+    if (totals.has(index)) er.fail('volume listed twice', index);
+    totals.set(index, { names, files });
+  }
+  const byOffset = new Map(headers.map((h) => [h.offset, h]));
+  const chunkCount = er.bounded(headers.length, 'FILES chunk count');
+  const fileChunks: FileChunkRef[] = [];
+  for (let i = 0; i < chunkCount; i++) {
+    const header = byOffset.get(er.u());
+    if (!header || header.type !== SectionType.files) er.fail('FILES chunk reference points at no FILES section');
+    fileChunks.push({ header, volume: er.u(), first: er.u(), count: er.u() });
+  }
+  return { totals, fileChunks };
+}
+
+/** Give each volume its FILES chunks, which must follow each other and cover its files exactly. */
+function assignChunks(states: ReadonlyMap<number, VolumeState>, fileChunks: readonly FileChunkRef[], endHeader: SectionHeader): void {
   for (const c of fileChunks) {
     const v = states.get(c.volume);
     const expected = v?.chunks.reduce((n, k) => n + k.count, 0);
@@ -117,8 +140,4 @@ export function parseCatalog(bytes: Uint8Array): { binding: CatalogBinding; volu
       throw new GrtError('BAD_CATALOG', 'FILES chunks do not cover every file', { structure: 'catalog END section', offset: endHeader.offset, expected: v.info.files, actual: covered });
     }
   }
-  if (states.size !== totals.size) {
-    throw new GrtError('BAD_CATALOG', 'a volume in the END section has no volume section', { structure: 'catalog END section', offset: endHeader.offset });
-  }
-  return { binding, volumes: [...states.values()] };
 }

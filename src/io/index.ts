@@ -1,7 +1,7 @@
 export type { ByteSource } from './byte-source.js';
 export { checkRange, readInto } from './byte-source.js';
 export { FileSource, readRegularFile, type InputFile } from './file-source.js';
-export { resolveName, parseName, sourceKey, type NameRule, type OpenedSource, type ParsedName, type Placement, type SourceOpener } from './source-opener.js';
+export { resolveName, parseName, sourceKey, type FollowRule, type OpenedSource, type ParsedName, type Placement, type SourceOpener } from './source-opener.js';
 export { LocalFileOpener, localFileOpener } from './local-opener.js';
 export { MemorySource } from './memory-source.js';
 export { SliceSource } from './slice-source.js';

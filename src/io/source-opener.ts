@@ -27,7 +27,7 @@ export interface OpenedSource extends ByteSource {
 }
 
 /** How a name found inside an image may be followed. */
-export interface NameRule {
+export interface FollowRule {
   /** What holds the name, for messages: 'extent file', 'parentFileNameHint'. */
   what: string;
   /** Open an absolute or escaping name at its original location too (--allow-unsafe-extent-paths). */
@@ -74,7 +74,7 @@ export function parseName(name: string): ParsedName {
   return { name, components, windows, leavesFolder: absolute || components.includes('..'), baseName };
 }
 
-function unsafe(rule: NameRule, name: string, base: string, why: string): GrtError {
+function unsafe(rule: FollowRule, name: string, base: string, why: string): GrtError {
   return new GrtError('UNSAFE_PATH', `${rule.what} ${JSON.stringify(name)} ${why} (--allow-unsafe-extent-paths permits it)`, { path: base });
 }
 
@@ -82,7 +82,7 @@ function unsafe(rule: NameRule, name: string, base: string, why: string): GrtErr
  * The location of `name`, written in the file at `base`, under the rule above. A missing file is
  * returned as it is (the open reports NOT_FOUND); a name the rule does not allow is UNSAFE_PATH.
  */
-export async function resolveName(opener: SourceOpener, base: string, name: string, rule: NameRule): Promise<string> {
+export async function resolveName(opener: SourceOpener, base: string, name: string, rule: FollowRule): Promise<string> {
   const parsed = parseName(name);
   if (parsed.components.length === 0 || name.includes('\0')) {
     throw new GrtError('BAD_DESCRIPTOR', `${rule.what} ${JSON.stringify(name)} is not a usable file name`, { path: base });

@@ -81,6 +81,151 @@ const RUN_DATA = 1;
 const RUN_ZERO = 2;
 const RUN_PARENT = 3;
 
+/** A location code that cannot be read as the error it stands for (MISSING_DATA or BAD_TABLE). */
+function unreadable(options: GrainedExtentOptions, grainIndex: number, location: number): GrtError {
+  const sector = (grainIndex * options.grainBytes) / 512;
+  return location === GRAIN_MISSING
+    ? new GrtError('MISSING_DATA', `grain ${grainIndex} (extent sector ${sector}) is not in the file: it was cut short`, {
+        structure: 'grain',
+        path: options.path,
+      })
+    : new GrtError('BAD_TABLE', `grain table entry for grain ${grainIndex} (extent sector ${sector}) is damaged or points past the end of the file`, {
+        structure: 'grain table',
+        path: options.path,
+      });
+}
+
+/**
+ * The state of one GrainedExtent.read: the pending run of grains of one kind, the compressed grains
+ * waiting in a batch, and the pieces in flight. One per read, so the per-grain visit is a method
+ * call on plain fields, with no allocation.
+ */
+class GrainRead {
+  // The pending run: bytes [runStart, runStart + runLength) of the extent, all of one kind; for
+  // data, stored contiguously from runFileOffset.
+  private runKind = RUN_NONE;
+  private runStart: number;
+  private runLength = 0;
+  private runFileOffset = 0;
+  // Pieces run concurrently, at most MAX_PIECES_IN_FLIGHT at a time, each writing its own part
+  // of `out`; pieces are awaited oldest first, so the error reported is the first in disk order,
+  // as if the pieces had run one by one.
+  private readonly inFlight: Promise<void>[] = [];
+  private pieceFailed = false;
+  // Compressed grains wait in a batch, read and inflated together (stream-optimized.ts).
+  // Counted in bytes wanted, not grains: a read that starts inside a grain wants parts of one
+  // grain more than its size in grains, and a batch of that one part alone would not go to a worker.
+  private batch: CompressedGrainRequest[] = [];
+  private batchBytes = 0;
+
+  constructor(
+    private readonly options: GrainedExtentOptions,
+    private readonly offset: number,
+    private readonly out: Uint8Array,
+    private readonly fromParent: ParentRead,
+  ) {
+    this.runStart = offset;
+  }
+
+  private async awaitOldest(): Promise<void> {
+    try {
+      await this.inFlight.shift();
+    } catch (error) {
+      this.pieceFailed = true;
+      throw error;
+    }
+  }
+
+  private async start(piece: Promise<void>): Promise<void> {
+    piece.catch(() => undefined); // observed in order below: no unhandled rejection meanwhile
+    this.inFlight.push(piece);
+    if (this.inFlight.length >= MAX_PIECES_IN_FLIGHT) await this.awaitOldest();
+  }
+
+  private async flushBatch(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const requests = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    await this.start(this.options.readCompressedGrains!(requests));
+  }
+
+  private async flush(): Promise<void> {
+    await this.flushBatch(); // earlier grains' piece first: pieces start in disk order
+    const { runKind, runStart, runLength, runFileOffset } = this;
+    const { file } = this.options;
+    const target = this.out.subarray(runStart - this.offset, runStart - this.offset + runLength);
+    if (runKind === RUN_ZERO) target.fill(0);
+    else if (runKind === RUN_PARENT) await this.start(this.fromParent(target, runStart));
+    else if (runKind === RUN_DATA) {
+      if (runFileOffset + runLength > file.size) {
+        throw new GrtError('MISSING_DATA', `grain data for extent byte ${runStart} lies beyond the end of the file`, {
+          structure: 'grain',
+          offset: runFileOffset,
+          space: 'file',
+          expected: runFileOffset + runLength,
+          actual: file.size,
+          path: this.options.path,
+        });
+      }
+      await this.start(readInto(file, runFileOffset, target));
+    }
+    this.runKind = RUN_NONE;
+    this.runLength = 0;
+  }
+
+  /** Start a run of `kind` at `pos`, ending (flushing) the pending one first. */
+  private async newRun(kind: number, pos: number, take: number, fileOffset = 0): Promise<void> {
+    if (this.runKind !== RUN_NONE) await this.flush();
+    this.runKind = kind;
+    this.runStart = pos;
+    this.runLength = take;
+    this.runFileOffset = fileOffset;
+  }
+
+  private async compressedPiece(grain: number, location: number, pos: number, inGrain: number, take: number): Promise<void> {
+    if (this.runKind !== RUN_NONE) await this.flush();
+    this.batch.push({ grainIndex: grain, recordOffset: location, target: this.out.subarray(pos - this.offset, pos - this.offset + take), inGrain });
+    this.batchBytes += take;
+    if (this.batchBytes >= COMPRESSED_BATCH_BYTES) await this.flushBatch();
+  }
+
+  /** Extends the pending run synchronously; returns a promise only when a run ends or a piece starts. */
+  readonly visit = (grain: number, pos: number, inGrain: number, take: number, location: number): Promise<void> | undefined => {
+    if (location >= 0 && this.options.readCompressedGrains) return this.compressedPiece(grain, location, pos, inGrain, take);
+    if (location >= 0) {
+      const fileOffset = location + inGrain;
+      if (this.runKind !== RUN_DATA || this.runFileOffset + this.runLength !== fileOffset || this.runLength + take > MAX_COALESCED_READ_BYTES) {
+        return this.newRun(RUN_DATA, pos, take, fileOffset);
+      }
+    } else if (location === GRAIN_ZERO || location === GRAIN_PARENT) {
+      const kind = location === GRAIN_ZERO ? RUN_ZERO : RUN_PARENT;
+      if (this.runKind !== kind) return this.newRun(kind, pos, take);
+    } else {
+      throw unreadable(this.options, grain, location);
+    }
+    this.runLength += take;
+    return undefined;
+  };
+
+  /** After the last grain: the pending run and batch, then every piece, oldest first. */
+  async finish(): Promise<void> {
+    if (this.runKind !== RUN_NONE) await this.flush();
+    await this.flushBatch();
+    while (this.inFlight.length > 0) await this.awaitOldest();
+  }
+
+  /**
+   * The error to throw for `error`, once every started piece has finished, so none writes into
+   * `out` afterwards. An error of the loop itself comes after every piece still in flight: theirs go first.
+   */
+  async failure(error: unknown): Promise<unknown> {
+    const settled = await Promise.allSettled(this.inFlight);
+    const earlier = settled.find((result) => result.status === 'rejected');
+    return this.pieceFailed || !earlier ? error : earlier.reason;
+  }
+}
+
 export class GrainedExtent implements Extent {
   readonly size: number;
   private readonly tables: LRUCache<number, Promise<GrainTableView>>;
@@ -103,112 +248,12 @@ export class GrainedExtent implements Extent {
 
   async read(offset: number, out: Uint8Array, fromParent: ParentRead): Promise<void> {
     checkRange(this, offset, out.length, `extent ${this.options.path}`);
-    const { file, readCompressedGrains } = this.options;
-    const end = offset + out.length;
-    // The pending run: bytes [runStart, runStart + runLength) of the extent, all of one kind; for
-    // data, stored contiguously from runFileOffset.
-    let runKind = RUN_NONE;
-    let runStart = offset;
-    let runLength = 0;
-    let runFileOffset = 0;
-
-    // Pieces run concurrently, at most MAX_PIECES_IN_FLIGHT at a time, each writing its own part
-    // of `out`; pieces are awaited oldest first, so the error reported is the first in disk order,
-    // as if the pieces had run one by one.
-    const inFlight: Promise<void>[] = [];
-    let pieceFailed = false;
-    const awaitOldest = async (): Promise<void> => {
-      try {
-        await inFlight.shift();
-      } catch (error) {
-        pieceFailed = true;
-        throw error;
-      }
-    };
-    const start = async (piece: Promise<void>): Promise<void> => {
-      piece.catch(() => undefined); // observed in order below: no unhandled rejection meanwhile
-      inFlight.push(piece);
-      if (inFlight.length >= MAX_PIECES_IN_FLIGHT) await awaitOldest();
-    };
-
-    // Compressed grains wait in a batch, read and inflated together (stream-optimized.ts).
-    // Counted in bytes wanted, not grains: a read that starts inside a grain wants parts of one
-    // grain more than its size in grains, and a batch of that one part alone would not go to a worker.
-    let batch: CompressedGrainRequest[] = [];
-    let batchBytes = 0;
-    const flushBatch = async (): Promise<void> => {
-      if (batch.length === 0) return;
-      const requests = batch;
-      batch = [];
-      batchBytes = 0;
-      await start(readCompressedGrains!(requests));
-    };
-
-    const flush = async (): Promise<void> => {
-      await flushBatch(); // earlier grains' piece first: pieces start in disk order
-      const target = out.subarray(runStart - offset, runStart - offset + runLength);
-      if (runKind === RUN_ZERO) target.fill(0);
-      else if (runKind === RUN_PARENT) await start(fromParent(target, runStart));
-      else if (runKind === RUN_DATA) {
-        if (runFileOffset + runLength > file.size) {
-          throw new GrtError('MISSING_DATA', `grain data for extent byte ${runStart} lies beyond the end of the file`, {
-            structure: 'grain',
-            offset: runFileOffset,
-      space: 'file',
-            expected: runFileOffset + runLength,
-            actual: file.size,
-            path: this.options.path,
-          });
-        }
-        await start(readInto(file, runFileOffset, target));
-      }
-      runKind = RUN_NONE;
-      runLength = 0;
-    };
-
-    /** Start a run of `kind` at `pos`, ending (flushing) the pending one first. */
-    const newRun = async (kind: number, pos: number, take: number, fileOffset = 0): Promise<void> => {
-      if (runKind !== RUN_NONE) await flush();
-      runKind = kind;
-      runStart = pos;
-      runLength = take;
-      runFileOffset = fileOffset;
-    };
-    const compressedPiece = async (grain: number, location: number, pos: number, inGrain: number, take: number): Promise<void> => {
-      if (runKind !== RUN_NONE) await flush();
-      batch.push({ grainIndex: grain, recordOffset: location, target: out.subarray(pos - offset, pos - offset + take), inGrain });
-      batchBytes += take;
-      if (batchBytes >= COMPRESSED_BATCH_BYTES) await flushBatch();
-    };
-    // Extends the pending run synchronously; returns a promise only when a run ends or a piece starts.
-    const visit = (grain: number, pos: number, inGrain: number, take: number, location: number): Promise<void> | undefined => {
-      if (location >= 0 && readCompressedGrains) return compressedPiece(grain, location, pos, inGrain, take);
-      if (location >= 0) {
-        const fileOffset = location + inGrain;
-        if (runKind !== RUN_DATA || runFileOffset + runLength !== fileOffset || runLength + take > MAX_COALESCED_READ_BYTES) {
-          return newRun(RUN_DATA, pos, take, fileOffset);
-        }
-      } else if (location === GRAIN_ZERO || location === GRAIN_PARENT) {
-        const kind = location === GRAIN_ZERO ? RUN_ZERO : RUN_PARENT;
-        if (runKind !== kind) return newRun(kind, pos, take);
-      } else {
-        throw this.unreadable(grain, location);
-      }
-      runLength += take;
-      return undefined;
-    };
-
+    const pending = new GrainRead(this.options, offset, out, fromParent);
     try {
-      await this.forEachGrain(offset, end, visit);
-      if (runKind !== RUN_NONE) await flush();
-      await flushBatch();
-      while (inFlight.length > 0) await awaitOldest();
+      await this.forEachGrain(offset, offset + out.length, pending.visit);
+      await pending.finish();
     } catch (error) {
-      // Let every started piece finish before failing, so none writes into `out` afterwards. An
-      // error of the loop itself comes after every piece still in flight: theirs go first.
-      const settled = await Promise.allSettled(inFlight);
-      const earlier = settled.find((result) => result.status === 'rejected');
-      throw pieceFailed || !earlier ? error : earlier.reason;
+      throw await pending.failure(error);
     }
   }
 
@@ -239,19 +284,6 @@ export class GrainedExtent implements Extent {
         pos += take;
       }
     }
-  }
-
-  private unreadable(grainIndex: number, location: number): GrtError {
-    const sector = (grainIndex * this.options.grainBytes) / 512;
-    return location === GRAIN_MISSING
-      ? new GrtError('MISSING_DATA', `grain ${grainIndex} (extent sector ${sector}) is not in the file: it was cut short`, {
-          structure: 'grain',
-          path: this.options.path,
-        })
-      : new GrtError('BAD_TABLE', `grain table entry for grain ${grainIndex} (extent sector ${sector}) is damaged or points past the end of the file`, {
-          structure: 'grain table',
-          path: this.options.path,
-        });
   }
 
   /**

@@ -56,13 +56,9 @@ export const SESPARSE_VOLATILE_HEADER = new Struct('seSparse volatile header', '
   .skip(16, 'free gt number, next txn seq number')
   .u64('replayJournal', 'non-zero: the journal holds updates not yet applied');
 
-export async function openSeSparseExtent(
-  file: ByteSource,
-  options: { path: string },
-): Promise<{ extent: Extent; capacitySectors: number; warnings: GrtWarning[] }> {
-  const { path } = options;
+/** The constant header, checked: magic, version, and the only grain and table sizes there are. */
+async function readConstHeader(file: ByteSource, path: string): Promise<ReturnType<typeof SESPARSE_CONST_HEADER.decode>> {
   const structure = 'seSparse header';
-  const warnings: GrtWarning[] = [];
   if (file.size < SECTOR_BYTES) {
     throw new GrtError('TRUNCATED', 'file shorter than a seSparse header', { structure, offset: 0, space: 'file', expected: SECTOR_BYTES, actual: file.size, path });
   }
@@ -82,12 +78,12 @@ export async function openSeSparseExtent(
       path,
     });
   }
-  const details = { structure, offset: 0, space: 'file', path } as const;
-  const sectors = (value: bigint, what: string): number => toSafeNumber(value, what, details);
-  const fileSectors = Math.floor(file.size / SECTOR_BYTES);
-  const capacitySectors = sectors(h.capacity, 'capacity');
+  return h;
+}
 
-  const volatileSector = sectors(h.volatileHeaderOffset, 'volatile header offset');
+/** Warnings for a volatile header that is missing, damaged, or has a journal left to replay. */
+async function checkVolatileHeader(file: ByteSource, volatileSector: number, warnings: GrtWarning[]): Promise<void> {
+  const fileSectors = Math.floor(file.size / SECTOR_BYTES);
   if (volatileSector === 0 || volatileSector >= fileSectors) {
     warnings.push({ code: 'BAD_HEADER', message: 'seSparse volatile header lies outside the file', offset: AT.volatileHeaderOffset });
   } else {
@@ -99,6 +95,44 @@ export async function openSeSparseExtent(
       warnings.push({ code: 'UNSUPPORTED', message: 'seSparse journal was not replayed; the latest writes may be missing', offset: volatileSector * SECTOR_BYTES + SESPARSE_VOLATILE_HEADER.offsets.replayJournal });
     }
   }
+}
+
+/**
+ * Grain table `bytes` as location codes; an allocated grain's cluster must be below `clusterLimit`
+ * (inside the grains area and the file), from the grains area at `grainsSector`.
+ */
+function decodeGrainTable(bytes: Uint8Array, grainsSector: number, clusterLimit: number): GrainTableView {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const locations = new Float64Array(SESPARSE_GTES_PER_GT);
+  for (let i = 0; i < SESPARSE_GTES_PER_GT; i++) {
+    const lo = view.getUint32(i * ENTRY_BYTES, true);
+    const hi = view.getUint32(i * ENTRY_BYTES + 4, true);
+    const type = hi >>> 28;
+    if (type === GTE_UNALLOCATED) locations[i] = lo === 0 && hi === 0 ? GRAIN_PARENT : GRAIN_BAD;
+    else if (type === GTE_UNMAPPED || type === GTE_ZERO) locations[i] = GRAIN_ZERO;
+    else if (type === GTE_ALLOCATED) {
+      // The cluster index is stored rotated: bits 48–59 are its low 12 bits, bits 0–47 the rest.
+      const cluster = ((hi & 0xffff) * 0x1_0000_0000 + lo) * 4096 + ((hi >>> 16) & 0xfff);
+      locations[i] = cluster < clusterLimit ? (grainsSector + cluster * SESPARSE_GRAIN_SECTORS) * SECTOR_BYTES : GRAIN_BAD;
+    } else locations[i] = GRAIN_BAD;
+  }
+  return (indexInTable) => locations[indexInTable]!;
+}
+
+export async function openSeSparseExtent(
+  file: ByteSource,
+  options: { path: string },
+): Promise<{ extent: Extent; capacitySectors: number; warnings: GrtWarning[] }> {
+  const { path } = options;
+  const structure = 'seSparse header';
+  const warnings: GrtWarning[] = [];
+  const h = await readConstHeader(file, path);
+  const details = { structure, offset: 0, space: 'file', path } as const;
+  const sectors = (value: bigint, what: string): number => toSafeNumber(value, what, details);
+  const fileSectors = Math.floor(file.size / SECTOR_BYTES);
+  const capacitySectors = sectors(h.capacity, 'capacity');
+
+  await checkVolatileHeader(file, sectors(h.volatileHeaderOffset, 'volatile header offset'), warnings);
 
   const gdSector = sectors(h.grainDirOffset, 'grain directory offset');
   const gdCapacity = sectors(h.grainDirSize, 'grain directory size') * (SECTOR_BYTES / ENTRY_BYTES);
@@ -128,21 +162,7 @@ export async function openSeSparseExtent(
       return ALL_BAD;
     }
     const bytes = await file.read(tableSector * SECTOR_BYTES, SESPARSE_GT_SECTORS * SECTOR_BYTES);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const locations = new Float64Array(SESPARSE_GTES_PER_GT);
-    for (let i = 0; i < SESPARSE_GTES_PER_GT; i++) {
-      const lo = view.getUint32(i * ENTRY_BYTES, true);
-      const hi = view.getUint32(i * ENTRY_BYTES + 4, true);
-      const type = hi >>> 28;
-      if (type === GTE_UNALLOCATED) locations[i] = lo === 0 && hi === 0 ? GRAIN_PARENT : GRAIN_BAD;
-      else if (type === GTE_UNMAPPED || type === GTE_ZERO) locations[i] = GRAIN_ZERO;
-      else if (type === GTE_ALLOCATED) {
-        // The cluster index is stored rotated: bits 48–59 are its low 12 bits, bits 0–47 the rest.
-        const cluster = ((hi & 0xffff) * 0x1_0000_0000 + lo) * 4096 + ((hi >>> 16) & 0xfff);
-        locations[i] = cluster < clusterLimit ? (grainsSector + cluster * SESPARSE_GRAIN_SECTORS) * SECTOR_BYTES : GRAIN_BAD;
-      } else locations[i] = GRAIN_BAD;
-    }
-    return (indexInTable) => locations[indexInTable]!;
+    return decodeGrainTable(bytes, grainsSector, clusterLimit);
   };
 
   const extent = new GrainedExtent({

@@ -95,12 +95,29 @@ export function compressedGrainReader(
   grainSectors: number,
   capacitySectors: number,
 ): (requests: readonly CompressedGrainRequest[]) => Promise<void> {
-  const grainBytes = grainSectors * SECTOR_BYTES;
-  const maxRecordBytes = GRAIN_RECORD_HEADER_BYTES + maxCompressedBytes(grainBytes);
-  const partialGrains = new LRUCache<number, Promise<Uint8Array>>({ max: INFLATED_GRAIN_CACHE });
+  const reader = new CompressedGrainReader(file, path, grainSectors, capacitySectors);
+  return (requests) => reader.readBatch(requests);
+}
+
+/** compressedGrainReader's state: the file, the grain geometry and the cache of partly read grains. */
+class CompressedGrainReader {
+  private readonly grainBytes: number;
+  private readonly maxRecordBytes: number;
+  private readonly partialGrains = new LRUCache<number, Promise<Uint8Array>>({ max: INFLATED_GRAIN_CACHE });
+
+  constructor(
+    private readonly file: ByteSource,
+    private readonly path: string,
+    private readonly grainSectors: number,
+    private readonly capacitySectors: number,
+  ) {
+    this.grainBytes = grainSectors * SECTOR_BYTES;
+    this.maxRecordBytes = GRAIN_RECORD_HEADER_BYTES + maxCompressedBytes(this.grainBytes);
+  }
 
   /** The compressed bytes of grain `grainIndex`, whose record is at `recordOffset`, from `span` (read at `spanOffset`) if it holds them. */
-  const recordBytes = async (grainIndex: number, recordOffset: number, span: Uint8Array, spanOffset: number): Promise<Uint8Array> => {
+  private async recordBytes(grainIndex: number, recordOffset: number, span: Uint8Array, spanOffset: number): Promise<Uint8Array> {
+    const { file, path, grainSectors, grainBytes } = this;
     const structure = 'grain marker';
     const inSpan = recordOffset - spanOffset;
     const head =
@@ -117,7 +134,7 @@ export function compressedGrainReader(
       throw new GrtError('BAD_MARKER', `grain ${grainIndex} record holds another sector`, {
         structure,
         offset: recordOffset,
-      space: 'file',
+        space: 'file',
         expected: grainIndex * grainSectors,
         actual: lba,
         path,
@@ -127,7 +144,7 @@ export function compressedGrainReader(
       throw new GrtError('BAD_MARKER', `grain ${grainIndex} record has an implausible size`, {
         structure,
         offset: recordOffset + 8,
-      space: 'file',
+        space: 'file',
         expected: `1..${maxCompressedBytes(grainBytes)}`,
         actual: compressedBytes,
         path,
@@ -138,7 +155,7 @@ export function compressedGrainReader(
       throw new GrtError('MISSING_DATA', `grain ${grainIndex} data is cut off by the end of the file`, {
         structure: 'compressed grain',
         offset: dataOffset,
-      space: 'file',
+        space: 'file',
         expected: dataOffset + compressedBytes,
         actual: file.size,
         path,
@@ -146,14 +163,15 @@ export function compressedGrainReader(
     }
     const start = dataOffset - spanOffset;
     return start >= 0 && start + compressedBytes <= span.length ? span.subarray(start, start + compressedBytes) : file.read(dataOffset, compressedBytes);
-  };
+  }
 
   /**
    * The compressed bytes of every request's record, in order. Records that follow each other
    * (writers store grains in LBA order) are read as one span; its end is a guess from their spacing,
    * and a record that runs past it is read on its own.
    */
-  const readRecords = async (requests: readonly CompressedGrainRequest[]): Promise<(Uint8Array | GrtError)[]> => {
+  private async readRecords(requests: readonly CompressedGrainRequest[]): Promise<(Uint8Array | GrtError)[]> {
+    const { file, maxRecordBytes } = this;
     const records: (Uint8Array | GrtError)[] = [];
     for (let first = 0; first < requests.length; ) {
       const spanOffset = requests[first]!.recordOffset;
@@ -168,15 +186,16 @@ export function compressedGrainReader(
       const span = spanEnd > spanOffset ? await file.read(spanOffset, spanEnd - spanOffset) : new Uint8Array(0);
       for (let i = first; i <= last; i++) {
         // A bad record fails its grain only, so the batch can report its first failure in order.
-        records.push(await recordBytes(requests[i]!.grainIndex, requests[i]!.recordOffset, span, spanOffset).catch(asRecordError));
+        records.push(await this.recordBytes(requests[i]!.grainIndex, requests[i]!.recordOffset, span, spanOffset).catch(asRecordError));
       }
       first = last + 1;
     }
     return records;
-  };
+  }
 
   /** Inflate the records into their targets (whole grains) or fresh grain buffers (partial ones). */
-  const inflateAll = async (requests: readonly CompressedGrainRequest[], records: readonly (Uint8Array | GrtError)[], targets: readonly Uint8Array[]): Promise<void> => {
+  private async inflateAll(requests: readonly CompressedGrainRequest[], records: readonly (Uint8Array | GrtError)[], targets: readonly Uint8Array[]): Promise<void> {
+    const { path, grainSectors, grainBytes, capacitySectors } = this;
     const readable = records.flatMap((input, i) => (input instanceof GrtError ? [] : [i]));
     const { produced, errors } = await inflateBatch(readable.map((i) => ({ input: records[i] as Uint8Array, out: targets[i]! })));
     let job = 0;
@@ -194,9 +213,11 @@ export function compressedGrainReader(
       }
       targets[i]!.fill(0, bytes);
     });
-  };
+  }
 
-  return async (requests) => {
+  /** Read and inflate one batch of grain requests (see compressedGrainReader). */
+  async readBatch(requests: readonly CompressedGrainRequest[]): Promise<void> {
+    const { grainBytes, partialGrains } = this;
     // What to inflate, in the requests' order (so the error thrown is the first grain's): whole
     // grains straight into their targets; a grain wanted only in part into a fresh grain buffer,
     // once, kept for the pieces of it other reads ask for.
@@ -219,7 +240,7 @@ export function compressedGrainReader(
         }
       }
     }
-    const loading = load.length === 0 ? Promise.resolve() : readRecords(load).then((records) => inflateAll(load, records, targets));
+    const loading = load.length === 0 ? Promise.resolve() : this.readRecords(load).then((records) => this.inflateAll(load, records, targets));
     for (const { grainIndex, bytes } of fresh) {
       const pending = loading.then(() => bytes);
       pending.catch(() => partialGrains.delete(grainIndex));
@@ -231,7 +252,7 @@ export function compressedGrainReader(
       .map(async (r) => r.target.set((await grainOf.get(r.grainIndex)!).subarray(r.inGrain, r.inGrain + r.target.length)));
     const failed = (await Promise.allSettled([loading, ...copies])).find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
-  };
+  }
 }
 
 export interface RecoveredGrainMap {

@@ -171,29 +171,8 @@ function gather(file: NtfsFile): Description {
   }
   streams ??= [];
   if (unsorted) for (const list of streams) list.sort(byStartVcn);
-  let standard: StandardInformation | undefined;
-  if (si) {
-    try {
-      standard = parseStandardInformation(si.value!, structure);
-    } catch (error) {
-      if (!(error instanceof GrtError)) throw error;
-      // Reported before the name warnings, as the attributes are ordered on disk.
-      warnings.splice(file.warnings.length, 0, warningFrom(error));
-    }
-  } else {
-    warnings.splice(file.warnings.length, 0, { code: 'BAD_RECORD', message: `${structure}: no $STANDARD_INFORMATION` });
-  }
-
-  // Links are the non-DOS names, each with the DOS name of the same parent.
-  let links: DescribedFile['links'] | undefined;
-  if (names) {
-    for (const name of names) {
-      if (name.namespace === NAMESPACE_DOS) continue;
-      const dos = dosNames === 0 ? undefined : names.find((d) => d.namespace === NAMESPACE_DOS && d.parent.record === name.parent.record);
-      links = append(links, { name, dosName: dos?.name });
-    }
-  }
-  links ??= [];
+  const standard = standardOf(si, file, structure, warnings);
+  const links = linksOf(names, dosNames);
   const isDir = (file.record.flags & RECORD_IS_DIRECTORY) !== 0 || hasIndexRoot;
   const main = streamNamed(streams, '');
   return {
@@ -215,6 +194,37 @@ function gather(file: NtfsFile): Description {
     wof: undefined,
     rawWof: false,
   };
+}
+
+/**
+ * The decoded $STANDARD_INFORMATION `si`, or undefined with a warning when it is missing or
+ * damaged; the warning goes before the name warnings, as the attributes are ordered on disk.
+ */
+function standardOf(si: Attribute | undefined, file: NtfsFile, structure: string, warnings: GrtWarning[]): StandardInformation | undefined {
+  if (!si) {
+    warnings.splice(file.warnings.length, 0, { code: 'BAD_RECORD', message: `${structure}: no $STANDARD_INFORMATION` });
+    return undefined;
+  }
+  try {
+    return parseStandardInformation(si.value!, structure);
+  } catch (error) {
+    if (!(error instanceof GrtError)) throw error;
+    warnings.splice(file.warnings.length, 0, warningFrom(error));
+    return undefined;
+  }
+}
+
+/** Links are the non-DOS names, each with the DOS name of the same parent (`dosNames` of them). */
+function linksOf(names: readonly FileName[] | undefined, dosNames: number): DescribedFile['links'] {
+  let links: DescribedFile['links'] | undefined;
+  if (names) {
+    for (const name of names) {
+      if (name.namespace === NAMESPACE_DOS) continue;
+      const dos = dosNames === 0 ? undefined : names.find((d) => d.namespace === NAMESPACE_DOS && d.parent.record === name.parent.record);
+      links = append(links, { name, dosName: dos?.name });
+    }
+  }
+  return links ?? [];
 }
 
 function byStartVcn(x: Attribute, y: Attribute): number {

@@ -163,14 +163,10 @@ export class NameTree {
   }
 
   /**
-   * Names below directory `startRecord` (path `startPath`), parents before children, each
-   * directory's names in code-unit order; from the root, then every name not reachable from it
-   * under ORPHAN_DIR. A directory reached twice (a cycle) is listed once.
+   * Child lists of the records below `end` in one array (CSR): the links of directory d are
+   * childLinks[start[d] .. start[d+1]), each list in code-unit order of the names.
    */
-  *walk(startRecord: number, startPath: string, options: WalkOptions): Generator<TreeItem> {
-    const paths = options.paths !== false;
-    const end = Math.max(this.recordEnd, startRecord + 1);
-    // Child lists in one array (CSR): the links of directory d are childLinks[start[d] .. start[d+1]).
+  private childLists(end: number): { start: Int32Array; childLinks: Int32Array } {
     const start = new Int32Array(end + 1);
     const names = this.linkName;
     // Whether each link attaches, decided once for both passes below.
@@ -191,6 +187,33 @@ export class NameTree {
     }
     const byName = (a: number, b: number): number => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : a - b);
     for (let d = 0; d < end; d++) if (start[d + 1]! - start[d]! > 1) childLinks.subarray(start[d]!, start[d + 1]!).sort(byName);
+    return { start, childLinks };
+  }
+
+  /** Mark REACHABLE every record a chain of child links (`start`, `childLinks`) connects to the root. */
+  private markReachable(start: Int32Array, childLinks: Int32Array, marks: Uint8Array): void {
+    marks[ROOT_RECORD]! |= REACHABLE;
+    for (const queue = [ROOT_RECORD]; queue.length > 0; ) {
+      const dir = queue.pop()!;
+      for (let k = start[dir]!; k < start[dir + 1]!; k++) {
+        const child = this.linkRecord[childLinks[k]!]!;
+        if ((marks[child]! & REACHABLE) !== 0) continue;
+        marks[child]! |= REACHABLE;
+        if (this.kind[child] === KIND_DIR) queue.push(child);
+      }
+    }
+  }
+
+  /**
+   * Names below directory `startRecord` (path `startPath`), parents before children, each
+   * directory's names in code-unit order; from the root, then every name not reachable from it
+   * under ORPHAN_DIR. A directory reached twice (a cycle) is listed once.
+   */
+  *walk(startRecord: number, startPath: string, options: WalkOptions): Generator<TreeItem> {
+    const paths = options.paths !== false;
+    const end = Math.max(this.recordEnd, startRecord + 1);
+    const { start, childLinks } = this.childLists(end);
+    const names = this.linkName;
     const marks = new Uint8Array(end);
     marks[startRecord] = VISITED_DIR;
 
@@ -224,16 +247,7 @@ export class NameTree {
     if (startRecord !== ROOT_RECORD) return;
     // Orphans are records no chain of parent references connects to the root, filters aside (a
     // hidden metafile or a skipped deleted directory does not make its children orphans).
-    marks[ROOT_RECORD]! |= REACHABLE;
-    for (const queue = [ROOT_RECORD]; queue.length > 0; ) {
-      const dir = queue.pop()!;
-      for (let k = start[dir]!; k < start[dir + 1]!; k++) {
-        const child = this.linkRecord[childLinks[k]!]!;
-        if ((marks[child]! & REACHABLE) !== 0) continue;
-        marks[child]! |= REACHABLE;
-        if (this.kind[child] === KIND_DIR) queue.push(child);
-      }
-    }
+    this.markReachable(start, childLinks, marks);
     for (let i = 0; i < this.orderLength; i++) {
       const record = this.order[i]!;
       if ((marks[record]! & (REACHABLE | EMITTED)) !== 0 || this.linkCount[record] === 0) continue;

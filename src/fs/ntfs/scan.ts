@@ -108,41 +108,12 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
   const extensions = new Map<number, MftRecord>();
   const deferred: MftRecord[] = [];
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / recordSize));
-  // Two buffers: the next chunk is read while this one is parsed. Page-aligned: the kernel copies
-  // the MFT out of the page cache ~4× faster into them (io/aligned-buffer.ts).
-  const buffers = [pageAlignedBuffer(perChunk * recordSize), pageAlignedBuffer(perChunk * recordSize)];
-  const readChunk = (index: number): Promise<Uint8Array> | undefined => {
-    const first = index * perChunk;
-    if (first >= mft.recordCount) return undefined;
-    const count = Math.min(perChunk, mft.recordCount - first);
-    const chunk = buffers[index % 2]!.subarray(0, count * recordSize);
-    const reading = mft.readRecordsInto(first, chunk).then(() => chunk);
-    // A failed read-ahead must not be an unhandled rejection while this chunk is parsed: it is
-    // awaited in its turn.
-    reading.catch(() => undefined);
-    return reading;
-  };
+  const readChunk = chunkReader(mft, perChunk);
   const add = (record: MftRecord, described: DescribedFile): void | Promise<void> => {
     const { body, links } = described;
     tree.add(record.recordNumber, body.type, record.inUse, record.sequence, links);
     if (!options.layouts) return onRecord({ record: record.recordNumber, body });
-    let layouts: StreamLayout[] | undefined; // grown by append (util/append.ts)
-    for (const extents of described.streams) {
-      // A WOF file's unnamed stream is sparse on the volume: no layout, so a catalog asks the
-      // volume (which refuses it) rather than storing zeros as the plaintext.
-      if (described.wof && extents[0]!.name === '') continue;
-      try {
-        // Resident bytes stay views into the read buffer: valid during onRecord, as ScannedRecord says.
-        const structure = `MFT record ${record.recordNumber}`;
-        const layout = buildLayout(extents, clusterSize, structure, false, true);
-        guard!.check(layout, record.recordNumber, structure);
-        layouts = append(layouts, layout);
-      } catch (error) {
-        if (!(error instanceof GrtError)) throw error;
-        body.warnings.push(warningFrom(error));
-      }
-    }
-    return onRecord({ record: record.recordNumber, body, layouts: layouts ?? [] });
+    return onRecord({ record: record.recordNumber, body, layouts: checkedLayouts(record.recordNumber, described, clusterSize, guard!) });
   };
   let reading = readChunk(0);
   for (let index = 0; reading; index++) {
@@ -178,8 +149,66 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
       }
     }
   }
-  // Extension records an in-use base claims through its attribute list; any other record with a
-  // base reference is listed as a file of its own (it would otherwise be hidden from every scan).
+  await addHeldRecords(mft, dataSource, deferred, extensions, add);
+  return tree;
+}
+
+/**
+ * Chunk `index` of the MFT (`perChunk` records) read into one of two buffers, or undefined past the
+ * last record. Two buffers: the next chunk is read while this one is parsed. Page-aligned: the
+ * kernel copies the MFT out of the page cache ~4× faster into them (io/aligned-buffer.ts).
+ */
+function chunkReader(mft: Mft, perChunk: number): (index: number) => Promise<Uint8Array> | undefined {
+  const { recordSize } = mft.boot;
+  const buffers = [pageAlignedBuffer(perChunk * recordSize), pageAlignedBuffer(perChunk * recordSize)];
+  return (index) => {
+    const first = index * perChunk;
+    if (first >= mft.recordCount) return undefined;
+    const count = Math.min(perChunk, mft.recordCount - first);
+    const chunk = buffers[index % 2]!.subarray(0, count * recordSize);
+    const reading = mft.readRecordsInto(first, chunk).then(() => chunk);
+    // A failed read-ahead must not be an unhandled rejection while this chunk is parsed: it is
+    // awaited in its turn.
+    reading.catch(() => undefined);
+    return reading;
+  };
+}
+
+/** The layouts of a described file's streams, each checked for cross-linked runs; a bad one is a warning of the file. */
+function checkedLayouts(record: number, described: DescribedFile, clusterSize: number, guard: RunGuard): StreamLayout[] {
+  let layouts: StreamLayout[] | undefined; // grown by append (util/append.ts)
+  for (const extents of described.streams) {
+    // A WOF file's unnamed stream is sparse on the volume: no layout, so a catalog asks the
+    // volume (which refuses it) rather than storing zeros as the plaintext.
+    if (described.wof && extents[0]!.name === '') continue;
+    try {
+      // Resident bytes stay views into the read buffer: valid during onRecord, as ScannedRecord says.
+      const structure = `MFT record ${record}`;
+      const layout = buildLayout(extents, clusterSize, structure, false, true);
+      guard.check(layout, record, structure);
+      layouts = append(layouts, layout);
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      described.body.warnings.push(warningFrom(error));
+    }
+  }
+  return layouts ?? [];
+}
+
+/**
+ * The records the scan held for its end: files with an attribute list, assembled from their
+ * extension records. Extension records an in-use base claims through its attribute list are part
+ * of it; any other record with a base reference is listed as a file of its own (it would otherwise
+ * be hidden from every scan).
+ */
+async function addHeldRecords(
+  mft: Mft,
+  dataSource: ByteSource,
+  deferred: readonly MftRecord[],
+  extensions: ReadonlyMap<number, MftRecord>,
+  add: (record: MftRecord, described: DescribedFile) => void | Promise<void>,
+): Promise<void> {
+  const { clusterSize } = mft.boot;
   const claimed = new Set<number>();
   for (const record of deferred) {
     const file = await assembleFile(record, async (n) => {
@@ -195,7 +224,6 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
     file.warnings = [unclaimedWarning(number, record.base.record), ...file.warnings];
     await add(record, await describeFile(file, dataSource, clusterSize));
   }
-  return tree;
 }
 
 /** A scan whose records are all held, for a listing (paths are known only once the scan ends). */
