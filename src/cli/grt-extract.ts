@@ -13,7 +13,7 @@ import { makeOutputDir } from '../restore/output-dir.js';
 import { fstatSync } from 'node:fs';
 import { GrtError } from '../errors.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
-import { enableInflateWorkers, inflatedHereCount } from '../vmdk/inflate-pool.js';
+import { createEngine, hasCompressedGrains, type Engine } from '../restore/engine.js';
 import { restore, type RestoreEvent, type RestoreProgress } from '../restore/restore.js';
 import type { FileEntry, FileSystem } from '../fs/file-system.js';
 import { parseSelection } from '../restore/select.js';
@@ -83,18 +83,19 @@ const DISK_MAP_WINDOW = 1024 * 1024 * 1024;
  * stdout is a regular file, chunks go to its descriptor directly (writeChunk, from reused
  * buffers); a stream may keep what it is given, so it gets a copy of each chunk.
  */
-async function toStdout(source: ByteSource, io: CliIo, progress: Progress, inputs: readonly InputFile[]): Promise<void> {
+async function toStdout(engine: Engine, source: ByteSource, io: CliIo, progress: Progress, inputs: readonly InputFile[]): Promise<void> {
   const fd = regularFileFd(io.stdout);
   // `>> image.vmdk` (or `1<>`): stdout is a file being read.
   if (fd !== undefined) refuseInputTarget(fd, inputs, 'stdout');
   const speed: WriteSpeed = { slowChunks: 0 };
-  const inflatedAtStart = inflatedHereCount();
+  const inflatedAtStart = engine.inflation.hereCount();
   await pipeChunks(
+    engine,
     source,
     toChunks([{ offset: 0, length: source.size }]),
     async (data, chunk) => {
       if (fd === undefined) await writeOut(io.stdout, data.slice());
-      else await writeChunk(fd, data, null, 'stdout', speed, inflatedAtStart);
+      else await writeChunk(engine, fd, data, null, 'stdout', speed, inflatedAtStart);
       progress.update({ bytesDone: chunk.offset + chunk.length, bytesTotal: source.size });
     },
     io.signal,
@@ -113,13 +114,13 @@ function regularFileFd(stream: CliIo['stdout']): number | undefined {
 }
 
 /** The virtual disk to a file: 'zero' ranges are not written, so the file keeps its holes. */
-async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrite, io: CliIo, progress: Progress, inputs: readonly InputFile[]): Promise<number> {
+async function diskToFile(engine: Engine, disk: VirtualDisk, output: string, overwrite: Overwrite, io: CliIo, progress: Progress, inputs: readonly InputFile[]): Promise<number> {
   const target = resolve(output);
   makeOutputDir(dirname(target));
   const dir = await realpath(dirname(target));
   const final = `${dir}/${basename(target)}`;
   refuseInputTarget(final, inputs); // before the copy, whatever the overwrite rule: said plainly, not as EXISTS
-  const temp = createTemp(dir, basename(target));
+  const temp = createTemp(engine, dir, basename(target));
   let done = 0;
   // One for the whole copy: a target found slow in one window stays slow in the next.
   const speed: WriteSpeed = { slowChunks: 0 };
@@ -134,7 +135,7 @@ async function diskToFile(disk: VirtualDisk, output: string, overwrite: Overwrit
           done += chunk.length;
           progress.update({ bytesDone: chunk.offset + chunk.length, bytesTotal: disk.size });
         };
-        await copyRanges(disk, temp, ranges, disk.size, onChunk, io.signal, speed);
+        await copyRanges(engine, disk, temp, ranges, disk.size, onChunk, io.signal, speed);
         progress.update({ bytesDone: windowEnd, bytesTotal: disk.size }, windowEnd === disk.size);
       }
     } finally {
@@ -159,13 +160,7 @@ async function entryByRecord(fs: FileSystem, record: number): Promise<FileEntry>
   throw new GrtError('NOT_FOUND', `no entry for MFT record ${record}`);
 }
 
-/** Whether any disk of the chain (a delta over a streamOptimized base too) holds compressed grains. */
-export function hasCompressedGrains(disk: VirtualDisk | undefined): boolean {
-  for (let link = disk; link; link = link.parent) {
-    if (link.info.extents.some((extent) => extent.format === 'streamOptimized')) return true;
-  }
-  return false;
-}
+export { hasCompressedGrains };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
@@ -196,15 +191,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     // No output may replace a file this run reads: the image, its extents and parents, the catalog.
     const inputs = commandInputs(image.disk, [imagePath, values.catalog]);
     // Compressed grains that inflate slowly go to worker threads (started when first needed).
-    if (hasCompressedGrains(image.disk)) enableInflateWorkers();
+    const engine = createEngine();
+    engine.prepareFor(image.disk);
     const progress = new Progress(io.stderr);
     const started = performance.now();
     state.started = true; // from here an interruption leaves a partial result (exit 1)
     try {
       if (values.disk) {
         let bytes = image.disk.size;
-        if (values.stdout) await toStdout(image.disk, io, progress, inputs);
-        else bytes = await diskToFile(image.disk, values.output!, overwrite, io, progress, inputs);
+        if (values.stdout) await toStdout(engine, image.disk, io, progress, inputs);
+        else bytes = await diskToFile(engine, image.disk, values.output!, overwrite, io, progress, inputs);
         progress.done();
         const summary = { files: 1, dirs: 0, links: 0, bytes, failed: 0, skipped: 0, warnings: imageWarned.length, seconds: (performance.now() - started) / 1000 };
         if (values.json && !values.stdout) io.stdout.write(jsonLine({ type: 'summary', path: values.output, summary }));
@@ -237,7 +233,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (entry.type === 'dir') throw new GrtError('IS_A_DIRECTORY', 'cannot write a directory to stdout', { path: entry.path });
         const source = await fs.openStream(entry, selection?.stream ?? '');
         try {
-          await toStdout(source, io, progress, inputs);
+          await toStdout(engine, source, io, progress, inputs);
         } finally {
           await source.close?.();
           progress.done();
@@ -255,7 +251,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
       };
       const summary = await restore({
-        fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent, protectedFiles: inputs,
+        engine, fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent, protectedFiles: inputs,
         // Totals take a first walk of everything selected: only when a progress line is shown.
         ...(progress.enabled ? { onProgress: (p: RestoreProgress) => progress.update(p) } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
@@ -270,6 +266,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return summary.failed > 0 ? EXIT_PARTIAL : EXIT_OK;
     } finally {
       progress.done();
+      await engine.close();
       await image.close();
     }
   });

@@ -21,24 +21,17 @@
  *   can write.
  */
 import { closeSync, constants, ftruncateSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GrtError } from '../errors.js';
-import { pageAlignedBuffer } from '../io/aligned-buffer.js';
 import { readInto, type ByteSource } from '../io/byte-source.js';
 import type { StreamLayout } from '../fs/file-system.js';
-import { inflatedHereCount, inflatingHereSince } from '../vmdk/inflate-pool.js';
+import { CHUNK_BYTES, READ_AHEAD_CHUNKS, type Engine } from './engine.js';
 import { refuseInputTarget, type InputFile } from './inputs.js';
 import { tempName } from './safe-name.js';
-import { WRITE_PIECE_BYTES, WriteThread, writePieces } from './write-thread.js';
+import { WRITE_PIECE_BYTES, writePieces } from './write-thread.js';
 
-/**
- * Bytes read from the image per request. Larger chunks gain nothing (with page-aligned buffers
- * and 64 KiB writes, 512 KiB to 4 MiB restore 1 GiB alike within noise) and risk the buffer a
- * pread fills on one core and a write empties on the other falling out of cache; below 512 KiB
- * the per-chunk cost (promises, layout lookups) shows.
- */
-export const CHUNK_BYTES = 1024 * 1024;
+export { CHUNK_BYTES, FILES_IN_FLIGHT, READ_AHEAD_CHUNKS } from './engine.js';
+
 /**
  * Synchronous chunk writes slower than this (a page-cache copy of 1 MiB takes ~0.3 ms) mean a
  * slow target: after SLOW_CHUNKS_BEFORE_OFF_THREAD of them the restore's remaining writes go to
@@ -92,23 +85,15 @@ export interface TempFile {
   fd: number;
 }
 
-/**
- * Temp names are this process's random tag and a counter: unguessable to another process, and
- * distinct within this one. (A random draw per file cost ~15 µs — randomBytes calls getpid and
- * the CSPRNG each time — a tenth of a small file's restore.) O_EXCL still refuses any clash.
- */
-const TEMP_TAG = randomBytes(6).toString('hex');
-let tempCounter = 0;
-
-/** A fresh temp path beside `finalName` in `dir` (`.<name>.grt-<tag><counter>.part`). */
-export function tempPathBeside(dir: string, finalName: string): string {
-  return join(dir, tempName(finalName, `${TEMP_TAG}${(tempCounter++).toString(16)}`));
+/** A fresh temp path beside `finalName` in `dir` (`.<name>.grt-<tag><counter>.part`, Engine.nextTempTag). */
+export function tempPathBeside(engine: Engine, dir: string, finalName: string): string {
+  return join(dir, tempName(finalName, engine.nextTempTag()));
 }
 
 /** A new, empty temp file beside `finalName` in `dir`. */
-export function createTemp(dir: string, finalName: string): TempFile {
+export function createTemp(engine: Engine, dir: string, finalName: string): TempFile {
   for (let attempt = 0; ; attempt++) {
-    const path = tempPathBeside(dir, finalName);
+    const path = tempPathBeside(engine, dir, finalName);
     try {
       const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
       return { path, fd: openSync(path, flags, 0o644) };
@@ -179,8 +164,8 @@ export function existsError(path: string): GrtError {
 }
 
 /** A hard link to an already restored file, through a temp name so the overwrite rule applies atomically. */
-export function hardLink(existing: string, final: string, dir: string, overwrite: Overwrite, inputs?: readonly InputFile[]): void {
-  const temp = tempPathBeside(dir, final.slice(dir.length + 1));
+export function hardLink(engine: Engine, existing: string, final: string, dir: string, overwrite: Overwrite, inputs?: readonly InputFile[]): void {
+  const temp = tempPathBeside(engine, dir, final.slice(dir.length + 1));
   try {
     linkSync(existing, temp);
   } catch (cause) {
@@ -227,15 +212,6 @@ export interface Chunk {
 }
 
 /**
- * Chunks read ahead of the one being written. A streamOptimized chunk is read (its compressed
- * records), inflated on a worker, then written, and a worker's reply waits while the main thread
- * writes (round trip ~1 ms against ~0.3 ms of inflating): with one chunk ahead the main thread
- * idled 250 ms of a 512 MiB restore. Measured on that restore, alternating: 2 ahead 0.63–0.70 s,
- * 4 ahead 0.57–0.66 s; the 1 GiB flat restore was no worse. Costs a 1 MiB buffer each.
- */
-export const READ_AHEAD_CHUNKS = 4;
-
-/**
  * Read `chunks` of `source` in order and hand each to `write`, reading the next READ_AHEAD_CHUNKS
  * chunks while the current one is written. A few buffers (of the largest chunk) serve the whole
  * copy, filled in place by `readInto`: a fresh 4 MiB buffer per chunk costs the kernel a page fault
@@ -247,6 +223,7 @@ export const READ_AHEAD_CHUNKS = 4;
  * copy fails, no write is still running.
  */
 export async function pipeChunks(
+  engine: Engine,
   source: ByteSource,
   chunks: readonly Chunk[],
   write: (data: Uint8Array, chunk: Chunk) => Promise<void>,
@@ -254,42 +231,12 @@ export async function pipeChunks(
 ): Promise<void> {
   const bufferBytes = chunks.reduce((max, chunk) => Math.max(max, chunk.length), 0);
   const bufferCount = Math.min(chunks.length, READ_AHEAD_CHUNKS + 1);
-  const buffers = Array.from({ length: bufferCount }, () => takeChunkBuffer(bufferBytes));
+  const buffers = Array.from({ length: bufferCount }, () => engine.takeChunkBuffer(bufferBytes));
   try {
     await copyThrough(buffers, source, chunks, write, signal);
   } finally {
-    for (const buffer of buffers) returnChunkBuffer(buffer);
+    for (const buffer of buffers) engine.returnChunkBuffer(buffer);
   }
-}
-
-/**
- * Files of at most one chunk that a restore copies at once (restore.ts; larger files go alone),
- * so their image reads (and inflate round trips) overlap: 3,000 files of 4–22 KiB from a sparse
- * disk took 1.25 s one at a time, 0.9–1.1 s eight at a time. Each holds one chunk buffer.
- */
-export const FILES_IN_FLIGHT = 8;
-
-/**
- * Chunk buffers kept between copies: a restore of many files copies one after another, and a new
- * mapping per file (shared WebAssembly memory) cost ~35 µs and was reclaimed late — 10,000 small
- * files peaked 20–35 MiB higher. At most this many are kept (one large copy's worth, or one per
- * small file in flight), each CHUNK_BYTES.
- */
-const POOLED_BUFFERS = Math.max(READ_AHEAD_CHUNKS + 1, FILES_IN_FLIGHT);
-const pooledBuffers: Uint8Array[] = [];
-
-/**
- * A buffer of at least `bytes`. Page-aligned: the kernel's copies out of the page cache run ~4×
- * faster into them (aligned-buffer.ts). Shared: inflate workers write compressed grains straight
- * into them (vmdk/inflate-pool.ts).
- */
-function takeChunkBuffer(bytes: number): Uint8Array {
-  if (bytes <= CHUNK_BYTES) return pooledBuffers.pop() ?? pageAlignedBuffer(CHUNK_BYTES, { shared: true });
-  return pageAlignedBuffer(bytes, { shared: true });
-}
-
-function returnChunkBuffer(buffer: Uint8Array): void {
-  if (buffer.length === CHUNK_BYTES && pooledBuffers.length < POOLED_BUFFERS) pooledBuffers.push(buffer);
 }
 
 async function copyThrough(
@@ -381,27 +328,32 @@ export interface WriteSpeed {
   offThreadChunks?: number;
 }
 
-/** Where chunks go that should not hold this thread (write-thread.ts). */
-const writeThread = new WriteThread();
-
 /**
  * Write one chunk of a copy to `fd` at `position` (null: at the file position): on this thread in
  * WRITE_PIECE_BYTES pieces (writeAt), or on the writer thread (write-thread.ts)
  * - once the target has turned out slow (`speed`), or
- * - while this thread is inflating this copy's grains (inflatingHereSince(`inflatedAtStart`);
+ * - while this thread is inflating this copy's grains (the engine's Inflation.inflatingHereSince(`inflatedAtStart`);
  *   vmdk/inflate-pool.ts keeps fast grains on this thread): the next chunks then inflate while
  *   this one is written (the bench's 1 GiB random file from a streamOptimized disk restores
  *   about a quarter faster so than with its grains on workers and the writes here). Slow grains
  *   go to the inflate workers, and this thread writes again.
  * Errors are IO_ERRORs naming `path`.
  */
-export async function writeChunk(fd: number, data: Uint8Array, position: number | null, path: string, speed: WriteSpeed, inflatedAtStart: number): Promise<void> {
+export async function writeChunk(
+  engine: Engine,
+  fd: number,
+  data: Uint8Array,
+  position: number | null,
+  path: string,
+  speed: WriteSpeed,
+  inflatedAtStart: number,
+): Promise<void> {
   // Once off the thread, always: writes queued there must not be overtaken by one made here (at
   // the file position, stdout's, the order is the content).
-  if (speed.offThreadChunks !== undefined || inflatingHereSince(inflatedAtStart) || speed.slowChunks >= SLOW_CHUNKS_BEFORE_OFF_THREAD) {
+  if (speed.offThreadChunks !== undefined || engine.inflation.inflatingHereSince(inflatedAtStart) || speed.slowChunks >= SLOW_CHUNKS_BEFORE_OFF_THREAD) {
     speed.offThreadChunks = (speed.offThreadChunks ?? 0) + 1;
     try {
-      await writeThread.write(fd, data, position);
+      await engine.writeThread.write(fd, data, position);
     } catch (cause) {
       throw ioError(cause, 'write', path);
     }
@@ -418,6 +370,7 @@ export async function writeChunk(fd: number, data: Uint8Array, position: number 
  * `onChunk` hears of each chunk written.
  */
 export async function copyRanges(
+  engine: Engine,
   source: ByteSource,
   { fd, path }: TempFile,
   ranges: Chunk[],
@@ -426,12 +379,13 @@ export async function copyRanges(
   signal?: AbortSignal,
   speed: WriteSpeed = { slowChunks: 0 },
 ): Promise<void> {
-  const inflatedAtStart = inflatedHereCount();
+  const inflatedAtStart = engine.inflation.hereCount();
   await pipeChunks(
+    engine,
     source,
     toChunks(ranges),
     async (data, chunk) => {
-      await writeChunk(fd, data, chunk.offset, path, speed, inflatedAtStart);
+      await writeChunk(engine, fd, data, chunk.offset, path, speed, inflatedAtStart);
       onChunk(chunk);
     },
     signal,
