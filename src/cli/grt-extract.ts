@@ -7,26 +7,20 @@
  *   grt-extract IMAGE --disk (-o FILE | --stdout)
  *   grt-extract --catalog CATALOG IMAGE ... : the same, finding files through the catalog
  */
-import { dirname, basename, resolve } from 'node:path';
-import { realpath } from 'node:fs/promises';
-import { makeOutputDir } from '../restore/output-dir.js';
-import { fstatSync } from 'node:fs';
 import { GrtError } from '../errors.js';
-import type { VirtualDisk } from '../vmdk/disk.js';
-import { createEngine, hasCompressedGrains, type Engine } from '../restore/engine.js';
+import { createEngine, hasCompressedGrains } from '../restore/engine.js';
 import { restore, type RestoreEvent, type RestoreProgress } from '../restore/restore.js';
 import type { FileEntry, FileSystem } from '../fs/file-system.js';
 import { parseSelection } from '../restore/select.js';
-import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeChunk, type Chunk, type Overwrite, type WriteSpeed } from '../restore/write.js';
-import type { ByteSource } from '../io/byte-source.js';
-import { refuseInputTarget, type InputFile } from '../restore/inputs.js';
+import type { Overwrite } from '../restore/write.js';
+import { exportDisk, streamTo } from '../restore/export.js';
 import { commandInputs } from './inputs.js';
 import { catalogVolumeOf, IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseCount, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { fileSystemWarnings, printMountWarnings } from './volume-facts.js';
 import {
-  EXIT_OK, EXIT_PARTIAL, Progress, counted, formatBytes, isMain, jsonLine, runAsScript, runParsed, writeOut, type CliIo,
+  EXIT_OK, EXIT_PARTIAL, Progress, counted, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo,
 } from './output.js';
 
 const NAME = 'grt-extract';
@@ -75,80 +69,6 @@ const OPTIONS = {
   backup: { type: 'string' },
 } as const;
 
-/** Disk bytes mapped at a time for a sparse copy: bounds the range list kept in memory. */
-const DISK_MAP_WINDOW = 1024 * 1024 * 1024;
-
-/**
- * Copy a whole source to stdout, reading the next chunks while the current one is written. When
- * stdout is a regular file, chunks go to its descriptor directly (writeChunk, from reused
- * buffers); a stream may keep what it is given, so it gets a copy of each chunk.
- */
-async function toStdout(engine: Engine, source: ByteSource, io: CliIo, progress: Progress, inputs: readonly InputFile[]): Promise<void> {
-  const fd = regularFileFd(io.stdout);
-  // `>> image.vmdk` (or `1<>`): stdout is a file being read.
-  if (fd !== undefined) refuseInputTarget(fd, inputs, 'stdout');
-  const speed: WriteSpeed = { slowChunks: 0 };
-  const inflatedAtStart = engine.inflation.hereCount();
-  await pipeChunks(
-    engine,
-    source,
-    toChunks([{ offset: 0, length: source.size }]),
-    async (data, chunk) => {
-      if (fd === undefined) await writeOut(io.stdout, data.slice());
-      else await writeChunk(engine, fd, data, null, 'stdout', speed, inflatedAtStart);
-      progress.update({ bytesDone: chunk.offset + chunk.length, bytesTotal: source.size });
-    },
-    io.signal,
-  );
-}
-
-/** The descriptor behind `stream` if it is a regular file (process.stdout redirected to one). */
-function regularFileFd(stream: CliIo['stdout']): number | undefined {
-  const fd = (stream as { fd?: unknown }).fd;
-  if (typeof fd !== 'number') return undefined;
-  try {
-    return fstatSync(fd).isFile() ? fd : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The virtual disk to a file: 'zero' ranges are not written, so the file keeps its holes. */
-async function diskToFile(engine: Engine, disk: VirtualDisk, output: string, overwrite: Overwrite, io: CliIo, progress: Progress, inputs: readonly InputFile[]): Promise<number> {
-  const target = resolve(output);
-  makeOutputDir(dirname(target));
-  const dir = await realpath(dirname(target));
-  const final = `${dir}/${basename(target)}`;
-  refuseInputTarget(final, inputs); // before the copy, whatever the overwrite rule: said plainly, not as EXISTS
-  const temp = createTemp(engine, dir, basename(target));
-  let done = 0;
-  // One for the whole copy: a target found slow in one window stays slow in the next.
-  const speed: WriteSpeed = { slowChunks: 0 };
-  try {
-    try {
-      for (let window = 0; window < disk.size; window += DISK_MAP_WINDOW) {
-        const windowEnd = Math.min(disk.size, window + DISK_MAP_WINDOW);
-        const ranges = (await disk.map(window, windowEnd - window)).filter((r) => r.state === 'data');
-        // Progress is the position in the disk: holes are done as soon as they are passed.
-        // copyRanges also sets the file's size to the disk's, so trailing zero ranges stay holes.
-        const onChunk = (chunk: Chunk): void => {
-          done += chunk.length;
-          progress.update({ bytesDone: chunk.offset + chunk.length, bytesTotal: disk.size });
-        };
-        await copyRanges(engine, disk, temp, ranges, disk.size, onChunk, io.signal, speed);
-        progress.update({ bytesDone: windowEnd, bytesTotal: disk.size }, windowEnd === disk.size);
-      }
-    } finally {
-      closeTemp(temp);
-    }
-    commit(temp.path, final, overwrite, inputs);
-  } catch (error) {
-    discard(temp.path);
-    throw error;
-  }
-  return done;
-}
-
 /**
  * The entry of MFT record `record`: the volume's own lookup by number when it has one (a live
  * NTFS volume), else the full listing's entry with that record (a catalog).
@@ -194,13 +114,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const engine = createEngine();
     engine.prepareFor(image.disk);
     const progress = new Progress(io.stderr);
+    const copyOptions = { engine, protectedFiles: inputs, onProgress: progress.update.bind(progress), ...(io.signal ? { signal: io.signal } : {}) };
     const started = performance.now();
     state.started = true; // from here an interruption leaves a partial result (exit 1)
     try {
       if (values.disk) {
         let bytes = image.disk.size;
-        if (values.stdout) await toStdout(engine, image.disk, io, progress, inputs);
-        else bytes = await diskToFile(engine, image.disk, values.output!, overwrite, io, progress, inputs);
+        if (values.stdout) await streamTo(image.disk, io.stdout, { ...copyOptions, name: 'stdout' });
+        else bytes = await exportDisk(image.disk, values.output!, { ...copyOptions, overwrite });
         progress.done();
         const summary = { files: 1, dirs: 0, links: 0, bytes, failed: 0, skipped: 0, warnings: imageWarned.length, seconds: (performance.now() - started) / 1000 };
         if (values.json && !values.stdout) io.stdout.write(jsonLine({ type: 'summary', path: values.output, summary }));
@@ -233,7 +154,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (entry.type === 'dir') throw new GrtError('IS_A_DIRECTORY', 'cannot write a directory to stdout', { path: entry.path });
         const source = await fs.openStream(entry, selection?.stream ?? '');
         try {
-          await toStdout(engine, source, io, progress, inputs);
+          await streamTo(source, io.stdout, { ...copyOptions, name: 'stdout' });
         } finally {
           await source.close?.();
           progress.done();
