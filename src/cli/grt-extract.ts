@@ -9,7 +9,7 @@
  */
 import { GrtError } from '../errors.js';
 import { createEngine, hasCompressedGrains } from '../restore/engine.js';
-import { restore, type RestoreEvent, type RestoreProgress } from '../restore/restore.js';
+import { restore, type RestoreEvent, type RestoreProgress, type RestoreSummary } from '../restore/restore.js';
 import type { FileEntry, FileSystem } from '../fs/file-system.js';
 import { parseSelection } from '../restore/select.js';
 import type { Overwrite } from '../restore/write.js';
@@ -82,6 +82,69 @@ async function entryByRecord(fs: FileSystem, record: number): Promise<FileEntry>
 
 export { hasCompressedGrains };
 
+/** USAGE errors for option combinations that make no sense; returns the --mft record if any. */
+function checkUsage(
+  values: { overwrite?: boolean; 'skip-existing'?: boolean; stdout?: boolean; output?: string; mft?: string; disk?: boolean; catalog?: string },
+  paths: readonly string[],
+): number | undefined {
+  if (values.overwrite && values['skip-existing']) throw new GrtError('USAGE', '--overwrite and --skip-existing exclude each other');
+  if (values.stdout && values.output !== undefined) throw new GrtError('USAGE', '-o and --stdout exclude each other');
+  const mftRecord = parseCount(values.mft, '--mft');
+  if (!values.disk && paths.length === 0 && mftRecord === undefined) throw new GrtError('USAGE', 'no PATH to extract (or --disk for the whole disk)');
+  if (!values.stdout && values.output === undefined) throw new GrtError('USAGE', 'no output: give -o DIR (or --stdout)');
+  if (values.disk && paths.length > 0) throw new GrtError('USAGE', '--disk takes no PATH');
+  if (values.disk && values.catalog !== undefined) throw new GrtError('USAGE', '--disk copies the whole disk; it takes no --catalog');
+  if (mftRecord !== undefined && (paths.length > 0 || values.disk)) throw new GrtError('USAGE', '--mft names the file itself; it takes no PATH or --disk');
+  if (values.stdout && !values.disk && mftRecord === undefined && paths.length !== 1) throw new GrtError('USAGE', '--stdout writes exactly one file or stream');
+  return mftRecord;
+}
+
+/** Restore events as JSON lines on stdout (--json), else failures, warnings and skips on stderr. */
+function eventPrinter(json: boolean, io: CliIo, progress: Progress): (event: RestoreEvent) => void {
+  return (event) => {
+    if (json) {
+      io.stdout.write(jsonLine(event));
+      return;
+    }
+    if (event.type === 'failure' || event.type === 'warning' || event.type === 'skipped') {
+      progress.done();
+      io.stderr.write(`${NAME}: ${event.type === 'failure' ? '' : `${event.type}: `}${event.path}: ${event.code}: ${event.message}\n`);
+    }
+  };
+}
+
+/** The closing line of a restore on stderr. */
+function summaryLine(summary: RestoreSummary): string {
+  return (
+    `${NAME}: ${counted(summary.files, 'file')}, ${counted(summary.dirs, 'directory', 'directories')}, ${counted(summary.links, 'link')}, ${formatBytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s` +
+    `${summary.failed ? `; ${summary.failed} failed` : ''}${summary.skipped ? `; ${summary.skipped} skipped` : ''}${summary.warnings ? `; ${counted(summary.warnings, 'warning')}` : ''}\n`
+  );
+}
+
+/**
+ * The file system to restore from: the catalog's view of the volume, or the volume itself; its
+ * warnings are JSON events (`json`) or stderr lines.
+ */
+async function openVolume(image: Awaited<ReturnType<typeof openImageArg>>, catalogPath: string | undefined, volumeId: ReturnType<typeof parseVolumeId>, json: boolean, io: CliIo): Promise<FileSystem> {
+  let fs: FileSystem;
+  if (catalogPath !== undefined) {
+    // CATALOG_MISMATCH unless the catalog was made from this image: its offsets would read another disk.
+    // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
+    const { CatalogFileSystem, chooseCatalogVolume, openImageCatalog } = await import('../catalog/index.js');
+    const catalog = await openImageCatalog(catalogPath, image);
+    fs = new CatalogFileSystem(catalog, chooseCatalogVolume(catalog, catalogVolumeOf(volumeId)), image.disk);
+  } else {
+    fs = await image.openFileSystem(volumeId);
+  }
+  // Warnings about the volume itself: events in --json, else stderr lines.
+  if (json) {
+    for (const w of [...image.layout.warnings, ...fileSystemWarnings(fs)]) io.stdout.write(jsonLine({ type: 'warning', path: '', code: w.code, message: w.message }));
+  } else {
+    printMountWarnings(NAME, image, fs, io);
+  }
+  return fs;
+}
+
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
     // --index DB --backup ID: the image and catalog the index recorded for that backup (src/index).
@@ -89,15 +152,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (indexed) Object.assign(values, { catalog: indexed.catalog, partition: values.partition ?? String(indexed.volume) });
     const [imagePath, ...paths] = indexed ? [indexed.image, ...positionals] : positionals;
     if (imagePath === undefined) throw new GrtError('USAGE', 'give an IMAGE, the PATHs to restore and -o DIR (see --help)');
-    if (values.overwrite && values['skip-existing']) throw new GrtError('USAGE', '--overwrite and --skip-existing exclude each other');
-    if (values.stdout && values.output !== undefined) throw new GrtError('USAGE', '-o and --stdout exclude each other');
-    const mftRecord = parseCount(values.mft, '--mft');
-    if (!values.disk && paths.length === 0 && mftRecord === undefined) throw new GrtError('USAGE', 'no PATH to extract (or --disk for the whole disk)');
-    if (!values.stdout && values.output === undefined) throw new GrtError('USAGE', 'no output: give -o DIR (or --stdout)');
-    if (values.disk && paths.length > 0) throw new GrtError('USAGE', '--disk takes no PATH');
-    if (values.disk && values.catalog !== undefined) throw new GrtError('USAGE', '--disk copies the whole disk; it takes no --catalog');
-    if (mftRecord !== undefined && (paths.length > 0 || values.disk)) throw new GrtError('USAGE', '--mft names the file itself; it takes no PATH or --disk');
-    if (values.stdout && !values.disk && mftRecord === undefined && paths.length !== 1) throw new GrtError('USAGE', '--stdout writes exactly one file or stream');
+    const mftRecord = checkUsage(values, paths);
     const overwrite: Overwrite = values.overwrite ? 'overwrite' : values['skip-existing'] ? 'skip-existing' : 'never';
     const streams = oneOf(values.streams, ['files', 'xattr', 'skip'] as const, '--streams') ?? 'files';
     const hardLinks = oneOf(values.hardlinks, ['link', 'copy'] as const, '--hardlinks') ?? 'link';
@@ -128,22 +183,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         else if (!values.stdout) io.stderr.write(`${NAME}: wrote ${formatBytes(image.disk.size)} disk (${formatBytes(bytes)} of data) to ${values.output}\n`);
         return EXIT_OK;
       }
-      let fs: FileSystem;
-      if (values.catalog !== undefined) {
-        // CATALOG_MISMATCH unless the catalog was made from this image: its offsets would read another disk.
-        // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
-        const { CatalogFileSystem, chooseCatalogVolume, openImageCatalog } = await import('../catalog/index.js');
-        const catalog = await openImageCatalog(values.catalog, image);
-        fs = new CatalogFileSystem(catalog, chooseCatalogVolume(catalog, catalogVolumeOf(volumeId)), image.disk);
-      } else {
-        fs = await image.openFileSystem(volumeId);
-      }
-      // Warnings about the volume itself: events in --json, else stderr lines.
-      if (values.json && !values.stdout) {
-        for (const w of [...image.layout.warnings, ...fileSystemWarnings(fs)]) io.stdout.write(jsonLine({ type: 'warning', path: '', code: w.code, message: w.message }));
-      } else {
-        printMountWarnings(NAME, image, fs, io);
-      }
+      let fs = await openVolume(image, values.catalog, volumeId, values.json === true && !values.stdout, io);
       const byRecord = mftRecord === undefined ? undefined : await entryByRecord(fs, mftRecord);
       if (byRecord) paths.push(byRecord.path);
       if (values.deleted || byRecord) fs = new DeletedView(fs, byRecord);
@@ -161,16 +201,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
         return EXIT_OK;
       }
-      const onEvent = (event: RestoreEvent) => {
-        if (values.json) {
-          io.stdout.write(jsonLine(event));
-          return;
-        }
-        if (event.type === 'failure' || event.type === 'warning' || event.type === 'skipped') {
-          progress.done();
-          io.stderr.write(`${NAME}: ${event.type === 'failure' ? '' : `${event.type}: `}${event.path}: ${event.code}: ${event.message}\n`);
-        }
-      };
+      const onEvent = eventPrinter(values.json === true, io, progress);
       const summary = await restore({
         engine, fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent, protectedFiles: inputs,
         // Totals take a first walk of everything selected: only when a progress line is shown.
@@ -178,12 +209,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         ...(io.signal ? { signal: io.signal } : {}),
       });
       progress.done();
-      if (!values.json) {
-        io.stderr.write(
-          `${NAME}: ${counted(summary.files, 'file')}, ${counted(summary.dirs, 'directory', 'directories')}, ${counted(summary.links, 'link')}, ${formatBytes(summary.bytes)} in ${summary.seconds.toFixed(1)} s` +
-            `${summary.failed ? `; ${summary.failed} failed` : ''}${summary.skipped ? `; ${summary.skipped} skipped` : ''}${summary.warnings ? `; ${counted(summary.warnings, 'warning')}` : ''}\n`,
-        );
-      }
+      if (!values.json) io.stderr.write(summaryLine(summary));
       return summary.failed > 0 ? EXIT_PARTIAL : EXIT_OK;
     } finally {
       progress.done();
