@@ -26,6 +26,7 @@ export {
 } from './catalog/index.js';
 export {
   restore, type RestoreOptions, type RestoreEvent, type RestoreSummary, type RestoreProgress, type Overwrite, type NameRules,
+  createEngine, Engine, type EngineOptions, exportDisk, streamTo, type ExportOptions, type ByteStream,
 } from './restore/index.js';
 export { filetimeToIso, filetimeToDate } from './util/filetime.js';
 export { nsToIso, nsToDate, nsToUnixSeconds, filetimeToNs, nsToFiletime, secondsToNs } from './util/time.js';

@@ -18,6 +18,7 @@ import type { FileEntry, FileSystem, StreamLayout } from '../fs/file-system.js';
 import { nsToUnixSeconds } from '../util/time.js';
 import { defaultNameRules, type NameRules } from './safe-name.js';
 import { InFlight } from './in-flight.js';
+import { withEngine, type Engine } from './engine.js';
 import { OutputTree, sidecarKey, sidecarName, type OutDir } from './out-tree.js';
 import { parseSelection, resolveSelections, splitPath } from './select.js';
 import { refuseInputTarget, type InputFile } from './inputs.js';
@@ -74,6 +75,8 @@ export interface RestoreOptions {
    * none of them is ever replaced, even with `overwrite: 'overwrite'` (an UNSAFE_PATH failure).
    */
   protectedFiles?: readonly InputFile[];
+  /** The engine to restore with (createEngine); default: one of its own, closed before returning. */
+  engine?: Engine;
 }
 
 interface PlanItem {
@@ -106,7 +109,11 @@ function isAncestorOrSelf(ancestor: WalkDir, dir: WalkDir): boolean {
   return node === ancestor;
 }
 
-export async function restore(options: RestoreOptions): Promise<RestoreSummary> {
+export function restore(options: RestoreOptions): Promise<RestoreSummary> {
+  return withEngine(options.engine, (engine) => restoreWith(engine, options));
+}
+
+async function restoreWith(engine: Engine, options: RestoreOptions): Promise<RestoreSummary> {
   const started = performance.now();
   const { fs, signal } = options;
   const overwrite = options.overwrite ?? 'never';
@@ -213,10 +220,10 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     // From the layout when the file system can: the file's record is not found and parsed twice.
     const source = layout && fs.openLayout ? fs.openLayout(layout) : await fs.openStream(entry, streamName);
     try {
-      const temp = createTemp(dir, final.slice(dir.length + 1));
+      const temp = createTemp(engine, dir, final.slice(dir.length + 1));
       try {
         try {
-          await copyRanges(source, temp, dataRanges(layout, size), size, (chunk) => tick(chunk.length), signal, writeSpeed);
+          await copyRanges(engine, source, temp, dataRanges(layout, size), size, (chunk) => tick(chunk.length), signal, writeSpeed);
           futimesSync(temp.fd, nsToUnixSeconds(entry.times.atime), nsToUnixSeconds(entry.times.mtime)); // sync: see write.ts
         } finally {
           closeTemp(temp);
@@ -305,7 +312,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       const sidecar = tree.file(dir, sidecarKey(entry.name, s.name), wanted);
       try {
         const linkedFrom = sidecars.linkFrom?.get(s.name);
-        if (linkedFrom !== undefined) hardLink(linkedFrom, sidecar, dir.path, overwrite, inputs);
+        if (linkedFrom !== undefined) hardLink(engine, linkedFrom, sidecar, dir.path, overwrite, inputs);
         else if (!(await writeStream(entry, s.name, s.size, sidecar, dir))) {
           report('skipped', path, { code: 'EXISTS', message: 'target exists (--skip-existing)' }, sidecar);
           continue;
@@ -368,7 +375,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         // The first name may still be in flight: wait for it. One that was not written (it failed,
         // or an existing file was kept) is nothing to link to: this name is written as a copy.
         if (first && (await first.written)) {
-          hardLink(first.path, target, dir.path, overwrite, inputs);
+          hardLink(engine, first.path, target, dir.path, overwrite, inputs);
           summary.links++;
           emit({ type: 'link', path: label, target, link: 'hard', to: first.path });
           tick(0);
@@ -403,7 +410,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
           return;
         }
         if (!linkTarget.ok) return; // (never: unsafe is set then)
-        const temp = tempPathBeside(dir.path, target.slice(dir.path.length + 1));
+        const temp = tempPathBeside(engine, dir.path, target.slice(dir.path.length + 1));
         try {
           symlinkSync(linkTarget.target, temp); // sync: see write.ts
           lutimesSync(temp, nsToUnixSeconds(entry.times.atime), nsToUnixSeconds(entry.times.mtime));

@@ -100,6 +100,18 @@ export class WriteThread {
     });
   }
 
+  /**
+   * Stop the writer now (Engine.close). Writes still out fail as when it dies; later writes start
+   * a new one.
+   */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.fail(worker);
+    this.broken = false;
+    await worker.terminate();
+  }
+
   /** Whether a writer thread is running now (for tests). */
   get running(): boolean {
     return this.worker !== undefined;

@@ -20,32 +20,19 @@
  *   checked directory for a link between the lstat and the open. Restore into a directory only you
  *   can write.
  */
-import { closeSync, constants, ftruncateSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { GrtError } from '../errors.js';
-import { pageAlignedBuffer } from '../io/aligned-buffer.js';
-import { readInto, type ByteSource } from '../io/byte-source.js';
 import type { StreamLayout } from '../fs/file-system.js';
-import { inflatedHereCount, inflatingHereSince } from '../vmdk/inflate-pool.js';
+import type { Engine } from './engine.js';
 import { refuseInputTarget, type InputFile } from './inputs.js';
 import { tempName } from './safe-name.js';
-import { WRITE_PIECE_BYTES, WriteThread, writePieces } from './write-thread.js';
 
-/**
- * Bytes read from the image per request. Larger chunks gain nothing (with page-aligned buffers
- * and 64 KiB writes, 512 KiB to 4 MiB restore 1 GiB alike within noise) and risk the buffer a
- * pread fills on one core and a write empties on the other falling out of cache; below 512 KiB
- * the per-chunk cost (promises, layout lookups) shows.
- */
-export const CHUNK_BYTES = 1024 * 1024;
-/**
- * Synchronous chunk writes slower than this (a page-cache copy of 1 MiB takes ~0.3 ms) mean a
- * slow target: after SLOW_CHUNKS_BEFORE_OFF_THREAD of them the restore's remaining writes go to
- * the writer thread (writeChunk).
- */
-export const SLOW_SYNC_WRITE_MS = 20;
-export const SLOW_CHUNKS_BEFORE_OFF_THREAD = 3;
+export { CHUNK_BYTES, FILES_IN_FLIGHT, READ_AHEAD_CHUNKS } from './engine.js';
+export {
+  copyRanges, pipeChunks, SLOW_CHUNKS_BEFORE_OFF_THREAD, SLOW_SYNC_WRITE_MS, toChunks, writeAt, writeChunk, type Chunk, type WriteSpeed,
+} from './copy.js';
+
 /** Temp-name attempts before giving up (a clash needs another process to guess the 48-bit tag). */
 export const MAX_TEMP_ATTEMPTS = 8;
 
@@ -92,23 +79,15 @@ export interface TempFile {
   fd: number;
 }
 
-/**
- * Temp names are this process's random tag and a counter: unguessable to another process, and
- * distinct within this one. (A random draw per file cost ~15 µs — randomBytes calls getpid and
- * the CSPRNG each time — a tenth of a small file's restore.) O_EXCL still refuses any clash.
- */
-const TEMP_TAG = randomBytes(6).toString('hex');
-let tempCounter = 0;
-
-/** A fresh temp path beside `finalName` in `dir` (`.<name>.grt-<tag><counter>.part`). */
-export function tempPathBeside(dir: string, finalName: string): string {
-  return join(dir, tempName(finalName, `${TEMP_TAG}${(tempCounter++).toString(16)}`));
+/** A fresh temp path beside `finalName` in `dir` (`.<name>.grt-<tag><counter>.part`, Engine.nextTempTag). */
+export function tempPathBeside(engine: Engine, dir: string, finalName: string): string {
+  return join(dir, tempName(finalName, engine.nextTempTag()));
 }
 
 /** A new, empty temp file beside `finalName` in `dir`. */
-export function createTemp(dir: string, finalName: string): TempFile {
+export function createTemp(engine: Engine, dir: string, finalName: string): TempFile {
   for (let attempt = 0; ; attempt++) {
-    const path = tempPathBeside(dir, finalName);
+    const path = tempPathBeside(engine, dir, finalName);
     try {
       const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
       return { path, fd: openSync(path, flags, 0o644) };
@@ -179,8 +158,8 @@ export function existsError(path: string): GrtError {
 }
 
 /** A hard link to an already restored file, through a temp name so the overwrite rule applies atomically. */
-export function hardLink(existing: string, final: string, dir: string, overwrite: Overwrite, inputs?: readonly InputFile[]): void {
-  const temp = tempPathBeside(dir, final.slice(dir.length + 1));
+export function hardLink(engine: Engine, existing: string, final: string, dir: string, overwrite: Overwrite, inputs?: readonly InputFile[]): void {
+  const temp = tempPathBeside(engine, dir, final.slice(dir.length + 1));
   try {
     linkSync(existing, temp);
   } catch (cause) {
@@ -221,227 +200,3 @@ export function dataRanges(layout: StreamLayout | undefined, size: number): { of
   return ranges;
 }
 
-export interface Chunk {
-  offset: number;
-  length: number;
-}
-
-/**
- * Chunks read ahead of the one being written. A streamOptimized chunk is read (its compressed
- * records), inflated on a worker, then written, and a worker's reply waits while the main thread
- * writes (round trip ~1 ms against ~0.3 ms of inflating): with one chunk ahead the main thread
- * idled 250 ms of a 512 MiB restore. Measured on that restore, alternating: 2 ahead 0.63–0.70 s,
- * 4 ahead 0.57–0.66 s; the 1 GiB flat restore was no worse. Costs a 1 MiB buffer each.
- */
-export const READ_AHEAD_CHUNKS = 4;
-
-/**
- * Read `chunks` of `source` in order and hand each to `write`, reading the next READ_AHEAD_CHUNKS
- * chunks while the current one is written. A few buffers (of the largest chunk) serve the whole
- * copy, filled in place by `readInto`: a fresh 4 MiB buffer per chunk costs the kernel a page fault
- * per 4 KiB, more than the copy itself. So `write` must be done with the bytes when its promise
- * settles. `write` is called in chunk order, but the next call may come before the previous
- * promise settles (up to READ_AHEAD_CHUNKS + 1 in flight): a writer that queues keeps the order
- * (a writer thread that has the next chunks queued never waits for the main thread: the 512 MiB
- * log from a streamOptimized disk restores ~15% faster than with one chunk at a time). When the
- * copy fails, no write is still running.
- */
-export async function pipeChunks(
-  source: ByteSource,
-  chunks: readonly Chunk[],
-  write: (data: Uint8Array, chunk: Chunk) => Promise<void>,
-  signal?: AbortSignal,
-): Promise<void> {
-  const bufferBytes = chunks.reduce((max, chunk) => Math.max(max, chunk.length), 0);
-  const bufferCount = Math.min(chunks.length, READ_AHEAD_CHUNKS + 1);
-  const buffers = Array.from({ length: bufferCount }, () => takeChunkBuffer(bufferBytes));
-  try {
-    await copyThrough(buffers, source, chunks, write, signal);
-  } finally {
-    for (const buffer of buffers) returnChunkBuffer(buffer);
-  }
-}
-
-/**
- * Files of at most one chunk that a restore copies at once (restore.ts; larger files go alone),
- * so their image reads (and inflate round trips) overlap: 3,000 files of 4–22 KiB from a sparse
- * disk took 1.25 s one at a time, 0.9–1.1 s eight at a time. Each holds one chunk buffer.
- */
-export const FILES_IN_FLIGHT = 8;
-
-/**
- * Chunk buffers kept between copies: a restore of many files copies one after another, and a new
- * mapping per file (shared WebAssembly memory) cost ~35 µs and was reclaimed late — 10,000 small
- * files peaked 20–35 MiB higher. At most this many are kept (one large copy's worth, or one per
- * small file in flight), each CHUNK_BYTES.
- */
-const POOLED_BUFFERS = Math.max(READ_AHEAD_CHUNKS + 1, FILES_IN_FLIGHT);
-const pooledBuffers: Uint8Array[] = [];
-
-/**
- * A buffer of at least `bytes`. Page-aligned: the kernel's copies out of the page cache run ~4×
- * faster into them (aligned-buffer.ts). Shared: inflate workers write compressed grains straight
- * into them (vmdk/inflate-pool.ts).
- */
-function takeChunkBuffer(bytes: number): Uint8Array {
-  if (bytes <= CHUNK_BYTES) return pooledBuffers.pop() ?? pageAlignedBuffer(CHUNK_BYTES, { shared: true });
-  return pageAlignedBuffer(bytes, { shared: true });
-}
-
-function returnChunkBuffer(buffer: Uint8Array): void {
-  if (buffer.length === CHUNK_BYTES && pooledBuffers.length < POOLED_BUFFERS) pooledBuffers.push(buffer);
-}
-
-async function copyThrough(
-  buffers: Uint8Array[],
-  source: ByteSource,
-  chunks: readonly Chunk[],
-  write: (data: Uint8Array, chunk: Chunk) => Promise<void>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const bufferCount = buffers.length;
-  const readChunk = (index: number): Promise<Uint8Array> | undefined => {
-    if (index >= chunks.length) return undefined;
-    const chunk = chunks[index]!;
-    const target = buffers[index % bufferCount]!.subarray(0, chunk.length);
-    const reading = readInto(source, chunk.offset, target).then(() => target);
-    // A failed read-ahead must not become an unhandled rejection while we write; it is awaited in its turn.
-    reading.catch(() => undefined);
-    return reading;
-  };
-  // Chunk i + bufferCount reads into chunk i's buffer once chunk i is written. Writes are started
-  // without waiting for the one before: a writer thread (writeChunk) then has the next chunks
-  // queued, written in order, while this thread reads and inflates. A write's failure reaches the
-  // loop through the read chained to it, or at the end.
-  const reads: (Promise<Uint8Array> | undefined)[] = [];
-  const writes: Promise<void>[] = [];
-  for (let i = 0; i < bufferCount; i++) reads.push(readChunk(i));
-  try {
-    for (let i = 0; i < chunks.length; i++) {
-      throwIfAborted(signal);
-      const data = await reads.shift()!;
-      const writing = write(data, chunks[i]!);
-      writing.catch(() => undefined);
-      writes.push(writing);
-      if (writes.length > bufferCount) writes.shift(); // its chained read has been awaited
-      const next = i + bufferCount < chunks.length ? writing.then(() => readChunk(i + bufferCount)!) : undefined;
-      next?.catch(() => undefined);
-      reads.push(next);
-    }
-    await Promise.all(writes);
-  } catch (error) {
-    // Reads still under way write into these buffers (an inflate worker too), and writes read from
-    // them (a writer thread): the buffers go back to the pool, and the caller closes the file, only
-    // once nothing uses them any more.
-    await Promise.allSettled([...reads, ...writes]);
-    throw error;
-  }
-}
-
-/** `ranges` cut into chunks of at most CHUNK_BYTES. */
-export function toChunks(ranges: readonly Chunk[]): Chunk[] {
-  const chunks: Chunk[] = [];
-  for (const range of ranges) {
-    for (let at = range.offset; at < range.offset + range.length; at += CHUNK_BYTES) {
-      chunks.push({ offset: at, length: Math.min(CHUNK_BYTES, range.offset + range.length - at) });
-    }
-  }
-  return chunks;
-}
-
-/**
- * Write all of `data` to descriptor `fd` at `position` (null: at the file position, for a
- * descriptor opened without seeking, e.g. stdout), in WRITE_PIECE_BYTES pieces.
- *
- * Synchronous on purpose: the next chunk's read is in flight on the threadpool meanwhile, and a
- * 64 KiB write is a copy into the page cache (~20 µs), while an async call costs a threadpool round
- * trip (~100 µs) each. It holds the event loop for about 0.3 ms per MiB; writeChunk leaves it to
- * the writer thread when the target turns out slow or this thread has grains to inflate.
- */
-export function writeAt(fd: number, data: Uint8Array, position: number | null, path: string): void {
-  try {
-    writePieces(writeSync, fd, data, position, WRITE_PIECE_BYTES);
-  } catch (cause) {
-    throw ioError(cause, 'write', path);
-  }
-}
-
-/**
- * How a target has turned out to be. Synchronous writes hold the event loop; fine while they are
- * page-cache copies, not on a slow target (a network share: a round trip per piece). A few slow
- * chunks move the rest off the thread (a few, not one: a busy machine has the odd slow
- * page-cache write too). A copy made of several copyRanges calls passes one of these to all.
- */
-export interface WriteSpeed {
-  slowChunks: number;
-  /**
-   * Chunks written off the thread (the target found slow, or grains inflating here); once set,
-   * every later chunk of the copies sharing this WriteSpeed goes off the thread too (writeChunk).
-   */
-  offThreadChunks?: number;
-}
-
-/** Where chunks go that should not hold this thread (write-thread.ts). */
-const writeThread = new WriteThread();
-
-/**
- * Write one chunk of a copy to `fd` at `position` (null: at the file position): on this thread in
- * WRITE_PIECE_BYTES pieces (writeAt), or on the writer thread (write-thread.ts)
- * - once the target has turned out slow (`speed`), or
- * - while this thread is inflating this copy's grains (inflatingHereSince(`inflatedAtStart`);
- *   vmdk/inflate-pool.ts keeps fast grains on this thread): the next chunks then inflate while
- *   this one is written (the bench's 1 GiB random file from a streamOptimized disk restores
- *   about a quarter faster so than with its grains on workers and the writes here). Slow grains
- *   go to the inflate workers, and this thread writes again.
- * Errors are IO_ERRORs naming `path`.
- */
-export async function writeChunk(fd: number, data: Uint8Array, position: number | null, path: string, speed: WriteSpeed, inflatedAtStart: number): Promise<void> {
-  // Once off the thread, always: writes queued there must not be overtaken by one made here (at
-  // the file position, stdout's, the order is the content).
-  if (speed.offThreadChunks !== undefined || inflatingHereSince(inflatedAtStart) || speed.slowChunks >= SLOW_CHUNKS_BEFORE_OFF_THREAD) {
-    speed.offThreadChunks = (speed.offThreadChunks ?? 0) + 1;
-    try {
-      await writeThread.write(fd, data, position);
-    } catch (cause) {
-      throw ioError(cause, 'write', path);
-    }
-    return;
-  }
-  const started = performance.now();
-  writeAt(fd, data, position, path);
-  if (performance.now() - started > SLOW_SYNC_WRITE_MS) speed.slowChunks++;
-}
-
-/**
- * Copy the data ranges of `source` into the temp file at the same offsets, reading the next chunk
- * while the previous one is written, then truncate to `size` (so trailing holes exist too).
- * `onChunk` hears of each chunk written.
- */
-export async function copyRanges(
-  source: ByteSource,
-  { fd, path }: TempFile,
-  ranges: Chunk[],
-  size: number,
-  onChunk: (chunk: Chunk) => void,
-  signal?: AbortSignal,
-  speed: WriteSpeed = { slowChunks: 0 },
-): Promise<void> {
-  const inflatedAtStart = inflatedHereCount();
-  await pipeChunks(
-    source,
-    toChunks(ranges),
-    async (data, chunk) => {
-      await writeChunk(fd, data, chunk.offset, path, speed, inflatedAtStart);
-      onChunk(chunk);
-    },
-    signal,
-  );
-  // Trailing holes: the file ends where its last data range does unless it is given its size.
-  const dataEnd = ranges.length > 0 ? ranges[ranges.length - 1]!.offset + ranges[ranges.length - 1]!.length : 0;
-  if (dataEnd === size) return;
-  try {
-    ftruncateSync(fd, size);
-  } catch (cause) {
-    throw ioError(cause, 'truncate', path);
-  }
-}

@@ -135,34 +135,6 @@ function isShared(buffer: ArrayBufferLike): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
 }
 
-let inlineInflater: Inflater | undefined;
-/** Large batches (WORKER_MIN_GRAINS or more) inflated on this thread so far. */
-let largeBatchesHere = 0;
-/** Whether the latest large batch was inflated on this thread (not sent to a worker). */
-let latestBatchHere = false;
-
-/** Inflate a large batch on this thread, and count it (inflatingHereSince). */
-function inflateHere(jobs: readonly InflateJob[]): InflateResults {
-  largeBatchesHere++;
-  latestBatchHere = true;
-  return inflateInline(jobs);
-}
-
-/** A mark to give inflatingHereSince later. */
-export function inflatedHereCount(): number {
-  return largeBatchesHere;
-}
-
-/**
- * Whether this thread is busy inflating: since `mark` (inflatedHereCount() at the start of a copy)
- * it has inflated large batches itself, and the latest one stayed here (fast grains do; slow ones
- * go to workers once they are up). Such a copy writes on a thread of its own rather than hold
- * this one (restore/write.ts writeChunk).
- */
-export function inflatingHereSince(mark: number): boolean {
-  return latestBatchHere && largeBatchesHere !== mark;
-}
-
 /** Whether a batch inflates fast (INLINE_MIN_RATIO): well compressed, or stored. */
 export function inflatesFast(jobs: readonly InflateJob[]): boolean {
   let input = 0;
@@ -174,14 +146,13 @@ export function inflatesFast(jobs: readonly InflateJob[]): boolean {
   return room >= INLINE_MIN_RATIO * input || input >= room;
 }
 
-/** Inflate every job on this thread. */
-export function inflateInline(jobs: readonly InflateJob[]): InflateResults {
-  inlineInflater ??= createInflater(zlib);
+/** Inflate every job on this thread, with `inflater` (a fresh one when none is given). */
+export function inflateInline(jobs: readonly InflateJob[], inflater: Inflater = createInflater(zlib)): InflateResults {
   const produced = new Int32Array(jobs.length);
   const errors: string[] = [];
   jobs.forEach((job, i) => {
-    produced[i] = inlineInflater!.inflate(job.input, job.out);
-    errors.push(produced[i] === INFLATE_CORRUPT ? inlineInflater!.lastError : '');
+    produced[i] = inflater.inflate(job.input, job.out);
+    errors.push(produced[i] === INFLATE_CORRUPT ? inflater.lastError : '');
   });
   return { produced, errors };
 }
@@ -192,7 +163,7 @@ export type SpawnInflateWorker = () => Worker;
 /** The real thing: a worker running WORKER_SOURCE. */
 export const spawnInflateWorker: SpawnInflateWorker = () => new Worker(WORKER_SOURCE, { eval: true });
 
-/** The pool behind inflateBatch (one per process); exported for tests with their own `spawn`. */
+/** The worker pool of an Inflation; exported for tests with their own `spawn`. */
 export class InflatePool {
   private readonly workers: PoolWorker[] = [];
   private readonly pending = new Map<number, PendingBatch>();
@@ -206,12 +177,16 @@ export class InflatePool {
   constructor(
     private readonly spawn: SpawnInflateWorker = spawnInflateWorker,
     public keepFast = true,
+    /** Inflates a batch kept on this thread (the owning Inflation counts it). */
+    private readonly inflateHere: (jobs: readonly InflateJob[]) => InflateResults = (jobs) => inflateInline(jobs),
+    /** Hears that a large batch went to a worker. */
+    private readonly sentAway: () => void = () => undefined,
   ) {}
 
   run(jobs: readonly InflateJob[]): Promise<InflateResults> {
     const slot = this.broken || (this.keepFast && inflatesFast(jobs)) ? undefined : this.pick();
-    if (!slot) return Promise.resolve(inflateHere(jobs));
-    latestBatchHere = false;
+    if (!slot) return Promise.resolve(this.inflateHere(jobs));
+    this.sentAway();
     // The worker writes straight into one shared memory (the restore's chunk buffer); a job whose
     // memory is another (a partial grain's own buffer) gets its bytes sent back.
     const shared = jobs.find((job) => isShared(job.out.buffer))?.out.buffer;
@@ -322,30 +297,103 @@ export class InflatePool {
     this.pending.clear();
     for (const batch of left) batch.resolve(inflateInline(batch.jobs));
   }
+
+  /** Stop every worker now (Inflation.close); batches still out are inflated here. */
+  close(): void {
+    this.fail();
+  }
 }
 
-let pool: InflatePool | undefined;
+/**
+ * Where a process (or an Engine, restore/engine.ts) inflates grains: the inline inflater, the
+ * worker pool once enabled, and the counts a copy reads to tell whether this thread is busy
+ * inflating (restore/write.ts writeChunk).
+ */
+export class Inflation {
+  private inlineInflater: Inflater | undefined;
+  private pool: InflatePool | undefined;
+  /** Large batches (WORKER_MIN_GRAINS or more) inflated on this thread so far. */
+  private largeBatchesHere = 0;
+  /** Whether the latest large batch was inflated on this thread (not sent to a worker). */
+  private latestBatchHere = false;
+
+  constructor(private readonly spawn: SpawnInflateWorker = spawnInflateWorker) {}
+
+  /**
+   * Inflate a batch of grains: on worker threads when they have been enabled (enableWorkers), the
+   * batch is large enough to pay for the trip and inflates slowly (inflatesFast); otherwise here.
+   * The results are the same either way.
+   */
+  batch(jobs: readonly InflateJob[]): Promise<InflateResults> {
+    if (jobs.length < WORKER_MIN_GRAINS) return Promise.resolve(this.inline(jobs));
+    if (!this.pool) return Promise.resolve(this.inflateHere(jobs));
+    return this.pool.run(jobs);
+  }
+
+  /** Inflate every job on this thread, with this Inflation's reused context. */
+  inline(jobs: readonly InflateJob[]): InflateResults {
+    this.inlineInflater ??= createInflater(zlib);
+    return inflateInline(jobs, this.inlineInflater);
+  }
+
+  /** Inflate a large batch on this thread, and count it (inflatingHereSince). */
+  private inflateHere(jobs: readonly InflateJob[]): InflateResults {
+    this.largeBatchesHere++;
+    this.latestBatchHere = true;
+    return this.inline(jobs);
+  }
+
+  /** A mark to give inflatingHereSince later. */
+  hereCount(): number {
+    return this.largeBatchesHere;
+  }
+
+  /**
+   * Whether this thread is busy inflating: since `mark` (hereCount() at the start of a copy) it
+   * has inflated large batches itself, and the latest one stayed here (fast grains do; slow ones
+   * go to workers once they are up). Such a copy writes on a thread of its own rather than hold
+   * this one (restore/write.ts writeChunk).
+   */
+  inflatingHereSince(mark: number): boolean {
+    return this.latestBatchHere && this.largeBatchesHere !== mark;
+  }
+
+  /**
+   * Let large batches of slowly inflating grains go to worker threads from now on; the workers
+   * start when such a batch first needs one. `keepFast` false sends every large batch (tests).
+   */
+  enableWorkers(keepFast = true): InflatePool {
+    this.pool ??= new InflatePool(this.spawn, keepFast, (jobs) => this.inflateHere(jobs), () => (this.latestBatchHere = false));
+    this.pool.keepFast = keepFast;
+    return this.pool;
+  }
+
+  /** How many inflate workers are running now (for tests and diagnostics). */
+  get workersRunning(): number {
+    return this.pool?.running ?? 0;
+  }
+
+  /** Stop the workers; later batches are inflated here until workers are enabled again. */
+  close(): void {
+    this.pool?.close();
+    this.pool = undefined;
+  }
+}
 
 /**
- * Inflate a batch of grains: on worker threads when they have been enabled (enableInflateWorkers),
- * the batch is large enough to pay for the trip and inflates slowly (inflatesFast); otherwise here.
- * The results are the same either way.
+ * The process's Inflation: the one disks inflate their grains with (vmdk/stream-optimized.ts) and
+ * the one an Engine uses unless it is given its own.
  */
+export const processInflation = new Inflation();
+
+/** processInflation.batch. */
 export function inflateBatch(jobs: readonly InflateJob[]): Promise<InflateResults> {
-  if (jobs.length < WORKER_MIN_GRAINS) return Promise.resolve(inflateInline(jobs));
-  if (!pool) return Promise.resolve(inflateHere(jobs));
-  return pool.run(jobs);
+  return processInflation.batch(jobs);
 }
 
-/**
- * Let large batches of slowly inflating grains go to worker threads from now on, e.g. when a
- * restore from a streamOptimized disk is about to begin; the workers start when such a batch
- * first needs one. `keepFast` false sends every large batch (tests).
- */
+/** processInflation.enableWorkers. */
 export function enableInflateWorkers(keepFast = true): InflatePool {
-  pool ??= new InflatePool();
-  pool.keepFast = keepFast;
-  return pool;
+  return processInflation.enableWorkers(keepFast);
 }
 
 /**
@@ -356,7 +404,17 @@ export function startInflateWorkers(keepFast = true): Promise<number> {
   return enableInflateWorkers(keepFast).startAll();
 }
 
-/** How many inflate workers are running now (for tests and diagnostics). */
+/** How many of processInflation's workers are running now (for tests and diagnostics). */
 export function inflateWorkersRunning(): number {
-  return pool?.running ?? 0;
+  return processInflation.workersRunning;
+}
+
+/** processInflation.hereCount. */
+export function inflatedHereCount(): number {
+  return processInflation.hereCount();
+}
+
+/** processInflation.inflatingHereSince. */
+export function inflatingHereSince(mark: number): boolean {
+  return processInflation.inflatingHereSince(mark);
 }

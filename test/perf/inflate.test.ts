@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { createInflater, INFLATE_CORRUPT, INFLATE_TOO_LARGE, type Inflater } from '../../src/vmdk/inflate.js';
 import {
-  IDLE_WORKER_MS, InflatePool, inflateBatch, inflatedHereCount, inflateInline, inflatesFast, inflatingHereSince, inflateWorkersRunning, spawnInflateWorker, startInflateWorkers, WORKER_MIN_GRAINS, type InflateJob,
+  IDLE_WORKER_MS, Inflation, InflatePool, inflateBatch, inflatedHereCount, inflateInline, inflatesFast, inflateWorkersRunning, spawnInflateWorker, startInflateWorkers, WORKER_MIN_GRAINS, type InflateJob,
 } from '../../src/vmdk/inflate-pool.js';
 import { Worker } from 'node:worker_threads';
 import { randomBytes } from '../helpers/random-bytes.js';
@@ -245,14 +245,17 @@ describe('grain inflation', () => {
     expect(inflatesFast(batchOf('stored').jobs)).toBe(true);
     for (let i = 0; i < 3; i++) expect(inflatesFast(batchOf('binary').jobs)).toBe(false);
     let starts = 0;
-    const pool = new InflatePool(() => {
+    const inflation = new Inflation(() => {
       starts++;
       return spawnInflateWorker();
     });
+    const pool = inflation.enableWorkers();
+    const inflatedHereCount = () => inflation.hereCount();
+    const inflatingHereSince = (mark: number) => inflation.inflatingHereSince(mark);
     const check = async (kind: keyof typeof kinds) => {
       const { content, jobs } = batchOf(kind);
       const mark = inflatedHereCount();
-      expect([...(await pool.run(jobs)).produced]).toEqual(Array(WORKER_MIN_GRAINS).fill(4096));
+      expect([...(await inflation.batch(jobs)).produced]).toEqual(Array(WORKER_MIN_GRAINS).fill(4096));
       expect(jobs.every((job) => job.out.every((b, i) => b === content[i]))).toBe(true);
       return inflatingHereSince(mark);
     };
@@ -273,6 +276,7 @@ describe('grain inflation', () => {
     // keepFast false: every large batch goes to a worker.
     pool.keepFast = false;
     expect(await check('text')).toBe(false);
+    inflation.close();
   });
 
   it('a small batch inflated here is not counted (a grain of an MFT record is not a busy thread)', async () => {

@@ -12,6 +12,9 @@ import { openLayoutStream } from '../../src/fs/ntfs/data-stream.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { readInto } from '../../src/io/byte-source.js';
 import { pipeChunks, READ_AHEAD_CHUNKS } from '../../src/restore/write.js';
+import { createEngine } from '../../src/restore/engine.js';
+
+const engine = createEngine();
 import { CountingSource } from '../helpers/counting-source.js';
 import { FORMATS, openFormat, parentIsZero, patternedDisk, writeFormat } from '../vmdk-sparse/helpers.js';
 
@@ -123,14 +126,14 @@ describe('read path invariants', () => {
     const chunks = Array.from({ length: 11 }, (_, i) => ({ offset: i * 4096, length: Math.min(4096, bytes.length - i * 4096) }));
     const seen = new Set<ArrayBufferLike>();
     const out = new Uint8Array(bytes.length);
-    await pipeChunks(new MemorySource(bytes), chunks, async (data, chunk) => {
+    await pipeChunks(engine, new MemorySource(bytes), chunks, async (data, chunk) => {
       seen.add(data.buffer);
       out.set(data, chunk.offset);
     });
     expect(out).toEqual(bytes);
     expect(seen.size).toBe(READ_AHEAD_CHUNKS + 1);
     const failure = new GrtError('IO_ERROR', 'disk full');
-    await expect(pipeChunks(new MemorySource(bytes), chunks, async (_d, chunk) => {
+    await expect(pipeChunks(engine, new MemorySource(bytes), chunks, async (_d, chunk) => {
       if (chunk.offset === 2 * 4096) throw failure;
     })).rejects.toBe(failure);
   });
@@ -140,7 +143,7 @@ describe('read path invariants', () => {
     const chunks = Array.from({ length: 8 }, (_, i) => ({ offset: i * 4096, length: 4096 }));
     const buffersOf = async (): Promise<Set<ArrayBufferLike>> => {
       const seen = new Set<ArrayBufferLike>();
-      await pipeChunks(new MemorySource(bytes), chunks, async (data) => void seen.add(data.buffer));
+      await pipeChunks(engine, new MemorySource(bytes), chunks, async (data) => void seen.add(data.buffer));
       return seen;
     };
     const first = await buffersOf();
@@ -160,7 +163,7 @@ describe('read path invariants', () => {
       },
     };
     const failure = new GrtError('IO_ERROR', 'disk full');
-    await expect(pipeChunks(source, chunks, async () => {
+    await expect(pipeChunks(engine, source, chunks, async () => {
       throw failure;
     })).rejects.toBe(failure);
     expect(lateReadDone).toBe(true);
@@ -182,12 +185,12 @@ describe('read path invariants', () => {
       expect(data).toEqual(bytes.subarray(chunk.offset, chunk.offset + 4096)); // not overwritten by a read meanwhile
       if (chunk.offset / 4096 === failAt) throw new GrtError('IO_ERROR', 'disk full');
     };
-    await pipeChunks(new MemorySource(bytes), chunks, slowWrite());
+    await pipeChunks(engine, new MemorySource(bytes), chunks, slowWrite());
     expect(started).toEqual(chunks.map((_, i) => i));
     expect(most).toBeGreaterThan(1);
     expect(most).toBeLessThanOrEqual(READ_AHEAD_CHUNKS + 1);
     running = 0;
-    const failed = await pipeChunks(new MemorySource(bytes), chunks, slowWrite(3)).then(() => undefined, (e: unknown) => e);
+    const failed = await pipeChunks(engine, new MemorySource(bytes), chunks, slowWrite(3)).then(() => undefined, (e: unknown) => e);
     expect(failed).toMatchObject({ code: 'IO_ERROR' });
     expect(running).toBe(0); // the caller may close the file now
   });

@@ -8,16 +8,19 @@ import { GrtError } from '../../src/errors.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { CHUNK_BYTES, closeTemp, copyRanges, createTemp, MAX_TEMP_ATTEMPTS, SLOW_CHUNKS_BEFORE_OFF_THREAD, tempPathBeside, SLOW_SYNC_WRITE_MS, writeAt, type WriteSpeed } from '../../src/restore/write.js';
 import { WRITE_PIECE_BYTES } from '../../src/restore/write-thread.js';
+import { createEngine } from '../../src/restore/engine.js';
 import { randomBytes } from '../helpers/random-bytes.js';
 import { deflateSync } from 'node:zlib';
 import type { ByteSource } from '../../src/io/byte-source.js';
 import { inflateBatch, WORKER_MIN_GRAINS } from '../../src/vmdk/inflate-pool.js';
 
 let dir: string;
+const engine = createEngine();
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'grt-write-at-'));
 });
 afterAll(async () => {
+  await engine.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -76,13 +79,13 @@ describe('writeAt', () => {
 describe('copyRanges', () => {
   it('moves writes off the thread after a few slow synchronous chunks, with the same bytes', async () => {
     const data = randomBytes((SLOW_CHUNKS_BEFORE_OFF_THREAD + 2) * CHUNK_BYTES + 123, 9);
-    const temp = createTemp(dir, 'slow.bin');
+    const temp = createTemp(engine, dir, 'slow.bin');
     const speed: WriteSpeed = { slowChunks: 0 };
     // Every timed chunk looks slow (a network share): after a few, the rest go off the thread.
     let clock = 0;
     const now = vi.spyOn(performance, 'now').mockImplementation(() => (clock += SLOW_SYNC_WRITE_MS + 1));
     try {
-      await copyRanges(new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
+      await copyRanges(engine, new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
     } finally {
       now.mockRestore();
       closeTemp(temp);
@@ -96,17 +99,17 @@ describe('copyRanges', () => {
     const speed: WriteSpeed = { slowChunks: 0 };
     let clock = 0;
     const now = vi.spyOn(performance, 'now').mockImplementation(() => (clock += SLOW_SYNC_WRITE_MS + 1));
-    const first = createTemp(dir, 'first.bin');
+    const first = createTemp(engine, dir, 'first.bin');
     try {
-      await copyRanges(new MemorySource(data), first, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
+      await copyRanges(engine, new MemorySource(data), first, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
     } finally {
       now.mockRestore();
       closeTemp(first);
     }
     expect(speed.slowChunks).toBe(SLOW_CHUNKS_BEFORE_OFF_THREAD);
-    const second = createTemp(dir, 'second.bin');
+    const second = createTemp(engine, dir, 'second.bin');
     try {
-      await copyRanges(new MemorySource(data), second, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
+      await copyRanges(engine, new MemorySource(data), second, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
     } finally {
       closeTemp(second);
     }
@@ -116,11 +119,11 @@ describe('copyRanges', () => {
 
   it('stays synchronous while writes are fast', async () => {
     const data = randomBytes(2 * CHUNK_BYTES, 10);
-    const temp = createTemp(dir, 'fast.bin');
+    const temp = createTemp(engine, dir, 'fast.bin');
     const speed: WriteSpeed = { slowChunks: 0 };
     const now = vi.spyOn(performance, 'now').mockReturnValue(0);
     try {
-      await copyRanges(new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
+      await copyRanges(engine, new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
     } finally {
       now.mockRestore();
       closeTemp(temp);
@@ -143,10 +146,10 @@ describe('copyRanges', () => {
       },
     };
     for (const [source, offThreadChunks] of [[memory, 0], [inflating, 4]] as const) {
-      const temp = createTemp(dir, 'inflating.bin');
+      const temp = createTemp(engine, dir, 'inflating.bin');
       const speed: WriteSpeed = { slowChunks: 0 };
       try {
-        await copyRanges(source, temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
+        await copyRanges(engine, source, temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
       } finally {
         closeTemp(temp);
       }
@@ -158,10 +161,10 @@ describe('copyRanges', () => {
 
   it('once a WriteSpeed has gone off the thread it stays there (queued writes must not be overtaken)', async () => {
     const data = randomBytes(2 * CHUNK_BYTES + 5, 14);
-    const temp = createTemp(dir, 'sticky.bin');
+    const temp = createTemp(engine, dir, 'sticky.bin');
     const speed: WriteSpeed = { slowChunks: 0, offThreadChunks: 0 }; // as after an earlier copy
     try {
-      await copyRanges(new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
+      await copyRanges(engine, new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed);
     } finally {
       closeTemp(temp);
     }
@@ -170,11 +173,11 @@ describe('copyRanges', () => {
   });
 
   it('a failed off-thread write, and a failed close, are IO_ERRORs naming the temp file', async () => {
-    const temp = createTemp(dir, 'closed.bin');
+    const temp = createTemp(engine, dir, 'closed.bin');
     closeSync(temp.fd); // every later call on it fails with EBADF
     const speed: WriteSpeed = { slowChunks: SLOW_CHUNKS_BEFORE_OFF_THREAD }; // already found slow
     const data = randomBytes(1000, 12);
-    const writeError = await copyRanges(new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed).catch((e) => e);
+    const writeError = await copyRanges(engine, new MemorySource(data), temp, [{ offset: 0, length: data.length }], data.length, () => undefined, undefined, speed).catch((e) => e);
     expect(writeError).toBeInstanceOf(GrtError);
     expect(writeError).toMatchObject({ code: 'IO_ERROR', path: temp.path });
     expect(writeError.message).toMatch(/write failed \(EBADF\)/);
@@ -192,7 +195,7 @@ describe('copyRanges', () => {
 describe('createTemp', () => {
   /** The temp names createTemp will try next in `dir` for `name` (learned from one it made). */
   function nextTempNames(name: string, count: number): string[] {
-    const probe = tempPathBeside(dir, name);
+    const probe = tempPathBeside(engine, dir, name);
     const match = /^(.*\.grt-[0-9a-f]{12})([0-9a-f]+)\.part$/.exec(probe)!;
     const counter = parseInt(match[2]!, 16);
     return Array.from({ length: count }, (_, i) => `${match[1]}${(counter + 1 + i).toString(16)}.part`);
@@ -201,20 +204,20 @@ describe('createTemp', () => {
   it('steps over temp names that already exist (another process), and gives up after MAX_TEMP_ATTEMPTS', () => {
     const taken = nextTempNames('clash.bin', 3);
     for (const path of taken) closeSync(openSync(path, 'w'));
-    const temp = createTemp(dir, 'clash.bin');
+    const temp = createTemp(engine, dir, 'clash.bin');
     closeTemp(temp);
     expect(taken).not.toContain(temp.path);
     expect(readFileSync(taken[0]!).length).toBe(0); // untouched
     const all = nextTempNames('full.bin', MAX_TEMP_ATTEMPTS);
     for (const path of all) closeSync(openSync(path, 'w'));
-    expect(() => createTemp(dir, 'full.bin')).toThrow(expect.objectContaining({ code: 'EXISTS', path: all[all.length - 1] }));
+    expect(() => createTemp(engine, dir, 'full.bin')).toThrow(expect.objectContaining({ code: 'EXISTS', path: all[all.length - 1] }));
   });
 
   it('never follows a symlink at the temp name (O_EXCL refuses it as existing): it steps over it', () => {
     const [next] = nextTempNames('linked.bin', 1);
     const outside = join(dir, 'outside.bin');
     symlinkSync(outside, next!);
-    const temp = createTemp(dir, 'linked.bin');
+    const temp = createTemp(engine, dir, 'linked.bin');
     closeTemp(temp);
     expect(temp.path).not.toBe(next);
     expect(existsSync(outside)).toBe(false);

@@ -1,0 +1,66 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHUNK_BYTES, createEngine, withEngine } from '../../src/restore/engine.js';
+import { Inflation } from '../../src/vmdk/inflate-pool.js';
+import { tempPathBeside } from '../../src/restore/write.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'grt-engine-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('Engine', () => {
+  it('temp names differ between engines and within one (each its own tag and counter)', async () => {
+    const [a, b] = [createEngine(), createEngine()];
+    const names = [tempPathBeside(a, dir, 'x'), tempPathBeside(a, dir, 'x'), tempPathBeside(b, dir, 'x')];
+    expect(new Set(names).size).toBe(3);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('pools chunk buffers per engine, and forgets them when closed', async () => {
+    const engine = createEngine();
+    const buffer = engine.takeChunkBuffer(100);
+    expect(buffer.length).toBe(CHUNK_BYTES);
+    engine.returnChunkBuffer(buffer);
+    expect(engine.takeChunkBuffer(CHUNK_BYTES)).toBe(buffer);
+    engine.returnChunkBuffer(buffer);
+    expect(createEngine().takeChunkBuffer(1)).not.toBe(buffer);
+    await engine.close();
+    expect(engine.takeChunkBuffer(1)).not.toBe(buffer);
+  });
+
+  it('close stops the writer thread; the engine still writes afterwards', async () => {
+    const engine = createEngine();
+    const { openSync, closeSync, readFileSync } = await import('node:fs');
+    const path = join(dir, 'w.bin');
+    const fd = openSync(path, 'w');
+    const data = new Uint8Array(new SharedArrayBuffer(10)).fill(7);
+    await engine.writeThread.write(fd, data, 0);
+    expect(engine.writeThread.running).toBe(true);
+    await engine.close();
+    expect(engine.writeThread.running).toBe(false);
+    await engine.writeThread.write(fd, data, 10);
+    await engine.close();
+    closeSync(fd);
+    expect(readFileSync(path).length).toBe(20);
+  });
+
+  it('uses the Inflation it is given; withEngine closes only an engine it made', async () => {
+    const inflation = new Inflation();
+    const given = createEngine({ inflation });
+    expect(given.inflation).toBe(inflation);
+    let made: ReturnType<typeof createEngine> | undefined;
+    await withEngine(undefined, async (engine) => {
+      made = engine;
+      await engine.writeThread.write(1, new Uint8Array(0), null);
+    });
+    expect(made).toBeDefined();
+    expect(await withEngine(given, async (engine) => engine)).toBe(given);
+    await given.close();
+  });
+});
