@@ -34,9 +34,9 @@ function volumeIdOn(diskNumber: number, index: number): string {
  * (nor any LV) holds it.
  */
 export async function listDiskSetVolumes(disks: readonly ByteSource[], options: ListVolumesOptions = {}): Promise<VolumeLayout> {
-  const { fs: prefer, ...perDisk } = options;
+  const prefer = options.fs;
   const layouts: VolumeLayout[] = [];
-  for (const disk of disks) layouts.push(await listVolumes(disk, perDisk));
+  for (const disk of disks) layouts.push(await listPreferring(disk, options));
   const volumes: Volume[] = [];
   const warnings: GrtWarning[] = [];
   layouts.forEach((layout, i) => {
@@ -56,6 +56,23 @@ export async function listDiskSetVolumes(disks: readonly ByteSource[], options: 
     throw new GrtError('USAGE', `--fs ${prefer}: no volume holds a ${prefer} file system (found: ${found})`);
   }
   return layout;
+}
+
+/**
+ * One disk's layout with the `fs` preference applied to its detection; a disk holding no such file
+ * system is listed without it (another disk or an LV may hold it; the set is checked after).
+ */
+async function listPreferring(disk: ByteSource, options: ListVolumesOptions): Promise<VolumeLayout> {
+  try {
+    return await listVolumes(disk, options);
+  } catch (error) {
+    if (!(error instanceof GrtError) || error.code !== 'USAGE' || options.fs === undefined) throw error;
+    const { fs: _prefer, ...rest } = options;
+    const layout = await listVolumes(disk, rest);
+    // Only the preference was refused: any other USAGE (a bad sectorSize) is thrown again above.
+    if (layout.volumes.some((v) => v.fs === options.fs)) throw error;
+    return layout;
+  }
 }
 
 /** An LV as a volume: no disk, no offset; its segments say where its bytes are. */

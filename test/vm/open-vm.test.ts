@@ -78,6 +78,12 @@ describe('openImage on a .vmx', () => {
     await expect(openImage(broken)).rejects.toBeInstanceOf(GrtError);
   });
 
+  it('--fs is checked over the whole set: ext4 is only on an LV, ntfs nowhere', async () => {
+    const image = await openImage(vmx, { fs: 'ext4' });
+    await image.close();
+    await expect(openImage(vmx, { fs: 'ntfs' })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/--fs ntfs: no volume/) });
+  });
+
   it('addDisks puts the second disk after the first', async () => {
     const image = await openImage(join(work, 'disk1.vmdk'), { addDisks: [join(work, 'disk2.vmdk')] });
     try {
