@@ -1,16 +1,18 @@
 /**
  * The user-level entry point: open a backup image (VMDK descriptor, monolithic VMDK, snapshot
- * chain, or raw disk), see its partitions, and mount one file system read-only.
+ * chain, raw disk, or a whole VM by its .vmx), see its partitions and LVM2 logical volumes, and
+ * mount one file system read-only.
  */
 import { GrtError } from './errors.js';
 import { formatBytes } from './util/format-bytes.js';
 import type { FileSystem } from './fs/file-system.js';
 import { canRead, readerFor } from './fs/registry.js';
-import { openDisk, type OpenDiskOptions, type VirtualDisk } from './vmdk/disk.js';
-import { listVolumes } from './volume/list-volumes.js';
+import type { VirtualDisk } from './vmdk/disk.js';
+import { openDisks, type OpenDisksOptions } from './vm/open-vm.js';
+import { listDiskSetVolumes } from './volume/disk-set.js';
 import type { FsKind, Volume, VolumeLayout } from './volume/types.js';
 
-export interface OpenImageOptions extends OpenDiskOptions {
+export interface OpenImageOptions extends OpenDisksOptions {
   /** The file system to mount where a volume holds several (ListVolumesOptions.fs; `--fs`). */
   fs?: FsKind;
   /** NTFS: read WOF-compressed files as stored (OpenNtfsOptions.rawWof; `--raw-wof`). */
@@ -18,7 +20,11 @@ export interface OpenImageOptions extends OpenDiskOptions {
 }
 
 export interface Image {
+  /** The first disk (`disks[0]`). */
   disk: VirtualDisk;
+  /** Every disk: a .vmx's in its order, or the one IMAGE, then each `addDisks` one. */
+  disks: VirtualDisk[];
+  /** The volumes of all disks, then their LVM2 logical volumes (listDiskSetVolumes). */
   layout: VolumeLayout;
   /**
    * Mount the file system of a volume: its id (Volume.id, as `grt-ls --info` prints it) or its
@@ -29,7 +35,7 @@ export interface Image {
   close(): Promise<void>;
 }
 
-/** A volume's id ("1", "0", later "2:1", "vg0/root"), or a partition number (the same as its id). */
+/** A volume's id ("1", "0", "2:1", "vg0/root"), or a partition number of disk 1 (the same as its id). */
 export type VolumeSelector = string | number;
 
 /** `1 (ntfs, 100 MiB)`: how a volume is named in messages. */
@@ -46,10 +52,11 @@ export function chooseVolume(layout: VolumeLayout, selector: VolumeSelector | un
       const known = layout.volumes.map(describeVolume).join(', ') || 'none';
       throw new GrtError('NOT_FOUND', `no partition ${id}; volumes: ${known}`);
     }
+    if (volume.unavailable !== undefined) throw new GrtError('UNSUPPORTED', `logical volume ${volume.id} cannot be read: ${volume.unavailable}`);
     if (!canRead(volume.fs)) throw new GrtError('UNSUPPORTED', `partition ${describeVolume(volume)}: grt cannot read ${volume.fs} file systems yet`);
     return volume;
   }
-  const readable = layout.volumes.filter((v) => canRead(v.fs));
+  const readable = layout.volumes.filter((v) => v.unavailable === undefined && canRead(v.fs));
   if (readable.length === 1) return readable[0]!;
   const list = layout.volumes.map(describeVolume).join(', ');
   if (readable.length === 0) throw new GrtError('UNSUPPORTED', `no file system grt can read; volumes: ${list || 'none'}`);
@@ -57,17 +64,18 @@ export function chooseVolume(layout: VolumeLayout, selector: VolumeSelector | un
 }
 
 export async function openImage(path: string, options: OpenImageOptions = {}): Promise<Image> {
-  const disk = await openDisk(path, options);
+  const disks = await openDisks(path, options);
   let layout: VolumeLayout;
   try {
-    layout = await listVolumes(disk, options.fs !== undefined ? { fs: options.fs } : {});
+    layout = await listDiskSetVolumes(disks, options.fs !== undefined ? { fs: options.fs } : {});
   } catch (error) {
-    await disk.close();
+    for (const disk of disks) await disk.close().catch(() => undefined);
     throw error;
   }
   const mounted: FileSystem[] = [];
   return {
-    disk,
+    disk: disks[0]!,
+    disks,
     layout,
     async openFileSystem(selector) {
       const volume = chooseVolume(layout, selector);
@@ -77,7 +85,7 @@ export async function openImage(path: string, options: OpenImageOptions = {}): P
     },
     async close() {
       for (const fs of mounted.splice(0)) await fs.close?.().catch(() => undefined);
-      await disk.close();
+      for (const disk of disks) await disk.close();
     },
   };
 }

@@ -7,6 +7,7 @@ import { GrtError, warningFrom, type GrtWarning } from '../errors.js';
 import type { FileSystem } from '../fs/file-system.js';
 import { readerFor } from '../fs/registry.js';
 import type { Image } from '../image.js';
+import { isOnFirstDisk } from '../volume/disk-set.js';
 import type { CatalogBinding } from './binding.js';
 import { buildCatalog, writeCatalog, type BuildOptions, type CatalogInput } from './build.js';
 import { openCatalog, type Catalog } from './catalog.js';
@@ -23,6 +24,10 @@ export async function mountVolumes(image: Image): Promise<MountedVolumes> {
   const volumes: CatalogInput['volumes'] = [];
   const warnings: GrtWarning[] = [];
   for (const v of image.layout.volumes) {
+    if (!isOnFirstDisk(v)) {
+      warnings.push({ code: 'UNSUPPORTED', message: `volume ${v.id}: catalogs hold only the first disk's partitions yet (not other disks' or LVM2 logical volumes); left out` });
+      continue;
+    }
     let fs: FileSystem;
     try {
       fs = await image.openFileSystem(v.index);
@@ -53,7 +58,7 @@ export function catalogBindingOf(image: Image, serials: ReadonlyMap<number, stri
   return {
     capacity: info.capacity,
     cids: info.chain.some((link) => link.cid !== undefined) ? info.chain.map((link) => link.cid ?? '') : [],
-    partitions: image.layout.volumes.map((v) => {
+    partitions: image.layout.volumes.filter(isOnFirstDisk).map((v) => {
       const serial = serials.get(v.index);
       return { index: v.index, start: v.start, size: v.size, fs: v.fs, ...(serial !== undefined ? { serial } : {}) };
     }),

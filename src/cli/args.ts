@@ -5,6 +5,7 @@ import { GrtError } from '../errors.js';
 /** Options every command that opens an image accepts (passed to openDisk). */
 export const IMAGE_OPTIONS = {
   parent: { type: 'string' },
+  'add-disk': { type: 'string', multiple: true },
   'ignore-cid-mismatch': { type: 'boolean' },
   'allow-unsafe-extent-paths': { type: 'boolean' },
   fs: { type: 'string' },
@@ -16,6 +17,7 @@ export const IMAGE_OPTIONS = {
 
 /** The help lines of IMAGE_OPTIONS and --help/--version, the same in every command's usage. */
 export const IMAGE_HELP = `  --parent FILE     the parent disk of a snapshot delta (instead of the one it names)
+  --add-disk FILE   one more disk of the same machine (repeatable; after IMAGE's, or a .vmx's)
   --ignore-cid-mismatch        open a snapshot whose parent's CID does not match
   --allow-unsafe-extent-paths  open extents named by absolute or ../ paths where they point
   --fs KIND         the file system to read where a partition holds two (see --info warnings)

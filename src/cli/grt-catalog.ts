@@ -96,7 +96,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const image = await openImageArg(path, values, io, NAME);
     try {
       // The catalog is written beside its name, then renamed over it: neither may be a file being read.
-      const inputs = commandInputs(image.disk, [path]);
+      const inputs = commandInputs(image.disks, [path]);
       refuseInputTarget(values.output, inputs);
       refuseInputTarget(`${values.output}.partial`, inputs);
       if (!values.overwrite && exists(values.output)) throw new GrtError('EXISTS', 'the catalog file exists (not overwritten; --overwrite replaces it)', { path: values.output });

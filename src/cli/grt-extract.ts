@@ -168,7 +168,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const imageWarned = imageWarnings(image);
     if (values.json && !values.stdout) for (const w of imageWarned) io.stdout.write(jsonLine({ type: 'warning', path: imagePath, code: w.code, message: w.message }));
     // No output may replace a file this run reads: the image, its extents and parents, the catalog.
-    const inputs = commandInputs(image.disk, [imagePath, values.catalog]);
+    const inputs = commandInputs(image.disks, [imagePath, values.catalog]);
     // Compressed grains that inflate slowly go to worker threads (started when first needed).
     const engine = createEngine();
     engine.prepareFor(image.disk);

@@ -11,6 +11,7 @@ import type { openCatalog } from '../catalog/index.js';
 import { compileGlob } from '../util/glob.js';
 import type { FileEntry, FileSystem, ListOptions } from '../fs/file-system.js';
 import type { Image } from '../image.js';
+import type { Volume } from '../volume/types.js';
 import { IsoCache, nsToIso } from '../util/time.js';
 import { entryToJSON } from '../fs/entry-json.js';
 import { sidName } from '../fs/sid-names.js';
@@ -112,11 +113,17 @@ function infoText(image: Image, facts: Map<string, MountedFacts>): string {
     info.chain.forEach((link, i) => lines.push(`  ${i}  CID ${link.cid ?? '-'}  parentCID ${link.parentCid ?? '-'}  ${link.createType ?? ''}  ${link.path}`));
   }
   for (const w of info.warnings) lines.push(`warning: ${w.message}`);
+  const disks = image.disks ?? [image.disk];
+  if (disks.length > 1) {
+    lines.push('disks:');
+    disks.forEach((d, i) => lines.push(`  ${String(i + 1).padStart(3)}  ${d.info.format}${d.info.createType ? ` (${d.info.createType})` : ''}  ${d.info.capacity} bytes (${formatBytes(d.info.capacity)})  ${d.info.path}`));
+  }
   const layout = image.layout;
   lines.push('', `partitions (${layout.scheme}, ${layout.sectorSize}-byte sectors):`);
   lines.push(`  ${'#'.padStart(3)}  ${'start'.padStart(12)}  ${'end'.padStart(12)}  ${'length'.padStart(12)}  ${'size'.padStart(9)}  ${'fs'.padEnd(8)}  type`);
   const sector = layout.sectorSize;
-  for (const v of layout.volumes) {
+  const { onDisks, logical } = splitVolumes(layout.volumes);
+  for (const v of onDisks) {
     const start = v.start / sector;
     const length = v.size / sector;
     const label = v.label ?? facts.get(v.id)?.label;
@@ -126,8 +133,21 @@ function infoText(image: Image, facts: Map<string, MountedFacts>): string {
       `  ${v.id.padStart(3)}  ${String(start).padStart(12)}  ${String(start + length - 1).padStart(12)}  ${String(length).padStart(12)}  ${formatBytes(v.size).padStart(9)}  ${v.fs.padEnd(8)}  ${v.typeName} (${v.type})${extra ? `  ${extra}` : ''}`,
     );
   }
+  if (logical.length > 0) {
+    lines.push('', 'logical volumes (LVM2):');
+    for (const v of logical) {
+      const label = v.label ?? facts.get(v.id)?.label;
+      const what = v.unavailable !== undefined ? `unavailable: ${v.unavailable}` : `${v.fs.padEnd(8)}${label ? `  label "${label}"` : ''}`;
+      lines.push(`  ${v.id}  ${formatBytes(v.size).padStart(9)}  ${(v.segmentTypes ?? []).join('+') || '-'}  ${what}`);
+    }
+  }
   for (const w of infoWarnings(image, facts)) lines.push(`warning: ${w.message}`);
   return lines.join('\n') + '\n';
+}
+
+/** Partitions and whole disks (a `disk` number) apart from LVM2 logical volumes (none). */
+function splitVolumes(volumes: readonly Volume[]): { onDisks: Volume[]; logical: Volume[] } {
+  return { onDisks: volumes.filter((v) => v.segmentTypes === undefined), logical: volumes.filter((v) => v.segmentTypes !== undefined) };
 }
 
 function infoJson(image: Image, facts: Map<string, MountedFacts>): Record<string, unknown> {
@@ -144,8 +164,10 @@ function infoJson(image: Image, facts: Map<string, MountedFacts>): Record<string
       chain: info.chain,
       warnings: info.warnings,
     },
-    partitions: image.layout.volumes.map((v) => ({
+    disks: (image.disks ?? [image.disk]).map((d) => ({ path: d.info.path, format: d.info.format, createType: d.info.createType, capacity: d.info.capacity })),
+    partitions: splitVolumes(image.layout.volumes).onDisks.map((v) => ({
       id: v.id,
+      disk: v.disk,
       index: v.index,
       scheme: v.scheme,
       start: v.start,
@@ -157,6 +179,15 @@ function infoJson(image: Image, facts: Map<string, MountedFacts>): Record<string
       alternatives: v.alternatives,
       label: v.label ?? facts.get(v.id)?.label,
       bootable: v.bootable,
+    })),
+    logicalVolumes: splitVolumes(image.layout.volumes).logical.map((v) => ({
+      id: v.id,
+      size: v.size,
+      fs: v.fs,
+      label: v.label ?? facts.get(v.id)?.label,
+      segmentTypes: v.segmentTypes,
+      hidden: v.typeName.endsWith('(hidden)') || undefined,
+      unavailable: v.unavailable,
     })),
     // Every warning of the image: its disks', its partition table's and its mounted volumes'.
     warnings: [...imageWarnings(image), ...infoWarnings(image, facts)],

@@ -7,21 +7,29 @@ import { dirname, isAbsolute, join } from 'node:path';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import { inputFileAt, type InputFile } from '../restore/inputs.js';
 
-export function commandInputs(disk: VirtualDisk | undefined, otherPaths: readonly (string | undefined)[] = []): InputFile[] {
+/** `disks`: the image's disks (Image.disks), or one disk; every one's files are inputs. */
+export function commandInputs(disks: VirtualDisk | readonly VirtualDisk[] | undefined, otherPaths: readonly (string | undefined)[] = []): InputFile[] {
   const paths: string[] = otherPaths.filter((p): p is string => p !== undefined);
-  const listed = (disk as { inputFiles?: () => readonly InputFile[] } | undefined)?.inputFiles?.();
+  const inputs: InputFile[] = [];
+  for (const disk of disks === undefined ? [] : Array.isArray(disks) ? disks : [disks as VirtualDisk]) inputs.push(...diskInputs(disk, paths));
+  for (const path of paths) {
+    const input = inputFileAt(path);
+    if (input) inputs.push(input);
+  }
+  return inputs;
+}
+
+/** One disk's own list of files, or (without one) its chain's paths added to `paths`. */
+function diskInputs(disk: VirtualDisk, paths: string[]): InputFile[] {
+  const listed = (disk as { inputFiles?: () => readonly InputFile[] }).inputFiles?.();
   const inputs: InputFile[] = listed ? [...listed] : [];
   if (!listed) {
-    for (let link = disk; link; link = link.parent) {
+    for (let link: VirtualDisk | undefined = disk; link; link = link.parent) {
       paths.push(link.info.path);
       for (const extent of link.info.extents) {
         if (extent.file !== undefined) paths.push(isAbsolute(extent.file) ? extent.file : join(dirname(link.info.path), extent.file));
       }
     }
-  }
-  for (const path of paths) {
-    const input = inputFileAt(path);
-    if (input) inputs.push(input);
   }
   return inputs;
 }

@@ -10,6 +10,7 @@ import type { FsKind } from '../volume/types.js';
 
 export interface ImageArgs {
   parent?: string | undefined;
+  'add-disk'?: string[] | undefined;
   'ignore-cid-mismatch'?: boolean | undefined;
   'allow-unsafe-extent-paths'?: boolean | undefined;
   fs?: string | undefined;
@@ -34,18 +35,21 @@ export async function remoteOpener(path: string, values: ImageArgs, env: Record<
 }
 
 /**
- * Every warning the disk layer gave on opening, for each disk of a snapshot chain (a parent's named
- * by its file). These are damage that changes what the disk reads (a cut-off export, a descriptor
+ * Every warning the disk layer gave on opening, for each disk of the image and each link of its
+ * snapshot chain (a parent's named by its file, a disk after the first by its number). These are damage that changes what the disk reads (a cut-off export, a descriptor
  * line not understood, a CID mismatch let through), so every command shows them, not only
  * `--info`. The partition table's warnings are not among them: they concern reading volumes, and
  * say nothing to a whole-disk export.
  */
 export function imageWarnings(image: Image): GrtWarning[] {
   const warnings: GrtWarning[] = [];
-  for (let disk: VirtualDisk | undefined = image.disk; disk; disk = disk.parent) {
-    const from = disk === image.disk ? '' : `parent ${disk.info.path}: `;
-    for (const w of disk.info.warnings) warnings.push({ ...w, message: from + w.message });
-  }
+  (image.disks ?? [image.disk]).forEach((top, i) => {
+    const diskName = i === 0 ? '' : `disk ${i + 1}: `;
+    for (let disk: VirtualDisk | undefined = top; disk; disk = disk.parent) {
+      const from = disk === top ? diskName : `${diskName}parent ${disk.info.path}: `;
+      for (const w of disk.info.warnings) warnings.push({ ...w, message: from + w.message });
+    }
+  });
   return warnings;
 }
 
@@ -57,6 +61,7 @@ export async function openImageArg(path: string | undefined, values: ImageArgs, 
   if (path === undefined) throw new GrtError('USAGE', 'no IMAGE given (see --help)');
   const options: OpenImageOptions = {};
   if (values.parent !== undefined) options.parentPath = values.parent;
+  if (values['add-disk'] !== undefined && values['add-disk'].length > 0) options.addDisks = values['add-disk'];
   if (values['ignore-cid-mismatch']) options.ignoreCidMismatch = true;
   if (values['allow-unsafe-extent-paths']) options.allowUnsafeExtentPaths = true;
   // Not checked against a list here: a kind no volume holds is USAGE from listVolumes.

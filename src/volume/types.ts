@@ -45,8 +45,14 @@ export interface Volume {
   label?: string;
   /** Other file systems whose signatures the volume also holds (see detect.ts); `fs` is the one used. */
   alternatives?: FsKind[];
-  /** The volume's bytes: a bounds-checked slice of the disk. */
+  /** The volume's bytes: a bounds-checked slice of the disk, or an LV's mapping of its PVs' extents. */
   source: ByteSource;
+  /** Which disk of the image (1 = the first) a partition or whole disk is on; absent for an LV. */
+  disk?: number;
+  /** An LV's segment types ("linear", "striped", …). */
+  segmentTypes?: string[];
+  /** Why this volume (an LV) cannot be read: a PV missing, a segment type grt does not read, damage. */
+  unavailable?: string;
 }
 
 export interface VolumeLayout {

@@ -44,6 +44,7 @@ export function fakeImage(disk: VirtualDisk, fileSystems: FileSystem[]): Image {
   const layout = { scheme: 'gpt' as const, sectorSize: 512, volumes, warnings: [] };
   return {
     disk,
+    disks: [disk],
     layout,
     async openFileSystem(index) {
       const volume = chooseVolume(layout, index);
