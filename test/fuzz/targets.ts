@@ -15,6 +15,7 @@ import { namesTarget } from './targets-names.js';
 import { realExtTarget } from './targets-ext.js';
 import { lvmTarget } from './targets-lvm.js';
 import { realXfsTarget } from './targets-xfs.js';
+import { outputsTarget } from './targets-outputs.js';
 export type { FuzzContext, FuzzInput, FuzzTarget } from './target-kit.js';
 
 export const TARGETS: FuzzTarget[] = [
@@ -43,6 +44,7 @@ export const TARGETS: FuzzTarget[] = [
   realXfsTarget,
   globTarget('catalog'),
   globTarget('restore'),
+  outputsTarget,
 ];
 
 const empty = async (): Promise<FuzzInput> => ({ files: new Map(), main: '' });
