@@ -7,23 +7,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main as ls } from '../../src/cli/grt-ls.js';
 import { main as extract } from '../../src/cli/grt-extract.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const ROOT = resolve(__dirname, '../..');
 const QEMU = join(ROOT, 'test-images/qemu');
 const SCALIBR = join(ROOT, '../shared/fixtures/osv-scalibr/valid-ext-exfat-fat32-ntfs.vmdk');
 const manifest = JSON.parse(readFileSync(join(QEMU, 'manifest.json'), 'utf8')) as { images: { file: string; rawSha256: string | null; virtualSize: number }[] };
 
-function collect() {
-  const out: (string | Uint8Array)[] = [];
-  return { out, stream: { write: (c: string | Uint8Array) => (out.push(typeof c === 'string' ? c : Uint8Array.from(c)), true) } };
-}
-async function run(command: typeof ls, argv: string[]) {
-  const stdout = collect();
-  const stderr = collect();
-  const code = await command(argv, { stdout: stdout.stream, stderr: stderr.stream });
-  const text = (o: typeof stdout) => o.out.map((c) => (typeof c === 'string' ? c : '')).join('');
-  return { code, stdout: text(stdout), stderr: text(stderr), bytes: Buffer.concat(stdout.out.map((c) => Buffer.from(c))) };
-}
+const run = runCli;
 
 let dir: string;
 beforeAll(async () => {
@@ -60,11 +51,10 @@ describe('grt-extract --disk on qemu-img images', () => {
     for (const { image, sha256 } of cases) {
       const file = join(dir, 'stdout.raw');
       const fd = openSync(file, 'w');
-      const stderr = collect();
       // A stream that must not be written to: everything goes to the descriptor.
       const stdout = { fd, write: () => { throw new Error('wrote to the stream, not the descriptor'); } };
       try {
-        expect(await extract([image, '--disk', '--stdout'], { stdout, stderr: stderr.stream }), image).toBe(0);
+        expect(await extract([image, '--disk', '--stdout'], { stdout, stderr: { write: () => true } }), image).toBe(0);
       } finally {
         closeSync(fd);
       }

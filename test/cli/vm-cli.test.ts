@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { main as ls } from '../../src/cli/grt-ls.js';
 import { main as extract } from '../../src/cli/grt-extract.js';
 import { main as catalog } from '../../src/cli/grt-catalog.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const IMAGES = join(import.meta.dirname, '../../test-images/lvm');
 interface Manifest {
@@ -15,17 +16,7 @@ interface Manifest {
   volumes: { id: string; fs: string; label: string; size: number; files: Record<string, string> }[];
 }
 
-function collect() {
-  const out: (string | Uint8Array)[] = [];
-  return { out, stream: { write: (c: string | Uint8Array) => (out.push(typeof c === 'string' ? c : Uint8Array.from(c)), true) } };
-}
-async function run(command: typeof ls, argv: string[]) {
-  const stdout = collect();
-  const stderr = collect();
-  const code = await command(argv, { stdout: stdout.stream, stderr: stderr.stream });
-  const text = (o: typeof stdout) => o.out.map((c) => (typeof c === 'string' ? c : '')).join('');
-  return { code, stdout: text(stdout), stderr: text(stderr), bytes: Buffer.concat(stdout.out.map((c) => Buffer.from(c))) };
-}
+const run = runCli;
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 let work: string;

@@ -10,6 +10,7 @@ import { main as extract } from '../../src/cli/grt-extract.js';
 import { main as ls } from '../../src/cli/grt-ls.js';
 import { BUCKET, S3RVER_CREDENTIALS, startS3, type S3Server } from './remote-s3-server.js';
 import { startServer, type TestServer } from './remote-server.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const ROOT = resolve(__dirname, '../..');
 const FOLDERS = ['ntfs', 'vmdk'];
@@ -29,17 +30,7 @@ function images(): Record<string, Uint8Array> {
   return files;
 }
 
-function collect() {
-  const out: (string | Uint8Array)[] = [];
-  return { out, stream: { write: (c: string | Uint8Array) => (out.push(typeof c === 'string' ? c : Uint8Array.from(c)), true) } };
-}
-async function run(command: typeof ls, argv: string[]) {
-  const stdout = collect();
-  const stderr = collect();
-  const code = await command(argv, { stdout: stdout.stream, stderr: stderr.stream });
-  const text = (o: typeof stdout) => o.out.map((c) => (typeof c === 'string' ? c : '')).join('');
-  return { code, stdout: text(stdout), stderr: text(stderr), bytes: Buffer.concat(stdout.out.map((c) => Buffer.from(c))) };
-}
+const run = runCli;
 
 let http: TestServer;
 let s3: S3Server;
