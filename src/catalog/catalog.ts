@@ -16,6 +16,7 @@ import { orphanWarning } from '../fs/orphans.js';
 import { nameKeyOf as nameKeyFor, unicodeUpcaseTable } from '../fs/name-order.js';
 import { parseCatalog, type VolumeState } from './open.js';
 import { ByteReader } from './varint.js';
+import { entryTimesOf } from '../util/time.js';
 
 /**
  * Memory for inflated FILES chunks (their bytes, string tables and checkpoints), least recently
@@ -353,7 +354,7 @@ export class Catalog {
       name: v.names.name[i]!,
       type: rec.type,
       size: rec.size,
-      times: { ...rec.times },
+      times: entryTimesOf(rec.times),
       streams: rec.streams.map((s) => ({ ...s })),
       links: rec.links,
       id: { ...rec.id },

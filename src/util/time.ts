@@ -73,3 +73,46 @@ export class IsoCache {
     return this.text;
   }
 }
+
+/** The shape of fs/file-system.ts EntryTimes, restated here so util/ does not import fs/. */
+interface TimesFields {
+  mtime: bigint;
+  atime: bigint;
+  ctime: bigint;
+  btime?: bigint;
+}
+
+/**
+ * The prototype of every entry's `times`: JSON.stringify cannot write bigints, so its non-enumerable
+ * toJSON gives the times as nsToIso strings. Being on the prototype, it leaves the object's own
+ * enumerable properties (what toEqual and spreads see) exactly the four times.
+ */
+export const TIMES_PROTO: object = Object.create(Object.prototype, {
+  toJSON: {
+    enumerable: false,
+    value(this: TimesFields): Record<string, string> {
+      const cache = new IsoCache();
+      const json: Record<string, string> = {};
+      for (const key of Object.keys(this) as (keyof TimesFields)[]) {
+        const ns = this[key];
+        if (typeof ns === 'bigint') json[key] = nsToIso(ns, cache);
+      }
+      return json;
+    },
+  },
+});
+
+/** An entry's `times` object (on TIMES_PROTO); `btime` stays absent when undefined. */
+export function entryTimes(mtime: bigint, atime: bigint, ctime: bigint, btime?: bigint): TimesFields {
+  const times = Object.create(TIMES_PROTO) as TimesFields;
+  times.mtime = mtime;
+  times.atime = atime;
+  times.ctime = ctime;
+  if (btime !== undefined) times.btime = btime;
+  return times;
+}
+
+/** A copy of `times` on TIMES_PROTO, for readers that decode times before building the entry. */
+export function entryTimesOf(times: Readonly<TimesFields>): TimesFields {
+  return entryTimes(times.mtime, times.atime, times.ctime, times.btime);
+}

@@ -11,6 +11,7 @@ import { inNameOrder } from '../name-order.js';
 import { ExtVolume, type ExtOpenOptions } from './ext-volume.js';
 import { INODE_FLAGS, ROOT_INODE, type Inode, type InodeKind } from './inode.js';
 import type { Xattr } from './xattr.js';
+import { entryTimes } from '../../util/time.js';
 
 /** Path components followed for one lookup: bounds a path of thousands of `a/a/a/...`. */
 const MAX_PATH_COMPONENTS = 4096;
@@ -62,7 +63,7 @@ export class ExtFileSystem implements FileSystem {
     const entry: FileEntry = {
       path, name, type,
       size: type === 'dir' ? 0 : inode.size,
-      times: { mtime: inode.times.mtime, atime: inode.times.atime, ctime: inode.times.ctime },
+      times: entryTimes(inode.times.mtime, inode.times.atime, inode.times.ctime),
       mode: inode.mode & 0o7777, uid: inode.uid, gid: inode.gid,
       streams: [],
       links: inode.links,

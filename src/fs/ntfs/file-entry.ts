@@ -24,7 +24,7 @@ import { INTERIX_SYMLINK_MAGIC, MAX_INTERIX_BYTES, parseInterixSymlink, parseRep
 import { parseStandardInformation, type StandardInformation } from './standard-information.js';
 import { append } from '../../util/append.js';
 import { parseWofReparse, WOF_STREAM_NAME, type WofAlgorithm } from './wof.js';
-import { filetimeToNs } from '../../util/time.js';
+import { entryTimesOf, filetimeToNs } from '../../util/time.js';
 
 export const FILE_ATTRIBUTE_SYSTEM = 0x4;
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
@@ -281,7 +281,7 @@ function finish(d: Description, interixData: Uint8Array | undefined): DescribedF
   const body: EntryBody = {
     type: d.type,
     size: d.size,
-    times: d.standard?.times ?? { ...ZERO_TIMES },
+    times: entryTimesOf(d.standard?.times ?? ZERO_TIMES),
     attributes: d.attributes,
     streams: streamInfo,
     links: d.links.length,

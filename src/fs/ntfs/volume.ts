@@ -29,6 +29,7 @@ import { openSecureStore, readFileSecurity } from './security-file.js';
 import type { FileSecurity, SecureStore } from './security-secure.js';
 import { UPCASE_BYTES, UpcaseTable } from './upcase.js';
 import { decodeUtf16 } from './utf16.js';
+import { entryTimesOf } from '../../util/time.js';
 
 const VOLUME_RECORD = 3;
 const UPCASE_RECORD = 10;
@@ -357,7 +358,7 @@ export class NtfsVolume implements FileSystem {
         name: item.key.name,
         type: (item.key.flags & FILE_NAME_FLAG_DIRECTORY) !== 0 ? 'dir' : 'file',
         size: item.key.dataSize,
-        times: { ...ZERO_TIMES },
+        times: entryTimesOf(ZERO_TIMES),
         attributes: 0,
         streams: [],
         links: 1,

@@ -10,6 +10,7 @@ import { inNameOrder } from '../name-order.js';
 import type { Inode, InodeKind } from './inode.js';
 import type { Xattr } from './xattr.js';
 import { XfsVolume } from './xfs-volume.js';
+import { entryTimesOf } from '../../util/time.js';
 
 /** Path components followed for one lookup: bounds a path of thousands of `a/a/a/...`. */
 const MAX_PATH_COMPONENTS = 4096;
@@ -59,7 +60,7 @@ export class XfsFileSystem implements FileSystem {
     const entry: FileEntry = {
       path, name, type,
       size: type === 'file' || type === 'symlink' ? inode.size : 0,
-      times: { ...inode.times },
+      times: entryTimesOf(inode.times),
       mode: inode.mode & 0o7777, uid: inode.uid, gid: inode.gid,
       streams: [],
       links: inode.links,
