@@ -112,7 +112,7 @@ export function entryTimes(mtime: bigint, atime: bigint, ctime: bigint, btime?: 
   return times;
 }
 
-/** A copy of `times` on TIMES_PROTO, for readers that decode times before building the entry. */
+/** A copy of `times` on TIMES_PROTO, its keys in the same order, for readers that decode times before building the entry. */
 export function entryTimesOf(times: Readonly<TimesFields>): TimesFields {
-  return entryTimes(times.mtime, times.atime, times.ctime, times.btime);
+  return Object.assign(Object.create(TIMES_PROTO) as TimesFields, times);
 }

@@ -10,7 +10,7 @@ import type { GrtWarning } from '../../errors.js';
 import type { EntryType, StreamInfo, StreamLayout } from '../file-system.js';
 import type { EntryBody } from './file-entry.js';
 import { grown } from '../../util/grown.js';
-import { entryTimes, filetimeToNs, nsToFiletime } from '../../util/time.js';
+import { entryTimesOf, filetimeToNs, nsToFiletime } from '../../util/time.js';
 
 /** Columns start this long and double: sized by the records met, never by a header. */
 const INITIAL_ROWS = 1024;
@@ -79,7 +79,7 @@ export class BodyStore {
     const body: EntryBody = {
       type: TYPES[flags & TYPE_MASK]!,
       size: this.sizes[record]!,
-      times: entryTimes(filetimeToNs(this.times[t]!), filetimeToNs(this.times[t + 1]!), filetimeToNs(this.times[t + 2]!), filetimeToNs(this.times[t + 3]!)),
+      times: entryTimesOf({ btime: filetimeToNs(this.times[t + 3]!), mtime: filetimeToNs(this.times[t]!), ctime: filetimeToNs(this.times[t + 2]!), atime: filetimeToNs(this.times[t + 1]!) }),
       attributes: this.attributes[record]!,
       streams: extra?.streams ?? [],
       links: this.linkCounts[record]!,
