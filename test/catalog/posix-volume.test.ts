@@ -6,13 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, CatalogFileSystem, openCatalog, toNdjson } from '../../src/catalog/index.js';
 import type { FileEntry, StreamLayout } from '../../src/fs/file-system.js';
+import { entryTimes } from '../../src/util/time.js';
 import { PosixFakeFs, layoutKey, type FakeVolume } from '../helpers/fake-fs.js';
 import { collect, sortByPath } from './listing.js';
 
 function entry(path: string, record: number, fields: Partial<FileEntry>): FileEntry {
   return {
     path, name: path.slice(path.lastIndexOf('/') + 1) || '/', type: 'file', size: 0,
-    times: { mtime: -1_234_567_891n, atime: 1_700_000_000_123_456_789n, ctime: 5n },
+    times: entryTimes(-1_234_567_891n, 1_700_000_000_123_456_789n, 5n),
     streams: [], links: 1, id: { record, sequence: 7 }, warnings: [], ...fields,
   };
 }
@@ -25,7 +26,7 @@ function volume(): FakeVolume {
       entry('/a', 12, { mode: 0o4755, uid: 1000, gid: 100, size: 3, details: { flags: 0x80000 } }),
       entry('/A', 13, { mode: 0o644, uid: 4_294_967_294, gid: 4_294_967_294 }),
       entry('/fifo', 14, { type: 'other', kind: 'fifo', mode: 0o600, uid: 0, gid: 0 }),
-      entry('/\u{1F600}', 15, { mode: 0o644, uid: 1, gid: 1, times: { mtime: 1n, atime: 2n, ctime: 3n, btime: 4n } }),
+      entry('/\u{1F600}', 15, { mode: 0o644, uid: 1, gid: 1, times: entryTimes(1n, 2n, 3n, 4n) }),
       entry('/\uFF21', 16, { type: 'symlink', target: '/etc/../a', mode: 0o777, uid: 0, gid: 0 }),
     ],
     layouts: new Map([[layoutKey(12, ''), data]]),
