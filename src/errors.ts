@@ -39,13 +39,30 @@ export type GrtErrorCode =
   | 'EXISTS' // a restore target exists and overwriting was not asked for
   | 'ENCRYPTED'; // EFS or BitLocker data grt cannot decrypt
 
+/**
+ * The address space an error's offset is in: an image file's bytes (descriptor, extent, catalog),
+ * the virtual disk's, the volume's (a partition, a whole unpartitioned disk, a logical volume, an
+ * LVM PV), a stream's (a file's data as its reader presents it), or the input a decompressor was
+ * given (one compression unit or chunk).
+ */
+export type OffsetSpace = 'file' | 'disk' | 'volume' | 'stream' | 'compressed';
+
+/** How a message names each space. */
+const SPACE_NAMES: Readonly<Record<OffsetSpace, string>> = {
+  file: 'the file',
+  disk: 'the disk',
+  volume: 'the volume',
+  stream: 'the stream',
+  compressed: 'the compressed data',
+};
+
 export interface GrtErrorDetails {
   /** The on-disk structure concerned, e.g. 'KDMV header', 'grain table', 'MFT record 42'. */
   structure?: string;
   /** Absolute byte offset in the file or source where the problem was found. */
   offset?: number;
-  /** What `offset` counts from: an image file's start, the virtual disk's, the volume's, or a stream's (a file's data). */
-  space?: 'file' | 'disk' | 'volume' | 'stream';
+  /** What `offset` counts from; the message names it ("at byte 4096 of the volume"). */
+  space?: OffsetSpace;
   expected?: unknown;
   actual?: unknown;
   /** The file (image, extent, restore target) concerned. */
@@ -75,7 +92,7 @@ export class GrtError extends Error {
     this.code = code;
     this.structure = details.structure;
     this.offset = details.offset;
-    this.space = details.space;
+    this.space = details.offset === undefined ? undefined : details.space;
     this.expected = details.expected;
     this.actual = details.actual;
     this.path = details.path;
@@ -102,7 +119,7 @@ function show(value: unknown): string {
 
 function formatMessage(detail: string, d: GrtErrorDetails): string {
   let text = d.structure ? `${d.structure}: ${detail}` : detail;
-  if (d.offset !== undefined) text += ` at byte ${d.offset}`;
+  if (d.offset !== undefined) text += ` at byte ${d.offset}${d.space ? ` of ${SPACE_NAMES[d.space]}` : ''}`;
   const values = [d.expected === undefined ? '' : `expected ${show(d.expected)}`, d.actual === undefined ? '' : `found ${show(d.actual)}`].filter(Boolean);
   if (values.length > 0) text += ` (${values.join(', ')})`;
   if (d.path) text += ` in ${d.path}`;

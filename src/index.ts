@@ -3,7 +3,7 @@
  * open catalogs, restore files. Each layer is also reachable on its own: `grt/io`, `grt/vmdk`,
  * `grt/volume`, `grt/ntfs`, `grt/catalog`, `grt/restore`.
  */
-export { GrtError, isGrtError, type GrtErrorCode, type GrtWarning, type GrtErrorDetails } from './errors.js';
+export { GrtError, isGrtError, type GrtErrorCode, type GrtWarning, type GrtErrorDetails, type OffsetSpace } from './errors.js';
 export type { ByteSource } from './io/byte-source.js';
 export { FileSource, type InputFile } from './io/file-source.js';
 export { LocalFileOpener, localFileOpener } from './io/local-opener.js';

@@ -38,7 +38,7 @@ export class FlatExtent implements Extent {
       throw new GrtError('MISSING_DATA', `extent sector ${sector} is past the end of the flat file`, {
         structure: 'flat extent',
         offset: this.fileByteOffset + Math.max(offset, this.heldBytes),
-      space: 'file',
+        space: 'file',
         expected: this.fileByteOffset + this.size,
         actual: this.file.size,
         path: this.path,

@@ -84,7 +84,9 @@ export async function openSparseExtent(file: ByteSource, options: OpenSparseExte
     warnings.push(...recovered.warnings);
     loadTable = recovered.loadTable;
   } else {
-    throw new GrtError('BAD_TABLE', 'no usable grain directory', { structure: 'grain directory', path });
+    // Where the header says the directory is (none: the footer was needed and unusable).
+    const gdOffset = header.gdSector === null ? undefined : header.gdSector * SECTOR_BYTES;
+    throw new GrtError('BAD_TABLE', 'no usable grain directory', { structure: 'grain directory', offset: gdOffset, space: 'file', path });
   }
   const extent = new GrainedExtent({
     file,

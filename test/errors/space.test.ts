@@ -6,6 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { GrtError, withPath } from '../../src/errors.js';
 import { parseBootSector } from '../../src/fs/ntfs/boot-sector.js';
 import { parseMftRecord } from '../../src/fs/ntfs/mft-record.js';
+import { buildLayout } from '../../src/fs/ntfs/data-stream.js';
+import { parseFileName } from '../../src/fs/ntfs/file-name.js';
+import { decompressLznt1 } from '../../src/fs/ntfs/lznt1.js';
+import { readPvLabel } from '../../src/volume/lvm/label.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { parseKdmvHeader } from '../../src/vmdk/sparse-header.js';
 import { openCowdExtent } from '../../src/vmdk/cowd-extent.js';
@@ -49,5 +53,30 @@ describe('error offsets name their address space', () => {
     const error = await caught(() => parseMftRecord(record, 7, 65536, 1000));
     expect(error).toMatchObject({ code: 'BAD_RECORD', offset: 65536 + 4, space: 'volume' });
     expect(withPath(error, 'disk.vmdk')).toMatchObject({ offset: 65536 + 4, space: 'volume', path: 'disk.vmdk' });
+  });
+
+  it('the message names the space, and a space without an offset is dropped', () => {
+    expect(new GrtError('BAD_HEADER', 'x', { offset: 4096, space: 'volume' }).message).toBe('x at byte 4096 of the volume');
+    expect(new GrtError('BAD_TABLE', 'x', { offset: 512, space: 'file', path: 'a.vmdk' }).message).toBe('x at byte 512 of the file in a.vmdk');
+    expect(new GrtError('BAD_HEADER', 'x', { offset: 7 }).message).toBe('x at byte 7');
+    expect(new GrtError('BAD_HEADER', 'x', { space: 'disk' })).toMatchObject({ message: 'x', space: undefined });
+  });
+
+  it("NTFS attribute values: the attribute's place in the volume", async () => {
+    const name = await caught(() => parseFileName(new Uint8Array(10), 'MFT record 9', 70_000));
+    expect(name).toMatchObject({ code: 'BAD_ATTRIBUTE', offset: 70_000, space: 'volume' });
+    const extent = { type: 0x80, name: '', flags: 0, id: 0, recordNumber: 9, byteOffset: 70_100, value: null,
+      nonResident: { startVcn: 3, lastVcn: 3, compressionUnitExponent: 0, allocatedSize: 4096, dataSize: 4096, initializedSize: 4096, runs: [] } };
+    expect(await caught(() => buildLayout([extent], 4096, 'MFT record 9'))).toMatchObject({ code: 'BAD_ATTRIBUTE', offset: 70_100, space: 'volume' });
+  });
+
+  it('LVM2 labels: volume (the PV); compressed data: the decoder input', async () => {
+    const sector = new Uint8Array(2048);
+    sector.set(new TextEncoder().encode('LABELONE'), 512);
+    sector.set(new TextEncoder().encode('LVM2 001'), 512 + 24);
+    sector[512 + 8] = 7; // names sector 7 while it lies in sector 1
+    expect(await caught(() => readPvLabel(new MemorySource(sector)))).toMatchObject({ code: 'BAD_HEADER', offset: 512 + 8, space: 'volume' });
+    // One chunk header claiming 4 KiB of compressed data in a 6-byte input.
+    expect(await caught(() => decompressLznt1(new Uint8Array([0xff, 0xbf, 1, 2, 3, 4]), 4096))).toMatchObject({ code: 'BAD_COMPRESSED_DATA', space: 'compressed' });
   });
 });

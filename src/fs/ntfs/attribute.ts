@@ -86,6 +86,8 @@ export interface Attribute {
   id: number;
   /** The record this attribute (extent) was read from. */
   recordNumber: number;
+  /** Where its header lies in the volume (absent for attributes not read from a volume), for errors. */
+  byteOffset?: number;
   /** The value of a resident attribute; null when non-resident. */
   value: Uint8Array | null;
   nonResident: NonResidentExtent | null;
@@ -123,6 +125,7 @@ export function parseAttributes(record: Uint8Array, first: number, end: number, 
       flags: u16le(record, pos + AT.flags),
       id: u16le(record, pos + AT.attributeId),
       recordNumber,
+      byteOffset: byteOffset + pos,
       value: null,
       nonResident: null,
     };

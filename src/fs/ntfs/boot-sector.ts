@@ -136,7 +136,7 @@ export async function readBootSector(source: ByteSource, warnings: GrtWarning[])
     const offset = source.size - sector;
     if (offset <= 0) continue;
     try {
-      const boot = checkFits(parseBootSector(await source.read(offset, 512), offset), source);
+      const boot = checkFits(parseBootSector(await source.read(offset, 512), offset), source, offset);
       warnings.push({ code: primaryError.code, message: `primary boot sector unusable (${primaryError.message}); using the backup at byte ${offset}`, offset: 0 });
       return boot;
     } catch (error) {
@@ -146,9 +146,10 @@ export async function readBootSector(source: ByteSource, warnings: GrtWarning[])
   throw primaryError;
 }
 
-function checkFits(boot: BootSector, source: ByteSource): BootSector {
+/** `offset`: where the boot sector read lies in the volume (the backup's is near the end). */
+function checkFits(boot: BootSector, source: ByteSource, offset = 0): BootSector {
   if ((boot.mftLcn + 1) * boot.clusterSize > source.size) {
-    throw new GrtError('BAD_HEADER', '$MFT lies past the end of the source', { structure: STRUCTURE, expected: source.size, actual: boot.mftLcn * boot.clusterSize });
+    throw new GrtError('BAD_HEADER', '$MFT lies past the end of the source', { structure: STRUCTURE, offset: offset + AT.mftLcn, space: 'volume', expected: source.size, actual: boot.mftLcn * boot.clusterSize });
   }
   return boot;
 }

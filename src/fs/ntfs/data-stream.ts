@@ -25,24 +25,25 @@ export function buildLayout(extents: Attribute[], clusterSize: number, structure
   const first = extents[0];
   // A record without the attribute (e.g. a damaged $UpCase with no $DATA) reaches here with none.
   if (!first) throw new GrtError('BAD_ATTRIBUTE', 'stream attribute missing', { structure });
+  const at = { structure, offset: first.byteOffset, space: 'volume' } as const;
   const name = first.name;
   if ((first.flags & ATTR_FLAG_ENCRYPTED) !== 0) {
-    throw new GrtError('ENCRYPTED', 'stream is EFS-encrypted', { structure });
+    throw new GrtError('ENCRYPTED', 'stream is EFS-encrypted', at);
   }
   if (first.value) {
     // A copy unless asked for a view: the value is a view into a record (or a whole MFT chunk during a scan).
     return { name, size: first.value.length, initializedSize: first.value.length, encoding: 'resident', resident: residentView ? first.value : first.value.slice(), runs: [] };
   }
   const head = first.nonResident!;
-  if (head.startVcn !== 0) throw new GrtError('BAD_ATTRIBUTE', 'first extent of the stream is missing', { structure, expected: 0, actual: head.startVcn });
+  if (head.startVcn !== 0) throw new GrtError('BAD_ATTRIBUTE', 'first extent of the stream is missing', { ...at, expected: 0, actual: head.startVcn });
   const compressed = (first.flags & ATTR_FLAG_COMPRESSED_MASK) !== 0 && head.compressionUnitExponent > 0;
   let runs: LayoutRun[] | undefined; // grown by append (util/append.ts): most layouts hold one run
   let nextVcn = 0;
   for (const extent of extents) {
     const nr = extent.nonResident;
-    if (!nr) throw new GrtError('BAD_ATTRIBUTE', 'resident and non-resident pieces in one stream', { structure });
+    if (!nr) throw new GrtError('BAD_ATTRIBUTE', 'resident and non-resident pieces in one stream', { structure, offset: extent.byteOffset, space: 'volume' });
     if (nr.startVcn !== nextVcn) {
-      throw new GrtError('BAD_RUNLIST', 'stream extents are not contiguous', { structure, expected: nextVcn, actual: nr.startVcn });
+      throw new GrtError('BAD_RUNLIST', 'stream extents are not contiguous', { structure, offset: extent.byteOffset, space: 'volume', expected: nextVcn, actual: nr.startVcn });
     }
     nextVcn = nr.lastVcn + 1;
     for (const run of nr.runs) {
@@ -61,13 +62,13 @@ export function buildLayout(extents: Attribute[], clusterSize: number, structure
   // A partial layout (bootstrapping $MFT from its first extents) covers only what the runs map.
   const size = partial ? Math.min(head.dataSize, nextVcn * clusterSize) : head.dataSize;
   if (nextVcn * clusterSize < size) {
-    throw new GrtError('BAD_RUNLIST', 'runs cover less than the data size', { structure, expected: size, actual: nextVcn * clusterSize });
+    throw new GrtError('BAD_RUNLIST', 'runs cover less than the data size', { ...at, expected: size, actual: nextVcn * clusterSize });
   }
   // Allocated clusters beyond the attribute's own allocated size are damage (a cross-linked run
   // list would otherwise multiply the clusters it names).
   const allocated = allocatedBytes(runs);
   if (!partial && allocated > head.allocatedSize) {
-    throw new GrtError('BAD_RUNLIST', 'runs allocate more than the allocated size', { structure, expected: head.allocatedSize, actual: allocated });
+    throw new GrtError('BAD_RUNLIST', 'runs allocate more than the allocated size', { ...at, expected: head.allocatedSize, actual: allocated });
   }
   const layout: StreamLayout = { name, size, initializedSize: Math.min(head.initializedSize, size), encoding: compressed ? 'lznt1' : 'raw', runs: runs ?? [] };
   if (compressed) layout.compressionUnit = clusterSize * 2 ** head.compressionUnitExponent;

@@ -123,7 +123,8 @@ export class DirectoryReader {
   private async openIndex(dir: NtfsFile): Promise<DirectoryIndex> {
     const structure = `MFT record ${dir.record.recordNumber} $I30`;
     const root = dir.attributes.find((a) => a.type === ATTR_INDEX_ROOT && a.name === '$I30' && a.value);
-    if (!root) throw new GrtError('BAD_INDEX', 'directory has no $INDEX_ROOT', { structure });
+    const at = { structure, offset: dir.attributes[0]?.byteOffset, space: 'volume' } as const;
+    if (!root) throw new GrtError('BAD_INDEX', 'directory has no $INDEX_ROOT', at);
     // A loaded record's bytes are its own buffer, so the value's byteOffset is its place in the record.
     const recordOffset = this.mft.recordOffset(root.recordNumber);
     const valueOffset = recordOffset >= 0 && root.value!.buffer.byteLength === this.info.recordSize ? recordOffset + root.value!.byteOffset : undefined;
@@ -132,7 +133,7 @@ export class DirectoryReader {
     const allocation = extentsOf(dir.attributes, ATTR_INDEX_ALLOCATION, '$I30');
     if (allocation.length === 0) return { structure, root: index };
     if (blockSize !== this.info.indexBlockSize && (blockSize < 512 || blockSize > 65536 || (blockSize & (blockSize - 1)) !== 0)) {
-      throw new GrtError('BAD_INDEX', 'index block size out of range', { structure, actual: blockSize });
+      throw new GrtError('BAD_INDEX', 'index block size out of range', { structure, offset: root.byteOffset, space: 'volume', actual: blockSize });
     }
     const bitmapExtents = extentsOf(dir.attributes, ATTR_BITMAP, '$I30');
     const bitmap = bitmapExtents.length > 0 ? await readAttributeValue(this.meta, bitmapExtents, this.info.clusterSize, MAX_INDEX_BITMAP_BYTES, structure) : null;
@@ -140,7 +141,7 @@ export class DirectoryReader {
     const stream = openLayoutStream(this.meta, layout);
     // Sparse runs are not bounded by the volume, so a damaged index could claim petabytes of holes.
     if (stream.size > this.info.volumeSize) {
-      throw new GrtError('BAD_INDEX', '$INDEX_ALLOCATION larger than the volume', { structure, expected: this.info.volumeSize, actual: stream.size });
+      throw new GrtError('BAD_INDEX', '$INDEX_ALLOCATION larger than the volume', { structure, offset: allocation[0]!.byteOffset, space: 'volume', expected: this.info.volumeSize, actual: stream.size });
     }
     return { structure, root: index, allocation: { layout, stream, bitmap } };
   }

@@ -150,7 +150,7 @@ function gather(file: NtfsFile): Description {
     } else if (a.type === ATTR_FILE_NAME) {
       if (!a.value) continue;
       try {
-        const name = parseFileName(a.value, structure);
+        const name = parseFileName(a.value, structure, a.byteOffset);
         names = append(names, name);
         if (name.namespace === NAMESPACE_DOS) dosNames++;
       } catch (error) {
@@ -206,7 +206,7 @@ function standardOf(si: Attribute | undefined, file: NtfsFile, structure: string
     return undefined;
   }
   try {
-    return parseStandardInformation(si.value!, structure);
+    return parseStandardInformation(si.value!, structure, si.byteOffset);
   } catch (error) {
     if (!(error instanceof GrtError)) throw error;
     warnings.splice(file.warnings.length, 0, warningFrom(error));
@@ -235,7 +235,7 @@ function byStartVcn(x: Attribute, y: Attribute): number {
 function applyReparse(d: Description, value: Uint8Array | undefined): void {
   let point: ReturnType<typeof parseReparsePoint> | undefined;
   try {
-    if (value) point = parseReparsePoint(value, d.structure);
+    if (value) point = parseReparsePoint(value, d.structure, d.reparse?.byteOffset);
   } catch (error) {
     if (!(error instanceof GrtError)) throw error;
     d.warnings.push(warningFrom(error));

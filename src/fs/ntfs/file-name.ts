@@ -32,13 +32,14 @@ export interface FileName {
   dataSize: number;
 }
 
-export function parseFileName(value: Uint8Array, structure: string): FileName {
+/** `byteOffset`: where the attribute or index entry holding the name lies in the volume, for errors. */
+export function parseFileName(value: Uint8Array, structure: string, byteOffset?: number): FileName {
   if (value.length < HEADER) {
-    throw new GrtError('BAD_ATTRIBUTE', '$FILE_NAME too short', { structure, expected: HEADER, actual: value.length });
+    throw new GrtError('BAD_ATTRIBUTE', '$FILE_NAME too short', { structure, offset: byteOffset, space: 'volume', expected: HEADER, actual: value.length });
   }
   const units = value[64]!;
   if (HEADER + units * 2 > value.length) {
-    throw new GrtError('BAD_ATTRIBUTE', '$FILE_NAME name runs past its value', { structure, expected: value.length, actual: HEADER + units * 2 });
+    throw new GrtError('BAD_ATTRIBUTE', '$FILE_NAME name runs past its value', { structure, offset: byteOffset, space: 'volume', expected: value.length, actual: HEADER + units * 2 });
   }
   // Read from the bytes, no DataView: this runs for every name of a scan.
   const low = u32le(value, 48);

@@ -66,6 +66,7 @@ export function decompressLznt1(input: Uint8Array, outputLength: number): Uint8A
         offset: inPos,
         expected: inputLength - dataStart,
         actual: chunkDataSize,
+        space: 'compressed',
       });
     }
     const chunkLimit = chunkStart + CHUNK_OUTPUT_SIZE;
@@ -105,6 +106,7 @@ function decompressChunk(
         throw new GrtError('BAD_COMPRESSED_DATA', 'copy token cut off by the end of the chunk', {
           structure: STRUCTURE,
           offset: inPos,
+          space: 'compressed',
         });
       }
       const token = input[inPos] | (input[inPos + 1] << 8);
@@ -113,6 +115,7 @@ function decompressChunk(
         throw new GrtError('BAD_COMPRESSED_DATA', 'copy token before any output in the chunk', {
           structure: STRUCTURE,
           offset: inPos,
+          space: 'compressed',
         });
       }
       // [MS-XCA] 2.5: the offset field is as wide as needed to reach the chunk start, at least
@@ -128,6 +131,7 @@ function decompressChunk(
           offset: inPos,
           expected: position,
           actual: distance,
+          space: 'compressed',
         });
       }
       if (outPos + length > chunkLimit) throw overflow(inPos, chunkLimit);
@@ -145,5 +149,6 @@ function overflow(offset: number, limit: number): GrtError {
     structure: STRUCTURE,
     offset,
     expected: limit,
+    space: 'compressed',
   });
 }

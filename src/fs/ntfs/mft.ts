@@ -61,7 +61,7 @@ export async function assembleFile(base: MftRecord, getRecord: RecordGetter, sou
       try {
         const extension = await getRecord(holder);
         if (extension.base.record !== base.recordNumber || !extension.inUse) {
-          throw new GrtError('BAD_RECORD', 'extension record belongs to another file', { structure: `MFT record ${holder}`, expected: base.recordNumber, actual: extension.base.record });
+          throw new GrtError('BAD_RECORD', 'extension record belongs to another file', { structure: `MFT record ${holder}`, offset: extension.attributes[0]?.byteOffset, space: 'volume', expected: base.recordNumber, actual: extension.base.record });
         }
         attributes.push(...extension.attributes);
       } catch (error) {
@@ -115,7 +115,7 @@ export class Mft {
     }
     const layout = buildLayout(extents, clusterSize, '$MFT');
     if (layout.size > boot.volumeSize || layout.size < 16 * recordSize) {
-      throw new GrtError('BAD_ATTRIBUTE', '$MFT size does not fit the volume', { structure: 'MFT record 0', expected: boot.volumeSize, actual: layout.size });
+      throw new GrtError('BAD_ATTRIBUTE', '$MFT size does not fit the volume', { structure: 'MFT record 0', offset: extents[0]?.byteOffset, space: 'volume', expected: boot.volumeSize, actual: layout.size });
     }
     return new Mft(metaSource, boot, layout, openLayoutStream(metaSource, layout));
   }

@@ -22,7 +22,7 @@ export function firstLongName(file: NtfsFile): FileName | undefined {
   for (const attribute of file.attributes) {
     if (attribute.type !== ATTR_FILE_NAME || !attribute.value) continue;
     try {
-      const name = parseFileName(attribute.value, `MFT record ${file.record.recordNumber}`);
+      const name = parseFileName(attribute.value, `MFT record ${file.record.recordNumber}`, attribute.byteOffset);
       if (name.namespace !== NAMESPACE_DOS) return name;
     } catch (error) {
       if (!(error instanceof GrtError)) throw error;

@@ -32,15 +32,17 @@ export interface ReparsePoint {
   wof?: WofReparse;
 }
 
-export function parseReparsePoint(value: Uint8Array, structure: string): ReparsePoint {
-  if (value.length < 8) throw new GrtError('BAD_ATTRIBUTE', '$REPARSE_POINT too short', { structure, actual: value.length });
+/** `byteOffset`: where the attribute lies in the volume, for errors. */
+export function parseReparsePoint(value: Uint8Array, structure: string, byteOffset?: number): ReparsePoint {
+  const at = { structure, offset: byteOffset, space: 'volume' } as const;
+  if (value.length < 8) throw new GrtError('BAD_ATTRIBUTE', '$REPARSE_POINT too short', { ...at, actual: value.length });
   const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
   const tag = view.getUint32(0, true);
   if (tag === TAG_WOF) return { tag, kind: 'wof', wof: parseWofReparse(value) };
   if (tag === TAG_DEDUP) return { tag, kind: 'dedup' };
   if (tag !== TAG_SYMLINK && tag !== TAG_MOUNT_POINT) return { tag, kind: 'other' };
   const bufferStart = 8 + (tag === TAG_SYMLINK ? 12 : 8);
-  if (value.length < bufferStart) throw new GrtError('BAD_ATTRIBUTE', 'reparse data too short', { structure, expected: bufferStart, actual: value.length });
+  if (value.length < bufferStart) throw new GrtError('BAD_ATTRIBUTE', 'reparse data too short', { ...at, expected: bufferStart, actual: value.length });
   const name = (offsetAt: number): string | undefined => {
     const offset = view.getUint16(offsetAt, true);
     const length = view.getUint16(offsetAt + 2, true);

@@ -64,7 +64,7 @@ export class RunGuard {
       for (let i = 1; i < mapped.length; i++) {
         const previous = mapped[i - 1]!;
         if (mapped[i]!.sourceOffset < previous.sourceOffset + previous.length) {
-          throw new GrtError('BAD_RUNLIST', 'runs map the same clusters twice (cross-linked)', { structure, offset: mapped[i]!.sourceOffset });
+          throw new GrtError('BAD_RUNLIST', 'runs map the same clusters twice (cross-linked)', { structure, offset: mapped[i]!.sourceOffset, space: 'volume' });
         }
       }
     }
@@ -72,7 +72,7 @@ export class RunGuard {
     for (const run of mapped) {
       const range = { start: run.sourceOffset, end: run.sourceOffset + run.length };
       const hit = this.overlapping(range);
-      if (hit) throw new GrtError('BAD_RUNLIST', `runs overlap ${hit.owner} (cross-linked)`, { structure, offset: Math.max(range.start, hit.start) });
+      if (hit) throw new GrtError('BAD_RUNLIST', `runs overlap ${hit.owner} (cross-linked)`, { structure, offset: Math.max(range.start, hit.start), space: 'volume' });
     }
   }
 

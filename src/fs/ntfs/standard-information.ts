@@ -23,9 +23,10 @@ export interface StandardInformation {
   attributes: number;
 }
 
-export function parseStandardInformation(value: Uint8Array, structure: string): StandardInformation {
+/** `byteOffset`: where the attribute lies in the volume, for errors. */
+export function parseStandardInformation(value: Uint8Array, structure: string, byteOffset?: number): StandardInformation {
   if (value.length < MIN_LENGTH) {
-    throw new GrtError('BAD_ATTRIBUTE', '$STANDARD_INFORMATION too short', { structure, expected: MIN_LENGTH, actual: value.length });
+    throw new GrtError('BAD_ATTRIBUTE', '$STANDARD_INFORMATION too short', { structure, offset: byteOffset, space: 'volume', expected: MIN_LENGTH, actual: value.length });
   }
   // The four FILETIMEs are copied into a fixed scratch block and read from its one DataView: a
   // DataView per record (a slow constructor) or a bigint composed of two u32 reads (four bigints

@@ -64,7 +64,7 @@ export function formatPvUuid(raw: string): string {
 function u64(view: DataView, at: number, structure: string, offset: number): number {
   const value = view.getBigUint64(at, true);
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new GrtError('BAD_HEADER', 'a 64-bit field is past 2^53', { structure, offset: offset + at, actual: value });
+    throw new GrtError('BAD_HEADER', 'a 64-bit field is past 2^53', { structure, offset: offset + at, actual: value, space: 'volume' });
   }
   return Number(value);
 }
@@ -75,7 +75,7 @@ function readLocations(sector: Uint8Array, at: number, sectorOffset: number): { 
   const list: DiskLocation[] = [];
   for (let pos = at; ; pos += DISK_LOCN_SIZE) {
     if (pos + DISK_LOCN_SIZE > sector.length) {
-      throw new GrtError('BAD_HEADER', 'disk location list runs past its sector without its zero entry', { structure: 'LVM2 PV header', offset: sectorOffset + pos });
+      throw new GrtError('BAD_HEADER', 'disk location list runs past its sector without its zero entry', { structure: 'LVM2 PV header', offset: sectorOffset + pos, space: 'volume' });
     }
     const offset = u64(view, pos, 'LVM2 PV header', sectorOffset);
     const size = u64(view, pos + 8, 'LVM2 PV header', sectorOffset);
@@ -110,18 +110,18 @@ function parseLabel(sector: Uint8Array, sectorNumber: number): PvLabel {
   const view = new DataView(sector.buffer, sector.byteOffset, sector.byteLength);
   const recordedSector = view.getBigUint64(8, true);
   if (recordedSector !== BigInt(sectorNumber)) {
-    throw new GrtError('BAD_HEADER', 'label names another sector than the one holding it', { structure, offset: sectorOffset + 8, expected: sectorNumber, actual: recordedSector });
+    throw new GrtError('BAD_HEADER', 'label names another sector than the one holding it', { structure, offset: sectorOffset + 8, expected: sectorNumber, actual: recordedSector, space: 'volume' });
   }
   const expectedCrc = view.getUint32(16, true);
   const actualCrc = lvmCrc(sector.subarray(LABEL_CRC_FROM));
-  if (expectedCrc !== actualCrc) throw new GrtError('BAD_CHECKSUM', 'label CRC does not match', { structure, offset: sectorOffset + 16, expected: expectedCrc, actual: actualCrc });
+  if (expectedCrc !== actualCrc) throw new GrtError('BAD_CHECKSUM', 'label CRC does not match', { structure, offset: sectorOffset + 16, expected: expectedCrc, actual: actualCrc, space: 'volume' });
   const headerAt = view.getUint32(20, true);
   if (headerAt < 32 || headerAt + PV_UUID_LENGTH + 8 + 2 * DISK_LOCN_SIZE > LVM_SECTOR) {
-    throw new GrtError('BAD_HEADER', 'PV header offset leaves no room for the header in its sector', { structure, offset: sectorOffset + 20, actual: headerAt });
+    throw new GrtError('BAD_HEADER', 'PV header offset leaves no room for the header in its sector', { structure, offset: sectorOffset + 20, actual: headerAt, space: 'volume' });
   }
   const rawUuid = ascii(sector, headerAt, PV_UUID_LENGTH);
   if (!/^[A-Za-z0-9!#]{32}$/.test(rawUuid)) {
-    throw new GrtError('BAD_HEADER', 'PV uuid is not 32 uuid characters', { structure: 'LVM2 PV header', offset: sectorOffset + headerAt });
+    throw new GrtError('BAD_HEADER', 'PV uuid is not 32 uuid characters', { structure: 'LVM2 PV header', offset: sectorOffset + headerAt, space: 'volume' });
   }
   const deviceSize = u64(view, headerAt + PV_UUID_LENGTH, 'LVM2 PV header', sectorOffset);
   const data = readLocations(sector, headerAt + PV_UUID_LENGTH + 8, sectorOffset);

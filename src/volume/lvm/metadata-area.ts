@@ -38,21 +38,21 @@ export interface MetadataText {
 export async function readMetadataArea(pv: ByteSource, area: DiskLocation): Promise<MetadataText | undefined> {
   const structure = 'LVM2 mda_header';
   if (area.size < 2 * LVM_SECTOR || area.offset + area.size > pv.size) {
-    throw new GrtError('BAD_HEADER', `metadata area of ${area.size} bytes does not fit on the PV of ${pv.size} bytes`, { structure, offset: area.offset });
+    throw new GrtError('BAD_HEADER', `metadata area of ${area.size} bytes does not fit on the PV of ${pv.size} bytes`, { structure, offset: area.offset, space: 'volume' });
   }
   const header = await pv.read(area.offset, LVM_SECTOR);
   const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
   const expectedCrc = view.getUint32(0, true);
   const actualCrc = lvmCrc(header.subarray(4));
-  if (expectedCrc !== actualCrc) throw new GrtError('BAD_CHECKSUM', 'header CRC does not match', { structure, offset: area.offset, expected: expectedCrc, actual: actualCrc });
+  if (expectedCrc !== actualCrc) throw new GrtError('BAD_CHECKSUM', 'header CRC does not match', { structure, offset: area.offset, expected: expectedCrc, actual: actualCrc, space: 'volume' });
   const magic = String.fromCharCode(...header.subarray(4, 20));
-  if (magic !== MDA_MAGIC) throw new GrtError('BAD_MAGIC', 'not a metadata area header', { structure, offset: area.offset + 4, expected: MDA_MAGIC, actual: magic });
+  if (magic !== MDA_MAGIC) throw new GrtError('BAD_MAGIC', 'not a metadata area header', { structure, offset: area.offset + 4, expected: MDA_MAGIC, actual: magic, space: 'volume' });
   const version = view.getUint32(20, true);
-  if (version !== MDA_VERSION) throw new GrtError('UNSUPPORTED', 'metadata area version', { structure, offset: area.offset + 20, expected: MDA_VERSION, actual: version });
+  if (version !== MDA_VERSION) throw new GrtError('UNSUPPORTED', 'metadata area version', { structure, offset: area.offset + 20, expected: MDA_VERSION, actual: version, space: 'volume' });
   const start = view.getBigUint64(24, true);
   const size = view.getBigUint64(32, true);
   if (start !== BigInt(area.offset) || size !== BigInt(area.size)) {
-    throw new GrtError('BAD_HEADER', 'header names another area than the PV header', { structure, offset: area.offset + 24, expected: `${area.offset}+${area.size}`, actual: `${start}+${size}` });
+    throw new GrtError('BAD_HEADER', 'header names another area than the PV header', { structure, offset: area.offset + 24, expected: `${area.offset}+${area.size}`, actual: `${start}+${size}`, space: 'volume' });
   }
   const textOffset = view.getBigUint64(40, true);
   const textSize = view.getBigUint64(48, true);
@@ -61,11 +61,11 @@ export async function readMetadataArea(pv: ByteSource, area: DiskLocation): Prom
   if (textOffset === 0n || textSize === 0n || (flags & RAW_LOCN_IGNORED) !== 0) return undefined;
   const bufferSize = area.size - LVM_SECTOR;
   if (textOffset < BigInt(LVM_SECTOR) || textOffset >= BigInt(area.size) || textSize > BigInt(Math.min(bufferSize, MAX_METADATA_TEXT))) {
-    throw new GrtError('BAD_HEADER', 'metadata text location is outside its area', { structure, offset: area.offset + 40, actual: `${textOffset}+${textSize}` });
+    throw new GrtError('BAD_HEADER', 'metadata text location is outside its area', { structure, offset: area.offset + 40, actual: `${textOffset}+${textSize}`, space: 'volume' });
   }
   const bytes = await readCircular(pv, area, Number(textOffset), Number(textSize));
   const crc = lvmCrc(bytes);
-  if (crc !== textCrc) throw new GrtError('BAD_CHECKSUM', 'metadata text CRC does not match', { structure: 'LVM2 metadata text', offset: area.offset + Number(textOffset), expected: textCrc, actual: crc });
+  if (crc !== textCrc) throw new GrtError('BAD_CHECKSUM', 'metadata text CRC does not match', { structure: 'LVM2 metadata text', offset: area.offset + Number(textOffset), expected: textCrc, actual: crc, space: 'volume' });
   const end = bytes.indexOf(0);
   const text = new TextDecoder('utf-8').decode(end === -1 ? bytes : bytes.subarray(0, end));
   return { text, areaOffset: area.offset };
