@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { unzlibSync } from 'fflate';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { createInflater, inflateBatch } = await import(pathToFileURL(join(root, 'dist', 'vmdk', 'index.js')).href);
+const { createInflater, Inflation } = await import(pathToFileURL(join(root, 'dist', 'vmdk', 'index.js')).href);
 
 const { values: args } = parseArgs({ options: { grains: { type: 'string', default: '2048' }, 'in-flight': { type: 'string', default: '16' } } });
 const GRAIN = 64 * 1024;
@@ -78,11 +78,13 @@ for (const kind of ['log', 'text', 'mixed']) {
   await time(`grt: worker batches of 16 into shared memory`, compressed, async (list) => {
     // Like a restore: 1 MiB chunks, one read ahead, so two batches are out at a time.
     const memory = new Uint8Array(new SharedArrayBuffer(2 * 16 * GRAIN));
+    const inflation = new Inflation();
+    inflation.enableWorkers();
     const running = [];
     for (let first = 0, n = 0; first < list.length; first += 16, n++) {
       const half = (n % 2) * 16 * GRAIN;
       const jobs = list.slice(first, first + 16).map((input, i) => ({ input, out: memory.subarray(half + i * GRAIN, half + (i + 1) * GRAIN) }));
-      running.push(inflateBatch(jobs));
+      running.push(inflation.batch(jobs));
       if (running.length >= 2) await running.shift();
     }
     await Promise.all(running);

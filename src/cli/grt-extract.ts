@@ -163,14 +163,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const volumeId = parseVolumeId(values.partition);
     const selections = paths.map(parseSelection); // USAGE for a bad path before the image is opened
 
-    const image = await openImageArg(imagePath, values, io, NAME);
+    // Compressed grains that inflate slowly go to worker threads (started when first needed): the
+    // disks inflate with the engine's Inflation, which prepareFor enables workers on.
+    const engine = createEngine();
+    const image = await openImageArg(imagePath, values, io, NAME, engine.inflation).catch(async (error: unknown) => {
+      await engine.close();
+      throw error;
+    });
     // The image's own warnings (already on stderr) are events too, before any file's.
     const imageWarned = imageWarnings(image);
     if (values.json && !values.stdout) for (const w of imageWarned) io.stdout.write(jsonLine({ type: 'warning', path: imagePath, code: w.code, message: w.message }));
     // No output may replace a file this run reads: the image, its extents and parents, the catalog.
     const inputs = commandInputs(image.disks, [imagePath, values.catalog]);
-    // Compressed grains that inflate slowly go to worker threads (started when first needed).
-    const engine = createEngine();
     engine.prepareFor(image.disk);
     const progress = new Progress(io.stderr);
     const copyOptions = { engine, protectedFiles: inputs, onProgress: progress.update.bind(progress), ...(io.signal ? { signal: io.signal } : {}) };

@@ -5,6 +5,7 @@ import { loadAwsSettings } from '../io/sources/aws-config.js';
 import { HttpOpener, isHttpUrl, parseHeaderLines, type UrlOpener } from '../io/sources/http-opener.js';
 import { isS3Url, S3Opener } from '../io/sources/s3-opener.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
+import type { GrainInflation } from '../vmdk/inflation.js';
 import type { CliIo } from './output.js';
 import type { FsKind } from '../volume/types.js';
 
@@ -57,9 +58,10 @@ export function imageWarnings(image: Image): GrtWarning[] {
  * Open IMAGE and print its warnings to stderr as `NAME: warning: …` (whatever the output format:
  * stdout may be a listing, JSON lines or the disk's bytes).
  */
-export async function openImageArg(path: string | undefined, values: ImageArgs, io: CliIo, command: string): Promise<Image> {
+export async function openImageArg(path: string | undefined, values: ImageArgs, io: CliIo, command: string, inflation?: GrainInflation): Promise<Image> {
   if (path === undefined) throw new GrtError('USAGE', 'no IMAGE given (see --help)');
   const options: OpenImageOptions = {};
+  if (inflation) options.inflation = inflation; // a restore's engine's (Engine.prepareFor)
   if (values.parent !== undefined) options.parentPath = values.parent;
   if (values['add-disk'] !== undefined && values['add-disk'].length > 0) options.addDisks = values['add-disk'];
   if (values['ignore-cid-mismatch']) options.ignoreCidMismatch = true;

@@ -1,6 +1,7 @@
 /**
  * The restore engine: everything a restore keeps between files and between calls — the inflate
- * workers (through an Inflation), the writer thread, the temp-name tag and counter, and the pool
+ * workers (through an Inflation, which the disks read are opened with: `openImage(path,
+ * { inflation: engine.inflation })`), the writer thread, the temp-name tag and counter, and the pool
  * of chunk buffers. A caller that restores often (a backup service) creates one (createEngine),
  * passes it to every call (`restore({ engine })`, exportDisk, streamTo) and closes it when done;
  * a call given none makes its own and closes it before returning.
@@ -8,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { pageAlignedBuffer } from '../io/aligned-buffer.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
-import { processInflation, type Inflation } from '../vmdk/inflate-pool.js';
+import { Inflation } from '../vmdk/inflate-pool.js';
 import { WriteThread, type SpawnWriter } from './write-thread.js';
 
 /**
@@ -44,7 +45,7 @@ export const FILES_IN_FLIGHT = 8;
 const POOLED_BUFFERS = Math.max(READ_AHEAD_CHUNKS + 1, FILES_IN_FLIGHT);
 
 export interface EngineOptions {
-  /** Where grains are inflated; default: the process's (the one disks use, vmdk/inflate-pool.ts). */
+  /** Where grains are inflated; default: one of the engine's own, stopped when it closes. */
   inflation?: Inflation;
   /** Starts the writer thread; tests give writers that fail. */
   spawnWriter?: SpawnWriter;
@@ -62,9 +63,12 @@ export class Engine {
   private readonly tempTag = randomBytes(6).toString('hex');
   private tempCounter = 0;
   private readonly pooledBuffers: Uint8Array[] = [];
+  /** Made here (not given): its workers stop with the engine. */
+  private readonly ownsInflation: boolean;
 
   constructor(options: EngineOptions = {}) {
-    this.inflation = options.inflation ?? processInflation;
+    this.ownsInflation = options.inflation === undefined;
+    this.inflation = options.inflation ?? new Inflation();
     this.writeThread = new WriteThread(options.spawnWriter);
   }
 
@@ -88,8 +92,8 @@ export class Engine {
   }
 
   /**
-   * Get ready to read `disk`: compressed grains that inflate slowly go to worker threads (started
-   * when first needed). Only then: a listing or a small restore is as fast without them and leaner
+   * Get ready to read `disk` (opened with this engine's `inflation`): compressed grains that
+   * inflate slowly go to worker threads (started when first needed). Only then: a listing or a small restore is as fast without them and leaner
    * (vmdk/inflate-pool.ts, "Opt-in").
    */
   prepareFor(disk: VirtualDisk | undefined): void {
@@ -97,11 +101,12 @@ export class Engine {
   }
 
   /**
-   * Stop the writer thread and drop the pooled buffers. The Inflation is left running: it is the
-   * process's (its idle workers hold no process open and stop by themselves) or the caller's.
+   * Stop the writer thread and drop the pooled buffers; stop the inflate workers when the engine
+   * made its Inflation (one it was given is the caller's to close).
    */
   async close(): Promise<void> {
     this.pooledBuffers.length = 0;
+    if (this.ownsInflation) this.inflation.close();
     await this.writeThread.close();
   }
 }

@@ -18,6 +18,7 @@ import { FlatExtent, NoAccessExtent, ZeroExtent } from './flat-extent.js';
 import { openSeSparseExtent } from './sesparse-extent.js';
 import { openSparseExtent } from './sparse-extent.js';
 import { SECTOR_BYTES, sniffVmdkFile } from './sparse-header.js';
+import type { GrainInflation } from './inflation.js';
 
 export type ExtentFormat = 'flat' | 'sparse' | 'streamOptimized' | 'cowd' | 'seSparse' | 'zero';
 
@@ -47,6 +48,8 @@ interface CacheOptions {
   allowUnsafeExtentPaths?: boolean;
   /** Where sparse extents send warnings found after open (OpenSparseExtentOptions.onLateWarning). */
   onLateWarning?: (warning: GrtWarning) => void;
+  /** Where compressed grains are inflated (OpenDiskOptions.inflation). */
+  inflation?: GrainInflation;
 }
 
 /** Cache blocks per disk when the caller sets none (16 MiB with 64 KiB blocks), shared by its sparse files. */
@@ -86,7 +89,7 @@ export async function openBinaryExtent(
   // file, so it neither pays for a copy out of the cache nor evicts the tables.
   const cached = new CachedSource(file, { ...options.cache, bypassBytes: options.cache?.blockSize ?? DEFAULT_CACHE_BLOCK_BYTES });
   if (kind === 'kdmv') {
-    const opened = await openSparseExtent(cached, { path, ...(options.onLateWarning ? { onLateWarning: options.onLateWarning } : {}) });
+    const opened = await openSparseExtent(cached, { path, ...(options.onLateWarning ? { onLateWarning: options.onLateWarning } : {}), ...(options.inflation ? { inflation: options.inflation } : {}) });
     const result: OpenedBinaryExtent = { extent: opened.extent, format: opened.kind, file: cached, warnings: opened.warnings };
     if (opened.embeddedDescriptor) result.embeddedDescriptor = opened.embeddedDescriptor;
     return result;

@@ -19,6 +19,8 @@ import { NO_PARENT_CID, type VmdkDescriptor } from './descriptor.js';
 import type { ExtentInfo, LaidExtent } from './disk-extents.js';
 import { openLayout, type Layout } from './disk-layout.js';
 import type { Extent } from './extent.js';
+import { Inflation } from './inflate-pool.js';
+import type { GrainInflation } from './inflation.js';
 import { ExtentFilePool } from './extent-files.js';
 import { SECTOR_BYTES } from './sparse-header.js';
 
@@ -44,6 +46,12 @@ export interface OpenDiskOptions {
   /** Block cache over sparse extent files (grain tables are read again and again); `maxBlocks` is
    *  each disk's budget (default DEFAULT_CACHE_BLOCKS), shared by its sparse files. */
   cache?: { blockSize?: number; maxBlocks?: number };
+  /**
+   * Where compressed (streamOptimized) grains are inflated; default: an Inflation of this disk's
+   * own, on the calling thread. A restore passes its Engine's (`engine.inflation`), so that
+   * Engine.prepareFor can send slow grains to worker threads.
+   */
+  inflation?: GrainInflation;
 }
 
 export interface ChainLink {
@@ -228,7 +236,7 @@ export async function openDisk(path: string, options: OpenDiskOptions = {}): Pro
     throw new GrtError('USAGE', 'cache.maxBlocks must be a positive integer', { actual: maxBlocks });
   }
   const opener = options.open ?? localFileOpener;
-  return openLink(path, { ...options, open: opener }, maxDepth, new Set(), new ExtentFilePool(opener));
+  return openLink(path, { ...options, open: opener, inflation: options.inflation ?? new Inflation() }, maxDepth, new Set(), new ExtentFilePool(opener));
 }
 
 /** Options inside openDisk: the opener is settled. */

@@ -31,4 +31,4 @@ export { openCowdExtent } from './cowd-extent.js';
 export { openSeSparseExtent } from './sesparse-extent.js';
 // Grain inflation (streamOptimized): one reused zlib context, and batches on worker threads.
 export { createInflater, INFLATE_CORRUPT, INFLATE_TOO_LARGE, type Inflater } from './inflate.js';
-export { enableInflateWorkers, inflateBatch, startInflateWorkers, type InflateJob, type InflateResults } from './inflate-pool.js';
+export { Inflation, type GrainInflation, type InflateJob, type InflateResults } from './inflate-pool.js';

@@ -20,8 +20,8 @@
  * - Zero copies when the destination is shared memory (the restore's chunk buffers are): the
  *   worker inflates straight into it. Otherwise the worker sends its output back (transferred)
  *   and it is copied once.
- * - Opt-in: workers are used once enableInflateWorkers() has been called (grt-extract does for
- *   disks with compressed grains); before that every batch is inflated here. A listing or a
+ * - Opt-in: workers are used once Inflation.enableWorkers() has been called (a restore's Engine
+ *   does for disks with compressed grains, Engine.prepareFor); before that every batch is inflated here. A listing or a
  *   catalog reads the MFT as fast without them and ~30 MiB leaner (measured: catalog of the
  *   100k-file streamOptimized bench disk 0.91–1.18 s / 123 MiB inline, 1.05–1.19 s / 149–160 MiB
  *   with two workers); a large restore is where they pay.
@@ -39,6 +39,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import { createInflater, INFLATE_CORRUPT, type Inflater } from './inflate.js';
+import type { GrainInflation, InflateJob, InflateResults } from './inflation.js';
+
+export type { GrainInflation, InflateJob, InflateResults };
 
 /** Batches of fewer grains are inflated on the calling thread (a round trip costs a few grains). */
 export const WORKER_MIN_GRAINS = 4;
@@ -57,20 +60,6 @@ const MAX_WORKERS = 4;
  * calling thread (at ~1.5 GB/s and up; see the header).
  */
 export const INLINE_MIN_RATIO = 8;
-
-export interface InflateJob {
-  /** A zlib stream. */
-  input: Uint8Array;
-  /** Where it inflates to; its length is the room (a grain). */
-  out: Uint8Array;
-}
-
-export interface InflateResults {
-  /** Per job: bytes produced, or INFLATE_TOO_LARGE / INFLATE_CORRUPT. */
-  produced: Int32Array;
-  /** Per job: zlib's message when it is INFLATE_CORRUPT, else ''. */
-  errors: string[];
-}
 
 /**
  * Job i is numbers [4i, 4i+4): input offset, input length, output offset in the batch's shared
@@ -305,11 +294,11 @@ export class InflatePool {
 }
 
 /**
- * Where a process (or an Engine, restore/engine.ts) inflates grains: the inline inflater, the
+ * Where a disk inflates its grains (OpenDiskOptions.inflation; a restore's Engine owns one): the inline inflater, the
  * worker pool once enabled, and the counts a copy reads to tell whether this thread is busy
  * inflating (restore/write.ts writeChunk).
  */
-export class Inflation {
+export class Inflation implements GrainInflation {
   private inlineInflater: Inflater | undefined;
   private pool: InflatePool | undefined;
   /** Large batches (WORKER_MIN_GRAINS or more) inflated on this thread so far. */
@@ -378,43 +367,4 @@ export class Inflation {
     this.pool?.close();
     this.pool = undefined;
   }
-}
-
-/**
- * The process's Inflation: the one disks inflate their grains with (vmdk/stream-optimized.ts) and
- * the one an Engine uses unless it is given its own.
- */
-export const processInflation = new Inflation();
-
-/** processInflation.batch. */
-export function inflateBatch(jobs: readonly InflateJob[]): Promise<InflateResults> {
-  return processInflation.batch(jobs);
-}
-
-/** processInflation.enableWorkers. */
-export function enableInflateWorkers(keepFast = true): InflatePool {
-  return processInflation.enableWorkers(keepFast);
-}
-
-/**
- * enableInflateWorkers, and start every worker now rather than when needed. Resolves with how many
- * are up (0 where workers cannot run: grains are then inflated here).
- */
-export function startInflateWorkers(keepFast = true): Promise<number> {
-  return enableInflateWorkers(keepFast).startAll();
-}
-
-/** How many of processInflation's workers are running now (for tests and diagnostics). */
-export function inflateWorkersRunning(): number {
-  return processInflation.workersRunning;
-}
-
-/** processInflation.hereCount. */
-export function inflatedHereCount(): number {
-  return processInflation.hereCount();
-}
-
-/** processInflation.inflatingHereSince. */
-export function inflatingHereSince(mark: number): boolean {
-  return processInflation.inflatingHereSince(mark);
 }

@@ -21,6 +21,8 @@ import {
   SECTOR_BYTES,
   type KdmvHeader,
 } from './sparse-header.js';
+import { Inflation } from './inflate-pool.js';
+import type { GrainInflation } from './inflation.js';
 import { compressedGrainReader, readFooter, recoverGrainMap } from './stream-optimized.js';
 
 /** GTE value that means "this grain reads as zeros" (technote: zeroed-grain GTE). */
@@ -44,6 +46,8 @@ export interface OpenSparseExtentOptions {
    * DiskInfo.warnings, which is built from copies at open time.
    */
   onLateWarning?: (warning: GrtWarning) => void;
+  /** Where compressed grains are inflated (OpenDiskOptions.inflation); default: a fresh Inflation (this thread). */
+  inflation?: GrainInflation;
 }
 
 export async function openSparseExtent(file: ByteSource, options: OpenSparseExtentOptions): Promise<OpenedSparseExtent> {
@@ -95,7 +99,7 @@ export async function openSparseExtent(file: ByteSource, options: OpenSparseExte
     grainBytes,
     grainsPerTable: header.gtesPerGt,
     loadTable,
-    ...(compressed ? { readCompressedGrains: compressedGrainReader(file, path, header.grainSectors, header.capacitySectors) } : {}),
+    ...(compressed ? { readCompressedGrains: compressedGrainReader(file, path, header.grainSectors, header.capacitySectors, options.inflation ?? new Inflation()) } : {}),
   });
   return {
     extent,

@@ -12,7 +12,7 @@ import type { ByteSource } from '../io/byte-source.js';
 import { readU64 } from '../util/safe-number.js';
 import { GRAIN_MISSING, GRAIN_PARENT, type CompressedGrainRequest, type GrainTableView } from './grain-table.js';
 import { inflateError } from './inflate.js';
-import { inflateBatch } from './inflate-pool.js';
+import type { GrainInflation } from './inflation.js';
 import { parseKdmvHeader, SECTOR_BYTES, type KdmvHeader } from './sparse-header.js';
 
 /** Metadata marker types (the u32 after a zero size). */
@@ -85,7 +85,7 @@ const MAX_RECORD_SPAN_BYTES = 4 * 1024 * 1024;
 /**
  * Reads batches of compressed grains: the records of a batch in as few file reads as their
  * placement allows, each record's LBA and size checked, then every grain inflated straight into
- * its target (inflate-pool.ts: on worker threads for large batches). Requests for part of a grain
+ * its target by `inflation` (inflate-pool.ts: on worker threads for large batches, once enabled). Requests for part of a grain
  * (small reads) go through a few cached whole grains, so reading a grain piece by piece inflates it
  * once. Throws the error of the first failing grain in the batch's order.
  */
@@ -94,8 +94,9 @@ export function compressedGrainReader(
   path: string,
   grainSectors: number,
   capacitySectors: number,
+  inflation: GrainInflation,
 ): (requests: readonly CompressedGrainRequest[]) => Promise<void> {
-  const reader = new CompressedGrainReader(file, path, grainSectors, capacitySectors);
+  const reader = new CompressedGrainReader(file, path, grainSectors, capacitySectors, inflation);
   return (requests) => reader.readBatch(requests);
 }
 
@@ -110,6 +111,7 @@ class CompressedGrainReader {
     private readonly path: string,
     private readonly grainSectors: number,
     private readonly capacitySectors: number,
+    private readonly inflation: GrainInflation,
   ) {
     this.grainBytes = grainSectors * SECTOR_BYTES;
     this.maxRecordBytes = GRAIN_RECORD_HEADER_BYTES + maxCompressedBytes(this.grainBytes);
@@ -197,7 +199,7 @@ class CompressedGrainReader {
   private async inflateAll(requests: readonly CompressedGrainRequest[], records: readonly (Uint8Array | GrtError)[], targets: readonly Uint8Array[]): Promise<void> {
     const { path, grainSectors, grainBytes, capacitySectors } = this;
     const readable = records.flatMap((input, i) => (input instanceof GrtError ? [] : [i]));
-    const { produced, errors } = await inflateBatch(readable.map((i) => ({ input: records[i] as Uint8Array, out: targets[i]! })));
+    const { produced, errors } = await this.inflation.batch(readable.map((i) => ({ input: records[i] as Uint8Array, out: targets[i]! })));
     let job = 0;
     requests.forEach(({ grainIndex, recordOffset }, i) => {
       const record = records[i]!;

@@ -13,8 +13,15 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { createInflater, INFLATE_CORRUPT, INFLATE_TOO_LARGE, type Inflater } from '../../src/vmdk/inflate.js';
 import {
-  IDLE_WORKER_MS, Inflation, InflatePool, inflateBatch, inflatedHereCount, inflateInline, inflatesFast, inflateWorkersRunning, spawnInflateWorker, startInflateWorkers, WORKER_MIN_GRAINS, type InflateJob,
+  IDLE_WORKER_MS, Inflation, InflatePool, inflateInline, inflatesFast, spawnInflateWorker, WORKER_MIN_GRAINS, type InflateJob,
 } from '../../src/vmdk/inflate-pool.js';
+
+/** One Inflation for the tests below, as a process (an Engine) keeps one across restores. */
+const testInflation = new Inflation();
+const inflateBatch = (jobs: readonly InflateJob[]) => testInflation.batch(jobs);
+const startInflateWorkers = (keepFast: boolean) => testInflation.enableWorkers(keepFast).startAll();
+const inflateWorkersRunning = () => testInflation.workersRunning;
+const inflatedHereCount = () => testInflation.hereCount();
 import { Worker } from 'node:worker_threads';
 import { randomBytes } from '../helpers/random-bytes.js';
 
@@ -157,11 +164,12 @@ describe('grain inflation', () => {
         stdin: {
           contents: `import { deflateSync } from 'node:zlib';
             import { closeSync, openSync } from 'node:fs';
-            import { inflateBatch, startInflateWorkers } from ${JSON.stringify(pool)};
+            import { Inflation } from ${JSON.stringify(pool)};
             import { WriteThread } from ${JSON.stringify(writer)};
-            const ready = await startInflateWorkers(false);
+            const inflation = new Inflation();
+            const ready = await inflation.enableWorkers(false).startAll();
             const jobs = Array.from({ length: 8 }, () => ({ input: deflateSync(new Uint8Array(4096).fill(1)), out: new Uint8Array(4096) }));
-            const { produced } = await inflateBatch(jobs);
+            const { produced } = await inflation.batch(jobs);
             const fd = openSync(process.argv[2], 'w');
             await new WriteThread().write(fd, new Uint8Array(new SharedArrayBuffer(10)), 0);
             closeSync(fd);

@@ -12,7 +12,7 @@ import { createEngine } from '../../src/restore/engine.js';
 import { randomBytes } from '../helpers/random-bytes.js';
 import { deflateSync } from 'node:zlib';
 import type { ByteSource } from '../../src/io/byte-source.js';
-import { inflateBatch, WORKER_MIN_GRAINS } from '../../src/vmdk/inflate-pool.js';
+import { WORKER_MIN_GRAINS } from '../../src/vmdk/inflate-pool.js';
 
 let dir: string;
 const engine = createEngine();
@@ -141,7 +141,7 @@ describe('copyRanges', () => {
       size: data.length,
       read: (offset, length) => memory.read(offset, length),
       readInto: async (offset, target) => {
-        await inflateBatch(Array.from({ length: WORKER_MIN_GRAINS }, () => ({ input: deflateSync(grain), out: new Uint8Array(grain.length) })));
+        await engine.inflation.batch(Array.from({ length: WORKER_MIN_GRAINS }, () => ({ input: deflateSync(grain), out: new Uint8Array(grain.length) })));
         target.set(await memory.read(offset, target.length));
       },
     };

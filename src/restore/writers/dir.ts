@@ -1,0 +1,45 @@
+/**
+ * Directories: created (or accepted) through the output tree, their named streams beside them or
+ * as xattrs on them, and their times set at the end of the restore, deepest first.
+ */
+import { lutimesSync } from 'node:fs';
+import { nsToUnixSeconds } from '../../util/time.js';
+import type { Attempt, PlanItem, RestoreContext } from '../context.js';
+import { ioError } from '../write.js';
+import { writeXattrs } from '../xattr.js';
+import { namedStreams, reportXattrs } from './stream.js';
+
+export async function restoreDir(ctx: RestoreContext, item: PlanItem, attempt: Attempt): Promise<void> {
+  const entry = item.entry;
+  const dir = ctx.tree.dir(item.relative);
+  attempt.target = dir.path;
+  ctx.dirTimes.push({ path: dir.path, image: entry.path, atime: entry.times.atime, mtime: entry.times.mtime });
+  ctx.reporter.summary.dirs++;
+  ctx.reporter.emit({ type: 'dir', path: attempt.label, target: dir.path });
+  if (entry.streams.length > 0) await directoryStreams(ctx, item, dir.path);
+}
+
+/** Named streams of a directory: sidecars beside it in its parent, or xattrs on it. */
+async function directoryStreams(ctx: RestoreContext, item: PlanItem, dirPath: string): Promise<void> {
+  if (item.relative.length === 0) {
+    for (const s of item.entry.streams) {
+      ctx.reporter.report('skipped', `${item.entry.path}:${s.name}`, { code: 'UNSUPPORTED', message: 'a stream of the directory restored as the output root has no place beside it' }, dirPath);
+    }
+    return;
+  }
+  const parent = ctx.tree.dir(item.relative.slice(0, -1));
+  const xattrs = await namedStreams(ctx, item, parent, dirPath, {});
+  if (!xattrs || xattrs.size === 0) return;
+  reportXattrs(ctx, item.entry, xattrs, await writeXattrs(dirPath, xattrs), dirPath);
+}
+
+/** Directory times last, deepest first: writing their contents changed them. */
+export function setDirTimes(ctx: RestoreContext): void {
+  for (const { path, image, atime, mtime } of ctx.dirTimes.reverse()) {
+    try {
+      lutimesSync(path, nsToUnixSeconds(atime), nsToUnixSeconds(mtime));
+    } catch (error) {
+      ctx.reporter.report('warning', image, ioError(error, 'utimes', path), path);
+    }
+  }
+}
