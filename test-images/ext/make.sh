@@ -120,3 +120,5 @@ for v in ext2-1k ext3-1k ext4-4k ext4-nocsum ext4-inline ext4-journal ext4-journ
   e2fsck -fy "$WORK/$v.oracle.img" >/dev/null 2>&1 || [ $? -le 1 ]
 done
 python3 "$HERE/manifest.py" "$WORK" >"$HERE/manifest.json"
+# The fast-commit volume has its own script (it is not part of the manifest).
+WORK="$WORK" "$HERE/make-fast-commit.sh"

@@ -10,21 +10,19 @@
  * revoke block is a header, r_count u32 (bytes used, header included), then 4- or 8-byte (64bit)
  * block numbers.
  */
-import { JOURNAL_INCOMPAT } from './journal-superblock.js';
+import { BLOCK_TAIL_BYTES } from './checksums.js';
+import { JOURNAL_INCOMPAT, hasChecksumV2orV3 } from './journal-superblock.js';
 
 export const TAG_FLAGS = { escape: 0x1, sameUuid: 0x2, deleted: 0x4, lastTag: 0x8 } as const;
 const HEADER_BYTES = 12;
 const UUID_BYTES = 16;
-const TAIL_BYTES = 4;
 
 export interface BlockTag {
   /** Home block number of the data block that follows in the log. */
   blockNumber: number;
   escaped: boolean;
-}
-
-function hasChecksums(incompat: number): boolean {
-  return (incompat & (JOURNAL_INCOMPAT.csumV2 | JOURNAL_INCOMPAT.csumV3)) !== 0;
+  /** t_checksum: crc32c of the data block (v3: 32 bits; v2: the low 16; 0 without checksums). */
+  checksum: number;
 }
 
 export function tagBytes(incompat: number): number {
@@ -37,7 +35,7 @@ export function tagBytes(incompat: number): number {
 export function parseDescriptor(block: Uint8Array, incompat: number): BlockTag[] {
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
   const size = tagBytes(incompat);
-  const end = block.length - (hasChecksums(incompat) ? TAIL_BYTES : 0);
+  const end = block.length - (hasChecksumV2orV3(incompat) ? BLOCK_TAIL_BYTES : 0);
   const v3 = (incompat & JOURNAL_INCOMPAT.csumV3) !== 0;
   const is64 = (incompat & JOURNAL_INCOMPAT.is64bit) !== 0;
   const tags: BlockTag[] = [];
@@ -46,7 +44,8 @@ export function parseDescriptor(block: Uint8Array, incompat: number): BlockTag[]
     const low = view.getUint32(at);
     const flags = v3 ? view.getUint32(at + 4) : view.getUint16(at + 6);
     const high = is64 ? view.getUint32(at + 8) : 0;
-    tags.push({ blockNumber: high * 0x1_0000_0000 + low, escaped: (flags & TAG_FLAGS.escape) !== 0 });
+    const checksum = v3 ? view.getUint32(at + 12) : view.getUint16(at + 4);
+    tags.push({ blockNumber: high * 0x1_0000_0000 + low, escaped: (flags & TAG_FLAGS.escape) !== 0, checksum });
     at += size;
     if (!(flags & TAG_FLAGS.sameUuid)) at += UUID_BYTES;
     if (flags & TAG_FLAGS.lastTag) break;
@@ -59,7 +58,7 @@ export function parseRevoke(block: Uint8Array, incompat: number): number[] {
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
   const is64 = (incompat & JOURNAL_INCOMPAT.is64bit) !== 0;
   const recordBytes = is64 ? 8 : 4;
-  const end = Math.min(view.getUint32(HEADER_BYTES), block.length - (hasChecksums(incompat) ? TAIL_BYTES : 0));
+  const end = Math.min(view.getUint32(HEADER_BYTES), block.length - (hasChecksumV2orV3(incompat) ? BLOCK_TAIL_BYTES : 0));
   const blocks: number[] = [];
   for (let at = HEADER_BYTES + 4; at + recordBytes <= end; at += recordBytes) {
     blocks.push(is64 ? view.getUint32(at) * 0x1_0000_0000 + view.getUint32(at + 4) : view.getUint32(at));

@@ -6,12 +6,19 @@
  * Source: "ext4 Data Structures and Algorithms", section "Journal (jbd2)", and the three passes
  * the jbd2 recovery documentation describes (scan for the end of the log, collect revokes, replay):
  * a transaction counts only once its commit block is found; the log ends at the first block whose
- * magic or sequence number is not the expected one; sequence numbers wrap at 2^32.
+ * magic or sequence number is not the expected one; sequence numbers wrap at 2^32. With checksums
+ * v2/v3, a transaction whose descriptor, revoke or commit block or any logged block fails its
+ * checksum ends the log there (the kernel's recovery stops at that transaction too): it and the
+ * ones after it are not replayed, and a warning says so.
  */
 import { GrtError, type GrtWarning } from '../../../errors.js';
 import type { BlockReader, OverlayBlock } from '../block-reader.js';
-import { parseDescriptor, parseRevoke } from './log-blocks.js';
-import { BLOCK_TYPE, JBD2_MAGIC, journalHeader, parseJournalSuperblock, type JournalSuperblock } from './journal-superblock.js';
+import { blockTailMatches, commitChecksumMatches, tagChecksumMatches } from './checksums.js';
+import { fastCommitWarning } from './fast-commit.js';
+import { type BlockTag, parseDescriptor, parseRevoke } from './log-blocks.js';
+import {
+  BLOCK_TYPE, JBD2_MAGIC, JOURNAL_INCOMPAT, hasChecksumV2orV3, journalHeader, parseJournalSuperblock, type JournalLog, type JournalSuperblock,
+} from './journal-superblock.js';
 
 /**
  * Log blocks walked: 2^21 blocks (8 GiB of log with 4 KiB blocks) is past any journal mke2fs makes
@@ -32,6 +39,8 @@ interface Transaction {
   sequence: number;
   writes: { blockNumber: number; journalBlock: number; escaped: boolean }[];
   revokes: number[];
+  /** The first of its blocks whose checksum failed, if any. */
+  damage?: string;
 }
 
 /** a after b in jbd2's wrapping 32-bit sequence order (the kernel's tid_gt). */
@@ -39,22 +48,26 @@ export function sequenceAfter(a: number, b: number): boolean {
   return ((a - b) | 0) > 0;
 }
 
-interface Log {
-  reader: BlockReader;
-  /** Volume block number of journal block n. */
-  volumeBlock: (journalBlock: number) => number;
-  sb: JournalSuperblock;
-}
 
-async function logBlock(log: Log, journalBlock: number): Promise<Uint8Array> {
+async function logBlock(log: JournalLog, journalBlock: number): Promise<Uint8Array> {
   return log.reader.blocks(log.volumeBlock(journalBlock), 1, 'jbd2 log block');
 }
 
-/** Pass 1 (scan): the committed transactions from s_start, in order. */
-async function scan(log: Log): Promise<Transaction[]> {
+/** The first logged block of a descriptor whose tag checksum fails, or undefined. */
+async function badTag(log: JournalLog, logged: readonly { tag: BlockTag; journalBlock: number }[], sequence: number): Promise<string | undefined> {
+  const v3 = (log.sb.incompat & JOURNAL_INCOMPAT.csumV3) !== 0;
+  for (const { tag, journalBlock } of logged) {
+    if (!tagChecksumMatches(tag.checksum, sequence, await logBlock(log, journalBlock), log.sb.checksumSeed, v3)) return `logged copy of block ${tag.blockNumber}`;
+  }
+  return undefined;
+}
+
+/** Pass 1 (scan): the committed transactions from s_start, in order, and the sequence the log ends at. */
+async function scan(log: JournalLog, warnings: GrtWarning[]): Promise<{ committed: Transaction[]; endSequence: number }> {
   const { sb } = log;
-  const logLength = sb.maxLength - sb.first;
-  const wrap = (block: number): number => (block >= sb.maxLength ? block - logLength : block);
+  const checked = hasChecksumV2orV3(sb.incompat);
+  const logLength = sb.logEnd - sb.first;
+  const wrap = (block: number): number => (block >= sb.logEnd ? block - logLength : block);
   const committed: Transaction[] = [];
   let current: Transaction = { sequence: sb.sequence, writes: [], revokes: [] };
   let block = sb.start;
@@ -65,12 +78,18 @@ async function scan(log: Log): Promise<Transaction[]> {
     if (header.magic !== JBD2_MAGIC || header.sequence !== current.sequence) break;
     block = wrap(block + 1);
     if (header.blockType === BLOCK_TYPE.descriptor) {
-      for (const tag of parseDescriptor(bytes, sb.incompat)) {
-        current.writes.push({ blockNumber: tag.blockNumber, journalBlock: block, escaped: tag.escaped });
+      const logged = parseDescriptor(bytes, sb.incompat).map((tag) => {
+        const journalBlock = block;
         block = wrap(block + 1);
         walked++;
+        return { tag, journalBlock };
+      });
+      if (checked && current.damage === undefined) {
+        current.damage = blockTailMatches(bytes, sb.checksumSeed) ? await badTag(log, logged, current.sequence) : 'descriptor block';
       }
+      for (const { tag, journalBlock } of logged) current.writes.push({ blockNumber: tag.blockNumber, journalBlock, escaped: tag.escaped });
     } else if (header.blockType === BLOCK_TYPE.revoke) {
+      if (checked && !blockTailMatches(bytes, sb.checksumSeed)) current.damage ??= 'revoke block';
       const revoked = parseRevoke(bytes, sb.incompat);
       revokeCount += revoked.length;
       if (revokeCount > MAX_REVOKE_RECORDS) {
@@ -78,13 +97,18 @@ async function scan(log: Log): Promise<Transaction[]> {
       }
       current.revokes.push(...revoked);
     } else if (header.blockType === BLOCK_TYPE.commit) {
+      if (checked && !commitChecksumMatches(bytes, sb.checksumSeed)) current.damage ??= 'commit block';
+      if (current.damage !== undefined) {
+        warnings.push({ code: 'BAD_CHECKSUM', message: `jbd2 transaction ${current.sequence}: ${current.damage} checksum does not match; it and any later transactions are not replayed` });
+        break;
+      }
       committed.push(current);
       current = { sequence: (current.sequence + 1) >>> 0, writes: [], revokes: [] };
     } else {
       break;
     }
   }
-  return committed;
+  return { committed, endSequence: current.sequence };
 }
 
 /**
@@ -97,7 +121,10 @@ export async function replayJournal(reader: BlockReader, volumeBlock: (journalBl
   const sb = parseJournalSuperblock(await reader.blocks(superOffset, 1, 'jbd2 superblock'), reader.blockSize, journalBlocks, superOffset * reader.blockSize);
   const overlay = new Map<number, OverlayBlock>();
   if (sb.start === 0) return { overlay, transactions: 0, superblock: sb };
-  const transactions = await scan({ reader, volumeBlock, sb });
+  const log = { reader, volumeBlock, sb };
+  const { committed: transactions, endSequence } = await scan(log, warnings);
+  const fastCommit = sb.fastCommitBlocks > 0 ? await fastCommitWarning(log, endSequence) : undefined;
+  if (fastCommit) warnings.push(fastCommit);
   // Pass 2: the newest transaction that revoked each block.
   const revokedBy = new Map<number, number>();
   for (const transaction of transactions) {

@@ -1,0 +1,233 @@
+/**
+ * The directory tree of a POSIX file system (ext2/3/4, XFS) as FileSystem entries: paths looked
+ * up name by name from the root inode, directories listed with their children's inodes, and a
+ * depth-first walk. The on-disk reading stays in each volume (`PosixTreeVolume`); this module is
+ * what they share: limits, path joining, name checks, warnings, loop protection and entry shape.
+ */
+import { GrtError, isGrtError, warningFrom, type GrtWarning } from '../errors.js';
+import type { EntryDetails, EntryTimes, FileEntry, ListOptions, NameRule, OtherKind } from './file-system.js';
+import { compareCodePoints } from './name-order.js';
+
+/** Path components followed for one lookup: bounds a path of thousands of `a/a/a/...`. */
+const MAX_PATH_COMPONENTS = 4096;
+/** POSIX names compare as bytes: case-sensitive, no normalisation. */
+export const POSIX_NAME_RULE: NameRule = { kind: 'bytes' };
+
+export type PosixInodeKind = 'file' | 'dir' | 'symlink' | OtherKind | 'unknown';
+
+/** The inode fields every POSIX entry shows. */
+export interface PosixInode {
+  number: number;
+  mode: number;
+  kind: PosixInodeKind;
+  uid: number;
+  gid: number;
+  size: number;
+  links: number;
+  generation: number;
+  flags: number;
+}
+
+/** One name of a directory: its inode number; `removed` for a deleted name found in slack. */
+export interface PosixDirEntry {
+  name: string;
+  inode: number;
+  removed?: boolean;
+}
+
+/** What a volume gives the tree: its inodes and directories. */
+export interface PosixInodeSource<I extends PosixInode> {
+  readonly rootInode: number;
+  /** Volume-wide warnings (damage found while listing a directory lands here). */
+  readonly warnings: GrtWarning[];
+  readInode(number: number, warnings: GrtWarning[]): Promise<I>;
+  readDirectory(inode: I, warnings: GrtWarning[], deleted: boolean): Promise<readonly PosixDirEntry[]>;
+}
+
+/** The volume and what only it knows of an entry. */
+export interface PosixTreeVolume<I extends PosixInode> extends PosixInodeSource<I> {
+  /** The entry of `inode` (see `posixEntry`); undefined leaves a removed name out of the listing. */
+  describe(inode: I, place: EntryPlace, warnings: GrtWarning[]): Promise<FileEntry | undefined>;
+}
+
+/** Where an entry stands: its path, name, parent directory inode, and whether the name was removed. */
+export interface EntryPlace {
+  path: string;
+  name: string;
+  parent: number | undefined;
+  removed: boolean;
+}
+
+interface Resolved<I> {
+  inode: I;
+  place: EntryPlace;
+  warnings: GrtWarning[];
+}
+
+export function joinPath(parent: string, name: string): string {
+  return parent === '/' ? `/${name}` : `${parent}/${name}`;
+}
+
+/** The entry fields of a POSIX inode; the volume adds its own `times`, `details` and `target`. */
+export function posixEntry(inode: PosixInode, place: EntryPlace, times: EntryTimes, details: EntryDetails, warnings: GrtWarning[]): FileEntry {
+  const kind = inode.kind;
+  const type: FileEntry['type'] = kind === 'file' || kind === 'dir' || kind === 'symlink' ? kind : 'other';
+  const entry: FileEntry = {
+    path: place.path, name: place.name, type,
+    size: type === 'file' || type === 'symlink' ? inode.size : 0,
+    times,
+    mode: inode.mode & 0o7777, uid: inode.uid, gid: inode.gid,
+    streams: [],
+    links: inode.links,
+    id: { record: inode.number, sequence: inode.generation },
+    details,
+    warnings,
+  };
+  if (place.parent !== undefined) entry.parent = { record: place.parent, sequence: 0 };
+  if (kind !== 'file' && kind !== 'dir' && kind !== 'symlink' && kind !== 'unknown') entry.kind = kind;
+  if (kind === 'unknown') warnings.push({ code: 'BAD_RECORD', message: `inode ${inode.number}: unknown file type in mode ${inode.mode.toString(8)}` });
+  if (place.removed) entry.deleted = true;
+  return entry;
+}
+
+/** Sets a symlink entry's `target`; a target that cannot be read is a warning on the entry. */
+export async function withSymlinkTarget(entry: FileEntry, read: () => Promise<string>): Promise<FileEntry> {
+  if (entry.type !== 'symlink') return entry;
+  try {
+    entry.target = await read();
+  } catch (error) {
+    if (!isGrtError(error)) throw error;
+    entry.warnings.push(warningFrom(error));
+  }
+  return entry;
+}
+
+export class PosixTree<I extends PosixInode> {
+  constructor(private readonly volume: PosixTreeVolume<I>) {}
+
+  /** The inode at `path`, where it stands, and the warnings of reading it (its own, e.g. a checksum). */
+  async resolve(path: string): Promise<Resolved<I>> {
+    const parts = path.split('/').filter((part) => part !== '' && part !== '.');
+    if (parts.length > MAX_PATH_COMPONENTS) throw new GrtError('LIMIT_EXCEEDED', `path of ${parts.length} components`, { path });
+    let warnings: GrtWarning[] = [];
+    let inode = await this.volume.readInode(this.volume.rootInode, warnings);
+    let parent: number | undefined;
+    let current = '/';
+    for (const part of parts) {
+      if (inode.kind !== 'dir') throw new GrtError('NOT_A_DIRECTORY', `${current} is not a directory`, { path });
+      const found = (await this.volume.readDirectory(inode, [], false)).find((entry) => entry.name === part);
+      if (!found) throw new GrtError('NOT_FOUND', `no ${JSON.stringify(part)} in ${current}`, { path });
+      parent = inode.number;
+      warnings = [];
+      inode = await this.volume.readInode(found.inode, warnings);
+      current = joinPath(current, part);
+    }
+    return { inode, place: { path: current, name: parts[parts.length - 1] ?? '', parent, removed: false }, warnings };
+  }
+
+  async stat(path: string): Promise<FileEntry> {
+    const { inode, place, warnings } = await this.resolve(path);
+    const entry = await this.volume.describe(inode, place, warnings);
+    if (!entry) throw new GrtError('NOT_FOUND', `no entry at ${place.path}`, { path });
+    return entry;
+  }
+
+  async readDir(path: string, options: ListOptions = {}): Promise<FileEntry[]> {
+    const { inode, place } = await this.resolve(path);
+    return (await this.children(inode, place.path, options)).map((child) => child.entry);
+  }
+
+  /** The children of a directory in name order, each with its inode. */
+  private async children(directory: I, path: string, options: ListOptions): Promise<{ entry: FileEntry; inode: I }[]> {
+    const out: { entry: FileEntry; inode: I }[] = [];
+    const dirWarnings: GrtWarning[] = [];
+    // Inodes in number order: neighbours share inode table blocks (htree and B+tree directories list names in hash order).
+    const listed = [...(await this.volume.readDirectory(directory, dirWarnings, options.deleted === true))].sort((a, b) => a.inode - b.inode);
+    for (const child of listed) {
+      const warnings: GrtWarning[] = [];
+      if (child.name.includes('/') || child.name.includes('\0')) {
+        this.volume.warnings.push({ code: 'UNSAFE_PATH', message: `directory ${path}: entry name with '/' or NUL skipped` });
+        continue;
+      }
+      const place: EntryPlace = { path: joinPath(path, child.name), name: child.name, parent: directory.number, removed: child.removed === true };
+      try {
+        const inode = await this.volume.readInode(child.inode, warnings);
+        const entry = await this.volume.describe(inode, place, warnings);
+        if (entry) out.push({ entry, inode });
+      } catch (error) {
+        if (!isGrtError(error)) throw error;
+        this.volume.warnings.push({ ...warningFrom(error), message: `${place.path}: ${error.message}` });
+      }
+    }
+    if (dirWarnings.length > 0) this.volume.warnings.push(...dirWarnings.map((w) => ({ ...w, message: `${path}: ${w.message}` })));
+    // The order inNameOrder gives for POSIX_NAME_RULE, keeping each entry's inode beside it.
+    return out.sort((a, b) => compareCodePoints(a.entry.name, b.entry.name));
+  }
+
+  async *walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
+    const start = await this.resolve(path);
+    // A directory linked into its own subtree would loop: each directory inode is listed once.
+    const seen = new Set<number>([start.inode.number]);
+    const stack: { inode: I; path: string }[] = [{ inode: start.inode, path: start.place.path }];
+    while (stack.length > 0) {
+      const { inode, path: dirPath } = stack.pop()!;
+      if (inode.kind !== 'dir') continue;
+      const children = await this.children(inode, dirPath, options);
+      const subdirs: { inode: I; path: string }[] = [];
+      for (const child of children) {
+        yield child.entry;
+        if (child.entry.type === 'dir' && !child.entry.deleted && !seen.has(child.inode.number)) {
+          seen.add(child.inode.number);
+          subdirs.push({ inode: child.inode, path: child.entry.path });
+        }
+      }
+      stack.push(...subdirs.reverse());
+    }
+  }
+}
+
+/**
+ * The tree half of a POSIX FileSystem: `stat`, `readDir`, `walk` and the name rule. A subclass
+ * reads data, layouts and xattrs, and says what an inode's entry holds (`describe`).
+ */
+export abstract class PosixFileSystem<I extends PosixInode> {
+  protected readonly tree: PosixTree<I>;
+
+  constructor(private readonly inodes: PosixInodeSource<I>) {
+    const { rootInode, warnings } = inodes;
+    this.tree = new PosixTree({
+      rootInode, warnings,
+      readInode: (number, into) => inodes.readInode(number, into),
+      readDirectory: (inode, into, deleted) => inodes.readDirectory(inode, into, deleted),
+      describe: (inode, place, into) => this.describe(inode, place, into),
+    });
+  }
+
+  protected abstract describe(inode: I, place: EntryPlace, warnings: GrtWarning[]): Promise<FileEntry | undefined>;
+
+  get warnings(): readonly GrtWarning[] {
+    return this.inodes.warnings;
+  }
+
+  nameRule(): NameRule {
+    return POSIX_NAME_RULE;
+  }
+
+  async stat(path: string): Promise<FileEntry> {
+    return this.tree.stat(path);
+  }
+
+  async readDir(path: string, options: ListOptions = {}): Promise<FileEntry[]> {
+    return this.tree.readDir(path, options);
+  }
+
+  walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
+    return this.tree.walk(path, options);
+  }
+
+  /** The inode of a path, or of an entry this volume listed. */
+  protected async inodeOf(target: string | FileEntry): Promise<I> {
+    if (typeof target === 'string') return (await this.tree.resolve(target)).inode;
+    return this.inodes.readInode(target.id.record, []);
+  }
+}
