@@ -14,3 +14,11 @@ export function xfsCrcMatches(bytes: Uint8Array, crcOffset: number): boolean {
   const stored = (bytes[crcOffset]! | (bytes[crcOffset + 1]! << 8) | (bytes[crcOffset + 2]! << 16) | (bytes[crcOffset + 3]! << 24)) >>> 0;
   return (~crc >>> 0) === stored;
 }
+
+/** Store the XFS CRC of `bytes` at `crcOffset` (for metadata rebuilt by log replay). */
+export function xfsCrcWrite(bytes: Uint8Array, crcOffset: number): void {
+  let crc = crc32cRaw(0xffffffff, bytes, 0, crcOffset);
+  crc = crc32cZeros(crc, 4);
+  crc = ~crc32cRaw(crc, bytes, crcOffset + 4, bytes.length) >>> 0;
+  for (let k = 0; k < 4; k++) bytes[crcOffset + k] = (crc >>> (8 * k)) & 0xff;
+}

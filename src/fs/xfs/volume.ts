@@ -39,7 +39,8 @@ export class XfsFileSystem implements FileSystem {
       blockCount: sb.blockCount,
       agCount: sb.agCount,
       inodeSize: sb.inodeSize,
-      logClean: volume.logState.clean,
+      logClean: volume.logClean,
+      logReplayed: volume.logTransactions,
     };
   }
 

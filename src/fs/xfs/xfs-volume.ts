@@ -13,7 +13,8 @@ import { xfsCrcMatches } from './crc32c.js';
 import { forkExtents, type Extent } from './bmap.js';
 import { DIR_LEAF_OFFSET, parseDataBlock, parseShortForm, type DirEntry } from './directory.js';
 import { parseInode, type Inode } from './inode.js';
-import { logState, type LogState } from './log.js';
+import { OverlaySource } from './log/overlay.js';
+import { replayLog } from './log/replay.js';
 import type { Xattr } from './xattr.js';
 import { fsBlockToByte, inodeToByte, parseSuperblock, SUPERBLOCK_SIZE, type Superblock } from './superblock.js';
 
@@ -39,8 +40,10 @@ export class XfsVolume {
   /** Parsed directories: path lookups reread the same large directories (node/B+tree ones). */
   private readonly directories = new LRUCache<number, DirEntry[]>({ max: CACHED_DIRECTORIES });
 
-  /** Whether the log was cleanly unmounted (grt never replays it). */
-  logState: LogState = { clean: undefined, reason: 'not checked' };
+  /** Whether the log was cleanly unmounted (undefined: never written, external or unreadable). */
+  logClean: boolean | undefined;
+  /** Committed log transactions replayed into memory at open. */
+  logTransactions = 0;
 
   private constructor(readonly source: ByteSource, readonly sb: Superblock) {
     this.cache = new LRUCache({ max: Math.max(16, CACHED_BYTES / sb.blockSize) });
@@ -51,20 +54,35 @@ export class XfsVolume {
     if (sb.blockCount * sb.blockSize > source.size) {
       throw new GrtError('TRUNCATED', `XFS volume of ${sb.blockCount * sb.blockSize} bytes in a ${source.size}-byte source`, { structure: 'xfs superblock' });
     }
-    const volume = new XfsVolume(source, sb);
+    const warnings: GrtWarning[] = [];
+    const { replayed, clean, transactions } = await XfsVolume.replay(source, sb, warnings);
+    const volume = new XfsVolume(replayed, sb);
+    volume.logClean = clean;
+    volume.logTransactions = transactions;
     // sb_crc covers the superblock's whole sector (xfs_sb_verify: XFS_SB_CRC_OFF = 224).
-    if (sb.hasCrc && !xfsCrcMatches(await source.read(0, Math.max(SUPERBLOCK_SIZE, Math.min(sb.sectorSize, sb.blockSize))), SUPERBLOCK_CRC_OFFSET)) {
+    if (sb.hasCrc && !xfsCrcMatches(await replayed.read(0, Math.max(SUPERBLOCK_SIZE, Math.min(sb.sectorSize, sb.blockSize))), SUPERBLOCK_CRC_OFFSET)) {
       volume.warnings.push({ code: 'BAD_CHECKSUM', message: 'XFS superblock CRC mismatch' });
     }
-    volume.logState = await logState(source, sb).catch((error: unknown) => {
-      if (!(error instanceof GrtError)) throw error;
-      return { clean: undefined, reason: error.message };
-    });
-    if (volume.logState.clean !== true) {
-      // Log replay is not implemented: every listing and restore says so through this warning.
-      volume.warnings.push({ code: 'DIRTY_LOG', message: `XFS log not clean (${volume.logState.reason}): changes made shortly before the backup may be missing; grt does not replay the log` });
-    }
+    volume.warnings.push(...warnings);
     return volume;
+  }
+
+  /** The volume as the log leaves it: replayed in memory when it was not cleanly unmounted. */
+  private static async replay(source: ByteSource, sb: Superblock, warnings: GrtWarning[]): Promise<{ replayed: ByteSource; clean: boolean | undefined; transactions: number }> {
+    try {
+      const replay = await replayLog(source, sb, warnings);
+      if (replay.clean === undefined) warnings.push({ code: 'DIRTY_LOG', message: `XFS log not checked (${replay.reason}): changes made shortly before the backup may be missing` });
+      if (replay.clean === false) {
+        const skipped = [...replay.skipped].map(([name, count]) => `${count} × ${name}`).join(', ');
+        warnings.push({ code: 'LOG_REPLAYED', message: `XFS log replayed: ${replay.transactions} transactions (in memory; the image is unchanged)` });
+        if (skipped) warnings.push({ code: 'LOG_INCOMPLETE', message: `XFS log items not replayed (${skipped}): the files they change may lack their newest state` });
+      }
+      return { replayed: replay.overlay.sectorCount > 0 ? new OverlaySource(replay.overlay) : source, clean: replay.clean, transactions: replay.transactions };
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      warnings.push({ code: 'DIRTY_LOG', message: `XFS log not replayed (${error.message}): changes made shortly before the backup may be missing` });
+      return { replayed: source, clean: false, transactions: 0 };
+    }
   }
 
   /** One file-system block (cached; callers must not modify it). */
