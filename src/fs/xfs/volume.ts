@@ -173,7 +173,7 @@ export class XfsFileSystem implements FileSystem {
 
   /** Every extended attribute of an entry (user.*, trusted.*, security.*; POSIX ACLs as stored). */
   async xattrs(target: string | FileEntry): Promise<Xattr[]> {
-    return this.volume.xattrs(await this.inodeOf(target), []);
+    return this.volume.xattrs(await this.inodeOf(target), typeof target === 'string' ? this.volume.warnings : target.warnings);
   }
 
   async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {
