@@ -5,6 +5,7 @@
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
 import { forkExtents, type Extent } from './bmap.js';
+import { NO_CRC_CHECK, type CrcCheck } from './crc32c.js';
 import type { Inode } from './inode.js';
 import type { Superblock } from './superblock.js';
 import { isLeafBlock, parseLeafBlock, parseShortFormXattrs, type Xattr } from './xattr.js';
@@ -19,6 +20,10 @@ const NODE_MAGIC_V4 = 0xfebe;
 const NODE_MAGIC_V5 = 0x3ebe;
 /** Remote value blocks on v5 start with xfs_attr3_rmt_hdr ('XARM'). */
 const REMOTE_HEADER_V5 = 56;
+const REMOTE_MAGIC = 0x5841524d; // 'XARM'
+/** v5 leaves and nodes (xfs_da3_blkinfo) and remote value headers keep their CRC at byte 12. */
+const CRC_OFFSET = 12;
+const LEAF_MAGIC_V5 = 0x3bee;
 
 export type ReadFsBlock = (fsBlock: number) => Promise<Uint8Array>;
 
@@ -27,15 +32,25 @@ function fsBlockOf(extents: readonly Extent[], fileBlock: number): number | unde
   return extent && !extent.unwritten ? extent.fsBlock + (fileBlock - extent.fileBlock) : undefined;
 }
 
-export async function readXattrs(sb: Superblock, inode: Inode, readBlock: ReadFsBlock, warnings: GrtWarning[]): Promise<Xattr[]> {
+/** Check a v5 attribute block's CRC where its magic says it has one. */
+function checkBlock(check: CrcCheck, fsBlock: number, block: Uint8Array, warnings: GrtWarning[]): void {
+  const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+  const daMagic = view.getUint16(8);
+  if (daMagic === LEAF_MAGIC_V5 || daMagic === NODE_MAGIC_V5) check(fsBlock, block, CRC_OFFSET, 'attribute leaf/node', warnings);
+  else if (view.getUint32(0) === REMOTE_MAGIC) check(fsBlock, block, CRC_OFFSET, 'attribute remote value', warnings);
+}
+
+export async function readXattrs(sb: Superblock, inode: Inode, readBlock: ReadFsBlock, warnings: GrtWarning[], check: CrcCheck = NO_CRC_CHECK): Promise<Xattr[]> {
   const fork = inode.attrFork;
   if (!fork) return [];
   if (fork.format === 'local') return parseShortFormXattrs(fork.bytes);
-  const extents = await forkExtents(sb, fork, readBlock, warnings);
+  const extents = await forkExtents(sb, fork, readBlock, warnings, check);
   const blockAt = async (fileBlock: number): Promise<Uint8Array> => {
     const fsBlock = fsBlockOf(extents, fileBlock);
     if (fsBlock === undefined) throw new GrtError('MISSING_DATA', `XFS inode ${inode.number}: attribute block ${fileBlock} is not mapped`, { structure: 'xfs xattr' });
-    return readBlock(fsBlock);
+    const block = await readBlock(fsBlock);
+    if (sb.hasCrc) checkBlock(check, fsBlock, block, warnings);
+    return block;
   };
   const out: Xattr[] = [];
   const visited = new Set<number>();

@@ -5,6 +5,7 @@
  * long-format btree blocks (BMAP, or BMA3 with CRC header).
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
+import { NO_CRC_CHECK, type CrcCheck } from './crc32c.js';
 import type { Fork } from './inode.js';
 import type { Superblock } from './superblock.js';
 
@@ -28,6 +29,8 @@ const BMAP_MAGIC = 0x424d4150; // 'BMAP'
 const BMA3_MAGIC = 0x424d4133; // 'BMA3'
 const LONG_HEADER_V4 = 24;
 const LONG_HEADER_V5 = 72;
+/** bb_crc of a long-format v5 btree block (XFS_BTREE_LBLOCK_CRC_OFF). */
+const LONG_CRC_OFFSET = 64;
 const ROOT_HEADER = 4;
 
 /** Decode one packed record (xfs_bmbt_rec: flag:1 startoff:54 startblock:52 blockcount:21). */
@@ -54,10 +57,10 @@ function decodeList(bytes: Uint8Array, count: number): Extent[] {
 export type ReadBlock = (fsBlock: number) => Promise<Uint8Array>;
 
 /** The extents of a fork in file order (extents list or B+tree), checked for overlap. */
-export async function forkExtents(sb: Superblock, fork: Fork, readBlock: ReadBlock, warnings: GrtWarning[]): Promise<Extent[]> {
+export async function forkExtents(sb: Superblock, fork: Fork, readBlock: ReadBlock, warnings: GrtWarning[], check: CrcCheck = NO_CRC_CHECK): Promise<Extent[]> {
   let extents: Extent[];
   if (fork.format === 'extents') extents = decodeList(fork.bytes, fork.extentCount);
-  else if (fork.format === 'btree') extents = await btreeExtents(sb, fork.bytes, readBlock);
+  else if (fork.format === 'btree') extents = await btreeExtents(sb, fork.bytes, { readBlock, check, warnings });
   else throw new GrtError('UNSUPPORTED', `XFS fork format ${fork.format} has no extents`, { structure: 'xfs fork' });
   return ordered(extents, warnings);
 }
@@ -77,7 +80,14 @@ function ordered(extents: Extent[], warnings: GrtWarning[]): Extent[] {
   return out;
 }
 
-async function btreeExtents(sb: Superblock, root: Uint8Array, readBlock: ReadBlock): Promise<Extent[]> {
+/** How btree blocks are read and checked. */
+interface BlockAccess {
+  readBlock: ReadBlock;
+  check: CrcCheck;
+  warnings: GrtWarning[];
+}
+
+async function btreeExtents(sb: Superblock, root: Uint8Array, access: BlockAccess): Promise<Extent[]> {
   const view = new DataView(root.buffer, root.byteOffset, root.byteLength);
   const level = view.getUint16(0);
   const count = view.getUint16(2);
@@ -88,19 +98,20 @@ async function btreeExtents(sb: Superblock, root: Uint8Array, readBlock: ReadBlo
   const out: Extent[] = [];
   const visited = new Set<number>();
   for (let i = 0; i < count; i++) {
-    await walkNode(sb, Number(view.getBigUint64(pointerStart + i * 8)), level - 1, readBlock, out, visited);
+    await walkNode(sb, Number(view.getBigUint64(pointerStart + i * 8)), level - 1, access, out, visited);
   }
   return out;
 }
 
-async function walkNode(sb: Superblock, fsBlock: number, level: number, readBlock: ReadBlock, out: Extent[], visited: Set<number>): Promise<void> {
+async function walkNode(sb: Superblock, fsBlock: number, level: number, access: BlockAccess, out: Extent[], visited: Set<number>): Promise<void> {
   if (visited.has(fsBlock)) throw new GrtError('BAD_RECORD', `XFS bmap btree block ${fsBlock} reached twice`, { structure: 'xfs bmap btree' });
   visited.add(fsBlock);
-  const block = await readBlock(fsBlock);
+  const block = await access.readBlock(fsBlock);
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
   const magic = view.getUint32(0);
   const header = sb.hasCrc ? LONG_HEADER_V5 : LONG_HEADER_V4;
   if (magic !== (sb.hasCrc ? BMA3_MAGIC : BMAP_MAGIC)) throw new GrtError('BAD_MAGIC', `XFS bmap btree block ${fsBlock}: magic 0x${magic.toString(16)}`, { structure: 'xfs bmap btree' });
+  access.check(fsBlock, block, LONG_CRC_OFFSET, 'bmap btree', access.warnings);
   const blockLevel = view.getUint16(4);
   const count = view.getUint16(6);
   const maxRecords = Math.floor((block.length - header) / 16);
@@ -111,5 +122,5 @@ async function walkNode(sb: Superblock, fsBlock: number, level: number, readBloc
     return;
   }
   const pointerStart = header + maxRecords * 8;
-  for (let i = 0; i < count; i++) await walkNode(sb, Number(view.getBigUint64(pointerStart + i * 8)), level - 1, readBlock, out, visited);
+  for (let i = 0; i < count; i++) await walkNode(sb, Number(view.getBigUint64(pointerStart + i * 8)), level - 1, access, out, visited);
 }

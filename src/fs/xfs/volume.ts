@@ -34,7 +34,8 @@ export class XfsFileSystem extends PosixFileSystem<Inode> implements FileSystem 
       blockCount: sb.blockCount,
       agCount: sb.agCount,
       inodeSize: sb.inodeSize,
-      logClean: volume.logState.clean,
+      logClean: volume.logClean,
+      logReplayed: volume.logTransactions,
     };
   }
 
@@ -57,7 +58,7 @@ export class XfsFileSystem extends PosixFileSystem<Inode> implements FileSystem 
 
   /** Every extended attribute of an entry (user.*, trusted.*, security.*; POSIX ACLs as stored). */
   async xattrs(target: string | FileEntry): Promise<Xattr[]> {
-    return this.volume.xattrs(await this.inodeOf(target), []);
+    return this.volume.xattrs(await this.inodeOf(target), typeof target === 'string' ? this.volume.warnings : target.warnings);
   }
 
   async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {

@@ -9,11 +9,12 @@ import type { ByteSource } from '../../io/byte-source.js';
 import type { StreamLayout } from '../file-system.js';
 import { openLayoutStream } from '../layout-stream.js';
 import { readXattrs } from './attr-fork.js';
-import { xfsCrcMatches } from './crc32c.js';
+import { crcChecker, xfsCrcMatches, type CrcCheck } from './crc32c.js';
 import { forkExtents, type Extent } from './bmap.js';
 import { DIR_LEAF_OFFSET, parseDataBlock, parseShortForm, type DirEntry } from './directory.js';
 import { parseInode, type Inode } from './inode.js';
-import { logState, type LogState } from './log.js';
+import { OverlaySource } from './log/overlay.js';
+import { replayLog } from './log/replay.js';
 import type { Xattr } from './xattr.js';
 import { fsBlockToByte, inodeToByte, parseSuperblock, SUPERBLOCK_SIZE, type Superblock } from './superblock.js';
 
@@ -28,8 +29,13 @@ const MAX_SYMLINK_LENGTH = 1024;
 /** Remote symlink blocks on v5 volumes start with an xfs_dsymlink_hdr ('XSLM'). */
 const SYMLINK_HEADER_V5 = 56;
 const SYMLINK_MAGIC = 0x58534c4d;
+const SYMLINK_CRC_OFFSET = 12;
 /** di_flags: the data fork maps realtime-device blocks (XFS_DIFLAG_REALTIME). */
 const DIFLAG_REALTIME = 0x1;
+/** AG headers checked at open: bounds the reads for a volume claiming millions of AGs. */
+const MAX_AG_HEADERS_CHECKED = 4096;
+/** The AGF and AGI, in the second and third sectors of each AG, with their CRC offsets (xfs_format.h). */
+const AG_HEADERS = [{ name: 'AGF', magic: 0x58414746, sector: 1, crcOffset: 216 }, { name: 'AGI', magic: 0x58414749, sector: 2, crcOffset: 312 }] as const;
 /** sb_crc's offset in the v5 superblock. */
 const SUPERBLOCK_CRC_OFFSET = 224;
 
@@ -38,12 +44,17 @@ export class XfsVolume {
   private readonly cache: LRUCache<number, Uint8Array>;
   /** Parsed directories: path lookups reread the same large directories (node/B+tree ones). */
   private readonly directories = new LRUCache<number, DirEntry[]>({ max: CACHED_DIRECTORIES });
+  /** v5 metadata CRCs: each mismatching block is reported once. */
+  readonly checkCrc: CrcCheck;
 
-  /** Whether the log was cleanly unmounted (grt never replays it). */
-  logState: LogState = { clean: undefined, reason: 'not checked' };
+  /** Whether the log was cleanly unmounted (undefined: never written, external or unreadable). */
+  logClean: boolean | undefined;
+  /** Committed log transactions replayed into memory at open. */
+  logTransactions = 0;
 
   private constructor(readonly source: ByteSource, readonly sb: Superblock) {
     this.cache = new LRUCache({ max: Math.max(16, CACHED_BYTES / sb.blockSize) });
+    this.checkCrc = crcChecker(sb.hasCrc);
   }
 
   static async open(source: ByteSource): Promise<XfsVolume> {
@@ -51,20 +62,54 @@ export class XfsVolume {
     if (sb.blockCount * sb.blockSize > source.size) {
       throw new GrtError('TRUNCATED', `XFS volume of ${sb.blockCount * sb.blockSize} bytes in a ${source.size}-byte source`, { structure: 'xfs superblock' });
     }
-    const volume = new XfsVolume(source, sb);
+    const warnings: GrtWarning[] = [];
+    const { replayed, clean, transactions } = await XfsVolume.replay(source, sb, warnings);
+    const volume = new XfsVolume(replayed, sb);
+    volume.logClean = clean;
+    volume.logTransactions = transactions;
     // sb_crc covers the superblock's whole sector (xfs_sb_verify: XFS_SB_CRC_OFF = 224).
-    if (sb.hasCrc && !xfsCrcMatches(await source.read(0, Math.max(SUPERBLOCK_SIZE, Math.min(sb.sectorSize, sb.blockSize))), SUPERBLOCK_CRC_OFFSET)) {
+    if (sb.hasCrc && !xfsCrcMatches(await replayed.read(0, Math.max(SUPERBLOCK_SIZE, Math.min(sb.sectorSize, sb.blockSize))), SUPERBLOCK_CRC_OFFSET)) {
       volume.warnings.push({ code: 'BAD_CHECKSUM', message: 'XFS superblock CRC mismatch' });
     }
-    volume.logState = await logState(source, sb).catch((error: unknown) => {
-      if (!(error instanceof GrtError)) throw error;
-      return { clean: undefined, reason: error.message };
-    });
-    if (volume.logState.clean !== true) {
-      // Log replay is not implemented: every listing and restore says so through this warning.
-      volume.warnings.push({ code: 'DIRTY_LOG', message: `XFS log not clean (${volume.logState.reason}): changes made shortly before the backup may be missing; grt does not replay the log` });
-    }
+    volume.warnings.push(...warnings);
+    await volume.checkAgHeaders();
     return volume;
+  }
+
+  /** Each AG's AGF and AGI: grt reads neither, but damage there is worth a warning. */
+  private async checkAgHeaders(): Promise<void> {
+    const { agCount, agBlocks, blockSize, sectorSize, hasCrc } = this.sb;
+    if (sectorSize < 512 || sectorSize > blockSize || (sectorSize & (sectorSize - 1)) !== 0) return;
+    for (let ag = 0; ag < Math.min(agCount, MAX_AG_HEADERS_CHECKED); ag++) {
+      for (const header of AG_HEADERS) {
+        const byteOffset = ag * agBlocks * blockSize + header.sector * sectorSize;
+        if (byteOffset + sectorSize > this.source.size) return;
+        const bytes = await this.source.read(byteOffset, sectorSize);
+        if (new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0) !== header.magic) {
+          this.warnings.push({ code: 'BAD_MAGIC', message: `XFS AG ${ag}: no ${header.name} magic` });
+        } else if (hasCrc && !xfsCrcMatches(bytes, header.crcOffset)) {
+          this.warnings.push({ code: 'BAD_CHECKSUM', message: `XFS AG ${ag}: ${header.name} CRC mismatch` });
+        }
+      }
+    }
+  }
+
+  /** The volume as the log leaves it: replayed in memory when it was not cleanly unmounted. */
+  private static async replay(source: ByteSource, sb: Superblock, warnings: GrtWarning[]): Promise<{ replayed: ByteSource; clean: boolean | undefined; transactions: number }> {
+    try {
+      const replay = await replayLog(source, sb, warnings);
+      if (replay.clean === undefined) warnings.push({ code: 'DIRTY_LOG', message: `XFS log not checked (${replay.reason}): changes made shortly before the backup may be missing` });
+      if (replay.clean === false) {
+        const skipped = [...replay.skipped].map(([name, count]) => `${count} × ${name}`).join(', ');
+        warnings.push({ code: 'LOG_REPLAYED', message: `XFS log replayed: ${replay.transactions} transactions (in memory; the image is unchanged)` });
+        if (skipped) warnings.push({ code: 'LOG_INCOMPLETE', message: `XFS log items not replayed (${skipped}): the files they change may lack their newest state` });
+      }
+      return { replayed: replay.overlay.sectorCount > 0 ? new OverlaySource(replay.overlay) : source, clean: replay.clean, transactions: replay.transactions };
+    } catch (error) {
+      if (!(error instanceof GrtError)) throw error;
+      warnings.push({ code: 'DIRTY_LOG', message: `XFS log not replayed (${error.message}): changes made shortly before the backup may be missing` });
+      return { replayed: source, clean: false, transactions: 0 };
+    }
   }
 
   /** One file-system block (cached; callers must not modify it). */
@@ -94,7 +139,7 @@ export class XfsVolume {
   }
 
   async extents(inode: Inode, warnings: GrtWarning[]): Promise<Extent[]> {
-    return forkExtents(this.sb, inode.dataFork, (fsBlock) => this.block(fsBlock), warnings);
+    return forkExtents(this.sb, inode.dataFork, (fsBlock) => this.block(fsBlock), warnings, this.checkCrc);
   }
 
   /** Where the data fork's bytes live, up to the file size; unwritten extents and holes are null. */
@@ -179,19 +224,25 @@ export class XfsVolume {
       if (inode.size > fork.bytes.length) throw new GrtError('BAD_RECORD', `XFS symlink inode ${inode.number}: ${inode.size} bytes in a ${fork.bytes.length}-byte fork`);
       return new TextDecoder().decode(fork.bytes.subarray(0, inode.size));
     }
+    // A v5 remote symlink has one XSLM header per extent, its CRC over the whole extent
+    // (xfs_symlink_remote.c): the target plus headers fits in a few blocks.
+    const header = this.sb.hasCrc ? SYMLINK_HEADER_V5 : 0;
+    const maxBlocks = Math.ceil((MAX_SYMLINK_LENGTH + header) / this.sb.blockSize);
     const parts: Uint8Array[] = [];
     let remaining = inode.size;
     for (const extent of await this.extents(inode, warnings)) {
-      for (let i = 0; i < extent.blockCount && remaining > 0; i++) {
-        let block = await this.block(extent.fsBlock + i);
-        if (this.sb.hasCrc) {
-          if (new DataView(block.buffer, block.byteOffset).getUint32(0) !== SYMLINK_MAGIC) throw new GrtError('BAD_MAGIC', `XFS symlink inode ${inode.number}: no XSLM header`);
-          block = block.subarray(SYMLINK_HEADER_V5);
-        }
-        const take = Math.min(remaining, block.length);
-        parts.push(block.subarray(0, take));
-        remaining -= take;
+      if (remaining <= 0) break;
+      if (extent.blockCount > maxBlocks) throw new GrtError('BAD_RECORD', `XFS symlink inode ${inode.number}: extent of ${extent.blockCount} blocks`);
+      const blocks: Uint8Array[] = [];
+      for (let i = 0; i < extent.blockCount; i++) blocks.push(await this.block(extent.fsBlock + i));
+      const buffer = Buffer.concat(blocks);
+      if (this.sb.hasCrc) {
+        if (buffer.readUInt32BE(0) !== SYMLINK_MAGIC) throw new GrtError('BAD_MAGIC', `XFS symlink inode ${inode.number}: no XSLM header`);
+        this.checkCrc(extent.fsBlock, buffer, SYMLINK_CRC_OFFSET, 'remote symlink', warnings);
       }
+      const take = Math.min(remaining, buffer.length - header);
+      parts.push(buffer.subarray(header, header + take));
+      remaining -= take;
     }
     if (remaining > 0) throw new GrtError('MISSING_DATA', `XFS symlink inode ${inode.number}: ${remaining} bytes unmapped`);
     return new TextDecoder().decode(Buffer.concat(parts));
@@ -199,6 +250,6 @@ export class XfsVolume {
 
   /** Every extended attribute (user.*, trusted.*, security.*) of an inode. */
   async xattrs(inode: Inode, warnings: GrtWarning[]): Promise<Xattr[]> {
-    return readXattrs(this.sb, inode, (fsBlock) => this.block(fsBlock), warnings);
+    return readXattrs(this.sb, inode, (fsBlock) => this.block(fsBlock), warnings, this.checkCrc);
   }
 }
