@@ -13,9 +13,9 @@
 import { encodeUpcase } from './upcase-section.js';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
-import type { CatalogScan, FileEntry, FileSystem } from '../fs/file-system.js';
+import type { CatalogScan, FileEntry, FileSystem, StreamLayout } from '../fs/file-system.js';
 import { encodeBinding, encodeVolume, type CatalogBinding } from './binding.js';
-import type { NameRecord } from './encode.js';
+import type { LayoutError, NameRecord } from './encode.js';
 import { VolumeChunks, type FilesChunkRef } from './volume-chunks.js';
 import { encodePreamble, encodeSection, SectionType } from './format.js';
 import { ByteWriter } from './varint.js';
@@ -30,9 +30,17 @@ const PROGRESS_EVERY = 4096;
 
 export interface CatalogInput {
   binding: CatalogBinding;
-  /** The volumes to catalogue: partition index, byte offset on the virtual disk, mounted file system. */
-  volumes: { index: number; start: number; fs: FileSystem }[];
+  /**
+   * The volumes to catalogue: volume number (partition index on the first disk), its id
+   * (Volume.id; String(index) when absent), byte offset in
+   * the disk set's address space (disk-space.ts), mounted file system; for a logical volume,
+   * `place` maps each layout from the volume's offsets to the disk set's instead (start 0).
+   */
+  volumes: { index: number; id?: string; start: number; fs: FileSystem; place?: LayoutPlacer }[];
 }
+
+/** Maps a layout in volume byte offsets to the disk set's, or to the refusal stored for it. */
+export type LayoutPlacer = (layout: StreamLayout) => StreamLayout | LayoutError;
 
 export interface BuildOptions {
   /**
@@ -149,7 +157,7 @@ async function catalogVolume(
   const plainRoot = new Set((await fs.readDir('/')).map((e) => e.name));
   const root = await fs.stat('/');
   if (root.type !== 'dir') throw new GrtError('NOT_A_DIRECTORY', 'volume root is not a directory', { structure: 'catalog build', path: '/' });
-  const out = new VolumeChunks(index, emit, chunks);
+  const out = new VolumeChunks(index, emit, chunks, volume.place);
   const context = { fs, start, plainRoot, root, out, options, volume: index };
   if (canScan(fs)) await catalogByScan(fs, context);
   else await catalogByWalk(context);

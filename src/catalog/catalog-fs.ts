@@ -17,9 +17,9 @@ export class CatalogFileSystem implements FileSystem {
   readonly info: FileSystem['info'];
 
   /**
-   * @param volume partition index as the catalog numbers it
-   * @param disk the virtual disk the catalog was made from (binding already checked); without it
-   *   everything but reading data works
+   * @param volume the volume's number in the catalog (chooseCatalogVolume)
+   * @param disk the disks the catalog was made from as one source (catalogSourceOf(image); binding
+   *   already checked); without it everything but reading data works
    */
   constructor(
     readonly catalog: Catalog,
@@ -86,13 +86,20 @@ export class CatalogFileSystem implements FileSystem {
   }
 }
 
-/** The catalogued volume to use: `partition`, or the only one; USAGE listing them otherwise. */
-export function chooseCatalogVolume(catalog: Catalog, partition: number | undefined): number {
-  const known = catalog.volumes.map((v) => `${v.index} (${v.fs}${v.label ? ` "${v.label}"` : ''})`).join(', ') || 'none';
-  if (partition !== undefined) {
-    if (!catalog.volumes.some((v) => v.index === partition)) throw new GrtError('NOT_FOUND', `no partition ${partition} in the catalog; volumes: ${known}`);
-    return partition;
+/**
+ * The catalogued volume to use, by its volume id as `--info` prints it ("1", "2:1", "vg0/root"; a
+ * partition number of the first disk may be a number), or the only one; USAGE listing them otherwise.
+ */
+export function chooseCatalogVolume(catalog: Catalog, volume: string | number | undefined): number {
+  const volumes = catalog.volumes;
+  const known = volumes.map((v) => `${v.id} (${v.fs}${v.label ? ` "${v.label}"` : ''})`).join(', ') || 'none';
+  if (volume !== undefined) {
+    const id = String(volume);
+    // By id; a bare number also names a volume by its catalog number (grt-index records those).
+    const found = volumes.find((v) => v.id === id) ?? (/^\d+$/.test(id) ? volumes.find((v) => v.index === Number(id)) : undefined);
+    if (!found) throw new GrtError('NOT_FOUND', `no volume ${id} in the catalog; volumes: ${known}`);
+    return found.index;
   }
-  if (catalog.volumes.length === 1) return catalog.volumes[0]!.index;
-  throw new GrtError('USAGE', `the catalog has several volumes: ${known}; choose one with --partition N`);
+  if (volumes.length === 1) return volumes[0]!.index;
+  throw new GrtError('USAGE', `the catalog has several volumes: ${known}; choose one with --partition ID`);
 }

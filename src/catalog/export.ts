@@ -16,8 +16,8 @@ type Entries = AsyncIterable<FileEntry> | Iterable<FileEntry>;
 const ATTRIBUTE_READONLY = 0x1;
 
 export interface ExportOptions {
-  /** Volume number added to every NDJSON row. */
-  volume?: number;
+  /** Added to every NDJSON row as `volume`: a partition number of the first disk, else the volume id. */
+  volume?: number | string;
   /** The volume's file system: names the id keys of NDJSON rows (fs/entry-json.ts). */
   fs?: string;
   /** Prefix for body-file names, e.g. "C:" (fls -m's mount point argument). */

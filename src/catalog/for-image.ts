@@ -8,7 +8,10 @@ import type { FileSystem } from '../fs/file-system.js';
 import { readerFor } from '../fs/registry.js';
 import type { Image } from '../image.js';
 import { isOnFirstDisk } from '../volume/disk-set.js';
-import type { CatalogBinding } from './binding.js';
+import type { ByteSource } from '../io/byte-source.js';
+import type { Volume } from '../volume/types.js';
+import type { CatalogBinding, CatalogDisk } from './binding.js';
+import { diskBases, diskSetSource, mapThroughSegments } from './disk-space.js';
 import { buildCatalog, writeCatalog, type BuildOptions, type CatalogInput } from './build.js';
 import { openCatalog, type Catalog } from './catalog.js';
 
@@ -19,55 +22,107 @@ export interface MountedVolumes {
   warnings: GrtWarning[];
 }
 
-/** Mount every volume with a file system grt can read; unreadable kinds are left out silently. */
+/**
+ * Catalog volume numbers past the first disk's partitions start here: partition numbers stay far
+ * below (a table of 4096 entries at most), so a number says which kind of volume it is.
+ */
+const OTHER_VOLUME_BASE = 1 << 16;
+
+/** A volume's number in a catalog: its partition number on the first disk, else past OTHER_VOLUME_BASE in layout order. */
+function volumeNumbers(image: Image): Map<Volume, number> {
+  const numbers = new Map<Volume, number>();
+  let other = OTHER_VOLUME_BASE;
+  for (const v of image.layout.volumes) numbers.set(v, isOnFirstDisk(v) ? v.index : other++);
+  return numbers;
+}
+
+/** The disks of `image` as the one address space its catalogs' layouts point into (disk-space.ts). */
+export function catalogSourceOf(image: Image): ByteSource {
+  return diskSetSource(image.disks ?? [image.disk]);
+}
+
+/**
+ * Where a volume's layouts go in the disk set: a shift for a partition or whole disk, the LV's
+ * segments for a logical volume; undefined for an LV without a mapping.
+ */
+function placementOf(v: Volume, bases: readonly number[]): Pick<CatalogInput['volumes'][number], 'start' | 'place'> | undefined {
+  if (v.segmentTypes === undefined) return { start: bases[(v.disk ?? 1) - 1]! + v.start };
+  const segments = v.diskSegments;
+  return segments === undefined ? undefined : { start: 0, place: (layout) => mapThroughSegments(layout, segments, bases) };
+}
+
+/** Mount every volume with a file system grt can read, of every disk and LV; unreadable kinds are left out silently. */
 export async function mountVolumes(image: Image): Promise<MountedVolumes> {
   const volumes: CatalogInput['volumes'] = [];
   const warnings: GrtWarning[] = [];
+  const numbers = volumeNumbers(image);
+  const bases = diskBases((image.disks ?? [image.disk]).map((d) => d.size));
   for (const v of image.layout.volumes) {
-    if (!isOnFirstDisk(v)) {
-      warnings.push({ code: 'UNSUPPORTED', message: `volume ${v.id}: catalogs hold only the first disk's partitions yet (not other disks' or LVM2 logical volumes); left out` });
-      continue;
-    }
+    const placement = placementOf(v, bases);
     let fs: FileSystem;
     try {
-      fs = await image.openFileSystem(v.index);
+      if (!placement) throw new GrtError('UNSUPPORTED', 'logical volume without a mapping to its disks');
+      fs = await image.openFileSystem(v.id);
     } catch (error) {
       if (!(error instanceof GrtError)) throw error;
-      // UNSUPPORTED: a file system grt has no reader for (FAT, swap, ...): nothing to catalogue.
-      if (error.code !== 'UNSUPPORTED') warnings.push({ ...warningFrom(error), message: `volume ${v.index}: ${error.message}` });
+      // UNSUPPORTED: a file system grt has no reader for (FAT, swap, ...) or an LV it cannot read.
+      if (error.code !== 'UNSUPPORTED') warnings.push({ ...warningFrom(error), message: `volume ${v.id}: ${error.message}` });
       continue;
     }
     // What the volume noticed while mounting (a backup boot sector used, a log not replayed, ...).
-    for (const w of fs.warnings ?? []) warnings.push({ ...w, message: `volume ${v.index}: ${w.message}` });
-    volumes.push({ index: v.index, start: v.start, fs });
+    for (const w of fs.warnings ?? []) warnings.push({ ...w, message: `volume ${v.id}: ${w.message}` });
+    volumes.push({ index: numbers.get(v)!, id: v.id, ...placement!, fs });
   }
   return { volumes, warnings };
 }
 
-/** Serial numbers by partition index, of mounted volumes. */
-export function serialsOf(mounted: CatalogInput['volumes']): Map<number, string> {
-  return new Map(mounted.map((v) => [v.index, v.fs.info.serial]));
+/** Serial numbers by volume id, of mounted volumes. */
+export function serialsOf(mounted: CatalogInput['volumes']): Map<string, string> {
+  return new Map(mounted.map((v) => [v.id ?? String(v.index), v.fs.info.serial]));
+}
+
+/** Capacity and chain CIDs (child first) of one disk. */
+function diskBinding(disk: Image['disk']): CatalogDisk {
+  const info = disk.info;
+  return { capacity: info.capacity, cids: info.chain.some((link) => link.cid !== undefined) ? info.chain.map((link) => link.cid ?? '') : [] };
 }
 
 /**
- * What ties a catalog to this image: capacity, chain CIDs (child first) and partitions, with the
- * serial number of each volume in `serials` (serialsOf(mounted volumes)).
+ * What ties a catalog to this image: every disk's capacity and chain CIDs, the first disk's
+ * partitions, and every other volume (other disks' partitions, LVs with their segments), with the
+ * serial number of each volume in `serials` (serialsOf(mounted volumes), by volume id).
  */
-export function catalogBindingOf(image: Image, serials: ReadonlyMap<number, string> = new Map()): CatalogBinding {
-  const info = image.disk.info;
-  return {
-    capacity: info.capacity,
-    cids: info.chain.some((link) => link.cid !== undefined) ? info.chain.map((link) => link.cid ?? '') : [],
-    partitions: image.layout.volumes.filter(isOnFirstDisk).map((v) => {
-      const serial = serials.get(v.index);
-      return { index: v.index, start: v.start, size: v.size, fs: v.fs, ...(serial !== undefined ? { serial } : {}) };
-    }),
+export function catalogBindingOf(image: Image, serials: ReadonlyMap<string, string> = new Map()): CatalogBinding {
+  const serialOf = (v: Volume) => {
+    const serial = serials.get(v.id);
+    return serial !== undefined ? { serial } : {};
   };
+  const numbers = volumeNumbers(image);
+  const binding: CatalogBinding = {
+    ...diskBinding(image.disk),
+    partitions: image.layout.volumes.filter(isOnFirstDisk).map((v) => ({ index: v.index, start: v.start, size: v.size, fs: v.fs, ...serialOf(v) })),
+  };
+  const disks = (image.disks ?? [image.disk]).slice(1).map(diskBinding);
+  const others = image.layout.volumes.filter((v) => !isOnFirstDisk(v));
+  if (disks.length > 0 || others.length > 0) {
+    binding.disks = disks;
+    binding.volumes = others.map((v) => ({
+      id: v.id,
+      number: numbers.get(v)!,
+      disk: v.segmentTypes === undefined ? (v.disk ?? 1) : 0,
+      start: v.segmentTypes === undefined ? v.start : 0,
+      size: v.size,
+      fs: v.fs,
+      ...serialOf(v),
+      segments: v.diskSegments ?? [],
+    }));
+  }
+  return binding;
 }
 
 export interface ImageCatalogSummary {
   binding: CatalogBinding;
-  volumes: { index: number; entries: number; fs: string; serial: string; label?: string }[];
+  volumes: { index: number; id: string; entries: number; fs: string; serial: string; label?: string }[];
   warnings: GrtWarning[];
   /** The catalog, when no path was given. */
   bytes?: Uint8Array;
@@ -99,7 +154,7 @@ export async function buildImageCatalog(image: Image, path: string | undefined, 
   const summary: ImageCatalogSummary = {
     binding,
     warnings,
-    volumes: volumes.map((v) => ({ index: v.index, entries: 0, fs: v.fs.kind, serial: v.fs.info.serial, ...(v.fs.info.label !== undefined ? { label: v.fs.info.label } : {}) })),
+    volumes: volumes.map((v) => ({ index: v.index, id: v.id ?? String(v.index), entries: 0, fs: v.fs.kind, serial: v.fs.info.serial, ...(v.fs.info.label !== undefined ? { label: v.fs.info.label } : {}) })),
   };
   if (path === undefined) summary.bytes = await buildCatalog(input, build);
   else await writeCatalog(path, input, build);
@@ -116,15 +171,15 @@ export async function openImageCatalog(catalog: string | Uint8Array | Catalog, i
   const opened = typeof catalog === 'string' || catalog instanceof Uint8Array ? await openCatalog(catalog) : catalog;
   if (image) {
     // Serials only of the catalogued volumes.
-    const catalogued = new Set(opened.volumes.map((v) => v.index));
-    const serials = new Map<number, string>();
+    const catalogued = new Set(opened.volumes.map((v) => v.id));
+    const serials = new Map<string, string>();
     for (const v of image.layout.volumes) {
-      if (!catalogued.has(v.index)) continue;
+      if (!catalogued.has(v.id)) continue;
       // Read without mounting (fs/registry.ts readSerial): a few hundred bytes per volume.
       const reader = await readerFor(v.fs);
       if (!reader?.readSerial) continue;
       try {
-        serials.set(v.index, await reader.readSerial(v.source));
+        serials.set(v.id, await reader.readSerial(v.source));
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
         // A damaged boot sector: the volume is compared by place, size and kind only.

@@ -47,6 +47,8 @@ export function parseCatalog(bytes: Uint8Array): { binding: CatalogBinding; volu
   const endHeader = headers[headers.length - 1]!;
   const er: ByteReader = reader(endHeader, 'catalog END section');
   const { totals, fileChunks } = readEndSection(er, headers);
+  // Volumes past the first disk are named by the binding (format 3.1); the others by partition number.
+  const idOf = new Map((binding.volumes ?? []).map((v) => [v.number, v.id]));
   const states = new Map<number, VolumeState>();
   for (const h of headers) {
     if (h.type === SectionType.volume) {
@@ -55,7 +57,7 @@ export function parseCatalog(bytes: Uint8Array): { binding: CatalogBinding; volu
       if (!total || states.has(info.index) || total.names === 0) {
         throw new GrtError('BAD_CATALOG', 'volume section disagrees with the END section', { structure: 'catalog volume section', offset: h.offset, actual: info.index });
       }
-      const state: VolumeState = { info: { ...info, ...total }, names: newNameTable(total.names), chunks: [], lookup: new Map(), dirPaths: [], major };
+      const state: VolumeState = { info: { ...info, ...total, id: idOf.get(info.index) ?? String(info.index) }, names: newNameTable(total.names), chunks: [], lookup: new Map(), dirPaths: [], major };
       if (info.nameRule === 'bytes') state.rule = { kind: 'bytes' };
       states.set(info.index, state);
     } else if (h.type === SectionType.upcase) {

@@ -31,6 +31,8 @@ class VolumeChunks {
     private readonly index: number,
     private readonly emit: (type: number, payload: Uint8Array) => Promise<number>,
     private readonly chunks: FilesChunkRef[],
+    /** Maps a logical volume's layouts to the disk set (build.ts LayoutPlacer); absent for a partition. */
+    private readonly place?: (layout: StreamLayout) => StreamLayout | LayoutError,
   ) {
     this.names = new NamesChunkWriter(index, 0);
     this.files = new FilesChunkWriter(index, 0);
@@ -38,7 +40,9 @@ class VolumeChunks {
 
   /** Appends a file record (layouts in volume offsets, shifted by `start`); returns its file index. */
   addFile(f: FileFields, layouts: readonly (StreamLayout | LayoutError)[], start: number): number {
-    this.files.add(f, layouts, start);
+    const place = this.place;
+    if (place) this.files.add(f, layouts.map((layout) => ('error' in layout ? layout : place(layout))), 0);
+    else this.files.add(f, layouts, start);
     return this.fileCount++;
   }
 

@@ -77,13 +77,6 @@ export function parseVolumeId(text: string | undefined, name = '--partition'): s
   return text;
 }
 
-/** Catalogs number their volumes by partition: a volume id that is one, as a number. */
-export function catalogVolumeOf(id: string | undefined, name = '--partition'): number | undefined {
-  if (id === undefined) return undefined;
-  if (!/^\d{1,6}$/.test(id)) throw new GrtError('USAGE', `${name} ${id}: a catalog names its volumes by partition number`);
-  return Number(id);
-}
-
 /** A whole number such as an MFT record number (`--mft N`). */
 export function parseCount(text: string | undefined, name: string): number | undefined {
   if (text === undefined) return undefined;

@@ -8,9 +8,9 @@
 import { stat } from 'node:fs/promises';
 import { FileSource } from '../io/file-source.js';
 import { GrtError } from '../errors.js';
-import { buildImageCatalog, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
+import { buildImageCatalog, chooseCatalogVolume, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
 import { CATALOG_MAGIC } from '../catalog/format.js';
-import { catalogVolumeOf, IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseVolumeId } from './args.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseVolumeId } from './args.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { commandInputs } from './inputs.js';
 import { refuseInputTarget } from '../restore/inputs.js';
@@ -54,18 +54,18 @@ async function isCatalogFile(path: string): Promise<boolean> {
   }
 }
 
-async function exportCatalog(catalog: Catalog, format: 'ndjson' | 'bodyfile', partition: number | undefined, values: { all?: boolean; deleted?: boolean }, io: CliIo): Promise<void> {
-  const indexes = partition === undefined ? catalog.volumes.map((v) => v.index) : [partition];
-  if (partition !== undefined && !catalog.volumes.some((v) => v.index === partition)) {
-    throw new GrtError('NOT_FOUND', `no partition ${partition} in the catalog; volumes: ${catalog.volumes.map((v) => v.index).join(', ')}`);
-  }
+async function exportCatalog(catalog: Catalog, format: 'ndjson' | 'bodyfile', partition: string | undefined, values: { all?: boolean; deleted?: boolean }, io: CliIo): Promise<void> {
+  const indexes = partition === undefined ? catalog.volumes.map((v) => v.index) : [chooseCatalogVolume(catalog, partition)];
   const options = { recursive: true, all: values.all ?? false, deleted: values.deleted ?? false };
   const out = new LineWriter(io.stdout);
   try {
     for (const volume of indexes) {
       const entries = catalog.list(volume, '/', options);
+      const info = catalog.volumes.find((v) => v.index === volume)!;
+      // A partition of the first disk by its number, as before; other volumes by their id ("2:1", "vg0/root").
+      const name = info.id === String(info.index) ? info.index : info.id;
       // Several volumes in one body file: each path gets its volume as mount point ("1:/dir/file").
-      const lines = format === 'ndjson' ? toNdjson(entries, { volume, fs: catalog.volumes.find((v) => v.index === volume)!.fs }) : toBodyfile(entries, indexes.length > 1 ? { mountPoint: `${volume}:` } : {});
+      const lines = format === 'ndjson' ? toNdjson(entries, { volume: name, fs: info.fs }) : toBodyfile(entries, indexes.length > 1 ? { mountPoint: `${name}:` } : {});
       for await (const line of lines) await out.line(line);
     }
   } finally {
@@ -78,7 +78,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (positionals.length === 0) throw new GrtError('USAGE', 'give an IMAGE (to build) or a CATALOG (to export); see --help');
     if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')}`);
     const format = oneOf(values.format, ['ndjson', 'bodyfile'] as const, '--format');
-    const partition = catalogVolumeOf(parseVolumeId(values.partition));
+    const partition = parseVolumeId(values.partition);
     const path = positionals[0]!;
 
     if (await isCatalogFile(path)) {

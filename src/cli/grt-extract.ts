@@ -15,7 +15,7 @@ import { parseSelection } from '../restore/select.js';
 import type { Overwrite } from '../restore/write.js';
 import { exportDisk, streamTo } from '../restore/export.js';
 import { commandInputs } from './inputs.js';
-import { catalogVolumeOf, IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseCount, parseVolumeId } from './args.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseCount, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { fileSystemWarnings, printMountWarnings } from './volume-facts.js';
@@ -134,9 +134,9 @@ async function openVolume(image: Awaited<ReturnType<typeof openImageArg>>, catal
   if (catalogPath !== undefined) {
     // CATALOG_MISMATCH unless the catalog was made from this image: its offsets would read another disk.
     // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
-    const { CatalogFileSystem, chooseCatalogVolume, openImageCatalog } = await import('../catalog/index.js');
+    const { CatalogFileSystem, catalogSourceOf, chooseCatalogVolume, openImageCatalog } = await import('../catalog/index.js');
     const catalog = await openImageCatalog(catalogPath, image);
-    fs = new CatalogFileSystem(catalog, chooseCatalogVolume(catalog, catalogVolumeOf(volumeId)), image.disk);
+    fs = new CatalogFileSystem(catalog, chooseCatalogVolume(catalog, volumeId), catalogSourceOf(image));
   } else {
     fs = await image.openFileSystem(volumeId);
   }

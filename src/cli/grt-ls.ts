@@ -15,7 +15,7 @@ import type { Volume } from '../volume/types.js';
 import { IsoCache, nsToIso } from '../util/time.js';
 import { entryToJSON } from '../fs/entry-json.js';
 import { sidName } from '../fs/sid-names.js';
-import { catalogVolumeOf, IMAGE_HELP, IMAGE_OPTIONS, parseVolumeId } from './args.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { mountedFacts, printMountWarnings, type MountedFacts } from './volume-facts.js';
@@ -269,7 +269,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
       const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
       const catalog = await openCatalog(values.catalog);
-      const volume = chooseCatalogVolume(catalog, catalogVolumeOf(volumeId));
+      const volume = chooseCatalogVolume(catalog, volumeId);
       state.started = true;
       if (values.find !== undefined) return await find({ catalog, volume }, values.find, values, io);
       return await list(new CatalogFileSystem(catalog, volume), positionals[0] ?? '/', values, io);

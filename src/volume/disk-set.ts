@@ -9,9 +9,9 @@
  */
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { assembleLogicalVolumes, type LogicalVolumeRecord } from './lvm/index.js';
+import { assembleLogicalVolumes, type LogicalVolumeRecord, type PlacedSegment } from './lvm/index.js';
 import { listVolumes, type ListVolumesOptions } from './list-volumes.js';
-import type { Volume, VolumeLayout } from './types.js';
+import type { DiskSegment, Volume, VolumeGroupNode, VolumeLayout } from './types.js';
 
 /** An LV that cannot be read: its bytes are a refusal saying why, so nothing mounts it by mistake. */
 class UnavailableSource implements ByteSource {
@@ -41,16 +41,23 @@ export async function listDiskSetVolumes(disks: readonly ByteSource[], options: 
   const warnings: GrtWarning[] = [];
   layouts.forEach((layout, i) => {
     const diskNumber = i + 1;
-    for (const volume of layout.volumes) volumes.push({ ...volume, id: volumeIdOn(diskNumber, volume.index), disk: diskNumber });
+    for (const volume of layout.volumes) volumes.push({ ...volume, id: volumeIdOn(diskNumber, volume.index), disk: diskNumber, parent: diskNodeId(diskNumber) });
     const from = diskNumber === 1 ? '' : `disk ${diskNumber}: `;
     for (const w of layout.warnings) warnings.push({ ...w, message: from + w.message });
   });
   // Every volume is looked at, not only those detected as lvm2: a damaged label is then a warning.
   const lvm = await assembleLogicalVolumes(volumes.map((v) => ({ id: v.id, source: v.source })));
   warnings.push(...lvm.warnings);
-  for (const lv of lvm.volumes) volumes.push(logicalVolume(lv));
+  const byId = new Map(volumes.map((v) => [v.id, v]));
+  for (const lv of lvm.volumes) volumes.push(logicalVolume(lv, byId));
+  const groups = lvm.groups.map((g): VolumeGroupNode => {
+    const id = groupNodeId(g.name);
+    const pvs = g.pvs.flatMap((pv) => (pv.volumeId === undefined ? [] : [pv.volumeId]));
+    for (const pv of pvs) byId.get(pv)!.vg = id;
+    return { id, name: g.name, uuid: g.uuid, pvs, lvs: lvm.volumes.filter((lv) => lv.vg === g.name).map((lv) => lv.id) };
+  });
   const first = layouts[0] ?? { scheme: 'none' as const, sectorSize: 512 };
-  const layout: VolumeLayout = { scheme: first.scheme, sectorSize: first.sectorSize, volumes, warnings };
+  const layout: VolumeLayout = { scheme: first.scheme, sectorSize: first.sectorSize, volumes, warnings, groups };
   if (prefer !== undefined && !volumes.some((v) => v.fs === prefer)) {
     const found = volumes.map((v) => v.fs).join(', ') || 'none';
     throw new GrtError('USAGE', `--fs ${prefer}: no volume holds a ${prefer} file system (found: ${found})`);
@@ -75,8 +82,29 @@ async function listPreferring(disk: ByteSource, options: ListVolumesOptions): Pr
   }
 }
 
+/** The tree node of disk D (Volume.parent). */
+function diskNodeId(diskNumber: number): string {
+  return `disk:${diskNumber}`;
+}
+
+/** The tree node of a volume group (Volume.parent of its LVs, Volume.vg of its PVs). */
+function groupNodeId(name: string): string {
+  return `vg:${name}`;
+}
+
+/** An LV's segments with each stripe moved from its PV volume to that volume's disk. */
+function onDisks(segments: readonly PlacedSegment[], byId: ReadonlyMap<string, Volume>): DiskSegment[] {
+  return segments.map((segment) => ({
+    ...segment,
+    stripes: segment.stripes.map((stripe) => {
+      const pv = byId.get(stripe.volumeId)!;
+      return { disk: pv.disk ?? 1, byteOffset: pv.start + stripe.byteOffset };
+    }),
+  }));
+}
+
 /** An LV as a volume: no disk, no offset; its segments say where its bytes are. */
-function logicalVolume(lv: LogicalVolumeRecord): Volume {
+function logicalVolume(lv: LogicalVolumeRecord, byId: ReadonlyMap<string, Volume>): Volume {
   const volume: Volume = {
     id: lv.id,
     index: 0,
@@ -87,16 +115,18 @@ function logicalVolume(lv: LogicalVolumeRecord): Volume {
     typeName: `LVM2 logical volume${lv.visible ? '' : ' (hidden)'}`,
     fs: lv.fs,
     segmentTypes: lv.segmentTypes,
+    parent: groupNodeId(lv.vg),
     source: lv.source ?? new UnavailableSource(`logical volume ${lv.id} cannot be read: ${lv.unavailable ?? 'no data'}`),
   };
   if (lv.label !== undefined) volume.label = lv.label;
   if (lv.source === undefined) volume.unavailable = lv.unavailable ?? 'no data';
+  else if (lv.segments !== undefined) volume.diskSegments = onDisks(lv.segments, byId);
   return volume;
 }
 
 /**
- * Whether a volume is a partition (or the whole) of disk 1: what a catalog can hold, as catalogs
- * number volumes by partition index and bind them to the first disk's offsets.
+ * Whether a volume is a partition (or the whole) of disk 1: a catalog numbers those by partition
+ * index and binds them as catalogs of one disk always have (catalog/binding.ts).
  */
 export function isOnFirstDisk(volume: Volume): boolean {
   return volume.segmentTypes === undefined && (volume.disk ?? 1) === 1;

@@ -53,6 +53,38 @@ export interface Volume {
   segmentTypes?: string[];
   /** Why this volume (an LV) cannot be read: a PV missing, a segment type grt does not read, damage. */
   unavailable?: string;
+  /**
+   * The node above this volume in the tree disk → partition (a PV) → volume group → LV: "disk:D"
+   * for a partition or whole disk D, "vg:NAME" for an LV of volume group NAME.
+   */
+  parent?: string;
+  /** For a partition or whole disk that is an LVM2 PV: the group it belongs to ("vg:NAME"). */
+  vg?: string;
+  /** A readable LV's segments with each stripe on a disk: where its bytes lie (lv-source.ts). */
+  diskSegments?: DiskSegment[];
+}
+
+/** An LV segment in disk terms: LV bytes [start, start + size), chunks of stripeSize over the stripes. */
+export interface DiskSegment {
+  /** Byte offset in the LV. */
+  start: number;
+  size: number;
+  /** Chunk size in bytes (ignored with one stripe). */
+  stripeSize: number;
+  /** Disk number (1 = the first) and byte offset on that disk of each stripe's first byte. */
+  stripes: { disk: number; byteOffset: number }[];
+}
+
+/** An LVM2 volume group: the node between its PVs and its LVs in the volume tree. */
+export interface VolumeGroupNode {
+  /** "vg:NAME", as the volumes' `parent` and `vg` name it. */
+  id: string;
+  name: string;
+  uuid: string;
+  /** Ids of the volumes that are its PVs (those on the disks given). */
+  pvs: string[];
+  /** Ids of its LVs. */
+  lvs: string[];
 }
 
 export interface VolumeLayout {
@@ -61,4 +93,6 @@ export interface VolumeLayout {
   sectorSize: number;
   volumes: Volume[];
   warnings: GrtWarning[];
+  /** LVM2 volume groups found on the disks (listDiskSetVolumes). */
+  groups?: VolumeGroupNode[];
 }

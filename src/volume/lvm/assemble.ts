@@ -51,6 +51,8 @@ export interface LogicalVolumeRecord {
   segmentTypes: string[];
   /** The LV's bytes; absent when it cannot be read. */
   source?: ByteSource;
+  /** Where the LV's bytes lie on the input volumes (with `source`): what a catalog translates runs through. */
+  segments?: PlacedSegment[];
   /** Why the LV cannot be read. */
   unavailable?: string;
   fs: FsKind;
@@ -61,6 +63,14 @@ export interface AssembledLvm {
   groups: VolumeGroupRecord[];
   volumes: LogicalVolumeRecord[];
   warnings: GrtWarning[];
+}
+
+/** A segment of an LV (lv-source.ts MappedSegment) with each stripe on an input volume by id. */
+export interface PlacedSegment {
+  start: number;
+  size: number;
+  stripeSize: number;
+  stripes: { volumeId: string; byteOffset: number }[];
 }
 
 interface FoundPv {
@@ -152,17 +162,19 @@ async function openLv(vg: VgMetadata, lv: LvMetadata, pvByUuid: Map<string, Foun
     return { ...base, unavailable: `PV ${list} is missing: no disk given holds it` };
   }
   try {
-    const segments: MappedSegment[] = lv.segments.map((segment) => ({
+    const placed: PlacedSegment[] = lv.segments.map((segment) => ({
       start: segment.startExtent * extentBytes,
       size: segment.extentCount * extentBytes,
       stripeSize: (segment.stripeSize || vg.extentSize) * LVM_TEXT_SECTOR,
       stripes: segment.stripes.map((stripe) => {
         const pv = pvMeta.get(stripe.pvKey)!;
-        return { source: pvByUuid.get(pv.uuid)!.source, byteOffset: pv.peStart * LVM_TEXT_SECTOR + stripe.startExtent * extentBytes };
+        return { volumeId: pvByUuid.get(pv.uuid)!.volumeId, byteOffset: pv.peStart * LVM_TEXT_SECTOR + stripe.startExtent * extentBytes };
       }),
     }));
+    const sourceOf = new Map([...pvByUuid.values()].map((pv) => [pv.volumeId, pv.source]));
+    const segments: MappedSegment[] = placed.map((s) => ({ ...s, stripes: s.stripes.map((st) => ({ source: sourceOf.get(st.volumeId)!, byteOffset: st.byteOffset })) }));
     const source = new LogicalVolumeSource(segments, `LV ${base.id}`);
-    return { ...base, source, ...(await detect(source, base.id, warnings)) };
+    return { ...base, source, segments: placed, ...(await detect(source, base.id, warnings)) };
   } catch (error) {
     if (!(error instanceof GrtError)) throw error;
     return { ...base, unavailable: error.message };

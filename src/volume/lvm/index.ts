@@ -1,5 +1,5 @@
 export { assembleLogicalVolumes } from './assemble.js';
-export type { AssembledLvm, InputVolume, LogicalVolumeRecord, PhysicalVolumeRecord, VolumeGroupRecord } from './assemble.js';
+export type { AssembledLvm, InputVolume, LogicalVolumeRecord, PhysicalVolumeRecord, PlacedSegment, VolumeGroupRecord } from './assemble.js';
 export { readPvLabel, lvmCrc } from './label.js';
 export type { PvLabel, DiskLocation } from './label.js';
 export { readMetadataArea } from './metadata-area.js';
