@@ -36,6 +36,7 @@ function syntheticFs(state) {
   const dirEntry = (d) => entry(`/d${d}`, `d${d}`, 'dir', 100 + d, 5, 0, BASE_FILETIME);
   return {
     kind: 'ntfs', info: { serial: '00000000BE7C0000', clusterSize: 4096 },
+    nameRule() { return { kind: 'bytes' }; },
     async stat(path) { return path === '/' ? root : dirEntry(Number(path.slice(2))); },
     async readDir() { return Array.from({ length: dirs }, (_, d) => dirEntry(d)); },
     async *walk() {
@@ -145,5 +146,5 @@ try {
   }
 } finally {
   pg?.stop();
-  rmSync(work, { recursive: true, force: true });
+  if (!process.env.GRT_BENCH_KEEP) rmSync(work, { recursive: true, force: true }); else console.log('kept', work);
 }

@@ -15,7 +15,8 @@ commands:
                      the catalog's binding and time); the same id and catalog again is a no-op
   list [--vm NAME]   backups, newest first, with VM, time, volumes, files and bytes
   find GLOB|--name NAME [--vm NAME] [--since ISO] [--until ISO] [--min-size N] [--max-size N]
-       [--modified-after ISO]      files matching across backups, newest backup first
+       [--modified-after ISO] [--owner SID|UID]
+                                   files matching across backups, newest backup first
   versions PATH [--vm NAME]        each distinct version of one path with the backups holding it
   diff BACKUP_A BACKUP_B           files added, removed and changed (NDJSON rows with --json)
   remove BACKUP                    forget a backup (retention)
@@ -84,7 +85,6 @@ async function run(index: GrtIndex, command: string, args: string[], values: Val
       await emit(b, `${b.backup}  ${b.vm}  ${b.time}  volumes ${b.volumes.map((v) => v.index).join(',')}  ${b.files} files  ${formatBytes(b.bytes)}`);
     }
   } else if (command === 'find') {
-    if (values.owner !== undefined) throw new GrtError('UNSUPPORTED', '--owner: catalogs record no owners yet');
     const glob = values.name !== undefined ? literalGlob(values.name) : positionals(args, 1, 'find GLOB|--name NAME [options]')[0]!;
     const since = dateOf(values.since, '--since');
     const until = dateOf(values.until, '--until');
@@ -94,11 +94,12 @@ async function run(index: GrtIndex, command: string, args: string[], values: Val
     const rows = index.find(glob, {
       ...(values.vm !== undefined ? { vm: values.vm } : {}), ...(since ? { since } : {}), ...(until ? { until } : {}),
       ...(modifiedAfter ? { modifiedAfter } : {}), ...(minSize !== undefined ? { minSize } : {}), ...(maxSize !== undefined ? { maxSize } : {}),
+      ...(values.owner !== undefined ? { owner: values.owner } : {}),
     });
-    for await (const r of rows) await emit(r, `${r.time}  ${r.backup}  ${r.vm}  ${r.volume}:${r.path}  ${r.size}  ${r.mtime}${r.deleted ? '  (deleted)' : ''}`);
+    for await (const r of rows) await emit(r, `${r.time}  ${r.backup}  ${r.vm}  ${r.volume}:${r.path}  ${r.size}  ${r.mtime}${r.owner !== undefined ? `  ${r.owner}` : ''}${r.deleted ? '  (deleted)' : ''}`);
   } else if (command === 'versions') {
     const [path] = positionals(args, 1, 'versions PATH [--vm NAME]');
-    for (const v of await index.versions(path!, values.vm)) await emit(v, `${v.size}  ${v.mtime}  ${v.vm}  ${v.volume}:${v.path}  in ${v.backups.join(', ')}`);
+    for (const v of await index.versions(path!, values.vm)) await emit(v, `${v.size}  ${v.mtime}${v.owner !== undefined ? `  ${v.owner}` : ''}  ${v.vm}  ${v.volume}:${v.path}  in ${v.backups.join(', ')}`);
   } else if (command === 'diff') {
     const [a, b] = positionals(args, 2, 'diff BACKUP_A BACKUP_B');
     const counts = { added: 0, removed: 0, changed: 0 };
@@ -116,7 +117,7 @@ async function run(index: GrtIndex, command: string, args: string[], values: Val
     const s = await index.stats();
     if (json) await out.line(jsonLine(s));
     else {
-      await out.line(`${s.backups} backups, ${s.rows.versions} file versions, ${s.rows.paths} paths, ${s.rows.names} names, ${formatBytes(s.bytes)}\n`);
+      await out.line(`${s.backups} backups, ${s.rows.versions} file versions, ${s.rows.paths} paths, ${s.rows.dirs} folders, ${s.rows.owners} owners, ${formatBytes(s.bytes)}\n`);
       for (const vm of s.vms) await out.line(`  ${vm.vm}: ${vm.backups} backups, ${vm.versions} versions\n`);
     }
   } else throw new GrtError('USAGE', `unknown command ${JSON.stringify(command)}; see grt-index --help`);

@@ -3,12 +3,13 @@
  * SQL is written with `?` placeholders (PostgreSQL's back end numbers them); every integer comes
  * back as a bigint from both back ends, so answers compare equal whichever stored them.
  */
+import { encodeFacts } from './facts.js';
 import type { VersionRow } from './row.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-export type Param = string | number | bigint | null;
-export type Row = Record<string, string | bigint | null>;
+export type Param = string | number | bigint | Uint8Array | null;
+export type Row = Record<string, string | bigint | Uint8Array | null>;
 
 export interface Db {
   readonly dialect: Dialect;
@@ -33,18 +34,21 @@ export interface Db {
 }
 
 /** Columns of the staging table, in the order loadStage fills them. */
-export const STAGE_COLUMNS = ['volume', 'dir', 'name', 'fkey', 'rkey', 'type', 'size', 'mtime', 'ctime', 'record', 'sequence', 'attributes', 'deleted'] as const;
+export const STAGE_COLUMNS = ['volume', 'dir', 'name', 'fkey', 'owner', 'deleted', 'facts'] as const;
 
 /** A stage row's values in STAGE_COLUMNS order. */
 export function stageValues(row: VersionRow): Param[] {
-  return [row.volume, row.dir, row.name, row.fkey, row.rkey, row.type, row.size, row.mtime, row.ctime, row.record, row.sequence, row.attributes, row.deleted];
+  return [row.volume, row.dir, row.name, row.fkey, row.owner, row.deleted, encodeFacts(row)];
 }
 
-/** The staging table's definition for `dialect` (text compared byte-wise in both). */
+/**
+ * The staging table's definition for `dialect` (text compared byte-wise in both); dir_id, path_id
+ * and owner_id are filled from the index's tables once the entries are in.
+ */
 export function stageTable(dialect: Dialect): string {
   const text = dialect === 'postgres' ? 'TEXT COLLATE "C"' : 'TEXT';
   const int = dialect === 'postgres' ? 'BIGINT' : 'INTEGER';
-  return `CREATE TEMP TABLE stage (volume ${int} NOT NULL, dir ${text} NOT NULL, name ${text} NOT NULL, fkey ${text} NOT NULL, rkey ${text} NOT NULL,
-    type ${int} NOT NULL, size ${int} NOT NULL, mtime ${int} NOT NULL, ctime ${int} NOT NULL, record ${int} NOT NULL, sequence ${int} NOT NULL,
-    attributes ${int} NOT NULL, deleted ${int} NOT NULL, path_id ${int})${dialect === 'postgres' ? ' ON COMMIT DROP' : ''}`;
+  const blob = dialect === 'postgres' ? 'BYTEA' : 'BLOB';
+  return `CREATE TEMP TABLE stage (volume ${int} NOT NULL, dir ${text} NOT NULL, name ${text} NOT NULL, fkey ${text} NOT NULL, owner ${text},
+    deleted ${int} NOT NULL, facts ${blob} NOT NULL, dir_id ${int}, path_id ${int}, owner_id ${int} NOT NULL DEFAULT 0)${dialect === 'postgres' ? ' ON COMMIT DROP' : ''}`;
 }

@@ -11,7 +11,8 @@ import { GrtError } from '../errors.js';
 import { openCatalog, type Catalog } from '../catalog/index.js';
 import type { Db } from './db.js';
 import { HOLDS } from './query.js';
-import { rowOf, type VersionRow } from './row.js';
+import { rowOf, TYPE_CODES, type VersionRow } from './row.js';
+import { keySql } from './schema.js';
 
 export interface AddOptions {
   /** The backup's id (default: derived from the catalog's binding and the backup time). */
@@ -36,12 +37,20 @@ export interface AddResult {
   files: number;
 }
 
-/** The columns one version is identified by, besides its VM, path and volume. */
-const VERSION_COLUMNS = ['type', 'size', 'mtime', 'ctime', 'record', 'sequence', 'attributes', 'deleted'] as const;
+/** What a backup's row records about its files: live regular files and their bytes. */
+interface Totals {
+  files: number;
+  bytes: number;
+}
 
-async function* catalogRows(catalog: Catalog, deleted: boolean): AsyncIterable<VersionRow> {
+/** The catalog's entries as index rows, one at a time (never the whole catalog), counted into `totals`. */
+async function* catalogRows(catalog: Catalog, deleted: boolean, totals: Totals): AsyncIterable<VersionRow> {
   for (const volume of catalog.volumes) {
-    for await (const entry of catalog.list(volume.index, '/', { recursive: true, deleted })) yield rowOf(volume.index, entry);
+    for await (const entry of catalog.list(volume.index, '/', { recursive: true, deleted })) {
+      const row = rowOf(volume.index, entry);
+      if (row.type === TYPE_CODES.file && row.deleted === 0) (totals.files++, (totals.bytes += row.size));
+      yield row;
+    }
   }
 }
 
@@ -88,45 +97,45 @@ export async function addBackup(db: Db, source: string | Uint8Array, options: Ad
     const [vmRow] = await db.all('UPDATE vms SET last_ordinal = last_ordinal + 1 WHERE name = ? RETURNING id, last_ordinal', [vm]);
     const vmId = vmRow!.id as bigint;
     const ordinal = vmRow!.last_ordinal as bigint;
-    await db.loadStage(catalogRows(catalog, options.deleted === true));
+    const totals: Totals = { files: 0, bytes: 0 };
+    await db.loadStage(catalogRows(catalog, options.deleted === true, totals));
     await mergeStage(db, vmId, ordinal);
-    const [totals] = await db.all('SELECT COUNT(*) AS files, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM stage WHERE type = 0');
     const volumes = JSON.stringify(catalog.volumes.map((v) => ({ index: v.index, fs: v.fs, serial: v.serial, ...(v.label !== undefined ? { label: v.label } : {}), files: v.files })));
     await db.run(
       `INSERT INTO backups (backup, vm_id, ordinal, time_us, catalog, image, catalog_sha256, volumes, files, bytes, with_deleted)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [backup, vmId, ordinal, BigInt(time.getTime()) * 1000n, catalogLocation, options.image ?? null, sha256, volumes, totals!.files, totals!.bytes, options.deleted ? 1 : 0],
+      [backup, vmId, ordinal, BigInt(time.getTime()) * 1000n, catalogLocation, options.image ?? null, sha256, volumes, totals.files, totals.bytes, options.deleted ? 1 : 0],
     );
     await db.run('DROP TABLE stage');
-    return { backup, vm, added: true, files: Number(totals!.files) };
+    return { backup, vm, added: true, files: totals.files };
   });
 }
 
 /** The staged entries become backup `ordinal` of VM `vmId` (set-based, the same SQL for both back ends). */
 async function mergeStage(db: Db, vmId: bigint, ordinal: bigint): Promise<void> {
   // `WHERE true` lets SQLite tell the upsert clause from a join constraint (SQLite "upsert", parsing ambiguity).
-  await db.run('INSERT INTO names (name, fkey, rkey) SELECT DISTINCT name, fkey, rkey FROM stage WHERE true ON CONFLICT (name) DO NOTHING');
   await db.run('INSERT INTO dirs (path) SELECT DISTINCT dir FROM stage WHERE true ON CONFLICT (path) DO NOTHING');
-  await db.run(`INSERT INTO paths (name_id, dir_id) SELECT DISTINCT n.id, d.id FROM stage s JOIN names n ON n.name = s.name JOIN dirs d ON d.path = s.dir
-    WHERE true ON CONFLICT (name_id, dir_id) DO NOTHING`);
-  await db.run(`UPDATE stage SET path_id = (SELECT p.id FROM names n JOIN paths p ON p.name_id = n.id JOIN dirs d ON d.id = p.dir_id
-    WHERE n.name = stage.name AND d.path = stage.dir)`);
-  await db.run('CREATE INDEX stage_path ON stage (path_id, volume)');
-  const same = (a: string, b: string) => VERSION_COLUMNS.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
+  await db.run('UPDATE stage SET dir_id = d.id FROM dirs d WHERE d.path = stage.dir');
+  // New paths in key order, so SQLite's key index grows at its end (full pages) on a first add.
+  const samePath = (p: string, s: string) => `${keySql(`${p}.name`)} = ${s}.fkey AND ${p}.dir_id = ${s}.dir_id AND ${p}.name = ${s}.name`;
+  await db.run(`INSERT INTO paths (dir_id, name) SELECT s.dir_id, s.name FROM (SELECT DISTINCT dir_id, name, fkey FROM stage) s
+    WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE ${samePath('p', 's')}) ORDER BY s.fkey, s.dir_id, s.name ON CONFLICT DO NOTHING`);
+  await db.run(`UPDATE stage SET path_id = p.id FROM paths p WHERE ${samePath('p', 'stage')}`);
+  await db.run('INSERT INTO owners (owner) SELECT DISTINCT owner FROM stage WHERE owner IS NOT NULL ON CONFLICT (owner) DO NOTHING');
+  await db.run('UPDATE stage SET owner_id = o.id FROM owners o WHERE o.owner = stage.owner');
+  await db.run('CREATE INDEX stage_path ON stage (path_id, volume, deleted)');
+  const same = (a: string, b: string) => ['path_id', 'volume', 'deleted', 'owner_id', 'facts'].map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
   // Open versions (held up to the VM's latest backup) this backup no longer has end at the previous ordinal.
   await db.run(
-    `UPDATE versions SET last_ord = ? WHERE vm_id = ? AND last_ord IS NULL
-     AND NOT EXISTS (SELECT 1 FROM stage s WHERE s.path_id = versions.path_id AND s.volume = versions.volume AND ${same('s', 'versions')})`,
+    `UPDATE versions SET last_ord = ? WHERE vm_id = ? AND last_ord IS NULL AND NOT EXISTS (SELECT 1 FROM stage s WHERE ${same('s', 'versions')})`,
     [ordinal - 1n, vmId],
   );
-  const cols = VERSION_COLUMNS.join(', ');
-  // Found by path (versions_path): the unary + keeps SQLite's planner, which has no statistics,
-  // from walking every open version of the VM (versions_open) for each staged row instead.
+  // In primary-key order, so a first add appends to the versions tree.
   await db.run(
-    `INSERT INTO versions (vm_id, first_ord, last_ord, path_id, volume, ${cols})
-     SELECT ?, ?, NULL, s.path_id, s.volume, ${VERSION_COLUMNS.map((c) => `s.${c}`).join(', ')}
-     FROM (SELECT DISTINCT path_id, volume, ${cols} FROM stage) s
-     WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.path_id = s.path_id AND +v.vm_id = ? AND v.last_ord IS NULL AND v.volume = s.volume AND ${same('v', 's')})`,
+    `INSERT INTO versions (vm_id, path_id, volume, deleted, first_ord, last_ord, owner_id, facts)
+     SELECT ?, s.path_id, s.volume, s.deleted, ?, NULL, s.owner_id, s.facts FROM (SELECT DISTINCT path_id, volume, deleted, owner_id, facts FROM stage) s
+     WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.vm_id = ? AND ${same('v', 's')} AND v.last_ord IS NULL)
+     ORDER BY s.path_id, s.volume, s.deleted, s.owner_id, s.facts`,
     [vmId, ordinal, vmId],
   );
 }

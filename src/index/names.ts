@@ -1,15 +1,21 @@
 /**
- * Name search without a scan: a glob's leading literal characters select a range of the names
- * table's `fkey` index, its trailing ones a range of the reversed key `rkey`; the glob itself then
- * tests each candidate. Only a glob with wildcards at both ends (`*report*`) reads every distinct
- * name, which is one row per name in the estate, not per file or per backup.
+ * Name search without a scan: a glob's leading literal characters select a range of the paths
+ * table's name-key index, or its trailing literal, when it holds a '.', the names whose extension
+ * key equals the extension it ends with; the glob itself then tests each candidate. A glob without
+ * a leading literal nor a trailing one with a dot (`*report*`, `*sx`) reads every path's name.
  */
 import { compileGlob } from '../util/glob.js';
 import type { Db } from './db.js';
-import { nameKey, reversed } from './row.js';
+import { nameKey } from './row.js';
+import { extSql, keySql } from './schema.js';
 
 /** Characters that end a glob's literal prefix or suffix (wildcards, classes, escapes). */
 const GLOB_SPECIAL = new Set(['*', '?', '[', ']', '\\']);
+/**
+ * A literal prefix at least this long is preferred to an extension: a few characters of a name
+ * already narrow the names to a small range, while one extension can be a third of a volume.
+ */
+const SELECTIVE_PREFIX_CHARS = 3;
 
 /** The literal characters a glob starts with, as far as they are ASCII (see nameKey). */
 function literalPrefix(chars: string[]): string {
@@ -29,39 +35,32 @@ function prefixEnd(prefix: string): string {
 }
 
 export interface NameSearch {
-  /** How the candidates were found: 'exact', 'prefix', 'suffix' (an index range) or 'scan'. */
-  plan: 'exact' | 'prefix' | 'suffix' | 'scan';
+  /** How the candidates were found: 'exact', 'prefix', 'extension' (an index range) or 'scan'. */
+  plan: 'exact' | 'prefix' | 'extension' | 'scan';
+  /** Ids of the paths whose name matches. */
   ids: bigint[];
 }
 
-/** Ids of the names `glob` (a name glob, no '/') matches. */
+/** Ids of the paths whose name `glob` (a name glob, no '/') matches. */
 export async function matchingNames(db: Db, glob: string): Promise<NameSearch> {
   const pattern = compileGlob(glob);
   const chars = Array.from(glob);
   const prefix = literalPrefix(chars);
-  const suffix = reversed(literalPrefix(chars.slice().reverse()));
+  const suffix = literalPrefix(chars.slice().reverse()).split('').reverse().join('');
+  const dot = suffix.lastIndexOf('.');
   let plan: NameSearch['plan'];
-  let sql: string;
+  let where: string;
   let params: string[];
   if (prefix.length === chars.length && prefix.length > 0) {
-    plan = 'exact';
-    sql = 'SELECT id, name FROM names WHERE fkey = ?';
-    params = [prefix];
-  } else if (prefix.length > 0 && prefix.length >= suffix.length) {
-    plan = 'prefix';
-    sql = 'SELECT id, name FROM names WHERE fkey >= ? AND fkey < ?';
-    params = [prefix, prefixEnd(prefix)];
-  } else if (suffix.length > 0) {
-    plan = 'suffix';
-    const key = reversed(suffix);
-    sql = 'SELECT id, name FROM names WHERE rkey >= ? AND rkey < ?';
-    params = [key, prefixEnd(key)];
+    [plan, where, params] = ['exact', `${keySql('name')} = ?`, [prefix]];
+  } else if (prefix.length > 0 && (prefix.length >= SELECTIVE_PREFIX_CHARS || dot < 0)) {
+    [plan, where, params] = ['prefix', `${keySql('name')} >= ? AND ${keySql('name')} < ?`, [prefix, prefixEnd(prefix)]];
+  } else if (dot >= 0) {
+    [plan, where, params] = ['extension', `${extSql('name')} = ?`, [suffix.slice(dot + 1)]];
   } else {
-    plan = 'scan';
-    sql = 'SELECT id, name FROM names';
-    params = [];
+    [plan, where, params] = ['scan', 'true', []];
   }
   const ids: bigint[] = [];
-  for await (const row of db.iterate(sql, params)) if (pattern.test(row.name as string)) ids.push(row.id as bigint);
+  for await (const row of db.iterate(`SELECT id, name FROM paths WHERE ${where}`, params)) if (pattern.test(row.name as string)) ids.push(row.id as bigint);
   return { plan, ids };
 }

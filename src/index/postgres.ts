@@ -36,6 +36,8 @@ function numbered(sql: string): string {
 /** A value in COPY's text format (PostgreSQL COPY, "Text Format"): backslash escapes. */
 function copyText(value: Param): string {
   if (value === null) return '\\N';
+  // bytea in hex form (PostgreSQL "Binary Data Types"), its backslash escaped for COPY.
+  if (value instanceof Uint8Array) return `\\\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
   if (typeof value !== 'string') return String(value);
   return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }

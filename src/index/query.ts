@@ -7,8 +7,10 @@ import { GrtError } from '../errors.js';
 import type { EntryType } from '../fs/file-system.js';
 import { compileGlob } from '../util/glob.js';
 import type { Db, Param, Row } from './db.js';
+import { decodeFacts } from './facts.js';
 import { matchingNames } from './names.js';
-import { isoFromMicros, joinPath, storableText, TYPE_NAMES } from './row.js';
+import { isoFromMicros, joinPath, nameKey, storableText, TYPE_NAMES } from './row.js';
+import { keySql } from './schema.js';
 
 export interface BackupInfo {
   backup: string;
@@ -29,6 +31,8 @@ export interface FindOptions {
   minSize?: number;
   maxSize?: number;
   modifiedAfter?: Date;
+  /** Versions owned by this NTFS SID or POSIX uid. */
+  owner?: string;
 }
 
 export interface FindRow {
@@ -40,6 +44,7 @@ export interface FindRow {
   size: number;
   mtime: string;
   type: EntryType;
+  owner?: string;
   deleted?: boolean;
 }
 
@@ -51,6 +56,7 @@ export interface VersionInfo {
   size: number;
   mtime: string;
   ctime: string;
+  owner?: string;
   /** Backups holding this version, newest first. */
   backups: string[];
 }
@@ -62,11 +68,25 @@ export interface DiffRow {
   type: EntryType;
 }
 
-/** SQL: backup `b` holds version `versions`/`v` (an open range reaches the VM's latest backup). */
+/** SQL: backup `b` holds version `versions` (an open range reaches the VM's latest backup). */
 export const HOLDS = 'b.ordinal >= versions.first_ord AND (versions.last_ord IS NULL OR b.ordinal <= versions.last_ord)';
-const HOLDS_V = 'b.ordinal >= v.first_ord AND (v.last_ord IS NULL OR b.ordinal <= v.last_ord)';
+/** SQL: version `v` is held by the backup of ordinal `ord` (a column or a `?`). */
+const heldAt = (v: string, ord: string) => `${v}.first_ord <= ${ord} AND (${v}.last_ord IS NULL OR ${v}.last_ord >= ${ord})`;
+const HOLDS_V = heldAt('v', 'b.ordinal');
 
 const micros = (date: Date): bigint => BigInt(date.getTime()) * 1000n;
+
+/** An owner as given (`S-1-5-…` in any case, or a uid) as the index stores it. */
+const ownerKey = (owner: string): string => (/^s-/i.test(owner) ? owner.toUpperCase() : owner);
+
+/** Owner ids to owner text, looked up once per id an answer meets. */
+function ownerNames(db: Db): (id: bigint) => Promise<string | undefined> {
+  const known = new Map<bigint, string | undefined>([[0n, undefined]]);
+  return async (id) => {
+    if (!known.has(id)) known.set(id, (await db.all('SELECT owner FROM owners WHERE id = ?', [id]))[0]?.owner as string | undefined);
+    return known.get(id);
+  };
+}
 
 export async function listBackups(db: Db, vm?: string): Promise<BackupInfo[]> {
   const rows = await db.all(
@@ -102,27 +122,38 @@ export async function* findFiles(db: Db, glob: string, options: FindOptions = {}
   if (nameGlob !== undefined) {
     const { ids } = await matchingNames(db, nameGlob);
     if (ids.length === 0) return;
-    where.push(`n.id IN (${db.idSet()})`);
+    where.push(`p.id IN (${db.idSet()})`);
     params.push(JSON.stringify(ids.map(String)).replace(/"/g, ''));
+  }
+  let ownerId = 0n;
+  if (options.owner !== undefined) {
+    const [row] = await db.all('SELECT id FROM owners WHERE owner = ?', [ownerKey(options.owner)]);
+    if (!row) return;
+    ownerId = row.id as bigint;
+    (where.push('v.owner_id = ?'), params.push(ownerId));
   }
   if (options.vm !== undefined) (where.push('m.name = ?'), params.push(options.vm));
   if (options.since) (where.push('b.time_us >= ?'), params.push(micros(options.since)));
   if (options.until) (where.push('b.time_us <= ?'), params.push(micros(options.until)));
-  if (options.minSize !== undefined) (where.push('v.size >= ?'), params.push(options.minSize));
-  if (options.maxSize !== undefined) (where.push('v.size <= ?'), params.push(options.maxSize));
-  if (options.modifiedAfter) (where.push('v.mtime > ?'), params.push(micros(options.modifiedAfter)));
-  const sql = `SELECT b.backup, m.name AS vm, b.time_us, v.volume, d.path AS dir, n.name, v.size, v.mtime, v.type, v.deleted
-    FROM names n JOIN paths p ON p.name_id = n.id JOIN dirs d ON d.id = p.dir_id JOIN versions v ON v.path_id = p.id
-    JOIN backups b ON b.vm_id = v.vm_id AND ${HOLDS_V} JOIN vms m ON m.id = b.vm_id
+  const owners = ownerNames(db);
+  const sql = `SELECT b.backup, m.name AS vm, b.time_us, v.volume, d.path AS dir, p.name, v.facts, v.owner_id, v.deleted
+    FROM paths p JOIN dirs d ON d.id = p.dir_id CROSS JOIN vms m JOIN versions v ON v.vm_id = m.id AND v.path_id = p.id
+    JOIN backups b ON b.vm_id = v.vm_id AND ${HOLDS_V}
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY b.time_us DESC, b.backup, v.volume, d.path, n.name, v.id`;
+    ORDER BY b.time_us DESC, b.backup, v.volume, d.path, p.name, v.deleted, v.first_ord, v.facts`;
   for await (const r of db.iterate(sql, params)) {
     const path = joinPath(r.dir as string, r.name as string);
     if (pattern.matchesPath && !pattern.test(path)) continue;
+    const facts = decodeFacts(r.facts as Uint8Array);
+    if (options.minSize !== undefined && facts.size < options.minSize) continue;
+    if (options.maxSize !== undefined && facts.size > options.maxSize) continue;
+    if (options.modifiedAfter && facts.mtime <= micros(options.modifiedAfter)) continue;
     const row: FindRow = {
       backup: r.backup as string, vm: r.vm as string, time: isoFromMicros(r.time_us as bigint), volume: Number(r.volume), path,
-      size: Number(r.size), mtime: isoFromMicros(r.mtime as bigint), type: TYPE_NAMES[Number(r.type)] ?? 'other',
+      size: facts.size, mtime: isoFromMicros(facts.mtime), type: TYPE_NAMES[facts.type] ?? 'other',
     };
+    const owner = await owners(r.owner_id as bigint);
+    if (owner !== undefined) row.owner = owner;
     if (r.deleted === 1n) row.deleted = true;
     yield row;
   }
@@ -132,8 +163,9 @@ export async function* findFiles(db: Db, glob: string, options: FindOptions = {}
 async function pathId(db: Db, path: string): Promise<bigint | undefined> {
   const clean = '/' + storableText(path).split('/').filter((s) => s !== '').join('/');
   const slash = clean.lastIndexOf('/');
-  const rows = await db.all('SELECT p.id FROM paths p JOIN dirs d ON d.id = p.dir_id JOIN names n ON n.id = p.name_id WHERE d.path = ? AND n.name = ?', [
-    slash === 0 ? '/' : clean.slice(0, slash), clean.slice(slash + 1),
+  const name = clean.slice(slash + 1);
+  const rows = await db.all(`SELECT p.id FROM paths p JOIN dirs d ON d.id = p.dir_id WHERE d.path = ? AND ${keySql('p.name')} = ? AND p.name = ?`, [
+    slash === 0 ? '/' : clean.slice(0, slash), nameKey(name), name,
   ]);
   return rows[0]?.id as bigint | undefined;
 }
@@ -143,22 +175,27 @@ export async function pathVersions(db: Db, path: string, vm?: string): Promise<V
   const id = await pathId(db, path);
   if (id === undefined) return [];
   const rows = await db.all(
-    `SELECT m.name AS vm, v.volume, v.type, v.size, v.mtime, v.ctime, v.record, v.sequence, v.attributes, v.deleted, d.path AS dir, n.name, b.backup
-     FROM versions v JOIN paths p ON p.id = v.path_id JOIN dirs d ON d.id = p.dir_id JOIN names n ON n.id = p.name_id
-     JOIN backups b ON b.vm_id = v.vm_id AND ${HOLDS_V} JOIN vms m ON m.id = v.vm_id
-     WHERE v.path_id = ? ${vm !== undefined ? 'AND m.name = ?' : ''} ORDER BY b.time_us DESC, b.backup, v.volume, v.id`,
+    `SELECT m.name AS vm, v.volume, v.deleted, v.owner_id, v.facts, d.path AS dir, p.name, b.backup
+     FROM vms m JOIN versions v ON v.vm_id = m.id AND v.path_id = ? JOIN paths p ON p.id = v.path_id JOIN dirs d ON d.id = p.dir_id
+     JOIN backups b ON b.vm_id = v.vm_id AND ${HOLDS_V}
+     ${vm !== undefined ? 'WHERE m.name = ?' : ''} ORDER BY b.time_us DESC, b.backup, v.volume, v.deleted, v.first_ord, v.facts`,
     vm !== undefined ? [id, vm] : [id],
   );
+  const owners = ownerNames(db);
   // A version met again after a gap is stored twice (ranges are per add); it is still one version.
   const byKey = new Map<string, VersionInfo>();
   for (const r of rows) {
-    const key = [r.vm, r.volume, r.type, r.size, r.mtime, r.ctime, r.record, r.sequence, r.attributes, r.deleted].join('\0');
+    const facts = r.facts as Uint8Array;
+    const key = [r.vm, r.volume, r.deleted, r.owner_id, Buffer.from(facts).toString('hex')].join('\0');
     let info = byKey.get(key);
     if (!info) {
+      const f = decodeFacts(facts);
       info = {
-        path: joinPath(r.dir as string, r.name as string), vm: r.vm as string, volume: Number(r.volume), type: TYPE_NAMES[Number(r.type)] ?? 'other',
-        size: Number(r.size), mtime: isoFromMicros(r.mtime as bigint), ctime: isoFromMicros(r.ctime as bigint), backups: [],
+        path: joinPath(r.dir as string, r.name as string), vm: r.vm as string, volume: Number(r.volume), type: TYPE_NAMES[f.type] ?? 'other',
+        size: f.size, mtime: isoFromMicros(f.mtime), ctime: isoFromMicros(f.ctime), backups: [],
       };
+      const owner = await owners(r.owner_id as bigint);
+      if (owner !== undefined) info.owner = owner;
       byKey.set(key, info);
     }
     info.backups.push(r.backup as string);
@@ -170,32 +207,35 @@ export async function pathVersions(db: Db, path: string, vm?: string): Promise<V
 export async function* diffBackups(db: Db, a: string, b: string): AsyncIterable<DiffRow> {
   const ra = await backupRow(db, a);
   const rb = await backupRow(db, b);
-  const held = 'SELECT * FROM versions WHERE vm_id = ? AND first_ord <= ? AND (last_ord IS NULL OR last_ord >= ?)';
-  const key = 'x.path_id = y.path_id AND x.volume = y.volume AND x.deleted = y.deleted';
-  const same = ['type', 'size', 'mtime', 'ctime', 'record', 'sequence', 'attributes'].map((c) => `x.${c} = y.${c}`).join(' AND ');
-  const sql = `WITH a AS (${held}), b AS (${held})
-    SELECT c.change, c.volume, c.type, d.path AS dir, n.name FROM (
-      SELECT 'added' AS change, y.path_id, y.volume, y.type FROM b y WHERE NOT EXISTS (SELECT 1 FROM a x WHERE ${key})
-      UNION ALL SELECT 'removed', x.path_id, x.volume, x.type FROM a x WHERE NOT EXISTS (SELECT 1 FROM b y WHERE ${key})
-      UNION ALL SELECT 'changed', y.path_id, y.volume, y.type FROM a x JOIN b y ON ${key} WHERE NOT (${same})
-    ) c JOIN paths p ON p.id = c.path_id JOIN dirs d ON d.id = p.dir_id JOIN names n ON n.id = p.name_id
-    ORDER BY d.path, n.name, c.volume, c.change`;
-  const params = [ra.vm_id, ra.ordinal, ra.ordinal, rb.vm_id, rb.ordinal, rb.ordinal] as Param[];
+  // Each side is a range of the versions' primary key (VM, then path): a lookup per row, never a scan per row.
+  const other = (v: string, w: string) => `SELECT 1 FROM versions ${w} WHERE ${w}.vm_id = ? AND ${w}.path_id = ${v}.path_id AND ${w}.volume = ${v}.volume
+    AND ${w}.deleted = ${v}.deleted AND ${heldAt(w, '?')}`;
+  const sql = `SELECT c.change, c.volume, c.facts, d.path AS dir, p.name FROM (
+      SELECT 'added' AS change, y.path_id, y.volume, y.facts FROM versions y WHERE y.vm_id = ? AND ${heldAt('y', '?')} AND NOT EXISTS (${other('y', 'x')})
+      UNION ALL SELECT 'removed', x.path_id, x.volume, x.facts FROM versions x WHERE x.vm_id = ? AND ${heldAt('x', '?')} AND NOT EXISTS (${other('x', 'y')})
+      UNION ALL SELECT 'changed', y.path_id, y.volume, y.facts FROM versions y JOIN versions x ON x.vm_id = ? AND x.path_id = y.path_id AND x.volume = y.volume
+        AND x.deleted = y.deleted AND ${heldAt('x', '?')}
+        WHERE y.vm_id = ? AND ${heldAt('y', '?')} AND NOT (x.facts = y.facts AND x.owner_id = y.owner_id)
+    ) c JOIN paths p ON p.id = c.path_id JOIN dirs d ON d.id = p.dir_id
+    ORDER BY d.path, p.name, c.volume, c.change`;
+  const [va, oa, vb, ob] = [ra.vm_id, ra.ordinal, rb.vm_id, rb.ordinal] as Param[];
+  const params = [vb, ob, ob, va, oa, oa, va, oa, oa, vb, ob, ob, va, oa, oa, vb, ob, ob];
   for await (const r of db.iterate(sql, params)) {
-    yield { change: r.change as DiffRow['change'], path: joinPath(r.dir as string, r.name as string), volume: Number(r.volume), type: TYPE_NAMES[Number(r.type)] ?? 'other' };
+    const type = TYPE_NAMES[decodeFacts(r.facts as Uint8Array).type] ?? 'other';
+    yield { change: r.change as DiffRow['change'], path: joinPath(r.dir as string, r.name as string), volume: Number(r.volume), type };
   }
 }
 
 export interface IndexStats {
   backups: number;
   vms: { vm: string; backups: number; versions: number }[];
-  rows: Record<'backups' | 'versions' | 'paths' | 'names' | 'dirs', number>;
+  rows: Record<'backups' | 'versions' | 'paths' | 'dirs' | 'owners', number>;
   bytes: number;
 }
 
 export async function indexStats(db: Db): Promise<IndexStats> {
   const rows = {} as IndexStats['rows'];
-  for (const table of ['backups', 'versions', 'paths', 'names', 'dirs'] as const) {
+  for (const table of ['backups', 'versions', 'paths', 'dirs', 'owners'] as const) {
     rows[table] = Number((await db.all(`SELECT COUNT(*) AS n FROM ${table}`))[0]!.n);
   }
   const vms = await db.all(`SELECT m.name AS vm, (SELECT COUNT(*) FROM backups b WHERE b.vm_id = m.id) AS backups,
@@ -224,8 +264,8 @@ export async function locate(db: Db, backup: string, path: string): Promise<Loca
   const row = await backupRow(db, backup);
   const id = await pathId(db, path);
   const held = id === undefined ? [] : await db.all(
-    'SELECT volume FROM versions WHERE path_id = ? AND vm_id = ? AND first_ord <= ? AND (last_ord IS NULL OR last_ord >= ?) ORDER BY deleted, volume',
-    [id, row.vm_id as bigint, row.ordinal as bigint, row.ordinal as bigint],
+    `SELECT volume FROM versions v WHERE v.vm_id = ? AND v.path_id = ? AND ${heldAt('v', '?')} ORDER BY deleted, volume`,
+    [row.vm_id as bigint, id, row.ordinal as bigint, row.ordinal as bigint],
   );
   if (held.length === 0) throw new GrtError('NOT_FOUND', `${path} is not in backup ${backup}`, { path });
   return { backup, vm: row.vm as string, catalog: row.catalog as string | null, image: row.image as string | null, volume: Number(held[0]!.volume), path };

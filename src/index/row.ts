@@ -8,6 +8,7 @@
  * plain integers.
  */
 import type { EntryType, FileEntry } from '../fs/file-system.js';
+import type { VersionFacts } from './facts.js';
 
 /** Nanoseconds per microsecond. */
 const NS_PER_MICROSECOND = 1000n;
@@ -16,24 +17,16 @@ export const TYPE_CODES: Record<EntryType, number> = { file: 0, dir: 1, symlink:
 export const TYPE_NAMES: EntryType[] = ['file', 'dir', 'symlink', 'junction', 'other'];
 
 /** One entry of one backup as the index stores it: a file version plus where its path is. */
-export interface VersionRow {
+export interface VersionRow extends VersionFacts {
   /** Partition index of the volume (as the catalog numbers it). */
   volume: number;
   /** Parent directory path ('/' for names in the root). */
   dir: string;
   name: string;
-  /** Search keys of `name` (nameKey) and of the name reversed, for prefix and suffix searches. */
+  /** The search key of `name` (nameKey), as the paths table's key index computes it in SQL. */
   fkey: string;
-  rkey: string;
-  type: number;
-  size: number;
-  /** Microseconds since 1970. */
-  mtime: bigint;
-  ctime: bigint;
-  /** File-system identity (NTFS MFT record and sequence). */
-  record: number;
-  sequence: number;
-  attributes: number;
+  /** The owner: an NTFS owner SID (S-1-5-…), or a POSIX uid as decimal text; null when unknown. */
+  owner: string | null;
   deleted: number;
 }
 
@@ -82,9 +75,11 @@ export function nameKey(name: string): string {
   return out;
 }
 
-/** A string's code points in reverse order (the suffix-search key). */
-export function reversed(text: string): string {
-  return Array.from(text).reverse().join('');
+/** Who owns `entry`: the NTFS owner SID when the catalog recorded one, else the POSIX uid. */
+export function ownerOf(entry: FileEntry): string | null {
+  const sid = entry.security?.owner;
+  if (sid !== undefined) return storableText(sid);
+  return entry.uid !== undefined ? String(entry.uid) : null;
 }
 
 /** The index row of `entry` found on volume `volume` of a catalog. */
@@ -93,13 +88,12 @@ export function rowOf(volume: number, entry: FileEntry): VersionRow {
   const slash = path.lastIndexOf('/');
   const dir = slash <= 0 ? '/' : path.slice(0, slash);
   const name = path.slice(slash + 1);
-  const fkey = nameKey(name);
   return {
     volume,
     dir,
     name,
-    fkey,
-    rkey: reversed(fkey),
+    fkey: nameKey(name),
+    owner: ownerOf(entry),
     type: TYPE_CODES[entry.type],
     size: entry.size,
     mtime: microsFromNs(entry.times.mtime),

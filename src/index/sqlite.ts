@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { stat } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
-import { stageTable, stageValues, type Db, type Param, type Row } from './db.js';
+import { STAGE_COLUMNS, stageTable, stageValues, type Db, type Param, type Row } from './db.js';
 import type { VersionRow } from './row.js';
 
 /** How long a writer waits for another one (an add of a million-file catalog takes a few seconds). */
@@ -79,7 +79,7 @@ export class SqliteDb implements Db {
   async loadStage(rows: AsyncIterable<VersionRow>): Promise<number> {
     await this.run('DROP TABLE IF EXISTS temp.stage');
     await this.run(stageTable('sqlite'));
-    const insert = this.db.prepare('INSERT INTO stage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)');
+    const insert = this.db.prepare(`INSERT INTO stage (${STAGE_COLUMNS.join(', ')}) VALUES (${STAGE_COLUMNS.map(() => '?').join(', ')})`);
     let count = 0;
     for await (const row of rows) {
       try {

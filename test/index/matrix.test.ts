@@ -42,7 +42,7 @@ async function catalogRows(bytes: Uint8Array): Promise<Map<string, string>> {
   const rows = new Map<string, string>();
   for (const v of catalog.volumes) {
     for await (const entry of catalog.list(v.index, '/', { recursive: true })) {
-      const { dir, name, fkey, rkey, ...fields } = rowOf(v.index, entry);
+      const { dir, name, fkey, ...fields } = rowOf(v.index, entry);
       rows.set(`${v.index}:${entry.path}`, JSON.stringify(fields, (_k, x) => (typeof x === 'bigint' ? String(x) : x)));
     }
   }
