@@ -68,7 +68,7 @@ export class ExtFileSystem implements FileSystem {
       streams: [],
       links: inode.links,
       id: { record: inode.number, sequence: inode.generation },
-      details: { flags: inode.flags },
+      details: { flags: inode.flags, ...(inode.device ? { deviceMajor: inode.device.major, deviceMinor: inode.device.minor } : {}) },
       warnings,
     };
     if (inode.times.btime !== undefined) entry.times.btime = inode.times.btime;
