@@ -9,7 +9,7 @@ import type { EntryTimes, FileEntry } from '../fs/file-system.js';
 import { nsToUnixSeconds } from '../util/time.js';
 import type { RestoreContext } from './context.js';
 import { runTool } from './tools.js';
-import { ioError } from './write.js';
+import { commit, discard, ioError } from './write.js';
 import { writeNamedXattrs, xattrToolAvailable } from './xattr.js';
 
 /** What of an entry this applies (a directory's is kept in a small record until the end). */
@@ -106,4 +106,19 @@ export async function setTimes(path: string, times: Pick<EntryTimes, 'atime' | '
   }
   await runTool('touch', ['-h', '-a', '-d', touchTime(atime), '--', path]);
   await runTool('touch', ['-h', '-m', '-d', touchTime(mtime), '--', path]);
+}
+
+/**
+ * A link or special file made at its temp name `temp`: its owner, mode and times, then moved to
+ * `target` under the overwrite rule; on failure the temp name is removed.
+ */
+export async function commitNode(ctx: RestoreContext, entry: FileEntry, temp: string, target: string, isLink = false): Promise<void> {
+  try {
+    applyPathMetadata(ctx, entry, temp, isLink);
+    await setTimes(temp, entry.times);
+    commit(temp, target, ctx.overwrite, ctx.inputs);
+  } catch (error) {
+    discard(temp);
+    throw error;
+  }
 }

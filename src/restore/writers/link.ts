@@ -8,9 +8,9 @@
 import { symlinkSync } from 'node:fs';
 import { quoteText } from '../../util/quote.js';
 import { parentOf, type Attempt, type PlanItem, type RestoreContext } from '../context.js';
-import { applyPathMetadata, setTimes } from '../posix.js';
+import { commitNode } from '../posix.js';
 import { linkEscape, resolveLinkTarget } from '../target.js';
-import { commit, discard, tempPathBeside } from '../write.js';
+import { tempPathBeside } from '../write.js';
 
 /** The text to give the link, or why none is created. */
 function linkText(ctx: RestoreContext, item: PlanItem, dirPath: string, depth: number): { ok: true; target: string } | { ok: false; reason: string } {
@@ -34,15 +34,8 @@ export async function restoreLink(ctx: RestoreContext, item: PlanItem, attempt: 
     return;
   }
   const temp = tempPathBeside(ctx.engine, dir.path, target.slice(dir.path.length + 1));
-  try {
-    symlinkSync(text.target, temp); // sync: see write.ts
-    applyPathMetadata(ctx, entry, temp, true);
-    await setTimes(temp, entry.times);
-    commit(temp, target, ctx.overwrite, ctx.inputs);
-  } catch (error) {
-    discard(temp);
-    throw error;
-  }
+  symlinkSync(text.target, temp); // sync: see write.ts; nothing to remove when it fails
+  await commitNode(ctx, entry, temp, target, true);
   ctx.reporter.summary.links++;
   ctx.reporter.emit({ type: 'link', path: attempt.label, target, link: 'symbolic', to: text.target });
 }

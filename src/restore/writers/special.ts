@@ -8,9 +8,9 @@
  */
 import type { FileEntry } from '../../fs/file-system.js';
 import { parentOf, type Attempt, type PlanItem, type RestoreContext } from '../context.js';
-import { applyPathMetadata, setTimes } from '../posix.js';
+import { commitNode } from '../posix.js';
 import { runTool } from '../tools.js';
-import { commit, discard, tempPathBeside } from '../write.js';
+import { discard, tempPathBeside } from '../write.js';
 
 /** The tool and its arguments (after the path) that make `entry`, or why it is not made. */
 function howToMake(ctx: RestoreContext, entry: FileEntry): { tool: string; args: string[] } | { reason: string } {
@@ -46,14 +46,7 @@ export async function restoreSpecial(ctx: RestoreContext, item: PlanItem, attemp
     ctx.reporter.report('warning', attempt.label, { code: 'UNSUPPORTED', message: `${entry.kind} not made: ${(error as Error).message}` }, target);
     return;
   }
-  try {
-    applyPathMetadata(ctx, entry, temp);
-    await setTimes(temp, entry.times);
-    commit(temp, target, ctx.overwrite, ctx.inputs);
-  } catch (error) {
-    discard(temp);
-    throw error;
-  }
+  await commitNode(ctx, entry, temp, target);
   ctx.reporter.summary.files++;
   ctx.reporter.emit({ type: 'file', path: attempt.label, target, bytes: 0 });
 }
