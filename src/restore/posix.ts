@@ -94,9 +94,9 @@ function touchTime(ns: bigint): string {
  * takes seconds as a double (sub-microsecond at today's dates: ~240 ns of 2^53) and turns a
  * negative one into the current time (toUnixTimestamp), so times before 1970 go through touch(1),
  * which sets them exactly with utimensat(2); they are rare, and a process start per file is cheap
- * for them. Without touch a time before 1970 is an IO_ERROR of that entry's times.
+ * for them. Without touch such a time is a warning naming `label` (the entry's content stays).
  */
-export async function setTimes(path: string, times: Pick<EntryTimes, 'atime' | 'mtime'>, fd?: number): Promise<void> {
+export async function setTimes(ctx: RestoreContext, label: string, path: string, times: Pick<EntryTimes, 'atime' | 'mtime'>, fd?: number): Promise<void> {
   const { atime, mtime } = times;
   if (atime >= 0n && mtime >= 0n) {
     // sync: see write.ts
@@ -104,8 +104,12 @@ export async function setTimes(path: string, times: Pick<EntryTimes, 'atime' | '
     else lutimesSync(path, nsToUnixSeconds(atime), nsToUnixSeconds(mtime));
     return;
   }
-  await runTool('touch', ['-h', '-a', '-d', touchTime(atime), '--', path]);
-  await runTool('touch', ['-h', '-m', '-d', touchTime(mtime), '--', path]);
+  try {
+    await runTool('touch', ['-h', '-a', '-d', touchTime(atime), '--', path]);
+    await runTool('touch', ['-h', '-m', '-d', touchTime(mtime), '--', path]);
+  } catch (error) {
+    ctx.reporter.report('warning', label, ioError(error, 'set times before 1970 on', path), path);
+  }
 }
 
 /**
@@ -115,7 +119,7 @@ export async function setTimes(path: string, times: Pick<EntryTimes, 'atime' | '
 export async function commitNode(ctx: RestoreContext, entry: FileEntry, temp: string, target: string, isLink = false): Promise<void> {
   try {
     applyPathMetadata(ctx, entry, temp, isLink);
-    await setTimes(temp, entry.times);
+    await setTimes(ctx, entry.path, temp, entry.times);
     commit(temp, target, ctx.overwrite, ctx.inputs);
   } catch (error) {
     discard(temp);
