@@ -2,7 +2,7 @@
 /**
  * grt-extract: restore files from a backup image, or the whole virtual disk as raw bytes.
  *   grt-extract IMAGE [--partition ID] PATH|GLOB... -o DIR [--overwrite|--skip-existing]
- *               [--streams=files|xattr|skip] [--hardlinks=link|copy] [--json]
+ *               [--streams=files|xattr|skip] [--hardlinks=link|copy] [--no-owner] [--json]
  *   grt-extract IMAGE [--partition ID] PATH[:stream] --stdout
  *   grt-extract IMAGE --disk (-o FILE | --stdout)
  *   grt-extract --catalog CATALOG IMAGE ... : the same, finding files through the catalog
@@ -41,6 +41,7 @@ options:
   --skip-existing       leave existing files and go on (default: report each as a failure)
   --streams=MODE        alternate data streams: files (NAME.STREAM.ads, default), xattr (user.STREAM), skip
   --hardlinks=MODE      link (default) or copy
+  --no-owner            Linux volumes: keep the restoring user as owner (as root, uid/gid are restored)
   --stdout              write one file, stream (PATH:stream) or the disk (--disk) to stdout
   --disk                the whole virtual disk as raw bytes (holes stay sparse in a file)
   --deleted             paths also name deleted entries, as grt-ls --deleted lists them
@@ -61,6 +62,7 @@ const OPTIONS = {
   'skip-existing': { type: 'boolean' },
   streams: { type: 'string' },
   hardlinks: { type: 'string' },
+  'no-owner': { type: 'boolean' },
   json: { type: 'boolean' },
   stdout: { type: 'boolean' },
   disk: { type: 'boolean' },
@@ -211,7 +213,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       const onEvent = eventPrinter(values.json === true, io, progress);
       const summary = await restore({
-        engine, fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent, protectedFiles: inputs,
+        engine, fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent, protectedFiles: inputs, owner: values['no-owner'] !== true,
         // Totals take a first walk of everything selected: only when a progress line is shown.
         ...(progress.enabled ? { onProgress: (p: RestoreProgress) => progress.update(p) } : {}),
         ...(io.signal ? { signal: io.signal } : {}),

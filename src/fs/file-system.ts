@@ -65,6 +65,9 @@ export interface EntryDetails {
   flags?: number;
   /** XFS: project id. */
   projectId?: number;
+  /** Character and block devices: the device number (Linux major and minor), where the reader knows it. */
+  deviceMajor?: number;
+  deviceMinor?: number;
 }
 
 /**
@@ -208,6 +211,8 @@ export interface FileSystem {
   readSecurity?(entry: FileEntry): Promise<EntrySecurity | undefined>;
   /** Optional one-pass description of every file, for catalogs (see CatalogScan). */
   scanRecords?: CatalogScan;
+  /** Optional: an entry's extended attributes, names with their namespace (`user.comment`), as stored (ext, XFS). */
+  xattrs?(target: string | FileEntry): Promise<{ name: string; value: Uint8Array }[]>;
   close?(): Promise<void>;
 }
 

@@ -32,7 +32,7 @@ export interface FirstLink {
 }
 
 /** A restored directory's times, set last (writing its contents changed them). */
-export interface DirTimes {
+export interface DirTimes extends Pick<FileEntry, 'mode' | 'uid' | 'gid'> {
   path: string;
   image: string;
   atime: bigint;
@@ -64,6 +64,15 @@ export interface RestoreContext {
    * forgotten, another selection may restore into them later.
    */
   readonly pinned: Set<string>;
+  /**
+   * The volume names files as Linux does (name rule 'bytes': ext, XFS): links are recreated with
+   * their target text verbatim, as tar and rsync do, rather than only when they stay inside.
+   */
+  readonly posix: boolean;
+  /** Give restored entries their uid/gid: running as root and not turned off (`owner: false`). */
+  readonly owner: boolean;
+  /** Running as root: device nodes can be made. */
+  readonly privileged: boolean;
   /** Whether setfattr runs here; asked once, when the first xattr is to be set. */
   xattrTool: boolean | undefined;
 }

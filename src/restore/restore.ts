@@ -66,6 +66,11 @@ export interface RestoreOptions {
   /** Alternate data streams: sibling `<name>.<stream>.ads` files (default), `user.<stream>` xattrs, or skipped (reported). */
   streams?: 'files' | 'xattr' | 'skip';
   hardLinks?: 'link' | 'copy';
+  /**
+   * Linux volumes: give restored entries their uid/gid when running as root (default true; false
+   * is `--no-owner`). Without root the restoring user owns everything, as with tar.
+   */
+  owner?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: RestoreProgress) => void;
   onEvent?: (event: RestoreEvent) => void;
@@ -78,6 +83,10 @@ export interface RestoreOptions {
   protectedFiles?: readonly InputFile[];
   /** The engine to restore with (createEngine); default: one of its own, closed before returning. */
   engine?: Engine;
+}
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
 }
 
 export function restore(options: RestoreOptions): Promise<RestoreSummary> {
@@ -116,11 +125,14 @@ async function restoreWith(engine: Engine, options: RestoreOptions): Promise<Res
     hardLinked: new Map(),
     dirTimes: [],
     pinned: new Set(),
+    posix: options.fs.nameRule().kind === 'bytes',
+    owner: options.owner !== false && isRoot(),
+    privileged: isRoot(),
     xattrTool: undefined,
   };
   if (reporter.wantsProgress) await countTotals(ctx, selectedEntries);
   reserveSelected(ctx, selectedEntries);
   await restoreSelected(ctx, selectedEntries);
-  setDirTimes(ctx);
+  await setDirTimes(ctx);
   return reporter.finish(options.to);
 }

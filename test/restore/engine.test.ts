@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHUNK_BYTES, createEngine, withEngine } from '../../src/restore/engine.js';
-import { Inflation } from '../../src/vmdk/inflate-pool.js';
+import { Inflation, type GrainInflation } from '../../src/vmdk/inflate-pool.js';
+import { openDisk } from '../../src/vmdk/disk.js';
 import { tempPathBeside } from '../../src/restore/write.js';
 
 let dir: string;
@@ -62,5 +63,30 @@ describe('Engine', () => {
     expect(made).toBeDefined();
     expect(await withEngine(given, async (engine) => engine)).toBe(given);
     await given.close();
+  });
+
+  it("a disk opened with an engine's Inflation inflates its grains with it, so prepareFor reaches that disk", async () => {
+    const engine = createEngine();
+    let batches = 0;
+    const counting: GrainInflation = {
+      batch: (jobs) => {
+        batches++;
+        return engine.inflation.batch(jobs);
+      },
+    };
+    const image = new URL('../../test-images/qemu/streamOptimized.vmdk', import.meta.url).pathname;
+    const disk = await openDisk(image, { inflation: counting });
+    try {
+      const plain = await openDisk(image);
+      try {
+        expect(await disk.read(0, disk.size)).toEqual(await plain.read(0, plain.size));
+      } finally {
+        await plain.close();
+      }
+      expect(batches).toBeGreaterThan(0);
+    } finally {
+      await disk.close();
+      await engine.close();
+    }
   });
 });

@@ -49,7 +49,8 @@ export class ExtFileSystem extends PosixFileSystem<Inode> implements FileSystem 
   protected async describe(inode: Inode, place: EntryPlace, warnings: GrtWarning[]): Promise<FileEntry | undefined> {
     if (place.removed && !(await this.volume.isRecoverable(inode))) return undefined;
     const { mtime, atime, ctime, btime } = inode.times;
-    const entry = posixEntry(inode, place, entryTimes(mtime, atime, ctime, btime), { flags: inode.flags }, warnings);
+    const details = { flags: inode.flags, ...(inode.device ? { deviceMajor: inode.device.major, deviceMinor: inode.device.minor } : {}) };
+    const entry = posixEntry(inode, place, entryTimes(mtime, atime, ctime, btime), details, warnings);
     // Devices, FIFOs and sockets keep i_size as stored (0 unless damaged).
     if (entry.type === 'other') entry.size = inode.size;
     // fscrypt: names and data are ciphertext grt cannot decrypt; list the file, never show its bytes as data.

@@ -2,9 +2,8 @@
  * Directories: created (or accepted) through the output tree, their named streams beside them or
  * as xattrs on them, and their times set at the end of the restore, deepest first.
  */
-import { lutimesSync } from 'node:fs';
-import { nsToUnixSeconds } from '../../util/time.js';
 import type { Attempt, PlanItem, RestoreContext } from '../context.js';
+import { applyPathMetadata, applyXattrs, setTimes } from '../posix.js';
 import { ioError } from '../write.js';
 import { writeXattrs } from '../xattr.js';
 import { namedStreams, reportXattrs } from './stream.js';
@@ -13,7 +12,9 @@ export async function restoreDir(ctx: RestoreContext, item: PlanItem, attempt: A
   const entry = item.entry;
   const dir = ctx.tree.dir(item.relative);
   attempt.target = dir.path;
-  ctx.dirTimes.push({ path: dir.path, image: entry.path, atime: entry.times.atime, mtime: entry.times.mtime });
+  const { mode, uid, gid } = entry;
+  ctx.dirTimes.push({ path: dir.path, image: entry.path, atime: entry.times.atime, mtime: entry.times.mtime, mode, uid, gid });
+  await applyXattrs(ctx, entry, dir.path);
   ctx.reporter.summary.dirs++;
   ctx.reporter.emit({ type: 'dir', path: attempt.label, target: dir.path });
   if (entry.streams.length > 0) await directoryStreams(ctx, item, dir.path);
@@ -33,11 +34,16 @@ async function directoryStreams(ctx: RestoreContext, item: PlanItem, dirPath: st
   reportXattrs(ctx, item.entry, xattrs, await writeXattrs(dirPath, xattrs), dirPath);
 }
 
-/** Directory times last, deepest first: writing their contents changed them. */
-export function setDirTimes(ctx: RestoreContext): void {
-  for (const { path, image, atime, mtime } of ctx.dirTimes.reverse()) {
+/**
+ * Directory times last, deepest first: writing their contents changed them. Their owner and mode
+ * too (Linux volumes): a directory without write permission would have refused its contents.
+ */
+export async function setDirTimes(ctx: RestoreContext): Promise<void> {
+  for (const record of ctx.dirTimes.reverse()) {
+    const { path, image, atime, mtime } = record;
     try {
-      lutimesSync(path, nsToUnixSeconds(atime), nsToUnixSeconds(mtime));
+      applyPathMetadata(ctx, record, path);
+      await setTimes(ctx, image, path, { atime, mtime });
     } catch (error) {
       ctx.reporter.report('warning', image, ioError(error, 'utimes', path), path);
     }

@@ -3,12 +3,11 @@
  * file's named streams in the chosen mode: sidecar files `<name>.<stream>.ads`, `user.<stream>`
  * xattrs on the main file, or skipped (reported).
  */
-import { futimesSync } from 'node:fs';
 import { GrtError } from '../../errors.js';
 import type { FileEntry, StreamLayout } from '../../fs/file-system.js';
-import { nsToUnixSeconds } from '../../util/time.js';
 import { reserve, type PlanItem, type RestoreContext } from '../context.js';
 import { refuseInputTarget } from '../inputs.js';
+import { applyFileMetadata, setTimes } from '../posix.js';
 import { sidecarKey, sidecarName, type OutDir } from '../out-tree.js';
 import { closeTemp, commit, copyRanges, createTemp, dataRanges, discard, exists, existsError, hardLink, ioError } from '../write.js';
 import { writeXattrs, xattrToolAvailable, XATTR_MAX_BYTES } from '../xattr.js';
@@ -46,7 +45,8 @@ export async function writeStream(
     try {
       try {
         await copyRanges(ctx.engine, source, temp, dataRanges(layout, size), size, (chunk) => ctx.reporter.tick(chunk.length), ctx.signal, ctx.writeSpeed);
-        futimesSync(temp.fd, nsToUnixSeconds(entry.times.atime), nsToUnixSeconds(entry.times.mtime)); // sync: see write.ts
+        if (streamName === '') await applyFileMetadata(ctx, entry, temp.fd, temp.path);
+        await setTimes(ctx, entry.path, temp.path, entry.times, temp.fd);
       } finally {
         closeTemp(temp);
       }
