@@ -7,8 +7,8 @@
 // Builds (once, cached in --work, /tmp by default) a raw ext4 volume with `mke2fs -d` from a
 // generated tree: N files (default 100,000) in directories of 1,000, a few bytes each, under a
 // two-level tree. Then runs both tools alternately as whole processes, output to /dev/null, and
-// prints the median and fastest wall times, their ratios and each tool's peak RSS
-// (/usr/bin/time). Needs mke2fs, fls and /usr/bin/time; without them it says what is missing
+// prints the median and fastest wall times, median CPU time, their ratios and each tool's peak
+// RSS (/usr/bin/time). Needs mke2fs, fls and /usr/bin/time; without them it says what is missing
 // and exits 0.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,14 +63,18 @@ function buildVolume() {
   return image;
 }
 
-/** One whole-process run: wall seconds and peak RSS in MiB. */
+/**
+ * One whole-process run: wall seconds, CPU seconds (user + system: steadier than wall on a busy
+ * machine, where wall is mostly waiting for a core) and peak RSS in MiB.
+ */
 function timed(command, commandArgs) {
   const started = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...commandArgs], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  const result = spawnSync('/usr/bin/time', ['-f', '%M %U %S', command, ...commandArgs], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed: ${result.stderr}`);
   const lines = result.stderr.trim().split('\n');
-  return { seconds, rssMiB: Number(lines[lines.length - 1]) / 1024 };
+  const [rssKiB, user, system] = lines[lines.length - 1].split(' ').map(Number);
+  return { seconds, cpu: user + system, rssMiB: rssKiB / 1024 };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -87,10 +91,12 @@ for (let run = 0; run < runs; run++) {
 const summary = Object.fromEntries(Object.entries(results).map(([name, list]) => [name, {
   median: median(list.map((r) => r.seconds)),
   fastest: Math.min(...list.map((r) => r.seconds)),
+  cpu: median(list.map((r) => r.cpu)),
   rss: Math.max(...list.map((r) => r.rssMiB)),
 }]));
 const { grt, fls } = summary;
 console.log(`list ${fileCount} files of ext4 (${runs} runs each)`);
-console.log(`  grt-ls -R   median ${grt.median.toFixed(2)} s (fastest ${grt.fastest.toFixed(2)} s), peak RSS ${grt.rss.toFixed(0)} MiB`);
-console.log(`  fls -r -p   median ${fls.median.toFixed(2)} s (fastest ${fls.fastest.toFixed(2)} s), peak RSS ${fls.rss.toFixed(0)} MiB`);
-console.log(`  ratio grt/fls: ${(grt.median / fls.median).toFixed(2)} (fastest ${(grt.fastest / fls.fastest).toFixed(2)}); goal ≤ 0.5`);
+for (const [label, r] of [['grt-ls -R', grt], ['fls -r -p', fls]]) {
+  console.log(`  ${label.padEnd(10)}  median ${r.median.toFixed(2)} s (fastest ${r.fastest.toFixed(2)} s), CPU ${r.cpu.toFixed(2)} s, peak RSS ${r.rss.toFixed(0)} MiB`);
+}
+console.log(`  ratio grt/fls: ${(grt.median / fls.median).toFixed(2)} (fastest ${(grt.fastest / fls.fastest).toFixed(2)}, CPU ${(grt.cpu / fls.cpu).toFixed(2)}); goal ≤ 0.5`);

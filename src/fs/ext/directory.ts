@@ -29,15 +29,6 @@ function recordLength(raw: number, blockSize: number): number {
   return raw;
 }
 
-/**
- * The text of the name in `bytes[start, end)`: ASCII names (nearly all) without a TextDecoder
- * call and a copy per name, which were a visible share of listing 100,000 files.
- */
-function decodeName(bytes: Uint8Array, start: number, end: number, decoder: { decode(bytes: Uint8Array): string }): string {
-  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return decoder.decode(bytes.subarray(start, end));
-  return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
-}
-
 /** Bytes a live entry needs: header and name, rounded up to 4 (EXT4_DIR_REC_LEN). */
 function neededLength(nameLength: number): number {
   return (ENTRY_HEADER_BYTES + nameLength + 3) & ~3;
@@ -57,7 +48,7 @@ function slackEntries(bytes: Uint8Array, start: number, end: number, hasFileType
       at += 4;
       continue;
     }
-    const name = decodeName(bytes, at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength, decoder);
+    const name = decoder.decode(bytes.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength));
     out.push({ inode, name, fileType: hasFileType ? bytes[at + 7]! : 0, removed: true });
     at += neededLength(nameLength);
   }
@@ -81,7 +72,7 @@ export function parseDirBlock(bytes: Uint8Array, hasFileType: boolean, structure
       break;
     }
     if (inode !== 0 && nameLength > 0) {
-      const name = decodeName(bytes, at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength, decoder);
+      const name = decoder.decode(bytes.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength));
       if (name !== '.' && name !== '..') entries.push({ inode, name, fileType: hasFileType ? bytes[at + 7]! : 0 });
     }
     if (removed) slackEntries(bytes, at + (inode === 0 ? 0 : neededLength(nameLength)), at + length, hasFileType, decoder, entries);
