@@ -6,7 +6,7 @@
  */
 import { GrtError, isGrtError, warningFrom, type GrtWarning } from '../errors.js';
 import type { EntryDetails, EntryTimes, FileEntry, ListOptions, NameRule, OtherKind } from './file-system.js';
-import { compareCodePoints } from './name-order.js';
+import { inNameOrder } from './name-order.js';
 
 /** Path components followed for one lookup: bounds a path of thousands of `a/a/a/...`. */
 const MAX_PATH_COMPONENTS = 4096;
@@ -134,12 +134,16 @@ export class PosixTree<I extends PosixInode> {
 
   async readDir(path: string, options: ListOptions = {}): Promise<FileEntry[]> {
     const { inode, place } = await this.resolve(path);
-    return (await this.children(inode, place.path, options)).map((child) => child.entry);
+    return (await this.children(inode, place.path, options)).entries;
   }
 
-  /** The children of a directory in name order, each with its inode. */
-  private async children(directory: I, path: string, options: ListOptions): Promise<{ entry: FileEntry; inode: I }[]> {
-    const out: { entry: FileEntry; inode: I }[] = [];
+  /**
+   * The children of a directory in name order, and the inodes of its subdirectories (a walk
+   * descends into them; other inodes are dropped at once, so a large directory's do not pile up).
+   */
+  private async children(directory: I, path: string, options: ListOptions): Promise<{ entries: FileEntry[]; subdirectories: Map<FileEntry, I> }> {
+    const entries: FileEntry[] = [];
+    const subdirectories = new Map<FileEntry, I>();
     const dirWarnings: GrtWarning[] = [];
     // Inodes in number order: neighbours share inode table blocks (htree and B+tree directories list names in hash order).
     const listed = [...(await this.volume.readDirectory(directory, dirWarnings, options.deleted === true))].sort((a, b) => a.inode - b.inode);
@@ -153,15 +157,16 @@ export class PosixTree<I extends PosixInode> {
       try {
         const inode = await this.volume.readInode(child.inode, warnings);
         const entry = await this.volume.describe(inode, place, warnings);
-        if (entry) out.push({ entry, inode });
+        if (!entry) continue;
+        entries.push(entry);
+        if (entry.type === 'dir' && !entry.deleted) subdirectories.set(entry, inode);
       } catch (error) {
         if (!isGrtError(error)) throw error;
         this.volume.warnings.push({ ...warningFrom(error), message: `${place.path}: ${error.message}` });
       }
     }
     if (dirWarnings.length > 0) this.volume.warnings.push(...dirWarnings.map((w) => ({ ...w, message: `${path}: ${w.message}` })));
-    // The order inNameOrder gives for POSIX_NAME_RULE, keeping each entry's inode beside it.
-    return out.sort((a, b) => compareCodePoints(a.entry.name, b.entry.name));
+    return { entries: inNameOrder(entries, POSIX_NAME_RULE), subdirectories };
   }
 
   async *walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
@@ -172,24 +177,21 @@ export class PosixTree<I extends PosixInode> {
     while (stack.length > 0) {
       const { inode, path: dirPath } = stack.pop()!;
       if (inode.kind !== 'dir') continue;
-      const children = await this.children(inode, dirPath, options);
-      const subdirs: { inode: I; path: string }[] = [];
-      for (const child of children) {
-        yield child.entry;
-        if (child.entry.type === 'dir' && !child.entry.deleted && !seen.has(child.inode.number)) {
-          seen.add(child.inode.number);
-          subdirs.push({ inode: child.inode, path: child.entry.path });
+      const { entries, subdirectories } = await this.children(inode, dirPath, options);
+      const next: { inode: I; path: string }[] = [];
+      for (const entry of entries) {
+        yield entry;
+        const subdirectory = subdirectories.get(entry);
+        if (subdirectory && !seen.has(subdirectory.number)) {
+          seen.add(subdirectory.number);
+          next.push({ inode: subdirectory, path: entry.path });
         }
       }
-      stack.push(...subdirs.reverse());
+      stack.push(...next.reverse());
     }
   }
 }
 
-/**
- * The tree half of a POSIX FileSystem: `stat`, `readDir`, `walk` and the name rule. A subclass
- * reads data, layouts and xattrs, and says what an inode's entry holds (`describe`).
- */
 export abstract class PosixFileSystem<I extends PosixInode> {
   protected readonly tree: PosixTree<I>;
 

@@ -7,7 +7,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import { MemorySource } from '../../src/io/memory-source.js';
-import { BLOCK_TYPE, JBD2_MAGIC } from '../../src/fs/ext/jbd2/journal-superblock.js';
+import { BLOCK_TYPE, JBD2_MAGIC, JOURNAL_INCOMPAT } from '../../src/fs/ext/jbd2/journal-superblock.js';
+import { blockTailMatches, tagChecksumMatches } from '../../src/fs/ext/jbd2/checksums.js';
+import { parseDescriptor, TAG_FLAGS } from '../../src/fs/ext/jbd2/log-blocks.js';
+import { crc32cRaw } from '../../src/util/crc32c.js';
 import { openExt } from '../../src/fs/ext/volume.js';
 import { volumeBytes } from './ext-images.js';
 
@@ -124,5 +127,35 @@ describe('jbd2 checksum v3 replay', () => {
         expect(error).toBeInstanceOf(GrtError);
       }
     }), { numRuns: 60 });
+  });
+});
+
+describe('jbd2 checksum v2 tags (synthetic)', () => {
+  it('reads the 16-bit tag checksum and checks it against the low half of crc32c(seed, sequence, block)', () => {
+    const seed = 0x1234abcd;
+    const sequence = 7;
+    const data = new Uint8Array(1024).map((_, i) => (i * 31) & 0xff);
+    const crc = crc32cRaw(crc32cRaw(seed, new Uint8Array([0, 0, 0, sequence])), data);
+    const incompat = JOURNAL_INCOMPAT.csumV2 | JOURNAL_INCOMPAT.is64bit;
+    // One v2 tag of a 64-bit journal: t_blocknr, t_checksum u16, t_flags u16, t_blocknr_high (14 bytes).
+    const descriptor = new Uint8Array(1024);
+    const view = new DataView(descriptor.buffer);
+    view.setUint32(0, JBD2_MAGIC);
+    view.setUint32(4, BLOCK_TYPE.descriptor);
+    view.setUint32(8, sequence);
+    view.setUint32(12, 0x89abcdef);
+    view.setUint16(16, crc & 0xffff);
+    view.setUint16(18, TAG_FLAGS.sameUuid | TAG_FLAGS.lastTag);
+    view.setUint32(20, 2);
+    const [tag] = parseDescriptor(descriptor, incompat);
+    expect(tag).toEqual({ blockNumber: 2 * 0x1_0000_0000 + 0x89abcdef, escaped: false, checksum: crc & 0xffff });
+    expect(tagChecksumMatches(tag!.checksum, sequence, data, seed, false)).toBe(true);
+    data[5]! ^= 1;
+    expect(tagChecksumMatches(tag!.checksum, sequence, data, seed, false)).toBe(false);
+    // The tail covers the whole block with itself counted as zeros.
+    view.setUint32(1020, crc32cRaw(crc32cRaw(seed, descriptor.subarray(0, 1020)), new Uint8Array(4)));
+    expect(blockTailMatches(descriptor, seed)).toBe(true);
+    descriptor[100]! ^= 1;
+    expect(blockTailMatches(descriptor, seed)).toBe(false);
   });
 });

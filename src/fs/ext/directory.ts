@@ -16,8 +16,7 @@ export const DIR_FILE_TYPES = ['unknown', 'file', 'dir', 'chardev', 'blockdev', 
 
 export interface DirEntry {
   inode: number;
-  /** Raw name bytes: ext names are bytes, not necessarily UTF-8. */
-  nameBytes: Uint8Array;
+  /** The name as UTF-8 (ext names are bytes; invalid sequences read as U+FFFD). */
   name: string;
   fileType: number;
   /** Found in the slack of a live entry's rec_len: a removed name (its inode may be reused). */
@@ -49,8 +48,8 @@ function slackEntries(bytes: Uint8Array, start: number, end: number, hasFileType
       at += 4;
       continue;
     }
-    const nameBytes = bytes.slice(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength);
-    out.push({ inode, nameBytes, name: decoder.decode(nameBytes), fileType: hasFileType ? bytes[at + 7]! : 0, removed: true });
+    const name = decoder.decode(bytes.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength));
+    out.push({ inode, name, fileType: hasFileType ? bytes[at + 7]! : 0, removed: true });
     at += neededLength(nameLength);
   }
 }
@@ -73,9 +72,8 @@ export function parseDirBlock(bytes: Uint8Array, hasFileType: boolean, structure
       break;
     }
     if (inode !== 0 && nameLength > 0) {
-      const nameBytes = bytes.slice(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength);
-      const name = decoder.decode(nameBytes);
-      if (name !== '.' && name !== '..') entries.push({ inode, nameBytes, name, fileType: hasFileType ? bytes[at + 7]! : 0 });
+      const name = decoder.decode(bytes.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength));
+      if (name !== '.' && name !== '..') entries.push({ inode, name, fileType: hasFileType ? bytes[at + 7]! : 0 });
     }
     if (removed) slackEntries(bytes, at + (inode === 0 ? 0 : neededLength(nameLength)), at + length, hasFileType, decoder, entries);
     at += length;

@@ -27,8 +27,8 @@ import { blockXattrs, inodeXattrs, type Xattr } from './xattr.js';
 export const MAX_DIRECTORY_BYTES = 256 * 1024 * 1024;
 /** Symlink targets: PATH_MAX (4096) is the kernel's limit; a longer "target" is damage. */
 export const MAX_SYMLINK_BYTES = 4096;
-/** Inode table bytes read at once on a cache miss (64 KiB: 256 inodes of 256 bytes). */
-const INODE_TABLE_READ_AHEAD_BYTES = 64 * 1024;
+/** Inode table bytes read at once on a cache miss (256 KiB: 1,024 inodes of 256 bytes; a walk reads them all). */
+const INODE_TABLE_READ_AHEAD_BYTES = 256 * 1024;
 /** Block sizes tried for backup superblocks (1, 2, 4 KiB: what mke2fs makes on disks of any size). */
 const BACKUP_BLOCK_SIZES = [1024, 2048, 4096];
 

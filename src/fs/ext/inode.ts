@@ -12,7 +12,7 @@
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
-import { crc32cRaw, crc32cZeros } from '../../util/crc32c.js';
+import { crc32cRaw, crc32cU32le, crc32cZeros } from '../../util/crc32c.js';
 
 export const ROOT_INODE = 2;
 /** i_flags bits grt reads. */
@@ -45,7 +45,7 @@ export interface Inode {
   /** i_blocks: 512-byte units, or volume blocks with HUGE_FILE_FL (huge_file feature). */
   blockUnits: number;
   flags: number;
-  /** The 60 bytes of i_block (a copy). */
+  /** The 60 bytes of i_block (a view into the inode table block read: not to be modified). */
   blockField: Uint8Array;
   generation: number;
   /** Block of the extended attribute block, 0 when none. */
@@ -65,9 +65,9 @@ function kindOf(mode: number): InodeKind {
 }
 
 function nanoseconds(seconds: number, extra: number | undefined): bigint {
-  const signed = BigInt(seconds | 0);
-  if (extra === undefined) return signed * 1_000_000_000n;
-  return (signed + (BigInt(extra & 3) << 32n)) * 1_000_000_000n + BigInt(extra >>> 2);
+  if (extra === undefined) return BigInt(seconds | 0) * 1_000_000_000n;
+  // Seconds with the epoch bits stay below 2^35: exact as a Number, so one BigInt per part.
+  return BigInt((seconds | 0) + (extra & 3) * 0x1_0000_0000) * 1_000_000_000n + BigInt(extra >>> 2);
 }
 
 /** Device numbers: old style in i_block[0] (8:8), new style in i_block[1] (12:20 split as Linux new_encode_dev). */
@@ -93,7 +93,7 @@ export function parseInode(bytes: Uint8Array, number: number, offset: number, ch
   const extraField = (at: number): number | undefined => (at + 4 <= extraEnd ? u32le(bytes, at) : undefined);
   const mode = u16le(bytes, 0x00);
   const kind = kindOf(mode);
-  const blockField = bytes.slice(I_BLOCK_OFFSET, I_BLOCK_OFFSET + I_BLOCK_BYTES);
+  const blockField = bytes.subarray(I_BLOCK_OFFSET, I_BLOCK_OFFSET + I_BLOCK_BYTES);
   const crtime = extraField(0x90);
   const inode: Inode = {
     number, mode, kind,
@@ -125,12 +125,8 @@ export function parseInode(bytes: Uint8Array, number: number, offset: number, ch
 /** metadata_csum: crc32c(seed, inode number, generation, inode with both checksum halves zeroed). */
 function checkInode(bytes: Uint8Array, number: number, offset: number, seed: number, extraEnd: number, warnings?: GrtWarning[]): void {
   const hasHigh = extraEnd >= 0x84;
-  const le = new Uint8Array(8);
-  const view = new DataView(le.buffer);
-  view.setUint32(0, number, true);
-  view.setUint32(4, u32le(bytes, 0x64), true);
   // The inode with l_i_checksum_lo (0x7C) and i_checksum_hi (0x82) counted as zeros, without a copy.
-  let crc = crc32cRaw(crc32cRaw(seed, le), bytes, 0, 0x7c);
+  let crc = crc32cRaw(crc32cU32le(crc32cU32le(seed, number), u32le(bytes, 0x64)), bytes, 0, 0x7c);
   crc = crc32cZeros(crc, 2);
   if (hasHigh) {
     crc = crc32cRaw(crc, bytes, 0x7e, 0x82);
