@@ -4,7 +4,8 @@
 //   npm run build && node bench/xfs-list.mjs [--runs N] [--work DIR] [--small]
 //
 // Builds (once, cached in --work) a raw XFS volume with mkfs.xfs -p (no mount needed): 100
-// directories of 1,000 small files and one 1 GiB file of random bytes. No Sleuth Kit before 4.12
+// directories of 1,000 small files and one 1 GiB file of random bytes, in one AG (mkfs.xfs 6.1
+// -p overwrote AG 1's superblock with the data of a file larger than an AG). No Sleuth Kit before 4.12
 // reads XFS, so the peers are xfsprogs itself:
 //   list     grt-ls -R / (reads every inode: mode, owners, times)  vs  xfs_db -r -c 'ls DIR' for
 //            every directory (names and inode numbers from the directory blocks only)
@@ -60,7 +61,7 @@ function build() {
   }
   proto.push('$');
   writeFileSync(join(work, 'proto'), proto.join('\n') + '\n');
-  sh(`truncate -s ${sizes.volume} ${image} && mkfs.xfs -q -f -p ${work}/proto ${image}`);
+  sh(`truncate -s ${sizes.volume} ${image} && mkfs.xfs -q -f -d agcount=1 -p ${work}/proto ${image}`);
   const inode = sh(`xfs_db -r -c 'ls /' ${image}`).split('\n').find((l) => / big\.bin( \(good\))?$/.test(l.trim())).trim().split(/\s+/)[1];
   // bmap lines: "data offset 0 startblock 1234 (0/1234) count 2097151 flag 0"
   const blockSize = Number(sh(`xfs_db -r -c 'sb 0' -c 'p blocksize' ${image}`).split('=')[1]);
