@@ -26,6 +26,7 @@ make_volume() { # file, mkfs options...
     -L grt-xfs "$@" -p "$WORK/proto" "$WORK/$file"
   xfs_db -x -f "$WORK/$file" <"$WORK/attr-commands" >"$WORK/$file.attr" 2>&1 || \
     (echo "$file: xfs_db attr_set failed" >&2; exit 1)
+  python3 "$HERE/post.py" "$WORK/$file"
   xfs_repair -n "$WORK/$file" >"$WORK/$file.repair" 2>&1 || true
   python3 "$HERE/oracle.py" "$WORK" "$file" "$*" >>"$WORK/volumes.ndjson"
   gzip -9n <"$WORK/$file" >"$HERE/$file.gz"

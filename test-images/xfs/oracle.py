@@ -33,4 +33,4 @@ repair = open(f"{image}.repair").read()
 print(json.dumps({"file": f"{file}.gz", "mkfsOptions": options, "blockSize": int(sb["blocksize"]), "inodeSize": int(sb["inodesize"]),
                   "versionnum": sb["versionnum"], "uuid": sb["uuid"], "sha256": hashlib.sha256(open(image, "rb").read()).hexdigest(),
                   "repairClean": "would" not in repair.lower() and "error" not in repair.lower(), "forks": formats,
-                  "inodes": {path: inodes[path] for path in sorted(inodes) if path.count("/") == 1 or path.startswith("/sub/")}}))
+                  "inodes": {path: inodes[path] for path in sorted(inodes) if path.count("/") == 1 or path.startswith(("/sub/", "/links/"))}}))

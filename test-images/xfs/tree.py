@@ -33,7 +33,8 @@ def add_file(path, depth, mode, uid, gid, data):
 
 
 def add_dir(path, depth, mode, uid, gid):
-    proto.append(f"{' ' * depth}{os.path.basename(path)} d--{mode:o} {uid} {gid}")
+    # Protofile modes have three octal digits: post.py sets the sticky bit afterwards.
+    proto.append(f"{' ' * depth}{os.path.basename(path)} d--{mode & 0o777:o} {uid} {gid}")
     entries.append({"path": path, "type": "dir", "mode": mode, "uid": uid, "gid": gid})
 
 
@@ -57,7 +58,7 @@ add_other("/loop0", 1, "b", "blockdev", 0o660, "7 0")
 add_dir("/sub", 1, 0o750, 1, 2)
 add_file("/sub/small.bin", 2, "---644", 0, 0, stream("small", 5000))
 proto.append("  $")
-add_dir("/open", 1, 0o777, 0, 0)  # protofiles have no sticky bit
+add_dir("/open", 1, 0o1777, 0, 0)  # sticky: set by post.py
 proto.append("  $")
 for name, count, length in (("blockdir", 30, 12), ("leafdir", 200, 40), ("nodedir", 1200, 40), ("btreedir", 1500, 60)):
     add_dir(f"/{name}", 1, 0o755, 0, 0)
@@ -65,6 +66,16 @@ for name, count, length in (("blockdir", 30, 12), ("leafdir", 200, 40), ("nodedi
         stem = f"{name}-entry-{i:05d}-"
         add_file(f"/{name}/{stem}{'x' * (length - len(stem))}", 2, "---644", 0, 0, f"{name} {i}\n".encode())
     proto.append("  $")
+add_dir("/links", 1, 0o755, 0, 0)
+# Made last, so their inodes share a chunk that has free inodes (post.py frees one in it).
+# A hard link: protofiles have none, so post.py points hardlink-twin's entry at hardlink's inode
+# (links 2) and frees the inode mkfs gave the twin (an empty file, so no blocks are orphaned).
+add_file("/links/hardlink", 2, "---640", 1000, 100, b"one inode, two names\n")
+add_file("/links/hardlink-twin", 2, "---640", 1000, 100, b"")
+entries[-1].update({k: entries[-2][k] for k in ("size", "sha256")})
+entries[-1]["links"] = entries[-2]["links"] = 2
+add_file("/links/setgid", 2, "--g755", 0, 50, b"#!/bin/sh\n")
+proto.append("  $")
 proto.append("$")
 
 # Extended attributes, set afterwards by xfs_db -x attr_set (values are that many 'v's): short

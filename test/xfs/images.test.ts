@@ -39,6 +39,7 @@ describe.each(manifest.volumes)('XFS volume $file ($mkfsOptions)', (volume) => {
       else expect(entry.times.btime).toBeUndefined();
       if (expected.kind) expect(entry.kind).toBe(expected.kind);
       if (expected.target !== undefined) expect(entry.target).toBe(expected.target);
+      if (expected.links !== undefined) expect(entry.links, expected.path).toBe(expected.links);
       if (expected.type === 'file') {
         expect(entry.size).toBe(expected.size);
         const stream = await fs.openStream(entry);
@@ -58,6 +59,16 @@ describe.each(manifest.volumes)('XFS volume $file ($mkfsOptions)', (volume) => {
       for (const x of xattrs) expect(x.value.every((byte) => byte === 0x76), x.name).toBe(true); // xfs_db fills with 'v'
     }
     expect(await fs.xattrs('/big.bin')).toEqual([]);
+  });
+
+  it('lists a hard link as one inode under two names, and the sticky, setuid and setgid bits', async () => {
+    const fs = await openXfs(volumeSource(volume.file));
+    const [a, b] = await Promise.all([fs.stat('/links/hardlink'), fs.stat('/links/hardlink-twin')]);
+    expect([a.id.record, a.links, b.links]).toEqual([b.id.record, 2, 2]);
+    expect(new TextDecoder().decode(await (await fs.openStream(b)).read(0, b.size))).toBe('one inode, two names\n');
+    expect((await fs.stat('/open')).mode).toBe(0o1777);
+    expect((await fs.stat('/setuid')).mode).toBe(0o4755);
+    expect((await fs.stat('/links/setgid')).mode).toBe(0o2755);
   });
 
   it('reads a file through its layout as through its stream, and stats by path', async () => {

@@ -15,6 +15,8 @@ export interface ManifestEntry {
   size?: number;
   sha256?: string;
   target?: string;
+  /** Link count, where it is not 1 (the hard link pair). */
+  links?: number;
   /** Extended attribute name → value length (values are that many 'v's, from xfs_db attr_set). */
   xattrs?: Record<string, number>;
 }

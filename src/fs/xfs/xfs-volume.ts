@@ -32,6 +32,8 @@ const SYMLINK_MAGIC = 0x58534c4d;
 const SYMLINK_CRC_OFFSET = 12;
 /** di_flags: the data fork maps realtime-device blocks (XFS_DIFLAG_REALTIME). */
 const DIFLAG_REALTIME = 0x1;
+/** Inodes are allocated in chunks of 64 (XFS_INODES_PER_CHUNK): the unit of an inode read. */
+const INODES_PER_CHUNK = 64;
 /** AG headers checked at open: bounds the reads for a volume claiming millions of AGs. */
 const MAX_AG_HEADERS_CHECKED = 4096;
 /** The AGF and AGI, in the second and third sectors of each AG, with their CRC offsets (xfs_format.h). */
@@ -124,18 +126,35 @@ export class XfsVolume {
   async readInode(number: number, warnings: GrtWarning[] = []): Promise<Inode> {
     const offset = inodeToByte(this.sb, number);
     const blockStart = offset - (offset % this.sb.blockSize);
-    const block = await this.blockAt(blockStart);
+    const block = this.cache.get(-1 - blockStart / this.sb.blockSize) ?? (await this.readInodeChunk(number, blockStart));
     const at = offset - blockStart;
     return parseInode(this.sb, number, block.subarray(at, at + this.sb.inodeSize), warnings);
   }
 
-  private async blockAt(byteOffset: number): Promise<Uint8Array> {
-    const key = -1 - byteOffset / this.sb.blockSize; // negative keys: blocks by disk position
-    const hit = this.cache.get(key);
-    if (hit) return hit;
-    const bytes = await this.source.read(byteOffset, this.sb.blockSize);
-    this.cache.set(key, bytes);
-    return bytes;
+  /**
+   * The block holding an inode, read with the rest of its 64-inode chunk (XFS_INODES_PER_CHUNK,
+   * contiguous and chunk-aligned inside its AG): a directory's children mostly share a few chunks,
+   * so a walk makes one read per chunk instead of one per block. Blocks are cached under negative
+   * keys (by disk position).
+   */
+  private async readInodeChunk(number: number, blockStart: number): Promise<Uint8Array> {
+    const { blockSize, inodeSize, agBlocks, agBlockLog, inodesPerBlockLog } = this.sb;
+    const chunkBlocks = Math.max(1, (INODES_PER_CHUNK * inodeSize) / blockSize);
+    const first = number - (number % INODES_PER_CHUNK);
+    let start = blockStart;
+    let blocks = 1;
+    // The chunk's first inode must be in the same AG block range (AG bits lie above bit 6).
+    if (chunkBlocks > 1 && agBlockLog + inodesPerBlockLog >= 6 && first > 0) {
+      const chunkStart = inodeToByte(this.sb, first);
+      const agRelative = Math.floor(chunkStart / blockSize) % agBlocks;
+      if (agRelative + chunkBlocks <= agBlocks && chunkStart + chunkBlocks * blockSize <= this.source.size) {
+        start = chunkStart;
+        blocks = chunkBlocks;
+      }
+    }
+    const bytes = await this.source.read(start, blocks * blockSize);
+    for (let i = 0; i < blocks; i++) this.cache.set(-1 - start / blockSize - i, bytes.subarray(i * blockSize, (i + 1) * blockSize));
+    return this.cache.get(-1 - blockStart / blockSize) ?? bytes.subarray(blockStart - start, blockStart - start + blockSize);
   }
 
   async extents(inode: Inode, warnings: GrtWarning[]): Promise<Extent[]> {
