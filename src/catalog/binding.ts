@@ -172,6 +172,14 @@ export function decodeBinding(r: ByteReader): CatalogBinding {
   if (r.remaining === 0) return binding;
   binding.disks = Array.from({ length: r.bounded(MAX_DISKS, 'disk count') }, () => ({ capacity: r.u(), cids: Array.from({ length: r.bounded(MAX_CIDS, 'CID count') }, () => r.str()) }));
   binding.volumes = Array.from({ length: r.bounded(MAX_PARTITIONS, 'volume count') }, () => decodeBoundVolume(r));
+  // Each volume one id and one number, apart from the first disk's partition numbers: a reader finds a volume by either.
+  const numbers = new Set(partitions.map((p) => p.index));
+  const ids = new Set(partitions.map((p) => String(p.index)));
+  for (const v of binding.volumes) {
+    if (numbers.has(v.number) || ids.has(v.id)) r.fail('two volumes share a number or an id', v.id);
+    numbers.add(v.number);
+    ids.add(v.id);
+  }
   return binding;
 }
 

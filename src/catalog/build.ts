@@ -45,9 +45,10 @@ export type LayoutPlacer = (layout: StreamLayout) => StreamLayout | LayoutError;
 export interface BuildOptions {
   /**
    * Called every few thousand entries: `entries` counts files described so far (a one-pass
-   * scan describes every file before it writes the names) or names written, whichever is ahead.
+   * scan describes every file before it writes the names) or names written, whichever is ahead;
+   * `id` is the volume id (Volume.id) when buildImageCatalog reports.
    */
-  onProgress?: (progress: { entries: number; volume: number }) => void;
+  onProgress?: (progress: { entries: number; volume: number; id?: string }) => void;
   signal?: AbortSignal;
 }
 

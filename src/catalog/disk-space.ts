@@ -13,6 +13,7 @@
 import { GrtError } from '../errors.js';
 import type { StreamLayout } from '../fs/file-system.js';
 import { checkRange, readInto, type ByteSource } from '../io/byte-source.js';
+import { stripeAt } from '../volume/lvm/lv-source.js';
 import type { DiskSegment } from '../volume/types.js';
 import type { LayoutError } from './encode.js';
 
@@ -133,14 +134,7 @@ function locate(segments: readonly DiskSegment[], at: number): { disk: number; b
   if (!segment || at < segment.start || at >= segment.start + segment.size || segment.stripes.length === 0) {
     throw new GrtError('OUT_OF_RANGE', `logical volume byte ${at} lies in no segment`, { structure: 'catalog layout', offset: at, space: 'volume' });
   }
-  const within = at - segment.start;
-  const count = segment.stripes.length;
-  if (count === 1) {
-    const stripe = segment.stripes[0]!;
-    return { disk: stripe.disk, byteOffset: stripe.byteOffset + within, run: segment.size - within };
-  }
-  const chunk = Math.floor(within / segment.stripeSize);
-  const inChunk = within - chunk * segment.stripeSize;
-  const stripe = segment.stripes[chunk % count]!;
-  return { disk: stripe.disk, byteOffset: stripe.byteOffset + Math.floor(chunk / count) * segment.stripeSize + inChunk, run: segment.stripeSize - inChunk };
+  const { stripe, stripeOffset, run } = stripeAt(segment, at - segment.start);
+  const placed = segment.stripes[stripe]!;
+  return { disk: placed.disk, byteOffset: placed.byteOffset + stripeOffset, run };
 }

@@ -146,7 +146,8 @@ export async function buildImageCatalog(image: Image, path: string | undefined, 
   const build: BuildOptions = {
     onProgress: (p) => {
       entries.set(p.volume, p.entries);
-      options.onProgress?.(p);
+      // With the volume's id, as messages name volumes ("vg0/root" rather than its number).
+      options.onProgress?.({ ...p, id: volumes.find((v) => v.index === p.volume)?.id ?? String(p.volume) });
     },
     ...(options.signal ? { signal: options.signal } : {}),
   };

@@ -109,7 +109,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     state.started = true;
     try {
       const summary = await buildImageCatalog(image, values.output, {
-        onProgress: (p) => progress.message(`volume ${p.volume}: ${counted(p.entries, 'entry', 'entries')}`),
+        onProgress: (p) => progress.message(`volume ${p.id ?? p.volume}: ${counted(p.entries, 'entry', 'entries')}`),
         ...(io.signal ? { signal: io.signal } : {}),
       });
       progress.done();
@@ -121,7 +121,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         // The disk's own warnings are already on stderr (openImageArg); --json carries them too.
         io.stdout.write(jsonLine({ catalog: values.output, volumes: summary.volumes, bytes, seconds, warnings: [...imageWarnings(image), ...warnings] }));
       } else {
-        const counts = summary.volumes.map((v) => `volume ${v.index}: ${counted(v.entries, 'entry', 'entries')}`).join(', ');
+        const counts = summary.volumes.map((v) => `volume ${v.id}: ${counted(v.entries, 'entry', 'entries')}`).join(', ');
         io.stderr.write(`${NAME}: ${counts}; ${formatBytes(bytes)} written to ${values.output} in ${seconds.toFixed(1)} s\n`);
       }
       return EXIT_OK;

@@ -128,13 +128,15 @@ function infoText(image: Image, facts: Map<string, MountedFacts>): string {
     const length = v.size / sector;
     const label = v.label ?? facts.get(v.id)?.label;
     const also = v.alternatives ? `also ${v.alternatives.join(', ')}` : '';
-    const extra = [label ? `label "${label}"` : '', also, v.name ? `name "${v.name}"` : '', v.bootable ? 'bootable' : ''].filter(Boolean).join(', ');
+    const pv = v.vg !== undefined ? `PV of ${v.vg.slice('vg:'.length)}` : '';
+    const extra = [label ? `label "${label}"` : '', also, v.name ? `name "${v.name}"` : '', v.bootable ? 'bootable' : '', pv].filter(Boolean).join(', ');
     lines.push(
       `  ${v.id.padStart(3)}  ${String(start).padStart(12)}  ${String(start + length - 1).padStart(12)}  ${String(length).padStart(12)}  ${formatBytes(v.size).padStart(9)}  ${v.fs.padEnd(8)}  ${v.typeName} (${v.type})${extra ? `  ${extra}` : ''}`,
     );
   }
   if (logical.length > 0) {
     lines.push('', 'logical volumes (LVM2):');
+    for (const g of layout.groups ?? []) lines.push(`  VG ${g.name}  uuid ${g.uuid}  PVs ${g.pvs.join(', ') || 'none given'}`);
     for (const v of logical) {
       const label = v.label ?? facts.get(v.id)?.label;
       const what = v.unavailable !== undefined ? `unavailable: ${v.unavailable}` : `${v.fs.padEnd(8)}${label ? `  label "${label}"` : ''}`;
@@ -179,9 +181,12 @@ function infoJson(image: Image, facts: Map<string, MountedFacts>): Record<string
       alternatives: v.alternatives,
       label: v.label ?? facts.get(v.id)?.label,
       bootable: v.bootable,
+      parent: v.parent,
+      vg: v.vg,
     })),
     logicalVolumes: splitVolumes(image.layout.volumes).logical.map((v) => ({
       id: v.id,
+      parent: v.parent,
       size: v.size,
       fs: v.fs,
       label: v.label ?? facts.get(v.id)?.label,
@@ -189,6 +194,8 @@ function infoJson(image: Image, facts: Map<string, MountedFacts>): Record<string
       hidden: v.typeName.endsWith('(hidden)') || undefined,
       unavailable: v.unavailable,
     })),
+    // The tree's middle nodes: each VG with the volumes that are its PVs and its LVs (by id).
+    volumeGroups: image.layout.groups ?? [],
     // Every warning of the image: its disks', its partition table's and its mounted volumes'.
     warnings: [...imageWarnings(image), ...infoWarnings(image, facts)],
   };

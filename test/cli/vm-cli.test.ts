@@ -53,8 +53,14 @@ describe('a VM opened by its .vmx', () => {
       expect(lvs[id]!.unavailable).toBeUndefined();
     }
     expect(lvs['vmvg/data']!.segmentTypes).toEqual(['striped']);
+    // The tree: disk → partition (a PV) → VG → LV, by parent ids and the VG nodes.
+    const tree = JSON.parse(r.stdout) as { partitions: { id: string; parent: string; vg?: string }[]; logicalVolumes: { id: string; parent: string }[]; volumeGroups: { id: string; pvs: string[]; lvs: string[] }[] };
+    expect(tree.partitions.map((p) => [p.id, p.parent, p.vg])).toEqual([['1', 'disk:1', undefined], ['2', 'disk:1', 'vg:vmvg'], ['2:0', 'disk:2', 'vg:vmvg']]);
+    expect(tree.logicalVolumes.map((v) => v.parent)).toEqual(['vg:vmvg', 'vg:vmvg', 'vg:vmvg']);
+    expect(tree.volumeGroups).toEqual([{ id: 'vg:vmvg', name: 'vmvg', uuid: expect.any(String), pvs: ['2', '2:0'], lvs: ['vmvg/root', 'vmvg/data', 'vmvg/logs'] }]);
     const text = await run(ls, [vmx, '--info']);
-    expect(text.stdout).toMatch(/logical volumes \(LVM2\):\n {2}vmvg\/root +1\.0 MiB +striped +ext4 +label "root"/);
+    expect(text.stdout).toMatch(/logical volumes \(LVM2\):\n {2}VG vmvg +uuid \S+ +PVs 2, 2:0\n {2}vmvg\/root +1\.0 MiB +striped +ext4 +label "root"/);
+    expect(text.stdout).toMatch(/ 2 .* lvm2 .*PV of vmvg/);
     expect(text.stdout).toContain('disk2.vmdk');
   });
 
@@ -96,15 +102,36 @@ describe('a VM opened by its .vmx', () => {
     expect(sha(r.bytes)).toBe(lv('vmvg/data').files['striped.bin']);
   });
 
-  it('grt-catalog from the .vmx catalogues disk 1\'s partitions and says it leaves out disk 2 and the LVs', async () => {
+  it('grt-catalog from the .vmx catalogues every volume; grt-ls and grt-extract --catalog take the same ids', async () => {
     const out = join(work, 'vm.grtcat');
     const r = await run(catalog, [vmx, '-o', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout) as { volumes: { index: number; fs: string }[] };
-    expect(summary.volumes.map((v) => [v.index, v.fs])).toEqual([[1, 'ext2']]);
-    for (const id of ['2:0', 'vmvg/root', 'vmvg/data', 'vmvg/logs']) expect(r.stderr).toMatch(new RegExp(`volume ${id}: catalogs hold only the first disk's partitions`));
+    const summary = JSON.parse(r.stdout) as { volumes: { id: string; fs: string }[] };
+    expect(summary.volumes.map((v) => [v.id, v.fs])).toEqual([['1', 'ext2'], ['vmvg/root', 'ext4'], ['vmvg/data', 'ext2'], ['vmvg/logs', 'ext2']]);
+    expect(r.stderr).toBe('');
     const listed = await run(extract, [vmx, '--catalog', out, '--partition', '1', '/grub.cfg', '--stdout']);
     expect(listed.code, listed.stderr).toBe(0);
     expect(sha(listed.bytes)).toBe(lv('boot').files['grub.cfg']);
+    for (const id of ['vmvg/root', 'vmvg/data', 'vmvg/logs']) {
+      const names = await run(ls, ['--catalog', out, '--partition', id, '-R', '/']);
+      expect(names.code, names.stderr).toBe(0);
+      for (const [file, digest] of Object.entries(lv(id).files)) {
+        expect(names.stdout).toContain(file.split('/').pop());
+        const restored = await run(extract, [vmx, '--catalog', out, '--partition', id, `/${file}`, '--stdout']);
+        expect(restored.code, restored.stderr).toBe(0);
+        expect(sha(restored.bytes), `${id} ${file}`).toBe(digest);
+      }
+    }
+    const several = await run(ls, ['--catalog', out, '/']);
+    expect(several.stderr).toMatch(/several volumes: 1 \(ext2 "boot"\), vmvg\/root \(ext4 "root"\)/);
+    const unknown = await run(ls, ['--catalog', out, '--partition', '2:0', '/']);
+    expect(unknown.stderr).toMatch(/no volume 2:0 in the catalog/);
+    const exported = await run(catalog, [out, '--format', 'ndjson', '--partition', 'vmvg/data']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout.split('\n')[0]!)).toMatchObject({ volume: 'vmvg/data' });
+    // Against disk 1 alone the catalog would read LVs whose disk is absent: refused, one line.
+    const alone = await run(extract, [join(work, 'disk1.vmdk'), '--catalog', out, '--partition', '1', '/grub.cfg', '--stdout']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/CATALOG_MISMATCH: .*disk 2 is missing/);
   });
 });

@@ -75,16 +75,22 @@ export class LogicalVolumeSource implements ByteSource {
 
 /** Where segment byte `within` lies, and how many bytes from there stay contiguous on that stripe. */
 function locate(segment: MappedSegment, within: number): { source: ByteSource; byteOffset: number; run: number } {
+  const { stripe, stripeOffset, run } = stripeAt(segment, within);
+  const placed = segment.stripes[stripe]!;
+  return { source: placed.source, byteOffset: placed.byteOffset + stripeOffset, run };
+}
+
+/**
+ * Which stripe of a segment holds segment byte `within`, at which offset of that stripe's area,
+ * and how many bytes from there stay contiguous on it: chunk c on stripe c mod n, at chunk
+ * floor(c / n) of that stripe (dm-stripe stripe_map_sector); one stripe is linear.
+ */
+export function stripeAt(segment: { size: number; stripeSize: number; stripes: readonly unknown[] }, within: number): { stripe: number; stripeOffset: number; run: number } {
   const count = segment.stripes.length;
-  if (count === 1) {
-    const stripe = segment.stripes[0]!;
-    return { source: stripe.source, byteOffset: stripe.byteOffset + within, run: segment.size - within };
-  }
+  if (count === 1) return { stripe: 0, stripeOffset: within, run: segment.size - within };
   const chunk = Math.floor(within / segment.stripeSize);
   const inChunk = within - chunk * segment.stripeSize;
-  const stripe = segment.stripes[chunk % count]!;
-  const stripeChunk = Math.floor(chunk / count);
-  return { source: stripe.source, byteOffset: stripe.byteOffset + stripeChunk * segment.stripeSize + inChunk, run: segment.stripeSize - inChunk };
+  return { stripe: chunk % count, stripeOffset: Math.floor(chunk / count) * segment.stripeSize + inChunk, run: segment.stripeSize - inChunk };
 }
 
 function checkSegment(segment: MappedSegment, expectedStart: number, name: string): void {
