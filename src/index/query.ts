@@ -270,3 +270,31 @@ export async function locate(db: Db, backup: string, path: string): Promise<Loca
   if (held.length === 0) throw new GrtError('NOT_FOUND', `${path} is not in backup ${backup}`, { path });
   return { backup, vm: row.vm as string, catalog: row.catalog as string | null, image: row.image as string | null, volume: Number(held[0]!.volume), path };
 }
+
+export interface VersionChoice {
+  /** Only backups taken before this time. */
+  before?: Date;
+  vm?: string;
+  /** Only backups added with their image and catalog locations (a restore needs both). */
+  restorable?: boolean;
+}
+
+/**
+ * The newest backup taken before `before` (default: any) that holds `path` as a live entry, and
+ * where to restore it from: "the version of budget.xlsx from before it was overwritten".
+ */
+export async function locateVersion(db: Db, path: string, options: VersionChoice = {}): Promise<Location> {
+  const id = await pathId(db, path);
+  const where: string[] = ['v.deleted = 0'];
+  const params: Param[] = [id ?? -1n];
+  if (options.before) (where.push('b.time_us < ?'), params.push(micros(options.before)));
+  if (options.vm !== undefined) (where.push('m.name = ?'), params.push(options.vm));
+  if (options.restorable) where.push('b.image IS NOT NULL AND b.catalog IS NOT NULL');
+  const [row] = await db.all(
+    `SELECT b.backup, m.name AS vm, b.catalog, b.image, v.volume FROM vms m JOIN versions v ON v.vm_id = m.id AND v.path_id = ?
+     JOIN backups b ON b.vm_id = v.vm_id AND ${HOLDS_V} WHERE ${where.join(' AND ')} ORDER BY b.time_us DESC, b.backup, v.volume LIMIT 1`,
+    params,
+  );
+  if (!row) throw new GrtError('NOT_FOUND', `no backup${options.restorable ? ' with an image' : ''}${options.before ? ` before ${options.before.toISOString()}` : ''} holds ${path}`, { path });
+  return { backup: row.backup as string, vm: row.vm as string, catalog: row.catalog as string | null, image: row.image as string | null, volume: Number(row.volume), path };
+}
