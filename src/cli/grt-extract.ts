@@ -30,12 +30,15 @@ const USAGE = `usage: grt-extract IMAGE [--partition ID] PATH|GLOB... -o DIR [op
        grt-extract IMAGE --disk (-o FILE | --stdout)
        grt-extract --catalog CATALOG IMAGE [--partition ID] PATH|GLOB... (-o DIR | --stdout) [options]
        grt-extract --index DB --backup ID PATH|GLOB... (-o DIR | --stdout) [options]
+       grt-extract --index DB --version-of PATH [--before TIME] (-o DIR | --stdout) [options]
 options:
   -o, --output DIR      where to restore (created if missing); with --disk, the raw image file
   --catalog FILE        find files in this catalog (grt-catalog) of IMAGE: data is read from the
                         disk at the places the catalog recorded, no file-system metadata is read
   --index DB --backup ID  restore from a backup registered with grt-index (its recorded image
                         and catalog; DB a SQLite file or a postgres:// URL)
+  --version-of PATH [--before TIME]  with --index: PATH from the newest backup taken before TIME
+                        (ISO 8601; default: the newest) that holds it
   --partition ID        the volume to read (see grt-ls --info)
   --overwrite           replace existing files (never the image or another file being read)
   --skip-existing       leave existing files and go on (default: report each as a failure)
@@ -71,6 +74,8 @@ const OPTIONS = {
   mft: { type: 'string' },
   index: { type: 'string' },
   backup: { type: 'string' },
+  'version-of': { type: 'string' },
+  before: { type: 'string' },
   'raw-wof': { type: 'boolean' },
 } as const;
 
@@ -154,9 +159,10 @@ async function openVolume(image: Awaited<ReturnType<typeof openImageArg>>, catal
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
     // --index DB --backup ID: the image and catalog the index recorded for that backup (src/index).
-    const indexed = values.index !== undefined ? await (await import('../index/restore-source.js')).restoreSource(values.index, values.backup, positionals) : undefined;
+    if (values.index === undefined && (values.backup ?? values['version-of'] ?? values.before) !== undefined) throw new GrtError('USAGE', '--backup, --version-of and --before go with --index DB');
+    const indexed = values.index !== undefined ? await (await import('../index/restore-source.js')).restoreFromIndex(values, positionals) : undefined;
     if (indexed) Object.assign(values, { catalog: indexed.catalog, partition: values.partition ?? String(indexed.volume) });
-    const [imagePath, ...paths] = indexed ? [indexed.image, ...positionals] : positionals;
+    const [imagePath, ...paths] = indexed ? [indexed.image, ...indexed.paths] : positionals;
     if (imagePath === undefined) throw new GrtError('USAGE', 'give an IMAGE, the PATHs to restore and -o DIR (see --help)');
     const mftRecord = checkUsage(values, paths);
     const overwrite: Overwrite = values.overwrite ? 'overwrite' : values['skip-existing'] ? 'skip-existing' : 'never';

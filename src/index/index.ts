@@ -5,12 +5,12 @@
  */
 import type { Db } from './db.js';
 import { addBackup, removeBackup, type AddOptions, type AddResult } from './ingest.js';
-import { diffBackups, findFiles, indexStats, listBackups, locate, pathVersions, type BackupInfo, type DiffRow, type FindOptions, type FindRow, type IndexStats, type Location, type VersionInfo } from './query.js';
+import { diffBackups, findFiles, indexStats, listBackups, locate, locateVersion, pathVersions, type BackupInfo, type DiffRow, type FindOptions, type FindRow, type IndexStats, type Location, type VersionChoice, type VersionInfo } from './query.js';
 import { migrate } from './schema.js';
 
 export { SCHEMA_VERSION } from './schema.js';
 export { rowOf, microsFromNs, isoFromMicros, type VersionRow } from './row.js';
-export type { AddOptions, AddResult, BackupInfo, DiffRow, FindOptions, FindRow, IndexStats, Location, VersionInfo };
+export type { AddOptions, AddResult, BackupInfo, DiffRow, FindOptions, FindRow, IndexStats, Location, VersionChoice, VersionInfo };
 
 /** The database used when none is named: $GRT_INDEX, else this file in the working directory. */
 export const DEFAULT_INDEX_FILE = 'grt-index.sqlite';
@@ -69,6 +69,11 @@ export class GrtIndex {
 
   locate(backup: string, path: string): Promise<Location> {
     return locate(this.db, backup, path);
+  }
+
+  /** The newest backup before `before` holding `path` live, and where to restore it from. */
+  locateVersion(path: string, options?: VersionChoice): Promise<Location> {
+    return locateVersion(this.db, path, options);
   }
 
   close(): Promise<void> {

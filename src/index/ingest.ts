@@ -117,7 +117,9 @@ async function mergeStage(db: Db, vmId: bigint, ordinal: bigint): Promise<void> 
   await db.run('INSERT INTO dirs (path) SELECT DISTINCT dir FROM stage WHERE true ON CONFLICT (path) DO NOTHING');
   await db.run('UPDATE stage SET dir_id = d.id FROM dirs d WHERE d.path = stage.dir');
   // New paths in key order, so SQLite's key index grows at its end (full pages) on a first add.
-  const samePath = (p: string, s: string) => `${keySql(`${p}.name`)} = ${s}.fkey AND ${p}.dir_id = ${s}.dir_id AND ${p}.name = ${s}.name`;
+  // `|| ''` drops the stage column's TEXT affinity, which would keep SQLite from the key index (an
+  // expression has none; SQLite "Indexes On Expressions": the comparison must not change its affinity).
+  const samePath = (p: string, s: string) => `${keySql(`${p}.name`)} = (${s}.fkey || '') AND ${p}.dir_id = ${s}.dir_id AND ${p}.name = ${s}.name`;
   await db.run(`INSERT INTO paths (dir_id, name) SELECT s.dir_id, s.name FROM (SELECT DISTINCT dir_id, name, fkey FROM stage) s
     WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE ${samePath('p', 's')}) ORDER BY s.fkey, s.dir_id, s.name ON CONFLICT DO NOTHING`);
   await db.run(`UPDATE stage SET path_id = p.id FROM paths p WHERE ${samePath('p', 'stage')}`);

@@ -73,6 +73,12 @@ export const HOLDS = 'b.ordinal >= versions.first_ord AND (versions.last_ord IS 
 /** SQL: version `v` is held by the backup of ordinal `ord` (a column or a `?`). */
 const heldAt = (v: string, ord: string) => `${v}.first_ord <= ${ord} AND (${v}.last_ord IS NULL OR ${v}.last_ord >= ${ord})`;
 const HOLDS_V = heldAt('v', 'b.ordinal');
+/**
+ * SQL: version `v` is of path `p` in VM `m`. Queries list `vms m CROSS JOIN versions v`, which
+ * SQLite keeps in that order, so `v` is found by its primary key (VM, path) for each VM; left
+ * free, its planner (no statistics) scanned every version once per path.
+ */
+const VERSION_OF_PATH = 'v.vm_id = m.id AND v.path_id = p.id';
 
 const micros = (date: Date): bigint => BigInt(date.getTime()) * 1000n;
 
@@ -137,9 +143,9 @@ export async function* findFiles(db: Db, glob: string, options: FindOptions = {}
   if (options.until) (where.push('b.time_us <= ?'), params.push(micros(options.until)));
   const owners = ownerNames(db);
   const sql = `SELECT b.backup, m.name AS vm, b.time_us, v.volume, d.path AS dir, p.name, v.facts, v.owner_id, v.deleted
-    FROM paths p JOIN dirs d ON d.id = p.dir_id CROSS JOIN vms m JOIN versions v ON v.vm_id = m.id AND v.path_id = p.id
+    FROM paths p JOIN dirs d ON d.id = p.dir_id CROSS JOIN vms m CROSS JOIN versions v
     JOIN backups b ON b.vm_id = v.vm_id AND ${HOLDS_V}
-    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    WHERE ${[VERSION_OF_PATH, ...where].join(' AND ')}
     ORDER BY b.time_us DESC, b.backup, v.volume, d.path, p.name, v.deleted, v.first_ord, v.facts`;
   for await (const r of db.iterate(sql, params)) {
     const path = joinPath(r.dir as string, r.name as string);
@@ -176,9 +182,9 @@ export async function pathVersions(db: Db, path: string, vm?: string): Promise<V
   if (id === undefined) return [];
   const rows = await db.all(
     `SELECT m.name AS vm, v.volume, v.deleted, v.owner_id, v.facts, d.path AS dir, p.name, b.backup
-     FROM vms m JOIN versions v ON v.vm_id = m.id AND v.path_id = ? JOIN paths p ON p.id = v.path_id JOIN dirs d ON d.id = p.dir_id
+     FROM paths p JOIN dirs d ON d.id = p.dir_id CROSS JOIN vms m CROSS JOIN versions v
      JOIN backups b ON b.vm_id = v.vm_id AND ${HOLDS_V}
-     ${vm !== undefined ? 'WHERE m.name = ?' : ''} ORDER BY b.time_us DESC, b.backup, v.volume, v.deleted, v.first_ord, v.facts`,
+     WHERE ${VERSION_OF_PATH} AND p.id = ? ${vm !== undefined ? 'AND m.name = ?' : ''} ORDER BY b.time_us DESC, b.backup, v.volume, v.deleted, v.first_ord, v.facts`,
     vm !== undefined ? [id, vm] : [id],
   );
   const owners = ownerNames(db);
@@ -269,4 +275,32 @@ export async function locate(db: Db, backup: string, path: string): Promise<Loca
   );
   if (held.length === 0) throw new GrtError('NOT_FOUND', `${path} is not in backup ${backup}`, { path });
   return { backup, vm: row.vm as string, catalog: row.catalog as string | null, image: row.image as string | null, volume: Number(held[0]!.volume), path };
+}
+
+export interface VersionChoice {
+  /** Only backups taken before this time. */
+  before?: Date;
+  vm?: string;
+  /** Only backups added with their image and catalog locations (a restore needs both). */
+  restorable?: boolean;
+}
+
+/**
+ * The newest backup taken before `before` (default: any) that holds `path` as a live entry, and
+ * where to restore it from: "the version of budget.xlsx from before it was overwritten".
+ */
+export async function locateVersion(db: Db, path: string, options: VersionChoice = {}): Promise<Location> {
+  const id = await pathId(db, path);
+  const where: string[] = ['v.deleted = 0'];
+  const params: Param[] = [id ?? -1n];
+  if (options.before) (where.push('b.time_us < ?'), params.push(micros(options.before)));
+  if (options.vm !== undefined) (where.push('m.name = ?'), params.push(options.vm));
+  if (options.restorable) where.push('b.image IS NOT NULL AND b.catalog IS NOT NULL');
+  const [row] = await db.all(
+    `SELECT b.backup, m.name AS vm, b.catalog, b.image, v.volume FROM paths p CROSS JOIN vms m CROSS JOIN versions v
+     JOIN backups b ON b.vm_id = v.vm_id AND ${HOLDS_V} WHERE p.id = ? AND ${VERSION_OF_PATH} AND ${where.join(' AND ')} ORDER BY b.time_us DESC, b.backup, v.volume LIMIT 1`,
+    params,
+  );
+  if (!row) throw new GrtError('NOT_FOUND', `no backup${options.restorable ? ' with an image' : ''}${options.before ? ` before ${options.before.toISOString()}` : ''} holds ${path}`, { path });
+  return { backup: row.backup as string, vm: row.vm as string, catalog: row.catalog as string | null, image: row.image as string | null, volume: Number(row.volume), path };
 }

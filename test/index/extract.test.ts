@@ -36,7 +36,22 @@ it('restores a file of a backup through the index, and says what is missing othe
   expect(result.code, result.stderr).toBe(0);
   const sha = createHash('sha256').update(readFileSync(join(out, 'added-in-child2.txt'))).digest('hex');
   expect(sha).toBe('d12d461c7c810f5b03aec1efdc0391a11095428d1059165c4fd1ae502bc77623');
+  // "The version from before it was overwritten": b0 (2024-03-01) held 10,000 bytes, b1 3,000.
+  const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+  for (const [before, expected] of [
+    [['--before', '2024-03-02T00:00:00Z'], '0943dc78cc1413c403e6aecec0e15c691cf1e2508f81ba450174c8e7a7b23ddf'],
+    [[], '8ab09d4334315e804d0fab54f19df8403316df0a1963d2d34460fece865e3398'],
+  ] as const) {
+    const target = join(dir, `story-${before.length}`);
+    const restored = await run(['--index', db, '--version-of', '/chain/story.txt', ...before, '-o', target]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(sha256(join(target, 'story.txt'))).toBe(expected);
+  }
   for (const [argv, message] of [
+    [['--index', db, '--version-of', '/chain/story.txt', '--before', '2024-03-01T00:00:00Z', '-o', out], /no backup with an image before 2024-03-01T00:00:00.000Z holds/],
+    [['--index', db, '--version-of', '/chain/story.txt', '--before', 'soon', '-o', out], /ISO 8601/],
+    [['--index', db, '--backup', 'b1', '--version-of', '/chain/story.txt', '-o', out], /--backup ID .* or --version-of/],
+    [['--version-of', '/chain/story.txt', '-o', out], /go with --index/],
     [['--index', db, '/chain/story.txt', '-o', out], /--backup/],
     [['--index', db, '--backup', 'b0', '/chain/added-in-child2.txt', '-o', out], /not in backup b0/],
     [['--index', db, '--backup', 'no-image', '/chain/story.txt', '-o', out], /without --image/],
