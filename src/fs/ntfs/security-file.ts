@@ -10,7 +10,8 @@ import type { ByteSource } from '../../io/byte-source.js';
 import { ATTR_DATA, ATTR_STANDARD_INFORMATION } from './attribute.js';
 import { buildLayout, openLayoutStream } from './data-stream.js';
 import { extentsOf, readAttributeValue, type Mft, type NtfsFile } from './mft.js';
-import { MAX_DESCRIPTOR_BYTES, parseSecurityDescriptor } from './security-descriptor.js';
+import type { EntrySecurity } from '../file-system.js';
+import { MAX_DESCRIPTOR_BYTES, parseSecurityDescriptor, type SecurityInfo } from './security-descriptor.js';
 import { SDS_STREAM_NAME, SECURE_RECORD, SecureStore, securityIdOf, type FileSecurity } from './security-secure.js';
 
 export const ATTR_SECURITY_DESCRIPTOR = 0x50;
@@ -37,4 +38,14 @@ export async function readFileSecurity(file: NtfsFile, source: ByteSource, clust
   const securityId = standard ? securityIdOf(standard.value!) : undefined;
   if (securityId === undefined || securityId === 0) return undefined;
   return (await store()).lookup(securityId);
+}
+
+/** The parts of a descriptor an entry lists (`dacl`: with the DACL, else owner and group only). */
+export function entrySecurity(info: SecurityInfo | undefined, dacl: boolean): EntrySecurity | undefined {
+  if (!info) return undefined;
+  const out: EntrySecurity = {};
+  if (info.owner !== undefined) out.owner = info.owner;
+  if (info.group !== undefined) out.group = info.group;
+  if (dacl && info.dacl !== undefined) out.dacl = info.dacl;
+  return out;
 }
