@@ -2,7 +2,7 @@
 /**
  * grt-extract: restore files from a backup image, or the whole virtual disk as raw bytes.
  *   grt-extract IMAGE [--partition ID] PATH|GLOB... -o DIR [--overwrite|--skip-existing]
- *               [--streams=files|xattr|skip] [--hardlinks=link|copy] [--json]
+ *               [--streams=files|xattr|skip] [--hardlinks=link|copy] [--security=xattr|skip] [--json]
  *   grt-extract IMAGE [--partition ID] PATH[:stream] --stdout
  *   grt-extract IMAGE --disk (-o FILE | --stdout)
  *   grt-extract --catalog CATALOG IMAGE ... : the same, finding files through the catalog
@@ -41,6 +41,9 @@ options:
   --skip-existing       leave existing files and go on (default: report each as a failure)
   --streams=MODE        alternate data streams: files (NAME.STREAM.ads, default), xattr (user.STREAM), skip
   --hardlinks=MODE      link (default) or copy
+  --security=MODE       NTFS security descriptors: skip (default) or xattr (each file's
+                        descriptor as user.ntfs_acl, the bytes ntfs-3g shows as system.ntfs_acl;
+                        read from the image's $Secure, so not with --catalog)
   --stdout              write one file, stream (PATH:stream) or the disk (--disk) to stdout
   --disk                the whole virtual disk as raw bytes (holes stay sparse in a file)
   --deleted             paths also name deleted entries, as grt-ls --deleted lists them
@@ -61,6 +64,7 @@ const OPTIONS = {
   'skip-existing': { type: 'boolean' },
   streams: { type: 'string' },
   hardlinks: { type: 'string' },
+  security: { type: 'string' },
   json: { type: 'boolean' },
   stdout: { type: 'boolean' },
   disk: { type: 'boolean' },
@@ -160,6 +164,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const overwrite: Overwrite = values.overwrite ? 'overwrite' : values['skip-existing'] ? 'skip-existing' : 'never';
     const streams = oneOf(values.streams, ['files', 'xattr', 'skip'] as const, '--streams') ?? 'files';
     const hardLinks = oneOf(values.hardlinks, ['link', 'copy'] as const, '--hardlinks') ?? 'link';
+    const security = oneOf(values.security, ['xattr', 'skip'] as const, '--security') ?? 'skip';
+    if (security === 'xattr' && values.catalog !== undefined) throw new GrtError('USAGE', '--security=xattr reads descriptors from the image: a catalog keeps only owner and group');
     const volumeId = parseVolumeId(values.partition);
     const selections = paths.map(parseSelection); // USAGE for a bad path before the image is opened
 
@@ -207,7 +213,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       const onEvent = eventPrinter(values.json === true, io, progress);
       const summary = await restore({
-        engine, fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent, protectedFiles: inputs,
+        engine, fs, paths, to: values.output!, overwrite, streams, hardLinks, security, onEvent, protectedFiles: inputs,
         // Totals take a first walk of everything selected: only when a progress line is shown.
         ...(progress.enabled ? { onProgress: (p: RestoreProgress) => progress.update(p) } : {}),
         ...(io.signal ? { signal: io.signal } : {}),

@@ -215,6 +215,8 @@ export interface FileSystem {
   nameRule(): NameRule;
   /** Optional: the owner, group and DACL of an entry (NTFS `$Secure`); undefined where none is kept. */
   readSecurity?(entry: FileEntry): Promise<EntrySecurity | undefined>;
+  /** Optional: the entry's self-relative security descriptor as stored (NTFS), for restores that keep it. */
+  readSecurityDescriptor?(entry: FileEntry): Promise<Uint8Array | undefined>;
   /** Optional one-pass description of every file, for catalogs (see CatalogScan). */
   scanRecords?: CatalogScan;
   close?(): Promise<void>;

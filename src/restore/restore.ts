@@ -25,6 +25,7 @@ import { refuseInputTarget, type InputFile } from './inputs.js';
 import { makeOutputDir } from './output-dir.js';
 import { linkEscape, probeCaseInsensitive, resolveLinkTarget } from './target.js';
 import { writeXattrs, xattrToolAvailable, XATTR_MAX_BYTES } from './xattr.js';
+import { withSecurityXattr, type SecurityMode } from './security-xattr.js';
 import { quoteText } from '../util/quote.js';
 import {
   CHUNK_BYTES, closeTemp, commit, copyRanges, createTemp, FILES_IN_FLIGHT, dataRanges, discard, exists, existsError, hardLink, ioError, tempPathBeside, throwIfAborted, type Overwrite, type WriteSpeed,
@@ -65,6 +66,8 @@ export interface RestoreOptions {
   /** Alternate data streams: sibling `<name>.<stream>.ads` files (default), `user.<stream>` xattrs, or skipped (reported). */
   streams?: 'files' | 'xattr' | 'skip';
   hardLinks?: 'link' | 'copy';
+  /** 'xattr': keep each NTFS file's security descriptor as the `user.ntfs_acl` xattr (security-xattr.ts); default 'skip'. */
+  security?: SecurityMode;
   signal?: AbortSignal;
   onProgress?: (progress: RestoreProgress) => void;
   onEvent?: (event: RestoreEvent) => void;
@@ -389,7 +392,7 @@ async function restoreWith(engine: Engine, options: RestoreOptions): Promise<Res
           let written = false;
           try {
             // xattrs are read before the main stream so they can be set on the temp file before it is renamed.
-            const xattrs = await namedStreams(item, dir, target, { record });
+            const xattrs = await withSecurityXattr(options.security, fs, entry, await namedStreams(item, dir, target, { record }), (path, error) => report('warning', path, error, target));
             written = await writeStream(entry, '', entry.size, target, dir, xattrs);
           } finally {
             settle?.(written);

@@ -286,6 +286,10 @@ export class NtfsVolume implements FileSystem {
     return entrySecurity((await this.security(entry))?.info, true);
   }
 
+  async readSecurityDescriptor(entry: FileEntry): Promise<Uint8Array | undefined> {
+    return (await this.security(entry))?.raw;
+  }
+
   upcaseTable(): Uint16Array {
     return this.upcase.units;
   }
