@@ -9,8 +9,9 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, CatalogFileSystem, openCatalog, type CatalogBinding } from '../../src/catalog/index.js';
 import { openNtfs } from '../../src/fs/ntfs/volume.js';
-import type { ByteSource } from '../../src/io/byte-source.js';
 import { MemorySource } from '../../src/io/memory-source.js';
+import type { ByteSource } from '../../src/io/byte-source.js';
+import { CountingSource } from '../helpers/counting-source.js';
 import { openImage } from '../../src/image.js';
 
 const DIR = new URL('../../test-images/wof/', import.meta.url).pathname;
@@ -24,19 +25,6 @@ async function catalogOf(source: ByteSource) {
   const binding: CatalogBinding = { capacity: source.size, cids: [''], partitions: [{ index: 0, start: 0, size: source.size, fs: 'ntfs', serial: fs.info.serial }] };
   const catalog = await openCatalog(await buildCatalog({ binding, volumes: [{ index: 0, start: 0, fs }] }));
   return { fs, catalog };
-}
-
-/** `source` counting the bytes read through it. */
-function counting(source: ByteSource): ByteSource & { bytesRead: number } {
-  const counted = {
-    size: source.size,
-    bytesRead: 0,
-    async read(offset: number, length: number) {
-      counted.bytesRead += length;
-      return source.read(offset, length);
-    },
-  };
-  return counted;
 }
 
 describe('WOF files through a catalog', () => {
@@ -72,13 +60,13 @@ describe('WOF files through a catalog', () => {
   it('a 4 KiB read from the middle of a 4 GiB WOF file reads one chunk and its table entries', { timeout: 60_000 }, async () => {
     const volume = new MemorySource(new Uint8Array(gunzipSync(readFileSync(`${DIR}wof-large.img.gz`))));
     const { catalog } = await catalogOf(volume);
-    const disk = counting(volume);
+    const disk = new CountingSource(volume);
     const fromCatalog = new CatalogFileSystem(catalog, 0, disk);
     const large = manifest.large;
     const stream = await fromCatalog.openStream(large.path);
     expect(stream.size).toBe(large.size);
     const middle = Math.floor(large.size / 2 / 4096) * 4096;
-    disk.bytesRead = 0;
+    disk.reads = [];
     const bytes = await stream.read(middle, 4096);
     expect(bytes.length).toBe(4096);
     // One LZX chunk (≤ 32 KiB stored) and the chunk table pages (32 KiB each) holding its start

@@ -12,26 +12,13 @@ import { ATTR_INDEX_ROOT } from '../../src/fs/ntfs/attribute.js';
 import { SII_INDEX_NAME, SiiIndex } from '../../src/fs/ntfs/security-sii.js';
 import { SECURE_RECORD } from '../../src/fs/ntfs/security-secure.js';
 import { openNtfs } from '../../src/fs/ntfs/volume.js';
-import type { ByteSource } from '../../src/io/byte-source.js';
 import { MemorySource } from '../../src/io/memory-source.js';
+import { CountingSource } from '../helpers/counting-source.js';
 
 const DIR = new URL('../../test-images/security/', import.meta.url).pathname;
 const manifest = JSON.parse(readFileSync(`${DIR}manifest.json`, 'utf8')) as { files: { path: string; ntfs_acl: string; securityId: number }[] };
 const imageBytes = (): Uint8Array => new Uint8Array(gunzipSync(readFileSync(`${DIR}security.img.gz`)));
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-
-/** `source` counting the bytes read through it. */
-function counting(source: ByteSource): ByteSource & { bytesRead: number } {
-  const counted = {
-    size: source.size,
-    bytesRead: 0,
-    read(offset: number, length: number) {
-      counted.bytesRead += length;
-      return source.read(offset, length);
-    },
-  };
-  return counted;
-}
 
 async function siiRoot(bytes: Uint8Array): Promise<Uint8Array> {
   const fs = await openNtfs(new MemorySource(bytes));
@@ -41,11 +28,11 @@ async function siiRoot(bytes: Uint8Array): Promise<Uint8Array> {
 
 describe('$Secure:$SII', () => {
   it('finds every id of the volume, and a descriptor lookup reads a few KiB, not $SDS whole', async () => {
-    const source = counting(new MemorySource(imageBytes()));
+    const source = new CountingSource(new MemorySource(imageBytes()));
     const fs = await openNtfs(source);
     for (const row of manifest.files) {
       const entry = await fs.stat(row.path);
-      source.bytesRead = 0;
+      source.reads = [];
       expect(hex((await fs.security(entry))!.raw), row.path).toBe(row.ntfs_acl);
       // $Secure's record, an INDX block and the entry, through the metadata cache; the $SDS pass
       // alone reads a 256 KiB block.
