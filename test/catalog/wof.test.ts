@@ -6,12 +6,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, CatalogFileSystem, openCatalog, type CatalogBinding } from '../../src/catalog/index.js';
+import { readSectionHeaders, SectionType } from '../../src/catalog/format.js';
+import { GrtError } from '../../src/errors.js';
 import { openNtfs } from '../../src/fs/ntfs/volume.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import type { ByteSource } from '../../src/io/byte-source.js';
 import { CountingSource } from '../helpers/counting-source.js';
+import { withPayload } from './with-payload.js';
 import { openImage } from '../../src/image.js';
 
 const DIR = new URL('../../test-images/wof/', import.meta.url).pathname;
@@ -78,3 +82,40 @@ describe('WOF files through a catalog', () => {
     expect(bytes).toEqual(await (await live.openStream(large.path)).read(middle, 4096));
   });
 });
+
+describe('damaged catalogs of WOF files and owners', () => {
+  it('give only GrtError when their FILES records are damaged, on listing, owners, layouts and reads', { timeout: 120_000 }, async () => {
+    const opened = await openImage(`${DIR}wof.vmdk`);
+    try {
+      const volume = opened.layout.volumes[0]!;
+      const fs = await openNtfs(volume.source);
+      const binding: CatalogBinding = { capacity: volume.source.size, cids: [''], partitions: [{ index: 0, start: 0, size: volume.source.size, fs: 'ntfs', serial: fs.info.serial }] };
+      const good = await buildCatalog({ binding, volumes: [{ index: 0, start: 0, fs }] });
+      const files = readSectionHeaders(good).findIndex((h) => h.type === SectionType.files);
+      await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), async (edits) => {
+        const damaged = withPayload(good, files, (payload) => {
+          for (const [at, value] of edits) payload[at % payload.length] = value;
+          return payload;
+        });
+        try {
+          const fromCatalog = new CatalogFileSystem(await openCatalog(damaged), 0, volume.source);
+          for await (const entry of fromCatalog.walk('/')) {
+            await fromCatalog.readSecurity(entry).catch(typedOnly);
+            if (entry.type !== 'file') continue;
+            const layout = await fromCatalog.streamLayout(entry).catch(typedOnly);
+            if (layout) await Promise.resolve().then(() => fromCatalog.openLayout(layout).read(0, Math.min(layout.size, 1 << 16))).catch(typedOnly);
+          }
+        } catch (error) {
+          typedOnly(error);
+        }
+      }), { numRuns: 60, seed: 18 });
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+function typedOnly(error: unknown): undefined {
+  if (!(error instanceof GrtError)) throw error;
+  return undefined;
+}
