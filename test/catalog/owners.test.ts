@@ -4,12 +4,16 @@
  * CatalogFileSystem.readSecurity (no DACL: it stays on the image); files without a descriptor
  * carry none.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, CatalogFileSystem, openCatalog, type CatalogBinding } from '../../src/catalog/index.js';
 import { openNtfs } from '../../src/fs/ntfs/volume.js';
 import { MemorySource } from '../../src/io/memory-source.js';
+import { main as grtLs } from '../../src/cli/grt-ls.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const DIR = new URL('../../test-images/security/', import.meta.url).pathname;
 const manifest = JSON.parse(readFileSync(`${DIR}manifest.json`, 'utf8')) as { files: { path: string }[] };
@@ -33,5 +37,17 @@ describe('owners and groups in a catalog', () => {
     expect(owned).toBeGreaterThanOrEqual(manifest.files.length);
     // Listing entries stay as they were: owners are read only when asked.
     expect((await fromCatalog.stat(manifest.files[0]!.path)).security).toBeUndefined();
+
+    // grt-ls --catalog --security --json lists them as grt-ls on the image does.
+    const dir = mkdtempSync(join(tmpdir(), 'grt-owners-'));
+    try {
+      writeFileSync(join(dir, 'c.grtc'), await buildCatalog({ binding, volumes: [{ index: 0, start: 0, fs }] }));
+      const { code, stdout } = await runCli(grtLs, ['--catalog', join(dir, 'c.grtc'), '--json', '--security', '/']);
+      expect(code).toBe(0);
+      const admin = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).find((row) => row.path === '/admin.txt');
+      expect(admin).toMatchObject({ owner: 'S-1-5-32-544', group: 'S-1-5-18' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
