@@ -75,9 +75,9 @@ export class CatalogFileSystem implements FileSystem {
     return openLayoutStream(this.requireDisk(), layout);
   }
 
-  /** The owner and group the catalog keeps (no DACL: it stays on the image). */
+  /** The owner and group the catalog keeps (format 4.0; no DACL: it stays on the image). */
   async readSecurity(entry: FileEntry): Promise<EntrySecurity | undefined> {
-    return this.catalog.security(this.volume, entry);
+    return structuredClone(this.catalog.recordOf(this.volume, entry).security);
   }
 
   private requireDisk(path?: string): ByteSource {

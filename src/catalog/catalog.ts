@@ -6,7 +6,7 @@
  */
 import { GrtError, withPath, type GrtErrorCode } from '../errors.js';
 import { readRegularFile } from '../io/file-source.js';
-import type { EntrySecurity, FileEntry, ListOptions, NameRule, StreamLayout } from '../fs/file-system.js';
+import type { FileEntry, ListOptions, NameRule, StreamLayout } from '../fs/file-system.js';
 import { checkBinding, type CatalogBinding, type CatalogVolume } from './binding.js';
 import { decodeFileAt, indexFiles, readFilesHeader, type FilesChunkIndex } from './decode.js';
 import { NameFlag, type FileRecord } from './encode.js';
@@ -136,17 +136,11 @@ export class Catalog {
     if (!layout) throw new GrtError('NOT_FOUND', `no stream "${stream}" in the catalog`, { structure: 'catalog', path: entry.path });
     // The error the file system gave when the catalog was made, as it was.
     if ('error' in layout) throw new GrtError(layout.error.code as GrtErrorCode, layout.error.message);
-    return { ...layout, runs: layout.runs.map((r) => ({ ...r })), ...(layout.resident ? { resident: layout.resident.slice() } : {}) };
+    return { ...layout, runs: layout.runs.map((r) => ({ ...r })), ...(layout.resident ? { resident: layout.resident.slice() } : {}), ...(layout.wof ? { wof: { ...layout.wof } } : {}) };
   }
 
-  /** The owner and group (NTFS SID strings) the catalog keeps of an entry (format 4.0), or undefined. */
-  security(volume: number, entry: FileEntry): EntrySecurity | undefined {
-    const security = this.recordOf(volume, entry).security;
-    return security && { ...security };
-  }
-
-  /** The file record of an entry this catalog returned, or of any entry with the same path and id. */
-  private recordOf(volume: number, entry: FileEntry): FileRecord {
+  /** The file record (as stored: not to be changed) of an entry this catalog returned, or of any entry with the same path and id. */
+  recordOf(volume: number, entry: FileEntry): FileRecord {
     const v = this.volume(volume);
     let file = origin.get(entry);
     if (!file || file.volume !== volume) file = { volume, file: v.names.file[this.lookup(v, entry.path)]! };

@@ -197,10 +197,10 @@ export class NtfsVolume implements FileSystem {
    * (resident bytes valid during the call only). Returns the volume's name tree: its `walk` gives
    * the paths `scan` would list, as (record, link) pairs.
    */
-  /** With `layouts` (a catalog's scan) each body also carries the file's owner and group. */
+  /** With `layouts` (a catalog's scan) each body also carries the file's owner and group (no DACL). */
   scanRecords(options: ScanOptions, onRecord: OnScannedRecord): Promise<NameTree> {
-    const owners = options.layouts && !options.owners ? (file: NtfsFile) => this.ownersOf(file) : undefined;
-    return scanRecords(this.mft, this.source, owners ? { ...options, owners } : options, this.warnings, onRecord);
+    const owners = async (file: NtfsFile) => entrySecurity((await this.securityOf(file))?.info, false);
+    return scanRecords(this.mft, this.source, options.layouts && !options.owners ? { ...options, owners } : options, this.warnings, onRecord);
   }
 
   /**
@@ -274,11 +274,6 @@ export class NtfsVolume implements FileSystem {
 
   private securityOf(file: NtfsFile): Promise<FileSecurity | undefined> {
     return readFileSecurity(file, this.meta, this.info.clusterSize, () => (this.secureStore ??= openSecureStore(this.mft, this.meta, this.info.clusterSize, this.warnings)));
-  }
-
-  /** The owner and group of a file's descriptor (what a catalog keeps), or undefined without one. */
-  private async ownersOf(file: NtfsFile): Promise<EntrySecurity | undefined> {
-    return entrySecurity((await this.securityOf(file))?.info, false);
   }
 
   /** FileSystem.readSecurity: the parsed parts of the file's descriptor, without its bytes. */
