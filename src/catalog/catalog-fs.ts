@@ -5,7 +5,7 @@
  * no directory index. `restore({ fs: new CatalogFileSystem(...) })` works unchanged.
  */
 import { GrtError } from '../errors.js';
-import type { FileEntry, FileSystem, FsKind, ListOptions, NameRule, StreamLayout } from '../fs/file-system.js';
+import type { EntrySecurity, FileEntry, FileSystem, FsKind, ListOptions, NameRule, StreamLayout } from '../fs/file-system.js';
 import { openLayoutStream } from '../fs/layout-stream.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { isFsKind } from '../volume/types.js';
@@ -73,6 +73,11 @@ export class CatalogFileSystem implements FileSystem {
 
   openLayout(layout: StreamLayout): ByteSource {
     return openLayoutStream(this.requireDisk(), layout);
+  }
+
+  /** The owner and group the catalog keeps (format 4.0; no DACL: it stays on the image). */
+  async readSecurity(entry: FileEntry): Promise<EntrySecurity | undefined> {
+    return structuredClone(this.catalog.recordOf(this.volume, entry).security);
   }
 
   private requireDisk(path?: string): ByteSource {

@@ -132,21 +132,23 @@ export class Catalog {
    * this catalog returned, or any entry with the same path and id.
    */
   layout(volume: number, entry: FileEntry, stream = ''): StreamLayout {
+    const layout = this.recordOf(volume, entry).layouts.find((l) => l.name === stream);
+    if (!layout) throw new GrtError('NOT_FOUND', `no stream "${stream}" in the catalog`, { structure: 'catalog', path: entry.path });
+    // The error the file system gave when the catalog was made, as it was.
+    if ('error' in layout) throw new GrtError(layout.error.code as GrtErrorCode, layout.error.message);
+    return { ...layout, runs: layout.runs.map((r) => ({ ...r })), ...(layout.resident ? { resident: layout.resident.slice() } : {}), ...(layout.wof ? { wof: { ...layout.wof } } : {}) };
+  }
+
+  /** The file record (as stored: not to be changed) of an entry this catalog returned, or of any entry with the same path and id. */
+  recordOf(volume: number, entry: FileEntry): FileRecord {
     const v = this.volume(volume);
     let file = origin.get(entry);
-    if (!file || file.volume !== volume) {
-      const i = this.lookup(v, entry.path);
-      file = { volume, file: v.names.file[i]! };
-    }
+    if (!file || file.volume !== volume) file = { volume, file: v.names.file[this.lookup(v, entry.path)]! };
     const rec = this.record(v, file.file);
     if (rec.id.record !== entry.id.record || rec.id.sequence !== entry.id.sequence) {
       throw new GrtError('NOT_FOUND', 'entry is not in this catalog', { structure: 'catalog', path: entry.path, expected: rec.id.record, actual: entry.id.record });
     }
-    const layout = rec.layouts.find((l) => l.name === stream);
-    if (!layout) throw new GrtError('NOT_FOUND', `no stream "${stream}" in the catalog`, { structure: 'catalog', path: entry.path });
-    // The error the file system gave when the catalog was made, as it was.
-    if ('error' in layout) throw new GrtError(layout.error.code as GrtErrorCode, layout.error.message);
-    return { ...layout, runs: layout.runs.map((r) => ({ ...r })), ...(layout.resident ? { resident: layout.resident.slice() } : {}) };
+    return rec;
   }
 
   static async open(pathOrBytes: string | Uint8Array, options: CatalogOpenOptions = {}): Promise<Catalog> {

@@ -8,7 +8,7 @@ import type { EntryDetails, StreamLayout } from '../fs/file-system.js';
 import { filetimeToNs } from '../util/time.js';
 import { StringTableReader } from './string-table.js';
 import type { ByteReader } from './varint.js';
-import { ENTRY_TYPES, FILE_FLAGS_MAX, FileFlag, LayoutKind, NameFlag, OTHER_KINDS, streamSize, type FileRecord, type LayoutError } from './encode.js';
+import { ENTRY_TYPES, FILE_FLAGS_MAX, FileFlag, LAYOUT_KIND_MAX, LayoutKind, NameFlag, OTHER_KINDS, streamSize, WOF_ALGORITHMS, type FileRecord, type LayoutError } from './encode.js';
 
 /** The name records of one volume, held as arrays: this is what a catalog keeps in memory. */
 export interface NameTable {
@@ -192,7 +192,7 @@ export function decodeFileAt(index: FilesChunkIndex, k: number): FileRecord {
  * advanced. `major` < 3: times are FILETIMEs and every field is NTFS's (§6.2).
  */
 function decodeFile(r: ByteReader, strings: StringTableReader, state: { record: number; mtime: bigint }, major: number): FileRecord {
-  const flags = r.bounded(major >= 3 ? FILE_FLAGS_MAX[3] : FILE_FLAGS_MAX[2], 'file flags');
+  const flags = r.bounded(major >= 4 ? FILE_FLAGS_MAX[4] : major >= 3 ? FILE_FLAGS_MAX[3] : FILE_FLAGS_MAX[2], 'file flags');
   const type = ENTRY_TYPES[flags & 7];
   if (type === undefined) r.fail('unknown entry type', flags & 7);
   const record = state.record + r.s();
@@ -226,7 +226,7 @@ function decodeFile(r: ByteReader, strings: StringTableReader, state: { record: 
     for (let k = 0; k < count; k++) f.streams.push({ name: strings.read(), size: r.u() });
   }
   const layouts = r.bounded(r.remaining, 'layout count');
-  for (let k = 0; k < layouts; k++) f.layouts.push(decodeLayout(r, strings, f));
+  for (let k = 0; k < layouts; k++) f.layouts.push(decodeLayout(r, strings, f, major));
   return f;
 }
 
@@ -241,6 +241,12 @@ function decodeFields3(r: ByteReader, strings: StringTableReader, state: { mtime
   }
   if (flags & FileFlag.otherKind) f.kind = OTHER_KINDS[r.bounded(OTHER_KINDS.length - 1, 'special file kind')]!;
   if (flags & FileFlag.details) f.details = parseDetails(r, strings.read());
+  if (flags & FileFlag.owners) {
+    const present = r.bounded(3, 'owner and group flags');
+    f.security = {};
+    if (present & 1) f.security.owner = strings.read();
+    if (present & 2) f.security.group = strings.read();
+  }
   const mtime = state.mtime + r.sbig();
   state.mtime = mtime;
   f.times = { mtime, atime: mtime + r.sbig(), ctime: mtime + r.sbig() };
@@ -261,17 +267,26 @@ function parseDetails(r: ByteReader, text: string): EntryDetails {
   return value as EntryDetails;
 }
 
-const ENCODINGS = ['raw', 'lznt1', 'resident'] as const;
+const ENCODINGS = ['raw', 'lznt1', 'resident', 'error', 'wof'] as const;
 
-function decodeLayout(r: ByteReader, strings: StringTableReader, f: FileRecord): StreamLayout | LayoutError {
+function decodeLayout(r: ByteReader, strings: StringTableReader, f: FileRecord, major: number): StreamLayout | LayoutError {
   const name = strings.read();
-  const kind = r.bounded(LayoutKind.error, 'layout kind');
+  const kind = r.bounded(major >= 4 ? LAYOUT_KIND_MAX[4] : LAYOUT_KIND_MAX[3], 'layout kind');
   if (kind === LayoutKind.error) return { name, error: { code: strings.read(), message: strings.read() } };
+  let wof: StreamLayout['wof'];
+  if (kind === LayoutKind.wof) {
+    const algorithm = WOF_ALGORITHMS[r.bounded(WOF_ALGORITHMS.length - 1, 'WOF format')]!;
+    const compressedSize = r.u();
+    const compressedInitialized = compressedSize - r.u();
+    if (!Number.isSafeInteger(compressedSize) || compressedInitialized < 0) r.fail('WOF compressed size out of range', compressedSize);
+    wof = { algorithm, size: compressedSize, initializedSize: compressedInitialized };
+  }
   const size = streamSize(f, name) + r.s();
   if (!Number.isSafeInteger(size) || size < 0) r.fail('stream size out of range', size);
   const initializedSize = size - r.s();
   if (!Number.isSafeInteger(initializedSize)) r.fail('initialized size out of range', initializedSize);
-  const layout: StreamLayout = { name, size, initializedSize, encoding: ENCODINGS[kind]!, runs: [] };
+  const layout: StreamLayout = { name, size, initializedSize, encoding: ENCODINGS[kind] as StreamLayout['encoding'], runs: [] };
+  if (wof) layout.wof = wof;
   const unit = r.u();
   if (unit > 0) layout.compressionUnit = unit - 1;
   const resident = r.bounded(r.remaining + 1, 'resident length');

@@ -24,15 +24,19 @@ export const NameFlag = {
 } as const;
 
 /** File record flag bits (§6.2); bits 0-2 are the index into ENTRY_TYPES. Bits 7-10 from format 3.0. */
-export const FileFlag = { target: 8, undecodable: 16, warnings: 32, streams: 64, posix: 128, noBtime: 256, otherKind: 512, details: 1024 } as const;
-/** The highest flags value of a file record, by format major version. */
-export const FILE_FLAGS_MAX = { 2: 0x7f, 3: 0x7ff } as const;
+export const FileFlag = { target: 8, undecodable: 16, warnings: 32, streams: 64, posix: 128, noBtime: 256, otherKind: 512, details: 1024, owners: 2048 } as const;
+/** The highest flags value of a file record, by format major version. Bit 11 (owners) from 4.0. */
+export const FILE_FLAGS_MAX = { 2: 0x7f, 3: 0x7ff, 4: 0xfff } as const;
 
 /** Special-file kinds by their number in a file record (format 3.0). */
 export const OTHER_KINDS: readonly OtherKind[] = ['fifo', 'socket', 'chardev', 'blockdev'];
 
 /** Layout kinds (§6.3). */
-export const LayoutKind = { raw: 0, lznt1: 1, resident: 2, error: 3 } as const;
+export const LayoutKind = { raw: 0, lznt1: 1, resident: 2, error: 3, wof: 4 } as const;
+/** The highest layout kind, by format major version (4.0 added 'wof'). */
+export const LAYOUT_KIND_MAX = { 3: LayoutKind.error, 4: LayoutKind.wof } as const;
+/** WOF chunk formats by their number in a 'wof' layout: the numbers WOF itself gives them. */
+export const WOF_ALGORITHMS = ['XPRESS4K', 'LZX', 'XPRESS8K', 'XPRESS16K'] as const;
 
 export interface NameRecord {
   /** Name index of the parent directory; -1 for the root. */
@@ -56,8 +60,11 @@ export interface LayoutError {
   error: { code: string; message: string };
 }
 
-/** The fields of a file a catalog keeps (once per file, shared by its hard-link names). */
-export type FileFields = Pick<FileEntry, 'type' | 'size' | 'times' | 'attributes' | 'streams' | 'links' | 'target' | 'undecodable' | 'id' | 'warnings' | 'kind' | 'mode' | 'uid' | 'gid' | 'details'>;
+/**
+ * The fields of a file a catalog keeps (once per file, shared by its hard-link names). Of
+ * `security` it keeps the owner and group (the DACL stays on the image).
+ */
+export type FileFields = Pick<FileEntry, 'type' | 'size' | 'times' | 'attributes' | 'streams' | 'links' | 'target' | 'undecodable' | 'id' | 'warnings' | 'kind' | 'mode' | 'uid' | 'gid' | 'details' | 'security'>;
 
 /** A file as a catalog gives it back. */
 export interface FileRecord extends FileFields {
@@ -127,6 +134,10 @@ export function streamSize(f: Pick<FileFields, 'size' | 'streams'>, name: string
   return name === '' ? f.size : (f.streams.find((s) => s.name === name)?.size ?? 0);
 }
 
+function hasOwners(f: FileFields): boolean {
+  return f.security !== undefined && (f.security.owner !== undefined || f.security.group !== undefined);
+}
+
 /** Encodes one FILES chunk. */
 export class FilesChunkWriter {
   readonly w = new ByteWriter();
@@ -153,7 +164,8 @@ export class FilesChunkWriter {
         (f.mode !== undefined || f.uid !== undefined || f.gid !== undefined ? FileFlag.posix : 0) |
         (f.times.btime === undefined ? FileFlag.noBtime : 0) |
         (f.kind !== undefined ? FileFlag.otherKind : 0) |
-        (f.details !== undefined ? FileFlag.details : 0),
+        (f.details !== undefined ? FileFlag.details : 0) |
+        (hasOwners(f) ? FileFlag.owners : 0),
     );
     w.s(f.id.record - this.previousRecord);
     this.previousRecord = f.id.record;
@@ -169,6 +181,13 @@ export class FilesChunkWriter {
     }
     if (f.kind !== undefined) w.u(OTHER_KINDS.indexOf(f.kind));
     if (f.details !== undefined) t.write(JSON.stringify(f.details));
+    if (hasOwners(f)) {
+      // Bit 0: an owner follows, bit 1: a group (a descriptor may lack either).
+      const { owner, group } = f.security!;
+      w.u((owner !== undefined ? 1 : 0) | (group !== undefined ? 2 : 0));
+      if (owner !== undefined) t.write(owner);
+      if (group !== undefined) t.write(group);
+    }
     // Nanoseconds since 1970 (format 3.0).
     const { mtime, atime, ctime, btime } = f.times;
     w.sbig(mtime - this.previousMtime);
@@ -216,6 +235,11 @@ export class FilesChunkWriter {
       return;
     }
     w.u(LayoutKind[layout.encoding]);
+    if (layout.wof) {
+      w.u(WOF_ALGORITHMS.indexOf(layout.wof.algorithm));
+      w.u(layout.wof.size);
+      w.u(layout.wof.size - layout.wof.initializedSize);
+    }
     w.s(layout.size - listedSize);
     w.s(layout.size - layout.initializedSize);
     w.u(layout.compressionUnit === undefined ? 0 : layout.compressionUnit + 1);

@@ -17,10 +17,12 @@ export const CATALOG_MAGIC = new Uint8Array([0x47, 0x52, 0x54, 0x43, 0x41, 0x54,
  * section types. 2.0: a name's file index is a delta from the previous name's (files in scan order).
  * 3.0: times are nanoseconds since 1970 (FILETIMEs before), a volume records its name rule, and
  * file records may carry POSIX fields (mode, owner, special-file kind) and lack a birth time.
- * 3.1: the binding also lists the other disks of a VM and the volumes past the first disk (their
+ * 4.0: a layout may be 'wof' (a WOF file's compressed stream and format) and a file record may
+ * carry an NTFS owner and group; a 3.0 reader would take both for damage, hence a major version.
+ * 4.1: the binding also lists the other disks of a VM and the volumes past the first disk (their
  * ids, LV segments); layouts point into the disks one after another (disk-space.ts).
  */
-const FORMAT_MAJOR = 3;
+const FORMAT_MAJOR = 4;
 const FORMAT_MINOR = 1;
 /** The oldest major version this reader reads. */
 const OLDEST_MAJOR = 1;

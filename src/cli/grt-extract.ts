@@ -2,7 +2,7 @@
 /**
  * grt-extract: restore files from a backup image, or the whole virtual disk as raw bytes.
  *   grt-extract IMAGE [--partition ID] PATH|GLOB... -o DIR [--overwrite|--skip-existing]
- *               [--streams=files|xattr|skip] [--hardlinks=link|copy] [--no-owner] [--json]
+ *               [--streams=files|xattr|skip] [--hardlinks=link|copy] [--no-owner] [--security=xattr|skip] [--json]
  *   grt-extract IMAGE [--partition ID] PATH[:stream] --stdout
  *   grt-extract IMAGE --disk (-o FILE | --stdout)
  *   grt-extract --catalog CATALOG IMAGE ... : the same, finding files through the catalog
@@ -45,6 +45,9 @@ options:
   --streams=MODE        alternate data streams: files (NAME.STREAM.ads, default), xattr (user.STREAM), skip
   --hardlinks=MODE      link (default) or copy
   --no-owner            Linux volumes: keep the restoring user as owner (as root, uid/gid are restored)
+  --security=MODE       NTFS security descriptors: skip (default) or xattr (each file's
+                        descriptor as user.ntfs_acl, the bytes ntfs-3g shows as system.ntfs_acl;
+                        read from the image's $Secure, so not with --catalog)
   --stdout              write one file, stream (PATH:stream) or the disk (--disk) to stdout
   --disk                the whole virtual disk as raw bytes (holes stay sparse in a file)
   --deleted             paths also name deleted entries, as grt-ls --deleted lists them
@@ -66,6 +69,7 @@ const OPTIONS = {
   streams: { type: 'string' },
   hardlinks: { type: 'string' },
   'no-owner': { type: 'boolean' },
+  security: { type: 'string' },
   json: { type: 'boolean' },
   stdout: { type: 'boolean' },
   disk: { type: 'boolean' },
@@ -168,6 +172,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const overwrite: Overwrite = values.overwrite ? 'overwrite' : values['skip-existing'] ? 'skip-existing' : 'never';
     const streams = oneOf(values.streams, ['files', 'xattr', 'skip'] as const, '--streams') ?? 'files';
     const hardLinks = oneOf(values.hardlinks, ['link', 'copy'] as const, '--hardlinks') ?? 'link';
+    const security = oneOf(values.security, ['xattr', 'skip'] as const, '--security') ?? 'skip';
+    if (security === 'xattr' && values.catalog !== undefined) throw new GrtError('USAGE', '--security=xattr reads descriptors from the image: a catalog keeps only owner and group');
     const volumeId = parseVolumeId(values.partition);
     const selections = paths.map(parseSelection); // USAGE for a bad path before the image is opened
 
@@ -219,7 +225,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       const onEvent = eventPrinter(values.json === true, io, progress);
       const summary = await restore({
-        engine, fs, paths, to: values.output!, overwrite, streams, hardLinks, onEvent, protectedFiles: inputs, owner: values['no-owner'] !== true,
+        engine, fs, paths, to: values.output!, overwrite, streams, hardLinks, security, onEvent, protectedFiles: inputs, owner: values['no-owner'] !== true,
         // Totals take a first walk of everything selected: only when a progress line is shown.
         ...(progress.enabled ? { onProgress: (p: RestoreProgress) => progress.update(p) } : {}),
         ...(io.signal ? { signal: io.signal } : {}),

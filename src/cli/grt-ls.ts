@@ -38,7 +38,8 @@ options:
   --all             include NTFS metadata files ($MFT, ...)
   --deleted         include deleted entries
   --security        NTFS owner and group (-l: names of well-known SIDs; --json: owner, group
-                    and dacl [{type, sid, mask, flags}]); read from $Secure, so slower
+                    and dacl [{type, sid, mask, flags}]); read from $Secure, so slower;
+                    from a catalog: owner and group as the catalog keeps them (no dacl)
   --raw-wof         WOF-compressed (Compact OS) files as stored (sparse, WofCompressedData listed)
 ${IMAGE_HELP}
 exit: 0 ok (damaged entries are listed with their warnings), 1 interrupted, 2 nothing could be listed`;
@@ -271,15 +272,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     if (values.catalog !== undefined) {
       if (values.info) throw new GrtError('USAGE', '--info describes an image, not a catalog');
-      if (values.security) throw new GrtError('USAGE', '--security reads the image: a catalog holds no security descriptors');
       if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')} (with --catalog, one PATH)`);
       // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
       const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
       const catalog = await openCatalog(values.catalog);
       const volume = chooseCatalogVolume(catalog, volumeId);
       state.started = true;
-      if (values.find !== undefined) return await find({ catalog, volume }, values.find, values, io);
-      return await list(new CatalogFileSystem(catalog, volume), positionals[0] ?? '/', values, io);
+      const catalogFs = new CatalogFileSystem(catalog, volume);
+      // A catalog keeps owner and group (format 4.0), not the DACL.
+      const addSecurity = values.security ? securityAdder(catalogFs) : undefined;
+      if (values.find !== undefined) return await find({ catalog, volume }, values.find, values, io, addSecurity);
+      return await list(catalogFs, positionals[0] ?? '/', values, io, addSecurity);
     }
     const image = await openImageArg(positionals[0], values, io, NAME);
     state.started = true;

@@ -145,12 +145,21 @@ export interface StreamLayout {
   size: number;
   /** Bytes past this read as zeros (NTFS ValidDataLength / initialized size). */
   initializedSize: number;
-  /** 'raw': runs map bytes directly; 'lznt1': runs hold compression units to decompress. */
-  encoding: 'raw' | 'lznt1' | 'resident';
+  /**
+   * 'raw': runs map bytes directly; 'lznt1': runs hold compression units to decompress; 'wof':
+   * runs (or `resident`) hold a WOF WofCompressedData stream (see `wof`) whose plaintext is the
+   * stream, `size` and `initializedSize` being the plaintext's.
+   */
+  encoding: 'raw' | 'lznt1' | 'resident' | 'wof';
   /** Bytes per compression unit (NTFS: 16 clusters usually) when encoding is 'lznt1'. */
   compressionUnit?: number;
   /** The data itself when encoding is 'resident'. */
   resident?: Uint8Array;
+  /**
+   * 'wof' only: the chunk format (XPRESS4K/8K/16K, LZX) and the size and initialized size of the
+   * compressed stream the runs map (NTFS fs/ntfs/wof.ts).
+   */
+  wof?: { algorithm: 'XPRESS4K' | 'LZX' | 'XPRESS8K' | 'XPRESS16K'; size: number; initializedSize: number };
   /** Extents in stream order; `sourceOffset` null is a sparse hole. Lengths in bytes. */
   runs: { streamOffset: number; sourceOffset: number | null; length: number }[];
 }
@@ -209,6 +218,8 @@ export interface FileSystem {
   nameRule(): NameRule;
   /** Optional: the owner, group and DACL of an entry (NTFS `$Secure`); undefined where none is kept. */
   readSecurity?(entry: FileEntry): Promise<EntrySecurity | undefined>;
+  /** Optional: the entry's self-relative security descriptor as stored (NTFS), for restores that keep it. */
+  readSecurityDescriptor?(entry: FileEntry): Promise<Uint8Array | undefined>;
   /** Optional one-pass description of every file, for catalogs (see CatalogScan). */
   scanRecords?: CatalogScan;
   /** Optional: an entry's extended attributes, names with their namespace (`user.comment`), as stored (ext, XFS). */

@@ -7,13 +7,14 @@
  * bytes; null runs are holes), 'lznt1' (NTFS compression, [MS-XCA] 2.5 and libyal libfsntfs
  * "Compression" notes: units of `compressionUnit` bytes; a unit whose runs cover it all is stored
  * as is, a unit with no clusters is zeros, any other holds LZNT1 data in its allocated clusters
- * followed by sparse padding).
+ * followed by sparse padding), 'wof' (a WOF compressed stream, fs/ntfs/wof.ts).
  */
 import { GrtError } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { checkRange, readInto } from '../io/byte-source.js';
 import type { StreamLayout } from './file-system.js';
 import { decompressLznt1, MAX_LZNT1_OUTPUT } from './ntfs/lznt1.js';
+import { openWofLayout } from './ntfs/wof.js';
 
 type LayoutRun = StreamLayout['runs'][number];
 
@@ -83,6 +84,7 @@ async function readRaw(source: ByteSource, runs: readonly LayoutRun[], offset: n
 }
 
 export function openLayoutStream(source: ByteSource, layout: StreamLayout): ByteSource {
+  if (layout.encoding === 'wof') return openWofLayout(source, layout, openLayoutStream);
   checkLayout(source, layout);
   const size = layout.size;
   const valid = Math.min(layout.initializedSize, size);

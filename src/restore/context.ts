@@ -9,6 +9,7 @@ import type { InputFile } from './inputs.js';
 import type { OutDir, OutputTree } from './out-tree.js';
 import type { Reporter } from './reporter.js';
 import type { NameRules } from './safe-name.js';
+import type { SecurityMode } from './security-xattr.js';
 import type { Overwrite, WriteSpeed } from './write.js';
 
 /** One entry to restore, and where its output goes. */
@@ -46,6 +47,7 @@ export interface RestoreContext {
   readonly overwrite: Overwrite;
   readonly streamsMode: 'files' | 'xattr' | 'skip';
   readonly hardLinks: 'link' | 'copy';
+  readonly security: SecurityMode;
   /** Files this restore reads: never replaced. */
   readonly inputs: readonly InputFile[] | undefined;
   /** The output directory, resolved (realpath). */

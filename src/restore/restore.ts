@@ -30,6 +30,7 @@ import { parseSelection, resolveSelections } from './select.js';
 import { probeCaseInsensitive } from './target.js';
 import { ioError, throwIfAborted, type Overwrite } from './write.js';
 import { setDirTimes } from './writers/dir.js';
+import type { SecurityMode } from './security-xattr.js';
 
 export interface RestoreProgress {
   bytesDone: number;
@@ -66,6 +67,8 @@ export interface RestoreOptions {
   /** Alternate data streams: sibling `<name>.<stream>.ads` files (default), `user.<stream>` xattrs, or skipped (reported). */
   streams?: 'files' | 'xattr' | 'skip';
   hardLinks?: 'link' | 'copy';
+  /** 'xattr': keep each NTFS file's security descriptor as the `user.ntfs_acl` xattr (security-xattr.ts); default 'skip'. */
+  security?: SecurityMode;
   /**
    * Linux volumes: give restored entries their uid/gid when running as root (default true; false
    * is `--no-owner`). Without root the restoring user owns everything, as with tar.
@@ -116,6 +119,7 @@ async function restoreWith(engine: Engine, options: RestoreOptions): Promise<Res
     overwrite: options.overwrite ?? 'never',
     streamsMode: options.streams ?? 'files',
     hardLinks: options.hardLinks ?? 'link',
+    security: options.security ?? 'skip',
     inputs: options.protectedFiles,
     root,
     rules,

@@ -175,7 +175,7 @@ export function hardLink(engine: Engine, existing: string, final: string, dir: s
 
 /** Byte ranges [offset, offset+length) of a stream that hold data (everything else is a hole), in order. */
 export function dataRanges(layout: StreamLayout | undefined, size: number): { offset: number; length: number }[] {
-  if (!layout || layout.encoding === 'resident') return size > 0 ? [{ offset: 0, length: size }] : [];
+  if (!layout || layout.encoding === 'resident' || layout.encoding === 'wof') return size > 0 ? [{ offset: 0, length: size }] : [];
   const unit = layout.encoding === 'lznt1' ? Math.max(1, layout.compressionUnit ?? 1) : 1;
   const holes: { start: number; end: number }[] = [];
   for (const run of layout.runs) {

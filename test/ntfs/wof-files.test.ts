@@ -90,8 +90,12 @@ for (const file of ['wof.vmdk', 'wof-stream.vmdk']) {
       await expect(fs.openStream('/refused/dedup.bin')).rejects.toThrow(/chunk store/);
     });
 
-    it('has no plain layout for a WOF file (a catalog stores the refusal)', async () => {
-      await expect(fs.streamLayout('/formats/lzx.exe')).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    it('gives a WOF file a wof layout: its format and where its compressed stream is', async () => {
+      const f = good.find((x) => x.path === '/formats/lzx.exe')!;
+      const layout = await fs.streamLayout(f.path);
+      expect(layout).toMatchObject({ encoding: 'wof', size: f.size, initializedSize: f.size, wof: { algorithm: 'LZX', size: f.streamBytes, initializedSize: f.streamBytes } });
+      expect(layout.runs.length).toBeGreaterThan(0);
+      expect(sha(await fs.openLayout!(layout).read(0, f.size))).toBe(f.sha256);
     });
   });
 }

@@ -42,7 +42,10 @@ export function copyMatch(output: Uint8Array, outPos: number, distance: number, 
       return;
     }
   }
-  while (outPos < end) output[outPos++] = output[from++]!;
+  // Every match is at least 2 bytes (LZX; XPRESS 3): the first two need no loop test.
+  output[outPos] = output[from]!;
+  output[outPos + 1] = output[from + 1]!;
+  for (let i = 2; i < length; i++) output[outPos + i] = output[from + i]!;
 }
 /** From this length a match is copied by copyWithin or fill rather than byte by byte. */
 const LONG_MATCH = 32;
@@ -113,18 +116,20 @@ export function buildHuffmanCode(code: HuffmanCode, lengths: Uint8Array, start: 
   }
   for (let length = 1; length <= maxLength; length++) firstIndex[length] = firstIndex[length]! - counts[length]!;
 
-  table.fill(0);
+  // Canonical codes of at most tableBits fill the table from entry 0 on, shorter codes first and
+  // without gaps; what is left (long codes' prefixes, unused code space) is cleared once.
   const shortest = Math.min(tableBits, maxLength);
+  let at = 0;
   for (let length = 1; length <= shortest; length++) {
     const span = 1 << (tableBits - length);
-    const count = counts[length]!;
-    for (let i = 0; i < count; i++) {
-      const entry = (sorted[firstIndex[length]! + i]! << LENGTH_BITS) | length;
-      const from = (firstCode[length]! + i) * span;
+    const symbols = firstIndex[length]!;
+    for (let i = 0, count = counts[length]!; i < count; i++) {
+      const entry = (sorted[symbols + i]! << LENGTH_BITS) | length;
       // A loop, not table.fill: most spans are a few entries, and the call costs more than them.
-      for (let at = from, end = from + span; at < end; at++) table[at] = entry;
+      for (const end = at + span; at < end; at++) table[at] = entry;
     }
   }
+  table.fill(0, at);
 }
 
 /**

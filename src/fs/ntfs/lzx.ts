@@ -236,8 +236,9 @@ export class LzxDecompressor {
  */
 export function undoE8Translation(data: Uint8Array): void {
   const last = data.length - E8_TAIL;
-  for (let i = 0; i < last; i++) {
-    if (data[i] !== 0xe8) continue;
+  // indexOf is a native byte search: the E8 bytes are a few percent of the data, and a JS loop
+  // over every byte cost about a tenth of the decoding time.
+  for (let i = data.indexOf(0xe8); i >= 0 && i < last; i = data.indexOf(0xe8, i + 1)) {
     const absolute = data[i + 1]! | (data[i + 2]! << 8) | (data[i + 3]! << 16) | (data[i + 4]! << 24);
     let relative: number | undefined;
     if (absolute >= 0) {

@@ -10,9 +10,9 @@
 import { pageAlignedBuffer } from '../../io/aligned-buffer.js';
 import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import type { FileEntry, ListOptions, StreamLayout } from '../file-system.js';
+import type { EntrySecurity, FileEntry, ListOptions, StreamLayout } from '../file-system.js';
 import { buildLayout } from './data-stream.js';
-import { ATTR_ATTRIBUTE_LIST } from './attribute.js';
+import { ATTR_ATTRIBUTE_LIST, type Attribute } from './attribute.js';
 import { describeFile, describeFileNow, toFileEntry, type DescribedFile, type EntryBody } from './file-entry.js';
 import { parseMftRecord, type MftRecord } from './mft-record.js';
 import { assembleFile, type Mft, type NtfsFile } from './mft.js';
@@ -20,6 +20,7 @@ import { BodyStore } from './body-store.js';
 import { RunGuard } from './run-guard.js';
 import { NameTree, orphanWarning, type TreeItem } from './name-tree.js';
 import { append } from '../../util/append.js';
+import { WOF_STREAM_NAME, wofLayout, type WofAlgorithm } from './wof.js';
 
 /** Bytes of MFT read per chunk during the scan: large sequential reads, bounded memory. */
 const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -29,6 +30,8 @@ const SLAB_BYTES = 256 * 1024;
 export interface ScanOptions extends ListOptions {
   /** Also build each data stream's StreamLayout (for a catalog). */
   layouts?: boolean;
+  /** With `layouts`: each file's owner and group, put in the body's `security` (for a catalog). */
+  owners?: (file: NtfsFile) => Promise<EntrySecurity | undefined>;
 }
 
 export type ScannedEntry = FileEntry & { layouts?: StreamLayout[] };
@@ -109,11 +112,14 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
   const deferred: MftRecord[] = [];
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / recordSize));
   const readChunk = chunkReader(mft, perChunk);
-  const add = (record: MftRecord, described: DescribedFile): void | Promise<void> => {
+  const add = (file: NtfsFile, described: DescribedFile): void | Promise<void> => {
+    const { record } = file;
     const { body, links } = described;
     tree.add(record.recordNumber, body.type, record.inUse, record.sequence, links);
     if (!options.layouts) return onRecord({ record: record.recordNumber, body });
-    return onRecord({ record: record.recordNumber, body, layouts: checkedLayouts(record.recordNumber, described, clusterSize, guard!) });
+    const scanned = { record: record.recordNumber, body, layouts: checkedLayouts(record.recordNumber, described, clusterSize, guard!) };
+    if (!options.owners) return onRecord(scanned);
+    return withOwners(file, body, options.owners).then(() => onRecord(scanned));
   };
   let reading = readChunk(0);
   for (let index = 0; reading; index++) {
@@ -144,7 +150,7 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
       else if (hasAttributeList(record)) deferred.push(detach(record));
       else {
         const file: NtfsFile = { record, attributes: record.attributes, warnings: NO_WARNINGS };
-        const pending = add(record, describeFileNow(file) ?? (await describeFile(file, dataSource, clusterSize)));
+        const pending = add(file, describeFileNow(file) ?? (await describeFile(file, dataSource, clusterSize)));
         if (pending) await pending;
       }
     }
@@ -178,13 +184,14 @@ function chunkReader(mft: Mft, perChunk: number): (index: number) => Promise<Uin
 function checkedLayouts(record: number, described: DescribedFile, clusterSize: number, guard: RunGuard): StreamLayout[] {
   let layouts: StreamLayout[] | undefined; // grown by append (util/append.ts)
   for (const extents of described.streams) {
-    // A WOF file's unnamed stream is sparse on the volume: no layout, so a catalog asks the
-    // volume (which refuses it) rather than storing zeros as the plaintext.
-    if (described.wof && extents[0]!.name === '') continue;
+    // A WOF file's unnamed stream is sparse on the volume: its layout is that of the compressed
+    // stream (wof.ts wofLayout), which is then no stream of its own.
+    const name = extents[0]!.name;
+    if (described.wof && name === WOF_STREAM_NAME) continue;
     try {
       // Resident bytes stay views into the read buffer: valid during onRecord, as ScannedRecord says.
       const structure = `MFT record ${record}`;
-      const layout = buildLayout(extents, clusterSize, structure, false, true);
+      const layout = described.wof && name === '' ? wofScanLayout(described, described.wof, extents, clusterSize, structure) : buildLayout(extents, clusterSize, structure, false, true);
       guard.check(layout, record, structure);
       layouts = append(layouts, layout);
     } catch (error) {
@@ -193,6 +200,25 @@ function checkedLayouts(record: number, described: DescribedFile, clusterSize: n
     }
   }
   return layouts ?? [];
+}
+
+/** Sets `body.security` to the file's owner and group; a damaged descriptor becomes a warning of the file. */
+async function withOwners(file: NtfsFile, body: EntryBody, owners: (file: NtfsFile) => Promise<EntrySecurity | undefined>): Promise<void> {
+  try {
+    const found = await owners(file);
+    if (found) body.security = found;
+  } catch (error) {
+    if (!(error instanceof GrtError)) throw error;
+    body.warnings = [...body.warnings, { code: error.code, message: `security descriptor: ${error.message}` }];
+  }
+}
+
+/** The 'wof' layout of a WOF file's unnamed stream (`plain`), from its WofCompressedData stream. */
+function wofScanLayout(described: DescribedFile, algorithm: WofAlgorithm, plain: Attribute[], clusterSize: number, structure: string): StreamLayout {
+  const compressed = described.streams.find((extents) => extents[0]!.name === WOF_STREAM_NAME);
+  if (!compressed) throw new GrtError('NOT_FOUND', `WOF-compressed file without its ${WOF_STREAM_NAME} stream`, { structure });
+  const size = buildLayout(plain, clusterSize, structure).size;
+  return wofLayout(buildLayout(compressed, clusterSize, structure, false, true), size, algorithm, structure);
 }
 
 /**
@@ -206,7 +232,7 @@ async function addHeldRecords(
   dataSource: ByteSource,
   deferred: readonly MftRecord[],
   extensions: ReadonlyMap<number, MftRecord>,
-  add: (record: MftRecord, described: DescribedFile) => void | Promise<void>,
+  add: (file: NtfsFile, described: DescribedFile) => void | Promise<void>,
 ): Promise<void> {
   const { clusterSize } = mft.boot;
   const claimed = new Set<number>();
@@ -216,13 +242,13 @@ async function addHeldRecords(
       if (held && record.inUse && held.base.record === record.recordNumber) claimed.add(n);
       return held ?? mft.readRecord(n);
     }, mft.metaSource, clusterSize);
-    await add(record, await describeFile(file, dataSource, clusterSize));
+    await add(file, await describeFile(file, dataSource, clusterSize));
   }
   for (const [number, record] of extensions) {
     if (!record.inUse || claimed.has(number)) continue;
     const file = await assembleFile(record, async (n) => extensions.get(n) ?? mft.readRecord(n), mft.metaSource, clusterSize);
     file.warnings = [unclaimedWarning(number, record.base.record), ...file.warnings];
-    await add(record, await describeFile(file, dataSource, clusterSize));
+    await add(file, await describeFile(file, dataSource, clusterSize));
   }
 }
 

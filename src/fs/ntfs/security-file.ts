@@ -5,13 +5,15 @@
  *
  * Sources: libyal libfsntfs "Security descriptor attribute" and "Standard information" notes.
  */
-import type { GrtWarning } from '../../errors.js';
+import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import { ATTR_DATA, ATTR_STANDARD_INFORMATION } from './attribute.js';
+import { ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_INDEX_ROOT, ATTR_STANDARD_INFORMATION } from './attribute.js';
 import { buildLayout, openLayoutStream } from './data-stream.js';
 import { extentsOf, readAttributeValue, type Mft, type NtfsFile } from './mft.js';
-import { MAX_DESCRIPTOR_BYTES, parseSecurityDescriptor } from './security-descriptor.js';
+import type { EntrySecurity } from '../file-system.js';
+import { MAX_DESCRIPTOR_BYTES, parseSecurityDescriptor, type SecurityInfo } from './security-descriptor.js';
 import { SDS_STREAM_NAME, SECURE_RECORD, SecureStore, securityIdOf, type FileSecurity } from './security-secure.js';
+import { SII_INDEX_NAME, SiiIndex } from './security-sii.js';
 
 export const ATTR_SECURITY_DESCRIPTOR = 0x50;
 
@@ -19,7 +21,23 @@ export const ATTR_SECURITY_DESCRIPTOR = 0x50;
 export async function openSecureStore(mft: Mft, source: ByteSource, clusterSize: number, warnings: GrtWarning[]): Promise<SecureStore> {
   const secure = await mft.loadFile(SECURE_RECORD);
   const extents = extentsOf(secure.attributes, ATTR_DATA, SDS_STREAM_NAME);
-  return new SecureStore(openLayoutStream(source, buildLayout(extents, clusterSize, '$Secure:$SDS')), warnings);
+  return new SecureStore(openLayoutStream(source, buildLayout(extents, clusterSize, '$Secure:$SDS')), warnings, openSii(secure, source, clusterSize, warnings));
+}
+
+/** $Secure's $SII index, or undefined (the $SDS pass serves) when it is missing or its root is damaged. */
+function openSii(secure: NtfsFile, source: ByteSource, clusterSize: number, warnings: GrtWarning[]): SiiIndex | undefined {
+  const structure = '$Secure:$SII';
+  const root = secure.attributes.find((a) => a.type === ATTR_INDEX_ROOT && a.name === SII_INDEX_NAME && a.value);
+  if (!root) return undefined;
+  try {
+    const allocation = extentsOf(secure.attributes, ATTR_INDEX_ALLOCATION, SII_INDEX_NAME);
+    const stream = allocation.length > 0 ? openLayoutStream(source, buildLayout(allocation, clusterSize, structure)) : undefined;
+    return SiiIndex.open(root.value!, stream, clusterSize, structure);
+  } catch (error) {
+    if (!(error instanceof GrtError)) throw error;
+    warnings.push(warningFrom(error));
+    return undefined;
+  }
 }
 
 /**
@@ -37,4 +55,14 @@ export async function readFileSecurity(file: NtfsFile, source: ByteSource, clust
   const securityId = standard ? securityIdOf(standard.value!) : undefined;
   if (securityId === undefined || securityId === 0) return undefined;
   return (await store()).lookup(securityId);
+}
+
+/** The parts of a descriptor an entry lists (`dacl`: with the DACL, else owner and group only). */
+export function entrySecurity(info: SecurityInfo | undefined, dacl: boolean): EntrySecurity | undefined {
+  if (!info) return undefined;
+  const out: EntrySecurity = {};
+  if (info.owner !== undefined) out.owner = info.owner;
+  if (info.group !== undefined) out.group = info.group;
+  if (dacl && info.dacl !== undefined) out.dacl = info.dacl;
+  return out;
 }

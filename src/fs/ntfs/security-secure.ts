@@ -8,14 +8,15 @@
  * Entries are 16-byte aligned and never cross a 256 KiB block; each block is followed by its
  * mirror copy, so entries live in the blocks at 0, 512 KiB, 1 MiB, ... (a mirror entry's offset
  * field names its primary copy).
- * grt finds an id by one pass over $SDS (cached per volume) rather than through the $SII index:
- * every entry carries its own id and offset, which the pass checks, and the pass is one
- * sequential read of a stream that is a few MiB on real volumes.
+ * grt finds an id through the $SII index (security-sii.ts: one B+tree path). Where $SII is
+ * missing or damaged, or has no such id, one pass over $SDS (cached per volume) indexes every
+ * entry by the id and offset it carries, which the pass checks.
  */
 import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { u32le } from '../../util/little-endian.js';
 import { MAX_DESCRIPTOR_BYTES, parseSecurityDescriptor, type SecurityInfo } from './security-descriptor.js';
+import type { SiiIndex } from './security-sii.js';
 
 export const SECURE_RECORD = 9;
 export const SDS_STREAM_NAME = '$SDS';
@@ -47,7 +48,24 @@ export class SecureStore {
   private entries: Map<number, SdsEntry> | undefined;
   private readonly parsed = new Map<number, FileSecurity>();
 
-  constructor(private readonly sds: ByteSource, readonly warnings: GrtWarning[]) {}
+  /** `sii`: the $SII index, or undefined (none, or its root unreadable: the $SDS pass serves). */
+  constructor(private readonly sds: ByteSource, readonly warnings: GrtWarning[], private sii?: SiiIndex) {}
+
+  /** Where `securityId`'s entry is: through $SII, else from the one pass over $SDS. */
+  private async locate(securityId: number): Promise<SdsEntry | undefined> {
+    if (this.sii && !this.entries) {
+      try {
+        const hit = await this.sii.find(securityId);
+        if (hit && Number.isSafeInteger(hit.offset)) return { offset: hit.offset, length: hit.length, mirrored: false };
+      } catch (error) {
+        if (!(error instanceof GrtError)) throw error;
+        this.warnings.push({ ...warningFrom(error), message: `${error.message}; $SDS read whole instead` });
+        this.sii = undefined;
+      }
+    }
+    this.entries ??= await indexSds(this.sds, this.warnings);
+    return this.entries.get(securityId);
+  }
 
   /**
    * The descriptor of `securityId`, or undefined when $SDS has no entry for it. A primary copy
@@ -56,8 +74,7 @@ export class SecureStore {
   async lookup(securityId: number): Promise<FileSecurity | undefined> {
     const known = this.parsed.get(securityId);
     if (known) return known;
-    this.entries ??= await indexSds(this.sds, this.warnings);
-    const entry = this.entries.get(securityId);
+    const entry = await this.locate(securityId);
     if (!entry) return undefined;
     let found: FileSecurity;
     try {

@@ -17,7 +17,7 @@ import { inIndexOrder } from '../name-order.js';
 import { DirectoryReader } from './directory.js';
 import type { IndexEntry } from './directory-index.js';
 import { describeFile, toFileEntry, UNDECODABLE_WOF_WIM, wofAlgorithmOf, ZERO_TIMES } from './file-entry.js';
-import { openWofStream, WOF_STREAM_NAME } from './wof.js';
+import { WOF_STREAM_NAME, wofLayout } from './wof.js';
 import { FILE_NAME_FLAG_DIRECTORY, NAMESPACE_DOS } from './file-name.js';
 import { extentsOf, Mft, readAttributeValue, type NtfsFile } from './mft.js';
 import { RECORD_IS_DIRECTORY } from './mft-record.js';
@@ -25,7 +25,7 @@ import { isMetafile, ORPHAN_DIR, ROOT_RECORD, type NameTree } from './name-tree.
 import { pathFromParents } from './record-path.js';
 import { deletedChildren, scanListing, scanRecords, treeEntries, type OnScannedRecord, type ScanOptions, type ScannedEntry } from './scan.js';
 import { RunGuard } from './run-guard.js';
-import { openSecureStore, readFileSecurity } from './security-file.js';
+import { entrySecurity, openSecureStore, readFileSecurity } from './security-file.js';
 import type { FileSecurity, SecureStore } from './security-secure.js';
 import { UPCASE_BYTES, UpcaseTable } from './upcase.js';
 import { decodeUtf16 } from './utf16.js';
@@ -197,8 +197,10 @@ export class NtfsVolume implements FileSystem {
    * (resident bytes valid during the call only). Returns the volume's name tree: its `walk` gives
    * the paths `scan` would list, as (record, link) pairs.
    */
+  /** With `layouts` (a catalog's scan) each body also carries the file's owner and group (no DACL). */
   scanRecords(options: ScanOptions, onRecord: OnScannedRecord): Promise<NameTree> {
-    return scanRecords(this.mft, this.source, options, this.warnings, onRecord);
+    const owners = async (file: NtfsFile) => entrySecurity((await this.securityOf(file))?.info, false);
+    return scanRecords(this.mft, this.source, options.layouts && !options.owners ? { ...options, owners } : options, this.warnings, onRecord);
   }
 
   /**
@@ -223,33 +225,28 @@ export class NtfsVolume implements FileSystem {
   async streamLayout(target: string | FileEntry, streamName = ''): Promise<StreamLayout> {
     const { file, entry } = await this.target(target);
     refuseUndecodable(entry);
-    if (streamName === '' && !this.rawWof && wofAlgorithmOf(file.attributes)) {
-      // NOTE: the catalog stores this refusal: a catalog restore of a WOF file fails with it.
-      throw new GrtError('UNSUPPORTED', 'WOF-compressed file: its plaintext has no layout on the volume (open the stream to read it decompressed)', { path: entry.path });
+    const structure = `MFT record ${file.record.recordNumber}`;
+    const algorithm = streamName === '' && !this.rawWof ? wofAlgorithmOf(file.attributes) : undefined;
+    if (algorithm) {
+      // The plaintext is the WofCompressedData stream decoded: its layout says where that is.
+      const compressed = extentsOf(file.attributes, ATTR_DATA, WOF_STREAM_NAME);
+      if (compressed.length === 0) throw new GrtError('NOT_FOUND', `WOF-compressed file without its ${WOF_STREAM_NAME} stream`, { structure, path: entry.path });
+      const plain = buildLayout(extentsOf(file.attributes, ATTR_DATA, ''), this.info.clusterSize, structure);
+      const layout = wofLayout(buildLayout(compressed, this.info.clusterSize, structure), plain.size, algorithm, structure);
+      this.runGuard.check(layout, file.record.recordNumber, structure);
+      return layout;
     }
     const extents = extentsOf(file.attributes, ATTR_DATA, streamName);
     if (extents.length === 0) {
       if (entry.type === 'dir' && streamName === '') throw new GrtError('IS_A_DIRECTORY', 'a directory has no data stream', { path: entry.path });
       throw new GrtError('NOT_FOUND', `no stream ${JSON.stringify(streamName)}`, { path: entry.path });
     }
-    const structure = `MFT record ${file.record.recordNumber}`;
     const layout = buildLayout(extents, this.info.clusterSize, structure);
     this.runGuard.check(layout, file.record.recordNumber, structure);
     return layout;
   }
 
   async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {
-    if (streamName === '' && !this.rawWof) {
-      const { file, entry } = await this.target(target);
-      const algorithm = wofAlgorithmOf(file.attributes);
-      if (algorithm && !entry.undecodable) {
-        const structure = `MFT record ${file.record.recordNumber}`;
-        const compressed = extentsOf(file.attributes, ATTR_DATA, WOF_STREAM_NAME);
-        if (compressed.length === 0) throw new GrtError('NOT_FOUND', `WOF-compressed file without its ${WOF_STREAM_NAME} stream`, { structure, path: entry.path });
-        const plain = buildLayout(extentsOf(file.attributes, ATTR_DATA, ''), this.info.clusterSize, structure);
-        return openWofStream(this.openLayout(buildLayout(compressed, this.info.clusterSize, structure)), plain.size, algorithm, structure);
-      }
-    }
     return this.openLayout(await this.streamLayout(target, streamName));
   }
 
@@ -272,16 +269,20 @@ export class NtfsVolume implements FileSystem {
 
   /** The security descriptor (owner, group, DACL, raw bytes) of a file, or undefined without one. */
   async security(target: string | FileEntry): Promise<FileSecurity | undefined> {
-    const { file } = await this.target(target);
+    return this.securityOf((await this.target(target)).file);
+  }
+
+  private securityOf(file: NtfsFile): Promise<FileSecurity | undefined> {
     return readFileSecurity(file, this.meta, this.info.clusterSize, () => (this.secureStore ??= openSecureStore(this.mft, this.meta, this.info.clusterSize, this.warnings)));
   }
 
   /** FileSystem.readSecurity: the parsed parts of the file's descriptor, without its bytes. */
   async readSecurity(entry: FileEntry): Promise<EntrySecurity | undefined> {
-    const found = await this.security(entry);
-    if (!found) return undefined;
-    const { owner, group, dacl } = found.info;
-    return { ...(owner !== undefined && { owner }), ...(group !== undefined && { group }), ...(dacl !== undefined && { dacl }) };
+    return entrySecurity((await this.security(entry))?.info, true);
+  }
+
+  async readSecurityDescriptor(entry: FileEntry): Promise<Uint8Array | undefined> {
+    return (await this.security(entry))?.raw;
   }
 
   upcaseTable(): Uint16Array {

@@ -17,6 +17,7 @@
 import { GrtError } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { checkRange } from '../../io/byte-source.js';
+import type { StreamLayout } from '../file-system.js';
 import { LzxDecompressor } from './lzx.js';
 import { XpressHuffmanDecompressor } from './xpress-huffman.js';
 
@@ -57,6 +58,33 @@ export function parseWofReparse(value: Uint8Array): WofReparse {
   if (providerVersion !== FILE_PROVIDER_VERSION) return { provider: 'unknown', reason: `WOF file provider version ${providerVersion}` };
   if (!algorithm) return { provider: 'unknown', reason: `WOF compression format ${view.getUint32(20, true)}` };
   return { provider: 'file', algorithm };
+}
+
+/**
+ * The layout of a WOF file's plaintext: the layout of its WofCompressedData stream (`compressed`)
+ * relabelled, so a catalog keeps where the chunks are and a restore from it decodes them. An
+ * LZNT1-compressed WofCompressedData (Windows never writes one) is refused.
+ */
+export function wofLayout(compressed: StreamLayout, size: number, algorithm: WofAlgorithm, structure: string): StreamLayout {
+  if (compressed.encoding !== 'raw' && compressed.encoding !== 'resident') {
+    throw new GrtError('UNSUPPORTED', `${WOF_STREAM_NAME} stream stored ${compressed.encoding}`, { structure });
+  }
+  const layout: StreamLayout = { name: '', size, initializedSize: size, encoding: 'wof', wof: { algorithm, size: compressed.size, initializedSize: compressed.initializedSize }, runs: compressed.runs };
+  if (compressed.resident) layout.resident = compressed.resident;
+  return layout;
+}
+
+/**
+ * The plaintext stream of a 'wof' layout (from the volume or a catalog): the compressed stream
+ * read through `openLayout` (fs/layout-stream.ts, which checks its runs), decoded by chunk.
+ */
+export function openWofLayout(source: ByteSource, layout: StreamLayout, openLayout: (source: ByteSource, layout: StreamLayout) => ByteSource): ByteSource {
+  const structure = `stream layout ${JSON.stringify(layout.name)}`;
+  const wof = layout.wof;
+  if (!wof || !(wof.algorithm in CHUNK_SIZES)) throw new GrtError('BAD_RUNLIST', 'WOF layout without its format', { structure });
+  const compressed: StreamLayout = { name: layout.name, size: wof.size, initializedSize: wof.initializedSize, encoding: layout.resident ? 'resident' : 'raw', runs: layout.runs };
+  if (layout.resident) compressed.resident = layout.resident;
+  return openWofStream(openLayout(source, compressed), layout.size, wof.algorithm, structure);
 }
 
 /**

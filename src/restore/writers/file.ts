@@ -8,6 +8,7 @@ import { linkKey, parentOf, type Attempt, type PlanItem, type RestoreContext } f
 import { sidecarKey, sidecarName } from '../out-tree.js';
 import { linkToFirstName } from './hard-link.js';
 import { namedStreams, writeStream } from './stream.js';
+import { withSecurityXattr } from '../security-xattr.js';
 
 /** The stream `item.stream` of a file, alone: '' is the main data, another name goes to its sidecar name. */
 export async function restoreOneStream(ctx: RestoreContext, item: PlanItem & { stream: string }, attempt: Attempt): Promise<void> {
@@ -37,7 +38,8 @@ export async function restoreFile(ctx: RestoreContext, item: PlanItem, attempt: 
   let written = false;
   try {
     // xattrs are read before the main stream so they can be set on the temp file before it is renamed.
-    const xattrs = await namedStreams(ctx, item, dir, target, { record });
+    const streams = await namedStreams(ctx, item, dir, target, { record });
+    const xattrs = await withSecurityXattr(ctx.security, ctx.fs, entry, streams, (path, error) => ctx.reporter.report('warning', path, error, target));
     written = await writeStream(ctx, entry, '', entry.size, target, dir, xattrs);
   } finally {
     settle?.(written);
