@@ -4,19 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import { HttpOpener, parseHeaderLines } from '../../src/io/sources/http-opener.js';
 import { PART_BYTES } from '../../src/io/sources/remote-source.js';
+import { grtCodeOf } from '../helpers/grt-code.js';
+import { randomBytes } from '../helpers/random-bytes.js';
 import { startServer, type TestServer } from './remote-server.js';
-
-function randomBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 const DATA = randomBytes(2 * PART_BYTES + 123, 7);
 let server: TestServer;
@@ -30,16 +20,6 @@ afterEach(async () => {
   opener.destroy();
   await server.close();
 });
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GrtError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 describe('HttpOpener', () => {
   it('reads equal the file for random offsets and lengths (property)', async () => {
@@ -136,7 +116,7 @@ describe('HttpOpener', () => {
     const patient = new HttpOpener({ timeoutMs: 100 });
     const source = await patient.open(`${server.origin}/vm/disk.bin`);
     server.fault = () => ({ kind: 'slow', ms: 1000 });
-    expect(await code(source.read(300_000, 100))).toBe('IO_ERROR');
+    expect(await grtCodeOf(source.read(300_000, 100))).toBe('IO_ERROR');
     expect(server.requests.length).toBe(1 + 5);
     patient.destroy();
   });
@@ -144,14 +124,14 @@ describe('HttpOpener', () => {
   it('gives up after a bounded number of attempts', async () => {
     const source = await opener.open(`${server.origin}/vm/disk.bin`);
     server.fault = () => ({ kind: 'status', status: 503 });
-    expect(await code(source.read(500_000, 10))).toBe('IO_ERROR');
+    expect(await grtCodeOf(source.read(500_000, 10))).toBe('IO_ERROR');
     expect(server.requests.length).toBe(1 + 5);
   });
 
   it('refuses an object replaced after open', async () => {
     const source = await opener.open(`${server.origin}/vm/disk.bin`);
     server.files.set('/vm/disk.bin', { bytes: randomBytes(DATA.length, 9) });
-    expect(await code(source.read(500_000, 10))).toBe('IO_ERROR');
+    expect(await grtCodeOf(source.read(500_000, 10))).toBe('IO_ERROR');
     expect(server.requests.at(-1)!.headers['if-match']).toBeDefined();
   });
 
@@ -159,7 +139,7 @@ describe('HttpOpener', () => {
     const first = await opener.open(`${server.origin}/vm/disk.bin`);
     await first.close();
     server.files.set('/vm/disk.bin', { bytes: randomBytes(DATA.length, 9) });
-    expect(await code(opener.open(`${server.origin}/vm/disk.bin`))).toBe('IO_ERROR');
+    expect(await grtCodeOf(opener.open(`${server.origin}/vm/disk.bin`))).toBe('IO_ERROR');
     const again = new HttpOpener();
     expect((await again.open(`${server.origin}/vm/disk.bin`)).size).toBe(DATA.length);
     again.destroy();
@@ -180,7 +160,7 @@ describe('HttpOpener', () => {
       delete r.headers['if-match'];
       return undefined;
     };
-    expect(await code(source.read(500_000, 10))).toBe('IO_ERROR');
+    expect(await grtCodeOf(source.read(500_000, 10))).toBe('IO_ERROR');
   });
 
   it.each([
@@ -196,7 +176,7 @@ describe('HttpOpener', () => {
   ] as const)('a %s is a GrtError, never bytes', async (_name, fault, expected) => {
     const source = await opener.open(`${server.origin}/vm/disk.bin`);
     server.fault = () => fault;
-    expect(await code(source.read(400_000, 10))).toBe(expected);
+    expect(await grtCodeOf(source.read(400_000, 10))).toBe(expected);
   });
 
   it('refuses a redirect to another origin unless allowed, and then sends no headers there', async () => {
@@ -204,7 +184,7 @@ describe('HttpOpener', () => {
     try {
       server.fault = () => ({ kind: 'status', status: 302, headers: { location: `${other.origin}/vm/disk.bin` } });
       const strict = new HttpOpener({ headers: { authorization: 'Bearer secret' } });
-      expect(await code(strict.open(`${server.origin}/vm/disk.bin`))).toBe('UNSAFE_PATH');
+      expect(await grtCodeOf(strict.open(`${server.origin}/vm/disk.bin`))).toBe('UNSAFE_PATH');
       strict.destroy();
       const lax = new HttpOpener({ headers: { authorization: 'Bearer secret' }, allowOtherOrigins: true });
       const source = await lax.open(`${server.origin}/vm/disk.bin`);
