@@ -19,6 +19,7 @@ import { sidName } from '../fs/sid-names.js';
 import { catalogVolumeOf, IMAGE_HELP, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { verifyPackage } from './verify-ova.js';
+import { catalogAt } from './remote-catalog.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { mountedFacts, printMountWarnings, type MountedFacts } from './volume-facts.js';
 import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, throwIfStopped, type CliIo } from './output.js';
@@ -31,7 +32,8 @@ const USAGE = `usage: grt-ls IMAGE --info [--json]
        grt-ls PACKAGE.ova --verify [--json]
 options:
   --info            image format, capacity, extents, snapshot chain and partitions
-  --catalog FILE    list from a catalog (grt-catalog) alone, without the image
+  --catalog FILE    list from a catalog (grt-catalog) alone, without the image (a path, or an
+                    http(s):// or s3:// URL, read whole)
   --find GLOB       entries whose name matches (case-insensitive; * ? within a name, ** across
                     directories); a GLOB with '/' matches whole paths from the volume root
   --partition ID    the volume to list (see --info); needed when the disk has several
@@ -277,7 +279,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')} (with --catalog, one PATH)`);
       // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
       const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
-      const catalog = await openCatalog(values.catalog);
+      const catalog = await openCatalog((await catalogAt(values.catalog, values))!);
       const volume = chooseCatalogVolume(catalog, catalogVolumeOf(volumeId));
       state.started = true;
       if (values.find !== undefined) return await find({ catalog, volume }, values.find, values, io);
