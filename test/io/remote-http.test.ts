@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import { HttpOpener, parseHeaderLines } from '../../src/io/sources/http-opener.js';
 import { PART_BYTES } from '../../src/io/sources/remote-source.js';
+import { getRange, makeAgents } from '../../src/io/sources/http-range.js';
+import { readInto } from '../../src/io/byte-source.js';
 import { grtCodeOf } from '../helpers/grt-code.js';
 import { randomBytes } from '../helpers/random-bytes.js';
 import { startServer, type TestServer } from './remote-server.js';
@@ -83,6 +85,25 @@ describe('HttpOpener', () => {
     expect(Buffer.compare(bytes, DATA.subarray(0, bytes.length))).toBe(0);
     expect(server.requests.filter((r) => r.range !== undefined).length).toBeGreaterThanOrEqual(3);
     expect(server.maxInFlight).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a bulk readInto lands each response in the caller\'s buffer, no copy; retried parts are rewritten whole', async () => {
+    const agents = makeAgents();
+    try {
+      const target = { url: new URL(`${server.origin}/vm/disk.bin`), headers: {}, allowOtherOrigins: false, location: 'disk.bin' };
+      const { pinned } = await getRange(agents, target, 0, 10, undefined);
+      const into = new Uint8Array(300_000);
+      const result = await getRange(agents, target, 1000, into.length, pinned, into);
+      expect(result.bytes).toBe(into);
+      expect(Buffer.compare(into, DATA.subarray(1000, 301_000))).toBe(0);
+    } finally {
+      agents.http.destroy();
+    }
+    const source = await opener.open(`${server.origin}/vm/disk.bin`);
+    server.fault = (_r, i) => (i % 3 === 1 ? { kind: 'reset-mid-body' } : undefined);
+    const big = new Uint8Array(PART_BYTES + 300_000).fill(0xee);
+    await readInto(source, 77, big);
+    expect(Buffer.compare(big, DATA.subarray(77, 77 + big.length))).toBe(0);
   });
 
   it('retries 503s and resets mid-body, then gives the right bytes', async () => {

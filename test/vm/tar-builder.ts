@@ -1,4 +1,5 @@
 /** Tar archives built in memory for the OVA damage tests: ustar headers with a correct checksum. */
+import { concat } from '../builders/ntfs/bytes.js';
 
 export interface TarEntry {
   name: string;
@@ -41,13 +42,7 @@ export function buildTar(entries: readonly TarEntry[]): Uint8Array {
     parts.push(data, new Uint8Array((512 - (data.length % 512)) % 512));
   }
   parts.push(new Uint8Array(1024));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 /** A minimal OVF descriptor with the given References and DiskSection bodies. */
