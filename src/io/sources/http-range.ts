@@ -190,13 +190,17 @@ function readBody(response: http.IncomingMessage, target: RangeTarget, bytes: Ui
   let filled = 0;
   const deadlineMs = (target.timeoutMs ?? RESPONSE_TIMEOUT_MS) + (length / MIN_BYTES_PER_SECOND) * 1000;
   let timer: NodeJS.Timeout | undefined;
+  // NOTE: `bytes` may be the caller's buffer, reused once this settles: nothing may land in it after.
+  let settled = false;
   return new Promise<Uint8Array>((resolve, reject) => {
     const stop = (error: Error): void => {
+      settled = true;
       response.destroy();
       reject(error);
     };
     timer = setTimeout(() => stop(new Retryable(fail('IO_ERROR', target, `body of ${length} bytes not done in ${Math.round(deadlineMs)} ms`))), deadlineMs);
     response.on('data', (chunk: Buffer) => {
+      if (settled) return;
       if (filled + chunk.length > length) return stop(fail('IO_ERROR', target, `body longer than the ${length} bytes asked`));
       bytes.set(chunk, filled);
       filled += chunk.length;
@@ -207,5 +211,8 @@ function readBody(response: http.IncomingMessage, target: RangeTarget, bytes: Ui
     });
     response.on('error', () => reject(new Retryable(fail('IO_ERROR', target, `connection lost after ${filled} of ${length} bytes`))));
     response.on('aborted', () => reject(new Retryable(fail('IO_ERROR', target, `connection lost after ${filled} of ${length} bytes`))));
-  }).finally(() => clearTimeout(timer));
+  }).finally(() => {
+    settled = true;
+    clearTimeout(timer);
+  });
 }
