@@ -13,6 +13,7 @@ import { CATALOG_MAGIC } from '../catalog/format.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseVolumeId } from './args.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { commandInputs } from './inputs.js';
+import { catalogAt, isRemoteLocation, remoteOutput } from './remote-catalog.js';
 import { refuseInputTarget } from '../restore/inputs.js';
 import { exists } from '../restore/write.js';
 import { EXIT_OK, LineWriter, Progress, counted, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
@@ -21,7 +22,7 @@ const NAME = 'grt-catalog';
 const USAGE = `usage: grt-catalog IMAGE -o CATALOG [--overwrite] [--json]
        grt-catalog CATALOG --format ndjson|bodyfile [--partition N] [--all] [--deleted]
 options:
-  -o, --output FILE   where to write the catalog of every volume grt can read
+  -o, --output FILE   where to write the catalog of every volume grt can read (or s3://bucket/key)
   --overwrite         replace FILE if it exists (never the image or a file it reads)
   --json              print one summary object: { catalog, volumes: [{ index, entries, ... }], bytes, seconds }
   --format FORMAT     export a catalog to stdout: ndjson (one JSON object a line) or bodyfile
@@ -81,10 +82,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const partition = parseVolumeId(values.partition);
     const path = positionals[0]!;
 
-    if (await isCatalogFile(path)) {
+    const remoteCatalog = isRemoteLocation(path) ? await catalogAt(path, values, undefined, true) : undefined;
+    if (remoteCatalog !== undefined || (!isRemoteLocation(path) && (await isCatalogFile(path)))) {
       if (!format) throw new GrtError('USAGE', `${path} is a catalog: export it with --format ndjson|bodyfile`);
       if (values.output !== undefined || values.json || values.overwrite) throw new GrtError('USAGE', 'an export goes to stdout; -o, --overwrite and --json are for building');
-      const catalog = await openCatalog(path);
+      const catalog = await openCatalog(remoteCatalog ?? path);
       state.started = true;
       await exportCatalog(catalog, format, partition, values, io);
       return EXIT_OK;
@@ -93,27 +95,33 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (values.output === undefined) throw new GrtError('USAGE', 'no output: give -o CATALOG');
     if (partition !== undefined || values.all || values.deleted) throw new GrtError('USAGE', 'a catalog holds every volume and entry; --partition, --all and --deleted are for exports');
 
-    const image = await openImageArg(path, values, io, NAME);
+    // An s3:// output is built in a local temporary file, then uploaded.
+    const remote = await remoteOutput(values.output, values);
+    const target = remote?.path ?? values.output;
+    let image: Awaited<ReturnType<typeof openImageArg>> | undefined;
     try {
+      image = await openImageArg(path, values, io, NAME);
       // The catalog is written beside its name, then renamed over it: neither may be a file being read.
       const inputs = commandInputs(image.disks, [path]);
-      refuseInputTarget(values.output, inputs);
-      refuseInputTarget(`${values.output}.partial`, inputs);
-      if (!values.overwrite && exists(values.output)) throw new GrtError('EXISTS', 'the catalog file exists (not overwritten; --overwrite replaces it)', { path: values.output });
+      refuseInputTarget(target, inputs);
+      refuseInputTarget(`${target}.partial`, inputs);
+      if (remote) await remote.checkAbsent(values.overwrite ?? false);
+      else if (!values.overwrite && exists(values.output)) throw new GrtError('EXISTS', 'the catalog file exists (not overwritten; --overwrite replaces it)', { path: values.output });
     } catch (error) {
-      await image.close();
+      await image?.close();
+      await remote?.dispose();
       throw error;
     }
     const progress = new Progress(io.stderr);
     const started = performance.now();
     state.started = true;
     try {
-      const summary = await buildImageCatalog(image, values.output, {
+      const summary = await buildImageCatalog(image, target, {
         onProgress: (p) => progress.message(`volume ${p.id ?? p.volume}: ${counted(p.entries, 'entry', 'entries')}`),
         ...(io.signal ? { signal: io.signal } : {}),
       });
       progress.done();
-      const bytes = (await stat(values.output)).size;
+      const bytes = remote ? await remote.upload() : (await stat(values.output)).size;
       const seconds = (performance.now() - started) / 1000;
       const warnings = [...image.layout.warnings, ...summary.warnings];
       for (const w of warnings) io.stderr.write(`${NAME}: warning: ${w.message}\n`);
@@ -128,6 +136,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     } finally {
       progress.done();
       await image.close();
+      await remote?.dispose();
     }
   });
 }

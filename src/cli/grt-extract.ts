@@ -15,6 +15,7 @@ import { parseSelection } from '../restore/select.js';
 import type { Overwrite } from '../restore/write.js';
 import { exportDisk, streamTo } from '../restore/export.js';
 import { commandInputs } from './inputs.js';
+import { catalogAt } from './remote-catalog.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseCount, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
@@ -35,6 +36,7 @@ options:
   -o, --output DIR      where to restore (created if missing); with --disk, the raw image file
   --catalog FILE        find files in this catalog (grt-catalog) of IMAGE: data is read from the
                         disk at the places the catalog recorded, no file-system metadata is read
+                        (a path, or an http(s):// or s3:// URL, read whole)
   --index DB --backup ID  restore from a backup registered with grt-index (its recorded image
                         and catalog; DB a SQLite file or a postgres:// URL)
   --version-of PATH [--before TIME]  with --index: PATH from the newest backup taken before TIME
@@ -140,7 +142,7 @@ function summaryLine(summary: RestoreSummary): string {
  * The file system to restore from: the catalog's view of the volume, or the volume itself; its
  * warnings are JSON events (`json`) or stderr lines.
  */
-async function openVolume(image: Awaited<ReturnType<typeof openImageArg>>, catalogPath: string | undefined, volumeId: ReturnType<typeof parseVolumeId>, json: boolean, io: CliIo): Promise<FileSystem> {
+async function openVolume(image: Awaited<ReturnType<typeof openImageArg>>, catalogPath: string | Uint8Array | undefined, volumeId: ReturnType<typeof parseVolumeId>, json: boolean, io: CliIo): Promise<FileSystem> {
   let fs: FileSystem;
   if (catalogPath !== undefined) {
     // CATALOG_MISMATCH unless the catalog was made from this image: its offsets would read another disk.
@@ -205,7 +207,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         else if (!values.stdout) io.stderr.write(`${NAME}: wrote ${formatBytes(image.disk.size)} disk (${formatBytes(bytes)} of data) to ${values.output}\n`);
         return EXIT_OK;
       }
-      let fs = await openVolume(image, values.catalog, volumeId, values.json === true && !values.stdout, io);
+      const catalog = values.catalog === undefined ? undefined : await catalogAt(values.catalog, values, positionals[0]);
+      let fs = await openVolume(image, catalog, volumeId, values.json === true && !values.stdout, io);
       const byRecord = mftRecord === undefined ? undefined : await entryByRecord(fs, mftRecord);
       if (byRecord) paths.push(byRecord.path);
       if (values.deleted || byRecord) fs = new DeletedView(fs, byRecord);

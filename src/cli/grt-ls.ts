@@ -5,6 +5,7 @@
  *   grt-ls IMAGE [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
  *   grt-ls --catalog CATALOG [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
  *   grt-ls (IMAGE | --catalog CATALOG) [--partition ID] --find GLOB [-l] [--json] [--all] [--deleted]
+ *   grt-ls PACKAGE.ova --verify [--json]
  */
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { openCatalog } from '../catalog/index.js';
@@ -17,6 +18,8 @@ import { entryToJSON } from '../fs/entry-json.js';
 import { sidName } from '../fs/sid-names.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
+import { verifyPackage } from './verify-ova.js';
+import { catalogAt } from './remote-catalog.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { mountedFacts, printMountWarnings, type MountedFacts } from './volume-facts.js';
 import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, throwIfStopped, type CliIo } from './output.js';
@@ -26,9 +29,11 @@ const USAGE = `usage: grt-ls IMAGE --info [--json]
        grt-ls IMAGE [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
        grt-ls --catalog CATALOG [--partition ID] [PATH] [-R] [-l] [--json] [--all] [--deleted]
        grt-ls (IMAGE | --catalog CATALOG) [--partition ID] --find GLOB [-l] [--json] [--all] [--deleted]
+       grt-ls PACKAGE.ova --verify [--json]
 options:
   --info            image format, capacity, extents, snapshot chain and partitions
-  --catalog FILE    list from a catalog (grt-catalog) alone, without the image
+  --catalog FILE    list from a catalog (grt-catalog) alone, without the image (a path, or an
+                    http(s):// or s3:// URL, read whole)
   --find GLOB       entries whose name matches (case-insensitive; * ? within a name, ** across
                     directories); a GLOB with '/' matches whole paths from the volume root
   --partition ID    the volume to list (see --info); needed when the disk has several
@@ -41,6 +46,7 @@ options:
                     and dacl [{type, sid, mask, flags}]); read from $Secure, so slower;
                     from a catalog: owner and group as the catalog keeps them (no dacl)
   --raw-wof         WOF-compressed (Compact OS) files as stored (sparse, WofCompressedData listed)
+  --verify          an .ova: check each file against the SHA-1/SHA-256 of its .mf manifest
 ${IMAGE_HELP}
 exit: 0 ok (damaged entries are listed with their warnings), 1 interrupted, 2 nothing could be listed`;
 
@@ -57,6 +63,7 @@ const OPTIONS = {
   find: { type: 'string' },
   security: { type: 'boolean' },
   'raw-wof': { type: 'boolean' },
+  verify: { type: 'boolean' },
 } as const;
 
 /** Prints one entry: its JSON row (fs/entry-json.ts) or its text line. */
@@ -266,6 +273,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
     if (positionals.length > 2) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(2).join(' ')} (one IMAGE, one PATH)`);
     if (values.info && positionals.length > 1) throw new GrtError('USAGE', '--info takes no PATH');
+    if (values.verify) {
+      if (values.catalog !== undefined || values.info || values.find !== undefined || positionals.length > 1) throw new GrtError('USAGE', '--verify checks one .ova: it takes no PATH, --catalog, --info or --find');
+      return await verifyPackage(positionals[0], values, io, state);
+    }
     const volumeId = parseVolumeId(values.partition);
     if (values.find !== undefined && (values.recursive || positionals.length > (values.catalog === undefined ? 1 : 0))) {
       throw new GrtError('USAGE', '--find searches the whole volume; it takes no PATH or -R (put a directory in the GLOB: /dir/**/*.txt)');
@@ -275,7 +286,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')} (with --catalog, one PATH)`);
       // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
       const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
-      const catalog = await openCatalog(values.catalog);
+      const catalog = await openCatalog((await catalogAt(values.catalog, values))!);
       const volume = chooseCatalogVolume(catalog, volumeId);
       state.started = true;
       const catalogFs = new CatalogFileSystem(catalog, volume);

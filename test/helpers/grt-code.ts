@@ -11,3 +11,14 @@ export function grtCode(fn: () => unknown): string {
   }
   return 'none';
 }
+
+/** The GrtError code `promise` rejects with, or 'none'; any other rejection fails the test. */
+export async function grtCodeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(GrtError);
+    return (error as GrtError).code;
+  }
+  return 'none';
+}

@@ -13,13 +13,14 @@ import { startServer, type TestServer } from './remote-server.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const ROOT = resolve(__dirname, '../..');
-const FOLDERS = ['ntfs', 'vmdk'];
+const FOLDERS = ['ntfs', 'vmdk', 'ova'];
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const ntfs = JSON.parse(readFileSync(join(ROOT, 'test-images/ntfs/manifest.json'), 'utf8')) as {
   volumes: { entries: { path: string; sha256: string | null }[] }[];
   chain: { levels: { file: string; changedFiles: { path: string; sha256: string }[] }[] };
 };
 const vmdk = JSON.parse(readFileSync(join(ROOT, 'test-images/vmdk/manifest.json'), 'utf8')) as Record<string, { sha256: string }>;
+const ova = JSON.parse(readFileSync(join(ROOT, 'test-images/ova/manifest.json'), 'utf8')) as { disks: { files: { path: string; sha256: string }[] }[] };
 const fileSha = (path: string): string => ntfs.volumes[0]!.entries.find((e) => e.path === path)!.sha256!;
 
 function images(): Record<string, Uint8Array> {
@@ -83,6 +84,22 @@ describe.each(['http', 's3'] as const)('over %s', (kind) => {
     const restored = await run(extract, [at('/ntfs/ntfs-mbr-child2.vmdk'), changed.path, '--stdout']);
     expect(restored.stderr).toBe('');
     expect(sha256(restored.bytes)).toBe(changed.sha256);
+  });
+
+  it('lists, restores from and verifies an .ova in place', async () => {
+    const before = http.requests.length;
+    const file = ova.disks[1]!.files.find((f) => f.path === '/data/big.bin')!;
+    const restored = await run(extract, [at('/ova/vm-pax.ova'), '--partition', '2:0', file.path, '--stdout']);
+    expect(restored.stderr).toBe('');
+    expect(sha256(restored.bytes)).toBe(file.sha256);
+    if (kind === 'http') {
+      expect(http.requests.slice(before).every((r) => r.path === '/ova/vm-pax.ova')).toBe(true);
+      // Tar headers, descriptor, both disks' grain directories, ext2 metadata, the file: no member is downloaded whole.
+      expect(http.requests.length - before).toBeLessThan(40);
+    }
+    const verified = await run(ls, [at('/ova/vm-gnu.ova'), '--verify']);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout.match(/^OK /gm)).toHaveLength(3);
   });
 
   it.each(['split.vmdk', 'chain-grand.vmdk'])('reads the whole disk of %s (descriptor and extents)', async (name) => {

@@ -4,19 +4,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import { HttpOpener, parseHeaderLines } from '../../src/io/sources/http-opener.js';
 import { PART_BYTES } from '../../src/io/sources/remote-source.js';
+import { getRange, makeAgents } from '../../src/io/sources/http-range.js';
+import { readInto } from '../../src/io/byte-source.js';
+import { grtCodeOf } from '../helpers/grt-code.js';
+import { randomBytes } from '../helpers/random-bytes.js';
 import { startServer, type TestServer } from './remote-server.js';
-
-function randomBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 const DATA = randomBytes(2 * PART_BYTES + 123, 7);
 let server: TestServer;
@@ -30,16 +22,6 @@ afterEach(async () => {
   opener.destroy();
   await server.close();
 });
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GrtError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 describe('HttpOpener', () => {
   it('reads equal the file for random offsets and lengths (property)', async () => {
@@ -105,6 +87,25 @@ describe('HttpOpener', () => {
     expect(server.maxInFlight).toBeGreaterThanOrEqual(2);
   });
 
+  it('a bulk readInto lands each response in the caller\'s buffer, no copy; retried parts are rewritten whole', async () => {
+    const agents = makeAgents();
+    try {
+      const target = { url: new URL(`${server.origin}/vm/disk.bin`), headers: {}, allowOtherOrigins: false, location: 'disk.bin' };
+      const { pinned } = await getRange(agents, target, 0, 10, undefined);
+      const into = new Uint8Array(300_000);
+      const result = await getRange(agents, target, 1000, into.length, pinned, into);
+      expect(result.bytes === into).toBe(true);
+      expect(Buffer.compare(into, DATA.subarray(1000, 301_000))).toBe(0);
+    } finally {
+      agents.http.destroy();
+    }
+    const source = await opener.open(`${server.origin}/vm/disk.bin`);
+    server.fault = (_r, i) => (i % 3 === 1 ? { kind: 'reset-mid-body' } : undefined);
+    const big = new Uint8Array(PART_BYTES + 300_000).fill(0xee);
+    await readInto(source, 77, big);
+    expect(Buffer.compare(big, DATA.subarray(77, 77 + big.length))).toBe(0);
+  });
+
   it('retries 503s and resets mid-body, then gives the right bytes', async () => {
     const source = await opener.open(`${server.origin}/vm/disk.bin`);
     server.fault = (_r, i) => (i % 3 === 1 ? { kind: 'status', status: 503 } : i % 3 === 2 ? { kind: 'reset-mid-body' } : undefined);
@@ -136,7 +137,7 @@ describe('HttpOpener', () => {
     const patient = new HttpOpener({ timeoutMs: 100 });
     const source = await patient.open(`${server.origin}/vm/disk.bin`);
     server.fault = () => ({ kind: 'slow', ms: 1000 });
-    expect(await code(source.read(300_000, 100))).toBe('IO_ERROR');
+    expect(await grtCodeOf(source.read(300_000, 100))).toBe('IO_ERROR');
     expect(server.requests.length).toBe(1 + 5);
     patient.destroy();
   });
@@ -144,14 +145,14 @@ describe('HttpOpener', () => {
   it('gives up after a bounded number of attempts', async () => {
     const source = await opener.open(`${server.origin}/vm/disk.bin`);
     server.fault = () => ({ kind: 'status', status: 503 });
-    expect(await code(source.read(500_000, 10))).toBe('IO_ERROR');
+    expect(await grtCodeOf(source.read(500_000, 10))).toBe('IO_ERROR');
     expect(server.requests.length).toBe(1 + 5);
   });
 
   it('refuses an object replaced after open', async () => {
     const source = await opener.open(`${server.origin}/vm/disk.bin`);
     server.files.set('/vm/disk.bin', { bytes: randomBytes(DATA.length, 9) });
-    expect(await code(source.read(500_000, 10))).toBe('IO_ERROR');
+    expect(await grtCodeOf(source.read(500_000, 10))).toBe('IO_ERROR');
     expect(server.requests.at(-1)!.headers['if-match']).toBeDefined();
   });
 
@@ -159,7 +160,7 @@ describe('HttpOpener', () => {
     const first = await opener.open(`${server.origin}/vm/disk.bin`);
     await first.close();
     server.files.set('/vm/disk.bin', { bytes: randomBytes(DATA.length, 9) });
-    expect(await code(opener.open(`${server.origin}/vm/disk.bin`))).toBe('IO_ERROR');
+    expect(await grtCodeOf(opener.open(`${server.origin}/vm/disk.bin`))).toBe('IO_ERROR');
     const again = new HttpOpener();
     expect((await again.open(`${server.origin}/vm/disk.bin`)).size).toBe(DATA.length);
     again.destroy();
@@ -180,7 +181,7 @@ describe('HttpOpener', () => {
       delete r.headers['if-match'];
       return undefined;
     };
-    expect(await code(source.read(500_000, 10))).toBe('IO_ERROR');
+    expect(await grtCodeOf(source.read(500_000, 10))).toBe('IO_ERROR');
   });
 
   it.each([
@@ -196,7 +197,7 @@ describe('HttpOpener', () => {
   ] as const)('a %s is a GrtError, never bytes', async (_name, fault, expected) => {
     const source = await opener.open(`${server.origin}/vm/disk.bin`);
     server.fault = () => fault;
-    expect(await code(source.read(400_000, 10))).toBe(expected);
+    expect(await grtCodeOf(source.read(400_000, 10))).toBe(expected);
   });
 
   it('refuses a redirect to another origin unless allowed, and then sends no headers there', async () => {
@@ -204,7 +205,7 @@ describe('HttpOpener', () => {
     try {
       server.fault = () => ({ kind: 'status', status: 302, headers: { location: `${other.origin}/vm/disk.bin` } });
       const strict = new HttpOpener({ headers: { authorization: 'Bearer secret' } });
-      expect(await code(strict.open(`${server.origin}/vm/disk.bin`))).toBe('UNSAFE_PATH');
+      expect(await grtCodeOf(strict.open(`${server.origin}/vm/disk.bin`))).toBe('UNSAFE_PATH');
       strict.destroy();
       const lax = new HttpOpener({ headers: { authorization: 'Bearer secret' }, allowOtherOrigins: true });
       const source = await lax.open(`${server.origin}/vm/disk.bin`);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import { loadAwsSettings, parseIni } from '../../src/io/sources/aws-config.js';
 import { S3Opener } from '../../src/io/sources/s3-opener.js';
+import { grtCodeOf } from '../helpers/grt-code.js';
 import { BUCKET, S3RVER_CREDENTIALS, startS3, type S3Server } from './remote-s3-server.js';
 
 const DATA = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 2654435761) >>> 24);
@@ -17,16 +18,6 @@ beforeAll(async () => {
   await s3.put("vm/it's (1)*!.bin", DATA.subarray(0, 100));
 });
 afterAll(() => s3.close());
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GrtError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 describe('S3Opener', () => {
   it('reads an object by ranges with signed requests, path-style on the endpoint', async () => {
@@ -52,11 +43,11 @@ describe('S3Opener', () => {
   it('a wrong secret is a clear access error; a missing key is NOT_FOUND', async () => {
     const refused = s3.refused;
     const wrong = new S3Opener({ credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'nope' }, region: 'us-east-1', endpoint: s3.endpoint });
-    expect(await code(wrong.open(`s3://${BUCKET}/vm/disk%20one.bin`))).toBe('IO_ERROR');
+    expect(await grtCodeOf(wrong.open(`s3://${BUCKET}/vm/disk%20one.bin`))).toBe('IO_ERROR');
     expect(s3.refused).toBe(refused + 1);
     wrong.destroy();
     const opener = new S3Opener({ credentials: S3RVER_CREDENTIALS, region: 'us-east-1', endpoint: s3.endpoint });
-    expect(await code(opener.open(`s3://${BUCKET}/vm/none.bin`))).toBe('NOT_FOUND');
+    expect(await grtCodeOf(opener.open(`s3://${BUCKET}/vm/none.bin`))).toBe('NOT_FOUND');
     opener.destroy();
   });
 
@@ -86,7 +77,7 @@ describe('loadAwsSettings', () => {
       const option = await loadAwsSettings({ HOME: dir, AWS_ENDPOINT_URL: 'http://a:1' }, 'http://b:2');
       expect(option).toMatchObject({ region: 'eu-central-1' });
       expect(option.endpoint?.host).toBe('b:2');
-      expect(await code(loadAwsSettings({ HOME: join(dir, 'none') }))).toBe('USAGE');
+      expect(await grtCodeOf(loadAwsSettings({ HOME: join(dir, 'none') }))).toBe('USAGE');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -70,13 +70,14 @@ class Retryable extends Error {
 
 /**
  * Bytes [start, start + length) of the object at `target`. Without `pinned` (the probe at open) the
- * answer's size and validators become the pin; with it, they must match it.
+ * answer's size and validators become the pin; with it, they must match it. With `into` (exactly
+ * `length` bytes) the body is written there as it arrives: a bulk read allocates and copies nothing.
  */
-export async function getRange(agents: Agents, target: RangeTarget, start: number, length: number, pinned: Pinned | undefined): Promise<RangeResult> {
+export async function getRange(agents: Agents, target: RangeTarget, start: number, length: number, pinned: Pinned | undefined, into?: Uint8Array): Promise<RangeResult> {
   const began = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await attemptRange(agents, target, start, length, pinned);
+      return await attemptRange(agents, target, start, length, pinned, into);
     } catch (error) {
       if (!(error instanceof Retryable)) throw error;
       const delay = RETRY_BASE_DELAY_MS * 2 ** (attempt - 1);
@@ -86,7 +87,7 @@ export async function getRange(agents: Agents, target: RangeTarget, start: numbe
   }
 }
 
-async function attemptRange(agents: Agents, target: RangeTarget, start: number, length: number, pinned: Pinned | undefined): Promise<RangeResult> {
+async function attemptRange(agents: Agents, target: RangeTarget, start: number, length: number, pinned: Pinned | undefined, into: Uint8Array | undefined): Promise<RangeResult> {
   let url = target.url;
   let sameOrigin = true;
   for (let hop = 0; ; hop++) {
@@ -109,7 +110,7 @@ async function attemptRange(agents: Agents, target: RangeTarget, start: number, 
       url = next;
       continue;
     }
-    return readAnswer(response, target, start, length, pinned);
+    return readAnswer(response, target, { start, length, into }, pinned);
   }
 }
 
@@ -134,7 +135,8 @@ function fail(code: GrtError['code'], target: RangeTarget, detail: string, detai
 }
 
 /** The status and headers checked, then the body read with its length bounded by what was asked. */
-async function readAnswer(response: http.IncomingMessage, target: RangeTarget, start: number, length: number, pinned: Pinned | undefined): Promise<RangeResult> {
+async function readAnswer(response: http.IncomingMessage, target: RangeTarget, asked: { start: number; length: number; into: Uint8Array | undefined }, pinned: Pinned | undefined): Promise<RangeResult> {
+  const { start, length } = asked;
   const status = response.statusCode ?? 0;
   const refuse = (error: GrtError): never => {
     response.destroy();
@@ -163,7 +165,8 @@ async function readAnswer(response: http.IncomingMessage, target: RangeTarget, s
   const expected = end - start + 1;
   const declared = response.headers['content-length'];
   if (declared !== undefined && Number(declared) !== expected) refuse(fail('IO_ERROR', target, `Content-Length ${declared} is not the ${expected} bytes asked`));
-  const bytes = await readBody(response, target, expected);
+  // The probe may be answered with less than asked (a small object): it never has `into`.
+  const bytes = await readBody(response, target, asked.into?.length === expected ? asked.into : new Uint8Array(expected));
   return { bytes, pinned: pinned ?? now };
 }
 
@@ -181,19 +184,23 @@ function header(response: http.IncomingMessage, name: string): string | undefine
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Exactly `length` bytes: a longer body is refused at the first byte too many, a shorter one is retried. */
-function readBody(response: http.IncomingMessage, target: RangeTarget, length: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(length);
+/** Exactly `bytes.length` bytes into `bytes`: a longer body is refused at the first byte too many, a shorter one is retried. */
+function readBody(response: http.IncomingMessage, target: RangeTarget, bytes: Uint8Array): Promise<Uint8Array> {
+  const length = bytes.length;
   let filled = 0;
   const deadlineMs = (target.timeoutMs ?? RESPONSE_TIMEOUT_MS) + (length / MIN_BYTES_PER_SECOND) * 1000;
   let timer: NodeJS.Timeout | undefined;
+  // NOTE: `bytes` may be the caller's buffer, reused once this settles: nothing may land in it after.
+  let settled = false;
   return new Promise<Uint8Array>((resolve, reject) => {
     const stop = (error: Error): void => {
+      settled = true;
       response.destroy();
       reject(error);
     };
     timer = setTimeout(() => stop(new Retryable(fail('IO_ERROR', target, `body of ${length} bytes not done in ${Math.round(deadlineMs)} ms`))), deadlineMs);
     response.on('data', (chunk: Buffer) => {
+      if (settled) return;
       if (filled + chunk.length > length) return stop(fail('IO_ERROR', target, `body longer than the ${length} bytes asked`));
       bytes.set(chunk, filled);
       filled += chunk.length;
@@ -204,5 +211,8 @@ function readBody(response: http.IncomingMessage, target: RangeTarget, length: n
     });
     response.on('error', () => reject(new Retryable(fail('IO_ERROR', target, `connection lost after ${filled} of ${length} bytes`))));
     response.on('aborted', () => reject(new Retryable(fail('IO_ERROR', target, `connection lost after ${filled} of ${length} bytes`))));
-  }).finally(() => clearTimeout(timer));
+  }).finally(() => {
+    settled = true;
+    clearTimeout(timer);
+  });
 }

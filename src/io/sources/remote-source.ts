@@ -36,6 +36,9 @@ export interface RemoteSourceOptions {
   pinned?: Pinned;
 }
 
+/** One ranged request: into `into` when given (exactly `length` bytes). */
+type Fetch = (offset: number, length: number, into?: Uint8Array) => Promise<Uint8Array>;
+
 interface Waiting {
   offset: number;
   length: number;
@@ -49,7 +52,7 @@ class RangeReader implements ByteSource {
 
   constructor(
     readonly size: number,
-    private readonly fetch: (offset: number, length: number) => Promise<Uint8Array>,
+    private readonly fetch: Fetch,
     /** The bytes the probe at open fetched: reads inside them cost no request. */
     private readonly head: Uint8Array,
   ) {}
@@ -58,11 +61,21 @@ class RangeReader implements ByteSource {
     checkRange(this, offset, length, 'remote object');
     if (length === 0) return Promise.resolve(new Uint8Array(0));
     if (offset + length <= this.head.length) return Promise.resolve(this.head.subarray(offset, offset + length));
-    if (length > PART_BYTES) return this.readParts(offset, length);
+    if (length > PART_BYTES) return this.readParts(offset, new Uint8Array(length));
     return new Promise((resolve, reject) => {
       if (this.queue.length === 0) queueMicrotask(() => this.flush());
       this.queue.push({ offset, length, resolve, reject });
     });
+  }
+
+  /** A bulk read straight into the caller's buffer: no queue (bulk reads need no merging), no copy. */
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this, offset, target.length, 'remote object');
+    const length = target.length;
+    if (length === 0) return;
+    if (offset + length <= this.head.length) target.set(this.head.subarray(offset, offset + length));
+    else if (length > PART_BYTES) await this.readParts(offset, target);
+    else await this.fetch(offset, length, target);
   }
 
   /** Send the reads queued this turn, neighbours merged into one range each. */
@@ -92,15 +105,16 @@ class RangeReader implements ByteSource {
     send();
   }
 
-  /** PART_BYTES at a time, PARALLEL_RANGES in flight, into one buffer. */
-  private async readParts(offset: number, length: number): Promise<Uint8Array> {
-    const out = new Uint8Array(length);
+  /** PART_BYTES at a time, PARALLEL_RANGES in flight, each straight into its place in `out`. */
+  private async readParts(offset: number, out: Uint8Array): Promise<Uint8Array> {
+    const length = out.length;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < length) {
         const at = next;
         next += PART_BYTES;
-        out.set(await this.fetch(offset + at, Math.min(PART_BYTES, length - at)), at);
+        const part = Math.min(PART_BYTES, length - at);
+        await this.fetch(offset + at, part, out.subarray(at, at + part));
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_RANGES, Math.ceil(length / PART_BYTES)) }, worker));
@@ -118,7 +132,7 @@ export class RemoteSource implements OpenedSource {
   private readonly cached: CachedSource;
   private closed = false;
 
-  private constructor(readonly location: string, pinned: Pinned, fetch: (offset: number, length: number) => Promise<Uint8Array>, stats: RemoteStats, head: Uint8Array, cacheMiB: number) {
+  private constructor(readonly location: string, pinned: Pinned, fetch: Fetch, stats: RemoteStats, head: Uint8Array, cacheMiB: number) {
     this.size = pinned.size;
     this.pinned = pinned;
     this.stats = stats;
@@ -134,10 +148,11 @@ export class RemoteSource implements OpenedSource {
     const stats: RemoteStats = options.stats ?? { requests: 0, bytes: 0 };
     const first = await probe(agents, target, stats, options.pinned);
     const pinned = first.pinned;
-    const fetch = async (offset: number, length: number): Promise<Uint8Array> => {
+    const fetch: Fetch = async (offset, length, into) => {
       stats.requests++;
-      const result = await getRange(agents, target, offset, length, pinned);
+      const result = await getRange(agents, target, offset, length, pinned, into);
       stats.bytes += result.bytes.length;
+      if (into && result.bytes !== into) into.set(result.bytes);
       return result.bytes;
     };
     return new RemoteSource(target.location, pinned, fetch, stats, first.bytes, options.cacheMiB ?? DEFAULT_REMOTE_CACHE_MIB);
@@ -146,6 +161,12 @@ export class RemoteSource implements OpenedSource {
   read(offset: number, length: number): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new GrtError('IO_ERROR', `${this.location} is closed`, { path: this.location }));
     return this.cached.read(offset, length);
+  }
+
+  /** Bulk reads go straight from the response into `target` (CachedSource passes them through). */
+  readInto(offset: number, target: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.reject(new GrtError('IO_ERROR', `${this.location} is closed`, { path: this.location }));
+    return this.cached.readInto(offset, target);
   }
 
   async close(): Promise<void> {

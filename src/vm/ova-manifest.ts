@@ -1,0 +1,111 @@
+/**
+ * The manifest of an OVF package (.mf) and its check: one line per file, `ALGO(name)= hexdigest`
+ * (DSP0243 §5.1; ovftool writes SHA1 or SHA256, VirtualBox also puts spaces around the `=` and
+ * before the parenthesis). Each member is hashed as a stream, a bounded chunk at a time.
+ */
+import { createHash } from 'node:crypto';
+import { GrtError } from '../errors.js';
+import type { ByteSource } from '../io/byte-source.js';
+import type { OvaPackage } from './ova.js';
+
+/** Largest manifest read: one line per file, a few hundred bytes for any real package. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+/**
+ * Bytes hashed per read: large enough that a remote member costs few requests (the HTTP source
+ * reads it as parallel ranges), small enough to bound memory to two chunks (one read ahead).
+ */
+export const VERIFY_CHUNK_BYTES = 8 * 1024 * 1024;
+
+const ALGORITHMS: Record<string, string> = { SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' };
+const DIGEST_HEX: Record<string, number> = { SHA1: 40, SHA256: 64, SHA512: 128 };
+
+export interface ManifestEntry {
+  algorithm: 'SHA1' | 'SHA256' | 'SHA512';
+  name: string;
+  /** Lower-case hex. */
+  digest: string;
+}
+
+/** The entries of a manifest's text; a line that is none of them is BAD_DESCRIPTOR. */
+export function parseManifest(text: string, path?: string): ManifestEntry[] {
+  const entries: ManifestEntry[] = [];
+  text.split(/\r?\n/).forEach((line, index) => {
+    if (line.trim() === '') return;
+    const match = /^(SHA1|SHA256|SHA512) ?\((.+)\) ?= ?([0-9A-Fa-f]+)\s*$/.exec(line);
+    if (!match || match[3]!.length !== DIGEST_HEX[match[1]!]) {
+      throw new GrtError('BAD_DESCRIPTOR', `manifest line ${index + 1} is not ALGO(name)= digest`, { structure: 'OVF manifest', ...(path === undefined ? {} : { path }) });
+    }
+    entries.push({ algorithm: match[1] as ManifestEntry['algorithm'], name: match[2]!, digest: match[3]!.toLowerCase() });
+  });
+  return entries;
+}
+
+export type VerifyStatus = 'ok' | 'mismatch' | 'missing' | 'unlisted';
+
+export interface VerifyResult {
+  /** The member (or the name the manifest gives). */
+  name: string;
+  status: VerifyStatus;
+  algorithm?: ManifestEntry['algorithm'];
+  expected?: string;
+  actual?: string;
+}
+
+/** The hex digest of all of `source`, read VERIFY_CHUNK_BYTES at a time with the next chunk read ahead. */
+export async function digestOf(source: ByteSource, algorithm: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash(algorithm);
+  const chunk = (at: number) => source.read(at, Math.min(VERIFY_CHUNK_BYTES, source.size - at));
+  let next = source.size > 0 ? chunk(0) : undefined;
+  for (let at = 0; next; ) {
+    const bytes = await next;
+    at += bytes.length;
+    if (signal?.aborted) throw new GrtError('ABORTED', 'verification stopped');
+    next = at < source.size ? chunk(at) : undefined;
+    hash.update(bytes);
+  }
+  return hash.digest('hex');
+}
+
+async function readManifest(pkg: OvaPackage, name: string): Promise<ManifestEntry[]> {
+  const member = pkg.opener.member(name);
+  if (member.size > MAX_MANIFEST_BYTES) throw new GrtError('LIMIT_EXCEEDED', `${name} of ${member.size} bytes is past the limit`, { structure: 'OVF manifest', expected: MAX_MANIFEST_BYTES, actual: member.size });
+  const source = await pkg.opener.open(pkg.opener.locationOf(name));
+  try {
+    return parseManifest(new TextDecoder('utf-8').decode(await source.read(0, source.size)), source.location);
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * Check every file the manifest lists against its digest, in the manifest's order, then name the
+ * package's descriptor and disks that it does not list ('unlisted'). NOT_FOUND when the package
+ * has no manifest. `onResult` sees each result as it is known (a long check shows progress).
+ */
+export async function verifyOva(pkg: OvaPackage, options: { signal?: AbortSignal; onResult?: (result: VerifyResult) => void } = {}): Promise<VerifyResult[]> {
+  if (pkg.manifest === undefined) throw new GrtError('NOT_FOUND', `the package has no .mf manifest: nothing to verify`, { path: pkg.opener.archiveLocation });
+  const results: VerifyResult[] = [];
+  const report = (result: VerifyResult) => {
+    results.push(result);
+    options.onResult?.(result);
+  };
+  const entries = await readManifest(pkg, pkg.manifest);
+  for (const entry of entries) {
+    const member = pkg.opener.memberAt(pkg.opener.locationOf(entry.name));
+    const base = { name: entry.name, algorithm: entry.algorithm, expected: entry.digest };
+    if (member === undefined || member.type !== 'file' || member.truncated) {
+      report({ ...base, status: 'missing' });
+      continue;
+    }
+    const source = await pkg.opener.open(pkg.opener.locationOf(entry.name));
+    try {
+      const actual = await digestOf(source, ALGORITHMS[entry.algorithm]!, options.signal);
+      report({ ...base, actual, status: actual === entry.digest ? 'ok' : 'mismatch' });
+    } finally {
+      await source.close();
+    }
+  }
+  const listed = new Set(entries.map((e) => e.name));
+  for (const name of [pkg.ovf, ...pkg.disks.map((d) => d.member)]) if (!listed.has(name)) report({ name, status: 'unlisted' });
+  return results;
+}

@@ -1,0 +1,101 @@
+/**
+ * An OVA: one tar archive holding an OVF descriptor, its disks (usually streamOptimized VMDKs) and
+ * a manifest, read in place — each disk a window of the archive, opened through a TarMemberOpener
+ * over whatever opener reaches the .ova (a local file, HTTP, S3).
+ *
+ * Source: DMTF DSP0243 §5.3 "Distribution as a single file": a ustar archive whose first member is
+ * the .ovf descriptor, followed by the .mf manifest and certificate when present, then the files
+ * References names by their href. grt does not require that order (the descriptor is found by its
+ * name anywhere at the top of the archive) but requires exactly one descriptor.
+ */
+import { GrtError, type GrtWarning } from '../errors.js';
+import type { InputFile } from '../io/file-source.js';
+import type { SourceOpener } from '../io/source-opener.js';
+import { TarMemberOpener } from '../io/sources/tar-member.js';
+import { firstTarName, isTarHeader } from '../io/sources/tar.js';
+import { diskFiles, MAX_OVF_BYTES, memberNameOf, parseOvf, type OvfDisk } from './ovf.js';
+
+export interface OvaDisk {
+  diskId: string;
+  /** The member holding the disk (the File's href). */
+  member: string;
+  /** Where the member opener finds it. */
+  location: string;
+  format?: string;
+}
+
+export interface OvaPackage {
+  /** Opens the package's members; holds the archive until `release()`. */
+  opener: TarMemberOpener;
+  /** The descriptor's member name. */
+  ovf: string;
+  /** The manifest's member name, when the package has one. */
+  manifest: string | undefined;
+  /** Disks with data, in the descriptor's order. */
+  disks: OvaDisk[];
+  /** Disks the descriptor declares without a file (created empty on import): nothing to read. */
+  empty: OvfDisk[];
+  /** Oddities that do not stop reading (a File size that is not the member's). */
+  warnings: GrtWarning[];
+  /** The .ova's own identity when it is a local file: a restore must never write over it. */
+  identity: InputFile | undefined;
+}
+
+/** Whether a location's name says .ova. */
+export function isOvaName(location: string): boolean {
+  return /\.ova$/i.test(location.replace(/[?#].*$/, ''));
+}
+
+/** Whether an archive's first bytes are a tar header for an .ovf: an .ova whatever its name. */
+export function looksLikeOva(head: Uint8Array): boolean {
+  return isTarHeader(head) && /\.ovf$/i.test(firstTarName(head));
+}
+
+/** Members at the top of the archive (no folder) whose name ends in `extension`. */
+function topLevel(opener: TarMemberOpener, extension: string): string[] {
+  return opener.members.filter((m) => m.type === 'file' && !m.name.includes('/') && m.name.toLowerCase().endsWith(extension)).map((m) => m.name);
+}
+
+async function readOvfText(opener: TarMemberOpener, name: string): Promise<string> {
+  const member = opener.member(name);
+  if (member.size > MAX_OVF_BYTES) throw new GrtError('LIMIT_EXCEEDED', `${name} of ${member.size} bytes is past the limit`, { structure: 'OVF descriptor', expected: MAX_OVF_BYTES, actual: member.size });
+  const source = await opener.open(opener.locationOf(name));
+  try {
+    return new TextDecoder('utf-8').decode(await source.read(0, source.size));
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * Open the .ova at `location` through `outer`: its member list, its descriptor, and each disk's
+ * member checked to be a regular file of the archive. The caller opens the disks through
+ * `opener` and then calls `opener.release()`.
+ */
+export async function openOva(outer: SourceOpener, location: string): Promise<OvaPackage> {
+  const opener = await TarMemberOpener.open(outer, location);
+  try {
+    const descriptors = topLevel(opener, '.ovf');
+    if (descriptors.length !== 1) throw new GrtError('BAD_DESCRIPTOR', `the archive holds ${descriptors.length} .ovf descriptors at its top, not one`, { path: location, structure: 'OVA package' });
+    const ovfName = descriptors[0]!;
+    const ovf = parseOvf(await readOvfText(opener, ovfName), opener.locationOf(ovfName));
+    const { disks, empty } = diskFiles(ovf, opener.locationOf(ovfName));
+    if (disks.length === 0) throw new GrtError('NOT_FOUND', `${ovfName} names no disk stored in the package`, { path: location });
+    const warnings: GrtWarning[] = [];
+    const found: OvaDisk[] = disks.map(({ disk, file }) => {
+      const name = memberNameOf(file.href, opener.locationOf(ovfName));
+      const member = opener.member(name);
+      if (file.size !== undefined && file.size !== member.size) {
+        warnings.push({ code: 'BAD_DESCRIPTOR', message: `${ovfName}: ${name} is ${member.size} bytes in the archive, the descriptor says ${file.size}` });
+      }
+      return { diskId: disk.diskId, member: name, location: opener.locationOf(name), ...(disk.format === undefined ? {} : { format: disk.format }) };
+    });
+    const manifests = topLevel(opener, '.mf');
+    const sameBase = manifests.find((m) => m.slice(0, -3) === ovfName.slice(0, -4));
+    const manifest = sameBase ?? (manifests.length === 1 ? manifests[0] : undefined);
+    return { opener, ovf: ovfName, manifest, disks: found, empty, warnings, identity: opener.archiveIdentity };
+  } catch (error) {
+    await opener.release();
+    throw error;
+  }
+}
