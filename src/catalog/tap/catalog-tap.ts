@@ -27,7 +27,7 @@ import { VmdkStreamDecoder } from './vmdk-stream.js';
  * files; a stream claiming more is refused rather than allowed to take the host's memory.
  */
 export const DEFAULT_MAX_KEPT_BYTES = 1024 * 1024 * 1024;
-/** Ranges named in a MISSING_DATA message; the error's `actual` holds them all. */
+/** Ranges named in a MISSING_DATA message (pendingReadBack lists them all). */
 const MESSAGE_RANGES = 8;
 
 export interface CatalogTapOptions {
@@ -261,12 +261,12 @@ export class CatalogTap {
   private missingError(ranges: ByteRange[]): GrtError {
     const bytes = ranges.reduce((n, r) => n + r.end - r.start, 0);
     const shown = ranges.slice(0, MESSAGE_RANGES).map((r) => `${r.start}+${r.end - r.start}`).join(', ');
-    const others = this.lookaheads?.postPassVolumes ?? [];
+    const others = [...(this.lookaheads?.postPassVolumes ?? [])];
     const why = others.length > 0 ? `; volume ${others.join(', ')} needs a post-pass (the tap looks ahead in NTFS only)` : '';
     return new GrtError(
       'MISSING_DATA',
       `the stream passed ${ranges.length} metadata range(s) (${bytes} bytes: ${shown}${ranges.length > MESSAGE_RANGES ? ', ...' : ''}) before the tap knew it needed them${why}; read them back from the finished image`,
-      { structure: 'catalog tap', actual: ranges },
+      { structure: 'catalog tap' },
     );
   }
 }

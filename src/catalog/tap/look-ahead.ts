@@ -44,7 +44,7 @@ export class Lookaheads {
   /** Ranges the running look-ahead read while they were still to come. */
   private needs: ByteRange[] = [];
   /** Volumes of file systems the tap does not look ahead in (their catalog needs a post-pass read). */
-  readonly postPassVolumes: string[] = [];
+  readonly postPassVolumes = new Set<string>();
 
   constructor(
     private readonly disk: TapDisk,
@@ -88,7 +88,7 @@ export class Lookaheads {
         this.add(() => ntfs.findMft());
         this.add(() => ntfs.mount());
       } else if (canRead(volume.fs)) {
-        this.postPassVolumes.push(`${volume.id} (${volume.fs})`);
+        this.postPassVolumes.add(`${volume.id} (${volume.fs})`);
       }
     }
   }
