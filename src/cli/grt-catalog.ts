@@ -57,6 +57,8 @@ const OPTIONS = {
 
 /** How long to wait for the file `tee` writes to reach the stream's length (tee may write it after our copy). */
 const TEE_WAIT_MS = 10_000;
+/** Standard input read ahead of the tap at most (see readAhead). */
+const READ_AHEAD_BYTES = 32 * 1024 * 1024;
 
 /** True when the file at `path` starts with the catalog magic (an image never does). */
 async function isCatalogFile(path: string): Promise<boolean> {
@@ -115,6 +117,46 @@ async function waitForTee(file: string, length: number): Promise<void> {
   }
 }
 
+/**
+ * The chunks of `input`, read ahead of the consumer up to READ_AHEAD_BYTES: the pipe is drained
+ * while the tap works on earlier chunks, so the writer (tee, the backup) never waits on it. A
+ * for-await over stdin alone reads only while the loop body is idle (measured: a 512 MiB raw
+ * stream took 5.5 s that way against 1.7 s to read it).
+ */
+async function* readAhead(input: AsyncIterable<Uint8Array> & { pause?(): void; resume?(): void }): AsyncGenerator<Uint8Array> {
+  const queue: Uint8Array[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const source = input as NodeJS.ReadableStream;
+  if (typeof source.on !== 'function') {
+    yield* input;
+    return;
+  }
+  source.on('data', (chunk: Uint8Array) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued > READ_AHEAD_BYTES) source.pause();
+    wake?.();
+  });
+  source.on('end', () => ((ended = true), wake?.()));
+  source.on('error', (error) => ((failure = error), wake?.()));
+  for (;;) {
+    const chunk = queue.shift();
+    if (chunk) {
+      queued -= chunk.length;
+      if (queued <= READ_AHEAD_BYTES / 2) source.resume();
+      yield chunk;
+      continue;
+    }
+    if (failure) throw new GrtError('IO_ERROR', `cannot read standard input: ${(failure as Error).message}`, { cause: failure });
+    if (ended) return;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
+}
+
 /** grt-catalog -: the catalog tapped from the image on standard input (catalog/tap). */
 async function catalogStdin(values: { output?: string; image?: string; overwrite?: boolean; json?: boolean; format?: string; partition?: string; all?: boolean; deleted?: boolean }, io: CliIo, state: { started: boolean }): Promise<number> {
   if (values.format !== undefined || values.partition !== undefined || values.all || values.deleted) throw new GrtError('USAGE', 'a stream on standard input is catalogued, not exported: give -o CATALOG');
@@ -128,7 +170,7 @@ async function catalogStdin(values: { output?: string; image?: string; overwrite
   let streamBytes = 0;
   let image: Image | undefined;
   try {
-    for await (const chunk of io.stdin ?? process.stdin) {
+    for await (const chunk of readAhead(io.stdin ?? process.stdin)) {
       if (io.signal?.aborted) throw new GrtError('ABORTED', 'interrupted', { structure: 'catalog tap' });
       streamBytes += chunk.length;
       await tap.write(chunk);

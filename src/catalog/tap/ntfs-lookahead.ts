@@ -11,7 +11,7 @@
 import type { GrtWarning } from '../../errors.js';
 import type { FileSystem } from '../../fs/file-system.js';
 import { readerFor } from '../../fs/registry.js';
-import { ATTR_ATTRIBUTE_LIST } from '../../fs/ntfs/attribute.js';
+import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, ATTR_REPARSE_POINT } from '../../fs/ntfs/attribute.js';
 import { readBootSector, type BootSector } from '../../fs/ntfs/boot-sector.js';
 import { buildLayout } from '../../fs/ntfs/data-stream.js';
 import { describeFile, describeFileNow } from '../../fs/ntfs/file-entry.js';
@@ -138,6 +138,9 @@ export class NtfsLookahead {
       return;
     }
     if (record.base.record !== 0) return;
+    // describeFile reads only a non-resident reparse point or an unnamed stream that may be an
+    // Interix symlink: any other record needs no look (describing it costs as much as parsing it).
+    if (!record.attributes.some((a) => a.nonResident && (a.type === ATTR_REPARSE_POINT || (a.type === ATTR_DATA && a.name === '')))) return;
     const file = { record, attributes: record.attributes, warnings: [] };
     if (describeFileNow(file) === undefined) await describeFile(file, this.volume.source, clusterSize);
   }
