@@ -9,11 +9,12 @@
 // 512 MiB log and 100,000 small files. Each case alternates grt and cat, whole-process, and prints
 // median wall times, their ratio and grt's peak RSS. The tapped catalog is checked against the
 // post-pass catalog of the same file once per case.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median, timed } from './timing.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -43,15 +44,6 @@ function imageDir() {
   return dir;
 }
 
-/** A shell command under /usr/bin/time: seconds and peak RSS (MiB) of the command's largest process. */
-function timed(command) {
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', 'sh', '-c', command], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (result.status !== 0) throw new Error(`failed: ${command}\n${result.stderr}`);
-  const [seconds, kib] = result.stderr.trim().split('\n').at(-1).split(' ').map(Number);
-  return { seconds, rssMiB: kib / 1024 };
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function compare(name, file, out) {
   const grt = [];
@@ -78,7 +70,9 @@ function check(file, tapped) {
 }
 
 const dir = imageDir();
-const raw = join(dir, 'flat-flat.vmdk');
+// The flat extent is the raw disk; named .img, the post-pass reads it as one too (not as a VMDK).
+const raw = join(dir, 'disk.img');
+if (!existsSync(raw)) symlinkSync('flat-flat.vmdk', raw);
 const cases = [
   ['raw disk on stdin', raw, join(dir, 'tap-raw.grtc')],
   ['streamOptimized on stdin', join(dir, 'stream.vmdk'), join(dir, 'tap-stream.grtc')],

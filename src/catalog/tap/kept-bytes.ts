@@ -25,16 +25,10 @@ export class KeptBytes {
 
   /** Keep `bytes`, the disk's bytes at `diskOffset`. */
   store(diskOffset: number, bytes: Uint8Array): void {
-    let at = 0;
-    while (at < bytes.length) {
-      const offset = diskOffset + at;
-      const pageIndex = Math.floor(offset / PAGE_BYTES);
-      const inPage = offset - pageIndex * PAGE_BYTES;
-      const length = Math.min(PAGE_BYTES - inPage, bytes.length - at);
+    for (const { pageIndex, inPage, at, length } of pieces(diskOffset, bytes.length)) {
       const piece = bytes.subarray(at, at + length);
       const page = this.pages.get(pageIndex) ?? (isZero(piece) ? undefined : this.newPage(pageIndex));
       page?.set(piece, inPage);
-      at += length;
     }
     this.held.add(diskOffset, diskOffset + bytes.length);
   }
@@ -51,17 +45,23 @@ export class KeptBytes {
 
   /** Copy held bytes of [diskOffset, diskOffset + target.length) into `target` (callers check `held` first). */
   copyInto(diskOffset: number, target: Uint8Array): void {
-    let at = 0;
-    while (at < target.length) {
-      const offset = diskOffset + at;
-      const pageIndex = Math.floor(offset / PAGE_BYTES);
-      const inPage = offset - pageIndex * PAGE_BYTES;
-      const length = Math.min(PAGE_BYTES - inPage, target.length - at);
+    for (const { pageIndex, inPage, at, length } of pieces(diskOffset, target.length)) {
       const page = this.pages.get(pageIndex);
       if (page) target.set(page.subarray(inPage, inPage + length), at);
       else target.fill(0, at, at + length);
-      at += length;
     }
+  }
+}
+
+/** [diskOffset, diskOffset + length) cut at page boundaries: each piece's page, offset in it, offset in the range and length. */
+function* pieces(diskOffset: number, length: number): Generator<{ pageIndex: number; inPage: number; at: number; length: number }> {
+  for (let at = 0; at < length; ) {
+    const offset = diskOffset + at;
+    const pageIndex = Math.floor(offset / PAGE_BYTES);
+    const inPage = offset - pageIndex * PAGE_BYTES;
+    const n = Math.min(PAGE_BYTES - inPage, length - at);
+    yield { pageIndex, inPage, at, length: n };
+    at += n;
   }
 }
 
