@@ -21,6 +21,7 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median, timed } from './timing.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -92,15 +93,6 @@ function buildImages() {
   return { dir, images };
 }
 
-/** Run a shell command under /usr/bin/time; return seconds and peak RSS in MiB. */
-function timed(command) {
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', 'sh', '-c', command], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (result.status !== 0) throw new Error(`failed: ${command}\n${result.stderr}`);
-  const [seconds, kib] = result.stderr.trim().split('\n').at(-1).split(' ').map(Number);
-  return { seconds, rssMiB: kib / 1024 };
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Remove the previous run's output, untimed: the page cache then drops its unwritten pages. */
 function clearOutputs() {

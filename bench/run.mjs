@@ -24,3 +24,4 @@ run('disk-read.mjs', pick('--small'));
 run('inflate.mjs', []);
 run('scan.mjs', ['--runs', '3']);
 run('peers.mjs', pick('--small', '--runs'));
+run('tap.mjs', pick('--small', '--runs'));

@@ -64,7 +64,11 @@ export function chooseVolume(layout: VolumeLayout, selector: VolumeSelector | un
 }
 
 export async function openImage(path: string, options: OpenImageOptions = {}): Promise<Image> {
-  const disks = await openDisks(path, options);
+  return imageOfDisks(await openDisks(path, options), options);
+}
+
+/** An Image over disks already open (a file's, or a backup stream's as the catalog tap keeps it); closes them on failure. */
+export async function imageOfDisks(disks: VirtualDisk[], options: OpenImageOptions = {}): Promise<Image> {
   let layout: VolumeLayout;
   try {
     layout = await listDiskSetVolumes(disks, options.fs !== undefined ? { fs: options.fs } : {});

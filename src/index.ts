@@ -23,6 +23,7 @@ export { nameKeyOf, inNameOrder, compareCodePoints } from './fs/name-order.js';
 export {
   buildCatalog, writeCatalog, openCatalog, type Catalog, type CatalogBinding, type CatalogPartition, type CatalogVolume, type CatalogInput,
   type BuildOptions, type CatalogOpenOptions, type CatalogListOptions,
+  CatalogTap, type CatalogTapOptions, type ReadBack, type TapFinishOptions, type TapSummary,
 } from './catalog/index.js';
 export {
   restore, type RestoreOptions, type RestoreEvent, type RestoreSummary, type RestoreProgress, type Overwrite, type NameRules,

@@ -6,3 +6,4 @@ export { compileGlob, type CompiledGlob } from '../util/glob.js';
 export { toNdjson, toBodyfile, type ExportOptions } from './export.js';
 export { CatalogFileSystem, chooseCatalogVolume } from './catalog-fs.js';
 export { buildImageCatalog, catalogBindingOf, catalogSourceOf, mountVolumes, openImageCatalog, serialsOf, type ImageCatalogSummary, type MountedVolumes } from './for-image.js';
+export { CatalogTap, DEFAULT_MAX_KEPT_BYTES, type CatalogTapOptions, type ReadBack, type TapFinishOptions, type TapSummary, type ByteRange } from './tap/index.js';

@@ -3,11 +3,16 @@
  * grt-catalog: build a catalog of an image's files at backup time; export one later without the
  * image. Which of the two is meant is told by the file given: a catalog starts with its magic.
  *   grt-catalog IMAGE -o CATALOG [--json]
+ *   grt-catalog - -o CATALOG [--image FILE] [--json]   (the image on standard input, as a backup writes it)
  *   grt-catalog CATALOG --format ndjson|bodyfile [--partition N] [--all] [--deleted]
  */
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { openImage, type Image } from '../image.js';
+import { CatalogTap } from '../catalog/tap/index.js';
+import type { ImageCatalogSummary } from '../catalog/for-image.js';
 import { FileSource } from '../io/file-source.js';
-import { GrtError } from '../errors.js';
+import { GrtError, messageText, type GrtWarning } from '../errors.js';
 import { buildImageCatalog, chooseCatalogVolume, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
 import { CATALOG_MAGIC } from '../catalog/format.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseVolumeId } from './args.js';
@@ -20,10 +25,16 @@ import { EXIT_OK, LineWriter, Progress, counted, formatBytes, isMain, jsonLine, 
 
 const NAME = 'grt-catalog';
 const USAGE = `usage: grt-catalog IMAGE -o CATALOG [--overwrite] [--json]
+       grt-catalog - -o CATALOG [--image FILE] [--overwrite] [--json]
        grt-catalog CATALOG --format ndjson|bodyfile [--partition N] [--all] [--deleted]
 options:
   -o, --output FILE   where to write the catalog of every volume grt can read (or s3://bucket/key)
   --overwrite         replace FILE if it exists (never the image or a file it reads)
+  -                   read the image from standard input in one pass (a raw disk or a streamOptimized
+                      VMDK): tee backup.vmdk < stream | grt-catalog - -o backup.grtc --image backup.vmdk
+  --image FILE        with -: the file the stream is also written to; metadata the stream passed
+                      before grt knew it was needed is read back from it (without it, grt says what
+                      is missing and exits 2)
   --json              print one summary object: { catalog, volumes: [{ index, entries, ... }], bytes, seconds }
   --format FORMAT     export a catalog to stdout: ndjson (one JSON object a line) or bodyfile
                       (The Sleuth Kit body file, for mactime)
@@ -42,7 +53,13 @@ const OPTIONS = {
   format: { type: 'string' },
   all: { type: 'boolean' },
   deleted: { type: 'boolean' },
+  image: { type: 'string' },
 } as const;
+
+/** How long to wait for the file `tee` writes to reach the stream's length (tee may write it after our copy). */
+const TEE_WAIT_MS = 10_000;
+/** Standard input read ahead of the tap at most (see readAhead). */
+const READ_AHEAD_BYTES = 32 * 1024 * 1024;
 
 /** True when the file at `path` starts with the catalog magic (an image never does). */
 async function isCatalogFile(path: string): Promise<boolean> {
@@ -74,6 +91,121 @@ async function exportCatalog(catalog: Catalog, format: 'ndjson' | 'bodyfile', pa
   }
 }
 
+/** The summary of a built catalog: warnings on stderr, then one JSON line or one line of counts. */
+async function report(output: string, bytes: number, json: boolean, summary: ImageCatalogSummary, warnings: GrtWarning[], diskWarnings: GrtWarning[], started: number, io: CliIo): Promise<void> {
+  const seconds = (performance.now() - started) / 1000;
+  for (const w of warnings) io.stderr.write(`${NAME}: warning: ${w.message}\n`);
+  if (json) {
+    // The disk's own warnings are already on stderr (openImageArg); --json carries them too.
+    io.stdout.write(jsonLine({ catalog: output, volumes: summary.volumes, bytes, seconds, warnings: [...diskWarnings, ...warnings] }));
+  } else {
+    const counts = summary.volumes.map((v) => `volume ${v.id}: ${counted(v.entries, 'entry', 'entries')}`).join(', ');
+    io.stderr.write(`${NAME}: ${counts}; ${formatBytes(bytes)} written to ${output} in ${seconds.toFixed(1)} s\n`);
+  }
+}
+
+/** Wait until the file tee writes holds `length` bytes (it may write a chunk after handing it to us). */
+async function waitForTee(file: string, length: number): Promise<void> {
+  const until = performance.now() + TEE_WAIT_MS;
+  for (;;) {
+    const size = await stat(file).then((s) => s.size, () => -1);
+    if (size >= length) return;
+    if (performance.now() > until) {
+      throw new GrtError('TRUNCATED', `--image ${file} holds ${Math.max(size, 0)} bytes, not the ${length} of the stream`, { path: file, expected: length, actual: size });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * The chunks of `input`, read ahead of the consumer up to READ_AHEAD_BYTES: the pipe is drained
+ * while the tap works on earlier chunks, so the writer (tee, the backup) never waits on it. A
+ * for-await over stdin alone reads only while the loop body is idle (measured: a 512 MiB raw
+ * stream took 5.5 s that way against 1.7 s to read it).
+ */
+async function* readAhead(input: AsyncIterable<Uint8Array> & { pause?(): void; resume?(): void }): AsyncGenerator<Uint8Array> {
+  const queue: Uint8Array[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const source = input as NodeJS.ReadableStream;
+  if (typeof source.on !== 'function') {
+    yield* input;
+    return;
+  }
+  source.on('data', (chunk: Uint8Array) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued > READ_AHEAD_BYTES) source.pause();
+    wake?.();
+  });
+  source.on('end', () => ((ended = true), wake?.()));
+  source.on('error', (error) => ((failure = error), wake?.()));
+  for (;;) {
+    const chunk = queue.shift();
+    if (chunk) {
+      queued -= chunk.length;
+      if (queued <= READ_AHEAD_BYTES / 2) source.resume();
+      yield chunk;
+      continue;
+    }
+    if (failure) throw new GrtError('IO_ERROR', `cannot read standard input: ${(failure as Error).message}`, { cause: failure });
+    if (ended) return;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
+}
+
+/** grt-catalog -: the catalog tapped from the image on standard input (catalog/tap). */
+async function catalogStdin(values: { output?: string; image?: string; overwrite?: boolean; json?: boolean; format?: string; partition?: string; all?: boolean; deleted?: boolean }, io: CliIo, state: { started: boolean }): Promise<number> {
+  if (values.format !== undefined || values.partition !== undefined || values.all || values.deleted) throw new GrtError('USAGE', 'a stream on standard input is catalogued, not exported: give -o CATALOG');
+  const output = values.output;
+  if (output === undefined) throw new GrtError('USAGE', 'no output: give -o CATALOG');
+  if (values.image !== undefined && resolve(values.image) === resolve(output)) throw new GrtError('USAGE', 'the catalog cannot be written over the image (--image)');
+  if (!values.overwrite && exists(output)) throw new GrtError('EXISTS', 'the catalog file exists (not overwritten; --overwrite replaces it)', { path: output });
+  const tap = new CatalogTap();
+  const started = performance.now();
+  const progress = new Progress(io.stderr);
+  let streamBytes = 0;
+  let image: Image | undefined;
+  try {
+    for await (const chunk of readAhead(io.stdin ?? process.stdin)) {
+      if (io.signal?.aborted) throw new GrtError('ABORTED', 'interrupted', { structure: 'catalog tap' });
+      streamBytes += chunk.length;
+      await tap.write(chunk);
+      progress.message(`${formatBytes(streamBytes)} read`);
+    }
+    const imagePath = values.image;
+    const readBack = imagePath === undefined ? undefined : async (offset: number, length: number): Promise<Uint8Array> => {
+      if (!image) {
+        await waitForTee(imagePath, streamBytes);
+        image = await (io.openImage ?? openImage)(imagePath, {});
+      }
+      return image.disk.read(offset, length);
+    };
+    state.started = true;
+    const summary = await tap
+      .finish(output, {
+        ...(readBack ? { readBack } : {}),
+        onProgress: (p) => progress.message(`volume ${p.volume}: ${counted(p.entries, 'entry', 'entries')}`),
+        ...(io.signal ? { signal: io.signal } : {}),
+      })
+      .catch((error: unknown) => {
+        if (error instanceof GrtError && error.code === 'MISSING_DATA' && !readBack) {
+          throw new GrtError('MISSING_DATA', `${messageText(error)}: give --image FILE, the file the stream was written to`, { structure: error.structure });
+        }
+        throw error;
+      });
+    progress.done();
+    await report(output, (await stat(output)).size, values.json ?? false, summary, summary.warnings, [], started, io);
+    return EXIT_OK;
+  } finally {
+    progress.done();
+    await image?.close();
+  }
+}
+
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
     if (positionals.length === 0) throw new GrtError('USAGE', 'give an IMAGE (to build) or a CATALOG (to export); see --help');
@@ -81,6 +213,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const format = oneOf(values.format, ['ndjson', 'bodyfile'] as const, '--format');
     const partition = parseVolumeId(values.partition);
     const path = positionals[0]!;
+    if (path !== '-' && values.image !== undefined) throw new GrtError('USAGE', '--image is for a stream on standard input (grt-catalog - ...)');
+    if (path === '-') return catalogStdin(values, io, state);
 
     const remoteCatalog = isRemoteLocation(path) ? await catalogAt(path, values, undefined, true) : undefined;
     if (remoteCatalog !== undefined || (!isRemoteLocation(path) && (await isCatalogFile(path)))) {
@@ -122,16 +256,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       });
       progress.done();
       const bytes = remote ? await remote.upload() : (await stat(values.output)).size;
-      const seconds = (performance.now() - started) / 1000;
-      const warnings = [...image.layout.warnings, ...summary.warnings];
-      for (const w of warnings) io.stderr.write(`${NAME}: warning: ${w.message}\n`);
-      if (values.json) {
-        // The disk's own warnings are already on stderr (openImageArg); --json carries them too.
-        io.stdout.write(jsonLine({ catalog: values.output, volumes: summary.volumes, bytes, seconds, warnings: [...imageWarnings(image), ...warnings] }));
-      } else {
-        const counts = summary.volumes.map((v) => `volume ${v.id}: ${counted(v.entries, 'entry', 'entries')}`).join(', ');
-        io.stderr.write(`${NAME}: ${counts}; ${formatBytes(bytes)} written to ${values.output} in ${seconds.toFixed(1)} s\n`);
-      }
+      await report(values.output, bytes, values.json ?? false, summary, [...image.layout.warnings, ...summary.warnings], imageWarnings(image), started, io);
       return EXIT_OK;
     } finally {
       progress.done();

@@ -29,6 +29,8 @@ export interface CliIo {
   env?: Record<string, string | undefined>;
   /** Stops a long run (the scripts wire SIGINT to it). */
   signal?: AbortSignal;
+  /** Standard input, for `grt-catalog -` (default: process.stdin). */
+  stdin?: AsyncIterable<Uint8Array>;
   /** Opens images; tests substitute one that returns a fake file system. */
   openImage?: (path: string, options: OpenImageOptions) => Promise<Image>;
 }

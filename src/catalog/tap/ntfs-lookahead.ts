@@ -1,0 +1,147 @@
+/**
+ * What an NTFS volume's catalog will read, worked out while the stream passes: the boot sector,
+ * then $MFT's own record (record 0) gives the MFT's runs, which are then kept whole; the mount's
+ * own reads ($Volume, $UpCase, the root index) are found by mounting against the kept bytes again
+ * as they arrive; and each MFT record, once kept, names what describing it reads (a non-resident
+ * attribute list, an Interix symlink's data).
+ *
+ * Sources: libyal libfsntfs "MFT" (record 0 describes $MFT; its first extent starts at the boot
+ * sector's $MFT LCN) and "Attribute list".
+ */
+import type { GrtWarning } from '../../errors.js';
+import type { FileSystem } from '../../fs/file-system.js';
+import { readerFor } from '../../fs/registry.js';
+import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, ATTR_REPARSE_POINT } from '../../fs/ntfs/attribute.js';
+import { readBootSector, type BootSector } from '../../fs/ntfs/boot-sector.js';
+import { buildLayout } from '../../fs/ntfs/data-stream.js';
+import { describeFile, describeFileNow } from '../../fs/ntfs/file-entry.js';
+import { Mft } from '../../fs/ntfs/mft.js';
+import { parseMftRecord } from '../../fs/ntfs/mft-record.js';
+import type { Volume } from '../../volume/types.js';
+
+/** What a look-ahead asks of the tap. */
+export interface TapHooks {
+  /** Keep [start, end) of the disk when it passes. */
+  want(start: number, end: number): void;
+  /** Whether [start, end) of the disk is kept. */
+  held(start: number, end: number): boolean;
+  /** Copy kept disk bytes. */
+  copy(diskOffset: number, target: Uint8Array): void;
+  /** Run a read-ahead: what it reads that is still to come becomes wanted. */
+  explore(run: () => Promise<void>): Promise<unknown>;
+}
+
+/** One piece of the MFT: `length` bytes of the $MFT stream from `mftOffset` at disk byte `diskOffset`. */
+interface MftPiece {
+  mftOffset: number;
+  diskOffset: number;
+  length: number;
+}
+
+export class NtfsLookahead {
+  private boot: BootSector | undefined;
+  private pieces: MftPiece[] = [];
+  /** Records already looked at (one bit each). */
+  private seen = new Uint8Array(0);
+  mounted = false;
+
+  constructor(
+    readonly volume: Volume,
+    private readonly hooks: TapHooks,
+  ) {}
+
+  /** Boot sector and $MFT's runs: afterwards every MFT byte is wanted. */
+  async findMft(): Promise<void> {
+    const source = this.volume.source;
+    const warnings: GrtWarning[] = [];
+    const boot = await readBootSector(source, warnings);
+    const mft = await Mft.open(source, boot, warnings);
+    this.boot = boot;
+    this.seen = new Uint8Array(Math.ceil(mft.recordCount / 8));
+    for (const run of mft.layout.runs) {
+      if (run.sourceOffset === null) continue;
+      const piece = { mftOffset: run.streamOffset, diskOffset: this.volume.start + run.sourceOffset, length: run.length };
+      this.pieces.push(piece);
+      this.hooks.want(piece.diskOffset, piece.diskOffset + piece.length);
+    }
+    // Records kept before the runs were known (record 0's neighbours) are looked at now.
+    for (const piece of this.pieces) await this.kept(piece.diskOffset, piece.diskOffset + piece.length);
+  }
+
+  /** Mount as the catalog will, and read what it reads before the scan (root listing, name rule). */
+  async mount(): Promise<void> {
+    const reader = await readerFor('ntfs');
+    const fs: FileSystem = await reader!.open(this.volume.source, {});
+    try {
+      await fs.readDir('/');
+      await fs.stat('/');
+      fs.nameRule();
+    } finally {
+      await fs.close?.();
+    }
+    this.mounted = true;
+  }
+
+  /** After disk bytes [start, end) were kept: look at every MFT record they completed. */
+  async kept(start: number, end: number): Promise<void> {
+    const boot = this.boot;
+    if (!boot) return;
+    const { recordSize } = boot;
+    for (const piece of this.pieces) {
+      const from = Math.max(start, piece.diskOffset);
+      const to = Math.min(end, piece.diskOffset + piece.length);
+      if (from >= to) continue;
+      const first = Math.floor((piece.mftOffset + from - piece.diskOffset) / recordSize);
+      const last = Math.floor((piece.mftOffset + to - 1 - piece.diskOffset) / recordSize);
+      for (let record = first; record <= last; record++) await this.lookAtRecord(record);
+    }
+  }
+
+  /** The disk ranges of MFT record `record` (two when it straddles runs), or undefined past the MFT. */
+  private recordRanges(record: number): MftPiece[] | undefined {
+    const size = this.boot!.recordSize;
+    const start = record * size;
+    const out: MftPiece[] = [];
+    let covered = 0;
+    for (const piece of this.pieces) {
+      const from = Math.max(start, piece.mftOffset);
+      const to = Math.min(start + size, piece.mftOffset + piece.length);
+      if (from >= to) continue;
+      out.push({ mftOffset: from - start, diskOffset: piece.diskOffset + from - piece.mftOffset, length: to - from });
+      covered += to - from;
+    }
+    return covered === size ? out : undefined;
+  }
+
+  private async lookAtRecord(record: number): Promise<void> {
+    const bit = 1 << (record & 7);
+    const byte = record >> 3;
+    if (byte >= this.seen.length || (this.seen[byte]! & bit) !== 0) return;
+    const ranges = this.recordRanges(record);
+    if (!ranges || !ranges.every((r) => this.hooks.held(r.diskOffset, r.diskOffset + r.length))) return;
+    this.seen[byte]! |= bit;
+    const bytes = new Uint8Array(this.boot!.recordSize);
+    for (const r of ranges) this.hooks.copy(r.diskOffset, bytes.subarray(r.mftOffset, r.mftOffset + r.length));
+    // "FILE": anything else (zeros, BAAD) the scan skips.
+    if (bytes[0] !== 0x46 || bytes[1] !== 0x49 || bytes[2] !== 0x4c || bytes[3] !== 0x45) return;
+    await this.hooks.explore(() => this.predict(bytes, record));
+  }
+
+  /** What describing this record will read: its non-resident attribute list's runs, or describeFile's first read. */
+  private async predict(bytes: Uint8Array, recordNumber: number): Promise<void> {
+    const { clusterSize, clusterCount } = this.boot!;
+    const record = parseMftRecord(bytes, recordNumber, -1, clusterCount);
+    const lists = record.attributes.filter((a) => a.type === ATTR_ATTRIBUTE_LIST && a.nonResident);
+    if (lists.length > 0) {
+      const layout = buildLayout(lists, clusterSize, `MFT record ${recordNumber} attribute list`, true);
+      for (const run of layout.runs) if (run.sourceOffset !== null) this.hooks.want(this.volume.start + run.sourceOffset, this.volume.start + run.sourceOffset + run.length);
+      return;
+    }
+    if (record.base.record !== 0) return;
+    // describeFile reads only a non-resident reparse point or an unnamed stream that may be an
+    // Interix symlink: any other record needs no look (describing it costs as much as parsing it).
+    if (!record.attributes.some((a) => a.nonResident && (a.type === ATTR_REPARSE_POINT || (a.type === ATTR_DATA && a.name === '')))) return;
+    const file = { record, attributes: record.attributes, warnings: [] };
+    if (describeFileNow(file) === undefined) await describeFile(file, this.volume.source, clusterSize);
+  }
+}

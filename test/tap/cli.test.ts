@@ -1,0 +1,54 @@
+/** grt-catalog -: the catalog of the image on standard input, with --image to read back what passed. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/grt-catalog.js';
+import type { CliIo } from '../../src/cli/output.js';
+
+const ROOT = join(import.meta.dirname, '../../test-images');
+
+async function run(argv: string[], input: Uint8Array) {
+  const out: string[] = [];
+  const err: string[] = [];
+  async function* stdin() {
+    for (let at = 0; at < input.length; at += 1 << 16) yield input.subarray(at, at + (1 << 16));
+  }
+  const io = { stdout: { write: (c: string) => (out.push(String(c)), true) }, stderr: { write: (c: string) => (err.push(String(c)), true) }, stdin: stdin() } as unknown as CliIo;
+  const code = await main(argv, io);
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+describe('grt-catalog -', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grt-tap-cli-'));
+
+  it('writes the catalog a post-pass over the file writes', async () => {
+    const file = join(ROOT, 'ntfs/ntfs-mbr-stream.vmdk');
+    const tapped = await run(['-', '-o', join(dir, 'tapped.grtc'), '--json'], new Uint8Array(readFileSync(file)));
+    expect(tapped.code, tapped.stderr).toBe(0);
+    expect(JSON.parse(tapped.stdout).volumes[0].fs).toBe('ntfs');
+    const post = await run([file, '-o', join(dir, 'post.grtc')], new Uint8Array(0));
+    expect(post.code, post.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'tapped.grtc')).equals(readFileSync(join(dir, 'post.grtc')))).toBe(true);
+  });
+
+  it('names what it is missing without --image, and reads it back with one', async () => {
+    const raw = new Uint8Array(gunzipSync(readFileSync(join(ROOT, 'tap/ext4-64m.img.gz'))));
+    const image = join(dir, 'ext4.img');
+    writeFileSync(image, raw);
+    const missing = await run(['-', '-o', join(dir, 'missing.grtc')], raw);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/MISSING_DATA: .*needs a post-pass.*give --image FILE/);
+    const tapped = await run(['-', '-o', join(dir, 'ext.grtc'), '--image', image], raw);
+    expect(tapped.code, tapped.stderr).toBe(0);
+    expect((await run([image, '-o', join(dir, 'ext-post.grtc')], new Uint8Array(0))).code).toBe(0);
+    expect(readFileSync(join(dir, 'ext.grtc')).equals(readFileSync(join(dir, 'ext-post.grtc')))).toBe(true);
+  });
+
+  it('refuses exports, a catalog over the image and --image without -', async () => {
+    expect((await run(['-', '--format', 'ndjson'], new Uint8Array(0))).code).toBe(2);
+    expect((await run(['-', '-o', join(dir, 'x.img'), '--image', join(dir, 'x.img')], new Uint8Array(0))).stderr).toMatch(/USAGE/);
+    expect((await run([join(ROOT, 'ntfs/ntfs-mbr-stream.vmdk'), '-o', join(dir, 'y.grtc'), '--image', 'z'], new Uint8Array(0))).stderr).toMatch(/USAGE/);
+  });
+});
