@@ -143,7 +143,7 @@ describe('log records', () => {
           if (!isGrtError(error)) throw error;
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 24 },
     );
   }, 120_000);
 });
