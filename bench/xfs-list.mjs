@@ -4,7 +4,7 @@
 //   npm run build && node bench/xfs-list.mjs [--runs N] [--work DIR] [--small]
 //
 // Builds (once, cached in --work) a raw XFS volume with mkfs.xfs -p (no mount needed): 100
-// directories of 1,000 small files and one 1 GiB file of random bytes, in one AG (mkfs.xfs 6.1
+// directories of 1,000 small files and one 1 GiB file of random bytes, in 2 GiB AGs (mkfs.xfs 6.1
 // -p overwrote AG 1's superblock with the data of a file larger than an AG). No Sleuth Kit before 4.12
 // reads XFS, so the peers are xfsprogs itself:
 //   list     grt-ls -R / (reads every inode: mode, owners, times)  vs  xfs_db -r -c 'ls DIR' for
@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
 });
 const runs = Number(args.runs);
 const MiB = 1024 * 1024;
-const sizes = args.small ? { big: 64 * MiB, dirs: 10, perDir: 1000, volume: 512 * MiB } : { big: 1024 * MiB, dirs: 100, perDir: 1000, volume: 2048 * MiB };
+const sizes = args.small ? { big: 64 * MiB, dirs: 10, perDir: 1000, volume: 512 * MiB } : { big: 1024 * MiB, dirs: 100, perDir: 1000, volume: 4096 * MiB };
 const work = resolve(args.work, args.small ? 'small' : 'full');
 
 const missing = ['mkfs.xfs', 'xfs_db', 'dd', '/usr/bin/time'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
@@ -61,7 +61,7 @@ function build() {
   }
   proto.push('$');
   writeFileSync(join(work, 'proto'), proto.join('\n') + '\n');
-  sh(`truncate -s ${sizes.volume} ${image} && mkfs.xfs -q -f -d agcount=1 -p ${work}/proto ${image}`);
+  sh(`truncate -s ${sizes.volume} ${image} && mkfs.xfs -q -f -d agcount=2 -p ${work}/proto ${image}`);
   const inode = sh(`xfs_db -r -c 'ls /' ${image}`).split('\n').find((l) => / big\.bin( \(good\))?$/.test(l.trim())).trim().split(/\s+/)[1];
   // bmap lines: "data offset 0 startblock 1234 (0/1234) count 2097151 flag 0"
   const blockSize = Number(sh(`xfs_db -r -c 'sb 0' -c 'p blocksize' ${image}`).split('=')[1]);

@@ -77,10 +77,32 @@ export function logCore(diskInode: Uint8Array): Uint8Array {
   return core;
 }
 
-/** An inode item logging the core and, when given, the data fork's bytes (XFS_ILOG_CORE | DDATA/DEXT). */
-export function inodeItem(sb: Superblock, inodeNumber: number, inodeByte: number, core: Uint8Array, dataFork?: { bytes: Uint8Array; extents: boolean }): Item {
+/** How a logged data fork is given: inline bytes, extent records or a B+tree root (XFS_ILOG_DDATA/DEXT/DBROOT). */
+const FORK_FIELD = { local: 0x2, extents: 0x4, btree: 0x8 } as const;
+
+/**
+ * The in-memory form the kernel logs a bmap B+tree root in: a long btree block header (72 bytes
+ * on v5, 24 on v4), then the keys and pointers of a block sized for exactly its records.
+ */
+export function inMemoryRoot(sb: Superblock, diskRoot: Uint8Array): Uint8Array {
+  const view = new DataView(diskRoot.buffer, diskRoot.byteOffset, diskRoot.byteLength);
+  const count = view.getUint16(2);
+  const diskMax = Math.floor((diskRoot.length - 4) / 16);
+  const header = sb.hasCrc ? 72 : 24;
+  const block = new Uint8Array(header + count * 16);
+  const out = new DataView(block.buffer);
+  out.setUint32(0, sb.hasCrc ? 0x424d4133 : 0x424d4150);
+  out.setUint16(4, view.getUint16(0));
+  out.setUint16(6, count);
+  block.set(diskRoot.subarray(4, 4 + count * 8), header);
+  block.set(diskRoot.subarray(4 + diskMax * 8, 4 + diskMax * 8 + count * 8), header + count * 8);
+  return block;
+}
+
+/** An inode item logging the core and, when given, the data fork (XFS_ILOG_CORE | DDATA/DEXT/DBROOT). */
+export function inodeItem(sb: Superblock, inodeNumber: number, inodeByte: number, core: Uint8Array, dataFork?: { bytes: Uint8Array; format: keyof typeof FORK_FIELD }): Item {
   const clusterStart = inodeByte - (inodeByte % sb.blockSize);
-  const fields = 0x1 | (dataFork ? (dataFork.extents ? 0x4 : 0x2) : 0);
+  const fields = 0x1 | (dataFork ? FORK_FIELD[dataFork.format] : 0);
   const format = le(56, (v) => {
     v.setUint16(0, 0x123b, true);
     v.setUint16(2, dataFork ? 3 : 2, true);
