@@ -12,3 +12,6 @@ export { S3Opener, isS3Url, type S3OpenerOptions } from './sources/s3-opener.js'
 export { loadAwsSettings, type AwsSettings } from './sources/aws-config.js';
 export { signRequest, type AwsCredentials } from './sources/sigv4.js';
 export { RemoteSource, type RemoteStats } from './sources/remote-source.js';
+export { TarMemberOpener } from './sources/tar-member.js';
+export { readTarIndex, type TarMember } from './sources/tar.js';
+export { S3Writer, type S3WriterOptions } from './sources/s3-upload.js';
