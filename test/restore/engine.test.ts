@@ -30,9 +30,11 @@ describe('Engine', () => {
     engine.returnChunkBuffer(buffer);
     expect(engine.takeChunkBuffer(CHUNK_BYTES)).toBe(buffer);
     engine.returnChunkBuffer(buffer);
-    expect(createEngine().takeChunkBuffer(1)).not.toBe(buffer);
-    await engine.close();
-    expect(engine.takeChunkBuffer(1)).not.toBe(buffer);
+    // Identity by ===: `.not.toBe` of two distinct 1 MiB arrays deep-compares them for its message (seconds).
+    const other = createEngine();
+    expect(other.takeChunkBuffer(1) === buffer).toBe(false);
+    await Promise.all([engine.close(), other.close()]);
+    expect(engine.takeChunkBuffer(1) === buffer).toBe(false);
   });
 
   it('close stops the writer thread; the engine still writes afterwards', async () => {
