@@ -71,6 +71,12 @@ describe.each(manifest.volumes)('XFS volume $file ($mkfsOptions)', (volume) => {
     expect((await fs.stat('/links/setgid')).mode).toBe(0o2755);
   });
 
+  it('gives devices their numbers, as the protofile made them (c 1 3, b 7 0)', async () => {
+    const fs = await openXfs(volumeSource(volume.file));
+    expect((await fs.stat('/null')).details).toMatchObject({ deviceMajor: 1, deviceMinor: 3 });
+    expect((await fs.stat('/loop0')).details).toMatchObject({ deviceMajor: 7, deviceMinor: 0 });
+  });
+
   it('reads a file through its layout as through its stream, and stats by path', async () => {
     const fs = await openXfs(volumeSource(volume.file));
     const expected = manifest.entries.find((e) => e.path === '/big.bin')!;

@@ -52,6 +52,19 @@ export interface Inode {
   times: EntryTimes;
   dataFork: Fork;
   attrFork?: Fork;
+  /** Character and block devices: the device number (major, minor). */
+  device?: { major: number; minor: number };
+}
+
+/**
+ * A device inode's data fork (format 'dev') holds one big-endian xfs_dev_t in the SysV layout:
+ * major in bits 18–31, minor in bits 0–17 (the kernel's sysv_major/sysv_minor; it keeps 9 bits of
+ * the major, as MKDEV does).
+ */
+function deviceOf(fork: Uint8Array): { major: number; minor: number } | undefined {
+  if (fork.length < 4) return undefined;
+  const value = new DataView(fork.buffer, fork.byteOffset, 4).getUint32(0);
+  return { major: (value >>> 18) & 0x1ff, minor: value & 0x3ffff };
 }
 
 function forkFormat(value: number): ForkFormat {
@@ -107,6 +120,10 @@ export function parseInode(sb: Superblock, number: number, bytes: Uint8Array, wa
     times,
     dataFork: { format: forkFormat(bytes[5]!), bytes: bytes.subarray(coreSize, dataEnd), extentCount: dataExtents },
   };
+  if ((inode.kind === 'chardev' || inode.kind === 'blockdev') && inode.dataFork.format === 'dev') {
+    const device = deviceOf(inode.dataFork.bytes);
+    if (device) inode.device = device;
+  }
   if (forkOffset > 0) {
     inode.attrFork = { format: forkFormat(bytes[83]!), bytes: bytes.subarray(dataEnd, sb.inodeSize), extentCount: attrExtents };
   }

@@ -44,7 +44,7 @@ export class XfsFileSystem extends PosixFileSystem<Inode> implements FileSystem 
   }
 
   protected async describe(inode: Inode, place: EntryPlace, warnings: GrtWarning[]): Promise<FileEntry> {
-    const entry = posixEntry(inode, place, entryTimesOf(inode.times), { flags: inode.flags, projectId: inode.projectId }, warnings);
+    const entry = posixEntry(inode, place, entryTimesOf(inode.times), { flags: inode.flags, projectId: inode.projectId, ...(inode.device ? { deviceMajor: inode.device.major, deviceMinor: inode.device.minor } : {}) }, warnings);
     return withSymlinkTarget(entry, () => this.volume.symlinkTarget(inode, warnings));
   }
 
