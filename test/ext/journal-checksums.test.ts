@@ -110,7 +110,7 @@ describe('jbd2 checksum v3 replay', () => {
     const { bytes, superblockOffset } = await journalLayout();
     const fs = await openFlipped(bytes, superblockOffset + 0x200);
     expect(fs.info.journalReplayed).toBe(0);
-    expect(fs.volume.warnings.map((w) => w.message)).toEqual([`journal not replayed: jbd2 superblock: jbd2 superblock checksum does not match at byte ${superblockOffset}`]);
+    expect(fs.volume.warnings.map((w) => w.message)).toEqual([`journal not replayed: jbd2 superblock: jbd2 superblock checksum does not match at byte ${superblockOffset} of the volume`]);
   });
 
   it('any byte of the log flipped: a typed error or a volume with fewer transactions replayed (property)', async () => {

@@ -33,7 +33,7 @@ export class BlockReader {
   private check(blockNumber: number, count: number, structure: string): void {
     if (!Number.isSafeInteger(blockNumber) || blockNumber < 0 || count < 0 || blockNumber + count > this.blockCount) {
       throw new GrtError('OUT_OF_RANGE', `block ${blockNumber} (+${count}) is outside the volume of ${this.blockCount} blocks`, {
-        structure, offset: Number.isSafeInteger(blockNumber) ? blockNumber * this.blockSize : undefined,
+        structure, offset: Number.isSafeInteger(blockNumber) ? blockNumber * this.blockSize : undefined, space: 'volume',
       });
     }
   }

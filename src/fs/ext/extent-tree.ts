@@ -40,21 +40,21 @@ interface Walk {
 async function walkNode(walk: Walk, node: Uint8Array, expectedDepth: number | null, offset: number | undefined): Promise<void> {
   const { structure } = walk;
   if (++walk.nodes > MAX_EXTENT_NODES) {
-    throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_EXTENT_NODES} extent tree nodes`, { structure, offset });
+    throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_EXTENT_NODES} extent tree nodes`, { structure, offset, space: 'volume' });
   }
   const magic = u16le(node, 0);
-  if (magic !== HEADER_MAGIC) throw new GrtError('BAD_TABLE', 'extent header magic', { structure, offset, expected: HEADER_MAGIC, actual: magic });
+  if (magic !== HEADER_MAGIC) throw new GrtError('BAD_TABLE', 'extent header magic', { structure, offset, expected: HEADER_MAGIC, actual: magic, space: 'volume' });
   const entries = u16le(node, 2);
   const depth = u16le(node, 6);
-  if (12 + entries * ENTRY_BYTES > node.length) throw new GrtError('BAD_TABLE', 'extent entries past the node', { structure, offset, actual: entries });
+  if (12 + entries * ENTRY_BYTES > node.length) throw new GrtError('BAD_TABLE', 'extent entries past the node', { structure, offset, actual: entries, space: 'volume' });
   if (depth > MAX_EXTENT_DEPTH || (expectedDepth !== null && depth !== expectedDepth)) {
-    throw new GrtError('BAD_TABLE', 'extent tree depth', { structure, offset, expected: expectedDepth ?? `≤ ${MAX_EXTENT_DEPTH}`, actual: depth });
+    throw new GrtError('BAD_TABLE', 'extent tree depth', { structure, offset, expected: expectedDepth ?? `≤ ${MAX_EXTENT_DEPTH}`, actual: depth, space: 'volume' });
   }
   for (let i = 0; i < entries; i++) {
     const at = 12 + i * ENTRY_BYTES;
     if (depth === 0) {
       // Leaves shared by many index entries could list far more extents than any file has.
-      if (walk.extents.length >= MAX_RUNS) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_RUNS} extents`, { structure, offset });
+      if (walk.extents.length >= MAX_RUNS) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_RUNS} extents`, { structure, offset, space: 'volume' });
       const rawLength = u16le(node, at + 4);
       const unwritten = rawLength > UNWRITTEN_LENGTH_BIAS;
       walk.extents.push({

@@ -83,7 +83,7 @@ function deviceOf(blockField: Uint8Array): { major: number; minor: number } {
  * metadata_csum (a mismatch is a warning, the inode is still read).
  */
 export function parseInode(bytes: Uint8Array, number: number, offset: number, checksumSeed?: number, warnings?: GrtWarning[]): Inode {
-  if (bytes.length < GOOD_OLD_INODE_SIZE) throw new GrtError('TRUNCATED', 'inode shorter than 128 bytes', { structure: `ext inode ${number}`, offset });
+  if (bytes.length < GOOD_OLD_INODE_SIZE) throw new GrtError('TRUNCATED', 'inode shorter than 128 bytes', { structure: `ext inode ${number}`, offset, space: 'volume' });
   const extraIsize = bytes.length > GOOD_OLD_INODE_SIZE ? u16le(bytes, 0x80) : 0;
   // i_extra_isize past the inode is damage: read the inode as if it had no extra fields.
   const extraEnd = GOOD_OLD_INODE_SIZE + extraIsize <= bytes.length && extraIsize % 4 === 0 ? GOOD_OLD_INODE_SIZE + extraIsize : GOOD_OLD_INODE_SIZE;
@@ -117,7 +117,7 @@ export function parseInode(bytes: Uint8Array, number: number, offset: number, ch
     extraIsize: extraEnd - GOOD_OLD_INODE_SIZE,
   };
   if (kind === 'chardev' || kind === 'blockdev') inode.device = deviceOf(blockField);
-  if (!Number.isSafeInteger(inode.size)) throw new GrtError('BAD_RECORD', 'inode size beyond 2^53', { structure: `ext inode ${number}`, offset: offset + 0x04 });
+  if (!Number.isSafeInteger(inode.size)) throw new GrtError('BAD_RECORD', 'inode size beyond 2^53', { structure: `ext inode ${number}`, offset: offset + 0x04, space: 'volume' });
   if (checksumSeed !== undefined && mode !== 0) checkInode(bytes, number, offset, checksumSeed, extraEnd, warnings);
   return inode;
 }

@@ -90,8 +90,8 @@ function extVersion(compat: number, incompat: number, roCompat: number): Superbl
  * every later computation depends on; a metadata_csum mismatch is a warning pushed to `warnings`.
  */
 export function parseSuperblock(bytes: Uint8Array, volumeSize: number, offset: number, warnings: GrtWarning[] = []): Superblock {
-  if (bytes.length < SUPERBLOCK_SIZE) throw new GrtError('TRUNCATED', 'superblock shorter than 1024 bytes', { structure: STRUCTURE, offset });
-  const details = { structure: STRUCTURE, offset };
+  if (bytes.length < SUPERBLOCK_SIZE) throw new GrtError('TRUNCATED', 'superblock shorter than 1024 bytes', { structure: STRUCTURE, offset, space: 'volume' });
+  const details = { structure: STRUCTURE, offset, space: 'volume' } as const;
   const magic = u16le(bytes, 0x38);
   if (magic !== EXT_MAGIC) throw new GrtError('BAD_MAGIC', 'not an ext superblock', { ...details, expected: EXT_MAGIC, actual: magic });
   const logBlockSize = u32le(bytes, 0x18);

@@ -7,7 +7,7 @@
 import { GrtError, type GrtWarning } from '../../errors.js';
 import { NO_CRC_CHECK, type CrcCheck } from './crc32c.js';
 import type { Fork } from './inode.js';
-import type { Superblock } from './superblock.js';
+import { fsBlockToByte, type Superblock } from './superblock.js';
 
 /** A mapping from file blocks to volume blocks. */
 export interface Extent {
@@ -107,17 +107,19 @@ async function walkNode(sb: Superblock, fsBlock: number, level: number, access: 
   if (visited.has(fsBlock)) throw new GrtError('BAD_RECORD', `XFS bmap btree block ${fsBlock} reached twice`, { structure: 'xfs bmap btree' });
   visited.add(fsBlock);
   const block = await access.readBlock(fsBlock);
+  // readBlock checked the block number, so it has a place in the volume.
+  const at = { structure: 'xfs bmap btree', offset: fsBlockToByte(sb, fsBlock), space: 'volume' } as const;
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
   const magic = view.getUint32(0);
   const header = sb.hasCrc ? LONG_HEADER_V5 : LONG_HEADER_V4;
-  if (magic !== (sb.hasCrc ? BMA3_MAGIC : BMAP_MAGIC)) throw new GrtError('BAD_MAGIC', `XFS bmap btree block ${fsBlock}: magic 0x${magic.toString(16)}`, { structure: 'xfs bmap btree' });
+  if (magic !== (sb.hasCrc ? BMA3_MAGIC : BMAP_MAGIC)) throw new GrtError('BAD_MAGIC', `XFS bmap btree block ${fsBlock}: magic 0x${magic.toString(16)}`, at);
   access.check(fsBlock, block, LONG_CRC_OFFSET, 'bmap btree', access.warnings);
   const blockLevel = view.getUint16(4);
   const count = view.getUint16(6);
   const maxRecords = Math.floor((block.length - header) / 16);
-  if (blockLevel !== level || count > maxRecords) throw new GrtError('BAD_RECORD', `XFS bmap btree block ${fsBlock}: level ${blockLevel} (expected ${level}), ${count} records`, { structure: 'xfs bmap btree' });
+  if (blockLevel !== level || count > maxRecords) throw new GrtError('BAD_RECORD', `XFS bmap btree block ${fsBlock}: level ${blockLevel} (expected ${level}), ${count} records`, at);
   if (level === 0) {
-    if (out.length + count > MAX_EXTENTS) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_EXTENTS} extents in one fork`, { structure: 'xfs bmap btree' });
+    if (out.length + count > MAX_EXTENTS) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_EXTENTS} extents in one fork`, at);
     for (let i = 0; i < count; i++) out.push(decodeExtent(view, header + i * EXTENT_RECORD_SIZE));
     return;
   }

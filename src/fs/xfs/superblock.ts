@@ -57,14 +57,14 @@ function formatUuid(bytes: Uint8Array): string {
 }
 
 function bad(detail: string): GrtError {
-  return new GrtError('BAD_HEADER', `XFS superblock: ${detail}`, { structure: 'xfs superblock', offset: 0 });
+  return new GrtError('BAD_HEADER', `XFS superblock: ${detail}`, { structure: 'xfs superblock', offset: 0, space: 'volume' });
 }
 
 /** Parse and sanity-check the superblock from its first 512 bytes. */
 export function parseSuperblock(bytes: Uint8Array, volumeSize: number): Superblock {
   if (bytes.length < SUPERBLOCK_SIZE) throw new GrtError('TRUNCATED', 'XFS superblock shorter than 512 bytes', { structure: 'xfs superblock' });
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(0) !== XFS_SB_MAGIC) throw new GrtError('BAD_MAGIC', 'no XFSB superblock magic', { structure: 'xfs superblock', offset: 0 });
+  if (view.getUint32(0) !== XFS_SB_MAGIC) throw new GrtError('BAD_MAGIC', 'no XFSB superblock magic', { structure: 'xfs superblock', offset: 0, space: 'volume' });
   const blockSize = view.getUint32(4);
   const blockLog = bytes[120]!;
   if (blockLog < MIN_BLOCK_LOG || blockLog > MAX_BLOCK_LOG || blockSize !== 2 ** blockLog) throw bad(`block size ${blockSize} (log ${blockLog})`);

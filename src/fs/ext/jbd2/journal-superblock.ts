@@ -60,7 +60,7 @@ export function journalHeader(bytes: Uint8Array): { magic: number; blockType: nu
 }
 
 export function parseJournalSuperblock(bytes: Uint8Array, fsBlockSize: number, journalBlocks: number, offset: number): JournalSuperblock {
-  const details = { structure: STRUCTURE, offset };
+  const details = { structure: STRUCTURE, offset, space: 'volume' } as const;
   const header = journalHeader(bytes);
   if (header.magic !== JBD2_MAGIC) throw new GrtError('BAD_MAGIC', 'not a jbd2 superblock', { ...details, expected: JBD2_MAGIC, actual: header.magic });
   if (header.blockType !== BLOCK_TYPE.superblockV1 && header.blockType !== BLOCK_TYPE.superblockV2) {
