@@ -162,6 +162,16 @@ async function openVolume(image: Awaited<ReturnType<typeof openImageArg>>, catal
   return fs;
 }
 
+/** How a restore treats existing targets, streams, hard links and security descriptors. */
+function restoreModes(values: { overwrite?: boolean; 'skip-existing'?: boolean; streams?: string; hardlinks?: string; security?: string; catalog?: string }) {
+  const overwrite: Overwrite = values.overwrite ? 'overwrite' : values['skip-existing'] ? 'skip-existing' : 'never';
+  const streams = oneOf(values.streams, ['files', 'xattr', 'skip'] as const, '--streams') ?? 'files';
+  const hardLinks = oneOf(values.hardlinks, ['link', 'copy'] as const, '--hardlinks') ?? 'link';
+  const security = oneOf(values.security, ['xattr', 'skip'] as const, '--security') ?? 'skip';
+  if (security === 'xattr' && values.catalog !== undefined) throw new GrtError('USAGE', '--security=xattr reads descriptors from the image: a catalog keeps only owner and group');
+  return { overwrite, streams, hardLinks, security };
+}
+
 export async function main(argv: string[], io: CliIo): Promise<number> {
   return runParsed(NAME, USAGE, OPTIONS, argv, io, async ({ values, positionals }, state) => {
     // --index DB --backup ID: the image and catalog the index recorded for that backup (src/index).
@@ -171,11 +181,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const [imagePath, ...paths] = indexed ? [indexed.image, ...indexed.paths] : positionals;
     if (imagePath === undefined) throw new GrtError('USAGE', 'give an IMAGE, the PATHs to restore and -o DIR (see --help)');
     const mftRecord = checkUsage(values, paths);
-    const overwrite: Overwrite = values.overwrite ? 'overwrite' : values['skip-existing'] ? 'skip-existing' : 'never';
-    const streams = oneOf(values.streams, ['files', 'xattr', 'skip'] as const, '--streams') ?? 'files';
-    const hardLinks = oneOf(values.hardlinks, ['link', 'copy'] as const, '--hardlinks') ?? 'link';
-    const security = oneOf(values.security, ['xattr', 'skip'] as const, '--security') ?? 'skip';
-    if (security === 'xattr' && values.catalog !== undefined) throw new GrtError('USAGE', '--security=xattr reads descriptors from the image: a catalog keeps only owner and group');
+    const { overwrite, streams, hardLinks, security } = restoreModes(values);
     const volumeId = parseVolumeId(values.partition);
     const selections = paths.map(parseSelection); // USAGE for a bad path before the image is opened
 

@@ -5,7 +5,7 @@
  * what they share: limits, path joining, name checks, warnings, loop protection and entry shape.
  */
 import { GrtError, isGrtError, warningFrom, type GrtWarning } from '../errors.js';
-import type { EntryDetails, EntryTimes, FileEntry, ListOptions, NameRule, OtherKind } from './file-system.js';
+import type { EntryDetails, EntryTimes, FileEntry, FileSystemInfo, ListOptions, NameRule, OtherKind } from './file-system.js';
 import { inNameOrder } from './name-order.js';
 
 /** Path components followed for one lookup: bounds a path of thousands of `a/a/a/...`. */
@@ -62,6 +62,11 @@ interface Resolved<I> {
   inode: I;
   place: EntryPlace;
   warnings: GrtWarning[];
+}
+
+/** The `info` fields ext and XFS volumes share: label, UUID (also the catalog's serial), block size and count, version. */
+export function superblockInfo(sb: { label: string; uuid: string; blockSize: number; version: string | number; blockCount: number }): FileSystemInfo {
+  return { label: sb.label || undefined, serial: sb.uuid, uuid: sb.uuid, clusterSize: sb.blockSize, version: sb.version, blockCount: sb.blockCount };
 }
 
 export function joinPath(parent: string, name: string): string {

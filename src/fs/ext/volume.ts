@@ -7,7 +7,7 @@ import { GrtError, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import type { FileEntry, FileSystem, FileSystemInfo, StreamLayout } from '../file-system.js';
 import { openLayoutStream } from '../layout-stream.js';
-import { PosixFileSystem, posixEntry, withSymlinkTarget, type EntryPlace } from '../posix-tree.js';
+import { PosixFileSystem, posixEntry, superblockInfo, withSymlinkTarget, type EntryPlace } from '../posix-tree.js';
 import { ExtVolume, type ExtOpenOptions } from './ext-volume.js';
 import { INODE_FLAGS, ROOT_INODE, type Inode } from './inode.js';
 import type { Xattr } from './xattr.js';
@@ -30,12 +30,7 @@ export class ExtFileSystem extends PosixFileSystem<Inode> implements FileSystem 
     const { sb } = volume;
     this.kind = sb.version;
     this.info = {
-      label: sb.label || undefined,
-      serial: sb.uuid,
-      uuid: sb.uuid,
-      clusterSize: sb.blockSize,
-      version: sb.version,
-      blockCount: sb.blockCount,
+      ...superblockInfo(sb),
       inodeCount: sb.inodeCount,
       journalReplayed: volume.journalTransactions,
     };

@@ -6,7 +6,7 @@
 import { GrtError, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import type { FileEntry, FileSystem, FileSystemInfo, StreamLayout } from '../file-system.js';
-import { PosixFileSystem, posixEntry, withSymlinkTarget, type EntryPlace } from '../posix-tree.js';
+import { PosixFileSystem, posixEntry, superblockInfo, withSymlinkTarget, type EntryPlace } from '../posix-tree.js';
 import type { Inode } from './inode.js';
 import type { Xattr } from './xattr.js';
 import { XfsVolume } from './xfs-volume.js';
@@ -26,12 +26,7 @@ export class XfsFileSystem extends PosixFileSystem<Inode> implements FileSystem 
     });
     const { sb } = volume;
     this.info = {
-      label: sb.label || undefined,
-      serial: sb.uuid,
-      uuid: sb.uuid,
-      clusterSize: sb.blockSize,
-      version: sb.version,
-      blockCount: sb.blockCount,
+      ...superblockInfo(sb),
       agCount: sb.agCount,
       inodeSize: sb.inodeSize,
       logClean: volume.logClean,
