@@ -10,6 +10,7 @@
 import type { ByteSource } from '../io/byte-source.js';
 import type { CachedSourceOptions } from '../io/cached-source.js';
 import type { FileSystem, FsKind } from './file-system.js';
+import type { LookaheadVolume, StreamLookahead, TapHooks } from './stream-lookahead.js';
 
 export interface OpenFileSystemOptions {
   /** The metadata block cache (records, index nodes, inodes). */
@@ -29,6 +30,8 @@ export interface FileSystemReader {
   readSerial?(source: ByteSource): Promise<string>;
   /** Optional: whether `source` holds this file system, beyond the volume layer's detection. */
   detect?(source: ByteSource): Promise<boolean>;
+  /** Optional: what a catalog of the volume reads, found while a backup stream passes (catalog/tap). */
+  lookahead?(volume: LookaheadVolume, hooks: TapHooks): StreamLookahead;
 }
 
 interface RegistryEntry {

@@ -2,7 +2,7 @@
  * The catalog tapped from the backup stream: fed the bytes a backup product writes (a raw disk or
  * a streamOptimized VMDK, front to back; or disk blocks in any order, as changed-block tracking
  * delivers them), it keeps only the metadata a catalog reads, found by looking ahead as the stream
- * passes (look-ahead.ts, ntfs-lookahead.ts), and at the end builds the catalog with the same code a
+ * passes (look-ahead.ts; a file system's own part: fs/stream-lookahead.ts, fs/ntfs/tap-lookahead.ts), and at the end builds the catalog with the same code a
  * post-pass over the finished file runs, over the bytes it kept. Memory: the kept metadata.
  *
  * Metadata the stream passed before the tap knew it was wanted (an $MFT fragment earlier on the

@@ -7,10 +7,10 @@
  */
 import { GrtError } from '../../errors.js';
 import { DEFAULT_CACHE_BLOCK_BYTES } from '../../io/cached-source.js';
-import { canRead } from '../../fs/registry.js';
+import { readerFor } from '../../fs/registry.js';
+import type { StreamLookahead } from '../../fs/stream-lookahead.js';
 import { isOnFirstDisk, listDiskSetVolumes } from '../../volume/disk-set.js';
 import type { KeptBytes } from './kept-bytes.js';
-import { NtfsLookahead } from './ntfs-lookahead.js';
 import { RangeSet, type ByteRange } from './ranges.js';
 import { PassedBytes, type TapDisk } from './tap-disk.js';
 
@@ -40,7 +40,8 @@ export class Lookaheads {
   /** Disk ranges to keep as they pass. */
   readonly wanted = new RangeSet('wanted');
   private readonly tasks: Lookahead[] = [];
-  private readonly ntfs: NtfsLookahead[] = [];
+  /** File systems' look-aheads, with where their volume starts on the disk. */
+  private readonly volumes: { start: number; size: number; lookahead: StreamLookahead }[] = [];
   /** Ranges the running look-ahead read while they were still to come. */
   private needs: ByteRange[] = [];
   /** Volumes of file systems the tap does not look ahead in (their catalog needs a post-pass read). */
@@ -61,7 +62,7 @@ export class Lookaheads {
    * (io/cached-source.ts): a file system's reads come in its blocks, counted from the volume start.
    */
   private want(start: number, end: number): void {
-    const base = this.ntfs.find((n) => start >= n.volume.start && start < n.volume.start + n.volume.size)?.volume.start ?? 0;
+    const base = this.volumes.find((v) => start >= v.start && start < v.start + v.size)?.start ?? 0;
     const block = DEFAULT_CACHE_BLOCK_BYTES;
     const from = base + Math.floor((start - base) / block) * block;
     const to = base + Math.ceil((end - base) / block) * block;
@@ -82,12 +83,12 @@ export class Lookaheads {
     };
     for (const volume of layout.volumes) {
       if (!isOnFirstDisk(volume) || volume.unavailable !== undefined) continue;
-      if (volume.fs === 'ntfs') {
-        const ntfs = new NtfsLookahead(volume, hooks);
-        this.ntfs.push(ntfs);
-        this.add(() => ntfs.findMft());
-        this.add(() => ntfs.mount());
-      } else if (canRead(volume.fs)) {
+      const reader = await readerFor(volume.fs);
+      if (reader?.lookahead) {
+        const lookahead = reader.lookahead(volume, hooks);
+        this.volumes.push({ start: volume.start, size: volume.size, lookahead });
+        for (const step of lookahead.steps) this.add(step);
+      } else if (reader) {
         this.postPassVolumes.add(`${volume.id} (${volume.fs})`);
       }
     }
@@ -100,7 +101,7 @@ export class Lookaheads {
    */
   async afterKept(stored: readonly ByteRange[]): Promise<boolean> {
     const before = this.wanted.version;
-    for (const range of stored) for (const ntfs of this.ntfs) await ntfs.kept(range.start, range.end);
+    for (const range of stored) for (const { lookahead } of this.volumes) await lookahead.kept(range.start, range.end);
     for (let ran = true; ran; ) {
       ran = false;
       for (const task of this.tasks) {

@@ -9,27 +9,16 @@
  * sector's $MFT LCN) and "Attribute list".
  */
 import type { GrtWarning } from '../../errors.js';
-import type { FileSystem } from '../../fs/file-system.js';
-import { readerFor } from '../../fs/registry.js';
-import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, ATTR_REPARSE_POINT } from '../../fs/ntfs/attribute.js';
-import { readBootSector, type BootSector } from '../../fs/ntfs/boot-sector.js';
-import { buildLayout } from '../../fs/ntfs/data-stream.js';
-import { describeFile, describeFileNow } from '../../fs/ntfs/file-entry.js';
-import { Mft } from '../../fs/ntfs/mft.js';
-import { parseMftRecord } from '../../fs/ntfs/mft-record.js';
-import type { Volume } from '../../volume/types.js';
-
-/** What a look-ahead asks of the tap. */
-export interface TapHooks {
-  /** Keep [start, end) of the disk when it passes. */
-  want(start: number, end: number): void;
-  /** Whether [start, end) of the disk is kept. */
-  held(start: number, end: number): boolean;
-  /** Copy kept disk bytes. */
-  copy(diskOffset: number, target: Uint8Array): void;
-  /** Run a read-ahead: what it reads that is still to come becomes wanted. */
-  explore(run: () => Promise<void>): Promise<unknown>;
-}
+import type { LookaheadVolume, StreamLookahead, TapHooks } from '../stream-lookahead.js';
+import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_REPARSE_POINT } from './attribute.js';
+import { readBootSector, type BootSector } from './boot-sector.js';
+import { buildLayout } from './data-stream.js';
+import { describeFile, describeFileNow } from './file-entry.js';
+import { extentsOf, Mft } from './mft.js';
+import { parseMftRecord } from './mft-record.js';
+import { SDS_STREAM_NAME, SECURE_RECORD } from './security-secure.js';
+import { SII_INDEX_NAME } from './security-sii.js';
+import { openNtfs } from './volume.js';
 
 /** One piece of the MFT: `length` bytes of the $MFT stream from `mftOffset` at disk byte `diskOffset`. */
 interface MftPiece {
@@ -38,7 +27,8 @@ interface MftPiece {
   length: number;
 }
 
-export class NtfsLookahead {
+export class NtfsLookahead implements StreamLookahead {
+  readonly steps = [() => this.findMft(), () => this.mount(), () => this.findSecure()];
   private boot: BootSector | undefined;
   private pieces: MftPiece[] = [];
   /** Records already looked at (one bit each). */
@@ -46,7 +36,7 @@ export class NtfsLookahead {
   mounted = false;
 
   constructor(
-    readonly volume: Volume,
+    readonly volume: LookaheadVolume,
     private readonly hooks: TapHooks,
   ) {}
 
@@ -70,8 +60,7 @@ export class NtfsLookahead {
 
   /** Mount as the catalog will, and read what it reads before the scan (root listing, name rule). */
   async mount(): Promise<void> {
-    const reader = await readerFor('ntfs');
-    const fs: FileSystem = await reader!.open(this.volume.source, {});
+    const fs = await openNtfs(this.volume.source, {});
     try {
       await fs.readDir('/');
       await fs.stat('/');
@@ -80,6 +69,26 @@ export class NtfsLookahead {
       await fs.close?.();
     }
     this.mounted = true;
+  }
+
+  /**
+   * $Secure's $SDS and $SII (record 9) are wanted whole: a catalog reads every file's owner through
+   * them, each file a different B+tree path and descriptor. A $Secure with an attribute list keeps
+   * what its base record names; the rest is read back after the stream.
+   */
+  async findSecure(): Promise<void> {
+    const source = this.volume.source;
+    const warnings: GrtWarning[] = [];
+    const boot = this.boot ?? (await readBootSector(source, warnings));
+    const mft = await Mft.open(source, boot, warnings);
+    const record = await mft.readRecord(SECURE_RECORD);
+    for (const [type, name] of [[ATTR_DATA, SDS_STREAM_NAME], [ATTR_INDEX_ALLOCATION, SII_INDEX_NAME]] as const) {
+      const extents = extentsOf(record.attributes, type, name).filter((a) => a.nonResident);
+      if (extents.length === 0) continue;
+      for (const run of buildLayout(extents, boot.clusterSize, `MFT record ${SECURE_RECORD}`, true).runs) {
+        if (run.sourceOffset !== null) this.hooks.want(this.volume.start + run.sourceOffset, this.volume.start + run.sourceOffset + run.length);
+      }
+    }
   }
 
   /** After disk bytes [start, end) were kept: look at every MFT record they completed. */
