@@ -136,6 +136,14 @@ describe('log records', () => {
     );
   }, 120_000);
 
+  it('an item whose format region is split after its first byte replays (found by the property above: capacity 65)', async () => {
+    const f = await fixture(V5);
+    for (const capacity of [65, 67]) {
+      const { fs, names, uid } = await replayed(f, [{ tid: 3, items: [f.rename] }, { tid: 4, items: [f.chown] }], { capacity, startBlock: 2 });
+      expect([renamed(names), uid, fs.info.logReplayed]).toEqual([true, 4242, 2]);
+    }
+  });
+
   it('stops at a record whose CRC does not match, with a warning', async () => {
     const f = await fixture(V5);
     const bytes = f.bytes.slice();

@@ -119,18 +119,28 @@ export class TransactionAssembler {
     if (continues) {
       if (item.regions.length === 0) throw bad(header, `transaction ${transaction.tid}: a continued region with nothing before it`);
       item.regions[item.regions.length - 1] = concat(item.regions[item.regions.length - 1]!, region);
-      return;
+    } else {
+      if (item.total === 0 && item.regions.length > 0) {
+        throw bad(header, `transaction ${transaction.tid}: item format region of ${item.regions[0]!.length} bytes`);
+      }
+      if (item.total !== 0 && item.regions.length === item.total) {
+        item = { total: 0, regions: [] };
+        transaction.items.push(item);
+      }
+      item.regions.push(region);
     }
-    if (item.total !== 0 && item.regions.length === item.total) {
-      item = { total: 0, regions: [] };
-      transaction.items.push(item);
-    }
-    if (item.total === 0) {
-      if (region.length < 4) throw bad(header, `transaction ${transaction.tid}: item format region of ${region.length} bytes`);
-      const total = new DataView(region.buffer).getUint16(2, transaction.littleEndian);
-      if (total === 0 || total > MAX_REGIONS_IN_ITEM) throw bad(header, `transaction ${transaction.tid}: item of ${total} regions`);
-      item.total = total;
-    }
-    item.regions.push(region);
+    if (item.total === 0) readRegionCount(header, transaction, item);
   }
+}
+
+/**
+ * An item's region count, from its format region (the first) once 4 bytes of it are in: a region
+ * may be split over records at any byte (XLOG_CONTINUE_TRANS), its header too.
+ */
+function readRegionCount(header: RecordHeader, transaction: Transaction, item: Transaction['items'][number]): void {
+  const format = item.regions[0]!;
+  if (format.length < 4) return;
+  const total = new DataView(format.buffer, format.byteOffset).getUint16(2, transaction.littleEndian);
+  if (total === 0 || total > MAX_REGIONS_IN_ITEM) throw bad(header, `transaction ${transaction.tid}: item of ${total} regions`);
+  item.total = total;
 }
