@@ -77,7 +77,8 @@ export class CatalogFileSystem implements FileSystem {
 
   /** The owner and group the catalog keeps (format 4.0; no DACL: it stays on the image). */
   async readSecurity(entry: FileEntry): Promise<EntrySecurity | undefined> {
-    return structuredClone(this.catalog.recordOf(this.volume, entry).security);
+    const security = this.catalog.recordOf(this.volume, entry).security;
+    return security && { ...structuredClone(security), daclKept: false };
   }
 
   private requireDisk(path?: string): ByteSource {

@@ -8,7 +8,7 @@
  * file's identity under its file system's name for it — `mft: {record, sequence}` and
  * `parentMft` on NTFS, `inode`, `generation` and `parentInode` on ext2/3/4 and XFS; details;
  * deleted, undecodable; owner, group, dacl when security was read (null: the descriptor lacks
- * that part); warnings. Other absent fields are left out, never null.
+ * that part; no dacl from a catalog, which does not keep it); warnings. Other absent fields are left out, never null.
  *
  * Entries hold bigint times, which JSON.stringify refuses: serialize them with entryToJSON.
  */
@@ -70,7 +70,7 @@ export function entryToJSON(entry: FileEntry, options: EntryJsonOptions = {}): R
     // Asked for (grt-ls --security): null says the descriptor has no such part.
     out.owner = entry.security.owner ?? null;
     out.group = entry.security.group ?? null;
-    out.dacl = entry.security.dacl ?? null;
+    if (entry.security.daclKept !== false) out.dacl = entry.security.dacl ?? null;
   }
   out.warnings = entry.warnings.map((w) => ({ ...w }));
   return out;

@@ -78,6 +78,8 @@ export interface EntrySecurity {
   owner?: string;
   group?: string;
   dacl?: { type: string; sid?: string; mask: number; flags: number }[];
+  /** False where the DACL was not kept (a catalog keeps owner and group only): `dacl` then says nothing. */
+  daclKept?: false;
 }
 
 export interface FileEntry {
