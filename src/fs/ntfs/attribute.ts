@@ -125,7 +125,8 @@ export function parseAttributes(record: Uint8Array, first: number, end: number, 
       flags: u16le(record, pos + AT.flags),
       id: u16le(record, pos + AT.attributeId),
       recordNumber,
-      byteOffset: byteOffset + pos,
+      // A record read from outside the volume (a tap look-ahead) comes with byteOffset −1: no place.
+      byteOffset: byteOffset >= 0 ? byteOffset + pos : undefined,
       value: null,
       nonResident: null,
     };

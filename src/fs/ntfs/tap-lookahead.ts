@@ -10,12 +10,13 @@
  */
 import type { GrtWarning } from '../../errors.js';
 import type { LookaheadVolume, StreamLookahead, TapHooks } from '../stream-lookahead.js';
-import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_REPARSE_POINT } from './attribute.js';
+import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_REPARSE_POINT, type Attribute } from './attribute.js';
 import { readBootSector, type BootSector } from './boot-sector.js';
 import { buildLayout } from './data-stream.js';
 import { describeFile, describeFileNow } from './file-entry.js';
 import { extentsOf, Mft } from './mft.js';
 import { parseMftRecord } from './mft-record.js';
+import { ATTR_SECURITY_DESCRIPTOR } from './security-file.js';
 import { SDS_STREAM_NAME, SECURE_RECORD } from './security-secure.js';
 import { SII_INDEX_NAME } from './security-sii.js';
 import { openNtfs } from './volume.js';
@@ -83,12 +84,18 @@ export class NtfsLookahead implements StreamLookahead {
     const mft = await Mft.open(source, boot, warnings);
     const record = await mft.readRecord(SECURE_RECORD);
     for (const [type, name] of [[ATTR_DATA, SDS_STREAM_NAME], [ATTR_INDEX_ALLOCATION, SII_INDEX_NAME]] as const) {
-      const extents = extentsOf(record.attributes, type, name).filter((a) => a.nonResident);
-      if (extents.length === 0) continue;
-      for (const run of buildLayout(extents, boot.clusterSize, `MFT record ${SECURE_RECORD}`, true).runs) {
-        if (run.sourceOffset !== null) this.hooks.want(this.volume.start + run.sourceOffset, this.volume.start + run.sourceOffset + run.length);
-      }
+      this.wantRuns(record.attributes, type, name, boot.clusterSize);
     }
+  }
+
+  /** Want every cluster of the non-resident attribute `type`/`name` among `attributes`; whether it had any. */
+  private wantRuns(attributes: readonly Attribute[], type: number, name: string, clusterSize: number): boolean {
+    const extents = extentsOf(attributes, type, name).filter((a) => a.nonResident);
+    if (extents.length === 0) return false;
+    for (const run of buildLayout(extents, clusterSize, `MFT record ${extents[0]!.recordNumber}`, true).runs) {
+      if (run.sourceOffset !== null) this.hooks.want(this.volume.start + run.sourceOffset, this.volume.start + run.sourceOffset + run.length);
+    }
+    return true;
   }
 
   /** After disk bytes [start, end) were kept: look at every MFT record they completed. */
@@ -140,12 +147,9 @@ export class NtfsLookahead implements StreamLookahead {
   private async predict(bytes: Uint8Array, recordNumber: number): Promise<void> {
     const { clusterSize, clusterCount } = this.boot!;
     const record = parseMftRecord(bytes, recordNumber, -1, clusterCount);
-    const lists = record.attributes.filter((a) => a.type === ATTR_ATTRIBUTE_LIST && a.nonResident);
-    if (lists.length > 0) {
-      const layout = buildLayout(lists, clusterSize, `MFT record ${recordNumber} attribute list`, true);
-      for (const run of layout.runs) if (run.sourceOffset !== null) this.hooks.want(this.volume.start + run.sourceOffset, this.volume.start + run.sourceOffset + run.length);
-      return;
-    }
+    // A catalog reads a file's own (pre-NTFS 3.0 style) security descriptor for its owner.
+    this.wantRuns(record.attributes, ATTR_SECURITY_DESCRIPTOR, '', clusterSize);
+    if (this.wantRuns(record.attributes, ATTR_ATTRIBUTE_LIST, '', clusterSize)) return;
     if (record.base.record !== 0) return;
     // describeFile reads only a non-resident reparse point or an unnamed stream that may be an
     // Interix symlink: any other record needs no look (describing it costs as much as parsing it).
