@@ -85,9 +85,14 @@ async function refuseText(file: PooledFile): Promise<void> {
   }
 }
 
-/** Text up to the first NUL (descriptors are NUL-padded): no control bytes but tab, CR and LF. */
+/**
+ * Text up to the first NUL (descriptors are NUL-padded): no control bytes but tab, CR and LF, and
+ * at least one byte of it. A first sector of zeros is no descriptor: a flat extent of an
+ * unpartitioned disk starts that way (ext4 leaves its first 1024 bytes zero).
+ */
 function isPlainText(first: Uint8Array): boolean {
   const end = first.indexOf(0);
+  if (end === 0) return false;
   return !first.subarray(0, end < 0 ? first.length : end).some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
 }
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
-import type { ExtentLine } from '../../src/vmdk/descriptor.js';
+import { MAX_DESCRIPTOR_BYTES, type ExtentLine } from '../../src/vmdk/descriptor.js';
 import { MAX_OPEN_EXTENT_FILES } from '../../src/vmdk/extent-files.js';
 import { openDisk, type VirtualDisk } from '../../src/vmdk/index.js';
 import { expectBytes, expectGrtError, pattern, withTempDir, writeDescriptor } from './helpers.js';
@@ -332,6 +332,22 @@ describe('flat, split and zero extents', () => {
       expect(text.info).toMatchObject({ format: 'raw', capacity: 1040 });
       expect(text.info.warnings.map((w) => w.code)).toEqual(['BAD_DESCRIPTOR']);
       await text.close();
+    }));
+
+  it('reads a lone flat extent whose first sector is zeros as raw, at any size', () =>
+    withTempDir(async (dir) => {
+      // An unpartitioned disk holding ext4 starts with 1024 zero bytes: no descriptor, whatever its size.
+      for (const size of [4096, MAX_DESCRIPTOR_BYTES + 4096]) {
+        const flat = join(dir, `lone${size}-flat.vmdk`);
+        const content = new Uint8Array(size);
+        content.set(pattern(21, 1000), 1024);
+        await writeFile(flat, content);
+        const lone = await openDisk(flat);
+        expect(lone.info).toMatchObject({ format: 'raw', capacity: size });
+        expect(lone.info.warnings.map((w) => w.code)).toEqual(['UNSUPPORTED']);
+        expectBytes(await lone.read(1024, 1000), pattern(21, 1000));
+        await lone.close();
+      }
     }));
 
   it('refuses bad options with USAGE', async () => {
