@@ -18,8 +18,6 @@ import { entryToJSON } from '../fs/entry-json.js';
 import { sidName } from '../fs/sid-names.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
-import { verifyPackage } from './verify-ova.js';
-import { catalogAt } from './remote-catalog.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { mountedFacts, printMountWarnings, type MountedFacts } from './volume-facts.js';
 import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, throwIfStopped, type CliIo } from './output.js';
@@ -300,6 +298,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (values.info && positionals.length > 1) throw new GrtError('USAGE', '--info takes no PATH');
     if (values.verify) {
       if (values.catalog !== undefined || values.info || values.find !== undefined || positionals.length > 1) throw new GrtError('USAGE', '--verify checks one .ova: it takes no PATH, --catalog, --info or --find');
+      const { verifyPackage } = await import('./verify-ova.js'); // its hashing (node:crypto) only for --verify
       return await verifyPackage(positionals[0], values, io, state);
     }
     const volumeId = parseVolumeId(values.partition);
@@ -310,7 +309,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (values.info) throw new GrtError('USAGE', '--info describes an image, not a catalog');
       if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')} (with --catalog, one PATH)`);
       // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
-      const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
+      const [{ CatalogFileSystem, chooseCatalogVolume, openCatalog }, { catalogAt }] = await Promise.all([import('../catalog/index.js'), import('./remote-catalog.js')]);
       const catalog = await openCatalog((await catalogAt(values.catalog, values))!);
       const volume = chooseCatalogVolume(catalog, volumeId);
       state.started = true;
