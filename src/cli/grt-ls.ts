@@ -10,7 +10,7 @@
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { openCatalog } from '../catalog/index.js';
 import { compileGlob } from '../util/glob.js';
-import type { FileEntry, FileSystem, ListOptions } from '../fs/file-system.js';
+import type { FileEntry, FileSystem, ListOptions, NameEntry } from '../fs/file-system.js';
 import type { Image } from '../image.js';
 import type { Volume } from '../volume/types.js';
 import { IsoCache, nsToIso } from '../util/time.js';
@@ -18,8 +18,6 @@ import { entryToJSON } from '../fs/entry-json.js';
 import { sidName } from '../fs/sid-names.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
-import { verifyPackage } from './verify-ova.js';
-import { catalogAt } from './remote-catalog.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { mountedFacts, printMountWarnings, type MountedFacts } from './volume-facts.js';
 import { EXIT_OK, formatBytes, isMain, jsonLine, LineWriter, runAsScript, runParsed, throwIfStopped, type CliIo } from './output.js';
@@ -83,11 +81,17 @@ function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long
 
 const TYPE_CHAR: Record<FileEntry['type'], string> = { file: '-', dir: 'd', symlink: 'l', junction: 'j', other: '?' };
 
+/** A plain listing's line: the name, `/` after a directory's, and the marks a name needs. */
+function nameText(entry: NameEntry, name: string): string {
+  const suffix = entry.type === 'dir' ? '/' : '';
+  return `${name}${suffix}${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}\n`;
+}
+
 function entryText(entry: FileEntry, name: string, long: boolean, isoCache: IsoCache): string {
+  if (!long) return nameText(entry, name);
   const suffix = entry.type === 'dir' ? '/' : '';
   const link = entry.target !== undefined ? ` -> ${entry.target}` : '';
   const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
-  if (!long) return `${name}${suffix}${flags}\n`;
   // UTC, marked as such (Z): file systems store UTC, and a listing read elsewhere must not be taken for local time.
   const mtime = `${nsToIso(entry.times.mtime, isoCache).replace('T', ' ').slice(0, 19)}Z`;
   const owner = entry.security ? ` ${sidName(entry.security.owner ?? '-').padEnd(24)} ${sidName(entry.security.group ?? '-').padEnd(24)}` : '';
@@ -225,24 +229,35 @@ function securityAdder(fs: FileSystem): AddSecurity | undefined {
   };
 }
 
+/** No -l, --json or --security: a line shows only what `FileSystem.listNames` gives. */
+function isPlain(values: { json?: boolean; long?: boolean }, addSecurity: AddSecurity | undefined): boolean {
+  return !values.json && !values.long && addSecurity === undefined;
+}
+
 async function list(fs: FileSystem, path: string, values: { json?: boolean; long?: boolean; recursive?: boolean; all?: boolean; deleted?: boolean }, io: CliIo, addSecurity?: AddSecurity): Promise<number> {
   const options = { all: values.all ?? false, deleted: values.deleted ?? false };
   const entry = await fs.stat(path);
   const out = new LineWriter(io.stdout);
   const print = printer(out, fs.kind, values, io.signal, addSecurity);
+  // Recursive: paths relative to the listed directory.
+  const base = entry.path === '/' ? '/' : `${entry.path}/`;
+  const shown = (child: NameEntry): string => (!values.recursive ? child.name : child.path.startsWith(base) ? child.path.slice(base.length) : child.path);
   try {
     if (entry.type !== 'dir') {
       await print(entry, entry.path);
+    } else if (fs.listNames && isPlain(values, addSecurity)) {
+      // Names and types only: ext and XFS read them from the directory entries, not every inode.
+      for await (const children of fs.listNames(entry.path, { ...options, recursive: values.recursive === true })) {
+        throwIfStopped(io.signal);
+        for (const child of children) await out.line(nameText(child, shown(child)));
+      }
     } else if (!values.recursive) {
       for (const child of await fs.readDir(path, options)) await print(child, child.name);
     } else {
       // Recursive: the file system's walk (for NTFS from the root: one linear MFT pass, not one index
-      // read per directory); paths relative to the listed directory. Damaged records are warnings on
-      // their entries (or on the volume), not failures of the listing.
-      const base = entry.path === '/' ? '/' : `${entry.path}/`;
-      for await (const child of fs.walk(entry.path, options)) {
-        await print(child, child.path.startsWith(base) ? child.path.slice(base.length) : child.path);
-      }
+      // read per directory). Damaged records are warnings on their entries (or on the volume), not
+      // failures of the listing.
+      for await (const child of fs.walk(entry.path, options)) await print(child, shown(child));
     }
   } finally {
     await out.flush(); // what was listed before a failure is still printed
@@ -261,7 +276,15 @@ async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; 
       for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry, entry.path);
     } else {
       const pattern = compileGlob(glob);
-      for await (const entry of source.walk('/', options)) if (pattern.test(pattern.matchesPath ? entry.path : entry.name)) await print(entry, entry.path);
+      const matches = (entry: NameEntry): boolean => pattern.test(pattern.matchesPath ? entry.path : entry.name);
+      if (source.listNames && isPlain(values, addSecurity)) {
+        for await (const entries of source.listNames('/', { ...options, recursive: true })) {
+          throwIfStopped(io.signal);
+          for (const entry of entries) if (matches(entry)) await out.line(nameText(entry, entry.path));
+        }
+      } else {
+        for await (const entry of source.walk('/', options)) if (matches(entry)) await print(entry, entry.path);
+      }
     }
   } finally {
     await out.flush();
@@ -275,6 +298,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (values.info && positionals.length > 1) throw new GrtError('USAGE', '--info takes no PATH');
     if (values.verify) {
       if (values.catalog !== undefined || values.info || values.find !== undefined || positionals.length > 1) throw new GrtError('USAGE', '--verify checks one .ova: it takes no PATH, --catalog, --info or --find');
+      const { verifyPackage } = await import('./verify-ova.js'); // its hashing (node:crypto) only for --verify
       return await verifyPackage(positionals[0], values, io, state);
     }
     const volumeId = parseVolumeId(values.partition);
@@ -285,7 +309,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (values.info) throw new GrtError('USAGE', '--info describes an image, not a catalog');
       if (positionals.length > 1) throw new GrtError('USAGE', `too many arguments: ${positionals.slice(1).join(' ')} (with --catalog, one PATH)`);
       // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
-      const { CatalogFileSystem, chooseCatalogVolume, openCatalog } = await import('../catalog/index.js');
+      const [{ CatalogFileSystem, chooseCatalogVolume, openCatalog }, { catalogAt }] = await Promise.all([import('../catalog/index.js'), import('./remote-catalog.js')]);
       const catalog = await openCatalog((await catalogAt(values.catalog, values))!);
       const volume = chooseCatalogVolume(catalog, volumeId);
       state.started = true;

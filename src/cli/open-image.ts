@@ -1,9 +1,7 @@
 /** How a command opens the IMAGE argument, with the options shared by every command. */
 import { GrtError, type GrtWarning } from '../errors.js';
 import { openImage, type Image, type OpenImageOptions } from '../image.js';
-import { loadAwsSettings } from '../io/sources/aws-config.js';
-import { HttpOpener, isHttpUrl, parseHeaderLines, type UrlOpener } from '../io/sources/http-opener.js';
-import { isS3Url, S3Opener } from '../io/sources/s3-opener.js';
+import type { UrlOpener } from '../io/sources/http-opener.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import type { GrainInflation } from '../vmdk/inflation.js';
 import type { CliIo } from './output.js';
@@ -21,15 +19,25 @@ export interface ImageArgs {
   'raw-wof'?: boolean | undefined;
 }
 
-/** The opener an http(s):// or s3:// IMAGE needs; undefined for a local path. */
+/** A path that starts with a URL scheme (`https://`, `s3://`): only such a path may need the remote openers. */
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * The opener an http(s):// or s3:// IMAGE needs; undefined for a local path. The openers (node:http,
+ * node:crypto for SigV4) are loaded only for a URL: a local listing does not pay their start-up.
+ */
 export async function remoteOpener(path: string, values: ImageArgs, env: Record<string, string | undefined> = process.env): Promise<UrlOpener | undefined> {
-  if (isHttpUrl(path)) {
-    if (values.endpoint !== undefined) throw new GrtError('USAGE', '--endpoint is for s3:// images');
-    return new HttpOpener({ headers: parseHeaderLines(values.header ?? []) });
-  }
-  if (isS3Url(path)) {
-    if (values.header?.length) throw new GrtError('USAGE', '--header is for http(s):// images (S3 requests are signed)');
-    return new S3Opener(await loadAwsSettings(env, values.endpoint));
+  if (URL_SCHEME.test(path)) {
+    const [{ HttpOpener, isHttpUrl, parseHeaderLines }, { isS3Url, S3Opener }] = await Promise.all([import('../io/sources/http-opener.js'), import('../io/sources/s3-opener.js')]);
+    if (isHttpUrl(path)) {
+      if (values.endpoint !== undefined) throw new GrtError('USAGE', '--endpoint is for s3:// images');
+      return new HttpOpener({ headers: parseHeaderLines(values.header ?? []) });
+    }
+    if (isS3Url(path)) {
+      if (values.header?.length) throw new GrtError('USAGE', '--header is for http(s):// images (S3 requests are signed)');
+      const { loadAwsSettings } = await import('../io/sources/aws-config.js');
+      return new S3Opener(await loadAwsSettings(env, values.endpoint));
+    }
   }
   if (values.header?.length || values.endpoint !== undefined) throw new GrtError('USAGE', '--header and --endpoint are for http(s):// and s3:// images');
   return undefined;

@@ -174,6 +174,12 @@ export interface ListOptions {
 }
 
 /**
+ * What a plain listing (`ls` without -l) shows of an entry: a `FileEntry` has these fields too.
+ * See `FileSystem.listNames`.
+ */
+export type NameEntry = Pick<FileEntry, 'path' | 'name' | 'type' | 'deleted' | 'undecodable'>;
+
+/**
  * How a volume compares names, for lookups and for the order a directory lists in:
  *  - 'upcase' (NTFS): case-insensitive through the volume's own table (`$UpCase`: the upper-case
  *    form of each UTF-16 code unit, 65536 entries), ties broken by the exact UTF-16 units;
@@ -204,6 +210,17 @@ export interface FileSystem {
   readDir(path: string, options?: ListOptions): Promise<FileEntry[]>;
   /** Every entry below `path` (not the path itself), parents before children. */
   walk(path: string, options?: ListOptions): AsyncIterable<FileEntry>;
+  /**
+   * Optional: the entries `walk` (`recursive`) or `readDir` of the directory at `path` gives, in
+   * the same order, with only the fields a plain listing prints, in batches (a directory's
+   * children at a time: one promise per entry costs more than the listing itself). For a reader whose directory
+   * entries carry each name's type (ext `filetype`, XFS `ftype`), this skips reading every
+   * child's inode; it reads a child's inode where the directory entry does not say enough (a
+   * directory, to descend; no type; a deleted name). A child whose inode is damaged is listed by
+   * its directory entry here while `walk` leaves it out with a volume warning. Callers that need
+   * any other field use `walk`/`readDir`.
+   */
+  listNames?(path: string, options?: ListOptions & { recursive?: boolean }): AsyncIterable<readonly NameEntry[]>;
   /**
    * A stream ('' = unnamed data) of the file at a path, or of an entry already listed (which
    * goes straight to its record, no path lookup), as a ByteSource.

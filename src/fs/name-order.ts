@@ -58,7 +58,7 @@ export function compareCodePoints(a: string, b: string): number {
 }
 
 /** Entries in the order `rule` gives: see inIndexOrder ('upcase') and compareCodePoints ('bytes'). */
-export function inNameOrder(entries: readonly FileEntry[], rule: NameRule): FileEntry[] {
+export function inNameOrder<E extends Pick<FileEntry, 'name'>>(entries: readonly E[], rule: NameRule): E[] {
   if (rule.kind === 'upcase') return inIndexOrder(entries, nameKeyOf(rule));
   return [...entries].sort((a, b) => compareCodePoints(a.name, b.name));
 }
@@ -68,7 +68,7 @@ export function inNameOrder(entries: readonly FileEntry[], rule: NameRule): File
  * names upper-cased through the volume's $UpCase (`key`), then names equal but for case by their
  * exact UTF-16 units.
  */
-export function inIndexOrder(entries: readonly FileEntry[], key: (name: string) => string): FileEntry[] {
+export function inIndexOrder<E extends Pick<FileEntry, 'name'>>(entries: readonly E[], key: (name: string) => string): E[] {
   const keyed = entries.map((entry) => ({ entry, key: key(entry.name) }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0));
   return keyed.map((k) => k.entry);

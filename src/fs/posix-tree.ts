@@ -5,7 +5,7 @@
  * what they share: limits, path joining, name checks, warnings, loop protection and entry shape.
  */
 import { GrtError, isGrtError, warningFrom, type GrtWarning } from '../errors.js';
-import type { EntryDetails, EntryTimes, FileEntry, FileSystemInfo, ListOptions, NameRule, OtherKind } from './file-system.js';
+import type { EntryDetails, EntryTimes, EntryType, FileEntry, FileSystemInfo, ListOptions, NameEntry, NameRule, OtherKind } from './file-system.js';
 import { inNameOrder } from './name-order.js';
 
 /** Path components followed for one lookup: bounds a path of thousands of `a/a/a/...`. */
@@ -28,11 +28,26 @@ export interface PosixInode {
   flags: number;
 }
 
-/** One name of a directory: its inode number; `removed` for a deleted name found in slack. */
+/**
+ * One name of a directory: its inode number; `removed` for a deleted name found in slack;
+ * `fileType` the type code the entry itself stores (DIRENT_TYPES), where the volume keeps one.
+ */
 export interface PosixDirEntry {
   name: string;
   inode: number;
   removed?: boolean;
+  fileType?: number;
+}
+
+/**
+ * The type codes ext4_dir_entry_2.file_type and XFS's ftype share (EXT4_FT_*, XFS_DIR3_FT_*):
+ * 0 unknown, 1 regular, 2 directory, 3 chardev, 4 blockdev, 5 FIFO, 6 socket, 7 symlink.
+ */
+const DIRENT_TYPES: readonly (EntryType | undefined)[] = [undefined, 'file', 'dir', 'other', 'other', 'other', 'other', 'symlink'];
+
+/** The entry type a directory entry's type code says; undefined for 0 (unknown) and codes past 7. */
+export function direntEntryType(fileType: number | undefined): EntryType | undefined {
+  return fileType === undefined ? undefined : DIRENT_TYPES[fileType];
 }
 
 /** What a volume gives the tree: its inodes and directories. */
@@ -42,6 +57,12 @@ export interface PosixInodeSource<I extends PosixInode> {
   readonly warnings: GrtWarning[];
   readInode(number: number, warnings: GrtWarning[]): Promise<I>;
   readDirectory(inode: I, warnings: GrtWarning[], deleted: boolean): Promise<readonly PosixDirEntry[]>;
+  /**
+   * The type of a live name from its directory entry alone, when the volume trusts it for a
+   * plain listing (the feature that stores types is on, the code is known, the inode number is
+   * one the volume has, nothing else a listing shows needs the inode); undefined: read the inode.
+   */
+  direntType?(entry: PosixDirEntry): EntryType | undefined;
 }
 
 /** The volume and what only it knows of an entry. */
@@ -139,26 +160,34 @@ export class PosixTree<I extends PosixInode> {
 
   async readDir(path: string, options: ListOptions = {}): Promise<FileEntry[]> {
     const { inode, place } = await this.resolve(path);
-    return (await this.children(inode, place.path, options)).entries;
+    return (await this.children<FileEntry>(inode, place.path, options, false)).entries;
   }
 
   /**
    * The children of a directory in name order, and the inodes of its subdirectories (a walk
    * descends into them; other inodes are dropped at once, so a large directory's do not pile up).
+   * With `namesOnly`, a child whose directory entry gives its type (`direntType`) and that is no
+   * directory is listed from that entry, without reading its inode.
    */
-  private async children(directory: I, path: string, options: ListOptions): Promise<{ entries: FileEntry[]; subdirectories: Map<FileEntry, I> }> {
-    const entries: FileEntry[] = [];
-    const subdirectories = new Map<FileEntry, I>();
+  private async children<E extends NameEntry>(directory: I, path: string, options: ListOptions, namesOnly: boolean): Promise<{ entries: E[]; subdirectories: Map<E, I> }> {
+    const entries: NameEntry[] = [];
+    const subdirectories = new Map<NameEntry, I>();
     const dirWarnings: GrtWarning[] = [];
     // Inodes in number order: neighbours share inode table blocks (htree and B+tree directories list names in hash order).
     const listed = [...(await this.volume.readDirectory(directory, dirWarnings, options.deleted === true))].sort((a, b) => a.inode - b.inode);
+    const direntType = namesOnly ? this.volume.direntType?.bind(this.volume) : undefined;
     for (const child of listed) {
-      const warnings: GrtWarning[] = [];
       if (child.name.includes('/') || child.name.includes('\0')) {
         this.volume.warnings.push({ code: 'UNSAFE_PATH', message: `directory ${path}: entry name with '/' or NUL skipped` });
         continue;
       }
+      const type = direntType && child.removed !== true ? direntType(child) : undefined;
+      if (type !== undefined && type !== 'dir') {
+        entries.push({ path: joinPath(path, child.name), name: child.name, type });
+        continue;
+      }
       const place: EntryPlace = { path: joinPath(path, child.name), name: child.name, parent: directory.number, removed: child.removed === true };
+      const warnings: GrtWarning[] = [];
       try {
         const inode = await this.volume.readInode(child.inode, warnings);
         const entry = await this.volume.describe(inode, place, warnings);
@@ -171,10 +200,29 @@ export class PosixTree<I extends PosixInode> {
       }
     }
     if (dirWarnings.length > 0) this.volume.warnings.push(...dirWarnings.map((w) => ({ ...w, message: `${path}: ${w.message}` })));
-    return { entries: inNameOrder(entries, POSIX_NAME_RULE), subdirectories };
+    // Names mode holds only NameEntry rows and full mode only FileEntry ones: E is what the caller asked for.
+    return { entries: inNameOrder(entries, POSIX_NAME_RULE) as E[], subdirectories: subdirectories as Map<E, I> };
   }
 
   async *walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
+    for await (const entries of this.descend<FileEntry>(path, options, false)) yield* entries;
+  }
+
+  /** FileSystem.listNames: `readDir` or `walk` with only what a plain listing prints, from directory entries where they say it. */
+  async *listNames(path: string, options: ListOptions & { recursive?: boolean } = {}): AsyncIterable<readonly NameEntry[]> {
+    if (options.recursive) {
+      yield* this.descend<NameEntry>(path, options, true);
+      return;
+    }
+    const { inode, place } = await this.resolve(path);
+    yield (await this.children<NameEntry>(inode, place.path, options, true)).entries;
+  }
+
+  /**
+   * Every entry below `path`, a directory's children (in name order) at a time, each batch
+   * followed by its subdirectories' (depth first; see `children`).
+   */
+  private async *descend<E extends NameEntry>(path: string, options: ListOptions, namesOnly: boolean): AsyncIterable<E[]> {
     const start = await this.resolve(path);
     // A directory linked into its own subtree would loop: each directory inode is listed once.
     const seen = new Set<number>([start.inode.number]);
@@ -182,10 +230,11 @@ export class PosixTree<I extends PosixInode> {
     while (stack.length > 0) {
       const { inode, path: dirPath } = stack.pop()!;
       if (inode.kind !== 'dir') continue;
-      const { entries, subdirectories } = await this.children(inode, dirPath, options);
+      const { entries, subdirectories } = await this.children<E>(inode, dirPath, options, namesOnly);
+      yield entries;
       const next: { inode: I; path: string }[] = [];
+      // In name order (the map's is inode order): the first name of a directory linked twice is the one descended.
       for (const entry of entries) {
-        yield entry;
         const subdirectory = subdirectories.get(entry);
         if (subdirectory && !seen.has(subdirectory.number)) {
           seen.add(subdirectory.number);
@@ -206,6 +255,7 @@ export abstract class PosixFileSystem<I extends PosixInode> {
       rootInode, warnings,
       readInode: (number, into) => inodes.readInode(number, into),
       readDirectory: (inode, into, deleted) => inodes.readDirectory(inode, into, deleted),
+      ...(inodes.direntType ? { direntType: inodes.direntType.bind(inodes) } : {}),
       describe: (inode, place, into) => this.describe(inode, place, into),
     });
   }
@@ -230,6 +280,10 @@ export abstract class PosixFileSystem<I extends PosixInode> {
 
   walk(path: string, options: ListOptions = {}): AsyncIterable<FileEntry> {
     return this.tree.walk(path, options);
+  }
+
+  listNames(path: string, options: ListOptions & { recursive?: boolean } = {}): AsyncIterable<readonly NameEntry[]> {
+    return this.tree.listNames(path, options);
   }
 
   /** The inode of a path, or of an entry this volume listed. */

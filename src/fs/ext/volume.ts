@@ -7,9 +7,10 @@ import { GrtError, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import type { FileEntry, FileSystem, FileSystemInfo, StreamLayout } from '../file-system.js';
 import { openLayoutStream } from '../layout-stream.js';
-import { PosixFileSystem, posixEntry, superblockInfo, withSymlinkTarget, type EntryPlace } from '../posix-tree.js';
+import { direntEntryType, PosixFileSystem, posixEntry, superblockInfo, withSymlinkTarget, type EntryPlace, type PosixDirEntry } from '../posix-tree.js';
 import { ExtVolume, type ExtOpenOptions } from './ext-volume.js';
 import { INODE_FLAGS, ROOT_INODE, type Inode } from './inode.js';
+import { INCOMPAT } from './superblock.js';
 import type { Xattr } from './xattr.js';
 import { entryTimes } from '../../util/time.js';
 
@@ -26,6 +27,7 @@ export class ExtFileSystem extends PosixFileSystem<Inode> implements FileSystem 
       warnings: volume.warnings,
       readInode: (number, warnings) => volume.readInode(number, warnings),
       readDirectory: (inode, warnings, deleted) => volume.readDirectory(inode, warnings, deleted),
+      direntType: (entry) => direntType(volume, entry),
     });
     const { sb } = volume;
     this.kind = sb.version;
@@ -95,6 +97,17 @@ export class ExtFileSystem extends PosixFileSystem<Inode> implements FileSystem 
     const inode = await this.inodeOf(target);
     return (await this.volume.xattrs(inode, [])).filter((x) => x.name !== 'system.data');
   }
+}
+
+/**
+ * A name's type from its directory entry (ext4_dir_entry_2.file_type, kept with the `filetype`
+ * feature), for plain listings. Not with `encrypt`: an fscrypt file is listed as undecodable,
+ * which only its inode's flags say.
+ */
+function direntType(volume: ExtVolume, entry: PosixDirEntry): FileEntry['type'] | undefined {
+  const { featureIncompat, inodeCount } = volume.sb;
+  if (!(featureIncompat & INCOMPAT.filetype) || featureIncompat & INCOMPAT.encrypt || entry.inode > inodeCount) return undefined;
+  return direntEntryType(entry.fileType);
 }
 
 export async function openExt(source: ByteSource, options: ExtOpenOptions = {}): Promise<ExtFileSystem> {

@@ -11,6 +11,8 @@ import type { Superblock } from './superblock.js';
 export interface DirEntry {
   name: string;
   inode: number;
+  /** The entry's ftype byte (XFS_DIR3_FT_*) on volumes with the ftype feature; absent without it. */
+  fileType?: number;
 }
 
 /** Directory offsets from 32 GiB up hold leaf and free-space indexes, not names (XFS_DIR2_LEAF_OFFSET). */
@@ -46,7 +48,10 @@ export function parseShortForm(sb: Superblock, inodeNumber: number, bytes: Uint8
     const numberAt = nameStart + nameLength + (sb.hasFtype ? 1 : 0);
     if (nameLength === 0 || numberAt + numberSize > size) throw badDir(inodeNumber, `short-form entry ${i} of length ${nameLength} past the end`);
     const inode = wide ? Number(view.getBigUint64(numberAt)) : view.getUint32(numberAt);
-    out.push({ name: utf8.decode(bytes.subarray(nameStart, nameStart + nameLength)), inode });
+    const entry: DirEntry = { name: utf8.decode(bytes.subarray(nameStart, nameStart + nameLength)), inode };
+    // xfs_dir2_sf_entry: namelen, offset, name, [ftype], inumber.
+    if (sb.hasFtype) entry.fileType = bytes[numberAt - 1]!;
+    out.push(entry);
     at = numberAt + numberSize;
   }
   return out;
@@ -84,7 +89,9 @@ export function parseDataBlock(sb: Superblock, inodeNumber: number, block: Uint8
     const name = utf8.decode(block.subarray(at + 9, at + 9 + nameLength));
     if (name !== '.' && name !== '..') {
       if (out.length >= MAX_DIR_ENTRIES) throw new GrtError('LIMIT_EXCEEDED', `XFS directory inode ${inodeNumber}: more than ${MAX_DIR_ENTRIES} names`);
-      out.push({ name, inode: Number(view.getBigUint64(at)) });
+      const entry: DirEntry = { name, inode: Number(view.getBigUint64(at)) };
+      if (sb.hasFtype) entry.fileType = block[at + 9 + nameLength]!;
+      out.push(entry);
     }
     at += length;
   }

@@ -6,9 +6,10 @@
 import { GrtError, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import type { FileEntry, FileSystem, FileSystemInfo, StreamLayout } from '../file-system.js';
-import { PosixFileSystem, posixEntry, superblockInfo, withSymlinkTarget, type EntryPlace } from '../posix-tree.js';
+import { direntEntryType, PosixFileSystem, posixEntry, superblockInfo, withSymlinkTarget, type EntryPlace } from '../posix-tree.js';
 import type { Inode } from './inode.js';
 import type { Xattr } from './xattr.js';
+import { inodeToByte } from './superblock.js';
 import { XfsVolume } from './xfs-volume.js';
 import { entryTimesOf } from '../../util/time.js';
 
@@ -23,6 +24,8 @@ export class XfsFileSystem extends PosixFileSystem<Inode> implements FileSystem 
       readInode: (number, warnings) => volume.readInode(number, warnings),
       // XFS keeps no removed names grt can find: `deleted` lists nothing more.
       readDirectory: (inode, warnings) => volume.readDirectory(inode, warnings),
+      // ftype (v5, or the v4 features2 bit) stores each name's type; an inode number outside the volume is left to readInode's error.
+      direntType: (entry) => (volume.sb.hasFtype && holdsInode(volume, entry.inode) ? direntEntryType(entry.fileType) : undefined),
     });
     const { sb } = volume;
     this.info = {
@@ -58,6 +61,16 @@ export class XfsFileSystem extends PosixFileSystem<Inode> implements FileSystem 
 
   async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {
     return this.volume.openData(await this.streamLayout(target, streamName));
+  }
+}
+
+/** Whether an inode number addresses an inode slot of the volume (one readInode would read). */
+function holdsInode(volume: XfsVolume, number: number): boolean {
+  try {
+    return inodeToByte(volume.sb, number) + volume.sb.inodeSize <= volume.source.size;
+  } catch (error) {
+    if (!(error instanceof GrtError)) throw error;
+    return false;
   }
 }
 
