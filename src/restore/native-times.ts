@@ -2,8 +2,9 @@
  * The native addon (native/times.c, built by node-gyp at install) that sets times to the
  * nanosecond: utimensat(2) with AT_SYMLINK_NOFOLLOW for a path, futimens(2) for an open file.
  * Found from the package root (the nearest directory above this module whose package.json is
- * grt's), so it loads from src/ under vitest and from any dist/ chunk; when a bundler dropped it
- * or it was never built, `loadNativeTimes` gives undefined and the caller falls back to fs.utimes.
+ * grt's; tsup's shims give the CommonJS build import.meta.url), so it loads from src/ under vitest
+ * and from any dist/ chunk; when a bundler dropped it or it was never built, `loadNativeTimes`
+ * gives undefined and the caller falls back to fs.utimes.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,11 +31,6 @@ export interface NativeTimes {
   /** The path's own times: a final symbolic link is not followed. */
   setPath(path: string, atime: bigint, mtime: bigint): void;
   setFd(fd: number, atime: bigint, mtime: bigint): void;
-}
-
-/** This module's own file: `__filename` in the CommonJS build, import.meta.url in ESM and under vitest. */
-function thisFile(): string {
-  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
 }
 
 /** The nearest directory above `start` holding grt's package.json, or undefined. */
@@ -76,7 +72,7 @@ function withCode(error: unknown): unknown {
 
 /** The addon, or undefined when it is not there (not built, dropped by a bundler, not Linux/POSIX). */
 export function loadNativeTimes(): NativeTimes | undefined {
-  const root = packageRoot(thisFile());
+  const root = packageRoot(fileURLToPath(import.meta.url));
   if (root === undefined || !existsSync(join(root, ADDON_PATH))) return undefined;
   let addon: Addon;
   try {

@@ -5,8 +5,6 @@
  * through a catalog of the volume. Compared with each image's manifest and with the reader's own
  * entries (times in nanoseconds).
  */
-import { createHash } from 'node:crypto';
-import { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +17,7 @@ import type { ByteSource } from '../../src/io/byte-source.js';
 import { restore, type RestoreEvent } from '../../src/restore/index.js';
 import { manifest as extManifest, storedTimeNs, volumeSource as extVolume } from '../ext/ext-images.js';
 import { manifest as xfsManifest, volumeSource as xfsVolume } from '../xfs/xfs-images.js';
+import { describeTree, entriesOf } from './restored-tree.js';
 
 const isRoot = process.getuid?.() === 0;
 let dir: string;
@@ -29,54 +28,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A file's bytes read without changing its atime (a later name of the same inode is checked after it). */
-function readUntouched(path: string): Buffer {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOATIME);
-  try {
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** What a restored tree holds, path by path: type, mode, owner, mtime, content hash, link text, and which paths share an inode. */
-function describeTree(root: string): Map<string, Record<string, unknown>> {
-  const out = new Map<string, Record<string, unknown>>();
-  const inodes = new Map<bigint, string>();
-  const visit = (relative: string) => {
-    for (const name of readdirSync(join(root, relative)).sort()) {
-      const path = `${relative}/${name}`;
-      const full = join(root, path);
-      const stat = lstatSync(full, { bigint: true });
-      const type = stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : stat.isSymbolicLink() ? 'symlink' : stat.isFIFO() ? 'fifo' : stat.isCharacterDevice() ? 'chardev' : stat.isBlockDevice() ? 'blockdev' : 'socket';
-      const row: Record<string, unknown> = { type, uid: Number(stat.uid), gid: Number(stat.gid), mtimeNs: stat.mtimeNs, atimeNs: stat.atimeNs };
-      if (type !== 'symlink') row.mode = Number(stat.mode) & 0o7777;
-      if (type === 'file') {
-        row.sha256 = createHash('sha256').update(readUntouched(full)).digest('hex');
-        row.sameAs = inodes.get(stat.ino) ?? path;
-        inodes.set(stat.ino, row.sameAs as string);
-      }
-      if (type === 'symlink') row.target = readlinkSync(full);
-      if (type === 'chardev' || type === 'blockdev') row.rdev = Number(stat.rdev);
-      out.set(path, row);
-      if (type === 'dir') visit(path);
-    }
-  };
-  visit('');
-  return out;
-}
-
 async function restoreAll(fs: FileSystem, paths: string[], to: string, owner = true): Promise<RestoreEvent[]> {
   const events: RestoreEvent[] = [];
   const summary = await restore({ fs, paths, to, owner, onEvent: (e) => events.push(e) });
   expect(summary.failed).toBe(0);
   return events;
-}
-
-async function entriesOf(fs: FileSystem): Promise<Map<string, FileEntry>> {
-  const entries = new Map<string, FileEntry>();
-  for await (const entry of fs.walk('/')) entries.set(entry.path, entry);
-  return entries;
 }
 
 /** Times set through utimensat (the native addon): the nanoseconds stored, exactly (a symlink's own too). */
