@@ -20,6 +20,8 @@ export default defineConfig([
     clean: true,
     target: 'node20',
     splitting: true,
+    // import.meta.url in the CommonJS build (native-times.ts finds the addon from its own file).
+    shims: true,
   },
   {
     entry: {

@@ -6,6 +6,7 @@
 import type { FileEntry, FileSystem } from '../fs/file-system.js';
 import type { Engine } from './engine.js';
 import type { InputFile } from './inputs.js';
+import type { NativeTimes } from './native-times.js';
 import type { OutDir, OutputTree } from './out-tree.js';
 import type { Reporter } from './reporter.js';
 import type { NameRules } from './safe-name.js';
@@ -77,6 +78,10 @@ export interface RestoreContext {
   readonly privileged: boolean;
   /** Whether setfattr runs here; asked once, when the first xattr is to be set. */
   xattrTool: boolean | undefined;
+  /** The nanosecond time setter (native-times.ts), loaded at the first time set; null when the addon is absent. */
+  nativeTimes: NativeTimes | null | undefined;
+  /** Whether this restore has warned that, without the addon, times are rounded to the microsecond. */
+  timesRounded?: boolean;
 }
 
 /** Reserve the output name of an entry (OutputTree.reserve), before anything is written beside it. */

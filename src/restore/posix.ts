@@ -8,7 +8,7 @@ import { chmodSync, fchmodSync, fchownSync, futimesSync, lchownSync, lutimesSync
 import type { EntryTimes, FileEntry } from '../fs/file-system.js';
 import { nsToUnixSeconds } from '../util/time.js';
 import type { RestoreContext } from './context.js';
-import { runTool } from './tools.js';
+import { loadNativeTimes } from './native-times.js';
 import { commit, discard, ioError } from './write.js';
 import { writeNamedXattrs, xattrToolAvailable } from './xattr.js';
 
@@ -83,33 +83,41 @@ export async function applyXattrs(ctx: RestoreContext, entry: FileEntry, path: s
   for (const [name, failure] of await writeNamedXattrs(path, values)) ctx.reporter.report('warning', `${entry.path}:${name}`, failure, path);
 }
 
-/** Nanoseconds since 1970 as touch(1) takes them: `@[-]seconds.fraction`, the sign applying to the whole. */
-function touchTime(ns: bigint): string {
-  const magnitude = ns < 0n ? -ns : ns;
-  return `@${ns < 0n ? '-' : ''}${magnitude / 1_000_000_000n}.${(magnitude % 1_000_000_000n).toString().padStart(9, '0')}`;
+/** Why times may be off when the addon is missing: said once per restore. */
+const ROUNDED_TIMES_WARNING = 'times set to the microsecond only: the native addon (build/Release/grt_times.node) is not loaded';
+
+/**
+ * Seconds for fs.utimes: a number, or for a time before 1970 the same number as a string. NOTE:
+ * Node replaces a negative number by the current time (toUnixTimestamp) but passes a numeric
+ * string through as it is.
+ */
+function utimesSeconds(ns: bigint): number | string {
+  const seconds = nsToUnixSeconds(ns);
+  return seconds < 0 ? String(seconds) : seconds;
 }
 
 /**
- * Set atime and mtime of `path` (not following a final link), through `fd` when it is open. Node
- * takes seconds as a double (sub-microsecond at today's dates: ~240 ns of 2^53) and turns a
- * negative one into the current time (toUnixTimestamp), so times before 1970 go through touch(1),
- * which sets them exactly with utimensat(2); they are rare, and a process start per file is cheap
- * for them. Without touch such a time is a warning naming `label` (the entry's content stays).
+ * Set atime and mtime of `path` (not following a final link), through `fd` when it is open: to
+ * the nanosecond with the addon (utimensat/futimens, before 1970 and past 2038 too). Without it,
+ * Node's fs.utimes, which takes seconds as a double (~240 ns at today's dates), with one warning
+ * per restore naming `label`.
  */
-export async function setTimes(ctx: RestoreContext, label: string, path: string, times: Pick<EntryTimes, 'atime' | 'mtime'>, fd?: number): Promise<void> {
+export function setTimes(ctx: RestoreContext, label: string, path: string, times: Pick<EntryTimes, 'atime' | 'mtime'>, fd?: number): void {
   const { atime, mtime } = times;
-  if (atime >= 0n && mtime >= 0n) {
-    // sync: see write.ts
-    if (fd !== undefined) futimesSync(fd, nsToUnixSeconds(atime), nsToUnixSeconds(mtime));
-    else lutimesSync(path, nsToUnixSeconds(atime), nsToUnixSeconds(mtime));
+  if (ctx.nativeTimes === undefined) ctx.nativeTimes = loadNativeTimes() ?? null;
+  const native = ctx.nativeTimes;
+  // sync: see write.ts
+  if (native) {
+    if (fd !== undefined) native.setFd(fd, atime, mtime);
+    else native.setPath(path, atime, mtime);
     return;
   }
-  try {
-    await runTool('touch', ['-h', '-a', '-d', touchTime(atime), '--', path]);
-    await runTool('touch', ['-h', '-m', '-d', touchTime(mtime), '--', path]);
-  } catch (error) {
-    ctx.reporter.report('warning', label, ioError(error, 'set times before 1970 on', path), path);
+  if (!ctx.timesRounded) {
+    ctx.timesRounded = true;
+    ctx.reporter.report('warning', label, { code: 'UNSUPPORTED', message: ROUNDED_TIMES_WARNING }, path);
   }
+  if (fd !== undefined) futimesSync(fd, utimesSeconds(atime), utimesSeconds(mtime));
+  else lutimesSync(path, utimesSeconds(atime), utimesSeconds(mtime));
 }
 
 /**
@@ -119,7 +127,7 @@ export async function setTimes(ctx: RestoreContext, label: string, path: string,
 export async function commitNode(ctx: RestoreContext, entry: FileEntry, temp: string, target: string, isLink = false): Promise<void> {
   try {
     applyPathMetadata(ctx, entry, temp, isLink);
-    await setTimes(ctx, entry.path, temp, entry.times);
+    setTimes(ctx, entry.path, temp, entry.times);
     commit(temp, target, ctx.overwrite, ctx.inputs);
   } catch (error) {
     discard(temp);

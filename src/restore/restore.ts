@@ -133,6 +133,7 @@ async function restoreWith(engine: Engine, options: RestoreOptions): Promise<Res
     owner: options.owner !== false && isRoot(),
     privileged: isRoot(),
     xattrTool: undefined,
+    nativeTimes: undefined,
   };
   if (reporter.wantsProgress) await countTotals(ctx, selectedEntries);
   reserveSelected(ctx, selectedEntries);

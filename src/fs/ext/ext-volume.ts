@@ -19,7 +19,7 @@ import { inlineDirEntries, inlineFileBytes } from './inline-data.js';
 import { INODE_FLAGS, type Inode, I_BLOCK_BYTES, parseInode } from './inode.js';
 import { replayJournal } from './jbd2/replay.js';
 import {
-  INCOMPAT, RO_COMPAT, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, backupSuperblockOffsets, parseSuperblock, type Superblock,
+  INCOMPAT, RO_COMPAT, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, backupSuperblockCandidates, parseSuperblock, type Superblock,
 } from './superblock.js';
 import { blockXattrs, inodeXattrs, type Xattr } from './xattr.js';
 
@@ -29,8 +29,6 @@ export const MAX_DIRECTORY_BYTES = 256 * 1024 * 1024;
 export const MAX_SYMLINK_BYTES = 4096;
 /** Inode table bytes read at once on a cache miss (256 KiB: 1,024 inodes of 256 bytes; a walk reads them all). */
 const INODE_TABLE_READ_AHEAD_BYTES = 256 * 1024;
-/** Block sizes tried for backup superblocks (1, 2, 4 KiB: what mke2fs makes on disks of any size). */
-const BACKUP_BLOCK_SIZES = [1024, 2048, 4096];
 
 export interface ExtOpenOptions {
   /** Replay the journal when the volume needs recovery (default true). */
@@ -212,17 +210,14 @@ async function readSuperblock(source: ByteSource, warnings: GrtWarning[]): Promi
     return { sb: parseSuperblock(await source.read(SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE), source.size, SUPERBLOCK_OFFSET, warnings), offset: SUPERBLOCK_OFFSET };
   } catch (primaryError) {
     if (!isGrtError(primaryError) || primaryError.code === 'UNSUPPORTED') throw primaryError;
-    for (const blockSize of BACKUP_BLOCK_SIZES) {
-      for (const offset of backupSuperblockOffsets(blockSize, 8 * blockSize, 8)) {
-        if (offset + SUPERBLOCK_SIZE > source.size) continue;
-        try {
-          const sb = parseSuperblock(await source.read(offset, SUPERBLOCK_SIZE), source.size, offset, warnings);
-          if (sb.blockSize !== blockSize) continue;
-          warnings.push({ code: primaryError.code, message: `primary superblock unusable (${primaryError.message}); using the backup at byte ${offset}`, offset });
-          return { sb, offset };
-        } catch (error) {
-          if (!isGrtError(error)) throw error;
-        }
+    for (const { blockSize, offset } of backupSuperblockCandidates(source.size)) {
+      try {
+        const sb = parseSuperblock(await source.read(offset, SUPERBLOCK_SIZE), source.size, offset, warnings);
+        if (sb.blockSize !== blockSize) continue;
+        warnings.push({ code: primaryError.code, message: `primary superblock unusable (${primaryError.message}); using the backup at byte ${offset}`, offset });
+        return { sb, offset };
+      } catch (error) {
+        if (!isGrtError(error)) throw error;
       }
     }
     throw primaryError;

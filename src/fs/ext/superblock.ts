@@ -162,14 +162,45 @@ export function groupHasSuperblock(sb: Pick<Superblock, 'featureRoCompat'>, grou
   return false;
 }
 
+/** Block sizes a backup superblock is looked for with: every ext block size, 1 KiB to 64 KiB (s_log_block_size 0–6). */
+export const BACKUP_BLOCK_SIZES = [1024, 2048, 4096, 8192, 16384, 32768, 65536];
+/**
+ * mke2fs's cap on blocks per group (e2fsprogs EXT2_MAX_BLOCKS_PER_GROUP, 2^16 − 8): ext2's group
+ * descriptor counts free blocks in 16 bits. Below 8 KiB blocks the block bitmap (8 × block size
+ * bits) is the tighter bound; from 8 KiB on, groups are 65528 blocks, so group 1 of a 64 KiB-block
+ * volume starts at 4 GiB.
+ */
+const MAX_DEFAULT_BLOCKS_PER_GROUP = 65528;
+/** Backups tried per geometry: groups 1, 3, 5, 7, 9, 25, 27, 49 (sparse_super), enough for a damaged start. */
+const BACKUPS_PER_GEOMETRY = 8;
+
 /** Volume byte offsets of the backup superblocks to try when the primary is damaged, for a block size. */
 export function backupSuperblockOffsets(blockSize: number, blocksPerGroup: number, groupLimit: number): number[] {
   const firstDataBlock = blockSize === 1024 ? 1 : 0;
   const offsets: number[] = [];
-  for (let group = 1; group < groupLimit && offsets.length < 8; group++) {
+  for (let group = 1; group < groupLimit && offsets.length < BACKUPS_PER_GEOMETRY; group++) {
     if (groupHasSuperblock({ featureRoCompat: RO_COMPAT.sparseSuper }, group)) {
       offsets.push((firstDataBlock + group * blocksPerGroup) * blockSize);
     }
   }
   return offsets;
+}
+
+/**
+ * Where backup superblocks may be, as e2fsck looks for them: for each block size, the groups of
+ * mke2fs's default geometry (blocks per group = 8 × block size, capped at 65528), then of the
+ * uncapped one (the kernel allows 8 × block size); only offsets inside `volumeBytes`.
+ */
+export function backupSuperblockCandidates(volumeBytes: number): { blockSize: number; offset: number }[] {
+  const candidates: { blockSize: number; offset: number }[] = [];
+  for (const blockSize of BACKUP_BLOCK_SIZES) {
+    const geometries = new Set([Math.min(8 * blockSize, MAX_DEFAULT_BLOCKS_PER_GROUP), 8 * blockSize]);
+    for (const blocksPerGroup of geometries) {
+      const groups = Math.ceil(volumeBytes / (blocksPerGroup * blockSize));
+      for (const offset of backupSuperblockOffsets(blockSize, blocksPerGroup, groups)) {
+        if (offset + SUPERBLOCK_SIZE <= volumeBytes) candidates.push({ blockSize, offset });
+      }
+    }
+  }
+  return candidates;
 }

@@ -43,7 +43,7 @@ export async function setDirTimes(ctx: RestoreContext): Promise<void> {
     const { path, image, atime, mtime } = record;
     try {
       applyPathMetadata(ctx, record, path);
-      await setTimes(ctx, image, path, { atime, mtime });
+      setTimes(ctx, image, path, { atime, mtime });
     } catch (error) {
       ctx.reporter.report('warning', image, ioError(error, 'utimes', path), path);
     }

@@ -46,7 +46,7 @@ export async function writeStream(
       try {
         await copyRanges(ctx.engine, source, temp, dataRanges(layout, size), size, (chunk) => ctx.reporter.tick(chunk.length), ctx.signal, ctx.writeSpeed);
         if (streamName === '') await applyFileMetadata(ctx, entry, temp.fd, temp.path);
-        await setTimes(ctx, entry.path, temp.path, entry.times, temp.fd);
+        setTimes(ctx, entry.path, temp.path, entry.times, temp.fd);
       } finally {
         closeTemp(temp);
       }
