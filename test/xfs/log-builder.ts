@@ -84,6 +84,8 @@ const FIELDS: [number, number][] = [
   [0, 2], [2, 2], [6, 2], [8, 4], [12, 4], [16, 4], [20, 2], [22, 2], [32, 4], [36, 4], [40, 4], [44, 4], [48, 4], [52, 4],
   [56, 8], [64, 8], [72, 4], [76, 4], [80, 2], [84, 4], [88, 2], [90, 2], [92, 4], [96, 4],
 ];
+/** di_flushiter, where a v3 core has di_big_nextents. */
+const V2_FIELDS: [number, number][] = [[30, 2]];
 const V3_FIELDS: [number, number][] = [[24, 8], [104, 8], [112, 8], [120, 8], [128, 4], [144, 4], [148, 4], [152, 8]];
 
 /**
@@ -93,7 +95,7 @@ const V3_FIELDS: [number, number][] = [[24, 8], [104, 8], [112, 8], [120, 8], [1
 export function logCore(diskInode: Uint8Array, littleEndian = true): Uint8Array {
   const v3 = diskInode[4] === 3;
   const core = diskInode.slice(0, v3 ? 176 : 96);
-  for (const [offset, width] of !littleEndian ? [] : v3 ? [...FIELDS, ...V3_FIELDS] : FIELDS.filter(([o]) => o < 96)) {
+  for (const [offset, width] of !littleEndian ? [] : v3 ? [...FIELDS, ...V3_FIELDS] : [...FIELDS.filter(([o]) => o < 96), ...V2_FIELDS]) {
     if (offset + width <= core.length) core.set(diskInode.slice(offset, offset + width).reverse(), offset);
   }
   if (v3) core.fill(0, 100, 104); // di_crc is not logged
@@ -187,6 +189,8 @@ export interface LogPlacement {
   capacity?: number;
   /** Write as a big-endian host does (h_fmt XLOG_FMT_LINUX_BE, transaction headers big-endian). */
   bigEndianHost?: boolean;
+  /** h_fmt as written, when not the host's (0: XLOG_FMT_UNKNOWN). */
+  format?: number;
 }
 
 /** Write the transactions as log records into `image` (in place); returns the log block after them. */
@@ -223,7 +227,7 @@ export function writeLog(image: Uint8Array, sb: Superblock, transactions: LogTra
     hv.setUint32(28, tail.block);
     hv.setUint32(36, 0xffffffff);
     hv.setUint32(40, ops.length);
-    hv.setUint32(300, littleEndian ? 1 : 2); // h_fmt: XLOG_FMT_LINUX_LE or _BE
+    hv.setUint32(300, placement.format ?? (littleEndian ? 1 : 2)); // h_fmt: XLOG_FMT_LINUX_LE or _BE
     header.set(image.subarray(32, 48), 304); // h_fs_uuid: sb_uuid
     hv.setUint32(320, 32 * 1024);
     for (let i = 0; i < dataBlocks; i++) {
