@@ -4,11 +4,17 @@
  * whose di_flushiter is past the logged one; and logs written by big-endian hosts, or with an
  * h_fmt that does not say the order, decode by their magics.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { xfsCrcWrite } from '../../src/fs/xfs/crc32c.js';
+import { bufferLsn } from '../../src/fs/xfs/log/buffer-lsn.js';
+import { parseSuperblock } from '../../src/fs/xfs/superblock.js';
 import { inodeItem, logCore } from './log-builder.js';
 import { fixture, renamed, replayed, V4, V5, type Fixture } from './log-fixture.js';
-import { manifest } from './xfs-images.js';
+import { manifest, volumeBytes } from './xfs-images.js';
 
 /** The builder's first record is at block 2 of cycle 1: every transaction below has that LSN. */
 const LSN = { cycle: 1, block: 2 };
@@ -109,5 +115,55 @@ describe.each([V5, V4])('log byte order on %s', (file) => {
     expect([renamed(names), uid]).toEqual([true, 1000]);
     expect(fs.warnings.map((w) => w.code)).toEqual(['LOG_REPLAYED', 'LOG_INCOMPLETE']);
     expect(fs.warnings[1]!.message).toContain('inode item with a core in neither byte order');
+  });
+});
+
+function hasXfsDb(): boolean {
+  try {
+    execFileSync('xfs_db', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Each v5 header kind with an LSN: how xfs_db reaches one in the committed volume, and its lsn field's name there. */
+const HEADER_KINDS: readonly (readonly [string, string[], string])[] = [
+  ['superblock', ['sb 0'], 'lsn'],
+  ['AGF', ['agf 0'], 'lsn'],
+  ['AGI', ['agi 0'], 'lsn'],
+  ['AGFL', ['agfl 0'], 'lsn'],
+  ['inode B+tree', ['agi 0', 'addr root'], 'lsn'],
+  ['free inode B+tree', ['agi 0', 'addr free_root'], 'lsn'],
+  ['free space by block', ['agf 0', 'addr bnoroot'], 'lsn'],
+  ['free space by count', ['agf 0', 'addr cntroot'], 'lsn'],
+  ['bmap B+tree', ['inode 2390', 'addr u3.bmbt.ptrs[1]'], 'lsn'],
+  ['dir3 block', ['inode 76610', 'dblock 0'], 'bhdr.hdr.lsn'],
+  ['dir3 data', ['inode 141', 'dblock 0'], 'dhdr.hdr.lsn'],
+  ['dir3 leaf1', ['inode 141', 'dblock 8388608'], 'lhdr.info.lsn'],
+  ['da3 node', ['inode 76641', 'dblock 8388608'], 'nhdr.info.lsn'],
+  ['dir3 free', ['inode 76641', 'dblock 16777216'], 'fhdr.hdr.lsn'],
+  ['attr3 leaf', ['inode 76609', 'ablock 0'], 'hdr.info.lsn'],
+];
+
+describe.runIf(hasXfsDb())('xfs_db as the oracle of the LSN offsets (xfsprogs installed)', () => {
+  it('reads the LSN xfs_db writes into each v5 header kind', () => {
+    const f = volumeBytes(V5);
+    const sb = parseSuperblock(f, f.length);
+    const dir = mkdtempSync(join(tmpdir(), 'grt-xfs-lsn-'));
+    try {
+      const image = join(dir, 'v5.img');
+      writeFileSync(image, f);
+      const daddrs = HEADER_KINDS.map(([, navigation, field], i) => {
+        const commands = [...navigation, `write ${field} 0x${(0x700000000 + i).toString(16)}`, 'daddr'].flatMap((c) => ['-c', c]);
+        const out = execFileSync('xfs_db', ['-x', ...commands, image], { encoding: 'utf-8' });
+        return Number(/current daddr is (\d+)/.exec(out)![1]);
+      });
+      const written = readFileSync(image);
+      const found = HEADER_KINDS.map(([name], i) => [name, bufferLsn(written.subarray(daddrs[i]! * 512, daddrs[i]! * 512 + sb.blockSize), 0, sb)]);
+      expect(found).toEqual(HEADER_KINDS.map(([name], i) => [name, { cycle: 7, block: i }]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
