@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { forkExtents } from '../../src/fs/xfs/bmap.js';
-import { fsBlockToByte, parseSuperblock } from '../../src/fs/xfs/superblock.js';
+import { xfsCrcWrite } from '../../src/fs/xfs/crc32c.js';
+import { fsBlockToByte, inodeToByte, parseSuperblock } from '../../src/fs/xfs/superblock.js';
 import { openXfs, type XfsFileSystem } from '../../src/fs/xfs/volume.js';
 import { manifest, volumeBytes } from './xfs-images.js';
 
@@ -72,4 +73,57 @@ describe('v5 metadata CRCs', () => {
     bytes[ag1 + 2 * sb.sectorSize + 400]! ^= 0xff; // past the AGI's fields, inside its sector
     expect(checksumWarnings(await open(bytes))).toEqual(['XFS AG 1: AGF CRC mismatch', 'XFS AG 1: AGI CRC mismatch']);
   });
+
+  it('a remote symlink block: the target still reads, with a warning on the entry', async () => {
+    const { bytes, blockByte } = remoteSymlink();
+    const clean = await (await open(bytes.slice())).stat('/long-link');
+    expect([clean.target, clean.warnings]).toEqual([LONG_TARGET, []]);
+    bytes[blockByte + 48]! ^= 0xff; // sl_lsn
+    const fs = await open(bytes);
+    const damaged = await fs.stat('/long-link');
+    expect(damaged.target).toBe(LONG_TARGET);
+    expect(checksumWarnings(fs, damaged.warnings)).toEqual([expect.stringMatching(/remote symlink.*CRC mismatch/)]);
+  });
 });
+
+const LONG_TARGET = manifest.entries.find((e) => e.path === '/long-link')!.target!;
+/** xfs_dsymlink_hdr (xfs_format.h): magic, offset, bytes, crc, owner, uuid, blkno, lsn. */
+const SYMLINK_HEADER = 56;
+
+/**
+ * The committed volume with /long-link (local in its 512-byte inode) turned into a remote
+ * symlink as mkfs would write one too long for the inode: one extent, in a block of big.bin
+ * that this test does not read, holding an XSLM header and the target (xfs_symlink_remote.c).
+ */
+function remoteSymlink(): { bytes: Uint8Array; blockByte: number } {
+  const bytes = volumeBytes(V5);
+  const sb = parseSuperblock(bytes, bytes.length);
+  const bigBin = manifest.volumes.find((v) => v.file === V5)!.inodes['/big.bin']!;
+  const bigInode = inodeToByte(sb, bigBin);
+  const extent = new DataView(bytes.buffer, bigInode + 176, 16);
+  const fsBlock = Number(((extent.getBigUint64(0) & 0x1ffn) << 43n) | (extent.getBigUint64(8) >> 21n));
+  const blockByte = fsBlockToByte(sb, fsBlock);
+  const target = new TextEncoder().encode(LONG_TARGET);
+  const block = bytes.subarray(blockByte, blockByte + sb.blockSize);
+  block.fill(0);
+  const header = new DataView(block.buffer, block.byteOffset, SYMLINK_HEADER);
+  const number = volume.inodes['/long-link']!;
+  header.setUint32(0, 0x58534c4d);
+  header.setUint32(8, target.length);
+  header.setBigUint64(16, BigInt(number));
+  block.set(bytes.subarray(32, 48), 24); // sl_uuid: sb_uuid
+  header.setBigUint64(40, BigInt(blockByte / 512));
+  block.set(target, SYMLINK_HEADER);
+  xfsCrcWrite(block, 12);
+  const inodeByte = inodeToByte(sb, number);
+  const inode = new DataView(bytes.buffer, inodeByte, sb.inodeSize);
+  inode.setUint8(5, 2); // di_format: extents
+  inode.setBigUint64(64, 1n); // di_nblocks
+  inode.setUint32(76, 1); // di_nextents
+  bytes.fill(0, inodeByte + 176, inodeByte + sb.inodeSize);
+  // One bmbt_rec: file block 0, the block above, one block long.
+  inode.setBigUint64(176, BigInt(fsBlock) >> 43n);
+  inode.setBigUint64(184, (BigInt(fsBlock) << 21n) | 1n);
+  xfsCrcWrite(bytes.subarray(inodeByte, inodeByte + sb.inodeSize), 100);
+  return { bytes, blockByte };
+}

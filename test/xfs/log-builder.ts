@@ -1,9 +1,10 @@
 /**
  * Writes XFS log records into a copy of a volume, from the format as xfs_log_format.h lays it out
  * (xlog_rec_header, xlog_op_header, xfs_trans_header, xfs_buf_log_format, xfs_inode_log_format,
- * xfs_log_dinode), the way a little-endian kernel writes them: no tool here can make a dirty log
- * (that takes a kernel mount), so the replay tests build their own, and xfs_logprint checks that
- * the builder's records parse (log-replay.test.ts, when xfsprogs is installed).
+ * xfs_log_dinode), the way a little-endian kernel writes them, or a big-endian one (bigEndianHost
+ * and the items' littleEndian = false): no tool here can make a dirty log (that takes a kernel
+ * mount), so the replay tests build their own, and xfs_logprint checks that the builder's records
+ * parse (log-replay.test.ts, when xfsprogs is installed).
  */
 import { crc32cRaw, crc32cZeros } from '../../src/util/crc32c.js';
 import { fsBlockToByte, type Superblock } from '../../src/fs/xfs/superblock.js';
@@ -27,14 +28,33 @@ interface Op {
   data: Uint8Array;
 }
 
-function le(size: number, fill: (view: DataView) => void): Uint8Array {
+/** A region whose fields `fill` writes through `put` in the writing host's byte order. */
+function hostRegion(size: number, littleEndian: boolean, fill: (put: HostView) => void): Uint8Array {
   const bytes = new Uint8Array(size);
-  fill(new DataView(bytes.buffer));
+  const view = new DataView(bytes.buffer);
+  fill({
+    u16: (at, value) => view.setUint16(at, value, littleEndian),
+    u32: (at, value) => view.setUint32(at, value, littleEndian),
+    i32: (at, value) => view.setInt32(at, value, littleEndian),
+    u64: (at, value) => view.setBigUint64(at, BigInt(value), littleEndian),
+    getU32: (at) => view.getUint32(at, littleEndian),
+  });
   return bytes;
 }
 
-/** A buffer item rewriting byte ranges of the buffer at `daddr` (ranges are widened to 128-byte chunks from `image`). */
-export function bufferItem(image: Uint8Array, daddr: number, lengthBlocks: number, edits: { offset: number; bytes: Uint8Array }[], flags = 0): Item {
+interface HostView {
+  u16(at: number, value: number): void;
+  u32(at: number, value: number): void;
+  i32(at: number, value: number): void;
+  u64(at: number, value: number): void;
+  getU32(at: number): number;
+}
+
+/**
+ * A buffer item rewriting byte ranges of the buffer at `daddr` (ranges are widened to 128-byte
+ * chunks from `image`), its format region in the writing host's byte order.
+ */
+export function bufferItem(image: Uint8Array, daddr: number, lengthBlocks: number, edits: { offset: number; bytes: Uint8Array }[], flags = 0, littleEndian = true): Item {
   const buffer = image.slice(daddr * BB, (daddr + lengthBlocks) * BB);
   for (const edit of edits) buffer.set(edit.bytes, edit.offset);
   const chunks = new Set<number>();
@@ -46,14 +66,14 @@ export function bufferItem(image: Uint8Array, daddr: number, lengthBlocks: numbe
     if (last && last[0] + last[1] === chunk) last[1]++;
     else runs.push([chunk, 1]);
   }
-  const format = le(20 + mapWords * 4, (v) => {
-    v.setUint16(0, 0x123c, true);
-    v.setUint16(2, flags & 0x2 ? 1 : 1 + runs.length, true);
-    v.setUint16(4, flags, true);
-    v.setUint16(6, lengthBlocks, true);
-    v.setBigInt64(8, BigInt(daddr), true);
-    v.setUint32(16, mapWords, true);
-    for (const chunk of flags & 0x2 ? [] : chunks) v.setUint32(20 + (chunk >>> 5) * 4, v.getUint32(20 + (chunk >>> 5) * 4, true) | (1 << (chunk & 31)), true);
+  const format = hostRegion(20 + mapWords * 4, littleEndian, (v) => {
+    v.u16(0, 0x123c);
+    v.u16(2, flags & 0x2 ? 1 : 1 + runs.length);
+    v.u16(4, flags);
+    v.u16(6, lengthBlocks);
+    v.u64(8, daddr);
+    v.u32(16, mapWords);
+    for (const chunk of flags & 0x2 ? [] : chunks) v.u32(20 + (chunk >>> 5) * 4, (v.getU32(20 + (chunk >>> 5) * 4) | (1 << (chunk & 31))) >>> 0);
   });
   if (flags & 0x2) return [format];
   return [format, ...runs.map(([first, count]) => buffer.slice(first * 128, (first + count) * 128))];
@@ -64,13 +84,18 @@ const FIELDS: [number, number][] = [
   [0, 2], [2, 2], [6, 2], [8, 4], [12, 4], [16, 4], [20, 2], [22, 2], [32, 4], [36, 4], [40, 4], [44, 4], [48, 4], [52, 4],
   [56, 8], [64, 8], [72, 4], [76, 4], [80, 2], [84, 4], [88, 2], [90, 2], [92, 4], [96, 4],
 ];
+/** di_flushiter, where a v3 core has di_big_nextents. */
+const V2_FIELDS: [number, number][] = [[30, 2]];
 const V3_FIELDS: [number, number][] = [[24, 8], [104, 8], [112, 8], [120, 8], [128, 4], [144, 4], [148, 4], [152, 8]];
 
-/** The log form (little-endian xfs_log_dinode) of an on-disk inode core; legacy timestamps only. */
-export function logCore(diskInode: Uint8Array): Uint8Array {
+/**
+ * The log form (xfs_log_dinode, in the writing host's byte order) of an on-disk inode core;
+ * legacy timestamps only. A big-endian host logs the core as it is on disk, bar di_crc.
+ */
+export function logCore(diskInode: Uint8Array, littleEndian = true): Uint8Array {
   const v3 = diskInode[4] === 3;
   const core = diskInode.slice(0, v3 ? 176 : 96);
-  for (const [offset, width] of v3 ? [...FIELDS, ...V3_FIELDS] : FIELDS.filter(([o]) => o < 96)) {
+  for (const [offset, width] of !littleEndian ? [] : v3 ? [...FIELDS, ...V3_FIELDS] : [...FIELDS.filter(([o]) => o < 96), ...V2_FIELDS]) {
     if (offset + width <= core.length) core.set(diskInode.slice(offset, offset + width).reverse(), offset);
   }
   if (v3) core.fill(0, 100, 104); // di_crc is not logged
@@ -100,29 +125,29 @@ export function inMemoryRoot(sb: Superblock, diskRoot: Uint8Array): Uint8Array {
 }
 
 /** An inode item logging the core and, when given, the data fork (XFS_ILOG_CORE | DDATA/DEXT/DBROOT). */
-export function inodeItem(sb: Superblock, inodeNumber: number, inodeByte: number, core: Uint8Array, dataFork?: { bytes: Uint8Array; format: keyof typeof FORK_FIELD }): Item {
+export function inodeItem(sb: Superblock, inodeNumber: number, inodeByte: number, core: Uint8Array, dataFork?: { bytes: Uint8Array; format: keyof typeof FORK_FIELD }, littleEndian = true): Item {
   const clusterStart = inodeByte - (inodeByte % sb.blockSize);
   const fields = 0x1 | (dataFork ? FORK_FIELD[dataFork.format] : 0);
-  const format = le(56, (v) => {
-    v.setUint16(0, 0x123b, true);
-    v.setUint16(2, dataFork ? 3 : 2, true);
-    v.setUint32(4, fields, true);
-    v.setUint16(10, dataFork?.bytes.length ?? 0, true);
-    v.setBigUint64(16, BigInt(inodeNumber), true);
-    v.setBigInt64(40, BigInt(clusterStart / BB), true);
-    v.setInt32(48, sb.blockSize / BB, true);
-    v.setInt32(52, inodeByte - clusterStart, true);
+  const format = hostRegion(56, littleEndian, (v) => {
+    v.u16(0, 0x123b);
+    v.u16(2, dataFork ? 3 : 2);
+    v.u32(4, fields);
+    v.u16(10, dataFork?.bytes.length ?? 0);
+    v.u64(16, inodeNumber);
+    v.u64(40, clusterStart / BB);
+    v.i32(48, sb.blockSize / BB);
+    v.i32(52, inodeByte - clusterStart);
   });
   return dataFork ? [format, core, dataFork.bytes] : [format, core];
 }
 
-function transactionOps(transaction: LogTransaction): Op[] {
+function transactionOps(transaction: LogTransaction, littleEndian: boolean): Op[] {
   const { tid, items } = transaction;
-  const header = le(16, (v) => {
-    v.setUint32(0, 0x5452414e, true);
-    v.setUint32(4, 1, true);
-    v.setUint32(8, tid, true);
-    v.setUint32(12, items.length, true);
+  const header = hostRegion(16, littleEndian, (v) => {
+    v.u32(0, 0x5452414e);
+    v.u32(4, 1);
+    v.u32(8, tid);
+    v.u32(12, items.length);
   });
   const ops: Op[] = [{ tid, flags: OP.start, data: new Uint8Array(0) }, { tid, flags: 0, data: header }];
   for (const item of items) for (const region of item) ops.push({ tid, flags: 0, data: region });
@@ -162,6 +187,10 @@ export interface LogPlacement {
   cycle?: number;
   /** Data bytes per record (default 32 KiB); small values split regions over records. */
   capacity?: number;
+  /** Write as a big-endian host does (h_fmt XLOG_FMT_LINUX_BE, transaction headers big-endian). */
+  bigEndianHost?: boolean;
+  /** h_fmt as written, when not the host's (0: XLOG_FMT_UNKNOWN). */
+  format?: number;
 }
 
 /** Write the transactions as log records into `image` (in place); returns the log block after them. */
@@ -171,7 +200,8 @@ export function writeLog(image: Uint8Array, sb: Superblock, transactions: LogTra
   let block = placement.startBlock ?? 2;
   let cycle = placement.cycle ?? 1;
   const tail = { cycle, block };
-  for (const ops of records(transactions.flatMap(transactionOps), placement.capacity ?? 32 * 1024)) {
+  const littleEndian = !placement.bigEndianHost;
+  for (const ops of records(transactions.flatMap((t) => transactionOps(t, littleEndian)), placement.capacity ?? 32 * 1024)) {
     const body = ops.reduce((n, op) => n + 12 + op.data.length, 0);
     const dataBlocks = Math.ceil(body / BB);
     const data = new Uint8Array(dataBlocks * BB);
@@ -197,7 +227,7 @@ export function writeLog(image: Uint8Array, sb: Superblock, transactions: LogTra
     hv.setUint32(28, tail.block);
     hv.setUint32(36, 0xffffffff);
     hv.setUint32(40, ops.length);
-    hv.setUint32(300, 1);
+    hv.setUint32(300, placement.format ?? (littleEndian ? 1 : 2)); // h_fmt: XLOG_FMT_LINUX_LE or _BE
     header.set(image.subarray(32, 48), 304); // h_fs_uuid: sb_uuid
     hv.setUint32(320, 32 * 1024);
     for (let i = 0; i < dataBlocks; i++) {

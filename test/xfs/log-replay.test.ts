@@ -13,60 +13,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isGrtError } from '../../src/errors.js';
 import { MemorySource } from '../../src/io/memory-source.js';
-import { fsBlockToByte, inodeToByte, parseSuperblock, type Superblock } from '../../src/fs/xfs/superblock.js';
-import { openXfs, type XfsFileSystem } from '../../src/fs/xfs/volume.js';
-import { bufferItem, inMemoryRoot, inodeItem, logCore, writeLog, type Item, type LogTransaction } from './log-builder.js';
-import { manifest, volumeBytes } from './xfs-images.js';
-
-const V5 = 'v5-4k.img.gz';
-const V4 = 'v4-1k.img.gz';
-const OLD_NAME = 'blockdir-entry-00007-';
-const NEW_NAME = 'replayed-entry-00007-';
-
-interface Fixture {
-  bytes: Uint8Array;
-  sb: Superblock;
-  /** An inode item giving /hello.txt uid 4242. */
-  chown: Item;
-  /** A buffer item renaming blockdir-entry-00007-… to replayed-entry-00007-…. */
-  rename: Item;
-  /** The rename's buffer, cancelled. */
-  cancel: Item;
-}
-
-async function fixture(file: string): Promise<Fixture> {
-  const bytes = volumeBytes(file);
-  const sb = parseSuperblock(bytes, bytes.length);
-  const volume = manifest.volumes.find((v) => v.file === file)!;
-  const inodeByte = inodeToByte(sb, volume.inodes['/hello.txt']!);
-  const disk = bytes.slice(inodeByte, inodeByte + sb.inodeSize);
-  new DataView(disk.buffer).setUint32(8, 4242); // di_uid
-  const chown = inodeItem(sb, volume.inodes['/hello.txt']!, inodeByte, logCore(disk));
-  const fs = await openXfs(new MemorySource(bytes.slice(), file));
-  const [first] = await fs.volume.extents(await fs.volume.readInode(volume.inodes['/blockdir']!), []);
-  const blockByte = fsBlockToByte(sb, first!.fsBlock);
-  const dirBytes = bytes.subarray(blockByte, blockByte + sb.dirBlockSize);
-  const nameAt = Buffer.from(dirBytes).indexOf(OLD_NAME);
-  expect(nameAt).toBeGreaterThan(0);
-  const blocks = sb.dirBlockSize / 512;
-  const rename = bufferItem(bytes, blockByte / 512, blocks, [{ offset: nameAt, bytes: new TextEncoder().encode(NEW_NAME) }]);
-  const cancel = bufferItem(bytes, blockByte / 512, blocks, [], 0x2);
-  return { bytes, sb, chown, rename, cancel };
-}
-
-async function replayed(f: Fixture, transactions: LogTransaction[], placement = {}): Promise<{ fs: XfsFileSystem; names: string[]; uid: number }> {
-  const bytes = f.bytes.slice();
-  writeLog(bytes, f.sb, transactions, placement);
-  const fs = await openXfs(new MemorySource(bytes, 'dirty'));
-  const names = (await fs.readDir('/blockdir')).map((e) => e.name);
-  return { fs, names, uid: (await fs.stat('/hello.txt')).uid! };
-}
-
-function renamed(names: string[]): boolean | undefined {
-  const hasNew = names.some((n) => n.startsWith(NEW_NAME));
-  const hasOld = names.some((n) => n.startsWith(OLD_NAME));
-  return hasNew !== hasOld ? hasNew : undefined;
-}
+import { fsBlockToByte, inodeToByte } from '../../src/fs/xfs/superblock.js';
+import { openXfs } from '../../src/fs/xfs/volume.js';
+import { inMemoryRoot, inodeItem, logCore, writeLog } from './log-builder.js';
+import { fixture, NEW_NAME, renamed, replayed, V4, V5 } from './log-fixture.js';
+import { manifest } from './xfs-images.js';
 
 describe.each([V5, V4])('log replay on %s', (file) => {
   it('replays committed inode and buffer items, reseals their CRCs and leaves the image as it was', async () => {

@@ -15,6 +15,8 @@ const V2_FTYPE = 0x00000200;
 /** v5 incompat features the reader knows (XFS_SB_FEAT_INCOMPAT_*). */
 export const INCOMPAT = { ftype: 0x1, spinodes: 0x2, metaUuid: 0x4, bigtime: 0x8, needsRepair: 0x10, nrext64: 0x20 } as const;
 const KNOWN_INCOMPAT = 0x3f;
+/** sb_meta_uuid's offset (xfs_dsb, after sb_lsn). */
+const META_UUID_OFFSET = 248;
 /** Block sizes mkfs.xfs allows (512 B … 64 KiB). */
 const MIN_BLOCK_LOG = 9;
 const MAX_BLOCK_LOG = 16;
@@ -27,6 +29,11 @@ export interface Superblock {
   blockLog: number;
   blockCount: number;
   uuid: string;
+  /**
+   * The UUID v5 metadata blocks are stamped with: sb_meta_uuid when the metaUuid feature is set
+   * (the user-visible UUID was changed after mkfs), else sb_uuid (xfs_format.h sb_meta_uuid).
+   */
+  metaUuid: string;
   logStart: number;
   logBlocks: number;
   rootInode: number;
@@ -51,7 +58,7 @@ function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function formatUuid(bytes: Uint8Array): string {
+export function formatUuid(bytes: Uint8Array): string {
   const h = hex(bytes);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
@@ -93,6 +100,7 @@ export function parseSuperblock(bytes: Uint8Array, volumeSize: number): Superblo
   return {
     blockSize, blockLog, blockCount,
     uuid: formatUuid(bytes.subarray(32, 48)),
+    metaUuid: formatUuid(incompat & INCOMPAT.metaUuid ? bytes.subarray(META_UUID_OFFSET, META_UUID_OFFSET + 16) : bytes.subarray(32, 48)),
     logStart: Number(view.getBigUint64(48)),
     logBlocks: view.getUint32(96),
     rootInode: Number(view.getBigUint64(56)),

@@ -40,6 +40,8 @@ const MAX_AG_HEADERS_CHECKED = 4096;
 const AG_HEADERS = [{ name: 'AGF', magic: 0x58414746, sector: 1, crcOffset: 216 }, { name: 'AGI', magic: 0x58414749, sector: 2, crcOffset: 312 }] as const;
 /** sb_crc's offset in the v5 superblock. */
 const SUPERBLOCK_CRC_OFFSET = 224;
+/** sb_dblocks: the volume's size in blocks. */
+const SB_DBLOCKS_OFFSET = 8;
 
 export class XfsVolume {
   readonly warnings: GrtWarning[] = [];
@@ -62,7 +64,7 @@ export class XfsVolume {
   static async open(source: ByteSource): Promise<XfsVolume> {
     const sb = parseSuperblock(await source.read(0, SUPERBLOCK_SIZE), source.size);
     if (sb.blockCount * sb.blockSize > source.size) {
-      throw new GrtError('TRUNCATED', `XFS volume of ${sb.blockCount * sb.blockSize} bytes in a ${source.size}-byte source`, { structure: 'xfs superblock' });
+      throw new GrtError('TRUNCATED', `XFS volume of ${sb.blockCount * sb.blockSize} bytes in a ${source.size}-byte source`, { structure: 'xfs superblock', offset: SB_DBLOCKS_OFFSET, space: 'volume' });
     }
     const warnings: GrtWarning[] = [];
     const { replayed, clean, transactions } = await XfsVolume.replay(source, sb, warnings);
@@ -166,7 +168,7 @@ export class XfsVolume {
     const layout: StreamLayout = { name: '', size, initializedSize: size, encoding: 'raw', runs: [] };
     const fork = inode.dataFork;
     if (fork.format === 'local') {
-      if (size > fork.bytes.length) throw new GrtError('BAD_RECORD', `XFS inode ${inode.number}: inline data of ${size} bytes in a ${fork.bytes.length}-byte fork`);
+      if (size > fork.bytes.length) throw this.inodeDamage(inode, `inline data of ${size} bytes in a ${fork.bytes.length}-byte fork`);
       return { ...layout, encoding: 'resident', resident: fork.bytes.slice(0, size), runs: [] };
     }
     if (fork.format === 'dev') return layout;
@@ -182,7 +184,7 @@ export class XfsVolume {
       if (streamOffset > mapped) layout.runs.push({ streamOffset: mapped, sourceOffset: null, length: streamOffset - mapped });
       // An extent never crosses its AG: a count past the AG's end is damage.
       if ((extent.fsBlock % 2 ** agBlockLog) + extent.blockCount > agBlocks) {
-        throw new GrtError('BAD_RECORD', `XFS inode ${inode.number}: extent at block ${extent.fsBlock} runs past its AG`, { structure: 'xfs extents' });
+        throw this.inodeDamage(inode, `extent at block ${extent.fsBlock} runs past its AG`, 'xfs extents');
       }
       const length = Math.min(extent.blockCount * blockSize, size - streamOffset);
       const sourceOffset = extent.unwritten ? null : fsBlockToByte(this.sb, extent.fsBlock);
@@ -212,7 +214,7 @@ export class XfsVolume {
     if (fork.format === 'local') return parseShortForm(this.sb, inode.number, fork.bytes, inode.size);
     const { dirBlockSize } = this.sb;
     const dataBytes = Math.min(inode.size, DIR_LEAF_OFFSET);
-    if (dataBytes > MAX_DIR_BYTES) throw new GrtError('LIMIT_EXCEEDED', `XFS directory inode ${inode.number} of ${inode.size} bytes`);
+    if (dataBytes > MAX_DIR_BYTES) throw this.inodeDamage(inode, `directory of ${inode.size} bytes`, 'xfs directory', 'LIMIT_EXCEEDED');
     // Leaf/node/btree directories are larger than their data blocks: map up to the leaf offset.
     const layout = await this.layout(inode, DIR_LEAF_OFFSET, warnings);
     const data = this.openData(layout);
@@ -221,7 +223,7 @@ export class XfsVolume {
       if (run.sourceOffset === null) continue;
       for (let at = run.streamOffset - (run.streamOffset % dirBlockSize); at < run.streamOffset + run.length; at += dirBlockSize) {
         blockStarts.add(at);
-        if (blockStarts.size * dirBlockSize > MAX_DIR_BYTES) throw new GrtError('LIMIT_EXCEEDED', `XFS directory inode ${inode.number}: more than ${MAX_DIR_BYTES} bytes of names`);
+        if (blockStarts.size * dirBlockSize > MAX_DIR_BYTES) throw this.inodeDamage(inode, `directory of more than ${MAX_DIR_BYTES} bytes of names`, 'xfs directory', 'LIMIT_EXCEEDED');
       }
     }
     const out: DirEntry[] = [];
@@ -237,10 +239,10 @@ export class XfsVolume {
   }
 
   async symlinkTarget(inode: Inode, warnings: GrtWarning[]): Promise<string> {
-    if (inode.size > MAX_SYMLINK_LENGTH) throw new GrtError('BAD_RECORD', `XFS symlink inode ${inode.number} of ${inode.size} bytes`);
+    if (inode.size > MAX_SYMLINK_LENGTH) throw this.inodeDamage(inode, `symlink of ${inode.size} bytes`);
     const fork = inode.dataFork;
     if (fork.format === 'local') {
-      if (inode.size > fork.bytes.length) throw new GrtError('BAD_RECORD', `XFS symlink inode ${inode.number}: ${inode.size} bytes in a ${fork.bytes.length}-byte fork`);
+      if (inode.size > fork.bytes.length) throw this.inodeDamage(inode, `symlink of ${inode.size} bytes in a ${fork.bytes.length}-byte fork`);
       return new TextDecoder().decode(fork.bytes.subarray(0, inode.size));
     }
     // A v5 remote symlink has one XSLM header per extent, its CRC over the whole extent
@@ -251,20 +253,27 @@ export class XfsVolume {
     let remaining = inode.size;
     for (const extent of await this.extents(inode, warnings)) {
       if (remaining <= 0) break;
-      if (extent.blockCount > maxBlocks) throw new GrtError('BAD_RECORD', `XFS symlink inode ${inode.number}: extent of ${extent.blockCount} blocks`);
+      if (extent.blockCount > maxBlocks) throw this.inodeDamage(inode, `symlink extent of ${extent.blockCount} blocks`);
       const blocks: Uint8Array[] = [];
       for (let i = 0; i < extent.blockCount; i++) blocks.push(await this.block(extent.fsBlock + i));
       const buffer = Buffer.concat(blocks);
       if (this.sb.hasCrc) {
-        if (buffer.readUInt32BE(0) !== SYMLINK_MAGIC) throw new GrtError('BAD_MAGIC', `XFS symlink inode ${inode.number}: no XSLM header`);
+        if (buffer.readUInt32BE(0) !== SYMLINK_MAGIC) {
+          throw new GrtError('BAD_MAGIC', `XFS symlink inode ${inode.number}: no XSLM header`, { structure: 'xfs symlink block', offset: fsBlockToByte(this.sb, extent.fsBlock), space: 'volume' });
+        }
         this.checkCrc(extent.fsBlock, buffer, SYMLINK_CRC_OFFSET, 'remote symlink', warnings);
       }
       const take = Math.min(remaining, buffer.length - header);
       parts.push(buffer.subarray(header, header + take));
       remaining -= take;
     }
-    if (remaining > 0) throw new GrtError('MISSING_DATA', `XFS symlink inode ${inode.number}: ${remaining} bytes unmapped`);
+    if (remaining > 0) throw this.inodeDamage(inode, `symlink with ${remaining} bytes unmapped`, 'xfs inode', 'MISSING_DATA');
     return new TextDecoder().decode(Buffer.concat(parts));
+  }
+
+  /** Damage an inode's fields show: the error names the inode's byte in the volume. */
+  private inodeDamage(inode: Inode, detail: string, structure = 'xfs inode', code: 'BAD_RECORD' | 'LIMIT_EXCEEDED' | 'MISSING_DATA' = 'BAD_RECORD'): GrtError {
+    return new GrtError(code, `XFS inode ${inode.number}: ${detail}`, { structure, offset: inodeToByte(this.sb, inode.number), space: 'volume' });
   }
 
   /** Every extended attribute (user.*, trusted.*, security.*) of an inode. */

@@ -10,6 +10,9 @@ import type { LogItem } from './transactions.js';
 export const ITEM_TYPE = { efi: 0x1236, efd: 0x1237, unlinked: 0x1238, inode: 0x123b, buffer: 0x123c, dquot: 0x123d, quotaOff: 0x123e, inodeCreate: 0x123f } as const;
 /** blf_flags (XFS_BLF_*). */
 const BLF = { inodeBuffer: 0x1, cancel: 0x2, userQuota: 0x4, projectQuota: 0x8, groupQuota: 0x10 } as const;
+/** The buffer's type sits in blf_flags bits 11-15 (XFS_BLFT_SHIFT, XFS_BLFT_BITS). */
+const BLFT_SHIFT = 11;
+const BLFT_MASK = 0x1f;
 /** A bitmap bit covers 128 bytes (XFS_BLF_CHUNK). */
 const CHUNK = 128;
 const FORMAT_HEADER = 20;
@@ -20,6 +23,8 @@ export interface BufferItem {
   daddr: number;
   /** Length in 512-byte blocks. */
   lengthBlocks: number;
+  /** What the buffer holds (XFS_BLFT_*), as the logging kernel knew it. */
+  bufferType: number;
   /** The buffer was freed: earlier items for it must not be replayed (XFS_BLF_CANCEL). */
   cancel: boolean;
   /**
@@ -53,6 +58,7 @@ export function parseBufferItem(item: LogItem, littleEndian: boolean): BufferIte
   if (FORMAT_HEADER + mapWords * 4 > format.length) throw bad(`bitmap of ${mapWords} words in a ${format.length}-byte region`);
   const out: BufferItem = {
     daddr, lengthBlocks,
+    bufferType: (flags >>> BLFT_SHIFT) & BLFT_MASK,
     cancel: (flags & BLF.cancel) !== 0,
     skip: (flags & (BLF.inodeBuffer | BLF.userQuota | BLF.projectQuota | BLF.groupQuota)) !== 0,
     chunks: [],

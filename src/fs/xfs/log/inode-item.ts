@@ -9,6 +9,7 @@
 import { GrtError } from '../../../errors.js';
 import { xfsCrcWrite } from '../crc32c.js';
 import type { Superblock } from '../superblock.js';
+import { compareLsn } from './buffer-lsn.js';
 import type { Lsn } from './ring.js';
 import type { LogItem } from './transactions.js';
 
@@ -24,6 +25,10 @@ const DISK_CORE_V3 = 176;
 /** The log core stops before di_next_unlinked on v1/v2 inodes (xfs_log_dinode_size). */
 const LOG_CORE_V2 = 96;
 const INODE_CRC_OFFSET = 100;
+const INODE_MAGIC = 0x494e; // 'IN'
+/** di_flushiter of a v1/v2 core, and where it wraps (DI_MAX_FLUSH). */
+const FLUSHITER_OFFSET = 30;
+const MAX_FLUSH = 0xffff;
 const DIFLAG2_BIGTIME = 1n << 3n;
 /** An in-memory bmap root block starts with a long btree header (XFS_BTREE_LBLOCK_LEN / _CRC_LEN). */
 const LONG_HEADER_V4 = 24;
@@ -78,12 +83,27 @@ function copyField(from: Uint8Array, to: Uint8Array, offset: number, width: numb
   for (let k = 0; k < width; k++) to[offset + k] = from[littleEndian ? offset + width - 1 - k : offset + k]!;
 }
 
-/** Apply the item to the inode's current on-disk bytes (`inode`, sb.inodeSize long), in place. */
+/**
+ * The byte order of a logged core: the writing host's (xfs_log_dinode is in CPU order, whatever
+ * h_fmt says), told by its di_magic 'IN' read both ways; undefined when neither reads.
+ */
+export function coreByteOrder(item: InodeItem): { littleEndian: boolean } | undefined {
+  const { core } = item;
+  if (core.length < 2) return undefined;
+  if (core[0] === 0x49 && core[1] === 0x4e) return { littleEndian: false };
+  if (core[0] === 0x4e && core[1] === 0x49) return { littleEndian: true };
+  return undefined;
+}
+
+/**
+ * Apply the item to the inode's current on-disk bytes (`inode`, sb.inodeSize long), in place;
+ * `littleEndian` is the core's byte order (coreByteOrder).
+ */
 export function applyInodeItem(item: InodeItem, littleEndian: boolean, sb: Superblock, lsn: Lsn, inode: Uint8Array): void {
   const { core } = item;
   const version = core[4]!;
   const coreView = new DataView(core.buffer, core.byteOffset, core.byteLength);
-  if (core.length < (version === 3 ? DISK_CORE_V3 : LOG_CORE_V2) || coreView.getUint16(0, littleEndian) !== 0x494e) throw bad(`inode ${item.inodeNumber}: core of ${core.length} bytes`);
+  if (core.length < (version === 3 ? DISK_CORE_V3 : LOG_CORE_V2) || coreView.getUint16(0, littleEndian) !== INODE_MAGIC) throw bad(`inode ${item.inodeNumber}: core of ${core.length} bytes`);
   for (const [offset, width] of CORE_FIELDS) copyField(core, inode, offset, width, littleEndian);
   const bigtime = version === 3 && (coreView.getBigUint64(120, littleEndian) & DIFLAG2_BIGTIME) !== 0n;
   const timestamps = version === 3 ? [...TIMESTAMPS, V3_TIMESTAMP] : TIMESTAMPS;
@@ -102,7 +122,9 @@ export function applyInodeItem(item: InodeItem, littleEndian: boolean, sb: Super
     view.setUint32(116, lsn.block);
   } else {
     inode.set(core.subarray(24, 30), 24);
-    copyField(core, inode, 30, 2, littleEndian); // di_flushiter
+    // The kernel resets di_flushiter as it replays (xlog_recover_inode_commit_pass2).
+    inode[FLUSHITER_OFFSET] = 0;
+    inode[FLUSHITER_OFFSET + 1] = 0;
   }
   applyForks(item, sb, version === 3 ? DISK_CORE_V3 : DISK_CORE_V2, inode);
   if (version === 3) xfsCrcWrite(inode, INODE_CRC_OFFSET);
@@ -146,12 +168,23 @@ function bmbtToBmdr(inodeNumber: number, block: Uint8Array, header: number, fork
   fork.set(block.subarray(pointers, pointers + count * 8), 4 + forkRecords * 8);
 }
 
-/** Whether the on-disk v3 inode is already newer than the transaction (the kernel skips it then). */
-export function inodeIsNewer(inode: Uint8Array, lsn: Lsn): boolean {
-  if (inode[0] !== 0x49 || inode[1] !== 0x4e || inode[4] !== 3) return false;
+/**
+ * Whether the on-disk inode is already newer than the transaction, so the kernel skips the item
+ * (xlog_recover_inode_commit_pass2): a v3 inode by its di_lsn, strictly past the transaction's LSN
+ * (checkpoints may share a start LSN); on a v4 volume by di_flushiter, the count of writebacks,
+ * larger on disk than logged unless it wrapped past DI_MAX_FLUSH.
+ */
+export function inodeIsNewer(inode: Uint8Array, item: InodeItem, littleEndian: boolean, sb: Superblock, lsn: Lsn): boolean {
+  if (inode[0] !== 0x49 || inode[1] !== 0x4e) return false;
   const view = new DataView(inode.buffer, inode.byteOffset, inode.byteLength);
-  const cycle = view.getUint32(112);
-  const block = view.getUint32(116);
-  if ((cycle === 0 && block === 0) || (cycle === 0xffffffff && block === 0xffffffff)) return false;
-  return cycle > lsn.cycle || (cycle === lsn.cycle && block > lsn.block);
+  if (inode[4]! >= 3) {
+    const cycle = view.getUint32(112);
+    const block = view.getUint32(116);
+    if ((cycle === 0 && block === 0) || (cycle === 0xffffffff && block === 0xffffffff)) return false;
+    if (compareLsn({ cycle, block }, lsn) > 0) return true;
+  }
+  if (sb.hasCrc || item.core.length < FLUSHITER_OFFSET + 2) return false;
+  const logged = new DataView(item.core.buffer, item.core.byteOffset, item.core.byteLength).getUint16(FLUSHITER_OFFSET, littleEndian);
+  const onDisk = view.getUint16(FLUSHITER_OFFSET);
+  return logged < onDisk && !(onDisk === MAX_FLUSH && logged < MAX_FLUSH >>> 1);
 }

@@ -9,8 +9,9 @@
 import { GrtError, type GrtWarning } from '../../../errors.js';
 import type { ByteSource } from '../../../io/byte-source.js';
 import type { Superblock } from '../superblock.js';
+import { bufferLsn, compareLsn } from './buffer-lsn.js';
 import { bufferKey, ITEM_TYPE, itemType, parseBufferItem } from './buffer-item.js';
-import { applyInodeItem, inodeIsNewer, parseInodeItem } from './inode-item.js';
+import { applyInodeItem, coreByteOrder, inodeIsNewer, parseInodeItem } from './inode-item.js';
 import { SectorOverlay } from './overlay.js';
 import { resealBuffer } from './reseal.js';
 import { findHead, lastRecord, logRing, recordBlocks, recordData, recordHeader, type LogRing, type Lsn } from './ring.js';
@@ -36,7 +37,7 @@ export interface LogReplay {
   reason: string;
   transactions: number;
   overlay: SectorOverlay;
-  /** Items not replayed, by type: unfinished bmap, xattr and mapping-exchange intents. */
+  /** Items not replayed, by type: unfinished bmap, xattr and mapping-exchange intents, undecodable inode cores. */
   skipped: Map<string, number>;
 }
 
@@ -106,6 +107,10 @@ async function walkCommitted(ring: LogRing, tail: Lsn, head: number, warnings: G
   return committed;
 }
 
+function count(counts: Map<string, number>, name: string): void {
+  counts.set(name, (counts.get(name) ?? 0) + 1);
+}
+
 async function applyTransaction(transaction: Transaction, sb: Superblock, replay: LogReplay, cancelled: Map<string, number>): Promise<void> {
   const { littleEndian, lsn } = transaction;
   const items = transaction.items.filter((item) => item.total > 0);
@@ -123,6 +128,9 @@ async function applyTransaction(transaction: Transaction, sb: Superblock, replay
     if (cancels !== undefined || buffer.skip) continue;
     const byteOffset = buffer.daddr * 512;
     const bytes = await replay.overlay.read(byteOffset, buffer.lengthBlocks * 512);
+    // A v5 block already at or past this transaction holds its change (xlog_recover_buf_commit_pass2).
+    const blockLsn = bufferLsn(bytes, buffer.bufferType, sb);
+    if (blockLsn && compareLsn(blockLsn, lsn) >= 0) continue;
     for (const chunk of buffer.chunks) bytes.set(chunk.bytes, chunk.byteOffset);
     resealBuffer(bytes, sb);
     await replay.overlay.write(byteOffset, bytes);
@@ -131,14 +139,18 @@ async function applyTransaction(transaction: Transaction, sb: Superblock, replay
     const type = itemType(item, littleEndian);
     if (type === ITEM_TYPE.buffer || IGNORED_ITEMS.has(type)) continue;
     if (type !== ITEM_TYPE.inode) {
-      const name = `item type 0x${type.toString(16)}`;
-      replay.skipped.set(name, (replay.skipped.get(name) ?? 0) + 1);
+      count(replay.skipped, `item type 0x${type.toString(16)}`);
       continue;
     }
     const inodeItem = parseInodeItem(item, littleEndian, sb);
+    const order = coreByteOrder(inodeItem);
+    if (!order) {
+      count(replay.skipped, 'inode item with a core in neither byte order');
+      continue;
+    }
     const inode = await replay.overlay.read(inodeItem.byteOffset, sb.inodeSize);
-    if (inodeIsNewer(inode, lsn)) continue;
-    applyInodeItem(inodeItem, littleEndian, sb, lsn, inode);
+    if (inodeIsNewer(inode, inodeItem, order.littleEndian, sb, lsn)) continue;
+    applyInodeItem(inodeItem, order.littleEndian, sb, lsn, inode);
     await replay.overlay.write(inodeItem.byteOffset, inode);
   }
 }

@@ -34,7 +34,7 @@ export interface Transaction {
   tid: number;
   /** LSN of the record the transaction started in (the kernel's r_lsn). */
   lsn: Lsn;
-  /** Log items are in little-endian (h_fmt XLOG_FMT_LINUX_LE), else big-endian. */
+  /** Log items are in little-endian (h_fmt XLOG_FMT_LINUX_LE, or th_magic reads so), else big-endian. */
   littleEndian: boolean;
   header: Uint8Array;
   items: LogItem[];
@@ -110,8 +110,12 @@ export class TransactionAssembler {
       transaction.header = concat(transaction.header, region);
       if (transaction.header.length > TRANS_HEADER_SIZE) throw bad(header, `transaction ${transaction.tid}: header of ${transaction.header.length} bytes`);
       if (transaction.header.length < TRANS_HEADER_SIZE) return;
-      const magic = new DataView(transaction.header.buffer).getUint32(0, transaction.littleEndian);
-      if (magic !== TRANS_MAGIC) throw bad(header, `transaction ${transaction.tid}: header magic 0x${magic.toString(16)}`);
+      // The items are in the writing host's byte order: h_fmt names it, th_magic shows it.
+      const view = new DataView(transaction.header.buffer);
+      if (view.getUint32(0, transaction.littleEndian) !== TRANS_MAGIC) {
+        if (view.getUint32(0, !transaction.littleEndian) !== TRANS_MAGIC) throw bad(header, `transaction ${transaction.tid}: header magic 0x${view.getUint32(0).toString(16)}`);
+        transaction.littleEndian = !transaction.littleEndian;
+      }
       transaction.items.push({ total: 0, regions: [] });
       return;
     }
