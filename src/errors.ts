@@ -147,6 +147,17 @@ export function withPath(error: GrtError, path: string): GrtError {
   return Object.assign(new GrtError(error.code, messageText(error), { path, cause: error }), { structure, offset, space, expected, actual });
 }
 
+/**
+ * `error` with ` at byte N of the <space>` added when it has no offset yet (a parser of text or
+ * values that does not know where its input lies): same code, structure, values and path (not
+ * written into the message twice), the original as the cause. An error with an offset is kept.
+ */
+export function withOffset(error: GrtError, offset: number, space: OffsetSpace): GrtError {
+  if (error.offset !== undefined) return error;
+  const { structure, expected, actual, path } = error;
+  return Object.assign(new GrtError(error.code, messageText(error), { offset, space, cause: error }), { structure, expected, actual, path });
+}
+
 /** True for a GrtError from any copy of grt (ESM or CJS build): checks the brand, not the class. */
 export function isGrtError(value: unknown): value is GrtError {
   return typeof value === 'object' && value !== null && (value as { [GRT_ERROR_BRAND]?: unknown })[GRT_ERROR_BRAND] === true && typeof (value as { code?: unknown }).code === 'string';

@@ -9,7 +9,7 @@
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import type { Extent } from './extent.js';
-import { ALL_BAD, ALL_PARENT, GRAIN_BAD, GRAIN_PARENT, GrainedExtent, type GrainTableView } from './grain-table.js';
+import { ALL_BAD, ALL_PARENT, GRAIN_BAD, GRAIN_PARENT, GrainedExtent, type GrainTableView, tableEntryOffsets } from './grain-table.js';
 import { Struct } from '../util/struct.js';
 import { COWD_MAGIC, MAX_GRAIN_SECTORS, SECTOR_BYTES } from './sparse-header.js';
 
@@ -99,6 +99,10 @@ export async function openCowdExtent(
     grainBytes,
     grainsPerTable: COWD_GTES_PER_GT,
     loadTable,
+    entryOffset: tableEntryOffsets({ grainsPerTable: COWD_GTES_PER_GT, directoryOffset: gdStart, directoryEntryBytes: ENTRY_BYTES, tableEntryBytes: ENTRY_BYTES }, (tableIndex) => {
+      const tableSector = gd.getUint32(tableIndex * ENTRY_BYTES, true);
+      return tableSector === 0 || tableSector * SECTOR_BYTES + tableBytes > file.size ? undefined : tableSector * SECTOR_BYTES;
+    }),
   });
   return { extent, capacitySectors: header.numSectors, warnings };
 }

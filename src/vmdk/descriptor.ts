@@ -66,12 +66,22 @@ const EXTENT_LINE = /^(RW|RDONLY|NOACCESS)\s+(\d+)\s+([A-Za-z]+)(?:\s+(?:"(.*)"|
 const PROPERTY_LINE = /^([A-Za-z0-9_.\-]+)\s*=\s*(.*)$/;
 const HEX_CID = /^[0-9a-f]{1,8}$/i;
 
+/** Where an error in the descriptor points: its structure, file, and a byte offset in that file. */
+interface Where {
+  structure: string;
+  path: string | undefined;
+  offset?: number;
+  space?: 'file';
+}
+
 /**
- * Parse descriptor bytes. `path` names the file in errors. Throws GrtError BAD_DESCRIPTOR when the
- * bytes are not a descriptor (binary, no extents, malformed extent line).
+ * Parse descriptor bytes. `path` names the file in errors; `fileOffset` is where the bytes start
+ * in it (an embedded descriptor's sector), so an error's offset is the line's byte in the file.
+ * Throws GrtError BAD_DESCRIPTOR when the bytes are not a descriptor (binary, no extents,
+ * malformed extent line).
  */
-export function parseDescriptor(bytes: Uint8Array, path?: string): VmdkDescriptor {
-  const where = { structure: 'VMDK descriptor', path };
+export function parseDescriptor(bytes: Uint8Array, path?: string, fileOffset = 0): VmdkDescriptor {
+  const where: Where = { structure: 'VMDK descriptor', path, offset: fileOffset, space: 'file' };
   if (bytes.length > MAX_DESCRIPTOR_BYTES) {
     throw new GrtError('LIMIT_EXCEEDED', `descriptor is larger than ${MAX_DESCRIPTOR_BYTES} bytes`, { ...where, actual: bytes.length });
   }
@@ -79,9 +89,13 @@ export function parseDescriptor(bytes: Uint8Array, path?: string): VmdkDescripto
   const nul = bytes.indexOf(0);
   let body = nul < 0 ? bytes : bytes.subarray(0, nul);
   if (nul >= 0 && bytes.subarray(nul).some((b) => b !== 0)) {
-    throw new GrtError('BAD_DESCRIPTOR', 'binary data, not a text descriptor', { ...where, offset: nul });
+    throw new GrtError('BAD_DESCRIPTOR', 'binary data, not a text descriptor', { ...where, offset: fileOffset + nul });
   }
-  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) body = body.subarray(3);
+  let bodyOffset = fileOffset;
+  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) {
+    body = body.subarray(3);
+    bodyOffset += 3;
+  }
   const warnings: GrtWarning[] = [];
   const encoding = findEncoding(body);
   const text = decode(body, encoding, warnings);
@@ -89,20 +103,22 @@ export function parseDescriptor(bytes: Uint8Array, path?: string): VmdkDescripto
   if (encoding !== undefined) result.encoding = encoding;
 
   const lines = text.split(/\r\n|\r|\n/);
+  const starts = lineStarts(body, bodyOffset);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '' || line.startsWith('#')) continue;
+    const at: Where = { ...where, offset: starts[i] };
     const extent = EXTENT_LINE.exec(line);
     if (extent) {
       if (result.extents.length >= MAX_EXTENTS) {
-        throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_EXTENTS} extents`, where);
+        throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_EXTENTS} extents`, at);
       }
-      result.extents.push(parseExtent(extent, i + 1, where));
+      result.extents.push(parseExtent(extent, i + 1, at));
       continue;
     }
     if (/^(RW|RDONLY|NOACCESS)\s/i.test(line)) {
       // Dropping an extent line would shift every extent after it: refuse instead.
-      throw new GrtError('BAD_DESCRIPTOR', `line ${i + 1}: malformed extent line ${JSON.stringify(line.slice(0, 80))}`, where);
+      throw new GrtError('BAD_DESCRIPTOR', `line ${i + 1}: malformed extent line ${JSON.stringify(line.slice(0, 80))}`, at);
     }
     const property = PROPERTY_LINE.exec(line);
     if (property) {
@@ -110,7 +126,7 @@ export function parseDescriptor(bytes: Uint8Array, path?: string): VmdkDescripto
       continue;
     }
     if (/[\x00-\x08\x0e-\x1f]/.test(line)) {
-      throw new GrtError('BAD_DESCRIPTOR', `line ${i + 1} is binary data, not a text descriptor`, where);
+      throw new GrtError('BAD_DESCRIPTOR', `line ${i + 1} is binary data, not a text descriptor`, at);
     }
     warnings.push({ code: 'BAD_DESCRIPTOR', message: `descriptor line ${i + 1} not understood: ${JSON.stringify(line.slice(0, 80))}` });
   }
@@ -120,7 +136,7 @@ export function parseDescriptor(bytes: Uint8Array, path?: string): VmdkDescripto
   return result;
 }
 
-function parseExtent(match: RegExpExecArray, lineNumber: number, where: { structure: string; path: string | undefined }): ExtentLine {
+function parseExtent(match: RegExpExecArray, lineNumber: number, where: Where): ExtentLine {
   const access = match[1]!.toUpperCase() as ExtentAccess;
   const type = match[3]!.toUpperCase();
   if (!(EXTENT_TYPES as readonly string[]).includes(type)) {
@@ -140,7 +156,7 @@ function parseExtent(match: RegExpExecArray, lineNumber: number, where: { struct
 }
 
 /** A sector number: it must be exact as a byte offset too (× 512 below 2^53). */
-function decimal(digits: string, what: string, where: { structure: string; path: string | undefined }): number {
+function decimal(digits: string, what: string, where: Where): number {
   const value = Number(digits);
   if (!Number.isSafeInteger(value * 512)) {
     throw new GrtError('BAD_DESCRIPTOR', `${what} ${digits} is too large`, where);
@@ -184,6 +200,23 @@ function setProperty(result: VmdkDescriptor, key: string, value: string, lineNum
     default:
       result.properties[key] = value;
   }
+}
+
+/**
+ * The byte offset of each line of `body` (which starts at `bodyOffset` in its file), split as the
+ * decoded text is: CR, LF and CRLF are single bytes in every ASCII-compatible code page VMware
+ * writes, never part of a multi-byte character, so the lines correspond one to one. (A decoder
+ * for another encoding may split differently; its lines past the last start get no offset.)
+ */
+function lineStarts(body: Uint8Array, bodyOffset: number): number[] {
+  const starts = [bodyOffset];
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i];
+    if (byte !== 0x0a && byte !== 0x0d) continue;
+    if (byte === 0x0d && body[i + 1] === 0x0a) i++;
+    starts.push(bodyOffset + i + 1);
+  }
+  return starts;
 }
 
 /** One pair of surrounding double quotes is syntax, not value. */

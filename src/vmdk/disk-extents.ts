@@ -74,6 +74,8 @@ export interface OpenedBinaryExtent {
   /** The (cached) source the reader reads; the disk closes it. */
   file: ByteSource;
   embeddedDescriptor?: Uint8Array;
+  /** Where the embedded descriptor starts in the file. */
+  embeddedDescriptorOffset?: number;
   warnings: GrtWarning[];
 }
 
@@ -91,7 +93,7 @@ export async function openBinaryExtent(
   if (kind === 'kdmv') {
     const opened = await openSparseExtent(cached, { path, ...(options.onLateWarning ? { onLateWarning: options.onLateWarning } : {}), ...(options.inflation ? { inflation: options.inflation } : {}) });
     const result: OpenedBinaryExtent = { extent: opened.extent, format: opened.kind, file: cached, warnings: opened.warnings };
-    if (opened.embeddedDescriptor) result.embeddedDescriptor = opened.embeddedDescriptor;
+    if (opened.embeddedDescriptor) Object.assign(result, { embeddedDescriptor: opened.embeddedDescriptor, embeddedDescriptorOffset: opened.embeddedDescriptorOffset });
     return result;
   }
   const opened = kind === 'cowd' ? await openCowdExtent(cached, { path }) : await openSeSparseExtent(cached, { path });

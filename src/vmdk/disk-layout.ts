@@ -103,7 +103,7 @@ function isPlainText(first: Uint8Array): boolean {
 async function readDescriptor(file: PooledFile, isVmdkName: boolean, warnings: GrtWarning[]): Promise<VmdkDescriptor | undefined> {
   try {
     if (file.size > MAX_DESCRIPTOR_BYTES) {
-      throw new GrtError('BAD_DESCRIPTOR', `neither a binary VMDK nor a descriptor (${file.size} bytes of text is too large)`, { path: file.path });
+      throw new GrtError('BAD_DESCRIPTOR', `neither a binary VMDK nor a descriptor (${file.size} bytes of text is too large)`, { offset: 0, space: 'file', path: file.path });
     }
     return parseDescriptor(await file.read(0, file.size), file.path);
   } catch (error) {
@@ -123,7 +123,7 @@ async function openMonolithic(file: PooledFile, kind: 'kdmv' | 'cowd' | 'sespars
   let descriptor: VmdkDescriptor | undefined;
   if (opened.embeddedDescriptor) {
     try {
-      descriptor = parseDescriptor(opened.embeddedDescriptor, file.path);
+      descriptor = parseDescriptor(opened.embeddedDescriptor, file.path, opened.embeddedDescriptorOffset);
       warnings.push(...descriptor.warnings);
     } catch (error) {
       if (!(error instanceof GrtError)) throw error;

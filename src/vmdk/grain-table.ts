@@ -68,6 +68,8 @@ export interface GrainedExtentOptions {
   grainsPerTable: number;
   /** Decode grain table `tableIndex` (validate its entries against the file size here). */
   loadTable(tableIndex: number): Promise<GrainTableView>;
+  /** Where a grain's map entry lies in the file, for the error when it cannot be read (tableEntryOffsets). */
+  entryOffset?(grainIndex: number): number;
   /**
    * For compressed extents: fill each request's target from its grain, whose record starts at the
    * grain's location. When absent, a non-negative location is raw grain data.
@@ -81,18 +83,30 @@ const RUN_DATA = 1;
 const RUN_ZERO = 2;
 const RUN_PARENT = 3;
 
+/**
+ * GrainedExtentOptions.entryOffset for a two-level map: the grain's entry in its table, or the
+ * directory entry when `tableOffset` gives none (the directory entry itself is what is damaged).
+ */
+export function tableEntryOffsets(
+  map: { grainsPerTable: number; directoryOffset: number; directoryEntryBytes: number; tableEntryBytes: number },
+  tableOffset: (tableIndex: number) => number | undefined,
+): (grainIndex: number) => number {
+  return (grainIndex) => {
+    const tableIndex = Math.floor(grainIndex / map.grainsPerTable);
+    const table = tableOffset(tableIndex);
+    if (table === undefined) return map.directoryOffset + tableIndex * map.directoryEntryBytes;
+    return table + (grainIndex - tableIndex * map.grainsPerTable) * map.tableEntryBytes;
+  };
+}
+
 /** A location code that cannot be read as the error it stands for (MISSING_DATA or BAD_TABLE). */
 function unreadable(options: GrainedExtentOptions, grainIndex: number, location: number): GrtError {
   const sector = (grainIndex * options.grainBytes) / 512;
+  const entryOffset = options.entryOffset?.(grainIndex);
+  const at = entryOffset === undefined ? { path: options.path } : { offset: entryOffset, space: 'file' as const, path: options.path };
   return location === GRAIN_MISSING
-    ? new GrtError('MISSING_DATA', `grain ${grainIndex} (extent sector ${sector}) is not in the file: it was cut short`, {
-        structure: 'grain',
-        path: options.path,
-      })
-    : new GrtError('BAD_TABLE', `grain table entry for grain ${grainIndex} (extent sector ${sector}) is damaged or points past the end of the file`, {
-        structure: 'grain table',
-        path: options.path,
-      });
+    ? new GrtError('MISSING_DATA', `grain ${grainIndex} (extent sector ${sector}) is not in the file: it was cut short`, { structure: 'grain', ...at })
+    : new GrtError('BAD_TABLE', `grain table entry for grain ${grainIndex} (extent sector ${sector}) is damaged or points past the end of the file`, { structure: 'grain table', ...at });
 }
 
 /**

@@ -10,7 +10,7 @@ import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { safeMultiply, toSafeNumber } from '../util/safe-number.js';
 import type { Extent } from './extent.js';
-import { ALL_BAD, ALL_PARENT, GRAIN_BAD, GRAIN_PARENT, GRAIN_ZERO, GrainedExtent, type GrainTableView } from './grain-table.js';
+import { ALL_BAD, ALL_PARENT, GRAIN_BAD, GRAIN_PARENT, GRAIN_ZERO, GrainedExtent, type GrainTableView, tableEntryOffsets } from './grain-table.js';
 import { Struct } from '../util/struct.js';
 import { SECTOR_BYTES, SESPARSE_MAGIC } from './sparse-header.js';
 
@@ -153,17 +153,26 @@ export async function openSeSparseExtent(
   // A grain's cluster must lie in the grains area and inside the file.
   const clusterLimit = Math.min(grainsSectors, fileSectors - grainsSector) / SESPARSE_GRAIN_SECTORS;
 
-  const loadTable = async (tableIndex: number): Promise<GrainTableView> => {
+  /** The sector of table `tableIndex`; null when unallocated, undefined when its GD entry is damaged. */
+  const tableSectorOf = (tableIndex: number): number | null | undefined => {
     const low = gd.getUint32(tableIndex * ENTRY_BYTES, true);
     const high = gd.getUint32(tableIndex * ENTRY_BYTES + 4, true);
-    if (low === 0 && high === 0) return ALL_PARENT;
+    if (low === 0 && high === 0) return null;
     const tableSector = tablesSector + low * SESPARSE_GT_SECTORS;
-    if (high !== GD_ENTRY_ALLOCATED || (low + 1) * SESPARSE_GT_SECTORS > tablesSectors || tableSector + SESPARSE_GT_SECTORS > fileSectors) {
-      return ALL_BAD;
-    }
+    const usable = high === GD_ENTRY_ALLOCATED && (low + 1) * SESPARSE_GT_SECTORS <= tablesSectors && tableSector + SESPARSE_GT_SECTORS <= fileSectors;
+    return usable ? tableSector : undefined;
+  };
+  const loadTable = async (tableIndex: number): Promise<GrainTableView> => {
+    const tableSector = tableSectorOf(tableIndex);
+    if (tableSector === null) return ALL_PARENT;
+    if (tableSector === undefined) return ALL_BAD;
     const bytes = await file.read(tableSector * SECTOR_BYTES, SESPARSE_GT_SECTORS * SECTOR_BYTES);
     return decodeGrainTable(bytes, grainsSector, clusterLimit);
   };
+  const entryOffset = tableEntryOffsets({ grainsPerTable: SESPARSE_GTES_PER_GT, directoryOffset: gdSector * SECTOR_BYTES, directoryEntryBytes: ENTRY_BYTES, tableEntryBytes: ENTRY_BYTES }, (tableIndex) => {
+    const tableSector = tableSectorOf(tableIndex);
+    return tableSector == null ? undefined : tableSector * SECTOR_BYTES;
+  });
 
   const extent = new GrainedExtent({
     file,
@@ -172,6 +181,7 @@ export async function openSeSparseExtent(
     grainBytes: SESPARSE_GRAIN_SECTORS * SECTOR_BYTES,
     grainsPerTable: SESPARSE_GTES_PER_GT,
     loadTable,
+    entryOffset,
   });
   return { extent, capacitySectors, warnings };
 }

@@ -10,7 +10,7 @@ import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { safeMultiply } from '../util/safe-number.js';
 import type { Extent } from './extent.js';
-import { ALL_BAD, ALL_PARENT, GRAIN_BAD, GRAIN_PARENT, GRAIN_ZERO, GrainedExtent, type GrainTableView } from './grain-table.js';
+import { ALL_BAD, ALL_PARENT, GRAIN_BAD, GRAIN_PARENT, GRAIN_ZERO, GrainedExtent, type GrainTableView, tableEntryOffsets } from './grain-table.js';
 import {
   KDMV_FLAG_COMPRESSED,
   KDMV_FLAG_MARKERS,
@@ -35,6 +35,8 @@ export interface OpenedSparseExtent {
   capacitySectors: number;
   /** The descriptor stored inside the file (monolithic disks), up to its first NUL. */
   embeddedDescriptor?: Uint8Array;
+  /** Where the embedded descriptor starts in the file. */
+  embeddedDescriptorOffset?: number;
   warnings: GrtWarning[];
 }
 
@@ -80,9 +82,16 @@ export async function openSparseExtent(file: ByteSource, options: OpenSparseExte
   const gdEntries = Math.ceil(Math.ceil(header.capacitySectors / header.grainSectors) / header.gtesPerGt);
 
   let loadTable: (tableIndex: number) => Promise<GrainTableView>;
+  let entryOffset: ((grainIndex: number) => number) | undefined;
   const directories = header.gdSector === null ? null : await readDirectories(file, header, gdEntries, path, warnings);
   if (directories) {
     loadTable = (tableIndex) => loadGrainTable(file, header, directories, tableIndex, lateWarning);
+    // The main directory's tables are named: a table taken from the redundant copy had fewer damaged entries.
+    const map = { grainsPerTable: header.gtesPerGt, directoryOffset: directories.main.byteOffset, directoryEntryBytes: GTE_BYTES, tableEntryBytes: GTE_BYTES };
+    entryOffset = tableEntryOffsets(map, (tableIndex) => {
+      const sector = directories.main.tableSectors[tableIndex]!;
+      return sector > 0 ? sector * SECTOR_BYTES : undefined;
+    });
   } else if (compressed) {
     const recovered = await recoverGrainMap(file, header, header.gtesPerGt);
     warnings.push(...recovered.warnings);
@@ -99,13 +108,14 @@ export async function openSparseExtent(file: ByteSource, options: OpenSparseExte
     grainBytes,
     grainsPerTable: header.gtesPerGt,
     loadTable,
+    ...(entryOffset ? { entryOffset } : {}),
     ...(compressed ? { readCompressedGrains: compressedGrainReader(file, path, header.grainSectors, header.capacitySectors, options.inflation ?? new Inflation()) } : {}),
   });
   return {
     extent,
     kind: compressed ? 'streamOptimized' : 'sparse',
     capacitySectors: header.capacitySectors,
-    ...(embeddedDescriptor ? { embeddedDescriptor } : {}),
+    ...(embeddedDescriptor ? { embeddedDescriptor, embeddedDescriptorOffset: header.descriptorSector * SECTOR_BYTES } : {}),
     warnings,
   };
 }
@@ -125,6 +135,8 @@ async function readEmbeddedDescriptor(file: ByteSource, header: KdmvHeader, path
 
 /** Grain table sectors by directory entry: 0 = no table (all grains unallocated), −1 = damaged entry. */
 interface Directory {
+  /** Where the directory lies in the file. */
+  byteOffset: number;
   tableSectors: Float64Array;
   /** Entries that point outside the file. */
   bad: number;
@@ -185,7 +197,7 @@ async function readDirectory(file: ByteSource, header: KdmvHeader, gdSector: num
       bad++;
     } else tableSectors[i] = sector;
   }
-  return { tableSectors, bad };
+  return { byteOffset: start, tableSectors, bad };
 }
 
 async function loadGrainTable(

@@ -14,7 +14,11 @@ import { MemorySource } from '../../src/io/memory-source.js';
 import { parseKdmvHeader } from '../../src/vmdk/sparse-header.js';
 import { openCowdExtent } from '../../src/vmdk/cowd-extent.js';
 import { readGpt } from '../../src/volume/gpt.js';
-import { writeCowd } from '../builders/vmdk-writer.js';
+import { parseDescriptor } from '../../src/vmdk/descriptor.js';
+import { openSparseExtent } from '../../src/vmdk/sparse-extent.js';
+import { parseVgMetadata } from '../../src/volume/lvm/metadata.js';
+import { ExtVolume } from '../../src/fs/ext/ext-volume.js';
+import { writeCowd, writeHostedSparse } from '../builders/vmdk-writer.js';
 import { SparseDisk, writePartitionTable } from '../builders/partition-writer.js';
 
 async function caught(run: () => unknown): Promise<GrtError> {
@@ -78,5 +82,44 @@ describe('error offsets name their address space', () => {
     expect(await caught(() => readPvLabel(new MemorySource(sector)))).toMatchObject({ code: 'BAD_HEADER', offset: 512 + 8, space: 'volume' });
     // One chunk header claiming 4 KiB of compressed data in a 6-byte input.
     expect(await caught(() => decompressLznt1(new Uint8Array([0xff, 0xbf, 1, 2, 3, 4]), 4096))).toMatchObject({ code: 'BAD_COMPRESSED_DATA', space: 'compressed' });
+  });
+
+  it('VMDK descriptor lines: the byte where the line starts in the file', async () => {
+    const text = '# Disk DescriptorFile\r\nversion=1\nRW 2048 FLAT "a-flat.vmdk" 0\nRW 2048 BOGUS "b.vmdk"\n';
+    const lineFour = text.indexOf('RW 2048 BOGUS');
+    const bytes = new TextEncoder().encode(text);
+    expect(await caught(() => parseDescriptor(bytes, 'a.vmdk'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: lineFour, space: 'file', path: 'a.vmdk' });
+    // After a byte-order mark, and inside a monolithic file (the embedded descriptor's sector).
+    const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]);
+    expect(await caught(() => parseDescriptor(withBom, 'a.vmdk', 512))).toMatchObject({ offset: 512 + 3 + lineFour, space: 'file' });
+    expect(await caught(() => parseDescriptor(new TextEncoder().encode('version=1\n'), 'a.vmdk'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 0, space: 'file' });
+  });
+
+  it('hosted sparse grain maps: the damaged table or directory entry in the file', async () => {
+    const content = new Uint8Array(4 * 65536).fill(7);
+    const image = writeHostedSparse({ capacity: content.length, content, redundantGd: false });
+    const view = new DataView(image.buffer);
+    const gdSector = Number(view.getBigUint64(56, true));
+    const gtSector = view.getUint32(gdSector * 512, true);
+    const badGte = image.slice();
+    new DataView(badGte.buffer).setUint32(gtSector * 512 + 2 * 4, 0xffff_fff0, true); // grain 2 points past the file
+    const opened = await openSparseExtent(new MemorySource(badGte), { path: 'x.vmdk' });
+    expect(await caught(() => opened.extent.read(2 * 65536, new Uint8Array(512), async () => undefined))).toMatchObject({ code: 'BAD_TABLE', offset: gtSector * 512 + 8, space: 'file' });
+    const badGd = image.slice();
+    new DataView(badGd.buffer).setUint32(gdSector * 512, 0xffff_fff0, true); // table 0 lies past the file
+    const openedGd = await openSparseExtent(new MemorySource(badGd), { path: 'x.vmdk' });
+    expect(await caught(() => openedGd.extent.read(0, new Uint8Array(512), async () => undefined))).toMatchObject({ code: 'BAD_TABLE', offset: gdSector * 512, space: 'file' });
+    const noGd = image.slice();
+    new DataView(noGd.buffer).setBigUint64(56, 1n << 30n, true); // the directory lies past the file
+    expect(await caught(() => openSparseExtent(new MemorySource(noGd), { path: 'x.vmdk' }))).toMatchObject({ code: 'BAD_TABLE', offset: 2 ** 39, space: 'file' });
+  });
+
+  it('LVM2 metadata text: where the text starts on the PV', async () => {
+    expect(await caught(() => parseVgMetadata('vg0 { extent_size = 8192 ', 4608))).toMatchObject({ code: 'BAD_HEADER', offset: 4608, space: 'volume' });
+    expect(await caught(() => parseVgMetadata('a { } b { }', 4608))).toMatchObject({ code: 'BAD_HEADER', offset: 4608, space: 'volume' });
+  });
+
+  it('ext: a volume too small for its superblock', async () => {
+    expect(await caught(() => ExtVolume.open(new MemorySource(new Uint8Array(1500))))).toMatchObject({ code: 'TRUNCATED', offset: 1024, space: 'volume' });
   });
 });

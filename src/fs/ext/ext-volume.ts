@@ -16,7 +16,7 @@ import { extentRuns, hasExtentHeader } from './extent-tree.js';
 import { BlockFileSource } from './file-data.js';
 import { GroupDescriptors } from './group-descriptors.js';
 import { inlineDirEntries, inlineFileBytes } from './inline-data.js';
-import { INODE_FLAGS, type Inode, I_BLOCK_BYTES, parseInode } from './inode.js';
+import { INODE_FLAGS, type Inode, I_BLOCK_BYTES, I_BLOCK_OFFSET, parseInode } from './inode.js';
 import { replayJournal } from './jbd2/replay.js';
 import {
   INCOMPAT, RO_COMPAT, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, backupSuperblockCandidates, parseSuperblock, type Superblock,
@@ -69,7 +69,9 @@ export class ExtVolume {
       const runs = await this.dataRuns(journal, []);
       const volumeBlock = (journalBlock: number): number => {
         const run = runs.find((r) => journalBlock >= r.logicalBlock && journalBlock < r.logicalBlock + r.count);
-        if (!run || run.physicalBlock === null) throw new GrtError('BAD_TABLE', `journal block ${journalBlock} is not mapped`, { structure: 'jbd2 journal inode' });
+        if (!run || run.physicalBlock === null) {
+          throw new GrtError('BAD_TABLE', `journal block ${journalBlock} is not mapped`, { structure: 'jbd2 journal inode', offset: journal.byteOffset + I_BLOCK_OFFSET, space: 'volume' });
+        }
         return run.physicalBlock + journalBlock - run.logicalBlock;
       };
       const result = await replayJournal(this.reader, volumeBlock, journalBlocks, this.warnings);
@@ -124,7 +126,9 @@ export class ExtVolume {
     const structure = `ext inode ${inode.number}`;
     if (fileBlocks === 0) return [];
     if (inode.flags & INODE_FLAGS.extents) {
-      if (!hasExtentHeader(inode.blockField)) throw new GrtError('BAD_TABLE', 'extent flag set but no extent header', { structure });
+      if (!hasExtentHeader(inode.blockField)) {
+        throw new GrtError('BAD_TABLE', 'extent flag set but no extent header', { structure, offset: inode.byteOffset + I_BLOCK_OFFSET, space: 'volume' });
+      }
       return extentRuns(this.reader, inode.blockField, fileBlocks, structure, warnings);
     }
     return indirectRuns(this.reader, inode.blockField, fileBlocks, structure, warnings);
@@ -205,7 +209,9 @@ export class ExtVolume {
 
 /** The primary superblock, or the first backup that parses when the primary is damaged (a warning says so). */
 async function readSuperblock(source: ByteSource, warnings: GrtWarning[]): Promise<{ sb: Superblock; offset: number }> {
-  if (source.size < SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE) throw new GrtError('TRUNCATED', 'volume too small for an ext superblock', { structure: 'ext superblock' });
+  if (source.size < SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE) {
+    throw new GrtError('TRUNCATED', 'volume too small for an ext superblock', { structure: 'ext superblock', offset: SUPERBLOCK_OFFSET, space: 'volume', expected: SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE, actual: source.size });
+  }
   try {
     return { sb: parseSuperblock(await source.read(SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE), source.size, SUPERBLOCK_OFFSET, warnings), offset: SUPERBLOCK_OFFSET };
   } catch (primaryError) {

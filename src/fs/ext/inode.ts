@@ -22,7 +22,7 @@ export const MODE_TYPE = { fifo: 0x1000, chardev: 0x2000, dir: 0x4000, blockdev:
 export type InodeKind = keyof typeof MODE_TYPE | 'unknown';
 /** Bytes of i_block: 15 u32 block pointers, or an extent tree root, or inline data, or a fast symlink. */
 export const I_BLOCK_BYTES = 60;
-const I_BLOCK_OFFSET = 0x28;
+export const I_BLOCK_OFFSET = 0x28;
 const GOOD_OLD_INODE_SIZE = 128;
 
 /** Times as bigint nanoseconds since 1970-01-01 UTC; undefined where the inode has no field. */
@@ -36,6 +36,8 @@ export interface InodeTimes {
 
 export interface Inode {
   number: number;
+  /** Where the inode lies in the volume (its first byte): damage in it is reported there. */
+  byteOffset: number;
   mode: number;
   kind: InodeKind;
   uid: number;
@@ -96,7 +98,7 @@ export function parseInode(bytes: Uint8Array, number: number, offset: number, ch
   const blockField = bytes.subarray(I_BLOCK_OFFSET, I_BLOCK_OFFSET + I_BLOCK_BYTES);
   const crtime = extraField(0x90);
   const inode: Inode = {
-    number, mode, kind,
+    number, byteOffset: offset, mode, kind,
     uid: (u16le(bytes, 0x02) | (u16le(bytes, 0x78) << 16)) >>> 0,
     gid: (u16le(bytes, 0x18) | (u16le(bytes, 0x7a) << 16)) >>> 0,
     size: u32le(bytes, 0x04) + u32le(bytes, 0x6c) * 0x1_0000_0000,

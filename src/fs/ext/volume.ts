@@ -116,7 +116,7 @@ export async function openExt(source: ByteSource, options: ExtOpenOptions = {}):
   // another file system was made over it reads other bytes as inodes): refuse it at mount.
   const root = await volume.readInode(ROOT_INODE, []);
   if (root.kind !== 'dir') {
-    throw new GrtError('BAD_RECORD', 'the root is not a directory; not a usable ext volume', { structure: `inode ${ROOT_INODE}` });
+    throw new GrtError('BAD_RECORD', 'the root is not a directory; not a usable ext volume', { structure: `inode ${ROOT_INODE}`, offset: root.byteOffset, space: 'volume' });
   }
   return new ExtFileSystem(volume);
 }

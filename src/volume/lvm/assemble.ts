@@ -118,10 +118,11 @@ async function findPv(input: InputVolume, warnings: GrtWarning[]): Promise<Found
     for (const area of label.metadataAreas) {
       try {
         const copy = await readMetadataArea(input.source, area);
-        if (copy) metadata.push(parseVgMetadata(copy.text));
+        if (copy) metadata.push(parseVgMetadata(copy.text, copy.textOffset));
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
-        warnings.push(warningFrom(new GrtError(error.code, `LVM2 PV on volume ${input.id}: metadata area at byte ${area.offset} is unusable: ${error.message}`)));
+        const warning = warningFrom(new GrtError(error.code, `LVM2 PV on volume ${input.id}: metadata area at byte ${area.offset} is unusable: ${error.message}`));
+        warnings.push(error.offset === undefined ? warning : { ...warning, offset: error.offset });
       }
     }
     return { volumeId: input.id, source: input.source, label, metadata };

@@ -29,6 +29,8 @@ export interface MetadataText {
   text: string;
   /** Byte offset of the area on the PV, for messages. */
   areaOffset: number;
+  /** Byte offset of the text's first byte on the PV, for errors found in the text. */
+  textOffset: number;
 }
 
 /**
@@ -68,7 +70,7 @@ export async function readMetadataArea(pv: ByteSource, area: DiskLocation): Prom
   if (crc !== textCrc) throw new GrtError('BAD_CHECKSUM', 'metadata text CRC does not match', { structure: 'LVM2 metadata text', offset: area.offset + Number(textOffset), expected: textCrc, actual: crc, space: 'volume' });
   const end = bytes.indexOf(0);
   const text = new TextDecoder('utf-8').decode(end === -1 ? bytes : bytes.subarray(0, end));
-  return { text, areaOffset: area.offset };
+  return { text, areaOffset: area.offset, textOffset: area.offset + Number(textOffset) };
 }
 
 /** `size` bytes from `offset` in the area's circular buffer: past the area's end, on after the header. */

@@ -8,7 +8,7 @@
  * stripe). Every other segment type is listed with the reason it is refused; a damaged LV is
  * refused with its reason while the other LVs of the group stay readable.
  */
-import { GrtError } from '../../errors.js';
+import { GrtError, withOffset } from '../../errors.js';
 import { parseConfigText, type ConfigSection, type ConfigValue } from './config-text.js';
 
 export const LVM_TEXT_SECTOR = 512;
@@ -89,8 +89,19 @@ function stringList(value: ConfigValue | undefined): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-/** The VG of a metadata text: its one top-level section. */
-export function parseVgMetadata(metadataText: string): VgMetadata {
+/**
+ * The VG of a metadata text: its one top-level section. `textOffset` is where the text starts on
+ * the PV: damage found in it is reported there (a key's own place in the text is not kept).
+ */
+export function parseVgMetadata(metadataText: string, textOffset?: number): VgMetadata {
+  try {
+    return readVg(metadataText);
+  } catch (error) {
+    throw textOffset === undefined || !(error instanceof GrtError) ? error : withOffset(error, textOffset, 'volume');
+  }
+}
+
+function readVg(metadataText: string): VgMetadata {
   const top = parseConfigText(metadataText);
   const names = [...top.sections.keys()];
   if (names.length !== 1) throw bad(`expected one volume group section, found ${names.length}`);
