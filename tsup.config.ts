@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
-// Two builds: the library (ESM + CommonJS + declarations, one entry per public layer)
-// and the command-line tools (ESM only, with their shebang kept by esbuild).
+// Two builds: the library (ESM + CommonJS + declarations, one entry per public layer, and the
+// inflate workers' program, which vmdk/inflate-worker-url.ts finds beside it) and the
+// command-line tools (ESM only, with their shebang kept by esbuild).
 export default defineConfig([
   {
     entry: {
@@ -13,8 +14,11 @@ export default defineConfig([
       'catalog/index': 'src/catalog/index.ts',
       'restore/index': 'src/restore/index.ts',
       'index/index': 'src/index/index.ts',
+      'vmdk/inflate-worker': 'src/vmdk/inflate-worker.ts',
     },
     format: ['esm', 'cjs'],
+    // import.meta.url in the CommonJS build too (vmdk/inflate-worker-url.ts finds the worker by it).
+    shims: true,
     dts: true,
     sourcemap: true,
     clean: true,

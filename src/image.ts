@@ -83,7 +83,7 @@ export async function imageOfDisks(disks: VirtualDisk[], options: OpenImageOptio
     layout,
     async openFileSystem(selector) {
       const volume = chooseVolume(layout, selector);
-      const fs = await (await readerFor(volume.fs))!.open(volume.source, options.rawWof ? { rawWof: true } : {});
+      const fs = await (await readerFor(volume.fs))!.open(volume.source, { ...(options.rawWof ? { rawWof: true } : {}), ...(options.inflation ? { inflation: options.inflation } : {}) });
       mounted.push(fs);
       return fs;
     },

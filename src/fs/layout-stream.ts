@@ -14,6 +14,7 @@ import type { ByteSource } from '../io/byte-source.js';
 import { checkRange, readInto } from '../io/byte-source.js';
 import type { StreamLayout } from './file-system.js';
 import { decompressLznt1, MAX_LZNT1_OUTPUT } from './ntfs/lznt1.js';
+import type { GrainInflation } from '../vmdk/inflation.js';
 import { openWofLayout } from './ntfs/wof.js';
 
 type LayoutRun = StreamLayout['runs'][number];
@@ -83,8 +84,9 @@ async function readRaw(source: ByteSource, runs: readonly LayoutRun[], offset: n
   await Promise.all(reads);
 }
 
-export function openLayoutStream(source: ByteSource, layout: StreamLayout): ByteSource {
-  if (layout.encoding === 'wof') return openWofLayout(source, layout, openLayoutStream);
+/** `inflation`: where a 'wof' layout's chunks are decoded in batches (fs/ntfs/wof.ts); default this thread. */
+export function openLayoutStream(source: ByteSource, layout: StreamLayout, inflation?: GrainInflation): ByteSource {
+  if (layout.encoding === 'wof') return openWofLayout(source, layout, openLayoutStream, inflation);
   checkLayout(source, layout);
   const size = layout.size;
   const valid = Math.min(layout.initializedSize, size);

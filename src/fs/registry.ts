@@ -9,6 +9,7 @@
  */
 import type { ByteSource } from '../io/byte-source.js';
 import type { CachedSourceOptions } from '../io/cached-source.js';
+import type { GrainInflation } from '../vmdk/inflation.js';
 import type { FileSystem, FsKind } from './file-system.js';
 import type { LookaheadVolume, StreamLookahead, TapHooks } from './stream-lookahead.js';
 
@@ -17,6 +18,8 @@ export interface OpenFileSystemOptions {
   cache?: CachedSourceOptions;
   /** NTFS: read WOF-compressed (Compact OS) files as stored, not as their plaintext (`--raw-wof`). */
   rawWof?: boolean;
+  /** NTFS: where WOF chunks of large reads are decoded (a restore's engine's, on its workers); default this thread. */
+  inflation?: GrainInflation;
 }
 
 /** What a reader's folder exports. */

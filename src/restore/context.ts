@@ -39,6 +39,8 @@ export interface DirTimes extends Pick<FileEntry, 'mode' | 'uid' | 'gid'> {
   image: string;
   atime: bigint;
   mtime: bigint;
+  /** `--security xattr`: the directory's descriptor, set as its xattr after its children (security-xattr.ts). */
+  securityDescriptor?: Uint8Array;
 }
 
 export interface RestoreContext {

@@ -93,11 +93,12 @@ export class Engine {
 
   /**
    * Get ready to read `disk` (opened with this engine's `inflation`): compressed grains that
-   * inflate slowly go to worker threads (started when first needed). Only then: a listing or a small restore is as fast without them and leaner
-   * (vmdk/inflate-pool.ts, "Opt-in").
+   * inflate slowly, and large reads' WOF chunks (fs/ntfs/wof.ts, on any disk), go to worker
+   * threads (started when first needed). Only then: a listing or a small restore is as fast
+   * without them and leaner (vmdk/inflate-pool.ts, "Opt-in").
    */
   prepareFor(disk: VirtualDisk | undefined): void {
-    if (hasCompressedGrains(disk)) this.inflation.enableWorkers();
+    if (disk) this.inflation.enableWorkers();
   }
 
   /**

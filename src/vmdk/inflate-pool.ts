@@ -30,15 +30,19 @@
  *   ~50 ms slower (two isolates booting on two cores, and the exit waits for them) and the log
  *   ~40 ms slower, for ~70 ms gained on 320 MiB of executables. They are unreferenced while idle
  *   (a process with nothing else to do exits), stop after IDLE_WORKER_MS idle, and run
- *   `createInflater`'s own source (inflate.ts), so bundlers and test runners need no separate
- *   worker file.
+ *   inflate-worker.ts: the same chunk decoder as this thread (chunk-decoder.ts), so WOF chunks
+ *   (XPRESS Huffman, LZX) travel too; inflate-worker-url.ts finds the program in dist/ or
+ *   bundles it from source.
  * - A worker that cannot start or dies takes the pool down to the calling thread: its batches and
  *   every later one are inflated there, with the same results.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
-import { createInflater, INFLATE_CORRUPT, type Inflater } from './inflate.js';
+import { CODECS, createChunkDecoder, type ChunkDecoder } from './chunk-decoder.js';
+import { INFLATE_CORRUPT } from './inflate.js';
+import { JOB_FIELDS, RETURNED } from './inflate-jobs.js';
+import { startInflateWorker } from './inflate-worker-url.js';
 import type { GrainInflation, InflateJob, InflateResults } from './inflation.js';
 
 export type { GrainInflation, InflateJob, InflateResults };
@@ -60,37 +64,6 @@ const MAX_WORKERS = 4;
  * calling thread (at ~1.5 GB/s and up; see the header).
  */
 export const INLINE_MIN_RATIO = 8;
-
-/**
- * Job i is numbers [4i, 4i+4): input offset, input length, output offset in the batch's shared
- * memory (RETURNED: the worker sends the bytes back instead), output length.
- */
-const JOB_FIELDS = 4;
-const RETURNED = -1;
-
-/** The worker's whole program: the inflater, fed batches. */
-const WORKER_SOURCE = `
-const zlib = require('node:zlib');
-const { parentPort } = require('node:worker_threads');
-const inflater = (${createInflater.toString()})(zlib);
-parentPort.on('message', ({ id, input, jobs, shared }) => {
-  const count = jobs.length / ${JOB_FIELDS};
-  let returned = 0;
-  for (let i = 0; i < count; i++) if (jobs[i * ${JOB_FIELDS} + 2] === ${RETURNED}) returned += jobs[i * ${JOB_FIELDS} + 3];
-  const memory = shared ? new Uint8Array(shared) : null;
-  const output = new Uint8Array(returned);
-  const produced = new Int32Array(count);
-  const errors = [];
-  for (let i = 0, at = 0; i < count; i++) {
-    const j = i * ${JOB_FIELDS};
-    const length = jobs[j + 3];
-    const out = jobs[j + 2] === ${RETURNED} ? output.subarray(at, (at += length)) : memory.subarray(jobs[j + 2], jobs[j + 2] + length);
-    produced[i] = inflater.inflate(input.subarray(jobs[j], jobs[j] + jobs[j + 1]), out);
-    errors.push(produced[i] === ${INFLATE_CORRUPT} ? inflater.lastError : '');
-  }
-  parentPort.postMessage({ id, produced, errors, output }, [output.buffer]);
-});
-`;
 
 interface PendingBatch {
   jobs: InflateJob[];
@@ -124,24 +97,28 @@ function isShared(buffer: ArrayBufferLike): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
 }
 
-/** Whether a batch inflates fast (INLINE_MIN_RATIO): well compressed, or stored. */
+/**
+ * Whether a batch inflates fast (INLINE_MIN_RATIO): well compressed, or stored. WOF chunks never
+ * do: XPRESS and LZX decode at 150–300 MB/s, slower than the slowest zlib grains.
+ */
 export function inflatesFast(jobs: readonly InflateJob[]): boolean {
   let input = 0;
   let room = 0;
   for (const job of jobs) {
+    if (job.codec !== undefined && job.codec !== 'zlib') return false;
     input += job.input.length;
     room += job.out.length;
   }
   return room >= INLINE_MIN_RATIO * input || input >= room;
 }
 
-/** Inflate every job on this thread, with `inflater` (a fresh one when none is given). */
-export function inflateInline(jobs: readonly InflateJob[], inflater: Inflater = createInflater(zlib)): InflateResults {
+/** Inflate every job on this thread, with `decoder` (a fresh one when none is given). */
+export function inflateInline(jobs: readonly InflateJob[], decoder: ChunkDecoder = createChunkDecoder(zlib)): InflateResults {
   const produced = new Int32Array(jobs.length);
   const errors: string[] = [];
   jobs.forEach((job, i) => {
-    produced[i] = inflater.inflate(job.input, job.out);
-    errors.push(produced[i] === INFLATE_CORRUPT ? inflater.lastError : '');
+    produced[i] = decoder.decode(job);
+    errors.push(produced[i] === INFLATE_CORRUPT ? decoder.lastError : '');
   });
   return { produced, errors };
 }
@@ -149,8 +126,8 @@ export function inflateInline(jobs: readonly InflateJob[], inflater: Inflater = 
 /** Starts one inflate worker; tests give the pool workers that fail. */
 export type SpawnInflateWorker = () => Worker;
 
-/** The real thing: a worker running WORKER_SOURCE. */
-export const spawnInflateWorker: SpawnInflateWorker = () => new Worker(WORKER_SOURCE, { eval: true });
+/** The real thing: a worker running inflate-worker.ts (inflate-worker-url.ts finds it). */
+export const spawnInflateWorker: SpawnInflateWorker = startInflateWorker;
 
 /** The worker pool of an Inflation; exported for tests with their own `spawn`. */
 export class InflatePool {
@@ -186,7 +163,7 @@ export class InflatePool {
     let at = 0;
     jobs.forEach((job, i) => {
       input.set(job.input, at);
-      fields.set([at, job.input.length, returned[i] ? RETURNED : job.out.byteOffset, job.out.length], i * JOB_FIELDS);
+      fields.set([at, job.input.length, returned[i] ? RETURNED : job.out.byteOffset, job.out.length, CODECS.indexOf(job.codec ?? 'zlib')], i * JOB_FIELDS);
       at += job.input.length;
     });
     const id = this.nextId++;
@@ -299,7 +276,7 @@ export class InflatePool {
  * inflating (restore/write.ts writeChunk).
  */
 export class Inflation implements GrainInflation {
-  private inlineInflater: Inflater | undefined;
+  private inlineDecoder: ChunkDecoder | undefined;
   private pool: InflatePool | undefined;
   /** Large batches (WORKER_MIN_GRAINS or more) inflated on this thread so far. */
   private largeBatchesHere = 0;
@@ -321,8 +298,8 @@ export class Inflation implements GrainInflation {
 
   /** Inflate every job on this thread, with this Inflation's reused context. */
   inline(jobs: readonly InflateJob[]): InflateResults {
-    this.inlineInflater ??= createInflater(zlib);
-    return inflateInline(jobs, this.inlineInflater);
+    this.inlineDecoder ??= createChunkDecoder(zlib);
+    return inflateInline(jobs, this.inlineDecoder);
   }
 
   /** Inflate a large batch on this thread, and count it (inflatingHereSince). */

@@ -32,12 +32,7 @@ export interface Inflater {
   lastError: string;
 }
 
-/**
- * A reusable inflater over `zlibModule`.
- *
- * NOTE: self-contained on purpose — the inflate worker (inflate-pool.ts) runs this function's
- * source text, so it may use nothing from outside its own body but its argument.
- */
+/** A reusable inflater over `zlibModule` (the inflate workers import it through chunk-decoder.ts). */
 export function createInflater(zlibModule: typeof zlib): Inflater {
   const TOO_LARGE = -1;
   const CORRUPT = -2;

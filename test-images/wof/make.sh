@@ -100,6 +100,8 @@ for f in wim-backed.dll unknown-format.bin dedup.bin; do : >"$M/refused/$f"; tru
 setfattr -h -n system.ntfs_reparse_data -v "$(reparse_hex 80000017 "$(perl -e 'print unpack("H*", pack("V4 Q< a20", 1, 1, 1, 0, 1, "x" x 20))')")" "$M/refused/wim-backed.dll"
 setfattr -h -n system.ntfs_reparse_data -v "$(reparse_hex 80000017 "$(wof_payload 9)")" "$M/refused/unknown-format.bin"
 setfattr -h -n system.ntfs_reparse_data -v "$(reparse_hex 80000013 "$(perl -e 'print unpack("H*", "d" x 40)')")" "$M/refused/dedup.bin"
+# A directory's descriptor as ntfs-3g shows it (the oracle for --security=xattr on directories).
+DIR_ACL=$(getfattr -e hex -n system.ntfs_acl "$M/formats" | sed -n 's/^system.ntfs_acl=0x//p')
 ntfs_umount
 
 # Independent check: ntfs-3g with the system-compression plugin decompresses the WOF files.
@@ -155,6 +157,7 @@ gzip -9n <"$LVOL" >wof-large.img.gz
   echo "  \"checkedByPlugin\": $CHECKED,"
   echo '  "images": { "wof.vmdk": "monolithicSparse", "wof-stream.vmdk": "streamOptimized", "wof-large.img.gz": "raw volume" },'
   echo '  "files": ['; paste -sd, "$ENTRIES_MAIN"; echo '  ],'
+  echo "  \"dirs\": [ { \"path\": \"/formats\", \"ntfs_acl\": \"$DIR_ACL\" } ],"
   echo '  "refused": [ { "path": "/refused/wim-backed.dll", "undecodable": "wof-wim" }, { "path": "/refused/unknown-format.bin", "undecodable": "wof" }, { "path": "/refused/dedup.bin", "undecodable": "dedup" } ],'
   echo "  \"large\": $(cat "$ENTRIES" | head -1 | sed 's/ }$//'), \"regions\": [ $LARGE_REGIONS ] }"
   echo '}'

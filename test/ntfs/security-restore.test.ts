@@ -10,12 +10,16 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openNtfs } from '../../src/fs/ntfs/volume.js';
+import { openImage } from '../../src/image.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { restore, type RestoreEvent } from '../../src/restore/restore.js';
 import { xattrToolAvailable } from '../../src/restore/xattr.js';
 
 const DIR = new URL('../../test-images/security/', import.meta.url).pathname;
 const manifest = JSON.parse(readFileSync(`${DIR}manifest.json`, 'utf8')) as { files: { path: string; ntfs_acl: string }[] };
+/** test-images/wof: a directory's descriptor as ntfs-3g shows it (small enough for ext4's xattr space). */
+const WOF_DIR = new URL('../../test-images/wof/', import.meta.url).pathname;
+const wofDirs = (JSON.parse(readFileSync(`${WOF_DIR}manifest.json`, 'utf8')) as { dirs: { path: string; ntfs_acl: string }[] }).dirs;
 const out = mkdtempSync(join(tmpdir(), 'grt-security-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -51,6 +55,25 @@ describe.skipIf(process.platform !== 'linux')('security descriptors kept as user
     for (const f of files) {
       const entry = await fs.stat(f.path);
       if (entry.type === 'file') expect(xattrHex(join(out, 'plain', entry.name), 'user.ntfs_acl')).toBeUndefined();
+    }
+  });
+
+  it('sets each restored directory\'s descriptor too; none without the option', async () => {
+    if (!(await xattrToolAvailable())) return;
+    expect(wofDirs.length).toBeGreaterThan(0);
+    const image = await openImage(`${WOF_DIR}wof.vmdk`);
+    try {
+      const fs = await image.openFileSystem();
+      const summary = await restore({ fs, paths: wofDirs.map((d) => d.path), to: join(out, 'dirs'), security: 'xattr' });
+      expect(summary.failed).toBe(0);
+      for (const d of wofDirs) {
+        const restored = join(out, 'dirs', d.path.slice(d.path.lastIndexOf('/') + 1));
+        expect(xattrHex(restored, 'user.ntfs_acl'), d.path).toBe(d.ntfs_acl);
+      }
+      await restore({ fs, paths: wofDirs.map((d) => d.path), to: join(out, 'dirs-plain') });
+      for (const d of wofDirs) expect(xattrHex(join(out, 'dirs-plain', d.path.slice(d.path.lastIndexOf('/') + 1)), 'user.ntfs_acl')).toBeUndefined();
+    } finally {
+      await image.close();
     }
   });
 });

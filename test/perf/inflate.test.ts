@@ -184,6 +184,8 @@ describe('grain inflation', () => {
         outfile: script,
         logLevel: 'error',
       });
+      // The worker program beside it, as tsup builds it into dist/vmdk (inflate-worker-url.ts).
+      await esbuild.build({ entryPoints: [join(here, '../../src/vmdk/inflate-worker.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: join(dir, 'inflate-worker.mjs'), logLevel: 'error' });
       const used = spawnSync(process.execPath, [script, join(dir, 'out.bin')], { encoding: 'utf8', timeout: IDLE_WORKER_MS / 2 });
       expect(used.signal).toBeNull(); // killed by the timeout: a worker kept it alive until its idle stop
       expect(used.stdout.trim()).toMatch(/^[1-9]\d* 4096(,4096){7}$/);

@@ -12,6 +12,7 @@ import { CachedSource, type CachedSourceOptions } from '../../io/cached-source.j
 import type { FileEntry, FileSystem, ListOptions, NameRule, StreamLayout, EntrySecurity } from '../file-system.js';
 import { ATTR_DATA, ATTR_INDEX_ROOT, ATTR_REPARSE_POINT, ATTR_VOLUME_INFORMATION, ATTR_VOLUME_NAME } from './attribute.js';
 import { readBootSector } from './boot-sector.js';
+import type { GrainInflation } from '../../vmdk/inflation.js';
 import { buildLayout, openLayoutStream } from './data-stream.js';
 import { inIndexOrder } from '../name-order.js';
 import { DirectoryReader } from './directory.js';
@@ -48,6 +49,8 @@ export interface OpenNtfsOptions {
    * (sparse, zeros) beside the WofCompressedData stream, instead of the decompressed plaintext.
    */
   rawWof?: boolean;
+  /** Where WOF chunks of large reads are decoded (wof.ts; OpenDiskOptions.inflation); default this thread. */
+  inflation?: GrainInflation;
 }
 
 export interface NtfsInfo {
@@ -100,7 +103,7 @@ export async function openNtfs(source: ByteSource, options: OpenNtfsOptions = {}
     upcase = UpcaseTable.fromBytes(await readAttributeValue(meta, extentsOf(file.attributes, ATTR_DATA, ''), boot.clusterSize, UPCASE_BYTES, '$UpCase'));
   });
   if (!upcase) warnings.push({ code: 'BAD_ATTRIBUTE', message: '$UpCase unreadable; names compare with ASCII case folding only' });
-  return new NtfsVolume(source, meta, mft, upcase ?? UpcaseTable.ascii(), info, warnings, options.rawWof ?? false);
+  return new NtfsVolume(source, meta, mft, upcase ?? UpcaseTable.ascii(), info, warnings, options.rawWof ?? false, options.inflation);
 }
 
 interface Resolved {
@@ -124,6 +127,7 @@ export class NtfsVolume implements FileSystem {
     /** Volume-level oddities: backup boot sector used, damaged records met during a scan, ... */
     readonly warnings: GrtWarning[],
     private readonly rawWof = false,
+    private readonly inflation?: GrainInflation,
   ) {
     this.directories = new DirectoryReader(meta, mft, upcase, info, warnings);
     this.runGuard = RunGuard.of(mft);
@@ -251,7 +255,7 @@ export class NtfsVolume implements FileSystem {
   }
 
   openLayout(layout: StreamLayout): ByteSource {
-    return openLayoutStream(this.source, layout);
+    return openLayoutStream(this.source, layout, this.inflation);
   }
 
   /** A node stream of the data, read in 1 MiB chunks as the consumer asks for them. */

@@ -1,0 +1,48 @@
+/**
+ * Starting the inflate worker program (inflate-worker.ts), wherever this code runs:
+ *
+ * - Built (dist/, by tsup): the program is its own entry, dist/vmdk/inflate-worker.js (.cjs for
+ *   the CommonJS build; a bundle of its own ending .mjs looks for inflate-worker.mjs). This module may have been bundled into a shared chunk at dist/'s root,
+ *   so both dist/vmdk/ and the folder beside this module are looked in.
+ * - From source (vitest, vite-node): Node 20 runs no TypeScript in a worker, and a test runner's
+ *   module loader does not reach into worker threads. The program is bundled with esbuild (a
+ *   development dependency, there whenever the sources are) into one CommonJS text and run with
+ *   `eval`: no file is written.
+ *
+ * When neither works the worker fails to start, and the pool inflates on the calling thread.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+/** This module's URL (tsup's shims give the CommonJS build one too). */
+function moduleUrl(): string {
+  return import.meta.url;
+}
+
+/** The built worker program beside this module (dist), or undefined when running from source. */
+export function builtWorkerUrl(base = moduleUrl()): URL | undefined {
+  const extension = /\.[cm]?js$/.exec(base)?.[0] ?? '.js'; // the same module format as this one's
+  for (const relative of [`./inflate-worker${extension}`, `./vmdk/inflate-worker${extension}`]) {
+    const url = new URL(relative, base);
+    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
+  }
+  return undefined;
+}
+
+/** inflate-worker.ts bundled by esbuild into one CommonJS text (running from source only). */
+function bundledFromSource(base: string): string {
+  const entry = fileURLToPath(new URL('./inflate-worker.ts', base));
+  const esbuild = createRequire(base)('esbuild') as typeof import('esbuild');
+  const built = esbuild.buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent' });
+  return built.outputFiles[0]!.text;
+}
+
+/** Start one inflate worker; throws when there is no worker program to run. */
+export function startInflateWorker(): Worker {
+  const base = moduleUrl();
+  const built = builtWorkerUrl(base);
+  if (built) return new Worker(built);
+  return new Worker(bundledFromSource(base), { eval: true });
+}
