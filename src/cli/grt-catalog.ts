@@ -6,6 +6,7 @@
  *   grt-catalog - -o CATALOG [--image FILE] [--json]   (the image on standard input, as a backup writes it)
  *   grt-catalog CATALOG --format ndjson|bodyfile [--partition N] [--all] [--deleted]
  */
+import { readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { openImage, type Image } from '../image.js';
@@ -60,6 +61,13 @@ const OPTIONS = {
 const TEE_WAIT_MS = 10_000;
 /** Standard input read ahead of the tap at most (see readAhead). */
 const READ_AHEAD_BYTES = 32 * 1024 * 1024;
+/**
+ * Bytes of standard input handed to the tap at a time (readStdin): a pipe gives at most its 64 KiB
+ * per read, so a larger buffer saves only the tap's per-call cost; 1 MiB makes that negligible.
+ */
+const STDIN_BUFFER_BYTES = 1024 * 1024;
+/** How long to wait before reading again when standard input is non-blocking and empty. */
+const STDIN_RETRY_MS = 1;
 
 /** True when the file at `path` starts with the catalog magic (an image never does). */
 async function isCatalogFile(path: string): Promise<boolean> {
@@ -157,6 +165,44 @@ async function* readAhead(input: AsyncIterable<Uint8Array> & { pause?(): void; r
   }
 }
 
+/**
+ * Standard input (file descriptor `fd`, 0 but in tests) read with blocking reads into one buffer, handed out whole
+ * (or the last, partial one) and overwritten by the next: the consumer must be done with a chunk
+ * before asking for the next. Measured on a 2.5 GiB raw disk piped from cat: 0.6 s of CPU against
+ * 3.3-4.2 s for a for-await over process.stdin (a new 64 KiB buffer per event, and the garbage
+ * collection of them all) and 1.6-3.8 s for fs.read through the thread pool. The event loop gets
+ * a turn after every chunk, so a stop signal is seen between chunks (a writer that stalls holds
+ * the read, and the stop, until it writes or closes).
+ */
+export async function* readStdin(fd = 0): AsyncGenerator<Uint8Array> {
+  const buffer = Buffer.allocUnsafe(STDIN_BUFFER_BYTES);
+  for (let ended = false; !ended; ) {
+    let used = 0;
+    while (used < buffer.length) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer, used, buffer.length - used, null);
+      } catch (error) {
+        // Non-blocking standard input (set so by the process that started us) with nothing in it yet.
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
+          await new Promise((resolve) => setTimeout(resolve, STDIN_RETRY_MS));
+          continue;
+        }
+        // A pipe whose writer is gone reads as its end; anything else is an error.
+        if ((error as NodeJS.ErrnoException).code === 'EOF') n = 0;
+        else throw new GrtError('IO_ERROR', `cannot read standard input: ${(error as Error).message}`, { cause: error });
+      }
+      if (n === 0) {
+        ended = true;
+        break;
+      }
+      used += n;
+    }
+    if (used > 0) yield buffer.subarray(0, used);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 /** grt-catalog -: the catalog tapped from the image on standard input (catalog/tap). */
 async function catalogStdin(values: { output?: string; image?: string; overwrite?: boolean; json?: boolean; format?: string; partition?: string; all?: boolean; deleted?: boolean }, io: CliIo, state: { started: boolean }): Promise<number> {
   if (values.format !== undefined || values.partition !== undefined || values.all || values.deleted) throw new GrtError('USAGE', 'a stream on standard input is catalogued, not exported: give -o CATALOG');
@@ -170,7 +216,7 @@ async function catalogStdin(values: { output?: string; image?: string; overwrite
   let streamBytes = 0;
   let image: Image | undefined;
   try {
-    for await (const chunk of readAhead(io.stdin ?? process.stdin)) {
+    for await (const chunk of io.stdin ? readAhead(io.stdin) : readStdin()) {
       if (io.signal?.aborted) throw new GrtError('ABORTED', 'interrupted', { structure: 'catalog tap' });
       streamBytes += chunk.length;
       await tap.write(chunk);

@@ -106,6 +106,6 @@ export async function verifyOva(pkg: OvaPackage, options: { signal?: AbortSignal
     }
   }
   const listed = new Set(entries.map((e) => e.name));
-  for (const name of [pkg.ovf, ...pkg.disks.map((d) => d.member)]) if (!listed.has(name)) report({ name, status: 'unlisted' });
+  for (const name of [pkg.ovf, ...pkg.disks.flatMap((d) => d.chunks ?? [d.member])]) if (!listed.has(name)) report({ name, status: 'unlisted' });
   return results;
 }

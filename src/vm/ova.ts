@@ -17,8 +17,10 @@ import { diskFiles, MAX_OVF_BYTES, memberNameOf, parseOvf, type OvfDisk } from '
 
 export interface OvaDisk {
   diskId: string;
-  /** The member holding the disk (the File's href). */
+  /** The member holding the disk (the File's href); for a chunked file, the name its chunks are joined as. */
   member: string;
+  /** The members holding a file stored in chunks (`ovf:chunkSize`), in order. */
+  chunks?: string[];
   /** Where the member opener finds it. */
   location: string;
   format?: string;
@@ -31,6 +33,8 @@ export interface OvaPackage {
   ovf: string;
   /** The manifest's member name, when the package has one. */
   manifest: string | undefined;
+  /** The certificate file's member name (a signed package), when it has one. */
+  certificate: string | undefined;
   /** Disks with data, in the descriptor's order. */
   disks: OvaDisk[];
   /** Disks the descriptor declares without a file (created empty on import): nothing to read. */
@@ -54,6 +58,13 @@ export function looksLikeOva(head: Uint8Array): boolean {
 /** Members at the top of the archive (no folder) whose name ends in `extension`. */
 function topLevel(opener: TarMemberOpener, extension: string): string[] {
   return opener.members.filter((m) => m.type === 'file' && !m.name.includes('/') && m.name.toLowerCase().endsWith(extension)).map((m) => m.name);
+}
+
+/** The descriptor's manifest or certificate (DSP0243 §5.1, §5.2): the one of its base name, else the only one. */
+function companion(opener: TarMemberOpener, ovfName: string, extension: string): string | undefined {
+  const found = topLevel(opener, extension);
+  const base = ovfName.slice(0, -'.ovf'.length);
+  return found.find((m) => m.slice(0, -extension.length) === base) ?? (found.length === 1 ? found[0] : undefined);
 }
 
 async function readOvfText(opener: TarMemberOpener, name: string): Promise<string> {
@@ -84,16 +95,16 @@ export async function openOva(outer: SourceOpener, location: string): Promise<Ov
     const warnings: GrtWarning[] = [];
     const found: OvaDisk[] = disks.map(({ disk, file }) => {
       const name = memberNameOf(file.href, opener.locationOf(ovfName));
-      const member = opener.member(name);
-      if (file.size !== undefined && file.size !== member.size) {
-        warnings.push({ code: 'BAD_DESCRIPTOR', message: `${ovfName}: ${name} is ${member.size} bytes in the archive, the descriptor says ${file.size}` });
+      const chunks = file.chunkSize === undefined ? undefined : opener.joinChunks(name, file.chunkSize).map((c) => c.name);
+      const size = opener.sizeOf(name);
+      if (file.size !== undefined && file.size !== size) {
+        warnings.push({ code: 'BAD_DESCRIPTOR', message: `${ovfName}: ${name} is ${size} bytes in the archive, the descriptor says ${file.size}` });
       }
-      return { diskId: disk.diskId, member: name, location: opener.locationOf(name), ...(disk.format === undefined ? {} : { format: disk.format }) };
+      return { diskId: disk.diskId, member: name, location: opener.locationOf(name), ...(chunks ? { chunks } : {}), ...(disk.format === undefined ? {} : { format: disk.format }) };
     });
-    const manifests = topLevel(opener, '.mf');
-    const sameBase = manifests.find((m) => m.slice(0, -3) === ovfName.slice(0, -4));
-    const manifest = sameBase ?? (manifests.length === 1 ? manifests[0] : undefined);
-    return { opener, ovf: ovfName, manifest, disks: found, empty, warnings, identity: opener.archiveIdentity };
+    const manifest = companion(opener, ovfName, '.mf');
+    const certificate = companion(opener, ovfName, '.cert');
+    return { opener, ovf: ovfName, manifest, certificate, disks: found, empty, warnings, identity: opener.archiveIdentity };
   } catch (error) {
     await opener.release();
     throw error;

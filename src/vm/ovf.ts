@@ -114,8 +114,8 @@ export function parseOvf(text: string, path?: string): OvfDescriptor {
 
 /**
  * Each disk that has a file, with that file, in the DiskSection's order. A reference to no File,
- * two Files of one id, two disks of one id or on one file are damage; a file stored compressed or
- * in chunks cannot be read in place (UNSUPPORTED).
+ * two Files of one id, two disks of one id or on one file are damage; a file stored compressed
+ * cannot be read in place (UNSUPPORTED). A file stored in chunks is joined by the package reader.
  */
 export function diskFiles(ovf: OvfDescriptor, path?: string): { disks: OvfDiskFile[]; empty: OvfDisk[] } {
   const byId = new Map<string, OvfFile>();
@@ -138,8 +138,7 @@ export function diskFiles(ovf: OvfDescriptor, path?: string): { disks: OvfDiskFi
     if (!file) throw bad(`disk ${JSON.stringify(disk.diskId)} names file ${JSON.stringify(disk.fileRef)}, which References does not list`, path);
     if (used.has(file.id)) throw bad(`two disks are stored in file ${JSON.stringify(file.id)}`, path);
     used.add(file.id);
-    if (file.compression !== undefined) throw new GrtError('UNSUPPORTED', `disk ${JSON.stringify(disk.diskId)}: ${file.href} is stored ${file.compression}-compressed, which cannot be read in place`, { structure: STRUCTURE });
-    if (file.chunkSize !== undefined) throw new GrtError('UNSUPPORTED', `disk ${JSON.stringify(disk.diskId)}: ${file.href} is stored in chunks of ${file.chunkSize} bytes, which grt does not join`, { structure: STRUCTURE });
+    if (file.compression !== undefined) throw new GrtError('UNSUPPORTED', `disk ${JSON.stringify(disk.diskId)}: ${file.href} is stored ${file.compression}-compressed, which cannot be read in place (unpack the .ova and gunzip it first)`, { structure: STRUCTURE });
     disks.push({ disk, file });
   }
   return { disks, empty };

@@ -1,10 +1,11 @@
 /** grt-catalog -: the catalog of the image on standard input, with --image to read back what passed. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/grt-catalog.js';
+import { main, readStdin } from '../../src/cli/grt-catalog.js';
 import type { CliIo } from '../../src/cli/output.js';
 
 const ROOT = join(import.meta.dirname, '../../test-images');
@@ -50,5 +51,23 @@ describe('grt-catalog -', () => {
     expect((await run(['-', '--format', 'ndjson'], new Uint8Array(0))).code).toBe(2);
     expect((await run(['-', '-o', join(dir, 'x.img'), '--image', join(dir, 'x.img')], new Uint8Array(0))).stderr).toMatch(/USAGE/);
     expect((await run([join(ROOT, 'ntfs/ntfs-mbr-stream.vmdk'), '-o', join(dir, 'y.grtc'), '--image', 'z'], new Uint8Array(0))).stderr).toMatch(/USAGE/);
+  });
+});
+
+describe('readStdin', () => {
+  it('yields the descriptor\'s bytes in order, a full buffer at a time, to their end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grt-tap-stdin-'));
+    const bytes = randomBytes(2.5 * 1024 * 1024 + 123);
+    writeFileSync(join(dir, 'in'), bytes);
+    const fd = openSync(join(dir, 'in'), 'r');
+    try {
+      const chunks: Buffer[] = [];
+      // Copied: each chunk is the one reused buffer, overwritten by the next read.
+      for await (const chunk of readStdin(fd)) chunks.push(Buffer.from(chunk));
+      expect(chunks.map((c) => c.length)).toEqual([1 << 20, 1 << 20, bytes.length - (2 << 20)]);
+      expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
   });
 });

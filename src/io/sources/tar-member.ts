@@ -6,6 +6,7 @@
  */
 import { GrtError } from '../../errors.js';
 import type { InputFile } from '../file-source.js';
+import { ConcatSource } from '../concat-source.js';
 import { SliceSource } from '../slice-source.js';
 import type { OpenedSource, ParsedName, Placement, SourceOpener } from '../source-opener.js';
 import { readTarIndex, type TarMember } from './tar.js';
@@ -26,9 +27,30 @@ class MemberSource extends SliceSource implements OpenedSource {
   }
 }
 
+/** Chunks opened as one file: windows of the archive joined, giving the archive back when closed. */
+class JoinedSource extends ConcatSource implements OpenedSource {
+  readonly identity = undefined;
+  private closed = false;
+
+  constructor(archive: OpenedSource, chunks: readonly TarMember[], readonly location: string, private readonly release: () => Promise<void>) {
+    super(chunks.map((chunk) => new SliceSource(archive, chunk.dataOffset, chunk.size, location)), location);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.release();
+  }
+}
+
+/** Digits of a chunk's number in its member name (DSP0243 §7.1: `NAME.000000000`). */
+const CHUNK_DIGITS = 9;
+
 export class TarMemberOpener implements SourceOpener {
   /** Members by name; a name stored twice maps to undefined (which of them is meant is not known). */
   private readonly byName = new Map<string, TarMember | undefined>();
+  /** Files stored in chunks, by the name they are opened as: their chunk members in order. */
+  private readonly joined = new Map<string, TarMember[]>();
   private archive: Promise<OpenedSource> | undefined;
   /** Holders of the archive: open members plus the caller's hold from `open`. */
   private users = 0;
@@ -89,6 +111,40 @@ export class TarMemberOpener implements SourceOpener {
     return member;
   }
 
+  /**
+   * Join the chunks `name.000000000`, `name.000000001`, … (DSP0243 §7.1, a File with
+   * `ovf:chunkSize`) so that `name` opens as one file; returns the chunk members. Every chunk but
+   * the last holds exactly `chunkSize` bytes and the numbers run from 0 without a gap: anything
+   * else is a damaged or doctored package (BAD_DESCRIPTOR), not bytes to guess at.
+   */
+  joinChunks(name: string, chunkSize: number): TarMember[] {
+    const where = { path: this.archiveLocation, structure: 'chunked file' };
+    if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0) throw new GrtError('BAD_DESCRIPTOR', `${JSON.stringify(name)}: chunk size ${chunkSize} is not a positive byte count`, where);
+    if (this.byName.has(name)) throw new GrtError('BAD_DESCRIPTOR', `${JSON.stringify(name)} is stored both whole and in chunks`, where);
+    const prefix = `${name}.`;
+    const numbered = [...this.byName.keys()].filter((n) => n.startsWith(prefix) && /^[0-9]+$/.test(n.slice(prefix.length)));
+    if (numbered.length === 0) throw new GrtError('NOT_FOUND', `${JSON.stringify(name)}: no chunk ${prefix}${'0'.repeat(CHUNK_DIGITS)} in the archive`, where);
+    const chunks = numbered.map((_, index) => {
+      const chunkName = `${prefix}${String(index).padStart(CHUNK_DIGITS, '0')}`;
+      if (!this.byName.has(chunkName)) throw new GrtError('BAD_DESCRIPTOR', `${JSON.stringify(name)}: chunk ${chunkName} is missing (the chunks are not numbered 0 to ${numbered.length - 1})`, where);
+      return this.member(chunkName);
+    });
+    chunks.forEach((chunk, index) => {
+      const last = index === chunks.length - 1;
+      if (last ? chunk.size === 0 || chunk.size > chunkSize : chunk.size !== chunkSize) {
+        throw new GrtError('BAD_DESCRIPTOR', `${JSON.stringify(chunk.name)} holds ${chunk.size} bytes; chunks of ${JSON.stringify(name)} are ${chunkSize} bytes${last ? ' at most' : ''}`, { ...where, expected: chunkSize, actual: chunk.size });
+      }
+    });
+    this.joined.set(name, chunks);
+    return chunks;
+  }
+
+  /** Bytes of the file `name` opens as: a member's size, or its chunks' sum. */
+  sizeOf(name: string): number {
+    const chunks = this.joined.get(name);
+    return chunks ? chunks.reduce((sum, chunk) => sum + chunk.size, 0) : this.member(name).size;
+  }
+
   private nameOf(location: string): string | undefined {
     const prefix = `${this.archiveLocation}/`;
     return location.startsWith(prefix) ? location.slice(prefix.length) : undefined;
@@ -97,6 +153,11 @@ export class TarMemberOpener implements SourceOpener {
   async open(location: string): Promise<OpenedSource> {
     const name = this.nameOf(location);
     if (name === undefined) throw new GrtError('UNSAFE_PATH', `${location} is outside the archive ${this.archiveLocation}`, { path: location });
+    const chunks = this.joined.get(name);
+    if (chunks) {
+      const archive = await this.acquire();
+      return new JoinedSource(archive, chunks, location, () => this.release());
+    }
     const member = this.member(name);
     const archive = await this.acquire();
     return new MemberSource(archive, member, location, () => this.release());
@@ -138,6 +199,6 @@ export class TarMemberOpener implements SourceOpener {
     const from = this.nameOf(base);
     const to = this.nameOf(location);
     if (from === undefined || to === undefined || !to.startsWith(from.slice(0, from.lastIndexOf('/') + 1))) return 'outside';
-    return this.byName.has(to) ? 'inside' : 'missing';
+    return this.byName.has(to) || this.joined.has(to) ? 'inside' : 'missing';
   }
 }
