@@ -25,7 +25,14 @@ export interface VersionFacts {
   attributes: number;
 }
 
-function zigzag(value: bigint): bigint {
+/** Zigzag-coded values of magnitude up to this fit a Number exactly: such times skip bigint arithmetic. */
+const SAFE_HALF = SAFE >> 1n;
+
+function zigzag(value: bigint): bigint | number {
+  if (value <= SAFE_HALF && value >= -SAFE_HALF) {
+    const n = Number(value);
+    return n >= 0 ? n * 2 : -n * 2 - 1;
+  }
   return value >= 0n ? value << 1n : ((-value) << 1n) - 1n;
 }
 

@@ -46,12 +46,17 @@ export function isoFromMicros(micros: bigint): string {
 }
 
 const LONE_SURROGATE_OR_NUL = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\0/g;
+/** Text that may hold what storableText() replaces: any surrogate or NUL (a plain test, far cheaper than the lookarounds). */
+const SURROGATE_OR_NUL = /[\ud800-\udfff\0]/;
+/** Text of ASCII characters only: nameKey() is then toLowerCase(), which folds exactly A-Z there. */
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 /**
  * Text both back ends store as given: lone surrogates become U+FFFD (UTF-8 cannot hold them) and
  * NUL becomes U+FFFD (PostgreSQL text cannot hold it). NTFS names have neither on a sound volume.
  */
 export function storableText(text: string): string {
+  if (!SURROGATE_OR_NUL.test(text)) return text;
   return text.replace(LONE_SURROGATE_OR_NUL, '\uFFFD');
 }
 
@@ -64,6 +69,7 @@ export function storableText(text: string): string {
  * decides.
  */
 export function nameKey(name: string): string {
+  if (ASCII_ONLY.test(name)) return name.toLowerCase();
   let out = '';
   for (const ch of name) {
     const cp = ch.codePointAt(0)!;
