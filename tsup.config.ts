@@ -17,15 +17,14 @@ export default defineConfig([
       'vmdk/inflate-worker': 'src/vmdk/inflate-worker.ts',
     },
     format: ['esm', 'cjs'],
-    // import.meta.url in the CommonJS build too (vmdk/inflate-worker-url.ts finds the worker by it).
+    // import.meta.url in the CommonJS build too: vmdk/inflate-worker-url.ts finds the worker by it,
+    // restore/native-times.ts the addon.
     shims: true,
     dts: true,
     sourcemap: true,
     clean: true,
     target: 'node20',
     splitting: true,
-    // import.meta.url in the CommonJS build (native-times.ts finds the addon from its own file).
-    shims: true,
   },
   {
     entry: {
