@@ -14,7 +14,12 @@ import { MemorySource } from '../../src/io/memory-source.js';
 import { parseKdmvHeader } from '../../src/vmdk/sparse-header.js';
 import { openCowdExtent } from '../../src/vmdk/cowd-extent.js';
 import { readGpt } from '../../src/volume/gpt.js';
+import { forkExtents } from '../../src/fs/xfs/bmap.js';
+import { fsBlockToByte, inodeToByte, parseSuperblock } from '../../src/fs/xfs/superblock.js';
+import { openXfs } from '../../src/fs/xfs/volume.js';
 import { writeCowd } from '../builders/vmdk-writer.js';
+import { writeLog } from '../xfs/log-builder.js';
+import { manifest, volumeBytes } from '../xfs/xfs-images.js';
 import { SparseDisk, writePartitionTable } from '../builders/partition-writer.js';
 
 async function caught(run: () => unknown): Promise<GrtError> {
@@ -78,5 +83,30 @@ describe('error offsets name their address space', () => {
     expect(await caught(() => readPvLabel(new MemorySource(sector)))).toMatchObject({ code: 'BAD_HEADER', offset: 512 + 8, space: 'volume' });
     // One chunk header claiming 4 KiB of compressed data in a 6-byte input.
     expect(await caught(() => decompressLznt1(new Uint8Array([0xff, 0xbf, 1, 2, 3, 4]), 4096))).toMatchObject({ code: 'BAD_COMPRESSED_DATA', space: 'compressed' });
+  });
+
+  it('XFS: attribute blocks, inodes and the log are places in the volume', async () => {
+    const bytes = volumeBytes('v5-4k.img.gz');
+    const sb = parseSuperblock(bytes, bytes.length);
+    const inodes = manifest.volumes.find((v) => v.file === 'v5-4k.img.gz')!.inodes;
+    const clean = await openXfs(new MemorySource(bytes.slice()));
+    const blockdir = await clean.volume.readInode(inodes['/blockdir']!);
+    const [attrRoot] = await forkExtents(sb, blockdir.attrFork!, (b) => clean.volume.block(b), []);
+    const nodeByte = fsBlockToByte(sb, attrRoot!.fsBlock);
+    const damaged = bytes.slice();
+    damaged[nodeByte + 8] = 0; // xfs_da3_blkinfo magic of the attribute tree's root node
+    const fs = await openXfs(new MemorySource(damaged));
+    expect(await caught(() => fs.xattrs('/blockdir'))).toMatchObject({ code: 'BAD_MAGIC', offset: nodeByte + 8, space: 'volume' });
+    const link = await clean.volume.readInode(inodes['/long-link']!);
+    const tooLong = await caught(() => clean.volume.symlinkTarget({ ...link, size: 5000 }, []));
+    expect(tooLong).toMatchObject({ code: 'BAD_RECORD', offset: inodeToByte(sb, inodes['/long-link']!), space: 'volume' });
+    // A buffer item whose format region is 8 bytes: the record at log block 2, its data after one
+    // header block, the region after the start (12 bytes), transaction header (12 + 16) and its own op header.
+    const format = new Uint8Array([0x3c, 0x12, 1, 0, 0, 0, 0, 0]);
+    const dirty = bytes.slice();
+    writeLog(dirty, sb, [{ tid: 1, items: [[format]] }]);
+    const itemByte = fsBlockToByte(sb, sb.logStart) + 3 * 512 + 12 + 28 + 12;
+    const warning = (await openXfs(new MemorySource(dirty))).warnings.find((w) => w.code === 'DIRTY_LOG');
+    expect(warning).toMatchObject({ offset: itemByte, message: expect.stringContaining(`at byte ${itemByte} of the volume`) });
   });
 });
