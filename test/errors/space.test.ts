@@ -18,7 +18,12 @@ import { parseDescriptor } from '../../src/vmdk/descriptor.js';
 import { openSparseExtent } from '../../src/vmdk/sparse-extent.js';
 import { parseVgMetadata } from '../../src/volume/lvm/metadata.js';
 import { ExtVolume } from '../../src/fs/ext/ext-volume.js';
+import { forkExtents } from '../../src/fs/xfs/bmap.js';
+import { fsBlockToByte, inodeToByte, parseSuperblock } from '../../src/fs/xfs/superblock.js';
+import { openXfs } from '../../src/fs/xfs/volume.js';
 import { writeCowd, writeHostedSparse } from '../builders/vmdk-writer.js';
+import { writeLog } from '../xfs/log-builder.js';
+import { manifest, volumeBytes } from '../xfs/xfs-images.js';
 import { SparseDisk, writePartitionTable } from '../builders/partition-writer.js';
 
 async function caught(run: () => unknown): Promise<GrtError> {
@@ -121,5 +126,30 @@ describe('error offsets name their address space', () => {
 
   it('ext: a volume too small for its superblock', async () => {
     expect(await caught(() => ExtVolume.open(new MemorySource(new Uint8Array(1500))))).toMatchObject({ code: 'TRUNCATED', offset: 1024, space: 'volume' });
+  });
+
+  it('XFS: attribute blocks, inodes and the log are places in the volume', async () => {
+    const bytes = volumeBytes('v5-4k.img.gz');
+    const sb = parseSuperblock(bytes, bytes.length);
+    const inodes = manifest.volumes.find((v) => v.file === 'v5-4k.img.gz')!.inodes;
+    const clean = await openXfs(new MemorySource(bytes.slice()));
+    const blockdir = await clean.volume.readInode(inodes['/blockdir']!);
+    const [attrRoot] = await forkExtents(sb, blockdir.attrFork!, (b) => clean.volume.block(b), []);
+    const nodeByte = fsBlockToByte(sb, attrRoot!.fsBlock);
+    const damaged = bytes.slice();
+    damaged[nodeByte + 8] = 0; // xfs_da3_blkinfo magic of the attribute tree's root node
+    const fs = await openXfs(new MemorySource(damaged));
+    expect(await caught(() => fs.xattrs('/blockdir'))).toMatchObject({ code: 'BAD_MAGIC', offset: nodeByte + 8, space: 'volume' });
+    const link = await clean.volume.readInode(inodes['/long-link']!);
+    const tooLong = await caught(() => clean.volume.symlinkTarget({ ...link, size: 5000 }, []));
+    expect(tooLong).toMatchObject({ code: 'BAD_RECORD', offset: inodeToByte(sb, inodes['/long-link']!), space: 'volume' });
+    // A buffer item whose format region is 8 bytes: the record at log block 2, its data after one
+    // header block, the region after the start (12 bytes), transaction header (12 + 16) and its own op header.
+    const format = new Uint8Array([0x3c, 0x12, 1, 0, 0, 0, 0, 0]);
+    const dirty = bytes.slice();
+    writeLog(dirty, sb, [{ tid: 1, items: [[format]] }]);
+    const itemByte = fsBlockToByte(sb, sb.logStart) + 3 * 512 + 12 + 28 + 12;
+    const warning = (await openXfs(new MemorySource(dirty))).warnings.find((w) => w.code === 'DIRTY_LOG');
+    expect(warning).toMatchObject({ offset: itemByte, message: expect.stringContaining(`at byte ${itemByte} of the volume`) });
   });
 });

@@ -14,11 +14,27 @@ const INODES_AIMED_AT = 64;
 /** Blocks after the root inode chunk, where mkfs.xfs -p put the first directory and symlink blocks. */
 const BLOCKS_AIMED_AT = 64;
 
+/**
+ * The volumes as decompressed, per worker: inflating 48 MiB costs more CPU than a case's whole
+ * walk, and a worker runs many cases. Cases never change these bytes (mutateFiles damages a copy,
+ * the reader writes nothing).
+ */
+const inflated = new Map<string, Promise<Uint8Array>>();
+
+async function volumeBytes(root: string, name: string): Promise<Uint8Array> {
+  let bytes = inflated.get(name);
+  if (!bytes) {
+    bytes = readFile(join(root, 'test-images/xfs', `${name}.img.gz`)).then((gz) => new Uint8Array(gunzipSync(gz)));
+    inflated.set(name, bytes);
+  }
+  return bytes;
+}
+
 export const realXfsTarget: FuzzTarget = {
   name: 'xfs-real',
   async generate(rng, ctx) {
     const name = rng.pick(VOLUMES);
-    const bytes = new Uint8Array(gunzipSync(await readFile(join(ctx.root, 'test-images/xfs', `${name}.img.gz`))));
+    const bytes = await volumeBytes(ctx.root, name);
     const sb = parseSuperblock(bytes, bytes.length);
     const chunk = inodeToByte(sb, sb.rootInode);
     const chunkEnd = chunk + INODES_AIMED_AT * sb.inodeSize;

@@ -3,6 +3,7 @@
  * and a rename inside /blockdir's directory block (a buffer item) ready to be written as a log,
  * by a little- or big-endian host.
  */
+import { execFileSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { fsBlockToByte, inodeToByte, parseSuperblock, type Superblock } from '../../src/fs/xfs/superblock.js';
@@ -75,4 +76,14 @@ export function renamed(names: string[]): boolean | undefined {
   const hasNew = names.some((n) => n.startsWith(NEW_NAME));
   const hasOld = names.some((n) => n.startsWith(OLD_NAME));
   return hasNew !== hasOld ? hasNew : undefined;
+}
+
+/** Whether an xfsprogs tool runs here (the oracle tests skip without it; CI has none). */
+export function hasTool(command: string): boolean {
+  try {
+    execFileSync(command, ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

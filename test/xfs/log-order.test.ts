@@ -13,7 +13,7 @@ import { xfsCrcWrite } from '../../src/fs/xfs/crc32c.js';
 import { bufferLsn } from '../../src/fs/xfs/log/buffer-lsn.js';
 import { parseSuperblock } from '../../src/fs/xfs/superblock.js';
 import { inodeItem, logCore } from './log-builder.js';
-import { fixture, renamed, replayed, V4, V5, type Fixture } from './log-fixture.js';
+import { fixture, hasTool, renamed, replayed, V4, V5, type Fixture } from './log-fixture.js';
 import { manifest, volumeBytes } from './xfs-images.js';
 
 /** The builder's first record is at block 2 of cycle 1: every transaction below has that LSN. */
@@ -118,15 +118,6 @@ describe.each([V5, V4])('log byte order on %s', (file) => {
   });
 });
 
-function hasXfsDb(): boolean {
-  try {
-    execFileSync('xfs_db', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Each v5 header kind with an LSN: how xfs_db reaches one in the committed volume, and its lsn field's name there. */
 const HEADER_KINDS: readonly (readonly [string, string[], string])[] = [
   ['superblock', ['sb 0'], 'lsn'],
@@ -146,7 +137,7 @@ const HEADER_KINDS: readonly (readonly [string, string[], string])[] = [
   ['attr3 leaf', ['inode 76609', 'ablock 0'], 'hdr.info.lsn'],
 ];
 
-describe.runIf(hasXfsDb())('xfs_db as the oracle of the LSN offsets (xfsprogs installed)', () => {
+describe.runIf(hasTool('xfs_db'))('xfs_db as the oracle of the LSN offsets (xfsprogs installed)', () => {
   it('reads the LSN xfs_db writes into each v5 header kind', () => {
     const f = volumeBytes(V5);
     const sb = parseSuperblock(f, f.length);

@@ -16,7 +16,7 @@ import { MemorySource } from '../../src/io/memory-source.js';
 import { fsBlockToByte, inodeToByte } from '../../src/fs/xfs/superblock.js';
 import { openXfs } from '../../src/fs/xfs/volume.js';
 import { inMemoryRoot, inodeItem, logCore, writeLog } from './log-builder.js';
-import { fixture, NEW_NAME, renamed, replayed, V4, V5 } from './log-fixture.js';
+import { fixture, hasTool, NEW_NAME, renamed, replayed, V4, V5 } from './log-fixture.js';
 import { manifest } from './xfs-images.js';
 
 describe.each([V5, V4])('log replay on %s', (file) => {
@@ -126,16 +126,7 @@ describe('log records', () => {
   }, 120_000);
 });
 
-function hasLogprint(): boolean {
-  try {
-    execFileSync('xfs_logprint', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-describe.runIf(hasLogprint())('xfs_logprint as the oracle of the builder (xfsprogs installed)', () => {
+describe.runIf(hasTool('xfs_logprint'))('xfs_logprint as the oracle of the builder (xfsprogs installed)', () => {
   it('parses the records the builder writes into the transactions and items written', async () => {
     const f = await fixture(V5);
     const bytes = f.bytes.slice();

@@ -111,7 +111,8 @@ export class XfsVolume {
       return { replayed: replay.overlay.sectorCount > 0 ? new OverlaySource(replay.overlay) : source, clean: replay.clean, transactions: replay.transactions };
     } catch (error) {
       if (!(error instanceof GrtError)) throw error;
-      warnings.push({ code: 'DIRTY_LOG', message: `XFS log not replayed (${error.message}): changes made shortly before the backup may be missing` });
+      const message = `XFS log not replayed (${error.message}): changes made shortly before the backup may be missing`;
+      warnings.push(error.offset === undefined ? { code: 'DIRTY_LOG', message } : { code: 'DIRTY_LOG', message, offset: error.offset });
       return { replayed: source, clean: false, transactions: 0 };
     }
   }

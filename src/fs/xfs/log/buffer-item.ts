@@ -36,8 +36,8 @@ export interface BufferItem {
   chunks: { byteOffset: number; bytes: Uint8Array }[];
 }
 
-function bad(detail: string): GrtError {
-  return new GrtError('BAD_RECORD', `XFS log buffer item: ${detail}`, { structure: 'xfs log buffer item' });
+function bad(item: LogItem, detail: string): GrtError {
+  return new GrtError('BAD_RECORD', `XFS log buffer item: ${detail}`, { structure: 'xfs log buffer item', offset: item.byteOffset, space: 'volume' });
 }
 
 /** The item's type (the first u16 of its format region). */
@@ -48,14 +48,14 @@ export function itemType(item: LogItem, littleEndian: boolean): number {
 
 export function parseBufferItem(item: LogItem, littleEndian: boolean): BufferItem {
   const format = item.regions[0]!;
-  if (format.length < FORMAT_HEADER) throw bad(`format region of ${format.length} bytes`);
+  if (format.length < FORMAT_HEADER) throw bad(item, `format region of ${format.length} bytes`);
   const view = new DataView(format.buffer, format.byteOffset, format.byteLength);
   const flags = view.getUint16(4, littleEndian);
   const lengthBlocks = view.getUint16(6, littleEndian);
   const daddr = Number(view.getBigInt64(8, littleEndian));
   const mapWords = view.getUint32(16, littleEndian);
-  if (daddr < 0 || !Number.isSafeInteger(daddr * BASIC_BLOCK)) throw bad(`buffer at block ${daddr}`);
-  if (FORMAT_HEADER + mapWords * 4 > format.length) throw bad(`bitmap of ${mapWords} words in a ${format.length}-byte region`);
+  if (daddr < 0 || !Number.isSafeInteger(daddr * BASIC_BLOCK)) throw bad(item, `buffer at block ${daddr}`);
+  if (FORMAT_HEADER + mapWords * 4 > format.length) throw bad(item, `bitmap of ${mapWords} words in a ${format.length}-byte region`);
   const out: BufferItem = {
     daddr, lengthBlocks,
     bufferType: (flags >>> BLFT_SHIFT) & BLFT_MASK,
@@ -72,9 +72,9 @@ export function parseBufferItem(item: LogItem, littleEndian: boolean): BufferIte
     let runBits = 1;
     while (bit + runBits < bits && isSet(bit + runBits)) runBits++;
     const bytes = item.regions[region++];
-    if (!bytes) throw bad(`buffer at block ${daddr}: bitmap names more regions than the item's ${item.regions.length - 1}`);
+    if (!bytes) throw bad(item, `buffer at block ${daddr}: bitmap names more regions than the item's ${item.regions.length - 1}`);
     const length = Math.min(bytes.length, runBits * CHUNK);
-    if (bit * CHUNK + length > lengthBlocks * BASIC_BLOCK) throw bad(`buffer at block ${daddr}: chunk ${bit} past its ${lengthBlocks} blocks`);
+    if (bit * CHUNK + length > lengthBlocks * BASIC_BLOCK) throw bad(item, `buffer at block ${daddr}: chunk ${bit} past its ${lengthBlocks} blocks`);
     out.chunks.push({ byteOffset: bit * CHUNK, bytes: bytes.subarray(0, length) });
     bit += runBits - 1;
   }

@@ -51,15 +51,18 @@ export interface InodeItem {
   dataFork?: Uint8Array;
   attrFork?: Uint8Array;
   rdev: number;
+  /** Volume byte offset of the item in the log. */
+  logByteOffset: number;
 }
 
-function bad(detail: string): GrtError {
-  return new GrtError('BAD_RECORD', `XFS log inode item: ${detail}`, { structure: 'xfs log inode item' });
+/** Damage in a logged inode: reported at the item's format region in the log (`logByteOffset`). */
+function bad(logByteOffset: number, detail: string): GrtError {
+  return new GrtError('BAD_RECORD', `XFS log inode item: ${detail}`, { structure: 'xfs log inode item', offset: logByteOffset, space: 'volume' });
 }
 
 export function parseInodeItem(item: LogItem, littleEndian: boolean, sb: Superblock): InodeItem {
   const format = item.regions[0]!;
-  if (format.length !== FORMAT_SIZE_64 && format.length !== FORMAT_SIZE_32) throw bad(`format region of ${format.length} bytes`);
+  if (format.length !== FORMAT_SIZE_64 && format.length !== FORMAT_SIZE_32) throw bad(item.byteOffset, `format region of ${format.length} bytes`);
   const view = new DataView(format.buffer, format.byteOffset, format.byteLength);
   const wide = format.length === FORMAT_SIZE_64 ? 4 : 0; // ilf_pad shifts every field after ilf_dsize
   const fields = view.getUint32(4, littleEndian);
@@ -68,12 +71,12 @@ export function parseInodeItem(item: LogItem, littleEndian: boolean, sb: Superbl
   const bufferBlocks = view.getInt32(44 + wide, littleEndian);
   const bufferOffset = view.getInt32(48 + wide, littleEndian);
   if (daddr < 0 || !Number.isSafeInteger(daddr * 512) || bufferOffset < 0 || bufferOffset + sb.inodeSize > bufferBlocks * 512) {
-    throw bad(`inode ${inodeNumber} at offset ${bufferOffset} of a ${bufferBlocks}-block buffer at ${daddr}`);
+    throw bad(item.byteOffset, `inode ${inodeNumber} at offset ${bufferOffset} of a ${bufferBlocks}-block buffer at ${daddr}`);
   }
   const core = item.regions[1];
-  if (!(fields & ILOG.core) || !core) throw bad(`inode ${inodeNumber}: no core logged`);
+  if (!(fields & ILOG.core) || !core) throw bad(item.byteOffset, `inode ${inodeNumber}: no core logged`);
   let next = 2;
-  const out: InodeItem = { inodeNumber, byteOffset: daddr * 512 + bufferOffset, fields, core, rdev: view.getUint32(20 + wide, littleEndian) };
+  const out: InodeItem = { inodeNumber, byteOffset: daddr * 512 + bufferOffset, fields, core, rdev: view.getUint32(20 + wide, littleEndian), logByteOffset: item.byteOffset };
   if (fields & DATA_FORK) out.dataFork = item.regions[next++];
   if (fields & ATTR_FORK) out.attrFork = item.regions[next++];
   return out;
@@ -103,7 +106,7 @@ export function applyInodeItem(item: InodeItem, littleEndian: boolean, sb: Super
   const { core } = item;
   const version = core[4]!;
   const coreView = new DataView(core.buffer, core.byteOffset, core.byteLength);
-  if (core.length < (version === 3 ? DISK_CORE_V3 : LOG_CORE_V2) || coreView.getUint16(0, littleEndian) !== INODE_MAGIC) throw bad(`inode ${item.inodeNumber}: core of ${core.length} bytes`);
+  if (core.length < (version === 3 ? DISK_CORE_V3 : LOG_CORE_V2) || coreView.getUint16(0, littleEndian) !== INODE_MAGIC) throw bad(item.logByteOffset, `inode ${item.inodeNumber}: core of ${core.length} bytes`);
   for (const [offset, width] of CORE_FIELDS) copyField(core, inode, offset, width, littleEndian);
   const bigtime = version === 3 && (coreView.getBigUint64(120, littleEndian) & DIFLAG2_BIGTIME) !== 0n;
   const timestamps = version === 3 ? [...TIMESTAMPS, V3_TIMESTAMP] : TIMESTAMPS;
@@ -133,33 +136,33 @@ export function applyInodeItem(item: InodeItem, littleEndian: boolean, sb: Super
 function applyForks(item: InodeItem, sb: Superblock, coreSize: number, inode: Uint8Array): void {
   const forkOffset = inode[82]! * 8;
   const literal = sb.inodeSize - coreSize;
-  if (forkOffset > literal) throw bad(`inode ${item.inodeNumber}: attribute fork offset ${forkOffset}`);
+  if (forkOffset > literal) throw bad(item.logByteOffset, `inode ${item.inodeNumber}: attribute fork offset ${forkOffset}`);
   const dataFork = inode.subarray(coreSize, coreSize + (forkOffset || literal));
   const attrFork = inode.subarray(coreSize + forkOffset, sb.inodeSize);
   const header = sb.hasCrc ? LONG_HEADER_V5 : LONG_HEADER_V4;
   if (item.fields & ILOG.dev) new DataView(dataFork.buffer, dataFork.byteOffset).setUint32(0, item.rdev);
   const place = (region: Uint8Array | undefined, fork: Uint8Array, asRoot: boolean): void => {
-    if (!region) throw bad(`inode ${item.inodeNumber}: a fork region is missing`);
-    if (asRoot) return bmbtToBmdr(item.inodeNumber, region, header, fork);
-    if (region.length > fork.length) throw bad(`inode ${item.inodeNumber}: fork region of ${region.length} bytes for a ${fork.length}-byte fork`);
+    if (!region) throw bad(item.logByteOffset, `inode ${item.inodeNumber}: a fork region is missing`);
+    if (asRoot) return bmbtToBmdr(item, region, header, fork);
+    if (region.length > fork.length) throw bad(item.logByteOffset, `inode ${item.inodeNumber}: fork region of ${region.length} bytes for a ${fork.length}-byte fork`);
     fork.set(region);
   };
   if (item.fields & DATA_FORK) place(item.dataFork, dataFork, (item.fields & ILOG.dbroot) !== 0);
   if (item.fields & ATTR_FORK) {
-    if (forkOffset === 0) throw bad(`inode ${item.inodeNumber}: attribute fork logged, none in the core`);
+    if (forkOffset === 0) throw bad(item.logByteOffset, `inode ${item.inodeNumber}: attribute fork logged, none in the core`);
     place(item.attrFork, attrFork, (item.fields & ILOG.abroot) !== 0);
   }
 }
 
 /** The kernel's xfs_bmbt_to_bmdr: level, count, keys and pointers moved to the fork's slots. */
-function bmbtToBmdr(inodeNumber: number, block: Uint8Array, header: number, fork: Uint8Array): void {
-  if (block.length < header || fork.length < 4) throw bad(`inode ${inodeNumber}: B+tree root of ${block.length} bytes`);
+function bmbtToBmdr(item: InodeItem, block: Uint8Array, header: number, fork: Uint8Array): void {
+  if (block.length < header || fork.length < 4) throw bad(item.logByteOffset, `inode ${item.inodeNumber}: B+tree root of ${block.length} bytes`);
   const from = new DataView(block.buffer, block.byteOffset, block.byteLength);
   const to = new DataView(fork.buffer, fork.byteOffset, fork.byteLength);
   const count = from.getUint16(6);
   const maxRecords = Math.floor((block.length - header) / 16);
   const forkRecords = Math.floor((fork.length - 4) / 16);
-  if (count > maxRecords || count > forkRecords) throw bad(`inode ${inodeNumber}: B+tree root of ${count} records`);
+  if (count > maxRecords || count > forkRecords) throw bad(item.logByteOffset, `inode ${item.inodeNumber}: B+tree root of ${count} records`);
   fork.fill(0);
   to.setUint16(0, from.getUint16(4));
   to.setUint16(2, count);

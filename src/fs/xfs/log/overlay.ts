@@ -36,7 +36,7 @@ export class SectorOverlay {
     for (let index = first; index < end; index++) {
       let sector = this.sectors.get(index);
       if (!sector) {
-        if (this.sectors.size >= MAX_OVERLAY_SECTORS) throw new GrtError('LIMIT_EXCEEDED', `the XFS log rewrites more than ${MAX_OVERLAY_SECTORS} sectors`, { structure: 'xfs log' });
+        if (this.sectors.size >= MAX_OVERLAY_SECTORS) throw new GrtError('LIMIT_EXCEEDED', `the XFS log rewrites more than ${MAX_OVERLAY_SECTORS} sectors`, { structure: 'xfs log', offset: index * SECTOR, space: 'volume' });
         sector = (await this.source.read(index * SECTOR, SECTOR)).slice();
         this.sectors.set(index, sector);
         this.sorted = undefined;

@@ -14,11 +14,13 @@ import { bufferKey, ITEM_TYPE, itemType, parseBufferItem } from './buffer-item.j
 import { applyInodeItem, coreByteOrder, inodeIsNewer, parseInodeItem } from './inode-item.js';
 import { SectorOverlay } from './overlay.js';
 import { resealBuffer } from './reseal.js';
-import { findHead, lastRecord, logRing, recordBlocks, recordData, recordHeader, type LogRing, type Lsn } from './ring.js';
+import { findHead, lastRecord, logBlockByte, logRing, recordBlocks, recordData, recordDataByte, recordHeader, type LogRing, type RecordHeader } from './ring.js';
 import { TransactionAssembler, type Transaction } from './transactions.js';
 
 /** xlog_op_header.oh_flags of the unmount record (XLOG_UNMOUNT_TRANS). */
 const UNMOUNT_TRANS = 0x20;
+/** h_tail_lsn in a record header. */
+const TAIL_LSN_OFFSET = 24;
 /**
  * Item types that change nothing grt reads: quotas, and intents/done items for freeing extents
  * and for the reverse-map and reference-count B+trees (grt reads neither free space nor those
@@ -51,12 +53,12 @@ export async function replayLog(source: ByteSource, sb: Superblock, warnings: Gr
   const head = await findHead(ring);
   if (!head) return result(source, undefined, 'the log was never written');
   const last = await lastRecord(ring, head.block);
-  if (!last) throw new GrtError('BAD_RECORD', `no XFS log record header before the log head (block ${head.block})`, { structure: 'xfs log' });
+  if (!last) throw new GrtError('BAD_RECORD', `no XFS log record header before the log head (block ${head.block})`, { structure: 'xfs log', offset: logBlockByte(ring, head.block), space: 'volume' });
   const { data } = await recordData(ring, last);
   if (last.operations === 1 && data.length >= 12 && (data[9]! & UNMOUNT_TRANS) !== 0) return result(source, true, 'unmounted cleanly');
   const replay = result(source, false, `the last log record (block ${last.block}, cycle ${last.cycle}) is not an unmount record`);
   const cancelled = new Map<string, number>();
-  await walkCommitted(ring, last.tail, head.block, warnings, (transaction) => {
+  await walkCommitted(ring, last, head.block, warnings, (transaction) => {
     for (const item of transaction.items) {
       if (item.total === 0 || itemType(item, transaction.littleEndian) !== ITEM_TYPE.buffer) continue;
       const buffer = parseBufferItem(item, transaction.littleEndian);
@@ -64,40 +66,40 @@ export async function replayLog(source: ByteSource, sb: Superblock, warnings: Gr
     }
   });
   // The first walk warned about damage already; the second replays what it accepted.
-  replay.transactions = await walkCommitted(ring, last.tail, head.block, [], (transaction) => applyTransaction(transaction, sb, replay, cancelled));
+  replay.transactions = await walkCommitted(ring, last, head.block, [], (transaction) => applyTransaction(transaction, sb, replay, cancelled));
   return replay;
 }
 
 /**
- * Hands each committed transaction to `visit`, in log order, from `tail` to `head`. A record
+ * Hands each committed transaction to `visit`, in log order, from the tail `last` names to `head`. A record
  * that is missing, of the wrong cycle or fails its CRC ends the walk with a warning (the kernel
  * treats such a record near the head as a torn write).
  */
-async function walkCommitted(ring: LogRing, tail: Lsn, head: number, warnings: GrtWarning[], visit: (t: Transaction) => Promise<void> | void): Promise<number> {
+async function walkCommitted(ring: LogRing, last: RecordHeader, head: number, warnings: GrtWarning[], visit: (t: Transaction) => Promise<void> | void): Promise<number> {
   const assembler = new TransactionAssembler();
-  let block = tail.block;
-  let cycle = tail.cycle;
+  let { block, cycle } = last.tail;
+  const tailAt = logBlockByte(ring, last.block) + TAIL_LSN_OFFSET;
   let committed = 0;
-  if (block >= ring.blocks) throw new GrtError('BAD_RECORD', `XFS log tail at block ${block} past the log`, { structure: 'xfs log' });
+  if (block >= ring.blocks) throw new GrtError('BAD_RECORD', `XFS log tail at block ${block} past the log`, { structure: 'xfs log', offset: tailAt, space: 'volume' });
   for (let walked = 0; block !== head; ) {
     const header = await recordHeader(ring, block);
     const stop = !header ? 'no record header' : header.cycle !== cycle ? `cycle ${header.cycle}, expected ${cycle}` : undefined;
     if (stop || !header) {
-      warnings.push({ code: 'BAD_RECORD', message: `XFS log record at block ${block}: ${stop}; replay stops there` });
+      warnings.push({ code: 'BAD_RECORD', message: `XFS log record at block ${block}: ${stop}; replay stops there`, offset: logBlockByte(ring, block) });
       break;
     }
     const { data, crcMatches } = await recordData(ring, header);
     if (crcMatches === false) {
-      warnings.push({ code: 'BAD_CHECKSUM', message: `XFS log record at block ${block}: CRC mismatch; replay stops there` });
+      warnings.push({ code: 'BAD_CHECKSUM', message: `XFS log record at block ${block}: CRC mismatch; replay stops there`, offset: logBlockByte(ring, block) });
       break;
     }
-    for (const transaction of assembler.record(header, data)) {
+    for (const transaction of assembler.record(header, data, (at) => recordDataByte(ring, header, at))) {
       await visit(transaction);
       committed++;
     }
     const length = recordBlocks(header);
     walked += length;
-    if (walked > ring.blocks) throw new GrtError('BAD_RECORD', 'XFS log records run past the whole log', { structure: 'xfs log' });
+    if (walked > ring.blocks) throw new GrtError('BAD_RECORD', 'XFS log records run past the whole log', { structure: 'xfs log', offset: logBlockByte(ring, block), space: 'volume' });
     block += length;
     if (block >= ring.blocks) {
       block -= ring.blocks;

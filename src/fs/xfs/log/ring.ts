@@ -23,6 +23,10 @@ const VERSION_2 = 0x2;
 /** h_crc covers the header as the 64-bit kernel lays it out (328 bytes, with tail padding) or 324. */
 const HEADER_CRC_SPANS = [328, 324];
 const HEADER_CRC_OFFSET = 32;
+/** h_len: the record's data length. */
+const HEADER_LENGTH_OFFSET = 12;
+/** sb_logstart in the superblock: where a log that does not fit was placed. */
+const SB_LOGSTART_OFFSET = 48;
 
 export interface LogRing {
   source: ByteSource;
@@ -57,9 +61,19 @@ export function logRing(source: ByteSource, sb: Superblock): LogRing {
   const start = fsBlockToByte(sb, sb.logStart);
   const blocks = Math.floor((sb.logBlocks * sb.blockSize) / BASIC_BLOCK);
   if (blocks < 2 || start + blocks * BASIC_BLOCK > source.size) {
-    throw new GrtError('BAD_HEADER', `XFS log of ${sb.logBlocks} blocks does not fit the volume`, { structure: 'xfs log' });
+    throw new GrtError('BAD_HEADER', `XFS log of ${sb.logBlocks} blocks does not fit the volume`, { structure: 'xfs log', offset: SB_LOGSTART_OFFSET, space: 'volume' });
   }
   return { source, start, blocks };
+}
+
+/** The volume byte offset of log block `block`. */
+export function logBlockByte(ring: LogRing, block: number): number {
+  return ring.start + (block % ring.blocks) * BASIC_BLOCK;
+}
+
+/** The volume byte offset of byte `at` of a record's data (after its header blocks, wrapping the ring). */
+export function recordDataByte(ring: LogRing, header: RecordHeader, at: number): number {
+  return logBlockByte(ring, header.block + header.headerBlocks + Math.floor(at / BASIC_BLOCK)) + (at % BASIC_BLOCK);
 }
 
 /** `count` basic blocks from `first`, wrapping at the end of the ring. */
@@ -87,7 +101,9 @@ export async function recordHeader(ring: LogRing, block: number): Promise<Record
   const size = view.getUint32(320);
   const headerBlocks = version & VERSION_2 ? Math.max(1, Math.ceil(size / HEADER_CYCLE_SIZE)) : 1;
   if (length > MAX_RECORD_BYTES || headerBlocks > MAX_RECORD_BYTES / HEADER_CYCLE_SIZE) {
-    throw new GrtError('BAD_RECORD', `XFS log record at block ${block}: ${length} bytes, ${headerBlocks} header blocks`, { structure: 'xfs log record' });
+    throw new GrtError('BAD_RECORD', `XFS log record at block ${block}: ${length} bytes, ${headerBlocks} header blocks`, {
+      structure: 'xfs log record', offset: logBlockByte(ring, block) + HEADER_LENGTH_OFFSET, space: 'volume',
+    });
   }
   return {
     block, headerBlocks, length,

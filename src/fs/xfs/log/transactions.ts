@@ -28,7 +28,12 @@ export interface LogItem {
   /** Regions the format region announced (0 until it is read). */
   total: number;
   regions: Uint8Array[];
+  /** Volume byte offset of the item's format region in the log (where its damage is reported). */
+  byteOffset: number;
 }
+
+/** The volume byte offset of a byte of the current record's data. */
+export type RecordByte = (at: number) => number;
 
 export interface Transaction {
   tid: number;
@@ -41,8 +46,8 @@ export interface Transaction {
   bytes: number;
 }
 
-function bad(header: RecordHeader, detail: string): GrtError {
-  return new GrtError('BAD_RECORD', `XFS log record at block ${header.block}: ${detail}`, { structure: 'xfs log operation' });
+function bad(header: RecordHeader, detail: string, byteOffset: number): GrtError {
+  return new GrtError('BAD_RECORD', `XFS log record at block ${header.block}: ${detail}`, { structure: 'xfs log operation', offset: byteOffset, space: 'volume' });
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -52,26 +57,34 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A region's record and its volume byte offset. */
+interface RegionPlace {
+  header: RecordHeader;
+  byteOffset: number;
+}
+
 /** Feeds records in log order; hands back the transactions each one commits. */
 export class TransactionAssembler {
   private readonly open = new Map<number, Transaction>();
   private openBytes = 0;
 
-  record(header: RecordHeader, data: Uint8Array): Transaction[] {
+  /** `byteOf` places the record's data bytes in the volume, for error offsets. */
+  record(header: RecordHeader, data: Uint8Array, byteOf: RecordByte): Transaction[] {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const committed: Transaction[] = [];
     let at = 0;
     for (let i = 0; i < header.operations; i++) {
-      if (at + OP_HEADER_SIZE > data.length) throw bad(header, `operation ${i} past the record's ${data.length} bytes`);
+      const opByte = byteOf(at);
+      if (at + OP_HEADER_SIZE > data.length) throw bad(header, `operation ${i} past the record's ${data.length} bytes`, opByte);
       const tid = view.getUint32(at);
       const length = view.getUint32(at + 4);
       const client = data[at + 8]!;
       const flags = data[at + 9]!;
       at += OP_HEADER_SIZE;
-      if (length > data.length - at) throw bad(header, `operation ${i} of ${length} bytes past the record`);
+      if (length > data.length - at) throw bad(header, `operation ${i} of ${length} bytes past the record`, opByte);
       const region = data.slice(at, at + length);
       at += length;
-      if (client !== CLIENT_TRANSACTION && client !== CLIENT_LOG) throw bad(header, `operation ${i} of client 0x${client.toString(16)}`);
+      if (client !== CLIENT_TRANSACTION && client !== CLIENT_LOG) throw bad(header, `operation ${i} of client 0x${client.toString(16)}`, opByte);
       if (flags & OP.unmount) {
         this.drop(tid);
         continue;
@@ -85,12 +98,13 @@ export class TransactionAssembler {
       if (flags & OP.start) continue;
       let kind = flags & ~OP.end;
       if (kind & OP.wasContinued) kind &= ~OP.continued;
-      if (kind === 0 || kind === OP.continued) this.add(header, transaction, region, false);
-      else if (kind === OP.wasContinued) this.add(header, transaction, region, true);
+      const place = { header, byteOffset: opByte + OP_HEADER_SIZE };
+      if (kind === 0 || kind === OP.continued) this.add(place, transaction, region, false);
+      else if (kind === OP.wasContinued) this.add(place, transaction, region, true);
       else if (kind === OP.commit) {
         committed.push(transaction);
         this.drop(tid);
-      } else throw bad(header, `operation ${i} with flags 0x${flags.toString(16)}`);
+      } else throw bad(header, `operation ${i} with flags 0x${flags.toString(16)}`, opByte);
     }
     return committed;
   }
@@ -100,37 +114,40 @@ export class TransactionAssembler {
     this.open.delete(tid);
   }
 
-  private add(header: RecordHeader, transaction: Transaction, region: Uint8Array, continues: boolean): void {
+  /** Adds a region that starts at `place.byteOffset` of the volume. */
+  private add(place: RegionPlace, transaction: Transaction, region: Uint8Array, continues: boolean): void {
+    const { header, byteOffset } = place;
     if (region.length === 0) return;
     this.openBytes += region.length;
     transaction.bytes += region.length;
-    if (this.openBytes > MAX_OPEN_BYTES) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_OPEN_BYTES} bytes of open XFS log transactions`, { structure: 'xfs log' });
+    if (this.openBytes > MAX_OPEN_BYTES) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_OPEN_BYTES} bytes of open XFS log transactions`, { structure: 'xfs log', offset: byteOffset, space: 'volume' });
     if (transaction.items.length === 0) {
       // The transaction header comes first, maybe split over two records.
       transaction.header = concat(transaction.header, region);
-      if (transaction.header.length > TRANS_HEADER_SIZE) throw bad(header, `transaction ${transaction.tid}: header of ${transaction.header.length} bytes`);
+      if (transaction.header.length > TRANS_HEADER_SIZE) throw bad(header, `transaction ${transaction.tid}: header of ${transaction.header.length} bytes`, byteOffset);
       if (transaction.header.length < TRANS_HEADER_SIZE) return;
       // The items are in the writing host's byte order: h_fmt names it, th_magic shows it.
       const view = new DataView(transaction.header.buffer);
       if (view.getUint32(0, transaction.littleEndian) !== TRANS_MAGIC) {
-        if (view.getUint32(0, !transaction.littleEndian) !== TRANS_MAGIC) throw bad(header, `transaction ${transaction.tid}: header magic 0x${view.getUint32(0).toString(16)}`);
+        if (view.getUint32(0, !transaction.littleEndian) !== TRANS_MAGIC) throw bad(header, `transaction ${transaction.tid}: header magic 0x${view.getUint32(0).toString(16)}`, byteOffset);
         transaction.littleEndian = !transaction.littleEndian;
       }
-      transaction.items.push({ total: 0, regions: [] });
+      transaction.items.push({ total: 0, regions: [], byteOffset: -1 });
       return;
     }
     let item = transaction.items[transaction.items.length - 1]!;
     if (continues) {
-      if (item.regions.length === 0) throw bad(header, `transaction ${transaction.tid}: a continued region with nothing before it`);
+      if (item.regions.length === 0) throw bad(header, `transaction ${transaction.tid}: a continued region with nothing before it`, byteOffset);
       item.regions[item.regions.length - 1] = concat(item.regions[item.regions.length - 1]!, region);
     } else {
       if (item.total === 0 && item.regions.length > 0) {
-        throw bad(header, `transaction ${transaction.tid}: item format region of ${item.regions[0]!.length} bytes`);
+        throw bad(header, `transaction ${transaction.tid}: item format region of ${item.regions[0]!.length} bytes`, item.byteOffset);
       }
       if (item.total !== 0 && item.regions.length === item.total) {
-        item = { total: 0, regions: [] };
+        item = { total: 0, regions: [], byteOffset: -1 };
         transaction.items.push(item);
       }
+      if (item.regions.length === 0) item.byteOffset = byteOffset;
       item.regions.push(region);
     }
     if (item.total === 0) readRegionCount(header, transaction, item);
@@ -145,6 +162,6 @@ function readRegionCount(header: RecordHeader, transaction: Transaction, item: T
   const format = item.regions[0]!;
   if (format.length < 4) return;
   const total = new DataView(format.buffer, format.byteOffset).getUint16(2, transaction.littleEndian);
-  if (total === 0 || total > MAX_REGIONS_IN_ITEM) throw bad(header, `transaction ${transaction.tid}: item of ${total} regions`);
+  if (total === 0 || total > MAX_REGIONS_IN_ITEM) throw bad(header, `transaction ${transaction.tid}: item of ${total} regions`, item.byteOffset);
   item.total = total;
 }
