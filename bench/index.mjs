@@ -3,10 +3,13 @@
 // 100,000-file VM with 1% of files changing per backup — index size, `find '*.xlsx'` and
 // `versions PATH` against the naive loop over the 100 catalogs, and each command's peak RSS —
 // into SQLite and, when PostgreSQL is installed (or GRT_BENCH_PG names a server), PostgreSQL.
-//   node bench/index.mjs [--files N] [--backups N] [--change PERCENT] [--no-pg]
-// Catalogs are generated with the library from a synthetic file system. Benchmarks only print.
+//   node bench/index.mjs [--files N] [--backups N] [--change PERCENT] [--no-pg] [--no-sqlite] [--grt-ls]
+// Catalogs are generated with the library from a synthetic file system. The naive loop is the
+// catalogs searched one by one in this process; --grt-ls also times `grt-ls --catalog C --find`
+// run once per catalog, as a script would. PostgreSQL's figures add the CPU its server processes
+// used (a throwaway cluster only). Benchmarks only print.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,7 +99,58 @@ async function startPostgres() {
   const port = await new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
   run('initdb', ['-D', join(dir, 'data'), '-U', 'grt', '--auth=trust', '-E', 'UTF8', '--no-locale']);
   run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, '-w', 'start']);
-  return { url: `postgres://grt@127.0.0.1:${port}/postgres`, stop() { run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'fast', 'stop']); rmSync(dir, { recursive: true, force: true }); } };
+  return { url: `postgres://grt@127.0.0.1:${port}/postgres`, data: join(dir, 'data'), stop() { run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'fast', 'stop']); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+/** Bytes per file of each table and index of a SQLite index (the dbstat table: pages, not payload, so page slack counts). */
+async function bytesPerObject(path, files) {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db.prepare('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC').all();
+    return rows.filter((r) => r.bytes / files >= 0.5).map((r) => `${r.name} ${(r.bytes / files).toFixed(1)}`).join(', ');
+  } finally {
+    db.close();
+  }
+}
+
+/** Clock ticks per second of /proc/PID/stat times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** CPU seconds the cluster's processes used so far: the postmaster, the children it reaped, and the live ones. */
+function serverCpu(data) {
+  if (!data) return 0;
+  const fields = (pid) => { try { return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' '); } catch { return undefined; } };
+  const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const own = fields(postmaster);
+  let ticks = own ? Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]) : 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const f = fields(pid);
+    if (f && Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / USER_HZ;
+}
+
+/** `timed`, plus the server's CPU for PostgreSQL. */
+async function timedWithServer(data, fn) {
+  const before = serverCpu(data);
+  const t = await timed(fn);
+  return { ...t, server: serverCpu(data) - before };
+}
+const withServer = (t) => `${both(t)}${t.server !== undefined && t.server > 0 ? ` + server cpu ${t.server.toFixed(2)} s` : ''}`;
+
+/** The naive loop as a script runs it: one grt-ls process per catalog; wall, and the children's CPU (GNU time). */
+function grtLsLoop(paths, glob) {
+  const start = performance.now();
+  let cpu = 0;
+  let rows = 0;
+  for (const path of paths) {
+    const result = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, join(here, '../dist/cli/grt-ls.js'), '--catalog', path, '--find', glob, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    rows += result.stdout.split('\n').filter((l) => l.trim() !== '').length;
+    const [user, sys] = result.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+    cpu += user + sys;
+  }
+  return { value: rows, seconds: (performance.now() - start) / 1000, cpu };
 }
 
 /** Peak RSS of one grt-index command (GNU time), in MiB. */
@@ -115,21 +169,23 @@ try {
   console.log(`generated ${catalogs.length} catalogs in ${built.seconds.toFixed(1)} s (${mib(catalogs[0].length)} each)`);
   const firstPath = join(work, 'first.grtcat');
   writeFileSync(firstPath, catalogs[0]);
-  const backends = [['sqlite', join(work, 'index.sqlite')], ...(pg ? [['postgres', pg.url]] : [])];
+  const backends = [...(args.includes('--no-sqlite') ? [] : [['sqlite', join(work, 'index.sqlite')]]), ...(pg ? [['postgres', pg.url]] : [])];
   for (const [name, url] of backends) {
     const index = await openIndex(url);
-    const ingest = await timed(() => index.add(catalogs[0], { backup: 'b000', vm: 'vm', time: new Date(Date.UTC(2024, 0, 1)) }));
+    const data = name === 'postgres' ? pg.data : undefined;
+    const ingest = await timedWithServer(data, () => index.add(catalogs[0], { backup: 'b000', vm: 'vm', time: new Date(Date.UTC(2024, 0, 1)) }));
     const oneBackup = name === 'sqlite' ? (await index.close(), statSync(url).size) : (await index.stats()).bytes;
     const again = name === 'sqlite' ? await openIndex(url) : index;
-    console.log(`\n[${name}] ingest ${FILES} files: ${both(ingest)}; index ${mib(oneBackup)} = ${(oneBackup / FILES).toFixed(1)} bytes per version`);
-    const adds = await timed(async () => {
+    console.log(`\n[${name}] ingest ${FILES} files: ${withServer(ingest)}; index ${mib(oneBackup)} = ${(oneBackup / FILES).toFixed(1)} bytes per version`);
+    if (name === 'sqlite') console.log(`[${name}] bytes per version by table and index: ${await bytesPerObject(url, FILES)}`);
+    const adds = await timedWithServer(data, async () => {
       for (let b = 1; b < catalogs.length; b++) await again.add(catalogs[b], { backup: `b${String(b).padStart(3, '0')}`, vm: 'vm', time: new Date(Date.UTC(2024, 0, 1 + b)) });
     });
     const stats = await again.stats();
     if (name === 'sqlite') await again.close();
     const size = name === 'sqlite' ? statSync(url).size : stats.bytes;
     const extra = stats.rows.versions - FILES;
-    console.log(`[${name}] ${catalogs.length - 1} more backups: ${(adds.seconds / Math.max(1, catalogs.length - 1)).toFixed(2)} s each (cpu ${(adds.cpu / Math.max(1, catalogs.length - 1)).toFixed(2)} s); ${stats.rows.versions} versions for ${FILES * catalogs.length} file-backup pairs`);
+    console.log(`[${name}] ${catalogs.length - 1} more backups: ${(adds.seconds / Math.max(1, catalogs.length - 1)).toFixed(2)} s each (cpu ${(adds.cpu / Math.max(1, catalogs.length - 1)).toFixed(2)} s${adds.server ? ` + server ${(adds.server / Math.max(1, catalogs.length - 1)).toFixed(2)} s` : ''}); ${stats.rows.versions} versions for ${FILES * catalogs.length} file-backup pairs`);
     console.log(`[${name}] index ${mib(size)}; ${extra > 0 ? ((size - oneBackup) / extra).toFixed(1) : '-'} bytes per added version (unchanged files cost no row per backup)`);
     const index2 = name === 'sqlite' ? await openIndex(url) : again;
     const find = await timed(() => count(index2.find('*.xlsx')));
@@ -138,6 +194,11 @@ try {
     const scan = await timed(() => count(index2.find('*ile12345*')));
     const naive = await timed(async () => { let n = 0; for (const bytes of catalogs) n += await count((await openCatalog(bytes)).find(undefined, '*.xlsx')); return n; });
     console.log(`[${name}] find '*.xlsx': ${find.value} rows in ${both(find)}; naive loop over ${catalogs.length} catalogs ${naive.value} rows in ${both(naive)} (${(find.seconds / naive.seconds).toFixed(3)}x)`);
+    if (args.includes('--grt-ls') && name === 'sqlite') {
+      const paths = catalogs.map((bytes, b) => { const p = join(work, `c${b}.grtcat`); writeFileSync(p, bytes); return p; });
+      const loop = grtLsLoop(paths, '*.xlsx');
+      console.log(`[${name}] naive loop of grt-ls --catalog C --find '*.xlsx' over ${paths.length} catalogs: ${loop.value} rows in ${both(loop)} (find: ${(find.seconds / loop.seconds).toFixed(4)}x wall, ${(find.cpu / loop.cpu).toFixed(4)}x cpu)`);
+    }
     console.log(`[${name}] versions ${path}: ${versions.value.length} versions in ${both(versions)}; find '*ile12345*' (every name read): ${scan.value} rows in ${both(scan)}`);
     await index2.close();
     const rss = ['find *.xlsx', 'versions /d0/file7.xlsx', 'list', 'stats', 'diff b000 b099'].map((c) => `${c.split(' ')[0]} ${peakRss(url, c.split(' '))}`);

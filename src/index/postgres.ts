@@ -143,6 +143,8 @@ export class PostgresDb implements Db {
     } catch (error) {
       wrap(this.location, error);
     }
+    // Autovacuum never analyzes temporary tables: without row counts the merge's joins are planned for a small stage.
+    await this.run('ANALYZE stage');
     return count;
   }
 
