@@ -66,7 +66,8 @@ export class KeptBytes {
     if (packed.length > PAGE_BYTES * PACK_MAX_SHARE) return;
     this.pages.delete(pageIndex);
     this.pageCount--;
-    this.spare = page;
+    // The page as it is stays among the unpacked ones: the look-ahead reads the records it just completed.
+    this.cacheUnpacked(pageIndex, page);
     // A copy the size of the packed bytes: deflateSync's result may sit in a larger buffer.
     this.packed.set(pageIndex, Uint8Array.prototype.slice.call(packed));
     this.packedBytes += packed.length;
@@ -81,12 +82,21 @@ export class KeptBytes {
     }
     const packed = this.packed.get(pageIndex);
     if (!packed) return undefined;
-    const page = new Uint8Array(PAGE_BYTES);
+    const page = this.spare ?? new Uint8Array(PAGE_BYTES);
+    this.spare = undefined;
     // Our own deflate of a full page: anything else is a fault of this process, not of the input.
     if (this.inflater.inflate(packed, page) !== PAGE_BYTES) throw new Error(`kept page ${pageIndex} does not unpack: ${this.inflater.lastError}`);
-    this.unpacked.set(pageIndex, page);
-    if (this.unpacked.size > UNPACKED_PAGES) this.unpacked.delete(this.unpacked.keys().next().value!);
+    this.cacheUnpacked(pageIndex, page);
     return page;
+  }
+
+  /** Note `page` as the unpacked copy of packed page `pageIndex`; the least recently used one beyond UNPACKED_PAGES becomes the spare. */
+  private cacheUnpacked(pageIndex: number, page: Uint8Array): void {
+    this.unpacked.set(pageIndex, page);
+    if (this.unpacked.size <= UNPACKED_PAGES) return;
+    const oldest = this.unpacked.keys().next().value!;
+    this.spare = this.unpacked.get(oldest);
+    this.unpacked.delete(oldest);
   }
 
   private newPage(pageIndex: number): Uint8Array {
