@@ -59,6 +59,12 @@ async function withMember(name: string, change: (data: Uint8Array) => void): Pro
   return written(bytes);
 }
 
+/** Change the last hex digit of the first line (the .mf's first digest, the .cert's signature). */
+function changeFirstLineEnd(data: Uint8Array): void {
+  const at = data.indexOf(0x0a) - 1;
+  data[at] = data[at] === 0x30 ? 0x31 : 0x30;
+}
+
 describe('an OVA whose disk is stored in chunks', () => {
   it('joins the chunks into disk 1: the raw disk, the same files', async () => {
     const image = await openImage(PATH);
@@ -91,11 +97,7 @@ describe('an OVA whose disk is stored in chunks', () => {
   });
 
   it('a tampered .mf fails the signature (and the digest it changed), exit 1', async () => {
-    const path = await withMember('vm-chunked.mf', (data) => {
-      // The last hex digit of the first line's digest.
-      const at = data.indexOf(0x0a) - 1;
-      data[at] = data[at] === 0x30 ? 0x31 : 0x30;
-    });
+    const path = await withMember('vm-chunked.mf', changeFirstLineEnd);
     const res = await runCli(ls, [path, '--verify']);
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/^MISMATCH\s+SHA256\s+vm-chunked\.ovf\s+expected/m);
@@ -103,10 +105,7 @@ describe('an OVA whose disk is stored in chunks', () => {
   });
 
   it('a wrong signature over an intact .mf fails; so does an unreadable .cert, as a line', async () => {
-    const flipped = await withMember('vm-chunked.cert', (data) => {
-      const at = data.indexOf(0x0a) - 1;
-      data[at] = data[at] === 0x30 ? 0x31 : 0x30;
-    });
+    const flipped = await withMember('vm-chunked.cert', changeFirstLineEnd);
     const res = await runCli(ls, [flipped, '--verify']);
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/^OK\s+SHA256\s+vm-chunked\.ovf$/m);
