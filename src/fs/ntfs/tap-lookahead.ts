@@ -39,16 +39,23 @@ const RECORD_AT = MFT_RECORD_HEADER.offsets;
  * parse. A header with a byte in the last two of a 512-byte stride (where the update sequence
  * number stands in until fixups are applied), or any oddity, answers true: the parse decides.
  */
-function mayNeedLook(bytes: Uint8Array): boolean {
+export function mayNeedLook(bytes: Uint8Array): boolean {
   const used = Math.min(u32le(bytes, RECORD_AT.usedSize), bytes.length);
   for (let at = u16le(bytes, RECORD_AT.firstAttributeOffset); ; ) {
-    if (at + SCANNED_HEADER_BYTES > used || (at % FIXUP_STRIDE) + SCANNED_HEADER_BYTES > FIXUP_STRIDE - 2) return true;
+    // The end marker is the type field alone (a record's used size may end 4 bytes after it).
+    if (!scannable(at, 4, used)) return true;
     const type = u32le(bytes, at);
     if (type === ATTRIBUTE_END) return false;
+    if (!scannable(at, SCANNED_HEADER_BYTES, used)) return true;
     const length = u32le(bytes, at + 4);
     if (length < MIN_ATTRIBUTE_BYTES || (bytes[at + 8] !== 0 && LOOKED_AT_TYPES.has(type))) return true;
     at += length;
   }
+}
+
+/** Whether [at, at + length) lies in the used part of a record and off the two fixup bytes at the end of each stride. */
+function scannable(at: number, length: number, used: number): boolean {
+  return at + length <= used && (at % FIXUP_STRIDE) + length <= FIXUP_STRIDE - 2;
 }
 
 /** One piece of the MFT: `length` bytes of the $MFT stream from `mftOffset` at disk byte `diskOffset`. */
