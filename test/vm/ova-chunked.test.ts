@@ -15,7 +15,7 @@ import { openImage } from '../../src/image.js';
 import { ConcatSource } from '../../src/io/concat-source.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { readTarIndex } from '../../src/io/sources/tar.js';
-import { parseCertFile } from '../../src/vm/ova-cert.js';
+import { MAX_CERT_BYTES, parseCertFile } from '../../src/vm/ova-cert.js';
 import { grtCode, grtCodeOf } from '../helpers/grt-code.js';
 import { runCli } from '../helpers/run-cli.js';
 import { buildTar, ovfText } from './tar-builder.js';
@@ -142,6 +142,20 @@ describe('chunk damage', () => {
     expect(await openCode(pkg(1024, []))).toBe('NOT_FOUND');
     // Well-formed chunks of a file that is no disk: past the join, the disk's own check refuses it.
     expect(['BAD_MAGIC', 'UNSUPPORTED', 'BAD_HEADER', 'none']).toContain(await openCode(pkg(1024, [chunk(0, 1024), chunk(1, 1024), chunk(2, 952)])));
+  });
+
+  it('a .cert past the size limit, or with a signature over another file, is a MISMATCH line, not a stop', async () => {
+    const ovf = enc(ovfText('<File ovf:href="disk.vmdk" ovf:id="f1"/>', DISK));
+    const mf = enc(`SHA256(vm.ovf)= ${createHash('sha256').update(ovf).digest('hex')}\nSHA256(disk.vmdk)= ${sha256(disk)}\n`);
+    const pem = new TextDecoder().decode(original).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0];
+    const signed = (cert: Uint8Array) => buildTar([{ name: 'vm.ovf', data: ovf }, { name: 'vm.mf', data: mf }, { name: 'vm.cert', data: cert }, { name: 'disk.vmdk', data: disk }]);
+    const huge = await runCli(ls, [await written(signed(new Uint8Array(MAX_CERT_BYTES + 1).fill(0x41))), '--verify']);
+    expect(huge.code).toBe(1);
+    expect(huge.stdout).toMatch(/^OK\s+SHA256\s+disk\.vmdk$/m);
+    expect(huge.stdout).toMatch(/^MISMATCH\s+-\s+vm\.cert\s+.*past the limit/m);
+    const other = await runCli(ls, [await written(signed(enc(`SHA256(other.mf)= 00ff\n${pem}\n`))), '--verify']);
+    expect(other.code).toBe(1);
+    expect(other.stdout).toMatch(/^MISMATCH\s+SHA256\s+vm\.cert\s+the signature is over "other\.mf", not the package's manifest "vm\.mf"/m);
   });
 
   it('a gzip-compressed file stays refused, saying why', async () => {
