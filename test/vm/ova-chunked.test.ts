@@ -15,7 +15,7 @@ import { openImage } from '../../src/image.js';
 import { ConcatSource } from '../../src/io/concat-source.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { readTarIndex } from '../../src/io/sources/tar.js';
-import { parseCertFile } from '../../src/vm/ova-cert.js';
+import { MAX_CERT_BYTES, parseCertFile } from '../../src/vm/ova-cert.js';
 import { grtCode, grtCodeOf } from '../helpers/grt-code.js';
 import { runCli } from '../helpers/run-cli.js';
 import { buildTar, ovfText } from './tar-builder.js';
@@ -59,6 +59,12 @@ async function withMember(name: string, change: (data: Uint8Array) => void): Pro
   return written(bytes);
 }
 
+/** Change the last hex digit of the first line (the .mf's first digest, the .cert's signature). */
+function changeFirstLineEnd(data: Uint8Array): void {
+  const at = data.indexOf(0x0a) - 1;
+  data[at] = data[at] === 0x30 ? 0x31 : 0x30;
+}
+
 describe('an OVA whose disk is stored in chunks', () => {
   it('joins the chunks into disk 1: the raw disk, the same files', async () => {
     const image = await openImage(PATH);
@@ -91,11 +97,7 @@ describe('an OVA whose disk is stored in chunks', () => {
   });
 
   it('a tampered .mf fails the signature (and the digest it changed), exit 1', async () => {
-    const path = await withMember('vm-chunked.mf', (data) => {
-      // The last hex digit of the first line's digest.
-      const at = data.indexOf(0x0a) - 1;
-      data[at] = data[at] === 0x30 ? 0x31 : 0x30;
-    });
+    const path = await withMember('vm-chunked.mf', changeFirstLineEnd);
     const res = await runCli(ls, [path, '--verify']);
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/^MISMATCH\s+SHA256\s+vm-chunked\.ovf\s+expected/m);
@@ -103,10 +105,7 @@ describe('an OVA whose disk is stored in chunks', () => {
   });
 
   it('a wrong signature over an intact .mf fails; so does an unreadable .cert, as a line', async () => {
-    const flipped = await withMember('vm-chunked.cert', (data) => {
-      const at = data.indexOf(0x0a) - 1;
-      data[at] = data[at] === 0x30 ? 0x31 : 0x30;
-    });
+    const flipped = await withMember('vm-chunked.cert', changeFirstLineEnd);
     const res = await runCli(ls, [flipped, '--verify']);
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/^OK\s+SHA256\s+vm-chunked\.ovf$/m);
@@ -143,6 +142,20 @@ describe('chunk damage', () => {
     expect(await openCode(pkg(1024, []))).toBe('NOT_FOUND');
     // Well-formed chunks of a file that is no disk: past the join, the disk's own check refuses it.
     expect(['BAD_MAGIC', 'UNSUPPORTED', 'BAD_HEADER', 'none']).toContain(await openCode(pkg(1024, [chunk(0, 1024), chunk(1, 1024), chunk(2, 952)])));
+  });
+
+  it('a .cert past the size limit, or with a signature over another file, is a MISMATCH line, not a stop', async () => {
+    const ovf = enc(ovfText('<File ovf:href="disk.vmdk" ovf:id="f1"/>', DISK));
+    const mf = enc(`SHA256(vm.ovf)= ${createHash('sha256').update(ovf).digest('hex')}\nSHA256(disk.vmdk)= ${sha256(disk)}\n`);
+    const pem = new TextDecoder().decode(original).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0];
+    const signed = (cert: Uint8Array) => buildTar([{ name: 'vm.ovf', data: ovf }, { name: 'vm.mf', data: mf }, { name: 'vm.cert', data: cert }, { name: 'disk.vmdk', data: disk }]);
+    const huge = await runCli(ls, [await written(signed(new Uint8Array(MAX_CERT_BYTES + 1).fill(0x41))), '--verify']);
+    expect(huge.code).toBe(1);
+    expect(huge.stdout).toMatch(/^OK\s+SHA256\s+disk\.vmdk$/m);
+    expect(huge.stdout).toMatch(/^MISMATCH\s+-\s+vm\.cert\s+.*past the limit/m);
+    const other = await runCli(ls, [await written(signed(enc(`SHA256(other.mf)= 00ff\n${pem}\n`))), '--verify']);
+    expect(other.code).toBe(1);
+    expect(other.stdout).toMatch(/^MISMATCH\s+SHA256\s+vm\.cert\s+the signature is over "other\.mf", not the package's manifest "vm\.mf"/m);
   });
 
   it('a gzip-compressed file stays refused, saying why', async () => {

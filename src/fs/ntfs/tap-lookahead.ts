@@ -9,17 +9,54 @@
  * sector's $MFT LCN) and "Attribute list".
  */
 import type { GrtWarning } from '../../errors.js';
+import { u16le, u32le } from '../../util/little-endian.js';
 import type { LookaheadVolume, StreamLookahead, TapHooks } from '../stream-lookahead.js';
 import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_REPARSE_POINT, type Attribute } from './attribute.js';
 import { readBootSector, type BootSector } from './boot-sector.js';
 import { buildLayout } from './data-stream.js';
 import { describeFile, describeFileNow } from './file-entry.js';
 import { extentsOf, Mft } from './mft.js';
-import { parseMftRecord } from './mft-record.js';
+import { FIXUP_STRIDE, MFT_RECORD_HEADER, parseMftRecord } from './mft-record.js';
 import { ATTR_SECURITY_DESCRIPTOR } from './security-file.js';
 import { SDS_STREAM_NAME, SECURE_RECORD } from './security-secure.js';
 import { SII_INDEX_NAME } from './security-sii.js';
 import { openNtfs } from './volume.js';
+
+/** Attribute types whose non-resident form makes describing a record read more than the record (see predict). */
+const LOOKED_AT_TYPES = new Set([ATTR_ATTRIBUTE_LIST, ATTR_SECURITY_DESCRIPTOR, ATTR_DATA, ATTR_REPARSE_POINT]);
+/** Bytes of an attribute header the pre-scan reads: type u32, length u32, non-resident flag u8 (libfsntfs "MFT attribute"). */
+const SCANNED_HEADER_BYTES = 9;
+/** The shortest attribute header (resident); a shorter length is damage the full parse reports. */
+const MIN_ATTRIBUTE_BYTES = 16;
+/** Attribute types end at this marker. */
+const ATTRIBUTE_END = 0xffffffff;
+const RECORD_AT = MFT_RECORD_HEADER.offsets;
+
+/**
+ * Whether a kept record (fixups not yet applied) may need predict's full parse: false only when a
+ * walk of its attribute headers meets none of LOOKED_AT_TYPES non-resident before the end marker.
+ * Most records (a small file: names, times, resident data) then cost a few reads instead of a
+ * parse. A header with a byte in the last two of a 512-byte stride (where the update sequence
+ * number stands in until fixups are applied), or any oddity, answers true: the parse decides.
+ */
+export function mayNeedLook(bytes: Uint8Array): boolean {
+  const used = Math.min(u32le(bytes, RECORD_AT.usedSize), bytes.length);
+  for (let at = u16le(bytes, RECORD_AT.firstAttributeOffset); ; ) {
+    // The end marker is the type field alone (a record's used size may end 4 bytes after it).
+    if (!scannable(at, 4, used)) return true;
+    const type = u32le(bytes, at);
+    if (type === ATTRIBUTE_END) return false;
+    if (!scannable(at, SCANNED_HEADER_BYTES, used)) return true;
+    const length = u32le(bytes, at + 4);
+    if (length < MIN_ATTRIBUTE_BYTES || (bytes[at + 8] !== 0 && LOOKED_AT_TYPES.has(type))) return true;
+    at += length;
+  }
+}
+
+/** Whether [at, at + length) lies in the used part of a record and off the two fixup bytes at the end of each stride. */
+function scannable(at: number, length: number, used: number): boolean {
+  return at + length <= used && (at % FIXUP_STRIDE) + length <= FIXUP_STRIDE - 2;
+}
 
 /** One piece of the MFT: `length` bytes of the $MFT stream from `mftOffset` at disk byte `diskOffset`. */
 interface MftPiece {
@@ -34,6 +71,12 @@ export class NtfsLookahead implements StreamLookahead {
   private pieces: MftPiece[] = [];
   /** Records already looked at (one bit each). */
   private seen = new Uint8Array(0);
+  /**
+   * The record being looked at, copied out of the kept bytes (fixups are applied to it in place).
+   * One buffer for all: records are looked at one after another, and nothing keeps one after its
+   * look; a fresh 1 KiB array each was 100,000 native allocations for 100,000 files.
+   */
+  private recordBytes = new Uint8Array(0);
   mounted = false;
 
   constructor(
@@ -136,10 +179,12 @@ export class NtfsLookahead implements StreamLookahead {
     const ranges = this.recordRanges(record);
     if (!ranges || !ranges.every((r) => this.hooks.held(r.diskOffset, r.diskOffset + r.length))) return;
     this.seen[byte]! |= bit;
-    const bytes = new Uint8Array(this.boot!.recordSize);
+    if (this.recordBytes.length !== this.boot!.recordSize) this.recordBytes = new Uint8Array(this.boot!.recordSize);
+    const bytes = this.recordBytes;
     for (const r of ranges) this.hooks.copy(r.diskOffset, bytes.subarray(r.mftOffset, r.mftOffset + r.length));
     // "FILE": anything else (zeros, BAAD) the scan skips.
     if (bytes[0] !== 0x46 || bytes[1] !== 0x49 || bytes[2] !== 0x4c || bytes[3] !== 0x45) return;
+    if (!mayNeedLook(bytes)) return;
     await this.hooks.explore(() => this.predict(bytes, record));
   }
 
