@@ -16,11 +16,10 @@
 # sha256), the journal volume as e2fsck -fy on a copy shows it, each LV's sha256, lvs output.
 # Tools (Debian): lvm2, e2fsprogs, xfsprogs, faketime, fdisk (sfdisk), qemu-img, python3, losetup.
 # Usage: sudo test-images/linux-vm/make.sh   (writes next to itself; scratch in $WORK)
-set -euo pipefail
-export LC_ALL=C.UTF-8 TZ=UTC
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-WORK="${WORK:-/tmp/grt-make-linux-vm}"
-rm -rf "$WORK"; mkdir -p "$WORK"; cd "$WORK"
+source "$HERE/../lib.sh"   # strict mode, C locale, UTC; fresh_work, write_vmx
+fresh_work linux-vm   # $WORK
+cd "$WORK"
 export E2FSPROGS_FAKE_TIME=1709294400   # 2024-03-01 12:00:00 UTC: mke2fs and debugfs times
 STAMP='2024-03-01 12:00:00'
 # mkfs.xfs refuses volumes under 300 MB unless it believes it runs under fstests.
@@ -132,25 +131,8 @@ for d in disk1 disk2; do
   gzip -9n -c $d.vmdk >"$HERE/$d.vmdk.gz"
   gzip -9n -c $d-stream.vmdk >"$HERE/$d-stream.vmdk.gz"
 done
-vmx() { # file, disk1, disk2
-  cat >"$HERE/$1" <<VMX
-.encoding = "UTF-8"
-config.version = "8"
-virtualHW.version = "19"
-displayName = "grt-linux-vm"
-guestOS = "rhel9-64"
-scsi0.present = "TRUE"
-scsi0.virtualDev = "pvscsi"
-scsi0:0.present = "TRUE"
-scsi0:0.fileName = "$2"
-scsi0:1.present = "TRUE"
-scsi0:1.fileName = "$3"
-ide1:0.present = "TRUE"
-ide1:0.deviceType = "cdrom-image"
-ide1:0.fileName = "/vmfs/volumes/iso/rhel.iso"
-VMX
-}
-vmx vm.vmx disk1.vmdk disk2.vmdk
-vmx vm-stream.vmx disk1-stream.vmdk disk2-stream.vmdk
+for stream in '' -stream; do
+  write_vmx "$HERE/vm$stream.vmx" grt-linux-vm rhel9-64 /vmfs/volumes/iso/rhel.iso "disk1$stream.vmdk" "disk2$stream.vmdk"
+done
 python3 "$HERE/manifest.py" "$WORK" >"$HERE/manifest.json"
 ls -l "$HERE"

@@ -10,8 +10,8 @@
 # The LV file systems are made with mke2fs -d into files, then copied into the extents at offsets
 # computed from the layout; sha256 of each LV's bytes and of every file go in manifest.json, with
 # pvs/vgs/lvs output as the oracle. Needs: lvm2, e2fsprogs, fdisk, qemu-img, python3, losetup.
-set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../lib.sh"   # strict mode, C locale, UTC; write_vmx
 WORK=${WORK:-$(mktemp -d /tmp/grt-make-lvm.XXXX)}
 cd "$WORK"
 export SOURCE_DATE_EPOCH=1700000000 E2FSPROGS_FAKE_TIME=1700000000
@@ -98,22 +98,7 @@ for d in disk1 disk2; do
   qemu-img convert -q -f raw -O vmdk -o subformat=monolithicSparse $d.raw $d.vmdk
   gzip -9n -c $d.vmdk > "$HERE/$d.vmdk.gz"
 done
-cat > "$HERE/vm.vmx" <<'VMX'
-.encoding = "UTF-8"
-config.version = "8"
-virtualHW.version = "19"
-displayName = "linux-lvm"
-guestOS = "ubuntu-64"
-scsi0.present = "TRUE"
-scsi0.virtualDev = "pvscsi"
-scsi0:0.present = "TRUE"
-scsi0:0.fileName = "disk1.vmdk"
-scsi0:1.present = "TRUE"
-scsi0:1.fileName = "disk2.vmdk"
-ide1:0.present = "TRUE"
-ide1:0.deviceType = "cdrom-image"
-ide1:0.fileName = "/vmfs/volumes/iso/ubuntu.iso"
-VMX
+write_vmx "$HERE/vm.vmx" linux-lvm ubuntu-64 /vmfs/volumes/iso/ubuntu.iso disk1.vmdk disk2.vmdk
 cp oracle-*.txt vg-full.txt "$HERE/"
 python3 - "$HERE" <<'PY'
 import hashlib, json, os, sys
