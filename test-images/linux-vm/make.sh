@@ -41,27 +41,17 @@ pvcreate -q --config "$CFG" --norestorefile --uuid "GrtVm0-aaaa-bbbb-cccc-dddd-e
 pvcreate -q --config "$CFG" --norestorefile --uuid "GrtVm1-aaaa-bbbb-cccc-dddd-eeee-111111" "$L2"
 vgcreate -q --config "$CFG" -s 1M linuxvg "$L1" "$L2"
 vgcfgbackup -q --config "$CFG" -f vg-empty.txt linuxvg
-python3 - <<'PY'
-text = open('vg-empty.txt').read()
-def lv(name, segments):
-    out = [f'\t\t{name} {{', f'\t\t\tid = "GrtLv{name[:1].upper()}-aaaa-bbbb-cccc-dddd-eeee-{name[:6]:0>6}"',
-           '\t\t\tstatus = ["READ", "WRITE", "VISIBLE"]', '\t\t\tflags = []', '\t\t\tcreation_time = 1709294400',
-           '\t\t\tcreation_host = "grt"', f'\t\t\tsegment_count = {len(segments)}', '']
-    for i, (start, count, stripe_size, stripes) in enumerate(segments, 1):
-        out += [f'\t\t\tsegment{i} {{', f'\t\t\t\tstart_extent = {start}', f'\t\t\t\textent_count = {count}', '',
-                '\t\t\t\ttype = "striped"', f'\t\t\t\tstripe_count = {len(stripes)}']
-        if len(stripes) > 1: out.append(f'\t\t\t\tstripe_size = {stripe_size}')
-        out += ['', '\t\t\t\tstripes = [', ',\n'.join(f'\t\t\t\t\t"{pv}", {pe}' for pv, pe in stripes), '\t\t\t\t]', '\t\t\t}']
-    out.append('\t\t}')
-    return '\n'.join(out)
-lvs = '\n'.join([
-    lv('root', [(0, 3, 0, [('pv1', 0)]), (3, 3, 0, [('pv0', 0)])]),
-    lv('legacy', [(0, 3, 0, [('pv0', 3)])]),
-    lv('journal', [(0, 4, 0, [('pv1', 3)])]),
-    lv('xfs', [(0, 16, 128, [('pv0', 6), ('pv1', 7)])]),
-])
-i = text.rindex('\t}\n')
-open('vg-full.txt', 'w').write(text[:i + 3] + '\n\tlogical_volumes {\n\n' + lvs + '\n\t}\n' + text[i + 3:])
+python3 - "$HERE/.." <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from lvm_text import add_lvs
+lvid = lambda name: f'GrtLv{name[:1].upper()}-aaaa-bbbb-cccc-dddd-eeee-{name[:6]:0>6}'
+add_lvs('vg-empty.txt', 'vg-full.txt', 1709294400, [(name, lvid(name), segments) for name, segments in [
+    ('root', [(0, 3, 0, [('pv1', 0)]), (3, 3, 0, [('pv0', 0)])]),
+    ('legacy', [(0, 3, 0, [('pv0', 3)])]),
+    ('journal', [(0, 4, 0, [('pv1', 3)])]),
+    ('xfs', [(0, 16, 128, [('pv0', 6), ('pv1', 7)])]),
+]])
 PY
 vgcfgrestore -q --config "$CFG" -f vg-full.txt linuxvg
 lvs --config "$CFG" -a -o lv_name,lv_size,segtype,stripes,stripe_size,seg_start_pe,seg_pe_ranges --units b >oracle-lvs.txt
