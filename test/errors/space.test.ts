@@ -18,6 +18,8 @@ import { parseDescriptor } from '../../src/vmdk/descriptor.js';
 import { openSparseExtent } from '../../src/vmdk/sparse-extent.js';
 import { parseVgMetadata } from '../../src/volume/lvm/metadata.js';
 import { ExtVolume } from '../../src/fs/ext/ext-volume.js';
+import { parseVmx } from '../../src/vm/vmx.js';
+import { parseManifest } from '../../src/vm/ova-manifest.js';
 import { writeCowd, writeHostedSparse } from '../builders/vmdk-writer.js';
 import { SparseDisk, writePartitionTable } from '../builders/partition-writer.js';
 
@@ -121,5 +123,12 @@ describe('error offsets name their address space', () => {
 
   it('ext: a volume too small for its superblock', async () => {
     expect(await caught(() => ExtVolume.open(new MemorySource(new Uint8Array(1500))))).toMatchObject({ code: 'TRUNCATED', offset: 1024, space: 'volume' });
+  });
+
+  it('.vmx and OVF manifest lines: the byte where the line starts in the file', async () => {
+    // "é" is two bytes in UTF-8: the offset counts bytes, not characters.
+    expect(await caught(() => parseVmx('displayName = "é"\r\nno equals sign\n', 'x.vmx'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 20, space: 'file', path: 'x.vmx' });
+    const digest = 'a'.repeat(64);
+    expect(await caught(() => parseManifest(`SHA256(é.vmdk)= ${digest}\r\nSHA256(b.vmdk)= 12\n`, 'x.mf'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 83, space: 'file' });
   });
 });
