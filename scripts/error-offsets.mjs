@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Lists damage errors built without a byte offset: every `new GrtError('<damage code>', …)` whose
-// details (an object literal, or a variable or spread of one declared in the same file) name no
-// `offset`. Details passed in as a parameter count as located: the caller supplies them.
+// Lists damage errors that may be built without a byte offset: every `new GrtError('<damage code>', …)`
+// whose details (an object literal, or a variable or spread of one in scope) name no `offset`.
+// Details that come in as a parameter are listed apart ("details from a parameter"): the caller
+// may supply the offset. A reading, not a verdict: an error located later (withOffset, a wrapper
+// that adds the offset) or one with an offset in only one branch of a conditional is listed too.
 //
 //   node scripts/error-offsets.mjs [DIR|FILE]...     (default: src/fs src/vmdk src/volume src/vm src/io)
 //
-// Prints `file:line CODE message` per finding and exits 1 when there is any, so it can run as a check.
+// Prints `file:line CODE message` per finding and a count; exits 1 when there is any.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';

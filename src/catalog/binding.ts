@@ -7,6 +7,7 @@
 import { GrtError } from '../errors.js';
 import type { NameRule } from '../fs/file-system.js';
 import type { DiskSegment } from '../volume/types.js';
+import { list, optional, record, text, uint } from './field-codec.js';
 import type { ByteReader, ByteWriter } from './varint.js';
 
 export interface CatalogPartition {
@@ -95,87 +96,53 @@ const MAX_STRIPES = 128;
 /** Segments of one LV (volume/lvm/metadata.ts MAX_SEGMENTS). */
 const MAX_SEGMENTS = 65536;
 
+/** A logical volume's segment; each stripe's disk and byte offset on it. */
+const SEGMENT = record<DiskSegment>({
+  start: uint,
+  size: uint,
+  stripeSize: uint,
+  stripes: list(record<DiskSegment['stripes'][number]>({ disk: uint, byteOffset: uint }), MAX_STRIPES, 'stripe count'),
+});
+
+const PARTITION = record<CatalogPartition>({ index: uint, start: uint, size: uint, fs: text, serial: optional(text, 'serial flag') });
+
+const CIDS = list(text, MAX_CIDS, 'CID count');
+
+/** The binding of format 3.0: the first disk and its partitions. */
+const FIRST_DISK = record<Pick<CatalogBinding, 'capacity' | 'cids' | 'partitions'>>({ capacity: uint, cids: CIDS, partitions: list(PARTITION, MAX_PARTITIONS, 'partition count') });
+
+const DISK = record<CatalogDisk>({ capacity: uint, cids: CIDS });
+
+const BOUND_VOLUME = record<CatalogBoundVolume>({
+  id: text,
+  number: uint,
+  disk: uint,
+  start: uint,
+  size: uint,
+  fs: text,
+  serial: optional(text, 'serial flag'),
+  segments: list(SEGMENT, MAX_SEGMENTS, 'segment count'),
+});
+
+/** Format 3.1 appends these, so a 3.0 reader (which stops after the partitions) reads the rest alike. */
+const OTHER_DISKS = record<Required<Pick<CatalogBinding, 'disks' | 'volumes'>>>({ disks: list(DISK, MAX_DISKS, 'disk count'), volumes: list(BOUND_VOLUME, MAX_PARTITIONS, 'volume count') });
+
 export function encodeBinding(w: ByteWriter, binding: CatalogBinding): void {
-  w.u(binding.capacity);
-  w.u(binding.cids.length);
-  for (const cid of binding.cids) w.str(cid);
-  w.u(binding.partitions.length);
-  for (const p of binding.partitions) {
-    w.u(p.index);
-    w.u(p.start);
-    w.u(p.size);
-    w.str(p.fs);
-    w.u(p.serial === undefined ? 0 : 1);
-    if (p.serial !== undefined) w.str(p.serial);
-  }
-  // Format 3.1: appended, so a 3.0 reader (which stops after the partitions) reads the rest alike.
+  FIRST_DISK.write(w, binding);
   const disks = binding.disks ?? [];
   const volumes = binding.volumes ?? [];
-  if (disks.length === 0 && volumes.length === 0) return;
-  w.u(disks.length);
-  for (const d of disks) {
-    w.u(d.capacity);
-    w.u(d.cids.length);
-    for (const cid of d.cids) w.str(cid);
-  }
-  w.u(volumes.length);
-  for (const v of volumes) encodeBoundVolume(w, v);
-}
-
-function encodeBoundVolume(w: ByteWriter, v: CatalogBoundVolume): void {
-  w.str(v.id);
-  w.u(v.number);
-  w.u(v.disk);
-  w.u(v.start);
-  w.u(v.size);
-  w.str(v.fs);
-  w.u(v.serial === undefined ? 0 : 1);
-  if (v.serial !== undefined) w.str(v.serial);
-  w.u(v.segments.length);
-  for (const segment of v.segments) {
-    w.u(segment.start);
-    w.u(segment.size);
-    w.u(segment.stripeSize);
-    w.u(segment.stripes.length);
-    for (const stripe of segment.stripes) {
-      w.u(stripe.disk);
-      w.u(stripe.byteOffset);
-    }
-  }
-}
-
-function decodeBoundVolume(r: ByteReader): CatalogBoundVolume {
-  const v: CatalogBoundVolume = { id: r.str(), number: r.u(), disk: r.u(), start: r.u(), size: r.u(), fs: r.str(), segments: [] };
-  if (r.bounded(1, 'serial flag')) v.serial = r.str();
-  const count = r.bounded(MAX_SEGMENTS, 'segment count');
-  for (let i = 0; i < count; i++) {
-    const segment: DiskSegment = { start: r.u(), size: r.u(), stripeSize: r.u(), stripes: [] };
-    const stripes = r.bounded(MAX_STRIPES, 'stripe count');
-    for (let j = 0; j < stripes; j++) segment.stripes.push({ disk: r.u(), byteOffset: r.u() });
-    v.segments.push(segment);
-  }
-  return v;
+  if (disks.length > 0 || volumes.length > 0) OTHER_DISKS.write(w, { disks, volumes });
 }
 
 export function decodeBinding(r: ByteReader): CatalogBinding {
-  const capacity = r.u();
-  const cids = Array.from({ length: r.bounded(MAX_CIDS, 'CID count') }, () => r.str());
-  const partitions: CatalogPartition[] = [];
-  const count = r.bounded(MAX_PARTITIONS, 'partition count');
-  for (let i = 0; i < count; i++) {
-    const p: CatalogPartition = { index: r.u(), start: r.u(), size: r.u(), fs: r.str() };
-    if (r.bounded(1, 'serial flag')) p.serial = r.str();
-    partitions.push(p);
-  }
-  const binding: CatalogBinding = { capacity, cids, partitions };
-  // Format 3.1 appends the other disks and volumes; a binding of one disk ends here.
+  const binding: CatalogBinding = FIRST_DISK.read(r);
+  // A binding of one disk ends after the partitions.
   if (r.remaining === 0) return binding;
-  binding.disks = Array.from({ length: r.bounded(MAX_DISKS, 'disk count') }, () => ({ capacity: r.u(), cids: Array.from({ length: r.bounded(MAX_CIDS, 'CID count') }, () => r.str()) }));
-  binding.volumes = Array.from({ length: r.bounded(MAX_PARTITIONS, 'volume count') }, () => decodeBoundVolume(r));
+  Object.assign(binding, OTHER_DISKS.read(r));
   // Each volume one id and one number, apart from the first disk's partition numbers: a reader finds a volume by either.
-  const numbers = new Set(partitions.map((p) => p.index));
-  const ids = new Set(partitions.map((p) => String(p.index)));
-  for (const v of binding.volumes) {
+  const numbers = new Set(binding.partitions.map((p) => p.index));
+  const ids = new Set(binding.partitions.map((p) => String(p.index)));
+  for (const v of binding.volumes!) {
     if (numbers.has(v.number) || ids.has(v.id)) r.fail('two volumes share a number or an id', v.id);
     numbers.add(v.number);
     ids.add(v.id);
@@ -183,26 +150,25 @@ export function decodeBinding(r: ByteReader): CatalogBinding {
   return binding;
 }
 
-/** Volume section: the volume's identity; counts are learned from its chunks and the END section. */
-export function encodeVolume(w: ByteWriter, v: Omit<CatalogVolume, 'names' | 'files' | 'id'>): void {
-  w.u(v.index);
-  w.u(v.start);
-  w.str(v.fs);
-  w.str(v.serial);
-  w.u(v.clusterSize);
-  w.u(v.label === undefined ? 0 : 1);
-  if (v.label !== undefined) w.str(v.label);
-  w.u(NAME_RULES.indexOf(v.nameRule));
-}
+/** A volume section's head as the catalog stores it (counts come from its chunks and the END section). */
+type VolumeHead = Omit<CatalogVolume, 'names' | 'files' | 'id'>;
+
+/** Volume section: the volume's identity, then (format 3.0) its name rule. */
+const VOLUME_HEAD = record<Omit<VolumeHead, 'nameRule'>>({ index: uint, start: uint, fs: text, serial: text, clusterSize: uint, label: optional(text, 'label flag') });
 
 /** Name rules by their number in a volume section (format 3.0). */
 const NAME_RULES: readonly NameRule['kind'][] = ['upcase', 'bytes'];
 
-export function decodeVolume(r: ByteReader, major: number): Omit<CatalogVolume, 'names' | 'files' | 'id'> {
-  const v: Omit<CatalogVolume, 'names' | 'files' | 'id'> = { index: r.u(), start: r.u(), fs: r.str(), serial: r.str(), clusterSize: r.u(), nameRule: 'upcase' };
-  if (r.bounded(1, 'label flag')) v.label = r.str();
-  if (major >= 3) v.nameRule = NAME_RULES[r.bounded(NAME_RULES.length - 1, 'name rule')]!;
-  return v;
+export function encodeVolume(w: ByteWriter, v: VolumeHead): void {
+  VOLUME_HEAD.write(w, v);
+  w.u(NAME_RULES.indexOf(v.nameRule));
+}
+
+export function decodeVolume(r: ByteReader, major: number): VolumeHead {
+  const head = VOLUME_HEAD.read(r);
+  // Catalogs before format 3.0 hold NTFS only.
+  const nameRule = major >= 3 ? NAME_RULES[r.bounded(NAME_RULES.length - 1, 'name rule')]! : 'upcase';
+  return { ...head, nameRule };
 }
 
 function mismatch(reason: string, expected: unknown, actual: unknown): never {

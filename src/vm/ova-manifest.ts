@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GrtError } from '../errors.js';
+import { lineByteOffset } from './line-offset.js';
 import type { ByteSource } from '../io/byte-source.js';
 import type { OvaPackage } from './ova.js';
 
@@ -26,14 +27,16 @@ export interface ManifestEntry {
   digest: string;
 }
 
+const MANIFEST_LINE_BREAK = /\r?\n/;
+
 /** The entries of a manifest's text; a line that is none of them is BAD_DESCRIPTOR. */
 export function parseManifest(text: string, path?: string): ManifestEntry[] {
   const entries: ManifestEntry[] = [];
-  text.split(/\r?\n/).forEach((line, index) => {
+  text.split(MANIFEST_LINE_BREAK).forEach((line, index) => {
     if (line.trim() === '') return;
     const match = /^(SHA1|SHA256|SHA512) ?\((.+)\) ?= ?([0-9A-Fa-f]+)\s*$/.exec(line);
     if (!match || match[3]!.length !== DIGEST_HEX[match[1]!]) {
-      throw new GrtError('BAD_DESCRIPTOR', `manifest line ${index + 1} is not ALGO(name)= digest`, { structure: 'OVF manifest', ...(path === undefined ? {} : { path }) });
+      throw new GrtError('BAD_DESCRIPTOR', `manifest line ${index + 1} is not ALGO(name)= digest`, { structure: 'OVF manifest', offset: lineByteOffset(text, index, MANIFEST_LINE_BREAK), space: 'file', ...(path === undefined ? {} : { path }) });
     }
     entries.push({ algorithm: match[1] as ManifestEntry['algorithm'], name: match[2]!, digest: match[3]!.toLowerCase() });
   });

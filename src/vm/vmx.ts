@@ -18,6 +18,7 @@
  * is the first of this list; volume ids "D:N" count from it.
  */
 import { GrtError } from '../errors.js';
+import { lineByteOffset } from './line-offset.js';
 import { resolveName, type SourceOpener } from '../io/source-opener.js';
 
 /** Largest .vmx read: real ones are a few KiB; 1 MiB is far past any VMware writes. */
@@ -71,18 +72,22 @@ export function decodeVmxValue(raw: string): string {
   return new TextDecoder('utf-8').decode(new Uint8Array(bytes));
 }
 
+const VMX_LINE_BREAK = /\r?\n|\r/;
+
 /** Settings and disks of a .vmx text. */
 export function parseVmx(text: string, path?: string): ParsedVmx {
   const detail = path === undefined ? {} : { path };
   if (text.length > MAX_VMX_BYTES) throw new GrtError('LIMIT_EXCEEDED', `file of ${text.length} characters is past the limit`, { structure: STRUCTURE, expected: MAX_VMX_BYTES, actual: text.length, ...detail });
-  const lines = text.split(/\r?\n|\r/);
+  const lines = text.split(VMX_LINE_BREAK);
   if (lines.length > MAX_VMX_LINES) throw new GrtError('LIMIT_EXCEEDED', `${lines.length} lines are past the limit`, { structure: STRUCTURE, expected: MAX_VMX_LINES, actual: lines.length, ...detail });
   const settings = new Map<string, string>();
   lines.forEach((line, index) => {
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
     const match = /^([^=\s]+)\s*=\s*(?:"([^"]*)"|([^"#\s]*))\s*(?:#.*)?$/.exec(trimmed);
-    if (!match) throw new GrtError('BAD_DESCRIPTOR', `line ${index + 1} is not key = "value"`, { structure: STRUCTURE, ...detail });
+    if (!match) {
+      throw new GrtError('BAD_DESCRIPTOR', `line ${index + 1} is not key = "value"`, { structure: STRUCTURE, offset: lineByteOffset(text, index, VMX_LINE_BREAK), space: 'file', ...detail });
+    }
     settings.set(match[1]!.toLowerCase(), decodeVmxValue(match[2] ?? match[3] ?? ''));
   });
   const { disks, skipped } = findDisks(settings);

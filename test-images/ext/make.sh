@@ -3,11 +3,9 @@
 # and manifest.json. Run as root so owners stick. Tools (Debian): e2fsprogs (mke2fs, debugfs,
 # e2fsck), attr (setfattr), sleuthkit (fls), openssl, python3, coreutils, gzip.
 # Usage: sudo test-images/ext/make.sh   (writes next to itself; scratch in $WORK)
-set -euo pipefail
-export LC_ALL=C.UTF-8 TZ=UTC
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-WORK="${WORK:-/tmp/grt-make-ext}"
-rm -rf "$WORK"; mkdir -p "$WORK"
+source "$HERE/../lib.sh"   # strict mode, C locale, UTC; fresh_work
+fresh_work ext   # $WORK
 cd "$HERE"
 rm -f -- *.img.gz manifest.json
 # mke2fs takes its UUID, hash seed and times from these, so remakes are identical.

@@ -16,11 +16,10 @@
 # sha256), the journal volume as e2fsck -fy on a copy shows it, each LV's sha256, lvs output.
 # Tools (Debian): lvm2, e2fsprogs, xfsprogs, faketime, fdisk (sfdisk), qemu-img, python3, losetup.
 # Usage: sudo test-images/linux-vm/make.sh   (writes next to itself; scratch in $WORK)
-set -euo pipefail
-export LC_ALL=C.UTF-8 TZ=UTC
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-WORK="${WORK:-/tmp/grt-make-linux-vm}"
-rm -rf "$WORK"; mkdir -p "$WORK"; cd "$WORK"
+source "$HERE/../lib.sh"   # strict mode, C locale, UTC; fresh_work, write_vmx
+fresh_work linux-vm   # $WORK
+cd "$WORK"
 export E2FSPROGS_FAKE_TIME=1709294400   # 2024-03-01 12:00:00 UTC: mke2fs and debugfs times
 STAMP='2024-03-01 12:00:00'
 # mkfs.xfs refuses volumes under 300 MB unless it believes it runs under fstests.
@@ -42,27 +41,17 @@ pvcreate -q --config "$CFG" --norestorefile --uuid "GrtVm0-aaaa-bbbb-cccc-dddd-e
 pvcreate -q --config "$CFG" --norestorefile --uuid "GrtVm1-aaaa-bbbb-cccc-dddd-eeee-111111" "$L2"
 vgcreate -q --config "$CFG" -s 1M linuxvg "$L1" "$L2"
 vgcfgbackup -q --config "$CFG" -f vg-empty.txt linuxvg
-python3 - <<'PY'
-text = open('vg-empty.txt').read()
-def lv(name, segments):
-    out = [f'\t\t{name} {{', f'\t\t\tid = "GrtLv{name[:1].upper()}-aaaa-bbbb-cccc-dddd-eeee-{name[:6]:0>6}"',
-           '\t\t\tstatus = ["READ", "WRITE", "VISIBLE"]', '\t\t\tflags = []', '\t\t\tcreation_time = 1709294400',
-           '\t\t\tcreation_host = "grt"', f'\t\t\tsegment_count = {len(segments)}', '']
-    for i, (start, count, stripe_size, stripes) in enumerate(segments, 1):
-        out += [f'\t\t\tsegment{i} {{', f'\t\t\t\tstart_extent = {start}', f'\t\t\t\textent_count = {count}', '',
-                '\t\t\t\ttype = "striped"', f'\t\t\t\tstripe_count = {len(stripes)}']
-        if len(stripes) > 1: out.append(f'\t\t\t\tstripe_size = {stripe_size}')
-        out += ['', '\t\t\t\tstripes = [', ',\n'.join(f'\t\t\t\t\t"{pv}", {pe}' for pv, pe in stripes), '\t\t\t\t]', '\t\t\t}']
-    out.append('\t\t}')
-    return '\n'.join(out)
-lvs = '\n'.join([
-    lv('root', [(0, 3, 0, [('pv1', 0)]), (3, 3, 0, [('pv0', 0)])]),
-    lv('legacy', [(0, 3, 0, [('pv0', 3)])]),
-    lv('journal', [(0, 4, 0, [('pv1', 3)])]),
-    lv('xfs', [(0, 16, 128, [('pv0', 6), ('pv1', 7)])]),
-])
-i = text.rindex('\t}\n')
-open('vg-full.txt', 'w').write(text[:i + 3] + '\n\tlogical_volumes {\n\n' + lvs + '\n\t}\n' + text[i + 3:])
+python3 - "$HERE/.." <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from lvm_text import add_lvs
+lvid = lambda name: f'GrtLv{name[:1].upper()}-aaaa-bbbb-cccc-dddd-eeee-{name[:6]:0>6}'
+add_lvs('vg-empty.txt', 'vg-full.txt', 1709294400, [(name, lvid(name), segments) for name, segments in [
+    ('root', [(0, 3, 0, [('pv1', 0)]), (3, 3, 0, [('pv0', 0)])]),
+    ('legacy', [(0, 3, 0, [('pv0', 3)])]),
+    ('journal', [(0, 4, 0, [('pv1', 3)])]),
+    ('xfs', [(0, 16, 128, [('pv0', 6), ('pv1', 7)])]),
+]])
 PY
 vgcfgrestore -q --config "$CFG" -f vg-full.txt linuxvg
 lvs --config "$CFG" -a -o lv_name,lv_size,segtype,stripes,stripe_size,seg_start_pe,seg_pe_ranges --units b >oracle-lvs.txt
@@ -132,25 +121,8 @@ for d in disk1 disk2; do
   gzip -9n -c $d.vmdk >"$HERE/$d.vmdk.gz"
   gzip -9n -c $d-stream.vmdk >"$HERE/$d-stream.vmdk.gz"
 done
-vmx() { # file, disk1, disk2
-  cat >"$HERE/$1" <<VMX
-.encoding = "UTF-8"
-config.version = "8"
-virtualHW.version = "19"
-displayName = "grt-linux-vm"
-guestOS = "rhel9-64"
-scsi0.present = "TRUE"
-scsi0.virtualDev = "pvscsi"
-scsi0:0.present = "TRUE"
-scsi0:0.fileName = "$2"
-scsi0:1.present = "TRUE"
-scsi0:1.fileName = "$3"
-ide1:0.present = "TRUE"
-ide1:0.deviceType = "cdrom-image"
-ide1:0.fileName = "/vmfs/volumes/iso/rhel.iso"
-VMX
-}
-vmx vm.vmx disk1.vmdk disk2.vmdk
-vmx vm-stream.vmx disk1-stream.vmdk disk2-stream.vmdk
+for stream in '' -stream; do
+  write_vmx "$HERE/vm$stream.vmx" grt-linux-vm rhel9-64 /vmfs/volumes/iso/rhel.iso "disk1$stream.vmdk" "disk2$stream.vmdk"
+done
 python3 "$HERE/manifest.py" "$WORK" >"$HERE/manifest.json"
 ls -l "$HERE"

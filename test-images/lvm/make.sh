@@ -10,8 +10,8 @@
 # The LV file systems are made with mke2fs -d into files, then copied into the extents at offsets
 # computed from the layout; sha256 of each LV's bytes and of every file go in manifest.json, with
 # pvs/vgs/lvs output as the oracle. Needs: lvm2, e2fsprogs, fdisk, qemu-img, python3, losetup.
-set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../lib.sh"   # strict mode, C locale, UTC; write_vmx
 WORK=${WORK:-$(mktemp -d /tmp/grt-make-lvm.XXXX)}
 cd "$WORK"
 export SOURCE_DATE_EPOCH=1700000000 E2FSPROGS_FAKE_TIME=1700000000
@@ -34,27 +34,15 @@ vgcreate -q --config "$CFG" -s 128K vmvg $L1 $L2
 vgcfgbackup -q --config "$CFG" -f vg-empty.txt vmvg
 
 # Add the LVs to the text as LVM would write them, and let vgcfgrestore check and write it.
-python3 - <<'PY'
-text = open('vg-empty.txt').read()
-def lv(name, lvid, segments):
-    out = [f'\t\t{name} {{', f'\t\t\tid = "{lvid}"', '\t\t\tstatus = ["READ", "WRITE", "VISIBLE"]', '\t\t\tflags = []',
-           '\t\t\tcreation_time = 1700000000', '\t\t\tcreation_host = "grt"', f'\t\t\tsegment_count = {len(segments)}', '']
-    for i, (start, count, stripe_size, stripes) in enumerate(segments, 1):
-        out += [f'\t\t\tsegment{i} {{', f'\t\t\t\tstart_extent = {start}', f'\t\t\t\textent_count = {count}', '',
-                '\t\t\t\ttype = "striped"', f'\t\t\t\tstripe_count = {len(stripes)}']
-        if len(stripes) > 1: out.append(f'\t\t\t\tstripe_size = {stripe_size}')
-        out += ['', '\t\t\t\tstripes = [', ',\n'.join(f'\t\t\t\t\t"{pv}", {pe}' for pv, pe in stripes), '\t\t\t\t]', '\t\t\t}']
-    out.append('\t\t}')
-    return '\n'.join(out)
-lvs = '\n'.join([
-    lv('root', 'GrtLvR-aaaa-bbbb-cccc-dddd-eeee-rootlv', [(0, 4, 0, [('pv1', 10)]), (4, 4, 0, [('pv0', 2)])]),
-    lv('data', 'GrtLvD-aaaa-bbbb-cccc-dddd-eeee-datalv', [(0, 8, 128, [('pv0', 12), ('pv1', 0)])]),
-    lv('logs', 'GrtLvL-aaaa-bbbb-cccc-dddd-eeee-logslv', [(0, 2, 0, [('pv0', 20)])]),
+python3 - "$HERE/.." <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from lvm_text import add_lvs
+add_lvs('vg-empty.txt', 'vg-full.txt', 1700000000, [
+    ('root', 'GrtLvR-aaaa-bbbb-cccc-dddd-eeee-rootlv', [(0, 4, 0, [('pv1', 10)]), (4, 4, 0, [('pv0', 2)])]),
+    ('data', 'GrtLvD-aaaa-bbbb-cccc-dddd-eeee-datalv', [(0, 8, 128, [('pv0', 12), ('pv1', 0)])]),
+    ('logs', 'GrtLvL-aaaa-bbbb-cccc-dddd-eeee-logslv', [(0, 2, 0, [('pv0', 20)])]),
 ])
-marker = '\n\t}\n\n}\n'
-i = text.rindex('\t}\n')
-text = text[:i + 3] + '\n\tlogical_volumes {\n\n' + lvs + '\n\t}\n' + text[i + 3:]
-open('vg-full.txt', 'w').write(text)
 PY
 vgcfgrestore -q --config "$CFG" -f vg-full.txt vmvg
 pvs --config "$CFG" -o pv_name,vg_name,pv_uuid,pe_start,pv_pe_count --units b > oracle-pvs.txt
@@ -98,22 +86,7 @@ for d in disk1 disk2; do
   qemu-img convert -q -f raw -O vmdk -o subformat=monolithicSparse $d.raw $d.vmdk
   gzip -9n -c $d.vmdk > "$HERE/$d.vmdk.gz"
 done
-cat > "$HERE/vm.vmx" <<'VMX'
-.encoding = "UTF-8"
-config.version = "8"
-virtualHW.version = "19"
-displayName = "linux-lvm"
-guestOS = "ubuntu-64"
-scsi0.present = "TRUE"
-scsi0.virtualDev = "pvscsi"
-scsi0:0.present = "TRUE"
-scsi0:0.fileName = "disk1.vmdk"
-scsi0:1.present = "TRUE"
-scsi0:1.fileName = "disk2.vmdk"
-ide1:0.present = "TRUE"
-ide1:0.deviceType = "cdrom-image"
-ide1:0.fileName = "/vmfs/volumes/iso/ubuntu.iso"
-VMX
+write_vmx "$HERE/vm.vmx" linux-lvm ubuntu-64 /vmfs/volumes/iso/ubuntu.iso disk1.vmdk disk2.vmdk
 cp oracle-*.txt vg-full.txt "$HERE/"
 python3 - "$HERE" <<'PY'
 import hashlib, json, os, sys

@@ -3,14 +3,9 @@
 # Run as root (FUSE mounts). Tools (Debian): ntfs-3g, mkntfs, faketime, attr (setfattr/getfattr),
 # fdisk (sfdisk), gdisk (sgdisk), qemu-utils, sleuthkit, openssl, perl, jq, coreutils.
 # Usage: sudo test-images/ntfs/make.sh   (writes next to itself; scratch in $WORK)
-set -euo pipefail
-export LC_ALL=C.UTF-8 TZ=UTC
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-WORK="${WORK:-/tmp/grt-make-ntfs}"
-MNT="$WORK/mnt"
-if mountpoint -q "$MNT" 2>/dev/null; then umount "$MNT"; fi
-rm -rf "$WORK"; mkdir -p "$MNT"
-trap 'if mountpoint -q "$MNT"; then umount "$MNT"; fi' EXIT
+source "$HERE/../lib.sh"   # strict mode, C locale, UTC; fresh_work_with_mount
+fresh_work_with_mount ntfs   # $WORK, $MNT (unmounted on exit)
 cd "$HERE"
 rm -f -- *.vmdk manifest.json TSK-CHECK.md
 source "$HERE/../qemu/vmdk-lib.sh"   # setcid, stamp

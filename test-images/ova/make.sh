@@ -11,11 +11,9 @@
 #   vm.ova      ustar (`tar --format=ustar`), short names
 #   vm-pax.ova  pax (`tar --format=pax`): disk 1's name is 130 characters (a pax `path` record)
 #   vm-gnu.ova  GNU (`tar --format=gnu`): the same long name as a ././@LongLink member
-set -euo pipefail
-export LC_ALL=C.UTF-8 TZ=UTC
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-WORK="${WORK:-/tmp/grt-make-ova}"
-rm -rf "$WORK"; mkdir -p "$WORK"
+source "$HERE/../lib.sh"   # strict mode, C locale, UTC; fresh_work
+fresh_work ova   # $WORK
 cd "$HERE"
 rm -f -- *.ova manifest.json
 source "$HERE/../qemu/vmdk-lib.sh"   # setcid

@@ -3,14 +3,9 @@
 # groups and DACLs set through ntfs-3g's system.ntfs_acl xattr (descriptors built by sd.py).
 # Oracle: the descriptor read back through ntfs-3g (getfattr) and TSK istat's Security ID.
 # Run as root (FUSE mount). Tools (Debian): ntfs-3g, mkntfs, attr, sleuthkit, python3, gzip.
-set -euo pipefail
-export LC_ALL=C.UTF-8 TZ=UTC
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-WORK="${WORK:-/tmp/grt-make-security}"
-MNT="$WORK/mnt"
-if mountpoint -q "$MNT" 2>/dev/null; then umount "$MNT"; fi
-rm -rf "$WORK"; mkdir -p "$MNT"
-trap 'if mountpoint -q "$MNT"; then umount "$MNT"; fi' EXIT
+source "$HERE/../lib.sh"   # strict mode, C locale, UTC; fresh_work_with_mount
+fresh_work_with_mount security   # $WORK, $MNT (unmounted on exit)
 IMG="$WORK/security.img"
 truncate -s 4M "$IMG"
 mkntfs -q -F -f -s 512 -c 4096 -L secure -T "$IMG" >/dev/null 2>&1

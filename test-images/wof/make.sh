@@ -10,14 +10,9 @@
 # WOF files are laid out as Windows does: the chunks go into the named stream WofCompressedData
 # (streams_interface=windows), the unnamed stream is truncated to the plaintext size (sparse),
 # and the WOF reparse point is set last through system.ntfs_reparse_data.
-set -euo pipefail
-export LC_ALL=C.UTF-8 TZ=UTC
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-WORK="${WORK:-/tmp/grt-make-wof}"
-MNT="$WORK/mnt"
-if mountpoint -q "$MNT" 2>/dev/null; then umount "$MNT"; fi
-rm -rf "$WORK"; mkdir -p "$MNT"
-trap 'if mountpoint -q "$MNT"; then umount "$MNT"; fi' EXIT
+source "$HERE/../lib.sh"   # strict mode, C locale, UTC; fresh_work_with_mount
+fresh_work_with_mount wof   # $WORK, $MNT (unmounted on exit)
 cd "$HERE"
 rm -f -- wof.vmdk wof-stream.vmdk wof-large.img.gz manifest.json
 source "$HERE/../qemu/vmdk-lib.sh"   # stamp

@@ -5,11 +5,9 @@
 # the manifest comes from xfs_db, and every volume must pass xfs_repair -n.
 # Tools (Debian): xfsprogs, faketime, python3, coreutils, gzip.
 # Usage: test-images/xfs/make.sh   (writes next to itself; scratch in $WORK)
-set -euo pipefail
-export LC_ALL=C.UTF-8 TZ=UTC
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-WORK="${WORK:-/tmp/grt-make-xfs}"
-rm -rf "$WORK"; mkdir -p "$WORK"
+source "$HERE/../lib.sh"   # strict mode, C locale, UTC; fresh_work
+fresh_work xfs   # $WORK
 cd "$HERE"
 rm -f -- *.img.gz manifest.json
 # mkfs.xfs refuses volumes under 300 MB unless it believes it runs under fstests.

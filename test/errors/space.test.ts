@@ -21,6 +21,8 @@ import { ExtVolume } from '../../src/fs/ext/ext-volume.js';
 import { forkExtents } from '../../src/fs/xfs/bmap.js';
 import { fsBlockToByte, inodeToByte, parseSuperblock } from '../../src/fs/xfs/superblock.js';
 import { openXfs } from '../../src/fs/xfs/volume.js';
+import { parseVmx } from '../../src/vm/vmx.js';
+import { parseManifest } from '../../src/vm/ova-manifest.js';
 import { writeCowd, writeHostedSparse } from '../builders/vmdk-writer.js';
 import { writeLog } from '../xfs/log-builder.js';
 import { manifest, volumeBytes } from '../xfs/xfs-images.js';
@@ -151,5 +153,12 @@ describe('error offsets name their address space', () => {
     const itemByte = fsBlockToByte(sb, sb.logStart) + 3 * 512 + 12 + 28 + 12;
     const warning = (await openXfs(new MemorySource(dirty))).warnings.find((w) => w.code === 'DIRTY_LOG');
     expect(warning).toMatchObject({ offset: itemByte, message: expect.stringContaining(`at byte ${itemByte} of the volume`) });
+  });
+
+  it('.vmx and OVF manifest lines: the byte where the line starts in the file', async () => {
+    // "é" is two bytes in UTF-8: the offset counts bytes, not characters.
+    expect(await caught(() => parseVmx('displayName = "é"\r\nno equals sign\n', 'x.vmx'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 20, space: 'file', path: 'x.vmx' });
+    const digest = 'a'.repeat(64);
+    expect(await caught(() => parseManifest(`SHA256(é.vmdk)= ${digest}\r\nSHA256(b.vmdk)= 12\n`, 'x.mf'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 83, space: 'file' });
   });
 });
