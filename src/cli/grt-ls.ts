@@ -249,7 +249,9 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
       // Names and types only: ext and XFS read them from the directory entries, not every inode.
       for await (const children of fs.listNames(entry.path, { ...options, recursive: values.recursive === true })) {
         throwIfStopped(io.signal);
-        for (const child of children) await out.line(nameText(child, shown(child)));
+        let lines = '';
+        for (const child of children) lines += nameText(child, shown(child));
+        await out.line(lines);
       }
     } else if (!values.recursive) {
       for (const child of await fs.readDir(path, options)) await print(child, child.name);

@@ -18,6 +18,9 @@ import { openExt } from '../../src/fs/ext/volume.js';
 import { openXfs } from '../../src/fs/xfs/volume.js';
 import { openImage } from '../../src/image.js';
 import { MemorySource } from '../../src/io/memory-source.js';
+import { compareCodePoints, inNameOrder } from '../../src/fs/name-order.js';
+import { POSIX_NAME_RULE } from '../../src/fs/posix-tree.js';
+import { CountingSource } from '../helpers/counting-source.js';
 import { manifest as extManifest, volumeBytes as extBytes } from '../ext/ext-images.js';
 import { manifest as xfsManifest, volumeBytes as xfsBytes } from '../xfs/xfs-images.js';
 
@@ -90,6 +93,18 @@ describe('listNames on the ext volumes', () => {
     expect(counts.names).toBeLessThan(counts.full / 4);
   });
 
+  it('reads no inode table ahead for an inode wanted alone (a directory\'s, in a names listing)', async () => {
+    const counting = new CountingSource(new MemorySource(extBytes('ext4-4k.img.gz')));
+    const fs = await openExt(counting);
+    const { blockSize } = fs.volume.sb;
+    for (const [alone, expected] of [[true, blockSize], [false, 64 * blockSize]] as const) {
+      fs.volume.reader.clear();
+      counting.reads = [];
+      await fs.volume.readInode(12, [], alone);
+      expect(counting.bytesRead).toBe(expected);
+    }
+  });
+
   it('damaged directory blocks give entries or a GrtError, never a crash', async () => {
     const pristine = extBytes('ext2-1k.img.gz');
     await fc.assert(
@@ -151,5 +166,18 @@ describe('listNames on the linux-vm volumes (LVM2, ext3/ext4/XFS, a journal to r
     } finally {
       await image.close();
     }
+  });
+});
+
+describe('POSIX name order', () => {
+  it('is code point order for any names (with and without surrogates, and U+E000..U+FFFF)', () => {
+    const unit = fc.oneof(fc.constantFrom('a', 'b', '\u00e9', '\ud7ff', '\ue000', '\uffff', '\ud83d\ude00', '\ud800'), fc.string({ unit: 'binary', maxLength: 2 }));
+    const name = fc.array(unit, { maxLength: 4 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.array(name, { maxLength: 30 }), (names) => {
+        const sorted = inNameOrder(names.map((n) => ({ name: n })), POSIX_NAME_RULE).map((e) => e.name);
+        expect(sorted).toEqual([...names].sort(compareCodePoints));
+      }),
+    );
   });
 });
