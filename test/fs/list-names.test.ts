@@ -21,6 +21,9 @@ import { MemorySource } from '../../src/io/memory-source.js';
 import { compareCodePoints, inNameOrder } from '../../src/fs/name-order.js';
 import { POSIX_NAME_RULE } from '../../src/fs/posix-tree.js';
 import { CountingSource } from '../helpers/counting-source.js';
+import { runCli } from '../helpers/run-cli.js';
+import { main as grtLs } from '../../src/cli/grt-ls.js';
+import type { CliIo } from '../../src/cli/output.js';
 import { manifest as extManifest, volumeBytes as extBytes } from '../ext/ext-images.js';
 import { manifest as xfsManifest, volumeBytes as xfsBytes } from '../xfs/xfs-images.js';
 
@@ -180,4 +183,43 @@ describe('POSIX name order', () => {
       }),
     );
   });
+});
+
+describe('grt-ls on ext and XFS volumes', () => {
+  let work: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'grt-list-names-cli-'));
+    await writeFile(join(work, 'ext4.img'), extBytes('ext4-inline.img.gz'));
+    await writeFile(join(work, 'xfs.img'), xfsBytes('v5-4k.img.gz'));
+  });
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  /** grt-ls as it runs, and with the volume's listNames hidden (every line from full entries). */
+  async function both(argv: string[]): Promise<[string, string]> {
+    const withNames = await runCli(grtLs, argv);
+    const withoutNames = await runCli((args, io) => grtLs(args, {
+      ...io,
+      openImage: async (path, options) => {
+        const image = await openImage(path, options);
+        const open = image.openFileSystem.bind(image);
+        image.openFileSystem = async (...selector) => Object.assign(Object.create(await open(...selector)) as FileSystem, { listNames: undefined });
+        return image;
+      },
+    } as CliIo), argv);
+    expect(withNames.code).toBe(0);
+    expect(withoutNames.code).toBe(0);
+    return [withNames.stdout, withoutNames.stdout];
+  }
+
+  for (const [file, directory] of [['ext4.img', '/dir'], ['xfs.img', '/sub']] as const) {
+    it(`${file}: -R, a directory, and --find print the same bytes as from full entries`, async () => {
+      for (const argv of [['-R'], ['/'], ['-R', directory], ['--find', '*'], ['--find', `${directory}/**`]]) {
+        const [fast, full] = await both([join(work, file), ...argv]);
+        expect(fast.length).toBeGreaterThan(0);
+        expect(fast).toBe(full);
+      }
+    });
+  }
 });
