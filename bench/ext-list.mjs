@@ -8,8 +8,9 @@
 // generated tree: N files (default 100,000) in directories of 1,000, a few bytes each, under a
 // two-level tree. Then runs both tools alternately as whole processes, output to /dev/null, and
 // prints the median and fastest wall times, median CPU time, their ratios and each tool's peak
-// RSS (/usr/bin/time). Needs mke2fs, fls and /usr/bin/time; without them it says what is missing
-// and exits 0.
+// RSS (/usr/bin/time), with Node's start-up floors, then the in-process listing times
+// (bench/walk-time.mjs). Needs mke2fs, fls and /usr/bin/time; without them it says what is
+// missing and exits 0.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -80,11 +81,15 @@ function timed(command, commandArgs) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const image = buildVolume();
+// The floors, measured in the same runs: Node starting (`node -e 0`) and grt-ls starting and
+// loading its modules (`--help`); what is left of grt-ls -R above them is the listing.
 const tools = {
-  grt: [process.execPath, [grtLs, image, '-R']],
-  fls: ['fls', ['-r', '-p', '-f', 'ext4', image]],
+  'grt-ls -R': [process.execPath, [grtLs, image, '-R']],
+  'fls -r -p': ['fls', ['-r', '-p', '-f', 'ext4', image]],
+  'node -e 0': [process.execPath, ['-e', '0']],
+  'grt-ls --help': [process.execPath, [grtLs, '--help']],
 };
-const results = { grt: [], fls: [] };
+const results = Object.fromEntries(Object.keys(tools).map((name) => [name, []]));
 for (let run = 0; run < runs; run++) {
   for (const [name, [command, commandArgs]] of Object.entries(tools)) results[name].push(timed(command, commandArgs));
 }
@@ -94,9 +99,12 @@ const summary = Object.fromEntries(Object.entries(results).map(([name, list]) =>
   cpu: median(list.map((r) => r.cpu)),
   rss: Math.max(...list.map((r) => r.rssMiB)),
 }]));
-const { grt, fls } = summary;
-console.log(`list ${fileCount} files of ext4 (${runs} runs each)`);
-for (const [label, r] of [['grt-ls -R', grt], ['fls -r -p', fls]]) {
-  console.log(`  ${label.padEnd(10)}  median ${r.median.toFixed(2)} s (fastest ${r.fastest.toFixed(2)} s), CPU ${r.cpu.toFixed(2)} s, peak RSS ${r.rss.toFixed(0)} MiB`);
+const grt = summary['grt-ls -R'];
+const fls = summary['fls -r -p'];
+console.log(`list ${fileCount} files of ext4 (${runs} runs each, alternating; wall times on a busy machine mostly measure the run queue, CPU = user + system)`);
+for (const [label, r] of Object.entries(summary)) {
+  console.log(`  ${label.padEnd(13)}  median ${r.median.toFixed(2)} s (fastest ${r.fastest.toFixed(2)} s), CPU ${r.cpu.toFixed(2)} s, peak RSS ${r.rss.toFixed(0)} MiB`);
 }
 console.log(`  ratio grt/fls: ${(grt.median / fls.median).toFixed(2)} (fastest ${(grt.fastest / fls.fastest).toFixed(2)}, CPU ${(grt.cpu / fls.cpu).toFixed(2)}); goal ≤ 0.5`);
+const walk = JSON.parse(execFileSync(process.execPath, [join(root, 'bench', 'walk-time.mjs'), image], { encoding: 'utf8' }));
+console.log(`  in process: mount ${walk.mount.wallMs} ms; names listing (grt-ls -R) ${walk.names.wallMs} ms, CPU ${walk.names.cpuMs} ms; full entries (-l, --json) ${walk.full.wallMs} ms, CPU ${walk.full.cpuMs} ms`);

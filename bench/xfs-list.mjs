@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // grt on XFS against xfsprogs: list 100,000 files, restore a 1 GiB file.
 //
-//   npm run build && node bench/xfs-list.mjs [--runs N] [--work DIR] [--small]
+//   npm run build && node bench/xfs-list.mjs [--runs N] [--work DIR] [--small] [--list-only]
 //
 // Builds (once, cached in --work) a raw XFS volume with mkfs.xfs -p (no mount needed): 100
 // directories of 1,000 small files and one 1 GiB file of random bytes, in 2 GiB AGs (mkfs.xfs 6.1
 // -p overwrote AG 1's superblock with the data of a file larger than an AG). No Sleuth Kit before 4.12
 // reads XFS, so the peers are xfsprogs itself:
-//   list     grt-ls -R / (reads every inode: mode, owners, times)  vs  xfs_db -r -c 'ls DIR' for
-//            every directory (names and inode numbers from the directory blocks only)
+//   list     grt-ls -R / (names and ftypes from the directory blocks, directories' inodes only)  vs
+//            xfs_db -r -c 'ls DIR' for every directory (names and inode numbers from the
+//            directory blocks only); then the in-process times (bench/walk-time.mjs) of that
+//            listing and of the full one (-l, --json: every inode)
 //   restore  grt-extract /big.bin  vs  dd of each extent xfs_db's bmap lists — the limit: the
 //            bytes copied with the map known in advance
 // Each case runs both alternately and prints the median wall and CPU times, their ratios and grt's
@@ -26,6 +28,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     work: { type: 'string', default: join(root, 'bench', '.work', 'xfs') },
     small: { type: 'boolean', default: false }, // a smoke run: 64 MiB and 10,000 files
+    'list-only': { type: 'boolean', default: false }, // the listing comparison alone, not the restore
   },
 });
 const runs = Number(args.runs);
@@ -119,6 +122,9 @@ const files = sizes.dirs * sizes.perDir;
 const listed = sh(`node ${root}/dist/cli/grt-ls.js ${image} -R / | wc -l`).trim();
 console.log(`xfs volume: ${files} small files in ${sizes.dirs} directories, a ${sizes.big / MiB} MiB file; grt-ls -R lists ${listed} lines`);
 compare(`list ${files} files`, `node ${root}/dist/cli/grt-ls.js ${image} -R / > /dev/null`, 'xfs_db ls', `xfs_db -r ${dirs.map((d) => `-c 'ls ${d}'`).join(' ')} ${image} > /dev/null`);
+const walk = JSON.parse(sh(`node ${root}/bench/walk-time.mjs ${image}`));
+console.log(`  in process: mount ${walk.mount.wallMs} ms; names listing (grt-ls -R) ${walk.names.wallMs} ms, CPU ${walk.names.cpuMs} ms; full entries (-l, --json) ${walk.full.wallMs} ms, CPU ${walk.full.cpuMs} ms`);
+if (args['list-only']) process.exit(0);
 compare(`restore ${sizes.big / MiB} MiB file`, `node ${root}/dist/cli/grt-extract.js ${image} /big.bin -o ${out}`, 'dd of extents', dd.map((c) => c.replace('{out}', join(out, 'big.bin'))).join(' && '), clear);
 clear();
 sh(`node ${root}/dist/cli/grt-extract.js ${image} /big.bin -o ${out}`);

@@ -10,8 +10,9 @@ import { inflateSync } from 'fflate';
 import { GrtError } from '../errors.js';
 import { crc32 } from '../util/crc32.js';
 
-/** "GRTCATLG" */
-export const CATALOG_MAGIC = new Uint8Array([0x47, 0x52, 0x54, 0x43, 0x41, 0x54, 0x4c, 0x47]);
+import { CATALOG_MAGIC } from './magic.js';
+
+export { CATALOG_MAGIC };
 /**
  * A reader refuses a newer major version and reads every older one; minor versions only add
  * section types. 2.0: a name's file index is a delta from the previous name's (files in scan order).

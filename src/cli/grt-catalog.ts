@@ -15,7 +15,7 @@ import type { ImageCatalogSummary } from '../catalog/for-image.js';
 import { FileSource } from '../io/file-source.js';
 import { GrtError, messageText, type GrtWarning } from '../errors.js';
 import { buildImageCatalog, chooseCatalogVolume, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
-import { CATALOG_MAGIC } from '../catalog/format.js';
+import { CATALOG_MAGIC } from '../catalog/magic.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseVolumeId } from './args.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { commandInputs } from './inputs.js';

@@ -250,7 +250,7 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
       // Names and types only: ext and XFS read them from the directory entries, not every inode.
       for await (const children of fs.listNames(entry.path, { ...options, recursive: values.recursive === true })) {
         throwIfStopped(io.signal);
-        for (const child of children) await out.line(nameText(child, shown(child)));
+        for (const child of children) if (out.add(nameText(child, shown(child)))) await out.flush();
       }
     } else if (!values.recursive) {
       for (const child of await fs.readDir(path, options)) await print(child, child.name);
@@ -281,7 +281,7 @@ async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; 
       if (source.listNames && isPlain(values, addSecurity)) {
         for await (const entries of source.listNames('/', { ...options, recursive: true })) {
           throwIfStopped(io.signal);
-          for (const entry of entries) if (matches(entry)) await out.line(nameText(entry, entry.path));
+          for (const entry of entries) if (matches(entry) && out.add(nameText(entry, entry.path))) await out.flush();
         }
       } else {
         for await (const entry of source.walk('/', options)) if (matches(entry)) await print(entry, entry.path);

@@ -51,9 +51,14 @@ export class LineWriter {
   constructor(private readonly stream: OutStream) {}
 
   async line(text: string): Promise<void> {
+    if (this.add(text)) await this.flush();
+  }
+
+  /** Gathers `text` without writing (no promise per line); true when enough has gathered to `flush`. */
+  add(text: string): boolean {
     this.parts.push(text);
     this.chars += text.length;
-    if (this.chars >= LINE_BATCH_CHARS) await this.flush();
+    return this.chars >= LINE_BATCH_CHARS;
   }
 
   async flush(): Promise<void> {

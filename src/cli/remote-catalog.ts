@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GrtError } from '../errors.js';
-import { CATALOG_MAGIC } from '../catalog/format.js';
+import { CATALOG_MAGIC } from '../catalog/magic.js';
 import { loadAwsSettings } from '../io/sources/aws-config.js';
 import { isHttpUrl } from '../io/sources/http-opener.js';
 import { isS3Url } from '../io/sources/s3-opener.js';

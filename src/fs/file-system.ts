@@ -6,6 +6,8 @@
  * A new file system is a folder `src/fs/<name>/` whose entry module exports an opener, plus one
  * line in fs/registry.ts. The reader implements `FileSystem` below:
  *  - `stat`, `readDir`, `walk`: entries as `FileEntry` (paths '/'-separated from the volume root);
+ *  - optionally `listNames`: what a plain listing prints (name, type), where the reader can give it
+ *    without reading every file's record (ext and XFS: from directory entries);
  *  - `openStream`, `streamLayout` (and optionally `openLayout`): data as a ByteSource, and where
  *    those bytes live on the volume so a catalog can read them later without the metadata;
  *  - `nameRule()`: how names compare (lookups and listing order), stored in catalogs;

@@ -60,8 +60,13 @@ export function compareCodePoints(a: string, b: string): number {
 /** Entries in the order `rule` gives: see inIndexOrder ('upcase') and compareCodePoints ('bytes'). */
 export function inNameOrder<E extends Pick<FileEntry, 'name'>>(entries: readonly E[], rule: NameRule): E[] {
   if (rule.kind === 'upcase') return inIndexOrder(entries, nameKeyOf(rule));
+  // Without surrogates, UTF-16 unit order is code point order, and `<` compares units natively.
+  if (!entries.some((entry) => SURROGATE.test(entry.name))) return [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return [...entries].sort((a, b) => compareCodePoints(a.name, b.name));
 }
+
+/** A UTF-16 surrogate: a name with one is where unit order and code point order may differ. */
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * Entries in the order of an NTFS directory index (COLLATION_FILE_NAME, libfsntfs "Index" notes):

@@ -55,7 +55,11 @@ export interface PosixInodeSource<I extends PosixInode> {
   readonly rootInode: number;
   /** Volume-wide warnings (damage found while listing a directory lands here). */
   readonly warnings: GrtWarning[];
-  readInode(number: number, warnings: GrtWarning[]): Promise<I>;
+  /**
+   * `alone`: the inodes after it are not wanted next (a names listing reads only directories'),
+   * so a volume that reads ahead in its inode table need not.
+   */
+  readInode(number: number, warnings: GrtWarning[], alone?: boolean): Promise<I>;
   readDirectory(inode: I, warnings: GrtWarning[], deleted: boolean): Promise<readonly PosixDirEntry[]>;
   /**
    * The type of a live name from its directory entry alone, when the volume trusts it for a
@@ -189,7 +193,7 @@ export class PosixTree<I extends PosixInode> {
       const place: EntryPlace = { path: joinPath(path, child.name), name: child.name, parent: directory.number, removed: child.removed === true };
       const warnings: GrtWarning[] = [];
       try {
-        const inode = await this.volume.readInode(child.inode, warnings);
+        const inode = await this.volume.readInode(child.inode, warnings, namesOnly);
         const entry = await this.volume.describe(inode, place, warnings);
         if (!entry) continue;
         entries.push(entry);
@@ -253,7 +257,7 @@ export abstract class PosixFileSystem<I extends PosixInode> {
     const { rootInode, warnings } = inodes;
     this.tree = new PosixTree({
       rootInode, warnings,
-      readInode: (number, into) => inodes.readInode(number, into),
+      readInode: (number, into, alone) => inodes.readInode(number, into, alone),
       readDirectory: (inode, into, deleted) => inodes.readDirectory(inode, into, deleted),
       ...(inodes.direntType ? { direntType: inodes.direntType.bind(inodes) } : {}),
       describe: (inode, place, into) => this.describe(inode, place, into),

@@ -10,7 +10,7 @@
  * Type Identifier" ("vhdxfile" at 0); VirtualBox VDI header (signature 0xbeda107f, little-endian,
  * at 0x40); docs/catalog-format.md §1 (the catalog preamble).
  */
-import { CATALOG_MAGIC } from '../catalog/format.js';
+import { CATALOG_MAGIC } from '../catalog/magic.js';
 
 /** Bytes of the VHD footer; its cookie is the first 8. */
 const VHD_FOOTER_BYTES = 512;

@@ -24,6 +24,18 @@ describe('cli output', () => {
     expect(drains).toBe(out.length);
   });
 
+  it('LineWriter.add gathers without writing and says when a flush is due', async () => {
+    const out: string[] = [];
+    const writer = new LineWriter({ write: (c: string | Uint8Array) => (out.push(String(c)), true) });
+    const line = `${'y'.repeat(1023)}\n`;
+    const due: boolean[] = [];
+    for (let i = 0; i < 64; i++) due.push(writer.add(line));
+    expect(out).toEqual([]);
+    expect(due.indexOf(true)).toBe(63); // 64 KiB gathered
+    await writer.flush();
+    expect(out).toEqual([line.repeat(64)]);
+  });
+
   it('GrtError: one line, exit 2; ABORTED: exit 1 once started, 2 before; a bug: stack trace, exit 2', async () => {
     const err = sink(false);
     const io = { stdout: sink(false).stream, stderr: err.stream };

@@ -18,6 +18,12 @@ import { openExt } from '../../src/fs/ext/volume.js';
 import { openXfs } from '../../src/fs/xfs/volume.js';
 import { openImage } from '../../src/image.js';
 import { MemorySource } from '../../src/io/memory-source.js';
+import { compareCodePoints, inNameOrder } from '../../src/fs/name-order.js';
+import { POSIX_NAME_RULE } from '../../src/fs/posix-tree.js';
+import { CountingSource } from '../helpers/counting-source.js';
+import { runCli } from '../helpers/run-cli.js';
+import { main as grtLs } from '../../src/cli/grt-ls.js';
+import type { CliIo } from '../../src/cli/output.js';
 import { manifest as extManifest, volumeBytes as extBytes } from '../ext/ext-images.js';
 import { manifest as xfsManifest, volumeBytes as xfsBytes } from '../xfs/xfs-images.js';
 
@@ -90,6 +96,18 @@ describe('listNames on the ext volumes', () => {
     expect(counts.names).toBeLessThan(counts.full / 4);
   });
 
+  it('reads no inode table ahead for an inode wanted alone (a directory\'s, in a names listing)', async () => {
+    const counting = new CountingSource(new MemorySource(extBytes('ext4-4k.img.gz')));
+    const fs = await openExt(counting);
+    const { blockSize } = fs.volume.sb;
+    for (const [alone, expected] of [[true, blockSize], [false, 64 * blockSize]] as const) {
+      fs.volume.reader.clear();
+      counting.reads = [];
+      await fs.volume.readInode(12, [], alone);
+      expect(counting.bytesRead).toBe(expected);
+    }
+  });
+
   it('damaged directory blocks give entries or a GrtError, never a crash', async () => {
     const pristine = extBytes('ext2-1k.img.gz');
     await fc.assert(
@@ -152,4 +170,56 @@ describe('listNames on the linux-vm volumes (LVM2, ext3/ext4/XFS, a journal to r
       await image.close();
     }
   });
+});
+
+describe('POSIX name order', () => {
+  it('is code point order for any names (with and without surrogates, and U+E000..U+FFFF)', () => {
+    const unit = fc.oneof(fc.constantFrom('a', 'b', '\u00e9', '\ud7ff', '\ue000', '\uffff', '\ud83d\ude00', '\ud800'), fc.string({ unit: 'binary', maxLength: 2 }));
+    const name = fc.array(unit, { maxLength: 4 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.array(name, { maxLength: 30 }), (names) => {
+        const sorted = inNameOrder(names.map((n) => ({ name: n })), POSIX_NAME_RULE).map((e) => e.name);
+        expect(sorted).toEqual([...names].sort(compareCodePoints));
+      }),
+    );
+  });
+});
+
+describe('grt-ls on ext and XFS volumes', () => {
+  let work: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'grt-list-names-cli-'));
+    await writeFile(join(work, 'ext4.img'), extBytes('ext4-inline.img.gz'));
+    await writeFile(join(work, 'xfs.img'), xfsBytes('v5-4k.img.gz'));
+  });
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  /** grt-ls as it runs, and with the volume's listNames hidden (every line from full entries). */
+  async function both(argv: string[]): Promise<[string, string]> {
+    const withNames = await runCli(grtLs, argv);
+    const withoutNames = await runCli((args, io) => grtLs(args, {
+      ...io,
+      openImage: async (path, options) => {
+        const image = await openImage(path, options);
+        const open = image.openFileSystem.bind(image);
+        image.openFileSystem = async (...selector) => Object.assign(Object.create(await open(...selector)) as FileSystem, { listNames: undefined });
+        return image;
+      },
+    } as CliIo), argv);
+    expect(withNames.code).toBe(0);
+    expect(withoutNames.code).toBe(0);
+    return [withNames.stdout, withoutNames.stdout];
+  }
+
+  for (const [file, directory] of [['ext4.img', '/dir'], ['xfs.img', '/sub']] as const) {
+    it(`${file}: -R, a directory, and --find print the same bytes as from full entries`, async () => {
+      for (const argv of [['-R'], ['/'], ['-R', directory], ['--find', '*'], ['--find', `${directory}/**`]]) {
+        const [fast, full] = await both([join(work, file), ...argv]);
+        expect(fast.length).toBeGreaterThan(0);
+        expect(fast).toBe(full);
+      }
+    });
+  }
 });

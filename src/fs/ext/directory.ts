@@ -11,6 +11,8 @@ import type { GrtWarning } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
 
 const ENTRY_HEADER_BYTES = 8;
+/** Names as UTF-8 (invalid sequences as U+FFFD); one decoder for every block, it keeps no state between calls. */
+const utf8 = new TextDecoder('utf-8');
 /** file_type byte values of ext4_dir_entry_2. */
 export const DIR_FILE_TYPES = ['unknown', 'file', 'dir', 'chardev', 'blockdev', 'fifo', 'socket', 'symlink'] as const;
 
@@ -61,7 +63,7 @@ function slackEntries(bytes: Uint8Array, start: number, end: number, hasFileType
  */
 export function parseDirBlock(bytes: Uint8Array, hasFileType: boolean, structure: string, warnings: GrtWarning[], blockSize = bytes.length, removed = false): DirEntry[] {
   const entries: DirEntry[] = [];
-  const decoder = new TextDecoder('utf-8');
+  const decoder = utf8;
   let at = 0;
   while (at + ENTRY_HEADER_BYTES <= bytes.length) {
     const inode = u32le(bytes, at);

@@ -100,8 +100,11 @@ export class ExtVolume {
     }
   }
 
-  /** Inode `number` (1-based), with its metadata_csum checked (warnings go to `warnings`). */
-  async readInode(number: number, warnings: GrtWarning[] = this.warnings): Promise<Inode> {
+  /**
+   * Inode `number` (1-based), with its metadata_csum checked (warnings go to `warnings`). The
+   * inode table is read ahead unless `alone` (the next inodes are not wanted: a names listing).
+   */
+  async readInode(number: number, warnings: GrtWarning[] = this.warnings, alone = false): Promise<Inode> {
     const { sb } = this;
     if (!Number.isSafeInteger(number) || number < 1 || number > sb.inodeCount) {
       throw new GrtError('NOT_FOUND', `inode ${number} is outside 1..${sb.inodeCount}`, { structure: 'ext inode' });
@@ -113,7 +116,7 @@ export class ExtVolume {
     const blockNumber = Math.floor(byteOffset / sb.blockSize);
     // Read ahead within this group's inode table: the next inodes are usually asked for next.
     const tableEnd = descriptor.inodeTableBlock + Math.ceil((sb.inodesPerGroup * sb.inodeSize) / sb.blockSize);
-    const readAhead = Math.min(INODE_TABLE_READ_AHEAD_BYTES / sb.blockSize, tableEnd - blockNumber);
+    const readAhead = alone ? 1 : Math.min(INODE_TABLE_READ_AHEAD_BYTES / sb.blockSize, tableEnd - blockNumber);
     const block = await this.reader.block(blockNumber, `ext inode ${number}`, readAhead);
     const within = byteOffset - blockNumber * sb.blockSize;
     const seed = sb.featureRoCompat & RO_COMPAT.metadataCsum ? sb.checksumSeed : undefined;

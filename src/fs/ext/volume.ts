@@ -25,7 +25,7 @@ export class ExtFileSystem extends PosixFileSystem<Inode> implements FileSystem 
     super({
       rootInode: ROOT_INODE,
       warnings: volume.warnings,
-      readInode: (number, warnings) => volume.readInode(number, warnings),
+      readInode: (number, warnings, alone) => volume.readInode(number, warnings, alone),
       readDirectory: (inode, warnings, deleted) => volume.readDirectory(inode, warnings, deleted),
       direntType: (entry) => direntType(volume, entry),
     });

@@ -28,6 +28,14 @@ const LEAF_ENTRY_SIZE = 8;
 
 const utf8 = new TextDecoder('utf-8');
 
+/**
+ * A big-endian u64 as a number, rounded once as Number(getBigUint64) rounds (the high word times
+ * 2^32 is exact), without a BigInt per directory entry.
+ */
+function u64be(view: DataView, at: number): number {
+  return view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
+}
+
 function badDir(inode: number, detail: string): GrtError {
   return new GrtError('BAD_INDEX', `XFS directory inode ${inode}: ${detail}`, { structure: 'xfs directory' });
 }
@@ -47,7 +55,7 @@ export function parseShortForm(sb: Superblock, inodeNumber: number, bytes: Uint8
     const nameStart = at + 3; // namelen u8, offset u16
     const numberAt = nameStart + nameLength + (sb.hasFtype ? 1 : 0);
     if (nameLength === 0 || numberAt + numberSize > size) throw badDir(inodeNumber, `short-form entry ${i} of length ${nameLength} past the end`);
-    const inode = wide ? Number(view.getBigUint64(numberAt)) : view.getUint32(numberAt);
+    const inode = wide ? u64be(view, numberAt) : view.getUint32(numberAt);
     const entry: DirEntry = { name: utf8.decode(bytes.subarray(nameStart, nameStart + nameLength)), inode };
     // xfs_dir2_sf_entry: namelen, offset, name, [ftype], inumber.
     if (sb.hasFtype) entry.fileType = bytes[numberAt - 1]!;
@@ -89,7 +97,7 @@ export function parseDataBlock(sb: Superblock, inodeNumber: number, block: Uint8
     const name = utf8.decode(block.subarray(at + 9, at + 9 + nameLength));
     if (name !== '.' && name !== '..') {
       if (out.length >= MAX_DIR_ENTRIES) throw new GrtError('LIMIT_EXCEEDED', `XFS directory inode ${inodeNumber}: more than ${MAX_DIR_ENTRIES} names`);
-      const entry: DirEntry = { name, inode: Number(view.getBigUint64(at)) };
+      const entry: DirEntry = { name, inode: u64be(view, at) };
       if (sb.hasFtype) entry.fileType = block[at + 9 + nameLength]!;
       out.push(entry);
     }

@@ -1,0 +1,45 @@
+/**
+ * What grt-ls loads before it lists anything: the modules its static imports reach. A listing of a
+ * local image needs none of the remote openers (node:http, node:https, node:crypto for SigV4), the
+ * catalog container's inflater (fflate builds its tables when loaded: ~30 ms) or the OVA manifest
+ * check; those are imported on first use.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(import.meta.dirname, '../../src');
+
+/** Static, value (not `import type`) imports and re-exports of a module's text. */
+function staticImports(text: string): string[] {
+  const out: string[] = [];
+  for (const match of text.matchAll(/^(?:import|export)\s+(?!type\s)(?:[^;'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)) out.push(match[1]!);
+  return out;
+}
+
+/** Every module (source file or package) the static imports of `entry` reach. */
+function reachable(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [entry];
+  while (stack.length > 0) {
+    const file = stack.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    if (!file.startsWith('/')) continue; // a package or node: builtin
+    for (const specifier of staticImports(readFileSync(file, 'utf8'))) {
+      if (!specifier.startsWith('.')) stack.push(specifier);
+      else if (!specifier.endsWith('.json')) stack.push(join(dirname(file), specifier.replace(/\.js$/, '.ts')));
+    }
+  }
+  return seen;
+}
+
+describe('grt-ls start-up', () => {
+  it('loads no remote opener, hashing, catalog inflater or OVA check until asked for', () => {
+    const loaded = reachable(join(SRC, 'cli/grt-ls.ts'));
+    expect(loaded.has(join(SRC, 'fs/posix-tree.ts')) || loaded.has(join(SRC, 'image.ts'))).toBe(true);
+    for (const unwanted of ['node:http', 'node:https', 'node:crypto', 'fflate', join(SRC, 'io/sources/http-opener.ts'), join(SRC, 'io/sources/s3-opener.ts'), join(SRC, 'vm/ova-manifest.ts'), join(SRC, 'catalog/format.ts')]) {
+      expect(loaded.has(unwanted), unwanted).toBe(false);
+    }
+  });
+});
