@@ -47,8 +47,8 @@ options:
   --streams=MODE        alternate data streams: files (NAME.STREAM.ads, default), xattr (user.STREAM), skip
   --hardlinks=MODE      link (default) or copy
   --no-owner            Linux volumes: keep the restoring user as owner (as root, uid/gid are restored)
-  --security=MODE       NTFS security descriptors: skip (default) or xattr (each file's
-                        descriptor as user.ntfs_acl, the bytes ntfs-3g shows as system.ntfs_acl;
+  --security=MODE       NTFS security descriptors: skip (default) or xattr (each file's and
+                        directory's descriptor as user.ntfs_acl, the bytes ntfs-3g shows as system.ntfs_acl;
                         read from the image's $Secure, so not with --catalog)
   --stdout              write one file, stream (PATH:stream) or the disk (--disk) to stdout
   --disk                the whole virtual disk as raw bytes (holes stay sparse in a file)
