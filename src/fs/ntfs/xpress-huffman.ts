@@ -27,7 +27,7 @@ const MAX_CODE_LENGTH = 15;
  */
 const TABLE_BITS = 9;
 const MIN_MATCH = 3;
-/** Matches shorter than this are copied in the decode loop rather than by copyMatch (a call). */
+/** Matches shorter than this are copied by copyShortMatch, longer ones by copyMatch. */
 const SHORT_MATCH = 16;
 /**
  * The decoder reads 32 bits ahead of what it uses, so a valid chunk's last refills may read up to
@@ -115,18 +115,20 @@ export class XpressHuffmanDecompressor {
       }
       if (distance > outPos) throw new GrtError('BAD_COMPRESSED_DATA', 'match reaches before the chunk start', { structure: STRUCTURE, offset: pos, expected: outPos, actual: distance });
       if (length > outEnd - outPos) throw new GrtError('BAD_COMPRESSED_DATA', 'match runs past the chunk size', { structure: STRUCTURE, offset: pos, expected: outEnd - outPos, actual: length });
-      if (length < SHORT_MATCH) {
-        // Most matches of text: copied here, 3 bytes (the minimum) without a loop test.
-        const from = outPos - distance;
-        output[outPos] = output[from]!;
-        output[outPos + 1] = output[from + 1]!;
-        output[outPos + 2] = output[from + 2]!;
-        for (let i = 3; i < length; i++) output[outPos + i] = output[from + i]!;
-      } else copyMatch(output, outPos, distance, length);
+      if (length < SHORT_MATCH) copyShortMatch(output, outPos, outPos - distance, length);
+      else copyMatch(output, outPos, distance, length);
       outPos += length;
     }
     if (pos > inEnd + MAX_OVERRUN_BYTES) throw cutShort(inEnd);
   }
+}
+
+/** Most matches of text: small enough to be inlined, 3 bytes (the minimum) without a loop test. */
+function copyShortMatch(output: Uint8Array, outPos: number, from: number, length: number): void {
+  output[outPos] = output[from]!;
+  output[outPos + 1] = output[from + 1]!;
+  output[outPos + 2] = output[from + 2]!;
+  for (let i = 3; i < length; i++) output[outPos + i] = output[from + i]!;
 }
 
 /** The little-endian u16 at `pos`; zeros past the end (the read-ahead), bounded by the caller. */
