@@ -7,6 +7,7 @@
 import { GrtError } from '../errors.js';
 import type { EntrySecurity, FileEntry, FileSystem, FsKind, ListOptions, NameRule, StreamLayout } from '../fs/file-system.js';
 import { openLayoutStream } from '../fs/layout-stream.js';
+import type { GrainInflation } from '../vmdk/inflation.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { isFsKind } from '../volume/types.js';
 import type { Catalog } from './catalog.js';
@@ -20,11 +21,13 @@ export class CatalogFileSystem implements FileSystem {
    * @param volume the volume's number in the catalog (chooseCatalogVolume)
    * @param disk the disks the catalog was made from as one source (catalogSourceOf(image); binding
    *   already checked); without it everything but reading data works
+   * @param inflation where WOF chunks of large reads are decoded (a restore's engine's; fs/ntfs/wof.ts)
    */
   constructor(
     readonly catalog: Catalog,
     readonly volume: number,
     private readonly disk?: ByteSource,
+    private readonly inflation?: GrainInflation,
   ) {
     const v = catalog.volumes.find((x) => x.index === volume);
     if (!v) {
@@ -68,11 +71,11 @@ export class CatalogFileSystem implements FileSystem {
 
   async openStream(target: string | FileEntry, streamName = ''): Promise<ByteSource> {
     const layout = await this.streamLayout(target, streamName);
-    return openLayoutStream(this.requireDisk(typeof target === 'string' ? target : target.path), layout);
+    return openLayoutStream(this.requireDisk(typeof target === 'string' ? target : target.path), layout, this.inflation);
   }
 
   openLayout(layout: StreamLayout): ByteSource {
-    return openLayoutStream(this.requireDisk(), layout);
+    return openLayoutStream(this.requireDisk(), layout, this.inflation);
   }
 
   /** The owner and group the catalog keeps (format 4.0; no DACL: it stays on the image). */

@@ -9,6 +9,7 @@
  */
 import { GrtError } from '../errors.js';
 import { createEngine, hasCompressedGrains } from '../restore/engine.js';
+import type { GrainInflation } from '../vmdk/inflation.js';
 import { restore, type RestoreEvent, type RestoreProgress, type RestoreSummary } from '../restore/restore.js';
 import type { FileEntry, FileSystem } from '../fs/file-system.js';
 import { parseSelection } from '../restore/select.js';
@@ -47,8 +48,8 @@ options:
   --streams=MODE        alternate data streams: files (NAME.STREAM.ads, default), xattr (user.STREAM), skip
   --hardlinks=MODE      link (default) or copy
   --no-owner            Linux volumes: keep the restoring user as owner (as root, uid/gid are restored)
-  --security=MODE       NTFS security descriptors: skip (default) or xattr (each file's
-                        descriptor as user.ntfs_acl, the bytes ntfs-3g shows as system.ntfs_acl;
+  --security=MODE       NTFS security descriptors: skip (default) or xattr (each file's and
+                        directory's descriptor as user.ntfs_acl, the bytes ntfs-3g shows as system.ntfs_acl;
                         read from the image's $Secure, so not with --catalog)
   --stdout              write one file, stream (PATH:stream) or the disk (--disk) to stdout
   --disk                the whole virtual disk as raw bytes (holes stay sparse in a file)
@@ -142,14 +143,14 @@ function summaryLine(summary: RestoreSummary): string {
  * The file system to restore from: the catalog's view of the volume, or the volume itself; its
  * warnings are JSON events (`json`) or stderr lines.
  */
-async function openVolume(image: Awaited<ReturnType<typeof openImageArg>>, catalogPath: string | Uint8Array | undefined, volumeId: ReturnType<typeof parseVolumeId>, json: boolean, io: CliIo): Promise<FileSystem> {
+async function openVolume(image: Awaited<ReturnType<typeof openImageArg>>, catalogPath: string | Uint8Array | undefined, volumeId: ReturnType<typeof parseVolumeId>, json: boolean, io: CliIo, inflation: GrainInflation): Promise<FileSystem> {
   let fs: FileSystem;
   if (catalogPath !== undefined) {
     // CATALOG_MISMATCH unless the catalog was made from this image: its offsets would read another disk.
     // Loaded only here: the catalog code (and its inflate tables) costs every start ~15 ms.
     const { CatalogFileSystem, catalogSourceOf, chooseCatalogVolume, openImageCatalog } = await import('../catalog/index.js');
     const catalog = await openImageCatalog(catalogPath, image);
-    fs = new CatalogFileSystem(catalog, chooseCatalogVolume(catalog, volumeId), catalogSourceOf(image));
+    fs = new CatalogFileSystem(catalog, chooseCatalogVolume(catalog, volumeId), catalogSourceOf(image), inflation);
   } else {
     fs = await image.openFileSystem(volumeId);
   }
@@ -214,7 +215,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return EXIT_OK;
       }
       const catalog = values.catalog === undefined ? undefined : await catalogAt(values.catalog, values, positionals[0]);
-      let fs = await openVolume(image, catalog, volumeId, values.json === true && !values.stdout, io);
+      let fs = await openVolume(image, catalog, volumeId, values.json === true && !values.stdout, io, engine.inflation);
       const byRecord = mftRecord === undefined ? undefined : await entryByRecord(fs, mftRecord);
       if (byRecord) paths.push(byRecord.path);
       if (values.deleted || byRecord) fs = new DeletedView(fs, byRecord);

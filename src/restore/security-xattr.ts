@@ -1,5 +1,5 @@
 /**
- * `--security xattr`: a restored NTFS file keeps its security descriptor (owner, group, DACL, SACL
+ * `--security xattr`: a restored NTFS file or directory keeps its security descriptor (owner, group, DACL, SACL
  * as stored: the self-relative SECURITY_DESCRIPTOR of [MS-DTYP] 2.4.6) as the extended attribute
  * `user.ntfs_acl`. The value is byte for byte what ntfs-3g shows as `system.ntfs_acl`, so a later
  * copy onto an ntfs-3g mount can put it back by setting that attribute to it.

@@ -17,6 +17,8 @@ import type { ByteSource } from '../../src/io/byte-source.js';
 import { CountingSource } from '../helpers/counting-source.js';
 import { withPayload } from './with-payload.js';
 import { openImage } from '../../src/image.js';
+import { inflateInline } from '../../src/vmdk/inflate-pool.js';
+import type { GrainInflation } from '../../src/vmdk/inflation.js';
 
 const DIR = new URL('../../test-images/wof/', import.meta.url).pathname;
 interface WofFile { path: string; format: string; chunkSize: number; size: number; sha256: string; streamBytes: number; damaged: boolean }
@@ -60,6 +62,19 @@ describe('WOF files through a catalog', () => {
       }
     });
   }
+
+  it('a large read through the catalog decodes its chunks in batches through the given GrainInflation', async () => {
+    const volume = new MemorySource(new Uint8Array(gunzipSync(readFileSync(`${DIR}wof-large.img.gz`))));
+    const { catalog } = await catalogOf(volume);
+    let batches = 0;
+    const counting: GrainInflation = { batch: (jobs) => (batches++, Promise.resolve(inflateInline(jobs))) };
+    const large = manifest.large;
+    const plain = await (await new CatalogFileSystem(catalog, 0, volume).openStream(large.path)).read(0, 4 << 20);
+    expect(batches).toBe(0);
+    const batched = await (await new CatalogFileSystem(catalog, 0, volume, counting).openStream(large.path)).read(0, 4 << 20);
+    expect(batches).toBeGreaterThan(0);
+    expect(Buffer.from(batched).equals(Buffer.from(plain))).toBe(true);
+  });
 
   it('a 4 KiB read from the middle of a 4 GiB WOF file reads one chunk and its table entries', { timeout: 60_000 }, async () => {
     const volume = new MemorySource(new Uint8Array(gunzipSync(readFileSync(`${DIR}wof-large.img.gz`))));

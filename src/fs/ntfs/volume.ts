@@ -49,8 +49,7 @@ export interface OpenNtfsOptions {
    * (sparse, zeros) beside the WofCompressedData stream, instead of the decompressed plaintext.
    */
   rawWof?: boolean;
-  /** Where WOF chunks of large reads are decoded (wof.ts; OpenDiskOptions.inflation); default this thread. */
-  inflation?: GrainInflation;
+  inflation?: GrainInflation; // where WOF chunks of large reads are decoded (wof.ts); default this thread
 }
 
 export interface NtfsInfo {
@@ -126,8 +125,7 @@ export class NtfsVolume implements FileSystem {
     readonly info: NtfsInfo,
     /** Volume-level oddities: backup boot sector used, damaged records met during a scan, ... */
     readonly warnings: GrtWarning[],
-    private readonly rawWof = false,
-    private readonly inflation?: GrainInflation,
+    private readonly rawWof = false, private readonly inflation?: GrainInflation, // OpenNtfsOptions'
   ) {
     this.directories = new DirectoryReader(meta, mft, upcase, info, warnings);
     this.runGuard = RunGuard.of(mft);

@@ -117,128 +117,163 @@ export function openWofStream(compressed: ByteSource, size: number, algorithm: W
   if (tableBytes > compressed.size) {
     throw new GrtError('BAD_TABLE', 'chunk table longer than the compressed stream', { structure, expected: compressed.size, actual: tableBytes });
   }
-  const dataBytes = compressed.size - tableBytes;
-  const decompressor = algorithm === 'LZX' ? new LzxDecompressor() : new XpressHuffmanDecompressor();
-  const codec = algorithm === 'LZX' ? 'lzx' : 'xpress';
-  const chunks = new Map<number, Promise<Uint8Array>>();
+  return new WofStream(compressed, size, algorithm, structure, { chunkSize, chunkCount, entryBytes, tableBytes }, inflation);
+}
 
-  const tableEntry = chunkTable(compressed, tableBytes, entryBytes);
+interface ChunkGeometry {
+  chunkSize: number;
+  chunkCount: number;
+  entryBytes: number;
+  tableBytes: number;
+}
 
-  /** Where chunk `index` is in the data after the table, checked; `start` is the previous chunk's end. */
-  const chunkEnd = async (index: number, start: number): Promise<number> => {
-    const plainBytes = Math.min(chunkSize, size - index * chunkSize);
-    const end = index === chunkCount - 1 ? dataBytes : await tableEntry(index);
-    if (start > end || end > dataBytes || end - start > plainBytes) {
-      throw new GrtError('BAD_TABLE', `chunk ${index} out of order or out of the stream`, { structure, offset: (index - 1) * entryBytes, expected: `${start}..${dataBytes}, at most ${plainBytes} bytes`, actual: end });
+/** openWofStream's reader; its arguments checked there. */
+class WofStream implements ByteSource {
+  private readonly chunkSize: number;
+  private readonly chunkCount: number;
+  private readonly entryBytes: number;
+  private readonly tableBytes: number;
+  /** Compressed bytes after the table. */
+  private readonly dataBytes: number;
+  private readonly decompressor: LzxDecompressor | XpressHuffmanDecompressor;
+  private readonly codec: 'lzx' | 'xpress';
+  /** Decoded chunks kept (CHUNKS_KEPT), by index. */
+  private readonly chunks = new Map<number, Promise<Uint8Array>>();
+  private readonly tableEntry: (index: number) => Promise<number>;
+
+  constructor(
+    private readonly compressed: ByteSource,
+    readonly size: number,
+    algorithm: WofAlgorithm,
+    private readonly structure: string,
+    geometry: ChunkGeometry,
+    private readonly inflation: GrainInflation | undefined,
+  ) {
+    ({ chunkSize: this.chunkSize, chunkCount: this.chunkCount, entryBytes: this.entryBytes, tableBytes: this.tableBytes } = geometry);
+    this.dataBytes = compressed.size - this.tableBytes;
+    this.decompressor = algorithm === 'LZX' ? new LzxDecompressor() : new XpressHuffmanDecompressor();
+    this.codec = algorithm === 'LZX' ? 'lzx' : 'xpress';
+    this.tableEntry = chunkTable(compressed, this.tableBytes, this.entryBytes);
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange({ size: this.size }, offset, length, this.structure);
+    const out = new Uint8Array(length);
+    await this.fill(offset, out);
+    return out;
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange({ size: this.size }, offset, target.length, this.structure);
+    await this.fill(offset, target);
+  }
+
+  /** Where chunk `index` starts in the data after the table: the previous chunk's end. */
+  private chunkStart(index: number): Promise<number> {
+    return index === 0 ? Promise.resolve(0) : this.tableEntry(index - 1);
+  }
+
+  /** Where chunk `index`, starting at `start`, ends; checked against the stream and its plaintext size. */
+  private async chunkEnd(index: number, start: number): Promise<number> {
+    const plainBytes = Math.min(this.chunkSize, this.size - index * this.chunkSize);
+    const end = index === this.chunkCount - 1 ? this.dataBytes : await this.tableEntry(index);
+    if (start > end || end > this.dataBytes || end - start > plainBytes) {
+      throw new GrtError('BAD_TABLE', `chunk ${index} out of order or out of the stream`, { structure: this.structure, offset: (index - 1) * this.entryBytes, expected: `${start}..${this.dataBytes}, at most ${plainBytes} bytes`, actual: end });
     }
     return end;
-  };
-  const chunkStart = (index: number): Promise<number> => (index === 0 ? Promise.resolve(0) : tableEntry(index - 1));
+  }
 
-  const decodeChunk = async (index: number): Promise<Uint8Array> => {
-    const plainBytes = Math.min(chunkSize, size - index * chunkSize);
-    const start = await chunkStart(index);
-    const end = await chunkEnd(index, start);
-    const packed = await compressed.read(tableBytes + start, end - start);
+  private async decodeChunk(index: number): Promise<Uint8Array> {
+    const plainBytes = Math.min(this.chunkSize, this.size - index * this.chunkSize);
+    const start = await this.chunkStart(index);
+    const end = await this.chunkEnd(index, start);
+    const packed = await this.compressed.read(this.tableBytes + start, end - start);
     if (end - start === plainBytes) return packed; // stored: it did not shrink
     const plain = new Uint8Array(plainBytes);
     try {
-      decompressor.decompress(packed, plain);
+      this.decompressor.decompress(packed, plain);
     } catch (error) {
       if (!(error instanceof GrtError)) throw error;
-      throw new GrtError(error.code, `chunk ${index}: ${error.message}`, { structure, offset: tableBytes + start, cause: error });
+      throw new GrtError(error.code, `chunk ${index}: ${error.message}`, { structure: this.structure, offset: this.tableBytes + start, cause: error });
     }
     return plain;
-  };
+  }
 
-  const chunk = (index: number): Promise<Uint8Array> => {
+  private chunk(index: number): Promise<Uint8Array> {
+    const chunks = this.chunks;
     let decoded = chunks.get(index);
     if (!decoded) {
-      decoded = decodeChunk(index);
+      decoded = this.decodeChunk(index);
       chunks.set(index, decoded);
       // A failed chunk is not kept: the error is the caller's, a later read tries again.
       decoded.catch(() => chunks.get(index) === decoded && chunks.delete(index));
       if (chunks.size > CHUNKS_KEPT) chunks.delete(chunks.keys().next().value!);
     }
     return decoded;
-  };
+  }
 
   /**
    * Chunks [first, last) decoded into `out` (their plaintext, whole) as one batch: their bytes
    * read at once, stored chunks copied, the others decoded by `inflation`.
    */
-  const decodeBatch = async (batchInflation: GrainInflation, first: number, last: number, out: Uint8Array): Promise<void> => {
+  private async decodeBatch(inflation: GrainInflation, first: number, last: number, out: Uint8Array): Promise<void> {
     const ends: number[] = [];
-    const batchStart = await chunkStart(first);
-    for (let index = first, start = batchStart; index < last; index++) ends.push((start = await chunkEnd(index, start)));
-    const packed = await compressed.read(tableBytes + batchStart, ends[ends.length - 1]! - batchStart);
+    const batchStart = await this.chunkStart(first);
+    for (let index = first, start = batchStart; index < last; index++) ends.push((start = await this.chunkEnd(index, start)));
+    const packed = await this.compressed.read(this.tableBytes + batchStart, ends[ends.length - 1]! - batchStart);
+    const startOf = (index: number): number => (index === first ? batchStart : ends[index - first - 1]!);
     const jobs: InflateJob[] = [];
     const indexes: number[] = [];
-    for (let index = first, start = batchStart; index < last; start = ends[index - first]!, index++) {
-      const input = packed.subarray(start - batchStart, ends[index - first]! - batchStart);
-      const plain = out.subarray((index - first) * chunkSize, Math.min((index - first + 1) * chunkSize, out.length));
+    for (let index = first; index < last; index++) {
+      const input = packed.subarray(startOf(index) - batchStart, ends[index - first]! - batchStart);
+      const plain = out.subarray((index - first) * this.chunkSize, Math.min((index - first + 1) * this.chunkSize, out.length));
       if (input.length === plain.length) plain.set(input); // stored: it did not shrink
       else {
-        jobs.push({ input, out: plain, codec });
+        jobs.push({ input, out: plain, codec: this.codec });
         indexes.push(index);
       }
     }
     if (jobs.length === 0) return;
-    const { produced, errors } = await batchInflation.batch(jobs);
+    const { produced, errors } = await inflation.batch(jobs);
     jobs.forEach((job, i) => {
       if (produced[i] === job.out.length) return;
       const index = indexes[i]!;
-      throw new GrtError('BAD_COMPRESSED_DATA', `chunk ${index}: ${errors[i] || 'decoded to the wrong size'}`, { structure, offset: tableBytes + (index === first ? batchStart : ends[index - first - 1]!) });
+      throw new GrtError('BAD_COMPRESSED_DATA', `chunk ${index}: ${errors[i] || 'decoded to the wrong size'}`, { structure: this.structure, offset: this.tableBytes + startOf(index) });
     });
-  };
+  }
 
-  const fill = async (offset: number, target: Uint8Array): Promise<void> => {
+  private async fill(offset: number, target: Uint8Array): Promise<void> {
+    const { chunkSize, chunkCount, size, inflation } = this;
     const end = offset + target.length;
-    // Whole chunks in the middle of a large read: in batches (BATCH_MIN_BYTES); the ends below.
+    // Whole chunks in the middle of a large read: in batches (BATCH_MIN_BYTES); the ends by chunk.
     const first = Math.ceil(offset / chunkSize);
     const last = end === size ? chunkCount : Math.floor(end / chunkSize);
-    if (inflation && last > first && Math.min(size, last * chunkSize) - first * chunkSize >= BATCH_MIN_BYTES) {
-      const parts = [fillByChunk(offset, target.subarray(0, first * chunkSize - offset))];
-      if (last < chunkCount) parts.push(fillByChunk(last * chunkSize, target.subarray(last * chunkSize - offset)));
-      const perBatch = BATCH_BYTES / chunkSize;
-      for (let from = first; from < last; from += perBatch) {
-        const to = Math.min(last, from + perBatch);
-        parts.push(decodeBatch(inflation, from, to, target.subarray(from * chunkSize - offset, Math.min(size, to * chunkSize) - offset)));
-      }
-      await Promise.all(parts);
-      return;
+    if (!inflation || last <= first || Math.min(size, last * chunkSize) - first * chunkSize < BATCH_MIN_BYTES) return this.fillByChunk(offset, target);
+    const parts = [this.fillByChunk(offset, target.subarray(0, first * chunkSize - offset))];
+    if (last < chunkCount) parts.push(this.fillByChunk(last * chunkSize, target.subarray(last * chunkSize - offset)));
+    const perBatch = BATCH_BYTES / chunkSize;
+    for (let from = first; from < last; from += perBatch) {
+      const to = Math.min(last, from + perBatch);
+      parts.push(this.decodeBatch(inflation, from, to, target.subarray(from * chunkSize - offset, Math.min(size, to * chunkSize) - offset)));
     }
-    await fillByChunk(offset, target);
-  };
+    await Promise.all(parts);
+  }
 
   /** `target` filled from the plaintext at `offset`, chunk by chunk through the kept chunks. */
-  const fillByChunk = async (offset: number, target: Uint8Array): Promise<void> => {
+  private async fillByChunk(offset: number, target: Uint8Array): Promise<void> {
+    const chunkSize = this.chunkSize;
     const end = offset + target.length;
     const parts: Promise<void>[] = [];
     for (let index = Math.floor(offset / chunkSize); index * chunkSize < end; index++) {
       const chunkStart = index * chunkSize;
       const from = Math.max(offset, chunkStart);
       const to = Math.min(end, chunkStart + chunkSize);
-      parts.push(chunk(index).then((plain) => target.set(plain.subarray(from - chunkStart, to - chunkStart), from - offset)));
+      parts.push(this.chunk(index).then((plain) => target.set(plain.subarray(from - chunkStart, to - chunkStart), from - offset)));
       // Beyond a few chunks in flight the cache would drop chunks before their copy: wait.
       if (parts.length >= CHUNKS_KEPT) await Promise.all(parts.splice(0));
     }
     await Promise.all(parts);
-  };
-
-  return {
-    size,
-    async read(offset, length) {
-      checkRange({ size }, offset, length, structure);
-      const out = new Uint8Array(length);
-      await fill(offset, out);
-      return out;
-    },
-    async readInto(offset, target) {
-      checkRange({ size }, offset, target.length, structure);
-      await fill(offset, target);
-    },
-  };
+  }
 }
 
 /**
