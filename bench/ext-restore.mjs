@@ -8,8 +8,8 @@
 // Builds (once, cached in --work, /tmp by default) an ext4 volume with 4 KiB blocks by `mke2fs -d`
 // from a directory holding one random file of N MiB (default 1024), then a monolithicSparse VMDK
 // of it (qemu-img convert). Each case runs grt and icat alternately as whole processes: output
-// to a file on the same file system (`grt-extract -o`, `icat > file`) and to /dev/null
-// (`grt-extract --stdout`, `icat`). Prints median wall and CPU time (user + system, from
+// to a file on the same file system (`grt-extract -o` and `--stdout > file`, `icat > file`) and to
+// /dev/null (`grt-extract --stdout`, `icat`). Prints median wall and CPU time (user + system, from
 // /usr/bin/time: on a busy machine wall time is mostly the run queue, CPU time is not), their
 // ratios and each tool's peak RSS, and checks that both wrote the file's bytes.
 // Needs mke2fs, qemu-img, icat and /usr/bin/time; without them it says what is missing and exits 0.
@@ -88,8 +88,12 @@ const vmdk = buildImage();
 const inode = execFileSync('ifind', ['-i', 'vmdk', '-n', FILE_NAME, vmdk], { encoding: 'utf8' }).trim();
 const out = join(work, 'out');
 const cases = {
-  'to a file': {
+  'to a file (-o DIR)': {
     grt: `rm -rf ${out}/grt && ${process.execPath} ${grtExtract} ${vmdk} /${FILE_NAME} -o ${out}/grt`,
+    icat: `icat -i vmdk ${vmdk} ${inode} > ${out}/icat.bin`,
+  },
+  'to a file (--stdout > FILE)': {
+    grt: `${process.execPath} ${grtExtract} ${vmdk} /${FILE_NAME} --stdout > ${out}/grt-stdout.bin`,
     icat: `icat -i vmdk ${vmdk} ${inode} > ${out}/icat.bin`,
   },
   'to /dev/null': {
