@@ -5,6 +5,7 @@
  * overwrite rule, and never onto a file the run reads.
  */
 import { fstatSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { ByteSource } from '../io/byte-source.js';
@@ -111,12 +112,16 @@ async function writeToStream(stream: ByteStream, chunk: Uint8Array): Promise<voi
   if (!stream.write(chunk) && stream.once) await new Promise<void>((resolve) => stream.once!('drain', resolve));
 }
 
-/** The descriptor behind `stream` if it is a regular file (process.stdout redirected to one). */
+/**
+ * The descriptor behind `stream` if it is a regular file (process.stdout redirected to one) or a
+ * device other than a terminal (`> /dev/null`): written directly, without a copy of each chunk.
+ */
 function regularFileFd(stream: ByteStream): number | undefined {
   const fd = (stream as { fd?: unknown }).fd;
   if (typeof fd !== 'number') return undefined;
   try {
-    return fstatSync(fd).isFile() ? fd : undefined;
+    const stat = fstatSync(fd);
+    return stat.isFile() || (stat.isCharacterDevice() && !isatty(fd)) ? fd : undefined;
   } catch {
     return undefined;
   }

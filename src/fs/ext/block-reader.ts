@@ -5,7 +5,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { GrtError } from '../../errors.js';
-import type { ByteSource } from '../../io/byte-source.js';
+import { readInto, type ByteSource } from '../../io/byte-source.js';
 
 /**
  * Metadata bytes kept (32 MiB): a walk reads each inode table block once per directory whose
@@ -58,6 +58,17 @@ export class BlockReader {
     return this.readHome(blockNumber, count);
   }
 
+  /**
+   * `target.length / blockSize` consecutive blocks read straight into `target` (file data: no
+   * buffer of its own, no copy), with replayed blocks patched in.
+   */
+  async blocksInto(blockNumber: number, target: Uint8Array, structure = 'ext data'): Promise<void> {
+    const count = target.length / this.blockSize;
+    this.check(blockNumber, count, structure);
+    await readInto(this.source, blockNumber * this.blockSize, target);
+    await this.patchReplayed(blockNumber, target);
+  }
+
   /** Bytes at a volume byte offset that is not block-aligned (the superblock, group descriptors). */
   async bytes(byteOffset: number, length: number): Promise<Uint8Array> {
     const first = Math.floor(byteOffset / this.blockSize);
@@ -68,8 +79,16 @@ export class BlockReader {
   }
 
   private async readHome(blockNumber: number, count: number): Promise<Uint8Array> {
-    const bytes = new Uint8Array(await this.source.read(blockNumber * this.blockSize, count * this.blockSize));
-    if (this.overlay.size === 0) return bytes;
+    const bytes = new Uint8Array(count * this.blockSize);
+    await readInto(this.source, blockNumber * this.blockSize, bytes);
+    await this.patchReplayed(blockNumber, bytes);
+    return bytes;
+  }
+
+  /** Blocks of `bytes` (from `blockNumber` on) that a replayed transaction rewrote, replaced by their journal copy. */
+  private async patchReplayed(blockNumber: number, bytes: Uint8Array): Promise<void> {
+    if (this.overlay.size === 0) return;
+    const count = bytes.length / this.blockSize;
     for (let i = 0; i < count; i++) {
       const replayed = this.overlay.get(blockNumber + i);
       if (!replayed) continue;
@@ -78,7 +97,6 @@ export class BlockReader {
       // NOTE: jbd2 escapes a data block starting with its magic by zeroing those 4 bytes.
       if (replayed.escaped) bytes.set([0xc0, 0x3b, 0x39, 0x98], i * this.blockSize);
     }
-    return bytes;
   }
 
   /** Forget cached blocks (after the overlay changed). */

@@ -44,14 +44,35 @@ export class BlockFileSource implements ByteSource {
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length, this.name);
     const out = new Uint8Array(length);
-    const pieces = this.pieces(offset, length);
+    await this.fill(offset, out);
+    return out;
+  }
+
+  /** Fill `target` in place: whole-block pieces are read straight into it (a restore's reused buffers). */
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this, offset, target.length, this.name);
+    await this.fill(offset, target);
+  }
+
+  /** Bytes `[offset, offset + out.length)` into `out`: the mapped pieces read, holes zeroed. */
+  private async fill(offset: number, out: Uint8Array): Promise<void> {
+    const pieces = this.pieces(offset, out.length);
+    const blockSize = this.reader.blockSize;
+    let mapped = 0;
+    for (const piece of pieces) {
+      out.fill(0, mapped, piece.outOffset);
+      mapped = piece.outOffset + piece.length;
+    }
+    out.fill(0, mapped);
     for (let i = 0; i < pieces.length; i += CONCURRENT_PIECES) {
       await Promise.all(pieces.slice(i, i + CONCURRENT_PIECES).map(async (piece) => {
+        const target = out.subarray(piece.outOffset, piece.outOffset + piece.length);
+        // A piece of whole blocks (all but the ends of an unaligned read) needs no buffer of its own.
+        if (piece.skip === 0 && piece.length === piece.blockCount * blockSize) return this.reader.blocksInto(piece.firstBlock, target);
         const bytes = await this.reader.blocks(piece.firstBlock, piece.blockCount);
-        out.set(bytes.subarray(piece.skip, piece.skip + piece.length), piece.outOffset);
+        target.set(bytes.subarray(piece.skip, piece.skip + piece.length));
       }));
     }
-    return out;
   }
 
   /** The mapped pieces of `[offset, offset + length)`, in order; holes are left out (they read as zeros). */

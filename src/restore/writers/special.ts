@@ -3,8 +3,7 @@
  * when running as root and its device number is known; sockets are never recreated (a socket
  * file is only a name some process once bound). Whatever cannot be made is a warning, never a
  * failure. NOTE: Node has no mkfifo(3)/mknod(2); the tools cost a process start (~1–2 ms) per
- * special file, which are few on any real volume. A native addon would save that, at the price of
- * a compiler at install time.
+ * special file, which are few on any real volume (grt's addon, native/, could take them on).
  */
 import type { FileEntry } from '../../fs/file-system.js';
 import { parentOf, type Attempt, type PlanItem, type RestoreContext } from '../context.js';

@@ -1,6 +1,11 @@
 /**
  * jbd2 checksums v2 and v3 (JBD2_FEATURE_INCOMPAT_CSUM_V2 / _V3): crc32c, big-endian fields,
- * seeded with crc32c(~0, s_uuid) of the journal superblock.
+ * seeded with crc32c(~0, s_uuid) of the journal superblock. And checksum v1
+ * (JBD2_FEATURE_COMPAT_CHECKSUM): one big-endian CRC-32 (crc32_be: polynomial 0x04C11DB7, not
+ * reflected, no final xor) over a transaction's descriptor blocks and logged blocks in log order,
+ * from ~0, stored in its commit block's h_chksum[0] with h_chksum_type 1 (JBD2_CRC32_CHKSUM) and
+ * h_chksum_size 4; a commit block with type, size and sum all 0 carries none (the kernel's
+ * fs/jbd2/recovery.c calc_chksums and its commit-block check).
  *
  * Source: "ext4 Data Structures and Algorithms", section "Journal (jbd2)" (the block tail of
  * descriptor and revoke blocks, the commit block's h_chksum[0] at byte 16, the tag checksum over
@@ -19,6 +24,14 @@ const SUPERBLOCK_CHECKSUM_OFFSET = 0xfc;
 export const JOURNAL_SUPERBLOCK_BYTES = 1024;
 /** h_chksum[0] of struct commit_header. */
 const COMMIT_CHECKSUM_OFFSET = 16;
+/** h_chksum_type and h_chksum_size of struct commit_header. */
+const COMMIT_CHECKSUM_TYPE_OFFSET = 12;
+const COMMIT_CHECKSUM_SIZE_OFFSET = 13;
+/** JBD2_CRC32_CHKSUM and JBD2_CRC32_CHKSUM_SIZE. */
+const CRC32_CHECKSUM_TYPE = 1;
+const CRC32_CHECKSUM_SIZE = 4;
+/** The start of a v1 transaction checksum (crc32_sum = ~0). */
+export const V1_CHECKSUM_START = 0xffffffff;
 /** struct jbd2_journal_block_tail: the last 4 bytes of a descriptor or revoke block. */
 export const BLOCK_TAIL_BYTES = 4;
 
@@ -56,4 +69,31 @@ export function tagChecksumMatches(stored: number, sequence: number, data: Uint8
   const sequenceBytes = new Uint8Array([sequence >>> 24, (sequence >>> 16) & 0xff, (sequence >>> 8) & 0xff, sequence & 0xff]);
   const crc = crc32cRaw(crc32cRaw(seed, sequenceBytes), data);
   return v3 ? crc === stored : (crc & 0xffff) === stored;
+}
+
+/** crc32_be's table: CRC-32 of each byte value, most significant bit first, polynomial 0x04C11DB7. */
+const CRC32_BE_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n << 24;
+    for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** The kernel's crc32_be(crc, data): no reflection, no final xor (CRC-32/MPEG-2 from ~0). */
+export function crc32Be(crc: number, data: Uint8Array): number {
+  let value = crc >>> 0;
+  for (let i = 0; i < data.length; i++) value = ((value << 8) ^ CRC32_BE_TABLE[((value >>> 24) ^ data[i]!) & 0xff]!) >>> 0;
+  return value;
+}
+
+/** A v1 commit block against the transaction's running sum, or one that carries no checksum. */
+export function commitChecksumV1Matches(block: Uint8Array, sum: number): boolean {
+  const type = block[COMMIT_CHECKSUM_TYPE_OFFSET];
+  const size = block[COMMIT_CHECKSUM_SIZE_OFFSET];
+  const stored = be32(block, COMMIT_CHECKSUM_OFFSET);
+  if (type === 0 && size === 0 && stored === 0) return true;
+  return type === CRC32_CHECKSUM_TYPE && size === CRC32_CHECKSUM_SIZE && stored === sum >>> 0;
 }

@@ -16,6 +16,8 @@ import { JOURNAL_SUPERBLOCK_BYTES, journalChecksumSeed, superblockChecksumMatche
 
 export const JBD2_MAGIC = 0xc03b3998;
 export const BLOCK_TYPE = { descriptor: 1, commit: 2, superblockV1: 3, superblockV2: 4, revoke: 5 } as const;
+/** s_feature_compat bits: CHECKSUM is checksum v1 (a CRC-32 per transaction in its commit block). */
+export const JOURNAL_COMPAT = { checksum: 0x1 } as const;
 export const JOURNAL_INCOMPAT = { revoke: 0x1, is64bit: 0x2, asyncCommit: 0x4, csumV2: 0x8, csumV3: 0x10, fastCommit: 0x20 } as const;
 const STRUCTURE = 'jbd2 superblock';
 /** Fast-commit blocks when s_num_fc_blks is 0 (JBD2_DEFAULT_FAST_COMMIT_BLOCKS). */
@@ -33,6 +35,8 @@ export interface JournalSuperblock {
   sequence: number;
   /** Journal block where the log starts; 0 when there is nothing to replay. */
   start: number;
+  /** s_feature_compat (JOURNAL_COMPAT); 0 in a v1 superblock. */
+  compat: number;
   incompat: number;
   /** One past the last block of the main log: where it wraps (s_maxlen without a fast-commit area). */
   logEnd: number;
@@ -70,6 +74,7 @@ export function parseJournalSuperblock(bytes: Uint8Array, fsBlockSize: number, j
   const blockSize = view.getUint32(0x0c);
   const maxLength = view.getUint32(0x10);
   const first = view.getUint32(0x14);
+  const compat = header.blockType === BLOCK_TYPE.superblockV2 ? view.getUint32(0x24) : 0;
   const incompat = header.blockType === BLOCK_TYPE.superblockV2 ? view.getUint32(0x28) : 0;
   if (blockSize !== fsBlockSize) throw new GrtError('BAD_HEADER', 'jbd2 block size differs from the volume', { ...details, expected: fsBlockSize, actual: blockSize });
   if (maxLength > journalBlocks || maxLength < 2) throw new GrtError('BAD_HEADER', 'jbd2 length does not fit the journal inode', { ...details, expected: `≤ ${journalBlocks}`, actual: maxLength });
@@ -88,5 +93,5 @@ export function parseJournalSuperblock(bytes: Uint8Array, fsBlockSize: number, j
   }
   const logEnd = maxLength - fastCommitBlocks;
   if (first >= logEnd || (start !== 0 && start >= logEnd)) throw new GrtError('BAD_HEADER', 'jbd2 log start in the fast-commit area', { ...details, actual: start });
-  return { blockSize, maxLength, first, sequence: view.getUint32(0x18), start, incompat, logEnd, fastCommitBlocks, checksumSeed: journalChecksumSeed(bytes) };
+  return { blockSize, maxLength, first, sequence: view.getUint32(0x18), start, compat, incompat, logEnd, fastCommitBlocks, checksumSeed: journalChecksumSeed(bytes) };
 }

@@ -9,15 +9,16 @@
  * magic or sequence number is not the expected one; sequence numbers wrap at 2^32. With checksums
  * v2/v3, a transaction whose descriptor, revoke or commit block or any logged block fails its
  * checksum ends the log there (the kernel's recovery stops at that transaction too): it and the
- * ones after it are not replayed, and a warning says so.
+ * ones after it are not replayed, and a warning says so. With checksum v1 the same holds for a
+ * commit block whose CRC-32 over the transaction's descriptor and logged blocks does not match.
  */
 import { GrtError, type GrtWarning } from '../../../errors.js';
 import type { BlockReader, OverlayBlock } from '../block-reader.js';
-import { blockTailMatches, commitChecksumMatches, tagChecksumMatches } from './checksums.js';
+import { blockTailMatches, commitChecksumMatches, commitChecksumV1Matches, crc32Be, tagChecksumMatches, V1_CHECKSUM_START } from './checksums.js';
 import { fastCommitWarning } from './fast-commit.js';
 import { type BlockTag, parseDescriptor, parseRevoke } from './log-blocks.js';
 import {
-  BLOCK_TYPE, JBD2_MAGIC, JOURNAL_INCOMPAT, hasChecksumV2orV3, journalHeader, parseJournalSuperblock, type JournalLog, type JournalSuperblock,
+  BLOCK_TYPE, JBD2_MAGIC, JOURNAL_COMPAT, JOURNAL_INCOMPAT, hasChecksumV2orV3, journalHeader, parseJournalSuperblock, type JournalLog, type JournalSuperblock,
 } from './journal-superblock.js';
 
 /**
@@ -41,6 +42,8 @@ interface Transaction {
   revokes: number[];
   /** The first of its blocks whose checksum failed, if any. */
   damage?: string;
+  /** Checksum v1: the CRC-32 of its descriptor and logged blocks so far. */
+  v1Sum: number;
 }
 
 /** a after b in jbd2's wrapping 32-bit sequence order (the kernel's tid_gt). */
@@ -62,14 +65,23 @@ async function badTag(log: JournalLog, logged: readonly { tag: BlockTag; journal
   return undefined;
 }
 
+/** Checksum v1: `sum` carried over a descriptor block and the blocks it logged, as stored. */
+async function v1Sum(log: JournalLog, descriptor: Uint8Array, logged: readonly { journalBlock: number }[], sum: number): Promise<number> {
+  let crc = crc32Be(sum, descriptor);
+  for (const { journalBlock } of logged) crc = crc32Be(crc, await logBlock(log, journalBlock));
+  return crc;
+}
+
 /** Pass 1 (scan): the committed transactions from s_start, in order, and the sequence the log ends at. */
 async function scan(log: JournalLog, warnings: GrtWarning[]): Promise<{ committed: Transaction[]; endSequence: number }> {
   const { sb } = log;
   const checked = hasChecksumV2orV3(sb.incompat);
+  // v2/v3 supersede v1 (the kernel clears COMPAT_CHECKSUM when it sets them).
+  const checkedV1 = !checked && (sb.compat & JOURNAL_COMPAT.checksum) !== 0;
   const logLength = sb.logEnd - sb.first;
   const wrap = (block: number): number => (block >= sb.logEnd ? block - logLength : block);
   const committed: Transaction[] = [];
-  let current: Transaction = { sequence: sb.sequence, writes: [], revokes: [] };
+  let current: Transaction = { sequence: sb.sequence, writes: [], revokes: [], v1Sum: V1_CHECKSUM_START };
   let block = sb.start;
   let revokeCount = 0;
   for (let walked = 0; walked < Math.min(logLength, MAX_LOG_BLOCKS); walked++) {
@@ -87,6 +99,7 @@ async function scan(log: JournalLog, warnings: GrtWarning[]): Promise<{ committe
       if (checked && current.damage === undefined) {
         current.damage = blockTailMatches(bytes, sb.checksumSeed) ? await badTag(log, logged, current.sequence) : 'descriptor block';
       }
+      if (checkedV1) current.v1Sum = await v1Sum(log, bytes, logged, current.v1Sum);
       for (const { tag, journalBlock } of logged) current.writes.push({ blockNumber: tag.blockNumber, journalBlock, escaped: tag.escaped });
     } else if (header.blockType === BLOCK_TYPE.revoke) {
       if (checked && !blockTailMatches(bytes, sb.checksumSeed)) current.damage ??= 'revoke block';
@@ -98,12 +111,13 @@ async function scan(log: JournalLog, warnings: GrtWarning[]): Promise<{ committe
       current.revokes.push(...revoked);
     } else if (header.blockType === BLOCK_TYPE.commit) {
       if (checked && !commitChecksumMatches(bytes, sb.checksumSeed)) current.damage ??= 'commit block';
+      if (checkedV1 && !commitChecksumV1Matches(bytes, current.v1Sum)) current.damage ??= 'transaction (v1)';
       if (current.damage !== undefined) {
         warnings.push({ code: 'BAD_CHECKSUM', message: `jbd2 transaction ${current.sequence}: ${current.damage} checksum does not match; it and any later transactions are not replayed` });
         break;
       }
       committed.push(current);
-      current = { sequence: (current.sequence + 1) >>> 0, writes: [], revokes: [] };
+      current = { sequence: (current.sequence + 1) >>> 0, writes: [], revokes: [], v1Sum: V1_CHECKSUM_START };
     } else {
       break;
     }
