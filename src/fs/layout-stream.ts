@@ -13,7 +13,7 @@ import { GrtError } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { checkRange, readInto } from '../io/byte-source.js';
 import type { StreamLayout } from './file-system.js';
-import { decompressLznt1, MAX_LZNT1_OUTPUT } from './ntfs/lznt1.js';
+import { decompressLznt1, MAX_LZNT1_OUTPUT } from '../codecs/lznt1.js';
 import type { GrainInflation } from '../vmdk/inflation.js';
 import { openWofLayout } from './ntfs/wof.js';
 

@@ -6,8 +6,8 @@
  */
 import type * as zlib from 'node:zlib';
 import { GrtError } from '../errors.js';
-import { LzxDecompressor } from '../fs/ntfs/lzx.js';
-import { XpressHuffmanDecompressor } from '../fs/ntfs/xpress-huffman.js';
+import { LzxDecompressor } from '../codecs/lzx.js';
+import { XpressHuffmanDecompressor } from '../codecs/xpress-huffman.js';
 import { createInflater, INFLATE_CORRUPT, type Inflater } from './inflate.js';
 import type { ChunkCodec, InflateJob } from './inflation.js';
 

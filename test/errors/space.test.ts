@@ -8,7 +8,7 @@ import { parseBootSector } from '../../src/fs/ntfs/boot-sector.js';
 import { parseMftRecord } from '../../src/fs/ntfs/mft-record.js';
 import { buildLayout } from '../../src/fs/ntfs/data-stream.js';
 import { parseFileName } from '../../src/fs/ntfs/file-name.js';
-import { decompressLznt1 } from '../../src/fs/ntfs/lznt1.js';
+import { decompressLznt1 } from '../../src/codecs/lznt1.js';
 import { readPvLabel } from '../../src/volume/lvm/label.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { parseKdmvHeader } from '../../src/vmdk/sparse-header.js';

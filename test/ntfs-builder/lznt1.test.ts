@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decompressLznt1, MAX_LZNT1_OUTPUT } from '../../src/fs/ntfs/lznt1.js';
+import { decompressLznt1, MAX_LZNT1_OUTPUT } from '../../src/codecs/lznt1.js';
 import { GrtError } from '../../src/errors.js';
 import { compressLznt1 } from '../builders/lznt1-compress.js';
 import { createHash } from 'node:crypto';

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyMatch } from '../../src/fs/ntfs/huffman.js';
+import { copyMatch } from '../../src/codecs/huffman.js';
 
 function reference(output: Uint8Array, outPos: number, distance: number, length: number): void {
   for (let i = 0; i < length; i++) output[outPos + i] = output[outPos - distance + i]!;

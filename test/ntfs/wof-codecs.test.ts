@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
-import { buildHuffmanCode, createHuffmanCode, decodeLong } from '../../src/fs/ntfs/huffman.js';
-import { decompressLzx, LzxDecompressor, MAX_LZX_OUTPUT } from '../../src/fs/ntfs/lzx.js';
-import { decompressXpressHuffman, MAX_XPRESS_OUTPUT, XpressHuffmanDecompressor } from '../../src/fs/ntfs/xpress-huffman.js';
+import { buildHuffmanCode, createHuffmanCode, decodeLong } from '../../src/codecs/huffman.js';
+import { decompressLzx, LzxDecompressor, MAX_LZX_OUTPUT } from '../../src/codecs/lzx.js';
+import { decompressXpressHuffman, MAX_XPRESS_OUTPUT, XpressHuffmanDecompressor } from '../../src/codecs/xpress-huffman.js';
 import { loadVectors } from './wof-vectors.js';
 
 const vectors = loadVectors();

@@ -3,6 +3,6 @@ export { openNtfs, NtfsVolume, type NtfsInfo, type OpenNtfsOptions } from './vol
 export type { OnScannedRecord, ScanOptions, ScannedEntry, ScannedRecord } from './scan.js';
 export type { NameTree, TreeItem, WalkOptions } from './name-tree.js';
 export { openLayoutStream } from './data-stream.js';
-export { decompressLznt1 } from './lznt1.js';
-export { decompressXpressHuffman, XpressHuffmanDecompressor } from './xpress-huffman.js';
-export { decompressLzx, LzxDecompressor } from './lzx.js';
+export { decompressLznt1 } from '../../codecs/lznt1.js';
+export { decompressXpressHuffman, XpressHuffmanDecompressor } from '../../codecs/xpress-huffman.js';
+export { decompressLzx, LzxDecompressor } from '../../codecs/lzx.js';

@@ -19,8 +19,8 @@ import type { ByteSource } from '../../io/byte-source.js';
 import { checkRange } from '../../io/byte-source.js';
 import type { GrainInflation, InflateJob } from '../../vmdk/inflation.js';
 import type { StreamLayout } from '../file-system.js';
-import { LzxDecompressor } from './lzx.js';
-import { XpressHuffmanDecompressor } from './xpress-huffman.js';
+import { LzxDecompressor } from '../../codecs/lzx.js';
+import { XpressHuffmanDecompressor } from '../../codecs/xpress-huffman.js';
 
 export const WOF_STREAM_NAME = 'WofCompressedData';
 const WOF_VERSION = 1;

@@ -2,7 +2,7 @@
  * The LZX bit stream: little-endian 16-bit words, each read most significant bit first, with the
  * byte-aligned payload of uncompressed blocks in between (see lzx.ts for the sources).
  */
-import { GrtError } from '../../errors.js';
+import { GrtError } from '../errors.js';
 
 /**
  * Before its last symbols the decoder loads up to two words it may not use; a valid stream can so

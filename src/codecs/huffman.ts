@@ -11,7 +11,7 @@
  * walks the lengths above `tableBits` using the first code of each length. The table is rebuilt per
  * block, so it stays small (2^tableBits entries) rather than 2^maxLength.
  */
-import { GrtError } from '../../errors.js';
+import { GrtError } from '../errors.js';
 
 /**
  * Copy a match of `length` bytes from `distance` back to output[outPos..]. Short matches (most of

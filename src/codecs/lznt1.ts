@@ -13,7 +13,7 @@
  * A header of 0 (or the end of the input) ends the data.
  */
 
-import { GrtError } from '../../errors.js';
+import { GrtError } from '../errors.js';
 
 /** Every LZNT1 chunk stands for at most this many output bytes ([MS-XCA] 2.5). */
 const CHUNK_OUTPUT_SIZE = 4096;

@@ -12,7 +12,7 @@
  * One block of lengths covers 64 KiB of output; WOF chunks are at most 16 KiB, so one chunk is one
  * block (longer outputs are refused, see MAX_XPRESS_OUTPUT).
  */
-import { GrtError } from '../../errors.js';
+import { GrtError } from '../errors.js';
 import { buildHuffmanCode, copyMatch, createHuffmanCode, decodeLong, LENGTH_MASK, LENGTH_BITS, type HuffmanCode } from './huffman.js';
 
 const STRUCTURE = 'XPRESS Huffman chunk';

@@ -10,7 +10,7 @@
  * most recent offsets), and wimlib's notes on the WIM variant (the points above).
  * The bit stream is little-endian 16-bit words read most significant bit first.
  */
-import { GrtError } from '../../errors.js';
+import { GrtError } from '../errors.js';
 import { buildHuffmanCode, copyMatch, createHuffmanCode, decodeLong, LENGTH_BITS, LENGTH_MASK, type HuffmanCode } from './huffman.js';
 import { LzxBits } from './lzx-bits.js';
 
