@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Restore of a 256 MiB WOF file (LZX and XPRESS16K), its chunks decoded on the inflate workers
-// (as grt-extract does: Engine.prepareFor enables them) against on the calling thread only.
+// (enabled by hand: Engine.prepareFor enables them only on disks with compressed grains) against
+// on the calling thread only.
 // Each run is a process of its own under /usr/bin/time; the modes alternate, so both see the same
 // load. Prints per file and mode the median CPU time (user+sys), the median wall time and peak RSS,
 // and checks the restored bytes once. Builds the disk once (bench/make-wof-restore.sh: root,
@@ -25,7 +26,7 @@ async function child(mode, vmdk, path, to) {
   const { createEngine, restore } = await dist('restore/index.js');
   const engine = createEngine();
   const image = await openImage(vmdk, { inflation: engine.inflation });
-  if (mode === 'workers') engine.prepareFor(image.disk);
+  if (mode === 'workers') engine.inflation.enableWorkers();
   const fs = await image.openFileSystem();
   const summary = await restore({ fs, paths: [path], to, engine });
   await image.close();

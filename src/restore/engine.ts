@@ -92,13 +92,15 @@ export class Engine {
   }
 
   /**
-   * Get ready to read `disk` (opened with this engine's `inflation`): compressed grains that
-   * inflate slowly, and large reads' WOF chunks (fs/ntfs/wof.ts, on any disk), go to worker
-   * threads (started when first needed). Only then: a listing or a small restore is as fast
-   * without them and leaner (vmdk/inflate-pool.ts, "Opt-in").
+   * Get ready to read `disk` (opened with this engine's `inflation`): on a disk with compressed
+   * grains, grains that inflate slowly and large reads' WOF chunks (fs/ntfs/wof.ts) go to worker
+   * threads (started when first needed). Not on other disks: a listing or a small restore is as
+   * fast without them and leaner (vmdk/inflate-pool.ts, "Opt-in"), and a WOF restore from a sparse
+   * disk measured slower with them on the 2-core VM (bench/wof-restore.mjs: 256 MiB LZX 3.8 s
+   * wall and 204 MiB with workers, 2.8 s and 99 MiB without).
    */
   prepareFor(disk: VirtualDisk | undefined): void {
-    if (disk) this.inflation.enableWorkers();
+    if (hasCompressedGrains(disk)) this.inflation.enableWorkers();
   }
 
   /**
