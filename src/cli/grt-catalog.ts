@@ -10,11 +10,14 @@ import { readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { openImage, type Image } from '../image.js';
-import { CatalogTap } from '../catalog/tap/index.js';
 import type { ImageCatalogSummary } from '../catalog/for-image.js';
 import { FileSource } from '../io/file-source.js';
 import { GrtError, messageText, type GrtWarning } from '../errors.js';
-import { buildImageCatalog, chooseCatalogVolume, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
+// From the modules, not catalog/index.js: that also holds the tap, loaded only for a stream.
+import { buildImageCatalog } from '../catalog/for-image.js';
+import { chooseCatalogVolume } from '../catalog/catalog-fs.js';
+import { openCatalog, type Catalog } from '../catalog/catalog.js';
+import { toBodyfile, toNdjson } from '../catalog/export.js';
 import { CATALOG_MAGIC } from '../catalog/magic.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseVolumeId } from './args.js';
 import { imageWarnings, openImageArg } from './open-image.js';
@@ -210,6 +213,8 @@ async function catalogStdin(values: { output?: string; image?: string; overwrite
   if (output === undefined) throw new GrtError('USAGE', 'no output: give -o CATALOG');
   if (values.image !== undefined && resolve(values.image) === resolve(output)) throw new GrtError('USAGE', 'the catalog cannot be written over the image (--image)');
   if (!values.overwrite && exists(output)) throw new GrtError('EXISTS', 'the catalog file exists (not overwritten; --overwrite replaces it)', { path: output });
+  // The tap (its stream parser and look-ahead) is loaded only for a stream: building from an image file does not pay for it.
+  const { CatalogTap } = await import('../catalog/tap/index.js');
   const tap = new CatalogTap();
   const started = performance.now();
   const progress = new Progress(io.stderr);

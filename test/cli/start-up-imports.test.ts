@@ -51,5 +51,7 @@ describe('command start-up', () => {
         expect(loaded.has(unwanted), `${command}: ${unwanted}`).toBe(false);
       }
     }
+    // Building from an image file needs no stream tap.
+    expect(reachable(join(SRC, 'cli/grt-catalog.ts')).has(join(SRC, 'catalog/tap/catalog-tap.ts'))).toBe(false);
   });
 });
