@@ -6,7 +6,7 @@
  *   grt-catalog - -o CATALOG [--image FILE] [--json]   (the image on standard input, as a backup writes it)
  *   grt-catalog CATALOG --format ndjson|bodyfile [--partition N] [--all] [--deleted]
  */
-import { readSync } from 'node:fs';
+import { lstatSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { openImage, type Image } from '../image.js';
@@ -24,7 +24,6 @@ import { imageWarnings, openImageArg } from './open-image.js';
 import { commandInputs } from './inputs.js';
 import { catalogAt, isRemoteLocation, remoteOutput } from './remote-catalog.js';
 import { refuseInputTarget } from '../restore/inputs.js';
-import { exists } from '../restore/write.js';
 import { EXIT_OK, LineWriter, Progress, counted, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-catalog';
@@ -203,6 +202,18 @@ export async function* readStdin(fd = 0): AsyncGenerator<Uint8Array> {
     }
     if (used > 0) yield buffer.subarray(0, used);
     await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * Whether the catalog file `path` exists (a final symlink not followed). restore/write.ts has the
+ * same check, but importing it loads the restore engine and its writer thread at start-up.
+ */
+function exists(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch (cause) {
+    throw new GrtError('IO_ERROR', `lstat failed (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { path, cause });
   }
 }
 
