@@ -6,22 +6,24 @@
  *   grt-catalog - -o CATALOG [--image FILE] [--json]   (the image on standard input, as a backup writes it)
  *   grt-catalog CATALOG --format ndjson|bodyfile [--partition N] [--all] [--deleted]
  */
-import { readSync } from 'node:fs';
+import { lstatSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { openImage, type Image } from '../image.js';
-import { CatalogTap } from '../catalog/tap/index.js';
 import type { ImageCatalogSummary } from '../catalog/for-image.js';
 import { FileSource } from '../io/file-source.js';
 import { GrtError, messageText, type GrtWarning } from '../errors.js';
-import { buildImageCatalog, chooseCatalogVolume, openCatalog, toBodyfile, toNdjson, type Catalog } from '../catalog/index.js';
+// From the modules, not catalog/index.js: that also holds the tap, loaded only for a stream.
+import { buildImageCatalog } from '../catalog/for-image.js';
+import { chooseCatalogVolume } from '../catalog/catalog-fs.js';
+import { openCatalog, type Catalog } from '../catalog/catalog.js';
+import { toBodyfile, toNdjson } from '../catalog/export.js';
 import { CATALOG_MAGIC } from '../catalog/magic.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseVolumeId } from './args.js';
 import { imageWarnings, openImageArg } from './open-image.js';
 import { commandInputs } from './inputs.js';
 import { catalogAt, isRemoteLocation, remoteOutput } from './remote-catalog.js';
 import { refuseInputTarget } from '../restore/inputs.js';
-import { exists } from '../restore/write.js';
 import { EXIT_OK, LineWriter, Progress, counted, formatBytes, isMain, jsonLine, runAsScript, runParsed, type CliIo } from './output.js';
 
 const NAME = 'grt-catalog';
@@ -203,6 +205,18 @@ export async function* readStdin(fd = 0): AsyncGenerator<Uint8Array> {
   }
 }
 
+/**
+ * Whether the catalog file `path` exists (a final symlink not followed). restore/write.ts has the
+ * same check, but importing it loads the restore engine and its writer thread at start-up.
+ */
+function exists(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch (cause) {
+    throw new GrtError('IO_ERROR', `lstat failed (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { path, cause });
+  }
+}
+
 /** grt-catalog -: the catalog tapped from the image on standard input (catalog/tap). */
 async function catalogStdin(values: { output?: string; image?: string; overwrite?: boolean; json?: boolean; format?: string; partition?: string; all?: boolean; deleted?: boolean }, io: CliIo, state: { started: boolean }): Promise<number> {
   if (values.format !== undefined || values.partition !== undefined || values.all || values.deleted) throw new GrtError('USAGE', 'a stream on standard input is catalogued, not exported: give -o CATALOG');
@@ -210,6 +224,8 @@ async function catalogStdin(values: { output?: string; image?: string; overwrite
   if (output === undefined) throw new GrtError('USAGE', 'no output: give -o CATALOG');
   if (values.image !== undefined && resolve(values.image) === resolve(output)) throw new GrtError('USAGE', 'the catalog cannot be written over the image (--image)');
   if (!values.overwrite && exists(output)) throw new GrtError('EXISTS', 'the catalog file exists (not overwritten; --overwrite replaces it)', { path: output });
+  // The tap (its stream parser and look-ahead) is loaded only for a stream: building from an image file does not pay for it.
+  const { CatalogTap } = await import('../catalog/tap/index.js');
   const tap = new CatalogTap();
   const started = performance.now();
   const progress = new Progress(io.stderr);

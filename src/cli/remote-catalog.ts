@@ -9,10 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GrtError } from '../errors.js';
 import { CATALOG_MAGIC } from '../catalog/magic.js';
-import { loadAwsSettings } from '../io/sources/aws-config.js';
-import { isHttpUrl } from '../io/sources/http-opener.js';
-import { isS3Url } from '../io/sources/s3-opener.js';
-import { S3Writer } from '../io/sources/s3-upload.js';
+import { isHttpUrl, isS3Url } from '../io/sources/url-kind.js';
 import { remoteOpener, type ImageArgs } from './open-image.js';
 
 /** Largest catalog read from a URL: it is held in memory whole (a catalog of 10 million files is ~300 MiB). */
@@ -70,6 +67,8 @@ export interface RemoteOutput {
 export async function remoteOutput(output: string, values: ImageArgs, env: Record<string, string | undefined> = process.env): Promise<RemoteOutput | undefined> {
   if (isHttpUrl(output)) throw new GrtError('USAGE', 'a catalog is written to a local file or to s3://bucket/key, not to an http(s) URL');
   if (!isS3Url(output)) return undefined;
+  // The uploader and its signing (node:https, node:crypto) are loaded only for an s3:// output.
+  const [{ S3Writer }, { loadAwsSettings }] = await Promise.all([import('../io/sources/s3-upload.js'), import('../io/sources/aws-config.js')]);
   const writer = new S3Writer(await loadAwsSettings(env, values.endpoint));
   const folder = await mkdtemp(join(tmpdir(), 'grt-catalog-'));
   const path = join(folder, 'catalog.grtc');

@@ -34,12 +34,25 @@ function reachable(entry: string): Set<string> {
   return seen;
 }
 
-describe('grt-ls start-up', () => {
-  it('loads no remote opener, hashing, catalog inflater or OVA check until asked for', () => {
+describe('command start-up', () => {
+  it('grt-ls loads no remote opener, hashing, catalog inflater or OVA check until asked for', () => {
     const loaded = reachable(join(SRC, 'cli/grt-ls.ts'));
     expect(loaded.has(join(SRC, 'fs/posix-tree.ts')) || loaded.has(join(SRC, 'image.ts'))).toBe(true);
     for (const unwanted of ['node:http', 'node:https', 'node:crypto', 'fflate', join(SRC, 'io/sources/http-opener.ts'), join(SRC, 'io/sources/s3-opener.ts'), join(SRC, 'vm/ova-manifest.ts'), join(SRC, 'catalog/format.ts')]) {
       expect(loaded.has(unwanted), unwanted).toBe(false);
     }
+  });
+
+  it('grt-extract and grt-catalog load no remote opener or uploader for a local image', () => {
+    for (const command of ['grt-extract', 'grt-catalog']) {
+      const loaded = reachable(join(SRC, `cli/${command}.ts`));
+      expect(loaded.has(join(SRC, 'cli/remote-catalog.ts')), command).toBe(true);
+      for (const unwanted of ['node:http', 'node:https', join(SRC, 'io/sources/http-opener.ts'), join(SRC, 'io/sources/s3-opener.ts'), join(SRC, 'io/sources/s3-upload.ts'), join(SRC, 'io/sources/aws-config.ts')]) {
+        expect(loaded.has(unwanted), `${command}: ${unwanted}`).toBe(false);
+      }
+    }
+    // Building from an image file needs no stream tap, restore engine or hashing.
+    const catalog = reachable(join(SRC, 'cli/grt-catalog.ts'));
+    for (const unwanted of [join(SRC, 'catalog/tap/catalog-tap.ts'), join(SRC, 'restore/engine.ts'), 'node:crypto']) expect(catalog.has(unwanted), unwanted).toBe(false);
   });
 });

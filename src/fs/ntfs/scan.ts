@@ -31,8 +31,11 @@ export interface ScanOptions extends ListOptions {
   /** Also build each data stream's StreamLayout (for a catalog). */
   layouts?: boolean;
   /** With `layouts`: each file's owner and group, put in the body's `security` (for a catalog). */
-  owners?: (file: NtfsFile) => Promise<EntrySecurity | undefined>;
+  owners?: ScanOwners;
 }
+
+/** A file's owner and group: a value when known without reading (owner-cache.ts), else a promise. */
+export type ScanOwners = (file: NtfsFile) => EntrySecurity | undefined | Promise<EntrySecurity | undefined>;
 
 export type ScannedEntry = FileEntry & { layouts?: StreamLayout[] };
 
@@ -118,8 +121,8 @@ export async function scanRecords(mft: Mft, dataSource: ByteSource, options: Sca
     tree.add(record.recordNumber, body.type, record.inUse, record.sequence, links);
     if (!options.layouts) return onRecord({ record: record.recordNumber, body });
     const scanned = { record: record.recordNumber, body, layouts: checkedLayouts(record.recordNumber, described, clusterSize, guard!) };
-    if (!options.owners) return onRecord(scanned);
-    return withOwners(file, body, options.owners).then(() => onRecord(scanned));
+    const pending = options.owners && withOwners(file, body, options.owners);
+    return pending ? pending.then(() => onRecord(scanned)) : onRecord(scanned);
   };
   let reading = readChunk(0);
   for (let index = 0; reading; index++) {
@@ -202,15 +205,25 @@ function checkedLayouts(record: number, described: DescribedFile, clusterSize: n
   return layouts ?? [];
 }
 
-/** Sets `body.security` to the file's owner and group; a damaged descriptor becomes a warning of the file. */
-async function withOwners(file: NtfsFile, body: EntryBody, owners: (file: NtfsFile) => Promise<EntrySecurity | undefined>): Promise<void> {
-  try {
-    const found = await owners(file);
+/**
+ * Sets `body.security` to the file's owner and group, synchronously when `owners` answers so (a
+ * descriptor met before: no promise per record); a damaged descriptor becomes a warning of the file.
+ */
+function withOwners(file: NtfsFile, body: EntryBody, owners: ScanOwners): Promise<void> | undefined {
+  const found = owners(file);
+  if (!(found instanceof Promise)) {
     if (found) body.security = found;
-  } catch (error) {
-    if (!(error instanceof GrtError)) throw error;
-    body.warnings = [...body.warnings, { code: error.code, message: `security descriptor: ${error.message}` }];
+    return undefined;
   }
+  return found.then(
+    (value) => {
+      if (value) body.security = value;
+    },
+    (error: unknown) => {
+      if (!(error instanceof GrtError)) throw error;
+      body.warnings = [...body.warnings, { code: error.code, message: `security descriptor: ${error.message}` }];
+    },
+  );
 }
 
 /** The 'wof' layout of a WOF file's unnamed stream (`plain`), from its WofCompressedData stream. */

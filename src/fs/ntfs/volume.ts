@@ -26,6 +26,7 @@ import { isMetafile, ORPHAN_DIR, ROOT_RECORD, type NameTree } from './name-tree.
 import { pathFromParents } from './record-path.js';
 import { deletedChildren, scanListing, scanRecords, treeEntries, type OnScannedRecord, type ScanOptions, type ScannedEntry } from './scan.js';
 import { RunGuard } from './run-guard.js';
+import { OwnerCache } from './owner-cache.js';
 import { entrySecurity, openSecureStore, readFileSecurity } from './security-file.js';
 import type { FileSecurity, SecureStore } from './security-secure.js';
 import { UPCASE_BYTES, UpcaseTable } from './upcase.js';
@@ -194,15 +195,14 @@ export class NtfsVolume implements FileSystem {
   }
 
   /**
-   * One linear MFT pass that holds nothing per file (for a catalog): each described record goes
-   * to `onRecord` as it is parsed, in MFT order, with its streams' layouts when `layouts` is set
-   * (resident bytes valid during the call only). Returns the volume's name tree: its `walk` gives
-   * the paths `scan` would list, as (record, link) pairs.
+   * One linear MFT pass that holds nothing per file (for a catalog): each described record goes to
+   * `onRecord` as it is parsed, in MFT order; with `layouts`, with its streams' layouts (resident
+   * bytes valid during the call only) and owner and group (owner-cache.ts). Returns the volume's
+   * name tree: its `walk` gives the paths `scan` would list, as (record, link) pairs.
    */
-  /** With `layouts` (a catalog's scan) each body also carries the file's owner and group (no DACL). */
   scanRecords(options: ScanOptions, onRecord: OnScannedRecord): Promise<NameTree> {
-    const owners = async (file: NtfsFile) => entrySecurity((await this.securityOf(file))?.info, false);
-    return scanRecords(this.mft, this.source, options.layouts && !options.owners ? { ...options, owners } : options, this.warnings, onRecord);
+    const cache = new OwnerCache((file) => this.securityOf(file));
+    return scanRecords(this.mft, this.source, options.layouts && !options.owners ? { ...options, owners: (file) => cache.ownersOf(file) } : options, this.warnings, onRecord);
   }
 
   /**

@@ -23,9 +23,7 @@ export interface HttpOpenerOptions {
   timeoutMs?: number;
 }
 
-export function isHttpUrl(text: string): boolean {
-  return /^https?:\/\//i.test(text);
-}
+export { isHttpUrl } from './url-kind.js';
 
 /** `Name: value` lines (as curl takes them) into a header object, checked. */
 export function parseHeaderLines(lines: readonly string[]): Record<string, string> {

@@ -10,9 +10,7 @@ import { UrlOpener } from './http-opener.js';
 import type { RangeTarget } from './http-range.js';
 import { signRequest } from './sigv4.js';
 
-export function isS3Url(text: string): boolean {
-  return /^s3:\/\//i.test(text);
-}
+export { isS3Url } from './url-kind.js';
 
 /** S3 bucket names: 3–63 of lower-case letters, digits, dots and hyphens (the S3 naming rules). */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
