@@ -88,14 +88,15 @@ export class DirectoryReader {
     const { structure, root, allocation } = await this.openIndex(dir);
     if (root.collationRule !== COLLATION_FILE_NAME) return []; // not ordered as searched: the full table
     const vcnBytes = this.info.clusterSize <= root.blockSize ? this.info.clusterSize : 512;
-    const loadNode = async (vcn: number): Promise<IndexNode> => {
+    // `vcnOffset`: where the parent recorded `vcn`, the place a bad VCN is reported at.
+    const loadNode = async (vcn: number, vcnOffset: number | undefined): Promise<IndexNode> => {
       const blocks = allocation ? Math.floor(allocation.stream.size / root.blockSize) : 0;
       const block = (vcn * vcnBytes) / root.blockSize;
       if (!allocation || !Number.isInteger(block) || block >= blocks) {
-        throw new GrtError('BAD_INDEX', 'index sub-node VCN outside the index allocation', { structure, expected: blocks, actual: vcn });
+        throw new GrtError('BAD_INDEX', 'index sub-node VCN outside the index allocation', { structure, offset: vcnOffset, space: 'volume', expected: blocks, actual: vcn });
       }
       if (allocation.bitmap && ((allocation.bitmap[block >> 3] ?? 0) & (1 << (block & 7))) === 0) {
-        throw new GrtError('BAD_INDEX', 'index sub-node VCN names a block not in use', { structure, actual: vcn });
+        throw new GrtError('BAD_INDEX', 'index sub-node VCN names a block not in use', { structure, offset: vcnOffset, space: 'volume', actual: vcn });
       }
       const at = block * root.blockSize;
       // A private copy: fixups are applied in place, and the read may hand back cached bytes.
