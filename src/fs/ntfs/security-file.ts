@@ -49,7 +49,7 @@ export async function readFileSecurity(file: NtfsFile, source: ByteSource, clust
   const own = extentsOf(file.attributes, ATTR_SECURITY_DESCRIPTOR, '');
   if (own.length > 0) {
     const raw = (await readAttributeValue(source, own, clusterSize, MAX_DESCRIPTOR_BYTES, `${structure} $SECURITY_DESCRIPTOR`)).slice();
-    return { info: parseSecurityDescriptor(raw, `${structure} $SECURITY_DESCRIPTOR`), raw };
+    return { info: parseSecurityDescriptor(raw, `${structure} $SECURITY_DESCRIPTOR`, { offset: own[0]!.byteOffset, space: 'volume' }), raw };
   }
   const standard = file.attributes.find((a) => a.type === ATTR_STANDARD_INFORMATION && a.value !== null);
   const securityId = standard ? securityIdOf(standard.value!) : undefined;
