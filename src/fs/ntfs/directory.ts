@@ -126,10 +126,7 @@ export class DirectoryReader {
     const root = dir.attributes.find((a) => a.type === ATTR_INDEX_ROOT && a.name === '$I30' && a.value);
     const at = { structure, offset: dir.attributes[0]?.byteOffset, space: 'volume' } as const;
     if (!root) throw new GrtError('BAD_INDEX', 'directory has no $INDEX_ROOT', at);
-    // A loaded record's bytes are its own buffer, so the value's byteOffset is its place in the record.
-    const recordOffset = this.mft.recordOffset(root.recordNumber);
-    const valueOffset = recordOffset >= 0 && root.value!.buffer.byteLength === this.info.recordSize ? recordOffset + root.value!.byteOffset : undefined;
-    const index = parseIndexRoot(root.value!, structure, valueOffset);
+    const index = parseIndexRoot(root.value!, structure, this.mft.valueOffset(root));
     const blockSize = index.blockSize;
     const allocation = extentsOf(dir.attributes, ATTR_INDEX_ALLOCATION, '$I30');
     if (allocation.length === 0) return { structure, root: index };
