@@ -8,6 +8,10 @@ import { parseBootSector } from '../../src/fs/ntfs/boot-sector.js';
 import { parseMftRecord } from '../../src/fs/ntfs/mft-record.js';
 import { buildLayout } from '../../src/fs/ntfs/data-stream.js';
 import { parseFileName } from '../../src/fs/ntfs/file-name.js';
+import { UpcaseTable } from '../../src/fs/ntfs/upcase.js';
+import { openWofStream } from '../../src/fs/ntfs/wof.js';
+import { openNtfs } from '../../src/fs/ntfs/volume.js';
+import { buildNtfsVolume } from '../builders/ntfs-builder.js';
 import { decompressLznt1 } from '../../src/codecs/lznt1.js';
 import { readPvLabel } from '../../src/volume/lvm/label.js';
 import { MemorySource } from '../../src/io/memory-source.js';
@@ -160,5 +164,20 @@ describe('error offsets name their address space', () => {
     expect(await caught(() => parseVmx('displayName = "é"\r\nno equals sign\n', 'x.vmx'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 20, space: 'file', path: 'x.vmx' });
     const digest = 'a'.repeat(64);
     expect(await caught(() => parseManifest(`SHA256(é.vmdk)= ${digest}\r\nSHA256(b.vmdk)= 12\n`, 'x.mf'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 83, space: 'file' });
+  });
+
+  it("NTFS $UpCase: its $DATA attribute's header; a WOF chunk table: the start of its stream", async () => {
+    expect(await caught(() => UpcaseTable.fromBytes(new Uint8Array(10), 40_960))).toMatchObject({ code: 'BAD_ATTRIBUTE', offset: 40_960, space: 'volume' });
+    const built = buildNtfsVolume({ clusterSize: 4096, root: { kind: 'dir', name: '', children: [] } });
+    const image = built.image.slice();
+    const view = new DataView(image.buffer);
+    const record = built.mftLcn * built.clusterSize + 10 * built.recordSize; // $UpCase
+    let data = record + view.getUint16(record + 0x14, true);
+    while (view.getUint32(data, true) !== 0x80) data += view.getUint32(data + 4, true);
+    for (const field of [0x30, 0x38]) view.setBigUint64(data + field, 4096n, true); // data and initialized size: one cluster
+    const volume = await openNtfs(new MemorySource(image));
+    expect(volume.warnings.find((w) => w.message.includes('$UpCase shorter'))).toMatchObject({ offset: data });
+    // 1 MiB of XPRESS4K plaintext needs a 255-entry table (1020 bytes) before its chunks.
+    expect(await caught(() => openWofStream(new MemorySource(new Uint8Array(100)), 1 << 20, 'XPRESS4K', 'f'))).toMatchObject({ code: 'BAD_TABLE', offset: 0, space: 'stream' });
   });
 });
