@@ -27,6 +27,9 @@ import { fsBlockToByte, inodeToByte, parseSuperblock } from '../../src/fs/xfs/su
 import { openXfs } from '../../src/fs/xfs/volume.js';
 import { parseVmx } from '../../src/vm/vmx.js';
 import { parseManifest } from '../../src/vm/ova-manifest.js';
+import { TarMemberOpener } from '../../src/io/sources/tar-member.js';
+import type { SourceOpener } from '../../src/io/source-opener.js';
+import { buildTar } from '../vm/tar-builder.js';
 import { writeCowd, writeHostedSparse } from '../builders/vmdk-writer.js';
 import { writeLog } from '../xfs/log-builder.js';
 import { manifest, volumeBytes } from '../xfs/xfs-images.js';
@@ -179,5 +182,18 @@ describe('error offsets name their address space', () => {
     expect(volume.warnings.find((w) => w.message.includes('$UpCase shorter'))).toMatchObject({ offset: data });
     // 1 MiB of XPRESS4K plaintext needs a 255-entry table (1020 bytes) before its chunks.
     expect(await caught(() => openWofStream(new MemorySource(new Uint8Array(100)), 1 << 20, 'XPRESS4K', 'f'))).toMatchObject({ code: 'BAD_TABLE', offset: 0, space: 'stream' });
+  });
+
+  it('OVA chunks: the tar header of the member at fault, in the archive file', async () => {
+    const archive = (entries: { name: string; size: number }[]): Promise<TarMemberOpener> => {
+      const tar = buildTar(entries.map((e) => ({ name: e.name, data: new Uint8Array(e.size) })));
+      const outer = { open: async () => Object.assign(new MemorySource(tar), { close: async () => undefined }) } as unknown as SourceOpener;
+      return TarMemberOpener.open(outer, 'x.ova');
+    };
+    // Headers at 0, then 512 + 1024 (one header, two data blocks) for the second member.
+    const short = await archive([{ name: 'd.img.000000000', size: 1024 }, { name: 'd.img.000000001', size: 1024 }, { name: 'd.img.000000002', size: 10 }]);
+    expect(await caught(() => short.joinChunks('d.img', 2048))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 0, space: 'file' });
+    const both = await archive([{ name: 'd.img.000000000', size: 1024 }, { name: 'd.img', size: 5 }]);
+    expect(await caught(() => both.joinChunks('d.img', 1024))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 1536, space: 'file' });
   });
 });
