@@ -54,7 +54,7 @@ export function parseSecurityDescriptor(bytes: Uint8Array, structure: string, pl
   const daclAt = u32le(bytes, 16);
   // Offsets point past the header: one pointing into it would read the header as a SID or ACL.
   const check = (offset: number, what: string): void => {
-    if (offset !== 0 && (offset < SD_HEADER_BYTES || offset >= end)) throw new GrtError('BAD_ATTRIBUTE', `${what} offset outside the security descriptor`, { ...place, structure, expected: end, actual: offset });
+    if (offset !== 0 && (offset < SD_HEADER_BYTES || offset >= end)) throw new GrtError('BAD_ATTRIBUTE', `${what} offset outside the security descriptor`, { structure, offset: place?.offset, space: place?.space, expected: end, actual: offset });
   };
   check(ownerAt, 'owner');
   check(groupAt, 'group');

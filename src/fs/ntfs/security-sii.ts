@@ -110,13 +110,16 @@ export class SiiIndex {
    */
   static open(rootValue: Uint8Array, rootOffset: number | undefined, allocation: SiiAllocation | undefined, clusterSize: number, structure: string): SiiIndex {
     const offsetOf = (pos: number): number | undefined => (rootOffset === undefined ? undefined : rootOffset + pos);
-    const at = (pos: number) => ({ structure, offset: offsetOf(pos), space: 'volume' }) as const;
-    if (rootValue.length < INDEX_ROOT_HEADER.size + 16) throw new GrtError('BAD_INDEX', '$INDEX_ROOT too short', { ...at(0), actual: rootValue.length });
+    if (rootValue.length < INDEX_ROOT_HEADER.size + 16) throw new GrtError('BAD_INDEX', '$INDEX_ROOT too short', { structure, offset: offsetOf(0), space: 'volume', actual: rootValue.length });
     const header = INDEX_ROOT_HEADER.decode(rootValue);
     const fields = INDEX_ROOT_HEADER.offsets;
-    if (header.collationRule !== COLLATION_NTOFS_ULONG) throw new GrtError('BAD_INDEX', '$SII not ordered by id', { ...at(fields.collationRule), actual: header.collationRule });
+    if (header.collationRule !== COLLATION_NTOFS_ULONG) {
+      throw new GrtError('BAD_INDEX', '$SII not ordered by id', { structure, offset: offsetOf(fields.collationRule), space: 'volume', actual: header.collationRule });
+    }
     const blockSize = header.indexBlockSize;
-    if (blockSize < 512 || blockSize > MAX_BLOCK_BYTES || blockSize % 512 !== 0) throw new GrtError('BAD_INDEX', 'index block size out of range', { ...at(fields.indexBlockSize), actual: blockSize });
+    if (blockSize < 512 || blockSize > MAX_BLOCK_BYTES || blockSize % 512 !== 0) {
+      throw new GrtError('BAD_INDEX', 'index block size out of range', { structure, offset: offsetOf(fields.indexBlockSize), space: 'volume', actual: blockSize });
+    }
     return new SiiIndex(parseNode(rootValue, INDEX_ROOT_HEADER.size, structure, offsetOf), blockSize, clusterSize <= blockSize ? clusterSize : 512, allocation, structure);
   }
 
