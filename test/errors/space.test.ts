@@ -28,6 +28,7 @@ import { openXfs } from '../../src/fs/xfs/volume.js';
 import { parseVmx } from '../../src/vm/vmx.js';
 import { parseManifest } from '../../src/vm/ova-manifest.js';
 import { TarMemberOpener } from '../../src/io/sources/tar-member.js';
+import { openOva } from '../../src/vm/ova.js';
 import type { SourceOpener } from '../../src/io/source-opener.js';
 import { buildTar } from '../vm/tar-builder.js';
 import { writeCowd, writeHostedSparse } from '../builders/vmdk-writer.js';
@@ -184,12 +185,16 @@ describe('error offsets name their address space', () => {
     expect(await caught(() => openWofStream(new MemorySource(new Uint8Array(100)), 1 << 20, 'XPRESS4K', 'f'))).toMatchObject({ code: 'BAD_TABLE', offset: 0, space: 'stream' });
   });
 
-  it('OVA chunks: the tar header of the member at fault, in the archive file', async () => {
-    const archive = (entries: { name: string; size: number }[]): Promise<TarMemberOpener> => {
+  it('OVA packages: the tar header of the member at fault, in the archive file', async () => {
+    /** An opener of one archive of `entries` (zero-filled members of `size` bytes). */
+    const outerOf = (entries: { name: string; size: number }[]): SourceOpener => {
       const tar = buildTar(entries.map((e) => ({ name: e.name, data: new Uint8Array(e.size) })));
-      const outer = { open: async () => Object.assign(new MemorySource(tar), { close: async () => undefined }) } as unknown as SourceOpener;
-      return TarMemberOpener.open(outer, 'x.ova');
+      return { open: async () => Object.assign(new MemorySource(tar), { close: async () => undefined }) } as unknown as SourceOpener;
     };
+    const archive = (entries: { name: string; size: number }[]): Promise<TarMemberOpener> => TarMemberOpener.open(outerOf(entries), 'x.ova');
+    // The second of two descriptors: after one header and one data block.
+    const twoOvf = outerOf([{ name: 'a.ovf', size: 10 }, { name: 'b.ovf', size: 10 }]);
+    expect(await caught(() => openOva(twoOvf, 'x.ova'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 1024, space: 'file' });
     // Headers at 0, then 512 + 1024 (one header, two data blocks) for the second member.
     const short = await archive([{ name: 'd.img.000000000', size: 1024 }, { name: 'd.img.000000001', size: 1024 }, { name: 'd.img.000000002', size: 10 }]);
     expect(await caught(() => short.joinChunks('d.img', 2048))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 0, space: 'file' });
