@@ -150,6 +150,11 @@ describe('error offsets name their address space', () => {
     damaged[nodeByte + 8] = 0; // xfs_da3_blkinfo magic of the attribute tree's root node
     const fs = await openXfs(new MemorySource(damaged));
     expect(await caught(() => fs.xattrs('/blockdir'))).toMatchObject({ code: 'BAD_MAGIC', offset: nodeByte + 8, space: 'volume' });
+    const inodeByte = inodeToByte(sb, inodes['/long-link']!);
+    const noMagic = bytes.slice();
+    noMagic[inodeByte] = 0; // di_magic "IN"
+    const broken = await openXfs(new MemorySource(noMagic));
+    expect(await caught(() => broken.volume.readInode(inodes['/long-link']!))).toMatchObject({ code: 'BAD_RECORD', offset: inodeByte, space: 'volume' });
     const link = await clean.volume.readInode(inodes['/long-link']!);
     const tooLong = await caught(() => clean.volume.symlinkTarget({ ...link, size: 5000 }, []));
     expect(tooLong).toMatchObject({ code: 'BAD_RECORD', offset: inodeToByte(sb, inodes['/long-link']!), space: 'volume' });

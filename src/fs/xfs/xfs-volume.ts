@@ -131,7 +131,7 @@ export class XfsVolume {
     const blockStart = offset - (offset % this.sb.blockSize);
     const block = this.cache.get(-1 - blockStart / this.sb.blockSize) ?? (await this.readInodeChunk(number, blockStart));
     const at = offset - blockStart;
-    return parseInode(this.sb, number, block.subarray(at, at + this.sb.inodeSize), warnings);
+    return parseInode(this.sb, number, block.subarray(at, at + this.sb.inodeSize), warnings, offset);
   }
 
   /**
