@@ -3,7 +3,7 @@
  * (VMDK headers, grain tables), the virtual disk (partition tables) or the volume (NTFS).
  */
 import { describe, expect, it } from 'vitest';
-import { GrtError, withPath } from '../../src/errors.js';
+import { GrtError, withPath, type GrtWarning } from '../../src/errors.js';
 import { parseBootSector } from '../../src/fs/ntfs/boot-sector.js';
 import { parseMftRecord } from '../../src/fs/ntfs/mft-record.js';
 import { buildLayout } from '../../src/fs/ntfs/data-stream.js';
@@ -150,6 +150,14 @@ describe('error offsets name their address space', () => {
     damaged[nodeByte + 8] = 0; // xfs_da3_blkinfo magic of the attribute tree's root node
     const fs = await openXfs(new MemorySource(damaged));
     expect(await caught(() => fs.xattrs('/blockdir'))).toMatchObject({ code: 'BAD_MAGIC', offset: nodeByte + 8, space: 'volume' });
+    const [dirBlock] = await forkExtents(sb, blockdir.dataFork, (b) => clean.volume.block(b), []);
+    const dirByte = fsBlockToByte(sb, dirBlock!.fsBlock);
+    const badDirBlock = bytes.slice();
+    badDirBlock[dirByte] = 0; // the data block's magic
+    const dirFs = await openXfs(new MemorySource(badDirBlock));
+    const dirWarnings: GrtWarning[] = [];
+    await dirFs.volume.readDirectory(await dirFs.volume.readInode(inodes['/blockdir']!), dirWarnings);
+    expect(dirWarnings).toContainEqual(expect.objectContaining({ code: 'BAD_INDEX', offset: dirByte }));
     const inodeByte = inodeToByte(sb, inodes['/long-link']!);
     const noMagic = bytes.slice();
     noMagic[inodeByte] = 0; // di_magic "IN"
