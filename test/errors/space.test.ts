@@ -139,6 +139,7 @@ describe('error offsets name their address space', () => {
   });
 
   it('XFS: attribute blocks, inodes and the log are places in the volume', async () => {
+    expect(await caught(() => parseSuperblock(new Uint8Array(100), 100))).toMatchObject({ code: 'TRUNCATED', offset: 0, space: 'volume' });
     const bytes = volumeBytes('v5-4k.img.gz');
     const sb = parseSuperblock(bytes, bytes.length);
     const inodes = manifest.volumes.find((v) => v.file === 'v5-4k.img.gz')!.inodes;
