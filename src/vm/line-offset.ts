@@ -14,5 +14,10 @@ export function lineByteOffset(text: string, lineIndex: number, breaks: RegExp):
     if (!found) break;
     start = found.index + found[0].length;
   }
-  return ENCODER.encode(text.slice(0, start)).length;
+  return textByteOffset(text, start);
+}
+
+/** Byte offset of the UTF-16 index `at` of `text`, as the file's UTF-8 bytes count. */
+export function textByteOffset(text: string, at: number): number {
+  return ENCODER.encode(text.slice(0, at)).length;
 }

@@ -7,6 +7,7 @@
  */
 import { verify, X509Certificate } from 'node:crypto';
 import { GrtError } from '../errors.js';
+import { lineByteOffset, textByteOffset } from './line-offset.js';
 import type { OvaPackage } from './ova.js';
 
 /** Largest certificate file read: a signature line and a chain of a few certificates, a few KiB each. */
@@ -43,23 +44,30 @@ export interface ParsedCertFile {
   certificate: X509Certificate;
 }
 
-function bad(message: string, path: string | undefined): GrtError {
-  return new GrtError('BAD_DESCRIPTOR', message, { structure: 'OVF certificate', ...(path === undefined ? {} : { path }) });
+/** Lines of a .cert file, as ovftool and openssl write them. */
+const CERT_LINE_BREAK = /\r?\n/;
+
+/** `offset`: the byte of the .cert file where the damage is. */
+function bad(message: string, path: string | undefined, offset: number): GrtError {
+  return new GrtError('BAD_DESCRIPTOR', message, { structure: 'OVF certificate', offset, space: 'file', ...(path === undefined ? {} : { path }) });
 }
 
 /** The signature line and the first certificate of a .cert file's text. */
 export function parseCertFile(text: string, path?: string): ParsedCertFile {
-  const line = text.split(/\r?\n/).find((l) => l.trim() !== '');
+  const lines = text.split(CERT_LINE_BREAK);
+  const lineIndex = lines.findIndex((l) => l.trim() !== '');
+  const line = lines[lineIndex];
   // openssl 3 spells the line `RSA-SHA256(name)= …` when asked for hex; ovftool writes `SHA256(name)= …`.
   const match = line === undefined ? null : /^\s*(?:RSA-)?(SHA1|SHA256|SHA384|SHA512) ?\((.+)\) ?= ?([0-9A-Fa-f]+)\s*$/.exec(line);
-  if (!match || match[3]!.length % 2 !== 0) throw bad('the first line is not ALGO(name.mf)= hex signature', path);
+  if (!match || match[3]!.length % 2 !== 0) throw bad('the first line is not ALGO(name.mf)= hex signature', path, lineByteOffset(text, Math.max(0, lineIndex), CERT_LINE_BREAK));
   const pem = PEM_CERTIFICATE.exec(text);
-  if (!pem) throw bad('no PEM certificate after the signature line', path);
+  // Missing: where it was looked for, after the signature line.
+  if (!pem) throw bad('no PEM certificate after the signature line', path, lineByteOffset(text, lineIndex + 1, CERT_LINE_BREAK));
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(pem[0]);
   } catch (error) {
-    throw new GrtError('BAD_DESCRIPTOR', `the certificate cannot be read: ${(error as Error).message}`, { structure: 'OVF certificate', cause: error, ...(path === undefined ? {} : { path }) });
+    throw new GrtError('BAD_DESCRIPTOR', `the certificate cannot be read: ${(error as Error).message}`, { structure: 'OVF certificate', offset: textByteOffset(text, pem.index), space: 'file', cause: error, ...(path === undefined ? {} : { path }) });
   }
   return { algorithm: match[1]!, signed: match[2]!, signature: Buffer.from(match[3]!, 'hex'), certificate };
 }

@@ -87,7 +87,11 @@ export async function openOva(outer: SourceOpener, location: string): Promise<Ov
   const opener = await TarMemberOpener.open(outer, location);
   try {
     const descriptors = topLevel(opener, '.ovf');
-    if (descriptors.length !== 1) throw new GrtError('BAD_DESCRIPTOR', `the archive holds ${descriptors.length} .ovf descriptors at its top, not one`, { path: location, structure: 'OVA package' });
+    if (descriptors.length !== 1) {
+      // A second descriptor is where the package goes wrong; none has no place to name.
+      const second = descriptors.length > 1 ? opener.memberAt(opener.locationOf(descriptors[1]!)) : undefined;
+      throw new GrtError('BAD_DESCRIPTOR', `the archive holds ${descriptors.length} .ovf descriptors at its top, not one`, { path: location, structure: 'OVA package', offset: second?.headerOffset, space: 'file' });
+    }
     const ovfName = descriptors[0]!;
     const ovf = parseOvf(await readOvfText(opener, ovfName), opener.locationOf(ovfName));
     const { disks, empty } = diskFiles(ovf, opener.locationOf(ovfName));

@@ -117,7 +117,7 @@ export async function openDescriptorExtents(
     for (const [index, line] of descriptor.extents.entries()) {
       const size = line.sectorCount * SECTOR_BYTES;
       const info = extentInfo(line);
-      const extent = await openExtent(descriptorPath, line, index, size, info, fileOptions, pool, files, warnings);
+      const extent = await openExtent(descriptorPath, line, index, start, size, info, fileOptions, pool, files, warnings);
       extents.push({ start, size, extent, info });
       start += size;
       if (!Number.isSafeInteger(start)) {
@@ -145,6 +145,8 @@ async function openExtent(
   descriptorPath: string,
   line: ExtentLine,
   index: number,
+  /** Where the extent starts on the virtual disk, in bytes. */
+  start: number,
   size: number,
   info: ExtentInfo,
   options: CacheOptions,
@@ -154,7 +156,7 @@ async function openExtent(
 ): Promise<Extent> {
   const name = `#${index + 1} (${line.type}${line.file === undefined ? '' : ` ${JSON.stringify(line.file)}`})`;
   if (line.type === 'ZERO') return new ZeroExtent(size);
-  if (line.access === 'NOACCESS') return new NoAccessExtent(size, name);
+  if (line.access === 'NOACCESS') return new NoAccessExtent(size, name, start);
   if (line.type === 'VMFSRDM' || line.type === 'VMFSRAW') {
     throw new GrtError('UNSUPPORTED', `extent ${name} maps a raw device, which only exists on its ESXi host`, { structure: 'VMDK descriptor', path: descriptorPath });
   }

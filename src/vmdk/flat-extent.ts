@@ -71,11 +71,15 @@ export class NoAccessExtent implements Extent {
   constructor(
     readonly size: number,
     private readonly name: string,
+    /** Where the extent starts on the virtual disk: the error names the disk byte asked for. */
+    private readonly diskOffset: number,
   ) {}
 
   async read(offset: number, _out: Uint8Array, _fromParent: ParentRead): Promise<void> {
     throw new GrtError('MISSING_DATA', `extent ${this.name} is NOACCESS and cannot be read (extent sector ${Math.floor(offset / SECTOR_BYTES)})`, {
       structure: 'NOACCESS extent',
+      offset: this.diskOffset + offset,
+      space: 'disk',
     });
   }
 

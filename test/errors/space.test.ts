@@ -3,11 +3,15 @@
  * (VMDK headers, grain tables), the virtual disk (partition tables) or the volume (NTFS).
  */
 import { describe, expect, it } from 'vitest';
-import { GrtError, withPath } from '../../src/errors.js';
+import { GrtError, withPath, type GrtWarning } from '../../src/errors.js';
 import { parseBootSector } from '../../src/fs/ntfs/boot-sector.js';
 import { parseMftRecord } from '../../src/fs/ntfs/mft-record.js';
 import { buildLayout } from '../../src/fs/ntfs/data-stream.js';
 import { parseFileName } from '../../src/fs/ntfs/file-name.js';
+import { UpcaseTable } from '../../src/fs/ntfs/upcase.js';
+import { openWofStream } from '../../src/fs/ntfs/wof.js';
+import { openNtfs } from '../../src/fs/ntfs/volume.js';
+import { buildNtfsVolume } from '../builders/ntfs-builder.js';
 import { decompressLznt1 } from '../../src/codecs/lznt1.js';
 import { readPvLabel } from '../../src/volume/lvm/label.js';
 import { MemorySource } from '../../src/io/memory-source.js';
@@ -23,6 +27,10 @@ import { fsBlockToByte, inodeToByte, parseSuperblock } from '../../src/fs/xfs/su
 import { openXfs } from '../../src/fs/xfs/volume.js';
 import { parseVmx } from '../../src/vm/vmx.js';
 import { parseManifest } from '../../src/vm/ova-manifest.js';
+import { TarMemberOpener } from '../../src/io/sources/tar-member.js';
+import { openOva } from '../../src/vm/ova.js';
+import type { SourceOpener } from '../../src/io/source-opener.js';
+import { buildTar } from '../vm/tar-builder.js';
 import { writeCowd, writeHostedSparse } from '../builders/vmdk-writer.js';
 import { writeLog } from '../xfs/log-builder.js';
 import { manifest, volumeBytes } from '../xfs/xfs-images.js';
@@ -131,6 +139,7 @@ describe('error offsets name their address space', () => {
   });
 
   it('XFS: attribute blocks, inodes and the log are places in the volume', async () => {
+    expect(await caught(() => parseSuperblock(new Uint8Array(100), 100))).toMatchObject({ code: 'TRUNCATED', offset: 0, space: 'volume' });
     const bytes = volumeBytes('v5-4k.img.gz');
     const sb = parseSuperblock(bytes, bytes.length);
     const inodes = manifest.volumes.find((v) => v.file === 'v5-4k.img.gz')!.inodes;
@@ -142,6 +151,19 @@ describe('error offsets name their address space', () => {
     damaged[nodeByte + 8] = 0; // xfs_da3_blkinfo magic of the attribute tree's root node
     const fs = await openXfs(new MemorySource(damaged));
     expect(await caught(() => fs.xattrs('/blockdir'))).toMatchObject({ code: 'BAD_MAGIC', offset: nodeByte + 8, space: 'volume' });
+    const [dirBlock] = await forkExtents(sb, blockdir.dataFork, (b) => clean.volume.block(b), []);
+    const dirByte = fsBlockToByte(sb, dirBlock!.fsBlock);
+    const badDirBlock = bytes.slice();
+    badDirBlock[dirByte] = 0; // the data block's magic
+    const dirFs = await openXfs(new MemorySource(badDirBlock));
+    const dirWarnings: GrtWarning[] = [];
+    await dirFs.volume.readDirectory(await dirFs.volume.readInode(inodes['/blockdir']!), dirWarnings);
+    expect(dirWarnings).toContainEqual(expect.objectContaining({ code: 'BAD_INDEX', offset: dirByte }));
+    const inodeByte = inodeToByte(sb, inodes['/long-link']!);
+    const noMagic = bytes.slice();
+    noMagic[inodeByte] = 0; // di_magic "IN"
+    const broken = await openXfs(new MemorySource(noMagic));
+    expect(await caught(() => broken.volume.readInode(inodes['/long-link']!))).toMatchObject({ code: 'BAD_RECORD', offset: inodeByte, space: 'volume' });
     const link = await clean.volume.readInode(inodes['/long-link']!);
     const tooLong = await caught(() => clean.volume.symlinkTarget({ ...link, size: 5000 }, []));
     expect(tooLong).toMatchObject({ code: 'BAD_RECORD', offset: inodeToByte(sb, inodes['/long-link']!), space: 'volume' });
@@ -160,5 +182,37 @@ describe('error offsets name their address space', () => {
     expect(await caught(() => parseVmx('displayName = "é"\r\nno equals sign\n', 'x.vmx'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 20, space: 'file', path: 'x.vmx' });
     const digest = 'a'.repeat(64);
     expect(await caught(() => parseManifest(`SHA256(é.vmdk)= ${digest}\r\nSHA256(b.vmdk)= 12\n`, 'x.mf'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 83, space: 'file' });
+  });
+
+  it("NTFS $UpCase: its $DATA attribute's header; a WOF chunk table: the start of its stream", async () => {
+    expect(await caught(() => UpcaseTable.fromBytes(new Uint8Array(10), 40_960))).toMatchObject({ code: 'BAD_ATTRIBUTE', offset: 40_960, space: 'volume' });
+    const built = buildNtfsVolume({ clusterSize: 4096, root: { kind: 'dir', name: '', children: [] } });
+    const image = built.image.slice();
+    const view = new DataView(image.buffer);
+    const record = built.mftLcn * built.clusterSize + 10 * built.recordSize; // $UpCase
+    let data = record + view.getUint16(record + 0x14, true);
+    while (view.getUint32(data, true) !== 0x80) data += view.getUint32(data + 4, true);
+    for (const field of [0x30, 0x38]) view.setBigUint64(data + field, 4096n, true); // data and initialized size: one cluster
+    const volume = await openNtfs(new MemorySource(image));
+    expect(volume.warnings.find((w) => w.message.includes('$UpCase shorter'))).toMatchObject({ offset: data });
+    // 1 MiB of XPRESS4K plaintext needs a 255-entry table (1020 bytes) before its chunks.
+    expect(await caught(() => openWofStream(new MemorySource(new Uint8Array(100)), 1 << 20, 'XPRESS4K', 'f'))).toMatchObject({ code: 'BAD_TABLE', offset: 0, space: 'stream' });
+  });
+
+  it('OVA packages: the tar header of the member at fault, in the archive file', async () => {
+    /** An opener of one archive of `entries` (zero-filled members of `size` bytes). */
+    const outerOf = (entries: { name: string; size: number }[]): SourceOpener => {
+      const tar = buildTar(entries.map((e) => ({ name: e.name, data: new Uint8Array(e.size) })));
+      return { open: async () => Object.assign(new MemorySource(tar), { close: async () => undefined }) } as unknown as SourceOpener;
+    };
+    const archive = (entries: { name: string; size: number }[]): Promise<TarMemberOpener> => TarMemberOpener.open(outerOf(entries), 'x.ova');
+    // The second of two descriptors: after one header and one data block.
+    const twoOvf = outerOf([{ name: 'a.ovf', size: 10 }, { name: 'b.ovf', size: 10 }]);
+    expect(await caught(() => openOva(twoOvf, 'x.ova'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 1024, space: 'file' });
+    // Headers at 0, then 512 + 1024 (one header, two data blocks) for the second member.
+    const short = await archive([{ name: 'd.img.000000000', size: 1024 }, { name: 'd.img.000000001', size: 1024 }, { name: 'd.img.000000002', size: 10 }]);
+    expect(await caught(() => short.joinChunks('d.img', 2048))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 0, space: 'file' });
+    const both = await archive([{ name: 'd.img.000000000', size: 1024 }, { name: 'd.img', size: 5 }]);
+    expect(await caught(() => both.joinChunks('d.img', 1024))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 1536, space: 'file' });
   });
 });

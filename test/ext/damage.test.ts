@@ -87,6 +87,14 @@ describe('indirect maps from hostile inodes', () => {
     if (runs instanceof GrtError) expect(runs.code).toBe('LIMIT_EXCEEDED');
     else expect(Array.isArray(runs)).toBe(true);
   });
+
+  it('a size past what three levels address is an error at the inode size field', async () => {
+    const { reader: r } = reader(64);
+    const perBlock = BLOCK / 4;
+    const fileBlocks = 12 + perBlock + perBlock ** 2 + perBlock ** 3 + 1;
+    const error = await indirectRuns(r, new Uint8Array(60), fileBlocks, 't', [], 4242).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_RECORD', offset: 4242, space: 'volume' });
+  });
 });
 
 describe('directory blocks and jbd2 blocks from hostile bytes', () => {

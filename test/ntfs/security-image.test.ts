@@ -101,4 +101,14 @@ describe('a damaged $SDS', () => {
       );
     }
   });
+
+  it('a descriptor damaged in both copies is an error at its place in $SDS', async () => {
+    const bytes = imageBytes();
+    const at = Buffer.from(bytes).indexOf(needle);
+    const fs = await openNtfs(new MemorySource(damage(damage(bytes, at, 0, 2), at + SDS_BLOCK_BYTES, 0, 2)));
+    const error = await fs.security('/admin.txt').then(() => undefined, (e: unknown) => e);
+    // The mirror's copy was read last: the offset is where its descriptor starts in $SDS.
+    expect(error).toMatchObject({ code: 'BAD_ATTRIBUTE', message: expect.stringContaining('revision is not 1'), offset: expect.any(Number), space: 'stream' });
+    expect((error as GrtError).offset).toBeGreaterThanOrEqual(SDS_BLOCK_BYTES);
+  });
 });

@@ -49,7 +49,29 @@ describe('$Secure:$SII', () => {
     bytes[at + 4] = 0x01; // collation rule: no longer ordered by id
     const fs = await openNtfs(new MemorySource(bytes));
     for (const row of manifest.files) expect(hex((await fs.security(row.path))!.raw), row.path).toBe(row.ntfs_acl);
-    expect(fs.warnings.some((w) => w.message.includes('$SII'))).toBe(true);
+    expect(fs.warnings.find((w) => w.message.includes('$SII'))).toMatchObject({ offset: at + 4 });
+  });
+
+  it('locates sub-node damage at the VCN field that names the node, and a bad block where it lies', async () => {
+    // A root of one last entry whose sub-node is VCN `vcn`: header (16), node header (16), entry (24).
+    const rootNaming = (vcn: number): Uint8Array => {
+      const value = new Uint8Array(56);
+      const view = new DataView(value.buffer);
+      view.setUint32(4, 0x10, true); // COLLATION_NTOFS_ULONG
+      view.setUint32(8, 4096, true);
+      view.setUint32(16, 16, true); // entries start after the node header
+      view.setUint32(20, 40, true);
+      view.setUint32(24, 40, true);
+      view.setUint16(32 + 8, 24, true); // entry length
+      view.setUint16(32 + 12, 3, true); // sub-node, last
+      view.setBigUint64(48, BigInt(vcn), true);
+      return value;
+    };
+    const outside = await SiiIndex.open(rootNaming(5), 9000, undefined, 4096, '$SII').find(1).catch((e: unknown) => e);
+    expect(outside).toMatchObject({ code: 'BAD_INDEX', offset: 9048, space: 'volume', actual: 5 });
+    const allocation = { stream: new MemorySource(new Uint8Array(8192)), volumeOffset: (at: number) => 1_000_000 + at };
+    const notIndx = await SiiIndex.open(rootNaming(1), 9000, allocation, 4096, '$SII').find(1).catch((e: unknown) => e);
+    expect(notIndx).toMatchObject({ code: 'BAD_INDEX', message: expect.stringContaining('INDX'), offset: 1_004_096, space: 'volume' });
   });
 
   it('gives only GrtError or an answer for hostile index roots', async () => {
@@ -58,7 +80,7 @@ describe('$Secure:$SII', () => {
       const damaged = root.slice();
       for (const [offset, value] of edits) damaged[offset] = value;
       try {
-        await SiiIndex.open(damaged, undefined, 4096, '$SII').find(id % 0x200);
+        await SiiIndex.open(damaged, undefined, undefined, 4096, '$SII').find(id % 0x200);
       } catch (error) {
         expect(error).toBeInstanceOf(GrtError);
       }

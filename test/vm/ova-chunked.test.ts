@@ -122,6 +122,17 @@ describe('an OVA whose disk is stored in chunks', () => {
     expect(grtCode(() => parseCertFile('SHA256(x.mf)= 00ff\n'))).toBe('BAD_DESCRIPTOR');
     expect(grtCode(() => parseCertFile(`SHA256(x.mf)= 0ff\n${pem}`))).toBe('BAD_DESCRIPTOR');
     expect(grtCode(() => parseCertFile(`SHA256(x.mf)= 00\n${pem.replace(/[A-Za-z]{8}\n/, 'zzzzzzzz\n')}`))).toBe('BAD_DESCRIPTOR');
+    // Each error says where in the .cert file: the signature line, where the PEM should start, the PEM.
+    const where = (text: string): unknown => {
+      try {
+        return parseCertFile(text);
+      } catch (error) {
+        return error;
+      }
+    };
+    expect(where('\nSHA256(x.mf)= 0ff\n')).toMatchObject({ offset: 1, space: 'file' });
+    expect(where('SHA256(x.mf)= 00ff\n')).toMatchObject({ offset: 19, space: 'file' });
+    expect(where(`SHA256(x.mf)= 00\n${pem.replace(/[A-Za-z]{8}\n/, 'zzzzzzzz\n')}`)).toMatchObject({ offset: 17, space: 'file' });
   });
 });
 

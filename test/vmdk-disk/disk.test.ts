@@ -269,7 +269,8 @@ describe('flat, split and zero extents', () => {
       await writeFile(path, writeDescriptor({ extents: [{ access: 'RW', sectorCount: 2, type: 'ZERO' }, { access: 'NOACCESS', sectorCount: 2, type: 'FLAT', file: 'absent.vmdk', sectorOffset: 0 }] }));
       const noAccess = await openDisk(path);
       expect(await noAccess.read(0, 1024)).toEqual(new Uint8Array(1024));
-      await expectGrtError(() => noAccess.read(1000, 100), 'MISSING_DATA');
+      // The read reaches the NOACCESS extent at its first byte, disk byte 1024.
+      expect(await expectGrtError(() => noAccess.read(1000, 100), 'MISSING_DATA')).toMatchObject({ offset: 1024, space: 'disk' });
       await noAccess.close();
 
       await writeFile(join(dir, 'rdm.vmdk'), 'x');

@@ -52,8 +52,11 @@ async function mapIndirect(walk: MapWalk, pointer: number, level: number, logica
   }
 }
 
-/** Map the first `fileBlocks` logical blocks of a file whose i_block holds block pointers. */
-export async function indirectRuns(reader: BlockReader, blockField: Uint8Array, fileBlocks: number, structure: string, warnings: GrtWarning[]): Promise<BlockRun[]> {
+/**
+ * Map the first `fileBlocks` logical blocks of a file whose i_block holds block pointers.
+ * `sizeOffset`: the volume offset of the inode's size field, where a size too large is reported.
+ */
+export async function indirectRuns(reader: BlockReader, blockField: Uint8Array, fileBlocks: number, structure: string, warnings: GrtWarning[], sizeOffset?: number): Promise<BlockRun[]> {
   const perBlock = reader.blockSize / 4;
   const builder = new RunBuilder(structure);
   const walk: MapWalk = {
@@ -68,7 +71,7 @@ export async function indirectRuns(reader: BlockReader, blockField: Uint8Array, 
     logicalBlock += perBlock ** level;
   }
   if (logicalBlock < fileBlocks) {
-    throw new GrtError('BAD_RECORD', `file of ${fileBlocks} blocks is larger than an indirect map can address`, { structure });
+    throw new GrtError('BAD_RECORD', `file of ${fileBlocks} blocks is larger than an indirect map can address`, { structure, offset: sizeOffset, space: 'volume' });
   }
   return builder.runs;
 }

@@ -16,7 +16,7 @@ import { extentRuns, hasExtentHeader } from './extent-tree.js';
 import { BlockFileSource } from './file-data.js';
 import { GroupDescriptors } from './group-descriptors.js';
 import { inlineDirEntries, inlineFileBytes } from './inline-data.js';
-import { INODE_FLAGS, type Inode, I_BLOCK_BYTES, I_BLOCK_OFFSET, parseInode } from './inode.js';
+import { INODE_FLAGS, type Inode, I_BLOCK_BYTES, I_BLOCK_OFFSET, I_SIZE_OFFSET, parseInode } from './inode.js';
 import { replayJournal } from './jbd2/replay.js';
 import {
   INCOMPAT, RO_COMPAT, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, backupSuperblockCandidates, parseSuperblock, type Superblock,
@@ -134,7 +134,7 @@ export class ExtVolume {
       }
       return extentRuns(this.reader, inode.blockField, fileBlocks, structure, warnings);
     }
-    return indirectRuns(this.reader, inode.blockField, fileBlocks, structure, warnings);
+    return indirectRuns(this.reader, inode.blockField, fileBlocks, structure, warnings, inode.byteOffset + I_SIZE_OFFSET);
   }
 
   /** Every xattr of an inode: in-inode ones, then those of its xattr block. */

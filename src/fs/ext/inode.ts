@@ -23,6 +23,8 @@ export type InodeKind = keyof typeof MODE_TYPE | 'unknown';
 /** Bytes of i_block: 15 u32 block pointers, or an extent tree root, or inline data, or a fast symlink. */
 export const I_BLOCK_BYTES = 60;
 export const I_BLOCK_OFFSET = 0x28;
+/** i_size_lo: where a file's size starts in its inode (the high half is i_size_high). */
+export const I_SIZE_OFFSET = 0x04;
 const GOOD_OLD_INODE_SIZE = 128;
 
 /** Times as bigint nanoseconds since 1970-01-01 UTC; undefined where the inode has no field. */

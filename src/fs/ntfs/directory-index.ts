@@ -82,6 +82,11 @@ export interface IndexNode {
   childVcns: (number | undefined)[];
   /** VCN of the block of keys ordered after every entry (the last entry's sub-node). */
   lastChildVcn: number | undefined;
+  /**
+   * Volume byte offset of each sub-node VCN field, for error offsets: index i for `childVcns[i]`,
+   * index `entries.length` for `lastChildVcn` (absent or undefined: no place known).
+   */
+  childVcnOffsets?: (number | undefined)[];
 }
 
 export interface IndexRootInfo extends IndexNode {
@@ -103,6 +108,7 @@ function parseNode(bytes: Uint8Array, headerOffset: number, structure: string, o
   }
   const entries: IndexEntry[] = [];
   const childVcns: (number | undefined)[] = [];
+  const childVcnOffsets: (number | undefined)[] = [];
   let lastChildVcn: number | undefined;
   let pos = start;
   for (let count = 0; pos + ENTRY_HEADER <= end; count++) {
@@ -118,6 +124,7 @@ function parseNode(bytes: Uint8Array, headerOffset: number, structure: string, o
       if (ENTRY_HEADER + keyLength + 8 > length) throw new GrtError('BAD_INDEX', 'index entry too short for its sub-node VCN', { structure, offset: offsetOf(pos + ENTRY.entryLength), space: 'volume', actual: length });
       childVcn = u64le(bytes, pos + length - 8, 'index sub-node VCN', { structure, offset: offsetOf(pos + length - 8), space: 'volume' });
     }
+    childVcnOffsets.push(childVcn === undefined ? undefined : offsetOf(pos + length - 8));
     if ((flags & ENTRY_FLAG_LAST) !== 0) {
       lastChildVcn = childVcn;
       break;
@@ -126,7 +133,7 @@ function parseNode(bytes: Uint8Array, headerOffset: number, structure: string, o
     childVcns.push(childVcn);
     pos += length;
   }
-  return { entries, childVcns, lastChildVcn };
+  return { entries, childVcns, lastChildVcn, childVcnOffsets };
 }
 
 /** `valueOffset`: the value's volume byte offset when known, for error offsets. */
@@ -166,7 +173,7 @@ function isIndexBlock(bytes: Uint8Array): boolean {
  * name is searched too: one path for a unique name, one more per variant.
  * A sub-node met twice (a cycle) or a tree deeper than MAX_INDEX_DEPTH is BAD_INDEX.
  */
-export async function searchIndex(root: IndexNode, loadNode: (vcn: number) => Promise<IndexNode>, key: (name: string) => string, name: string, structure: string): Promise<IndexEntry[]> {
+export async function searchIndex(root: IndexNode, loadNode: (vcn: number, vcnOffset: number | undefined) => Promise<IndexNode>, key: (name: string) => string, name: string, structure: string): Promise<IndexEntry[]> {
   const target = key(name);
   const found: IndexEntry[] = [];
   const visited = new Set<number>();
@@ -178,10 +185,12 @@ export async function searchIndex(root: IndexNode, loadNode: (vcn: number) => Pr
       if (entryKey !== undefined && entryKey < target) continue;
       const childVcn = entry === undefined ? node.lastChildVcn : node.childVcns[i];
       if (childVcn !== undefined) {
-        if (depth >= MAX_INDEX_DEPTH) throw new GrtError('BAD_INDEX', 'index B-tree deeper than the limit', { structure, expected: MAX_INDEX_DEPTH });
-        if (visited.has(childVcn)) throw new GrtError('BAD_INDEX', 'index sub-node reached twice (a cycle)', { structure, actual: childVcn });
+        // The errors point at the sub-node VCN field that leads too deep or back up the tree.
+        const at = { structure, offset: node.childVcnOffsets?.[i], space: 'volume' } as const;
+        if (depth >= MAX_INDEX_DEPTH) throw new GrtError('BAD_INDEX', 'index B-tree deeper than the limit', { ...at, expected: MAX_INDEX_DEPTH });
+        if (visited.has(childVcn)) throw new GrtError('BAD_INDEX', 'index sub-node reached twice (a cycle)', { ...at, actual: childVcn });
         visited.add(childVcn);
-        await descend(await loadNode(childVcn), depth + 1);
+        await descend(await loadNode(childVcn, at.offset), depth + 1);
       }
       if (entry === undefined || entryKey !== target) return;
       found.push(entry);

@@ -88,14 +88,15 @@ export class DirectoryReader {
     const { structure, root, allocation } = await this.openIndex(dir);
     if (root.collationRule !== COLLATION_FILE_NAME) return []; // not ordered as searched: the full table
     const vcnBytes = this.info.clusterSize <= root.blockSize ? this.info.clusterSize : 512;
-    const loadNode = async (vcn: number): Promise<IndexNode> => {
+    // `vcnOffset`: where the parent recorded `vcn`, the place a bad VCN is reported at.
+    const loadNode = async (vcn: number, vcnOffset: number | undefined): Promise<IndexNode> => {
       const blocks = allocation ? Math.floor(allocation.stream.size / root.blockSize) : 0;
       const block = (vcn * vcnBytes) / root.blockSize;
       if (!allocation || !Number.isInteger(block) || block >= blocks) {
-        throw new GrtError('BAD_INDEX', 'index sub-node VCN outside the index allocation', { structure, expected: blocks, actual: vcn });
+        throw new GrtError('BAD_INDEX', 'index sub-node VCN outside the index allocation', { structure, offset: vcnOffset, space: 'volume', expected: blocks, actual: vcn });
       }
       if (allocation.bitmap && ((allocation.bitmap[block >> 3] ?? 0) & (1 << (block & 7))) === 0) {
-        throw new GrtError('BAD_INDEX', 'index sub-node VCN names a block not in use', { structure, actual: vcn });
+        throw new GrtError('BAD_INDEX', 'index sub-node VCN names a block not in use', { structure, offset: vcnOffset, space: 'volume', actual: vcn });
       }
       const at = block * root.blockSize;
       // A private copy: fixups are applied in place, and the read may hand back cached bytes.
@@ -125,10 +126,7 @@ export class DirectoryReader {
     const root = dir.attributes.find((a) => a.type === ATTR_INDEX_ROOT && a.name === '$I30' && a.value);
     const at = { structure, offset: dir.attributes[0]?.byteOffset, space: 'volume' } as const;
     if (!root) throw new GrtError('BAD_INDEX', 'directory has no $INDEX_ROOT', at);
-    // A loaded record's bytes are its own buffer, so the value's byteOffset is its place in the record.
-    const recordOffset = this.mft.recordOffset(root.recordNumber);
-    const valueOffset = recordOffset >= 0 && root.value!.buffer.byteLength === this.info.recordSize ? recordOffset + root.value!.byteOffset : undefined;
-    const index = parseIndexRoot(root.value!, structure, valueOffset);
+    const index = parseIndexRoot(root.value!, structure, this.mft.valueOffset(root));
     const blockSize = index.blockSize;
     const allocation = extentsOf(dir.attributes, ATTR_INDEX_ALLOCATION, '$I30');
     if (allocation.length === 0) return { structure, root: index };

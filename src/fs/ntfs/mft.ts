@@ -143,6 +143,16 @@ export class Mft {
     return sourceOffsetAt(this.layout.runs, recordNumber * this.boot.recordSize) ?? -1;
   }
 
+  /**
+   * Volume byte offset of a resident attribute's value (for messages), or undefined. A loaded
+   * record's bytes are its own buffer, so the value's byteOffset is its place in the record.
+   */
+  valueOffset(attribute: Attribute): number | undefined {
+    const recordOffset = this.recordOffset(attribute.recordNumber);
+    const value = attribute.value;
+    return value && recordOffset >= 0 && value.buffer.byteLength === this.boot.recordSize ? recordOffset + value.byteOffset : undefined;
+  }
+
   async loadFile(recordNumber: number): Promise<NtfsFile> {
     const base = await this.readRecord(recordNumber);
     return assembleFile(base, (n) => this.readRecord(n), this.metaSource, this.boot.clusterSize);

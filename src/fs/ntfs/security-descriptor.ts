@@ -6,7 +6,7 @@
  *   4 OffsetOwner   8 OffsetGroup   12 OffsetSacl   16 OffsetDacl (u32 each, from the start;
  *   0 = absent). Self-relative descriptors carry SE_SELF_RELATIVE (0x8000) in `control`.
  */
-import { GrtError } from '../../errors.js';
+import { GrtError, type OffsetSpace } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
 import { parseAcl, type Ace } from './security-acl.js';
 import { parseSid } from './security-sid.js';
@@ -32,20 +32,29 @@ export interface SecurityInfo {
   control: number;
 }
 
-export function parseSecurityDescriptor(bytes: Uint8Array, structure: string): SecurityInfo {
+/** Where a descriptor lies, for error offsets: its first byte, in `space`. */
+export interface DescriptorPlace {
+  /** Undefined: no place known (an attribute not read from a record on the volume). */
+  offset: number | undefined;
+  space: OffsetSpace;
+}
+
+/** `place`: where `bytes` lie ($SDS stream offset, or the $SECURITY_DESCRIPTOR attribute's header). */
+export function parseSecurityDescriptor(bytes: Uint8Array, structure: string, place?: DescriptorPlace): SecurityInfo {
   const end = bytes.length;
-  if (end < SD_HEADER_BYTES) throw new GrtError('BAD_ATTRIBUTE', 'security descriptor too short', { structure, expected: SD_HEADER_BYTES, actual: end });
-  if (end > MAX_DESCRIPTOR_BYTES) throw new GrtError('LIMIT_EXCEEDED', 'security descriptor too long', { structure, expected: MAX_DESCRIPTOR_BYTES, actual: end });
-  if (bytes[0] !== SD_REVISION) throw new GrtError('BAD_ATTRIBUTE', 'security descriptor revision is not 1', { structure, expected: SD_REVISION, actual: bytes[0] });
+  const at = { structure, offset: place?.offset, space: place?.space };
+  if (end < SD_HEADER_BYTES) throw new GrtError('BAD_ATTRIBUTE', 'security descriptor too short', { ...at, expected: SD_HEADER_BYTES, actual: end });
+  if (end > MAX_DESCRIPTOR_BYTES) throw new GrtError('LIMIT_EXCEEDED', 'security descriptor too long', { ...at, expected: MAX_DESCRIPTOR_BYTES, actual: end });
+  if (bytes[0] !== SD_REVISION) throw new GrtError('BAD_ATTRIBUTE', 'security descriptor revision is not 1', { ...at, expected: SD_REVISION, actual: bytes[0] });
   const control = u16le(bytes, 2);
-  if ((control & SE_SELF_RELATIVE) === 0) throw new GrtError('BAD_ATTRIBUTE', 'security descriptor is not self-relative', { structure, actual: control });
+  if ((control & SE_SELF_RELATIVE) === 0) throw new GrtError('BAD_ATTRIBUTE', 'security descriptor is not self-relative', { ...at, actual: control });
   const info: SecurityInfo = { control };
   const ownerAt = u32le(bytes, 4);
   const groupAt = u32le(bytes, 8);
   const daclAt = u32le(bytes, 16);
   // Offsets point past the header: one pointing into it would read the header as a SID or ACL.
-  const check = (at: number, what: string): void => {
-    if (at !== 0 && (at < SD_HEADER_BYTES || at >= end)) throw new GrtError('BAD_ATTRIBUTE', `${what} offset outside the security descriptor`, { structure, expected: end, actual: at });
+  const check = (offset: number, what: string): void => {
+    if (offset !== 0 && (offset < SD_HEADER_BYTES || offset >= end)) throw new GrtError('BAD_ATTRIBUTE', `${what} offset outside the security descriptor`, { structure, offset: place?.offset, space: place?.space, expected: end, actual: offset });
   };
   check(ownerAt, 'owner');
   check(groupAt, 'group');

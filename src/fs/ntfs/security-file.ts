@@ -8,7 +8,7 @@
 import { GrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_INDEX_ROOT, ATTR_STANDARD_INFORMATION } from './attribute.js';
-import { buildLayout, openLayoutStream } from './data-stream.js';
+import { buildLayout, openLayoutStream, sourceOffsetAt } from './data-stream.js';
 import { extentsOf, readAttributeValue, type Mft, type NtfsFile } from './mft.js';
 import type { EntrySecurity } from '../file-system.js';
 import { MAX_DESCRIPTOR_BYTES, parseSecurityDescriptor, type SecurityInfo } from './security-descriptor.js';
@@ -21,18 +21,19 @@ export const ATTR_SECURITY_DESCRIPTOR = 0x50;
 export async function openSecureStore(mft: Mft, source: ByteSource, clusterSize: number, warnings: GrtWarning[]): Promise<SecureStore> {
   const secure = await mft.loadFile(SECURE_RECORD);
   const extents = extentsOf(secure.attributes, ATTR_DATA, SDS_STREAM_NAME);
-  return new SecureStore(openLayoutStream(source, buildLayout(extents, clusterSize, '$Secure:$SDS')), warnings, openSii(secure, source, clusterSize, warnings));
+  return new SecureStore(openLayoutStream(source, buildLayout(extents, clusterSize, '$Secure:$SDS')), warnings, openSii(mft, secure, source, clusterSize, warnings));
 }
 
 /** $Secure's $SII index, or undefined (the $SDS pass serves) when it is missing or its root is damaged. */
-function openSii(secure: NtfsFile, source: ByteSource, clusterSize: number, warnings: GrtWarning[]): SiiIndex | undefined {
+function openSii(mft: Mft, secure: NtfsFile, source: ByteSource, clusterSize: number, warnings: GrtWarning[]): SiiIndex | undefined {
   const structure = '$Secure:$SII';
   const root = secure.attributes.find((a) => a.type === ATTR_INDEX_ROOT && a.name === SII_INDEX_NAME && a.value);
   if (!root) return undefined;
   try {
     const allocation = extentsOf(secure.attributes, ATTR_INDEX_ALLOCATION, SII_INDEX_NAME);
-    const stream = allocation.length > 0 ? openLayoutStream(source, buildLayout(allocation, clusterSize, structure)) : undefined;
-    return SiiIndex.open(root.value!, stream, clusterSize, structure);
+    const layout = allocation.length > 0 ? buildLayout(allocation, clusterSize, structure) : undefined;
+    const stream = layout && { stream: openLayoutStream(source, layout), volumeOffset: (at: number) => sourceOffsetAt(layout.runs, at) };
+    return SiiIndex.open(root.value!, mft.valueOffset(root), stream, clusterSize, structure);
   } catch (error) {
     if (!(error instanceof GrtError)) throw error;
     warnings.push(warningFrom(error));
@@ -49,7 +50,7 @@ export async function readFileSecurity(file: NtfsFile, source: ByteSource, clust
   const own = extentsOf(file.attributes, ATTR_SECURITY_DESCRIPTOR, '');
   if (own.length > 0) {
     const raw = (await readAttributeValue(source, own, clusterSize, MAX_DESCRIPTOR_BYTES, `${structure} $SECURITY_DESCRIPTOR`)).slice();
-    return { info: parseSecurityDescriptor(raw, `${structure} $SECURITY_DESCRIPTOR`), raw };
+    return { info: parseSecurityDescriptor(raw, `${structure} $SECURITY_DESCRIPTOR`, { offset: own[0]!.byteOffset, space: 'volume' }), raw };
   }
   const standard = file.attributes.find((a) => a.type === ATTR_STANDARD_INFORMATION && a.value !== null);
   const securityId = standard ? securityIdOf(standard.value!) : undefined;

@@ -103,7 +103,7 @@ export class SecureStore {
       throw new GrtError('BAD_ATTRIBUTE', '$SDS entry header changed since it was indexed', { structure, offset, space: 'stream' });
     }
     const raw = bytes.slice(SDS_ENTRY_HEADER_BYTES);
-    return { info: parseSecurityDescriptor(raw, structure), raw };
+    return { info: parseSecurityDescriptor(raw, structure, { offset: offset + SDS_ENTRY_HEADER_BYTES, space: 'stream' }), raw };
   }
 }
 

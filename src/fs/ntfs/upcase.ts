@@ -12,9 +12,10 @@ export class UpcaseTable {
   /** `units[u]` is the upper-case form of UTF-16 code unit `u` (65536 entries). */
   constructor(readonly units: Uint16Array) {}
 
-  static fromBytes(bytes: Uint8Array): UpcaseTable {
+  /** `byteOffset`: the volume offset of $UpCase's $DATA attribute header, for error offsets. */
+  static fromBytes(bytes: Uint8Array, byteOffset?: number): UpcaseTable {
     if (bytes.length < UPCASE_BYTES) {
-      throw new GrtError('BAD_ATTRIBUTE', '$UpCase shorter than 65536 entries', { structure: '$UpCase', expected: UPCASE_BYTES, actual: bytes.length });
+      throw new GrtError('BAD_ATTRIBUTE', '$UpCase shorter than 65536 entries', { structure: '$UpCase', offset: byteOffset, space: 'volume', expected: UPCASE_BYTES, actual: bytes.length });
     }
     const table = new Uint16Array(65536);
     const view = new DataView(bytes.buffer, bytes.byteOffset, UPCASE_BYTES);

@@ -99,8 +99,8 @@ export async function openNtfs(source: ByteSource, options: OpenNtfsOptions = {}
   });
   let upcase: UpcaseTable | undefined;
   await attempt(async () => {
-    const file = await mft.loadFile(UPCASE_RECORD);
-    upcase = UpcaseTable.fromBytes(await readAttributeValue(meta, extentsOf(file.attributes, ATTR_DATA, ''), boot.clusterSize, UPCASE_BYTES, '$UpCase'));
+    const extents = extentsOf((await mft.loadFile(UPCASE_RECORD)).attributes, ATTR_DATA, '');
+    upcase = UpcaseTable.fromBytes(await readAttributeValue(meta, extents, boot.clusterSize, UPCASE_BYTES, '$UpCase'), extents[0]?.byteOffset);
   });
   if (!upcase) warnings.push({ code: 'BAD_ATTRIBUTE', message: '$UpCase unreadable; names compare with ASCII case folding only' });
   return new NtfsVolume(source, meta, mft, upcase ?? UpcaseTable.ascii(), info, warnings, options.rawWof ?? false, options.inflation);

@@ -115,7 +115,8 @@ export function openWofStream(compressed: ByteSource, size: number, algorithm: W
   const tableBytes = Math.max(0, chunkCount - 1) * entryBytes;
   if (!Number.isSafeInteger(size) || size < 0) throw new GrtError('BAD_ATTRIBUTE', 'WOF file size out of range', { structure, actual: size });
   if (tableBytes > compressed.size) {
-    throw new GrtError('BAD_TABLE', 'chunk table longer than the compressed stream', { structure, expected: compressed.size, actual: tableBytes });
+    // The table opens the compressed stream (ntfs-3g plugins/system-compression.c): byte 0 is where it fails.
+    throw new GrtError('BAD_TABLE', 'chunk table longer than the compressed stream', { structure, offset: 0, space: 'stream', expected: compressed.size, actual: tableBytes });
   }
   return new WofStream(compressed, size, algorithm, structure, { chunkSize, chunkCount, entryBytes, tableBytes }, inflation);
 }

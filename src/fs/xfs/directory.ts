@@ -36,13 +36,15 @@ function u64be(view: DataView, at: number): number {
   return view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
 }
 
-function badDir(inode: number, detail: string): GrtError {
-  return new GrtError('BAD_INDEX', `XFS directory inode ${inode}: ${detail}`, { structure: 'xfs directory' });
+/** `offset`: the volume byte where the damage is, when known. */
+function badDir(inode: number, detail: string, offset: number | undefined): GrtError {
+  return new GrtError('BAD_INDEX', `XFS directory inode ${inode}: ${detail}`, { structure: 'xfs directory', offset, space: 'volume' });
 }
 
 /** Short-form directory (xfs_dir2_sf_hdr + entries) from the inode's data fork. */
-export function parseShortForm(sb: Superblock, inodeNumber: number, bytes: Uint8Array, size: number): DirEntry[] {
-  if (size > bytes.length || size < 6) throw badDir(inodeNumber, `short form of ${size} bytes in a ${bytes.length}-byte fork`);
+/** `inodeOffset`: the volume offset of the inode whose fork `bytes` is, where its damage is reported. */
+export function parseShortForm(sb: Superblock, inodeNumber: number, bytes: Uint8Array, size: number, inodeOffset?: number): DirEntry[] {
+  if (size > bytes.length || size < 6) throw badDir(inodeNumber, `short form of ${size} bytes in a ${bytes.length}-byte fork`, inodeOffset);
   const view = new DataView(bytes.buffer, bytes.byteOffset, size);
   const count = bytes[0]!;
   const wide = bytes[1]! > 0; // i8count: inode numbers are 8 bytes, not 4
@@ -50,11 +52,11 @@ export function parseShortForm(sb: Superblock, inodeNumber: number, bytes: Uint8
   let at = 2 + numberSize;
   const out: DirEntry[] = [];
   for (let i = 0; i < count; i++) {
-    if (at + 3 > size) throw badDir(inodeNumber, `short-form entry ${i} past the end`);
+    if (at + 3 > size) throw badDir(inodeNumber, `short-form entry ${i} past the end`, inodeOffset);
     const nameLength = bytes[at]!;
     const nameStart = at + 3; // namelen u8, offset u16
     const numberAt = nameStart + nameLength + (sb.hasFtype ? 1 : 0);
-    if (nameLength === 0 || numberAt + numberSize > size) throw badDir(inodeNumber, `short-form entry ${i} of length ${nameLength} past the end`);
+    if (nameLength === 0 || numberAt + numberSize > size) throw badDir(inodeNumber, `short-form entry ${i} of length ${nameLength} past the end`, inodeOffset);
     const inode = wide ? u64be(view, numberAt) : view.getUint32(numberAt);
     const entry: DirEntry = { name: utf8.decode(bytes.subarray(nameStart, nameStart + nameLength)), inode };
     // xfs_dir2_sf_entry: namelen, offset, name, [ftype], inumber.
@@ -66,12 +68,14 @@ export function parseShortForm(sb: Superblock, inodeNumber: number, bytes: Uint8
 }
 
 /** Entries of one directory data block (block or data format, v4 or v5 header). */
-export function parseDataBlock(sb: Superblock, inodeNumber: number, block: Uint8Array, out: DirEntry[], warnings: GrtWarning[]): void {
+/** `blockOffset`: the volume offset of `block`, for error offsets. */
+export function parseDataBlock(sb: Superblock, inodeNumber: number, block: Uint8Array, out: DirEntry[], warnings: GrtWarning[], blockOffset?: number): void {
+  const offsetOf = (pos: number): number | undefined => (blockOffset === undefined ? undefined : blockOffset + pos);
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
   const magic = view.getUint32(0);
   const isBlock = magic === DATA_MAGIC.block || magic === DATA_MAGIC.block3;
   const isV5 = magic === DATA_MAGIC.block3 || magic === DATA_MAGIC.data3;
-  if (!isBlock && magic !== DATA_MAGIC.data && magic !== DATA_MAGIC.data3) throw badDir(inodeNumber, `data block magic 0x${magic.toString(16)}`);
+  if (!isBlock && magic !== DATA_MAGIC.data && magic !== DATA_MAGIC.data3) throw badDir(inodeNumber, `data block magic 0x${magic.toString(16)}`, offsetOf(0));
   if (isV5 !== sb.hasCrc) warnings.push({ code: 'BAD_INDEX', message: `XFS directory inode ${inodeNumber}: v${isV5 ? 5 : 4} block on a v${sb.version} volume` });
   // v5 data blocks: xfs_dir3_blk_hdr { magic, crc, ... }.
   if (isV5 && !xfsCrcMatches(block, 4)) warnings.push({ code: 'BAD_CHECKSUM', message: `XFS directory inode ${inodeNumber}: data block CRC mismatch` });
@@ -82,18 +86,18 @@ export function parseDataBlock(sb: Superblock, inodeNumber: number, block: Uint8
     end = block.length - BLOCK_TAIL_SIZE - leafCount * LEAF_ENTRY_SIZE;
   }
   let at = isV5 ? DATA_HEADER_V5 : DATA_HEADER_V4;
-  if (end < at) throw badDir(inodeNumber, `block leaf count leaves no room for names`);
+  if (end < at) throw badDir(inodeNumber, `block leaf count leaves no room for names`, offsetOf(block.length - BLOCK_TAIL_SIZE));
   while (at + 8 <= end) {
     if (view.getUint16(at) === FREE_TAG) {
       const length = view.getUint16(at + 2);
-      if (length < 8 || length % 8 !== 0) throw badDir(inodeNumber, `free space of ${length} bytes at ${at}`);
+      if (length < 8 || length % 8 !== 0) throw badDir(inodeNumber, `free space of ${length} bytes at ${at}`, offsetOf(at));
       at += length;
       continue;
     }
     const nameLength = block[at + 8]!;
     // xfs_dir2_data_entry: inumber u64, namelen u8, name, [ftype u8], tag u16, padded to 8.
     const length = Math.ceil((8 + 1 + nameLength + (sb.hasFtype ? 1 : 0) + 2) / 8) * 8;
-    if (nameLength === 0 || at + length > end) throw badDir(inodeNumber, `entry at ${at} of name length ${nameLength} past the end`);
+    if (nameLength === 0 || at + length > end) throw badDir(inodeNumber, `entry at ${at} of name length ${nameLength} past the end`, offsetOf(at));
     const name = utf8.decode(block.subarray(at + 9, at + 9 + nameLength));
     if (name !== '.' && name !== '..') {
       if (out.length >= MAX_DIR_ENTRIES) throw new GrtError('LIMIT_EXCEEDED', `XFS directory inode ${inodeNumber}: more than ${MAX_DIR_ENTRIES} names`);

@@ -76,10 +76,11 @@ function timestamp(view: DataView, offset: number, bigtime: boolean): bigint {
   return BigInt(view.getInt32(offset)) * 1_000_000_000n + BigInt(view.getUint32(offset + 4));
 }
 
-/** Parse the inode `number` from its `sb.inodeSize` bytes. */
-export function parseInode(sb: Superblock, number: number, bytes: Uint8Array, warnings: GrtWarning[]): Inode {
+/** Parse the inode `number` from its `sb.inodeSize` bytes, which lie at `byteOffset` of the volume. */
+export function parseInode(sb: Superblock, number: number, bytes: Uint8Array, warnings: GrtWarning[], byteOffset?: number): Inode {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const fail = (detail: string): GrtError => new GrtError('BAD_RECORD', `XFS inode ${number}: ${detail}`, { structure: 'xfs inode' });
+  // Reported at the inode's first byte: where its core starts on the volume.
+  const fail = (detail: string): GrtError => new GrtError('BAD_RECORD', `XFS inode ${number}: ${detail}`, { structure: 'xfs inode', offset: byteOffset, space: 'volume' });
   if (view.getUint16(0) !== INODE_MAGIC) throw fail('no IN magic');
   const version = bytes[4]!;
   if (version < 1 || version > 3 || (version === 3) !== sb.hasCrc) throw fail(`inode version ${version} on a v${sb.version} volume`);

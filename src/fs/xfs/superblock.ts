@@ -69,7 +69,7 @@ function bad(detail: string): GrtError {
 
 /** Parse and sanity-check the superblock from its first 512 bytes. */
 export function parseSuperblock(bytes: Uint8Array, volumeSize: number): Superblock {
-  if (bytes.length < SUPERBLOCK_SIZE) throw new GrtError('TRUNCATED', 'XFS superblock shorter than 512 bytes', { structure: 'xfs superblock' });
+  if (bytes.length < SUPERBLOCK_SIZE) throw new GrtError('TRUNCATED', 'XFS superblock shorter than 512 bytes', { structure: 'xfs superblock', offset: 0, space: 'volume' });
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0) !== XFS_SB_MAGIC) throw new GrtError('BAD_MAGIC', 'no XFSB superblock magic', { structure: 'xfs superblock', offset: 0, space: 'volume' });
   const blockSize = view.getUint32(4);

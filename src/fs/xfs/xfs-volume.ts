@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 import { GrtError, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import type { StreamLayout } from '../file-system.js';
-import { openLayoutStream } from '../layout-stream.js';
+import { openLayoutStream, sourceOffsetAt } from '../layout-stream.js';
 import { readXattrs } from './attr-fork.js';
 import { crcChecker, xfsCrcMatches, type CrcCheck } from './crc32c.js';
 import { forkExtents, type Extent } from './bmap.js';
@@ -131,7 +131,7 @@ export class XfsVolume {
     const blockStart = offset - (offset % this.sb.blockSize);
     const block = this.cache.get(-1 - blockStart / this.sb.blockSize) ?? (await this.readInodeChunk(number, blockStart));
     const at = offset - blockStart;
-    return parseInode(this.sb, number, block.subarray(at, at + this.sb.inodeSize), warnings);
+    return parseInode(this.sb, number, block.subarray(at, at + this.sb.inodeSize), warnings, offset);
   }
 
   /**
@@ -212,7 +212,7 @@ export class XfsVolume {
 
   private async parseDirectory(inode: Inode, warnings: GrtWarning[]): Promise<DirEntry[]> {
     const fork = inode.dataFork;
-    if (fork.format === 'local') return parseShortForm(this.sb, inode.number, fork.bytes, inode.size);
+    if (fork.format === 'local') return parseShortForm(this.sb, inode.number, fork.bytes, inode.size, inodeToByte(this.sb, inode.number));
     const { dirBlockSize } = this.sb;
     const dataBytes = Math.min(inode.size, DIR_LEAF_OFFSET);
     if (dataBytes > MAX_DIR_BYTES) throw this.inodeDamage(inode, `directory of ${inode.size} bytes`, 'xfs directory', 'LIMIT_EXCEEDED');
@@ -230,10 +230,10 @@ export class XfsVolume {
     const out: DirEntry[] = [];
     for (const start of [...blockStarts].sort((a, b) => a - b)) {
       try {
-        parseDataBlock(this.sb, inode.number, await data.read(start, dirBlockSize), out, warnings);
+        parseDataBlock(this.sb, inode.number, await data.read(start, dirBlockSize), out, warnings, sourceOffsetAt(layout.runs, start));
       } catch (error) {
         if (!(error instanceof GrtError)) throw error;
-        warnings.push({ code: error.code, message: `${error.message} (directory block at ${start})` });
+        warnings.push({ code: error.code, message: `${error.message} (directory block at ${start})`, ...(error.offset === undefined ? {} : { offset: error.offset }) });
       }
     }
     return out;

@@ -120,7 +120,8 @@ export class TarMemberOpener implements SourceOpener {
   joinChunks(name: string, chunkSize: number): TarMember[] {
     const where = { path: this.archiveLocation, structure: 'chunked file' };
     if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0) throw new GrtError('BAD_DESCRIPTOR', `${JSON.stringify(name)}: chunk size ${chunkSize} is not a positive byte count`, where);
-    if (this.byName.has(name)) throw new GrtError('BAD_DESCRIPTOR', `${JSON.stringify(name)} is stored both whole and in chunks`, where);
+    const whole = this.byName.get(name);
+    if (this.byName.has(name)) throw new GrtError('BAD_DESCRIPTOR', `${JSON.stringify(name)} is stored both whole and in chunks`, { ...where, offset: whole?.headerOffset, space: 'file' });
     const prefix = `${name}.`;
     const numbered = [...this.byName.keys()].filter((n) => n.startsWith(prefix) && /^[0-9]+$/.test(n.slice(prefix.length)));
     if (numbered.length === 0) throw new GrtError('NOT_FOUND', `${JSON.stringify(name)}: no chunk ${prefix}${'0'.repeat(CHUNK_DIGITS)} in the archive`, where);
@@ -132,7 +133,7 @@ export class TarMemberOpener implements SourceOpener {
     chunks.forEach((chunk, index) => {
       const last = index === chunks.length - 1;
       if (last ? chunk.size === 0 || chunk.size > chunkSize : chunk.size !== chunkSize) {
-        throw new GrtError('BAD_DESCRIPTOR', `${JSON.stringify(chunk.name)} holds ${chunk.size} bytes; chunks of ${JSON.stringify(name)} are ${chunkSize} bytes${last ? ' at most' : ''}`, { ...where, expected: chunkSize, actual: chunk.size });
+        throw new GrtError('BAD_DESCRIPTOR', `${JSON.stringify(chunk.name)} holds ${chunk.size} bytes; chunks of ${JSON.stringify(name)} are ${chunkSize} bytes${last ? ' at most' : ''}`, { ...where, offset: chunk.headerOffset, space: 'file', expected: chunkSize, actual: chunk.size });
       }
     });
     this.joined.set(name, chunks);
