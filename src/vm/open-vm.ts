@@ -8,7 +8,8 @@ import type { InputFile } from '../io/file-source.js';
 import { localFileOpener } from '../io/local-opener.js';
 import type { SourceOpener } from '../io/source-opener.js';
 import { openDisk, type DiskRange, type OpenDiskOptions, type VirtualDisk } from '../vmdk/disk.js';
-import { isOvaName, looksLikeOva, openOva, type OvaPackage } from './ova.js';
+import type { OvaPackage } from './ova.js';
+import { isOvaName, looksLikeOva } from './ova-kind.js';
 import { MAX_VMX_BYTES, readVmx } from './vmx.js';
 
 /** Bytes looked at to tell a .vmx or an .ova by its content when its name does not say. */
@@ -118,7 +119,10 @@ export async function openDisks(path: string, options: OpenDisksOptions = {}): P
   if (kind !== 'disk' && diskOptions.parentPath !== undefined) {
     throw new GrtError('USAGE', `--parent names the parent of one disk; a ${kind === 'vmx' ? '.vmx' : 'package'}'s disks each find theirs from their own descriptor`);
   }
-  if (kind === 'ova') return openPackage(await openOva(opener, path), added, diskOptions);
+  if (kind === 'ova') {
+    const { openOva } = await import('./ova.js');
+    return openPackage(await openOva(opener, path), added, diskOptions);
+  }
   let locations: string[] = [path];
   if (kind === 'vmx') {
     const vmx = await readVmx(opener, path, diskOptions.allowUnsafeExtentPaths ?? false);

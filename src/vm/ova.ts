@@ -12,7 +12,6 @@ import { GrtError, type GrtWarning } from '../errors.js';
 import type { InputFile } from '../io/file-source.js';
 import type { SourceOpener } from '../io/source-opener.js';
 import { TarMemberOpener } from '../io/sources/tar-member.js';
-import { firstTarName, isTarHeader } from '../io/sources/tar.js';
 import { diskFiles, MAX_OVF_BYTES, memberNameOf, parseOvf, type OvfDisk } from './ovf.js';
 
 export interface OvaDisk {
@@ -43,16 +42,6 @@ export interface OvaPackage {
   warnings: GrtWarning[];
   /** The .ova's own identity when it is a local file: a restore must never write over it. */
   identity: InputFile | undefined;
-}
-
-/** Whether a location's name says .ova. */
-export function isOvaName(location: string): boolean {
-  return /\.ova$/i.test(location.replace(/[?#].*$/, ''));
-}
-
-/** Whether an archive's first bytes are a tar header for an .ovf: an .ova whatever its name. */
-export function looksLikeOva(head: Uint8Array): boolean {
-  return isTarHeader(head) && /\.ovf$/i.test(firstTarName(head));
 }
 
 /** Members at the top of the archive (no folder) whose name ends in `extension`. */

@@ -9,7 +9,8 @@
  */
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { assembleLogicalVolumes, type LogicalVolumeRecord, type PlacedSegment } from './lvm/index.js';
+import type { AssembledLvm, LogicalVolumeRecord, PlacedSegment } from './lvm/index.js';
+import { mayHoldPvLabel } from './lvm/label.js';
 import { listVolumes, type ListVolumesOptions } from './list-volumes.js';
 import type { DiskSegment, Volume, VolumeGroupNode, VolumeLayout } from './types.js';
 
@@ -45,8 +46,7 @@ export async function listDiskSetVolumes(disks: readonly ByteSource[], options: 
     const from = diskNumber === 1 ? '' : `disk ${diskNumber}: `;
     for (const w of layout.warnings) warnings.push({ ...w, message: from + w.message });
   });
-  // Every volume is looked at, not only those detected as lvm2: a damaged label is then a warning.
-  const lvm = await assembleLogicalVolumes(volumes.map((v) => ({ id: v.id, source: v.source })));
+  const lvm = await assembleLvm(volumes);
   warnings.push(...lvm.warnings);
   const byId = new Map(volumes.map((v) => [v.id, v]));
   for (const lv of lvm.volumes) volumes.push(logicalVolume(lv, byId));
@@ -130,4 +130,18 @@ function logicalVolume(lv: LogicalVolumeRecord, byId: ReadonlyMap<string, Volume
  */
 export function isOnFirstDisk(volume: Volume): boolean {
   return volume.segmentTypes === undefined && (volume.disk ?? 1) === 1;
+}
+
+/**
+ * The VGs and LVs over `volumes`. Every volume is looked at, not only those detected as lvm2: a
+ * damaged label is then a warning. The assembler (metadata parser, segment mapping) is loaded only
+ * when some volume carries a label signature: most images hold no LVM, and every command starts
+ * faster without it.
+ */
+async function assembleLvm(volumes: readonly Volume[]): Promise<AssembledLvm> {
+  let labelled = false;
+  for (const volume of volumes) if ((labelled = await mayHoldPvLabel(volume.source))) break;
+  if (!labelled) return { groups: [], volumes: [], warnings: [] };
+  const { assembleLogicalVolumes } = await import('./lvm/assemble.js');
+  return assembleLogicalVolumes(volumes.map((v) => ({ id: v.id, source: v.source })));
 }

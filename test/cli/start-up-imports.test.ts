@@ -43,6 +43,14 @@ describe('command start-up', () => {
     }
   });
 
+  it('no command loads the LVM2 assembler before a volume carries a PV label, nor the OVA/OVF readers before an .ova', () => {
+    for (const command of ['grt-ls', 'grt-extract', 'grt-catalog']) {
+      const loaded = reachable(join(SRC, `cli/${command}.ts`));
+      expect(loaded.has(join(SRC, 'volume/disk-set.ts')), command).toBe(true);
+      for (const unwanted of ['volume/lvm/assemble.ts', 'volume/lvm/metadata.ts', 'volume/lvm/config-text.ts', 'vm/ova.ts', 'vm/ovf.ts', 'vm/xml.ts']) expect(loaded.has(join(SRC, unwanted)), `${command}: ${unwanted}`).toBe(false);
+    }
+  });
+
   it('grt-extract and grt-catalog load no remote opener or uploader for a local image', () => {
     for (const command of ['grt-extract', 'grt-catalog']) {
       const loaded = reachable(join(SRC, `cli/${command}.ts`));

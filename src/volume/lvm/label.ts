@@ -90,6 +90,18 @@ function isLabel(sector: Uint8Array): boolean {
 }
 
 /**
+ * Whether any of sectors 0–3 of `source` carries the label signature, damaged or not: the volumes
+ * worth assembling (a damaged label is a warning there, so it must be found too).
+ */
+export async function mayHoldPvLabel(source: ByteSource): Promise<boolean> {
+  const scanned = Math.min(source.size, LABEL_SCAN_SECTORS * LVM_SECTOR);
+  if (scanned < LVM_SECTOR) return false;
+  const head = await source.read(0, scanned - (scanned % LVM_SECTOR));
+  for (let at = 0; at + LVM_SECTOR <= head.length; at += LVM_SECTOR) if (isLabel(head.subarray(at, at + LVM_SECTOR))) return true;
+  return false;
+}
+
+/**
  * The PV label of `source`, or undefined when none of sectors 0–3 holds one. A label whose CRC or
  * fields are wrong is a GrtError: the device is a PV, but a damaged one.
  */
