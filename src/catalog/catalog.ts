@@ -58,10 +58,9 @@ function nameKeyOf(v: VolumeState): (name: string) => string {
   return v.rule ? nameKeyFor(v.rule) : (name) => name.toUpperCase();
 }
 
-/** Entries handed out, so layout() can find their file record without a path lookup. */
-const origin = new WeakMap<FileEntry, { volume: number; file: number }>();
-
 export class Catalog {
+  /** Entries handed out, so layout() can find their file record without a path lookup. */
+  private readonly origin = new WeakMap<FileEntry, { volume: number; file: number }>();
   private readonly state = new Map<number, VolumeState>();
   private readonly chunkCache = new Map<string, { index: FilesChunkIndex; bytes: number }>();
   /** Memory of the chunks in chunkCache, as chunkBytes counts it. */
@@ -142,7 +141,7 @@ export class Catalog {
   /** The file record (as stored: not to be changed) of an entry this catalog returned, or of any entry with the same path and id. */
   recordOf(volume: number, entry: FileEntry): FileRecord {
     const v = this.volume(volume);
-    let file = origin.get(entry);
+    let file = this.origin.get(entry);
     if (!file || file.volume !== volume) file = { volume, file: v.names.file[this.lookup(v, entry.path)]! };
     const rec = this.record(v, file.file);
     if (rec.id.record !== entry.id.record || rec.id.sequence !== entry.id.sequence) {
@@ -379,7 +378,7 @@ export class Catalog {
     if (rec.undecodable !== undefined) entry.undecodable = rec.undecodable;
     // A name directly under a virtual folder is an orphan: its warning is rebuilt, not stored (§5.2).
     if (i > 0 && v.names.flags[v.names.parent[i]!]! & NameFlag.virtual && entry.parent) entry.warnings.push(orphanWarning(rec.id.record, entry.parent.record));
-    origin.set(entry, { volume, file });
+    this.origin.set(entry, { volume, file });
     return entry;
   }
 }

@@ -17,8 +17,6 @@ const FAST_SIGNED_BIG = BigInt(FAST_SIGNED_LIMIT);
 /** Names, targets and messages longer than this are damage (NTFS names are ≤ 255 units). */
 const MAX_STRING_UNITS = 65_536;
 
-/** Scratch space for decoding one string (the reader is synchronous, so one buffer serves all). */
-const UNIT_BUFFER = new Uint16Array(MAX_STRING_UNITS);
 /** Code units passed to one String.fromCharCode call. */
 const STRING_SLICE = 4096;
 
@@ -118,6 +116,8 @@ export class ByteWriter {
 /** Bounds-checked reader over one inflated section payload; every failure is BAD_CATALOG. */
 export class ByteReader {
   position = 0;
+  /** Scratch for decoding one string, grown to the longest seen (up to MAX_STRING_UNITS). */
+  private units = new Uint16Array(256);
   constructor(
     private readonly data: Uint8Array,
     /** Absolute file offset of the section, for error messages. */
@@ -236,7 +236,8 @@ export class ByteReader {
   str(): string {
     const units = this.bounded(MAX_STRING_UNITS, 'string length');
     if (units > this.remaining) this.fail('string longer than its section', units);
-    const codes = UNIT_BUFFER;
+    if (units > this.units.length) this.units = new Uint16Array(Math.min(MAX_STRING_UNITS, Math.max(units, 2 * this.units.length)));
+    const codes = this.units;
     const data = this.data;
     for (let i = 0; i < units; i++) {
       if (this.position >= data.length) this.fail('payload ends inside a string');
