@@ -177,13 +177,14 @@ describe('error offsets name their address space', () => {
     expect(warning).toMatchObject({ offset: itemByte, message: expect.stringContaining(`at byte ${itemByte} of the volume`) });
   });
 
-  it('XFS: fork mappings name the fork or the pointer at fault', async () => {
+  it('XFS: fork mappings and attribute forms name the inode, pointer or leaf field at fault', async () => {
     const bytes = volumeBytes('v5-4k.img.gz');
     const sb = parseSuperblock(bytes, bytes.length);
     const inodes = manifest.volumes.find((v) => v.file === 'v5-4k.img.gz')!.inodes;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    // v3 inodes: the data fork follows the 176-byte core.
+    // v3 inodes: the data fork follows the 176-byte core; the attribute fork starts di_forkoff * 8 later.
     const dataFork = (path: string): number => inodeToByte(sb, inodes[path]!) + 176;
+    const attrFork = (path: string): number => dataFork(path) + bytes[inodeToByte(sb, inodes[path]!) + 82]! * 8;
     const failure = async (image: Uint8Array, run: (fs: Awaited<ReturnType<typeof openXfs>>) => unknown): Promise<GrtError> => caught(async () => run(await openXfs(new MemorySource(image))));
     const extentsOf = (path: string) => async (fs: Awaited<ReturnType<typeof openXfs>>) => fs.volume.extents(await fs.volume.readInode(inodes[path]!), []);
 
@@ -203,6 +204,17 @@ describe('error offsets name their address space', () => {
     twiceView.setBigUint64(pointers + 8, view.getBigUint64(pointers));
     expect(await failure(twice, extentsOf('/btreedir'))).toMatchObject({ code: 'BAD_RECORD', offset: pointers + 8, space: 'volume' });
 
+    const shortForm = attrFork('/hello.txt');
+    const badShort = bytes.slice();
+    new DataView(badShort.buffer).setUint16(shortForm, 4); // totsize: the header alone
+    expect(await failure(badShort, (fs) => fs.xattrs('/hello.txt'))).toMatchObject({ code: 'BAD_ATTRIBUTE', offset: shortForm + 4, space: 'volume' });
+    const clean = await openXfs(new MemorySource(bytes.slice()));
+    const small = await clean.volume.readInode(inodes['/sub/small.bin']!);
+    const [leaf] = await forkExtents(sb, small.attrFork!, (b) => clean.volume.block(b), []);
+    const leafByte = fsBlockToByte(sb, leaf!.fsBlock);
+    const badLeaf = bytes.slice();
+    new DataView(badLeaf.buffer).setUint16(leafByte + 56, 0xffff); // xfs_attr3_leaf_hdr count
+    expect(await failure(badLeaf, (fs) => fs.xattrs('/sub/small.bin'))).toMatchObject({ code: 'BAD_ATTRIBUTE', offset: leafByte + 56, space: 'volume' });
   });
 
   it('.vmx and OVF manifest lines: the byte where the line starts in the file', async () => {
