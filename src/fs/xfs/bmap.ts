@@ -45,15 +45,11 @@ export function decodeExtent(view: DataView, offset: number): Extent {
   };
 }
 
-/** Where a fork's damage is reported: the fork's first byte in the volume, when known. */
-function forkPlace(structure: string, fork: Fork): { structure: string; offset?: number; space: 'volume' } {
-  return { structure, offset: fork.byteOffset, space: 'volume' };
-}
-
+/** The extents listed in the inode; damage is reported at the fork's first byte in the volume. */
 function decodeList(fork: Fork): Extent[] {
   const { bytes, extentCount: count } = fork;
-  if (count > MAX_EXTENTS) throw new GrtError('LIMIT_EXCEEDED', `${count} extents in one fork`, forkPlace('xfs extents', fork));
-  if (count * EXTENT_RECORD_SIZE > bytes.length) throw new GrtError('BAD_RECORD', `${count} extents do not fit their ${bytes.length} bytes`, forkPlace('xfs extents', fork));
+  if (count > MAX_EXTENTS) throw new GrtError('LIMIT_EXCEEDED', `${count} extents in one fork`, { structure: 'xfs extents', offset: fork.byteOffset, space: 'volume' });
+  if (count * EXTENT_RECORD_SIZE > bytes.length) throw new GrtError('BAD_RECORD', `${count} extents do not fit their ${bytes.length} bytes`, { structure: 'xfs extents', offset: fork.byteOffset, space: 'volume' });
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: Extent[] = [];
   for (let i = 0; i < count; i++) out.push(decodeExtent(view, i * EXTENT_RECORD_SIZE));
@@ -67,7 +63,7 @@ export async function forkExtents(sb: Superblock, fork: Fork, readBlock: ReadBlo
   let extents: Extent[];
   if (fork.format === 'extents') extents = decodeList(fork);
   else if (fork.format === 'btree') extents = await btreeExtents(sb, fork, { readBlock, check, warnings });
-  else throw new GrtError('UNSUPPORTED', `XFS fork format ${fork.format} has no extents`, forkPlace('xfs fork', fork));
+  else throw new GrtError('UNSUPPORTED', `XFS fork format ${fork.format} has no extents`, { structure: 'xfs fork', offset: fork.byteOffset, space: 'volume' });
   return ordered(extents, warnings);
 }
 
@@ -100,7 +96,7 @@ async function btreeExtents(sb: Superblock, fork: Fork, access: BlockAccess): Pr
   const count = view.getUint16(2);
   // The root's pointers start after as many keys as the fork could hold (xfs_bmdr_maxrecs).
   const maxRecords = Math.floor((root.length - ROOT_HEADER) / 16);
-  if (level < 1 || level > MAX_BTREE_DEPTH || count > maxRecords) throw new GrtError('BAD_RECORD', `XFS bmap root: level ${level}, ${count} records`, forkPlace('xfs bmap btree', fork));
+  if (level < 1 || level > MAX_BTREE_DEPTH || count > maxRecords) throw new GrtError('BAD_RECORD', `XFS bmap root: level ${level}, ${count} records`, { structure: 'xfs bmap btree', offset: fork.byteOffset, space: 'volume' });
   const pointerStart = ROOT_HEADER + maxRecords * 8;
   const out: Extent[] = [];
   const visited = new Set<number>();
