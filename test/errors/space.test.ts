@@ -177,6 +177,46 @@ describe('error offsets name their address space', () => {
     expect(warning).toMatchObject({ offset: itemByte, message: expect.stringContaining(`at byte ${itemByte} of the volume`) });
   });
 
+  it('XFS: fork mappings and attribute forms name the inode, pointer or leaf field at fault', async () => {
+    const bytes = volumeBytes('v5-4k.img.gz');
+    const sb = parseSuperblock(bytes, bytes.length);
+    const inodes = manifest.volumes.find((v) => v.file === 'v5-4k.img.gz')!.inodes;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // v3 inodes: the data fork follows the 176-byte core; the attribute fork starts di_forkoff * 8 later.
+    const dataFork = (path: string): number => inodeToByte(sb, inodes[path]!) + 176;
+    const attrFork = (path: string): number => dataFork(path) + bytes[inodeToByte(sb, inodes[path]!) + 82]! * 8;
+    const failure = async (image: Uint8Array, run: (fs: Awaited<ReturnType<typeof openXfs>>) => unknown): Promise<GrtError> => caught(async () => run(await openXfs(new MemorySource(image))));
+    const extentsOf = (path: string) => async (fs: Awaited<ReturnType<typeof openXfs>>) => fs.volume.extents(await fs.volume.readInode(inodes[path]!), []);
+
+    const tooMany = bytes.slice();
+    new DataView(tooMany.buffer).setUint32(inodeToByte(sb, inodes['/leafdir']!) + 76, 1000); // di_nextents
+    expect(await failure(tooMany, extentsOf('/leafdir'))).toMatchObject({ code: 'BAD_RECORD', offset: dataFork('/leafdir'), space: 'volume' });
+    const rootByte = dataFork('/btreedir');
+    const badRoot = bytes.slice();
+    badRoot[rootByte + 1] = 0; // bb_level 0: a root is never a leaf
+    expect(await failure(badRoot, extentsOf('/btreedir'))).toMatchObject({ code: 'BAD_RECORD', offset: rootByte, space: 'volume' });
+    // A second root pointer naming the first one's block: the second pointer is the damage.
+    expect(view.getUint16(rootByte + 2)).toBe(1);
+    const pointers = rootByte + 4 + Math.floor((sb.inodeSize - 176 - 4) / 16) * 8;
+    const twice = bytes.slice();
+    const twiceView = new DataView(twice.buffer);
+    twiceView.setUint16(rootByte + 2, 2);
+    twiceView.setBigUint64(pointers + 8, view.getBigUint64(pointers));
+    expect(await failure(twice, extentsOf('/btreedir'))).toMatchObject({ code: 'BAD_RECORD', offset: pointers + 8, space: 'volume' });
+
+    const shortForm = attrFork('/hello.txt');
+    const badShort = bytes.slice();
+    new DataView(badShort.buffer).setUint16(shortForm, 4); // totsize: the header alone
+    expect(await failure(badShort, (fs) => fs.xattrs('/hello.txt'))).toMatchObject({ code: 'BAD_ATTRIBUTE', offset: shortForm + 4, space: 'volume' });
+    const clean = await openXfs(new MemorySource(bytes.slice()));
+    const small = await clean.volume.readInode(inodes['/sub/small.bin']!);
+    const [leaf] = await forkExtents(sb, small.attrFork!, (b) => clean.volume.block(b), []);
+    const leafByte = fsBlockToByte(sb, leaf!.fsBlock);
+    const badLeaf = bytes.slice();
+    new DataView(badLeaf.buffer).setUint16(leafByte + 56, 0xffff); // xfs_attr3_leaf_hdr count
+    expect(await failure(badLeaf, (fs) => fs.xattrs('/sub/small.bin'))).toMatchObject({ code: 'BAD_ATTRIBUTE', offset: leafByte + 56, space: 'volume' });
+  });
+
   it('.vmx and OVF manifest lines: the byte where the line starts in the file', async () => {
     // "é" is two bytes in UTF-8: the offset counts bytes, not characters.
     expect(await caught(() => parseVmx('displayName = "é"\r\nno equals sign\n', 'x.vmx'))).toMatchObject({ code: 'BAD_DESCRIPTOR', offset: 20, space: 'file', path: 'x.vmx' });

@@ -54,7 +54,7 @@ function checkBlock(check: CrcCheck, fsBlock: number, block: Uint8Array, warning
 export async function readXattrs(sb: Superblock, inode: Inode, readBlock: ReadFsBlock, warnings: GrtWarning[], check: CrcCheck = NO_CRC_CHECK): Promise<Xattr[]> {
   const fork = inode.attrFork;
   if (!fork) return [];
-  if (fork.format === 'local') return parseShortFormXattrs(fork.bytes);
+  if (fork.format === 'local') return parseShortFormXattrs(fork.bytes, fork.byteOffset);
   const extents = await forkExtents(sb, fork, readBlock, warnings, check);
   const blockAt = async (fileBlock: number): Promise<ForkBlock> => {
     const fsBlock = fsBlockOf(extents, fileBlock);
@@ -72,7 +72,7 @@ export async function readXattrs(sb: Superblock, inode: Inode, readBlock: ReadFs
     visited.add(fileBlock);
     const { bytes: block, byteOffset } = await blockAt(fileBlock);
     if (!isLeafBlock(block)) throw damaged('BAD_ATTRIBUTE', `XFS inode ${inode.number}: attribute block ${fileBlock} is not a leaf`, byteOffset);
-    const { local, remote } = parseLeafBlock(block, warnings);
+    const { local, remote } = parseLeafBlock(block, warnings, byteOffset);
     out.push(...local);
     for (const value of remote) {
       try {

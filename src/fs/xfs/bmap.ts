@@ -45,9 +45,11 @@ export function decodeExtent(view: DataView, offset: number): Extent {
   };
 }
 
-function decodeList(bytes: Uint8Array, count: number): Extent[] {
-  if (count > MAX_EXTENTS) throw new GrtError('LIMIT_EXCEEDED', `${count} extents in one fork`, { structure: 'xfs extents' });
-  if (count * EXTENT_RECORD_SIZE > bytes.length) throw new GrtError('BAD_RECORD', `${count} extents do not fit their ${bytes.length} bytes`, { structure: 'xfs extents' });
+/** The extents listed in the inode; damage is reported at the fork's first byte in the volume. */
+function decodeList(fork: Fork): Extent[] {
+  const { bytes, extentCount: count } = fork;
+  if (count > MAX_EXTENTS) throw new GrtError('LIMIT_EXCEEDED', `${count} extents in one fork`, { structure: 'xfs extents', offset: fork.byteOffset, space: 'volume' });
+  if (count * EXTENT_RECORD_SIZE > bytes.length) throw new GrtError('BAD_RECORD', `${count} extents do not fit their ${bytes.length} bytes`, { structure: 'xfs extents', offset: fork.byteOffset, space: 'volume' });
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: Extent[] = [];
   for (let i = 0; i < count; i++) out.push(decodeExtent(view, i * EXTENT_RECORD_SIZE));
@@ -59,9 +61,9 @@ export type ReadBlock = (fsBlock: number) => Promise<Uint8Array>;
 /** The extents of a fork in file order (extents list or B+tree), checked for overlap. */
 export async function forkExtents(sb: Superblock, fork: Fork, readBlock: ReadBlock, warnings: GrtWarning[], check: CrcCheck = NO_CRC_CHECK): Promise<Extent[]> {
   let extents: Extent[];
-  if (fork.format === 'extents') extents = decodeList(fork.bytes, fork.extentCount);
-  else if (fork.format === 'btree') extents = await btreeExtents(sb, fork.bytes, { readBlock, check, warnings });
-  else throw new GrtError('UNSUPPORTED', `XFS fork format ${fork.format} has no extents`, { structure: 'xfs fork' });
+  if (fork.format === 'extents') extents = decodeList(fork);
+  else if (fork.format === 'btree') extents = await btreeExtents(sb, fork, { readBlock, check, warnings });
+  else throw new GrtError('UNSUPPORTED', `XFS fork format ${fork.format} has no extents`, { structure: 'xfs fork', offset: fork.byteOffset, space: 'volume' });
   return ordered(extents, warnings);
 }
 
@@ -87,24 +89,34 @@ interface BlockAccess {
   warnings: GrtWarning[];
 }
 
-async function btreeExtents(sb: Superblock, root: Uint8Array, access: BlockAccess): Promise<Extent[]> {
+async function btreeExtents(sb: Superblock, fork: Fork, access: BlockAccess): Promise<Extent[]> {
+  const root = fork.bytes;
   const view = new DataView(root.buffer, root.byteOffset, root.byteLength);
   const level = view.getUint16(0);
   const count = view.getUint16(2);
   // The root's pointers start after as many keys as the fork could hold (xfs_bmdr_maxrecs).
   const maxRecords = Math.floor((root.length - ROOT_HEADER) / 16);
-  if (level < 1 || level > MAX_BTREE_DEPTH || count > maxRecords) throw new GrtError('BAD_RECORD', `XFS bmap root: level ${level}, ${count} records`, { structure: 'xfs bmap btree' });
+  if (level < 1 || level > MAX_BTREE_DEPTH || count > maxRecords) throw new GrtError('BAD_RECORD', `XFS bmap root: level ${level}, ${count} records`, { structure: 'xfs bmap btree', offset: fork.byteOffset, space: 'volume' });
   const pointerStart = ROOT_HEADER + maxRecords * 8;
   const out: Extent[] = [];
   const visited = new Set<number>();
   for (let i = 0; i < count; i++) {
-    await walkNode(sb, Number(view.getBigUint64(pointerStart + i * 8)), level - 1, access, out, visited);
+    const pointerByte = fork.byteOffset === undefined ? undefined : fork.byteOffset + pointerStart + i * 8;
+    await walkNode(sb, { fsBlock: Number(view.getBigUint64(pointerStart + i * 8)), pointerByte }, level - 1, access, out, visited);
   }
   return out;
 }
 
-async function walkNode(sb: Superblock, fsBlock: number, level: number, access: BlockAccess, out: Extent[], visited: Set<number>): Promise<void> {
-  if (visited.has(fsBlock)) throw new GrtError('BAD_RECORD', `XFS bmap btree block ${fsBlock} reached twice`, { structure: 'xfs bmap btree' });
+/** A child pointer being followed: the block it names and its own byte in the volume (when known). */
+interface ChildPointer {
+  fsBlock: number;
+  pointerByte: number | undefined;
+}
+
+async function walkNode(sb: Superblock, pointer: ChildPointer, level: number, access: BlockAccess, out: Extent[], visited: Set<number>): Promise<void> {
+  const { fsBlock } = pointer;
+  // A repeated block is a pointer that should not be there: the damage is the pointer, not the block.
+  if (visited.has(fsBlock)) throw new GrtError('BAD_RECORD', `XFS bmap btree block ${fsBlock} reached twice`, { structure: 'xfs bmap btree', offset: pointer.pointerByte, space: 'volume' });
   visited.add(fsBlock);
   const block = await access.readBlock(fsBlock);
   // readBlock checked the block number, so it has a place in the volume.
@@ -124,5 +136,7 @@ async function walkNode(sb: Superblock, fsBlock: number, level: number, access: 
     return;
   }
   const pointerStart = header + maxRecords * 8;
-  for (let i = 0; i < count; i++) await walkNode(sb, Number(view.getBigUint64(pointerStart + i * 8)), level - 1, access, out, visited);
+  for (let i = 0; i < count; i++) {
+    await walkNode(sb, { fsBlock: Number(view.getBigUint64(pointerStart + i * 8)), pointerByte: at.offset + pointerStart + i * 8 }, level - 1, access, out, visited);
+  }
 }

@@ -35,6 +35,8 @@ export interface Fork {
   /** The fork's bytes inside the inode (inline data, extent list or B+tree root). */
   bytes: Uint8Array;
   extentCount: number;
+  /** The fork's first byte in the volume, when the inode was read from a known place (error offsets). */
+  byteOffset?: number;
 }
 
 export interface Inode {
@@ -77,6 +79,13 @@ function timestamp(view: DataView, offset: number, bigtime: boolean): bigint {
 }
 
 /** Parse the inode `number` from its `sb.inodeSize` bytes, which lie at `byteOffset` of the volume. */
+/** A fork of `inode` bytes [start, end), its format byte at `formatAt`; placed in the volume when the inode is. */
+function forkAt(inode: Uint8Array, formatAt: number, start: number, end: number, extentCount: number, inodeByte: number | undefined): Fork {
+  const fork: Fork = { format: forkFormat(inode[formatAt]!), bytes: inode.subarray(start, end), extentCount };
+  if (inodeByte !== undefined) fork.byteOffset = inodeByte + start;
+  return fork;
+}
+
 export function parseInode(sb: Superblock, number: number, bytes: Uint8Array, warnings: GrtWarning[], byteOffset?: number): Inode {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Reported at the inode's first byte: where its core starts on the volume.
@@ -119,14 +128,14 @@ export function parseInode(sb: Superblock, number: number, bytes: Uint8Array, wa
     flags: view.getUint16(90),
     generation: view.getUint32(92),
     times,
-    dataFork: { format: forkFormat(bytes[5]!), bytes: bytes.subarray(coreSize, dataEnd), extentCount: dataExtents },
+    dataFork: forkAt(bytes, 5, coreSize, dataEnd, dataExtents, byteOffset),
   };
   if ((inode.kind === 'chardev' || inode.kind === 'blockdev') && inode.dataFork.format === 'dev') {
     const device = deviceOf(inode.dataFork.bytes);
     if (device) inode.device = device;
   }
   if (forkOffset > 0) {
-    inode.attrFork = { format: forkFormat(bytes[83]!), bytes: bytes.subarray(dataEnd, sb.inodeSize), extentCount: attrExtents };
+    inode.attrFork = forkAt(bytes, 83, dataEnd, sb.inodeSize, attrExtents, byteOffset);
   }
   return inode;
 }

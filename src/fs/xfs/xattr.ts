@@ -40,25 +40,31 @@ function prefixed(flags: number, name: Uint8Array): string {
   return namespace + utf8.decode(name);
 }
 
-function bad(detail: string): GrtError {
-  return new GrtError('BAD_ATTRIBUTE', `XFS xattrs: ${detail}`, { structure: 'xfs xattr' });
+/** Damage at `byteOffset` of the volume (the bad entry or header field; undefined when unknown). */
+function bad(detail: string, byteOffset: number | undefined): GrtError {
+  return new GrtError('BAD_ATTRIBUTE', `XFS xattrs: ${detail}`, { structure: 'xfs xattr', offset: byteOffset, space: 'volume' });
 }
 
-/** Short-form attributes (xfs_attr_shortform) from the attribute fork bytes. */
-export function parseShortFormXattrs(fork: Uint8Array): Xattr[] {
-  if (fork.length < SHORT_FORM_HEADER) throw bad('short form shorter than its header');
+/** `base + delta`, or undefined when the bytes' place in the volume is not known. */
+function placed(base: number | undefined, delta: number): number | undefined {
+  return base === undefined ? undefined : base + delta;
+}
+
+/** Short-form attributes (xfs_attr_shortform) from the attribute fork bytes, which start at `forkByte` of the volume. */
+export function parseShortFormXattrs(fork: Uint8Array, forkByte?: number): Xattr[] {
+  if (fork.length < SHORT_FORM_HEADER) throw bad('short form shorter than its header', forkByte);
   const view = new DataView(fork.buffer, fork.byteOffset, fork.byteLength);
   const total = Math.min(view.getUint16(0), fork.length);
   const count = fork[2]!;
   const out: Xattr[] = [];
   let at = SHORT_FORM_HEADER;
   for (let i = 0; i < count; i++) {
-    if (at + 3 > total) throw bad(`short-form entry ${i} past the end`);
+    if (at + 3 > total) throw bad(`short-form entry ${i} past the end`, placed(forkByte, at));
     const nameLength = fork[at]!;
     const valueLength = fork[at + 1]!;
     const flags = fork[at + 2]!;
     const end = at + 3 + nameLength + valueLength;
-    if (end > total) throw bad(`short-form entry ${i} of ${nameLength}+${valueLength} bytes past the end`);
+    if (end > total) throw bad(`short-form entry ${i} of ${nameLength}+${valueLength} bytes past the end`, placed(forkByte, at));
     if (!(flags & ATTR_SKIPPED)) {
       out.push({ name: prefixed(flags, fork.subarray(at + 3, at + 3 + nameLength)), value: fork.slice(at + 3 + nameLength, end) });
     }
@@ -73,14 +79,14 @@ export function isLeafBlock(block: Uint8Array): boolean {
   return magic === LEAF_MAGIC_V4 || magic === LEAF_MAGIC_V5;
 }
 
-/** The local attributes of one leaf block, and where its remote values live. */
-export function parseLeafBlock(block: Uint8Array, warnings: GrtWarning[]): { local: Xattr[]; remote: RemoteValue[] } {
+/** The local attributes of one leaf block (at `blockByte` of the volume), and where its remote values live. */
+export function parseLeafBlock(block: Uint8Array, warnings: GrtWarning[], blockByte?: number): { local: Xattr[]; remote: RemoteValue[] } {
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
   const isV5 = view.getUint16(8) === LEAF_MAGIC_V5;
   const header = isV5 ? LEAF_HEADER_V5 : LEAF_HEADER_V4;
   const countAt = isV5 ? 56 : 12;
   const count = view.getUint16(countAt);
-  if (header + count * LEAF_ENTRY_SIZE > block.length) throw bad(`leaf of ${count} entries does not fit its block`);
+  if (header + count * LEAF_ENTRY_SIZE > block.length) throw bad(`leaf of ${count} entries does not fit its block`, placed(blockByte, countAt));
   const local: Xattr[] = [];
   const remote: RemoteValue[] = [];
   for (let i = 0; i < count; i++) {
@@ -91,22 +97,22 @@ export function parseLeafBlock(block: Uint8Array, warnings: GrtWarning[]): { loc
     try {
       if (flags & ATTR_LOCAL) {
         // xfs_attr_leaf_name_local: valuelen u16, namelen u8, name, value.
-        if (nameAt + 3 > block.length) throw bad(`leaf entry ${i} name at ${nameAt} past the block`);
+        if (nameAt + 3 > block.length) throw bad(`leaf entry ${i} name at ${nameAt} past the block`, placed(blockByte, entry + 4));
         const valueLength = view.getUint16(nameAt);
         const nameLength = block[nameAt + 2]!;
         const end = nameAt + 3 + nameLength + valueLength;
-        if (end > block.length) throw bad(`leaf entry ${i} past the block`);
+        if (end > block.length) throw bad(`leaf entry ${i} past the block`, placed(blockByte, nameAt));
         local.push({ name: prefixed(flags, block.subarray(nameAt + 3, nameAt + 3 + nameLength)), value: block.slice(nameAt + 3 + nameLength, end) });
       } else {
         // xfs_attr_leaf_name_remote: valueblk u32, valuelen u32, namelen u8, name.
-        if (nameAt + 9 > block.length) throw bad(`leaf entry ${i} name at ${nameAt} past the block`);
+        if (nameAt + 9 > block.length) throw bad(`leaf entry ${i} name at ${nameAt} past the block`, placed(blockByte, entry + 4));
         const nameLength = block[nameAt + 8]!;
-        if (nameAt + 9 + nameLength > block.length) throw bad(`leaf entry ${i} past the block`);
+        if (nameAt + 9 + nameLength > block.length) throw bad(`leaf entry ${i} past the block`, placed(blockByte, nameAt));
         remote.push({ name: prefixed(flags, block.subarray(nameAt + 9, nameAt + 9 + nameLength)), fileBlock: view.getUint32(nameAt), length: view.getUint32(nameAt + 4) });
       }
     } catch (error) {
       if (!(error instanceof GrtError)) throw error;
-      warnings.push({ code: error.code, message: error.message });
+      warnings.push(error.offset === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, offset: error.offset });
     }
   }
   return { local, remote };
