@@ -21,7 +21,7 @@
 #define MAX_PATH_BYTES 4096
 #define NS_PER_SECOND 1000000000LL
 
-/* Throw an Error whose `code` is the errno name Node uses (ENOENT, …) and whose `errno` is set. */
+/* Throw an Error carrying `errno` (negative, as in Node) and `syscall`; native-times.ts adds the `code` name (ENOENT, …). */
 static void throw_errno(napi_env env, int error, const char *call) {
   napi_value message, code, err, number;
   const char *text = strerror(error);
