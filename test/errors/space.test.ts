@@ -237,6 +237,16 @@ describe('error offsets name their address space', () => {
     expect(volume.warnings.find((w) => w.message.includes('$UpCase shorter'))).toMatchObject({ offset: data });
     // 1 MiB of XPRESS4K plaintext needs a 255-entry table (1020 bytes) before its chunks.
     expect(await caught(() => openWofStream(new MemorySource(new Uint8Array(100)), 1 << 20, 'XPRESS4K', 'f'))).toMatchObject({ code: 'BAD_TABLE', offset: 0, space: 'stream' });
+    // Three 4 KiB chunks: a table of two 4-byte entries (the ends of chunks 0 and 1), then the data.
+    const wofWith = (end0: number, end1: number, dataBytes: number) => {
+      const bytes = new Uint8Array(8 + dataBytes);
+      new DataView(bytes.buffer).setUint32(0, end0, true);
+      new DataView(bytes.buffer).setUint32(4, end1, true);
+      return openWofStream(new MemorySource(bytes), 3 * 4096, 'XPRESS4K', 'f');
+    };
+    expect(await caught(() => wofWith(5000, 6000, 7000).read(0, 10))).toMatchObject({ code: 'BAD_TABLE', offset: 0, space: 'stream' });
+    expect(await caught(() => wofWith(100, 9000, 7000).read(4096, 10))).toMatchObject({ code: 'BAD_TABLE', offset: 4, space: 'stream' });
+    expect(await caught(() => wofWith(100, 200, 5000).read(8192, 10))).toMatchObject({ code: 'BAD_TABLE', offset: 4, space: 'stream' });
   });
 
   it('OVA packages: the tar header of the member at fault, in the archive file', async () => {

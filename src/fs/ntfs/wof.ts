@@ -177,9 +177,12 @@ class WofStream implements ByteSource {
   /** Where chunk `index`, starting at `start`, ends; checked against the stream and its plaintext size. */
   private async chunkEnd(index: number, start: number): Promise<number> {
     const plainBytes = Math.min(this.chunkSize, this.size - index * this.chunkSize);
-    const end = index === this.chunkCount - 1 ? this.dataBytes : await this.tableEntry(index);
+    const last = index === this.chunkCount - 1;
+    const end = last ? this.dataBytes : await this.tableEntry(index);
     if (start > end || end > this.dataBytes || end - start > plainBytes) {
-      throw new GrtError('BAD_TABLE', `chunk ${index} out of order or out of the stream`, { structure: this.structure, offset: (index - 1) * this.entryBytes, expected: `${start}..${this.dataBytes}, at most ${plainBytes} bytes`, actual: end });
+      // Entry N holds chunk N's end; the last chunk ends with the stream, so its start (entry N − 1) is at fault.
+      const entry = last ? index - 1 : index;
+      throw new GrtError('BAD_TABLE', `chunk ${index} out of order or out of the stream`, { structure: this.structure, offset: entry * this.entryBytes, space: 'stream', expected: `${start}..${this.dataBytes}, at most ${plainBytes} bytes`, actual: end });
     }
     return end;
   }
