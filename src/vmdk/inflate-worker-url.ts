@@ -2,8 +2,9 @@
  * Starting the inflate worker program (inflate-worker.ts), wherever this code runs:
  *
  * - Built (dist/, by tsup): the program is its own entry, dist/vmdk/inflate-worker.js (.cjs for
- *   the CommonJS build; a bundle of its own ending .mjs looks for inflate-worker.mjs). This module may have been bundled into a shared chunk at dist/'s root,
- *   so both dist/vmdk/ and the folder beside this module are looked in.
+ *   the CommonJS build; a bundle of its own ending .mjs looks for inflate-worker.mjs). This
+ *   module may have been bundled into a shared chunk at dist/'s root, so both dist/vmdk/ and the
+ *   folder beside this module are looked in.
  * - From source (vitest, vite-node): Node 20 runs no TypeScript in a worker, and a test runner's
  *   module loader does not reach into worker threads. The program is bundled with esbuild (a
  *   development dependency, there whenever the sources are) into one CommonJS text and run with
