@@ -12,11 +12,13 @@ import { BlockReader } from './block-reader.js';
 import type { BlockRun } from './block-runs.js';
 import { indirectRuns } from './block-map.js';
 import { type DirEntry, parseDirBlock } from './directory.js';
-import { extentRuns, hasExtentHeader } from './extent-tree.js';
+import { extentRuns, hasExtentHeader, runsOfExtents } from './extent-tree.js';
 import { BlockFileSource } from './file-data.js';
 import { GroupDescriptors } from './group-descriptors.js';
 import { inlineDirEntries, inlineFileBytes } from './inline-data.js';
 import { INODE_FLAGS, type Inode, I_BLOCK_BYTES, I_BLOCK_OFFSET, I_SIZE_OFFSET, parseInode } from './inode.js';
+import { FastCommitOverlay } from './jbd2/fast-commit-overlay.js';
+import type { FastCommitScan } from './jbd2/fast-commit.js';
 import { replayJournal } from './jbd2/replay.js';
 import {
   INCOMPAT, RO_COMPAT, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, backupSuperblockCandidates, parseSuperblock, type Superblock,
@@ -39,6 +41,8 @@ export class ExtVolume {
   readonly warnings: GrtWarning[] = [];
   /** Committed jbd2 transactions replayed into the overlay at open. */
   journalTransactions = 0;
+  /** Fast commits replayed at open (inodes, extents and names they changed), if any. */
+  fastCommits?: FastCommitOverlay;
   private constructor(
     readonly source: ByteSource,
     public sb: Superblock,
@@ -63,6 +67,7 @@ export class ExtVolume {
 
   /** Replay the journal into the block overlay, then re-read superblock and descriptors through it. */
   private async replay(): Promise<void> {
+    let fastCommits: FastCommitScan | undefined;
     try {
       const journal = await this.readInode(this.sb.journalInode);
       const journalBlocks = Math.floor(journal.size / this.sb.blockSize);
@@ -78,6 +83,7 @@ export class ExtVolume {
       this.reader.overlay = result.overlay;
       this.reader.clear();
       this.journalTransactions = result.transactions;
+      fastCommits = result.fastCommits;
       this.warnings.push({ code: 'JOURNAL_REPLAYED', message: `journal replayed: ${result.transactions} transactions (in memory; the image is unchanged)` });
     } catch (error) {
       if (!isGrtError(error)) throw error;
@@ -98,6 +104,19 @@ export class ExtVolume {
       if (!isGrtError(error)) throw error;
       this.warnings.push({ ...warningFrom(error), message: `replayed superblock unusable, kept the one on disk: ${error.message}` });
     }
+    if (fastCommits) await this.replayFastCommits(fastCommits);
+  }
+
+  /** Lay the fast commits over the replayed volume; one that cannot be applied costs them all (a warning), never wrong bytes. */
+  private async replayFastCommits(scan: FastCommitScan): Promise<void> {
+    const volume = { reader: this.reader, inodeSize: this.sb.inodeSize, inodeCount: this.sb.inodeCount, inodeBytes: async (number: number) => (await this.inodeBytes(number, true)).bytes };
+    try {
+      this.fastCommits = await FastCommitOverlay.replay(volume, scan);
+      this.warnings.push({ code: 'FAST_COMMITS_REPLAYED', message: `fast commits replayed: ${scan.commits} (in memory; the image is unchanged)` });
+    } catch (error) {
+      if (!isGrtError(error)) throw error;
+      this.warnings.push({ ...warningFrom(error), code: 'FAST_COMMIT_NOT_REPLAYED', message: `fast commits not replayed (${error.message}), so the newest changes (made just before the backup) may be missing` });
+    }
   }
 
   /**
@@ -105,6 +124,16 @@ export class ExtVolume {
    * inode table is read ahead unless `alone` (the next inodes are not wanted: a names listing).
    */
   async readInode(number: number, warnings: GrtWarning[] = this.warnings, alone = false): Promise<Inode> {
+    const replayed = this.fastCommits?.inodes.get(number);
+    const { bytes, byteOffset } = await this.inodeBytes(number, alone);
+    // NOTE: recovery recomputes a fast-committed inode's checksum, so the logged one is not checked.
+    if (replayed) return parseInode(replayed, number, byteOffset, undefined, warnings);
+    const seed = this.sb.featureRoCompat & RO_COMPAT.metadataCsum ? this.sb.checksumSeed : undefined;
+    return parseInode(bytes, number, byteOffset, seed, warnings);
+  }
+
+  /** Inode `number`'s bytes in its inode table (through the jbd2 overlay) and where they lie. */
+  private async inodeBytes(number: number, alone: boolean): Promise<{ bytes: Uint8Array; byteOffset: number }> {
     const { sb } = this;
     if (!Number.isSafeInteger(number) || number < 1 || number > sb.inodeCount) {
       throw new GrtError('NOT_FOUND', `inode ${number} is outside 1..${sb.inodeCount}`, { structure: 'ext inode' });
@@ -119,8 +148,7 @@ export class ExtVolume {
     const readAhead = alone ? 1 : Math.min(INODE_TABLE_READ_AHEAD_BYTES / sb.blockSize, tableEnd - blockNumber);
     const block = await this.reader.block(blockNumber, `ext inode ${number}`, readAhead);
     const within = byteOffset - blockNumber * sb.blockSize;
-    const seed = sb.featureRoCompat & RO_COMPAT.metadataCsum ? sb.checksumSeed : undefined;
-    return parseInode(block.subarray(within, within + sb.inodeSize), number, byteOffset, seed, warnings);
+    return { bytes: block.subarray(within, within + sb.inodeSize), byteOffset };
   }
 
   /** Block runs of a file stored in blocks (not inline), covering its size. */
@@ -128,6 +156,8 @@ export class ExtVolume {
     const fileBlocks = Math.ceil(inode.size / this.sb.blockSize);
     const structure = `ext inode ${inode.number}`;
     if (fileBlocks === 0) return [];
+    const replayed = this.fastCommits?.extents.get(inode.number);
+    if (replayed) return runsOfExtents(replayed, fileBlocks, this.reader.blockCount, structure, warnings);
     if (inode.flags & INODE_FLAGS.extents) {
       if (!hasExtentHeader(inode.blockField)) {
         throw new GrtError('BAD_TABLE', 'extent flag set but no extent header', { structure, offset: inode.byteOffset + I_BLOCK_OFFSET, space: 'volume' });
@@ -163,6 +193,11 @@ export class ExtVolume {
   /** The entries of a directory (`.` and `..` left out); with `removed`, names left in slack too. */
   async readDirectory(inode: Inode, warnings: GrtWarning[] = [], removed = false): Promise<DirEntry[]> {
     if (inode.kind !== 'dir') throw new GrtError('NOT_A_DIRECTORY', `inode ${inode.number} is not a directory`);
+    const read = (): Promise<DirEntry[]> => this.directoryBlocksEntries(inode, warnings, removed);
+    return this.fastCommits ? this.fastCommits.directoryEntries(inode.number, read) : read();
+  }
+
+  private async directoryBlocksEntries(inode: Inode, warnings: GrtWarning[], removed: boolean): Promise<DirEntry[]> {
     if (inode.flags & INODE_FLAGS.inlineData) return inlineDirEntries(inode, await this.xattrs(inode, warnings), this.hasFileType, warnings);
     if (inode.size > MAX_DIRECTORY_BYTES) {
       throw new GrtError('LIMIT_EXCEEDED', `directory of ${inode.size} bytes is past the limit of ${MAX_DIRECTORY_BYTES}`, { structure: `ext inode ${inode.number}` });

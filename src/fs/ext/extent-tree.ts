@@ -23,11 +23,24 @@ export const MAX_EXTENT_DEPTH = 5;
 export const MAX_EXTENT_NODES = 1 << 16;
 const UNWRITTEN_LENGTH_BIAS = 32768;
 
-interface Extent {
+/** One leaf entry: `count` blocks from `logicalBlock` at `physicalBlock`. */
+export interface Extent {
   logicalBlock: number;
   physicalBlock: number;
   count: number;
   unwritten: boolean;
+}
+
+/** A 12-byte struct ext4_extent at `at` (a tree leaf entry, or the value of a fast commit's ADD_RANGE). */
+export function decodeExtent(bytes: Uint8Array, at: number): Extent {
+  const rawLength = u16le(bytes, at + 4);
+  const unwritten = rawLength > UNWRITTEN_LENGTH_BIAS;
+  return {
+    logicalBlock: u32le(bytes, at),
+    count: unwritten ? rawLength - UNWRITTEN_LENGTH_BIAS : rawLength,
+    physicalBlock: u16le(bytes, at + 6) * 0x1_0000_0000 + u32le(bytes, at + 8),
+    unwritten,
+  };
 }
 
 interface Walk {
@@ -55,14 +68,7 @@ async function walkNode(walk: Walk, node: Uint8Array, expectedDepth: number | nu
     if (depth === 0) {
       // Leaves shared by many index entries could list far more extents than any file has.
       if (walk.extents.length >= MAX_RUNS) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_RUNS} extents`, { structure, offset, space: 'volume' });
-      const rawLength = u16le(node, at + 4);
-      const unwritten = rawLength > UNWRITTEN_LENGTH_BIAS;
-      walk.extents.push({
-        logicalBlock: u32le(node, at),
-        count: unwritten ? rawLength - UNWRITTEN_LENGTH_BIAS : rawLength,
-        physicalBlock: u16le(node, at + 6) * 0x1_0000_0000 + u32le(node, at + 8),
-        unwritten,
-      });
+      walk.extents.push(decodeExtent(node, at));
     } else {
       const child = u32le(node, at + 4) + u16le(node, at + 8) * 0x1_0000_0000;
       const bytes = await walk.reader.block(child, structure);
@@ -71,24 +77,33 @@ async function walkNode(walk: Walk, node: Uint8Array, expectedDepth: number | nu
   }
 }
 
+/** Every leaf extent of the tree rooted in `blockField` (i_block), sorted by logical block. */
+export async function readExtents(reader: BlockReader, blockField: Uint8Array, structure: string): Promise<Extent[]> {
+  const walk: Walk = { reader, structure, extents: [], nodes: 0 };
+  await walkNode(walk, blockField, null, undefined);
+  return walk.extents.sort((a, b) => a.logicalBlock - b.logicalBlock);
+}
+
 /**
  * Map a file's blocks from the extent tree rooted in `blockField` (i_block). Extents past
  * `fileBlocks` are dropped; an extent past the volume or overlapping an earlier one is dropped
  * with a warning, so damage costs those bytes (read as zeros), never another file's.
  */
 export async function extentRuns(reader: BlockReader, blockField: Uint8Array, fileBlocks: number, structure: string, warnings: GrtWarning[]): Promise<BlockRun[]> {
-  const walk: Walk = { reader, structure, extents: [], nodes: 0 };
-  await walkNode(walk, blockField, null, undefined);
-  walk.extents.sort((a, b) => a.logicalBlock - b.logicalBlock);
+  return runsOfExtents(await readExtents(reader, blockField, structure), fileBlocks, reader.blockCount, structure, warnings);
+}
+
+/** Runs of sorted `extents` (as extentRuns checks them), holes and unwritten extents as null. */
+export function runsOfExtents(extents: readonly Extent[], fileBlocks: number, blockCount: number, structure: string, warnings: GrtWarning[]): BlockRun[] {
   const builder = new RunBuilder(structure);
   let next = 0;
-  for (const extent of walk.extents) {
+  for (const extent of extents) {
     if (extent.count === 0 || extent.logicalBlock >= fileBlocks) continue;
     if (extent.logicalBlock < next) {
       warnings.push({ code: 'BAD_TABLE', message: `${structure}: extent at block ${extent.logicalBlock} overlaps the one before` });
       continue;
     }
-    if (extent.physicalBlock + extent.count > reader.blockCount || (extent.physicalBlock === 0 && !extent.unwritten)) {
+    if (extent.physicalBlock + extent.count > blockCount || (extent.physicalBlock === 0 && !extent.unwritten)) {
       warnings.push({ code: 'BAD_TABLE', message: `${structure}: extent at block ${extent.logicalBlock} points outside the volume` });
       continue;
     }

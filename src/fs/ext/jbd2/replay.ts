@@ -12,10 +12,10 @@
  * ones after it are not replayed, and a warning says so. With checksum v1 the same holds for a
  * commit block whose CRC-32 over the transaction's descriptor and logged blocks does not match.
  */
-import { GrtError, type GrtWarning } from '../../../errors.js';
+import { GrtError, isGrtError, type GrtWarning } from '../../../errors.js';
 import type { BlockReader, OverlayBlock } from '../block-reader.js';
 import { blockTailMatches, commitChecksumMatches, commitChecksumV1Matches, crc32Be, tagChecksumMatches, V1_CHECKSUM_START } from './checksums.js';
-import { fastCommitWarning } from './fast-commit.js';
+import { type FastCommitScan, fastCommitProblem, scanFastCommits } from './fast-commit.js';
 import { type BlockTag, parseDescriptor, parseRevoke } from './log-blocks.js';
 import {
   BLOCK_TYPE, JBD2_MAGIC, JOURNAL_COMPAT, JOURNAL_INCOMPAT, hasChecksumV2orV3, journalHeader, parseJournalSuperblock, type JournalLog, type JournalSuperblock,
@@ -34,6 +34,8 @@ export interface ReplayResult {
   /** Committed transactions replayed. */
   transactions: number;
   superblock: JournalSuperblock;
+  /** The valid fast commits after the log, when the journal has a fast-commit area. */
+  fastCommits?: FastCommitScan;
 }
 
 interface Transaction {
@@ -137,8 +139,7 @@ export async function replayJournal(reader: BlockReader, volumeBlock: (journalBl
   if (sb.start === 0) return { overlay, transactions: 0, superblock: sb };
   const log = { reader, volumeBlock, sb };
   const { committed: transactions, endSequence } = await scan(log, warnings);
-  const fastCommit = sb.fastCommitBlocks > 0 ? await fastCommitWarning(log, endSequence) : undefined;
-  if (fastCommit) warnings.push(fastCommit);
+  const fastCommits = sb.fastCommitBlocks > 0 ? await fastCommitsAfter(log, endSequence, warnings) : undefined;
   // Pass 2: the newest transaction that revoked each block.
   const revokedBy = new Map<number, number>();
   for (const transaction of transactions) {
@@ -161,5 +162,18 @@ export async function replayJournal(reader: BlockReader, volumeBlock: (journalBl
     }
   }
   if (outside > 0) warnings.push({ code: 'BAD_TABLE', message: `jbd2: ${outside} journaled blocks lie outside the volume and were not replayed` });
-  return { overlay, transactions: transactions.length, superblock: sb };
+  return { overlay, transactions: transactions.length, superblock: sb, fastCommits };
+}
+
+/** The fast commits after the log; a damaged area costs them (a warning), never the full commits. */
+async function fastCommitsAfter(log: JournalLog, endSequence: number, warnings: GrtWarning[]): Promise<FastCommitScan | undefined> {
+  try {
+    const scan = await scanFastCommits(log, endSequence);
+    if (scan.problem !== undefined) warnings.push(fastCommitProblem(endSequence, scan.problem));
+    return scan.commits > 0 ? scan : undefined;
+  } catch (error) {
+    if (!isGrtError(error)) throw error;
+    warnings.push(fastCommitProblem(endSequence, error.message));
+    return undefined;
+  }
 }
