@@ -12,43 +12,69 @@ import { GrtError } from '../../../errors.js';
 import type { Extent } from '../extent-tree.js';
 
 /**
- * Extent entries moved while replaying one volume's fast commits. Each range costs a pass over
- * the list it changes; 2^26 bounds a hostile area's ranges against a huge list to a second or so.
+ * Extent entries shifted while replaying one volume's fast commits: each range splices the list
+ * it changes; 2^26 bounds a hostile area's ranges against a huge list to well under a second.
  */
 export const MAX_EXTENT_LIST_WORK = 1 << 26;
+
+function contiguous(a: Extent, b: Extent): boolean {
+  return a.logicalBlock + a.count === b.logicalBlock && a.physicalBlock + a.count === b.physicalBlock && a.unwritten === b.unwritten;
+}
+
+/** The first extent of sorted, disjoint `list` that ends after `logicalBlock`. */
+function firstEndingAfter(list: readonly Extent[], logicalBlock: number): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const extent = list[middle]!;
+    if (extent.logicalBlock + extent.count > logicalBlock) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
 
 export class ExtentLists {
   private work = 0;
 
-  /** Remove `[logicalBlock, logicalBlock + count)` from `list`; with `added`, map it there. */
+  /** An extent tree's leaves (sorted by logical block) as a list replay can change: empty and overlapping extents dropped. */
+  static fromTree(extents: readonly Extent[]): Extent[] {
+    const list: Extent[] = [];
+    for (const extent of extents) {
+      const last = list[list.length - 1];
+      if (extent.count > 0 && (!last || last.logicalBlock + last.count <= extent.logicalBlock)) list.push({ ...extent });
+    }
+    return list;
+  }
+
+  /** Remove `[logicalBlock, logicalBlock + count)` from `list`; with `added` (of that range), map it there. */
   change(list: Extent[], logicalBlock: number, count: number, added?: Extent): void {
+    if (count === 0) return;
     this.work += list.length + 1;
     if (this.work > MAX_EXTENT_LIST_WORK) {
       throw new GrtError('LIMIT_EXCEEDED', `fast-commit ranges past ${MAX_EXTENT_LIST_WORK} extent moves`, { structure: 'ext4 fast-commit area' });
     }
     const end = logicalBlock + count;
-    const kept: Extent[] = [];
-    for (const extent of list) {
+    const first = firstEndingAfter(list, logicalBlock);
+    let last = first;
+    while (last < list.length && list[last]!.logicalBlock < end) last++;
+    const before: Extent[] = [];
+    const after: Extent[] = [];
+    for (const extent of list.slice(first, last)) {
       const extentEnd = extent.logicalBlock + extent.count;
-      if (extentEnd <= logicalBlock || extent.logicalBlock >= end || count === 0) {
-        kept.push(extent);
-        continue;
-      }
-      if (extent.logicalBlock < logicalBlock) kept.push({ ...extent, count: logicalBlock - extent.logicalBlock });
-      if (extentEnd > end) {
-        const skip = end - extent.logicalBlock;
-        kept.push({ ...extent, logicalBlock: end, physicalBlock: extent.physicalBlock + skip, count: extentEnd - end });
-      }
+      if (extent.logicalBlock < logicalBlock) before.push({ ...extent, count: logicalBlock - extent.logicalBlock });
+      if (extentEnd > end) after.push({ ...extent, logicalBlock: end, physicalBlock: extent.physicalBlock + end - extent.logicalBlock, count: extentEnd - end });
     }
-    if (added && added.count > 0) kept.push({ ...added });
-    kept.sort((a, b) => a.logicalBlock - b.logicalBlock);
-    list.length = 0;
-    for (const extent of kept) {
-      const last = list[list.length - 1];
-      const contiguous = last !== undefined && last.logicalBlock + last.count === extent.logicalBlock
-        && last.physicalBlock + last.count === extent.physicalBlock && last.unwritten === extent.unwritten;
-      if (contiguous) last.count += extent.count;
-      else list.push(extent);
+    const replacement = [...before, ...(added ? [{ ...added }] : []), ...after];
+    list.splice(first, last - first, ...replacement);
+    // Only the extents around the changed window can have become contiguous.
+    for (let i = Math.max(first - 1, 0); i < Math.min(first + replacement.length, list.length - 1);) {
+      if (contiguous(list[i]!, list[i + 1]!)) {
+        list[i] = { ...list[i]!, count: list[i]!.count + list[i + 1]!.count };
+        list.splice(i + 1, 1);
+      } else {
+        i++;
+      }
     }
   }
 }
