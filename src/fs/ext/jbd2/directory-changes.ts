@@ -7,6 +7,8 @@
  * (none is fine: it may be gone already); LINK and CREAT first remove any entry of that name, then
  * add one for the inode, its file type taken from the inode's mode; CREAT of a directory gives it
  * fresh "." and ".." only (ext4_init_new_dir), so whatever its blocks held before is not listed.
+ * NOTE: e2fsck 1.47 skips LINK and CREAT of a symlink (its handler returns the file type instead
+ * of linking); the kernel links it, and so does grt.
  */
 import type { DirEntry } from '../directory.js';
 

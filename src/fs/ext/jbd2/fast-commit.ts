@@ -18,7 +18,9 @@
  * closes one fast commit: it is valid when its fc_tid is that transaction and its fc_crc is the
  * crc32c, from 0 (the raw register), of every tag since the previous tail, the TAIL's own tag,
  * length and fc_tid included. The scan stops at the first tail that fails, unknown tag or HEAD of
- * another transaction; the fast commits before it are replayed, in order.
+ * another transaction; the fast commits before it are replayed, in order. An area whose HEAD is
+ * of another transaction was left by an older one: the kernel stops there and replays the full
+ * commits (e2fsck 1.47 gives up the whole journal instead); grt follows the kernel, silently.
  */
 import { GrtError, type GrtWarning } from '../../../errors.js';
 import { crc32cRaw } from '../../../util/crc32c.js';
