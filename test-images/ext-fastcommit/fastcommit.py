@@ -169,20 +169,35 @@ def write(image):
             f.write(area.bytes[i * BS:(i + 1) * BS])
 
 
-# Damaged variants: (fast-commit block, byte offset in it, new little-endian u32).
+# Damaged variants: (fast-commit block, byte offset in it or 'tail tid', new little-endian u32).
 VARIANTS = {
-    'fc2-bad-crc': (1, 8, 0xdead),         # a byte of fast commit 2 changed: its tail's crc fails
-    'fc1-bad-crc': (0, 20, 0xdead),        # fast commit 1's crc fails: nothing is valid
-    'head-old-tid': (0, 8, TID - 1),       # a HEAD left from an older transaction
+    'fc2-bad-crc': (1, 8, 0xdead),               # a byte of fast commit 2 changed: its tail's crc fails
+    'fc2-tail-old-tid': (1, 'tail tid', TID - 1),  # fast commit 2's TAIL names an older transaction
+    'fc1-bad-crc': (0, 20, 0xdead),              # fast commit 1's crc fails: nothing is valid
+    'head-old-tid': (0, 8, TID - 1),             # a HEAD left from an older transaction
 }
+
+
+def variant_offset(block, offset):
+    """A byte offset, or for 'tail tid' where the block's TAIL keeps its fc_tid."""
+    at = 0
+    while offset == 'tail tid':
+        tag, length = struct.unpack_from('<HH', block, at)
+        if tag == TAIL:
+            return at + 4
+        at += 4 + length
+    return offset
 
 
 def variant(image, name):
     index, offset, value = VARIANTS[name]
     _, _, _, fc_blocks = journal_layout(image)
     with open(image, 'r+b') as f:
+        f.seek(fc_blocks[index] * BS)
+        offset = variant_offset(f.read(BS), offset)
         f.seek(fc_blocks[index] * BS + offset)
         f.write(struct.pack('<I', value))
+    return offset
 
 
 if __name__ == '__main__':

@@ -43,11 +43,13 @@ def entries(img, path='/'):
 def oracle(name, damage=None):
     copy = f'{work}/{name}.oracle.img'
     shutil.copyfile(image, copy)
+    found = {}
     if damage:
-        fastcommit.variant(copy, damage)
+        index, _, value = fastcommit.VARIANTS[damage]
+        found['damage'] = {'fastCommitBlock': index, 'offset': fastcommit.variant(copy, damage), 'u32le': value}
     fsck = subprocess.run(['e2fsck', '-fy', copy], capture_output=True)
     said = [line for line in (fsck.stdout + fsck.stderr).decode().splitlines()[1:] if 'journal' in line.lower() or 'checksum' in line.lower()]
-    return {'e2fsck': said, 'entries': entries(copy)}
+    return {**found, 'e2fsck': said, 'entries': entries(copy)}
 
 
 manifest = {
@@ -55,7 +57,6 @@ manifest = {
     'image': 'ext4-fastcommit.img.gz',
     'fastCommitBlocks': [b * fastcommit.BS for b in fastcommit.journal_layout(image)[3][:2]],
     **oracle('replayed'),
-    'variants': {name: {'damage': dict(zip(('fastCommitBlock', 'offset', 'u32le'), fastcommit.VARIANTS[name])), **oracle(name, name)}
-                 for name in fastcommit.VARIANTS},
+    'variants': {name: oracle(name, name) for name in fastcommit.VARIANTS},
 }
 print(json.dumps(manifest, indent=1))
