@@ -38,3 +38,20 @@ export const realExtTarget: FuzzTarget = {
     return exerciseFs(fs, rng);
   },
 };
+
+/** The fast-commit volume (test-images/ext-fastcommit): damage aimed at its fast-commit area and inode table. */
+export const fastCommitExtTarget: FuzzTarget = {
+  name: 'ext-fastcommit',
+  async generate(_rng, ctx) {
+    const folder = join(ctx.root, 'test-images/ext-fastcommit');
+    const bytes = new Uint8Array(gunzipSync(await readFile(join(folder, 'ext4-fastcommit.img.gz'))));
+    const { fastCommitBlocks } = JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf-8')) as { fastCommitBlocks: number[] };
+    const volume = await ExtVolume.open(new MemorySource(bytes), { replayJournal: false });
+    const { sb } = volume;
+    const table = volume.groups.get(0).inodeTableBlock * sb.blockSize;
+    const file = 'ext.img';
+    const regions = [{ file, start: fastCommitBlocks[0]!, length: fastCommitBlocks.length * sb.blockSize }, { file, start: table, length: 32 * sb.inodeSize }];
+    return { files: new Map([[file, bytes]]), main: file, hints: { regions } };
+  },
+  run: realExtTarget.run,
+};

@@ -12,7 +12,7 @@ import { volumeTarget, realVolumeTarget } from './targets-volume.js';
 import { ntfsTarget, realNtfsTarget, catalogTarget, confined, restoreTarget, imageTarget, restoreHostileTarget } from './targets-fs.js';
 import { globTarget } from './targets-glob.js';
 import { namesTarget } from './targets-names.js';
-import { realExtTarget } from './targets-ext.js';
+import { fastCommitExtTarget, realExtTarget } from './targets-ext.js';
 import { lvmTarget } from './targets-lvm.js';
 import { realXfsTarget } from './targets-xfs.js';
 import { outputsTarget } from './targets-outputs.js';
@@ -37,6 +37,7 @@ export const TARGETS: FuzzTarget[] = [
   ntfsTarget,
   realNtfsTarget,
   realExtTarget,
+  fastCommitExtTarget,
   catalogTarget,
   restoreTarget,
   restoreHostileTarget,
