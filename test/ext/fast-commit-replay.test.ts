@@ -100,6 +100,15 @@ describe('ext4 fast commits against the e2fsck oracle', () => {
     await expectListing(fs, fullCommitKept('head-old-tid'));
   });
 
+  it('lists a name a fast commit unlinked among the deleted entries, its inode still holding its data', async () => {
+    const fs = await openExt(new MemorySource(fastCommitBytes()));
+    const deleted = (await fs.readDir('/', { deleted: true })).filter((e) => e.deleted);
+    expect(deleted.map((e) => [e.name, e.links])).toEqual([['gone.txt', 0]]);
+    const stream = await fs.openStream(deleted[0]!);
+    expect(new TextDecoder().decode(await stream.read(0, stream.size))).toBe('to be unlinked\n');
+    expect((await fs.readDir('/')).map((e) => e.name)).not.toContain('gone.txt');
+  });
+
   it('with replayJournal: false neither the log nor the fast commits are replayed', async () => {
     const fs = await openExt(new MemorySource(fastCommitBytes()), { replayJournal: false });
     expect(codes(fs)).toEqual([]);

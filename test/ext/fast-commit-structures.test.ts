@@ -70,6 +70,11 @@ describe('fast-commit directory changes', () => {
     changes.add(2, { kind: 'unlink', name: 'gone', inode: 5 });
     expect(changes.apply(2, entries())).toEqual([{ inode: 20, name: 'a', fileType: 2 }, { inode: 14, name: 'old', fileType: 1, removed: true }]);
     expect(changes.apply(3, entries())).toEqual(entries());
+    // Asked for removed names too: those the changes took from the blocks' live entries (unlinked, or replaced by a link) are among them.
+    expect(changes.apply(2, entries(), true)).toEqual([
+      { inode: 20, name: 'a', fileType: 2 }, { inode: 14, name: 'old', fileType: 1, removed: true },
+      { inode: 12, name: 'a', fileType: 1, removed: true }, { inode: 13, name: 'b', fileType: 1, removed: true },
+    ]);
   });
 
   it('a directory CREAT made starts empty: only the names linked into it after', () => {

@@ -194,7 +194,7 @@ export class ExtVolume {
   async readDirectory(inode: Inode, warnings: GrtWarning[] = [], removed = false): Promise<DirEntry[]> {
     if (inode.kind !== 'dir') throw new GrtError('NOT_A_DIRECTORY', `inode ${inode.number} is not a directory`);
     const read = (): Promise<DirEntry[]> => this.directoryBlocksEntries(inode, warnings, removed);
-    return this.fastCommits ? this.fastCommits.directoryEntries(inode.number, read) : read();
+    return this.fastCommits ? this.fastCommits.directoryEntries(inode.number, read, removed) : read();
   }
 
   private async directoryBlocksEntries(inode: Inode, warnings: GrtWarning[], removed: boolean): Promise<DirEntry[]> {

@@ -44,8 +44,11 @@ export class DirectoryChanges {
     return this.createdDirectories.has(directory);
   }
 
-  /** `entries` (read from the directory's blocks) with the changes applied; removed names kept as they were. */
-  apply(directory: number, entries: DirEntry[]): DirEntry[] {
+  /**
+   * `entries` (read from the directory's blocks) with the changes applied. Removed names are kept
+   * as read; with `removed`, a name read live that a change removed is listed as removed too.
+   */
+  apply(directory: number, entries: DirEntry[], removed = false): DirEntry[] {
     const changes = this.changes.get(directory);
     if (!changes) return entries;
     const live = entries.filter((entry) => !entry.removed);
@@ -72,7 +75,8 @@ export class DirectoryChanges {
       added.push(entry);
       byName.set(change.name, [...(byName.get(change.name) ?? []), entry]);
     }
-    const removed = entries.filter((entry) => entry.removed);
-    return [...live, ...added].filter((entry) => !gone.has(entry)).concat(removed);
+    const listed = [...live, ...added].filter((entry) => !gone.has(entry));
+    const unlinked = removed ? live.filter((entry) => gone.has(entry)).map((entry) => ({ ...entry, removed: true })) : [];
+    return listed.concat(entries.filter((entry) => entry.removed), unlinked);
   }
 }

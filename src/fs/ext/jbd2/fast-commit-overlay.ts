@@ -57,9 +57,12 @@ export class FastCommitOverlay {
     return overlay;
   }
 
-  /** A directory's entries (`read` from its blocks, unless a fast commit created it) with the fast commits' changes applied. */
-  async directoryEntries(directory: number, read: () => Promise<DirEntry[]>): Promise<DirEntry[]> {
-    return this.directories.apply(directory, this.directories.created(directory) ? [] : await read());
+  /**
+   * A directory's entries (`read` from its blocks, unless a fast commit created it) with the fast
+   * commits' changes applied; with `removed`, names they unlinked are listed as removed.
+   */
+  async directoryEntries(directory: number, read: () => Promise<DirEntry[]>, removed: boolean): Promise<DirEntry[]> {
+    return this.directories.apply(directory, this.directories.created(directory) ? [] : await read(), removed);
   }
 
   private checkInode(number: number): void {

@@ -106,7 +106,8 @@ interface ScanState {
 function scanBlock(block: Uint8Array, state: ScanState): string | undefined {
   // NOTE: recovery walks while cur < block end − 1, so a block's last byte never starts a tag.
   for (let at = 0; at < block.length - 1;) {
-    if (at + TL_BYTES > block.length) return 'a tag header past the block';
+    // Fewer bytes than a tag header left: the kernel goes on with the next block.
+    if (at + TL_BYTES > block.length) break;
     const tag = u16le(block, at);
     const length = u16le(block, at + 2);
     const end = at + TL_BYTES + length;
