@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as extract } from '../../src/cli/grt-extract.js';
+import { main as ls } from '../../src/cli/grt-ls.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import type { FileEntry } from '../../src/fs/file-system.js';
 import { openExt, type ExtFileSystem } from '../../src/fs/ext/volume.js';
@@ -116,7 +117,7 @@ describe('ext4 fast commits against the e2fsck oracle', () => {
   });
 });
 
-describe('grt-extract of the fast-commit volume', () => {
+describe('grt-ls and grt-extract of the fast-commit volume', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'grt-fast-commit-restore-'));
@@ -124,6 +125,12 @@ describe('grt-extract of the fast-commit volume', () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('grt-ls --info says how many fast commits were replayed', async () => {
+    const { code, stdout, stderr } = await runCli(ls, [join(dir, FAST_COMMIT_IMAGE), '--info']);
+    expect(code, stderr).toBe(0);
+    expect(stdout + stderr).toContain('warning: volume 0: fast commits replayed: 2 (in memory; the image is unchanged)\n');
   });
 
   it('restores the replayed tree: every file of the manifest with its content and mode', async () => {
