@@ -29,8 +29,18 @@ function head(area: DataView): number {
 }
 
 describe('fast-commit area scan', () => {
-  it('refuses an area longer than MAX_FAST_COMMIT_BLOCKS', async () => {
-    await expect(scanFastCommits(journal(MAX_FAST_COMMIT_BLOCKS + 1, head), TID)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+  it('reads a long area only as far as its fast commits go, and refuses them past MAX_FAST_COMMIT_BLOCKS', async () => {
+    expect(await scanFastCommits(journal(MAX_FAST_COMMIT_BLOCKS + 1, head), TID)).toEqual({ tags: [], commits: 0, problem: 'unknown tag 0' });
+    const padded = journal(MAX_FAST_COMMIT_BLOCKS + 1, (area) => {
+      for (let at = 0; at < area.byteLength; at += BLOCK) {
+        area.setUint16(at, 7, true); // PAD to the block's last byte
+        area.setUint16(at + 2, BLOCK - 1 - 4, true);
+      }
+      head(area);
+      area.setUint16(12, 7, true);
+      area.setUint16(14, BLOCK - 1 - 12 - 4, true);
+    });
+    await expect(scanFastCommits(padded, TID)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
   });
 
   it('refuses to keep more than MAX_FAST_COMMIT_TAGS tags', async () => {

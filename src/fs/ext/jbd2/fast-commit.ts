@@ -46,7 +46,8 @@ const MIN_INODE_BYTES = 128;
 const SUPPORTED_FEATURES = 0;
 /**
  * Fast-commit blocks read: mke2fs sizes the area at 1/64 of the journal (256 blocks by default,
- * 4,096 for a 1 GiB journal of 4 KiB blocks); an area claimed longer than 2^14 blocks is damage.
+ * 4,096 for a 1 GiB journal of 4 KiB blocks, 2^14 with 1 KiB blocks); fast commits that go on
+ * past 2^14 blocks are refused.
  */
 export const MAX_FAST_COMMIT_BLOCKS = 1 << 14;
 /** Tags kept for replay: a 2^14-block area of 4 KiB blocks holds at most ~2^22 of the smallest. */
@@ -143,8 +144,8 @@ function scanBlock(block: Uint8Array, state: ScanState): string | undefined {
 }
 
 /**
- * The fast commits that continue the log ending at `endSequence` (a GrtError for an area past
- * MAX_FAST_COMMIT_BLOCKS). `problem` is set when the area holds a fast commit of that transaction
+ * The fast commits that continue the log ending at `endSequence` (a GrtError for fast commits
+ * going on past MAX_FAST_COMMIT_BLOCKS). `problem` is set when the area holds a fast commit of that transaction
  * but not one valid: the kernel then refuses to mount and e2fsck drops the whole journal; grt
  * keeps the full commits, replays no fast commit and warns.
  */
@@ -152,16 +153,17 @@ export async function scanFastCommits(log: JournalLog, endSequence: number): Pro
   const { sb } = log;
   // The kernel's first fast-commit block is j_last + 1: one past the log's end.
   const first = sb.logEnd + 1;
-  if (sb.maxLength - first > MAX_FAST_COMMIT_BLOCKS) {
-    throw new GrtError('LIMIT_EXCEEDED', `fast-commit area of ${sb.maxLength - first} blocks`, { structure: 'jbd2 superblock', expected: `≤ ${MAX_FAST_COMMIT_BLOCKS}` });
-  }
+  const end = Math.min(sb.maxLength, first + MAX_FAST_COMMIT_BLOCKS);
   const state: ScanState = { expectedTid: endSequence, accepted: [], pending: [], commits: 0, crc: 0 };
   let stop: string | undefined;
-  for (let journalBlock = first; journalBlock < sb.maxLength && stop === undefined; journalBlock++) {
+  for (let journalBlock = first; journalBlock < end && stop === undefined; journalBlock++) {
     const block = await log.reader.blocks(log.volumeBlock(journalBlock), 1, 'jbd2 fast-commit block');
     // An area that does not start with a HEAD of this transaction holds no fast commit for it.
     if (journalBlock === first && (u16le(block, 0) !== TAG.head || u32le(block, TL_BYTES + 4) !== endSequence)) return { tags: [], commits: 0 };
     stop = scanBlock(block, state);
+  }
+  if (stop === undefined && end < sb.maxLength) {
+    throw new GrtError('LIMIT_EXCEEDED', `fast commits go on past ${MAX_FAST_COMMIT_BLOCKS} blocks`, { structure: 'ext4 fast-commit area' });
   }
   const result: FastCommitScan = { tags: state.accepted, commits: state.commits };
   if (state.commits === 0 && stop !== '') result.problem = stop ?? 'no TAIL closes it';
