@@ -5,20 +5,20 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { BlockReader } from '../../src/fs/ext/block-reader.js';
-import { MAX_FAST_COMMIT_BLOCKS, MAX_FAST_COMMIT_TAGS, scanFastCommits } from '../../src/fs/ext/jbd2/fast-commit.js';
+import { MAX_FAST_COMMIT_BLOCKS, MAX_FAST_COMMIT_BYTES, MAX_FAST_COMMIT_TAGS, scanFastCommits } from '../../src/fs/ext/jbd2/fast-commit.js';
 import type { JournalLog, JournalSuperblock } from '../../src/fs/ext/jbd2/journal-superblock.js';
 
 const BLOCK = 1024;
 const TID = 7;
 
 /** A journal of `areaBlocks` fast-commit blocks after a 2-block log, filled by `fill`, mapped 1:1 onto a volume. */
-function journal(areaBlocks: number, fill: (area: DataView) => void): JournalLog {
+function journal(areaBlocks: number, fill: (area: DataView) => void, blockSize = BLOCK): JournalLog {
   const logEnd = 2;
   const maxLength = logEnd + 1 + areaBlocks;
-  const bytes = new Uint8Array(maxLength * BLOCK);
-  fill(new DataView(bytes.buffer, (logEnd + 1) * BLOCK));
-  const sb = { blockSize: BLOCK, maxLength, first: 1, sequence: TID, start: 1, compat: 0, incompat: 0x20, logEnd, fastCommitBlocks: areaBlocks + 1, checksumSeed: 0 } satisfies JournalSuperblock;
-  return { reader: new BlockReader(new MemorySource(bytes), BLOCK, maxLength), volumeBlock: (n) => n, sb };
+  const bytes = new Uint8Array(maxLength * blockSize);
+  fill(new DataView(bytes.buffer, (logEnd + 1) * blockSize));
+  const sb = { blockSize, maxLength, first: 1, sequence: TID, start: 1, compat: 0, incompat: 0x20, logEnd, fastCommitBlocks: areaBlocks + 1, checksumSeed: 0 } satisfies JournalSuperblock;
+  return { reader: new BlockReader(new MemorySource(bytes), blockSize, maxLength), volumeBlock: (n) => n, sb };
 }
 
 function head(area: DataView): number {
@@ -56,6 +56,21 @@ describe('fast-commit area scan', () => {
         area.setUint16(block * BLOCK + at + 2, BLOCK - 1 - at - 4, true);
       }
     });
+    await expect(scanFastCommits(log, TID)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+  });
+
+  it('refuses to keep more than MAX_FAST_COMMIT_BYTES of tag values (INODE tags of 4 KiB blocks)', async () => {
+    const blockSize = 4096;
+    const inodeBytes = blockSize - 1 - 12 - 4;
+    const log = journal(Math.ceil(MAX_FAST_COMMIT_BYTES / inodeBytes) + 2, (area) => {
+      for (let at = 0; at < area.byteLength; at += blockSize) {
+        area.setUint16(at + 12, 6, true); // INODE to the block's last byte
+        area.setUint16(at + 14, inodeBytes, true);
+        area.setUint16(at, 7, true); // a 12-byte PAD first (the HEAD in block 0)
+        area.setUint16(at + 2, 8, true);
+      }
+      head(area);
+    }, blockSize);
     await expect(scanFastCommits(log, TID)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
   });
 

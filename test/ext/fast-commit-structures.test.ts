@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { DirEntry } from '../../src/fs/ext/directory.js';
 import type { Extent } from '../../src/fs/ext/extent-tree.js';
 import { DirectoryChanges } from '../../src/fs/ext/jbd2/directory-changes.js';
-import { ExtentLists, MAX_EXTENT_LIST_WORK } from '../../src/fs/ext/jbd2/extent-list.js';
+import { ExtentLists, MAX_EXTENT_LIST_WORK, MAX_LOADED_EXTENTS } from '../../src/fs/ext/jbd2/extent-list.js';
 
 type Mapping = Map<number, { physicalBlock: number; unwritten: boolean }>;
 
@@ -50,6 +50,14 @@ describe('fast-commit extent lists', () => {
       for (let i = 0; i <= MAX_EXTENT_LIST_WORK / list.length; i++) lists.change(list, 1 << 20, 1);
     }).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('bounds the extents read from the trees of the files ranges change (LIMIT_EXCEEDED)', () => {
+    const lists = new ExtentLists();
+    const tree = Array.from({ length: MAX_LOADED_EXTENTS / 2 }, (_, i) => ({ logicalBlock: i, physicalBlock: 10 + 2 * i, count: 1, unwritten: false }));
+    expect(lists.fromTree(tree)).toHaveLength(tree.length);
+    expect(lists.fromTree(tree)).toHaveLength(tree.length);
+    expect(() => lists.fromTree(tree.slice(0, 1))).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
   });
 });
 

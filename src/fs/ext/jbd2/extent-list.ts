@@ -16,6 +16,12 @@ import type { Extent } from '../extent-tree.js';
  * it changes; 2^26 bounds a hostile area's ranges against a huge list to well under a second.
  */
 export const MAX_EXTENT_LIST_WORK = 1 << 26;
+/**
+ * Extents read from the trees of the files the ranges change, all files together: a file may have
+ * up to MAX_RUNS (2^20) of its own, and hostile inodes may share one huge tree; this keeps the
+ * lists' memory to tens of MiB.
+ */
+export const MAX_LOADED_EXTENTS = 1 << 20;
 
 function contiguous(a: Extent, b: Extent): boolean {
   return a.logicalBlock + a.count === b.logicalBlock && a.physicalBlock + a.count === b.physicalBlock && a.unwritten === b.unwritten;
@@ -36,9 +42,14 @@ function firstEndingAfter(list: readonly Extent[], logicalBlock: number): number
 
 export class ExtentLists {
   private work = 0;
+  private loaded = 0;
 
   /** An extent tree's leaves (sorted by logical block) as a list replay can change: empty and overlapping extents dropped. */
-  static fromTree(extents: readonly Extent[]): Extent[] {
+  fromTree(extents: readonly Extent[]): Extent[] {
+    this.loaded += extents.length;
+    if (this.loaded > MAX_LOADED_EXTENTS) {
+      throw new GrtError('LIMIT_EXCEEDED', `fast-commit ranges change files of more than ${MAX_LOADED_EXTENTS} extents`, { structure: 'ext4 fast-commit area' });
+    }
     const list: Extent[] = [];
     for (const extent of extents) {
       const last = list[list.length - 1];

@@ -137,7 +137,7 @@ export class FastCommitOverlay {
     const inode = parseInode(await this.current(number), number, 0);
     const structure = `ext inode ${number}`;
     let list: Extent[];
-    if (inode.flags & INODE_FLAGS.extents && hasExtentHeader(inode.blockField)) list = ExtentLists.fromTree(await readExtents(this.volume.reader, inode.blockField, structure));
+    if (inode.flags & INODE_FLAGS.extents && hasExtentHeader(inode.blockField)) list = this.lists.fromTree(await readExtents(this.volume.reader, inode.blockField, structure));
     else if (inode.blockField.every((byte) => byte === 0)) list = [];
     else throw new GrtError('UNSUPPORTED', `fast commit maps blocks of inode ${number}, which has no extent tree`, { structure: STRUCTURE });
     this.extents.set(number, list);

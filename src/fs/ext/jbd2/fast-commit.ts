@@ -50,8 +50,13 @@ const SUPPORTED_FEATURES = 0;
  * past 2^14 blocks are refused.
  */
 export const MAX_FAST_COMMIT_BLOCKS = 1 << 14;
-/** Tags kept for replay: a 2^14-block area of 4 KiB blocks holds at most ~2^22 of the smallest. */
-export const MAX_FAST_COMMIT_TAGS = 1 << 18;
+/**
+ * Tags kept for replay, and the bytes of their values (copied out of the blocks): one fsync's
+ * changes fill a few blocks, the default area holds 256; 2^16 tags and 16 MiB keep a hostile
+ * area's replay (each INODE tag becomes an inode copy of up to 1 KiB) to tens of MiB.
+ */
+export const MAX_FAST_COMMIT_TAGS = 1 << 16;
+export const MAX_FAST_COMMIT_BYTES = 16 * 1024 * 1024;
 
 /** CREAT, LINK or UNLINK: a name in directory `parent` for `inode`. */
 export interface DentryTag { kind: 'creat' | 'link' | 'unlink'; parent: number; inode: number; name: Uint8Array }
@@ -84,10 +89,10 @@ function parseTag(tag: number, value: Uint8Array): FastCommitTag | 'skip' | stri
       const nameBytes = length - DENTRY_INFO_BYTES;
       if (nameBytes < 1 || nameBytes > MAX_NAME_BYTES) return `directory entry tag with a name of ${nameBytes} bytes`;
       const kind = tag === TAG.creat ? 'creat' : tag === TAG.link ? 'link' : 'unlink';
-      return { kind, parent: u32le(value, 0), inode: u32le(value, 4), name: value.subarray(DENTRY_INFO_BYTES) };
+      return { kind, parent: u32le(value, 0), inode: u32le(value, 4), name: value.slice(DENTRY_INFO_BYTES) };
     }
     case TAG.inode:
-      return length >= 4 + MIN_INODE_BYTES ? { kind: 'inode', inode: u32le(value, 0), raw: value.subarray(4) } : `INODE of ${length} bytes`;
+      return length >= 4 + MIN_INODE_BYTES ? { kind: 'inode', inode: u32le(value, 0), raw: value.slice(4) } : `INODE of ${length} bytes`;
     default: return `unknown tag ${tag}`;
   }
 }
@@ -98,6 +103,8 @@ interface ScanState {
   pending: FastCommitTag[];
   commits: number;
   crc: number;
+  /** Bytes of the tag values kept. */
+  bytes: number;
 }
 
 /**
@@ -132,9 +139,12 @@ function scanBlock(block: Uint8Array, state: ScanState): string | undefined {
     } else {
       const parsed = parseTag(tag, value);
       if (typeof parsed === 'string' && parsed !== 'skip') return parsed;
-      if (parsed !== 'skip') state.pending.push(parsed);
-      if (state.accepted.length + state.pending.length > MAX_FAST_COMMIT_TAGS) {
-        throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_FAST_COMMIT_TAGS} fast-commit tags`, { structure: 'ext4 fast-commit area' });
+      if (parsed !== 'skip') {
+        state.pending.push(parsed);
+        state.bytes += length;
+      }
+      if (state.accepted.length + state.pending.length > MAX_FAST_COMMIT_TAGS || state.bytes > MAX_FAST_COMMIT_BYTES) {
+        throw new GrtError('LIMIT_EXCEEDED', `fast-commit tags past ${MAX_FAST_COMMIT_TAGS} or ${MAX_FAST_COMMIT_BYTES} bytes`, { structure: 'ext4 fast-commit area' });
       }
       state.crc = crc32cRaw(state.crc, block, at, end);
     }
@@ -154,7 +164,7 @@ export async function scanFastCommits(log: JournalLog, endSequence: number): Pro
   // The kernel's first fast-commit block is j_last + 1: one past the log's end.
   const first = sb.logEnd + 1;
   const end = Math.min(sb.maxLength, first + MAX_FAST_COMMIT_BLOCKS);
-  const state: ScanState = { expectedTid: endSequence, accepted: [], pending: [], commits: 0, crc: 0 };
+  const state: ScanState = { expectedTid: endSequence, accepted: [], pending: [], commits: 0, crc: 0, bytes: 0 };
   let stop: string | undefined;
   for (let journalBlock = first; journalBlock < end && stop === undefined; journalBlock++) {
     const block = await log.reader.blocks(log.volumeBlock(journalBlock), 1, 'jbd2 fast-commit block');
