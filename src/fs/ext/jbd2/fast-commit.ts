@@ -155,9 +155,9 @@ function scanBlock(block: Uint8Array, state: ScanState): string | undefined {
 
 /**
  * The fast commits that continue the log ending at `endSequence` (a GrtError for fast commits
- * going on past MAX_FAST_COMMIT_BLOCKS). `problem` is set when the area holds a fast commit of that transaction
- * but not one valid: the kernel then refuses to mount and e2fsck drops the whole journal; grt
- * keeps the full commits, replays no fast commit and warns.
+ * going on past MAX_FAST_COMMIT_BLOCKS). `problem` is set when the area holds a fast commit of
+ * that transaction but not one valid: the kernel then refuses to mount and e2fsck drops the whole
+ * journal; grt keeps the full commits, replays no fast commit and warns.
  */
 export async function scanFastCommits(log: JournalLog, endSequence: number): Promise<FastCommitScan> {
   const { sb } = log;
