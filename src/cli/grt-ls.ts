@@ -333,8 +333,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       // With --deleted, a PATH may name a deleted entry (a deleted directory), as grt-extract takes it.
       const fs = values.deleted ? new DeletedView(mounted) : mounted;
       const addSecurity = values.security ? securityAdder(mounted) : undefined;
-      if (values.find !== undefined) return await find(fs, values.find, values, io, addSecurity);
-      return await list(fs, positionals[1] ?? '/', values, io, addSecurity);
+      // Damage the listing itself meets (a directory entry skipped) lands in the volume's warnings.
+      const mountWarnings = mounted.warnings?.length ?? 0;
+      try {
+        if (values.find !== undefined) return await find(fs, values.find, values, io, addSecurity);
+        return await list(fs, positionals[1] ?? '/', values, io, addSecurity);
+      } finally {
+        for (const w of mounted.warnings?.slice(mountWarnings) ?? []) io.stderr.write(`${NAME}: warning: ${w.message}\n`);
+      }
     } finally {
       await image.close();
     }

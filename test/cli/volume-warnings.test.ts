@@ -1,7 +1,7 @@
 /**
  * What a volume says about itself reaches every command: a damaged primary NTFS boot sector (the
- * backup used), two file systems on one partition; and `grt-ls --info` shows the NTFS label
- * ($Volume's $VOLUME_NAME), in text and --json.
+ * backup used), two file systems on one partition, damage a listing meets (an ext directory entry
+ * skipped); and `grt-ls --info` shows the NTFS label ($Volume's $VOLUME_NAME), in text and --json.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -28,6 +28,7 @@ async function run(command: typeof ls, argv: string[]) {
 let dir = '';
 let damaged = '';
 let twoFs = '';
+let slashName = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'grt-volume-warnings-'));
   const image = buildNtfs({ volumeLabel: 'Backup Label', root: { kind: 'dir', name: '', children: [{ kind: 'file', name: 'a.txt', data: new TextEncoder().encode('hello') }] } });
@@ -40,6 +41,13 @@ beforeAll(async () => {
   await writeFile(damaged, image);
   twoFs = join(dir, 'ntfs-ext2.img');
   await writeFile(twoFs, gunzipSync(readFileSync(join(import.meta.dirname, '../../test-images/fs-kinds/ntfs-ext2.img.gz'))));
+  // The root's entry for big.bin (name_len 7, type 1) renamed "bi/.bin": a name no path can hold.
+  const ext2 = gunzipSync(readFileSync(join(import.meta.dirname, '../../test-images/ext/ext2-1k.img.gz')));
+  const at = ext2.indexOf(Buffer.from('\x07\x01big.bin', 'latin1'));
+  expect(at).toBeGreaterThan(0);
+  ext2[at + 4] = 0x2f;
+  slashName = join(dir, 'slash-name.img');
+  await writeFile(slashName, ext2);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -95,5 +103,16 @@ describe('two file systems on one partition', () => {
     expect(unreadable.code).toBe(2);
     expect(unreadable.err).toMatch(/BAD_RECORD: inode 2: the root is not a directory/);
     expect((await run(ls, [twoFs, '/', '--fs', 'btrfs'])).err).toMatch(/USAGE: --fs btrfs: no volume holds/);
+  });
+});
+
+describe('damage met while listing', () => {
+  it('is printed by grt-ls after the listing, in text and --json, and by --find', async () => {
+    for (const argv of [[slashName, '/'], [slashName, '-R', '/'], [slashName, '--json', '/'], [slashName, '--find', '*.bin']]) {
+      const listing = await run(ls, argv);
+      expect(listing.code).toBe(0);
+      expect(listing.out).not.toMatch(/bi\/\.bin/);
+      expect(listing.err).toMatch(/^grt-ls: warning: directory \/?: entry name with '\/' or NUL skipped$/m);
+    }
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import type { ExtentLine } from '../../src/vmdk/descriptor.js';
+import { openDisk, type VirtualDisk } from '../../src/vmdk/index.js';
 import { randomBytes } from '../helpers/random-bytes.js';
 
 /** A descriptor's text as VMware-style tools write it, for round trips. */
@@ -66,4 +67,23 @@ export function expectBytes(actual: Uint8Array, expected: Uint8Array): void {
   if (Buffer.compare(actual, expected) === 0) return;
   const at = actual.findIndex((b, i) => b !== expected[i]);
   expect({ at, actual: actual[at] }).toEqual({ at, actual: expected[at] });
+}
+
+/** Every byte of a disk. */
+export async function readAll(disk: VirtualDisk): Promise<Uint8Array> {
+  return disk.read(0, disk.size);
+}
+
+/** Open a (damaged) disk and read all of it: a result or a GrtError, never another exception. */
+export async function openAndReadAllOrGrtError(path: string): Promise<void> {
+  try {
+    const disk = await openDisk(path);
+    try {
+      await disk.read(0, disk.size);
+    } finally {
+      await disk.close();
+    }
+  } catch (error) {
+    if (!(error instanceof GrtError)) throw error;
+  }
 }
