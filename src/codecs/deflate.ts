@@ -13,6 +13,10 @@
  * followed by fresh bytes); `run` decodes until the output reaches what the caller asked for, the
  * buffer is full, the slab runs low, a block ends or the stream does, and says which. It never
  * writes past its buffer, so memory stays flat however much the stream holds.
+ *
+ * Speed (bench/gzip.mjs, MB/s of output per CPU second, best of 5 alternating with zlib's
+ * inflateRawSync on the same input): text 163 against 287, executables 139 against 305, a
+ * streamOptimized VMDK 379 against 1299 — 0.3–0.6× zlib.
  */
 import { GrtError } from '../errors.js';
 import { copyMatch } from './huffman.js';
@@ -311,84 +315,82 @@ export class Inflater {
     let bitCount = this.bitCount;
     let outPos = this.outputEnd;
     let status: InflateStatus | undefined;
-    try {
-      for (;;) {
-        if (pos > inLimit) {
-          if (this.last) throw this.cutShort();
-          status = InflateStatus.Input;
-          break;
-        }
-        if (outPos >= outLimit) break;
+    // No try/finally: after an error the decoder is not used again, so only a normal exit saves the state.
+    for (;;) {
+      if (pos > inLimit) {
+        if (this.last) throw this.cutShort();
+        status = InflateStatus.Input;
+        break;
+      }
+      if (outPos >= outLimit) break;
+      if (bitCount < 16) {
+        bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
+        pos += 2;
+        bitCount += 16;
+      }
+      let entry = literals[bitBuffer & literalMask]!;
+      if (((entry >>> 4) & 7) === KIND_SUBTABLE) entry = literals[(entry >>> 16) + ((bitBuffer >>> LITERAL_ROOT_BITS) & ((1 << ((entry >>> 8) & 15)) - 1))]!;
+      const codeLength = entry & 15;
+      bitBuffer >>>= codeLength;
+      bitCount -= codeLength;
+      const kind = (entry >>> 4) & 7;
+      if (kind === KIND_LITERAL) {
+        output[outPos++] = entry >>> 16;
+        continue;
+      }
+      if (kind === KIND_END) {
+        this.mode = Mode.Header;
+        status = InflateStatus.BlockEnd;
+        break;
+      }
+      if (kind !== KIND_LENGTH) throw this.badAt('bits that are no literal/length code', pos, bitCount);
+      let length = entry >>> 16;
+      let extra = (entry >>> 8) & 15;
+      if (bitCount < 16) {
+        bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
+        pos += 2;
+        bitCount += 16;
+      }
+      if (extra > 0) {
+        length += bitBuffer & ((1 << extra) - 1);
+        bitBuffer >>>= extra;
+        bitCount -= extra;
         if (bitCount < 16) {
           bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
           pos += 2;
           bitCount += 16;
-        }
-        let entry = literals[bitBuffer & literalMask]!;
-        if (((entry >>> 4) & 7) === KIND_SUBTABLE) entry = literals[(entry >>> 16) + ((bitBuffer >>> LITERAL_ROOT_BITS) & ((1 << ((entry >>> 8) & 15)) - 1))]!;
-        const codeLength = entry & 15;
-        bitBuffer >>>= codeLength;
-        bitCount -= codeLength;
-        const kind = (entry >>> 4) & 7;
-        if (kind === KIND_LITERAL) {
-          output[outPos++] = entry >>> 16;
-          continue;
-        }
-        if (kind === KIND_END) {
-          this.mode = Mode.Header;
-          status = InflateStatus.BlockEnd;
-          break;
-        }
-        if (kind !== KIND_LENGTH) throw this.badAt('bits that are no literal/length code', pos, bitCount);
-        let length = entry >>> 16;
-        let extra = (entry >>> 8) & 15;
-        if (bitCount < 16) {
-          bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
-          pos += 2;
-          bitCount += 16;
-        }
-        if (extra > 0) {
-          length += bitBuffer & ((1 << extra) - 1);
-          bitBuffer >>>= extra;
-          bitCount -= extra;
-          if (bitCount < 16) {
-            bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
-            pos += 2;
-            bitCount += 16;
-          }
-        }
-        entry = distances[bitBuffer & distanceMask]!;
-        if (((entry >>> 4) & 7) === KIND_SUBTABLE) entry = distances[(entry >>> 16) + ((bitBuffer >>> DISTANCE_ROOT_BITS) & ((1 << ((entry >>> 8) & 15)) - 1))]!;
-        if (((entry >>> 4) & 7) !== KIND_DISTANCE) throw this.badAt('bits that are no distance code', pos, bitCount);
-        bitBuffer >>>= entry & 15;
-        bitCount -= entry & 15;
-        let distance = entry >>> 16;
-        extra = (entry >>> 8) & 15;
-        if (extra > 0) {
-          if (bitCount < 16) {
-            bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
-            pos += 2;
-            bitCount += 16;
-          }
-          distance += bitBuffer & ((1 << extra) - 1);
-          bitBuffer >>>= extra;
-          bitCount -= extra;
-        }
-        if (distance > outPos) throw this.badAt(`a match reaches ${distance} bytes back, before the start of the output`, pos, bitCount);
-        if (length < SHORT_MATCH) {
-          // Most matches of text: a plain loop, inlined, beats the call.
-          for (let from = outPos - distance, end = outPos + length; outPos < end; ) output[outPos++] = output[from++]!;
-        } else {
-          copyMatch(output, outPos, distance, length);
-          outPos += length;
         }
       }
-    } finally {
-      this.pos = pos;
-      this.bitBuffer = bitBuffer;
-      this.bitCount = bitCount;
-      this.outputEnd = outPos;
+      entry = distances[bitBuffer & distanceMask]!;
+      if (((entry >>> 4) & 7) === KIND_SUBTABLE) entry = distances[(entry >>> 16) + ((bitBuffer >>> DISTANCE_ROOT_BITS) & ((1 << ((entry >>> 8) & 15)) - 1))]!;
+      if (((entry >>> 4) & 7) !== KIND_DISTANCE) throw this.badAt('bits that are no distance code', pos, bitCount);
+      bitBuffer >>>= entry & 15;
+      bitCount -= entry & 15;
+      let distance = entry >>> 16;
+      extra = (entry >>> 8) & 15;
+      if (extra > 0) {
+        if (bitCount < 16) {
+          bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
+          pos += 2;
+          bitCount += 16;
+        }
+        distance += bitBuffer & ((1 << extra) - 1);
+        bitBuffer >>>= extra;
+        bitCount -= extra;
+      }
+      if (distance > outPos) throw this.badAt(`a match reaches ${distance} bytes back, before the start of the output`, pos, bitCount);
+      if (length < SHORT_MATCH) {
+        // Most matches of text: a plain loop, inlined, beats the call.
+        for (let from = outPos - distance, end = outPos + length; outPos < end; ) output[outPos++] = output[from++]!;
+      } else {
+        copyMatch(output, outPos, distance, length);
+        outPos += length;
+      }
     }
+    this.pos = pos;
+    this.bitBuffer = bitBuffer;
+    this.bitCount = bitCount;
+    this.outputEnd = outPos;
     if (status === InflateStatus.BlockEnd) {
       this.checkConsumed();
       if (this.final) return undefined;

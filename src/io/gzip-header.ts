@@ -48,16 +48,16 @@ function zeroTerminated(bytes: Uint8Array, at: number, what: string, path: strin
 
 /** The header of the gzip member that `source` holds from its byte 0. */
 export async function readGzipHeader(source: ByteSource, path?: string): Promise<GzipHeader> {
-  const where = (offset: number) => ({ structure: STRUCTURE, offset, space: 'file' as const, ...(path === undefined ? {} : { path }) });
-  if (source.size < FIXED_HEADER_BYTES + GZIP_TRAILER_BYTES) throw new GrtError('TRUNCATED', `${source.size} bytes cannot hold a gzip member`, { ...where(0), expected: FIXED_HEADER_BYTES + GZIP_TRAILER_BYTES, actual: source.size });
+  const base = { structure: STRUCTURE, space: 'file' as const, ...(path === undefined ? {} : { path }) };
+  if (source.size < FIXED_HEADER_BYTES + GZIP_TRAILER_BYTES) throw new GrtError('TRUNCATED', `${source.size} bytes cannot hold a gzip member`, { ...base, offset: 0, expected: FIXED_HEADER_BYTES + GZIP_TRAILER_BYTES, actual: source.size });
   const bytes = await source.read(0, Math.min(source.size, MAX_GZIP_HEADER_BYTES));
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) throw new GrtError('BAD_MAGIC', 'not a gzip member', { ...where(0), expected: '1f 8b', actual: `${bytes[0]!.toString(16)} ${bytes[1]!.toString(16)}` });
-  if (bytes[2] !== 8) throw new GrtError('UNSUPPORTED', `gzip compression method ${bytes[2]} (only 8, deflate, is defined)`, where(2));
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) throw new GrtError('BAD_MAGIC', 'not a gzip member', { ...base, offset: 0, expected: '1f 8b', actual: `${bytes[0]!.toString(16)} ${bytes[1]!.toString(16)}` });
+  if (bytes[2] !== 8) throw new GrtError('UNSUPPORTED', `gzip compression method ${bytes[2]} (only 8, deflate, is defined)`, { ...base, offset: 2 });
   const flags = bytes[3]!;
-  if ((flags & FLAG_RESERVED) !== 0) throw new GrtError('BAD_HEADER', 'reserved gzip flag bits are set', { ...where(3), actual: flags });
+  if ((flags & FLAG_RESERVED) !== 0) throw new GrtError('BAD_HEADER', 'reserved gzip flag bits are set', { ...base, offset: 3, actual: flags });
   let at = FIXED_HEADER_BYTES;
   if (flags & FLAG_EXTRA) {
-    if (at + 2 > bytes.length) throw new GrtError('TRUNCATED', 'the gzip header ends in FEXTRA', where(at));
+    if (at + 2 > bytes.length) throw new GrtError('TRUNCATED', 'the gzip header ends in FEXTRA', { ...base, offset: at });
     at += 2 + (bytes[at]! | (bytes[at + 1]! << 8));
   }
   let name: string | undefined;
@@ -68,13 +68,13 @@ export async function readGzipHeader(source: ByteSource, path?: string): Promise
   }
   if (flags & FLAG_COMMENT) at = zeroTerminated(bytes, at, 'comment', path);
   if (flags & FLAG_HCRC) {
-    if (at + 2 > bytes.length) throw new GrtError('TRUNCATED', 'the gzip header ends in FHCRC', where(at));
+    if (at + 2 > bytes.length) throw new GrtError('TRUNCATED', 'the gzip header ends in FHCRC', { ...base, offset: at });
     const stored = bytes[at]! | (bytes[at + 1]! << 8);
     const actual = crc32(bytes.subarray(0, at)) & 0xffff;
-    if (stored !== actual) throw new GrtError('BAD_CHECKSUM', 'the gzip header CRC does not match', { ...where(at), expected: stored, actual });
+    if (stored !== actual) throw new GrtError('BAD_CHECKSUM', 'the gzip header CRC does not match', { ...base, offset: at, expected: stored, actual });
     at += 2;
   }
-  if (at + GZIP_TRAILER_BYTES > source.size) throw new GrtError('TRUNCATED', 'the gzip member ends inside its header', { ...where(at), expected: at + GZIP_TRAILER_BYTES, actual: source.size });
+  if (at + GZIP_TRAILER_BYTES > source.size) throw new GrtError('TRUNCATED', 'the gzip member ends inside its header', { ...base, offset: at, expected: at + GZIP_TRAILER_BYTES, actual: source.size });
   return { length: at, ...(name === undefined ? {} : { name }) };
 }
 
