@@ -174,6 +174,8 @@ export class Inflater {
           return InflateStatus.End;
         }
         if (this.pos > this.inputLimit()) return this.needInput();
+        // No bit left for a header: the stream was cut at a block boundary.
+        if (this.last && (this.pos - this.inputEnd) * 8 >= this.bitCount) throw this.cutShort();
         this.readBlockHeader();
         continue;
       }
@@ -233,6 +235,7 @@ export class Inflater {
       this.bits(this.bitCount & 7);
       const length = this.bits(16);
       const complement = this.bits(16);
+      this.checkConsumed();
       if ((length ^ 0xffff) !== complement) throw this.bad(`stored block length ${length} does not match its complement ${complement}`);
       this.storedLeft = length;
       this.mode = Mode.Stored;

@@ -55,6 +55,8 @@ const crc32: (data: Uint8Array, previous: number) => number = typeof zlibCrc32 =
 
 export interface GzipSourceOptions {
   checkpointSpacing?: number;
+  /** Memory for checkpoint windows; default MAX_CHECKPOINT_MIB. */
+  checkpointBytes?: number;
   cacheBytes?: number;
   pieceBytes?: number;
   /** Decode the member at open to learn its size even where ISIZE would do (tests). */
@@ -95,7 +97,7 @@ export class GzipSource implements ByteSource {
   private constructor(readonly inner: ByteSource, deflateStart: number, options: GzipSourceOptions) {
     this.name = options.path ?? STRUCTURE;
     this.spacing = options.checkpointSpacing ?? CHECKPOINT_SPACING;
-    this.maxCheckpoints = Math.max(2, Math.floor((MAX_CHECKPOINT_MIB * MIB) / DEFLATE_WINDOW_BYTES));
+    this.maxCheckpoints = Math.max(2, Math.floor((options.checkpointBytes ?? MAX_CHECKPOINT_MIB * MIB) / DEFLATE_WINDOW_BYTES));
     this.pieceBytes = options.pieceBytes ?? PIECE_BYTES;
     this.pieces = new LRUCache({ max: Math.max(1, Math.floor((options.cacheBytes ?? DECODED_CACHE_MIB * MIB) / this.pieceBytes)) });
     this.checkpoints.push({ bitOffset: deflateStart * 8, outputOffset: 0, window: new Uint8Array(0), crc: 0 });
@@ -114,6 +116,11 @@ export class GzipSource implements ByteSource {
       await source.decode(0, source.size, () => undefined);
     }
     return source;
+  }
+
+  /** How many checkpoints are kept and how far apart (in output bytes) new ones are made. */
+  get checkpointStats(): { count: number; spacing: number } {
+    return { count: this.checkpoints.length, spacing: this.spacing };
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Inflater, InflateStatus, type InflateCheckpoint } from '../../src/codecs/deflate.js';
 import { GrtError } from '../../src/errors.js';
+import { textLike } from '../helpers/text-like.js';
 
 /** Decode all of `input` through slabs of `slab` bytes; the checkpoints seen at block ends too. */
 function inflate(input: Uint8Array, slab = 4096, from?: InflateCheckpoint, outputBytes = 8192): { output: Uint8Array; checkpoints: InflateCheckpoint[]; consumed: number } {
@@ -28,19 +29,6 @@ function inflate(input: Uint8Array, slab = 4096, from?: InflateCheckpoint, outpu
   throw new Error('no end');
 }
 
-function textLike(seed: number, length: number): Uint8Array {
-  const words = ['disk', 'grain', 'sector', 'the', 'of', 'OVF', 'vmdk', '\n', 'backup', 'restore', '0000', 'ffff'];
-  const out: string[] = [];
-  let state = seed >>> 0 || 1;
-  let size = 0;
-  while (size < length) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    const word = words[state % words.length]!;
-    out.push(word, ' ');
-    size += word.length + 1;
-  }
-  return new TextEncoder().encode(out.join('').slice(0, length));
-}
 
 describe('Inflater', () => {
   it('decodes zlib output of every level and strategy, fed in small slabs', () => {
@@ -80,15 +68,22 @@ describe('Inflater', () => {
     expect(Buffer.compare(inflater.output.subarray(0, 1000), data.subarray(0, 1000))).toBe(0);
   });
 
-  const damaged: [string, number[]][] = [
-    ['reserved block type 3', [0x07]],
-    ['stored length and complement disagree', [0x01, 0x05, 0x00, 0x00, 0x00]],
-    ['a match before the start of the output (fixed code, length 3 distance 1 as the first symbol)', [0x03, 0x02, 0x00]],
-    ['dynamic: too many distance codes (HDIST 31)', [0xfd, 0xff, 0x00]],
-    ['cut short: a fixed block without its end', [0x4b, 0x4c, 0x4a]],
-    ['an empty input', []],
+  // Hand-assembled streams (bits LSB first; Huffman codes MSB first, RFC 1951 §3.1.1).
+  const damaged: [string, number[], RegExp][] = [
+    ['reserved block type 3', [0x07], /block type 3 is reserved/],
+    ['stored length and complement disagree', [0x01, 0x05, 0x00, 0x00, 0x00], /stored block length 5 does not match its complement 0/],
+    // Fixed block: symbol 257 (length 3, code 0000001), distance code 0 (distance 1) as the first symbol.
+    ['a match before the start of the output', [0x03, 0x02, 0x00], /a match reaches 1 bytes back, before the start of the output/],
+    // Fixed block: literal/length symbol 286 (code 11000110), which RFC 1951 reserves.
+    ['a reserved literal/length symbol', [0x1b, 0x03], /no literal\/length code/],
+    // Dynamic block, HLIT 257, HDIST 31: more distance codes than the 30 defined.
+    ['too many distance codes (HDIST 31)', [0x05, 0x1f, 0x00], /declares 257 literal\/length and 32 distance codes/],
+    // Dynamic block, HCLEN 4: the code-length code lengths of 16, 17, 18 and 0 are all 1 bit.
+    ['over-subscribed code-length code', [0x05, 0x00, 0x92, 0x04], /code length code lengths are over-subscribed/],
+    ['cut short: a fixed block without its end', [0x4b, 0x4c, 0x4a], /ends before its final block/],
+    ['an empty input', [], /ends before its final block/],
   ];
-  it.each(damaged)('damage: %s is BAD_COMPRESSED_DATA with an offset', (_name, bytes) => {
+  it.each(damaged)('damage: %s is BAD_COMPRESSED_DATA with an offset', (_name, bytes, message) => {
     let error: unknown;
     try {
       inflate(Uint8Array.from(bytes));
@@ -98,6 +93,7 @@ describe('Inflater', () => {
     expect(error).toBeInstanceOf(GrtError);
     expect((error as GrtError).code).toBe('BAD_COMPRESSED_DATA');
     expect((error as GrtError).offset).toBeTypeOf('number');
+    expect((error as GrtError).message).toMatch(message);
   });
 
   it('damage property: mutated streams give the original, other bytes, or only BAD_COMPRESSED_DATA', () => {

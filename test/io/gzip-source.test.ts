@@ -3,22 +3,11 @@ import { gzipSync, constants } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
+import { textLike } from '../helpers/text-like.js';
 import { GzipSource } from '../../src/io/gzip-source.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import type { ByteSource } from '../../src/io/byte-source.js';
 
-function textLike(seed: number, length: number): Uint8Array {
-  const words = ['extent', 'grain', 'sector', 'a', 'of', 'OVF', 'vmdk', '\n', 'backup', 'restore', '0000'];
-  const out: string[] = [];
-  let state = seed >>> 0 || 1;
-  for (let size = 0; size < length; ) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    const word = words[state % words.length]!;
-    out.push(word, ' ');
-    size += word.length + 1;
-  }
-  return new TextEncoder().encode(out.join('').slice(0, length));
-}
 
 /** A gzip member with FEXTRA, FNAME, FCOMMENT and FHCRC set (node:zlib writes none of them). */
 function withHeaderFields(member: Uint8Array): Uint8Array {
@@ -89,6 +78,17 @@ describe('GzipSource', () => {
     expect(Buffer.compare(await source.read(1_500_000, 5000), data.subarray(1_500_000, 1_505_000))).toBe(0);
     // Each resume reads one slab of compressed input at most, not the member again.
     expect(member.bytesRead - afterPass).toBeLessThan(3 * 1024 * 1024);
+  });
+
+  it('memory stays flat: past the window budget every other checkpoint goes and the spacing doubles', async () => {
+    const data = textLike(12, 2_000_000);
+    const source = await GzipSource.open(new MemorySource(gzipSync(data, { level: 1, memLevel: 1 })), { checkpointSpacing: 8192, checkpointBytes: 8 * 32 * 1024 });
+    await source.read(data.length - 1, 1);
+    const { count, spacing } = source.checkpointStats;
+    expect(count).toBeLessThanOrEqual(8);
+    expect(count).toBeGreaterThan(2);
+    expect(spacing).toBeGreaterThanOrEqual(2_000_000 / 8);
+    for (const at of [0, 123_456, 1_999_000]) expect(Buffer.compare(await source.read(at, 1000), data.subarray(at, at + 1000))).toBe(0);
   });
 
   it('checks CRC32 and ISIZE when a pass reaches the end', async () => {
