@@ -11,15 +11,12 @@
 #     the compressed file);
 #   - the .mf lists the stored (compressed) bytes: disk 1's member and each chunk of disk 2.
 # gzip stores the name and mtime vm.ova's tar gave the file, so remakes are identical.
-set -euo pipefail
-export LC_ALL=C.UTF-8 TZ=UTC
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-WORK="${WORK:-/tmp/grt-make-ova-gzip}"
-rm -rf "$WORK"; mkdir -p "$WORK/in" "$WORK/out"
-cd "$WORK"
-CHUNK=32768
-BASE=vm-gzip
+source "$HERE/../lib.sh"   # strict mode, C locale, UTC; fresh_work
+fresh_work ova-gzip   # $WORK
+mkdir -p "$WORK/in" "$WORK/out" && cd "$WORK"
 tar -C in -xf "$HERE/vm.ova"
+BASE=vm-gzip CHUNK=32768
 size1=$(stat -c %s in/vm-disk1.vmdk)
 size2=$(stat -c %s in/vm-disk2.vmdk)
 cp -p in/vm-disk1.vmdk "out/$BASE-disk1.vmdk.raw"
