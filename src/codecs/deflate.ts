@@ -319,6 +319,7 @@ export class Inflater {
     let outPos = this.outputEnd;
     let status: InflateStatus | undefined;
     // No try/finally: after an error the decoder is not used again, so only a normal exit saves the state.
+    // A refill adds 16 bits when fewer than 16 are left: enough for any code, or extra bits.
     for (;;) {
       if (pos > inLimit) {
         if (this.last) throw this.cutShort();
@@ -326,11 +327,7 @@ export class Inflater {
         break;
       }
       if (outPos >= outLimit) break;
-      if (bitCount < 16) {
-        bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
-        pos += 2;
-        bitCount += 16;
-      }
+      if (bitCount < 16) { bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount; pos += 2; bitCount += 16; }
       let entry = literals[bitBuffer & literalMask]!;
       if (((entry >>> 4) & 7) === KIND_SUBTABLE) entry = literals[(entry >>> 16) + ((bitBuffer >>> LITERAL_ROOT_BITS) & ((1 << ((entry >>> 8) & 15)) - 1))]!;
       const codeLength = entry & 15;
@@ -349,20 +346,12 @@ export class Inflater {
       if (kind !== KIND_LENGTH) throw this.badAt('bits that are no literal/length code', pos, bitCount);
       let length = entry >>> 16;
       let extra = (entry >>> 8) & 15;
-      if (bitCount < 16) {
-        bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
-        pos += 2;
-        bitCount += 16;
-      }
+      if (bitCount < 16) { bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount; pos += 2; bitCount += 16; }
       if (extra > 0) {
         length += bitBuffer & ((1 << extra) - 1);
         bitBuffer >>>= extra;
         bitCount -= extra;
-        if (bitCount < 16) {
-          bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
-          pos += 2;
-          bitCount += 16;
-        }
+        if (bitCount < 16) { bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount; pos += 2; bitCount += 16; }
       }
       entry = distances[bitBuffer & distanceMask]!;
       if (((entry >>> 4) & 7) === KIND_SUBTABLE) entry = distances[(entry >>> 16) + ((bitBuffer >>> DISTANCE_ROOT_BITS) & ((1 << ((entry >>> 8) & 15)) - 1))]!;
@@ -372,11 +361,7 @@ export class Inflater {
       let distance = entry >>> 16;
       extra = (entry >>> 8) & 15;
       if (extra > 0) {
-        if (bitCount < 16) {
-          bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
-          pos += 2;
-          bitCount += 16;
-        }
+        if (bitCount < 16) { bitBuffer |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount; pos += 2; bitCount += 16; }
         distance += bitBuffer & ((1 << extra) - 1);
         bitBuffer >>>= extra;
         bitCount -= extra;
