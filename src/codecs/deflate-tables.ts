@@ -40,9 +40,9 @@ export interface DecodeTable {
   readonly entries: Int32Array;
 }
 
-export function createDecodeTable(rootBits: number): DecodeTable {
-  // Each root entry may lead to a second-level table of at most 2^(15 − rootBits) entries.
-  return { rootBits, entries: new Int32Array((1 << rootBits) * (1 + (1 << (MAX_CODE_BITS - rootBits)))) };
+export function createDecodeTable(rootBits: number, maxBits = MAX_CODE_BITS): DecodeTable {
+  // Each root entry may lead to a second-level table of at most 2^(maxBits − rootBits) entries.
+  return { rootBits, entries: new Int32Array((1 << rootBits) * (1 + (1 << Math.max(0, maxBits - rootBits)))) };
 }
 
 function entry(value: number, extra: number, kind: number, length: number): number {

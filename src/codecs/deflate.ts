@@ -14,9 +14,9 @@
  * buffer is full, the slab runs low, a block ends or the stream does, and says which. It never
  * writes past its buffer, so memory stays flat however much the stream holds.
  *
- * Speed (bench/gzip.mjs, MB/s of output per CPU second, best of 5 alternating with zlib's
- * inflateRawSync on the same input): text 163 against 287, executables 139 against 305, a
- * streamOptimized VMDK 379 against 1299 — 0.3–0.6× zlib.
+ * Speed (bench/gzip.mjs, MB/s of output per CPU second, best of 7 alternating with zlib's
+ * inflateRawSync on the same input): text 188 against 353, executables 173 against 447, a
+ * streamOptimized VMDK 486 against 1279 — about 0.4–0.5× zlib. Most of the gap is V8 against C.
  */
 import { GrtError } from '../errors.js';
 import { copyMatch } from './huffman.js';
@@ -87,6 +87,9 @@ export class Inflater {
   private storedLeft = 0;
   private literalTable: DecodeTable = createDecodeTable(LITERAL_ROOT_BITS);
   private distanceTable: DecodeTable = createDecodeTable(DISTANCE_ROOT_BITS);
+  /** §3.2.7: code-length codes are at most 7 bits, so the root holds them all. */
+  private readonly codeLengthTable: DecodeTable = createDecodeTable(CODE_LENGTH_ROOT_BITS, CODE_LENGTH_ROOT_BITS);
+  private readonly fixed = fixedLengths();
   private readonly lengths = new Uint8Array(286 + 30 + 138);
 
   constructor(outputBytes: number, from?: InflateCheckpoint) {
@@ -240,7 +243,7 @@ export class Inflater {
       this.storedLeft = length;
       this.mode = Mode.Stored;
     } else if (type === 1) {
-      const lengths = fixedLengths();
+      const lengths = this.fixed;
       buildDecodeTable(this.literalTable, lengths, 0, 288, 'literal/length', this.consumedOffset);
       buildDecodeTable(this.distanceTable, lengths, 288, 32, 'distance', this.consumedOffset);
       this.mode = Mode.Huffman;
@@ -261,7 +264,7 @@ export class Inflater {
     const order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
     const codeLengths = new Uint8Array(19);
     for (let i = 0; i < codeLengthCount; i++) codeLengths[order[i]!] = this.bits(3);
-    const codeTable = createDecodeTable(CODE_LENGTH_ROOT_BITS);
+    const codeTable = this.codeLengthTable;
     buildDecodeTable(codeTable, codeLengths, 0, 19, 'code length', this.consumedOffset);
     const lengths = this.lengths;
     const total = literalCount + distanceCount;
