@@ -109,7 +109,9 @@ export class GzipSource implements ByteSource {
     const source = new GzipSource(inner, header.length, options);
     const deflateBytes = inner.size - header.length - GZIP_TRAILER_BYTES;
     if (deflateBytes * MAX_DEFLATE_RATIO < 2 ** 32 && options.sizeByPass !== true) {
-      source.size = (await readGzipTrailer(inner, inner.size - GZIP_TRAILER_BYTES)).isize;
+      const { isize } = await readGzipTrailer(inner, inner.size - GZIP_TRAILER_BYTES);
+      if (isize > deflateBytes * MAX_DEFLATE_RATIO) throw source.bad(`ISIZE ${isize} is more than ${deflateBytes} bytes of DEFLATE data can hold`, inner.size - 4);
+      source.size = isize;
     } else {
       source.size = Math.min(Number.MAX_SAFE_INTEGER, deflateBytes * MAX_DEFLATE_RATIO);
       source.sizeLearned = false;

@@ -102,6 +102,10 @@ describe('GzipSource', () => {
     short[short.length - 4]! -= 1; // ISIZE one less than the data
     const shortSource = await GzipSource.open(new MemorySource(short));
     await expect(shortSource.read(data.length - 2, 1)).rejects.toMatchObject({ code: 'BAD_COMPRESSED_DATA' });
+    // An ISIZE no DEFLATE data of this length can reach (1032 bytes per byte at most) is refused at open.
+    const huge = Uint8Array.from(gzipSync(data));
+    huge[huge.length - 1] = 0xff;
+    await expect(GzipSource.open(new MemorySource(huge))).rejects.toThrow(/ISIZE \d+ is more than/);
   });
 
   it('refuses a second member, and bytes after the trailer', async () => {
