@@ -16,6 +16,7 @@ import { readTarIndex } from '../../src/io/sources/tar.js';
 import { openOva } from '../../src/vm/ova.js';
 import { localFileOpener } from '../../src/io/local-opener.js';
 import { grtCodeOf } from '../helpers/grt-code.js';
+import { countingOpener } from './counting-opener.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startServer, type TestServer } from '../io/remote-server.js';
 
@@ -76,37 +77,22 @@ describe('vm-gzip.ova', () => {
   });
 
   it('opens of one gzip disk share its decompressor; the archive closes with the last of them', async () => {
-    let opened = 0;
-    let closed = 0;
-    let bytesRead = 0;
-    const counting = {
-      ...localFileOpener,
-      inFolder: localFileOpener.inFolder.bind(localFileOpener),
-      original: localFileOpener.original.bind(localFileOpener),
-      place: localFileOpener.place.bind(localFileOpener),
-      async open(location: string) {
-        opened++;
-        const source = await localFileOpener.open(location);
-        const close = source.close.bind(source);
-        const read = source.read.bind(source);
-        return Object.assign(source, { close: async () => (closed++, close()), read: async (o: number, l: number) => ((bytesRead += l), read(o, l)), readInto: undefined });
-      },
-    };
+    const counting = countingOpener();
     const pkg = await openOva(counting, PATH);
     const location = pkg.disks[0]!.location;
     const first = await pkg.diskOpener.open(location);
     const end = await first.read(first.size - 512, 512);
-    const before = bytesRead;
+    const before = counting.counts.bytesRead;
     const second = await pkg.diskOpener.open(location);
     // The second open reuses the first's decoder: its size, and the end without reading the member again.
     expect(await second.read(second.size - 512, 512)).toEqual(end);
-    expect(bytesRead).toBe(before);
+    expect(counting.counts.bytesRead).toBe(before);
     await pkg.opener.release();
     await first.close();
-    expect(closed).toBe(0);
+    expect(counting.counts.closed).toBe(0);
     await second.close();
     await second.close();
-    expect([opened, closed]).toEqual([1, 1]);
+    expect([counting.counts.opened, counting.counts.closed]).toEqual([1, 1]);
   });
 
   it('lists and restores every file of both disks bit-exact', async () => {
