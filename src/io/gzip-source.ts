@@ -169,7 +169,8 @@ export class GzipSource implements ByteSource {
       const runEnd = Math.min(this.size, (last + 1) * piece);
       const run = new Uint8Array(runEnd - runStart);
       await this.decode(runStart, runEnd, (from, bytes) => run.set(bytes, from - runStart));
-      for (let i = index; i <= last; i++) this.pieces.set(i, run.subarray((i - index) * piece, Math.min(run.length, (i - index + 1) * piece)));
+      // Copies, not views: a view would keep the whole run alive and the cache's bound would not hold.
+      for (let i = index; i <= last; i++) this.pieces.set(i, run.slice((i - index) * piece, Math.min(run.length, (i - index + 1) * piece)));
       const take = Math.min(end, runEnd) - at;
       target.set(run.subarray(at - runStart, at - runStart + take), at - offset);
       at += take;
@@ -212,8 +213,8 @@ export class GzipSource implements ByteSource {
       }
       if (produced > this.size) throw this.bad(`the member decodes to more than its ${this.size} bytes`, inflater.consumedOffset);
       if (inflater.finished) {
+        // The trailer's checks refuse an end before the size; at open, the size is learned here.
         await this.finish(pass);
-        if (delivered < end && !this.sizeLearned) throw this.bad(`the member ends after ${produced} bytes, before byte ${end}`, inflater.consumedOffset);
         break;
       }
       const atEnd = produced === this.size;
