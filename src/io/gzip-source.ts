@@ -23,7 +23,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import { GrtError } from '../errors.js';
-import { DEFLATE_WINDOW_BYTES, Inflater, InflateStatus, type InflateCheckpoint } from '../codecs/deflate.js';
+import { DEFLATE_WINDOW_BYTES, Inflater, InflateStatus, INPUT_MARGIN_BYTES, type InflateCheckpoint } from '../codecs/deflate.js';
 import { crc32 as tableCrc32 } from '../util/crc32.js';
 import type { ByteSource } from './byte-source.js';
 import { checkRange } from './byte-source.js';
@@ -57,6 +57,8 @@ export interface GzipSourceOptions {
   checkpointSpacing?: number;
   /** Memory for checkpoint windows; default MAX_CHECKPOINT_MIB. */
   checkpointBytes?: number;
+  /** Compressed bytes read at a time; default INPUT_SLAB_BYTES. */
+  inputSlabBytes?: number;
   cacheBytes?: number;
   pieceBytes?: number;
   /** Decode the member at open to learn its size even where ISIZE would do (tests). */
@@ -88,6 +90,7 @@ export class GzipSource implements ByteSource {
   private spacing: number;
   private readonly maxCheckpoints: number;
   private readonly pieceBytes: number;
+  private readonly inputSlabBytes: number;
   private readonly pieces: LRUCache<number, Uint8Array>;
   private cursor: Pass | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -99,6 +102,7 @@ export class GzipSource implements ByteSource {
     this.spacing = options.checkpointSpacing ?? CHECKPOINT_SPACING;
     this.maxCheckpoints = Math.max(2, Math.floor((options.checkpointBytes ?? MAX_CHECKPOINT_MIB * MIB) / DEFLATE_WINDOW_BYTES));
     this.pieceBytes = options.pieceBytes ?? PIECE_BYTES;
+    this.inputSlabBytes = Math.max(2 * INPUT_MARGIN_BYTES, options.inputSlabBytes ?? INPUT_SLAB_BYTES);
     this.pieces = new LRUCache({ max: Math.max(1, Math.floor((options.cacheBytes ?? DECODED_CACHE_MIB * MIB) / this.pieceBytes)) });
     this.checkpoints.push({ bitOffset: deflateStart * 8, outputOffset: 0, window: new Uint8Array(0), crc: 0 });
   }
@@ -230,7 +234,7 @@ export class GzipSource implements ByteSource {
 
   private async feed(inflater: Inflater): Promise<void> {
     const at = inflater.nextInputOffset;
-    const length = Math.min(INPUT_SLAB_BYTES, this.inner.size - at);
+    const length = Math.min(this.inputSlabBytes, this.inner.size - at);
     const bytes = length > 0 ? await this.inner.read(at, length) : new Uint8Array(0);
     inflater.feed(bytes, at + length >= this.inner.size);
   }

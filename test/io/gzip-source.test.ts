@@ -40,7 +40,7 @@ class Counting implements ByteSource {
 }
 
 describe('GzipSource', () => {
-  it('property: random reads in random order equal the original (levels 1/6/9, header fields, stored blocks, small checkpoint spacing)', async () => {
+  it('property: random reads in random order equal the original (levels 1/6/9, header fields, stored blocks, small checkpoint spacing and input slabs)', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.uint8Array({ maxLength: 60_000 }),
@@ -49,11 +49,12 @@ describe('GzipSource', () => {
         fc.boolean(),
         fc.boolean(),
         fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 200_000 })), { minLength: 1, maxLength: 12 }),
-        async (random, textBytes, level, fields, byPass, reads) => {
+        fc.integer({ min: 2048, max: 40_000 }),
+        async (random, textBytes, level, fields, byPass, reads, inputSlabBytes) => {
           const data = Buffer.concat([textLike(textBytes + 1, textBytes), random, Buffer.alloc(textBytes % 50_000, 3)]);
           let member: Uint8Array = gzipSync(data, { level, memLevel: 2 });
           if (fields) member = withHeaderFields(member);
-          const source = await GzipSource.open(new MemorySource(member), { checkpointSpacing: 16 * 1024, pieceBytes: 4096, cacheBytes: 32 * 1024, sizeByPass: byPass });
+          const source = await GzipSource.open(new MemorySource(member), { checkpointSpacing: 16 * 1024, pieceBytes: 4096, cacheBytes: 32 * 1024, sizeByPass: byPass, inputSlabBytes });
           expect(source.size).toBe(data.length);
           for (const [where, length] of reads) {
             const offset = Math.floor(where * data.length);
