@@ -6,6 +6,7 @@ export { LocalFileOpener, localFileOpener } from './local-opener.js';
 export { MemorySource } from './memory-source.js';
 export { SliceSource } from './slice-source.js';
 export { CachedSource, type CacheStats, type CachedSourceOptions } from './cached-source.js';
+export { GzipSource, type GzipSourceOptions } from './gzip-source.js';
 export { pageAlignedBuffer } from './aligned-buffer.js';
 export { HttpOpener, UrlOpener, parseHeaderLines, isHttpUrl, type HttpOpenerOptions } from './sources/http-opener.js';
 export { S3Opener, isS3Url, type S3OpenerOptions } from './sources/s3-opener.js';

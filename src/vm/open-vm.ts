@@ -96,7 +96,7 @@ async function openEach(targets: readonly { location: string; opener: SourceOpen
 /** The disks of an .ova, then the added ones; the package's archive stays open while any member is. */
 async function openPackage(pkg: OvaPackage, added: { location: string; opener: SourceOpener }[], options: OpenDiskOptions): Promise<VirtualDisk[]> {
   try {
-    const inside = pkg.disks.map((d) => ({ location: d.location, opener: pkg.opener as SourceOpener }));
+    const inside = pkg.disks.map((d) => ({ location: d.location, opener: pkg.diskOpener }));
     const disks = await openEach([...inside, ...added], options);
     const wrapped = disks.map((disk, i): VirtualDisk => (i < inside.length ? new PackagedDisk(disk, pkg.identity) : disk));
     wrapped[0]!.info.warnings.unshift(...pkg.warnings);

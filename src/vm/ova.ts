@@ -12,6 +12,7 @@ import { GrtError, type GrtWarning } from '../errors.js';
 import type { InputFile } from '../io/file-source.js';
 import type { SourceOpener } from '../io/source-opener.js';
 import { TarMemberOpener } from '../io/sources/tar-member.js';
+import { PackageDiskOpener } from './ova-disk-opener.js';
 import { diskFiles, MAX_OVF_BYTES, memberNameOf, parseOvf, type OvfDisk } from './ovf.js';
 
 export interface OvaDisk {
@@ -23,11 +24,15 @@ export interface OvaDisk {
   /** Where the member opener finds it. */
   location: string;
   format?: string;
+  /** `gzip`: stored gzip'd whole (`ovf:compression`); `diskOpener` opens it decompressed. */
+  compression?: 'gzip';
 }
 
 export interface OvaPackage {
-  /** Opens the package's members; holds the archive until `release()`. */
+  /** Opens the package's members as stored; holds the archive until `release()`. */
   opener: TarMemberOpener;
+  /** Opens the disks: as `opener` does, a gzip'd one decompressed. */
+  diskOpener: SourceOpener;
   /** The descriptor's member name. */
   ovf: string;
   /** The manifest's member name, when the package has one. */
@@ -93,11 +98,12 @@ export async function openOva(outer: SourceOpener, location: string): Promise<Ov
       if (file.size !== undefined && file.size !== size) {
         warnings.push({ code: 'BAD_DESCRIPTOR', message: `${ovfName}: ${name} is ${size} bytes in the archive, the descriptor says ${file.size}` });
       }
-      return { diskId: disk.diskId, member: name, location: opener.locationOf(name), ...(chunks ? { chunks } : {}), ...(disk.format === undefined ? {} : { format: disk.format }) };
+      return { diskId: disk.diskId, member: name, location: opener.locationOf(name), ...(chunks ? { chunks } : {}), ...(disk.format === undefined ? {} : { format: disk.format }), ...(file.compression === 'gzip' ? { compression: 'gzip' as const } : {}) };
     });
     const manifest = companion(opener, ovfName, '.mf');
     const certificate = companion(opener, ovfName, '.cert');
-    return { opener, ovf: ovfName, manifest, certificate, disks: found, empty, warnings, identity: opener.archiveIdentity };
+    const diskOpener = new PackageDiskOpener(opener, new Set(found.filter((d) => d.compression === 'gzip').map((d) => d.location)));
+    return { opener, diskOpener, ovf: ovfName, manifest, certificate, disks: found, empty, warnings, identity: opener.archiveIdentity };
   } catch (error) {
     await opener.release();
     throw error;

@@ -28,7 +28,7 @@ export interface OvfFile {
   href: string;
   /** Bytes, when given. */
   size?: number;
-  /** `gzip` when the file is stored compressed as a whole (not read in place). */
+  /** `gzip` when the file is stored gzip-compressed as a whole (RFC 1952; read in place by GzipSource). */
   compression?: string;
   /** Set when the file is stored split in chunks (`href.000000000`, …). */
   chunkSize?: number;
@@ -114,8 +114,9 @@ export function parseOvf(text: string, path?: string): OvfDescriptor {
 
 /**
  * Each disk that has a file, with that file, in the DiskSection's order. A reference to no File,
- * two Files of one id, two disks of one id or on one file are damage; a file stored compressed
- * cannot be read in place (UNSUPPORTED). A file stored in chunks is joined by the package reader.
+ * two Files of one id, two disks of one id or on one file are damage. A file stored gzip'd is
+ * decompressed in place by the package reader, as is one stored in chunks joined; DSP0243 §7.1
+ * defines no compression but gzip, so another is UNSUPPORTED.
  */
 export function diskFiles(ovf: OvfDescriptor, path?: string): { disks: OvfDiskFile[]; empty: OvfDisk[] } {
   const byId = new Map<string, OvfFile>();
@@ -138,7 +139,7 @@ export function diskFiles(ovf: OvfDescriptor, path?: string): { disks: OvfDiskFi
     if (!file) throw bad(`disk ${JSON.stringify(disk.diskId)} names file ${JSON.stringify(disk.fileRef)}, which References does not list`, path);
     if (used.has(file.id)) throw bad(`two disks are stored in file ${JSON.stringify(file.id)}`, path);
     used.add(file.id);
-    if (file.compression !== undefined) throw new GrtError('UNSUPPORTED', `disk ${JSON.stringify(disk.diskId)}: ${file.href} is stored ${file.compression}-compressed, which cannot be read in place (unpack the .ova and gunzip it first)`, { structure: STRUCTURE });
+    if (file.compression !== undefined && file.compression !== 'gzip') throw new GrtError('UNSUPPORTED', `disk ${JSON.stringify(disk.diskId)}: ${file.href} is stored ${JSON.stringify(file.compression)}-compressed; the OVF format defines only gzip`, { structure: STRUCTURE });
     disks.push({ disk, file });
   }
   return { disks, empty };

@@ -8,13 +8,13 @@ import { main as ls } from '../../src/cli/grt-ls.js';
 import { main as extract } from '../../src/cli/grt-extract.js';
 import { commandInputs } from '../../src/cli/inputs.js';
 import { openImage } from '../../src/image.js';
-import { localFileOpener } from '../../src/io/local-opener.js';
 import { readTarIndex } from '../../src/io/sources/tar.js';
 import { FileSource } from '../../src/io/file-source.js';
 import { openOva } from '../../src/vm/ova.js';
 import { verifyOva } from '../../src/vm/ova-manifest.js';
 import { inputFileAt } from '../../src/restore/inputs.js';
 import { runCli } from '../helpers/run-cli.js';
+import { countingOpener } from './counting-opener.js';
 
 const IMAGES = resolve(__dirname, '../../test-images/ova');
 interface Manifest {
@@ -103,27 +103,14 @@ describe('OVA checks', () => {
   });
 
   it('the package closes the .ova with its last member, and verifyOva hashes each member once', async () => {
-    let opened = 0;
-    let closed = 0;
-    const counting = {
-      ...localFileOpener,
-      inFolder: localFileOpener.inFolder.bind(localFileOpener),
-      original: localFileOpener.original.bind(localFileOpener),
-      place: localFileOpener.place.bind(localFileOpener),
-      async open(location: string) {
-        opened++;
-        const source = await localFileOpener.open(location);
-        const close = source.close.bind(source);
-        return Object.assign(source, { close: async () => (closed++, close()) });
-      },
-    };
+    const counting = countingOpener();
     const pkg = await openOva(counting, join(IMAGES, 'vm.ova'));
     const results = await verifyOva(pkg);
     expect(results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
-    expect(opened).toBe(1);
-    expect(closed).toBe(0);
+    expect(counting.counts.opened).toBe(1);
+    expect(counting.counts.closed).toBe(0);
     await pkg.opener.release();
-    expect(closed).toBe(1);
+    expect(counting.counts.closed).toBe(1);
   });
 
   it('--parent is refused for a package', async () => {

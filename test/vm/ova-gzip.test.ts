@@ -1,0 +1,160 @@
+/**
+ * A package with gzip-compressed disks (test-images/ova/vm-gzip.ova, made by make-gzip.sh with
+ * gzip -9, split and tar, as `ovftool --compress` stores them): disk 1 gzip'd whole, disk 2 gzip'd
+ * then split in chunks; both read in place, the manifest checked over the stored bytes.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as ls } from '../../src/cli/grt-ls.js';
+import { main as extract } from '../../src/cli/grt-extract.js';
+import { openImage } from '../../src/image.js';
+import { MemorySource } from '../../src/io/memory-source.js';
+import { readTarIndex } from '../../src/io/sources/tar.js';
+import { openOva } from '../../src/vm/ova.js';
+import { localFileOpener } from '../../src/io/local-opener.js';
+import { grtCodeOf } from '../helpers/grt-code.js';
+import { countingOpener } from './counting-opener.js';
+import { runCli } from '../helpers/run-cli.js';
+import { startServer, type TestServer } from '../io/remote-server.js';
+
+const IMAGES = resolve(__dirname, '../../test-images/ova');
+const PATH = join(IMAGES, 'vm-gzip.ova');
+interface Gzipped {
+  disk1: { href: string; storedSize: number; vmdkSize: number; vmdkSha256: string };
+  disk2: { href: string; storedSize: number; vmdkSize: number; vmdkSha256: string; chunks: string[] };
+}
+interface Manifest {
+  disks: { rawSha256: string; files: { path: string; sha256: string }[] }[];
+}
+const gzipped = JSON.parse(await readFile(join(IMAGES, 'gzip.json'), 'utf8')) as Gzipped;
+const manifest = JSON.parse(await readFile(join(IMAGES, 'manifest.json'), 'utf8')) as Manifest;
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+let work: string;
+let original: Uint8Array;
+let http: TestServer;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'grt-ova-gzip-'));
+  original = new Uint8Array(await readFile(PATH));
+  http = await startServer({ '/vm-gzip.ova': original });
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+  await http.close();
+});
+
+describe('vm-gzip.ova', () => {
+  it('opens both gzip disks (one whole, one in chunks) as the VMDKs they hold, each the raw disk', async () => {
+    const pkg = await openOva(localFileOpener, PATH);
+    try {
+      expect(pkg.disks.map((d) => [d.member, d.compression, d.chunks?.length])).toEqual([
+        [gzipped.disk1.href, 'gzip', undefined],
+        [gzipped.disk2.href, 'gzip', gzipped.disk2.chunks.length],
+      ]);
+      expect(pkg.warnings).toEqual([]);
+      for (const [i, d] of pkg.disks.entries()) {
+        const stored = await pkg.opener.open(d.location);
+        const vmdk = await pkg.diskOpener.open(d.location);
+        const expected = i === 0 ? gzipped.disk1 : gzipped.disk2;
+        expect([stored.size, vmdk.size]).toEqual([expected.storedSize, expected.vmdkSize]);
+        expect(sha256(await vmdk.read(0, vmdk.size))).toBe(expected.vmdkSha256);
+        await stored.close();
+        await vmdk.close();
+      }
+    } finally {
+      await pkg.opener.release();
+    }
+    const image = await openImage(PATH);
+    try {
+      expect(image.disks.map((d) => d.info.createType)).toEqual(['streamOptimized', 'streamOptimized']);
+      for (const [i, disk] of image.disks.entries()) expect(sha256(await disk.read(0, disk.size))).toBe(manifest.disks[i]!.rawSha256);
+    } finally {
+      await image.close();
+    }
+  });
+
+  it('opens of one gzip disk share its decompressor; the archive closes with the last of them', async () => {
+    const counting = countingOpener();
+    const pkg = await openOva(counting, PATH);
+    const location = pkg.disks[0]!.location;
+    const first = await pkg.diskOpener.open(location);
+    const end = await first.read(first.size - 512, 512);
+    const before = counting.counts.bytesRead;
+    const second = await pkg.diskOpener.open(location);
+    // The second open reuses the first's decoder: its size, and the end without reading the member again.
+    expect(await second.read(second.size - 512, 512)).toEqual(end);
+    expect(counting.counts.bytesRead).toBe(before);
+    await pkg.opener.release();
+    await first.close();
+    expect(counting.counts.closed).toBe(0);
+    await second.close();
+    await second.close();
+    expect([counting.counts.opened, counting.counts.closed]).toEqual([1, 1]);
+  });
+
+  it('lists and restores every file of both disks bit-exact', async () => {
+    const listed = await runCli(ls, [PATH, '--partition', '2:0', '/data']);
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout.split('\n')).toContain('big.bin');
+    for (const [i, disk] of manifest.disks.entries()) {
+      for (const entry of disk.files) {
+        const res = await runCli(extract, [PATH, '--partition', i === 0 ? '0' : '2:0', entry.path, '--stdout']);
+        expect(res.stderr).toBe('');
+        expect(sha256(res.bytes)).toBe(entry.sha256);
+      }
+    }
+  });
+
+  it('--verify checks the digests of the stored (compressed) members', async () => {
+    const res = await runCli(ls, [PATH, '--verify', '--json']);
+    expect(res.code).toBe(0);
+    const lines = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; status: string });
+    expect(lines.map((l) => l.name)).toEqual(['vm-gzip.ovf', gzipped.disk1.href, ...gzipped.disk2.chunks]);
+    expect(lines.every((l) => l.status === 'ok')).toBe(true);
+  });
+
+  it('over HTTP: restores a file of the chunked gzip disk', async () => {
+    const file = manifest.disks[1]!.files.find((f) => f.path === '/data/big.bin')!;
+    const before = http.requests.length;
+    const res = await runCli(extract, [`${http.origin}/vm-gzip.ova`, '--partition', '2:0', file.path, '--stdout']);
+    expect(res.stderr).toBe('');
+    expect(sha256(res.bytes)).toBe(file.sha256);
+    const requests = http.requests.length - before;
+    console.log(`vm-gzip.ova over HTTP: ${requests} requests to restore ${file.path}`);
+    // Tar headers, descriptor, each compressed member read once in slabs: no more than the plain package.
+    expect(requests).toBeLessThan(40);
+  });
+
+  it('damage: a flipped byte in a compressed disk gives a GrtError or the right bytes, never other bytes', async () => {
+    const member = (await readTarIndex(new MemorySource(original))).find((m) => m.name === gzipped.disk1.href)!;
+    const codes: string[] = [];
+    for (const at of [member.size - 8, member.size - 3, Math.floor(member.size / 2), 40]) {
+      const bytes = original.slice();
+      bytes[member.dataOffset + at]! ^= 0x10;
+      const path = join(work, `damaged-${at}.ova`);
+      await writeFile(path, bytes);
+      const code = await grtCodeOf(
+        openImage(path).then(async (image) => {
+          try {
+            expect(sha256(await image.disks[0]!.read(0, image.disks[0]!.size))).toBe(manifest.disks[0]!.rawSha256);
+          } finally {
+            await image.close();
+          }
+        }),
+      );
+      codes.push(code);
+      if (at >= member.size - 8) {
+        // The disk never reads the VMDK's last bytes; the trailer is checked when a read reaches them.
+        const pkg = await openOva(localFileOpener, path);
+        const vmdk = await pkg.diskOpener.open(pkg.disks[0]!.location);
+        expect(await grtCodeOf(vmdk.read(0, vmdk.size))).toBe(at < member.size - 4 ? 'BAD_CHECKSUM' : 'BAD_COMPRESSED_DATA');
+        await vmdk.close();
+        await pkg.opener.release();
+      }
+    }
+    expect(codes.slice(2).every((c) => c !== 'none')).toBe(true);
+  });
+});
