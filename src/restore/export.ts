@@ -13,7 +13,7 @@ import type { VirtualDisk } from '../vmdk/disk.js';
 import { withEngine, type Engine } from './engine.js';
 import { refuseInputTarget, type InputFile } from './inputs.js';
 import { makeOutputDir } from './output-dir.js';
-import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeChunk, type Chunk, type Overwrite, type WriteSpeed } from './write.js';
+import { closeTemp, commit, copyRanges, copyToTarget, createTemp, discard, pipeChunks, toChunks, type Chunk, type Overwrite, type WriteSpeed } from './write.js';
 
 /** Disk bytes mapped at a time for a sparse copy: bounds the range list kept in memory. */
 const DISK_MAP_WINDOW = 1024 * 1024 * 1024;
@@ -94,18 +94,31 @@ async function streamToWith(engine: Engine, source: ByteSource, to: number | Byt
   const fd = typeof to === 'number' ? to : regularFileFd(to);
   if (fd !== undefined) refuseInputTarget(fd, options.protectedFiles, name);
   const speed: WriteSpeed = { slowChunks: 0 };
-  const inflatedAtStart = engine.inflation.hereCount();
+  const whole = [{ offset: 0, length: source.size }];
+  const onChunk = (chunk: Chunk): void => options.onProgress?.({ bytesDone: chunk.offset + chunk.length, bytesTotal: source.size });
+  if (fd !== undefined) {
+    // At the file position, in order; a device (/dev/null) takes sendfile, not copy_file_range.
+    await copyToTarget(engine, source, { fd, path: name, positioned: false, regular: isRegularFile(fd) }, whole, onChunk, options.signal, speed);
+    return;
+  }
   await pipeChunks(
     engine,
     source,
-    toChunks([{ offset: 0, length: source.size }]),
+    toChunks(whole),
     async (data, chunk) => {
-      if (fd !== undefined) await writeChunk(engine, fd, data, null, name, speed, inflatedAtStart);
-      else await writeToStream(to as ByteStream, data.slice());
-      options.onProgress?.({ bytesDone: chunk.offset + chunk.length, bytesTotal: source.size });
+      await writeToStream(to as ByteStream, data.slice());
+      onChunk(chunk);
     },
     options.signal,
   );
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
 }
 
 async function writeToStream(stream: ByteStream, chunk: Uint8Array): Promise<void> {
