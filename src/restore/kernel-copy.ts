@@ -10,7 +10,6 @@
  * a few ms, and a threadpool round trip per call would cost more than it saves.
  */
 import { copyOut, type ByteSource, type HostCopy } from '../io/byte-source.js';
-import { CHUNK_BYTES } from './engine.js';
 import type { NativeCopy } from './native-copy.js';
 import { ioError, throwIfAborted } from './write.js';
 import type { Chunk, WriteSpeed } from './copy.js';
@@ -21,6 +20,12 @@ import type { Chunk, WriteSpeed } from './copy.js';
  * abort is seen soon.
  */
 export const KERNEL_COPY_BYTES = 8 * 1024 * 1024;
+/**
+ * Where bytes the kernel cannot copy (a zeroed grain, a hole, a compressed extent) are left to the
+ * read pipeline, the next run is looked for at the next multiple of this many stream bytes: one
+ * default grain, so a run of stored grains after a zeroed one loses at most a grain's worth.
+ */
+export const PROBE_BYTES = 64 * 1024;
 /**
  * Bytes the kernel path leaves to the read pipeline at most before writing them: a file whose
  * runs alternate (stored, zeroed, stored…) keeps no unbounded list.
@@ -130,7 +135,7 @@ async function kernelCopyRange(job: KernelCopyJob, range: Chunk): Promise<void> 
       at += copied;
       pendingStart = at;
     } else {
-      at += Math.min(CHUNK_BYTES, end - at);
+      at = Math.min(end, (Math.floor(at / PROBE_BYTES) + 1) * PROBE_BYTES);
       if (at - pendingStart >= MAX_PENDING_BYTES) await flush();
     }
   }
