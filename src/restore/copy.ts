@@ -205,7 +205,7 @@ export async function copyToTarget(
     );
   const native = source.copyOut ? engine.nativeCopy() : undefined;
   if (!native) return pipe(toChunks(ranges));
-  const job = { native, source, target, speed, slowLimit: SLOW_CHUNKS_BEFORE_OFF_THREAD, readWrite: (range: Chunk) => pipe(toChunks([range])), onCopied: onChunk, signal };
+  const job = { native, source, target, speed, readWrite: (range: Chunk) => pipe(toChunks([range])), onCopied: onChunk, signal };
   await kernelCopyRanges(job, ranges);
 }
 

@@ -7,7 +7,11 @@
  * pipeline (copy.ts) as before, in order, so a write at the file position (stdout) stays in order.
  *
  * Synchronous calls, like the chunk writes (copy.ts writeAt): a page-cache copy of a few MiB takes
- * a few ms, and a threadpool round trip per call would cost more than it saves.
+ * a few ms, and a threadpool round trip per call would cost more than it saves. Unlike the chunk
+ * writes, they stay on this thread on a slow target: there is no read to overlap with the write
+ * (the kernel does both), and a call's wall time on a busy machine is mostly the run queue, which
+ * a speed test by the clock took for a slow target (the 1 GiB bench restores fell back to the read
+ * pipeline under load, at twice the CPU).
  */
 import { copyOut, type ByteSource, type HostCopy } from '../io/byte-source.js';
 import type { NativeCopy } from './native-copy.js';
@@ -31,9 +35,6 @@ export const PROBE_BYTES = 64 * 1024;
  * runs alternate (stored, zeroed, stored…) keeps no unbounded list.
  */
 export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
-/** A kernel copy slower than this per MiB counts as a slow chunk (copy.ts SLOW_SYNC_WRITE_MS): the target is slow. */
-const SLOW_KERNEL_MS_PER_MIB = 20;
-const MiB = 1024 * 1024;
 
 /**
  * How the kernel copies to a target, learned as it goes (kept in WriteSpeed.kernelCopy, shared by
@@ -66,12 +67,9 @@ function hostCopy(native: NativeCopy, target: KernelTarget, speed: WriteSpeed, p
     for (;;) {
       const way = speed.kernelCopy ?? (target.regular ? 'copy_file_range' : 'sendfile');
       if (way === 'none') return 0;
-      const started = performance.now();
       try {
         const call = way === 'copy_file_range' ? native.copyFileRange : native.sendFile;
-        const copied = call(inFd, inOffset, target.fd, target.positioned ? position : -1, length);
-        if (length >= MiB && performance.now() - started > (SLOW_KERNEL_MS_PER_MIB * length) / MiB) speed.slowChunks++;
-        return copied;
+        return call(inFd, inOffset, target.fd, target.positioned ? position : -1, length);
       } catch (cause) {
         if (!REFUSED.has((cause as NodeJS.ErrnoException).code ?? '')) throw ioError(cause, way, target.path);
         speed.kernelCopy = way === 'copy_file_range' ? 'sendfile' : 'none';
@@ -80,18 +78,11 @@ function hostCopy(native: NativeCopy, target: KernelTarget, speed: WriteSpeed, p
   };
 }
 
-/** Whether the kernel may still copy to this target (not refused, not found slow: copy.ts moves slow targets' writes off the thread). */
-function kernelUsable(speed: WriteSpeed, slowLimit: number): boolean {
-  return speed.kernelCopy !== 'none' && speed.slowChunks < slowLimit && speed.offThreadChunks === undefined;
-}
-
 export interface KernelCopyJob {
   native: NativeCopy;
   source: ByteSource;
   target: KernelTarget;
   speed: WriteSpeed;
-  /** Chunks written so far by copy.ts past which writes go off the thread (SLOW_CHUNKS_BEFORE_OFF_THREAD). */
-  slowLimit: number;
   /** Copy these bytes through the read pipeline (in order, done when it resolves). */
   readWrite(range: Chunk): Promise<void>;
   /** Bytes the kernel copied. */
@@ -122,7 +113,7 @@ async function kernelCopyRange(job: KernelCopyJob, range: Chunk): Promise<void> 
   const probe: HostCopy = () => ((offered = true), 0);
   while (at < end) {
     throwIfAborted(job.signal);
-    if (!kernelUsable(speed, job.slowLimit)) break;
+    if (speed.kernelCopy === 'none') break;
     const want = Math.min(KERNEL_COPY_BYTES, end - at);
     if (at > pendingStart) {
       offered = false;
