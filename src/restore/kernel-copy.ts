@@ -15,7 +15,7 @@
  */
 import { copyOut, type ByteSource, type HostCopy } from '../io/byte-source.js';
 import type { NativeCopy } from './native-copy.js';
-import { ioError, throwIfAborted } from './write.js';
+import { throwIfAborted } from './write.js';
 import type { Chunk, WriteSpeed } from './copy.js';
 
 /**
@@ -61,7 +61,12 @@ export interface KernelTarget {
   regular: boolean;
 }
 
-/** The HostCopy of one piece: to `position` of the target (or at its file position), trying each way. */
+/**
+ * The HostCopy of one piece: to `position` of the target (or at its file position), trying each
+ * way. Any other failure (EIO, ENOSPC) copies nothing: the piece is then read and written, and the
+ * fault met there is reported as that read's or that write's own error (naming the image or the
+ * output, which one error of the kernel's cannot tell apart).
+ */
 function hostCopy(native: NativeCopy, target: KernelTarget, speed: WriteSpeed, position: number): HostCopy {
   return (inFd, inOffset, length) => {
     for (;;) {
@@ -71,7 +76,7 @@ function hostCopy(native: NativeCopy, target: KernelTarget, speed: WriteSpeed, p
         const call = way === 'copy_file_range' ? native.copyFileRange : native.sendFile;
         return call(inFd, inOffset, target.fd, target.positioned ? position : -1, length);
       } catch (cause) {
-        if (!REFUSED.has((cause as NodeJS.ErrnoException).code ?? '')) throw ioError(cause, way, target.path);
+        if (!REFUSED.has((cause as NodeJS.ErrnoException).code ?? '')) return 0;
         speed.kernelCopy = way === 'copy_file_range' ? 'sendfile' : 'none';
       }
     }

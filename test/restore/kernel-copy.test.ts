@@ -249,6 +249,24 @@ describe('kernel copies from flat extents', () => {
     }
   });
 
+  it('a kernel copy that fails otherwise (EIO) leaves the piece to be read and written, and is tried again', async () => {
+    const first = randomBytes(40 * GRAIN, 11);
+    const disk = await openDisk(flatDisk(first, randomBytes(8 * GRAIN, 12), 0));
+    try {
+      let calls = 0;
+      const failing = () => {
+        calls++;
+        throw Object.assign(new Error('copy_file_range: I/O error'), { code: 'EIO' });
+      };
+      const layout = layoutOf([{ diskGrain: 0, grains: 40, hole: false }], 40 * GRAIN);
+      const { bytes } = await restoreLayout(disk, layout, { copyFileRange: failing, sendFile: failing });
+      expect(Buffer.compare(bytes, first)).toBe(0);
+      expect(calls).toBeGreaterThan(1); // every 64 KiB, not given up after the first
+    } finally {
+      await disk.close();
+    }
+  });
+
   it('a flat file cut short is MISSING_DATA, not a short file', async () => {
     const first = randomBytes(40 * GRAIN, 8);
     const path = flatDisk(first, randomBytes(8 * GRAIN, 9), 0);
