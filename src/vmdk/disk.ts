@@ -166,8 +166,9 @@ class Disk implements VirtualDisk {
   }
 
   /**
-   * A run within one extent (the next extent is another file or none); bytes this disk does not
-   * hold (a parent's) are read instead.
+   * A run within one extent (the next extent is another file or none); from a grain this disk
+   * does not hold, the parent's run (a snapshot's unchanged grains are the base's), within what
+   * the parent holds: past its end the bytes are zeros (fromParent), read instead.
    */
   async copyOut(offset: number, length: number, copy: HostCopy): Promise<number> {
     checkRange(this, offset, length, this.info.path);
@@ -175,7 +176,11 @@ class Disk implements VirtualDisk {
     if (length === 0) return 0;
     const laid = this.laid[this.indexAt(offset)]!;
     const take = Math.min(laid.start + laid.size - offset, length);
-    return laid.extent.copyOut ? laid.extent.copyOut(offset - laid.start, take, copy) : 0;
+    const copied = laid.extent.copyOut ? await laid.extent.copyOut(offset - laid.start, take, copy) : 0;
+    if (copied > 0 || !this.parent) return copied;
+    const [first] = await laid.extent.map(offset - laid.start, take);
+    const inherited = first?.state === 'parent' ? Math.min(first.length, this.parent.size - offset) : 0;
+    return inherited > 0 ? this.parent.copyOut(offset, inherited, copy) : 0;
   }
 
   inputFiles(): readonly InputFile[] {

@@ -21,7 +21,8 @@ import { streamTo } from '../../src/restore/export.js';
 import { loadNativeCopy, type NativeCopy } from '../../src/restore/native-copy.js';
 import { copyRanges, dataRanges } from '../../src/restore/write.js';
 import { openDisk } from '../../src/vmdk/disk.js';
-import { writeHostedSparse } from '../builders/vmdk-writer.js';
+import { writeCowd, writeHostedSparse, writeSeSparse } from '../builders/vmdk-writer.js';
+import { writeDescriptor } from '../vmdk-disk/helpers.js';
 import { randomBytes } from '../helpers/random-bytes.js';
 
 const SECTOR = 512;
@@ -189,6 +190,62 @@ describe('kernel copies from a sparse VMDK', () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('kernel copies through a snapshot chain', () => {
+  const CHAIN_GRAIN = 64 * 1024;
+  const writers = { SPARSE: writeHostedSparse, VMFSSPARSE: writeCowd, SESPARSE: writeSeSparse };
+  type DeltaKind = keyof typeof writers;
+
+  it('property: grains a delta does not hold are copied from its flat base, the rest from the delta, bit-exact', async () => {
+    const kinds = fc.constantFrom<DeltaKind>('SPARSE', 'VMFSSPARSE', 'SESPARSE');
+    const edits = fc.array(fc.constantFrom('keep', 'write', 'zero'), { minLength: 2, maxLength: 8 });
+    await fc.assert(
+      fc.asyncProperty(edits, kinds, kinds, fc.integer({ min: 1, max: 7 }), fc.integer(), async (grainEdits, firstKind, secondKind, splitAt, seed) => {
+        const grains = grainEdits.length;
+        const split = Math.min(splitAt, grains - 1);
+        const base = randomBytes(grains * CHAIN_GRAIN, seed);
+        const child = base.slice();
+        const zeroed: number[] = [];
+        grainEdits.forEach((edit, g) => {
+          if (edit === 'write') child.set(randomBytes(CHAIN_GRAIN, seed + g + 1), g * CHAIN_GRAIN);
+          if (edit === 'zero') (child.fill(0, g * CHAIN_GRAIN, (g + 1) * CHAIN_GRAIN), zeroed.push(g));
+        });
+        const prefix = fresh('chain');
+        writeFileSync(`${prefix}-base-flat.vmdk`, base);
+        const name = (path: string): string => path.slice(dir.length + 1);
+        writeFileSync(`${prefix}-base.vmdk`, writeDescriptor({ cid: '0000aaaa', createType: 'vmfs', extents: [{ access: 'RW', sectorCount: base.length / SECTOR, type: 'VMFS', file: name(`${prefix}-base-flat.vmdk`) }] }));
+        const parts: [DeltaKind, number, number][] = [[firstKind, 0, split], [secondKind, split, grains]];
+        let storedZeros = 0;
+        for (const [i, [kind, from, to]] of parts.entries()) {
+          const slice = (bytes: Uint8Array): Uint8Array => bytes.slice(from * CHAIN_GRAIN, to * CHAIN_GRAIN);
+          // COWD has no zeroed-grain entry: its zeroed grains are stored (and copied) as data.
+          const local = zeroed.filter((g) => g >= from && g < to);
+          if (kind === 'VMFSSPARSE') storedZeros += local.length;
+          const zeroedGrains = kind === 'VMFSSPARSE' ? [] : local.map((g) => ((g - from) * CHAIN_GRAIN) / (kind === 'SESPARSE' ? 4096 : CHAIN_GRAIN));
+          writeFileSync(`${prefix}-delta-${i}.vmdk`, writers[kind]({ capacity: (to - from) * CHAIN_GRAIN, content: slice(child), base: slice(base), zeroedGrains }));
+        }
+        writeFileSync(`${prefix}.vmdk`, writeDescriptor({
+          cid: '0000bbbb',
+          parentCid: '0000aaaa',
+          createType: 'custom',
+          parentFileNameHint: name(`${prefix}-base.vmdk`),
+          extents: parts.map(([kind, from, to], i) => ({ access: 'RW', sectorCount: ((to - from) * CHAIN_GRAIN) / SECTOR, type: kind, file: name(`${prefix}-delta-${i}.vmdk`) })),
+        }));
+        const disk = await openDisk(`${prefix}.vmdk`);
+        try {
+          const layout: StreamLayout = { name: '', size: disk.size, initializedSize: disk.size, encoding: 'raw', runs: [{ streamOffset: 0, sourceOffset: 0, length: disk.size }] };
+          const { native, copied } = countingNative();
+          const { bytes } = await restoreLayout(disk, layout, native);
+          expect(Buffer.compare(bytes, child)).toBe(0);
+          expect(copied.bytes).toBe((grains - zeroed.length + storedZeros) * CHAIN_GRAIN);
+        } finally {
+          await disk.close();
+        }
+      }),
+      { numRuns: 25 },
     );
   });
 });
