@@ -5,66 +5,23 @@
  * before. The output is bit-exact whichever way each byte took, holes stay holes, damage is a
  * GrtError, and without the addon (or when the kernel refuses) every byte is read and written.
  */
-import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
-import type { StreamLayout } from '../../src/fs/file-system.js';
 import { openLayoutStream } from '../../src/fs/layout-stream.js';
-import type { ByteSource } from '../../src/io/byte-source.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { createEngine } from '../../src/restore/engine.js';
 import { streamTo } from '../../src/restore/export.js';
-import { loadNativeCopy, type NativeCopy } from '../../src/restore/native-copy.js';
-import { copyRanges, dataRanges } from '../../src/restore/write.js';
+import { dataRanges } from '../../src/restore/write.js';
 import { openDisk } from '../../src/vmdk/disk.js';
-import { writeCowd, writeHostedSparse, writeSeSparse } from '../builders/vmdk-writer.js';
-import { writeDescriptor } from '../vmdk-disk/helpers.js';
-import { LogicalVolumeSource } from '../../src/volume/lvm/lv-source.js';
+import { writeHostedSparse } from '../builders/vmdk-writer.js';
 import { randomBytes } from '../helpers/random-bytes.js';
+import { countingNative, GRAIN, GRAIN_SECTORS, layoutOf, refusingNative, restoreLayout, SECTOR, tempFiles } from './kernel-copy-helpers.js';
 
-const SECTOR = 512;
-const GRAIN_SECTORS = 8; // 4 KiB grains: many grains, and transitions, in a small disk
-const GRAIN = GRAIN_SECTORS * SECTOR;
 const GTES_PER_GT = 16; // several grain tables
-
-let dir: string;
-let fileCounter = 0;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'grt-kernel-copy-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-const fresh = (name: string): string => join(dir, `${fileCounter++}-${name}`);
-
-/** The real addon, counting the bytes each call copied. */
-function countingNative(): { native: NativeCopy; copied: { bytes: number } } {
-  const real = loadNativeCopy();
-  if (!real) throw new Error('the grt_copy addon is not built (npm ci builds it)');
-  const copied = { bytes: 0 };
-  const count =
-    (call: NativeCopy['copyFileRange']): NativeCopy['copyFileRange'] =>
-    (...args) => {
-      const bytes = call(...args);
-      copied.bytes += bytes;
-      return bytes;
-    };
-  return { native: { copyFileRange: count(real.copyFileRange), sendFile: count(real.sendFile) }, copied };
-}
-
-/** An addon whose every call the kernel refuses (as copy_file_range and sendfile do for some pairs of files). */
-function refusingNative(): { native: NativeCopy; calls: string[] } {
-  const calls: string[] = [];
-  const refuse = (name: string, code: string) => () => {
-    calls.push(name);
-    throw Object.assign(new Error(`${name}: refused`), { code });
-  };
-  return { native: { copyFileRange: refuse('copy_file_range', 'EXDEV'), sendFile: refuse('sendfile', 'EINVAL') }, calls };
-}
+const { dir, fresh } = tempFiles('grt-kernel-copy-');
 
 /** Swap grains `a` and `b` of a hosted sparse extent in the file (data and both tables' entries): same disk, grains out of order. */
 function swapGrains(file: Uint8Array, a: number, b: number): void {
@@ -82,31 +39,6 @@ function swapGrains(file: Uint8Array, a: number, b: number): void {
   for (const at of entriesB) view.setUint32(at, sectorA, true);
 }
 
-/** Copy the layout's data ranges of `disk` to a new file as a restore does; its bytes and how many blocks it allocated. */
-async function restoreLayout(disk: ByteSource, layout: StreamLayout, native: NativeCopy | null): Promise<{ bytes: Buffer; blocks: number }> {
-  const engine = createEngine({ nativeCopy: native });
-  const path = fresh('out.bin');
-  const fd = openSync(path, 'wx');
-  try {
-    await copyRanges(engine, openLayoutStream(disk, layout), { fd, path }, dataRanges(layout, layout.size), layout.size, () => undefined);
-  } finally {
-    closeSync(fd);
-    await engine.close();
-  }
-  return { bytes: readFileSync(path), blocks: statSync(path).blocks };
-}
-
-/** A layout of `size` bytes over a disk of `diskSize`: runs of whole grains in the given order, holes between. */
-function layoutOf(runs: { diskGrain: number; grains: number; hole: boolean }[], size: number, initializedSize = size): StreamLayout {
-  let at = 0;
-  const mapped = runs.map((run) => {
-    const r = { streamOffset: at, sourceOffset: run.hole ? null : run.diskGrain * GRAIN, length: run.grains * GRAIN };
-    at += r.length;
-    return r;
-  });
-  return { name: '', size: Math.min(size, at), initializedSize: Math.min(initializedSize, size, at), encoding: 'raw', runs: mapped };
-}
-
 describe('kernel copies from a sparse VMDK', () => {
   it('copies a file stored in consecutive grains by the kernel, bit-exact', async () => {
     const content = randomBytes(64 * GRAIN, 1);
@@ -116,7 +48,7 @@ describe('kernel copies from a sparse VMDK', () => {
     try {
       const layout = layoutOf([{ diskGrain: 4, grains: 50, hole: false }], 50 * GRAIN - 100);
       const { native, copied } = countingNative();
-      const { bytes } = await restoreLayout(disk, layout, native);
+      const { bytes } = await restoreLayout(disk, layout, native, fresh);
       expect(Buffer.compare(bytes, content.subarray(4 * GRAIN, 54 * GRAIN - 100))).toBe(0);
       expect(copied.bytes).toBe(50 * GRAIN - 100);
     } finally {
@@ -133,7 +65,7 @@ describe('kernel copies from a sparse VMDK', () => {
       // 2 MiB hole between two runs of 16 grains.
       const layout = layoutOf([{ diskGrain: 0, grains: 16, hole: false }, { diskGrain: 0, grains: 512, hole: true }, { diskGrain: 100, grains: 16, hole: false }], 544 * GRAIN);
       const { native, copied } = countingNative();
-      const { bytes, blocks } = await restoreLayout(disk, layout, native);
+      const { bytes, blocks } = await restoreLayout(disk, layout, native, fresh);
       const expected = Buffer.concat([content.subarray(0, 16 * GRAIN), Buffer.alloc(512 * GRAIN), content.subarray(100 * GRAIN, 116 * GRAIN)]);
       expect(Buffer.compare(bytes, expected)).toBe(0);
       expect(copied.bytes).toBe(32 * GRAIN);
@@ -154,7 +86,7 @@ describe('kernel copies from a sparse VMDK', () => {
     const disk = await openDisk(path);
     try {
       const { native } = countingNative();
-      const failure = await restoreLayout(disk, layoutOf([{ diskGrain: 0, grains: 16, hole: false }], 16 * GRAIN), native).catch((error: unknown) => error);
+      const failure = await restoreLayout(disk, layoutOf([{ diskGrain: 0, grains: 16, hole: false }], 16 * GRAIN), native, fresh).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(GrtError);
       expect((failure as GrtError).code).toBe('BAD_TABLE');
     } finally {
@@ -182,7 +114,7 @@ describe('kernel copies from a sparse VMDK', () => {
         try {
           const counting = countingNative();
           const native = way === 'kernel' ? counting.native : way === 'refused' ? refusingNative().native : null;
-          const { bytes } = await restoreLayout(disk, layout, native);
+          const { bytes } = await restoreLayout(disk, layout, native, fresh);
           expect(Buffer.compare(bytes, expected)).toBe(0);
           const dataBytes = dataRanges(layout, layout.size).reduce((sum, r) => sum + r.length, 0);
           expect(counting.copied.bytes).toBeLessThanOrEqual(dataBytes);
@@ -192,89 +124,6 @@ describe('kernel copies from a sparse VMDK', () => {
       }),
       { numRuns: 60 },
     );
-  });
-});
-
-describe('kernel copies through a snapshot chain', () => {
-  const CHAIN_GRAIN = 64 * 1024;
-  const writers = { SPARSE: writeHostedSparse, VMFSSPARSE: writeCowd, SESPARSE: writeSeSparse };
-  type DeltaKind = keyof typeof writers;
-
-  it('property: grains a delta does not hold are copied from its flat base, the rest from the delta, bit-exact', async () => {
-    const kinds = fc.constantFrom<DeltaKind>('SPARSE', 'VMFSSPARSE', 'SESPARSE');
-    const edits = fc.array(fc.constantFrom('keep', 'write', 'zero'), { minLength: 2, maxLength: 8 });
-    await fc.assert(
-      fc.asyncProperty(edits, kinds, kinds, fc.integer({ min: 1, max: 7 }), fc.integer(), async (grainEdits, firstKind, secondKind, splitAt, seed) => {
-        const grains = grainEdits.length;
-        const split = Math.min(splitAt, grains - 1);
-        const base = randomBytes(grains * CHAIN_GRAIN, seed);
-        const child = base.slice();
-        const zeroed: number[] = [];
-        grainEdits.forEach((edit, g) => {
-          if (edit === 'write') child.set(randomBytes(CHAIN_GRAIN, seed + g + 1), g * CHAIN_GRAIN);
-          if (edit === 'zero') (child.fill(0, g * CHAIN_GRAIN, (g + 1) * CHAIN_GRAIN), zeroed.push(g));
-        });
-        const prefix = fresh('chain');
-        writeFileSync(`${prefix}-base-flat.vmdk`, base);
-        const name = (path: string): string => path.slice(dir.length + 1);
-        writeFileSync(`${prefix}-base.vmdk`, writeDescriptor({ cid: '0000aaaa', createType: 'vmfs', extents: [{ access: 'RW', sectorCount: base.length / SECTOR, type: 'VMFS', file: name(`${prefix}-base-flat.vmdk`) }] }));
-        const parts: [DeltaKind, number, number][] = [[firstKind, 0, split], [secondKind, split, grains]];
-        let storedZeros = 0;
-        for (const [i, [kind, from, to]] of parts.entries()) {
-          const slice = (bytes: Uint8Array): Uint8Array => bytes.slice(from * CHAIN_GRAIN, to * CHAIN_GRAIN);
-          // COWD has no zeroed-grain entry: its zeroed grains are stored (and copied) as data.
-          const local = zeroed.filter((g) => g >= from && g < to);
-          if (kind === 'VMFSSPARSE') storedZeros += local.length;
-          const zeroedGrains = kind === 'VMFSSPARSE' ? [] : local.map((g) => ((g - from) * CHAIN_GRAIN) / (kind === 'SESPARSE' ? 4096 : CHAIN_GRAIN));
-          writeFileSync(`${prefix}-delta-${i}.vmdk`, writers[kind]({ capacity: (to - from) * CHAIN_GRAIN, content: slice(child), base: slice(base), zeroedGrains }));
-        }
-        writeFileSync(`${prefix}.vmdk`, writeDescriptor({
-          cid: '0000bbbb',
-          parentCid: '0000aaaa',
-          createType: 'custom',
-          parentFileNameHint: name(`${prefix}-base.vmdk`),
-          extents: parts.map(([kind, from, to], i) => ({ access: 'RW', sectorCount: ((to - from) * CHAIN_GRAIN) / SECTOR, type: kind, file: name(`${prefix}-delta-${i}.vmdk`) })),
-        }));
-        const disk = await openDisk(`${prefix}.vmdk`);
-        try {
-          const layout: StreamLayout = { name: '', size: disk.size, initializedSize: disk.size, encoding: 'raw', runs: [{ streamOffset: 0, sourceOffset: 0, length: disk.size }] };
-          const { native, copied } = countingNative();
-          const { bytes } = await restoreLayout(disk, layout, native);
-          expect(Buffer.compare(bytes, child)).toBe(0);
-          expect(copied.bytes).toBe((grains - zeroed.length + storedZeros) * CHAIN_GRAIN);
-        } finally {
-          await disk.close();
-        }
-      }),
-      { numRuns: 25 },
-    );
-  });
-});
-
-describe('kernel copies through a logical volume', () => {
-  it('a striped segment over two disks: each stripe chunk copied from its disk, bit-exact', async () => {
-    const CHUNK = 64 * 1024;
-    const chunks = 12; // 6 on each stripe
-    const lv = randomBytes(chunks * CHUNK, 13);
-    const pvs = [randomBytes(16 * CHUNK, 14), randomBytes(16 * CHUNK, 15)];
-    // Chunk c on stripe c mod 2, at chunk floor(c / 2) of that stripe's area (lv-source.ts).
-    const areas = [2 * CHUNK, 5 * CHUNK];
-    for (let c = 0; c < chunks; c++) pvs[c % 2]!.set(lv.subarray(c * CHUNK, (c + 1) * CHUNK), areas[c % 2]! + Math.floor(c / 2) * CHUNK);
-    const disks = await Promise.all(pvs.map((bytes, i) => {
-      const path = fresh(`pv${i}.img`);
-      writeFileSync(path, bytes);
-      return openDisk(path);
-    }));
-    try {
-      const source = new LogicalVolumeSource([{ start: 0, size: lv.length, stripeSize: CHUNK, stripes: disks.map((disk, i) => ({ source: disk, byteOffset: areas[i]! })) }]);
-      const layout = layoutOf([{ diskGrain: 3, grains: 100, hole: false }], 100 * GRAIN);
-      const { native, copied } = countingNative();
-      const { bytes } = await restoreLayout(source, layout, native);
-      expect(Buffer.compare(bytes, lv.subarray(3 * GRAIN, 103 * GRAIN))).toBe(0);
-      expect(copied.bytes).toBe(100 * GRAIN);
-    } finally {
-      await Promise.all(disks.map((disk) => disk.close()));
-    }
   });
 });
 
@@ -292,9 +141,9 @@ describe('kernel copies from flat extents', () => {
       'CID=fffffffe',
       'parentCID=ffffffff',
       'createType="monolithicFlat"',
-      `RW ${first.length / SECTOR} FLAT "${a.slice(dir.length + 1)}" 16`,
+      `RW ${first.length / SECTOR} FLAT "${a.slice(dir().length + 1)}" 16`,
       `RW ${zeroSectors} ZERO`,
-      `RW ${second.length / SECTOR} FLAT "${b.slice(dir.length + 1)}" 0`,
+      `RW ${second.length / SECTOR} FLAT "${b.slice(dir().length + 1)}" 0`,
     ];
     writeFileSync(descriptor, lines.join('\n') + '\n');
     return descriptor;
@@ -308,7 +157,7 @@ describe('kernel copies from flat extents', () => {
     try {
       const layout = layoutOf([{ diskGrain: 24, grains: 44, hole: false }], 44 * GRAIN);
       const { native, copied } = countingNative();
-      const { bytes } = await restoreLayout(disk, layout, native);
+      const { bytes } = await restoreLayout(disk, layout, native, fresh);
       const expected = Buffer.concat([first.subarray(24 * GRAIN), Buffer.alloc(16 * GRAIN), second.subarray(0, 12 * GRAIN)]);
       expect(Buffer.compare(bytes, expected)).toBe(0);
       expect(copied.bytes).toBe(28 * GRAIN);
@@ -324,9 +173,9 @@ describe('kernel copies from flat extents', () => {
     try {
       const layout = layoutOf([{ diskGrain: 10, grains: 50, hole: false }], 50 * GRAIN);
       const expected = Buffer.concat([first, second]).subarray(10 * GRAIN, 60 * GRAIN);
-      expect(Buffer.compare((await restoreLayout(disk, layout, null)).bytes, expected)).toBe(0);
+      expect(Buffer.compare((await restoreLayout(disk, layout, null, fresh)).bytes, expected)).toBe(0);
       const refusing = refusingNative();
-      expect(Buffer.compare((await restoreLayout(disk, layout, refusing.native)).bytes, expected)).toBe(0);
+      expect(Buffer.compare((await restoreLayout(disk, layout, refusing.native, fresh)).bytes, expected)).toBe(0);
       // copy_file_range refused (EXDEV), then sendfile (EINVAL): then never asked again.
       expect(refusing.calls).toEqual(['copy_file_range', 'sendfile']);
     } finally {
@@ -344,7 +193,7 @@ describe('kernel copies from flat extents', () => {
         throw Object.assign(new Error('copy_file_range: I/O error'), { code: 'EIO' });
       };
       const layout = layoutOf([{ diskGrain: 0, grains: 40, hole: false }], 40 * GRAIN);
-      const { bytes } = await restoreLayout(disk, layout, { copyFileRange: failing, sendFile: failing });
+      const { bytes } = await restoreLayout(disk, layout, { copyFileRange: failing, sendFile: failing }, fresh);
       expect(Buffer.compare(bytes, first)).toBe(0);
       expect(calls).toBeGreaterThan(1); // every 64 KiB, not given up after the first
     } finally {
@@ -355,12 +204,12 @@ describe('kernel copies from flat extents', () => {
   it('a flat file cut short is MISSING_DATA, not a short file', async () => {
     const first = randomBytes(40 * GRAIN, 8);
     const path = flatDisk(first, randomBytes(8 * GRAIN, 9), 0);
-    const a = join(dir, readFileSync(path, 'utf8').match(/"([^"]*a-flat\.bin)"/)![1]!);
+    const a = join(dir(), readFileSync(path, 'utf8').match(/"([^"]*a-flat\.bin)"/)![1]!);
     writeFileSync(a, readFileSync(a).subarray(0, 16 * SECTOR + 20 * GRAIN));
     const disk = await openDisk(path);
     try {
       const { native } = countingNative();
-      const failure = await restoreLayout(disk, layoutOf([{ diskGrain: 0, grains: 30, hole: false }], 30 * GRAIN), native).catch((error: unknown) => error);
+      const failure = await restoreLayout(disk, layoutOf([{ diskGrain: 0, grains: 30, hole: false }], 30 * GRAIN), native, fresh).catch((error: unknown) => error);
       expect((failure as GrtError).code).toBe('MISSING_DATA');
     } finally {
       await disk.close();
