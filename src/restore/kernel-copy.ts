@@ -32,7 +32,9 @@ export const KERNEL_COPY_BYTES = 8 * 1024 * 1024;
 export const PROBE_BYTES = 64 * 1024;
 /**
  * Bytes the kernel path leaves to the read pipeline at most before writing them: a file whose
- * runs alternate (stored, zeroed, stored…) keeps no unbounded list.
+ * runs alternate (stored, zeroed, stored…) keeps no unbounded list. A copy whose first this many
+ * bytes the kernel could copy none of (a streamOptimized disk: every grain compressed) stops
+ * looking and reads the rest, so its read-ahead and inflate workers run unbroken.
  */
 export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
@@ -100,10 +102,12 @@ export interface KernelCopyJob {
  * rest through `readWrite`, every byte once and in order.
  */
 export async function kernelCopyRanges(job: KernelCopyJob, ranges: readonly Chunk[]): Promise<void> {
-  for (const range of ranges) await kernelCopyRange(job, range);
+  const progress = { copied: 0, refused: 0 };
+  for (const range of ranges) await kernelCopyRange(job, range, progress);
 }
 
-async function kernelCopyRange(job: KernelCopyJob, range: Chunk): Promise<void> {
+/** `progress`: bytes of the whole copy the kernel copied, and left to the pipeline. */
+async function kernelCopyRange(job: KernelCopyJob, range: Chunk, progress: { copied: number; refused: number }): Promise<void> {
   const { source, native, target, speed } = job;
   const end = range.offset + range.length;
   // Bytes [pendingStart, at) wait for the read pipeline: written before any later byte.
@@ -118,7 +122,7 @@ async function kernelCopyRange(job: KernelCopyJob, range: Chunk): Promise<void> 
   const probe: HostCopy = () => ((offered = true), 0);
   while (at < end) {
     throwIfAborted(job.signal);
-    if (speed.kernelCopy === 'none') break;
+    if (speed.kernelCopy === 'none' || (progress.copied === 0 && progress.refused >= MAX_PENDING_BYTES)) break;
     const want = Math.min(KERNEL_COPY_BYTES, end - at);
     if (at > pendingStart) {
       offered = false;
@@ -128,10 +132,13 @@ async function kernelCopyRange(job: KernelCopyJob, range: Chunk): Promise<void> 
     const copied = at > pendingStart ? 0 : await copyOut(source, at, want, hostCopy(native, target, speed, at));
     if (copied > 0) {
       job.onCopied({ offset: at, length: copied });
+      progress.copied += copied;
       at += copied;
       pendingStart = at;
     } else {
-      at = Math.min(end, (Math.floor(at / PROBE_BYTES) + 1) * PROBE_BYTES);
+      const next = Math.min(end, (Math.floor(at / PROBE_BYTES) + 1) * PROBE_BYTES);
+      progress.refused += next - at;
+      at = next;
       if (at - pendingStart >= MAX_PENDING_BYTES) await flush();
     }
   }

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
 import { openLayoutStream } from '../../src/fs/layout-stream.js';
+import type { ByteSource } from '../../src/io/byte-source.js';
 import { MemorySource } from '../../src/io/memory-source.js';
 import { createEngine } from '../../src/restore/engine.js';
 import { streamTo } from '../../src/restore/export.js';
@@ -246,4 +247,25 @@ describe('streamTo by the kernel', () => {
       await disk.close();
     }
   });
+
+  it('a source the kernel can copy nothing of (compressed grains) is asked about its first 64 MiB only', async () => {
+    const MiB = 1024 * 1024;
+    let asked = 0;
+    const compressed: ByteSource = {
+      size: 200 * MiB,
+      read: async (_offset, length) => new Uint8Array(length),
+      readInto: async (_offset, target) => void target.fill(0),
+      copyOut: async () => (asked++, 0),
+    };
+    const engine = createEngine({ nativeCopy: countingNative().native });
+    const fd = openSync('/dev/null', 'w');
+    try {
+      await streamTo(compressed, fd, { engine });
+    } finally {
+      closeSync(fd);
+      await engine.close();
+    }
+    expect(asked).toBeLessThanOrEqual((64 * MiB) / (64 * 1024) + 1);
+  });
 });
+
