@@ -9,16 +9,15 @@
 // from a directory holding one random file of N MiB (default 1024), then a monolithicSparse VMDK
 // of it (qemu-img convert). Each case runs grt and icat alternately as whole processes: output
 // to a file on the same file system (`grt-extract -o` and `--stdout > file`, `icat > file`) and to
-// /dev/null (`grt-extract --stdout`, `icat`). Prints median wall and CPU time (user + system, from
-// /usr/bin/time: on a busy machine wall time is mostly the run queue, CPU time is not), their
-// ratios and each tool's peak RSS, and checks that both wrote the file's bytes.
+// /dev/null (`grt-extract --stdout`, `icat`). Prints median wall and CPU time, their ratios and
+// each tool's peak RSS (bench/restore-cases.mjs), and checks that both wrote the file's bytes.
 // Needs mke2fs, qemu-img, icat and /usr/bin/time; without them it says what is missing and exits 0.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { compareCases, sha256 } from './restore-cases.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -65,25 +64,6 @@ function buildImage() {
   return vmdk;
 }
 
-/** One whole-process run of a shell command: wall seconds, CPU seconds (user + system), peak RSS in MiB. */
-function timed(command) {
-  const started = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'sh', '-c', command], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (result.status !== 0) throw new Error(`failed: ${command}\n${result.stderr}`);
-  const [rssKiB, user, system] = result.stderr.trim().split('\n').at(-1).split(' ').map(Number);
-  return { seconds, cpu: user + system, rssMiB: rssKiB / 1024 };
-}
-
-function sha256(path) {
-  return new Promise((resolvePromise, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path).on('data', (chunk) => hash.update(chunk)).on('end', () => resolvePromise(hash.digest('hex'))).on('error', reject);
-  });
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 const vmdk = buildImage();
 const inode = execFileSync('ifind', ['-i', 'vmdk', '-n', FILE_NAME, vmdk], { encoding: 'utf8' }).trim();
 const out = join(work, 'out');
@@ -103,20 +83,8 @@ const cases = {
 };
 mkdirSync(out, { recursive: true });
 console.log(`restore one ${fileMiB} MiB file from ext4 (4 KiB blocks) in a monolithicSparse VMDK, ${runs} runs each, alternating`);
-for (const [label, tools] of Object.entries(cases)) {
-  const results = { grt: [], icat: [] };
-  for (let run = 0; run < runs; run++) {
-    for (const [name, command] of Object.entries(tools)) results[name].push(timed(command));
-  }
-  const summary = Object.fromEntries(Object.entries(results).map(([name, list]) => [name, {
-    wall: median(list.map((r) => r.seconds)),
-    cpu: median(list.map((r) => r.cpu)),
-    rss: Math.max(...list.map((r) => r.rssMiB)),
-  }]));
-  console.log(`  ${label}`);
-  for (const [name, r] of Object.entries(summary)) console.log(`    ${name.padEnd(5)} median ${r.wall.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s, peak RSS ${r.rss.toFixed(0)} MiB`);
-  console.log(`    ratio grt/icat: wall ${(summary.grt.wall / summary.icat.wall).toFixed(2)}, CPU ${(summary.grt.cpu / summary.icat.cpu).toFixed(2)}; goal ≤ 0.6, RSS ≤ 150 MiB`);
-}
-const [grtSum, icatSum] = await Promise.all([sha256(join(out, 'grt', FILE_NAME)), sha256(join(out, 'icat.bin'))]);
-console.log(grtSum === icatSum ? `  both wrote the same bytes (sha256 ${grtSum.slice(0, 16)}…)` : `  MISMATCH: grt ${grtSum}, icat ${icatSum}`);
+compareCases(cases, runs, { goal: 0.6 });
+const [grtSum, stdoutSum, icatSum] = await Promise.all([join(out, 'grt', FILE_NAME), join(out, 'grt-stdout.bin'), join(out, 'icat.bin')].map(sha256));
+const same = grtSum === icatSum && stdoutSum === icatSum;
+console.log(same ? `  both wrote the same bytes (sha256 ${grtSum.slice(0, 16)}…)` : `  MISMATCH: grt ${grtSum}, grt --stdout ${stdoutSum}, icat ${icatSum}`);
 rmSync(out, { recursive: true, force: true });

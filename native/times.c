@@ -17,24 +17,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "napi-errno.h"
+
 /* Longest path accepted: PATH_MAX on Linux, with its NUL. */
 #define MAX_PATH_BYTES 4096
 #define NS_PER_SECOND 1000000000LL
-
-/* Throw an Error carrying `errno` (negative, as in Node) and `syscall`; native-times.ts adds the `code` name (ENOENT, …). */
-static void throw_errno(napi_env env, int error, const char *call) {
-  napi_value message, code, err, number;
-  const char *text = strerror(error);
-  char buffer[256];
-  snprintf(buffer, sizeof buffer, "%s: %s", call, text);
-  napi_create_string_utf8(env, buffer, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, NULL, message, &err);
-  napi_create_int32(env, -error, &number);
-  napi_set_named_property(env, err, "errno", number);
-  napi_create_string_utf8(env, call, NAPI_AUTO_LENGTH, &code);
-  napi_set_named_property(env, err, "syscall", code);
-  napi_throw(env, err);
-}
 
 /* argv[first], argv[first + 1]: seconds and nanoseconds of one time, checked. */
 static int read_time(napi_env env, napi_value *argv, size_t first, struct timespec *out) {

@@ -15,6 +15,7 @@ import type { FileEntry, FileSystem } from '../fs/file-system.js';
 import { parseSelection } from '../restore/select.js';
 import type { Overwrite } from '../restore/write.js';
 import { exportDisk, streamTo } from '../restore/export.js';
+import { openData } from '../restore/writers/stream.js';
 import { commandInputs } from './inputs.js';
 import { catalogAt } from './remote-catalog.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, oneOf, parseCount, parseVolumeId } from './args.js';
@@ -224,7 +225,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (selection?.glob) throw new GrtError('USAGE', '--stdout takes one path, not a glob');
         const entry = byRecord ?? (await fs.stat(selection!.path));
         if (entry.type === 'dir') throw new GrtError('IS_A_DIRECTORY', 'cannot write a directory to stdout', { path: entry.path });
-        const source = await fs.openStream(entry, selection?.stream ?? '');
+        const { source } = await openData(fs, entry, selection?.stream ?? '');
         try {
           await streamTo(source, io.stdout, { ...copyOptions, name: 'stdout' });
         } finally {

@@ -11,7 +11,7 @@
  */
 import { GrtError } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { checkRange, readInto } from '../io/byte-source.js';
+import { checkRange, copyOut, readInto } from '../io/byte-source.js';
 import type { StreamLayout } from './file-system.js';
 import { decompressLznt1, MAX_LZNT1_OUTPUT } from '../codecs/lznt1.js';
 import type { GrainInflation } from '../vmdk/inflation.js';
@@ -132,6 +132,14 @@ export function openLayoutStream(source: ByteSource, layout: StreamLayout, infla
         const out = new Uint8Array(length);
         await fill(offset, out);
         return out;
+      },
+      /** Within one allocated run and the valid length: holes and bytes past it are zeros, read instead. */
+      async copyOut(offset, length, copy) {
+        checkRange({ size }, offset, length, name);
+        const run = length > 0 && offset < valid ? runs[findRun(runs, offset)] : undefined;
+        if (!run || run.sourceOffset === null || offset >= run.streamOffset + run.length) return 0;
+        const take = Math.min(length, valid - offset, run.streamOffset + run.length - offset);
+        return copyOut(source, run.sourceOffset + offset - run.streamOffset, take, copy);
       },
     };
   }

@@ -17,8 +17,29 @@ export interface ByteSource {
    * (bulk copies use it to skip an allocation and a copy per layer). Same range rules as `read`.
    */
   readInto?(offset: number, target: Uint8Array): Promise<void>;
+  /**
+   * Optional: when the bytes from `offset` on are stored as they are in a local file, hand the
+   * longest run of them (at most `length` bytes) that lies contiguous in one file to `copy`, with
+   * that file open, and resolve with what `copy` returned; resolve 0 when the byte at `offset` is
+   * not stored so (a hole, a zeroed or compressed grain, a parent's byte, a remote file): the
+   * caller reads those bytes instead, and meets any damage there as a GrtError. Same range rules
+   * as `read`; nothing outside [offset, offset + length) is ever handed over.
+   */
+  copyOut?(offset: number, length: number, copy: HostCopy): Promise<number>;
   /** Release file handles. Idempotent. */
   close?(): Promise<void>;
+}
+
+/**
+ * Where ByteSource.copyOut hands a run: copy `length` bytes from `fileOffset` of the open local
+ * file `fd` (restore/kernel-copy.ts, by copy_file_range or sendfile), returning the bytes copied;
+ * fewer (0 too) when it stopped early or declined.
+ */
+export type HostCopy = (fd: number, fileOffset: number, length: number) => number;
+
+/** `source.copyOut` when it has one; otherwise 0: nothing handed over, the caller reads. */
+export async function copyOut(source: ByteSource, offset: number, length: number, copy: HostCopy): Promise<number> {
+  return source.copyOut ? source.copyOut(offset, length, copy) : 0;
 }
 
 /** A ByteSource reads past whose ends are refused the same way everywhere. */

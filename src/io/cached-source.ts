@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ByteSource } from './byte-source.js';
-import { checkRange, readInto } from './byte-source.js';
+import { checkRange, copyOut, readInto, type HostCopy } from './byte-source.js';
 
 export interface CacheStats {
   /** Blocks served from the cache. */
@@ -82,6 +82,12 @@ export class CachedSource implements ByteSource {
     } else if (target.length > 0) {
       target.set(await this.read(offset, target.length));
     }
+  }
+
+  /** Straight from the inner source, like a large read: file data never goes through the cache. */
+  async copyOut(offset: number, length: number, copy: HostCopy): Promise<number> {
+    checkRange(this, offset, length, 'cached source');
+    return copyOut(this.inner, offset, length, copy);
   }
 
   private block(index: number): Promise<Uint8Array> {

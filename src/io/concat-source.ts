@@ -1,6 +1,6 @@
 import { GrtError } from '../errors.js';
 import type { ByteSource } from './byte-source.js';
-import { checkRange, readInto } from './byte-source.js';
+import { checkRange, copyOut, readInto, type HostCopy } from './byte-source.js';
 
 /**
  * Several sources read as one, end to end: a file an OVF package stores in chunks (DSP0243 §7.1,
@@ -56,5 +56,14 @@ export class ConcatSource implements ByteSource {
       await readInto(this.parts[index]!, inPart, target.subarray(at, at + n));
       at += n;
     }
+  }
+
+  /** A run ends at the end of its part: the next part is another file. */
+  async copyOut(offset: number, length: number, copy: HostCopy): Promise<number> {
+    checkRange(this, offset, length, this.name);
+    if (length === 0) return 0;
+    const index = this.partAt(offset);
+    const inPart = offset - this.starts[index]!;
+    return copyOut(this.parts[index]!, inPart, Math.min(length, this.parts[index]!.size - inPart), copy);
   }
 }

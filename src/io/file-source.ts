@@ -2,7 +2,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { GrtError } from '../errors.js';
 import type { OpenedSource } from './source-opener.js';
-import { checkRange } from './byte-source.js';
+import { checkRange, type HostCopy } from './byte-source.js';
 
 /** Where a file came from, as "no output replaces an input" compares them: device and inode. */
 export interface InputFile {
@@ -84,6 +84,13 @@ export class FileSource implements OpenedSource {
   async readInto(offset: number, target: Uint8Array): Promise<void> {
     checkRange(this, offset, target.length, this.path);
     await this.fill(offset, target);
+  }
+
+  /** The run is this file's own bytes: `copy` gets the open descriptor (ByteSource.copyOut). */
+  async copyOut(offset: number, length: number, copy: HostCopy): Promise<number> {
+    checkRange(this, offset, length, this.path);
+    if (this.closed) throw new GrtError('IO_ERROR', `read after close`, { path: this.path });
+    return length === 0 ? 0 : copy(this.handle.fd, offset, length);
   }
 
   private async fill(offset: number, out: Uint8Array): Promise<void> {

@@ -1,5 +1,5 @@
-export type { ByteSource } from './byte-source.js';
-export { checkRange, readInto } from './byte-source.js';
+export type { ByteSource, HostCopy } from './byte-source.js';
+export { checkRange, copyOut, readInto } from './byte-source.js';
 export { FileSource, readRegularFile, type InputFile } from './file-source.js';
 export { resolveName, parseName, sourceKey, type FollowRule, type OpenedSource, type ParsedName, type Placement, type SourceOpener } from './source-opener.js';
 export { LocalFileOpener, localFileOpener } from './local-opener.js';

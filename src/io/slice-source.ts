@@ -1,6 +1,6 @@
 import { GrtError } from '../errors.js';
 import type { ByteSource } from './byte-source.js';
-import { checkRange, readInto } from './byte-source.js';
+import { checkRange, copyOut, readInto, type HostCopy } from './byte-source.js';
 
 /** A bounds-checked window of another source: a partition of a disk, a region of a file. */
 export class SliceSource implements ByteSource {
@@ -27,5 +27,10 @@ export class SliceSource implements ByteSource {
   async readInto(offset: number, target: Uint8Array): Promise<void> {
     checkRange(this, offset, target.length, this.name);
     await readInto(this.parent, this.start + offset, target);
+  }
+
+  async copyOut(offset: number, length: number, copy: HostCopy): Promise<number> {
+    checkRange(this, offset, length, this.name);
+    return copyOut(this.parent, this.start + offset, length, copy);
   }
 }

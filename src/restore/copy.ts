@@ -6,6 +6,7 @@
 import { ftruncateSync, writeSync } from 'node:fs';
 import { readInto, type ByteSource } from '../io/byte-source.js';
 import { CHUNK_BYTES, READ_AHEAD_CHUNKS, type Engine } from './engine.js';
+import { kernelCopyRanges, type KernelTarget, type KernelWay } from './kernel-copy.js';
 import { ioError, throwIfAborted, type TempFile } from './write.js';
 import { WRITE_PIECE_BYTES, writePieces } from './write-thread.js';
 
@@ -136,6 +137,8 @@ export interface WriteSpeed {
    * every later chunk of the copies sharing this WriteSpeed goes off the thread too (writeChunk).
    */
   offThreadChunks?: number;
+  /** How the kernel copies to this target, once learned (kernel-copy.ts); unset: not tried yet. */
+  kernelCopy?: KernelWay;
 }
 
 /**
@@ -175,9 +178,40 @@ export async function writeChunk(
 }
 
 /**
- * Copy the data ranges of `source` into the temp file at the same offsets, reading the next chunk
- * while the previous one is written, then truncate to `size` (so trailing holes exist too).
- * `onChunk` hears of each chunk written.
+ * Copy `ranges` of `source` to `target` in order: runs the source holds as they are in a local
+ * file by the kernel (kernel-copy.ts), when the addon is there; the rest read (the next chunks
+ * while one is written) and written with writeChunk. `onChunk` hears of each piece written.
+ */
+export async function copyToTarget(
+  engine: Engine,
+  source: ByteSource,
+  target: KernelTarget,
+  ranges: readonly Chunk[],
+  onChunk: (chunk: Chunk) => void,
+  signal: AbortSignal | undefined,
+  speed: WriteSpeed,
+): Promise<void> {
+  const inflatedAtStart = engine.inflation.hereCount();
+  const pipe = (chunks: readonly Chunk[]): Promise<void> =>
+    pipeChunks(
+      engine,
+      source,
+      chunks,
+      async (data, chunk) => {
+        await writeChunk(engine, target.fd, data, target.positioned ? chunk.offset : null, target.path, speed, inflatedAtStart);
+        onChunk(chunk);
+      },
+      signal,
+    );
+  const native = source.copyOut ? engine.nativeCopy() : undefined;
+  if (!native) return pipe(toChunks(ranges));
+  const job = { native, source, target, speed, readWrite: (range: Chunk) => pipe(toChunks([range])), onCopied: onChunk, signal };
+  await kernelCopyRanges(job, ranges);
+}
+
+/**
+ * Copy the data ranges of `source` into the temp file at the same offsets (copyToTarget), then
+ * truncate to `size` (so trailing holes exist too). `onChunk` hears of each piece written.
  */
 export async function copyRanges(
   engine: Engine,
@@ -189,17 +223,7 @@ export async function copyRanges(
   signal?: AbortSignal,
   speed: WriteSpeed = { slowChunks: 0 },
 ): Promise<void> {
-  const inflatedAtStart = engine.inflation.hereCount();
-  await pipeChunks(
-    engine,
-    source,
-    toChunks(ranges),
-    async (data, chunk) => {
-      await writeChunk(engine, fd, data, chunk.offset, path, speed, inflatedAtStart);
-      onChunk(chunk);
-    },
-    signal,
-  );
+  await copyToTarget(engine, source, { fd, path, positioned: true, regular: true }, ranges, onChunk, signal, speed);
   // Trailing holes: the file ends where its last data range does unless it is given its size.
   const dataEnd = ranges.length > 0 ? ranges[ranges.length - 1]!.offset + ranges[ranges.length - 1]!.length : 0;
   if (dataEnd === size) return;

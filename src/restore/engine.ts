@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { pageAlignedBuffer } from '../io/aligned-buffer.js';
 import type { VirtualDisk } from '../vmdk/disk.js';
 import { Inflation } from '../vmdk/inflate-pool.js';
+import { loadNativeCopy, type NativeCopy } from './native-copy.js';
 import { WriteThread, type SpawnWriter } from './write-thread.js';
 
 /**
@@ -49,6 +50,8 @@ export interface EngineOptions {
   inflation?: Inflation;
   /** Starts the writer thread; tests give writers that fail. */
   spawnWriter?: SpawnWriter;
+  /** The kernel copies (native-copy.ts); default: the addon if it loads. null: none, every byte read and written here. */
+  nativeCopy?: NativeCopy | null;
 }
 
 export class Engine {
@@ -65,11 +68,20 @@ export class Engine {
   private readonly pooledBuffers: Uint8Array[] = [];
   /** Made here (not given): its workers stop with the engine. */
   private readonly ownsInflation: boolean;
+  /** The kernel-copy addon: undefined until first asked for, null when absent or disabled. */
+  private native: NativeCopy | null | undefined;
 
   constructor(options: EngineOptions = {}) {
+    this.native = options.nativeCopy;
     this.ownsInflation = options.inflation === undefined;
     this.inflation = options.inflation ?? new Inflation();
     this.writeThread = new WriteThread(options.spawnWriter);
+  }
+
+  /** The kernel copies (kernel-copy.ts), loaded at the first copy; undefined without the addon. */
+  nativeCopy(): NativeCopy | undefined {
+    if (this.native === undefined) this.native = loadNativeCopy() ?? null;
+    return this.native ?? undefined;
   }
 
   /** A fresh temp-name tag: this engine's random tag and its next count. */

@@ -5,6 +5,7 @@
  * overwrite rule, and never onto a file the run reads.
  */
 import { fstatSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { isatty } from 'node:tty';
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
@@ -13,7 +14,7 @@ import type { VirtualDisk } from '../vmdk/disk.js';
 import { withEngine, type Engine } from './engine.js';
 import { refuseInputTarget, type InputFile } from './inputs.js';
 import { makeOutputDir } from './output-dir.js';
-import { closeTemp, commit, copyRanges, createTemp, discard, pipeChunks, toChunks, writeChunk, type Chunk, type Overwrite, type WriteSpeed } from './write.js';
+import { closeTemp, commit, copyRanges, copyToTarget, createTemp, discard, pipeChunks, toChunks, type Chunk, type Overwrite, type WriteSpeed } from './write.js';
 
 /** Disk bytes mapped at a time for a sparse copy: bounds the range list kept in memory. */
 const DISK_MAP_WINDOW = 1024 * 1024 * 1024;
@@ -80,10 +81,11 @@ async function exportDiskWith(engine: Engine, disk: VirtualDisk, output: string,
 
 /**
  * Copy all of `source` to `to`, reading the next chunks while the current one is written. When
- * `to` is a regular file (a descriptor, or a stream over one: stdout redirected), chunks go to its
- * descriptor at its file position (writeChunk, from reused buffers), and never when it is one of
- * `protectedFiles` (`>> image.vmdk`); a stream may keep what it is given, so it gets a copy of
- * each chunk. `name` names the target in errors.
+ * `to` is a regular file (a descriptor, or a stream over one: stdout redirected) or a device,
+ * chunks go to its descriptor at its file position (copyToTarget: by the kernel where the source
+ * allows, else from reused buffers), and never when it is one of `protectedFiles` (`>> image.vmdk`).
+ * A Node stream (a pipe) gets the reused buffers and is waited for; another ByteStream may keep
+ * what it is given, so it gets a copy of each chunk. `name` names the target in errors.
  */
 export function streamTo(source: ByteSource, to: number | ByteStream, options: ExportOptions & { name?: string } = {}): Promise<void> {
   return withEngine(options.engine, (engine) => streamToWith(engine, source, to, options));
@@ -94,18 +96,43 @@ async function streamToWith(engine: Engine, source: ByteSource, to: number | Byt
   const fd = typeof to === 'number' ? to : regularFileFd(to);
   if (fd !== undefined) refuseInputTarget(fd, options.protectedFiles, name);
   const speed: WriteSpeed = { slowChunks: 0 };
-  const inflatedAtStart = engine.inflation.hereCount();
+  const whole = [{ offset: 0, length: source.size }];
+  const onChunk = (chunk: Chunk): void => options.onProgress?.({ bytesDone: chunk.offset + chunk.length, bytesTotal: source.size });
+  if (fd !== undefined) {
+    // At the file position, in order; a device (/dev/null) takes sendfile, not copy_file_range.
+    await copyToTarget(engine, source, { fd, path: name, positioned: false, regular: isRegularFile(fd) }, whole, onChunk, options.signal, speed);
+    return;
+  }
+  const stream = to as ByteStream;
   await pipeChunks(
     engine,
     source,
-    toChunks([{ offset: 0, length: source.size }]),
+    toChunks(whole),
     async (data, chunk) => {
-      if (fd !== undefined) await writeChunk(engine, fd, data, null, name, speed, inflatedAtStart);
-      else await writeToStream(to as ByteStream, data.slice());
-      options.onProgress?.({ bytesDone: chunk.offset + chunk.length, bytesTotal: source.size });
+      await (stream instanceof Writable ? writeToWritable(stream, data) : writeToStream(stream, data.slice()));
+      onChunk(chunk);
     },
     options.signal,
   );
+}
+
+/**
+ * A Node stream (process.stdout onto a pipe) is handed the chunk buffer itself and done with it
+ * when its write callback comes: no copy of each chunk (a fresh 1 MiB buffer per chunk costs a page
+ * fault per 4 KiB besides the copy). The next chunks are read meanwhile (pipeChunks).
+ */
+function writeToWritable(stream: Writable, chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(chunk, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
 }
 
 async function writeToStream(stream: ByteStream, chunk: Uint8Array): Promise<void> {

@@ -30,7 +30,7 @@ import { tempName } from './safe-name.js';
 
 export { CHUNK_BYTES, FILES_IN_FLIGHT, READ_AHEAD_CHUNKS } from './engine.js';
 export {
-  copyRanges, pipeChunks, SLOW_CHUNKS_BEFORE_OFF_THREAD, SLOW_SYNC_WRITE_MS, toChunks, writeAt, writeChunk, type Chunk, type WriteSpeed,
+  copyRanges, copyToTarget, pipeChunks, SLOW_CHUNKS_BEFORE_OFF_THREAD, SLOW_SYNC_WRITE_MS, toChunks, writeAt, writeChunk, type Chunk, type WriteSpeed,
 } from './copy.js';
 
 /** Temp-name attempts before giving up (a clash needs another process to guess the 48-bit tag). */

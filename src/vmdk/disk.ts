@@ -10,7 +10,7 @@
 import { basename } from 'node:path';
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { checkRange } from '../io/byte-source.js';
+import { checkRange, type HostCopy } from '../io/byte-source.js';
 import type { InputFile } from '../io/file-source.js';
 import { localFileOpener } from '../io/local-opener.js';
 import { sourceKey, type SourceOpener } from '../io/source-opener.js';
@@ -163,6 +163,24 @@ class Disk implements VirtualDisk {
       at += take;
     }
     await Promise.all(reads);
+  }
+
+  /**
+   * A run within one extent (the next extent is another file or none); from a grain this disk
+   * does not hold, the parent's run (a snapshot's unchanged grains are the base's), within what
+   * the parent holds: past its end the bytes are zeros (fromParent), read instead.
+   */
+  async copyOut(offset: number, length: number, copy: HostCopy): Promise<number> {
+    checkRange(this, offset, length, this.info.path);
+    this.checkOpen();
+    if (length === 0) return 0;
+    const laid = this.laid[this.indexAt(offset)]!;
+    const take = Math.min(laid.start + laid.size - offset, length);
+    const copied = laid.extent.copyOut ? await laid.extent.copyOut(offset - laid.start, take, copy) : 0;
+    if (copied > 0 || !this.parent) return copied;
+    const [first] = await laid.extent.map(offset - laid.start, take);
+    const inherited = first?.state === 'parent' ? Math.min(first.length, this.parent.size - offset) : 0;
+    return inherited > 0 ? this.parent.copyOut(offset, inherited, copy) : 0;
   }
 
   inputFiles(): readonly InputFile[] {

@@ -9,7 +9,7 @@
  */
 import { GrtError } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { checkRange, readInto } from '../io/byte-source.js';
+import { checkRange, copyOut, readInto, type HostCopy } from '../io/byte-source.js';
 import type { InputFile } from '../io/file-source.js';
 import type { OpenedSource, SourceOpener } from '../io/source-opener.js';
 
@@ -121,6 +121,11 @@ export class PooledFile implements ByteSource {
   async readInto(offset: number, target: Uint8Array): Promise<void> {
     checkRange(this, offset, target.length, this.path);
     return this.withHandle((source) => readInto(source, offset, target));
+  }
+
+  async copyOut(offset: number, length: number, copy: HostCopy): Promise<number> {
+    checkRange(this, offset, length, this.path);
+    return this.withHandle((source) => copyOut(source, offset, length, copy));
   }
 
   /** Run `use` on the open handle, which the pool keeps open until it settles. */

@@ -7,6 +7,8 @@
  * or read as zeros when there is no parent.
  */
 
+import type { HostCopy } from '../io/byte-source.js';
+
 /** What a byte range of an extent (or a disk) holds, for sparse-aware copies and the catalog. */
 export type RangeState =
   | 'data' // bytes stored in this extent
@@ -33,5 +35,7 @@ export interface Extent {
   read(offset: number, out: Uint8Array, fromParent: ParentRead): Promise<void>;
   /** What each part of [offset, offset + length) holds, in order, adjacent ranges of one state merged. */
   map(offset: number, length: number): Promise<ExtentRange[]>;
+  /** ByteSource.copyOut over the extent's bytes: only bytes this extent stores as they are (not a parent's). */
+  copyOut?(offset: number, length: number, copy: HostCopy): Promise<number>;
   close?(): Promise<void>;
 }

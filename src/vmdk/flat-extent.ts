@@ -7,7 +7,7 @@
  * in sectors; ZERO has no file; NOACCESS access mode); libyal libvmdk, "Extent descriptor".
  */
 import { GrtError, type GrtWarning } from '../errors.js';
-import { readInto, type ByteSource } from '../io/byte-source.js';
+import { copyOut, readInto, type ByteSource, type HostCopy } from '../io/byte-source.js';
 import type { Extent, ExtentRange, ParentRead } from './extent.js';
 import { SECTOR_BYTES } from './sparse-header.js';
 
@@ -50,6 +50,12 @@ export class FlatExtent implements Extent {
 
   async map(offset: number, length: number): Promise<ExtentRange[]> {
     return length === 0 ? [] : [{ offset, length, state: 'data' }];
+  }
+
+  /** The bytes the file holds; from past its end on, none (a read then gives the MISSING_DATA error). */
+  async copyOut(offset: number, length: number, copy: HostCopy): Promise<number> {
+    const held = Math.min(length, this.heldBytes - offset);
+    return held > 0 ? copyOut(this.file, this.fileByteOffset + offset, held, copy) : 0;
   }
 }
 

@@ -10,7 +10,7 @@
 import { LRUCache } from 'lru-cache';
 import { GrtError } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { checkRange, readInto } from '../io/byte-source.js';
+import { checkRange, copyOut, readInto, type HostCopy } from '../io/byte-source.js';
 import type { Extent, ExtentRange, ParentRead, RangeState } from './extent.js';
 
 /** Location codes; a non-negative code is the byte offset in the file of the grain (or its marker). */
@@ -269,6 +269,39 @@ export class GrainedExtent implements Extent {
     } catch (error) {
       throw await pending.failure(error);
     }
+  }
+
+  /**
+   * The grains from `offset` on that are stored raw one after another in the file, as one run (at
+   * most `length` bytes). None for a compressed extent, nor from a grain that is zeroed, a
+   * parent's, damaged, or (in part) past the end of the file: reading those gives their bytes or
+   * their error.
+   */
+  async copyOut(offset: number, length: number, copy: HostCopy): Promise<number> {
+    checkRange(this, offset, length, `extent ${this.options.path}`);
+    const { grainBytes, grainsPerTable, file, readCompressedGrains } = this.options;
+    if (readCompressedGrains) return 0;
+    const end = offset + length;
+    let runFileOffset = -1;
+    let runLength = 0;
+    let tableIndex = -1;
+    let view: GrainTableView = ALL_BAD;
+    for (let pos = offset; pos < end; ) {
+      const grain = Math.floor(pos / grainBytes);
+      if (Math.floor(grain / grainsPerTable) !== tableIndex) {
+        tableIndex = Math.floor(grain / grainsPerTable);
+        view = await this.table(tableIndex);
+      }
+      const location = view(grain - tableIndex * grainsPerTable);
+      const inGrain = pos - grain * grainBytes;
+      if (location < 0 || (runLength > 0 && location + inGrain !== runFileOffset + runLength)) break;
+      if (runLength === 0) runFileOffset = location + inGrain;
+      const take = Math.min(grainBytes - inGrain, end - pos);
+      runLength += take;
+      pos += take;
+    }
+    if (runLength === 0 || runFileOffset + runLength > file.size) return 0;
+    return copyOut(file, runFileOffset, runLength, copy);
   }
 
   /**

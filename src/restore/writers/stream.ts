@@ -4,7 +4,8 @@
  * xattrs on the main file, or skipped (reported).
  */
 import { GrtError } from '../../errors.js';
-import type { FileEntry, StreamLayout } from '../../fs/file-system.js';
+import type { FileEntry, FileSystem, StreamLayout } from '../../fs/file-system.js';
+import type { ByteSource } from '../../io/byte-source.js';
 import { reserve, type PlanItem, type RestoreContext } from '../context.js';
 import { refuseInputTarget } from '../inputs.js';
 import { applyFileMetadata, setTimes } from '../posix.js';
@@ -29,16 +30,7 @@ export async function writeStream(
     throw existsError(final);
   }
   if (overwrite === 'overwrite' && !outDir.created) refuseInputTarget(final, inputs); // before copying, not only at the rename
-  let layout: StreamLayout | undefined;
-  try {
-    layout = await fs.streamLayout(entry, streamName);
-  } catch {
-    // NOTE: a layout is only an optimisation (holes); without one every byte is written, and
-    // openStream gives the error itself if the stream cannot be read at all.
-    layout = undefined;
-  }
-  // From the layout when the file system can: the file's record is not found and parsed twice.
-  const source = layout && fs.openLayout ? fs.openLayout(layout) : await fs.openStream(entry, streamName);
+  const { layout, source } = await openData(fs, entry, streamName);
   try {
     const dir = outDir.path;
     const temp = createTemp(ctx.engine, dir, final.slice(dir.length + 1));
@@ -62,6 +54,23 @@ export async function writeStream(
   }
   ctx.reporter.summary.bytes += size;
   return true;
+}
+
+/**
+ * A stream's bytes for a copy, and its layout when the file system gives one: read through the
+ * layout when the file system can (the file's record is not found and parsed twice, and runs stored
+ * as they are in an image file can be copied by the kernel, kernel-copy.ts).
+ */
+export async function openData(fs: FileSystem, entry: FileEntry, streamName: string): Promise<{ layout: StreamLayout | undefined; source: ByteSource }> {
+  let layout: StreamLayout | undefined;
+  try {
+    layout = await fs.streamLayout(entry, streamName);
+  } catch {
+    // NOTE: a layout is only an optimisation (holes, kernel copies); without one every byte is
+    // read, and openStream gives the error itself if the stream cannot be read at all.
+    layout = undefined;
+  }
+  return { layout, source: layout && fs.openLayout ? fs.openLayout(layout) : await fs.openStream(entry, streamName) };
 }
 
 /** Each xattr set counts its bytes; each one that could not be set is a failure of its stream. */

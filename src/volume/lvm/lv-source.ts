@@ -6,7 +6,7 @@
  */
 import { GrtError } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import { checkRange, readInto } from '../../io/byte-source.js';
+import { checkRange, copyOut, readInto, type HostCopy } from '../../io/byte-source.js';
 
 /** Where one stripe of a segment lies. */
 export interface MappedStripe {
@@ -58,6 +58,15 @@ export class LogicalVolumeSource implements ByteSource {
       await readInto(source, byteOffset, target.subarray(done, done + length));
       done += length;
     }
+  }
+
+  /** A run within one stripe chunk (a linear segment: within the segment) of one PV. */
+  async copyOut(offset: number, length: number, copy: HostCopy): Promise<number> {
+    checkRange(this, offset, length, this.name);
+    if (length === 0) return 0;
+    const segment = this.segmentAt(offset);
+    const { source, byteOffset, run } = locate(segment, offset - segment.start);
+    return copyOut(source, byteOffset, Math.min(run, length), copy);
   }
 
   /** The segment holding LV byte `at` (binary search; the segments tile the LV). */
