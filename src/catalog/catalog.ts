@@ -8,7 +8,7 @@ import { GrtError, withPath, type GrtErrorCode } from '../errors.js';
 import { readRegularFile } from '../io/file-source.js';
 import type { FileEntry, ListOptions, NameRule, StreamLayout } from '../fs/file-system.js';
 import { checkBinding, type CatalogBinding, type CatalogVolume } from './binding.js';
-import { decodeFileAt, indexFiles, readFilesHeader, type FilesChunkIndex } from './decode.js';
+import { decodeFileAt, decodeRecords, indexFiles, readFilesHeader, type FilesChunkIndex } from './decode.js';
 import { NameFlag, type FileRecord } from './encode.js';
 import { readSectionPayload } from './format.js';
 import { compileGlob } from '../util/glob.js';
@@ -45,6 +45,11 @@ const LOOKUP_MAP_CHILDREN = 32;
 export interface CatalogOpenOptions {
   /** Memory for inflated FILES chunks (default 32 MiB); the chunk in use is kept even past it. */
   filesCacheBytes?: number;
+  /**
+   * False for a reader that lists but never restores (the estate index): file records are read
+   * and checked whole but keep no layouts, which spares an object per run. layout() then refuses.
+   */
+  layouts?: boolean;
 }
 
 export interface CatalogListOptions extends ListOptions {
@@ -58,7 +63,8 @@ export interface CatalogFolder {
   path: string;
   names: string[];
   deleted: boolean[];
-  records: FileRecord[];
+  /** Each name's file index in its volume (the order of Catalog.fileRecords). */
+  files: number[];
 }
 
 /** Catalogs of format 1.0 store no rule: names compare upper-cased by JavaScript's rules. */
@@ -85,6 +91,7 @@ export class Catalog {
     readonly binding: CatalogBinding,
     volumes: VolumeState[],
     private readonly filesCacheBytes: number,
+    private readonly keepLayouts: boolean,
   ) {
     for (const v of volumes) this.state.set(v.info.index, v);
   }
@@ -124,8 +131,8 @@ export class Catalog {
 
   /**
    * Every listed name below the root grouped by directory, for bulk readers such as the estate
-   * index: a directory's path and its children's names, deleted flags and file records as stored
-   * (shared: not to be changed), without an entry object per name. Directories come parents first.
+   * index: a directory's path and its children's names, deleted flags and file indexes (the order
+   * of fileRecords), without an entry object per name. Directories come parents first.
    */
   *folders(volume: number, options: ListOptions = {}): Generator<CatalogFolder> {
     const v = this.volume(volume);
@@ -135,17 +142,39 @@ export class Catalog {
     for (let i = 1; i < v.info.names; i++) if (shown[v.names.parent[i]!] && this.visible(v, i, options)) shown[i] = 1;
     for (let d = 0; d < v.info.names; d++) {
       if (!shown[d] || !(v.names.flags[d]! & NameFlag.dir)) continue;
-      const folder: CatalogFolder = { path: this.pathOf(v, d), names: [], deleted: [], records: [] };
+      const folder: CatalogFolder = { path: this.pathOf(v, d), names: [], deleted: [], files: [] };
       for (let k = childStart[d]!; k < childStart[d + 1]!; k++) {
         const i = childList[k]!;
         // A virtual folder is not listed, its names are (under its path, as a live walk lists /$Orphan/x).
         if (!shown[i] || v.names.flags[i]! & NameFlag.virtual) continue;
         folder.names.push(v.names.name[i]!);
         folder.deleted.push(((v.names.flags[i]! >> NameFlag.deletedShift) & 3) === 2);
-        folder.records.push(this.record(v, v.names.file[i]!));
+        folder.files.push(v.names.file[i]!);
       }
       if (folder.names.length > 0) yield folder;
     }
+  }
+
+  /**
+   * Every file record of a volume in file order (folders' file indexes count them), a FILES chunk
+   * at a time, each decoded once and not kept: for one pass over a whole volume.
+   */
+  *fileRecords(volume: number): Generator<FileRecord> {
+    const v = this.volume(volume);
+    for (const chunk of v.chunks) {
+      const { r, head } = this.chunkReader(v, chunk);
+      yield* decodeRecords(r, head, v.major, this.keepLayouts);
+    }
+  }
+
+  /** A FILES chunk's payload, inflated and checked against the END section, and its header. */
+  private chunkReader(v: VolumeState, chunk: VolumeState['chunks'][number]): { r: ByteReader; head: ReturnType<typeof readFilesHeader> } {
+    const r = new ByteReader(readSectionPayload(this.bytes, chunk.header), chunk.header.offset, 'catalog FILES section');
+    const head = readFilesHeader(r);
+    if (head.volume !== v.info.index || head.first !== chunk.first || head.count !== chunk.count) {
+      r.fail('FILES chunk disagrees with the END section', head.first);
+    }
+    return { r, head };
   }
 
   /** Entries whose name (or path, when the glob has a '/') matches `glob`, in catalog order. */
@@ -165,6 +194,7 @@ export class Catalog {
    * this catalog returned, or any entry with the same path and id.
    */
   layout(volume: number, entry: FileEntry, stream = ''): StreamLayout {
+    if (!this.keepLayouts) throw new GrtError('USAGE', 'the catalog was opened without layouts', { structure: 'catalog', path: entry.path });
     const layout = this.recordOf(volume, entry).layouts.find((l) => l.name === stream);
     if (!layout) throw new GrtError('NOT_FOUND', `no stream "${stream}" in the catalog`, { structure: 'catalog', path: entry.path });
     // The error the file system gave when the catalog was made, as it was.
@@ -196,7 +226,7 @@ export class Catalog {
     } else bytes = pathOrBytes;
     try {
       const { binding, volumes } = parseCatalog(bytes);
-      return new Catalog(bytes, binding, volumes, options.filesCacheBytes ?? FILES_CACHE_BYTES);
+      return new Catalog(bytes, binding, volumes, options.filesCacheBytes ?? FILES_CACHE_BYTES, options.layouts ?? true);
     } catch (error) {
       if (error instanceof GrtError && typeof pathOrBytes === 'string' && !error.path) throw withPath(error, pathOrBytes);
       throw error;
@@ -356,12 +386,8 @@ export class Catalog {
       this.chunkCache.delete(key);
       this.chunkCache.set(key, cached);
     } else {
-      const r = new ByteReader(readSectionPayload(this.bytes, chunk.header), chunk.header.offset, 'catalog FILES section');
-      const head = readFilesHeader(r);
-      if (head.volume !== v.info.index || head.first !== chunk.first || head.count !== chunk.count) {
-        r.fail('FILES chunk disagrees with the END section', head.first);
-      }
-      index = indexFiles(r, head, v.major);
+      const { r, head } = this.chunkReader(v, chunk);
+      index = indexFiles(r, head, v.major, this.keepLayouts);
       const bytes = chunkBytes(index);
       this.cachedBytes += bytes;
       for (const [oldKey, old] of this.chunkCache) {

@@ -11,17 +11,17 @@ import { readFile, stat } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import { openCatalog, type Catalog, type CatalogFolder } from '../catalog/index.js';
 import type { Db, Param } from './db.js';
-import { encodeFacts } from './facts.js';
+import { FileFacts } from './file-facts.js';
 import { decodeFolderNames, encodeFolderNames, gramsOf } from './folder-names.js';
 import { HOLDS } from './query.js';
-import { factsOf, ownerOf, storableText } from './row.js';
+import { storableText } from './row.js';
 
 /**
  * Folders found or made with one query each way. Their stage rows are held until the batch is
  * written, so a batch is also cut at BATCH_NAMES names: memory stays bounded whatever the catalog.
  */
 const FOLDER_BATCH = 256;
-const BATCH_NAMES = 16_384;
+const BATCH_NAMES = 4096;
 /** Rows of one multi-row INSERT (2 or 4 values each: far under both back ends' parameter limits). */
 const INSERT_ROWS = 500;
 
@@ -87,7 +87,7 @@ export async function addBackup(db: Db, source: string | Uint8Array, options: Ad
   const { bytes, time: fileTime } = await readCatalogFile(source);
   // Opening checks every section header, the END totals and the names: a damaged, truncated or
   // future-version catalog stops here, before the database is touched.
-  const catalog = await openCatalog(bytes);
+  const catalog = await openCatalog(bytes, { layouts: false });
   const time = options.time ?? fileTime;
   if (!time || Number.isNaN(time.getTime())) throw new GrtError('USAGE', 'a backup time is needed (--time) for a catalog given as bytes');
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -124,22 +124,23 @@ export async function addBackup(db: Db, source: string | Uint8Array, options: Ad
 async function stageCatalog(state: AddState, catalog: Catalog): Promise<void> {
   await state.db.createStage();
   for (const volume of catalog.volumes) {
+    const facts = await FileFacts.read(catalog, volume.index, volume.files, (owner) => ownerId(state, owner));
     let batch: CatalogFolder[] = [];
     let names = 0;
     for (const folder of catalog.folders(volume.index, { deleted: state.deleted })) {
       batch.push(folder);
       names += folder.names.length;
       if (batch.length < FOLDER_BATCH && names < BATCH_NAMES) continue;
-      await stageFolders(state, volume.index, batch);
+      await stageFolders(state, facts, volume.index, batch);
       (batch = []), (names = 0);
     }
-    if (batch.length > 0) await stageFolders(state, volume.index, batch);
+    if (batch.length > 0) await stageFolders(state, facts, volume.index, batch);
   }
   await state.db.finishStage();
 }
 
 /** One batch: its folder rows found, extended or made, and its versions staged. */
-async function stageFolders(state: AddState, volume: number, folders: CatalogFolder[]): Promise<void> {
+async function stageFolders(state: AddState, facts: FileFacts, volume: number, folders: CatalogFolder[]): Promise<void> {
   const { db, vmId } = state;
   const paths = folders.map((f) => storableText(f.path));
   const known = new Map<string, { id: bigint; names: Uint8Array }>();
@@ -171,7 +172,7 @@ async function stageFolders(state: AddState, volume: number, folders: CatalogFol
   }
   const ids = await insertFolders(state, volume, fresh);
   await insertRows(db, 'INSERT INTO name_grams (gram, folder_id) VALUES', grams.map(([gram, at]) => [gram, typeof at === 'string' ? ids.get(at)! : at]), ' ON CONFLICT DO NOTHING');
-  await stageVersions(state, folders, folders.map((_, i) => known.get(paths[i]!)?.id ?? ids.get(paths[i]!)!), slotsOf);
+  await stageVersions(state, facts, folders, folders.map((_, i) => known.get(paths[i]!)?.id ?? ids.get(paths[i]!)!), slotsOf);
 }
 
 /** Rows of new folders; their ids by path. */
@@ -197,14 +198,14 @@ async function insertRows(db: Db, insert: string, rows: Param[][], tail = ''): P
 }
 
 /** The batch's versions into the stage: folder, slot, deleted, owner id, facts. */
-async function stageVersions(state: AddState, folders: CatalogFolder[], folderIds: bigint[], slotsOf: number[][]): Promise<void> {
+async function stageVersions(state: AddState, facts: FileFacts, folders: CatalogFolder[], folderIds: bigint[], slotsOf: number[][]): Promise<void> {
   const values: Param[] = [];
   for (const [i, folder] of folders.entries()) {
     const slots = slotsOf[i]!;
-    for (const [k, rec] of folder.records.entries()) {
+    for (const [k, file] of folder.files.entries()) {
       const deleted = folder.deleted[k]!;
-      if (rec.type === 'file' && !deleted) (state.files++, (state.bytes += rec.size));
-      values.push(folderIds[i]!, slots[k]!, deleted ? 1 : 0, await ownerId(state, ownerOf(rec)), encodeFacts(factsOf(rec)));
+      if (facts.isFile[file] && !deleted) (state.files++, (state.bytes += facts.size[file]!));
+      values.push(folderIds[i]!, slots[k]!, deleted ? 1 : 0, facts.owner[file]!, facts.facts(file));
     }
   }
   await state.db.appendStage(values);
