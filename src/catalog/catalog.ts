@@ -16,6 +16,9 @@ import { orphanWarning } from '../fs/orphans.js';
 import { nameKeyOf as nameKeyFor, unicodeUpcaseTable } from '../fs/name-order.js';
 import { parseCatalog, type VolumeState } from './open.js';
 import { ByteReader } from './varint.js';
+import { childLists, foldersOf, isVisible, pathOf, visibleBelow, type CatalogFolder } from './volume-tree.js';
+
+export type { CatalogFolder };
 import { entryTimesOf } from '../util/time.js';
 
 /**
@@ -57,15 +60,6 @@ export interface CatalogListOptions extends ListOptions {
   recursive?: boolean;
 }
 
-
-/** One directory's listed children (Catalog.folders). */
-export interface CatalogFolder {
-  path: string;
-  names: string[];
-  deleted: boolean[];
-  /** Each name's file index in its volume (the order of Catalog.fileRecords). */
-  files: number[];
-}
 
 /** Catalogs of format 1.0 store no rule: names compare upper-cased by JavaScript's rules. */
 function nameKeyOf(v: VolumeState): (name: string) => string {
@@ -119,40 +113,22 @@ export class Catalog {
       return;
     }
     if (!options.recursive) {
-      const { childStart, childList } = this.children(v);
+      const { childStart, childList } = childLists(v);
       for (let k = childStart[start]!; k < childStart[start + 1]!; k++) {
         const i = childList[k]!;
-        if (this.visible(v, i, options) && !(v.names.flags[i]! & NameFlag.virtual)) yield this.entry(volume, i);
+        if (isVisible(v, i, options) && !(v.names.flags[i]! & NameFlag.virtual)) yield this.entry(volume, i);
       }
       return;
     }
-    for (const i of this.visibleBelow(v, start, options)) yield this.entry(volume, i);
+    for (const i of visibleBelow(v, start, options)) yield this.entry(volume, i);
   }
 
   /**
    * Every listed name below the root grouped by directory, for bulk readers such as the estate
-   * index: a directory's path and its children's names, deleted flags and file indexes (the order
-   * of fileRecords), without an entry object per name. Directories come parents first.
+   * index (volume-tree.ts), without an entry object per name.
    */
-  *folders(volume: number, options: ListOptions = {}): Generator<CatalogFolder> {
-    const v = this.volume(volume);
-    const { childStart, childList } = this.children(v);
-    const shown = new Uint8Array(v.info.names);
-    shown[0] = 1;
-    for (let i = 1; i < v.info.names; i++) if (shown[v.names.parent[i]!] && this.visible(v, i, options)) shown[i] = 1;
-    for (let d = 0; d < v.info.names; d++) {
-      if (!shown[d] || !(v.names.flags[d]! & NameFlag.dir)) continue;
-      const folder: CatalogFolder = { path: this.pathOf(v, d), names: [], deleted: [], files: [] };
-      for (let k = childStart[d]!; k < childStart[d + 1]!; k++) {
-        const i = childList[k]!;
-        // A virtual folder is not listed, its names are (under its path, as a live walk lists /$Orphan/x).
-        if (!shown[i] || v.names.flags[i]! & NameFlag.virtual) continue;
-        folder.names.push(v.names.name[i]!);
-        folder.deleted.push(((v.names.flags[i]! >> NameFlag.deletedShift) & 3) === 2);
-        folder.files.push(v.names.file[i]!);
-      }
-      if (folder.names.length > 0) yield folder;
-    }
+  folders(volume: number, options: ListOptions = {}): Generator<CatalogFolder> {
+    return foldersOf(this.volume(volume), options);
   }
 
   /**
@@ -183,8 +159,8 @@ export class Catalog {
     const indexes = volume === undefined ? [...this.state.keys()] : [this.volume(volume).info.index];
     for (const index of indexes) {
       const v = this.state.get(index)!;
-      for (const i of this.visibleBelow(v, 0, options)) {
-        if (pattern.test(pattern.matchesPath ? this.pathOf(v, i) : v.names.name[i]!)) yield this.entry(index, i);
+      for (const i of visibleBelow(v, 0, options)) {
+        if (pattern.test(pattern.matchesPath ? pathOf(v, i) : v.names.name[i]!)) yield this.entry(index, i);
       }
     }
   }
@@ -239,42 +215,6 @@ export class Catalog {
     return v;
   }
 
-  private visible(v: VolumeState, i: number, options: ListOptions): boolean {
-    const flags = v.names.flags[i]!;
-    if (flags & NameFlag.hidden && !options.all) return false;
-    return options.deleted === true || ((flags >> NameFlag.deletedShift) & 3) !== 2;
-  }
-
-  /**
-   * Names below `start` that a listing with `options` shows, parents before children (names are
-   * stored in tree order, so one pass marking the shown directories finds them all).
-   */
-  private *visibleBelow(v: VolumeState, start: number, options: ListOptions): Generator<number> {
-    const included = new Uint8Array(v.info.names);
-    included[start] = 1;
-    for (let i = start + 1; i < v.info.names; i++) {
-      if (!included[v.names.parent[i]!] || !this.visible(v, i, options)) continue;
-      included[i] = 1;
-      // A virtual folder is not listed, its names are (as a live walk lists /$Orphan/x only).
-      if (!(v.names.flags[i]! & NameFlag.virtual)) yield i;
-    }
-  }
-
-  private children(v: VolumeState): { childStart: Int32Array; childList: Int32Array } {
-    if (!v.childStart || !v.childList) {
-      const n = v.info.names;
-      const start = new Int32Array(n + 1);
-      for (let i = 1; i < n; i++) start[v.names.parent[i]! + 1]!++;
-      for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
-      const fill = start.slice(0, n);
-      const list = new Int32Array(Math.max(0, n - 1));
-      for (let i = 1; i < n; i++) list[fill[v.names.parent[i]!]!++] = i;
-      v.childStart = start;
-      v.childList = list;
-    }
-    return { childStart: v.childStart, childList: v.childList };
-  }
-
   /**
    * The key names of `volume` compare by, as the volume does: upper case through its own table
    * when the catalog has it (NTFS $UpCase), Unicode rules otherwise (catalogs of format 1.0).
@@ -294,7 +234,7 @@ export class Catalog {
 
   /** Candidates for `part` in directory `dir`, by upper-cased name. */
   private childrenNamed(v: VolumeState, dir: number, part: string): number[] {
-    const { childStart, childList } = this.children(v);
+    const { childStart, childList } = childLists(v);
     const upper = nameKeyOf(v);
     const key = upper(part);
     const from = childStart[dir]!;
@@ -341,17 +281,6 @@ export class Catalog {
       at = found;
     }
     return at;
-  }
-
-  private pathOf(v: VolumeState, i: number): string {
-    if (i === 0) return '/';
-    const parent = v.names.parent[i]!;
-    let dir = v.dirPaths[parent];
-    if (dir === undefined) {
-      dir = this.pathOf(v, parent);
-      v.dirPaths[parent] = dir;
-    }
-    return dir === '/' ? `/${v.names.name[i]}` : `${dir}/${v.names.name[i]}`;
   }
 
   private record(v: VolumeState, file: number): FileRecord {
@@ -411,7 +340,7 @@ export class Catalog {
     const rec = this.record(v, file);
     const flags = v.names.flags[i]!;
     const entry: FileEntry = {
-      path: this.pathOf(v, i),
+      path: pathOf(v, i),
       name: v.names.name[i]!,
       type: rec.type,
       size: rec.size,
