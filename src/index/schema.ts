@@ -25,7 +25,8 @@ import { migrateV1 } from './migrate-v1.js';
 export const SCHEMA_VERSION = 2;
 
 /**
- * SQL of a name's search key, the same as nameKey() (row.ts): ASCII letters lower-cased (lower()
+ * SQL of a name's search key, the same as nameKey() (row.ts), as version 1's key index computed
+ * it (version 2 keys names in JavaScript): ASCII letters lower-cased (lower()
  * folds only ASCII in SQLite, and in PostgreSQL under the "C" collation every text column has),
  * U+017F and U+212A mapped to the ASCII letters they fold to.
  */
@@ -93,8 +94,8 @@ export function schemaV2(dialect: Dialect): string[] {
 }
 
 /**
- * Bringing an index from version `index` to `index + 1`. Version 1 to 2 repacks the data
- * (migrate-v1.ts), so each step is a function of the database.
+ * STEPS[0] makes a new index at SCHEMA_VERSION; STEPS[v] takes an index from version v to v + 1.
+ * Version 1 to 2 repacks the data (migrate-v1.ts), so each step is a function of the database.
  */
 const STEPS: ((db: Db) => Promise<void>)[] = [
   async (db) => {
