@@ -4,6 +4,7 @@
  * one folder of each side is in memory at a time; names are matched in JavaScript, because a
  * slot numbers a name within its VM's folder only and the backups may be of different VMs.
  */
+import { GrtError } from '../errors.js';
 import type { EntryType } from '../fs/file-system.js';
 import type { Db, Row } from './db.js';
 import { decodeFacts } from './facts.js';
@@ -58,7 +59,9 @@ export async function* diffBackups(db: Db, a: string, b: string): AsyncIterable<
       if (names.size >= 2) names.clear();
       names.set(folder, list);
     }
-    return list[Number(r.slot)]!;
+    const name = list[Number(r.slot)];
+    if (name === undefined) throw new GrtError('UNSUPPORTED', 'a file version in the index names no file of its folder (a damaged index)', { structure: 'index versions', actual: Number(r.slot) });
+    return name;
   };
   let group: { dir: string; volume: number; sides: [Side, Side] } | undefined;
   for await (const r of db.iterate(sql, params)) {
