@@ -55,8 +55,10 @@ interface AddState {
   /** False while the VM has no folder yet (its first backup): no lookups, nothing to compare. */
   hasFolders: boolean;
   deleted: boolean;
-  /** Owner ids by owner text, as met. */
-  owners: Map<string, bigint>;
+  /** Owners met, numbered from 1 as met (FileFacts.owner). */
+  owners: Map<string, number>;
+  /** Owner ids in the index by that number (0: none). */
+  ownerIds: bigint[];
   /** Live regular files and their bytes, for the backup's row. */
   files: number;
   bytes: number;
@@ -106,7 +108,7 @@ export async function addBackup(db: Db, source: string | Uint8Array, options: Ad
     const vmId = vmRow!.id as bigint;
     const ordinal = vmRow!.last_ordinal as bigint;
     const hasFolders = (await db.all('SELECT 1 AS one FROM folders WHERE vm_id = ? LIMIT 1', [vmId])).length > 0;
-    const state: AddState = { db, vmId, hasFolders, deleted: options.deleted === true, owners: new Map(), files: 0, bytes: 0 };
+    const state: AddState = { db, vmId, hasFolders, deleted: options.deleted === true, owners: new Map(), ownerIds: [0n], files: 0, bytes: 0 };
     await stageCatalog(state, catalog);
     await mergeStage(db, vmId, ordinal, hasFolders);
     const volumes = JSON.stringify(catalog.volumes.map((v) => ({ index: v.index, fs: v.fs, serial: v.serial, ...(v.label !== undefined ? { label: v.label } : {}), files: v.files })));
@@ -123,18 +125,20 @@ export async function addBackup(db: Db, source: string | Uint8Array, options: Ad
 /** Every version of the catalog into the stage, a batch of folders at a time. */
 async function stageCatalog(state: AddState, catalog: Catalog): Promise<void> {
   await state.db.createStage();
-  for (const volume of catalog.volumes) {
-    const facts = await FileFacts.read(catalog, volume.index, volume.files, (owner) => ownerId(state, owner));
+  // Every volume's file records first, so the owners of the whole catalog are registered at once.
+  const facts = catalog.volumes.map((volume) => FileFacts.read(catalog, volume.index, volume.files, state.owners));
+  await registerOwners(state);
+  for (const [v, volume] of catalog.volumes.entries()) {
     let batch: CatalogFolder[] = [];
     let names = 0;
     for (const folder of catalog.folders(volume.index, { deleted: state.deleted })) {
       batch.push(folder);
       names += folder.names.length;
       if (batch.length < FOLDER_BATCH && names < BATCH_NAMES) continue;
-      await stageFolders(state, facts, volume.index, batch);
+      await stageFolders(state, facts[v]!, volume.index, batch);
       (batch = []), (names = 0);
     }
-    if (batch.length > 0) await stageFolders(state, facts, volume.index, batch);
+    if (batch.length > 0) await stageFolders(state, facts[v]!, volume.index, batch);
   }
   await state.db.finishStage();
 }
@@ -205,22 +209,24 @@ async function stageVersions(state: AddState, facts: FileFacts, folders: Catalog
     for (const [k, file] of folder.files.entries()) {
       const deleted = folder.deleted[k]!;
       if (facts.isFile[file] && !deleted) (state.files++, (state.bytes += facts.size[file]!));
-      values.push(folderIds[i]!, slots[k]!, deleted ? 1 : 0, facts.owner[file]!, facts.facts(file));
+      values.push(folderIds[i]!, slots[k]!, deleted ? 1 : 0, state.ownerIds[facts.owner[file]!]!, facts.facts(file));
     }
   }
   await state.db.appendStage(values);
 }
 
-/** The id of an owner (0 for none), registered on first use. */
-async function ownerId(state: AddState, owner: string | null): Promise<bigint> {
-  if (owner === null) return 0n;
-  let id = state.owners.get(owner);
-  if (id === undefined) {
-    await state.db.run('INSERT INTO owners (owner) VALUES (?) ON CONFLICT (owner) DO NOTHING', [owner]);
-    id = (await state.db.all('SELECT id FROM owners WHERE owner = ?', [owner]))[0]!.id as bigint;
-    state.owners.set(owner, id);
-  }
-  return id;
+/**
+ * The ids of the owners met, registering new ones in one statement in sorted order: PostgreSQL
+ * adds running at once then wait for each other's new owners in one order, never in a cycle.
+ */
+async function registerOwners(state: AddState): Promise<void> {
+  const owners = [...state.owners.keys()];
+  if (owners.length === 0) return;
+  const set = JSON.stringify(owners);
+  await state.db.run(`INSERT INTO owners (owner) SELECT o.value FROM (${state.db.textSet()}) o ORDER BY o.value ON CONFLICT (owner) DO NOTHING`, [set]);
+  const ids = new Map<string, bigint>();
+  for (const r of await state.db.all(`SELECT id, owner FROM owners WHERE owner IN (${state.db.textSet()})`, [set])) ids.set(r.owner as string, r.id as bigint);
+  for (const [owner, n] of state.owners) state.ownerIds[n] = ids.get(owner)!;
 }
 
 /** The staged versions become backup `ordinal` of VM `vmId` (set-based, the same SQL for both back ends). */
