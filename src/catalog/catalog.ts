@@ -8,7 +8,7 @@ import { GrtError, withPath, type GrtErrorCode } from '../errors.js';
 import { readRegularFile } from '../io/file-source.js';
 import type { FileEntry, ListOptions, NameRule, StreamLayout } from '../fs/file-system.js';
 import { checkBinding, type CatalogBinding, type CatalogVolume } from './binding.js';
-import { decodeFileAt, indexFiles, readFilesHeader, type FilesChunkIndex } from './decode.js';
+import { decodeFileAt, decodeRecords, indexFiles, readFilesHeader, type FilesChunkIndex } from './decode.js';
 import { NameFlag, type FileRecord } from './encode.js';
 import { readSectionPayload } from './format.js';
 import { compileGlob } from '../util/glob.js';
@@ -16,6 +16,9 @@ import { orphanWarning } from '../fs/orphans.js';
 import { nameKeyOf as nameKeyFor, unicodeUpcaseTable } from '../fs/name-order.js';
 import { parseCatalog, type VolumeState } from './open.js';
 import { ByteReader } from './varint.js';
+import { childLists, foldersOf, isVisible, pathOf, visibleBelow, type CatalogFolder } from './volume-tree.js';
+
+export type { CatalogFolder };
 import { entryTimesOf } from '../util/time.js';
 
 /**
@@ -45,6 +48,11 @@ const LOOKUP_MAP_CHILDREN = 32;
 export interface CatalogOpenOptions {
   /** Memory for inflated FILES chunks (default 32 MiB); the chunk in use is kept even past it. */
   filesCacheBytes?: number;
+  /**
+   * False for a reader that lists but never restores (the estate index): file records are read
+   * and checked whole but keep no layouts, which spares an object per run. layout() then refuses.
+   */
+  layouts?: boolean;
 }
 
 export interface CatalogListOptions extends ListOptions {
@@ -77,6 +85,7 @@ export class Catalog {
     readonly binding: CatalogBinding,
     volumes: VolumeState[],
     private readonly filesCacheBytes: number,
+    private readonly keepLayouts: boolean,
   ) {
     for (const v of volumes) this.state.set(v.info.index, v);
   }
@@ -104,14 +113,44 @@ export class Catalog {
       return;
     }
     if (!options.recursive) {
-      const { childStart, childList } = this.children(v);
+      const { childStart, childList } = childLists(v);
       for (let k = childStart[start]!; k < childStart[start + 1]!; k++) {
         const i = childList[k]!;
-        if (this.visible(v, i, options) && !(v.names.flags[i]! & NameFlag.virtual)) yield this.entry(volume, i);
+        if (isVisible(v, i, options) && !(v.names.flags[i]! & NameFlag.virtual)) yield this.entry(volume, i);
       }
       return;
     }
-    for (const i of this.visibleBelow(v, start, options)) yield this.entry(volume, i);
+    for (const i of visibleBelow(v, start, options)) yield this.entry(volume, i);
+  }
+
+  /**
+   * Every listed name below the root grouped by directory, for bulk readers such as the estate
+   * index (volume-tree.ts), without an entry object per name.
+   */
+  folders(volume: number, options: ListOptions = {}): Generator<CatalogFolder> {
+    return foldersOf(this.volume(volume), options);
+  }
+
+  /**
+   * Every file record of a volume in file order (folders' file indexes count them), a FILES chunk
+   * at a time, each decoded once and not kept: for one pass over a whole volume.
+   */
+  *fileRecords(volume: number): Generator<FileRecord> {
+    const v = this.volume(volume);
+    for (const chunk of v.chunks) {
+      const { r, head } = this.chunkReader(v, chunk);
+      yield* decodeRecords(r, head, v.major, this.keepLayouts);
+    }
+  }
+
+  /** A FILES chunk's payload, inflated and checked against the END section, and its header. */
+  private chunkReader(v: VolumeState, chunk: VolumeState['chunks'][number]): { r: ByteReader; head: ReturnType<typeof readFilesHeader> } {
+    const r = new ByteReader(readSectionPayload(this.bytes, chunk.header), chunk.header.offset, 'catalog FILES section');
+    const head = readFilesHeader(r);
+    if (head.volume !== v.info.index || head.first !== chunk.first || head.count !== chunk.count) {
+      r.fail('FILES chunk disagrees with the END section', head.first);
+    }
+    return { r, head };
   }
 
   /** Entries whose name (or path, when the glob has a '/') matches `glob`, in catalog order. */
@@ -120,8 +159,8 @@ export class Catalog {
     const indexes = volume === undefined ? [...this.state.keys()] : [this.volume(volume).info.index];
     for (const index of indexes) {
       const v = this.state.get(index)!;
-      for (const i of this.visibleBelow(v, 0, options)) {
-        if (pattern.test(pattern.matchesPath ? this.pathOf(v, i) : v.names.name[i]!)) yield this.entry(index, i);
+      for (const i of visibleBelow(v, 0, options)) {
+        if (pattern.test(pattern.matchesPath ? pathOf(v, i) : v.names.name[i]!)) yield this.entry(index, i);
       }
     }
   }
@@ -131,6 +170,7 @@ export class Catalog {
    * this catalog returned, or any entry with the same path and id.
    */
   layout(volume: number, entry: FileEntry, stream = ''): StreamLayout {
+    if (!this.keepLayouts) throw new GrtError('USAGE', 'the catalog was opened without layouts', { structure: 'catalog', path: entry.path });
     const layout = this.recordOf(volume, entry).layouts.find((l) => l.name === stream);
     if (!layout) throw new GrtError('NOT_FOUND', `no stream "${stream}" in the catalog`, { structure: 'catalog', path: entry.path });
     // The error the file system gave when the catalog was made, as it was.
@@ -162,7 +202,7 @@ export class Catalog {
     } else bytes = pathOrBytes;
     try {
       const { binding, volumes } = parseCatalog(bytes);
-      return new Catalog(bytes, binding, volumes, options.filesCacheBytes ?? FILES_CACHE_BYTES);
+      return new Catalog(bytes, binding, volumes, options.filesCacheBytes ?? FILES_CACHE_BYTES, options.layouts ?? true);
     } catch (error) {
       if (error instanceof GrtError && typeof pathOrBytes === 'string' && !error.path) throw withPath(error, pathOrBytes);
       throw error;
@@ -173,42 +213,6 @@ export class Catalog {
     const v = this.state.get(index);
     if (!v) throw new GrtError('NOT_FOUND', `no volume ${index} in the catalog`, { structure: 'catalog' });
     return v;
-  }
-
-  private visible(v: VolumeState, i: number, options: ListOptions): boolean {
-    const flags = v.names.flags[i]!;
-    if (flags & NameFlag.hidden && !options.all) return false;
-    return options.deleted === true || ((flags >> NameFlag.deletedShift) & 3) !== 2;
-  }
-
-  /**
-   * Names below `start` that a listing with `options` shows, parents before children (names are
-   * stored in tree order, so one pass marking the shown directories finds them all).
-   */
-  private *visibleBelow(v: VolumeState, start: number, options: ListOptions): Generator<number> {
-    const included = new Uint8Array(v.info.names);
-    included[start] = 1;
-    for (let i = start + 1; i < v.info.names; i++) {
-      if (!included[v.names.parent[i]!] || !this.visible(v, i, options)) continue;
-      included[i] = 1;
-      // A virtual folder is not listed, its names are (as a live walk lists /$Orphan/x only).
-      if (!(v.names.flags[i]! & NameFlag.virtual)) yield i;
-    }
-  }
-
-  private children(v: VolumeState): { childStart: Int32Array; childList: Int32Array } {
-    if (!v.childStart || !v.childList) {
-      const n = v.info.names;
-      const start = new Int32Array(n + 1);
-      for (let i = 1; i < n; i++) start[v.names.parent[i]! + 1]!++;
-      for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
-      const fill = start.slice(0, n);
-      const list = new Int32Array(Math.max(0, n - 1));
-      for (let i = 1; i < n; i++) list[fill[v.names.parent[i]!]!++] = i;
-      v.childStart = start;
-      v.childList = list;
-    }
-    return { childStart: v.childStart, childList: v.childList };
   }
 
   /**
@@ -230,7 +234,7 @@ export class Catalog {
 
   /** Candidates for `part` in directory `dir`, by upper-cased name. */
   private childrenNamed(v: VolumeState, dir: number, part: string): number[] {
-    const { childStart, childList } = this.children(v);
+    const { childStart, childList } = childLists(v);
     const upper = nameKeyOf(v);
     const key = upper(part);
     const from = childStart[dir]!;
@@ -279,17 +283,6 @@ export class Catalog {
     return at;
   }
 
-  private pathOf(v: VolumeState, i: number): string {
-    if (i === 0) return '/';
-    const parent = v.names.parent[i]!;
-    let dir = v.dirPaths[parent];
-    if (dir === undefined) {
-      dir = this.pathOf(v, parent);
-      v.dirPaths[parent] = dir;
-    }
-    return dir === '/' ? `/${v.names.name[i]}` : `${dir}/${v.names.name[i]}`;
-  }
-
   private record(v: VolumeState, file: number): FileRecord {
     let records = this.recordCache.get(v.info.index);
     if (!records) this.recordCache.set(v.info.index, (records = new Map()));
@@ -322,12 +315,8 @@ export class Catalog {
       this.chunkCache.delete(key);
       this.chunkCache.set(key, cached);
     } else {
-      const r = new ByteReader(readSectionPayload(this.bytes, chunk.header), chunk.header.offset, 'catalog FILES section');
-      const head = readFilesHeader(r);
-      if (head.volume !== v.info.index || head.first !== chunk.first || head.count !== chunk.count) {
-        r.fail('FILES chunk disagrees with the END section', head.first);
-      }
-      index = indexFiles(r, head, v.major);
+      const { r, head } = this.chunkReader(v, chunk);
+      index = indexFiles(r, head, v.major, this.keepLayouts);
       const bytes = chunkBytes(index);
       this.cachedBytes += bytes;
       for (const [oldKey, old] of this.chunkCache) {
@@ -351,7 +340,7 @@ export class Catalog {
     const rec = this.record(v, file);
     const flags = v.names.flags[i]!;
     const entry: FileEntry = {
-      path: this.pathOf(v, i),
+      path: pathOf(v, i),
       name: v.names.name[i]!,
       type: rec.type,
       size: rec.size,

@@ -130,16 +130,19 @@ export interface FilesChunkIndex {
   cursor: { next: number; position: number; record: number; mtime: bigint };
   /** The catalog's format major version. */
   major: number;
+  /** Whether records keep their layouts (a reader that never restores skips building them). */
+  layouts: boolean;
 }
 
 /** Checks every record of a FILES chunk (all of it: damage is found on first use) and indexes it. */
-export function indexFiles(r: ByteReader, h: ChunkHeader, major: number): FilesChunkIndex {
+export function indexFiles(r: ByteReader, h: ChunkHeader, major: number, layouts = true): FilesChunkIndex {
   const strings = new StringTableReader(r);
   const checkpoints = Math.ceil(h.count / FILES_CHECKPOINT);
   const index: FilesChunkIndex = {
     r, count: h.count, strings: [], offsets: new Int32Array(checkpoints), records: new Float64Array(checkpoints), mtimes: [],
     cursor: { next: -1, position: 0, record: 0, mtime: 0n },
     major,
+    layouts,
   };
   const state = { record: 0, mtime: 0n };
   const decoded: FileRecord[] = [];
@@ -150,12 +153,24 @@ export function indexFiles(r: ByteReader, h: ChunkHeader, major: number): FilesC
       index.records[c] = state.record;
       index.mtimes.push(state.mtime);
     }
-    decoded.push(decodeFile(r, strings, state, major));
+    decoded.push(decodeFile(r, strings, state, major, layouts));
   }
   if (r.remaining !== 0) r.fail('bytes left after the last file record', r.remaining);
   index.strings = strings.table;
   index.decoded = decoded;
   return index;
+}
+
+/**
+ * Every record of a FILES chunk in order, each decoded once and handed out, not kept: one pass
+ * over a volume's files (the estate index) makes only garbage that dies young. The chunk is
+ * checked as indexFiles checks it.
+ */
+export function* decodeRecords(r: ByteReader, h: ChunkHeader, major: number, layouts: boolean): Generator<FileRecord> {
+  const strings = new StringTableReader(r);
+  const state = { record: 0, mtime: 0n };
+  for (let i = 0; i < h.count; i++) yield decodeFile(r, strings, state, major, layouts);
+  if (r.remaining !== 0) r.fail('bytes left after the last file record', r.remaining);
 }
 
 /** Record `k` of an indexed chunk: from the cursor when it is just before, else from a checkpoint. */
@@ -178,8 +193,8 @@ export function decodeFileAt(index: FilesChunkIndex, k: number): FileRecord {
     state.mtime = index.mtimes[c]!;
   }
   const strings = new StringTableReader(r, index.strings);
-  for (; i < k; i++) decodeFile(r, strings, state, index.major);
-  const f = decodeFile(r, strings, state, index.major);
+  for (; i < k; i++) decodeFile(r, strings, state, index.major, index.layouts);
+  const f = decodeFile(r, strings, state, index.major, index.layouts);
   cursor.next = k + 1;
   cursor.position = r.position;
   cursor.record = state.record;
@@ -189,9 +204,10 @@ export function decodeFileAt(index: FilesChunkIndex, k: number): FileRecord {
 
 /**
  * One file record; `state` holds the previous record's number and mtime (as stored), and is
- * advanced. `major` < 3: times are FILETIMEs and every field is NTFS's (§6.2).
+ * advanced. `major` < 3: times are FILETIMEs and every field is NTFS's (§6.2). Without `layouts`
+ * the layouts are read and checked all the same, but not kept: no object per run.
  */
-function decodeFile(r: ByteReader, strings: StringTableReader, state: { record: number; mtime: bigint }, major: number): FileRecord {
+function decodeFile(r: ByteReader, strings: StringTableReader, state: { record: number; mtime: bigint }, major: number, layouts: boolean): FileRecord {
   const flags = r.bounded(major >= 4 ? FILE_FLAGS_MAX[4] : major >= 3 ? FILE_FLAGS_MAX[3] : FILE_FLAGS_MAX[2], 'file flags');
   const type = ENTRY_TYPES[flags & 7];
   if (type === undefined) r.fail('unknown entry type', flags & 7);
@@ -225,8 +241,11 @@ function decodeFile(r: ByteReader, strings: StringTableReader, state: { record: 
     const count = r.bounded(r.remaining, 'stream count');
     for (let k = 0; k < count; k++) f.streams.push({ name: strings.read(), size: r.u() });
   }
-  const layouts = r.bounded(r.remaining, 'layout count');
-  for (let k = 0; k < layouts; k++) f.layouts.push(decodeLayout(r, strings, f, major));
+  const layoutCount = r.bounded(r.remaining, 'layout count');
+  for (let k = 0; k < layoutCount; k++) {
+    const layout = decodeLayout(r, strings, f, major, layouts);
+    if (layouts) f.layouts.push(layout);
+  }
   return f;
 }
 
@@ -269,7 +288,7 @@ function parseDetails(r: ByteReader, text: string): EntryDetails {
 
 const ENCODINGS = ['raw', 'lznt1', 'resident', 'error', 'wof'] as const;
 
-function decodeLayout(r: ByteReader, strings: StringTableReader, f: FileRecord, major: number): StreamLayout | LayoutError {
+function decodeLayout(r: ByteReader, strings: StringTableReader, f: FileRecord, major: number, keepRuns: boolean): StreamLayout | LayoutError {
   const name = strings.read();
   const kind = r.bounded(major >= 4 ? LAYOUT_KIND_MAX[4] : LAYOUT_KIND_MAX[3], 'layout kind');
   if (kind === LayoutKind.error) return { name, error: { code: strings.read(), message: strings.read() } };
@@ -313,7 +332,7 @@ function decodeLayout(r: ByteReader, strings: StringTableReader, f: FileRecord, 
     }
     streamEnd = streamOffset + length;
     if (!Number.isSafeInteger(streamOffset) || !Number.isSafeInteger(streamEnd)) r.fail('run stream offset out of range', streamOffset);
-    layout.runs.push({ streamOffset, length, sourceOffset });
+    if (keepRuns) layout.runs.push({ streamOffset, length, sourceOffset });
   }
   return layout;
 }

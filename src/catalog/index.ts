@@ -1,6 +1,6 @@
 /** The file catalog made at backup time: build it once, list, search and restore from it later. */
 export { buildCatalog, writeCatalog, CHUNK_ENTRIES, type CatalogInput, type BuildOptions } from './build.js';
-export { openCatalog, Catalog, type CatalogListOptions, type CatalogOpenOptions } from './catalog.js';
+export { openCatalog, Catalog, type CatalogFolder, type CatalogListOptions, type CatalogOpenOptions } from './catalog.js';
 export { checkBinding, type CatalogBinding, type CatalogBoundVolume, type CatalogDisk, type CatalogPartition, type CatalogVolume } from './binding.js';
 export { compileGlob, type CompiledGlob } from '../util/glob.js';
 export { toNdjson, toBodyfile, type ExportOptions } from './export.js';

@@ -117,7 +117,7 @@ async function run(index: GrtIndex, command: string, args: string[], values: Val
     const s = await index.stats();
     if (json) await out.line(jsonLine(s));
     else {
-      await out.line(`${s.backups} backups, ${s.rows.versions} file versions, ${s.rows.paths} paths, ${s.rows.dirs} folders, ${s.rows.owners} owners, ${formatBytes(s.bytes)}\n`);
+      await out.line(`${s.backups} backups, ${s.rows.versions} file versions, ${s.rows.folders} folders, ${s.rows.owners} owners, ${formatBytes(s.bytes)}\n`);
       for (const vm of s.vms) await out.line(`  ${vm.vm}: ${vm.backups} backups, ${vm.versions} versions\n`);
     }
   } else throw new GrtError('USAGE', `unknown command ${JSON.stringify(command)}; see grt-index --help`);

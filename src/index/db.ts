@@ -3,9 +3,6 @@
  * SQL is written with `?` placeholders (PostgreSQL's back end numbers them); every integer comes
  * back as a bigint from both back ends, so answers compare equal whichever stored them.
  */
-import { encodeFacts } from './facts.js';
-import type { VersionRow } from './row.js';
-
 export type Dialect = 'sqlite' | 'postgres';
 
 export type Param = string | number | bigint | Uint8Array | null;
@@ -24,31 +21,31 @@ export interface Db {
    * a busy timeout; PostgreSQL READ COMMITTED with row locks): committed whole or not at all.
    */
   transaction<T>(body: () => Promise<T>): Promise<T>;
-  /** Creates the temporary `stage` table and fills it with `rows` (PostgreSQL: COPY). Returns the count. */
-  loadStage(rows: AsyncIterable<VersionRow>): Promise<number>;
-  /** SQL that expands one parameter holding a JSON array of integers into a set, for `IN (...)`. */
+  /** Creates the temporary `stage` table (stageTable), empty. */
+  createStage(): Promise<void>;
+  /** Appends rows to the stage: STAGE_COLUMNS.length values a row, flat (PostgreSQL: one COPY). */
+  appendStage(values: Param[]): Promise<void>;
+  /** Called once every row is staged, before the merge reads the stage (PostgreSQL: ANALYZE). */
+  finishStage(): Promise<void>;
+  /**
+   * SQL of a set of rows (rank, value) from one parameter holding a JSON array of integers: value
+   * is an element, rank orders them as the array does.
+   */
   idSet(): string;
+  /** SQL of a set of rows (value) from one parameter holding a JSON array of strings. */
+  textSet(): string;
   /** Bytes the database takes on disk. */
   sizeBytes(): Promise<number>;
   close(): Promise<void>;
 }
 
-/** Columns of the staging table, in the order loadStage fills them. */
-export const STAGE_COLUMNS = ['volume', 'dir', 'name', 'fkey', 'owner', 'deleted', 'facts'] as const;
+/** Columns of the staging table, in the order appendStage fills them: one version of the backup being added. */
+export const STAGE_COLUMNS = ['folder_id', 'slot', 'deleted', 'owner_id', 'facts'] as const;
 
-/** A stage row's values in STAGE_COLUMNS order. */
-export function stageValues(row: VersionRow): Param[] {
-  return [row.volume, row.dir, row.name, row.fkey, row.owner, row.deleted, encodeFacts(row)];
-}
-
-/**
- * The staging table's definition for `dialect` (text compared byte-wise in both); dir_id, path_id
- * and owner_id are filled from the index's tables once the entries are in.
- */
+/** The staging table's definition for `dialect`. */
 export function stageTable(dialect: Dialect): string {
-  const text = dialect === 'postgres' ? 'TEXT COLLATE "C"' : 'TEXT';
   const int = dialect === 'postgres' ? 'BIGINT' : 'INTEGER';
   const blob = dialect === 'postgres' ? 'BYTEA' : 'BLOB';
-  return `CREATE TEMP TABLE stage (volume ${int} NOT NULL, dir ${text} NOT NULL, name ${text} NOT NULL, fkey ${text} NOT NULL, owner ${text},
-    deleted ${int} NOT NULL, facts ${blob} NOT NULL, dir_id ${int}, path_id ${int}, owner_id ${int} NOT NULL DEFAULT 0)${dialect === 'postgres' ? ' ON COMMIT DROP' : ''}`;
+  return `CREATE TEMP TABLE stage (folder_id ${int} NOT NULL, slot ${int} NOT NULL, deleted ${int} NOT NULL, owner_id ${int} NOT NULL,
+    facts ${blob} NOT NULL)${dialect === 'postgres' ? ' ON COMMIT DROP' : ''}`;
 }

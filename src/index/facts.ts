@@ -11,6 +11,8 @@ import { GrtError } from '../errors.js';
 const MAX_VARINT_BYTES = 10;
 /** Numbers in a facts blob, in order. */
 const FACT_COUNT = 7;
+/** Bytes of the longest facts blob. */
+export const FACTS_MAX_BYTES = FACT_COUNT * MAX_VARINT_BYTES;
 /** Past this, a Number loses integer precision: the bigint path takes over. */
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -59,9 +61,13 @@ function putVarint(out: Uint8Array, at: number, value: bigint | number): number 
   return at;
 }
 
-/** The blob of `facts` (see the file comment for the order). */
-export function encodeFacts(facts: VersionFacts): Uint8Array {
-  const out = new Uint8Array(FACT_COUNT * MAX_VARINT_BYTES);
+/**
+ * The blob of `facts` (see the file comment for the order), written in `scratch` (at least
+ * FACTS_MAX_BYTES, reused by a caller encoding many) and copied out at its length unless `copy`
+ * is false (a view of `scratch`, valid until its next use).
+ */
+export function encodeFacts(facts: VersionFacts, scratch = new Uint8Array(FACTS_MAX_BYTES), copy = true): Uint8Array {
+  const out = scratch;
   let at = putVarint(out, 0, facts.type);
   at = putVarint(out, at, facts.size);
   at = putVarint(out, at, zigzag(facts.mtime));
@@ -69,7 +75,7 @@ export function encodeFacts(facts: VersionFacts): Uint8Array {
   at = putVarint(out, at, facts.record);
   at = putVarint(out, at, facts.sequence);
   at = putVarint(out, at, facts.attributes);
-  return out.subarray(0, at);
+  return copy ? out.slice(0, at) : out.subarray(0, at);
 }
 
 /** The facts of a stored blob; a blob that is not one (a damaged database) is a GrtError. */

@@ -5,7 +5,8 @@
  */
 import type { Db } from './db.js';
 import { addBackup, removeBackup, type AddOptions, type AddResult } from './ingest.js';
-import { diffBackups, findFiles, indexStats, listBackups, locate, locateVersion, pathVersions, type BackupInfo, type DiffRow, type FindOptions, type FindRow, type IndexStats, type Location, type VersionChoice, type VersionInfo } from './query.js';
+import { diffBackups, type DiffRow } from './diff.js';
+import { findFiles, indexStats, listBackups, locate, locateVersion, pathVersions, type BackupInfo, type FindOptions, type FindRow, type IndexStats, type Location, type VersionChoice, type VersionInfo } from './query.js';
 import { migrate } from './schema.js';
 
 export { SCHEMA_VERSION } from './schema.js';

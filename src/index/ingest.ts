@@ -1,18 +1,29 @@
 /**
  * Adding a backup's catalog to the index, and removing a backup (retention). An add is one
- * transaction: the catalog's entries go to a staging table (COPY on PostgreSQL), then a few
- * set-based statements register new names, directories and paths, close the range of every open
- * version this backup no longer holds, and insert the versions that are new. Nothing
- * is written for a catalog that fails to open, and a failure half-way rolls everything back.
+ * transaction: the catalog's folders are read a batch at a time, each batch's folder rows are
+ * found or made (new names appended to their folder's blob, with their search grams), and its
+ * versions go to a staging table (COPY on PostgreSQL); then two set-based statements close the
+ * range of every open version this backup no longer holds and insert the versions that are new.
+ * Nothing is written for a catalog that fails to open, and a failure half-way rolls everything back.
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
-import { openCatalog, type Catalog } from '../catalog/index.js';
-import type { Db } from './db.js';
+import { openCatalog, type Catalog, type CatalogFolder } from '../catalog/index.js';
+import type { Db, Param } from './db.js';
+import { FileFacts } from './file-facts.js';
+import { decodeFolderNames, encodeFolderNames, gramsOf } from './folder-names.js';
 import { HOLDS } from './query.js';
-import { rowOf, TYPE_CODES, type VersionRow } from './row.js';
-import { keySql } from './schema.js';
+import { storableText } from './row.js';
+
+/**
+ * Folders found or made with one query each way. Their stage rows are held until the batch is
+ * written, so a batch is also cut at BATCH_NAMES names: memory stays bounded whatever the catalog.
+ */
+const FOLDER_BATCH = 256;
+const BATCH_NAMES = 4096;
+/** Rows of one multi-row INSERT (2 or 4 values each: far under both back ends' parameter limits). */
+const INSERT_ROWS = 500;
 
 export interface AddOptions {
   /** The backup's id (default: derived from the catalog's binding and the backup time). */
@@ -37,21 +48,20 @@ export interface AddResult {
   files: number;
 }
 
-/** What a backup's row records about its files: live regular files and their bytes. */
-interface Totals {
+/** What one add knows while it stages a catalog. */
+interface AddState {
+  db: Db;
+  vmId: bigint;
+  /** False while the VM has no folder yet (its first backup): no lookups, nothing to compare. */
+  hasFolders: boolean;
+  deleted: boolean;
+  /** Owners met, numbered from 1 as met (FileFacts.owner). */
+  owners: Map<string, number>;
+  /** Owner ids in the index by that number (0: none). */
+  ownerIds: bigint[];
+  /** Live regular files and their bytes, for the backup's row. */
   files: number;
   bytes: number;
-}
-
-/** The catalog's entries as index rows, one at a time (never the whole catalog), counted into `totals`. */
-async function* catalogRows(catalog: Catalog, deleted: boolean, totals: Totals): AsyncIterable<VersionRow> {
-  for (const volume of catalog.volumes) {
-    for await (const entry of catalog.list(volume.index, '/', { recursive: true, deleted })) {
-      const row = rowOf(volume.index, entry);
-      if (row.type === TYPE_CODES.file && row.deleted === 0) (totals.files++, (totals.bytes += row.size));
-      yield row;
-    }
-  }
 }
 
 function defaultVm(catalog: Catalog): string {
@@ -79,7 +89,7 @@ export async function addBackup(db: Db, source: string | Uint8Array, options: Ad
   const { bytes, time: fileTime } = await readCatalogFile(source);
   // Opening checks every section header, the END totals and the names: a damaged, truncated or
   // future-version catalog stops here, before the database is touched.
-  const catalog = await openCatalog(bytes);
+  const catalog = await openCatalog(bytes, { layouts: false });
   const time = options.time ?? fileTime;
   if (!time || Number.isNaN(time.getTime())) throw new GrtError('USAGE', 'a backup time is needed (--time) for a catalog given as bytes');
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -97,54 +107,153 @@ export async function addBackup(db: Db, source: string | Uint8Array, options: Ad
     const [vmRow] = await db.all('UPDATE vms SET last_ordinal = last_ordinal + 1 WHERE name = ? RETURNING id, last_ordinal', [vm]);
     const vmId = vmRow!.id as bigint;
     const ordinal = vmRow!.last_ordinal as bigint;
-    const totals: Totals = { files: 0, bytes: 0 };
-    await db.loadStage(catalogRows(catalog, options.deleted === true, totals));
-    await mergeStage(db, vmId, ordinal);
+    const hasFolders = (await db.all('SELECT 1 AS one FROM folders WHERE vm_id = ? LIMIT 1', [vmId])).length > 0;
+    const state: AddState = { db, vmId, hasFolders, deleted: options.deleted === true, owners: new Map(), ownerIds: [0n], files: 0, bytes: 0 };
+    await stageCatalog(state, catalog);
+    await mergeStage(db, vmId, ordinal, hasFolders);
     const volumes = JSON.stringify(catalog.volumes.map((v) => ({ index: v.index, fs: v.fs, serial: v.serial, ...(v.label !== undefined ? { label: v.label } : {}), files: v.files })));
     await db.run(
       `INSERT INTO backups (backup, vm_id, ordinal, time_us, catalog, image, catalog_sha256, volumes, files, bytes, with_deleted)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [backup, vmId, ordinal, BigInt(time.getTime()) * 1000n, catalogLocation, options.image ?? null, sha256, volumes, totals.files, totals.bytes, options.deleted ? 1 : 0],
+      [backup, vmId, ordinal, BigInt(time.getTime()) * 1000n, catalogLocation, options.image ?? null, sha256, volumes, state.files, state.bytes, options.deleted ? 1 : 0],
     );
     await db.run('DROP TABLE stage');
-    return { backup, vm, added: true, files: totals.files };
+    return { backup, vm, added: true, files: state.files };
   });
 }
 
-/** The staged entries become backup `ordinal` of VM `vmId` (set-based, the same SQL for both back ends). */
-async function mergeStage(db: Db, vmId: bigint, ordinal: bigint): Promise<void> {
-  // `WHERE true` lets SQLite tell the upsert clause from a join constraint (SQLite "upsert", parsing ambiguity).
-  await db.run('INSERT INTO dirs (path) SELECT DISTINCT dir FROM stage WHERE true ON CONFLICT (path) DO NOTHING');
-  await db.run('UPDATE stage SET dir_id = d.id FROM dirs d WHERE d.path = stage.dir');
-  // New paths in key order, so SQLite's key index grows at its end (full pages) on a first add.
-  // `|| ''` drops the stage column's TEXT affinity, which would keep SQLite from the key index (an
-  // expression has none; SQLite "Indexes On Expressions": the comparison must not change its affinity).
-  const samePath = (p: string, s: string) => `${keySql(`${p}.name`)} = (${s}.fkey || '') AND ${p}.dir_id = ${s}.dir_id AND ${p}.name = ${s}.name`;
-  await db.run(`INSERT INTO paths (dir_id, name) SELECT s.dir_id, s.name FROM (SELECT DISTINCT dir_id, name, fkey FROM stage) s
-    WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE ${samePath('p', 's')}) ORDER BY s.fkey, s.dir_id, s.name ON CONFLICT DO NOTHING`);
-  await db.run(`UPDATE stage SET path_id = p.id FROM paths p WHERE ${samePath('p', 'stage')}`);
-  await db.run('INSERT INTO owners (owner) SELECT DISTINCT owner FROM stage WHERE owner IS NOT NULL ON CONFLICT (owner) DO NOTHING');
-  await db.run('UPDATE stage SET owner_id = o.id FROM owners o WHERE o.owner = stage.owner');
-  await db.run('CREATE INDEX stage_path ON stage (path_id, volume, deleted)');
-  const same = (a: string, b: string) => ['path_id', 'volume', 'deleted', 'owner_id', 'facts'].map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
-  // Open versions (held up to the VM's latest backup) this backup no longer has end at the previous ordinal.
-  await db.run(
-    `UPDATE versions SET last_ord = ? WHERE vm_id = ? AND last_ord IS NULL AND NOT EXISTS (SELECT 1 FROM stage s WHERE ${same('s', 'versions')})`,
-    [ordinal - 1n, vmId],
-  );
+/** Every version of the catalog into the stage, a batch of folders at a time. */
+async function stageCatalog(state: AddState, catalog: Catalog): Promise<void> {
+  await state.db.createStage();
+  // Every volume's file records first, so the owners of the whole catalog are registered at once.
+  const facts = catalog.volumes.map((volume) => FileFacts.read(catalog, volume.index, volume.files, state.owners));
+  await registerOwners(state);
+  for (const [v, volume] of catalog.volumes.entries()) {
+    let batch: CatalogFolder[] = [];
+    let names = 0;
+    for (const folder of catalog.folders(volume.index, { deleted: state.deleted })) {
+      batch.push(folder);
+      names += folder.names.length;
+      if (batch.length < FOLDER_BATCH && names < BATCH_NAMES) continue;
+      await stageFolders(state, facts[v]!, volume.index, batch);
+      (batch = []), (names = 0);
+    }
+    if (batch.length > 0) await stageFolders(state, facts[v]!, volume.index, batch);
+  }
+  await state.db.finishStage();
+}
+
+/** One batch: its folder rows found, extended or made, and its versions staged. */
+async function stageFolders(state: AddState, facts: FileFacts, volume: number, folders: CatalogFolder[]): Promise<void> {
+  const { db, vmId } = state;
+  const paths = folders.map((f) => storableText(f.path));
+  const known = new Map<string, { id: bigint; names: Uint8Array }>();
+  if (state.hasFolders) {
+    const rows = await db.all(`SELECT id, path, names FROM folders WHERE vm_id = ? AND volume = ? AND path IN (${db.textSet()})`, [vmId, volume, JSON.stringify(paths)]);
+    for (const r of rows) known.set(r.path as string, { id: r.id as bigint, names: r.names as Uint8Array });
+  }
+  const slotsOf: number[][] = [];
+  const fresh: { path: string; names: string[] }[] = [];
+  const grams: [string, bigint | string][] = [];
+  for (const [i, folder] of folders.entries()) {
+    const old = known.get(paths[i]!);
+    const stored = old ? decodeFolderNames(old.names) : [];
+    const slotOf = new Map(stored.map((name, slot) => [name, slot]));
+    const added: string[] = [];
+    slotsOf.push(folder.names.map((raw) => {
+      const name = storableText(raw);
+      let slot = slotOf.get(name);
+      if (slot === undefined) (slot = stored.length + added.length), slotOf.set(name, slot), added.push(name);
+      return slot;
+    }));
+    if (!old) fresh.push({ path: paths[i]!, names: added });
+    else if (added.length > 0) {
+      const tail = encodeFolderNames(added, stored.at(-1) ?? '');
+      await db.run('UPDATE folders SET names = ? WHERE id = ?', [Buffer.concat([old.names, tail]), old.id]);
+    }
+    // A new folder's grams are added once its id is known (by its path, below).
+    for (const gram of new Set(added.flatMap(gramsOf))) grams.push([gram, old ? old.id : paths[i]!]);
+  }
+  const ids = await insertFolders(state, volume, fresh);
+  await insertRows(db, 'INSERT INTO name_grams (gram, folder_id) VALUES', grams.map(([gram, at]) => [gram, typeof at === 'string' ? ids.get(at)! : at]), ' ON CONFLICT DO NOTHING');
+  await stageVersions(state, facts, folders, folders.map((_, i) => known.get(paths[i]!)?.id ?? ids.get(paths[i]!)!), slotsOf);
+}
+
+/** Rows of new folders; their ids by path. */
+async function insertFolders(state: AddState, volume: number, fresh: { path: string; names: string[] }[]): Promise<Map<string, bigint>> {
+  const ids = new Map<string, bigint>();
+  for (let at = 0; at < fresh.length; at += INSERT_ROWS) {
+    const part = fresh.slice(at, at + INSERT_ROWS);
+    const rows = await state.db.all(
+      `INSERT INTO folders (vm_id, volume, path, names) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')} RETURNING id, path`,
+      part.flatMap((f) => [state.vmId, volume, f.path, encodeFolderNames(f.names)]),
+    );
+    for (const r of rows) ids.set(r.path as string, r.id as bigint);
+  }
+  return ids;
+}
+
+/** `INSERT ... VALUES` of `rows`, several to a statement. */
+async function insertRows(db: Db, insert: string, rows: Param[][], tail = ''): Promise<void> {
+  for (let at = 0; at < rows.length; at += INSERT_ROWS) {
+    const part = rows.slice(at, at + INSERT_ROWS);
+    await db.run(`${insert} ${part.map((r) => `(${r.map(() => '?').join(', ')})`).join(', ')}${tail}`, part.flat());
+  }
+}
+
+/** The batch's versions into the stage: folder, slot, deleted, owner id, facts. */
+async function stageVersions(state: AddState, facts: FileFacts, folders: CatalogFolder[], folderIds: bigint[], slotsOf: number[][]): Promise<void> {
+  const values: Param[] = [];
+  for (const [i, folder] of folders.entries()) {
+    const slots = slotsOf[i]!;
+    for (const [k, file] of folder.files.entries()) {
+      const deleted = folder.deleted[k]!;
+      if (facts.isFile[file] && !deleted) (state.files++, (state.bytes += facts.size[file]!));
+      values.push(folderIds[i]!, slots[k]!, deleted ? 1 : 0, state.ownerIds[facts.owner[file]!]!, facts.facts(file));
+    }
+  }
+  await state.db.appendStage(values);
+}
+
+/**
+ * The ids of the owners met, registering new ones in one statement in sorted order: PostgreSQL
+ * adds running at once then wait for each other's new owners in one order, never in a cycle.
+ */
+async function registerOwners(state: AddState): Promise<void> {
+  const owners = [...state.owners.keys()];
+  if (owners.length === 0) return;
+  const set = JSON.stringify(owners);
+  await state.db.run(`INSERT INTO owners (owner) SELECT o.value FROM (${state.db.textSet()}) o ORDER BY o.value ON CONFLICT (owner) DO NOTHING`, [set]);
+  const ids = new Map<string, bigint>();
+  for (const r of await state.db.all(`SELECT id, owner FROM owners WHERE owner IN (${state.db.textSet()})`, [set])) ids.set(r.owner as string, r.id as bigint);
+  for (const [owner, n] of state.owners) state.ownerIds[n] = ids.get(owner)!;
+}
+
+/** The staged versions become backup `ordinal` of VM `vmId` (set-based, the same SQL for both back ends). */
+async function mergeStage(db: Db, vmId: bigint, ordinal: bigint, hasFolders: boolean): Promise<void> {
+  const same = (a: string, b: string) => ['folder_id', 'slot', 'deleted', 'owner_id', 'facts'].map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
+  if (hasFolders) {
+    await db.run('CREATE INDEX stage_key ON stage (folder_id, slot)');
+    // Open versions (held up to the VM's latest backup) this backup no longer has end at the previous ordinal.
+    await db.run(
+      `UPDATE versions SET last_ord = ? WHERE folder_id IN (SELECT id FROM folders WHERE vm_id = ?) AND last_ord IS NULL
+       AND NOT EXISTS (SELECT 1 FROM stage s WHERE ${same('s', 'versions')})`,
+      [ordinal - 1n, vmId],
+    );
+  }
   // In primary-key order, so a first add appends to the versions tree.
   await db.run(
-    `INSERT INTO versions (vm_id, path_id, volume, deleted, first_ord, last_ord, owner_id, facts)
-     SELECT ?, s.path_id, s.volume, s.deleted, ?, NULL, s.owner_id, s.facts FROM (SELECT DISTINCT path_id, volume, deleted, owner_id, facts FROM stage) s
-     WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.vm_id = ? AND ${same('v', 's')} AND v.last_ord IS NULL)
-     ORDER BY s.path_id, s.volume, s.deleted, s.owner_id, s.facts`,
-    [vmId, ordinal, vmId],
+    `INSERT INTO versions (folder_id, slot, deleted, first_ord, last_ord, owner_id, facts)
+     SELECT s.folder_id, s.slot, s.deleted, ?, NULL, s.owner_id, s.facts FROM (SELECT DISTINCT folder_id, slot, deleted, owner_id, facts FROM stage) s
+     ${hasFolders ? `WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE ${same('v', 's')} AND v.last_ord IS NULL)` : ''}
+     ORDER BY s.folder_id, s.slot, s.deleted, s.owner_id, s.facts`,
+    [ordinal],
   );
 }
 
 /**
  * Removes a backup (retention): its row, and the versions no remaining backup of its VM holds.
- * Names, directories and paths stay for the next backups that have them.
+ * Folders and their names stay for the next backups that have them.
  */
 export async function removeBackup(db: Db, backup: string): Promise<void> {
   await db.transaction(async () => {
@@ -153,9 +262,9 @@ export async function removeBackup(db: Db, backup: string): Promise<void> {
     const { vm_id: vmId, ordinal } = rows[0]!;
     await db.run('DELETE FROM backups WHERE backup = ?', [backup]);
     await db.run(
-      `DELETE FROM versions WHERE vm_id = ? AND first_ord <= ? AND (last_ord IS NULL OR last_ord >= ?)
-       AND NOT EXISTS (SELECT 1 FROM backups b WHERE b.vm_id = versions.vm_id AND ${HOLDS})`,
-      [vmId, ordinal, ordinal],
+      `DELETE FROM versions WHERE folder_id IN (SELECT id FROM folders WHERE vm_id = ?) AND first_ord <= ? AND (last_ord IS NULL OR last_ord >= ?)
+       AND NOT EXISTS (SELECT 1 FROM backups b WHERE b.vm_id = ? AND ${HOLDS})`,
+      [vmId, ordinal, ordinal, vmId],
     );
   });
 }

@@ -8,8 +8,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GrtError } from '../errors.js';
-import { STAGE_COLUMNS, stageTable, stageValues, type Db, type Param, type Row } from './db.js';
-import type { VersionRow } from './row.js';
+import { STAGE_COLUMNS, stageTable, type Db, type Param, type Row } from './db.js';
 
 /** Rows a cursor fetches per round trip: large answers stream, small ones take one trip. */
 const FETCH_ROWS = 2000;
@@ -121,35 +120,46 @@ export class PostgresDb implements Db {
     }
   }
 
-  async loadStage(rows: AsyncIterable<VersionRow>): Promise<number> {
+  async createStage(): Promise<void> {
     await this.run(stageTable('postgres'));
-    let count = 0;
-    async function* lines(): AsyncIterable<string> {
-      let batch = '';
-      let inBatch = 0;
-      for await (const row of rows) {
-        batch += stageValues(row).map(copyText).join('\t') + '\n';
-        count++;
-        if (++inBatch === COPY_BATCH_ROWS) {
-          yield batch;
-          batch = '';
-          inBatch = 0;
+    this.stageRows = 0;
+  }
+
+  async appendStage(values: Param[]): Promise<void> {
+    const width = STAGE_COLUMNS.length;
+    const client = this.client;
+    function* lines(): Iterable<string> {
+      for (let at = 0; at < values.length; at += width * COPY_BATCH_ROWS) {
+        let batch = '';
+        for (let row = at; row < Math.min(values.length, at + width * COPY_BATCH_ROWS); row += width) {
+          for (let k = 0; k < width; k++) batch += (k === 0 ? '' : '\t') + copyText(values[row + k]!);
+          batch += '\n';
         }
+        yield batch;
       }
-      if (batch) yield batch;
     }
     try {
-      await pipeline(Readable.from(lines()), this.client.query(copyFrom(`COPY stage (${STAGE_COLUMNS.join(', ')}) FROM STDIN`)));
+      await pipeline(Readable.from(lines()), client.query(copyFrom(`COPY stage (${STAGE_COLUMNS.join(', ')}) FROM STDIN`)));
     } catch (error) {
       wrap(this.location, error);
     }
-    // Autovacuum never analyzes temporary tables: without row counts the merge's joins are planned for a small stage.
-    await this.run('ANALYZE stage');
-    return count;
+    this.stageRows += values.length / width;
+  }
+
+  /** Rows staged since createStage. */
+  private stageRows = 0;
+
+  /** Autovacuum never analyzes temporary tables: without row counts the merge's joins are planned for a small stage. */
+  async finishStage(): Promise<void> {
+    if (this.stageRows > 0) await this.run('ANALYZE stage');
   }
 
   idSet(): string {
-    return 'SELECT (jsonb_array_elements_text(?::jsonb))::bigint';
+    return 'SELECT ordinality - 1 AS rank, value::bigint AS value FROM jsonb_array_elements_text(?::jsonb) WITH ORDINALITY';
+  }
+
+  textSet(): string {
+    return 'SELECT value FROM jsonb_array_elements_text(?::jsonb)';
   }
 
   async sizeBytes(): Promise<number> {

@@ -81,8 +81,11 @@ export function nameKey(name: string): string {
   return out;
 }
 
+/** What the index reads of an entry, or of a catalog's file record (the same fields in both). */
+export type FactSource = Pick<FileEntry, 'type' | 'size' | 'times' | 'id' | 'attributes' | 'uid' | 'security'>;
+
 /** Who owns `entry`: the NTFS owner SID when the catalog recorded one, else the POSIX uid. */
-export function ownerOf(entry: FileEntry): string | null {
+export function ownerOf(entry: FactSource): string | null {
   const sid = entry.security?.owner;
   if (sid !== undefined) return storableText(sid);
   return entry.uid !== undefined ? String(entry.uid) : null;
@@ -100,14 +103,21 @@ export function rowOf(volume: number, entry: FileEntry): VersionRow {
     name,
     fkey: nameKey(name),
     owner: ownerOf(entry),
-    type: TYPE_CODES[entry.type],
-    size: entry.size,
-    mtime: microsFromNs(entry.times.mtime),
-    ctime: microsFromNs(entry.times.ctime),
-    record: entry.id.record,
-    sequence: entry.id.sequence,
-    attributes: entry.attributes ?? 0,
+    ...factsOf(entry),
     deleted: entry.deleted === true ? 1 : 0,
+  };
+}
+
+/** The facts of a file version, as its facts blob stores them. */
+export function factsOf(f: FactSource): VersionFacts {
+  return {
+    type: TYPE_CODES[f.type],
+    size: f.size,
+    mtime: microsFromNs(f.times.mtime),
+    ctime: microsFromNs(f.times.ctime),
+    record: f.id.record,
+    sequence: f.id.sequence,
+    attributes: f.attributes ?? 0,
   };
 }
 

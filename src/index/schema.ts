@@ -1,28 +1,32 @@
 /**
  * The index schema and its migrations, one list per version for both back ends (docs in README,
  * "grt-index"). Storage grows with changes, not with backups: `versions` holds each distinct file
- * version once per VM with the range of that VM's backup ordinals holding it (first_ord..last_ord,
+ * version once with the range of its VM's backup ordinals holding it (first_ord..last_ord,
  * last_ord NULL while the VM's latest backup still holds it); a backup holds a version when its
  * ordinal is in the range. An add writes only what changed: unchanged files cost no write at all.
  * Ordinals are never reused, so removing a backup leaves every range meaning the same backups
  * minus that one.
  *
- * Bytes per file decide the size (SQLite figures, README "grt-index"): a path is one row of
- * `paths` (directory id + name; directories are stored once in `dirs`) and two expression indexes
- * over its name, the search key (prefix and exact searches) and the extension's key (suffix
- * searches such as `*.xlsx`); no text is stored twice in a table. A version is one row of a
- * WITHOUT ROWID table ordered by (VM, path): its facts are one varint blob (facts.ts), so the row
- * has no rowid, no secondary index and few column headers. The open versions of a VM, which each
- * add compares with the catalog, are a range of that order.
+ * Version 2 is laid out for bytes (SQLite figures, README "grt-index"). A folder is one row per VM
+ * and volume holding its children's names packed in one blob (folder-names.ts); a file is a slot
+ * in that blob, so a path costs its name's bytes and no row or index entry of its own. Name
+ * search reads `name_grams`: each folder's distinct name prefixes and extensions, so a glob with
+ * a literal start or extension reads only the folders holding such a name. A version is one row
+ * of a WITHOUT ROWID table ordered by (folder, slot): its facts are one varint blob (facts.ts) and
+ * its VM and volume are its folder's, so the row has no rowid, no secondary index and few
+ * column headers. There are no foreign keys: every write happens in an add's or a remove's one
+ * transaction, which keeps the references whole, and PostgreSQL would check each row of a COPY.
  */
 import { GrtError } from '../errors.js';
 import type { Db, Dialect } from './db.js';
+import { migrateV1 } from './migrate-v1.js';
 
 /** The schema this grt writes; an index with a higher version is refused (a newer grt made it). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
- * SQL of a name's search key, the same as nameKey() (row.ts): ASCII letters lower-cased (lower()
+ * SQL of a name's search key, the same as nameKey() (row.ts), as version 1's key index computed
+ * it (version 2 keys names in JavaScript): ASCII letters lower-cased (lower()
  * folds only ASCII in SQLite, and in PostgreSQL under the "C" collation every text column has),
  * U+017F and U+212A mapped to the ASCII letters they fold to.
  */
@@ -52,28 +56,53 @@ function types(dialect: Dialect) {
   };
 }
 
-/** Statements that take an index from version `index` to `index + 1`. */
-function migrations(dialect: Dialect): string[][] {
+/** Version 1's tables, kept to make a version 1 index for the migration tests and to read one when migrating. */
+export function schemaV1(dialect: Dialect): string[] {
   const { id, int, text, blob, clustered } = types(dialect);
   return [
-    [
-      `CREATE TABLE vms (id ${id}, name ${text} NOT NULL UNIQUE, last_ordinal ${int} NOT NULL DEFAULT 0)`,
-      `CREATE TABLE backups (id ${id}, backup ${text} NOT NULL UNIQUE, vm_id ${int} NOT NULL REFERENCES vms(id), ordinal ${int} NOT NULL,
-        time_us ${int} NOT NULL, catalog ${text}, image ${text}, catalog_sha256 ${text} NOT NULL, volumes ${text} NOT NULL,
-        files ${int} NOT NULL, bytes ${int} NOT NULL, with_deleted ${int} NOT NULL, UNIQUE (vm_id, ordinal))`,
-      `CREATE TABLE dirs (id ${id}, path ${text} NOT NULL UNIQUE)`,
-      `CREATE TABLE owners (id ${id}, owner ${text} NOT NULL UNIQUE)`,
-      // PostgreSQL: a unique (dir, name) lets proxies adding the same new path at once both succeed
-      // (ON CONFLICT DO NOTHING); SQLite's writers take turns, so its key index serves the lookup.
-      `CREATE TABLE paths (id ${id}, dir_id ${int} NOT NULL REFERENCES dirs(id), name ${text} NOT NULL${dialect === 'postgres' ? ', UNIQUE (dir_id, name)' : ''})`,
-      `CREATE INDEX paths_key ON paths ((${keySql('name')}), dir_id)`,
-      `CREATE INDEX paths_ext ON paths ((${extSql('name')}))`,
-      `CREATE TABLE versions (vm_id ${int} NOT NULL REFERENCES vms(id), path_id ${int} NOT NULL REFERENCES paths(id), volume ${int} NOT NULL,
-        deleted ${int} NOT NULL, first_ord ${int} NOT NULL, last_ord ${int}, owner_id ${int} NOT NULL, facts ${blob} NOT NULL,
-        PRIMARY KEY (vm_id, path_id, volume, deleted, first_ord, owner_id, facts))${clustered}`,
-    ],
+    `CREATE TABLE vms (id ${id}, name ${text} NOT NULL UNIQUE, last_ordinal ${int} NOT NULL DEFAULT 0)`,
+    `CREATE TABLE backups (id ${id}, backup ${text} NOT NULL UNIQUE, vm_id ${int} NOT NULL REFERENCES vms(id), ordinal ${int} NOT NULL,
+      time_us ${int} NOT NULL, catalog ${text}, image ${text}, catalog_sha256 ${text} NOT NULL, volumes ${text} NOT NULL,
+      files ${int} NOT NULL, bytes ${int} NOT NULL, with_deleted ${int} NOT NULL, UNIQUE (vm_id, ordinal))`,
+    `CREATE TABLE dirs (id ${id}, path ${text} NOT NULL UNIQUE)`,
+    `CREATE TABLE owners (id ${id}, owner ${text} NOT NULL UNIQUE)`,
+    `CREATE TABLE paths (id ${id}, dir_id ${int} NOT NULL REFERENCES dirs(id), name ${text} NOT NULL${dialect === 'postgres' ? ', UNIQUE (dir_id, name)' : ''})`,
+    `CREATE INDEX paths_key ON paths ((${keySql('name')}), dir_id)`,
+    `CREATE INDEX paths_ext ON paths ((${extSql('name')}))`,
+    `CREATE TABLE versions (vm_id ${int} NOT NULL REFERENCES vms(id), path_id ${int} NOT NULL REFERENCES paths(id), volume ${int} NOT NULL,
+      deleted ${int} NOT NULL, first_ord ${int} NOT NULL, last_ord ${int}, owner_id ${int} NOT NULL, facts ${blob} NOT NULL,
+      PRIMARY KEY (vm_id, path_id, volume, deleted, first_ord, owner_id, facts))${clustered}`,
   ];
 }
+
+/** Version 2's tables (see the file comment). */
+export function schemaV2(dialect: Dialect): string[] {
+  const { id, int, text, blob, clustered } = types(dialect);
+  return [
+    `CREATE TABLE vms (id ${id}, name ${text} NOT NULL UNIQUE, last_ordinal ${int} NOT NULL DEFAULT 0)`,
+    `CREATE TABLE backups (id ${id}, backup ${text} NOT NULL UNIQUE, vm_id ${int} NOT NULL, ordinal ${int} NOT NULL,
+      time_us ${int} NOT NULL, catalog ${text}, image ${text}, catalog_sha256 ${text} NOT NULL, volumes ${text} NOT NULL,
+      files ${int} NOT NULL, bytes ${int} NOT NULL, with_deleted ${int} NOT NULL, UNIQUE (vm_id, ordinal))`,
+    `CREATE TABLE owners (id ${id}, owner ${text} NOT NULL UNIQUE)`,
+    `CREATE TABLE folders (id ${id}, vm_id ${int} NOT NULL, volume ${int} NOT NULL, path ${text} NOT NULL, names ${blob} NOT NULL,
+      UNIQUE (vm_id, path, volume))`,
+    `CREATE TABLE name_grams (gram ${text} NOT NULL, folder_id ${int} NOT NULL, PRIMARY KEY (gram, folder_id))${clustered}`,
+    `CREATE TABLE versions (folder_id ${int} NOT NULL, slot ${int} NOT NULL, deleted ${int} NOT NULL, first_ord ${int} NOT NULL,
+      last_ord ${int}, owner_id ${int} NOT NULL, facts ${blob} NOT NULL,
+      PRIMARY KEY (folder_id, slot, deleted, first_ord, owner_id, facts))${clustered}`,
+  ];
+}
+
+/**
+ * STEPS[0] makes a new index at SCHEMA_VERSION; STEPS[v] takes an index from version v to v + 1.
+ * Version 1 to 2 repacks the data (migrate-v1.ts), so each step is a function of the database.
+ */
+const STEPS: ((db: Db) => Promise<void>)[] = [
+  async (db) => {
+    for (const sql of schemaV2(db.dialect)) await db.run(sql);
+  },
+  async (db) => migrateV1(db),
+];
 
 /**
  * Brings the index to SCHEMA_VERSION inside the caller's transaction; refuses an index written by
@@ -91,8 +120,9 @@ export async function migrate(db: Db): Promise<void> {
       structure: 'index meta', expected: SCHEMA_VERSION, actual: found,
     });
   }
-  const steps = migrations(db.dialect);
-  for (let version = found; version < SCHEMA_VERSION; version++) for (const sql of steps[version]!) await db.run(sql);
+  // A new index is made at the current version at once; an older one steps up from its version.
+  if (found === 0) await STEPS[0]!(db);
+  else for (let version = found; version < SCHEMA_VERSION; version++) await STEPS[version]!(db);
   if (found === 0) await db.run(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`, [String(SCHEMA_VERSION)]);
   else if (found < SCHEMA_VERSION) await db.run(`UPDATE meta SET value = ? WHERE key = 'schema_version'`, [String(SCHEMA_VERSION)]);
 }

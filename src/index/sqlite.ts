@@ -5,14 +5,13 @@
 import Database from 'better-sqlite3';
 import { stat } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
-import { STAGE_COLUMNS, stageTable, stageValues, type Db, type Param, type Row } from './db.js';
-import type { VersionRow } from './row.js';
+import { STAGE_COLUMNS, stageTable, type Db, type Param, type Row } from './db.js';
 
 /** How long a writer waits for another one (an add of a million-file catalog takes a few seconds). */
 const BUSY_TIMEOUT_MS = 120_000;
 /**
  * Stage rows bound to one INSERT: one statement step per row costs more than binding its values,
- * so a multi-row VALUES list takes a third less CPU; 7 columns × 128 rows stays far under
+ * so a multi-row VALUES list takes a third less CPU; 5 columns × 128 rows stays far under
  * SQLite's 32,766 bound parameters (SQLITE_MAX_VARIABLE_NUMBER).
  */
 const STAGE_BATCH_ROWS = 128;
@@ -28,6 +27,7 @@ function wrap(location: string, error: unknown): never {
 
 export class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
+  private readonly stageInserts = new Map<number, Database.Statement>();
   private constructor(private readonly db: Database.Database, readonly location: string) {}
 
   static open(path: string): SqliteDb {
@@ -82,29 +82,42 @@ export class SqliteDb implements Db {
     }
   }
 
-  async loadStage(rows: AsyncIterable<VersionRow>): Promise<number> {
+  async createStage(): Promise<void> {
     await this.run('DROP TABLE IF EXISTS temp.stage');
     await this.run(stageTable('sqlite'));
-    const insertOf = (count: number) => {
-      const values = Array.from({ length: count }, () => `(${STAGE_COLUMNS.map(() => '?').join(', ')})`).join(', ');
-      return this.db.prepare(`INSERT INTO stage (${STAGE_COLUMNS.join(', ')}) VALUES ${values}`);
-    };
-    const full = insertOf(STAGE_BATCH_ROWS);
-    let batch: Param[] = [];
-    let count = 0;
+    this.stageInserts.clear();
+  }
+
+  async appendStage(values: Param[]): Promise<void> {
+    const width = STAGE_COLUMNS.length;
     try {
-      for await (const row of rows) {
-        batch.push(...stageValues(row));
-        if (++count % STAGE_BATCH_ROWS === 0) (full.run(batch), (batch = []));
+      for (let at = 0; at < values.length; at += width * STAGE_BATCH_ROWS) {
+        const rows = Math.min(STAGE_BATCH_ROWS, (values.length - at) / width);
+        this.stageInsert(rows).run(values.slice(at, at + rows * width));
       }
-      if (batch.length > 0) insertOf(count % STAGE_BATCH_ROWS).run(batch);
     } catch (error) {
       wrap(this.location, error);
     }
-    return count;
   }
 
+  /** The prepared INSERT of `rows` stage rows, kept for the add. */
+  private stageInsert(rows: number): Database.Statement {
+    let statement = this.stageInserts.get(rows);
+    if (!statement) {
+      const values = Array.from({ length: rows }, () => `(${STAGE_COLUMNS.map(() => '?').join(', ')})`).join(', ');
+      statement = this.db.prepare(`INSERT INTO stage (${STAGE_COLUMNS.join(', ')}) VALUES ${values}`);
+      this.stageInserts.set(rows, statement);
+    }
+    return statement;
+  }
+
+  async finishStage(): Promise<void> {}
+
   idSet(): string {
+    return 'SELECT key AS rank, value FROM json_each(?)';
+  }
+
+  textSet(): string {
     return 'SELECT value FROM json_each(?)';
   }
 
