@@ -84,8 +84,19 @@ const TYPE_CHAR: Record<FileEntry['type'], string> = { file: '-', dir: 'd', syml
 
 /** A plain listing's line: the name, `/` after a directory's, and the marks a name needs. */
 function nameText(entry: NameEntry, name: string): string {
+  if (entry.deleted === undefined && entry.undecodable === undefined) return entry.type === 'dir' ? `${name}/\n` : `${name}\n`;
   const suffix = entry.type === 'dir' ? '/' : '';
   return `${name}${suffix}${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}\n`;
+}
+
+/**
+ * The lines of one batch of a plain listing, as one string (one `LineWriter.add` a batch, not one
+ * a line: a listing prints 100,000 lines). `shown`: the name or path a line shows.
+ */
+function nameLines(entries: readonly NameEntry[], shown: (entry: NameEntry) => string, keep: (entry: NameEntry) => boolean = () => true): string {
+  let text = '';
+  for (const entry of entries) if (keep(entry)) text += nameText(entry, shown(entry));
+  return text;
 }
 
 function entryText(entry: FileEntry, name: string, long: boolean, isoCache: IsoCache): string {
@@ -250,7 +261,7 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
       // Names and types only: ext and XFS read them from the directory entries, not every inode.
       for await (const children of fs.listNames(entry.path, { ...options, recursive: values.recursive === true })) {
         throwIfStopped(io.signal);
-        for (const child of children) if (out.add(nameText(child, shown(child)))) await out.flush();
+        if (out.add(nameLines(children, shown))) await out.flush();
       }
     } else if (!values.recursive) {
       for (const child of await fs.readDir(path, options)) await print(child, child.name);
@@ -281,7 +292,7 @@ async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; 
       if (source.listNames && isPlain(values, addSecurity)) {
         for await (const entries of source.listNames('/', { ...options, recursive: true })) {
           throwIfStopped(io.signal);
-          for (const entry of entries) if (matches(entry) && out.add(nameText(entry, entry.path))) await out.flush();
+          if (out.add(nameLines(entries, (entry) => entry.path, matches))) await out.flush();
         }
       } else {
         for await (const entry of source.walk('/', options)) if (matches(entry)) await print(entry, entry.path);

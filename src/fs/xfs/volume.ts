@@ -23,7 +23,7 @@ export class XfsFileSystem extends PosixFileSystem<Inode> implements FileSystem 
       warnings: volume.warnings,
       readInode: (number, warnings) => volume.readInode(number, warnings),
       // XFS keeps no removed names grt can find: `deleted` lists nothing more.
-      readDirectory: (inode, warnings) => volume.readDirectory(inode, warnings),
+      readDirectory: (inode, warnings, _deleted, listing) => volume.readDirectory(inode, warnings, listing !== true),
       // ftype (v5, or the v4 features2 bit) stores each name's type; an inode number outside the volume is left to readInode's error.
       direntType: (entry) => (volume.sb.hasFtype && holdsInode(volume, entry.inode) ? direntEntryType(entry.fileType) : undefined),
     });
