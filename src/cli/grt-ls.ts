@@ -13,7 +13,7 @@ import { compileGlob } from '../util/glob.js';
 import type { FileEntry, FileSystem, ListOptions, NameEntry } from '../fs/file-system.js';
 import type { Image } from '../image.js';
 import type { Volume } from '../volume/types.js';
-import { IsoCache, nsToIso } from '../util/time.js';
+import { IsoCache, nsToWholeSeconds } from '../util/time.js';
 import { entryToJSON } from '../fs/entry-json.js';
 import { sidName } from '../fs/sid-names.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, parseVolumeId } from './args.js';
@@ -72,11 +72,12 @@ type Printer = (entry: FileEntry, name: string) => Promise<void>;
 function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }, signal: AbortSignal | undefined, addSecurity?: AddSecurity): Printer {
   // One cache per listing: rows in the same second share the formatted date.
   const isoCache = new IsoCache();
+  const mtimes = new MtimeColumn(isoCache);
   const long = values.long ?? false;
   return async (e, name) => {
     throwIfStopped(signal);
     if (addSecurity && !e.deleted) await addSecurity(e);
-    return out.line(values.json ? jsonLine(entryToJSON(e, { fs: fsKind, isoCache })) : entryText(e, name, long, isoCache));
+    return out.line(values.json ? jsonLine(entryToJSON(e, { fs: fsKind, isoCache })) : entryText(e, name, long, mtimes));
   };
 }
 
@@ -99,13 +100,34 @@ function nameLines(entries: readonly NameEntry[], shown: (entry: NameEntry) => s
   return text;
 }
 
-function entryText(entry: FileEntry, name: string, long: boolean, isoCache: IsoCache): string {
+/**
+ * The time column of `-l`: `YYYY-MM-DD HH:MM:SSZ` (UTC, marked as such: file systems store UTC,
+ * and a listing read elsewhere must not be taken for local time), `invalidZ` past Date's range.
+ * Rows share seconds, so the last second's text is kept.
+ */
+export class MtimeColumn {
+  private second = Number.NaN;
+  private text = '';
+
+  constructor(private readonly isoCache: IsoCache) {}
+
+  of(ns: bigint): string {
+    const second = nsToWholeSeconds(ns);
+    if (second !== this.second) {
+      const whole = this.isoCache.whole(second);
+      this.text = whole === '' ? 'invalidZ' : `${whole.replace('T', ' ').slice(0, 19)}Z`;
+      this.second = second;
+    }
+    return this.text;
+  }
+}
+
+function entryText(entry: FileEntry, name: string, long: boolean, mtimes: MtimeColumn): string {
   if (!long) return nameText(entry, name);
   const suffix = entry.type === 'dir' ? '/' : '';
   const link = entry.target !== undefined ? ` -> ${entry.target}` : '';
   const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
-  // UTC, marked as such (Z): file systems store UTC, and a listing read elsewhere must not be taken for local time.
-  const mtime = `${nsToIso(entry.times.mtime, isoCache).replace('T', ' ').slice(0, 19)}Z`;
+  const mtime = mtimes.of(entry.times.mtime);
   const owner = entry.security ? ` ${sidName(entry.security.owner ?? '-').padEnd(24)} ${sidName(entry.security.group ?? '-').padEnd(24)}` : '';
   // The file's number (MFT record, inode), as `ls -i` shows inodes: what `grt-extract --mft N` takes.
   return `${TYPE_CHAR[entry.type]} ${String(entry.id.record).padStart(9)} ${String(entry.size).padStart(14)}${owner} ${mtime} ${name}${suffix}${link}${flags}\n`;
