@@ -9,13 +9,11 @@
  */
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { openCatalog } from '../catalog/index.js';
-import { compileGlob } from '../util/glob.js';
 import type { FileEntry, FileSystem, ListOptions, NameEntry } from '../fs/file-system.js';
 import type { Image } from '../image.js';
 import type { Volume } from '../volume/types.js';
 import { IsoCache, nsToWholeSeconds } from '../util/time.js';
 import { entryToJSON } from '../fs/entry-json.js';
-import { sidName } from '../fs/sid-names.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
@@ -68,16 +66,24 @@ const OPTIONS = {
 /** Prints one entry: its JSON row (fs/entry-json.ts) or its text line. */
 type Printer = (entry: FileEntry, name: string) => Promise<void>;
 
-/** Prints one entry a line; a stop signal (SIGINT, SIGTERM, SIGHUP) ends the listing between entries. */
-function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }, signal: AbortSignal | undefined, addSecurity?: AddSecurity): Printer {
+/** What a `-l` line needs besides the entry: its time column, and the names of well-known SIDs. */
+interface LongColumns {
+  mtimes: MtimeColumn;
+  sidName: (sid: string) => string;
+}
+
+/**
+ * Prints one entry a line; a stop signal (SIGINT, SIGTERM, SIGHUP) ends the listing between
+ * entries. The SID names are loaded for `-l` only (a module less for every other start).
+ */
+async function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }, signal: AbortSignal | undefined, addSecurity?: AddSecurity): Promise<Printer> {
   // One cache per listing: rows in the same second share the formatted date.
   const isoCache = new IsoCache();
-  const mtimes = new MtimeColumn(isoCache);
-  const long = values.long ?? false;
+  const long: LongColumns | undefined = values.long && !values.json ? { mtimes: new MtimeColumn(isoCache), sidName: (await import('../fs/sid-names.js')).sidName } : undefined;
   return async (e, name) => {
     throwIfStopped(signal);
     if (addSecurity && !e.deleted) await addSecurity(e);
-    return out.line(values.json ? jsonLine(entryToJSON(e, { fs: fsKind, isoCache })) : entryText(e, name, long, mtimes));
+    return out.line(values.json ? jsonLine(entryToJSON(e, { fs: fsKind, isoCache })) : entryText(e, name, long));
   };
 }
 
@@ -122,8 +128,9 @@ export class MtimeColumn {
   }
 }
 
-function entryText(entry: FileEntry, name: string, long: boolean, mtimes: MtimeColumn): string {
+function entryText(entry: FileEntry, name: string, long: LongColumns | undefined): string {
   if (!long) return nameText(entry, name);
+  const { mtimes, sidName } = long;
   const suffix = entry.type === 'dir' ? '/' : '';
   const link = entry.target !== undefined ? ` -> ${entry.target}` : '';
   const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
@@ -272,7 +279,7 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
   const options = { all: values.all ?? false, deleted: values.deleted ?? false };
   const entry = await fs.stat(path);
   const out = new LineWriter(io.stdout);
-  const print = printer(out, fs.kind, values, io.signal, addSecurity);
+  const print = await printer(out, fs.kind, values, io.signal, addSecurity);
   // Recursive: paths relative to the listed directory.
   const base = entry.path === '/' ? '/' : `${entry.path}/`;
   const shown = (child: NameEntry): string => (!values.recursive ? child.name : child.path.startsWith(base) ? child.path.slice(base.length) : child.path);
@@ -304,11 +311,12 @@ async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; 
   const options: ListOptions = { all: values.all ?? false, deleted: values.deleted ?? false };
   const out = new LineWriter(io.stdout);
   const kind = 'catalog' in source ? source.catalog.volumes.find((v) => v.index === source.volume)?.fs ?? 'ntfs' : source.kind;
-  const print = printer(out, kind, values, io.signal, addSecurity);
+  const print = await printer(out, kind, values, io.signal, addSecurity);
   try {
     if ('catalog' in source) {
       for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry, entry.path);
     } else {
+      const { compileGlob } = await import('../util/glob.js'); // only --find on a live volume needs it
       const pattern = compileGlob(glob);
       const matches = (entry: NameEntry): boolean => pattern.test(pattern.matchesPath ? entry.path : entry.name);
       if (source.listNames && isPlain(values, addSecurity)) {
