@@ -13,7 +13,6 @@ import type { FileEntry, FileSystem, ListOptions, NameEntry } from '../fs/file-s
 import type { Image } from '../image.js';
 import type { Volume } from '../volume/types.js';
 import { IsoCache, nsToWholeSeconds } from '../util/time.js';
-import { entryToJSON } from '../fs/entry-json.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
@@ -74,16 +73,18 @@ interface LongColumns {
 
 /**
  * Prints one entry a line; a stop signal (SIGINT, SIGTERM, SIGHUP) ends the listing between
- * entries. The SID names are loaded for `-l` only (a module less for every other start).
+ * entries. The JSON rows' builder and the SID names are loaded for `--json` and `-l` only (a
+ * module less each for every other start).
  */
 async function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }, signal: AbortSignal | undefined, addSecurity?: AddSecurity): Promise<Printer> {
   // One cache per listing: rows in the same second share the formatted date.
   const isoCache = new IsoCache();
   const long: LongColumns | undefined = values.long && !values.json ? { mtimes: new MtimeColumn(isoCache), sidName: (await import('../fs/sid-names.js')).sidName } : undefined;
+  const entryToJSON = values.json ? (await import('../fs/entry-json.js')).entryToJSON : undefined;
   return async (e, name) => {
     throwIfStopped(signal);
     if (addSecurity && !e.deleted) await addSecurity(e);
-    return out.line(values.json ? jsonLine(entryToJSON(e, { fs: fsKind, isoCache })) : entryText(e, name, long));
+    return out.line(entryToJSON ? jsonLine(entryToJSON(e, { fs: fsKind, isoCache })) : entryText(e, name, long));
   };
 }
 
