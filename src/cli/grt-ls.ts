@@ -9,13 +9,10 @@
  */
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { openCatalog } from '../catalog/index.js';
-import { compileGlob } from '../util/glob.js';
 import type { FileEntry, FileSystem, ListOptions, NameEntry } from '../fs/file-system.js';
 import type { Image } from '../image.js';
 import type { Volume } from '../volume/types.js';
-import { IsoCache, nsToIso } from '../util/time.js';
-import { entryToJSON } from '../fs/entry-json.js';
-import { sidName } from '../fs/sid-names.js';
+import { IsoCache, nsToWholeSeconds } from '../util/time.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, parseVolumeId } from './args.js';
 import { DeletedView } from './deleted-view.js';
 import { imageWarnings, openImageArg } from './open-image.js';
@@ -68,15 +65,26 @@ const OPTIONS = {
 /** Prints one entry: its JSON row (fs/entry-json.ts) or its text line. */
 type Printer = (entry: FileEntry, name: string) => Promise<void>;
 
-/** Prints one entry a line; a stop signal (SIGINT, SIGTERM, SIGHUP) ends the listing between entries. */
-function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }, signal: AbortSignal | undefined, addSecurity?: AddSecurity): Printer {
+/** What a `-l` line needs besides the entry: its time column, and the names of well-known SIDs. */
+interface LongColumns {
+  mtimes: MtimeColumn;
+  sidName: (sid: string) => string;
+}
+
+/**
+ * Prints one entry a line; a stop signal (SIGINT, SIGTERM, SIGHUP) ends the listing between
+ * entries. The JSON rows' builder and the SID names are loaded for `--json` and `-l` only (a
+ * module less each for every other start).
+ */
+async function printer(out: LineWriter, fsKind: string, values: { json?: boolean; long?: boolean }, signal: AbortSignal | undefined, addSecurity?: AddSecurity): Promise<Printer> {
   // One cache per listing: rows in the same second share the formatted date.
   const isoCache = new IsoCache();
-  const long = values.long ?? false;
+  const long: LongColumns | undefined = values.long && !values.json ? { mtimes: new MtimeColumn(isoCache), sidName: (await import('../fs/sid-names.js')).sidName } : undefined;
+  const entryToJSON = values.json ? (await import('../fs/entry-json.js')).entryToJSON : undefined;
   return async (e, name) => {
     throwIfStopped(signal);
     if (addSecurity && !e.deleted) await addSecurity(e);
-    return out.line(values.json ? jsonLine(entryToJSON(e, { fs: fsKind, isoCache })) : entryText(e, name, long, isoCache));
+    return out.line(entryToJSON ? jsonLine(entryToJSON(e, { fs: fsKind, isoCache })) : entryText(e, name, long));
   };
 }
 
@@ -84,17 +92,50 @@ const TYPE_CHAR: Record<FileEntry['type'], string> = { file: '-', dir: 'd', syml
 
 /** A plain listing's line: the name, `/` after a directory's, and the marks a name needs. */
 function nameText(entry: NameEntry, name: string): string {
+  if (entry.deleted === undefined && entry.undecodable === undefined) return entry.type === 'dir' ? `${name}/\n` : `${name}\n`;
   const suffix = entry.type === 'dir' ? '/' : '';
   return `${name}${suffix}${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}\n`;
 }
 
-function entryText(entry: FileEntry, name: string, long: boolean, isoCache: IsoCache): string {
+/**
+ * The lines of one batch of a plain listing, as one string (one `LineWriter.add` a batch, not one
+ * a line: a listing prints 100,000 lines). `shown`: the name or path a line shows.
+ */
+function nameLines(entries: readonly NameEntry[], shown: (entry: NameEntry) => string, keep: (entry: NameEntry) => boolean = () => true): string {
+  let text = '';
+  for (const entry of entries) if (keep(entry)) text += nameText(entry, shown(entry));
+  return text;
+}
+
+/**
+ * The time column of `-l`: `YYYY-MM-DD HH:MM:SSZ` (UTC, marked as such: file systems store UTC,
+ * and a listing read elsewhere must not be taken for local time), `invalidZ` past Date's range.
+ * Rows share seconds, so the last second's text is kept.
+ */
+export class MtimeColumn {
+  private second = Number.NaN;
+  private text = '';
+
+  constructor(private readonly isoCache: IsoCache) {}
+
+  of(ns: bigint): string {
+    const second = nsToWholeSeconds(ns);
+    if (second !== this.second) {
+      const whole = this.isoCache.whole(second);
+      this.text = whole === '' ? 'invalidZ' : `${whole.replace('T', ' ').slice(0, 19)}Z`;
+      this.second = second;
+    }
+    return this.text;
+  }
+}
+
+function entryText(entry: FileEntry, name: string, long: LongColumns | undefined): string {
   if (!long) return nameText(entry, name);
+  const { mtimes, sidName } = long;
   const suffix = entry.type === 'dir' ? '/' : '';
   const link = entry.target !== undefined ? ` -> ${entry.target}` : '';
   const flags = `${entry.deleted ? ' (deleted)' : ''}${entry.undecodable ? ` (${entry.undecodable}: not readable)` : ''}`;
-  // UTC, marked as such (Z): file systems store UTC, and a listing read elsewhere must not be taken for local time.
-  const mtime = `${nsToIso(entry.times.mtime, isoCache).replace('T', ' ').slice(0, 19)}Z`;
+  const mtime = mtimes.of(entry.times.mtime);
   const owner = entry.security ? ` ${sidName(entry.security.owner ?? '-').padEnd(24)} ${sidName(entry.security.group ?? '-').padEnd(24)}` : '';
   // The file's number (MFT record, inode), as `ls -i` shows inodes: what `grt-extract --mft N` takes.
   return `${TYPE_CHAR[entry.type]} ${String(entry.id.record).padStart(9)} ${String(entry.size).padStart(14)}${owner} ${mtime} ${name}${suffix}${link}${flags}\n`;
@@ -239,7 +280,7 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
   const options = { all: values.all ?? false, deleted: values.deleted ?? false };
   const entry = await fs.stat(path);
   const out = new LineWriter(io.stdout);
-  const print = printer(out, fs.kind, values, io.signal, addSecurity);
+  const print = await printer(out, fs.kind, values, io.signal, addSecurity);
   // Recursive: paths relative to the listed directory.
   const base = entry.path === '/' ? '/' : `${entry.path}/`;
   const shown = (child: NameEntry): string => (!values.recursive ? child.name : child.path.startsWith(base) ? child.path.slice(base.length) : child.path);
@@ -250,7 +291,7 @@ async function list(fs: FileSystem, path: string, values: { json?: boolean; long
       // Names and types only: ext and XFS read them from the directory entries, not every inode.
       for await (const children of fs.listNames(entry.path, { ...options, recursive: values.recursive === true })) {
         throwIfStopped(io.signal);
-        for (const child of children) if (out.add(nameText(child, shown(child)))) await out.flush();
+        if (out.add(nameLines(children, shown))) await out.flush();
       }
     } else if (!values.recursive) {
       for (const child of await fs.readDir(path, options)) await print(child, child.name);
@@ -271,17 +312,18 @@ async function find(source: { catalog: Awaited<ReturnType<typeof openCatalog>>; 
   const options: ListOptions = { all: values.all ?? false, deleted: values.deleted ?? false };
   const out = new LineWriter(io.stdout);
   const kind = 'catalog' in source ? source.catalog.volumes.find((v) => v.index === source.volume)?.fs ?? 'ntfs' : source.kind;
-  const print = printer(out, kind, values, io.signal, addSecurity);
+  const print = await printer(out, kind, values, io.signal, addSecurity);
   try {
     if ('catalog' in source) {
       for await (const entry of source.catalog.find(source.volume, glob, options)) await print(entry, entry.path);
     } else {
+      const { compileGlob } = await import('../util/glob.js'); // only --find on a live volume needs it
       const pattern = compileGlob(glob);
       const matches = (entry: NameEntry): boolean => pattern.test(pattern.matchesPath ? entry.path : entry.name);
       if (source.listNames && isPlain(values, addSecurity)) {
         for await (const entries of source.listNames('/', { ...options, recursive: true })) {
           throwIfStopped(io.signal);
-          for (const entry of entries) if (matches(entry) && out.add(nameText(entry, entry.path))) await out.flush();
+          if (out.add(nameLines(entries, (entry) => entry.path, matches))) await out.flush();
         }
       } else {
         for await (const entry of source.walk('/', options)) if (matches(entry)) await print(entry, entry.path);

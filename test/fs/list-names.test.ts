@@ -134,6 +134,19 @@ describe('listNames on the XFS volumes', () => {
     });
   }
 
+  it('a walk keeps no directory it lists in the lookup cache (only path lookups fill it)', async () => {
+    const fs = await openXfs(new MemorySource(xfsBytes('v5-4k.img.gz')));
+    // The parsed-directory cache is private: what a walk leaves there is what the collector keeps copying.
+    const cached = (): number => (fs.volume as unknown as { directories: { size: number } }).directories.size;
+    expect(await expectSameListings(fs, false)).toBeGreaterThan(10);
+    const afterLookups = cached();
+    expect(afterLookups).toBeGreaterThan(0); // readDir of each directory looked its path up
+    (fs.volume as unknown as { directories: { clear(): void } }).directories.clear();
+    for await (const entry of fs.walk('/')) void entry;
+    await names(fs, '/', { recursive: true });
+    expect(cached()).toBe(0);
+  });
+
   it('with ftype (v5) reads only the directories\' inodes; without (v4 ftype=0) every inode', async () => {
     const v5 = await inodesRead(await openXfs(new MemorySource(xfsBytes('v5-4k.img.gz'))));
     expect(v5.names).toBeLessThan(v5.full / 2);

@@ -9,10 +9,9 @@
  */
 import type { GrtWarning } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
+import { decodeName } from '../utf8-name.js';
 
 const ENTRY_HEADER_BYTES = 8;
-/** Names as UTF-8 (invalid sequences as U+FFFD); one decoder for every block, it keeps no state between calls. */
-const utf8 = new TextDecoder('utf-8');
 /** file_type byte values of ext4_dir_entry_2. */
 export const DIR_FILE_TYPES = ['unknown', 'file', 'dir', 'chardev', 'blockdev', 'fifo', 'socket', 'symlink'] as const;
 
@@ -41,7 +40,7 @@ function neededLength(nameLength: number): number {
  * rec_len to the entry before it, so the old header and name stay until overwritten. Candidates
  * are taken only where a whole plausible header and name fit; the caller checks their inodes.
  */
-function slackEntries(bytes: Uint8Array, start: number, end: number, hasFileType: boolean, decoder: { decode(bytes: Uint8Array): string }, out: DirEntry[]): void {
+function slackEntries(bytes: Uint8Array, start: number, end: number, hasFileType: boolean, out: DirEntry[]): void {
   for (let at = start; at + ENTRY_HEADER_BYTES <= end; ) {
     const inode = u32le(bytes, at);
     const nameLength = hasFileType ? bytes[at + 6]! : u16le(bytes, at + 6);
@@ -50,7 +49,7 @@ function slackEntries(bytes: Uint8Array, start: number, end: number, hasFileType
       at += 4;
       continue;
     }
-    const name = decoder.decode(bytes.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength));
+    const name = decodeName(bytes, at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength);
     out.push({ inode, name, fileType: hasFileType ? bytes[at + 7]! : 0, removed: true });
     at += neededLength(nameLength);
   }
@@ -63,7 +62,6 @@ function slackEntries(bytes: Uint8Array, start: number, end: number, hasFileType
  */
 export function parseDirBlock(bytes: Uint8Array, hasFileType: boolean, structure: string, warnings: GrtWarning[], blockSize = bytes.length, removed = false): DirEntry[] {
   const entries: DirEntry[] = [];
-  const decoder = utf8;
   let at = 0;
   while (at + ENTRY_HEADER_BYTES <= bytes.length) {
     const inode = u32le(bytes, at);
@@ -74,10 +72,10 @@ export function parseDirBlock(bytes: Uint8Array, hasFileType: boolean, structure
       break;
     }
     if (inode !== 0 && nameLength > 0) {
-      const name = decoder.decode(bytes.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength));
+      const name = decodeName(bytes, at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + nameLength);
       if (name !== '.' && name !== '..') entries.push({ inode, name, fileType: hasFileType ? bytes[at + 7]! : 0 });
     }
-    if (removed) slackEntries(bytes, at + (inode === 0 ? 0 : neededLength(nameLength)), at + length, hasFileType, decoder, entries);
+    if (removed) slackEntries(bytes, at + (inode === 0 ? 0 : neededLength(nameLength)), at + length, hasFileType, entries);
     at += length;
   }
   return entries;

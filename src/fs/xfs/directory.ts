@@ -7,6 +7,7 @@
 import { GrtError, type GrtWarning } from '../../errors.js';
 import { xfsCrcMatches } from './crc32c.js';
 import type { Superblock } from './superblock.js';
+import { decodeName } from '../utf8-name.js';
 
 export interface DirEntry {
   name: string;
@@ -25,8 +26,6 @@ const DATA_HEADER_V5 = 64;
 const FREE_TAG = 0xffff;
 const BLOCK_TAIL_SIZE = 8;
 const LEAF_ENTRY_SIZE = 8;
-
-const utf8 = new TextDecoder('utf-8');
 
 /**
  * A big-endian u64 as a number, rounded once as Number(getBigUint64) rounds (the high word times
@@ -58,7 +57,7 @@ export function parseShortForm(sb: Superblock, inodeNumber: number, bytes: Uint8
     const numberAt = nameStart + nameLength + (sb.hasFtype ? 1 : 0);
     if (nameLength === 0 || numberAt + numberSize > size) throw badDir(inodeNumber, `short-form entry ${i} of length ${nameLength} past the end`, inodeOffset);
     const inode = wide ? u64be(view, numberAt) : view.getUint32(numberAt);
-    const entry: DirEntry = { name: utf8.decode(bytes.subarray(nameStart, nameStart + nameLength)), inode };
+    const entry: DirEntry = { name: decodeName(bytes, nameStart, nameStart + nameLength), inode };
     // xfs_dir2_sf_entry: namelen, offset, name, [ftype], inumber.
     if (sb.hasFtype) entry.fileType = bytes[numberAt - 1]!;
     out.push(entry);
@@ -98,7 +97,7 @@ export function parseDataBlock(sb: Superblock, inodeNumber: number, block: Uint8
     // xfs_dir2_data_entry: inumber u64, namelen u8, name, [ftype u8], tag u16, padded to 8.
     const length = Math.ceil((8 + 1 + nameLength + (sb.hasFtype ? 1 : 0) + 2) / 8) * 8;
     if (nameLength === 0 || at + length > end) throw badDir(inodeNumber, `entry at ${at} of name length ${nameLength} past the end`, offsetOf(at));
-    const name = utf8.decode(block.subarray(at + 9, at + 9 + nameLength));
+    const name = decodeName(block, at + 9, at + 9 + nameLength);
     if (name !== '.' && name !== '..') {
       if (out.length >= MAX_DIR_ENTRIES) throw new GrtError('LIMIT_EXCEEDED', `XFS directory inode ${inodeNumber}: more than ${MAX_DIR_ENTRIES} names`);
       const entry: DirEntry = { name, inode: u64be(view, at) };

@@ -134,14 +134,23 @@ export function fsBlockToByte(sb: Superblock, fsBlock: number): number {
  * (agno << (agblklog + inopblog)) | (agbno << inopblog) | slot.
  */
 export function inodeToByte(sb: Superblock, inodeNumber: number): number {
+  const byteOffset = inodeByteOffset(sb, inodeNumber);
+  if (byteOffset === undefined) throw new GrtError('OUT_OF_RANGE', `XFS inode ${inodeNumber} is outside the volume`, { structure: 'xfs inode' });
+  return byteOffset;
+}
+
+/**
+ * inodeToByte without the error: undefined for a number that addresses no inode slot of the
+ * volume. A names listing asks it of every directory entry, where a thrown and caught error
+ * per name would cost more than the arithmetic.
+ */
+export function inodeByteOffset(sb: Superblock, inodeNumber: number): number | undefined {
   const slotBits = sb.inodesPerBlockLog;
   const agInodeBits = sb.agBlockLog + slotBits;
   const agno = Math.floor(inodeNumber / 2 ** agInodeBits);
   const agino = inodeNumber % 2 ** agInodeBits;
   const agbno = Math.floor(agino / 2 ** slotBits);
   const slot = agino % 2 ** slotBits;
-  if (!Number.isSafeInteger(inodeNumber) || inodeNumber <= 0 || agno >= sb.agCount || agbno >= sb.agBlocks) {
-    throw new GrtError('OUT_OF_RANGE', `XFS inode ${inodeNumber} is outside the volume`, { structure: 'xfs inode' });
-  }
+  if (!Number.isSafeInteger(inodeNumber) || inodeNumber <= 0 || agno >= sb.agCount || agbno >= sb.agBlocks) return undefined;
   return (agno * sb.agBlocks + agbno) * sb.blockSize + slot * sb.inodeSize;
 }

@@ -9,7 +9,7 @@ import type { FileEntry, FileSystem, FileSystemInfo, StreamLayout } from '../fil
 import { direntEntryType, PosixFileSystem, posixEntry, superblockInfo, withSymlinkTarget, type EntryPlace } from '../posix-tree.js';
 import type { Inode } from './inode.js';
 import type { Xattr } from './xattr.js';
-import { inodeToByte } from './superblock.js';
+import { inodeByteOffset } from './superblock.js';
 import { XfsVolume } from './xfs-volume.js';
 import { entryTimesOf } from '../../util/time.js';
 
@@ -23,7 +23,7 @@ export class XfsFileSystem extends PosixFileSystem<Inode> implements FileSystem 
       warnings: volume.warnings,
       readInode: (number, warnings) => volume.readInode(number, warnings),
       // XFS keeps no removed names grt can find: `deleted` lists nothing more.
-      readDirectory: (inode, warnings) => volume.readDirectory(inode, warnings),
+      readDirectory: (inode, warnings, _deleted, listing) => volume.readDirectory(inode, warnings, listing !== true),
       // ftype (v5, or the v4 features2 bit) stores each name's type; an inode number outside the volume is left to readInode's error.
       direntType: (entry) => (volume.sb.hasFtype && holdsInode(volume, entry.inode) ? direntEntryType(entry.fileType) : undefined),
     });
@@ -66,12 +66,8 @@ export class XfsFileSystem extends PosixFileSystem<Inode> implements FileSystem 
 
 /** Whether an inode number addresses an inode slot of the volume (one readInode would read). */
 function holdsInode(volume: XfsVolume, number: number): boolean {
-  try {
-    return inodeToByte(volume.sb, number) + volume.sb.inodeSize <= volume.source.size;
-  } catch (error) {
-    if (!(error instanceof GrtError)) throw error;
-    return false;
-  }
+  const byteOffset = inodeByteOffset(volume.sb, number);
+  return byteOffset !== undefined && byteOffset + volume.sb.inodeSize <= volume.source.size;
 }
 
 export async function openXfs(source: ByteSource): Promise<XfsFileSystem> {

@@ -200,13 +200,18 @@ export class XfsVolume {
     return openLayoutStream(this.source, layout);
   }
 
-  /** The names of a directory (without '.' and '..'); damage is reported on the first read only. */
-  async readDirectory(inode: Inode, warnings: GrtWarning[] = []): Promise<DirEntry[]> {
+  /**
+   * The names of a directory (without '.' and '..'); damage is reported on the first read only.
+   * `keep` false: read for a listing, which reads each directory once; keeping every directory a
+   * walk lists would hold tens of thousands of names that the garbage collector copies over and
+   * over, so only path lookups fill the cache.
+   */
+  async readDirectory(inode: Inode, warnings: GrtWarning[] = [], keep = true): Promise<DirEntry[]> {
     if (inode.kind !== 'dir') throw new GrtError('NOT_A_DIRECTORY', `XFS inode ${inode.number} is not a directory`);
     const hit = this.directories.get(inode.number);
     if (hit) return hit;
     const entries = await this.parseDirectory(inode, warnings);
-    this.directories.set(inode.number, entries);
+    if (keep) this.directories.set(inode.number, entries);
     return entries;
   }
 
