@@ -15,6 +15,7 @@ export default defineConfig([
       'restore/index': 'src/restore/index.ts',
       'index/index': 'src/index/index.ts',
       'vmdk/inflate-worker': 'src/vmdk/inflate-worker.ts',
+      'catalog/tap/build-worker': 'src/catalog/tap/build-worker.ts',
     },
     format: ['esm', 'cjs'],
     // import.meta.url in the CommonJS build too: vmdk/inflate-worker-url.ts finds the worker by it,
