@@ -31,6 +31,14 @@ export type EarlyBuildMode = 'auto' | 'always' | 'never';
  */
 export const EARLY_BUILD_MIN_BYTES = 8 * 1024 * 1024;
 
+/**
+ * The worker's young generation, in MiB (V8's default lets it grow to 48 MiB). The build's
+ * short-lived objects die young either way; a small young generation keeps the worker's memory
+ * beside the calling thread's within the tap's 150 MiB (measured on 100,000 files: peak RSS 183
+ * MiB at the default, 152 at 4 MiB, for the same CPU time).
+ */
+const WORKER_YOUNG_GENERATION_MB = 4;
+
 /** The worker program, as tsup builds it (tsup.config.ts) and relative to vmdk/inflate-worker-url.ts. */
 const BUILD_WORKER: WorkerProgram = {
   built: ['./catalog/tap/build-worker', '../catalog/tap/build-worker', './build-worker'],
@@ -69,7 +77,7 @@ export class EarlyBuild {
   static start(kept: KeptBytes, limitBytes: number, info: DiskInfo, hooks: EarlyBuildHooks): EarlyBuild | undefined {
     let worker: Worker;
     try {
-      worker = startWorkerProgram(BUILD_WORKER, process.env.GRT_YG ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.GRT_YG) } } : {});
+      worker = startWorkerProgram(BUILD_WORKER, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     } catch {
       return undefined;
     }

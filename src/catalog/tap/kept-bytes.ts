@@ -75,7 +75,7 @@ export class KeptBytes {
     const touched: number[] = [];
     for (const { pageIndex, inPage, at, length } of pieces(diskOffset, bytes.length)) {
       const piece = bytes.subarray(at, at + length);
-      const page = this.pages.get(pageIndex) ?? (isZero(piece) ? undefined : this.newPage(pageIndex));
+      const page = this.pages.get(pageIndex) ?? (isZero(piece) ? undefined : this.newPage(pageIndex, length === PAGE_BYTES));
       page?.set(piece, inPage);
       if (page) touched.push(pageIndex);
     }
@@ -154,11 +154,13 @@ export class KeptBytes {
     this.unpacked.delete(oldest);
   }
 
-  private newPage(pageIndex: number): Uint8Array {
+  /** A page for `pageIndex`: zeros, or (`whole`: about to be overwritten whole) a spare one as it is. */
+  private newPage(pageIndex: number, whole: boolean): Uint8Array {
     if ((this.pageCount + 1) * PAGE_BYTES + this.packedBytes > this.limitBytes) {
       throw new GrtError('LIMIT_EXCEEDED', 'the metadata to keep from the stream is larger than the tap allows', { structure: 'catalog tap', expected: this.limitBytes });
     }
-    const page = this.spare?.fill(0) ?? new Uint8Array(PAGE_BYTES);
+    // Unwritten parts of a page read as zeros (a zero piece stored before the page existed).
+    const page = (whole ? this.spare : this.spare?.fill(0)) ?? new Uint8Array(PAGE_BYTES);
     this.spare = undefined;
     this.pages.set(pageIndex, page);
     this.pageCount++;
