@@ -99,6 +99,20 @@ describe('the early build', () => {
     );
   }, 180_000);
 
+  it('refuses in the worker what would pass the memory bound, as a build after the stream does', async () => {
+    const image = images.find((i) => i.name === 'ntfs-mbr')!;
+    const codes: string[] = [];
+    for (const earlyBuild of ['always', 'never'] as const) {
+      const tap = new CatalogTap({ capacity: image.disk.length, earlyBuild, maxKeptBytes: 256 * 1024 });
+      // Back to front: almost nothing is kept before the hand-off; what is read back at the end is more than the bound.
+      for (let at = image.disk.length - 65536; at >= 0; at -= 65536) await tap.writeAt(at, image.disk.subarray(at, at + 65536));
+      const error = await tap.finish(undefined, { readBack: readBackFrom(image.disk) }).catch((e: unknown) => e);
+      expect(error, earlyBuild).toBeInstanceOf(GrtError);
+      codes.push((error as GrtError).code);
+    }
+    expect(codes).toEqual(['LIMIT_EXCEEDED', 'LIMIT_EXCEEDED']);
+  });
+
   it('stops its worker when the tap is given up', async () => {
     const image = images.find((i) => i.kind === 'raw')!;
     const tap = await tapStream(image.stream.subarray(0, image.stream.length - 65536), { earlyBuild: 'always' });
