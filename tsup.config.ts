@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 // Two builds: the library (ESM + CommonJS + declarations, one entry per public layer, and the
-// inflate workers' program, which vmdk/inflate-worker-url.ts finds beside it) and the
+// worker programs — the inflate workers', the catalog tap's build worker — which
+// vmdk/inflate-worker-url.ts finds beside it) and the
 // command-line tools (ESM only, with their shebang kept by esbuild).
 export default defineConfig([
   {

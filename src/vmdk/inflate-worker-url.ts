@@ -11,7 +11,8 @@
  *   development dependency, there whenever the sources are) into one CommonJS text and run with
  *   `eval`: no file is written.
  *
- * When neither works the worker fails to start, and the pool inflates on the calling thread.
+ * When neither works the worker fails to start: the pool inflates on the calling thread, the tap
+ * builds its catalog after the stream.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
