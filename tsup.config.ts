@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 // Two builds: the library (ESM + CommonJS + declarations, one entry per public layer, and the
-// inflate workers' program, which vmdk/inflate-worker-url.ts finds beside it) and the
+// worker programs — the inflate workers', the catalog tap's build worker — which
+// vmdk/inflate-worker-url.ts finds beside it) and the
 // command-line tools (ESM only, with their shebang kept by esbuild).
 export default defineConfig([
   {
@@ -15,6 +16,7 @@ export default defineConfig([
       'restore/index': 'src/restore/index.ts',
       'index/index': 'src/index/index.ts',
       'vmdk/inflate-worker': 'src/vmdk/inflate-worker.ts',
+      'catalog/tap/build-worker': 'src/catalog/tap/build-worker.ts',
     },
     format: ['esm', 'cjs'],
     // import.meta.url in the CommonJS build too: vmdk/inflate-worker-url.ts finds the worker by it,

@@ -11,13 +11,13 @@
  * walk first meets them.
  */
 import { encodeUpcase } from './upcase-section.js';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
 import type { CatalogScan, FileEntry, FileSystem, StreamLayout } from '../fs/file-system.js';
-import { encodeBinding, encodeVolume, type CatalogBinding } from './binding.js';
+import { encodeVolume, type CatalogBinding } from './binding.js';
+import { catalogHead, concatBytes, endSection, writeCatalogFile, type CatalogSink, type VolumeTotals } from './catalog-file.js';
 import type { LayoutError, NameRecord } from './encode.js';
 import { VolumeChunks, type FilesChunkRef } from './volume-chunks.js';
-import { encodePreamble, encodeSection, SectionType } from './format.js';
+import { encodeSection, SectionType } from './format.js';
 import { ByteWriter } from './varint.js';
 import { ORPHAN_DIR, orphanWarning } from '../fs/orphans.js';
 import { inStreamOrder, streamLayouts } from './stream-order.js';
@@ -70,13 +70,7 @@ interface DirRef {
 export async function buildCatalog(input: CatalogInput, options: BuildOptions = {}): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   await emitCatalog(input, options, (bytes) => void parts.push(bytes));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Streams the catalog to `path` (via a temporary file renamed into place when complete). */
@@ -85,26 +79,33 @@ export async function writeCatalog(path: string, input: CatalogInput, options: B
   if (typeof path !== 'string' || typeof input !== 'object' || input === null || !Array.isArray((input as Partial<CatalogInput>).volumes)) {
     throw new GrtError('USAGE', 'writeCatalog(path, input) takes the catalog file and a CatalogInput; to catalog an opened image call buildImageCatalog(image, path)');
   }
-  const partial = `${path}.partial`;
-  let handle: FileHandle | undefined;
-  try {
-    // Opened inside the try: a missing or read-only folder is an IO_ERROR like any other.
-    const out = (handle = await open(partial, 'w'));
-    await emitCatalog(input, options, async (bytes) => {
-      await out.write(bytes);
-    });
-    await out.close();
-    await rename(partial, path);
-  } catch (error) {
-    await handle?.close().catch(() => undefined);
-    await rm(partial, { force: true }).catch(() => undefined);
-    if (error instanceof GrtError) throw error;
-    throw new GrtError('IO_ERROR', `cannot write catalog: ${(error as Error).message}`, { path, cause: error });
-  }
+  await writeCatalogFile(path, (sink) => emitCatalog(input, options, sink));
 }
 
-async function emitCatalog(input: CatalogInput, options: BuildOptions, sink: (bytes: Uint8Array) => void | Promise<void>): Promise<void> {
-  let offset = 0;
+async function emitCatalog(input: CatalogInput, options: BuildOptions, sink: CatalogSink): Promise<void> {
+  const head = catalogHead(input.binding);
+  await sink(head);
+  await sink(endSection(await emitVolumes(input.volumes, options, sink, head.length)));
+}
+
+/**
+ * The volume sections of a catalog, built apart from its head (preamble, BINDING) and END: the
+ * tap builds them while the stream still passes, before the disk's capacity (in the binding) is
+ * known. FILES chunk offsets count from the first volume section.
+ */
+export interface VolumeSections extends VolumeTotals {
+  sections: Uint8Array[];
+}
+
+/** The volume sections of `volumes` in memory (a catalog takes ~10 bytes a file). */
+export async function buildVolumeSections(volumes: CatalogInput['volumes'], options: BuildOptions = {}): Promise<VolumeSections> {
+  const sections: Uint8Array[] = [];
+  const totals = await emitVolumes(volumes, options, (bytes) => void sections.push(bytes), 0);
+  return { ...totals, sections };
+}
+
+/** Each volume's sections to `sink`; FILES chunk offsets count from `offset`, where the first section goes. */
+async function emitVolumes(volumes: CatalogInput['volumes'], options: BuildOptions, sink: CatalogSink, offset: number): Promise<VolumeTotals> {
   const emit = async (type: number, payload: Uint8Array): Promise<number> => {
     const at = offset;
     const bytes = encodeSection(type, payload);
@@ -112,33 +113,10 @@ async function emitCatalog(input: CatalogInput, options: BuildOptions, sink: (by
     await sink(bytes);
     return at;
   };
-  const preamble = encodePreamble();
-  offset += preamble.length;
-  await sink(preamble);
-  const binding = new ByteWriter();
-  encodeBinding(binding, input.binding);
-  await emit(SectionType.binding, binding.bytes());
-
-  const totals: { index: number; names: number; files: number }[] = [];
+  const totals: VolumeTotals['totals'] = [];
   const chunks: FilesChunkRef[] = [];
-  for (const volume of input.volumes) {
-    totals.push(await catalogVolume(volume, options, emit, chunks));
-  }
-  const end = new ByteWriter();
-  end.u(totals.length);
-  for (const t of totals) {
-    end.u(t.index);
-    end.u(t.names);
-    end.u(t.files);
-  }
-  end.u(chunks.length);
-  for (const c of chunks) {
-    end.u(c.sectionOffset);
-    end.u(c.volume);
-    end.u(c.first);
-    end.u(c.count);
-  }
-  await emit(SectionType.end, end.bytes());
+  for (const volume of volumes) totals.push(await catalogVolume(volume, options, emit, chunks));
+  return { totals, chunks };
 }
 
 async function catalogVolume(

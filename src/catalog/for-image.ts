@@ -12,7 +12,8 @@ import type { ByteSource } from '../io/byte-source.js';
 import type { Volume } from '../volume/types.js';
 import type { CatalogBinding, CatalogDisk } from './binding.js';
 import { diskBases, diskSetSource, mapThroughSegments } from './disk-space.js';
-import { buildCatalog, writeCatalog, type BuildOptions, type CatalogInput } from './build.js';
+import { buildCatalog, buildVolumeSections, writeCatalog, type BuildOptions, type CatalogInput, type VolumeSections } from './build.js';
+import { catalogHead, concatBytes, endSection, writeCatalogFile } from './catalog-file.js';
 import { openCatalog, type Catalog } from './catalog.js';
 
 /** The volumes of an image that mounted, and why the others did not. */
@@ -136,14 +137,60 @@ export async function buildImageCatalog(image: Image, path: string | undefined, 
   if (typeof (image as Partial<Image> | null)?.openFileSystem !== 'function' || (path !== undefined && typeof path !== 'string')) {
     throw new GrtError('USAGE', 'buildImageCatalog(image, path) takes an image from openImage() and the catalog file to write (or undefined for bytes)');
   }
-  const { volumes, warnings } = await mountVolumes(image);
-  if (volumes.length === 0) {
-    const first = warnings[0];
-    throw new GrtError(first ? 'NOT_FOUND' : 'UNSUPPORTED', first ? `no volume could be read: ${first.message}` : 'no file system grt can read on this disk', { structure: 'catalog' });
-  }
+  const { volumes, warnings } = await mountForCatalog(image);
   const binding = catalogBindingOf(image, serialsOf(volumes));
   const entries = new Map<number, number>();
-  const build: BuildOptions = {
+  const input = { binding, volumes };
+  const build = volumeProgress(volumes, options, entries);
+  const bytes = path === undefined ? await buildCatalog(input, build) : (await writeCatalog(path, input, build), undefined);
+  return summaryOf(binding, { volumes, warnings }, entries, bytes);
+}
+
+/** The volume sections of an image's catalog, built before its binding is known (catalog/tap). */
+export interface ImageSections {
+  mounted: MountedVolumes;
+  sections: VolumeSections;
+  /** Entries by volume number. */
+  entries: Map<number, number>;
+}
+
+/** buildImageCatalog's volume sections, kept in memory; finishImageCatalog adds the binding. */
+export async function buildImageSections(image: Image, options: BuildOptions = {}): Promise<ImageSections> {
+  const mounted = await mountForCatalog(image);
+  const entries = new Map<number, number>();
+  const sections = await buildVolumeSections(mounted.volumes, volumeProgress(mounted.volumes, options, entries));
+  return { mounted, sections, entries };
+}
+
+/**
+ * The catalog of `built` bound to `image` (whose layout must hold the volumes `built` was made
+ * from), written to `path` or returned as bytes: the bytes buildImageCatalog(image) gives.
+ */
+export async function finishImageCatalog(image: Image, built: ImageSections, path: string | undefined): Promise<ImageCatalogSummary> {
+  const binding = catalogBindingOf(image, serialsOf(built.mounted.volumes));
+  const head = catalogHead(binding);
+  const parts = [head, ...built.sections.sections, endSection(built.sections, head.length)];
+  if (path !== undefined) {
+    await writeCatalogFile(path, async (sink) => {
+      for (const part of parts) await sink(part);
+    });
+  }
+  return summaryOf(binding, built.mounted, built.entries, path === undefined ? concatBytes(parts) : undefined);
+}
+
+/** The mounted volumes of `image`; NOT_FOUND (damage) or UNSUPPORTED (nothing grt reads) when none. */
+async function mountForCatalog(image: Image): Promise<MountedVolumes> {
+  const mounted = await mountVolumes(image);
+  if (mounted.volumes.length === 0) {
+    const first = mounted.warnings[0];
+    throw new GrtError(first ? 'NOT_FOUND' : 'UNSUPPORTED', first ? `no volume could be read: ${first.message}` : 'no file system grt can read on this disk', { structure: 'catalog' });
+  }
+  return mounted;
+}
+
+/** Build options that note each volume's entries in `entries` and report progress with the volume's id. */
+function volumeProgress(volumes: CatalogInput['volumes'], options: BuildOptions, entries: Map<number, number>): BuildOptions {
+  return {
     onProgress: (p) => {
       entries.set(p.volume, p.entries);
       // With the volume's id, as messages name volumes ("vg0/root" rather than its number).
@@ -151,16 +198,15 @@ export async function buildImageCatalog(image: Image, path: string | undefined, 
     },
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const input = { binding, volumes };
-  const summary: ImageCatalogSummary = {
+}
+
+function summaryOf(binding: CatalogBinding, { volumes, warnings }: MountedVolumes, entries: ReadonlyMap<number, number>, bytes: Uint8Array | undefined): ImageCatalogSummary {
+  return {
     binding,
     warnings,
-    volumes: volumes.map((v) => ({ index: v.index, id: v.id ?? String(v.index), entries: 0, fs: v.fs.kind, serial: v.fs.info.serial, ...(v.fs.info.label !== undefined ? { label: v.fs.info.label } : {}) })),
+    volumes: volumes.map((v) => ({ index: v.index, id: v.id ?? String(v.index), entries: entries.get(v.index) ?? 0, fs: v.fs.kind, serial: v.fs.info.serial, ...(v.fs.info.label !== undefined ? { label: v.fs.info.label } : {}) })),
+    ...(bytes ? { bytes } : {}),
   };
-  if (path === undefined) summary.bytes = await buildCatalog(input, build);
-  else await writeCatalog(path, input, build);
-  for (const v of summary.volumes) v.entries = entries.get(v.index) ?? 0;
-  return summary;
 }
 
 /**

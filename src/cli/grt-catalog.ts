@@ -264,6 +264,8 @@ async function catalogStdin(values: { output?: string; image?: string; overwrite
     return EXIT_OK;
   } finally {
     progress.done();
+    // A stream that failed or was stopped: its early build (a worker thread) stops too.
+    await tap.close();
     await image?.close();
   }
 }

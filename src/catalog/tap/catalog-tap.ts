@@ -16,6 +16,7 @@ import type { DiskInfo } from '../../vmdk/disk.js';
 import { sniffVmdkFile, SECTOR_BYTES } from '../../vmdk/sparse-header.js';
 import { buildImageCatalog, type ImageCatalogSummary } from '../for-image.js';
 import type { BuildOptions } from '../build.js';
+import { EarlyBuild, EARLY_BUILD_MIN_BYTES, type EarlyBuildMode } from './early-build.js';
 import { KeptBytes } from './kept-bytes.js';
 import { Lookaheads } from './look-ahead.js';
 import { RangeSet, type ByteRange } from './ranges.js';
@@ -37,6 +38,8 @@ export interface CatalogTapOptions {
   cids?: string[];
   /** Most bytes of metadata to keep (DEFAULT_MAX_KEPT_BYTES). */
   maxKeptBytes?: number;
+  /** Build the catalog in a worker thread while the stream still passes, once the look-ahead is done ('auto'; early-build.ts). */
+  earlyBuild?: EarlyBuildMode;
 }
 
 /** Reads `length` bytes of the finished virtual disk at `diskOffset` (e.g. from the file `tee` wrote). */
@@ -51,6 +54,8 @@ export interface TapSummary extends ImageCatalogSummary {
   keptBytes: number;
   /** Bytes read back through `readBack`. */
   readBackBytes: number;
+  /** Whether the catalog was built while the stream passed (in a worker thread), not after it. */
+  earlyBuild: boolean;
 }
 
 /** The stream's form, once known. */
@@ -69,6 +74,10 @@ export class CatalogTap {
   private inOrder = true;
   private decoder: VmdkStreamDecoder | undefined;
   private lookaheads: Lookaheads | undefined;
+  /** The build under way in a worker (started), or why there is none yet (waiting) or will be none (declined). */
+  private early: EarlyBuild | 'waiting' | 'declined' = 'waiting';
+  /** Closed (close, a failed write, or finish): it takes no more bytes. */
+  private closed = false;
 
   constructor(private readonly options: CatalogTapOptions = {}) {
     if (options.capacity !== undefined && !(Number.isSafeInteger(options.capacity) && options.capacity > 0)) {
@@ -79,6 +88,10 @@ export class CatalogTap {
 
   /** Bytes of the stream in order: a raw disk or a streamOptimized VMDK (told by its first sector). */
   async write(bytes: Uint8Array): Promise<void> {
+    return this.closingOnError(() => this.writeStream(bytes));
+  }
+
+  private async writeStream(bytes: Uint8Array): Promise<void> {
     if (this.feed === 'blocks') throw new GrtError('USAGE', 'a CatalogTap takes either a stream (write) or blocks (writeAt), not both');
     if (this.feed === 'undecided') {
       const joined = new Uint8Array(this.head.length + bytes.length);
@@ -103,6 +116,10 @@ export class CatalogTap {
 
   /** Disk bytes at `diskOffset`, in any order (changed-block tracking); `capacity` must be given. */
   async writeAt(diskOffset: number, bytes: Uint8Array): Promise<void> {
+    return this.closingOnError(() => this.writeBlock(diskOffset, bytes));
+  }
+
+  private async writeBlock(diskOffset: number, bytes: Uint8Array): Promise<void> {
     const capacity = this.options.capacity;
     if (capacity === undefined) throw new GrtError('USAGE', 'CatalogTap.writeAt needs the disk capacity (options.capacity)');
     if (this.feed !== 'blocks' && this.feed !== 'undecided') throw new GrtError('USAGE', 'a CatalogTap takes either a stream (write) or blocks (writeAt), not both');
@@ -136,13 +153,14 @@ export class CatalogTap {
         // In order, nothing below this grain is still to come: a look-ahead waiting on a hole there
         // reads zeros and goes on, and may want this very grain.
         this.position = Math.max(this.position, diskOffset);
-        await this.lookaheads!.afterKept([]);
+        if (typeof this.early !== 'object') await this.lookaheads!.afterKept([]);
         return this.lookaheads!.wanted.overlaps(diskOffset, diskOffset + length).length > 0;
       },
       grain: async (diskOffset, length, bytes) => {
         this.position = Math.max(this.position, diskOffset + length);
         if (bytes) return this.deliver(diskOffset, bytes);
         this.seen.add(diskOffset, diskOffset + length);
+        this.afterDelivered();
       },
     });
   }
@@ -170,7 +188,10 @@ export class CatalogTap {
     if (this.toCome(gap)) this.lookaheads!.awaiting(gap);
   }
 
-  /** Disk bytes in hand: keep what is wanted, let the look-aheads want more of them, then note them delivered. */
+  /**
+   * Disk bytes in hand: keep what is wanted, let the look-aheads want more of them, then note them
+   * delivered. Once the early build runs, the look-aheads are done: what is kept is what its reads ask for.
+   */
   private async deliver(diskOffset: number, bytes: Uint8Array): Promise<void> {
     const end = diskOffset + bytes.length;
     const lookaheads = this.lookaheads!;
@@ -182,16 +203,74 @@ export class CatalogTap {
           stored.push(gap);
         }
       }
-      if (!(await lookaheads.afterKept(stored))) break;
+      if (typeof this.early === 'object' || !(await lookaheads.afterKept(stored))) break;
     }
     this.seen.add(diskOffset, end);
+    this.afterDelivered();
   }
 
-  /** Ranges wanted that passed unkept so far: what `finish` will read back. */
+  /** After bytes were delivered: start the early build when it can, or answer its reads. */
+  private afterDelivered(): void {
+    if (this.early === 'waiting') this.startEarlyBuild();
+    else if (this.early !== 'declined') this.early.answer();
+  }
+
+  /** Start the build in a worker once the look-ahead is done and nothing it wants is still to come. */
+  private startEarlyBuild(): void {
+    const mode = this.options.earlyBuild ?? 'auto';
+    const lookaheads = this.lookaheads!;
+    if (mode === 'never') {
+      this.early = 'declined';
+      return;
+    }
+    if (!lookaheads.done((range) => this.settled(range))) return;
+    const heldBytes = this.kept.held.all().reduce((n, r) => n + r.end - r.start, 0);
+    const capacity = this.decoder?.identity?.capacity ?? this.options.capacity ?? provisionalCapacity();
+    const started =
+      mode === 'always' || heldBytes >= EARLY_BUILD_MIN_BYTES
+        ? EarlyBuild.start(this.kept, this.options.maxKeptBytes ?? DEFAULT_MAX_KEPT_BYTES, this.diskInfo(capacity), {
+            want: (range) => lookaheads.want(range.start, range.end),
+            settled: (range) => this.settled(range),
+            passed: (range) => this.passed(range),
+          })
+        : undefined;
+    this.early = started ?? 'declined';
+  }
+
+  /** The parts of `range` that were delivered but not kept. */
+  private passed(range: ByteRange): ByteRange[] {
+    return this.kept.held.gaps(range.start, range.end).flatMap((g) => this.seen.overlaps(g.start, g.end));
+  }
+
+  /**
+   * Ranges that passed unkept so far, wanted by the look-ahead or read by the early build: what
+   * `finish` will read back. Reads the build has not reached yet (and, without an early build,
+   * reads no look-ahead foresaw) are found only by `finish`.
+   */
   pendingReadBack(): ByteRange[] {
     const wanted = this.lookaheads?.wanted;
     if (!wanted) return [];
-    return wanted.all().flatMap((w) => this.kept.held.gaps(w.start, w.end).flatMap((g) => this.seen.overlaps(g.start, g.end)));
+    const ranges = new RangeSet('pending');
+    for (const range of [...wanted.all().flatMap((w) => this.passed(w)), ...(typeof this.early === 'object' ? this.early.pendingReadBack() : [])]) ranges.add(range.start, range.end);
+    return ranges.all();
+  }
+
+  /** Stop the early build's worker thread, if any: for a tap given up before `finish` (a failed write stops it too). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const early = this.early;
+    this.early = 'declined';
+    if (typeof early === 'object') await early.close();
+  }
+
+  private async closingOnError(write: () => Promise<void>): Promise<void> {
+    this.refuseClosed();
+    try {
+      await write();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
   }
 
   private diskInfo(capacity: number): DiskInfo {
@@ -207,6 +286,15 @@ export class CatalogTap {
    * what passed unkept through `options.readBack`. Without it, MISSING_DATA names those ranges.
    */
   async finish(path: string | undefined, options: TapFinishOptions = {}): Promise<TapSummary> {
+    this.refuseClosed();
+    try {
+      return await this.finishBuild(path, options);
+    } finally {
+      await this.close();
+    }
+  }
+
+  private async finishBuild(path: string | undefined, options: TapFinishOptions): Promise<TapSummary> {
     if (this.feed === 'undecided' && this.head.length > 0) {
       const head = this.head;
       this.head = new Uint8Array(0);
@@ -225,8 +313,8 @@ export class CatalogTap {
     if (!options.readBack && known.length > 0) throw this.missingError(known);
     const missing = new RangeSet('missing');
     let readBackBytes = 0;
-    const disk = new TapDisk(this.kept, this.diskInfo(capacity), async (gap) => {
-      // A complete stream says every byte: what it never carried is a zero (an unwritten grain).
+    // A gap of the finished disk: what a complete stream never carried is a zero (an unwritten grain); the rest is read back.
+    const fetch = async (gap: ByteRange): Promise<void> => {
       const pieces = this.feed === 'blocks' ? [gap] : this.seen.overlaps(gap.start, gap.end);
       for (const piece of pieces) {
         if (!options.readBack) {
@@ -240,22 +328,39 @@ export class CatalogTap {
         this.kept.store(piece.start, bytes);
         readBackBytes += bytes.length;
       }
-    });
-    const image = await imageOfDisks([disk]);
-    let summary: ImageCatalogSummary;
+    };
+    let built: { summary: ImageCatalogSummary; keptBytes: number };
+    const early = this.early;
     try {
-      summary = await buildImageCatalog(image, path, options);
+      built =
+        typeof early === 'object'
+          ? await early.finish(this.diskInfo(capacity), path, async (range) => {
+              for (const gap of this.kept.held.gaps(range.start, range.end)) await fetch(gap);
+            }, options)
+          : await this.postPass(capacity, path, fetch, options);
     } catch (error) {
       if (missing.count > 0 && error instanceof GrtError) throw this.missingError(missing.all());
       throw error;
-    } finally {
-      await image.close();
     }
     if (missing.count > 0) {
       if (path !== undefined) await rm(path, { force: true });
       throw this.missingError(missing.all());
     }
-    return { ...summary, keptBytes: this.kept.bytes, readBackBytes };
+    return { ...built.summary, keptBytes: built.keptBytes, readBackBytes, earlyBuild: typeof early === 'object' };
+  }
+
+  /** The catalog built here, after the stream, with the code a post-pass runs over the kept bytes. */
+  private async postPass(capacity: number, path: string | undefined, fetch: (gap: ByteRange) => Promise<void>, options: BuildOptions): Promise<{ summary: ImageCatalogSummary; keptBytes: number }> {
+    const image = await imageOfDisks([new TapDisk(this.kept, this.diskInfo(capacity), fetch)]);
+    try {
+      return { summary: await buildImageCatalog(image, path, options), keptBytes: this.kept.bytes };
+    } finally {
+      await image.close();
+    }
+  }
+
+  private refuseClosed(): void {
+    if (this.closed) throw new GrtError('USAGE', 'the catalog tap is closed (finished, failed or given up)', { structure: 'catalog tap' });
   }
 
   private missingError(ranges: ByteRange[]): GrtError {

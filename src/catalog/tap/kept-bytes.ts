@@ -9,7 +9,8 @@
 import zlib from 'node:zlib';
 import { GrtError } from '../../errors.js';
 import { createInflater } from '../../vmdk/inflate.js';
-import { RangeSet } from './ranges.js';
+import { PagePacker } from './page-packer.js';
+import { RangeSet, type ByteRange } from './ranges.js';
 
 /** Bytes per page: large enough that the map stays small, small enough that a 512-byte boot sector does not pin much. */
 const PAGE_BYTES = 64 * 1024;
@@ -23,10 +24,29 @@ const PACK_MAX_SHARE = 0.75;
  */
 const UNPACKED_PAGES = 8;
 
+/** The pages of a KeptBytes handed to another thread (KeptBytes.handOff, KeptBytes.adopt). */
+export interface KeptPages {
+  held: ByteRange[];
+  /** [page index, bytes]: pages as they are. */
+  pages: [number, Uint8Array][];
+  /** [page index, deflated bytes]: pages wholly held, packed. */
+  packed: [number, Uint8Array][];
+  /** Pages wholly held that did not pack. */
+  unpackable: number[];
+}
+
+/** Where the bytes stored after a hand-off go (a message to the thread that holds the pages). */
+export type ForwardStore = (diskOffset: number, bytes: Uint8Array) => void;
+
 export class KeptBytes {
   private readonly pages = new Map<number, Uint8Array>();
   /** Pages wholly held, deflated. */
   private readonly packed = new Map<number, Uint8Array>();
+  /** Pages wholly held that did not pack: never deflated again (a wholly held page no longer changes). */
+  private readonly unpackable = new Set<number>();
+  private readonly packer = new PagePacker(PACK_LEVEL, PAGE_BYTES * PACK_MAX_SHARE);
+  /** After handOff: stored bytes go here, and this holds only the ranges. */
+  private forward: ForwardStore | undefined;
   /** Packed pages recently read, unpacked (Map order: least recently used first). */
   private readonly unpacked = new Map<number, Uint8Array>();
   private readonly inflater = createInflater(zlib);
@@ -47,30 +67,65 @@ export class KeptBytes {
 
   /** Keep `bytes`, the disk's bytes at `diskOffset`. */
   store(diskOffset: number, bytes: Uint8Array): void {
+    if (this.forward) {
+      this.held.add(diskOffset, diskOffset + bytes.length);
+      this.forward(diskOffset, bytes);
+      return;
+    }
     const touched: number[] = [];
     for (const { pageIndex, inPage, at, length } of pieces(diskOffset, bytes.length)) {
       const piece = bytes.subarray(at, at + length);
-      const page = this.pages.get(pageIndex) ?? (isZero(piece) ? undefined : this.newPage(pageIndex));
+      const page = this.pages.get(pageIndex) ?? (isZero(piece) ? undefined : this.newPage(pageIndex, length === PAGE_BYTES));
       page?.set(piece, inPage);
       if (page) touched.push(pageIndex);
     }
     this.held.add(diskOffset, diskOffset + bytes.length);
     for (const pageIndex of touched) {
-      if (this.held.covers(pageIndex * PAGE_BYTES, (pageIndex + 1) * PAGE_BYTES)) this.pack(pageIndex);
+      if (!this.unpackable.has(pageIndex) && this.held.covers(pageIndex * PAGE_BYTES, (pageIndex + 1) * PAGE_BYTES)) this.pack(pageIndex);
     }
   }
 
   private pack(pageIndex: number): void {
     const page = this.pages.get(pageIndex)!;
-    const packed = zlib.deflateSync(page, { level: PACK_LEVEL });
-    if (packed.length > PAGE_BYTES * PACK_MAX_SHARE) return;
+    const packed = this.packer.pack(page);
+    if (!packed) {
+      this.unpackable.add(pageIndex);
+      return;
+    }
     this.pages.delete(pageIndex);
     this.pageCount--;
     // The page as it is stays among the unpacked ones: the look-ahead reads the records it just completed.
     this.cacheUnpacked(pageIndex, page);
-    // A copy the size of the packed bytes: deflateSync's result may sit in a larger buffer.
-    this.packed.set(pageIndex, Uint8Array.prototype.slice.call(packed));
+    this.packed.set(pageIndex, packed);
     this.packedBytes += packed.length;
+  }
+
+  /**
+   * Give the pages away (to be adopted in another thread, their buffers transferred): from now on
+   * this holds only the ranges, and what is stored goes to `forward`.
+   */
+  handOff(forward: ForwardStore): KeptPages {
+    const pages: KeptPages = { held: this.held.all(), pages: [...this.pages], packed: [...this.packed], unpackable: [...this.unpackable] };
+    this.pages.clear();
+    this.packed.clear();
+    this.unpacked.clear();
+    this.spare = undefined;
+    this.forward = forward;
+    return pages;
+  }
+
+  /** A KeptBytes holding pages handed off by another (limit as there). */
+  static adopt(handed: KeptPages, limitBytes: number): KeptBytes {
+    const kept = new KeptBytes(limitBytes);
+    for (const range of handed.held) kept.held.add(range.start, range.end);
+    for (const [pageIndex, page] of handed.pages) kept.pages.set(pageIndex, page);
+    for (const [pageIndex, packed] of handed.packed) {
+      kept.packed.set(pageIndex, packed);
+      kept.packedBytes += packed.length;
+    }
+    for (const pageIndex of handed.unpackable) kept.unpackable.add(pageIndex);
+    kept.pageCount = handed.pages.length;
+    return kept;
   }
 
   private unpack(pageIndex: number): Uint8Array | undefined {
@@ -99,11 +154,13 @@ export class KeptBytes {
     this.unpacked.delete(oldest);
   }
 
-  private newPage(pageIndex: number): Uint8Array {
+  /** A page for `pageIndex`: zeros, or (`whole`: about to be overwritten whole) a spare one as it is. */
+  private newPage(pageIndex: number, whole: boolean): Uint8Array {
     if ((this.pageCount + 1) * PAGE_BYTES + this.packedBytes > this.limitBytes) {
       throw new GrtError('LIMIT_EXCEEDED', 'the metadata to keep from the stream is larger than the tap allows', { structure: 'catalog tap', expected: this.limitBytes });
     }
-    const page = this.spare?.fill(0) ?? new Uint8Array(PAGE_BYTES);
+    // Unwritten parts of a page read as zeros (a zero piece stored before the page existed).
+    const page = (whole ? this.spare : this.spare?.fill(0)) ?? new Uint8Array(PAGE_BYTES);
     this.spare = undefined;
     this.pages.set(pageIndex, page);
     this.pageCount++;
@@ -112,6 +169,8 @@ export class KeptBytes {
 
   /** Copy held bytes of [diskOffset, diskOffset + target.length) into `target` (callers check `held` first). */
   copyInto(diskOffset: number, target: Uint8Array): void {
+    // A fault of this process: after the hand-off nothing here reads the bytes.
+    if (this.forward) throw new Error('kept bytes read after they were handed off');
     for (const { pageIndex, inPage, at, length } of pieces(diskOffset, target.length)) {
       const page = this.pages.get(pageIndex) ?? this.unpack(pageIndex);
       if (page) target.set(page.subarray(inPage, inPage + length), at);

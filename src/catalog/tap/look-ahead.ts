@@ -59,14 +59,30 @@ export class Lookaheads {
 
   /**
    * Want [start, end), widened to whole blocks of the cache the readers read through
-   * (io/cached-source.ts): a file system's reads come in its blocks, counted from the volume start.
+   * (io/cached-source.ts): a file system's reads come in its blocks, counted from the volume start,
+   * and end at its end (a raw stream's disk has no known end until the stream ends: bytes wanted
+   * past a volume's would be awaited until then).
    */
-  private want(start: number, end: number): void {
-    const base = this.volumes.find((v) => start >= v.start && start < v.start + v.size)?.start ?? 0;
+  want(start: number, end: number): void {
+    const volume = this.volumes.find((v) => start >= v.start && start < v.start + v.size);
+    const base = volume?.start ?? 0;
+    const limit = volume ? volume.start + volume.size : this.disk.size;
     const block = DEFAULT_CACHE_BLOCK_BYTES;
     const from = base + Math.floor((start - base) / block) * block;
     const to = base + Math.ceil((end - base) / block) * block;
-    this.wanted.add(Math.max(0, from), Math.min(this.disk.size, to));
+    this.wanted.add(Math.max(0, from), Math.min(limit, to));
+  }
+
+  /**
+   * Whether the look-ahead is over: every look-ahead done (or stopped), and no byte they want in
+   * their volumes still to come (`settled`). Bytes wanted outside the volumes (a partition table's
+   * probe past a partition's end, at a sector size the disk does not have) are not waited for:
+   * the build asks for them again if it reads them.
+   */
+  done(settled: (range: ByteRange) => boolean): boolean {
+    if (!this.tasks.every((task) => task.state === 'done' || task.state === 'stopped')) return false;
+    const inVolume = (range: ByteRange) => this.volumes.some((v) => range.start < v.start + v.size && range.end > v.start);
+    return this.wanted.all().every((range) => !inVolume(range) || settled(range));
   }
 
   private add(run: () => Promise<void>): void {

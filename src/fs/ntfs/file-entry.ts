@@ -259,10 +259,17 @@ function encrypted(d: Description): boolean {
   return false;
 }
 
+/**
+ * Records of the fixed metafiles ($MFT … $Extend and the four reserved after them; libfsntfs
+ * "Metadata files"): SYSTEM files that are never Interix symlinks. Not sniffing them keeps a
+ * listing from reading $MFTMirr, which lies mid-volume (a backup stream reaches it halfway).
+ */
+const FIXED_METAFILE_RECORDS = 16;
+
 /** Interix (SFU / ntfs-3g `ln -s`) symlink candidate: a SYSTEM file whose data may be IntxLNK\1 + UTF-16 target. */
 function interixCandidate(d: Description): boolean {
   if (encrypted(d)) d.undecodable ??= 'efs';
-  return d.type === 'file' && streamNamed(d.streams, '') !== undefined && (d.attributes & FILE_ATTRIBUTE_SYSTEM) !== 0 && d.size >= 10 && d.size <= MAX_INTERIX_BYTES && !d.undecodable;
+  return d.file.record.recordNumber >= FIXED_METAFILE_RECORDS && d.type === 'file' && streamNamed(d.streams, '') !== undefined && (d.attributes & FILE_ATTRIBUTE_SYSTEM) !== 0 && d.size >= 10 && d.size <= MAX_INTERIX_BYTES && !d.undecodable;
 }
 
 function finish(d: Description, interixData: Uint8Array | undefined): DescribedFile {
