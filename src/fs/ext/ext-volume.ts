@@ -8,6 +8,7 @@
 import { GrtError, isGrtError, warningFrom, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { MemorySource } from '../../io/memory-source.js';
+import { decodeName } from '../utf8-name.js';
 import { BlockReader } from './block-reader.js';
 import type { BlockRun } from './block-runs.js';
 import { indirectRuns } from './block-map.js';
@@ -241,7 +242,7 @@ export class ExtVolume {
     const eaBlocks = inode.fileAclBlock !== 0 ? this.sb.blockSize / 512 : 0;
     const fast = !(inode.flags & (INODE_FLAGS.inlineData | INODE_FLAGS.extents)) && inode.blockUnits - eaBlocks === 0;
     const bytes = fast ? inode.blockField.subarray(0, Math.min(inode.size, I_BLOCK_BYTES)) : await (await this.openData(inode, warnings)).read(0, inode.size);
-    return new TextDecoder('utf-8').decode(bytes);
+    return decodeName(bytes);
   }
 }
 

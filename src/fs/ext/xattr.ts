@@ -11,6 +11,7 @@
  */
 import type { GrtWarning } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
+import { decodeName } from '../utf8-name.js';
 
 export const XATTR_MAGIC = 0xea020000;
 const ENTRY_HEADER_BYTES = 16;
@@ -34,7 +35,6 @@ export interface Xattr {
 function parseEntries(area: Uint8Array, entries: number, valueBase: number, structure: string, warnings: GrtWarning[]): Xattr[] {
   const found: Xattr[] = [];
   let at = entries;
-  const decoder = new TextDecoder('utf-8');
   while (at + 4 <= area.length && u32le(area, at) !== 0) {
     if (at + ENTRY_HEADER_BYTES > area.length) break;
     const nameLength = area[at]!;
@@ -48,7 +48,7 @@ function parseEntries(area: Uint8Array, entries: number, valueBase: number, stru
       warnings.push({ code: 'BAD_ATTRIBUTE', message: `${structure}: xattr entry at byte ${at} runs past its area` });
       break;
     }
-    const name = (PREFIXES[nameIndex] ?? `unknown${nameIndex}.`) + decoder.decode(area.subarray(at + ENTRY_HEADER_BYTES, nameEnd));
+    const name = (PREFIXES[nameIndex] ?? `unknown${nameIndex}.`) + decodeName(area, at + ENTRY_HEADER_BYTES, nameEnd);
     if (valueInode !== 0) found.push({ name, value: new Uint8Array(0), valueInode });
     else found.push({ name, value: area.slice(valueStart, valueStart + valueSize) });
     at = (nameEnd + 3) & ~3;

@@ -5,6 +5,7 @@
  * names are from data blocks: the hash-ordered node blocks are only an index.
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
+import { decodeName } from '../utf8-name.js';
 
 export interface Xattr {
   /** With its namespace prefix: user., trusted. or security. */
@@ -33,11 +34,9 @@ const LEAF_ENTRY_SIZE = 8;
 /** Short-form header: totsize u16, count u8, padding u8. */
 const SHORT_FORM_HEADER = 4;
 
-const utf8 = new TextDecoder('utf-8');
-
 function prefixed(flags: number, name: Uint8Array): string {
   const namespace = flags & ATTR_ROOT ? 'trusted.' : flags & ATTR_SECURE ? 'security.' : 'user.';
-  return namespace + utf8.decode(name);
+  return namespace + decodeName(name);
 }
 
 /** Damage at `byteOffset` of the volume (the bad entry or header field; undefined when unknown). */

@@ -8,6 +8,7 @@ import { GrtError, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import type { StreamLayout } from '../file-system.js';
 import { openLayoutStream, sourceOffsetAt } from '../layout-stream.js';
+import { decodeName } from '../utf8-name.js';
 import { readXattrs } from './attr-fork.js';
 import { crcChecker, xfsCrcMatches, type CrcCheck } from './crc32c.js';
 import { forkExtents, type Extent } from './bmap.js';
@@ -249,7 +250,7 @@ export class XfsVolume {
     const fork = inode.dataFork;
     if (fork.format === 'local') {
       if (inode.size > fork.bytes.length) throw this.inodeDamage(inode, `symlink of ${inode.size} bytes in a ${fork.bytes.length}-byte fork`);
-      return new TextDecoder().decode(fork.bytes.subarray(0, inode.size));
+      return decodeName(fork.bytes, 0, inode.size);
     }
     // A v5 remote symlink has one XSLM header per extent, its CRC over the whole extent
     // (xfs_symlink_remote.c): the target plus headers fits in a few blocks.
@@ -274,7 +275,7 @@ export class XfsVolume {
       remaining -= take;
     }
     if (remaining > 0) throw this.inodeDamage(inode, `symlink with ${remaining} bytes unmapped`, 'xfs inode', 'MISSING_DATA');
-    return new TextDecoder().decode(Buffer.concat(parts));
+    return decodeName(Buffer.concat(parts));
   }
 
   /** Damage an inode's fields show: the error names the inode's byte in the volume. */

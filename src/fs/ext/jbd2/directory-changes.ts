@@ -16,13 +16,6 @@ export type DirectoryChange =
   | { kind: 'unlink'; name: string; inode: number }
   | { kind: 'link'; name: string; inode: number; fileType: number };
 
-/** Names as directory.ts decodes them (UTF-8, invalid sequences as U+FFFD). */
-const utf8 = new TextDecoder('utf-8');
-
-export function decodeName(bytes: Uint8Array): string {
-  return utf8.decode(bytes);
-}
-
 export class DirectoryChanges {
   private readonly changes = new Map<number, DirectoryChange[]>();
   /** Directories CREAT made: they start empty. */

@@ -17,7 +17,8 @@ import { type DirEntry, DIR_FILE_TYPES } from '../directory.js';
 import { type Extent, hasExtentHeader, readExtents } from '../extent-tree.js';
 import type { BlockReader } from '../block-reader.js';
 import { INODE_FLAGS, I_BLOCK_BYTES, I_BLOCK_OFFSET, parseInode } from '../inode.js';
-import { decodeName, DirectoryChanges } from './directory-changes.js';
+import { decodeName } from '../../utf8-name.js';
+import { DirectoryChanges } from './directory-changes.js';
 import { ExtentLists } from './extent-list.js';
 import type { DentryTag, FastCommitScan, FastCommitTag } from './fast-commit.js';
 
