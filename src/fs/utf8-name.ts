@@ -13,7 +13,13 @@ const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 /** Node's Buffer method, applicable to any Uint8Array; undefined where the runtime has none. */
 const utf8Slice = (Buffer.prototype as { utf8Slice?: (this: Uint8Array, start: number, end: number) => string }).utf8Slice;
 
-/** The name in `bytes[start, end)` (the whole of `bytes` by default). */
+/**
+ * The name in `bytes[start, end)` (the whole of `bytes` by default), clamped to `bytes` as
+ * subarray clamps: a damaged name length that runs past its block gives the bytes there are
+ * (utf8Slice itself throws a RangeError past the end).
+ */
 export function decodeName(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  return utf8Slice === undefined ? decoder.decode(bytes.subarray(start, end)) : utf8Slice.call(bytes, start, end);
+  const last = Math.min(end, bytes.length);
+  const first = Math.min(start, last);
+  return utf8Slice === undefined ? decoder.decode(bytes.subarray(first, last)) : utf8Slice.call(bytes, first, last);
 }

@@ -22,6 +22,12 @@ describe('decodeName', () => {
     );
   });
 
+  it('clamps a range that runs past the bytes, as subarray does (a damaged name length)', () => {
+    const bytes = Uint8Array.from([0x61, 0x62, 0x63]);
+    expect(decodeName(bytes, 1, 40)).toBe('bc');
+    expect(decodeName(bytes, 5, 40)).toBe('');
+  });
+
   it('keeps EF BB BF at the start of a name: it is part of the name, not a byte-order mark', () => {
     const bytes = Uint8Array.from([0x41, 0xef, 0xbb, 0xbf, 0x62, 0xef, 0xbb, 0xbf]);
     expect(decodeName(bytes, 1, 5)).toBe('\ufeffb');
