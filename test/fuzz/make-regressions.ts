@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { REPO_ROOT } from './harness.js';
 import { buildNtfsVolume } from '../builders/ntfs-builder.js';
 
@@ -52,6 +52,24 @@ and buildLayout dereferences extents[0]. Expected once fixed: a GrtError for the
 attribute, turned into the "$UpCase unreadable" warning -> the volume opens (prefix ANY: a result
 or a GrtError from the later walk).
 main file: ntfs.img
+`);
+}
+
+// ext4-journal with a journal copy of an inode table block damaged: a file's i_size becomes ~81 TB.
+{
+  const image = new Uint8Array(gunzipSync(readFileSync(join(REPO_ROOT, 'test-images/ext/ext4-journal.img.gz'))));
+  image.copyWithin(0x2d05e, 0x5a90fb, 0x5a90fb + 16);
+  new DataView(image.buffer).setUint32(0x4c3e64, 0x68248a5d, true);
+  fixture('OK-ext-layout-huge-hole', { 'ext.img.gz': gzipSync(image) }, `
+TIMEOUT target=ext-real seed=1725872853: no result within 5000 ms
+  damage: ext.img: 16 bytes from 0x5a90fb copied to 0x2d05e
+  damage: ext.img@0x4c3e64: u32 = 0x68248a5d
+After the journal replay /bigdir/file-with-a-longish-name-164.txt has an i_size of 81,217,831,567,364
+bytes: its data runs end in a hole of ~2e10 blocks, and ExtFileSystem.streamLayout (src/fs/ext/volume.ts)
+walked every block of every run to find the ones the journal rewrote: 135 s for that one file.
+Expected once fixed: the layout is built per run and per replayed block -> the walk ends (OK).
+main file: ext.img
+rerun: node scripts/fuzz.mjs --target ext-real --seed 1725872853
 `);
 }
 

@@ -75,19 +75,30 @@ export class ExtFileSystem extends PosixFileSystem<Inode> implements FileSystem 
     if (inode.flags & INODE_FLAGS.inlineData) return resident();
     const { blockSize } = this.volume.sb;
     const overlay = this.volume.reader.overlay;
+    // Blocks a replayed transaction rewrote are read from their journal copy, one block each. A
+    // run is split only where such a block falls in it: the work is per run and per replayed
+    // block, never per block (a damaged i_size makes a hole of billions of blocks).
+    const replayedBlocks = [...overlay.keys()].sort((a, b) => a - b);
+    const push = (logicalBlock: number, sourceBlock: number | null, count: number): void => {
+      const streamOffset = logicalBlock * blockSize;
+      const length = Math.min(count * blockSize, inode.size - streamOffset);
+      if (length > 0) layout.runs.push({ streamOffset, sourceOffset: sourceBlock === null ? null : sourceBlock * blockSize, length });
+    };
     for (const run of await this.volume.dataRuns(inode, [])) {
-      for (let i = 0; i < run.count; ) {
-        // Blocks a replayed transaction rewrote are read from their journal copy, one block at a time.
-        const replayed = run.physicalBlock === null ? undefined : overlay.get(run.physicalBlock + i);
-        if (replayed?.escaped) return resident();
-        let count = 1;
-        if (!replayed) while (i + count < run.count && (run.physicalBlock === null || !overlay.has(run.physicalBlock + i + count))) count++;
-        const streamOffset = (run.logicalBlock + i) * blockSize;
-        const length = Math.min(count * blockSize, inode.size - streamOffset);
-        const sourceOffset = run.physicalBlock === null ? null : (replayed ? replayed.journalBlockNumber : run.physicalBlock + i) * blockSize;
-        if (length > 0) layout.runs.push({ streamOffset, sourceOffset, length });
-        i += count;
+      if (run.physicalBlock === null) {
+        push(run.logicalBlock, null, run.count);
+        continue;
       }
+      let done = 0;
+      for (let k = firstAtOrAfter(replayedBlocks, run.physicalBlock); k < replayedBlocks.length && replayedBlocks[k]! < run.physicalBlock + run.count; k++) {
+        const replayed = overlay.get(replayedBlocks[k]!)!;
+        if (replayed.escaped) return resident();
+        const at = replayedBlocks[k]! - run.physicalBlock;
+        push(run.logicalBlock + done, run.physicalBlock + done, at - done);
+        push(run.logicalBlock + at, replayed.journalBlockNumber, 1);
+        done = at + 1;
+      }
+      push(run.logicalBlock + done, run.physicalBlock + done, run.count - done);
     }
     return layout;
   }
@@ -119,4 +130,16 @@ export async function openExt(source: ByteSource, options: ExtOpenOptions = {}):
     throw new GrtError('BAD_RECORD', 'the root is not a directory; not a usable ext volume', { structure: `inode ${ROOT_INODE}`, offset: root.byteOffset, space: 'volume' });
   }
   return new ExtFileSystem(volume);
+}
+
+/** The index of the first of the ascending `values` at or after `value` (values.length when none). */
+function firstAtOrAfter(values: readonly number[], value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (values[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
