@@ -5,6 +5,7 @@
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { GrtError } from '../errors.js';
+import { concatBytes } from '../util/concat-bytes.js';
 import { encodeBinding, type CatalogBinding } from './binding.js';
 import { encodePreamble, encodeSection, SectionType } from './format.js';
 import { ByteWriter } from './varint.js';
@@ -24,11 +25,7 @@ export function catalogHead(binding: CatalogBinding): Uint8Array {
   const preamble = encodePreamble();
   const writer = new ByteWriter();
   encodeBinding(writer, binding);
-  const section = encodeSection(SectionType.binding, writer.bytes());
-  const out = new Uint8Array(preamble.length + section.length);
-  out.set(preamble);
-  out.set(section, preamble.length);
-  return out;
+  return concatBytes([preamble, encodeSection(SectionType.binding, writer.bytes())]);
 }
 
 /** The END section; `shift` is added to each FILES chunk offset (the head's length, for VolumeSections). */
@@ -68,15 +65,4 @@ export async function writeCatalogFile(path: string, produce: (sink: CatalogSink
     if (error instanceof GrtError) throw error;
     throw new GrtError('IO_ERROR', `cannot write catalog: ${(error as Error).message}`, { path, cause: error });
   }
-}
-
-/** `parts` joined into one array. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }

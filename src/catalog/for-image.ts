@@ -13,7 +13,8 @@ import type { Volume } from '../volume/types.js';
 import type { CatalogBinding, CatalogDisk } from './binding.js';
 import { diskBases, diskSetSource, mapThroughSegments } from './disk-space.js';
 import { buildCatalog, buildVolumeSections, writeCatalog, type BuildOptions, type CatalogInput, type VolumeSections } from './build.js';
-import { catalogHead, concatBytes, endSection, writeCatalogFile } from './catalog-file.js';
+import { catalogHead, endSection, writeCatalogFile } from './catalog-file.js';
+import { concatBytes } from '../util/concat-bytes.js';
 import { openCatalog, type Catalog } from './catalog.js';
 
 /** The volumes of an image that mounted, and why the others did not. */

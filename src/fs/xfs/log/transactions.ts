@@ -8,6 +8,7 @@
  * A transaction counts only once its XLOG_COMMIT_TRANS operation is read.
  */
 import { GrtError } from '../../../errors.js';
+import { concatBytes } from '../../../util/concat-bytes.js';
 import type { Lsn, RecordHeader } from './ring.js';
 
 const OP_HEADER_SIZE = 12;
@@ -48,13 +49,6 @@ export interface Transaction {
 
 function bad(header: RecordHeader, detail: string, byteOffset: number): GrtError {
   return new GrtError('BAD_RECORD', `XFS log record at block ${header.block}: ${detail}`, { structure: 'xfs log operation', offset: byteOffset, space: 'volume' });
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** A region's record and its volume byte offset. */
@@ -123,7 +117,7 @@ export class TransactionAssembler {
     if (this.openBytes > MAX_OPEN_BYTES) throw new GrtError('LIMIT_EXCEEDED', `more than ${MAX_OPEN_BYTES} bytes of open XFS log transactions`, { structure: 'xfs log', offset: byteOffset, space: 'volume' });
     if (transaction.items.length === 0) {
       // The transaction header comes first, maybe split over two records.
-      transaction.header = concat(transaction.header, region);
+      transaction.header = concatBytes([transaction.header, region]);
       if (transaction.header.length > TRANS_HEADER_SIZE) throw bad(header, `transaction ${transaction.tid}: header of ${transaction.header.length} bytes`, byteOffset);
       if (transaction.header.length < TRANS_HEADER_SIZE) return;
       // The items are in the writing host's byte order: h_fmt names it, th_magic shows it.
@@ -138,7 +132,7 @@ export class TransactionAssembler {
     let item = transaction.items[transaction.items.length - 1]!;
     if (continues) {
       if (item.regions.length === 0) throw bad(header, `transaction ${transaction.tid}: a continued region with nothing before it`, byteOffset);
-      item.regions[item.regions.length - 1] = concat(item.regions[item.regions.length - 1]!, region);
+      item.regions[item.regions.length - 1] = concatBytes([item.regions[item.regions.length - 1]!, region]);
     } else {
       if (item.total === 0 && item.regions.length > 0) {
         throw bad(header, `transaction ${transaction.tid}: item format region of ${item.regions[0]!.length} bytes`, item.byteOffset);
