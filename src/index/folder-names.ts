@@ -6,18 +6,18 @@
  * a varint of its remaining UTF-8 bytes, then those bytes. A name keeps its slot for good; names a
  * later backup brings are appended, so slots already stored in version rows never move.
  */
-import { GrtError } from '../errors.js';
+import { GrtError, isGrtError } from '../errors.js';
+import { ByteReader, ByteWriter } from '../catalog/varint.js';
 import { nameKey } from './row.js';
 
-/** Bytes of a varint for any count here (< 2^35 ≥ every string and blob length). */
-const MAX_COUNT_VARINT_BYTES = 5;
 /** Code points of a name's key its prefix gram keeps: a glob's leading literal narrows by these. */
 export const PREFIX_GRAM_CHARS = 3;
+const STRUCTURE = 'index folder names';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function damaged(detail: string, offset: number): never {
-  throw new GrtError('UNSUPPORTED', `a folder in the index is damaged (${detail})`, { structure: 'index folder names', offset });
+  throw new GrtError('UNSUPPORTED', `a folder in the index is damaged (${detail})`, { structure: STRUCTURE, offset });
 }
 
 /** UTF-16 units `a` and `b` share at their start, never ending between the halves of a surrogate pair. */
@@ -29,63 +29,41 @@ function sharedUnits(a: string, b: string): number {
   return n;
 }
 
-function putCount(out: number[], value: number): void {
-  while (value >= 0x80) {
-    out.push((value & 0x7f) | 0x80);
-    value >>>= 7;
-  }
-  out.push(value);
-}
-
 /**
  * The blob of `names` following a folder whose last stored name is `previous` ('' for a new
- * folder): appended to that folder's blob, it stores them after its names.
+ * folder): appended to that folder's blob, it stores them after its names. Varints as the
+ * catalog's (catalog/varint.ts).
  */
 export function encodeFolderNames(names: readonly string[], previous = ''): Uint8Array {
-  const head: number[] = [];
-  const parts: Buffer[] = [];
-  let bytes = 0;
+  const out = new ByteWriter();
   for (const name of names) {
     const shared = sharedUnits(previous, name);
     const rest = Buffer.from(name.slice(shared), 'utf8');
-    putCount(head, shared);
-    putCount(head, rest.length);
-    parts.push(Buffer.from(head), rest);
-    bytes += head.length + rest.length;
-    head.length = 0;
+    out.u(shared);
+    out.u(rest.length);
+    out.raw(rest);
     previous = name;
   }
-  return Buffer.concat(parts, bytes);
+  return out.bytes();
 }
 
 /** The names of a stored blob, in slot order; a blob that is not one (a damaged database) is a GrtError. */
 export function decodeFolderNames(blob: Uint8Array): string[] {
   const names: string[] = [];
+  const reader = new ByteReader(blob, 0, STRUCTURE);
   let previous = '';
-  let at = 0;
-  const count = (): number => {
-    let value = 0;
-    for (let i = 0; i < MAX_COUNT_VARINT_BYTES && at < blob.length; i++) {
-      const byte = blob[at++]!;
-      value += (byte & 0x7f) * 2 ** (7 * i);
-      if (byte < 0x80) return value;
+  try {
+    while (reader.remaining > 0) {
+      const shared = reader.u();
+      const rest = reader.raw(reader.u());
+      if (shared > previous.length) damaged('a name shares more than the previous one has', reader.position);
+      previous = previous.slice(0, shared) + decoder.decode(rest);
+      names.push(previous);
     }
-    return damaged('a length runs past its blob', at);
-  };
-  while (at < blob.length) {
-    const shared = count();
-    const length = count();
-    if (shared > previous.length) damaged('a name shares more than the previous one has', at);
-    if (length > blob.length - at) damaged('a name runs past its blob', at);
-    let rest: string;
-    try {
-      rest = decoder.decode(blob.subarray(at, at + length));
-    } catch {
-      return damaged('a name is not UTF-8', at);
-    }
-    at += length;
-    previous = shared === 0 ? rest : previous.slice(0, shared) + rest;
-    names.push(previous);
+  } catch (error) {
+    if (isGrtError(error) && error.code === 'UNSUPPORTED') throw error;
+    // The reader's BAD_CATALOG (a varint or name past the blob), or a name that is not UTF-8.
+    damaged(isGrtError(error) ? error.message : 'a name is not UTF-8', reader.position);
   }
   return names;
 }
