@@ -16,6 +16,7 @@ import { fastCommitExtTarget, realExtTarget } from './targets-ext.js';
 import { lvmTarget } from './targets-lvm.js';
 import { realXfsTarget } from './targets-xfs.js';
 import { outputsTarget } from './targets-outputs.js';
+import { ovaTarget } from './targets-ova.js';
 export type { FuzzContext, FuzzInput, FuzzTarget } from './target-kit.js';
 
 export const TARGETS: FuzzTarget[] = [
@@ -46,6 +47,7 @@ export const TARGETS: FuzzTarget[] = [
   globTarget('catalog'),
   globTarget('restore'),
   outputsTarget,
+  ovaTarget,
 ];
 
 const empty = async (): Promise<FuzzInput> => ({ files: new Map(), main: '' });
