@@ -7,8 +7,8 @@ import { GrtError } from '../errors.js';
 import type { InputFile } from '../io/file-source.js';
 import { localFileOpener } from '../io/local-opener.js';
 import type { SourceOpener } from '../io/source-opener.js';
-import { openDisk, type DiskRange, type OpenDiskOptions, type VirtualDisk } from '../vmdk/disk.js';
-import type { OvaPackage } from './ova.js';
+import { openDisk, type DiskInfo, type DiskRange, type OpenDiskOptions, type VirtualDisk } from '../vmdk/disk.js';
+import type { OvaDisk, OvaPackage } from './ova.js';
 import { isOvaName, looksLikeOva } from './ova-kind.js';
 import { MAX_VMX_BYTES, readVmx } from './vmx.js';
 
@@ -46,20 +46,21 @@ export async function isVmx(opener: SourceOpener, location: string): Promise<boo
 
 /**
  * A disk of an .ova: the disk as opened from its member, with the .ova itself among its inputs
- * (members have no identity of their own) and the package's warnings on the first disk.
+ * (members have no identity of their own), how the package stores it (gzip'd, in chunks) in its
+ * info, and the package's warnings on the first disk.
  */
 class PackagedDisk implements VirtualDisk {
   readonly size: number;
   readonly readInto: VirtualDisk['readInto'];
+  readonly info: DiskInfo;
 
-  constructor(private readonly disk: VirtualDisk, private readonly archive: InputFile | undefined) {
+  constructor(private readonly disk: VirtualDisk, private readonly archive: InputFile | undefined, stored: OvaDisk) {
     this.size = disk.size;
     this.readInto = disk.readInto?.bind(disk);
+    // The disk's own info with the storage added: its warnings array stays the one the disk has.
+    this.info = { ...disk.info, ...(stored.compression ? { compression: stored.compression } : {}), ...(stored.chunks ? { chunks: stored.chunks.length } : {}) };
   }
 
-  get info() {
-    return this.disk.info;
-  }
   get parent() {
     return this.disk.parent;
   }
@@ -98,7 +99,7 @@ async function openPackage(pkg: OvaPackage, added: { location: string; opener: S
   try {
     const inside = pkg.disks.map((d) => ({ location: d.location, opener: pkg.diskOpener }));
     const disks = await openEach([...inside, ...added], options);
-    const wrapped = disks.map((disk, i): VirtualDisk => (i < inside.length ? new PackagedDisk(disk, pkg.identity) : disk));
+    const wrapped = disks.map((disk, i): VirtualDisk => (i < inside.length ? new PackagedDisk(disk, pkg.identity, pkg.disks[i]!) : disk));
     wrapped[0]!.info.warnings.unshift(...pkg.warnings);
     return wrapped;
   } finally {

@@ -76,6 +76,10 @@ export interface DiskInfo {
   /** This disk first, the base disk last. */
   chain: ChainLink[];
   warnings: GrtWarning[];
+  /** A disk of an .ova stored gzip'd (`ovf:compression="gzip"`, DSP0243 §7.1): read decompressed in place. */
+  compression?: 'gzip';
+  /** A disk of an .ova stored split (`ovf:chunkSize`): how many members hold it. */
+  chunks?: number;
 }
 
 export interface DiskRange {

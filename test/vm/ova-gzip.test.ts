@@ -108,6 +108,23 @@ describe('vm-gzip.ova', () => {
     }
   });
 
+  it('--info says which disks are stored gzip\'d and in how many chunks, in text and JSON; a plain package says nothing', async () => {
+    const text = await runCli(ls, [PATH, '--info']);
+    expect(text.stdout).toMatch(/^stored: +gzip-compressed \(ovf:compression="gzip"\)/m);
+    const diskLines = text.stdout.split('\n').filter((l) => /^ +[12] +vmdk/.test(l));
+    expect(diskLines).toHaveLength(2);
+    expect(diskLines[0]).toMatch(/stored gzip-compressed .*in place$/);
+    expect(diskLines[1]).toMatch(new RegExp(`stored gzip-compressed .*, in ${gzipped.disk2.chunks.length} chunks \\(ovf:chunkSize\\)$`));
+    const json = JSON.parse((await runCli(ls, [PATH, '--info', '--json'])).stdout) as { image: Record<string, unknown>; disks: Record<string, unknown>[] };
+    expect(json.image.compression).toBe('gzip');
+    expect(json.disks.map((d) => [d.compression, d.chunks])).toEqual([['gzip', undefined], ['gzip', gzipped.disk2.chunks.length]]);
+    // The fields a reader of the old output knows are all still there.
+    expect(Object.keys(json.disks[0]!)).toEqual(expect.arrayContaining(['path', 'format', 'createType', 'capacity']));
+    const plain = await runCli(ls, [join(IMAGES, 'vm.ova'), '--info', '--json']);
+    expect(JSON.parse(plain.stdout).disks.map((d: Record<string, unknown>) => 'compression' in d || 'chunks' in d)).toEqual([false, false]);
+    expect((await runCli(ls, [join(IMAGES, 'vm.ova'), '--info'])).stdout).not.toMatch(/stored/);
+  });
+
   it('--verify checks the digests of the stored (compressed) members', async () => {
     const res = await runCli(ls, [PATH, '--verify', '--json']);
     expect(res.code).toBe(0);
