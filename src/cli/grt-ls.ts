@@ -40,7 +40,8 @@ options:
                     and dacl [{type, sid, mask, flags}]); read from $Secure, so slower;
                     from a catalog: owner and group as the catalog keeps them (no dacl)
   --raw-wof         WOF-compressed (Compact OS) files as stored (sparse, WofCompressedData listed)
-  --verify          an .ova: check each file against the SHA-1/SHA-256 of its .mf manifest, and
+  --verify          an .ova: check each file against the SHA-1/SHA-256 of its .mf manifest, each
+                    gzip'd disk against its gzip CRC32 and ISIZE (decompressed to its end), and
                     the .mf's signature in its .cert (the certificate chain is not checked)
 ${IMAGE_HELP}
 exit: 0 ok (damaged entries are listed with their warnings), 1 interrupted, 2 nothing could be listed`;

@@ -1,9 +1,10 @@
 /**
  * `grt-ls PACKAGE.ova --verify`: every file of the package's .mf manifest hashed (streamed) and
- * compared; one line per file. A signed package's .cert: the manifest's signature checked against
- * the certificate's key, its subject and dates shown (its chain is not checked). A mismatch, a
- * listed file the package lacks, a disk the manifest does not list or a bad signature makes the
- * exit code 1.
+ * compared, one line per file; each gzip'd disk decompressed to its end and its CRC32 and ISIZE
+ * compared, one line each (algorithm `gzip`). A signed package's .cert: the manifest's signature
+ * checked against the certificate's key, its subject and dates shown (its chain is not checked).
+ * A mismatch, a listed file the package lacks, a disk the manifest does not list, a gzip trailer
+ * that does not match or a bad signature makes the exit code 1.
  */
 import { GrtError } from '../errors.js';
 import { localFileOpener } from '../io/local-opener.js';
@@ -22,7 +23,9 @@ function resultText(result: VerifyResult): string {
     missing: '  listed in the manifest, not in the package',
     unlisted: '  not in the manifest: not checked',
   };
-  return `${result.status.toUpperCase().padEnd(8)}  ${algorithm}  ${result.name}${detail[result.status]}\n`;
+  // A gzip check says what it checked either way (its detail), a digest only what went wrong.
+  const said = result.detail !== undefined ? `  ${result.detail}` : detail[result.status];
+  return `${result.status.toUpperCase().padEnd(8)}  ${algorithm}  ${result.name}${said}\n`;
 }
 
 function certificateText(name: string, check: CertificateCheck | GrtError): string {

@@ -129,8 +129,50 @@ describe('vm-gzip.ova', () => {
     const res = await runCli(ls, [PATH, '--verify', '--json']);
     expect(res.code).toBe(0);
     const lines = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; status: string });
-    expect(lines.map((l) => l.name)).toEqual(['vm-gzip.ovf', gzipped.disk1.href, ...gzipped.disk2.chunks]);
+    expect(lines.map((l) => l.name)).toEqual(['vm-gzip.ovf', gzipped.disk1.href, ...gzipped.disk2.chunks, gzipped.disk1.href, gzipped.disk2.href]);
     expect(lines.every((l) => l.status === 'ok')).toBe(true);
+  });
+
+  it('--verify decompresses each gzip disk to its end and checks its CRC32 and ISIZE, and says so', async () => {
+    const text = await runCli(ls, [PATH, '--verify']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`OK        gzip    ${gzipped.disk1.href}  CRC32 and ISIZE of the ${gzipped.disk1.vmdkSize} decompressed bytes match the gzip trailer\n`);
+    expect(text.stdout).toContain(`OK        gzip    ${gzipped.disk2.href}  CRC32 and ISIZE of the ${gzipped.disk2.vmdkSize} decompressed bytes match`);
+  });
+
+  it('--verify: a wrong gzip CRC32 or ISIZE fails the check even where the manifest was made from the damaged bytes', async () => {
+    const index = await readTarIndex(new MemorySource(original));
+    const member = (name: string) => index.find((m) => m.name === name)!;
+    /** A copy with `at` (an offset in member `name`) xor'd, and the .mf's line for it made to match the damage. */
+    const damaged = async (name: string, at: number): Promise<string> => {
+      const bytes = original.slice();
+      const m = member(name);
+      bytes[m.dataOffset + at]! ^= 0x01;
+      const mf = member('vm-gzip.mf');
+      const text = new TextDecoder().decode(bytes.subarray(mf.dataOffset, mf.dataOffset + mf.size));
+      const fixed = text.replace(new RegExp(`(SHA256\\(${name.replace(/\./g, '\\.')}\\)= )[0-9a-f]+`), `$1${sha256(bytes.subarray(m.dataOffset, m.dataOffset + m.size))}`);
+      expect(fixed).not.toBe(text);
+      bytes.set(new TextEncoder().encode(fixed), mf.dataOffset);
+      const path = join(work, `verify-${name}-${at}.ova`);
+      await writeFile(path, bytes);
+      return path;
+    };
+    const lastChunk = gzipped.disk2.chunks[gzipped.disk2.chunks.length - 1]!;
+    const cases = [
+      { path: await damaged(gzipped.disk1.href, gzipped.disk1.storedSize - 8), disk: gzipped.disk1.href, says: /CRC32/ },
+      { path: await damaged(lastChunk, member(lastChunk).size - 4), disk: gzipped.disk2.href, says: /ISIZE|more than/ },
+    ];
+    for (const c of cases) {
+      const res = await runCli(ls, [c.path, '--verify', '--json']);
+      expect(res.code).toBe(1);
+      const lines = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; status: string; algorithm?: string; detail?: string });
+      // The manifest's digests pass (made from the damaged bytes); the gzip check alone fails.
+      expect(lines.filter((l) => l.algorithm === 'SHA256').every((l) => l.status === 'ok')).toBe(true);
+      const gzip = lines.filter((l) => l.algorithm === 'gzip');
+      expect(gzip.map((l) => [l.name, l.status])).toEqual([gzipped.disk1.href, gzipped.disk2.href].map((n) => [n, n === c.disk ? 'mismatch' : 'ok']));
+      expect(gzip.find((l) => l.name === c.disk)!.detail).toMatch(c.says);
+      expect((await runCli(ls, [c.path, '--verify'])).stdout).toMatch(new RegExp(`^MISMATCH  gzip    ${c.disk.replace(/\./g, '\\.')}  `, 'm'));
+    }
   });
 
   it('over HTTP: restores a file of the chunked gzip disk', async () => {
