@@ -1,8 +1,13 @@
 /**
  * The opener an .ova's disks are opened through: the members as stored, except a File the
  * descriptor marks `ovf:compression="gzip"`, which opens decompressed (GzipSource) in place.
- * DSP0243 §7.1: a file both compressed and chunked is compressed whole, then split, so the chunks
- * joined (TarMemberOpener.joinChunks) are the gzip member.
+ * A file both compressed and chunked is compressed whole, then split, so the chunks joined
+ * (TarMemberOpener.joinChunks) are the gzip member. The order follows from DSP0243 §7.1's chunk
+ * rule: "the value of ovf:chunkSize shall be the size of each chunk, except the last chunk, which
+ * may be smaller" — chunks gzip'd one by one could not all be that size. VMware's vSphere API
+ * (OvfManager.FileItem.chunkSize) describes chunks the same way, slices of "the complete file"
+ * (2000000000, 2000000000, 1500000000 bytes); VirtualBox's ovfreader reads no chunked file at
+ * all; no writer was found that gzips each chunk on its own, so that layout is refused (ova.ts).
  *
  * The stored bytes stay what the members opener gives (`grt-ls --verify` hashes those, as the
  * manifest lists them). One GzipSource per disk is shared by every open of it while any is open,

@@ -61,6 +61,21 @@ function companion(opener: TarMemberOpener, ovfName: string, extension: string):
   return found.find((m) => m.slice(0, -extension.length) === base) ?? (found.length === 1 ? found[0] : undefined);
 }
 
+/**
+ * The chunk members of a File stored split. Chunks of a gzip'd File are slices of one gzip member
+ * (ova-disk-opener.ts says why): one of another size may be a chunk gzip'd on its own, which the
+ * error then names as a possible cause.
+ */
+function chunksOf(opener: TarMemberOpener, name: string, chunkSize: number, compression: string | undefined): string[] {
+  try {
+    return opener.joinChunks(name, chunkSize).map((c) => c.name);
+  } catch (error) {
+    if (compression !== 'gzip' || !(error instanceof GrtError) || error.code !== 'BAD_DESCRIPTOR' || error.expected !== chunkSize) throw error;
+    const detail = `${error.message}; a gzip'd file is compressed whole and then split (DSP0243 §7.1), so only its last chunk may be shorter: chunks each gzip'd on their own are not read`;
+    throw new GrtError('BAD_DESCRIPTOR', detail, { cause: error });
+  }
+}
+
 async function readOvfText(opener: TarMemberOpener, name: string): Promise<string> {
   const member = opener.member(name);
   if (member.size > MAX_OVF_BYTES) throw new GrtError('LIMIT_EXCEEDED', `${name} of ${member.size} bytes is past the limit`, { structure: 'OVF descriptor', expected: MAX_OVF_BYTES, actual: member.size });
@@ -93,7 +108,7 @@ export async function openOva(outer: SourceOpener, location: string): Promise<Ov
     const warnings: GrtWarning[] = [];
     const found: OvaDisk[] = disks.map(({ disk, file }) => {
       const name = memberNameOf(file.href, opener.locationOf(ovfName));
-      const chunks = file.chunkSize === undefined ? undefined : opener.joinChunks(name, file.chunkSize).map((c) => c.name);
+      const chunks = file.chunkSize === undefined ? undefined : chunksOf(opener, name, file.chunkSize, file.compression);
       const size = opener.sizeOf(name);
       if (file.size !== undefined && file.size !== size) {
         warnings.push({ code: 'BAD_DESCRIPTOR', message: `${ovfName}: ${name} is ${size} bytes in the archive, the descriptor says ${file.size}` });

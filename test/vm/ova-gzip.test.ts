@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as ls } from '../../src/cli/grt-ls.js';
 import { main as extract } from '../../src/cli/grt-extract.js';
@@ -16,6 +17,8 @@ import { readTarIndex } from '../../src/io/sources/tar.js';
 import { openOva } from '../../src/vm/ova.js';
 import { localFileOpener } from '../../src/io/local-opener.js';
 import { grtCodeOf } from '../helpers/grt-code.js';
+import { GrtError } from '../../src/errors.js';
+import { buildTar, ovfText } from './tar-builder.js';
 import { countingOpener } from './counting-opener.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startServer, type TestServer } from '../io/remote-server.js';
@@ -185,6 +188,24 @@ describe('vm-gzip.ova', () => {
     console.log(`vm-gzip.ova over HTTP: ${requests} requests to restore ${file.path}`);
     // Tar headers, descriptor, each compressed member read once in slabs: no more than the plain package.
     expect(requests).toBeLessThan(40);
+  });
+
+  it('chunks gzip\'d one by one (split, then compressed: no writer found does it) are refused with the order DSP0243 §7.1 implies', async () => {
+    const plain = new Uint8Array(await readFile(join(IMAGES, 'vm.ova')));
+    const member = (await readTarIndex(new MemorySource(plain))).find((m) => m.name === 'vm-disk1.vmdk')!;
+    const vmdk = plain.subarray(member.dataOffset, member.dataOffset + member.size);
+    const chunkSize = 32768;
+    const chunks = Array.from({ length: Math.ceil(vmdk.length / chunkSize) }, (_, i) => ({ name: `d.vmdk.${String(i).padStart(9, '0')}`, data: new Uint8Array(gzipSync(vmdk.subarray(i * chunkSize, (i + 1) * chunkSize))) }));
+    const ovf = ovfText(`<File ovf:href="d.vmdk" ovf:id="f1" ovf:compression="gzip" ovf:chunkSize="${chunkSize}"/>`, '<Disk ovf:diskId="d1" ovf:fileRef="f1" ovf:capacity="2"/>');
+    const path = join(work, 'per-chunk-gzip.ova');
+    await writeFile(path, buildTar([{ name: 'p.ovf', data: new TextEncoder().encode(ovf) }, ...chunks]));
+    const error = await openImage(path).then(
+      async (image) => image.close(),
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(GrtError);
+    expect((error as GrtError).code).toBe('BAD_DESCRIPTOR');
+    expect(String((error as Error).message)).toMatch(/compressed whole and then split \(DSP0243 §7\.1\).*each gzip'd on their own/);
   });
 
   it('damage: a flipped byte in a compressed disk gives a GrtError or the right bytes, never other bytes', async () => {
