@@ -12,7 +12,8 @@
  */
 import { GrtError } from '../errors.js';
 import type { StreamLayout } from '../fs/file-system.js';
-import { checkRange, readInto, type ByteSource } from '../io/byte-source.js';
+import type { ByteSource } from '../io/byte-source.js';
+import { ConcatSource } from '../io/concat-source.js';
 import { stripeAt } from '../volume/lvm/lv-source.js';
 import type { DiskSegment } from '../volume/types.js';
 import type { LayoutError } from './encode.js';
@@ -37,40 +38,15 @@ export function diskBases(capacities: readonly number[]): number[] {
   return bases;
 }
 
-/** The disks of an image as one ByteSource in that address space (disk 1 itself when alone). */
+/**
+ * The disks of an image as one ByteSource in that address space (disk 1 itself when alone): the
+ * disks end to end, so a run of a catalog, which lies on one disk, is handed to the kernel by that
+ * disk (ByteSource.copyOut); a read across a boundary (damage) is split there, never wrong.
+ */
 export function diskSetSource(disks: readonly ByteSource[]): ByteSource {
-  return disks.length === 1 ? disks[0]! : new DiskSetSource(disks);
-}
-
-class DiskSetSource implements ByteSource {
-  readonly size: number;
-  private readonly bases: number[];
-
-  constructor(private readonly disks: readonly ByteSource[]) {
-    this.bases = diskBases(disks.map((d) => d.size));
-    this.size = this.bases.length === 0 ? 0 : this.bases[this.bases.length - 1]! + disks[disks.length - 1]!.size;
-  }
-
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const out = new Uint8Array(length);
-    await this.readInto(offset, out);
-    return out;
-  }
-
-  async readInto(offset: number, target: Uint8Array): Promise<void> {
-    checkRange(this, offset, target.length, 'disk set');
-    // A run of a catalog lies on one disk; a read across a boundary (damage) is split, never wrong.
-    let done = 0;
-    while (done < target.length) {
-      const at = offset + done;
-      let disk = this.bases.length - 1;
-      while (this.bases[disk]! > at) disk--;
-      const within = at - this.bases[disk]!;
-      const length = Math.min(target.length - done, this.disks[disk]!.size - within);
-      await readInto(this.disks[disk]!, within, target.subarray(done, done + length));
-      done += length;
-    }
-  }
+  if (disks.length === 1) return disks[0]!;
+  diskBases(disks.map((d) => d.size)); // the same refusal past 2^53 bytes as a catalog's binding gets
+  return new ConcatSource(disks, 'disk set');
 }
 
 type Run = StreamLayout['runs'][number];

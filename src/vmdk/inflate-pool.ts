@@ -37,9 +37,8 @@
  * - A worker that cannot start or dies takes the pool down to the calling thread: its batches and
  *   every later one are inflated there, with the same results.
  */
-import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import * as zlib from 'node:zlib';
+import { osModule, zlibModule } from '../util/builtins.js';
 import { CODECS, createChunkDecoder, type ChunkDecoder } from './chunk-decoder.js';
 import { INFLATE_CORRUPT } from './inflate.js';
 import { JOB_FIELDS, RETURNED } from './inflate-jobs.js';
@@ -114,7 +113,7 @@ export function inflatesFast(jobs: readonly InflateJob[]): boolean {
 }
 
 /** Inflate every job on this thread, with `decoder` (a fresh one when none is given). */
-export function inflateInline(jobs: readonly InflateJob[], decoder: ChunkDecoder = createChunkDecoder(zlib)): InflateResults {
+export function inflateInline(jobs: readonly InflateJob[], decoder: ChunkDecoder = createChunkDecoder(zlibModule())): InflateResults {
   const produced = new Int32Array(jobs.length);
   const errors: string[] = [];
   jobs.forEach((job, i) => {
@@ -136,7 +135,7 @@ export class InflatePool {
   private readonly pending = new Map<number, PendingBatch>();
   private nextId = 0;
   private broken = false;
-  private readonly size = Math.max(1, Math.min(MAX_WORKERS, availableParallelism()));
+  private readonly size = Math.max(1, Math.min(MAX_WORKERS, osModule().availableParallelism()));
   /**
    * `keepFast`: batches that inflate fast stay on this thread (inflatesFast); tests give false to
    * send every large batch to a worker.
@@ -299,7 +298,7 @@ export class Inflation implements GrainInflation {
 
   /** Inflate every job on this thread, with this Inflation's reused context. */
   inline(jobs: readonly InflateJob[]): InflateResults {
-    this.inlineDecoder ??= createChunkDecoder(zlib);
+    this.inlineDecoder ??= createChunkDecoder(zlibModule());
     return inflateInline(jobs, this.inlineDecoder);
   }
 

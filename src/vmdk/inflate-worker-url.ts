@@ -17,7 +17,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
+import { workerThreads } from '../util/builtins.js';
 
 /** This module's URL (tsup's shims give the CommonJS build one too). */
 function moduleUrl(): string {
@@ -54,8 +55,9 @@ function bundledFromSource(base: string, program: WorkerProgram): string {
 export function startWorkerProgram(program: WorkerProgram, options: WorkerOptions = {}): Worker {
   const base = moduleUrl();
   const built = builtWorkerUrl(base, program);
-  if (built) return new Worker(built, options);
-  return new Worker(bundledFromSource(base, program), { ...options, eval: true });
+  const { Worker: WorkerThread } = workerThreads();
+  if (built) return new WorkerThread(built, options);
+  return new WorkerThread(bundledFromSource(base, program), { ...options, eval: true });
 }
 
 /** Start one inflate worker; throws when there is no worker program to run. */

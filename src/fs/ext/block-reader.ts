@@ -5,7 +5,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { GrtError } from '../../errors.js';
-import { readInto, type ByteSource } from '../../io/byte-source.js';
+import { copyOut, readInto, type ByteSource, type HostCopy } from '../../io/byte-source.js';
 
 /**
  * Metadata bytes kept (32 MiB): a walk reads each inode table block once per directory whose
@@ -25,6 +25,8 @@ export class BlockReader {
   private readonly cache: LRUCache<number, Uint8Array>;
   /** Home block number → its copy in the journal (empty until a replay fills it). */
   overlay = new Map<number, OverlayBlock>();
+  /** The overlay's home block numbers, ascending, and the overlay (and its size) they were taken from. */
+  private sorted: { of: Map<number, OverlayBlock>; size: number; blocks: number[] } | undefined;
 
   constructor(readonly source: ByteSource, readonly blockSize: number, readonly blockCount: number) {
     this.cache = new LRUCache({ max: Math.max(16, CACHED_BYTES / blockSize) });
@@ -69,6 +71,34 @@ export class BlockReader {
     await this.patchReplayed(blockNumber, target);
   }
 
+  /** The home block numbers a replayed transaction rewrote, ascending (for binary searches). */
+  replayedBlocks(): readonly number[] {
+    if (this.sorted?.of !== this.overlay || this.sorted.size !== this.overlay.size) {
+      this.sorted = { of: this.overlay, size: this.overlay.size, blocks: [...this.overlay.keys()].sort((a, b) => a - b) };
+    }
+    return this.sorted.blocks;
+  }
+
+  /**
+   * ByteSource.copyOut over the volume's bytes as this reader gives them: from a block no replayed
+   * transaction rewrote, the run up to the next replayed block, handed to the source as it lies;
+   * from a replayed block, the rest of its journal copy, unless the copy is escaped (its first 4
+   * bytes are patched, so it is read). Nothing past the volume: that read gives the error.
+   */
+  async copyOut(byteOffset: number, length: number, copy: HostCopy): Promise<number> {
+    const blockNumber = Math.floor(byteOffset / this.blockSize);
+    if (length <= 0 || !Number.isSafeInteger(byteOffset) || byteOffset < 0 || blockNumber >= this.blockCount) return 0;
+    const inBlock = byteOffset - blockNumber * this.blockSize;
+    const replayed = this.overlay.get(blockNumber);
+    if (replayed) {
+      if (replayed.escaped) return 0;
+      return copyOut(this.source, replayed.journalBlockNumber * this.blockSize + inBlock, Math.min(length, this.blockSize - inBlock), copy);
+    }
+    const blocks = this.replayedBlocks();
+    const next = blocks[firstAtOrAfter(blocks, blockNumber)] ?? this.blockCount;
+    return copyOut(this.source, byteOffset, Math.min(length, Math.min(next, this.blockCount) * this.blockSize - byteOffset), copy);
+  }
+
   /** Bytes at a volume byte offset that is not block-aligned (the superblock, group descriptors). */
   async bytes(byteOffset: number, length: number): Promise<Uint8Array> {
     const first = Math.floor(byteOffset / this.blockSize);
@@ -103,4 +133,16 @@ export class BlockReader {
   clear(): void {
     this.cache.clear();
   }
+}
+
+/** The index of the first of the ascending `values` at or after `value` (values.length when none). */
+export function firstAtOrAfter(values: readonly number[], value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (values[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

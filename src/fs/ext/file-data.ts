@@ -2,7 +2,7 @@
  * A file's bytes as a ByteSource: its block runs read through the BlockReader (so replayed journal
  * blocks apply), holes and unwritten extents as zeros, inline data from memory.
  */
-import type { ByteSource } from '../../io/byte-source.js';
+import type { ByteSource, HostCopy } from '../../io/byte-source.js';
 import { checkRange } from '../../io/byte-source.js';
 import type { BlockReader } from './block-reader.js';
 import type { BlockRun } from './block-runs.js';
@@ -52,6 +52,21 @@ export class BlockFileSource implements ByteSource {
   async readInto(offset: number, target: Uint8Array): Promise<void> {
     checkRange(this, offset, target.length, this.name);
     await this.fill(offset, target);
+  }
+
+  /**
+   * A run within one block run of the file, as the BlockReader hands it over (up to a replayed
+   * block; a replayed block's journal copy); none from a hole, which reads as zeros.
+   */
+  async copyOut(offset: number, length: number, copy: HostCopy): Promise<number> {
+    checkRange(this, offset, length, this.name);
+    if (length === 0 || this.runs.length === 0) return 0;
+    const blockSize = this.reader.blockSize;
+    const run = this.runs[this.runAt(Math.floor(offset / blockSize))]!;
+    const runStart = run.logicalBlock * blockSize;
+    const runEnd = runStart + run.count * blockSize;
+    if (run.physicalBlock === null || offset < runStart || offset >= runEnd) return 0;
+    return this.reader.copyOut(run.physicalBlock * blockSize + offset - runStart, Math.min(length, runEnd - offset), copy);
   }
 
   /** Bytes `[offset, offset + out.length)` into `out`: the mapped pieces read, holes zeroed. */

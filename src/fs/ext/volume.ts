@@ -8,6 +8,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import type { FileEntry, FileSystem, FileSystemInfo, StreamLayout } from '../file-system.js';
 import { openLayoutStream } from '../layout-stream.js';
 import { direntEntryType, PosixFileSystem, posixEntry, superblockInfo, withSymlinkTarget, type EntryPlace, type PosixDirEntry } from '../posix-tree.js';
+import { firstAtOrAfter } from './block-reader.js';
 import { ExtVolume, type ExtOpenOptions } from './ext-volume.js';
 import { INODE_FLAGS, ROOT_INODE, type Inode } from './inode.js';
 import { INCOMPAT } from './superblock.js';
@@ -78,7 +79,7 @@ export class ExtFileSystem extends PosixFileSystem<Inode> implements FileSystem 
     // Blocks a replayed transaction rewrote are read from their journal copy, one block each. A
     // run is split only where such a block falls in it: the work is per run and per replayed
     // block, never per block (a damaged i_size makes a hole of billions of blocks).
-    const replayedBlocks = [...overlay.keys()].sort((a, b) => a - b);
+    const replayedBlocks = this.volume.reader.replayedBlocks();
     const push = (logicalBlock: number, sourceBlock: number | null, count: number): void => {
       const streamOffset = logicalBlock * blockSize;
       const length = Math.min(count * blockSize, inode.size - streamOffset);
@@ -130,16 +131,4 @@ export async function openExt(source: ByteSource, options: ExtOpenOptions = {}):
     throw new GrtError('BAD_RECORD', 'the root is not a directory; not a usable ext volume', { structure: `inode ${ROOT_INODE}`, offset: root.byteOffset, space: 'volume' });
   }
   return new ExtFileSystem(volume);
-}
-
-/** The index of the first of the ascending `values` at or after `value` (values.length when none). */
-function firstAtOrAfter(values: readonly number[], value: number): number {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (values[middle]! < value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
