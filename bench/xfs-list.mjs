@@ -1,23 +1,19 @@
 #!/usr/bin/env node
-// grt on XFS against xfsprogs: list 100,000 files, restore a 1 GiB file.
+// grt on XFS against xfsprogs: list 100,000 files (bench/xfs-restore.mjs restores a 1 GiB one).
 //
-//   npm run build && node bench/xfs-list.mjs [--runs N] [--work DIR] [--small] [--list-only]
+//   npm run build && node bench/xfs-list.mjs [--runs N] [--work DIR] [--small]
 //
 // Builds (once, cached in --work) a raw XFS volume with mkfs.xfs -p (no mount needed): 100
-// directories of 1,000 small files and one 1 GiB file of random bytes, in 2 GiB AGs (mkfs.xfs 6.1
-// -p overwrote AG 1's superblock with the data of a file larger than an AG). No Sleuth Kit before 4.12
-// reads XFS, so the peers are xfsprogs itself:
+// directories of 1,000 small files, in 2 GiB AGs. No Sleuth Kit before 4.12 reads XFS, so the
+// peer is xfsprogs itself:
 //   list     grt-ls -R / (names and ftypes from the directory blocks, directories' inodes only)  vs
 //            xfs_db -r -c 'ls DIR' for every directory (names and inode numbers from the
 //            directory blocks only); then the in-process times (bench/walk-time.mjs) of that
 //            listing and of the full one (-l, --json: every inode), and the floors of the grt side
 //            (grt-ls --help against node -e 0)
-//   restore  grt-extract /big.bin  vs  dd of each extent xfs_db's bmap lists — the limit: the
-//            bytes copied with the map known in advance
 // Each case runs both alternately and prints the median wall and CPU times, their ratios and grt's
 // peak RSS (/usr/bin/time). Without xfsprogs it says what is missing and exits 0.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,16 +24,15 @@ const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     work: { type: 'string', default: join(root, 'bench', '.work', 'xfs') },
-    small: { type: 'boolean', default: false }, // a smoke run: 64 MiB and 10,000 files
-    'list-only': { type: 'boolean', default: false }, // the listing comparison alone, not the restore
+    small: { type: 'boolean', default: false }, // a smoke run: 10,000 files
   },
 });
 const runs = Number(args.runs);
 const MiB = 1024 * 1024;
-const sizes = args.small ? { big: 64 * MiB, dirs: 10, perDir: 1000, volume: 512 * MiB } : { big: 1024 * MiB, dirs: 100, perDir: 1000, volume: 4096 * MiB };
+const sizes = args.small ? { dirs: 10, perDir: 1000, volume: 512 * MiB } : { dirs: 100, perDir: 1000, volume: 4096 * MiB };
 const work = resolve(args.work, args.small ? 'small' : 'full');
 
-const missing = ['mkfs.xfs', 'xfs_db', 'dd', '/usr/bin/time'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+const missing = ['mkfs.xfs', 'xfs_db', '/usr/bin/time'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
 if (missing.length > 0) {
   console.log(`bench/xfs-list: skipped, missing tools: ${missing.join(', ')}`);
   process.exit(0);
@@ -57,14 +52,13 @@ delete runEnv.NODE_EXTRA_CA_CERTS;
 const sh = (command) => execFileSync('sh', ['-c', command], { encoding: 'utf8', maxBuffer: 1 << 30, env: runEnv });
 const image = join(work, 'xfs.img');
 
-/** The volume, its 1 GiB file's extents as dd commands, and the file's sha256. */
+/** The volume (made once) and the directories xfs_db lists. */
 function build() {
   if (existsSync(join(work, 'done.json'))) return JSON.parse(readFileSync(join(work, 'done.json'), 'utf8'));
   rmSync(work, { recursive: true, force: true });
   mkdirSync(join(work, 'src'), { recursive: true });
-  sh(`head -c ${sizes.big} /dev/urandom > ${work}/src/big.bin`);
   writeFileSync(join(work, 'src', 'small'), 'a small file\n');
-  const proto = ['/dev/null', '0 0', 'd--755 0 0', ` big.bin ---644 0 0 ${work}/src/big.bin`];
+  const proto = ['/dev/null', '0 0', 'd--755 0 0'];
   for (let d = 0; d < sizes.dirs; d++) {
     proto.push(` d${String(d).padStart(3, '0')} d--755 0 0`);
     for (let f = 0; f < sizes.perDir; f++) proto.push(`  file-${String(f).padStart(5, '0')}.txt ---644 1000 1000 ${work}/src/small`);
@@ -73,19 +67,9 @@ function build() {
   proto.push('$');
   writeFileSync(join(work, 'proto'), proto.join('\n') + '\n');
   sh(`truncate -s ${sizes.volume} ${image} && mkfs.xfs -q -f -d agcount=2 -p ${work}/proto ${image}`);
-  const inode = sh(`xfs_db -r -c 'ls /' ${image}`).split('\n').find((l) => / big\.bin( \(good\))?$/.test(l.trim())).trim().split(/\s+/)[1];
-  // bmap lines: "data offset 0 startblock 1234 (0/1234) count 2097151 flag 0"
-  const blockSize = Number(sh(`xfs_db -r -c 'sb 0' -c 'p blocksize' ${image}`).split('=')[1]);
-  const dd = [];
-  for (const line of sh(`xfs_db -r -c 'inode ${inode}' -c 'bmap' ${image}`).split('\n').filter(Boolean)) {
-    const [, offset, startBlock, count] = line.match(/offset (\d+) startblock (\d+) .* count (\d+)/);
-    const daddr = Number(sh(`xfs_db -r -c 'convert fsb ${startBlock} daddr' ${image}`).split(' ')[0]);
-    dd.push(`dd if=${image} of={out} bs=${blockSize} iflag=skip_bytes skip=${daddr * 512} seek=${offset} count=${count} conv=notrunc status=none`);
-  }
-  const sha256 = createHash('sha256').update(readFileSync(join(work, 'src', 'big.bin'))).digest('hex');
   rmSync(join(work, 'src'), { recursive: true });
   const dirs = ['/', ...Array.from({ length: sizes.dirs }, (_, d) => `/d${String(d).padStart(3, '0')}`)];
-  const done = { dd, sha256, dirs };
+  const done = { dirs };
   writeFileSync(join(work, 'done.json'), JSON.stringify(done));
   return done;
 }
@@ -99,13 +83,11 @@ function timed(command) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-function compare(name, grtCommand, peerName, peerCommand, before = () => {}) {
+function compare(name, grtCommand, peerName, peerCommand) {
   const grt = [];
   const peer = [];
   for (let i = 0; i < runs; i++) {
-    before();
     grt.push(timed(grtCommand));
-    before();
     peer.push(timed(peerCommand));
   }
   const g = median(grt.map((r) => r.seconds));
@@ -120,23 +102,12 @@ function compare(name, grtCommand, peerName, peerCommand, before = () => {}) {
   );
 }
 
-const { dd, sha256, dirs } = build();
-const out = join(work, 'out');
-const clear = () => {
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-};
+const { dirs } = build();
 const files = sizes.dirs * sizes.perDir;
 const listed = sh(`node ${root}/dist/cli/grt-ls.js ${image} -R / | wc -l`).trim();
-console.log(`xfs volume: ${files} small files in ${sizes.dirs} directories, a ${sizes.big / MiB} MiB file; grt-ls -R lists ${listed} lines`);
+console.log(`xfs volume: ${files} small files in ${sizes.dirs} directories; grt-ls -R lists ${listed} lines`);
 compare(`list ${files} files`, `node ${root}/dist/cli/grt-ls.js ${image} -R / > /dev/null`, 'xfs_db ls', `xfs_db -r ${dirs.map((d) => `-c 'ls ${d}'`).join(' ')} ${image} > /dev/null`);
 // The floors of the grt side, measured the same way: Node starting, and grt-ls starting and loading its modules.
 compare('start-up floors', `node ${root}/dist/cli/grt-ls.js --help > /dev/null`, 'node -e 0', 'node -e 0');
 const walk = JSON.parse(sh(`node ${root}/bench/walk-time.mjs ${image}`));
 console.log(`  in process: mount ${walk.mount.wallMs} ms; names listing (grt-ls -R) ${walk.names.wallMs} ms, CPU ${walk.names.cpuMs} ms; full entries (-l, --json) ${walk.full.wallMs} ms, CPU ${walk.full.cpuMs} ms`);
-if (args['list-only']) process.exit(0);
-compare(`restore ${sizes.big / MiB} MiB file`, `node ${root}/dist/cli/grt-extract.js ${image} /big.bin -o ${out}`, 'dd of extents', dd.map((c) => c.replace('{out}', join(out, 'big.bin'))).join(' && '), clear);
-clear();
-sh(`node ${root}/dist/cli/grt-extract.js ${image} /big.bin -o ${out}`);
-const restored = createHash('sha256').update(readFileSync(join(out, 'big.bin'))).digest('hex');
-if (restored !== sha256) throw new Error(`the restored big.bin has sha256 ${restored}, expected ${sha256}`);

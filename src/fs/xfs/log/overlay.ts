@@ -3,7 +3,7 @@
  * buffers and inodes here, and the volume reads through it. Nothing is written to the image.
  */
 import { GrtError } from '../../../errors.js';
-import { checkRange, type ByteSource } from '../../../io/byte-source.js';
+import { checkRange, copyOut, type ByteSource, type HostCopy } from '../../../io/byte-source.js';
 
 export const SECTOR = 512;
 /** Sectors replay may rewrite (64 MiB): a log is at most 2 GiB, memory is bounded tighter. */
@@ -54,9 +54,16 @@ export class SectorOverlay {
 
   /** Whether any replayed sector overlaps [byteOffset, +length). */
   overlaps(byteOffset: number, length: number): boolean {
-    return !this.overlapping(byteOffset, length).next().done;
+    return this.firstOverlapping(byteOffset, length) !== undefined;
   }
 
+  /** The lowest replayed sector overlapping [byteOffset, +length), if any. */
+  firstOverlapping(byteOffset: number, length: number): number | undefined {
+    const first = this.overlapping(byteOffset, length).next();
+    return first.done ? undefined : first.value;
+  }
+
+  /** The replayed sectors overlapping [byteOffset, +length), in ascending order. */
   private *overlapping(byteOffset: number, length: number): Generator<number> {
     if (this.sectors.size === 0 || length === 0) return;
     const first = Math.floor(byteOffset / SECTOR);
@@ -84,7 +91,7 @@ export class SectorOverlay {
   }
 }
 
-/** The volume as replayed: reads that touch no replayed sector cost one lookup. */
+/** The volume as replayed: reads and kernel copies that touch no replayed sector cost one lookup. */
 export class OverlaySource implements ByteSource {
   readonly size: number;
 
@@ -105,6 +112,18 @@ export class OverlaySource implements ByteSource {
     if (source.readInto) await source.readInto(offset, target);
     else target.set(await source.read(offset, target.length));
     this.overlay.patch(offset, target);
+  }
+
+  /**
+   * The run from `offset` up to the first replayed sector, handed to the volume's source (a file
+   * untouched by the log goes by the kernel, restore/kernel-copy.ts); 0 when `offset` lies in a
+   * replayed sector, whose bytes only memory holds: the caller reads those.
+   */
+  async copyOut(offset: number, length: number, copy: HostCopy): Promise<number> {
+    checkRange(this, offset, length, 'xfs log overlay');
+    const replayed = this.overlay.firstOverlapping(offset, length);
+    const untouched = replayed === undefined ? length : replayed * SECTOR - offset;
+    return untouched > 0 ? copyOut(this.overlay.source, offset, untouched, copy) : 0;
   }
 
   async close(): Promise<void> {
