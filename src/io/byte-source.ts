@@ -42,6 +42,17 @@ export async function copyOut(source: ByteSource, offset: number, length: number
   return source.copyOut ? source.copyOut(offset, length, copy) : 0;
 }
 
+/**
+ * A buffer of `length` bytes that is not zeroed first, for a read that overwrites every byte of it
+ * before it is handed out (or throws, and nobody sees it): zeroing a 1 MiB read's buffer is a
+ * memset the read then repeats. Its own memory, never a slice of a shared pool, so `.buffer` is
+ * the read's alone. A reader that leaves some bytes unwritten (holes, unallocated grains) must
+ * zero them itself.
+ */
+export function unzeroedBytes(length: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+}
+
 /** A ByteSource reads past whose ends are refused the same way everywhere. */
 export function checkRange(source: { size: number }, offset: number, length: number, name: string): void {
   if (

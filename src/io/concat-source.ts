@@ -1,6 +1,6 @@
 import { GrtError } from '../errors.js';
 import type { ByteSource } from './byte-source.js';
-import { checkRange, copyOut, readInto, type HostCopy } from './byte-source.js';
+import { checkRange, copyOut, readInto, unzeroedBytes, type HostCopy } from './byte-source.js';
 
 /**
  * Several sources read as one, end to end: a file an OVF package stores in chunks (DSP0243 §7.1,
@@ -42,7 +42,7 @@ export class ConcatSource implements ByteSource {
     const index = length > 0 ? this.partAt(offset) : 0;
     // Within one part (the usual case): that part's bytes as they are, no copy.
     if (length === 0 || offset + length <= this.starts[index + 1]!) return length === 0 ? new Uint8Array(0) : this.parts[index]!.read(offset - this.starts[index]!, length);
-    const out = new Uint8Array(length);
+    const out = unzeroedBytes(length); // the parts cover every byte: readInto writes them all
     await this.readInto(offset, out);
     return out;
   }

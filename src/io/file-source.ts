@@ -2,7 +2,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { GrtError } from '../errors.js';
 import type { OpenedSource } from './source-opener.js';
-import { checkRange, type HostCopy } from './byte-source.js';
+import { checkRange, unzeroedBytes, type HostCopy } from './byte-source.js';
 
 /** Where a file came from, as "no output replaces an input" compares them: device and inode. */
 export interface InputFile {
@@ -75,8 +75,8 @@ export class FileSource implements OpenedSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length, this.path);
-    // Every byte is overwritten below (or the read throws), so the buffer need not be zeroed first.
-    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+    // Every byte is overwritten below (or the read throws).
+    const out = unzeroedBytes(length);
     await this.fill(offset, out);
     return out;
   }

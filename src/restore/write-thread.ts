@@ -16,7 +16,8 @@
  * writes once a worker could not start or died, go to the threadpool as one write(2) each.
  */
 import { write } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../util/builtins.js';
 import { GrtError } from '../errors.js';
 
 /**
@@ -61,7 +62,7 @@ parentPort.on('message', ({ id, fd, buffer, offset, length, position }) => {
 export type SpawnWriter = () => Worker;
 
 /** The real thing: a worker running WRITER_SOURCE. */
-export const spawnWriter: SpawnWriter = () => new Worker(WRITER_SOURCE, { eval: true });
+export const spawnWriter: SpawnWriter = () => new (workerThreads().Worker)(WRITER_SOURCE, { eval: true });
 
 interface PendingWrite {
   resolve(): void;

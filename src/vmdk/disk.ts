@@ -10,7 +10,7 @@
 import { basename } from 'node:path';
 import { GrtError, type GrtWarning } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { checkRange, type HostCopy } from '../io/byte-source.js';
+import { checkRange, unzeroedBytes, type HostCopy } from '../io/byte-source.js';
 import type { InputFile } from '../io/file-source.js';
 import { localFileOpener } from '../io/local-opener.js';
 import { sourceKey, type SourceOpener } from '../io/source-opener.js';
@@ -139,9 +139,10 @@ class Disk implements VirtualDisk {
     out.fill(0, readable);
   }
 
+  /** A buffer not zeroed first: `fill` writes every byte (each extent zeroes its own holes, Extent.read). */
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length, this.info.path);
-    const out = new Uint8Array(length);
+    const out = unzeroedBytes(length);
     await this.fill(offset, out);
     return out;
   }

@@ -31,7 +31,10 @@ export type ParentRead = (out: Uint8Array, offset: number) => Promise<void>;
 export interface Extent {
   /** Size in bytes (the descriptor's sector count × 512). */
   readonly size: number;
-  /** Fill `out` with the extent's bytes starting at `offset`; bytes not held go to `fromParent`. */
+  /**
+   * Fill `out` with the extent's bytes starting at `offset`; bytes not held go to `fromParent`.
+   * Every byte of `out` is written (zeros too): it is a reused or unzeroed buffer.
+   */
   read(offset: number, out: Uint8Array, fromParent: ParentRead): Promise<void>;
   /** What each part of [offset, offset + length) holds, in order, adjacent ranges of one state merged. */
   map(offset: number, length: number): Promise<ExtentRange[]>;

@@ -44,10 +44,12 @@ describe('command start-up', () => {
     }
   });
 
-  it('grt-ls loads no zlib, worker threads or os module at start (util/builtins.ts loads them on first use)', () => {
+  it('grt-ls loads no zlib, worker threads or os module at start, grt-extract no worker threads (util/builtins.ts loads them on first use)', () => {
     const loaded = reachable(join(SRC, 'cli/grt-ls.ts'));
     expect(loaded.has(join(SRC, 'vmdk/inflate-pool.ts'))).toBe(true);
     for (const unwanted of ['node:zlib', 'zlib', 'node:worker_threads', 'worker_threads', 'node:os', 'os']) expect(loaded.has(unwanted), unwanted).toBe(false);
+    // grt-extract starts its writer thread only for a slow target or while inflating here.
+    expect(reachable(join(SRC, 'cli/grt-extract.ts')).has('node:worker_threads')).toBe(false);
   });
 
   it('no command loads the LVM2 assembler before a volume carries a PV label, nor the OVA/OVF readers before an .ova', () => {

@@ -56,6 +56,19 @@ async function copiedOut(source: BlockFileSource, volumeBytes: Uint8Array, offse
 
 const runsArb = fc.array(fc.record({ physical: fc.option(fc.integer({ min: 0, max: VOLUME_BLOCKS - 4 }), { nil: null }), count: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 12 });
 
+/** The runs of a file one after another, as `runsArb` describes them. */
+function blockRuns(spec: { physical: number | null; count: number }[]): BlockRun[] {
+  const runs: BlockRun[] = [];
+  let logical = 0;
+  for (const { physical, count } of spec) {
+    runs.push({ logicalBlock: logical, physicalBlock: physical, count });
+    logical += count;
+  }
+  return runs;
+}
+
+const logicalBlocks = (runs: readonly BlockRun[]): number => runs.reduce((sum, run) => sum + run.count, 0);
+
 describe('BlockFileSource', () => {
   it('read and readInto give the mapped bytes, zeros in holes, replayed blocks from the journal (property)', async () => {
     const bytes = volume();
@@ -63,13 +76,8 @@ describe('BlockFileSource', () => {
       fc.asyncProperty(runsArb, fc.nat(), fc.nat(), fc.integer({ min: 0, max: VOLUME_BLOCKS - 1 }), async (spec, a, b, replayedHome) => {
         const reader = new BlockReader(new MemorySource(bytes), BLOCK, VOLUME_BLOCKS);
         reader.overlay.set(replayedHome, { journalBlockNumber: VOLUME_BLOCKS - 1, escaped: false });
-        const runs: BlockRun[] = [];
-        let logical = 0;
-        for (const { physical, count } of spec) {
-          runs.push({ logicalBlock: logical, physicalBlock: physical, count });
-          logical += count;
-        }
-        const size = logical * BLOCK - (a % BLOCK);
+        const runs = blockRuns(spec);
+        const size = logicalBlocks(runs) * BLOCK - (a % BLOCK);
         const expected = new Uint8Array(size);
         for (const run of runs) {
           if (run.physicalBlock === null) continue;
@@ -98,13 +106,8 @@ describe('BlockFileSource', () => {
         const reader = new BlockReader(new FileBackedVolume(bytes), BLOCK, VOLUME_BLOCKS);
         reader.overlay.set(plainHome!, { journalBlockNumber: VOLUME_BLOCKS - 1, escaped: false });
         reader.overlay.set(escapedHome!, { journalBlockNumber: VOLUME_BLOCKS - 2, escaped: true });
-        const runs: BlockRun[] = [];
-        let logical = 0;
-        for (const { physical, count } of spec) {
-          runs.push({ logicalBlock: logical, physicalBlock: physical, count });
-          logical += count;
-        }
-        const size = logical * BLOCK - (a % BLOCK);
+        const runs = blockRuns(spec);
+        const size = logicalBlocks(runs) * BLOCK - (a % BLOCK);
         const source = new BlockFileSource(reader, runs, size, 'test file');
         const offset = b % size;
         const length = (a + b) % (size - offset + 1);

@@ -6,7 +6,7 @@
  */
 import { GrtError } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import { checkRange, copyOut, readInto, type HostCopy } from '../../io/byte-source.js';
+import { checkRange, copyOut, readInto, unzeroedBytes, type HostCopy } from '../../io/byte-source.js';
 
 /** Where one stripe of a segment lies. */
 export interface MappedStripe {
@@ -41,8 +41,10 @@ export class LogicalVolumeSource implements ByteSource {
     this.size = next;
   }
 
+  /** A buffer not zeroed first: the segments tile the LV, so readInto writes every byte. */
   async read(offset: number, length: number): Promise<Uint8Array> {
-    const out = new Uint8Array(length);
+    checkRange(this, offset, length, this.name);
+    const out = unzeroedBytes(length);
     await this.readInto(offset, out);
     return out;
   }
