@@ -17,9 +17,10 @@ import { readTarIndex } from '../../src/io/sources/tar.js';
 import { openOva } from '../../src/vm/ova.js';
 import { verifyOva } from '../../src/vm/ova-manifest.js';
 import { buildTar, type TarEntry } from '../vm/tar-builder.js';
-import { mutateFiles, mutateText, type Files, type Rng } from './mutate.js';
+import { mutateText, type Files, type Rng } from './mutate.js';
 import type { FuzzTarget } from './target-kit.js';
 import { exerciseFs } from './targets-fs.js';
+import { mutateWithFixup } from './targets-volume.js';
 
 const PACKAGES = ['vm.ova', 'vm-pax.ova', 'vm-gnu.ova', 'vm-chunked.ova', 'vm-gzip.ova'];
 const MAIN = 'package.ova';
@@ -33,13 +34,21 @@ interface Member {
   data: Uint8Array;
 }
 
+/** One pax record `LEN key=value\n` whose length counts itself (POSIX pax extended header). */
+function paxRecord(keyValue: string): string {
+  let length = keyValue.length + 2;
+  while (`${length} ${keyValue}`.length !== length) length = `${length} ${keyValue}`.length;
+  return `${length} ${keyValue}`;
+}
+
 /** A member name as a long-name record holds it: pax `path` (typeflag x) or GNU ././@LongLink (L). */
-function longName(name: string, data: Uint8Array, rng: Rng): TarEntry[] {
+function longName(name: string, data: Uint8Array, rng: Rng, log: string[]): TarEntry[] {
   if (rng.chance(0.5)) {
-    const body = ` path=${name}\n`;
-    let length = body.length;
-    while (`${length}${body}`.length !== length) length = `${length}${body}`.length;
-    return [{ name: 'PaxHeaders/x', type: 'x', data: enc.encode(`${length}${body}`) }, { name: name.slice(0, 99), data }];
+    // Sometimes a record that overrides the header's size, or a second path (the last one counts).
+    const extra = rng.chance(0.3) ? rng.pick(['size=99999999999\n', 'size=0\n', `size=${data.length + 512}\n`, 'path=../x\n', 'size=-1\n']) : '';
+    if (extra) log.push(`${name.slice(0, 40)}: pax record ${JSON.stringify(extra)}`);
+    const records = `${paxRecord(`path=${name}\n`)}${extra ? paxRecord(extra) : ''}`;
+    return [{ name: 'PaxHeaders/x', type: 'x', data: enc.encode(records) }, { name: name.slice(0, 99), data }];
   }
   return [{ name: '././@LongLink', type: 'L', data: enc.encode(`${name}\0`) }, { name: name.slice(0, 99), data }];
 }
@@ -136,7 +145,7 @@ function rebuild(members: Member[], rng: Rng): { bytes: Uint8Array; log: string[
   }
   for (const m of list) {
     const roll = rng.below(10);
-    if (roll === 0 || m.name.length > 99) entries.push(longName(m.name, m.data, rng));
+    if (roll === 0 || m.name.length > 99) entries.push(longName(m.name, m.data, rng, log));
     else if (roll === 1) {
       const field = rng.pick(['77777777777\0', '\x80\0\0\0\0\0\0\x01\0\0\0\0', 'zzzzzzzzzzz\0', '00000000000\0', '00000001000\0']);
       entries.push([{ name: m.name, data: m.data, sizeField: field }]);
@@ -150,6 +159,8 @@ function rebuild(members: Member[], rng: Rng): { bytes: Uint8Array; log: string[
   const bytes = buildTar(entries.flat());
   return { bytes: rng.chance(0.1) ? bytes.subarray(0, rng.below(bytes.length)) : bytes, log };
 }
+
+const mutateBytes = mutateWithFixup(fixTarChecksums)!;
 
 export const ovaTarget: FuzzTarget = {
   name: 'ova',
@@ -169,7 +180,8 @@ export const ovaTarget: FuzzTarget = {
     return { files, main: MAIN, hints: { files: [MAIN], regions } };
   },
   mutate(input, rng) {
-    if (rng.chance(0.4)) return mutateFiles(input.files, rng, input.hints);
+    // Byte damage, mostly with the tar header checksums made right again so it reaches the fields.
+    if (rng.chance(0.4)) return mutateBytes(input, rng);
     // mutate is synchronous (readTarIndex is not): the committed packages are re-read by syncMembers.
     const members = syncMembers(input.files.get(MAIN)!);
     const { bytes, log } = rebuild(members, rng);
@@ -204,6 +216,17 @@ async function verifyRun(path: string): Promise<string> {
     return `verify: ${results.map((r) => r.status).join(' ')}`;
   } finally {
     await pkg.opener.release();
+  }
+}
+
+/** Each 512-byte block with the ustar magic gets the checksum of its bytes as they now are (POSIX ustar: the sum with the field as spaces). */
+function fixTarChecksums(bytes: Uint8Array): void {
+  for (let at = 0; at + 512 <= bytes.length; at += 512) {
+    const block = bytes.subarray(at, at + 512);
+    if (dec.decode(block.subarray(257, 262)) !== 'ustar') continue;
+    block.fill(0x20, 148, 156);
+    const sum = block.reduce((total, b) => total + b, 0);
+    block.set(enc.encode(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
   }
 }
 
