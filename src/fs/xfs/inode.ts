@@ -5,6 +5,7 @@
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
 import type { EntryTimes } from '../file-system.js';
+import { secondsToNs } from '../../util/time.js';
 import { xfsCrcMatches } from './crc32c.js';
 import type { Superblock } from './superblock.js';
 
@@ -78,16 +79,10 @@ function forkFormat(value: number): ForkFormat {
   return FORK_FORMATS[value] ?? 'unknown';
 }
 
-/**
- * A timestamp as nanoseconds since 1970. Legacy: signed 32-bit seconds and nanoseconds.
- * NOTE: seconds × 1e9 is exact as a Number for any 32-bit second count (1e9 = 2^9 × 1953125 and
- * 2^31 × 1953125 < 2^52), so one BigInt of it replaces the BigInt of the seconds and their product.
- */
+/** A timestamp as nanoseconds since 1970: bigtime's counter, or legacy signed 32-bit seconds and nanoseconds. */
 function timestamp(view: DataView, offset: number, bigtime: boolean): bigint {
   if (bigtime) return view.getBigUint64(offset) - BIGTIME_EPOCH_OFFSET_NS;
-  const nanoseconds = view.getUint32(offset + 4);
-  const whole = BigInt(view.getInt32(offset) * 1e9);
-  return nanoseconds === 0 ? whole : whole + BigInt(nanoseconds);
+  return secondsToNs(view.getInt32(offset), view.getUint32(offset + 4));
 }
 
 /** A big-endian u64 as a Number (unsafe past 2^53: callers check where it matters). */
