@@ -19,8 +19,22 @@ export function nsToFiletime(ns: bigint): bigint {
   return ns / NS_PER_FILETIME_TICK + FILETIME_UNIX_EPOCH;
 }
 
-/** Whole seconds and nanoseconds since 1970 as POSIX keeps them (ext4, XFS): exact. */
+/**
+ * Seconds up to which seconds × 1e9 is exact as a Number: 1e9 = 2^9 × 1953125, and the product
+ * is exact while seconds × 1953125 ≤ 2^53 (until the year 2116).
+ */
+const MAX_EXACT_SECONDS = Math.floor(2 ** 53 / 1953125);
+
+/**
+ * Whole seconds and nanoseconds since 1970 as POSIX keeps them (ext4, XFS): exact. A listing
+ * converts four times per file: from a Number of seconds in range it makes one BigInt of the
+ * product (and one more for nonzero nanoseconds) instead of four.
+ */
 export function secondsToNs(seconds: bigint | number, nanoseconds = 0): bigint {
+  if (typeof seconds === 'number' && Number.isInteger(seconds) && Math.abs(seconds) <= MAX_EXACT_SECONDS) {
+    const whole = BigInt(seconds * 1e9);
+    return nanoseconds === 0 ? whole : whole + BigInt(nanoseconds);
+  }
   return BigInt(seconds) * NS_PER_SECOND + BigInt(nanoseconds);
 }
 

@@ -13,6 +13,7 @@
 import { GrtError, type GrtWarning } from '../../errors.js';
 import { u16le, u32le } from '../../util/little-endian.js';
 import { crc32cRaw, crc32cU32le, crc32cZeros } from '../../util/crc32c.js';
+import { secondsToNs } from '../../util/time.js';
 
 export const ROOT_INODE = 2;
 /** i_flags bits grt reads. */
@@ -69,9 +70,9 @@ function kindOf(mode: number): InodeKind {
 }
 
 function nanoseconds(seconds: number, extra: number | undefined): bigint {
-  if (extra === undefined) return BigInt(seconds | 0) * 1_000_000_000n;
-  // Seconds with the epoch bits stay below 2^35: exact as a Number, so one BigInt per part.
-  return BigInt((seconds | 0) + (extra & 3) * 0x1_0000_0000) * 1_000_000_000n + BigInt(extra >>> 2);
+  if (extra === undefined) return secondsToNs(seconds | 0);
+  // Seconds with the epoch bits stay below 2^35: exact as a Number.
+  return secondsToNs((seconds | 0) + (extra & 3) * 0x1_0000_0000, extra >>> 2);
 }
 
 /** Device numbers: old style in i_block[0] (8:8), new style in i_block[1] (12:20 split as Linux new_encode_dev). */

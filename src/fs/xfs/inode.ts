@@ -5,6 +5,7 @@
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
 import type { EntryTimes } from '../file-system.js';
+import { secondsToNs } from '../../util/time.js';
 import { xfsCrcMatches } from './crc32c.js';
 import type { Superblock } from './superblock.js';
 
@@ -13,10 +14,15 @@ const CORE_SIZE_V2 = 100;
 const CORE_SIZE_V3 = 176;
 /** di_crc: CRC-32C of the whole v3 inode. */
 const INODE_CRC_OFFSET = 100;
+/**
+ * di_flags2 is a big-endian u64 at byte 120; both flags read here lie in its low word (byte 124),
+ * read as a Number: a BigInt per inode is garbage a listing of 100,000 files pays for.
+ */
+const FLAGS2_LOW_OFFSET = 124;
 /** di_flags2: timestamps are 64-bit nanosecond counters (XFS_DIFLAG2_BIGTIME). */
-const DIFLAG2_BIGTIME = 1n << 3n;
+const DIFLAG2_BIGTIME = 1 << 3;
 /** di_flags2: 64-bit data extent counter at byte 24 (XFS_DIFLAG2_NREXT64). */
-const DIFLAG2_NREXT64 = 1n << 4n;
+const DIFLAG2_NREXT64 = 1 << 4;
 /** Bigtime counts from the lowest 32-bit time, -2^31 s (xfs_format.h XFS_BIGTIME_EPOCH_OFFSET). */
 const BIGTIME_EPOCH_OFFSET_NS = 2n ** 31n * 1_000_000_000n;
 
@@ -73,9 +79,15 @@ function forkFormat(value: number): ForkFormat {
   return FORK_FORMATS[value] ?? 'unknown';
 }
 
+/** A timestamp as nanoseconds since 1970: bigtime's counter, or legacy signed 32-bit seconds and nanoseconds. */
 function timestamp(view: DataView, offset: number, bigtime: boolean): bigint {
   if (bigtime) return view.getBigUint64(offset) - BIGTIME_EPOCH_OFFSET_NS;
-  return BigInt(view.getInt32(offset)) * 1_000_000_000n + BigInt(view.getUint32(offset + 4));
+  return secondsToNs(view.getInt32(offset), view.getUint32(offset + 4));
+}
+
+/** A big-endian u64 as a Number (unsafe past 2^53: callers check where it matters). */
+function uint64(view: DataView, offset: number): number {
+  return view.getUint32(offset) * 2 ** 32 + view.getUint32(offset + 4);
 }
 
 /** Parse the inode `number` from its `sb.inodeSize` bytes, which lie at `byteOffset` of the volume. */
@@ -95,12 +107,12 @@ export function parseInode(sb: Superblock, number: number, bytes: Uint8Array, wa
   if (version < 1 || version > 3 || (version === 3) !== sb.hasCrc) throw fail(`inode version ${version} on a v${sb.version} volume`);
   const coreSize = version === 3 ? CORE_SIZE_V3 : CORE_SIZE_V2;
   const mode = view.getUint16(2);
-  const flags2 = version === 3 ? view.getBigUint64(120) : 0n;
-  const bigtime = (flags2 & DIFLAG2_BIGTIME) !== 0n;
-  const nrext64 = (flags2 & DIFLAG2_NREXT64) !== 0n;
-  const size = Number(view.getBigUint64(56));
+  const flags2Low = version === 3 ? view.getUint32(FLAGS2_LOW_OFFSET) : 0;
+  const bigtime = (flags2Low & DIFLAG2_BIGTIME) !== 0;
+  const nrext64 = (flags2Low & DIFLAG2_NREXT64) !== 0;
+  const size = uint64(view, 56);
   if (!Number.isSafeInteger(size)) throw fail(`size ${size}`);
-  const dataExtents = nrext64 ? Number(view.getBigUint64(24)) : view.getUint32(76);
+  const dataExtents = nrext64 ? uint64(view, 24) : view.getUint32(76);
   const attrExtents = nrext64 ? view.getUint32(76) : view.getUint16(80);
   const forkOffset = bytes[82]! * 8;
   const literalSize = sb.inodeSize - coreSize;
@@ -113,7 +125,7 @@ export function parseInode(sb: Superblock, number: number, bytes: Uint8Array, wa
   };
   if (version === 3) times.btime = timestamp(view, 144, bigtime);
   if (version === 3 && !xfsCrcMatches(bytes, INODE_CRC_OFFSET)) warnings.push({ code: 'BAD_CHECKSUM', message: `XFS inode ${number}: CRC mismatch` });
-  if (version === 3 && Number(view.getBigUint64(152)) !== number) {
+  if (version === 3 && uint64(view, 152) !== number) {
     warnings.push({ code: 'BAD_RECORD', message: `XFS inode ${number}: records itself as inode ${view.getBigUint64(152)}` });
   }
   const inode: Inode = {
