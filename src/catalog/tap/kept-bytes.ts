@@ -72,16 +72,16 @@ export class KeptBytes {
       this.forward(diskOffset, bytes);
       return;
     }
-    const touched: number[] = [];
+    // Page by page, each packed as soon as it is wholly held: its buffer is then the spare the next
+    // page takes, so a run of pages (a MiB of MFT at a time) allocates none. Packing them only after
+    // the whole run allocated a page each (92 MiB of garbage for a 99 MiB MFT, the calling thread's
+    // memory peak until a collection).
     for (const { pageIndex, inPage, at, length } of pieces(diskOffset, bytes.length)) {
       const piece = bytes.subarray(at, at + length);
       const page = this.pages.get(pageIndex) ?? (isZero(piece) ? undefined : this.newPage(pageIndex, length === PAGE_BYTES));
       page?.set(piece, inPage);
-      if (page) touched.push(pageIndex);
-    }
-    this.held.add(diskOffset, diskOffset + bytes.length);
-    for (const pageIndex of touched) {
-      if (!this.unpackable.has(pageIndex) && this.held.covers(pageIndex * PAGE_BYTES, (pageIndex + 1) * PAGE_BYTES)) this.pack(pageIndex);
+      this.held.add(diskOffset + at, diskOffset + at + length);
+      if (page && !this.unpackable.has(pageIndex) && this.held.covers(pageIndex * PAGE_BYTES, (pageIndex + 1) * PAGE_BYTES)) this.pack(pageIndex);
     }
   }
 
