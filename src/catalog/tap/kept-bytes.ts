@@ -135,14 +135,21 @@ export class KeptBytes {
       this.unpacked.set(pageIndex, hit);
       return hit;
     }
-    const packed = this.packed.get(pageIndex);
-    if (!packed) return undefined;
+    if (!this.packed.has(pageIndex)) return undefined;
     const page = this.spare ?? new Uint8Array(PAGE_BYTES);
     this.spare = undefined;
-    // Our own deflate of a full page: anything else is a fault of this process, not of the input.
-    if (this.inflater.inflate(packed, page) !== PAGE_BYTES) throw new Error(`kept page ${pageIndex} does not unpack: ${this.inflater.lastError}`);
+    this.unpackInto(pageIndex, page);
     this.cacheUnpacked(pageIndex, page);
     return page;
+  }
+
+  /** Unpack packed page `pageIndex` into `page` (PAGE_BYTES long); false when it is not packed. */
+  private unpackInto(pageIndex: number, page: Uint8Array): boolean {
+    const packed = this.packed.get(pageIndex);
+    if (!packed) return false;
+    // Our own deflate of a full page: anything else is a fault of this process, not of the input.
+    if (this.inflater.inflate(packed, page) !== PAGE_BYTES) throw new Error(`kept page ${pageIndex} does not unpack: ${this.inflater.lastError}`);
+    return true;
   }
 
   /** Note `page` as the unpacked copy of packed page `pageIndex`; the least recently used one beyond UNPACKED_PAGES becomes the spare. */
@@ -172,6 +179,9 @@ export class KeptBytes {
     // A fault of this process: after the hand-off nothing here reads the bytes.
     if (this.forward) throw new Error('kept bytes read after they were handed off');
     for (const { pageIndex, inPage, at, length } of pieces(diskOffset, target.length)) {
+      // A whole packed page read (the catalog's scan reads the MFT in 4 MiB chunks) unpacks straight
+      // into the target: it will not be read again soon, and caching it costs a copy and evicts the pages that will.
+      if (length === PAGE_BYTES && !this.pages.has(pageIndex) && !this.unpacked.has(pageIndex) && this.unpackInto(pageIndex, target.subarray(at, at + length))) continue;
       const page = this.pages.get(pageIndex) ?? this.unpack(pageIndex);
       if (page) target.set(page.subarray(inPage, inPage + length), at);
       else target.fill(0, at, at + length);
