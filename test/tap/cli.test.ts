@@ -1,12 +1,14 @@
 /** grt-catalog -: the catalog of the image on standard input, with --image to read back what passed. */
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { main, readStdin } from '../../src/cli/grt-catalog.js';
+import { growPipe, main, readStdin } from '../../src/cli/grt-catalog.js';
 import type { CliIo } from '../../src/cli/output.js';
+import { loadNativePipe } from '../../src/restore/native-pipe.js';
 
 const ROOT = join(import.meta.dirname, '../../test-images');
 
@@ -66,6 +68,47 @@ describe('readStdin', () => {
       for await (const chunk of readStdin(fd)) chunks.push(Buffer.from(chunk));
       expect(chunks.map((c) => c.length)).toEqual([1 << 20, 1 << 20, bytes.length - (2 << 20)]);
       expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
+
+describe('growPipe', () => {
+  const pipeMax = (() => {
+    try {
+      return Number(readFileSync('/proc/sys/fs/pipe-max-size', 'utf8'));
+    } catch {
+      return 0;
+    }
+  })();
+  // The addon is built by `npm ci` (node-gyp); a machine without it, or whose pipe-max-size is below 1 MiB, reads 64 KiB at a time.
+  const canGrow = loadNativePipe() !== undefined && pipeMax >= 1 << 20;
+
+  it.skipIf(!canGrow)('grows a pipe to 1 MiB, so one read returns 1 MiB', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grt-tap-pipe-'));
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    // Opened for reading and writing (Linux): both ends in one descriptor, no other process needed.
+    const fd = openSync(join(dir, 'fifo'), 'r+');
+    try {
+      expect(growPipe(fd)).toBe(1 << 20);
+      // A 64 KiB pipe would block this write (a blocking descriptor) and return 64 KiB per read.
+      const bytes = randomBytes(1 << 20);
+      expect(writeSync(fd, bytes)).toBe(bytes.length);
+      const read = Buffer.alloc(2 << 20);
+      expect(readSync(fd, read, 0, read.length, null)).toBe(bytes.length);
+      expect(read.subarray(0, bytes.length).equals(bytes)).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('leaves what is not a pipe as it is, without an error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grt-tap-pipe-'));
+    writeFileSync(join(dir, 'file'), 'x');
+    const fd = openSync(join(dir, 'file'), 'r');
+    try {
+      expect(growPipe(fd)).toBeUndefined();
     } finally {
       closeSync(fd);
     }

@@ -1,6 +1,6 @@
 /** The tap's kept bytes: what was stored reads back, packed or not; wholly held pages cost their packed size. */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KeptBytes } from '../../src/catalog/tap/kept-bytes.js';
 
 const PAGE = 64 * 1024;
@@ -60,5 +60,43 @@ describe('KeptBytes', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('a read over many packed pages (as the scan reads the MFT) gets each whole page at its place in the target', () => {
+    const kept = new KeptBytes(1 << 30);
+    const bytes = recordLike(DISK, 9);
+    for (let i = 0; i < DISK; i += 1000) bytes[i] = i & 0xff;
+    kept.store(0, bytes);
+    // Starting 100 bytes into the first page: the whole pages land at an offset in the target, not at its start.
+    const back = new Uint8Array(DISK - 200);
+    kept.copyInto(100, back);
+    expect(Buffer.from(back).equals(Buffer.from(bytes.subarray(100, DISK - 100)))).toBe(true);
+  });
+
+  describe('page memory', () => {
+    afterEach(() => vi.unstubAllGlobals());
+
+    it('an MFT passing a MiB at a time reuses the buffers of the pages it packed (no page allocated per page)', () => {
+      let pageAllocations = 0;
+      vi.stubGlobal(
+        'Uint8Array',
+        new Proxy(Uint8Array, {
+          construct(target, args, newTarget) {
+            if (args[0] === PAGE) pageAllocations++;
+            return Reflect.construct(target, args, newTarget) as object;
+          },
+        }),
+      );
+      const kept = new KeptBytes(1 << 30);
+      const chunk = 1 << 20;
+      const mib = 32;
+      for (let i = 0; i < mib; i++) kept.store(i * chunk, recordLike(chunk, i));
+      // The 8 pages kept unpacked and the one being filled; storing the chunks packed each page after
+      // the whole chunk allocated 16 (about 500 for 32 MiB).
+      expect(pageAllocations).toBeLessThanOrEqual(10);
+      const back = new Uint8Array(chunk);
+      kept.copyInto(5 * chunk, back);
+      expect(Buffer.from(back).equals(Buffer.from(recordLike(chunk, 5)))).toBe(true);
+    });
   });
 });

@@ -29,7 +29,10 @@ export interface GrainSink {
    * the grain is inflated). Called before its data, so what lies below it is settled first.
    */
   wants(diskOffset: number, length: number): Promise<boolean>;
-  /** A grain's disk bytes (clipped to the capacity), or only its place when it was skipped (`bytes` undefined). */
+  /**
+   * A grain's disk bytes (clipped to the capacity), or only its place when it was skipped (`bytes`
+   * undefined). The bytes are the decoder's one grain buffer: valid until the returned promise settles.
+   */
   grain(diskOffset: number, length: number, bytes: Uint8Array | undefined): void | Promise<void>;
 }
 
@@ -53,6 +56,14 @@ export class VmdkStreamDecoder {
   private grainOffset = 0;
   private grainLength = 0;
   private readonly inflater = createInflater(zlib);
+  /**
+   * The buffers every marker, compressed grain and inflated grain is read into, reused: a new array
+   * each was an ArrayBuffer per grain record, and the 64 KiB inflated grains the tap keeps (the
+   * MFT's, 99 MiB for 100,000 files) became garbage as soon as they were copied into the kept pages.
+   */
+  private readonly markerBytes = new Uint8Array(METADATA_MARKER_BYTES);
+  private compressedBytes = new Uint8Array(0);
+  private grainBytes = new Uint8Array(0);
   identity: StreamIdentity | undefined;
   readonly warnings: GrtWarning[] = [];
 
@@ -89,6 +100,11 @@ export class VmdkStreamDecoder {
 
   private collect(length: number): void {
     this.pending = new Uint8Array(length);
+    this.pendingUsed = 0;
+  }
+
+  private collectMarker(): void {
+    this.pending = this.markerBytes;
     this.pendingUsed = 0;
   }
 
@@ -137,12 +153,12 @@ export class VmdkStreamDecoder {
       if (descriptor.createType !== undefined) this.identity!.createType = descriptor.createType;
     }
     this.step = 'marker';
-    this.collect(METADATA_MARKER_BYTES);
+    this.collectMarker();
     await this.sink.start(this.identity!);
   }
 
   private async readMarker(): Promise<void> {
-    const view = new DataView(this.pending.buffer);
+    const view = new DataView(this.pending.buffer, this.pending.byteOffset, this.pending.byteLength);
     const value = view.getUint32(0, true) + view.getUint32(4, true) * 0x1_0000_0000;
     const size = view.getUint32(8, true);
     const { header, capacity } = this.identity!;
@@ -158,7 +174,8 @@ export class VmdkStreamDecoder {
       // The 4 bytes after the 12-byte grain header are already the grain's first compressed bytes.
       const first = this.pending.subarray(GRAIN_RECORD_HEADER_BYTES);
       if (await this.sink.wants(diskOffset, this.grainLength)) {
-        const data = new Uint8Array(size);
+        if (this.compressedBytes.length < size) this.compressedBytes = new Uint8Array(maxCompressedBytes(grainBytes));
+        const data = this.compressedBytes.subarray(0, size);
         data.set(first.subarray(0, Math.min(size, first.length)));
         this.step = 'grain';
         this.pending = data;
@@ -181,11 +198,13 @@ export class VmdkStreamDecoder {
     }
     // The marker fills its sector; `value` sectors of metadata follow (skipped: the tap needs none).
     this.skipToSector(value * SECTOR_BYTES);
-    this.collect(METADATA_MARKER_BYTES);
+    this.collectMarker();
   }
 
   private async readGrain(): Promise<void> {
-    const out = new Uint8Array(this.identity!.header.grainSectors * SECTOR_BYTES);
+    const grainBytes = this.identity!.header.grainSectors * SECTOR_BYTES;
+    if (this.grainBytes.length !== grainBytes) this.grainBytes = new Uint8Array(grainBytes);
+    const out = this.grainBytes;
     const produced = this.inflater.inflate(this.pending, out);
     const details = { structure: `compressed grain at lba ${this.grainOffset / SECTOR_BYTES}`, offset: this.fileOffset - this.pending.length, space: 'file' } as const;
     if (produced < 0) throw inflateError(produced, this.inflater.lastError, out.length, details);
@@ -199,7 +218,7 @@ export class VmdkStreamDecoder {
   /** After a grain record: `remaining` compressed bytes to skip, then padding to the sector. */
   private afterGrain(remaining: number): void {
     this.step = 'marker';
-    this.collect(METADATA_MARKER_BYTES);
+    this.collectMarker();
     this.skip = remaining;
     // Padding counts from the end of the record: the file offset once `remaining` is skipped.
     const recordEnd = this.fileOffset + remaining;
