@@ -27,13 +27,17 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 /**
  * Each case's commands ({ grt, [peer]: command, … }) run `runs` times, alternating; prints
- * medians, peak RSS, and grt's ratio to each peer against `goal`.
+ * medians, peak RSS, and grt's ratio to each peer against `goal`. `before` runs, untimed, before
+ * each command.
  */
-export function compareCases(cases, runs, { goal }) {
+export function compareCases(cases, runs, { goal, before = () => {} }) {
   for (const [label, tools] of Object.entries(cases)) {
     const results = Object.fromEntries(Object.keys(tools).map((name) => [name, []]));
     for (let run = 0; run < runs; run++) {
-      for (const [name, command] of Object.entries(tools)) results[name].push(timed(command));
+      for (const [name, command] of Object.entries(tools)) {
+        before();
+        results[name].push(timed(command));
+      }
     }
     const summary = Object.fromEntries(Object.entries(results).map(([name, list]) => [name, {
       wall: median(list.map((r) => r.seconds)),

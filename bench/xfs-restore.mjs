@@ -12,7 +12,8 @@
 // system's block (`dd-4k`), and with bs=64k (`dd-64k`), the fastest size on the development VM
 // (1 MiB writes into new page-cache folios run several times slower there, write-thread.ts). Each
 // case runs grt and both dd alternately as whole processes: to a new file (`-o`, `--stdout > FILE`) and
-// to /dev/null, each side removing its last output first (in the timed command, alike); medians, ratios and peak RSS as bench/restore-cases.mjs prints them, then both
+// to /dev/null, each side removing its last output first (in the timed command, alike) after a
+// `sync` (untimed); medians, ratios and peak RSS as bench/restore-cases.mjs prints them, then both
 // outputs checked against the file's sha256. Needs mkfs.xfs, xfs_db, dd and /usr/bin/time;
 // without them it says what is missing and exits 0.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -110,7 +111,11 @@ const cases = {
 };
 mkdirSync(out, { recursive: true });
 console.log(`restore one ${fileMiB} MiB file (${extents.length} extents) from a raw XFS volume, ${runs} runs each, alternating`);
-compareCases(cases, runs, { goal: 0.6 });
+// Each command starts with the page cache written back (`sync`, untimed): otherwise a run pays
+// for the dirty pages of the 1 GiB files the runs before it wrote and removed, which moved one
+// side's CPU time by 0.5–1 s from run to run (stdout's looked 1.4× -o's in one run, the same
+// path by strace).
+compareCases(cases, runs, { goal: 0.6, before: () => execFileSync('sync') });
 const sums = await Promise.all([join(out, 'grt', FILE_NAME), join(out, 'grt-stdout.bin'), join(out, 'dd.bin')].map(sha256));
 console.log(sums.every((s) => s === expected) ? `  grt and dd wrote the file's bytes (sha256 ${expected.slice(0, 16)}…)` : `  MISMATCH: grt, grt --stdout, dd: ${sums.join(', ')}; expected ${expected}`);
 rmSync(out, { recursive: true, force: true });
