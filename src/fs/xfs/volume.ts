@@ -5,7 +5,7 @@
  */
 import { GrtError, type GrtWarning } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import type { FileEntry, FileSystem, FileSystemInfo, StreamLayout } from '../file-system.js';
+import type { EntryDetails, FileEntry, FileSystem, FileSystemInfo, StreamLayout } from '../file-system.js';
 import { direntEntryType, PosixFileSystem, posixEntry, superblockInfo, withSymlinkTarget, type EntryPlace } from '../posix-tree.js';
 import type { Inode } from './inode.js';
 import type { Xattr } from './xattr.js';
@@ -42,7 +42,13 @@ export class XfsFileSystem extends PosixFileSystem<Inode> implements FileSystem 
   }
 
   protected async describe(inode: Inode, place: EntryPlace, warnings: GrtWarning[]): Promise<FileEntry> {
-    const entry = posixEntry(inode, place, entryTimesOf(inode.times), { flags: inode.flags, projectId: inode.projectId, ...(inode.device ? { deviceMajor: inode.device.major, deviceMinor: inode.device.minor } : {}) }, warnings);
+    // Fields set one by one, not spread in: a listing builds one of these per file.
+    const details: EntryDetails = { flags: inode.flags, projectId: inode.projectId };
+    if (inode.device) {
+      details.deviceMajor = inode.device.major;
+      details.deviceMinor = inode.device.minor;
+    }
+    const entry = posixEntry(inode, place, entryTimesOf(inode.times), details, warnings);
     return withSymlinkTarget(entry, () => this.volume.symlinkTarget(inode, warnings));
   }
 
