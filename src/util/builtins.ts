@@ -10,8 +10,12 @@
  */
 import { createRequire } from 'node:module';
 
-/** A require for built-ins only (tsup's shims give the CommonJS build an import.meta.url too). */
-const requireBuiltin = createRequire(import.meta.url);
+/**
+ * A require for built-ins only, so any absolute base resolves them: tsup's shims give the CommonJS
+ * build an import.meta.url, but a worker program bundled from source into CommonJS text (esbuild,
+ * vmdk/inflate-worker-url.ts) has none, and there Node's own path serves.
+ */
+const requireBuiltin = createRequire((import.meta.url as string | undefined) ?? process.execPath);
 
 export function zlibModule(): typeof import('node:zlib') {
   return requireBuiltin('node:zlib') as typeof import('node:zlib');
