@@ -3,7 +3,8 @@
  * a command starts. Measured on Node 20 after fs/promises (which every command loads): `zlib`
  * costs ~4 ms of CPU (it loads the stream modules), `worker_threads` ~1.5 ms, `os` ~0.5 ms, paid
  * by `grt-ls --help` and by a listing of a sparse or flat disk that never inflates a grain nor
- * starts a worker.
+ * starts a worker (and `crypto`, which names a worker program's bundle when run from source,
+ * vmdk/inflate-worker-url.ts).
  *
  * `require` of a built-in is synchronous and cached by Node after the first call, so the
  * synchronous code that needs one (a grain's inflater) can ask for it each time.
@@ -27,4 +28,8 @@ export function workerThreads(): typeof import('node:worker_threads') {
 
 export function osModule(): typeof import('node:os') {
   return requireBuiltin('node:os') as typeof import('node:os');
+}
+
+export function cryptoModule(): typeof import('node:crypto') {
+  return requireBuiltin('node:crypto') as typeof import('node:crypto');
 }

@@ -16,13 +16,12 @@
  * When neither works the worker fails to start: the pool inflates on the calling thread, the tap
  * builds its catalog after the stream.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker, WorkerOptions } from 'node:worker_threads';
-import { workerThreads } from '../util/builtins.js';
+import { cryptoModule, workerThreads } from '../util/builtins.js';
 
 /** This module's URL (tsup's shims give the CommonJS build one too). */
 function moduleUrl(): string {
@@ -119,7 +118,7 @@ function bundleCacheFile(esbuildMain: string, entry: string): string {
   const parts = esbuildMain.split(sep);
   const at = parts.lastIndexOf('node_modules');
   const nodeModules = at < 0 ? join(dirname(esbuildMain), '..', '..') : parts.slice(0, at + 1).join(sep);
-  return join(nodeModules, '.cache', 'grt-workers', `${createHash('sha256').update(entry).digest('hex').slice(0, 24)}.json`);
+  return join(nodeModules, '.cache', 'grt-workers', `${cryptoModule().createHash('sha256').update(entry).digest('hex').slice(0, 24)}.json`);
 }
 
 /** A worker program's source bundled by esbuild into one CommonJS text (running from source only), kept while its sources are unchanged. */
