@@ -68,14 +68,35 @@ export function decodeFolderNames(blob: Uint8Array): string[] {
   return names;
 }
 
+/** Code points of a name's key a trigram holds: a glob's literal run this long selects by it. */
+export const TRIGRAM_CHARS = 3;
+/** Three ASCII characters: a glob's literal runs are ASCII (names.ts), so only such trigrams are ever asked for. */
+const ASCII_TRIGRAM = /^[\x00-\x7f]{3}$/;
+const ASCII_KEY = /^[\x00-\x7f]*$/;
+
 /**
- * The search grams of a name (name_grams rows, with its folder): 'p' and the first
- * PREFIX_GRAM_CHARS code points of its key (the whole key when shorter), and, when it has a dot,
- * 'e' and its extension's key. names.ts turns a glob's literal start or end into these.
+ * The search grams of a name (gram_folders lists, gram-lists.ts): 'p' and the first
+ * PREFIX_GRAM_CHARS code points of its key (the whole key when shorter); when it has a dot, 'e'
+ * and its extension's key; and 't' and each ASCII TRIGRAM_CHARS-character run of its key.
+ * names.ts turns a glob's literal start, end and runs into these. A removed name ('') has none.
  */
 export function gramsOf(name: string): string[] {
+  if (name === '') return [];
   const key = nameKey(name);
   const first = Array.from(key.slice(0, PREFIX_GRAM_CHARS * 2)).slice(0, PREFIX_GRAM_CHARS).join('');
   const dot = key.lastIndexOf('.');
-  return dot < 0 ? [`p${first}`] : [`p${first}`, `e${key.slice(dot + 1)}`];
+  const grams = dot < 0 ? [`p${first}`] : [`p${first}`, `e${key.slice(dot + 1)}`];
+  const ascii = ASCII_KEY.test(key);
+  for (let at = 0; at + TRIGRAM_CHARS <= key.length; at++) {
+    const run = key.slice(at, at + TRIGRAM_CHARS);
+    if (ascii || ASCII_TRIGRAM.test(run)) grams.push(`t${run}`);
+  }
+  return grams;
+}
+
+/** The grams names `added` bring to a folder holding `stored`: those no stored name has (each once). */
+export function gramsAdded(stored: readonly string[], added: readonly string[]): string[] {
+  if (added.length === 0) return [];
+  const had = new Set(stored.flatMap(gramsOf));
+  return [...new Set(added.flatMap(gramsOf))].filter((gram) => !had.has(gram));
 }

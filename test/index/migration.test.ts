@@ -88,7 +88,8 @@ describe.each(BACKENDS)('%s', (backend) => {
       await index.close();
     }
     const tables = await tableNames(backend, url);
-    expect(tables).toEqual(expect.arrayContaining(['folders', 'name_grams', 'versions']));
+    expect(tables).toEqual(expect.arrayContaining(['folders', 'gram_folders', 'versions']));
+    expect(tables).not.toContain('name_grams');
     expect(tables).not.toContain('paths');
     expect(tables).not.toContain('dirs');
   });
@@ -99,7 +100,7 @@ async function tableNames(backend: BackendName, url: string): Promise<string[]> 
   if (backend === 'sqlite') {
     const raw = new Database(url, { readonly: true });
     try {
-      expect(raw.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({ value: '2' });
+      expect(raw.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({ value: '3' });
       return raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => (r as { name: string }).name);
     } finally {
       raw.close();
@@ -108,7 +109,7 @@ async function tableNames(backend: BackendName, url: string): Promise<string[]> 
   const raw = new pg.Client({ connectionString: url });
   await raw.connect();
   try {
-    expect((await raw.query("SELECT value FROM meta WHERE key = 'schema_version'")).rows).toEqual([{ value: '2' }]);
+    expect((await raw.query("SELECT value FROM meta WHERE key = 'schema_version'")).rows).toEqual([{ value: '3' }]);
     return (await raw.query('SELECT tablename FROM pg_tables WHERE schemaname = current_schema()')).rows.map((r: { tablename: string }) => r.tablename);
   } finally {
     await raw.end();
