@@ -9,7 +9,7 @@
  * of its chunks: a folder that gains a gram after later folders did sits in a later chunk.
  */
 import { GrtError, isGrtError } from '../errors.js';
-import { ByteReader, ByteWriter } from '../catalog/varint.js';
+import { ByteReader } from '../catalog/varint.js';
 import type { Db, Param } from './db.js';
 
 /**
@@ -36,12 +36,21 @@ function varintBytes(value: number): number {
   return n;
 }
 
-/** The chunk blob of `ids` (ascending, distinct). */
+/**
+ * The chunk blob of `ids` (ascending, distinct): LEB128 varints as catalog/varint.ts writes them,
+ * into a buffer of the exact size (a ByteWriter starts at 64 KiB, too much for thousands of small chunks).
+ */
 export function encodeFolderIds(ids: readonly number[]): Uint8Array {
-  const out = new ByteWriter();
-  let previous = 0;
-  for (const id of ids) (out.u(id - previous), (previous = id));
-  return out.bytes();
+  let size = 0;
+  for (let i = 0; i < ids.length; i++) size += varintBytes(ids[i]! - (i === 0 ? 0 : ids[i - 1]!));
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (let i = 0; i < ids.length; i++) {
+    let value = ids[i]! - (i === 0 ? 0 : ids[i - 1]!);
+    for (; value >= 0x80; value = Math.floor(value / 0x80)) out[at++] = (value % 0x80) | 0x80;
+    out[at++] = value;
+  }
+  return out;
 }
 
 /** The folder ids of a chunk blob, ascending; a blob that is not one (a damaged database) is a GrtError. */
@@ -65,10 +74,18 @@ export function decodeFolderIds(blob: Uint8Array): number[] {
   return ids;
 }
 
-/** The ascending union of `lists`, each ascending. */
+/** True when `ids` ascend strictly (distinct, in order). */
+function ascending(ids: readonly number[]): boolean {
+  for (let i = 1; i < ids.length; i++) if (ids[i]! <= ids[i - 1]!) return false;
+  return true;
+}
+
+/** The ascending union of `lists` (each in any order). */
 export function unionIds(lists: readonly number[][]): number[] {
-  if (lists.length === 1) return lists[0]!;
-  const all = Float64Array.from(lists.flat()).sort();
+  const full = lists.filter((list) => list.length > 0);
+  if (full.length === 0) return [];
+  if (full.length === 1 && ascending(full[0]!)) return full[0]!;
+  const all = Float64Array.from(full.flat()).sort();
   const out: number[] = [];
   for (const id of all) if (out.length === 0 || out[out.length - 1] !== id) out.push(id);
   return out;
@@ -128,11 +145,16 @@ export class GramWriter {
   private pairs = 0;
   constructor(private readonly db: Db) {}
 
-  async add(gram: string, folder: bigint | number): Promise<void> {
+  add(gram: string, folder: bigint | number): void {
     const list = this.pending.get(gram);
     if (list) list.push(Number(folder));
     else this.pending.set(gram, [Number(folder)]);
-    if (++this.pairs >= FLUSH_PAIRS) await this.flush();
+    this.pairs++;
+  }
+
+  /** Flushes once FLUSH_PAIRS pairs are held (called between batches). */
+  async flushIfFull(): Promise<void> {
+    if (this.pairs >= FLUSH_PAIRS) await this.flush();
   }
 
   /** Merges what was collected into the open chunks, sealing the full ones. */
@@ -149,7 +171,7 @@ export class GramWriter {
       for (const r of rows) open.set(r.gram as string, decodeFolderIds(r.folders as Uint8Array));
       const writes: [string, number, number[]][] = [];
       for (const [gram, ids] of part) {
-        const runs = splitChunks(unionIds([open.get(gram) ?? [], ids.sort((x, y) => x - y)]));
+        const runs = splitChunks(unionIds([open.get(gram) ?? [], ids]));
         const last = runs.pop()!;
         let chunk = runs.length > 0 ? await nextChunk(this.db, gram) : OPEN_CHUNK;
         for (const run of runs) writes.push([gram, chunk++, run]);
@@ -182,7 +204,7 @@ export async function foldersWithGrams(db: Db, terms: readonly GramTerm[]): Prom
     if ('gram' in t) continue;
     const chunks: number[][] = [];
     for await (const r of db.iterate('SELECT folders FROM gram_folders WHERE gram >= ? AND gram < ?', [t.from, t.to])) chunks.push(decodeFolderIds(r.folders as Uint8Array));
-    lists.push(chunks.length === 0 ? [] : unionIds(chunks));
+    lists.push(unionIds(chunks));
   }
   lists.sort((a, b) => a.length - b.length);
   let folders = lists[0]!;

@@ -179,7 +179,8 @@ async function stageFolders(state: AddState, facts: FileFacts, volume: number, f
     for (const gram of gramsAdded(stored, added)) grams.push([gram, old ? old.id : paths[i]!]);
   }
   const ids = await insertFolders(state, volume, fresh);
-  for (const [gram, at] of grams) await state.grams.add(gram, typeof at === 'string' ? ids.get(at)! : at);
+  for (const [gram, at] of grams) state.grams.add(gram, typeof at === 'string' ? ids.get(at)! : at);
+  await state.grams.flushIfFull();
   await stageVersions(state, facts, folders, folders.map((_, i) => known.get(paths[i]!)?.id ?? ids.get(paths[i]!)!), slotsOf);
 }
 

@@ -19,8 +19,9 @@ export async function migrateV2(db: Db): Promise<void> {
   for (let after: bigint = -1n; ; ) {
     const rows = await db.all(`SELECT id, names FROM folders WHERE id > ? ORDER BY id LIMIT ${FOLDER_PAGE}`, [after]);
     for (const row of rows) {
-      for (const gram of gramsAdded([], decodeFolderNames(row.names as Uint8Array))) await writer.add(gram, row.id as bigint);
+      for (const gram of gramsAdded([], decodeFolderNames(row.names as Uint8Array))) writer.add(gram, row.id as bigint);
     }
+    await writer.flushIfFull();
     if (rows.length < FOLDER_PAGE) break;
     after = rows[rows.length - 1]!.id as bigint;
   }

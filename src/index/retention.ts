@@ -8,7 +8,7 @@
  * folders' names nor the gram lists grow with names that come and go over the backups.
  */
 import type { Db } from './db.js';
-import { decodeFolderNames, encodeFolderNames, gramsOf } from './folder-names.js';
+import { decodeFolderNames, encodeFolderNames, gramsAdded } from './folder-names.js';
 import { dropGrams } from './gram-lists.js';
 
 /** SQL: version `v` is held by the removed backup (ordinal `?`) and by no remaining backup of its VM (`?`). */
@@ -41,9 +41,7 @@ async function pruneFolder(db: Db, id: bigint, drops: Map<string, Set<number>>):
   while (kept.length > 0 && kept[kept.length - 1] === '') kept.pop();
   if (kept.length === 0) await db.run('DELETE FROM folders WHERE id = ?', [id]);
   else await db.run('UPDATE folders SET names = ? WHERE id = ?', [encodeFolderNames(kept), id]);
-  const still = new Set(kept.flatMap(gramsOf));
-  for (const gram of new Set(names.flatMap(gramsOf))) {
-    if (still.has(gram)) continue;
+  for (const gram of gramsAdded(kept, names)) {
     const folders = drops.get(gram) ?? new Set<number>();
     drops.set(gram, folders.add(Number(id)));
   }
