@@ -22,9 +22,10 @@ export const CHUNK_BYTES = 512;
 const OPEN_CHUNK = 0;
 /**
  * (gram, folder) pairs an add holds before it writes them: one write of each open chunk per
- * flush rather than per batch of folders, and memory bounded (about 8 bytes a pair) whatever the catalog.
+ * flush rather than per batch of folders, and memory bounded (about 8 bytes a pair, and the garbage
+ * of a flush) whatever the catalog.
  */
-const FLUSH_PAIRS = 262_144;
+const FLUSH_PAIRS = 65_536;
 /** Grams read or written by one statement (a JSON set, or 2 values a row: under both back ends' parameter limits). */
 const GRAMS_PER_STATEMENT = 500;
 const STRUCTURE = 'index gram list';
@@ -80,11 +81,30 @@ function ascending(ids: readonly number[]): boolean {
   return true;
 }
 
+/** The ascending union of two ascending lists (one after the other when their ranges do not meet, the common case). */
+function mergeAscending(a: number[], b: number[]): number[] {
+  if (a[a.length - 1]! < b[0]!) return a.concat(b);
+  if (b[b.length - 1]! < a[0]!) return b.concat(a);
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
+    if (i < a.length && a[i] === next) i++;
+    if (j < b.length && b[j] === next) j++;
+    out.push(next);
+  }
+  return out;
+}
+
 /** The ascending union of `lists` (each in any order). */
 export function unionIds(lists: readonly number[][]): number[] {
   const full = lists.filter((list) => list.length > 0);
   if (full.length === 0) return [];
-  if (full.length === 1 && ascending(full[0]!)) return full[0]!;
+  if (full.length === 2 && ascending(full[0]!) && ascending(full[1]!)) return mergeAscending(full[0]!, full[1]!);
+  // A gram's chunks mostly cover ranges one after the other: then the union is their concatenation.
+  const byFirst = full.slice().sort((a, b) => a[0]! - b[0]!);
+  if (byFirst.every((list, i) => ascending(list) && (i === 0 || list[0]! > byFirst[i - 1]![byFirst[i - 1]!.length - 1]!))) return byFirst.flat();
   const all = Float64Array.from(full.flat()).sort();
   const out: number[] = [];
   for (const id of all) if (out.length === 0 || out[out.length - 1] !== id) out.push(id);
