@@ -29,6 +29,18 @@ const FLUSH_PAIRS = 65_536;
 /** Grams read or written by one statement (a JSON set, or 2 values a row: under both back ends' parameter limits). */
 const GRAMS_PER_STATEMENT = 500;
 const STRUCTURE = 'index gram list';
+/**
+ * PostgreSQL advisory lock key of the gram lists. A flush reads a list's open chunk and writes it
+ * back merged: two adds running at once (READ COMMITTED) would each write their own merge and one
+ * would lose the other's folders, so a transaction takes this lock before its first list read and
+ * holds it to its commit. SQLite has one writer at a time anyway.
+ */
+const GRAM_LISTS_LOCK = 7274697;
+
+/** Waits for (and then holds until commit) the right to rewrite gram lists. */
+async function lockLists(db: Db): Promise<void> {
+  if (db.dialect === 'postgres') await db.run(`SELECT pg_advisory_xact_lock(${GRAM_LISTS_LOCK})`);
+}
 
 /** Bytes of `value` as an unsigned LEB128 varint (catalog/varint.ts). */
 function varintBytes(value: number): number {
@@ -179,6 +191,8 @@ export class GramWriter {
 
   /** Merges what was collected into the open chunks, sealing the full ones. */
   async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    await lockLists(this.db);
     const pending = [...this.pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.pending = new Map();
     this.pairs = 0;
@@ -241,6 +255,8 @@ export async function foldersWithGrams(db: Db, terms: readonly GramTerm[]): Prom
  * deleted once empty.
  */
 export async function dropGrams(db: Db, drops: Map<string, Set<number>>): Promise<void> {
+  if (drops.size === 0) return;
+  await lockLists(db);
   const writes: [string, number, number[]][] = [];
   for (const [gram, folders] of drops) {
     for (const r of await db.all('SELECT chunk, folders FROM gram_folders WHERE gram = ?', [gram])) {

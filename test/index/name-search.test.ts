@@ -1,11 +1,13 @@
 /**
  * Name search reads only candidate folders: a glob with three consecutive literal characters
  * anywhere is served by the gram lists, counted as the folder-name blobs the database hands back
- * (a Db wrapper), on both back ends; a remove takes a gone name's folder out of its grams' lists.
+ * (a Db wrapper), on both back ends; a remove takes a gone name's folder out of its grams' lists;
+ * two PostgreSQL adds merging into one list at once both keep their folders.
  */
 import { describe, expect, it } from 'vitest';
 import type { Db, Param, Row } from '../../src/index/db.js';
 import { addBackup, removeBackup } from '../../src/index/ingest.js';
+import { foldersWithGrams, GramWriter } from '../../src/index/gram-lists.js';
 import { gramTerms, matchingNames } from '../../src/index/names.js';
 import { PostgresDb } from '../../src/index/postgres.js';
 import { migrate } from '../../src/index/schema.js';
@@ -95,6 +97,30 @@ describe.each(BACKENDS)('%s', (backend) => {
       expect(scan.blobs()).toBe(FOLDERS + 1);
     } finally {
       await raw.close();
+    }
+  });
+
+  it.runIf(backend === 'postgres')('two adds merging into one gram list at once keep both folders', async () => {
+    const url = await newUrl();
+    const [first, second] = [await open(backend, url), await open(backend, url)];
+    try {
+      await first.run('BEGIN');
+      const one = new GramWriter(first);
+      one.add('tabc', 1);
+      await one.flush();
+      // The second add merges while the first has not committed; it must wait and merge into the first's list.
+      const later = second.transaction(async () => {
+        const two = new GramWriter(second);
+        two.add('tabc', 2);
+        await two.flush();
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await first.run('COMMIT');
+      await later;
+      expect(await foldersWithGrams(first, [{ gram: 'tabc' }])).toEqual([1, 2]);
+    } finally {
+      await first.close();
+      await second.close();
     }
   });
 });
