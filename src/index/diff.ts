@@ -1,8 +1,7 @@
 /**
- * The difference of two backups, by path: added, removed and changed files. Each backup's held
- * versions come ordered by folder path and volume in one query (the two sides interleaved), so
- * one folder of each side is in memory at a time; names are matched in JavaScript, because a
- * slot numbers a name within its VM's folder only and the backups may be of different VMs.
+ * The difference of two backups, by path: added, removed and changed files, a folder at a time
+ * (diffBackups); names are matched in JavaScript, because a slot numbers a name within its VM's
+ * folder only and the backups may be of different VMs.
  */
 import { GrtError } from '../errors.js';
 import type { EntryType } from '../fs/file-system.js';
@@ -39,43 +38,49 @@ function* folderDiff(dir: string, volume: number, a: Side, b: Side): Generator<D
   }
 }
 
-/** Files added, removed and changed from backup `a` to backup `b`, by folder path, volume and name. */
+/** The versions backup `ordinal` holds in `folder` (none when the side has no such folder), by name and deleted flag. */
+async function sideOf(db: Db, folder: Row | undefined, ordinal: bigint): Promise<Side> {
+  const side: Side = new Map();
+  if (!folder) return side;
+  const [row] = await db.all('SELECT names FROM folders WHERE id = ?', [folder.id as bigint]);
+  const names = decodeFolderNames(row!.names as Uint8Array);
+  const versions = await db.all(
+    `SELECT v.slot, v.deleted, v.owner_id, v.facts FROM versions v WHERE v.folder_id = ? AND ${heldAt('v', '?')} ORDER BY v.slot, v.deleted, v.first_ord`,
+    [folder.id as bigint, ordinal, ordinal],
+  );
+  for (const v of versions) {
+    const name = names[Number(v.slot)];
+    if (name === undefined) throw new GrtError('UNSUPPORTED', 'a file version in the index names no file of its folder (a damaged index)', { structure: 'index versions', actual: Number(v.slot) });
+    const key = `${name}\0${v.deleted}`;
+    const list = side.get(key) ?? [];
+    list.push({ owner: v.owner_id as bigint, facts: v.facts as Uint8Array });
+    side.set(key, list);
+  }
+  return side;
+}
+
+/**
+ * Files added, removed and changed from backup `a` to backup `b`, by folder path, volume and name.
+ * The folders of both VMs come in (path, volume) order (the unique key's order for one VM; a sort
+ * of folder rows, not of versions, for two); each group's versions are read by its folders'
+ * primary keys, so one folder of each side is in memory at a time.
+ */
 export async function* diffBackups(db: Db, a: string, b: string): AsyncIterable<DiffRow> {
   const ra = await backupRow(db, a);
   const rb = await backupRow(db, b);
-  // Each side is the folders of its VM, each with a range of the versions' primary key.
-  const side = (n: number) => `SELECT ${n} AS side, f.path, f.volume, f.id AS folder, v.slot, v.deleted, v.owner_id, v.facts
-    FROM folders f CROSS JOIN versions v WHERE f.vm_id = ? AND v.folder_id = f.id AND ${heldAt('v', '?')}`;
-  const sql = `SELECT * FROM (${side(0)} UNION ALL ${side(1)}) s ORDER BY s.path, s.volume, s.side`;
-  const params = [ra.vm_id, ra.ordinal, ra.ordinal, rb.vm_id, rb.ordinal, rb.ordinal] as bigint[];
-  const names = new Map<bigint, string[]>();
-  const nameOf = async (r: Row): Promise<string> => {
-    const folder = r.folder as bigint;
-    let list = names.get(folder);
-    if (!list) {
-      const [row] = await db.all('SELECT names FROM folders WHERE id = ?', [folder]);
-      list = decodeFolderNames(row!.names as Uint8Array);
-      // Only the folders of the group being compared (one per side) are kept.
-      if (names.size >= 2) names.clear();
-      names.set(folder, list);
-    }
-    const name = list[Number(r.slot)];
-    if (name === undefined) throw new GrtError('UNSUPPORTED', 'a file version in the index names no file of its folder (a damaged index)', { structure: 'index versions', actual: Number(r.slot) });
-    return name;
+  const sql = 'SELECT f.id, f.vm_id, f.path, f.volume FROM folders f WHERE f.vm_id IN (?, ?) ORDER BY f.path, f.volume, f.vm_id';
+  let group: Row[] = [];
+  const flush = async function* (): AsyncGenerator<DiffRow> {
+    const first = group[0]!;
+    const [sa, sb] = [await sideOf(db, group.find((f) => f.vm_id === ra.vm_id), ra.ordinal as bigint), await sideOf(db, group.find((f) => f.vm_id === rb.vm_id), rb.ordinal as bigint)];
+    yield* folderDiff(first.path as string, Number(first.volume), sa, sb);
   };
-  let group: { dir: string; volume: number; sides: [Side, Side] } | undefined;
-  for await (const r of db.iterate(sql, params)) {
-    const dir = r.path as string;
-    const volume = Number(r.volume);
-    if (!group || group.dir !== dir || group.volume !== volume) {
-      if (group) yield* folderDiff(group.dir, group.volume, ...group.sides);
-      group = { dir, volume, sides: [new Map(), new Map()] };
+  for await (const r of db.iterate(sql, [ra.vm_id, rb.vm_id])) {
+    if (group.length > 0 && (group[0]!.path !== r.path || group[0]!.volume !== r.volume)) {
+      yield* flush();
+      group = [];
     }
-    const key = `${await nameOf(r)}\0${r.deleted}`;
-    const sideMap = group.sides[Number(r.side)]!;
-    const list = sideMap.get(key) ?? [];
-    list.push({ owner: r.owner_id as bigint, facts: r.facts as Uint8Array });
-    sideMap.set(key, list);
+    group.push(r);
   }
-  if (group) yield* folderDiff(group.dir, group.volume, ...group.sides);
+  if (group.length > 0) yield* flush();
 }

@@ -68,14 +68,67 @@ export function decodeFolderNames(blob: Uint8Array): string[] {
   return names;
 }
 
+/** Code points of a name's key a trigram holds: a glob's literal run this long selects by it. */
+export const TRIGRAM_CHARS = 3;
+const SURROGATE = /[\ud800-\udfff]/;
+/** Key code units of an ASCII character: below this. */
+const ASCII_END = 0x80;
+
 /**
- * The search grams of a name (name_grams rows, with its folder): 'p' and the first
- * PREFIX_GRAM_CHARS code points of its key (the whole key when shorter), and, when it has a dot,
- * 'e' and its extension's key. names.ts turns a glob's literal start or end into these.
+ * The grams of some names (see gramsOf). ASCII trigrams are kept as 21-bit numbers, three 7-bit
+ * characters, so a folder's names make one string per distinct gram rather than one per trigram met.
+ */
+class GramSet {
+  private readonly trigrams = new Set<number>();
+  private readonly others = new Set<string>();
+
+  addName(name: string): this {
+    if (name === '') return this;
+    const key = nameKey(name);
+    // PREFIX_GRAM_CHARS code points: as many UTF-16 units unless a surrogate pair is among them.
+    const head = key.slice(0, PREFIX_GRAM_CHARS * 2);
+    this.others.add(`p${SURROGATE.test(head) ? Array.from(head).slice(0, PREFIX_GRAM_CHARS).join('') : head.slice(0, PREFIX_GRAM_CHARS)}`);
+    const dot = key.lastIndexOf('.');
+    if (dot >= 0) this.others.add(`e${key.slice(dot + 1)}`);
+    // A run of TRIGRAM_CHARS ASCII units (a unit of a non-ASCII character breaks it).
+    let code = 0;
+    let run = 0;
+    for (let at = 0; at < key.length; at++) {
+      const unit = key.charCodeAt(at);
+      if (unit >= ASCII_END) (run = 0), (code = 0);
+      else if (((code = ((code << 7) | unit) & 0x1fffff), ++run >= TRIGRAM_CHARS)) this.trigrams.add(code);
+    }
+    return this;
+  }
+
+  /** The grams of this set, less those of `than`. */
+  grams(than?: GramSet): string[] {
+    const out: string[] = [];
+    for (const gram of this.others) if (!than?.others.has(gram)) out.push(gram);
+    for (const code of this.trigrams) {
+      if (!than?.trigrams.has(code)) out.push(`t${String.fromCharCode(code >> 14, (code >> 7) & 0x7f, code & 0x7f)}`);
+    }
+    return out;
+  }
+}
+
+/**
+ * The search grams of a name (gram_folders lists, gram-lists.ts), each once: 'p' and the first
+ * PREFIX_GRAM_CHARS code points of its key (the whole key when shorter); when it has a dot, 'e'
+ * and its extension's key; and 't' and each TRIGRAM_CHARS-character run of its key's ASCII
+ * characters (a glob's literal runs are ASCII, names.ts, so no other trigram is ever asked for).
+ * names.ts turns a glob's literal start, end and runs into these. A removed name ('') has none.
  */
 export function gramsOf(name: string): string[] {
-  const key = nameKey(name);
-  const first = Array.from(key.slice(0, PREFIX_GRAM_CHARS * 2)).slice(0, PREFIX_GRAM_CHARS).join('');
-  const dot = key.lastIndexOf('.');
-  return dot < 0 ? [`p${first}`] : [`p${first}`, `e${key.slice(dot + 1)}`];
+  return new GramSet().addName(name).grams();
+}
+
+/** The grams names `added` bring to a folder holding `stored`: those no stored name has (each once). */
+export function gramsAdded(stored: readonly string[], added: readonly string[]): string[] {
+  if (added.length === 0) return [];
+  const had = new GramSet();
+  for (const name of stored) had.addName(name);
+  const now = new GramSet();
+  for (const name of added) now.addName(name);
+  return now.grams(had);
 }

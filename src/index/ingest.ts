@@ -12,8 +12,9 @@ import { GrtError } from '../errors.js';
 import { openCatalog, type Catalog, type CatalogFolder } from '../catalog/index.js';
 import type { Db, Param } from './db.js';
 import { FileFacts } from './file-facts.js';
-import { decodeFolderNames, encodeFolderNames, gramsOf } from './folder-names.js';
-import { HOLDS } from './query.js';
+import { decodeFolderNames, encodeFolderNames, gramsAdded } from './folder-names.js';
+import { GramWriter } from './gram-lists.js';
+import { dropBackupVersions } from './retention.js';
 import { storableText } from './row.js';
 
 /**
@@ -59,6 +60,8 @@ interface AddState {
   owners: Map<string, number>;
   /** Owner ids in the index by that number (0: none). */
   ownerIds: bigint[];
+  /** The (gram, folder) pairs the new names bring, written to the gram lists a flush at a time. */
+  grams: GramWriter;
   /** Live regular files and their bytes, for the backup's row. */
   files: number;
   bytes: number;
@@ -108,7 +111,7 @@ export async function addBackup(db: Db, source: string | Uint8Array, options: Ad
     const vmId = vmRow!.id as bigint;
     const ordinal = vmRow!.last_ordinal as bigint;
     const hasFolders = (await db.all('SELECT 1 AS one FROM folders WHERE vm_id = ? LIMIT 1', [vmId])).length > 0;
-    const state: AddState = { db, vmId, hasFolders, deleted: options.deleted === true, owners: new Map(), ownerIds: [0n], files: 0, bytes: 0 };
+    const state: AddState = { db, vmId, hasFolders, deleted: options.deleted === true, owners: new Map(), ownerIds: [0n], grams: new GramWriter(db), files: 0, bytes: 0 };
     await stageCatalog(state, catalog);
     await mergeStage(db, vmId, ordinal, hasFolders);
     const volumes = JSON.stringify(catalog.volumes.map((v) => ({ index: v.index, fs: v.fs, serial: v.serial, ...(v.label !== undefined ? { label: v.label } : {}), files: v.files })));
@@ -140,6 +143,7 @@ async function stageCatalog(state: AddState, catalog: Catalog): Promise<void> {
     }
     if (batch.length > 0) await stageFolders(state, facts[v]!, volume.index, batch);
   }
+  await state.grams.flush();
   await state.db.finishStage();
 }
 
@@ -172,10 +176,11 @@ async function stageFolders(state: AddState, facts: FileFacts, volume: number, f
       await db.run('UPDATE folders SET names = ? WHERE id = ?', [Buffer.concat([old.names, tail]), old.id]);
     }
     // A new folder's grams are added once its id is known (by its path, below).
-    for (const gram of new Set(added.flatMap(gramsOf))) grams.push([gram, old ? old.id : paths[i]!]);
+    for (const gram of gramsAdded(stored, added)) grams.push([gram, old ? old.id : paths[i]!]);
   }
   const ids = await insertFolders(state, volume, fresh);
-  await insertRows(db, 'INSERT INTO name_grams (gram, folder_id) VALUES', grams.map(([gram, at]) => [gram, typeof at === 'string' ? ids.get(at)! : at]), ' ON CONFLICT DO NOTHING');
+  for (const [gram, at] of grams) state.grams.add(gram, typeof at === 'string' ? ids.get(at)! : at);
+  await state.grams.flushIfFull();
   await stageVersions(state, facts, folders, folders.map((_, i) => known.get(paths[i]!)?.id ?? ids.get(paths[i]!)!), slotsOf);
 }
 
@@ -191,14 +196,6 @@ async function insertFolders(state: AddState, volume: number, fresh: { path: str
     for (const r of rows) ids.set(r.path as string, r.id as bigint);
   }
   return ids;
-}
-
-/** `INSERT ... VALUES` of `rows`, several to a statement. */
-async function insertRows(db: Db, insert: string, rows: Param[][], tail = ''): Promise<void> {
-  for (let at = 0; at < rows.length; at += INSERT_ROWS) {
-    const part = rows.slice(at, at + INSERT_ROWS);
-    await db.run(`${insert} ${part.map((r) => `(${r.map(() => '?').join(', ')})`).join(', ')}${tail}`, part.flat());
-  }
 }
 
 /** The batch's versions into the stage: folder, slot, deleted, owner id, facts. */
@@ -252,8 +249,8 @@ async function mergeStage(db: Db, vmId: bigint, ordinal: bigint, hasFolders: boo
 }
 
 /**
- * Removes a backup (retention): its row, and the versions no remaining backup of its VM holds.
- * Folders and their names stay for the next backups that have them.
+ * Removes a backup (retention): its row, the versions no remaining backup of its VM holds, and
+ * the names and search grams only those versions had (retention.ts).
  */
 export async function removeBackup(db: Db, backup: string): Promise<void> {
   await db.transaction(async () => {
@@ -261,10 +258,6 @@ export async function removeBackup(db: Db, backup: string): Promise<void> {
     if (rows.length === 0) throw new GrtError('NOT_FOUND', `no backup ${backup} in the index`);
     const { vm_id: vmId, ordinal } = rows[0]!;
     await db.run('DELETE FROM backups WHERE backup = ?', [backup]);
-    await db.run(
-      `DELETE FROM versions WHERE folder_id IN (SELECT id FROM folders WHERE vm_id = ?) AND first_ord <= ? AND (last_ord IS NULL OR last_ord >= ?)
-       AND NOT EXISTS (SELECT 1 FROM backups b WHERE b.vm_id = ? AND ${HOLDS})`,
-      [vmId, ordinal, ordinal, vmId],
-    );
+    await dropBackupVersions(db, vmId as bigint, ordinal as bigint);
   });
 }

@@ -61,8 +61,6 @@ export interface VersionInfo {
   backups: string[];
 }
 
-/** SQL: backup `b` holds version `versions` (an open range reaches the VM's latest backup). */
-export const HOLDS = 'b.ordinal >= versions.first_ord AND (versions.last_ord IS NULL OR b.ordinal <= versions.last_ord)';
 /** SQL: version `v` is held by the backup of ordinal `ord` (a column or a `?`). */
 export const heldAt = (v: string, ord: string) => `${v}.first_ord <= ${ord} AND (${v}.last_ord IS NULL OR ${v}.last_ord >= ${ord})`;
 /**

@@ -9,20 +9,28 @@
  *
  * Version 2 is laid out for bytes (SQLite figures, README "grt-index"). A folder is one row per VM
  * and volume holding its children's names packed in one blob (folder-names.ts); a file is a slot
- * in that blob, so a path costs its name's bytes and no row or index entry of its own. Name
- * search reads `name_grams`: each folder's distinct name prefixes and extensions, so a glob with
- * a literal start or extension reads only the folders holding such a name. A version is one row
+ * in that blob, so a path costs its name's bytes and no row or index entry of its own. A version is one row
  * of a WITHOUT ROWID table ordered by (folder, slot): its facts are one varint blob (facts.ts) and
  * its VM and volume are its folder's, so the row has no rowid, no secondary index and few
  * column headers. There are no foreign keys: every write happens in an add's or a remove's one
  * transaction, which keeps the references whole, and PostgreSQL would check each row of a COPY.
+ *
+ * Version 3 serves substring globs (`*budget*`) without reading every folder. Its `gram_folders`
+ * holds, for each gram of the stored names' keys (every ASCII trigram, the 3-character prefix,
+ * the extension), the list of folders holding it as chunks of delta varints (gram-lists.ts). A
+ * (gram, folder) pair costs one or two bytes there; version 2's one (gram, folder) row per pair,
+ * kept for prefixes and extensions only, cost about 10 bytes a pair with its b-tree cell, and
+ * trigram rows would have cost some 25 bytes per file on the benchmark's names (README
+ * "grt-index"). Trigrams over a table of distinct names would cost a row per distinct name,
+ * while a folder is shared by some hundred names; the folder's names are re-tested anyway.
  */
 import { GrtError } from '../errors.js';
 import type { Db, Dialect } from './db.js';
 import { migrateV1 } from './migrate-v1.js';
+import { migrateV2 } from './migrate-v2.js';
 
 /** The schema this grt writes; an index with a higher version is refused (a newer grt made it). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * SQL of a name's search key, the same as nameKey() (row.ts), as version 1's key index computed
@@ -75,7 +83,7 @@ export function schemaV1(dialect: Dialect): string[] {
   ];
 }
 
-/** Version 2's tables (see the file comment). */
+/** Version 2's tables (see the file comment), kept to make version 2 from version 1 and for the migration tests. */
 export function schemaV2(dialect: Dialect): string[] {
   const { id, int, text, blob, clustered } = types(dialect);
   return [
@@ -93,15 +101,26 @@ export function schemaV2(dialect: Dialect): string[] {
   ];
 }
 
+/** Version 3's tables: version 2's with gram lists in place of name_grams (see the file comment). */
+export function schemaV3(dialect: Dialect): string[] {
+  const { int, text, blob, clustered } = types(dialect);
+  return [
+    ...schemaV2(dialect).filter((sql) => !sql.startsWith('CREATE TABLE name_grams ')),
+    `CREATE TABLE gram_folders (gram ${text} NOT NULL, chunk ${int} NOT NULL, folders ${blob} NOT NULL, PRIMARY KEY (gram, chunk))${clustered}`,
+  ];
+}
+
 /**
  * STEPS[0] makes a new index at SCHEMA_VERSION; STEPS[v] takes an index from version v to v + 1.
- * Version 1 to 2 repacks the data (migrate-v1.ts), so each step is a function of the database.
+ * Version 1 to 2 repacks the data (migrate-v1.ts), 2 to 3 builds the gram lists from the stored
+ * names (migrate-v2.ts), so each step is a function of the database.
  */
 const STEPS: ((db: Db) => Promise<void>)[] = [
   async (db) => {
-    for (const sql of schemaV2(db.dialect)) await db.run(sql);
+    for (const sql of schemaV3(db.dialect)) await db.run(sql);
   },
   async (db) => migrateV1(db),
+  async (db) => migrateV2(db),
 ];
 
 /**

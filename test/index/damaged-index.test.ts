@@ -1,9 +1,10 @@
 /**
  * A damaged index (bytes changed behind grt's back) gives a GrtError from every query that meets
- * the damage, never a crash or a made-up path: a folder's names blob that is not one, and a
- * version whose slot names no file of its folder.
+ * the damage, never a crash or a made-up path: a folder's names blob that is not one, a version
+ * whose slot names no file of its folder, and a gram list that is not one or names a missing folder.
  */
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,4 +64,44 @@ it('a version whose slot names no file: diff gives a GrtError', async () => {
   } finally {
     await index.close();
   }
+});
+
+it('a gram list that is not one: substring finds and a remove give a GrtError, a list naming a missing folder finds nothing', async () => {
+  for (const [n, blob] of ["x'80'", "x'0200'", "x'ffffffffffffffffff01'"].entries()) {
+    const path = await indexWithTwoBackups(`grams-${n}.sqlite`);
+    damage(path, `UPDATE gram_folders SET folders = ${blob} WHERE gram = 'ta.t'`);
+    const index = await openIndex(path);
+    try {
+      await expectGrtError(collect(index.find('*a.t*')));
+      // Other grams still serve.
+      expect((await collect(index.find('*.txt'))).map((r) => r.backup)).toEqual(['b2', 'b1']);
+    } finally {
+      await index.close();
+    }
+  }
+  const path = await indexWithTwoBackups('grams-missing.sqlite');
+  damage(path, "UPDATE gram_folders SET folders = x'e707' WHERE gram = 'ta.t'");
+  const index = await openIndex(path);
+  try {
+    expect(await collect(index.find('*a.t*'))).toEqual([]);
+  } finally {
+    await index.close();
+  }
+});
+
+it('random bytes for a gram list: find gives rows or a GrtError, never another error', async () => {
+  const path = await indexWithTwoBackups('grams-fuzz.sqlite');
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 24 }), async (bytes) => {
+      damage(path, `UPDATE gram_folders SET folders = x'${Buffer.from(bytes).toString('hex')}' WHERE gram = 'ta.t'`);
+      const index = await openIndex(path);
+      try {
+        const result = await collect(index.find('*a.t*')).then((rows) => rows, (e: unknown) => e);
+        if (!Array.isArray(result)) expect(result).toBeInstanceOf(GrtError);
+      } finally {
+        await index.close();
+      }
+    }),
+    { numRuns: 60 },
+  );
 });

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { GrtError } from '../../src/errors.js';
-import { decodeFolderNames, encodeFolderNames, gramsOf } from '../../src/index/folder-names.js';
+import { decodeFolderNames, encodeFolderNames, gramsAdded, gramsOf } from '../../src/index/folder-names.js';
 import { storableText } from '../../src/index/row.js';
 
 /** Names as the index stores them (storableText), with shared prefixes and surrogate pairs likely. */
@@ -33,8 +33,16 @@ it('bytes that are not a names blob give a GrtError or names, nothing else', () 
   }), { numRuns: 5000 });
 });
 
-it('a name\'s grams are its key\'s first three characters and its extension', () => {
-  expect(gramsOf('Budget 2024.XLSX')).toEqual(['pbud', 'exlsx']);
+it('a name\'s grams are its key\'s first three characters, its extension and its ASCII trigrams', () => {
+  expect(gramsOf('Budget.XLSX')).toEqual(['pbud', 'exlsx', 'tbud', 'tudg', 'tdge', 'tget', 'tet.', 'tt.x', 't.xl', 'txls', 'tlsx']);
   expect(gramsOf('ab')).toEqual(['pab']);
+  expect(gramsOf('')).toEqual([]);
+  // Trigrams holding a non-ASCII character are never asked for (a glob's literal runs are ASCII).
   expect(gramsOf('\u{1F600}\u{1F600}\u{1F600}\u{1F600}.x')).toEqual(['p\u{1F600}\u{1F600}\u{1F600}', 'ex']);
+  expect(gramsOf('\u017fum\u00e9s')).toEqual(['psum', 'tsum']);
+});
+
+it('a folder gains only the grams its stored names lack', () => {
+  expect(gramsAdded(['budget.xlsx'], ['budget.xlsx', 'Budgie'])).toEqual(['tdgi', 'tgie']);
+  expect(gramsAdded([], ['abc', 'ABC'])).toEqual(['pabc', 'tabc']);
 });

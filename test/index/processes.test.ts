@@ -83,6 +83,13 @@ describe.each(BACKENDS)('%s', (backend) => {
     const index = await openIndex(url);
     expect((await index.list()).map((b) => b.backup).sort()).toEqual(['big', 's1', 's2']);
     expect((await index.list('v1')).map((b) => b.files).sort((a, b) => a - b)).toEqual([2, BIG_FILES]);
+    // The gram lists the adds merged into at once hold every one's folders (none lost to the other's rewrite).
+    const found: string[] = [];
+    for await (const r of index.find('*ared.t*')) found.push(`${r.backup} ${r.path}`);
+    expect(found.sort()).toEqual(['s1 /shared.txt', 's2 /shared.txt']);
+    let bigFound = 0;
+    for await (const r of index.find('*12345.d*')) bigFound += r.path === '/d45/f12345.dat' ? 1 : 0;
+    expect(bigFound).toBe(1);
     await index.close();
   }, 180_000);
 });
