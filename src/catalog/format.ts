@@ -157,6 +157,8 @@ export function parseSectionHeader(bytes: Uint8Array, offset: number, fileLength
   };
   if (storedLength > fileLength - payloadOffset) bad('section longer than the file', storedLength);
   if (uncompressedLength > MAX_SECTION_BYTES) bad('section inflates past the limit', uncompressedLength);
+  // A writer stores a payload compressed only when that makes it smaller: never past the limit either.
+  if (storedLength > MAX_SECTION_BYTES) bad('section stored past the limit', storedLength);
   if ((flags & ~FLAG_DEFLATE) !== 0) bad('unknown section flags', flags);
   if (uncompressedLength > storedLength * DEFLATE_MAX_RATIO + 1024) bad('section claims more than deflate can expand to', uncompressedLength);
   if (!(flags & FLAG_DEFLATE) && uncompressedLength !== storedLength) bad('stored section with two lengths', uncompressedLength);
@@ -166,20 +168,17 @@ export function parseSectionHeader(bytes: Uint8Array, offset: number, fileLength
 /**
  * The payload of one section: CRC checked, inflated, length checked. `file` holds the catalog's
  * bytes from offset `base` on (a reader that reads a section at a time passes just that section).
+ * A compressed payload is inflated into `out` when that holds uncompressedLength + 1 bytes (a
+ * reader of many sections reuses one buffer), else into a new one.
  */
-export function readSectionPayload(file: Uint8Array, header: SectionHeader, base = 0): Uint8Array {
-  const start = header.offset - base;
-  const stored = file.subarray(start + SECTION_HEADER_BYTES, start + SECTION_HEADER_BYTES + header.storedLength);
-  const actual = crc32(stored, crc32(file.subarray(start, start + 16)));
-  if (actual !== header.crc32) {
-    throw new GrtError('BAD_CHECKSUM', 'catalog section CRC-32 mismatch', { structure: 'catalog section', offset: header.offset, expected: header.crc32, actual });
-  }
+export function readSectionPayload(file: Uint8Array, header: SectionHeader, base = 0, out?: Uint8Array): Uint8Array {
+  const stored = checkSectionCrc(file, header, base);
   if (!(header.flags & FLAG_DEFLATE)) return stored;
   let inflated: Uint8Array;
   try {
     // NOTE: fflate silently stops at the end of a given buffer; one spare byte makes a stream
     // longer than declared show up as a length mismatch, and the buffer still bounds a bomb.
-    inflated = inflateSync(stored, { out: new Uint8Array(header.uncompressedLength + 1) });
+    inflated = inflateSync(stored, { out: out && out.length > header.uncompressedLength ? out.subarray(0, header.uncompressedLength + 1) : new Uint8Array(header.uncompressedLength + 1) });
   } catch (cause) {
     throw new GrtError('BAD_CATALOG', 'catalog section does not inflate', { structure: 'catalog section', offset: header.offset, cause });
   }
@@ -187,4 +186,15 @@ export function readSectionPayload(file: Uint8Array, header: SectionHeader, base
     throw new GrtError('BAD_CATALOG', 'catalog section inflates to the wrong size', { structure: 'catalog section', offset: header.offset, expected: header.uncompressedLength, actual: inflated.length });
   }
   return inflated;
+}
+
+/** A section's stored payload (`file` as readSectionPayload takes it), once its CRC-32 matches. */
+export function checkSectionCrc(file: Uint8Array, header: SectionHeader, base = 0): Uint8Array {
+  const start = header.offset - base;
+  const stored = file.subarray(start + SECTION_HEADER_BYTES, start + SECTION_HEADER_BYTES + header.storedLength);
+  const actual = crc32(stored, crc32(file.subarray(start, start + 16)));
+  if (actual !== header.crc32) {
+    throw new GrtError('BAD_CHECKSUM', 'catalog section CRC-32 mismatch', { structure: 'catalog section', offset: header.offset, expected: header.crc32, actual });
+  }
+  return stored;
 }

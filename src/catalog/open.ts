@@ -7,7 +7,7 @@ import type { NameRule } from '../fs/file-system.js';
 import { decodeUpcase } from './upcase-section.js';
 import { GrtError } from '../errors.js';
 import { decodeBinding, decodeVolume, type CatalogBinding, type CatalogVolume } from './binding.js';
-import { decodeNames, newNameTable, readNamesHeader, type NameTable } from './decode.js';
+import { decodeNames, newNameTable, readFilesHeader, readNamesHeader, type ChunkHeader, type NameTable } from './decode.js';
 import { checkPreamble, DEFLATE_MAX_RATIO, readSectionHeaders, readSectionPayload, SectionType, type SectionHeader } from './format.js';
 import { ByteReader } from './varint.js';
 
@@ -181,4 +181,14 @@ function assignChunks(states: ReadonlyMap<number, VolumeHead>, fileChunks: reado
       throw new GrtError('BAD_CATALOG', 'FILES chunks do not cover every file', { structure: 'catalog END section', offset: endHeader.offset, expected: v.info.files, actual: covered });
     }
   }
+}
+
+/** A FILES chunk's payload as a reader, its header checked against what the END section says of it. */
+export function filesChunkReader(payload: Uint8Array, v: VolumeHead, chunk: FileChunk): { r: ByteReader; head: ChunkHeader } {
+  const r = new ByteReader(payload, chunk.header.offset, 'catalog FILES section');
+  const head = readFilesHeader(r);
+  if (head.volume !== v.info.index || head.first !== chunk.first || head.count !== chunk.count) {
+    r.fail('FILES chunk disagrees with the END section', head.first);
+  }
+  return { r, head };
 }
