@@ -124,14 +124,18 @@ export class CatalogStream {
     await this.source.close();
   }
 
-  /** Every file record of a volume in file order, without layouts: each decoded once and not kept. */
-  async *fileRecords(volume: number): AsyncGenerator<FileRecord> {
+  /**
+   * Every file record of a volume in file order, without layouts, a FILES chunk at a time (each
+   * chunk's records decoded once, as its iterator is run, and not kept): a chunk per await, not a
+   * record per await, as an await per record would cost more than decoding it.
+   */
+  async *fileChunks(volume: number): AsyncGenerator<Iterable<FileRecord>> {
     const v = this.structure.volumes.get(volume);
     if (!v) throw new GrtError('NOT_FOUND', `no volume ${volume} in the catalog`, { structure: 'catalog' });
     const buffers = new ChunkBuffers();
     for (const chunk of v.chunks) {
       const { r, head } = filesChunkReader(await buffers.payload(this.source, chunk.header), v, chunk);
-      yield* decodeRecords(r, head, v.major, false);
+      yield decodeRecords(r, head, v.major, false);
     }
   }
 

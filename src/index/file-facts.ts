@@ -13,7 +13,9 @@ import { encodeFacts, FACTS_MAX_BYTES } from './facts.js';
 import { factsOf, ownerOf, TYPE_CODES } from './row.js';
 
 /** Bytes of one arena piece: small beside the arena of a big volume, large beside a file's ~20 bytes. */
-const PIECE_BYTES = 1 << 20;
+const PIECE_SHIFT = 20;
+const PIECE_BYTES = 1 << PIECE_SHIFT;
+const PIECE_MASK = PIECE_BYTES - 1;
 /** A file's entry: blob length (1 byte), owner number (varint, ≤ 5 bytes), the blob. */
 const ENTRY_MAX_BYTES = 1 + 5 + FACTS_MAX_BYTES;
 /** Arena offsets are 32-bit: 4 GiB of facts is ~200 million files, beyond what a catalog volume holds. */
@@ -30,23 +32,26 @@ export class FileFacts {
     this.starts = new Uint32Array(files);
   }
 
-  /** Facts of a volume's `files` records; owners met are numbered in `owners` (shared by the volumes of one add). */
-  static async read(records: AsyncIterable<FileRecord>, files: number, owners: Map<string, number>): Promise<FileFacts> {
+  /** Facts of a volume's `files` records (a FILES chunk's at a time); owners met are numbered in `owners` (shared by the volumes of one add). */
+  static async read(chunks: AsyncIterable<Iterable<FileRecord>>, files: number, owners: Map<string, number>): Promise<FileFacts> {
     const out = new FileFacts(files);
     const scratch = new Uint8Array(FACTS_MAX_BYTES);
     let file = 0;
-    for await (const rec of records) {
-      const blob = encodeFacts(factsOf(rec), scratch, false);
-      const owner = ownerOf(rec);
-      if (owner !== null && !owners.has(owner)) owners.set(owner, owners.size + 1);
-      out.append(file++, blob, owner === null ? 0 : owners.get(owner)!);
+    for await (const records of chunks) {
+      for (const rec of records) {
+        const blob = encodeFacts(factsOf(rec), scratch, false);
+        const owner = ownerOf(rec);
+        if (owner !== null && !owners.has(owner)) owners.set(owner, owners.size + 1);
+        out.append(file++, blob, owner === null ? 0 : owners.get(owner)!);
+      }
     }
     return out;
   }
 
   /** File `file`'s facts blob (a view of the arena). */
   facts(file: number): Uint8Array {
-    const { piece, at } = this.entry(file);
+    const piece = this.pieceOf(file);
+    const at = this.starts[file]! & PIECE_MASK;
     let k = at + 1;
     while (piece[k]! >= 0x80) k++;
     return piece.subarray(k + 1, at + 1 + piece[at]!);
@@ -54,7 +59,8 @@ export class FileFacts {
 
   /** File `file`'s owner: 1 + its number in the owners list read() was given (0: none). */
   owner(file: number): number {
-    const { piece, at } = this.entry(file);
+    const piece = this.pieceOf(file);
+    const at = this.starts[file]! & PIECE_MASK;
     let value = 0;
     for (let k = at + 1, shift = 1; ; k++, shift *= 0x80) {
       value += (piece[k]! & 0x7f) * shift;
@@ -79,9 +85,9 @@ export class FileFacts {
     }
   }
 
-  private entry(file: number): { piece: Uint8Array; at: number } {
-    const start = this.starts[file]!;
-    return { piece: this.pieces[Math.floor(start / PIECE_BYTES)]!, at: start % PIECE_BYTES };
+  /** The piece holding file `file`'s entry (starts are unsigned 32-bit: `>>>` keeps them so). */
+  private pieceOf(file: number): Uint8Array {
+    return this.pieces[this.starts[file]! >>> PIECE_SHIFT]!;
   }
 
   private append(file: number, blob: Uint8Array, owner: number): void {

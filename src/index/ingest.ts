@@ -140,7 +140,7 @@ async function stageCatalog(state: AddState, catalog: CatalogStream): Promise<vo
   await state.db.createStage();
   // Every volume's file records first, so the owners of the whole catalog are registered at once.
   const facts = new Map<number, FileFacts>();
-  for (const volume of catalog.volumes) facts.set(volume.index, await FileFacts.read(catalog.fileRecords(volume.index), volume.files, state.owners));
+  for (const volume of catalog.volumes) facts.set(volume.index, await FileFacts.read(catalog.fileChunks(volume.index), volume.files, state.owners));
   await registerOwners(state);
   // Folders of one path within a batch are merged (one row each); across batches, a folder met
   // again is extended as a folder made by an earlier add is.

@@ -37,7 +37,7 @@ async function expectSame(bytes: Uint8Array): Promise<number> {
   let apart = 0;
   for (const v of catalog.volumes) {
     const records: string[] = [];
-    for await (const rec of stream.fileRecords(v.index)) records.push(json(rec));
+    for await (const chunk of stream.fileChunks(v.index)) for (const rec of chunk) records.push(json(rec));
     expect(records).toEqual([...catalog.fileRecords(v.index)].map(json));
   }
   for (const deleted of [false, true]) {
@@ -98,7 +98,7 @@ describe('CatalogStream', () => {
         damaged[at]! ^= mask;
         try {
           const stream = await CatalogStream.open(damaged);
-          for (const v of stream.volumes) for await (const _ of stream.fileRecords(v.index));
+          for (const v of stream.volumes) for await (const chunk of stream.fileChunks(v.index)) for (const _ of chunk);
           for await (const _ of stream.folders({ deleted: true }));
         } catch (error) {
           expect(error).toBeInstanceOf(GrtError);
