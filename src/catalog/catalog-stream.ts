@@ -13,7 +13,7 @@ import { GrtError } from '../errors.js';
 import type { ListOptions } from '../fs/file-system.js';
 import { FileSource } from '../io/file-source.js';
 import type { CatalogBinding, CatalogVolume } from './binding.js';
-import { checkNamesChunk, decodeRecords, newNameRecord, readNameRecord, readNamesHeader, type NamesCursor } from './decode.js';
+import { checkNamesChunk, decodeRecords, newNameRecord, readNameRecord, readNamesHeader, type ChunkHeader, type NamesCursor } from './decode.js';
 import { NameFlag, type FileRecord } from './encode.js';
 import { checkPreamble, checkSectionCount, checkSectionCrc, parseSectionHeader, PREAMBLE_BYTES, readSectionPayload, SECTION_HEADER_BYTES, SectionType, type SectionHeader } from './format.js';
 import { checkNamesRead, filesChunkReader, namesVolume, readStructure, type CatalogStructure, type VolumeHead } from './open.js';
@@ -148,8 +148,7 @@ export class CatalogStream {
     const { major, endHeader } = this.structure;
     const volumes = new Map<number, NamesState>();
     for (const [index, head] of this.structure.volumes) volumes.set(index, { ...head, cursor: { previous: '', previousFile: -1, files: 0 }, filled: 0, dirs: new Map() });
-    let folder: (StreamedFolder & { parent: number }) | undefined;
-    const rec = newNameRecord();
+    let folder: OpenFolder | undefined;
     const buffers = new ChunkBuffers();
     for (const h of this.headers) {
       if (h.type !== SectionType.names) continue;
@@ -157,36 +156,53 @@ export class CatalogStream {
       const chunk = readNamesHeader(r, major);
       const v = namesVolume(volumes, chunk.volume, h, r);
       checkNamesChunk(r, chunk, v.filled, v.info.names, v.cursor, major);
-      const isDir = (i: number) => v.dirs.has(i);
-      for (let self = chunk.first; self < chunk.first + chunk.count; self++) {
-        readNameRecord(r, self, v.cursor, v.info.files, major, isDir, rec);
-        const parent = self === 0 ? undefined : v.dirs.get(rec.parent)!;
-        const shown = parent === undefined || (parent.shown && isShown(rec.flags, options));
-        if (rec.flags & NameFlag.dir) v.dirs.set(self, { path: !shown ? '' : parent === undefined ? '/' : joinPath(parent.path, rec.name), shown });
-        // A virtual folder is not listed, its names are (under its path, as a live walk lists /$Orphan/x).
-        if (parent === undefined || !shown || rec.flags & NameFlag.virtual) continue;
-        if (folder && (folder.volume !== chunk.volume || folder.parent !== rec.parent || folder.names.length >= FOLDER_NAMES)) {
-          yield strip(folder);
-          folder = undefined;
-        }
-        folder ??= { volume: chunk.volume, parent: rec.parent, path: parent.path, names: [], deleted: [], files: [] };
-        folder.names.push(rec.name);
-        folder.deleted.push(((rec.flags >> NameFlag.deletedShift) & 3) === 2);
-        folder.files.push(rec.file);
-      }
-      v.filled = chunk.first + chunk.count;
-      if (r.remaining !== 0) r.fail('bytes left after the last name record', r.remaining);
+      const done: StreamedFolder[] = [];
+      folder = readNamesChunk(r, chunk, v, major, options, folder, done);
+      yield* done;
     }
     for (const v of volumes.values()) checkNamesRead(v, v.filled, v.cursor.files, endHeader);
     if (folder) yield strip(folder);
   }
 }
 
+/** A folder being filled, with its directory's name index. */
+type OpenFolder = StreamedFolder & { parent: number };
+
+/**
+ * The records of one NAMES chunk (of volume `v`) into folders: `folder` is the one being filled
+ * (carried from the chunk before), each one finished goes to `done`; returns the one left open.
+ * A plain function, not the generator's body: the loop runs once per name and is optimised so.
+ */
+function readNamesChunk(r: ByteReader, chunk: ChunkHeader, v: NamesState, major: number, options: ListOptions, open: OpenFolder | undefined, done: StreamedFolder[]): OpenFolder | undefined {
+  let folder = open;
+  const rec = newNameRecord();
+  const isDir = (i: number) => v.dirs.has(i);
+  for (let self = chunk.first; self < chunk.first + chunk.count; self++) {
+    readNameRecord(r, self, v.cursor, v.info.files, major, isDir, rec);
+    const parent = self === 0 ? undefined : v.dirs.get(rec.parent)!;
+    const shown = parent === undefined || (parent.shown && isShown(rec.flags, options));
+    if (rec.flags & NameFlag.dir) v.dirs.set(self, { path: !shown ? '' : parent === undefined ? '/' : joinPath(parent.path, rec.name), shown });
+    // A virtual folder is not listed, its names are (under its path, as a live walk lists /$Orphan/x).
+    if (parent === undefined || !shown || rec.flags & NameFlag.virtual) continue;
+    if (folder && (folder.volume !== chunk.volume || folder.parent !== rec.parent || folder.names.length >= FOLDER_NAMES)) {
+      done.push(strip(folder));
+      folder = undefined;
+    }
+    folder ??= { volume: chunk.volume, parent: rec.parent, path: parent.path, names: [], deleted: [], files: [] };
+    folder.names.push(rec.name);
+    folder.deleted.push(((rec.flags >> NameFlag.deletedShift) & 3) === 2);
+    folder.files.push(rec.file);
+  }
+  v.filled = chunk.first + chunk.count;
+  if (r.remaining !== 0) r.fail('bytes left after the last name record', r.remaining);
+  return folder;
+}
+
 function joinPath(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }
 
-function strip(folder: StreamedFolder & { parent: number }): StreamedFolder {
+function strip(folder: OpenFolder): StreamedFolder {
   return { volume: folder.volume, path: folder.path, names: folder.names, deleted: folder.deleted, files: folder.files };
 }
 

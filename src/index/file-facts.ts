@@ -52,37 +52,31 @@ export class FileFacts {
   facts(file: number): Uint8Array {
     const piece = this.pieceOf(file);
     const at = this.starts[file]! & PIECE_MASK;
-    let k = at + 1;
-    while (piece[k]! >= 0x80) k++;
-    return piece.subarray(k + 1, at + 1 + piece[at]!);
+    return piece.subarray(this.blobAt(piece, at), at + 1 + piece[at]!);
   }
 
   /** File `file`'s owner: 1 + its number in the owners list read() was given (0: none). */
   owner(file: number): number {
-    const piece = this.pieceOf(file);
-    const at = this.starts[file]! & PIECE_MASK;
-    let value = 0;
-    for (let k = at + 1, shift = 1; ; k++, shift *= 0x80) {
-      value += (piece[k]! & 0x7f) * shift;
-      if (piece[k]! < 0x80) return value;
-    }
+    return readVarint(this.pieceOf(file), (this.starts[file]! & PIECE_MASK) + 1);
   }
 
   /** Whether file `file` is a regular file (its blob's first number is its type). */
   isFile(file: number): boolean {
-    return this.facts(file)[0] === TYPE_CODES.file;
+    const piece = this.pieceOf(file);
+    return piece[this.blobAt(piece, this.starts[file]! & PIECE_MASK)] === TYPE_CODES.file;
   }
 
-  /** File `file`'s size (its blob's second number). */
+  /** File `file`'s size (its blob's second number, after the one-byte type). */
   size(file: number): number {
-    const blob = this.facts(file);
-    let value = 0;
-    let k = 1;
-    while (blob[k - 1]! >= 0x80) k++;
-    for (let shift = 1; ; k++, shift *= 0x80) {
-      value += (blob[k]! & 0x7f) * shift;
-      if (blob[k]! < 0x80) return value;
-    }
+    const piece = this.pieceOf(file);
+    return readVarint(piece, this.blobAt(piece, this.starts[file]! & PIECE_MASK) + 1);
+  }
+
+  /** Where the blob of the entry at `at` starts: past its length byte and owner varint. */
+  private blobAt(piece: Uint8Array, at: number): number {
+    let k = at + 1;
+    while (piece[k]! >= 0x80) k++;
+    return k + 1;
   }
 
   /** The piece holding file `file`'s entry (starts are unsigned 32-bit: `>>>` keeps them so). */
@@ -108,5 +102,14 @@ export class FileFacts {
     at += blob.length;
     piece[this.used] = at - this.used - 1;
     this.used = at;
+  }
+}
+
+/** The LEB128 varint at `at` (< 2^53: sizes and owner numbers). */
+function readVarint(bytes: Uint8Array, at: number): number {
+  let value = 0;
+  for (let k = at, shift = 1; ; k++, shift *= 0x80) {
+    value += (bytes[k]! & 0x7f) * shift;
+    if (bytes[k]! < 0x80) return value;
   }
 }
