@@ -60,16 +60,14 @@ export class FileFacts {
     return readVarint(this.pieceOf(file), (this.starts[file]! & PIECE_MASK) + 1);
   }
 
-  /** Whether file `file` is a regular file (its blob's first number is its type). */
-  isFile(file: number): boolean {
-    const piece = this.pieceOf(file);
-    return piece[this.blobAt(piece, this.starts[file]! & PIECE_MASK)] === TYPE_CODES.file;
+  /** Whether a facts blob is a regular file's (its first number is the type, one byte). */
+  static isFile(blob: Uint8Array): boolean {
+    return blob[0] === TYPE_CODES.file;
   }
 
-  /** File `file`'s size (its blob's second number, after the one-byte type). */
-  size(file: number): number {
-    const piece = this.pieceOf(file);
-    return readVarint(piece, this.blobAt(piece, this.starts[file]! & PIECE_MASK) + 1);
+  /** The size in a facts blob (its second number). */
+  static size(blob: Uint8Array): number {
+    return readVarint(blob, 1);
   }
 
   /** Where the blob of the entry at `at` starts: past its length byte and owner varint. */

@@ -250,8 +250,9 @@ async function stageVersions(state: AddState, facts: FileFacts, folders: Catalog
     const slots = slotsOf[i]!;
     for (const [k, file] of folder.files.entries()) {
       const deleted = folder.deleted[k]!;
-      if (!deleted && facts.isFile(file)) (state.files++, (state.bytes += facts.size(file)));
-      values.push(folderIds[i]!, slots[k]!, deleted ? 1 : 0, state.ownerIds[facts.owner(file)]!, facts.facts(file));
+      const blob = facts.facts(file);
+      if (!deleted && FileFacts.isFile(blob)) (state.files++, (state.bytes += FileFacts.size(blob)));
+      values.push(folderIds[i]!, slots[k]!, deleted ? 1 : 0, state.ownerIds[facts.owner(file)]!, blob);
     }
   }
   await state.db.appendStage(values);
