@@ -8,13 +8,13 @@ import { GrtError, withPath, type GrtErrorCode } from '../errors.js';
 import { readRegularFile } from '../io/file-source.js';
 import type { FileEntry, ListOptions, NameRule, StreamLayout } from '../fs/file-system.js';
 import { checkBinding, type CatalogBinding, type CatalogVolume } from './binding.js';
-import { decodeFileAt, decodeRecords, indexFiles, readFilesHeader, type FilesChunkIndex } from './decode.js';
+import { decodeFileAt, decodeRecords, indexFiles, type ChunkHeader, type FilesChunkIndex } from './decode.js';
 import { NameFlag, type FileRecord } from './encode.js';
 import { readSectionPayload } from './format.js';
 import { compileGlob } from '../util/glob.js';
 import { orphanWarning } from '../fs/orphans.js';
 import { nameKeyOf as nameKeyFor, unicodeUpcaseTable } from '../fs/name-order.js';
-import { parseCatalog, type VolumeState } from './open.js';
+import { filesChunkReader, parseCatalog, type VolumeState } from './open.js';
 import { ByteReader } from './varint.js';
 import { childLists, foldersOf, isVisible, pathOf, visibleBelow, type CatalogFolder } from './volume-tree.js';
 
@@ -144,13 +144,8 @@ export class Catalog {
   }
 
   /** A FILES chunk's payload, inflated and checked against the END section, and its header. */
-  private chunkReader(v: VolumeState, chunk: VolumeState['chunks'][number]): { r: ByteReader; head: ReturnType<typeof readFilesHeader> } {
-    const r = new ByteReader(readSectionPayload(this.bytes, chunk.header), chunk.header.offset, 'catalog FILES section');
-    const head = readFilesHeader(r);
-    if (head.volume !== v.info.index || head.first !== chunk.first || head.count !== chunk.count) {
-      r.fail('FILES chunk disagrees with the END section', head.first);
-    }
-    return { r, head };
+  private chunkReader(v: VolumeState, chunk: VolumeState['chunks'][number]): { r: ByteReader; head: ChunkHeader } {
+    return filesChunkReader(readSectionPayload(this.bytes, chunk.header), v, chunk);
   }
 
   /** Entries whose name (or path, when the glob has a '/') matches `glob`, in catalog order. */

@@ -58,51 +58,96 @@ export function readFilesHeader(r: ByteReader): ChunkHeader {
 }
 
 /**
- * Fills table rows [first, first + count) from the chunk's records. Format 1.x: a name's file is
- * the next new one or an earlier one; 2.0: any file, as a delta from the previous name's, and flag
- * bit 0 marks a virtual directory (§5.2), allowed only directly under the root.
+ * Where the reading of a volume's names stands: per chunk the previous name (front coding) and
+ * file index (2.0 deltas); across chunks, format 1.x's count of files met (the next new file index).
  */
+export interface NamesCursor {
+  previous: string;
+  previousFile: number;
+  files: number;
+}
+
+/** One name record as read (§5.2): a scratch object that readNameRecord overwrites. */
+export interface NameRecord {
+  flags: number;
+  /** Parent name index (-1 for the root). */
+  parent: number;
+  file: number;
+  name: string;
+  dosName?: string;
+  parentId?: { record: number; sequence: number };
+}
+
+export function newNameRecord(): NameRecord {
+  return { flags: 0, parent: -1, file: 0, name: '' };
+}
+
+/** Checks a NAMES chunk's header against where the volume's reading stands (`filled` names read). */
+export function checkNamesChunk(r: ByteReader, h: ChunkHeader & { firstNewFile?: number }, filled: number, names: number, cursor: NamesCursor, major: number): void {
+  if (h.first !== filled || h.first + h.count > names) r.fail('names chunk out of order or beyond its volume', h.first);
+  if (major === 1 && h.firstNewFile !== cursor.files) r.fail('names chunk does not follow the previous one', h.firstNewFile);
+  cursor.previous = '';
+  cursor.previousFile = -1;
+}
+
+/**
+ * Name record `self` into `out`. Format 1.x: a name's file is the next new one or an earlier one;
+ * 2.0: any file, as a delta from the previous name's, and flag bit 0 marks a virtual directory
+ * (§5.2), allowed only directly under the root. `isDir(i)` says whether name i (< self) is a directory.
+ */
+export function readNameRecord(r: ByteReader, self: number, cursor: NamesCursor, totalFiles: number, major: number, isDir: (i: number) => boolean, out: NameRecord): void {
+  const flags = r.bounded(0xff, 'name flags');
+  const parentDelta = r.bounded(self, 'parent distance');
+  if ((parentDelta === 0) !== (self === 0)) r.fail('only the first name may be the root', self);
+  const parent = self - parentDelta;
+  let file: number;
+  if (major > 1) {
+    file = cursor.previousFile + r.s();
+    if (!(file >= 0 && file < totalFiles)) r.fail('file index beyond the END section count', file);
+    cursor.previousFile = file;
+  } else if (flags & NameFlag.newFile) {
+    file = cursor.files++;
+    if (file >= totalFiles) r.fail('more files than the END section counts', file);
+  } else {
+    file = r.bounded(cursor.files - 1, 'file index');
+  }
+  const shared = r.bounded(cursor.previous.length, 'shared name prefix');
+  const name = shared === 0 ? r.str() : cursor.previous.slice(0, shared) + r.str();
+  cursor.previous = name;
+  out.parent = self === 0 ? -1 : parent;
+  out.file = file;
+  // The table holds 2.0 flags: 1.x's newFile bit is spent here, so it never reads as virtual.
+  out.flags = major === 1 ? flags & ~NameFlag.newFile : flags;
+  out.name = name;
+  out.dosName = flags & NameFlag.dosName ? r.str() : undefined;
+  const parentMode = (flags >> NameFlag.parentShift) & 3;
+  const deletedMode = (flags >> NameFlag.deletedShift) & 3;
+  if (parentMode === 3 || deletedMode === 3) r.fail('reserved name flag value', flags);
+  out.parentId = parentMode === 2 ? { record: r.u(), sequence: r.u() } : undefined;
+  if (!(self === 0 ? flags & NameFlag.dir : isDir(parent))) r.fail('parent of a name is not a directory', parent);
+  if (major > 1 && flags & NameFlag.virtual) {
+    if (!(flags & NameFlag.dir)) r.fail('virtual name is not a directory', self);
+    if (self === 0 || parent !== 0) r.fail('virtual directory not directly under the root', self);
+  }
+}
+
+/** Fills table rows [first, first + count) from the chunk's records. */
 export function decodeNames(r: ByteReader, h: ChunkHeader & { firstNewFile?: number }, table: NameTable, totalFiles: number, major: number): void {
-  if (h.first !== table.filled || h.first + h.count > table.parent.length) r.fail('names chunk out of order or beyond its volume', h.first);
-  if (major === 1 && h.firstNewFile !== table.files) r.fail('names chunk does not follow the previous one', h.firstNewFile);
-  let previous = '';
-  let previousFile = -1;
+  const cursor: NamesCursor = { previous: '', previousFile: -1, files: table.files };
+  checkNamesChunk(r, h, table.filled, table.parent.length, cursor, major);
+  const isDir = (i: number) => (table.flags[i]! & NameFlag.dir) !== 0;
+  const rec = newNameRecord();
   for (let i = 0; i < h.count; i++) {
     const self = h.first + i;
-    const flags = r.bounded(0xff, 'name flags');
-    const parentDelta = r.bounded(self, 'parent distance');
-    if ((parentDelta === 0) !== (self === 0)) r.fail('only the first name may be the root', self);
-    const parent = self - parentDelta;
-    let file: number;
-    if (major > 1) {
-      file = previousFile + r.s();
-      if (!(file >= 0 && file < totalFiles)) r.fail('file index beyond the END section count', file);
-      previousFile = file;
-    } else if (flags & NameFlag.newFile) {
-      file = table.files++;
-      if (file >= totalFiles) r.fail('more files than the END section counts', file);
-    } else {
-      file = r.bounded(table.files - 1, 'file index');
-    }
-    const shared = r.bounded(previous.length, 'shared name prefix');
-    const name = shared === 0 ? r.str() : previous.slice(0, shared) + r.str();
-    previous = name;
-    table.parent[self] = self === 0 ? -1 : parent;
-    table.file[self] = file;
-    // The table holds 2.0 flags: 1.x's newFile bit is spent here, so it never reads as virtual.
-    table.flags[self] = major === 1 ? flags & ~NameFlag.newFile : flags;
-    table.name[self] = name;
-    if (flags & NameFlag.dosName) table.dosName.set(self, r.str());
-    const parentMode = (flags >> NameFlag.parentShift) & 3;
-    const deletedMode = (flags >> NameFlag.deletedShift) & 3;
-    if (parentMode === 3 || deletedMode === 3) r.fail('reserved name flag value', flags);
-    if (parentMode === 2) table.parentId.set(self, { record: r.u(), sequence: r.u() });
-    if (!(table.flags[self === 0 ? 0 : parent]! & NameFlag.dir)) r.fail('parent of a name is not a directory', parent);
-    if (major > 1 && flags & NameFlag.virtual) {
-      if (!(flags & NameFlag.dir)) r.fail('virtual name is not a directory', self);
-      if (self === 0 || parent !== 0) r.fail('virtual directory not directly under the root', self);
-    }
+    readNameRecord(r, self, cursor, totalFiles, major, isDir, rec);
+    table.parent[self] = rec.parent;
+    table.file[self] = rec.file;
+    table.flags[self] = rec.flags;
+    table.name[self] = rec.name;
+    if (rec.dosName !== undefined) table.dosName.set(self, rec.dosName);
+    if (rec.parentId) table.parentId.set(self, rec.parentId);
   }
+  table.files = cursor.files;
   table.filled = h.first + h.count;
   if (r.remaining !== 0) r.fail('bytes left after the last name record', r.remaining);
 }

@@ -27,8 +27,8 @@ const FORMAT_MAJOR = 4;
 const FORMAT_MINOR = 1;
 /** The oldest major version this reader reads. */
 const OLDEST_MAJOR = 1;
-const PREAMBLE_BYTES = 16;
-const SECTION_HEADER_BYTES = 20;
+export const PREAMBLE_BYTES = 16;
+export const SECTION_HEADER_BYTES = 20;
 
 export const SectionType = {
   binding: 1,
@@ -125,46 +125,60 @@ export function checkPreamble(file: Uint8Array): number {
 /** Every section header in the file, bounds-checked; payloads are not touched. Ends at END. */
 export function readSectionHeaders(file: Uint8Array): SectionHeader[] {
   checkPreamble(file);
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const headers: SectionHeader[] = [];
   let offset = PREAMBLE_BYTES;
   for (;;) {
-    if (headers.length >= MAX_SECTIONS) {
-      throw new GrtError('LIMIT_EXCEEDED', 'too many catalog sections', { structure: 'catalog section', offset, expected: MAX_SECTIONS });
-    }
+    checkSectionCount(headers.length, offset);
     if (offset + SECTION_HEADER_BYTES > file.length) {
       throw new GrtError('TRUNCATED', 'catalog ends before its END section', { structure: 'catalog section', offset });
     }
-    const fields = SECTION_FIELDS.map((_, i) => view.getUint32(offset + i * 4, true));
-    const [type, flags, storedLength, uncompressedLength, crc] = fields as [number, number, number, number, number];
-    const payloadOffset = offset + SECTION_HEADER_BYTES;
-    const bad = (detail: string, actual: unknown): never => {
-      throw new GrtError('BAD_CATALOG', detail, { structure: 'catalog section header', offset, actual });
-    };
-    if (storedLength > file.length - payloadOffset) bad('section longer than the file', storedLength);
-    if (uncompressedLength > MAX_SECTION_BYTES) bad('section inflates past the limit', uncompressedLength);
-    if ((flags & ~FLAG_DEFLATE) !== 0) bad('unknown section flags', flags);
-    if (uncompressedLength > storedLength * DEFLATE_MAX_RATIO + 1024) bad('section claims more than deflate can expand to', uncompressedLength);
-    if (!(flags & FLAG_DEFLATE) && uncompressedLength !== storedLength) bad('stored section with two lengths', uncompressedLength);
-    headers.push({ type, flags, storedLength, uncompressedLength, crc32: crc, offset, payloadOffset });
-    offset = payloadOffset + storedLength;
-    if (type === SectionType.end) return headers;
+    const header = parseSectionHeader(file.subarray(offset, offset + SECTION_HEADER_BYTES), offset, file.length);
+    headers.push(header);
+    offset = header.payloadOffset + header.storedLength;
+    if (header.type === SectionType.end) return headers;
   }
 }
 
-/** The payload of one section: CRC checked, inflated, length checked. */
-export function readSectionPayload(file: Uint8Array, header: SectionHeader): Uint8Array {
-  const stored = file.subarray(header.payloadOffset, header.payloadOffset + header.storedLength);
-  const actual = crc32(stored, crc32(file.subarray(header.offset, header.offset + 16)));
-  if (actual !== header.crc32) {
-    throw new GrtError('BAD_CHECKSUM', 'catalog section CRC-32 mismatch', { structure: 'catalog section', offset: header.offset, expected: header.crc32, actual });
+/** LIMIT_EXCEEDED once a file has MAX_SECTIONS sections before `offset`. */
+export function checkSectionCount(count: number, offset: number): void {
+  if (count >= MAX_SECTIONS) {
+    throw new GrtError('LIMIT_EXCEEDED', 'too many catalog sections', { structure: 'catalog section', offset, expected: MAX_SECTIONS });
   }
+}
+
+/** The section header in `bytes` (its 20 bytes, read at `offset` of a file of `fileLength` bytes), bounds-checked. */
+export function parseSectionHeader(bytes: Uint8Array, offset: number, fileLength: number): SectionHeader {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, SECTION_HEADER_BYTES);
+  const fields = SECTION_FIELDS.map((_, i) => view.getUint32(i * 4, true));
+  const [type, flags, storedLength, uncompressedLength, crc] = fields as [number, number, number, number, number];
+  const payloadOffset = offset + SECTION_HEADER_BYTES;
+  const bad = (detail: string, actual: unknown): never => {
+    throw new GrtError('BAD_CATALOG', detail, { structure: 'catalog section header', offset, actual });
+  };
+  if (storedLength > fileLength - payloadOffset) bad('section longer than the file', storedLength);
+  if (uncompressedLength > MAX_SECTION_BYTES) bad('section inflates past the limit', uncompressedLength);
+  // A writer stores a payload compressed only when that makes it smaller: never past the limit either.
+  if (storedLength > MAX_SECTION_BYTES) bad('section stored past the limit', storedLength);
+  if ((flags & ~FLAG_DEFLATE) !== 0) bad('unknown section flags', flags);
+  if (uncompressedLength > storedLength * DEFLATE_MAX_RATIO + 1024) bad('section claims more than deflate can expand to', uncompressedLength);
+  if (!(flags & FLAG_DEFLATE) && uncompressedLength !== storedLength) bad('stored section with two lengths', uncompressedLength);
+  return { type, flags, storedLength, uncompressedLength, crc32: crc, offset, payloadOffset };
+}
+
+/**
+ * The payload of one section: CRC checked, inflated, length checked. `file` holds the catalog's
+ * bytes from offset `base` on (a reader that reads a section at a time passes just that section).
+ * A compressed payload is inflated into `out` when that holds uncompressedLength + 1 bytes (a
+ * reader of many sections reuses one buffer), else into a new one.
+ */
+export function readSectionPayload(file: Uint8Array, header: SectionHeader, base = 0, out?: Uint8Array): Uint8Array {
+  const stored = checkSectionCrc(file, header, base);
   if (!(header.flags & FLAG_DEFLATE)) return stored;
   let inflated: Uint8Array;
   try {
     // NOTE: fflate silently stops at the end of a given buffer; one spare byte makes a stream
     // longer than declared show up as a length mismatch, and the buffer still bounds a bomb.
-    inflated = inflateSync(stored, { out: new Uint8Array(header.uncompressedLength + 1) });
+    inflated = inflateSync(stored, { out: out && out.length > header.uncompressedLength ? out.subarray(0, header.uncompressedLength + 1) : new Uint8Array(header.uncompressedLength + 1) });
   } catch (cause) {
     throw new GrtError('BAD_CATALOG', 'catalog section does not inflate', { structure: 'catalog section', offset: header.offset, cause });
   }
@@ -172,4 +186,15 @@ export function readSectionPayload(file: Uint8Array, header: SectionHeader): Uin
     throw new GrtError('BAD_CATALOG', 'catalog section inflates to the wrong size', { structure: 'catalog section', offset: header.offset, expected: header.uncompressedLength, actual: inflated.length });
   }
   return inflated;
+}
+
+/** A section's stored payload (`file` as readSectionPayload takes it), once its CRC-32 matches. */
+export function checkSectionCrc(file: Uint8Array, header: SectionHeader, base = 0): Uint8Array {
+  const start = header.offset - base;
+  const stored = file.subarray(start + SECTION_HEADER_BYTES, start + SECTION_HEADER_BYTES + header.storedLength);
+  const actual = crc32(stored, crc32(file.subarray(start, start + 16)));
+  if (actual !== header.crc32) {
+    throw new GrtError('BAD_CHECKSUM', 'catalog section CRC-32 mismatch', { structure: 'catalog section', offset: header.offset, expected: header.crc32, actual });
+  }
+  return stored;
 }

@@ -19,7 +19,11 @@ export interface CatalogFolder {
 
 /** Whether a listing with `options` shows name `i`: hidden ones only with `all`, deleted ones only with `deleted`. */
 export function isVisible(v: VolumeState, i: number, options: ListOptions): boolean {
-  const flags = v.names.flags[i]!;
+  return isShown(v.names.flags[i]!, options);
+}
+
+/** Whether a listing with `options` shows a name with NameFlag bits `flags`. */
+export function isShown(flags: number, options: ListOptions): boolean {
   if (flags & NameFlag.hidden && !options.all) return false;
   return options.deleted === true || ((flags >> NameFlag.deletedShift) & 3) !== 2;
 }
