@@ -194,7 +194,9 @@ async function stageFolders(state: AddState, facts: FileFacts, volume: number, f
   }
   const slotsOf: number[][] = [];
   const fresh: { path: string; names: string[] }[] = [];
-  const grams: [string, bigint | string][] = [];
+  // The batch's new (gram, folder) pairs as two parallel arrays: no array object per pair.
+  const grams: string[] = [];
+  const gramFolders: (bigint | string)[] = [];
   for (const [i, folder] of folders.entries()) {
     const old = known.get(paths[i]!);
     const stored = old ? decodeFolderNames(old.names) : [];
@@ -212,11 +214,14 @@ async function stageFolders(state: AddState, facts: FileFacts, volume: number, f
       await db.run('UPDATE folders SET names = ? WHERE id = ?', [Buffer.concat([old.names, tail]), old.id]);
     }
     // A new folder's grams are added once its id is known (by its path, below).
-    for (const gram of gramsAdded(stored, added)) grams.push([gram, old ? old.id : paths[i]!]);
+    for (const gram of gramsAdded(stored, added)) grams.push(gram), gramFolders.push(old ? old.id : paths[i]!);
   }
   const ids = await insertFolders(state, volume, fresh);
   // A folder whose row another part of it made meanwhile gets its grams when staged again below.
-  for (const [gram, at] of grams) if (typeof at !== 'string' || ids.has(at)) state.grams.add(gram, typeof at === 'string' ? ids.get(at)! : at);
+  for (const [n, gram] of grams.entries()) {
+    const at = gramFolders[n]!;
+    if (typeof at !== 'string' || ids.has(at)) state.grams.add(gram, typeof at === 'string' ? ids.get(at)! : at);
+  }
   await state.grams.flushIfFull();
   const rowIds = folders.map((_, i) => known.get(paths[i]!)?.id ?? ids.get(paths[i]!));
   const staged = folders.flatMap((_, i) => (rowIds[i] === undefined ? [] : [i]));
