@@ -20,17 +20,10 @@ const MAX_STRING_UNITS = 65_536;
 /** Code units passed to one String.fromCharCode call. */
 const STRING_SLICE = 4096;
 
-/** A section payload's first buffer: most sections fit it, so few grow. */
-const DEFAULT_WRITER_BYTES = 64 * 1024;
-
-/** Growable output buffer for one section's payload (or a smaller blob: pass its likely size). */
+/** Growable output buffer for one section's payload. */
 export class ByteWriter {
-  private buffer: Uint8Array;
+  private buffer = new Uint8Array(64 * 1024);
   length = 0;
-
-  constructor(initialBytes = DEFAULT_WRITER_BYTES) {
-    this.buffer = new Uint8Array(Math.max(1, initialBytes));
-  }
 
   private reserve(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;

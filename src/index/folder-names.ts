@@ -13,8 +13,6 @@ import { nameKey } from './row.js';
 /** Code points of a name's key its prefix gram keeps: a glob's leading literal narrows by these. */
 export const PREFIX_GRAM_CHARS = 3;
 const STRUCTURE = 'index folder names';
-/** Room for a name's two varints (shared units, byte length) in the common case; more grows the buffer. */
-const NAME_HEADER_BYTES = 4;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -37,11 +35,7 @@ function sharedUnits(a: string, b: string): number {
  * catalog's (catalog/varint.ts).
  */
 export function encodeFolderNames(names: readonly string[], previous = ''): Uint8Array {
-  // Sized to the names (a UTF-16 unit is at most 3 UTF-8 bytes, plus two short varints a name):
-  // the blob is kept as a view of this buffer, so a default 64 KiB one would be held per folder.
-  let size = 0;
-  for (const name of names) size += name.length * 3 + NAME_HEADER_BYTES;
-  const out = new ByteWriter(size);
+  const out = new ByteWriter();
   for (const name of names) {
     const shared = sharedUnits(previous, name);
     const rest = Buffer.from(name.slice(shared), 'utf8');

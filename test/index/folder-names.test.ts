@@ -23,15 +23,6 @@ it('names round-trip, and an appended tail keeps every earlier slot', () => {
   }), { numRuns: 2000 });
 });
 
-it('a blob holds a buffer sized to its names, not a 64 KiB writer buffer (one is kept per folder)', () => {
-  const blob = encodeFolderNames(['a.txt', 'b.txt']);
-  expect(decodeFolderNames(blob)).toEqual(['a.txt', 'b.txt']);
-  expect(blob.buffer.byteLength).toBeLessThanOrEqual(64);
-  // Names of 3-byte UTF-8 characters, and long ones whose varints take more room, still fit.
-  const wide = ['\u4e2d'.repeat(255), '\u4e2d'.repeat(254) + 'x', 'y'.repeat(20_000)];
-  expect(decodeFolderNames(encodeFolderNames(wide))).toEqual(wide);
-});
-
 it('bytes that are not a names blob give a GrtError or names, nothing else', () => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
     try {
