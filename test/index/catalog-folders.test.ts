@@ -5,10 +5,9 @@
  * deleted files; a catalog opened without layouts lists the same and refuses layout().
  */
 import { describe, expect, it } from 'vitest';
-import { buildImageCatalog, openCatalog, type Catalog } from '../../src/catalog/index.js';
+import { openCatalog, type Catalog } from '../../src/catalog/index.js';
 import { GrtError } from '../../src/errors.js';
-import { openImage } from '../../src/image.js';
-import { catalogOf, day } from './catalogs.js';
+import { catalogOf, day, imageCatalog } from './catalogs.js';
 
 /** `volume:path size mtime deleted` of every entry a recursive listing gives. */
 async function listed(catalog: Catalog, deleted: boolean): Promise<string[]> {
@@ -37,13 +36,7 @@ function grouped(catalog: Catalog, deleted: boolean): string[] {
 
 describe('Catalog.folders and fileRecords', () => {
   it('give what a recursive listing gives, on a real NTFS image and with deleted entries', async () => {
-    const image = await openImage('test-images/ntfs/ntfs-mbr.vmdk');
-    let ntfs: Uint8Array;
-    try {
-      ntfs = (await buildImageCatalog(image, undefined)).bytes!;
-    } finally {
-      await image.close();
-    }
+    const ntfs = await imageCatalog('test-images/ntfs/ntfs-mbr.vmdk');
     const tree = await catalogOf({
       '/a.txt': { data: 'a', time: day(1) }, '/d/b.txt': { data: 'bb', time: day(2) },
       '/d/gone.txt': { data: 'ccc', time: day(3), deleted: true }, '/d/e/f.bin': { data: '', time: day(4) },

@@ -2,7 +2,8 @@
  * Catalogs for the index tests, built with the library from in-memory trees: a "VM" is a tree of
  * paths, and its next backup is the same tree with a few files changed, added or removed.
  */
-import { buildCatalog, openCatalog, type CatalogBinding } from '../../src/catalog/index.js';
+import { buildCatalog, buildImageCatalog, openCatalog, type CatalogBinding } from '../../src/catalog/index.js';
+import { openImage } from '../../src/image.js';
 import { rowOf } from '../../src/index/index.js';
 import { FakeFs, type FakeSpec } from '../helpers/fake-fs.js';
 
@@ -15,6 +16,16 @@ export function bindingFor(serial: string): CatalogBinding {
 /** A catalog of one NTFS-like volume (partition 1) holding `tree`. */
 export function catalogOf(tree: Tree, serial = '00000000000000AA'): Promise<Uint8Array> {
   return buildCatalog({ binding: bindingFor(serial), volumes: [{ index: 1, start: 1_048_576, fs: new FakeFs(tree) }] });
+}
+
+/** The catalog grt builds of a committed test image (a path from the project root). */
+export async function imageCatalog(path: string): Promise<Uint8Array> {
+  const image = await openImage(path);
+  try {
+    return (await buildImageCatalog(image, undefined)).bytes!;
+  } finally {
+    await image.close();
+  }
 }
 
 /** Nanoseconds since 1970 of a day after 2024-01-01, for readable times in trees. */

@@ -7,12 +7,10 @@ import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImageCatalog } from '../../src/catalog/index.js';
 import { GrtError } from '../../src/errors.js';
-import { openImage } from '../../src/image.js';
 import { openIndex, type GrtIndex } from '../../src/index/index.js';
 import { BACKENDS, useBackend, type BackendName } from './backends.js';
-import { catalogOf, catalogRows, day, expectedDiff, type Tree } from './catalogs.js';
+import { catalogOf, catalogRows, day, expectedDiff, imageCatalog, type Tree } from './catalogs.js';
 
 const CHAIN = ['ntfs-mbr.vmdk', 'ntfs-mbr-child1.vmdk', 'ntfs-mbr-child2.vmdk'];
 const TIMES = ['2024-03-01T00:00:00Z', '2024-03-02T00:00:00Z', '2024-03-03T00:00:00Z'].map((t) => new Date(t));
@@ -21,12 +19,7 @@ let chain: Uint8Array[] = [];
 beforeAll(async () => {
   chain = [];
   for (const file of CHAIN) {
-    const image = await openImage(`test-images/ntfs/${file}`);
-    try {
-      chain.push((await buildImageCatalog(image, undefined)).bytes!);
-    } finally {
-      await image.close();
-    }
+    chain.push(await imageCatalog(`test-images/ntfs/${file}`));
   }
 }, 60_000);
 
