@@ -11,7 +11,9 @@
 import { createHash } from 'node:crypto';
 import { GrtError } from '../errors.js';
 import type { ListOptions } from '../fs/file-system.js';
+import type { ByteSource } from '../io/byte-source.js';
 import { FileSource } from '../io/file-source.js';
+import { MemorySource } from '../io/memory-source.js';
 import type { CatalogBinding, CatalogVolume } from './binding.js';
 import { checkNamesChunk, decodeRecords, newNameRecord, readNameRecord, readNamesHeader, type ChunkHeader, type NamesCursor } from './decode.js';
 import { NameFlag, type FileRecord } from './encode.js';
@@ -35,22 +37,8 @@ export interface StreamedFolder extends CatalogFolder {
   volume: number;
 }
 
-/** Where a catalog's bytes come from: a file read at offsets, or the bytes themselves. */
-interface CatalogSource {
-  readonly size: number;
-  read(offset: number, length: number): Promise<Uint8Array>;
-  readInto(offset: number, target: Uint8Array): Promise<void>;
-  close(): Promise<void>;
-}
-
-function bytesSource(bytes: Uint8Array): CatalogSource {
-  return {
-    size: bytes.length,
-    read: async (offset, length) => bytes.subarray(offset, offset + length),
-    readInto: async (offset, target) => target.set(bytes.subarray(offset, offset + target.length)),
-    close: async () => {},
-  };
-}
+/** Where a catalog's bytes come from: a file read at offsets (FileSource), or the bytes themselves (MemorySource). */
+type CatalogSource = Pick<ByteSource, 'size' | 'read' | 'close'> & Required<Pick<ByteSource, 'readInto'>>;
 
 /**
  * Buffers one pass over a catalog's chunks reads and inflates them into, grown to the largest
@@ -96,7 +84,7 @@ export class CatalogStream {
 
   /** Opens a catalog file (or its bytes), checking its structure and every section's CRC-32. */
   static async open(pathOrBytes: string | Uint8Array): Promise<CatalogStream> {
-    const source = typeof pathOrBytes === 'string' ? await FileSource.open(pathOrBytes) : bytesSource(pathOrBytes);
+    const source: CatalogSource = typeof pathOrBytes === 'string' ? await FileSource.open(pathOrBytes) : new MemorySource(pathOrBytes, 'catalog');
     try {
       const hash = createHash('sha256');
       const preamble = await source.read(0, Math.min(PREAMBLE_BYTES, source.size));
@@ -107,7 +95,7 @@ export class CatalogStream {
       const structure = readStructure(headers, major, (h, name) => new ByteReader(kept.get(h.offset)!, h.offset, name));
       return new CatalogStream(source, headers, structure, hash.digest('hex'));
     } catch (error) {
-      await source.close();
+      await source.close?.();
       throw error;
     }
   }
@@ -121,7 +109,7 @@ export class CatalogStream {
   }
 
   async close(): Promise<void> {
-    await this.source.close();
+    await this.source.close?.();
   }
 
   /**
