@@ -3,6 +3,7 @@
  * intervals: what the tap wants, what it keeps, what the stream has delivered.
  */
 import { GrtError } from '../../errors.js';
+import { firstAtOrAfter } from '../../util/sorted.js';
 
 /**
  * Intervals one set may hold. Each costs two numbers; a hostile changed-block stream of tiny,
@@ -29,14 +30,7 @@ export class RangeSet {
 
   /** Index of the first interval whose end is ≥ `offset` (it may touch or hold `offset`). */
   private firstEndingAtOrAfter(offset: number): number {
-    let low = 0;
-    let high = this.ends.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.ends[mid]! < offset) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    return firstAtOrAfter(this.ends, offset);
   }
 
   /** Add [start, end); touching and overlapping intervals merge. */

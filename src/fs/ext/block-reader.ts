@@ -6,6 +6,7 @@
 import { LRUCache } from 'lru-cache';
 import { GrtError } from '../../errors.js';
 import { copyOut, readInto, type ByteSource, type HostCopy } from '../../io/byte-source.js';
+import { firstAtOrAfter } from '../../util/sorted.js';
 
 /**
  * Metadata bytes kept (32 MiB): a walk reads each inode table block once per directory whose
@@ -133,16 +134,4 @@ export class BlockReader {
   clear(): void {
     this.cache.clear();
   }
-}
-
-/** The index of the first of the ascending `values` at or after `value` (values.length when none). */
-export function firstAtOrAfter(values: readonly number[], value: number): number {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (values[middle]! < value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }

@@ -8,7 +8,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import type { FileEntry, FileSystem, FileSystemInfo, StreamLayout } from '../file-system.js';
 import { openLayoutStream } from '../layout-stream.js';
 import { direntEntryType, PosixFileSystem, posixEntry, superblockInfo, withSymlinkTarget, type EntryPlace, type PosixDirEntry } from '../posix-tree.js';
-import { firstAtOrAfter } from './block-reader.js';
+import { firstAtOrAfter } from '../../util/sorted.js';
 import { ExtVolume, type ExtOpenOptions } from './ext-volume.js';
 import { INODE_FLAGS, ROOT_INODE, type Inode } from './inode.js';
 import { INCOMPAT } from './superblock.js';

@@ -4,6 +4,7 @@
  */
 import { GrtError } from '../../../errors.js';
 import { checkRange, copyOut, type ByteSource, type HostCopy } from '../../../io/byte-source.js';
+import { firstAtOrAfter } from '../../../util/sorted.js';
 
 export const SECTOR = 512;
 /** Sectors replay may rewrite (64 MiB): a log is at most 2 GiB, memory is bounded tighter. */
@@ -73,14 +74,7 @@ export class SectorOverlay {
       return;
     }
     this.sorted ??= [...this.sectors.keys()].sort((a, b) => a - b);
-    let low = 0;
-    let high = this.sorted.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.sorted[middle]! < first) low = middle + 1;
-      else high = middle;
-    }
-    for (let i = low; i < this.sorted.length && this.sorted[i]! < end; i++) yield this.sorted[i]!;
+    for (let i = firstAtOrAfter(this.sorted, first); i < this.sorted.length && this.sorted[i]! < end; i++) yield this.sorted[i]!;
   }
 
   private patchSector(index: number, byteOffset: number, bytes: Uint8Array): void {
